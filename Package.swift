@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings every Swift target of Tally compiles with.
+let strictSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "tally",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Tally", targets: ["Tally"]),
+        .executable(name: "tally", targets: ["TallyCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Layer 0: C libraries and kernels.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .target(name: "CTallyKernels"),
+
+        // Layer 1: encoding.
+        .target(name: "TallyEncoding", dependencies: ["CLZ4", "CTallyKernels"], swiftSettings: strictSettings),
+
+        // Layer 2: engines.
+        .target(name: "TallyStorage", dependencies: ["TallyEncoding", "CSQLite"], swiftSettings: strictSettings),
+        .target(name: "TallyAnalysis", swiftSettings: strictSettings),
+
+        // Layer 3: features.
+        .target(name: "TallyQuery", dependencies: ["TallyStorage", "TallyAnalysis"], swiftSettings: strictSettings),
+        .target(name: "TallySoda", dependencies: ["TallyStorage"], swiftSettings: strictSettings),
+
+        // Layer 4: the library facade.
+        .target(
+            name: "Tally",
+            dependencies: ["TallyStorage", "TallyQuery", "TallySoda", "TallyAnalysis"],
+            swiftSettings: strictSettings
+        ),
+
+        // Layer 5: surfaces.
+        .executableTarget(
+            name: "TallyCLI",
+            dependencies: ["Tally", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+
+        // Tests.
+        .target(name: "TallyTestSupport", dependencies: ["Tally"], path: "Tests/TallyTestSupport",
+                swiftSettings: strictSettings),
+        .testTarget(name: "TallyEncodingTests", dependencies: ["TallyEncoding"], swiftSettings: strictSettings),
+        .testTarget(name: "TallyStorageTests", dependencies: ["TallyStorage", "TallyTestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "TallyAnalysisTests", dependencies: ["TallyAnalysis"], swiftSettings: strictSettings),
+        .testTarget(name: "TallyQueryTests", dependencies: ["TallyQuery", "TallyTestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "TallySodaTests", dependencies: ["TallySoda", "TallyTestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "TallyTests", dependencies: ["Tally", "TallyTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TallyCLITests",
+            dependencies: ["TallyCLI", "TallyTestSupport",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

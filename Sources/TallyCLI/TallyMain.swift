@@ -1,0 +1,1 @@
+@main struct TallyMain { static func main() {} }

@@ -1,0 +1,238 @@
+/// A series as the catalog records it.
+public struct SeriesRecord: Sendable, Equatable {
+    public var id: SeriesID
+    public var key: SeriesKey
+    public var kind: SeriesKind
+    public var attributes: Attributes
+    public var createdLSN: LSN
+}
+
+/// A segment file as the catalog records it.
+public struct SegmentRecord: Sendable, Equatable {
+    public var id: UInt64
+    /// The file name inside `segments/`.
+    public var file: String
+    public var minTime: Int64
+    public var maxTime: Int64
+    public var minLSN: LSN
+    public var maxLSN: LSN
+    public var seriesCount: Int
+    public var pointCount: Int
+    public var bytes: Int
+    /// 0 for a flush of the head or a bulk import; higher for compaction output.
+    public var level: Int
+}
+
+/// The SQLite catalog (`catalog.sqlite`): series, labels, attributes, imports, the segment manifest and the
+/// store's metadata. It is brought up to date from the WAL, idempotently, at flush and at replay.
+final class Catalog: @unchecked Sendable {
+    /// The schema version this Tally writes and reads.
+    static let schemaVersion = 1
+    static let fileName = "catalog.sqlite"
+
+    let db: SQLiteDatabase
+    let path: String
+
+    init(directory: String, readOnly: Bool) throws(StoreError) {
+        path = directory + "/" + Catalog.fileName
+        let isNew = !Directory.exists(path)
+        if isNew && readOnly { throw StoreError.notAStore(path: directory, detail: "no \(Catalog.fileName)") }
+        db = try SQLiteDatabase(path: path, readOnly: readOnly)
+        if !readOnly {
+            try db.execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;")
+        }
+        if isNew {
+            try createSchema()
+        } else {
+            try checkVersion()
+        }
+    }
+
+    private func createSchema() throws(StoreError) {
+        try db.transaction { () throws(StoreError) in
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS series(
+                    id INTEGER PRIMARY KEY, metric TEXT NOT NULL, kind INTEGER NOT NULL,
+                    key TEXT NOT NULL UNIQUE, created_lsn INTEGER NOT NULL);
+                CREATE INDEX IF NOT EXISTS series_metric ON series(metric);
+                CREATE TABLE IF NOT EXISTS series_label(
+                    series_id INTEGER NOT NULL REFERENCES series(id), name TEXT NOT NULL, value TEXT NOT NULL,
+                    PRIMARY KEY(series_id, name)) WITHOUT ROWID;
+                CREATE INDEX IF NOT EXISTS series_label_value ON series_label(name, value);
+                CREATE TABLE IF NOT EXISTS series_attribute(
+                    series_id INTEGER NOT NULL REFERENCES series(id), name TEXT NOT NULL, value TEXT NOT NULL,
+                    PRIMARY KEY(series_id, name)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS import(
+                    lsn INTEGER PRIMARY KEY, kind TEXT NOT NULL, source TEXT NOT NULL, wall_time INTEGER NOT NULL,
+                    series_count INTEGER NOT NULL, point_count INTEGER NOT NULL, details TEXT NOT NULL);
+                CREATE TABLE IF NOT EXISTS import_detail(
+                    lsn INTEGER NOT NULL REFERENCES import(lsn), name TEXT NOT NULL, value TEXT NOT NULL,
+                    PRIMARY KEY(lsn, name)) WITHOUT ROWID;
+                CREATE TABLE IF NOT EXISTS segment(
+                    id INTEGER PRIMARY KEY, file TEXT NOT NULL UNIQUE, min_time INTEGER NOT NULL,
+                    max_time INTEGER NOT NULL, min_lsn INTEGER NOT NULL, max_lsn INTEGER NOT NULL,
+                    series_count INTEGER NOT NULL, point_count INTEGER NOT NULL, bytes INTEGER NOT NULL,
+                    level INTEGER NOT NULL);
+                """)
+            try setMeta("schema_version", "\(Catalog.schemaVersion)")
+            try setMeta("flushed_lsn", "0")
+            try setMeta("created", "\(currentTimeMillis())")
+        }
+    }
+
+    private func checkVersion() throws(StoreError) {
+        guard let text = try meta("schema_version"), let version = Int(text) else {
+            throw StoreError.notAStore(path: path, detail: "the catalog has no schema version")
+        }
+        if version > Catalog.schemaVersion {
+            throw StoreError.unsupportedVersion(path: path, found: version, supported: Catalog.schemaVersion)
+        }
+    }
+
+    // MARK: Metadata
+
+    func meta(_ key: String) throws(StoreError) -> String? {
+        let stmt = try db.prepare("SELECT value FROM meta WHERE key = ?1")
+        stmt.bind(.text(key))
+        return try stmt.step() ? stmt.text(0) : nil
+    }
+
+    func setMeta(_ key: String, _ value: String) throws(StoreError) {
+        try db.prepare("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .bind(.text(key), .text(value)).run()
+    }
+
+    /// The highest LSN whose points are all in segments registered here.
+    func flushedLSN() throws(StoreError) -> LSN {
+        LSN(try meta("flushed_lsn").flatMap { UInt64($0) } ?? 0)
+    }
+
+    // MARK: Loading
+
+    /// Every series with its labels and attributes, ordered by id.
+    func loadSeries() throws(StoreError) -> [SeriesRecord] {
+        var labels: [SeriesID: [Label]] = [:]
+        let labelStmt = try db.prepare("SELECT series_id, name, value FROM series_label")
+        while try labelStmt.step() {
+            labels[SeriesID(labelStmt.int(0)), default: []].append(Label(labelStmt.text(1), labelStmt.text(2)))
+        }
+        var attributes: [SeriesID: [String: String]] = [:]
+        let attributeStmt = try db.prepare("SELECT series_id, name, value FROM series_attribute")
+        while try attributeStmt.step() {
+            attributes[SeriesID(attributeStmt.int(0)), default: [:]][attributeStmt.text(1)] = attributeStmt.text(2)
+        }
+        var records: [SeriesRecord] = []
+        let stmt = try db.prepare("SELECT id, metric, kind, created_lsn FROM series ORDER BY id")
+        while try stmt.step() {
+            let id = SeriesID(stmt.int(0))
+            records.append(SeriesRecord(
+                id: id,
+                key: SeriesKey(metric: stmt.text(1), labels: labels[id] ?? []),
+                kind: SeriesKind(rawValue: UInt8(stmt.int(2))) ?? .measurement,
+                attributes: Attributes(attributes[id] ?? [:]),
+                createdLSN: LSN(stmt.int(3))))
+        }
+        return records
+    }
+
+    func loadSegments() throws(StoreError) -> [SegmentRecord] {
+        var records: [SegmentRecord] = []
+        let stmt = try db.prepare("""
+            SELECT id, file, min_time, max_time, min_lsn, max_lsn, series_count, point_count, bytes, level
+            FROM segment ORDER BY id
+            """)
+        while try stmt.step() {
+            records.append(SegmentRecord(
+                id: UInt64(stmt.int(0)), file: stmt.text(1), minTime: stmt.int(2), maxTime: stmt.int(3),
+                minLSN: LSN(stmt.int(4)), maxLSN: LSN(stmt.int(5)), seriesCount: Int(stmt.int(6)),
+                pointCount: Int(stmt.int(7)), bytes: Int(stmt.int(8)), level: Int(stmt.int(9))))
+        }
+        return records
+    }
+
+    func loadImports() throws(StoreError) -> [ImportRecord] {
+        var details: [LSN: [String: String]] = [:]
+        let detailStmt = try db.prepare("SELECT lsn, name, value FROM import_detail")
+        while try detailStmt.step() {
+            details[LSN(detailStmt.int(0)), default: [:]][detailStmt.text(1)] = detailStmt.text(2)
+        }
+        var records: [ImportRecord] = []
+        let stmt = try db.prepare("SELECT lsn, kind, source, wall_time, series_count, point_count FROM import ORDER BY lsn")
+        while try stmt.step() {
+            let lsn = LSN(stmt.int(0))
+            records.append(ImportRecord(
+                lsn: lsn,
+                origin: BatchOrigin(kind: stmt.text(1), source: stmt.text(2), wallTime: stmt.int(3),
+                                    details: details[lsn] ?? [:]),
+                seriesCount: Int(stmt.int(4)), pointCount: Int(stmt.int(5))))
+        }
+        return records
+    }
+
+    // MARK: Applying changes (call inside a transaction)
+
+    /// Records series; a series already recorded keeps its row, its attributes are updated.
+    func insertSeries(_ records: [SeriesRecord]) throws(StoreError) {
+        let insert = try db.prepare("INSERT OR IGNORE INTO series(id, metric, kind, key, created_lsn) VALUES (?1, ?2, ?3, ?4, ?5)")
+        let label = try db.prepare("INSERT OR IGNORE INTO series_label(series_id, name, value) VALUES (?1, ?2, ?3)")
+        for record in records {
+            try insert.bind(.int(Int64(record.id)), .text(record.key.metric), .int(Int64(record.kind.rawValue)),
+                            .text(record.key.description), .int(Int64(record.createdLSN))).run()
+            for l in record.key.labels {
+                try label.bind(.int(Int64(record.id)), .text(l.name), .text(l.value)).run()
+            }
+        }
+        try setAttributes(records.map { ($0.id, $0.attributes) })
+    }
+
+    /// Sets attributes of series (each entry replaces that attribute's value).
+    func setAttributes(_ updates: [(SeriesID, Attributes)]) throws(StoreError) {
+        let stmt = try db.prepare("""
+            INSERT INTO series_attribute(series_id, name, value) VALUES (?1, ?2, ?3)
+            ON CONFLICT(series_id, name) DO UPDATE SET value = excluded.value
+            """)
+        for (id, attributes) in updates {
+            for entry in attributes.entries {
+                try stmt.bind(.int(Int64(id)), .text(entry.name), .text(entry.value)).run()
+            }
+        }
+    }
+
+    func insertImport(_ record: ImportRecord) throws(StoreError) {
+        try db.prepare("""
+            INSERT OR IGNORE INTO import(lsn, kind, source, wall_time, series_count, point_count, details)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, '')
+            """).bind(.int(Int64(record.lsn)), .text(record.origin.kind), .text(record.origin.source),
+                      .int(record.origin.wallTime), .int(Int64(record.seriesCount)),
+                      .int(Int64(record.pointCount))).run()
+        let detail = try db.prepare("INSERT OR IGNORE INTO import_detail(lsn, name, value) VALUES (?1, ?2, ?3)")
+        for entry in record.origin.details {
+            try detail.bind(.int(Int64(record.lsn)), .text(entry.name), .text(entry.value)).run()
+        }
+    }
+
+    func insertSegment(_ record: SegmentRecord) throws(StoreError) {
+        try db.prepare("""
+            INSERT INTO segment(id, file, min_time, max_time, min_lsn, max_lsn, series_count, point_count, bytes, level)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """).bind(.int(Int64(record.id)), .text(record.file), .int(record.minTime), .int(record.maxTime),
+                      .int(Int64(record.minLSN)), .int(Int64(record.maxLSN)), .int(Int64(record.seriesCount)),
+                      .int(Int64(record.pointCount)), .int(Int64(record.bytes)), .int(Int64(record.level))).run()
+    }
+
+    func deleteSegment(id: UInt64) throws(StoreError) {
+        try db.prepare("DELETE FROM segment WHERE id = ?1").bind(.int(Int64(id))).run()
+    }
+
+    /// SQLite's own integrity check: nil when clean, else what it found.
+    func integrityCheck() throws(StoreError) -> String? {
+        let stmt = try db.prepare("PRAGMA integrity_check")
+        var problems: [String] = []
+        while try stmt.step() {
+            let line = stmt.text(0)
+            if line != "ok" { problems.append(line) }
+        }
+        return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+}

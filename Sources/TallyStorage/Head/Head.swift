@@ -1,0 +1,108 @@
+/// The points written since the last flush, per series, in arrival order (not sorted: late and out-of-order
+/// writes simply append; reads sort and resolve by time and LSN).
+struct Head: Sendable {
+    /// Per series id.
+    private(set) var series: [SeriesID: PointColumns] = [:]
+    private(set) var pointCount = 0
+    private(set) var minLSN = LSN.max
+    private(set) var maxLSN = LSN.min
+
+    var isEmpty: Bool { pointCount == 0 }
+
+    /// Appends a WAL batch's points.
+    mutating func apply(_ batch: WALBatch, kinds: (SeriesID) -> SeriesKind) {
+        guard !batch.times.isEmpty else {
+            minLSN = min(minLSN, batch.lsn)
+            maxLSN = max(maxLSN, batch.lsn)
+            return
+        }
+        for i in batch.times.indices {
+            let id = batch.seriesIDs[i]
+            let isCheck = kinds(id) == .check
+            series[id, default: PointColumns()].append(
+                time: batch.times[i], value: batch.values[i],
+                outcome: isCheck ? (batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i]) : nil,
+                lsn: batch.lsn)
+        }
+        pointCount += batch.times.count
+        minLSN = min(minLSN, batch.lsn)
+        maxLSN = max(maxLSN, batch.lsn)
+    }
+
+    /// The points of a series in `range` (unsorted, possibly with repeated times).
+    func points(of id: SeriesID, in range: TimeRange) -> PointColumns? {
+        guard let columns = series[id] else { return nil }
+        if range == .all { return columns }
+        var out = PointColumns()
+        for i in columns.times.indices where range.contains(columns.times[i]) {
+            out.append(time: columns.times[i], value: columns.values[i],
+                       outcome: columns.outcomes.isEmpty ? nil : columns.outcomes[i], lsn: columns.lsns[i])
+        }
+        return out.isEmpty ? nil : out
+    }
+}
+
+extension PointColumns {
+    /// Appends one point; `outcome` nil for measurement series.
+    mutating func append(time: Int64, value: Double, outcome: UInt8?, lsn: LSN) {
+        times.append(time)
+        values.append(value)
+        lsns.append(lsn)
+        if let outcome { outcomes.append(outcome) }
+    }
+
+    /// These points sorted by time with one point per time: at equal times the higher LSN wins (and, at equal
+    /// LSNs, the one appended last).
+    func resolved() -> PointColumns {
+        let n = count
+        if n <= 1 { return self }
+        var sorted = true
+        for i in 1..<n where times[i - 1] >= times[i] {
+            sorted = false
+            break
+        }
+        if sorted { return self }
+        let order = (0..<n).sorted { a, b in
+            if times[a] != times[b] { return times[a] < times[b] }
+            if lsns[a] != lsns[b] { return lsns[a] < lsns[b] }
+            return a < b
+        }
+        var out = PointColumns()
+        out.reserveCapacity(n, outcomes: !outcomes.isEmpty)
+        for (k, i) in order.enumerated() {
+            if k + 1 < order.count && times[order[k + 1]] == times[i] { continue }
+            out.append(time: times[i], value: values[i], outcome: outcomes.isEmpty ? nil : outcomes[i], lsn: lsns[i])
+        }
+        return out
+    }
+
+    /// Appends all points of `other`.
+    mutating func append(contentsOf other: PointColumns) {
+        times.append(contentsOf: other.times)
+        values.append(contentsOf: other.values)
+        lsns.append(contentsOf: other.lsns)
+        outcomes.append(contentsOf: other.outcomes)
+    }
+
+    /// The points whose times fall in `range` (self must be sorted by time).
+    func slice(_ range: TimeRange) -> PointColumns {
+        if range == .all { return self }
+        let lo = times.partitionPoint { $0 < range.lowerBound }
+        let hi = times.partitionPoint { $0 < range.upperBound }
+        if lo == 0 && hi == count { return self }
+        return PointColumns(times: Array(times[lo..<hi]), values: Array(values[lo..<hi]),
+                            outcomes: outcomes.isEmpty ? [] : Array(outcomes[lo..<hi]), lsns: Array(lsns[lo..<hi]))
+    }
+}
+
+extension Array {
+    /// The first index whose element does not satisfy `belongsBefore` (the array must be partitioned by it).
+    func partitionPoint(_ belongsBefore: (Element) -> Bool) -> Int {
+        var lo = 0, hi = count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if belongsBefore(self[mid]) { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+}

@@ -1,0 +1,25 @@
+/// The newest point of a series (by time; at equal times, the later write).
+public struct LatestPoint: Sendable, Equatable {
+    public var time: Int64
+    /// The stored value: possibly the null marker (an errored scan is news too).
+    public var value: Double
+    public var outcome: UInt8
+    public var lsn: LSN
+
+    public init(time: Int64, value: Double, outcome: UInt8, lsn: LSN) {
+        self.time = time
+        self.value = value
+        self.outcome = outcome
+        self.lsn = lsn
+    }
+
+    /// True when `other` should replace this point as the latest.
+    @inlinable
+    public func isSuperseded(by other: LatestPoint) -> Bool {
+        other.time > time || (other.time == time && other.lsn >= lsn)
+    }
+
+    public static func == (a: LatestPoint, b: LatestPoint) -> Bool {
+        a.time == b.time && a.value.bitPattern == b.value.bitPattern && a.outcome == b.outcome && a.lsn == b.lsn
+    }
+}

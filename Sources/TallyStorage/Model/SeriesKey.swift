@@ -1,0 +1,108 @@
+/// One identifying label of a series: a name and a value.
+public struct Label: Hashable, Sendable, Comparable {
+    public var name: String
+    public var value: String
+
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+
+    public static func < (a: Label, b: Label) -> Bool {
+        a.name != b.name ? a.name < b.name : a.value < b.value
+    }
+}
+
+/// What a series records: measurements (a value per scan) or check results (an outcome and a diagnostic value).
+public enum SeriesKind: UInt8, Sendable, Hashable, CaseIterable, CustomStringConvertible {
+    case measurement = 0
+    case check = 1
+
+    public var description: String { self == .measurement ? "measurement" : "check" }
+}
+
+/// The identity of a series: a metric name and a set of labels, kept sorted by label name.
+///
+/// Two keys with the same metric and the same labels (in any order) are the same series.
+public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public let metric: String
+    /// The labels, sorted by name; names are unique.
+    public let labels: [Label]
+
+    /// Makes a key; labels are sorted by name. Use ``validate()`` to check names before writing.
+    public init(metric: String, labels: [Label] = []) {
+        self.metric = metric
+        self.labels = labels.sorted()
+    }
+
+    /// Makes a key from a dictionary of labels.
+    public init(metric: String, labels: [String: String]) {
+        self.init(metric: metric, labels: labels.map { Label($0.key, $0.value) })
+    }
+
+    /// The value of the label `name`, if the series has it.
+    public subscript(label name: String) -> String? {
+        labels.first { $0.name == name }?.value
+    }
+
+    /// `metric{a="x", b="y"}`, the same syntax selectors use.
+    public var description: String {
+        if labels.isEmpty { return metric }
+        let inner = labels.map { "\($0.name)=\(quoteLabelValue($0.value))" }.joined(separator: ", ")
+        return "\(metric){\(inner)}"
+    }
+
+    public static func < (a: SeriesKey, b: SeriesKey) -> Bool {
+        if a.metric != b.metric { return a.metric < b.metric }
+        return a.labels.lexicographicallyPrecedes(b.labels)
+    }
+
+    /// Checks metric and label names (`[A-Za-z_][A-Za-z0-9_.]*`) and that no label name repeats.
+    public func validate() throws(ValidationError) {
+        guard isValidName(metric) else {
+            throw ValidationError(field: "metric", message: "invalid metric name \(quoteLabelValue(metric)): expected [A-Za-z_][A-Za-z0-9_.]*")
+        }
+        var previous: String?
+        for label in labels {
+            guard isValidName(label.name) else {
+                throw ValidationError(field: label.name, message: "invalid label name \(quoteLabelValue(label.name)): expected [A-Za-z_][A-Za-z0-9_.]*")
+            }
+            if label.name == previous {
+                throw ValidationError(field: label.name, message: "label \(label.name) appears twice in series \(self)")
+            }
+            previous = label.name
+        }
+    }
+}
+
+/// True for names of the form `[A-Za-z_][A-Za-z0-9_.]*`.
+public func isValidName(_ name: String) -> Bool {
+    var first = true
+    for byte in name.utf8 {
+        let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F
+        let isDigitOrDot = (byte >= 0x30 && byte <= 0x39) || byte == 0x2E
+        if first {
+            guard isLetter else { return false }
+            first = false
+        } else if !(isLetter || isDigitOrDot) {
+            return false
+        }
+    }
+    return !first
+}
+
+/// A label value in double quotes with `\`, `"` and control characters escaped.
+public func quoteLabelValue(_ value: String) -> String {
+    var out = "\""
+    for ch in value.unicodeScalars {
+        switch ch {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default: out.unicodeScalars.append(ch)
+        }
+    }
+    return out + "\""
+}

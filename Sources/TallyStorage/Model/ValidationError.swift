@@ -1,0 +1,27 @@
+/// Bad input: says what is wrong and, where known, where (file, line, column, field).
+public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var file: String?
+    public var line: Int?
+    public var column: Int?
+    public var field: String?
+    public var message: String
+
+    public init(file: String? = nil, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String) {
+        self.file = file
+        self.line = line
+        self.column = column
+        self.field = field
+        self.message = message
+    }
+
+    /// `file:line:column: field "x": message`, leaving out what is unknown.
+    public var description: String {
+        var place = ""
+        if let file { place += file }
+        if let line { place += (place.isEmpty ? "line " : ":") + "\(line)" }
+        if let column { place += (line == nil ? " column " : ":") + "\(column)" }
+        var text = place.isEmpty ? "" : place + ": "
+        if let field { text += "field \(quoteLabelValue(field)): " }
+        return text + message
+    }
+}

@@ -1,0 +1,147 @@
+import TallyEncoding
+
+/// What the footer of a segment says about one block of one series: where it is, and statistics that answer
+/// counts, bucket aggregates and "latest" without decoding it. Statistics skip nulls and NaN.
+public struct BlockMeta: Sendable, Equatable {
+    /// Byte offset of the block in its file, and its length including its checksum.
+    public var offset: Int
+    public var length: Int
+    public var count: Int
+    public var nullCount: Int
+    public var minTime: Int64
+    public var maxTime: Int64
+    public var minLSN: LSN
+    public var maxLSN: LSN
+    /// Over non-null, non-NaN values; `count - nullCount - nanCount` of them. NaN when there are none.
+    public var minValue: Double
+    public var maxValue: Double
+    public var sum: Double
+    /// The first and last non-null, non-NaN values by time (NaN when there are none).
+    public var firstValue: Double
+    public var lastValue: Double
+    /// The value of the block's last point by time as stored (possibly null) and its outcome code.
+    public var lastRawValue: Double
+    public var lastOutcome: UInt8
+    /// The LSN of the block's last point by time (decides between blocks whose last points share a time).
+    public var lastLSN: LSN
+    /// How many values are finite or infinite numbers (not null, not NaN): the count `sum` covers.
+    public var statCount: Int
+}
+
+/// The segment file layout (docs/format/segment.md).
+enum SegmentFormat {
+    static let magic: [UInt8] = Array("TLYS".utf8)
+    static let version: UInt8 = 1
+    /// magic (4) · version (1) · reserved (3) · CRC32C of the first 8 bytes (4).
+    static let headerSize = 12
+    /// footer offset (8) · footer length (4) · footer CRC32C (4) · CRC32C of the previous 16 bytes (4) · magic (4).
+    static let trailerSize = 24
+    /// Points per block at most. Flushes write what the head holds; compaction fills blocks to this size.
+    static let maxBlockPoints = 4096
+
+    /// Block flags.
+    static let flagLZ4: UInt8 = 1
+    static let flagOutcomes: UInt8 = 2
+
+    static func header() -> [UInt8] {
+        var w = ByteWriter(capacity: headerSize)
+        w.writeBytes(magic)
+        w.writeUInt8(version)
+        w.writeBytes([0, 0, 0])
+        let crc = w.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        w.writeUInt32LE(crc)
+        return w.bytes
+    }
+
+    static func trailer(footerOffset: Int, footerLength: Int, footerCRC: UInt32) -> [UInt8] {
+        var w = ByteWriter(capacity: trailerSize)
+        w.writeUInt64LE(UInt64(footerOffset))
+        w.writeUInt32LE(UInt32(footerLength))
+        w.writeUInt32LE(footerCRC)
+        let crc = w.bytes.withUnsafeBytes { CRC32C.checksum($0) }
+        w.writeUInt32LE(crc)
+        w.writeBytes(magic)
+        return w.bytes
+    }
+
+    /// The footer: per series (ascending id) its kind and the metadata of its blocks in time order.
+    static func encodeFooter(_ directory: [(SeriesID, SeriesKind, [BlockMeta])]) -> [UInt8] {
+        var w = ByteWriter(capacity: 64 + directory.count * 96)
+        w.writeVarUInt(UInt64(directory.count))
+        for (id, kind, blocks) in directory {
+            w.writeVarUInt(UInt64(id))
+            w.writeUInt8(kind.rawValue)
+            w.writeVarUInt(UInt64(blocks.count))
+            for b in blocks {
+                w.writeVarUInt(UInt64(b.offset))
+                w.writeVarUInt(UInt64(b.length))
+                w.writeVarUInt(UInt64(b.count))
+                w.writeVarUInt(UInt64(b.nullCount))
+                w.writeVarUInt(UInt64(b.statCount))
+                w.writeVarInt(b.minTime)
+                w.writeVarInt(b.maxTime &- b.minTime)
+                w.writeVarUInt(b.minLSN)
+                w.writeVarUInt(b.maxLSN &- b.minLSN)
+                w.writeFloat64LE(b.minValue)
+                w.writeFloat64LE(b.maxValue)
+                w.writeFloat64LE(b.sum)
+                w.writeFloat64LE(b.firstValue)
+                w.writeFloat64LE(b.lastValue)
+                w.writeFloat64LE(b.lastRawValue)
+                w.writeUInt8(b.lastOutcome)
+                w.writeVarUInt(b.lastLSN)
+            }
+        }
+        return w.bytes
+    }
+
+    static func decodeFooter(_ raw: UnsafeRawBufferPointer, fileOffset: Int) throws(EncodingError)
+        -> [(SeriesID, SeriesKind, [BlockMeta])]
+    {
+        var r = ByteReader(raw, baseOffset: fileOffset)
+        let seriesCount = try count(&r, limit: raw.count)
+        var directory: [(SeriesID, SeriesKind, [BlockMeta])] = []
+        directory.reserveCapacity(seriesCount)
+        for _ in 0..<seriesCount {
+            let id = SeriesID(truncatingIfNeeded: try r.readVarUInt())
+            let kindCode = try r.readUInt8()
+            guard let kind = SeriesKind(rawValue: kindCode) else {
+                throw EncodingError(.invalidTag, offset: r.absoluteOffset - 1, "unknown series kind \(kindCode)")
+            }
+            let blockCount = try count(&r, limit: raw.count)
+            var blocks: [BlockMeta] = []
+            blocks.reserveCapacity(blockCount)
+            for _ in 0..<blockCount {
+                let offset = Int(truncatingIfNeeded: try r.readVarUInt())
+                let length = Int(truncatingIfNeeded: try r.readVarUInt())
+                let n = Int(truncatingIfNeeded: try r.readVarUInt())
+                let nulls = Int(truncatingIfNeeded: try r.readVarUInt())
+                let statCount = Int(truncatingIfNeeded: try r.readVarUInt())
+                let minTime = try r.readVarInt()
+                let maxTime = minTime &+ (try r.readVarInt())
+                let minLSN = try r.readVarUInt()
+                let maxLSN = minLSN &+ (try r.readVarUInt())
+                blocks.append(BlockMeta(
+                    offset: offset, length: length, count: n, nullCount: nulls, minTime: minTime, maxTime: maxTime,
+                    minLSN: minLSN, maxLSN: maxLSN, minValue: try r.readFloat64LE(), maxValue: try r.readFloat64LE(),
+                    sum: try r.readFloat64LE(), firstValue: try r.readFloat64LE(), lastValue: try r.readFloat64LE(),
+                    lastRawValue: try r.readFloat64LE(), lastOutcome: try r.readUInt8(), lastLSN: try r.readVarUInt(),
+                    statCount: statCount))
+            }
+            directory.append((id, kind, blocks))
+        }
+        guard r.remaining == 0 else {
+            throw EncodingError(.corrupt, offset: r.absoluteOffset, "\(r.remaining) unexpected bytes after the footer")
+        }
+        return directory
+    }
+
+    private static func count(_ r: inout ByteReader, limit: Int) throws(EncodingError) -> Int {
+        let offset = r.absoluteOffset
+        let n = try r.readVarUInt()
+        guard n <= UInt64(limit) else {
+            throw EncodingError(.corrupt, offset: offset, "count \(n) exceeds the footer's size")
+        }
+        return Int(n)
+    }
+}

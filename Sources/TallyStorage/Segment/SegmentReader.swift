@@ -1,0 +1,118 @@
+import TallyEncoding
+
+/// An open segment file: its footer parsed into block metadata, blocks read on demand with pread.
+public final class SegmentReader: @unchecked Sendable {
+    public let path: String
+    public let id: UInt64
+    let file: File
+    public let size: Int
+    /// Per series (ascending id): kind and blocks in time order.
+    let directory: [(SeriesID, SeriesKind, [BlockMeta])]
+
+    /// Opens a segment and checks its header, trailer and footer checksums.
+    public init(path: String, id: UInt64) throws(StoreError) {
+        self.path = path
+        self.id = id
+        do throws(IOError) {
+            file = try File.openForReading(path)
+            size = try file.size()
+        } catch {
+            throw .io(error)
+        }
+        let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
+        guard size >= minimum else {
+            throw StoreError.corrupt(path: path, offset: 0, detail: "file too short for a segment (\(size) bytes)")
+        }
+        let header: [UInt8]
+        let trailer: [UInt8]
+        do throws(IOError) {
+            header = try file.read(count: SegmentFormat.headerSize, at: 0)
+            trailer = try file.read(count: SegmentFormat.trailerSize, at: size - SegmentFormat.trailerSize)
+        } catch {
+            throw .io(error)
+        }
+        try SegmentReader.checkHeader(header, path: path)
+        let trailerOffset = size - SegmentFormat.trailerSize
+        let (footerOffset, footerLength, footerCRC) = try trailer.withBytes {
+            (raw: UnsafeRawBufferPointer) throws(StoreError) -> (Int, Int, UInt32) in
+            guard raw[20..<24].elementsEqual(SegmentFormat.magic) else {
+                throw StoreError.corrupt(path: path, offset: trailerOffset + 20, detail: "bad trailer magic number")
+            }
+            let crc = raw.loadUnaligned(fromByteOffset: 16, as: UInt32.self).littleEndian
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<16])) == crc else {
+                throw StoreError.corrupt(path: path, offset: trailerOffset, detail: "trailer checksum mismatch")
+            }
+            return (Int(truncatingIfNeeded: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self).littleEndian),
+                    Int(raw.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian),
+                    raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self).littleEndian)
+        }
+        guard footerOffset >= SegmentFormat.headerSize, footerOffset + footerLength == trailerOffset else {
+            throw StoreError.corrupt(path: path, offset: trailerOffset, detail: "footer position \(footerOffset)+\(footerLength) does not end at the trailer")
+        }
+        let footer: [UInt8]
+        do throws(IOError) { footer = try file.read(count: footerLength, at: footerOffset) } catch { throw .io(error) }
+        directory = try footer.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
+            guard CRC32C.checksum(raw) == footerCRC else {
+                throw StoreError.corrupt(path: path, offset: footerOffset, detail: "footer checksum mismatch")
+            }
+            do throws(EncodingError) {
+                return try SegmentFormat.decodeFooter(raw, fileOffset: footerOffset)
+            } catch {
+                throw StoreError.corrupt(path, error)
+            }
+        }
+        try checkTiling(footerOffset: footerOffset)
+    }
+
+    private static func checkHeader(_ header: [UInt8], path: String) throws(StoreError) {
+        guard header[0..<4].elementsEqual(SegmentFormat.magic) else {
+            throw StoreError.corrupt(path: path, offset: 0, detail: "not a Tally segment (bad magic number)")
+        }
+        let crc = header.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 8, as: UInt32.self).littleEndian }
+        guard header.withUnsafeBytes({ CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<8])) }) == crc else {
+            throw StoreError.corrupt(path: path, offset: 0, detail: "segment header checksum mismatch")
+        }
+        guard header[4] <= SegmentFormat.version else {
+            throw StoreError.unsupportedVersion(path: path, found: Int(header[4]), supported: Int(SegmentFormat.version))
+        }
+    }
+
+    /// Blocks must cover the bytes between the header and the footer exactly, so every byte is checksummed.
+    private func checkTiling(footerOffset: Int) throws(StoreError) {
+        var spans: [(Int, Int)] = []
+        for (_, _, blocks) in directory { for b in blocks { spans.append((b.offset, b.length)) } }
+        spans.sort { $0.0 < $1.0 }
+        var expected = SegmentFormat.headerSize
+        for (offset, length) in spans {
+            guard offset == expected, length > 0 else {
+                throw StoreError.corrupt(path: path, offset: offset, detail: "block directory does not tile the file (expected a block at \(expected))")
+            }
+            expected = offset + length
+        }
+        guard expected == footerOffset else {
+            throw StoreError.corrupt(path: path, offset: expected, detail: "bytes between the last block and the footer")
+        }
+    }
+
+    /// Reads and decodes one block, appending its points to `columns`.
+    public func readBlock(_ meta: BlockMeta, into columns: inout PointColumns) throws(StoreError) {
+        let raw: [UInt8]
+        do throws(IOError) { raw = try file.read(count: meta.length, at: meta.offset) } catch { throw .io(error) }
+        try raw.withBytes { (buffer: UnsafeRawBufferPointer) throws(StoreError) in
+            try BlockCodec.decode(buffer, meta: meta, path: path, into: &columns)
+        }
+    }
+
+    /// Reads every block and checks its checksum and decoding. Returns the problems found.
+    public func verifyBlocks() -> [StoreError] {
+        var problems: [StoreError] = []
+        var scratch = PointColumns()
+        for (_, _, blocks) in directory {
+            for block in blocks {
+                scratch = PointColumns()
+                do throws(StoreError) { try readBlock(block, into: &scratch) } catch { problems.append(error) }
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,73 @@
+import TallyEncoding
+
+/// Writes one segment file: series in ascending id order, each as blocks of sorted, de-duplicated points.
+///
+/// The file is written under a temporary name and made durable by ``finish()``; the store renames it into
+/// place and registers it in the catalog.
+struct SegmentWriter {
+    let path: String
+    private let file: File
+    private var buffer: [UInt8] = []
+    private var written = 0
+    private var scratch = ByteWriter(capacity: 1 << 16)
+    private var directory: [(SeriesID, SeriesKind, [BlockMeta])] = []
+    private(set) var pointCount = 0
+    private(set) var minTime = Int64.max
+    private(set) var maxTime = Int64.min
+    private(set) var minLSN = LSN.max
+    private(set) var maxLSN = LSN.min
+    private var lastSeries: SeriesID?
+
+    init(path: String) throws(IOError) {
+        self.path = path
+        file = try File.openForWriting(path, create: true, truncate: true)
+        buffer = SegmentFormat.header()
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    /// Adds a series' points (sorted by time, one point per time), split into blocks of at most `blockPoints`.
+    mutating func add(series id: SeriesID, kind: SeriesKind, columns: PointColumns,
+                      blockPoints: Int = SegmentFormat.maxBlockPoints) throws(IOError) {
+        precondition(lastSeries.map { $0 < id } ?? true, "series must be added in ascending id order")
+        guard !columns.isEmpty else { return }
+        lastSeries = id
+        var blocks: [BlockMeta] = []
+        var start = 0
+        let hasOutcomes = kind == .check && columns.outcomes.count == columns.count
+        while start < columns.count {
+            let end = min(start + blockPoints, columns.count)
+            let meta = BlockCodec.encode(columns, range: start..<end, hasOutcomes: hasOutcomes,
+                                         baseOffset: written, into: &buffer, scratch: &scratch)
+            blocks.append(meta)
+            minTime = min(minTime, meta.minTime)
+            maxTime = max(maxTime, meta.maxTime)
+            minLSN = min(minLSN, meta.minLSN)
+            maxLSN = max(maxLSN, meta.maxLSN)
+            start = end
+            if buffer.count >= 1 << 22 { try drain() }
+        }
+        pointCount += columns.count
+        directory.append((id, kind, blocks))
+    }
+
+    private mutating func drain() throws(IOError) {
+        try file.write(buffer, at: written)
+        written += buffer.count
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes the footer and trailer and syncs the file. Returns the file's size.
+    mutating func finish() throws(IOError) -> Int {
+        let footerOffset = written + buffer.count
+        let footer = SegmentFormat.encodeFooter(directory)
+        let footerCRC = footer.withUnsafeBytes { CRC32C.checksum($0) }
+        buffer.append(contentsOf: footer)
+        buffer.append(contentsOf: SegmentFormat.trailer(footerOffset: footerOffset, footerLength: footer.count,
+                                                        footerCRC: footerCRC))
+        try drain()
+        try file.sync()
+        return written
+    }
+
+    var seriesCount: Int { directory.count }
+}

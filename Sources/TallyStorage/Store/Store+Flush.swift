@@ -1,0 +1,153 @@
+extension Store {
+    /// Turns the head into segment files and registers them, then drops the WAL they cover.
+    public func flush() throws(StoreError) {
+        try writer.withLock { (w: inout WriterState?) throws(StoreError) in
+            guard var current = w else { throw readOnlyOrClosed() }
+            try flushLocked(&current)
+            w = current
+        }
+    }
+
+    /// The flush, with the writer lock held.
+    func flushLocked(_ w: inout WriterState) throws(StoreError) {
+        let (head, pending, firstSegmentID, lastLSN, kinds) = state.withLock { s in
+            let kinds = Dictionary(uniqueKeysWithValues: s.head.series.keys.map { ($0, s.index.record($0)?.kind ?? .measurement) })
+            return (s.head, s.pending, s.nextSegmentID, s.nextLSN - 1, kinds)
+        }
+        if head.isEmpty && pending.isEmpty { return }
+        let perSeries = head.series.keys.sorted().map { id in (id, kinds[id]!, head.series[id]!.resolved()) }
+        let written = try writeSegments(perSeries, firstID: firstSegmentID, level: 0)
+        do throws(StoreError) {
+            try catalog.db.transaction { () throws(StoreError) in
+                try Store.applyPending(pending, to: catalog)
+                for (record, _) in written { try catalog.insertSegment(record) }
+                try catalog.setMeta("flushed_lsn", "\(lastLSN)")
+            }
+        } catch {
+            for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
+            throw error
+        }
+        state.withLock { s in
+            for (record, reader) in written { s.addSegment(record, reader: reader) }
+            s.head = Head()
+            s.pending = PendingCatalog()
+        }
+        // The catalog now holds everything up to lastLSN: start a new WAL file and drop the old ones.
+        let oldFiles: [String]
+        do throws(IOError) {
+            oldFiles = try Directory.list(walDirectory).filter { $0.hasSuffix(".wal") }
+            try w.wal.rotate(firstLSN: lastLSN + 1)
+        } catch {
+            // The data is safe in segments; replay skips records at or below the flushed LSN.
+            throw .io(error)
+        }
+        let current = WALWriter.fileName(firstLSN: lastLSN + 1)
+        for name in oldFiles where name != current { try? Directory.remove(walDirectory + "/" + name) }
+    }
+
+    /// Writes series (ascending ids, sorted points) into one segment file per UTC month they touch.
+    /// Each file is written under a temporary name, synced, renamed into place; then the directory is synced.
+    func writeSegments(_ series: [(SeriesID, SeriesKind, PointColumns)], firstID: UInt64, level: Int)
+        throws(StoreError) -> [(SegmentRecord, SegmentReader)]
+    {
+        var partitions: [Int: [(SeriesID, SeriesKind, PointColumns)]] = [:]
+        for (id, kind, columns) in series where !columns.isEmpty {
+            var start = 0
+            while start < columns.count {
+                let month = utcMonthIndex(columns.times[start])
+                let next = monthStartMillis(month + 1)
+                var end = columns.times[start...].firstIndex { $0 >= next } ?? columns.count
+                if end == start { end = start + 1 }
+                let part = start == 0 && end == columns.count
+                    ? columns : columns.slice(TimeRange(from: columns.times[start], to: next))
+                partitions[month, default: []].append((id, kind, part))
+                start = end
+            }
+        }
+        var results: [(SegmentRecord, SegmentReader)] = []
+        var nextID = firstID
+        do {
+            for month in partitions.keys.sorted() {
+                let id = nextID
+                nextID += 1
+                let name = segmentFileName(id)
+                let temporary = segmentDirectory + "/" + name + ".tmp"
+                var writer = try SegmentWriter(path: temporary)
+                for (seriesID, kind, columns) in partitions[month]! {
+                    try writer.add(series: seriesID, kind: kind, columns: columns)
+                }
+                let bytes = try writer.finish()
+                try Directory.renameDurably(temporary, segmentDirectory + "/" + name, directory: segmentDirectory)
+                let record = SegmentRecord(
+                    id: id, file: name, minTime: writer.minTime, maxTime: writer.maxTime, minLSN: writer.minLSN,
+                    maxLSN: writer.maxLSN, seriesCount: writer.seriesCount, pointCount: writer.pointCount,
+                    bytes: bytes, level: level)
+                results.append((record, try SegmentReader(path: segmentDirectory + "/" + name, id: id)))
+            }
+        } catch let error as IOError {
+            removeWritten(results, upTo: nextID)
+            throw .io(error)
+        } catch let error as StoreError {
+            removeWritten(results, upTo: nextID)
+            throw error
+        } catch {
+            removeWritten(results, upTo: nextID)
+            throw .catalog("\(error)")
+        }
+        return results
+    }
+
+    private func removeWritten(_ results: [(SegmentRecord, SegmentReader)], upTo nextID: UInt64) {
+        for (record, _) in results { try? Directory.remove(segmentDirectory + "/" + record.file) }
+        if let last = nextID.checkedPredecessor {
+            try? Directory.remove(segmentDirectory + "/" + segmentFileName(last) + ".tmp")
+        }
+    }
+
+    func segmentFileName(_ id: UInt64) -> String {
+        let hex = String(id, radix: 16)
+        return String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".tseg"
+    }
+}
+
+extension UInt64 {
+    var checkedPredecessor: UInt64? { self == 0 ? nil : self - 1 }
+}
+
+/// Months since January 1970 (UTC) of an epoch-milliseconds time: the time partition of segments.
+func utcMonthIndex(_ millis: Int64) -> Int {
+    let days = Int(millis >= 0 ? millis / 86_400_000 : (millis + 1) / 86_400_000 - 1)
+    let (year, month, _) = civilFromDays(days)
+    return (year - 1970) * 12 + (month - 1)
+}
+
+/// The epoch milliseconds at which a month (as counted by ``utcMonthIndex(_:)``) starts.
+func monthStartMillis(_ monthIndex: Int) -> Int64 {
+    let year = 1970 + (monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12)
+    let month = monthIndex - (year - 1970) * 12 + 1
+    return Int64(daysFromCivil(year: year, month: month, day: 1)) * 86_400_000
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date.
+func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
+    let y = month <= 2 ? year - 1 : year
+    let era = (y >= 0 ? y : y - 399) / 400
+    let yoe = y - era * 400
+    let mp = (month + 9) % 12
+    let doy = (153 * mp + 2) / 5 + day - 1
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+    return era * 146_097 + doe - 719_468
+}
+
+/// The proleptic Gregorian date of a day count since 1970-01-01.
+func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
+    let z = days + 719_468
+    let era = (z >= 0 ? z : z - 146_096) / 146_097
+    let doe = z - era * 146_097
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+    let mp = (5 * doy + 2) / 153
+    let day = doy - (153 * mp + 2) / 5 + 1
+    let month = mp < 10 ? mp + 3 : mp - 9
+    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+}

@@ -1,0 +1,89 @@
+/// A series as reads and listings describe it.
+public struct SeriesInfo: Sendable, Equatable {
+    public var id: SeriesID
+    public var key: SeriesKey
+    public var kind: SeriesKind
+    public var attributes: Attributes
+}
+
+extension Store {
+    /// The series a selector chooses, ordered by metric, then labels.
+    public func series(matching selector: SeriesSelector = .all) -> [SeriesInfo] {
+        let infos = state.withLock { s in
+            s.index.select(selector).compactMap { id in
+                s.index.record(id).map { SeriesInfo(id: $0.id, key: $0.key, kind: $0.kind, attributes: $0.attributes) }
+            }
+        }
+        return infos.sorted { $0.key < $1.key }
+    }
+
+    /// The series with this id, if there is one.
+    public func series(id: SeriesID) -> SeriesInfo? {
+        state.withLock { s in
+            s.index.record(id).map { SeriesInfo(id: $0.id, key: $0.key, kind: $0.kind, attributes: $0.attributes) }
+        }
+    }
+
+    /// The series with this key, if there is one.
+    public func series(key: SeriesKey) -> SeriesInfo? {
+        guard let id = state.withLock({ $0.index.id(of: key) }) else { return nil }
+        return series(id: id)
+    }
+
+    /// The points of a series in a time range, sorted by time, one per time (the latest write wins).
+    public func read(_ id: SeriesID, in range: TimeRange = .all) throws(StoreError) -> PointColumns {
+        let (blocks, headPoints) = state.withLock { s -> ([BlockRef], PointColumns?) in
+            guard Int(id) < s.index.blocks.count else { return ([], nil) }
+            let blocks = s.index.blocks[Int(id)].filter { range.overlaps(minTime: $0.meta.minTime, maxTime: $0.meta.maxTime) }
+            return (blocks, s.head.points(of: id, in: range))
+        }
+        var columns = PointColumns()
+        columns.reserveCapacity(blocks.reduce(headPoints?.count ?? 0) { $0 + $1.meta.count }, outcomes: false)
+        var inOrder = true
+        var previousMax = Int64.min
+        for block in blocks {
+            if block.meta.minTime <= previousMax && !columns.isEmpty { inOrder = false }
+            previousMax = max(previousMax, block.meta.maxTime)
+            try block.segment.readBlock(block.meta, into: &columns)
+        }
+        if let headPoints {
+            columns.append(contentsOf: headPoints)
+            inOrder = false
+        }
+        if !inOrder { columns = columns.resolved() }
+        return columns.slice(range)
+    }
+
+    /// The points of several series in one call.
+    public func read(_ ids: [SeriesID], in range: TimeRange = .all) throws(StoreError) -> [PointColumns] {
+        var out: [PointColumns] = []
+        out.reserveCapacity(ids.count)
+        for id in ids { out.append(try read(id, in: range)) }
+        return out
+    }
+
+    /// The newest point of each series (nil for a series with no points), from the latest-point cache.
+    public func latest(_ ids: [SeriesID]) -> [LatestPoint?] {
+        state.withLock { s in
+            ids.map { Int($0) < s.index.latest.count ? s.index.latest[Int($0)] : nil }
+        }
+    }
+
+    /// The distinct values of a label across all series, sorted.
+    public func labelValues(_ name: String) -> [String] {
+        state.withLock { $0.index.labelValues(name) }
+    }
+
+    /// Every label name in use, sorted.
+    public func labelNames() -> [String] {
+        state.withLock { $0.index.labelNames }
+    }
+
+    /// The batches written so far (imports, scans, API writes), oldest first.
+    public func imports() throws(StoreError) -> [ImportRecord] {
+        let recorded = try catalog.loadImports()
+        let pending = state.withLock { $0.pending.imports }
+        let known = Set(recorded.map(\.lsn))
+        return (recorded + pending.filter { !known.contains($0.lsn) }).sorted { $0.lsn < $1.lsn }
+    }
+}

@@ -1,0 +1,94 @@
+/// One problem `verify` found: the file, the offset where known, and what is wrong.
+public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    public var offset: Int?
+    public var detail: String
+
+    public var description: String {
+        "\(path)" + (offset.map { ": offset \($0)" } ?? "") + ": \(detail)"
+    }
+}
+
+/// What `verify` checked and found.
+public struct VerifyReport: Sendable {
+    public var problems: [VerifyProblem] = []
+    public var segmentsChecked = 0
+    public var blocksChecked = 0
+    public var walFilesChecked = 0
+    public var walRecordsChecked = 0
+
+    /// True when nothing is damaged.
+    public var isClean: Bool { problems.isEmpty }
+}
+
+extension Store {
+    /// Checks every checksum of every file of the store at `path` without opening it for writing: the catalog
+    /// (SQLite's integrity check), each segment (header, every block, footer, trailer) and each WAL file.
+    /// Works on a damaged store, which ``open(at:options:)`` would refuse.
+    public static func verify(at path: String) -> VerifyReport {
+        var report = VerifyReport()
+        func note(_ error: StoreError, defaultPath: String) {
+            switch error {
+            case .corrupt(let p, let offset, let detail): report.problems.append(VerifyProblem(path: p, offset: offset, detail: detail))
+            case .io(let e): report.problems.append(VerifyProblem(path: e.path, offset: e.offset, detail: e.description))
+            default: report.problems.append(VerifyProblem(path: defaultPath, offset: nil, detail: error.description))
+            }
+        }
+        let catalogPath = path + "/" + Catalog.fileName
+        var listed: [SegmentRecord] = []
+        do throws(StoreError) {
+            let catalog = try Catalog(directory: path, readOnly: true)
+            if let problem = try catalog.integrityCheck() {
+                report.problems.append(VerifyProblem(path: catalogPath, offset: nil, detail: "integrity check: \(problem)"))
+            }
+            listed = try catalog.loadSegments()
+        } catch {
+            note(error, defaultPath: catalogPath)
+        }
+        for record in listed {
+            let file = path + "/segments/" + record.file
+            report.segmentsChecked += 1
+            do {
+                let reader = try SegmentReader(path: file, id: record.id)
+                report.blocksChecked += reader.directory.reduce(0) { $0 + $1.2.count }
+                for problem in reader.verifyBlocks() { note(problem, defaultPath: file) }
+                if reader.size != record.bytes {
+                    report.problems.append(VerifyProblem(path: file, offset: nil,
+                        detail: "size \(reader.size) differs from the catalog's \(record.bytes)"))
+                }
+            } catch {
+                note(error, defaultPath: file)
+            }
+        }
+        let known = Set(listed.map(\.file))
+        for name in (try? Directory.list(path + "/segments")) ?? [] where !known.contains(name) {
+            report.problems.append(VerifyProblem(path: path + "/segments/" + name, offset: nil,
+                detail: "not listed in the catalog (left by an interrupted flush; the next open removes it)"))
+        }
+        let walNames = ((try? Directory.list(path + "/wal")) ?? []).filter { $0.hasSuffix(".wal") }
+        for (i, name) in walNames.enumerated() {
+            let file = path + "/wal/" + name
+            report.walFilesChecked += 1
+            var contents = WALContents()
+            do {
+                let handle = try File.openForReading(file)
+                let bytes = try handle.read(count: try handle.size(), at: 0)
+                try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
+                    try WALReader.readFile(raw, path: file, isLast: i == walNames.count - 1, afterLSN: 0, into: &contents)
+                }
+                report.walRecordsChecked += contents.batches.count
+                if let torn = contents.tornTail {
+                    report.problems.append(VerifyProblem(path: file, offset: torn.offset,
+                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged record (a write that was never acknowledged; the next open drops it)"))
+                }
+            } catch let error as StoreError {
+                note(error, defaultPath: file)
+            } catch let error as IOError {
+                note(.io(error), defaultPath: file)
+            } catch {
+                report.problems.append(VerifyProblem(path: file, offset: nil, detail: "\(error)"))
+            }
+        }
+        return report
+    }
+}

@@ -1,0 +1,118 @@
+extension Store {
+    /// Writes a batch durably: validated whole, appended to the WAL as one record and synced, then applied.
+    ///
+    /// - Returns: the batch's LSN and counts, once the batch is durable.
+    /// - Throws: ``StoreError/invalid(_:)`` for bad input (nothing is written), ``StoreError/io(_:)`` when the
+    ///   WAL cannot be written (nothing is acknowledged; the store stays readable).
+    @discardableResult
+    public func write(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
+        do throws(ValidationError) { try batch.validate() } catch { throw .invalid(error) }
+        return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
+            guard var current = w else { throw readOnlyOrClosed() }
+            try checkOpen()
+            let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
+            let record = WALFormat.encode(walBatch)
+            do throws(IOError) { try current.wal.append(record) } catch { throw .io(error) }
+            let headPoints = state.withLock { (s: inout StoreState) -> Int in
+                s.apply(walBatch)
+                return s.head.pointCount
+            }
+            if headPoints >= options.flushThresholdPoints { try flushLocked(&current) }
+            w = current
+            return WriteReceipt(lsn: walBatch.lsn, pointCount: batch.pointCount, newSeriesCount: walBatch.newSeries.count)
+        }
+    }
+
+    func readOnlyOrClosed() -> StoreError {
+        state.withLock { $0.closed } ? .closed : .readOnly
+    }
+
+    /// Assigns ids to the batch's new series and the next LSN, and checks kinds against existing series.
+    func resolve(_ batch: WriteBatch, in state: StoreState) throws(StoreError) -> WALBatch {
+        let lsn = state.nextLSN
+        var nextID = state.index.nextID
+        var ids: [SeriesID] = []
+        ids.reserveCapacity(batch.series.count)
+        var newSeries: [SeriesRecord] = []
+        var updates: [(SeriesID, Attributes)] = []
+        for definition in batch.series {
+            if let id = state.index.id(of: definition.key), let existing = state.index.record(id) {
+                guard existing.kind == definition.kind else {
+                    throw StoreError.invalid(ValidationError(
+                        field: definition.key.metric,
+                        message: "series \(definition.key) is a \(existing.kind) series; the batch writes it as a \(definition.kind)"))
+                }
+                if existing.attributes.merging(definition.attributes) != existing.attributes {
+                    updates.append((id, definition.attributes))
+                }
+                ids.append(id)
+            } else {
+                newSeries.append(SeriesRecord(id: nextID, key: definition.key, kind: definition.kind,
+                                              attributes: definition.attributes, createdLSN: lsn))
+                ids.append(nextID)
+                nextID += 1
+            }
+        }
+        let hasOutcomes = batch.series.contains { $0.kind == .check }
+        return WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
+                        seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
+                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [])
+    }
+
+    /// Writes a large batch straight into segment files, synced once at the end, and publishes it in one
+    /// catalog transaction. Nothing is visible, and nothing is acknowledged, until then.
+    ///
+    /// Within the batch, a later point for the same series and time replaces an earlier one.
+    @discardableResult
+    public func importBulk(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
+        do throws(ValidationError) { try batch.validate() } catch { throw .invalid(error) }
+        return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
+            guard w != nil else { throw readOnlyOrClosed() }
+            try checkOpen()
+            let (walBatch, firstSegmentID) = try state.withLock {
+                (s: inout StoreState) throws(StoreError) -> (WALBatch, UInt64) in
+                (try resolve(batch, in: s), s.nextSegmentID)
+            }
+            // resolve(_:in:) checked that existing series have the kind the batch gives them.
+            var kinds: [SeriesID: SeriesKind] = [:]
+            for i in walBatch.seriesIDs.indices {
+                kinds[walBatch.seriesIDs[i]] = batch.series[Int(batch.seriesIndexes[i])].kind
+            }
+            let perSeries = groupBySeries(walBatch, kinds: kinds)
+            let written = try writeSegments(perSeries, firstID: firstSegmentID, level: 0)
+            do throws(StoreError) {
+                try catalog.db.transaction { () throws(StoreError) in
+                    try catalog.insertSeries(walBatch.newSeries)
+                    try catalog.setAttributes(walBatch.attributeUpdates)
+                    try catalog.insertImport(walBatch.importRecord)
+                    for (record, _) in written { try catalog.insertSegment(record) }
+                    try catalog.setMeta("last_lsn", "\(walBatch.lsn)")
+                }
+            } catch {
+                for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
+                throw error
+            }
+            state.withLock { s in
+                for record in walBatch.newSeries { s.index.add(record) }
+                for (id, attributes) in walBatch.attributeUpdates { s.index.setAttributes(id, attributes) }
+                for (record, reader) in written { s.addSegment(record, reader: reader) }
+                s.nextLSN = max(s.nextLSN, walBatch.lsn + 1)
+                s.nextSegmentID = max(s.nextSegmentID, firstSegmentID + UInt64(written.count))
+            }
+            return WriteReceipt(lsn: walBatch.lsn, pointCount: batch.pointCount, newSeriesCount: walBatch.newSeries.count)
+        }
+    }
+
+    /// The batch's points per series, each sorted by time with one point per time.
+    private func groupBySeries(_ batch: WALBatch, kinds: [SeriesID: SeriesKind]) -> [(SeriesID, SeriesKind, PointColumns)] {
+        var grouped: [SeriesID: PointColumns] = [:]
+        for i in batch.times.indices {
+            let id = batch.seriesIDs[i]
+            let isCheck = kinds[id] == .check
+            grouped[id, default: PointColumns()].append(
+                time: batch.times[i], value: batch.values[i],
+                outcome: isCheck ? (batch.outcomes.isEmpty ? 0 : batch.outcomes[i]) : nil, lsn: batch.lsn)
+        }
+        return grouped.keys.sorted().map { ($0, kinds[$0] ?? .measurement, grouped[$0]!.resolved()) }
+    }
+}

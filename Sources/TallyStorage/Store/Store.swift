@@ -1,0 +1,180 @@
+/// How to open a store.
+public struct StoreOptions: Sendable {
+    /// Open without the writer lock: reads see every acknowledged point (segments and WAL) at open time.
+    public var readOnly: Bool
+    /// Create the store when the directory does not hold one (it must be missing or empty).
+    public var createIfMissing: Bool
+    /// Flush the head into segments when it holds this many points.
+    public var flushThresholdPoints: Int
+
+    public init(readOnly: Bool = false, createIfMissing: Bool = true, flushThresholdPoints: Int = 4_000_000) {
+        self.readOnly = readOnly
+        self.createIfMissing = createIfMissing
+        self.flushThresholdPoints = flushThresholdPoints
+    }
+}
+
+/// An embedded Tally store: a directory with `catalog.sqlite`, `wal/`, `segments/` and a `LOCK` file.
+///
+/// One process writes (it holds the lock); any number of threads and processes read. Every write batch is
+/// validated whole, appended to the WAL as one record and synced before it is acknowledged.
+///
+/// ```swift
+/// let store = try Store.open(at: "/var/lib/tally")
+/// var batch = WriteBatch(origin: BatchOrigin(kind: "api", source: "example"))
+/// let rows = batch.addSeries(SeriesKey(metric: "row_count", labels: ["dataset": "orders"]))
+/// batch.append(series: rows, time: 1_714_550_400_000, value: 1_200)
+/// try store.write(batch)
+/// ```
+public final class Store: Sendable {
+    /// The store's directory.
+    public let path: String
+    public let options: StoreOptions
+    let state: Locked<StoreState>
+    /// Held by writers for the whole of a write, flush or import. Nil when read-only.
+    let writer: Locked<WriterState?>
+    let catalog: Catalog
+
+    var walDirectory: String { path + "/wal" }
+    var segmentDirectory: String { path + "/segments" }
+
+    private init(path: String, options: StoreOptions, state: StoreState, writer: WriterState?, catalog: Catalog) {
+        self.path = path
+        self.options = options
+        self.state = Locked(state)
+        self.writer = Locked(writer)
+        self.catalog = catalog
+    }
+
+    /// Opens (or creates) the store at `path`.
+    ///
+    /// - Throws: ``StoreError/locked(path:)`` when another process writes to it, ``StoreError/corrupt(path:offset:detail:)``
+    ///   when a file is damaged (other than a torn last WAL record, which is dropped), ``StoreError/notAStore(path:detail:)``
+    ///   for a directory that holds something else.
+    public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(StoreError) -> Store {
+        let hasCatalog = Directory.exists(path + "/" + Catalog.fileName)
+        if !hasCatalog {
+            if options.readOnly || !options.createIfMissing {
+                throw StoreError.notAStore(path: path, detail: "no \(Catalog.fileName) (create it by writing to it)")
+            }
+            if Directory.exists(path) {
+                let entries: [String]
+                do throws(IOError) { entries = try Directory.list(path) } catch { throw .io(error) }
+                let ours: Set<String> = ["wal", "segments", "LOCK"]
+                if let stranger = entries.first(where: { !ours.contains($0) }) {
+                    throw StoreError.notAStore(path: path, detail: "the directory is not empty (it holds \(stranger))")
+                }
+            }
+        }
+        if options.readOnly { return try openReadOnly(at: path, options: options) }
+        do throws(IOError) {
+            try Directory.create(path)
+            try Directory.create(path + "/wal")
+            try Directory.create(path + "/segments")
+        } catch {
+            throw .io(error)
+        }
+        let lock = try WriterLock(path: path + "/LOCK")
+        let catalog = try Catalog(directory: path, readOnly: false)
+        var state = try loadCatalogState(path: path, catalog: catalog)
+        try removeOrphanSegments(path: path, known: Set(state.segments.map(\.file)))
+
+        let flushed = try catalog.flushedLSN()
+        let wal = try WALReader.read(directory: path + "/wal", afterLSN: flushed)
+        for batch in wal.batches { state.apply(batch) }
+        if let last = try catalog.meta("last_lsn").flatMap({ UInt64($0) }) { state.nextLSN = max(state.nextLSN, last + 1) }
+        state.nextLSN = max(state.nextLSN, flushed + 1)
+        // Bring the catalog up to date with the series and imports the WAL holds (idempotent).
+        if !state.pending.isEmpty {
+            let pending = state.pending
+            try catalog.db.transaction { () throws(StoreError) in try applyPending(pending, to: catalog) }
+        }
+        let walWriter: WALWriter
+        do throws(IOError) {
+            if let lastFile = wal.files.last {
+                if let torn = wal.tornTail, torn.file == lastFile, torn.offset == 0 {
+                    try Directory.remove(lastFile)
+                    walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
+                } else {
+                    let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
+                    walWriter = try WALWriter(directory: path + "/wal", continuing: lastFile, validSize: validSize)
+                }
+            } else {
+                walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
+            }
+        } catch {
+            throw .io(error)
+        }
+        return Store(path: path, options: options, state: state, writer: WriterState(lock: lock, wal: walWriter),
+                     catalog: catalog)
+    }
+
+    private static func openReadOnly(at path: String, options: StoreOptions) throws(StoreError) -> Store {
+        // A concurrent flush or compaction may delete a file between reading the catalog and opening it:
+        // then read everything again.
+        var attempt = 0
+        while true {
+            attempt += 1
+            do throws(StoreError) {
+                let catalog = try Catalog(directory: path, readOnly: true)
+                var state = try catalog.db.readTransaction { () throws(StoreError) -> StoreState in
+                    try loadCatalogState(path: path, catalog: catalog)
+                }
+                let flushed = try catalog.flushedLSN()
+                let wal = try WALReader.read(directory: path + "/wal", afterLSN: flushed)
+                for batch in wal.batches { state.apply(batch) }
+                return Store(path: path, options: options, state: state, writer: nil, catalog: catalog)
+            } catch let error {
+                if case .io(let io) = error, io.errno == 2, attempt < 5 { continue }
+                throw error
+            }
+        }
+    }
+
+    /// Loads series and segments from the catalog and opens every segment.
+    private static func loadCatalogState(path: String, catalog: Catalog) throws(StoreError) -> StoreState {
+        var state = StoreState()
+        for record in try catalog.loadSeries() { state.index.add(record) }
+        for record in try catalog.loadSegments() {
+            let reader = try SegmentReader(path: path + "/segments/" + record.file, id: record.id)
+            state.addSegment(record, reader: reader)
+        }
+        for record in try catalog.loadImports() { state.nextLSN = max(state.nextLSN, record.lsn + 1) }
+        return state
+    }
+
+    /// Removes segment files the catalog does not list: left by a flush or import that did not commit.
+    private static func removeOrphanSegments(path: String, known: Set<String>) throws(StoreError) {
+        do throws(IOError) {
+            for name in try Directory.list(path + "/segments") where !known.contains(name) {
+                try Directory.remove(path + "/segments/" + name)
+            }
+        } catch {
+            throw .io(error)
+        }
+    }
+
+    static func applyPending(_ pending: PendingCatalog, to catalog: Catalog) throws(StoreError) {
+        try catalog.insertSeries(pending.series)
+        try catalog.setAttributes(pending.attributeUpdates)
+        for record in pending.imports { try catalog.insertImport(record) }
+    }
+
+    /// True when this handle may write.
+    public var isWritable: Bool { writer.withLock { $0 != nil } }
+
+    /// Flushes the head and releases the writer lock. Further calls fail with ``StoreError/closed``.
+    public func close() throws(StoreError) {
+        try writer.withLock { (w: inout WriterState?) throws(StoreError) in
+            guard var current = w else { return }
+            if state.withLock({ $0.closed }) { return }
+            try flushLocked(&current)
+            w = nil
+            state.withLock { $0.closed = true }
+        }
+    }
+
+    func checkOpen() throws(StoreError) {
+        if state.withLock({ $0.closed }) { throw StoreError.closed }
+    }
+}

@@ -1,0 +1,43 @@
+import TallyEncoding
+
+/// Why a store operation failed, with the file, offset or record involved.
+public enum StoreError: Error, Sendable, CustomStringConvertible {
+    /// A system call failed.
+    case io(IOError)
+    /// Bad input: nothing was written.
+    case invalid(ValidationError)
+    /// Another process holds the writer lock.
+    case locked(path: String)
+    /// A file is damaged: what was found, where.
+    case corrupt(path: String, offset: Int, detail: String)
+    /// A file was written by a version of Tally this one does not know.
+    case unsupportedVersion(path: String, found: Int, supported: Int)
+    /// The directory is not a Tally store (or not one of the expected kind).
+    case notAStore(path: String, detail: String)
+    /// The catalog (SQLite) reported an error.
+    case catalog(String)
+    /// The store was opened read-only and cannot write.
+    case readOnly
+    /// The store was closed.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .io(let e): return e.description
+        case .invalid(let e): return e.description
+        case .locked(let path): return "the store is in use by another writing process (lock \(path) is held)"
+        case .corrupt(let path, let offset, let detail): return "\(path): damaged at offset \(offset): \(detail)"
+        case .unsupportedVersion(let path, let found, let supported):
+            return "\(path): format version \(found) is newer than this Tally supports (\(supported)); upgrade Tally to read it"
+        case .notAStore(let path, let detail): return "\(path) is not a Tally store: \(detail)"
+        case .catalog(let message): return "catalog: \(message)"
+        case .readOnly: return "the store is open read-only"
+        case .closed: return "the store is closed"
+        }
+    }
+
+    /// Wraps a decoding error from a file as a corruption at the file's offset.
+    static func corrupt(_ path: String, _ error: EncodingError) -> StoreError {
+        .corrupt(path: path, offset: error.offset, detail: error.description)
+    }
+}

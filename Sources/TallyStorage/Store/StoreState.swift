@@ -1,0 +1,60 @@
+/// Catalog changes written to the WAL but not yet to the catalog: applied at the next flush.
+struct PendingCatalog: Sendable {
+    var series: [SeriesRecord] = []
+    var attributeUpdates: [(SeriesID, Attributes)] = []
+    var imports: [ImportRecord] = []
+
+    var isEmpty: Bool { series.isEmpty && attributeUpdates.isEmpty && imports.isEmpty }
+
+    mutating func add(_ batch: WALBatch) {
+        series.append(contentsOf: batch.newSeries)
+        attributeUpdates.append(contentsOf: batch.attributeUpdates)
+        imports.append(batch.importRecord)
+    }
+}
+
+/// What readers and the writer share, behind the store's state lock.
+struct StoreState: Sendable {
+    var index = SeriesIndex()
+    var segments: [SegmentRecord] = []
+    var readers: [UInt64: SegmentReader] = [:]
+    var head = Head()
+    var pending = PendingCatalog()
+    var nextLSN: LSN = 1
+    var nextSegmentID: UInt64 = 1
+    var closed = false
+
+    /// Applies a batch that is durable in the WAL: new series, attributes, points, the latest-point cache.
+    mutating func apply(_ batch: WALBatch) {
+        for record in batch.newSeries { index.add(record) }
+        for (id, attributes) in batch.attributeUpdates { index.setAttributes(id, attributes) }
+        do {
+            // A short-lived copy (no storage is duplicated: the copy ends before the index changes again).
+            let lookup = index
+            head.apply(batch) { lookup.record($0)?.kind ?? .measurement }
+        }
+        for i in batch.times.indices {
+            let id = batch.seriesIDs[i]
+            let outcome = batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i]
+            self.index.noteLatest(id, LatestPoint(time: batch.times[i], value: batch.values[i], outcome: outcome,
+                                                  lsn: batch.lsn))
+        }
+        pending.add(batch)
+        nextLSN = max(nextLSN, batch.lsn + 1)
+    }
+
+    /// Adds an open segment to the manifest and the indexes.
+    mutating func addSegment(_ record: SegmentRecord, reader: SegmentReader) {
+        segments.append(record)
+        readers[record.id] = reader
+        index.addSegment(reader)
+        nextSegmentID = max(nextSegmentID, record.id + 1)
+        nextLSN = max(nextLSN, record.maxLSN + 1)
+    }
+}
+
+/// What only the writer touches, behind the writer lock.
+struct WriterState: @unchecked Sendable {
+    let lock: WriterLock
+    var wal: WALWriter
+}

@@ -1,0 +1,133 @@
+import Testing
+import TallyStorage
+import TallyEncoding
+import TallyTestSupport
+
+@Suite("Damaged files: torn WAL tails, corrupt records, flipped segment bytes")
+struct DamageTests {
+    /// Writes three batches without flushing and returns the WAL file's path.
+    func storeWithThreeBatches(_ dir: TemporaryDirectory) throws -> String {
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            try store.write(batch(points: [(2, 2)]))
+            try store.write(batch(points: [(3, 3)]))
+        }
+        let wal = try files(dir.child("wal"), suffix: ".wal")
+        #expect(wal.count == 1)
+        return wal[0]
+    }
+
+    @Test func tornTailIsDroppedAtOpen() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        let bytes = try readFileBytes(wal)
+        try writeFileBytes(wal, Array(bytes.dropLast(5)))
+        #expect(!Store.verify(at: dir.path).isClean)
+        let store = try Store.open(at: dir.path)
+        #expect(same(try pairs(store), [(1, 1), (2, 2)]))
+        // The cut record is gone for good and writing goes on after the last good one.
+        try store.write(batch(points: [(4, 4)]))
+        try store.close()
+        #expect(Store.verify(at: dir.path).isClean)
+        #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (2, 2), (4, 4)]))
+    }
+
+    @Test func zeroFilledTailIsTorn() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        try writeFileBytes(wal, try readFileBytes(wal) + [UInt8](repeating: 0, count: 100))
+        let store = try Store.open(at: dir.path)
+        #expect(same(try pairs(store), [(1, 1), (2, 2), (3, 3)]))
+    }
+
+    @Test func damagedRecordBeforeTheTailStopsTheOpen() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        var bytes = try readFileBytes(wal)
+        // The first record starts right after the 12-byte header; damage a byte of its payload.
+        bytes[12 + 8 + 3] ^= 0x40
+        try writeFileBytes(wal, bytes)
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        guard case .corrupt(let path, let offset, _)? = error else {
+            Issue.record("expected a corruption error, got \(String(describing: error))")
+            return
+        }
+        #expect(path == wal)
+        #expect(offset == 12)
+        let report = Store.verify(at: dir.path)
+        #expect(report.problems.contains { $0.path == wal && $0.offset == 12 })
+        // The file is untouched: nothing was cut off silently.
+        #expect(try readFileBytes(wal) == bytes)
+    }
+
+    @Test func everyFlippedByteOfASegmentIsDetected() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "flip"))
+            let a = b.addSeries(SeriesKey(metric: "row_count", labels: ["dataset": "a"]))
+            let c = b.addSeries(SeriesKey(metric: "check", labels: ["dataset": "a"]), kind: .check)
+            for i in 0..<40 {
+                b.append(series: a, time: Int64(i) * 3_600_000, value: Double(1000 + i * 3))
+                b.append(series: c, time: Int64(i) * 3_600_000, value: i % 9 == 0 ? nil : 0.25 * Double(i),
+                         outcome: i % 5 == 0 ? .fail : .pass)
+            }
+            try store.write(b)
+            try store.close()
+        }
+        #expect(Store.verify(at: dir.path).isClean)
+        let segment = try #require(try files(dir.child("segments"), suffix: ".tseg").first)
+        let original = try readFileBytes(segment)
+        var missed: [Int] = []
+        for position in original.indices {
+            var damaged = original
+            damaged[position] ^= 0x01
+            try writeFileBytes(segment, damaged)
+            let report = Store.verify(at: dir.path)
+            if !report.problems.contains(where: { $0.path == segment }) { missed.append(position) }
+        }
+        try writeFileBytes(segment, original)
+        #expect(missed.isEmpty, "undetected flips at \(missed.prefix(10))")
+        #expect(Store.verify(at: dir.path).isClean)
+    }
+
+    @Test func truncatedSegmentIsAnErrorNotACrash() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: (0..<100).map { (Int64($0), Double($0)) }))
+            try store.close()
+        }
+        let segment = try #require(try files(dir.child("segments"), suffix: ".tseg").first)
+        let original = try readFileBytes(segment)
+        for cut in stride(from: 0, to: original.count, by: 7) {
+            try writeFileBytes(segment, Array(original.prefix(cut)))
+            #expect(!Store.verify(at: dir.path).isClean)
+            #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        }
+    }
+
+    @Test func unknownSegmentVersionIsRefusedClearly() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            try store.close()
+        }
+        let segment = try #require(try files(dir.child("segments"), suffix: ".tseg").first)
+        var bytes = try readFileBytes(segment)
+        bytes[4] = 99
+        // Re-seal the header checksum so only the version is wrong.
+        let crc = CRC32C.checksum(Array(bytes[0..<8]))
+        withUnsafeBytes(of: crc.littleEndian) { for i in 0..<4 { bytes[8 + i] = $0[i] } }
+        try writeFileBytes(segment, bytes)
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        guard case .unsupportedVersion(_, let found, _)? = error else {
+            Issue.record("expected an unsupported version error, got \(String(describing: error))")
+            return
+        }
+        #expect(found == 99)
+        #expect(error?.description.contains("newer than this Tally supports") == true)
+    }
+}

@@ -1,0 +1,31 @@
+import TallyStorage
+import TallyEncoding
+
+/// A batch writing `points` (time, value) to one measurement series.
+func batch(_ metric: String = "row_count", labels: [String: String] = ["dataset": "orders"],
+           points: [(Int64, Double?)], kind: SeriesKind = .measurement, outcome: Outcome? = nil,
+           source: String = "test") -> WriteBatch {
+    var b = WriteBatch(origin: BatchOrigin(kind: "test", source: source, wallTime: 0))
+    let s = b.addSeries(SeriesKey(metric: metric, labels: labels), kind: kind)
+    for (t, v) in points { b.append(series: s, time: t, value: v, outcome: outcome) }
+    return b
+}
+
+/// The (time, value) pairs of a series, values as optionals.
+func pairs(_ store: Store, _ metric: String = "row_count", labels: [String: String] = ["dataset": "orders"],
+           range: TimeRange = .all) throws -> [(Int64, Double?)] {
+    guard let info = store.series(key: SeriesKey(metric: metric, labels: labels)) else { return [] }
+    let columns = try store.read(info.id, in: range)
+    return zip(columns.times, columns.values).map { ($0, optionalValue($1)) }
+}
+
+func same(_ a: [(Int64, Double?)], _ b: [(Int64, Double?)]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { x, y in
+        x.0 == y.0 && x.1?.bitPattern == y.1?.bitPattern
+    }
+}
+
+/// Files in a store's folder with a suffix.
+func files(_ directory: String, suffix: String) throws -> [String] {
+    try Directory.list(directory).filter { $0.hasSuffix(suffix) }.map { directory + "/" + $0 }
+}

@@ -1,0 +1,204 @@
+import Testing
+import TallyStorage
+import TallyEncoding
+import TallyTestSupport
+
+@Suite("Store: write, read, reopen")
+struct StoreTests {
+    @Test func writesAndReadsBack() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let receipt = try store.write(batch(points: [(1000, 5), (2000, nil), (3000, -0.0), (4000, .nan)]))
+        #expect(receipt.lsn == 1)
+        #expect(receipt.newSeriesCount == 1)
+        let got = try pairs(store)
+        #expect(got.map(\.0) == [1000, 2000, 3000, 4000])
+        #expect(got[0].1 == 5)
+        #expect(got[1].1 == nil)
+        #expect(got[2].1?.bitPattern == (-0.0).bitPattern)
+        #expect(got[3].1?.isNaN == true)
+        try store.close()
+    }
+
+    @Test func reopenAfterCloseKeepsEverything() throws {
+        let dir = TemporaryDirectory()
+        var points: [(Int64, Double?)] = []
+        for i in 0..<500 {
+            let value: Double? = i % 7 == 0 ? nil : Double(i) * 1.5
+            points.append((Int64(i) * 60_000, value))
+        }
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: points))
+            try store.close()
+        }
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened), points))
+        #expect(reopened.stats().segments == 1)
+        #expect(reopened.stats().headPoints == 0)
+    }
+
+    @Test func reopenWithoutCloseReplaysTheWAL() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1), (2, 2)]))
+            try store.write(batch(points: [(3, 3)]))
+            // No close: the head is never flushed, as after a crash.
+        }
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened), [(1, 1), (2, 2), (3, 3)]))
+        #expect(reopened.stats().segments == 0)
+        // LSNs continue after the replayed ones.
+        #expect(try reopened.write(batch(points: [(4, 4)])).lsn == 3)
+    }
+
+    @Test func laterLSNWinsInHeadSegmentsAndReplay() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(10, 1), (20, 1)]))
+            try store.flush()
+            try store.write(batch(points: [(10, 2)]))          // overrides a segment point from the head
+            #expect(same(try pairs(store), [(10, 2), (20, 1)]))
+            try store.flush()                                  // now two segments disagree: LSN decides
+            #expect(same(try pairs(store), [(10, 2), (20, 1)]))
+            try store.write(batch(points: [(20, 3), (20, 4)]))  // same time twice in one batch: the later row wins
+        }
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened), [(10, 2), (20, 4)]))
+        #expect(reopened.latest([reopened.series(matching: .all)[0].id])[0]?.value == 4)
+    }
+
+    @Test func outOfOrderAndLateWritesAreMergedByTime() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(500, 5), (100, 1), (300, 3)]))
+        try store.flush()
+        try store.write(batch(points: [(200, 2), (400, 4)]))
+        #expect(same(try pairs(store), [(100, 1), (200, 2), (300, 3), (400, 4), (500, 5)]))
+        #expect(same(try pairs(store, range: TimeRange(from: 200, to: 400)), [(200, 2), (300, 3)]))
+    }
+
+    @Test func latestPointCacheFollowsLateAndReplacedWrites() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(100, 1)]))
+        let id = store.series(matching: .all)[0].id
+        try store.write(batch(points: [(50, 9)]))    // late: not the latest
+        #expect(store.latest([id])[0]?.time == 100)
+        #expect(store.latest([id])[0]?.value == 1)
+        try store.write(batch(points: [(100, 7)]))   // same time, later write
+        #expect(store.latest([id])[0]?.value == 7)
+        try store.write(batch(points: [(200, nil)])) // a null is news too
+        #expect(store.latest([id])[0].map { NullValue.isNull($0.value) } == true)
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(reopened.latest([id])[0]?.time == 200)
+    }
+
+    @Test func badBatchChangesNothing() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 1)]))
+        var bad = batch(points: [(2, 2)])
+        bad.addSeries(SeriesKey(metric: "9bad", labels: [:]))
+        #expect(throws: StoreError.self) { try store.write(bad) }
+        #expect(same(try pairs(store), [(1, 1)]))
+        #expect(store.series(matching: .all).count == 1)
+        // A series written as a check after being a measurement is refused.
+        #expect(throws: StoreError.self) { try store.write(batch(points: [(3, 3)], kind: .check, outcome: .pass)) }
+        #expect(same(try pairs(store), [(1, 1)]))
+    }
+
+    @Test func checkSeriesKeepOutcomes() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch("check_result", points: [(1, 0)], kind: .check, outcome: .pass))
+        try store.write(batch("check_result", points: [(2, 12)], kind: .check, outcome: .fail))
+        try store.flush()
+        try store.write(batch("check_result", points: [(3, nil)], kind: .check, outcome: .error))
+        let info = try #require(store.series(matching: SeriesSelector(metric: "check_result")).first)
+        #expect(info.kind == .check)
+        let columns = try store.read(info.id)
+        #expect(columns.outcomes == [Outcome.pass.rawValue, Outcome.fail.rawValue, Outcome.error.rawValue])
+    }
+
+    @Test func selectorsMatchLabels() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        for dataset in ["orders", "customers", "order_items"] {
+            try store.write(batch(labels: ["dataset": dataset, "source": "pg"], points: [(1, 1)]))
+        }
+        try store.write(batch("avg", labels: ["dataset": "orders", "column": "amount"], points: [(1, 1)]))
+        func names(_ selector: SeriesSelector) -> [String] {
+            store.series(matching: selector).map { "\($0.key.metric):\($0.key[label: "dataset"] ?? "")" }
+        }
+        #expect(names(SeriesSelector(metric: "row_count")) == ["row_count:customers", "row_count:order_items", "row_count:orders"])
+        #expect(names(SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .equal, value: "orders")])) == ["avg:orders", "row_count:orders"])
+        #expect(names(SeriesSelector(metric: "row_count", matchers: [try LabelMatcher(name: "dataset", op: .notEqual, value: "orders")])) == ["row_count:customers", "row_count:order_items"])
+        #expect(names(SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .matchesRegex, value: "order.*")])) == ["avg:orders", "row_count:order_items", "row_count:orders"])
+        // Regular expressions match the whole value.
+        #expect(names(SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .matchesRegex, value: "order")])) == [])
+        #expect(names(SeriesSelector(metric: "row_count", matchers: [try LabelMatcher(name: "dataset", op: .notMatchesRegex, value: "order.*")])) == ["row_count:customers"])
+        // A missing label compares as empty.
+        #expect(names(SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .equal, value: "")])).count == 3)
+        #expect(throws: ValidationError.self) { try LabelMatcher(name: "x", op: .matchesRegex, value: "(") }
+    }
+
+    @Test func segmentsAreSplitByMonth() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let jan15: Int64 = 1_705_276_800_000   // 2024-01-15
+        let day: Int64 = 86_400_000
+        let points: [(Int64, Double?)] = (0..<60).map { (jan15 + Int64($0) * day, Double($0)) }  // to mid-March
+        try store.write(batch(points: points))
+        try store.flush()
+        #expect(store.stats().segments == 3)
+        #expect(same(try pairs(store), points))
+    }
+
+    @Test func bulkImportIsVisibleAtOnceAndTakesPrecedence() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 1), (2, 2)]))
+        let receipt = try store.importBulk(batch(points: [(2, 20), (3, 30)]))
+        #expect(receipt.lsn == 2)
+        #expect(same(try pairs(store), [(1, 1), (2, 20), (3, 30)]))
+        #expect(try store.write(batch(points: [(3, 33)])).lsn == 3)
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened), [(1, 1), (2, 20), (3, 33)]))
+        #expect(try reopened.imports().map(\.lsn) == [1, 2, 3])
+    }
+
+    @Test func readOnlyHandleSeesAcknowledgedPointsWhileWriterRuns() throws {
+        let dir = TemporaryDirectory()
+        let writer = try Store.open(at: dir.path)
+        try writer.write(batch(points: [(1, 1)]))
+        try writer.flush()
+        try writer.write(batch(points: [(2, 2)]))   // only in the WAL
+        let reader = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        #expect(same(try pairs(reader), [(1, 1), (2, 2)]))
+        #expect(throws: StoreError.self) { try reader.write(batch(points: [(3, 3)])) }
+        // A second writer is refused.
+        #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+    }
+
+    @Test func refusesADirectoryThatIsNotAStore() throws {
+        let dir = TemporaryDirectory()
+        try writeFileBytes(dir.child("notes.txt"), Array("hello".utf8))
+        #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+    }
+
+    @Test func automaticFlushAtTheThreshold() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path, options: StoreOptions(flushThresholdPoints: 100))
+        for i in 0..<5 {
+            try store.write(batch(points: (0..<30).map { (Int64(i * 30 + $0), Double($0)) }))
+        }
+        #expect(store.stats().segments >= 1)
+        #expect(store.stats().points == 150)
+        #expect(try pairs(store).count == 150)
+    }
+}
