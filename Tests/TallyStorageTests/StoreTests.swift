@@ -143,7 +143,7 @@ struct StoreTests {
         #expect(names(SeriesSelector(metric: "row_count", matchers: [try LabelMatcher(name: "dataset", op: .notMatchesRegex, value: "order.*")])) == ["row_count:customers"])
         // A missing label compares as empty.
         #expect(names(SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .equal, value: "")])).count == 3)
-        #expect(throws: ValidationError.self) { try LabelMatcher(name: "x", op: .matchesRegex, value: "(") }
+        #expect(throws: InputError.self) { try LabelMatcher(name: "x", op: .matchesRegex, value: "(") }
     }
 
     @Test func segmentsAreSplitByMonth() throws {

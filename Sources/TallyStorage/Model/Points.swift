@@ -75,3 +75,6 @@ public func columnValue(_ value: Double?) -> Double {
 public func optionalValue(_ cell: Double) -> Double? {
     NullValue.isNull(cell) ? nil : cell
 }
+
+/// The null marker of value columns (see ``columnValue(_:)``).
+public typealias NullValue = TallyEncoding.NullValue

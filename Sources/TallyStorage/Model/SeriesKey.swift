@@ -58,17 +58,17 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
     }
 
     /// Checks metric and label names (`[A-Za-z_][A-Za-z0-9_.]*`) and that no label name repeats.
-    public func validate() throws(ValidationError) {
+    public func validate() throws(InputError) {
         guard isValidName(metric) else {
-            throw ValidationError(field: "metric", message: "invalid metric name \(quoteLabelValue(metric)): expected [A-Za-z_][A-Za-z0-9_.]*")
+            throw InputError(field: "metric", message: "invalid metric name \(quoteLabelValue(metric)): expected [A-Za-z_][A-Za-z0-9_.]*")
         }
         var previous: String?
         for label in labels {
             guard isValidName(label.name) else {
-                throw ValidationError(field: label.name, message: "invalid label name \(quoteLabelValue(label.name)): expected [A-Za-z_][A-Za-z0-9_.]*")
+                throw InputError(field: label.name, message: "invalid label name \(quoteLabelValue(label.name)): expected [A-Za-z_][A-Za-z0-9_.]*")
             }
             if label.name == previous {
-                throw ValidationError(field: label.name, message: "label \(label.name) appears twice in series \(self)")
+                throw InputError(field: label.name, message: "label \(label.name) appears twice in series \(self)")
             }
             previous = label.name
         }

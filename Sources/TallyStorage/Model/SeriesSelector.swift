@@ -16,8 +16,8 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     public let value: String
     private let regex: RegexBox?
 
-    /// Makes a matcher; a regular expression that does not compile is a ``ValidationError``.
-    public init(name: String, op: MatchOperator, value: String) throws(ValidationError) {
+    /// Makes a matcher; a regular expression that does not compile is a ``InputError``.
+    public init(name: String, op: MatchOperator, value: String) throws(InputError) {
         self.name = name
         self.op = op
         self.value = value
@@ -25,7 +25,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
             do {
                 regex = RegexBox(try Regex(value))
             } catch {
-                throw ValidationError(field: name, message: "invalid regular expression \(quoteLabelValue(value)): \(error)")
+                throw InputError(field: name, message: "invalid regular expression \(quoteLabelValue(value)): \(error)")
             }
         } else {
             regex = nil

@@ -94,19 +94,19 @@ public struct WriteBatch: Sendable {
     }
 
     /// Checks names, kinds and outcomes. The store calls it before anything is written.
-    public func validate() throws(ValidationError) {
+    public func validate() throws(InputError) {
         if let key = conflictingKinds.first {
-            throw ValidationError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
+            throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
         }
         for definition in series { try definition.key.validate() }
         for i in outcomes.indices {
             let code = outcomes[i]
             let kind = series[Int(seriesIndexes[i])].kind
             if kind == .measurement && code != Outcome.noneCode {
-                throw ValidationError(field: "outcome", message: "point \(i) of measurement series \(series[Int(seriesIndexes[i])].key) has an outcome")
+                throw InputError(field: "outcome", message: "point \(i) of measurement series \(series[Int(seriesIndexes[i])].key) has an outcome")
             }
             if kind == .check && Outcome(rawValue: code) == nil {
-                throw ValidationError(field: "outcome", message: "point \(i) of check series \(series[Int(seriesIndexes[i])].key) has no valid outcome (code \(code))")
+                throw InputError(field: "outcome", message: "point \(i) of check series \(series[Int(seriesIndexes[i])].key) has no valid outcome (code \(code))")
             }
         }
     }

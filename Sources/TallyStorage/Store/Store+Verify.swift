@@ -16,6 +16,8 @@ public struct VerifyReport: Sendable {
     public var blocksChecked = 0
     public var walFilesChecked = 0
     public var walRecordsChecked = 0
+    /// Things worth knowing that are not damage (e.g. files an interrupted flush left, which the next open removes).
+    public var notes: [VerifyProblem] = []
 
     /// True when nothing is damaged.
     public var isClean: Bool { problems.isEmpty }
@@ -62,7 +64,7 @@ extension Store {
         }
         let known = Set(listed.map(\.file))
         for name in (try? Directory.list(path + "/segments")) ?? [] where !known.contains(name) {
-            report.problems.append(VerifyProblem(path: path + "/segments/" + name, offset: nil,
+            report.notes.append(VerifyProblem(path: path + "/segments/" + name, offset: nil,
                 detail: "not listed in the catalog (left by an interrupted flush; the next open removes it)"))
         }
         let walNames = ((try? Directory.list(path + "/wal")) ?? []).filter { $0.hasSuffix(".wal") }

@@ -6,7 +6,7 @@ extension Store {
     ///   WAL cannot be written (nothing is acknowledged; the store stays readable).
     @discardableResult
     public func write(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        do throws(ValidationError) { try batch.validate() } catch { throw .invalid(error) }
+        do throws(InputError) { try batch.validate() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
@@ -38,7 +38,7 @@ extension Store {
         for definition in batch.series {
             if let id = state.index.id(of: definition.key), let existing = state.index.record(id) {
                 guard existing.kind == definition.kind else {
-                    throw StoreError.invalid(ValidationError(
+                    throw StoreError.invalid(InputError(
                         field: definition.key.metric,
                         message: "series \(definition.key) is a \(existing.kind) series; the batch writes it as a \(definition.kind)"))
                 }
@@ -65,7 +65,7 @@ extension Store {
     /// Within the batch, a later point for the same series and time replaces an earlier one.
     @discardableResult
     public func importBulk(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        do throws(ValidationError) { try batch.validate() } catch { throw .invalid(error) }
+        do throws(InputError) { try batch.validate() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()

@@ -5,7 +5,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     /// A system call failed.
     case io(IOError)
     /// Bad input: nothing was written.
-    case invalid(ValidationError)
+    case invalid(InputError)
     /// Another process holds the writer lock.
     case locked(path: String)
     /// A file is damaged: what was found, where.

@@ -1,5 +1,5 @@
 /// Bad input: says what is wrong and, where known, where (file, line, column, field).
-public struct ValidationError: Error, Sendable, Equatable, CustomStringConvertible {
+public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public var file: String?
     public var line: Int?
     public var column: Int?

@@ -1,0 +1,174 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TallyStorage
+
+/// Reads Tally's CSV point format into a write batch.
+///
+/// A header row names the columns: `time`, `metric` and `value` are required; an optional `outcome` column
+/// makes check series (rows with an empty outcome are measurements); every other column is a label (an empty
+/// cell: the series has no such label). `time` is ISO 8601 with `Z` or an offset, or integer epoch
+/// milliseconds; `value` is a number, `NaN`, `Infinity`, `-Infinity`, or empty (null). The whole input is
+/// validated before anything is returned: the first problem is thrown with its file, line and column.
+public enum CSVImport {
+    /// Column names that cannot be labels.
+    public static let reservedColumns: Set<String> = ["time", "metric", "value", "outcome"]
+
+    /// Parses CSV bytes into a batch.
+    public static func parse(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
+        try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> WriteBatch in
+            try parse(buffer, fileName: fileName, origin: origin)
+        }
+    }
+
+    static func parse(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
+        var parser = CSVParser(data, fileName: fileName)
+        var fields: [CSVField] = []
+        guard try parser.nextRow(into: &fields) else {
+            throw InputError(file: fileName, line: 1, message: "the file is empty: expected a header row with time, metric and value")
+        }
+        var names: [String] = []
+        var timeColumn = -1, metricColumn = -1, valueColumn = -1, outcomeColumn = -1
+        var labelColumns: [(index: Int, name: String)] = []
+        for (i, field) in fields.enumerated() {
+            let name = String(decoding: field.bytes, as: UTF8.self).trimmingSpaces()
+            if names.contains(name) {
+                throw InputError(file: fileName, line: field.line, column: field.column, field: name,
+                                      message: "the column appears twice in the header")
+            }
+            names.append(name)
+            switch name {
+            case "time": timeColumn = i
+            case "metric": metricColumn = i
+            case "value": valueColumn = i
+            case "outcome": outcomeColumn = i
+            default:
+                guard isValidName(name) else {
+                    throw InputError(file: fileName, line: field.line, column: field.column, field: name,
+                                          message: "not a valid label name: expected [A-Za-z_][A-Za-z0-9_.]*")
+                }
+                labelColumns.append((i, name))
+            }
+        }
+        for (required, index) in [("time", timeColumn), ("metric", metricColumn), ("value", valueColumn)] where index < 0 {
+            throw InputError(file: fileName, line: 1, field: required,
+                                  message: "the header has no \(required) column (it has: \(names.joined(separator: ", ")))")
+        }
+        var batch = WriteBatch(origin: origin)
+        batch.reserveCapacity(points: max(16, data.count / 40))
+        var seriesByRowKey: [[UInt8]: Int] = [:]
+        var rowKey: [UInt8] = []
+        var number = [CChar](repeating: 0, count: 64)
+        while try parser.nextRow(into: &fields) {
+            let first = fields[0]
+            guard fields.count == names.count else {
+                throw InputError(file: fileName, line: first.line, column: first.column,
+                                      message: "expected \(names.count) fields as in the header, found \(fields.count)")
+            }
+            let timeField = fields[timeColumn]
+            guard let time = parseTime(timeField.bytes) else {
+                throw InputError(file: fileName, line: timeField.line, column: timeField.column, field: "time",
+                    message: "expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds, found \(quoted(timeField.bytes))")
+            }
+            let valueField = fields[valueColumn]
+            guard let value = parseValue(valueField.bytes, scratch: &number) else {
+                throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
+                    message: "expected a number, NaN, Infinity or an empty cell (null), found \(quoted(valueField.bytes))")
+            }
+            var outcome: Outcome?
+            if outcomeColumn >= 0 {
+                let f = fields[outcomeColumn]
+                if !f.bytes.isEmpty {
+                    guard let o = Outcome(text: String(decoding: f.bytes, as: UTF8.self)) else {
+                        throw InputError(file: fileName, line: f.line, column: f.column, field: "outcome",
+                            message: "expected pass, warn, fail, error, not_evaluated or an empty cell, found \(quoted(f.bytes))")
+                    }
+                    outcome = o
+                }
+            }
+            // Find the series by the raw bytes of its metric and label cells.
+            rowKey.removeAll(keepingCapacity: true)
+            rowKey.append(outcome == nil ? 0 : 1)
+            rowKey.append(contentsOf: fields[metricColumn].bytes)
+            for (index, _) in labelColumns {
+                rowKey.append(0xFF)
+                rowKey.append(contentsOf: fields[index].bytes)
+            }
+            let seriesIndex: Int
+            if let known = seriesByRowKey[rowKey] {
+                seriesIndex = known
+            } else {
+                let metricField = fields[metricColumn]
+                let metric = String(decoding: metricField.bytes, as: UTF8.self)
+                guard isValidName(metric) else {
+                    throw InputError(file: fileName, line: metricField.line, column: metricField.column, field: "metric",
+                                          message: "not a valid metric name: expected [A-Za-z_][A-Za-z0-9_.]*, found \(quoted(metricField.bytes))")
+                }
+                var labels: [Label] = []
+                for (index, name) in labelColumns where !fields[index].bytes.isEmpty {
+                    labels.append(Label(name, String(decoding: fields[index].bytes, as: UTF8.self)))
+                }
+                let key = SeriesKey(metric: metric, labels: labels)
+                let kind: SeriesKind = outcome == nil ? .measurement : .check
+                let before = batch.series.count
+                seriesIndex = batch.addSeries(key, kind: kind)
+                if seriesIndex < before {
+                    // The same series with and without an outcome.
+                    throw InputError(file: fileName, line: first.line, column: first.column, field: "outcome",
+                        message: "series \(key) has rows with and without an outcome: a series is either a measurement or a check")
+                }
+                seriesByRowKey[rowKey] = seriesIndex
+            }
+            batch.append(series: seriesIndex, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
+        }
+        return batch
+    }
+
+    /// Integer epoch milliseconds or ISO 8601 (finer than milliseconds is truncated).
+    static func parseTime(_ bytes: ArraySlice<UInt8>) -> Int64? {
+        guard !bytes.isEmpty else { return nil }
+        var isInteger = true
+        for (k, c) in bytes.enumerated() where !(c >= 0x30 && c <= 0x39) && !(k == 0 && c == 0x2D) { isInteger = false; break }
+        if isInteger { return Int64(String(decoding: bytes, as: UTF8.self)) }
+        return bytes.withUnsafeBufferPointer { TimeText.parse(bytes: $0) }
+    }
+
+    /// A number in column form (null for an empty cell); nil when the text is not a number.
+    static func parseValue(_ bytes: ArraySlice<UInt8>, scratch: inout [CChar]) -> Double? {
+        if bytes.isEmpty { return columnValue(nil) }
+        switch String(decoding: bytes, as: UTF8.self).lowercased() {
+        case "nan": return .nan
+        case "infinity", "inf", "+infinity", "+inf": return .infinity
+        case "-infinity", "-inf": return -.infinity
+        default: break
+        }
+        // Plain decimal numbers only: digits, sign, point, exponent.
+        for c in bytes {
+            let ok = (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45
+            if !ok { return nil }
+        }
+        guard bytes.count < scratch.count else { return Double(String(decoding: bytes, as: UTF8.self)) }
+        for (k, c) in bytes.enumerated() { scratch[k] = CChar(bitPattern: c) }
+        scratch[bytes.count] = 0
+        return scratch.withUnsafeBufferPointer { p -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            let v = strtod(p.baseAddress!, &end)
+            guard let end, end - UnsafeMutablePointer(mutating: p.baseAddress!) == bytes.count else { return nil }
+            return v
+        }
+    }
+
+    private static func quoted(_ bytes: ArraySlice<UInt8>) -> String {
+        let text = String(decoding: bytes.prefix(60), as: UTF8.self)
+        return quoteLabelValue(text) + (bytes.count > 60 ? "…" : "")
+    }
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s = s.dropFirst() }
+        while s.last == " " || s.last == "\t" { s = s.dropLast() }
+        return String(s)
+    }
+}

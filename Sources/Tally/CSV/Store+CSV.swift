@@ -1,0 +1,21 @@
+import TallyStorage
+
+extension Store {
+    /// Points at or above which a CSV file is written straight into segments instead of through the WAL.
+    public static let bulkImportThreshold = 250_000
+
+    /// Validates a whole CSV file and writes it as one batch: all of it lands, or (on any error) none of it.
+    ///
+    /// - Parameters:
+    ///   - bytes: the file's content.
+    ///   - fileName: named in errors and recorded as the batch's source.
+    /// - Throws: ``StoreError/invalid(_:)`` naming file, line, column and field when the file is malformed.
+    @discardableResult
+    public func ingestCSV(_ bytes: [UInt8], fileName: String) throws(StoreError) -> WriteReceipt {
+        let origin = BatchOrigin(kind: "csv", source: fileName, details: ["bytes": "\(bytes.count)"])
+        let batch: WriteBatch
+        do { batch = try CSVImport.parse(bytes, fileName: fileName, origin: origin) } catch { throw .invalid(error) }
+        if batch.pointCount >= Store.bulkImportThreshold { return try importBulk(batch) }
+        return try write(batch)
+    }
+}

@@ -1,0 +1,190 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import TallyStorage
+
+/// Builds the demo store: a year of daily (and, for one dataset, hourly) data-quality scans over several
+/// data sources and datasets, with incidents planted at known days. Deterministic for a given anchor day.
+public struct DemoStore {
+    /// An incident the demo planted, for people and tests to find.
+    public struct Incident: Sendable, Equatable {
+        public var series: SeriesKey
+        public var kind: String
+        public var from: Int64
+        public var to: Int64
+        public var description: String
+    }
+
+    /// What the demo built.
+    public struct Summary: Sendable {
+        public var seriesCount: Int
+        public var pointCount: Int
+        public var scanCount: Int
+        public var from: Int64
+        public var to: Int64
+        public var incidents: [Incident]
+    }
+
+    public static let metadataKey = "demo"
+    static let day: Int64 = 86_400_000
+    static let hour: Int64 = 3_600_000
+
+    /// The first scan day is `days` before `anchorDay` (epoch ms of a UTC midnight); the last is the anchor.
+    public let anchorDay: Int64
+    public let days: Int
+
+    public init(anchorDay: Int64, days: Int = 365) {
+        self.anchorDay = anchorDay
+        self.days = days
+    }
+
+    /// Today's UTC midnight.
+    public static func today() -> Int64 {
+        let now = currentTimeMillis()
+        return now - ((now % day) + day) % day
+    }
+
+    struct Dataset {
+        var datasource: String
+        var name: String
+        var baseRows: Double
+        var growthPerDay: Double
+        var weekendFactor: Double
+        var hourly: Bool
+    }
+
+    static let datasets = [
+        Dataset(datasource: "warehouse", name: "orders", baseRows: 12_000, growthPerDay: 18, weekendFactor: 0.55, hourly: false),
+        Dataset(datasource: "warehouse", name: "customers", baseRows: 48_000, growthPerDay: 35, weekendFactor: 0.97, hourly: false),
+        Dataset(datasource: "warehouse", name: "payments", baseRows: 11_000, growthPerDay: 15, weekendFactor: 0.6, hourly: false),
+        Dataset(datasource: "lake", name: "inventory", baseRows: 8_200, growthPerDay: 2, weekendFactor: 1.0, hourly: false),
+        Dataset(datasource: "lake", name: "events", baseRows: 90_000, growthPerDay: 60, weekendFactor: 0.7, hourly: true),
+    ]
+
+    /// The planted incidents, by day offset from the first scan day.
+    public var incidents: [Incident] {
+        let start = anchorDay - Int64(days - 1) * DemoStore.day
+        func at(_ dayIndex: Int) -> Int64 { start + Int64(dayIndex) * DemoStore.day }
+        let key = { (ds: String, dataset: String, metric: String, column: String?) -> SeriesKey in
+            var labels = ["datasource": ds, "dataset": dataset, "scan_definition": "daily_\(ds)"]
+            if let column { labels["column"] = column }
+            return SeriesKey(metric: metric, labels: labels)
+        }
+        return [
+            Incident(series: key("warehouse", "orders", "row_count", nil), kind: "drop to zero",
+                     from: at(days - 20), to: at(days - 19), description: "the nightly load wrote no orders"),
+            Incident(series: key("warehouse", "payments", "avg", "amount"), kind: "spike",
+                     from: at(days - 45), to: at(days - 44), description: "amounts loaded in cents instead of euros"),
+            Incident(series: key("warehouse", "customers", "row_count", nil), kind: "level shift",
+                     from: at(days - 90), to: at(days), description: "a second region started syncing customers"),
+            Incident(series: key("lake", "inventory", "row_count", nil), kind: "stuck value",
+                     from: at(days - 15), to: at(days - 5), description: "the inventory snapshot stopped refreshing"),
+            Incident(series: key("warehouse", "customers", "missing_count", "email"), kind: "missing values",
+                     from: at(days - 30), to: at(days - 27), description: "a form change left email empty"),
+        ]
+    }
+
+    /// Writes the demo into `store` as one bulk import and returns what it built.
+    @discardableResult
+    public func build(into store: Store) throws(StoreError) -> Summary {
+        var rng = SplitMix64(seed: 20_240_501)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "demo", source: "tally demo", details: ["anchor": TimeText.format(anchorDay)]))
+        let start = anchorDay - Int64(days - 1) * DemoStore.day
+        func dayIndex(_ t: Int64) -> Int { Int((t - start) / DemoStore.day) }
+        var scans = 0
+        for dataset in DemoStore.datasets {
+            let base = ["datasource": dataset.datasource, "dataset": dataset.name, "scan_definition": "daily_\(dataset.datasource)"]
+            func series(_ metric: String, column: String? = nil, unit: String, valueType: String) -> Int {
+                var labels = base
+                if let column { labels["column"] = column }
+                return batch.addSeries(SeriesKey(metric: metric, labels: labels), kind: .measurement,
+                                       attributes: Attributes(["unit": unit, "value_type": valueType]))
+            }
+            func check(_ name: String, column: String? = nil) -> Int {
+                var labels = base
+                labels["check"] = name
+                if let column { labels["column"] = column }
+                return batch.addSeries(SeriesKey(metric: "check", labels: labels), kind: .check,
+                                       attributes: Attributes(["definition": name]))
+            }
+            let rows = series("row_count", unit: "rows", valueType: "integer")
+            let missing = series("missing_count", column: dataset.name == "customers" ? "email" : "id", unit: "rows", valueType: "integer")
+            let duplicates = series("duplicate_count", column: "id", unit: "rows", valueType: "integer")
+            let freshness = series("freshness", column: "updated_at", unit: "seconds", valueType: "integer")
+            let average = series("avg", column: "amount", unit: "EUR", valueType: "decimal")
+            let rowsCheck = check("row_count > 0")
+            let missingCheck = check("missing_count < 25", column: dataset.name == "customers" ? "email" : "id")
+            let freshnessCheck = check("freshness < 6h", column: "updated_at")
+
+            let step = dataset.hourly ? DemoStore.hour : DemoStore.day
+            let count = dataset.hourly ? days * 24 : days
+            var stuckValue: Double?
+            for i in 0..<count {
+                let scheduled = start + Int64(i) * step + (dataset.hourly ? 0 : 6 * DemoStore.hour)
+                let t = scheduled + Int64(Double.random(in: 0..<240, using: &rng)) * 1000
+                let d = dayIndex(scheduled)
+                let weekday = ((Int(scheduled / DemoStore.day) % 7) + 10) % 7   // 0 = Monday
+                let weekend = weekday >= 5
+                var rowCount = dataset.baseRows + dataset.growthPerDay * Double(d)
+                if weekend { rowCount *= dataset.weekendFactor }
+                if dataset.hourly {
+                    let hourOfDay = Double((scheduled / DemoStore.hour) % 24)
+                    rowCount = rowCount / 24 * (1 + 0.6 * sin((hourOfDay - 8) / 24 * 2 * Double.pi))
+                }
+                rowCount *= 1 + rng.gaussian(deviation: 0.015)
+                // Planted incidents.
+                if dataset.name == "customers" && d >= days - 90 { rowCount *= 1.4 }
+                if dataset.name == "orders" && d == days - 20 { rowCount = 0 }
+                if dataset.name == "inventory" && d >= days - 15 && d < days - 5 {
+                    if stuckValue == nil { stuckValue = rowCount.rounded() }
+                    rowCount = stuckValue!
+                }
+                rowCount = max(0, rowCount.rounded())
+                var missingCount = (rng.gaussian(mean: 3, deviation: 1.5)).rounded()
+                if dataset.name == "customers" && d >= days - 30 && d < days - 27 { missingCount = (rowCount * 0.08).rounded() }
+                missingCount = max(0, missingCount)
+                let duplicateCount = Double.random(in: 0..<1, using: &rng) < 0.04 ? Double(Int.random(in: 1...4, using: &rng)) : 0
+                var amount = (rng.gaussian(mean: 84.5, deviation: 2.2) * 100).rounded() / 100
+                if dataset.name == "payments" && d == days - 45 { amount = (amount * 100 * 100).rounded() / 100 }
+                let freshnessSeconds = max(60, (rng.gaussian(mean: dataset.hourly ? 900 : 3 * 3600, deviation: 600)).rounded())
+                let hasAmount = dataset.name == "orders" || dataset.name == "payments"
+
+                batch.append(series: rows, time: t, value: rowCount)
+                batch.append(series: missing, time: t, value: missingCount)
+                batch.append(series: duplicates, time: t, value: duplicateCount)
+                batch.append(series: freshness, time: t, value: freshnessSeconds)
+                if hasAmount { batch.append(series: average, time: t, value: rowCount == 0 ? nil : amount) }
+                batch.append(series: rowsCheck, time: t, value: rowCount, outcome: rowCount > 0 ? .pass : .fail)
+                batch.append(series: missingCheck, time: t, value: missingCount,
+                             outcome: missingCount < 25 ? .pass : (missingCount < 100 ? .warn : .fail))
+                batch.append(series: freshnessCheck, time: t, value: freshnessSeconds,
+                             outcome: freshnessSeconds < 6 * 3600 ? .pass : .fail)
+                scans += 1
+            }
+        }
+        // Series without points (avg for datasets with no amount) are not written.
+        let receipt = try store.importBulk(batch.droppingEmptySeries())
+        try store.setMetadata(DemoStore.metadataKey, TimeText.format(anchorDay))
+        return Summary(seriesCount: store.series(matching: .all).count, pointCount: receipt.pointCount,
+                       scanCount: scans, from: start, to: anchorDay + DemoStore.day, incidents: incidents)
+    }
+}
+
+extension WriteBatch {
+    /// The same batch without series that have no points.
+    func droppingEmptySeries() -> WriteBatch {
+        var used = [Bool](repeating: false, count: series.count)
+        for i in seriesIndexes { used[Int(i)] = true }
+        if !used.contains(false) { return self }
+        var out = WriteBatch(origin: origin)
+        var map = [Int](repeating: -1, count: series.count)
+        for (i, definition) in series.enumerated() where used[i] {
+            map[i] = out.addSeries(definition.key, kind: definition.kind, attributes: definition.attributes)
+        }
+        out.reserveCapacity(points: pointCount)
+        for k in 0..<pointCount {
+            out.append(series: map[Int(seriesIndexes[k])], time: times[k], columnValue: values[k], outcomeCode: outcomes[k])
+        }
+        return out
+    }
+}

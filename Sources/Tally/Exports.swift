@@ -1,0 +1,2 @@
+// `import Tally` gives the whole library: the store, its data model, queries and documents.
+@_exported import TallyStorage

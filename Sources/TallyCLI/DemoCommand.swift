@@ -1,0 +1,76 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct Demo: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Build a demo store with a year of scan history and planted incidents, and show it.",
+            discussion: """
+                The demo is deterministic for a given day (it is anchored to today's UTC date unless --anchor says \
+                otherwise). It replaces an earlier demo store, but never a store that is not a demo store.
+                """
+        )
+
+        @Option(name: .customLong("store"), help: "Where to build it (default: ./tally-demo).")
+        var store: String = "./tally-demo"
+
+        @Option(help: "The last scan day, YYYY-MM-DD (default: today, UTC).")
+        var anchor: String?
+
+        func run() throws {
+            try runReportingErrors {
+                var anchorDay = DemoStore.today()
+                if let anchor {
+                    guard let t = TimeText.parse(anchor + "T00:00:00Z") else {
+                        throw CLIFailure(message: "--anchor: expected a date like 2024-05-01, found \(anchor)", code: 2)
+                    }
+                    anchorDay = t
+                }
+                if Store.exists(at: store) {
+                    guard Store.metadata(at: store, DemoStore.metadataKey) != nil else {
+                        throw CLIFailure(message: "\(store) holds a store that is not a demo store: not touching it (choose another --store)", code: 1)
+                    }
+                    Directory.removeTree(store)
+                } else if Directory.exists(store), !((try? Directory.list(store)) ?? []).isEmpty {
+                    throw CLIFailure(message: "\(store) exists and is not empty: not touching it (choose another --store)", code: 1)
+                }
+                let db = try Store.open(at: store)
+                let demo = DemoStore(anchorDay: anchorDay)
+                let summary = try demo.build(into: db)
+                try db.flush()
+                let stats = db.stats()
+                printOut("Built a demo store in \(store):")
+                printOut("  \(summary.seriesCount) series, \(summary.pointCount) points from \(summary.scanCount) scans, \(TimeText.format(summary.from)) to \(TimeText.format(summary.to))")
+                printOut("  data sources: " + db.labelValues("datasource").joined(separator: ", ")
+                         + "; datasets: " + db.labelValues("dataset").joined(separator: ", "))
+                printOut("  \(stats.bytes) bytes on disk, \(formatFixed(stats.bytesPerPoint, digits: 2)) bytes per point")
+                printOut("")
+                printOut("Planted incidents:")
+                for incident in summary.incidents {
+                    printOut("  \(incident.kind) in \(incident.series) from \(TimeText.format(incident.from)): \(incident.description)")
+                }
+                for incident in summary.incidents.prefix(2) {
+                    guard let info = db.series(key: incident.series) else { continue }
+                    let around = TimeRange(from: incident.from - 5 * 86_400_000, to: incident.from + 4 * 86_400_000)
+                    let points = try db.read(info.id, in: around)
+                    printOut("")
+                    printOut("History of \(incident.series) around the \(incident.kind):")
+                    for i in points.times.indices {
+                        let value = optionalValue(points.values[i]).map { formatNumber($0) } ?? "null"
+                        let mark = incident.from <= points.times[i] && points.times[i] < incident.to ? "   <- \(incident.kind)" : ""
+                        printOut("  \(TimeText.format(points.times[i]))  \(value)\(mark)")
+                    }
+                }
+                try db.close()
+                printOut("")
+                printOut("Explore it: tally series --store \(store)   |   tally export 'row_count{dataset=\"orders\"}' --store \(store)")
+            }
+        }
+    }
+}
+
+/// A number as people read it: integers without a decimal point, others in Swift's shortest exact form.
+func formatNumber(_ v: Double) -> String {
+    if v == v.rounded() && abs(v) < 1e15 { return v == 0 && v.sign == .minus ? "-0" : "\(Int64(v))" }
+    return "\(v)"
+}

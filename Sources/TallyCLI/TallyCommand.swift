@@ -1,0 +1,47 @@
+import ArgumentParser
+import Tally
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `tally`: the command-line interface to a Tally store.
+@main
+struct TallyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tally",
+        abstract: "A metric store for data-quality scans.",
+        discussion: """
+            The store is --store PATH, else $TALLY_STORE, else ./tally-data.
+            Exit codes: 0 success, 1 failure, 2 bad input (a malformed file, selector or query), 64 bad usage.
+            """,
+        subcommands: [
+            Ingest.self, Export.self, SeriesCommand.self, Stats.self, Verify.self, Demo.self, CrashWriter.self,
+        ]
+    )
+}
+
+/// The store location every command shares.
+struct StoreLocation: ParsableArguments {
+    @Option(name: .customLong("store"), help: "The store directory (default: $TALLY_STORE, else ./tally-data).")
+    var store: String?
+
+    /// The path to use: the option, else $TALLY_STORE, else ./tally-data.
+    var path: String {
+        if let store { return store }
+        if let env = getenv("TALLY_STORE"), let value = String(validatingCString: env), !value.isEmpty { return value }
+        return "./tally-data"
+    }
+
+    /// Opens the store for writing (creating it when missing).
+    func openForWriting() throws -> Store {
+        try Store.open(at: path)
+    }
+
+    /// Opens the store for reading only: works while another process writes.
+    func openForReading() throws -> Store {
+        guard Store.exists(at: path) else {
+            throw CLIFailure(message: "no Tally store at \(path) (set --store or $TALLY_STORE)", code: 1)
+        }
+        return try Store.open(at: path, options: StoreOptions(readOnly: true))
+    }
+}

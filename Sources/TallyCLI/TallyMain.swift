@@ -1,1 +1,0 @@
-@main struct TallyMain { static func main() {} }

@@ -1,0 +1,96 @@
+/// ISO 8601 text for epoch-millisecond times, read and written without Foundation.
+public enum TimeText {
+    /// `2024-05-01T06:00:00Z`, with `.123` only when the milliseconds are not zero.
+    public static func format(_ millis: Int64) -> String {
+        let days = Int(millis >= 0 ? millis / 86_400_000 : (millis + 1) / 86_400_000 - 1)
+        let msOfDay = Int(millis - Int64(days) * 86_400_000)
+        let (year, month, day) = civilFromDays(days)
+        var s = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        s += pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":" + pad(msOfDay / 1000 % 60, 2)
+        if msOfDay % 1000 != 0 { s += "." + pad(msOfDay % 1000, 3) }
+        return s + "Z"
+    }
+
+    private static func pad(_ value: Int, _ width: Int) -> String {
+        let digits = String(abs(value))
+        let padded = String(repeating: "0", count: max(0, width - digits.count)) + digits
+        return value < 0 ? "-" + padded : padded
+    }
+
+    /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff…]](Z|±HH:MM|±HHMM)` (a space may stand for `T`; digits past
+    /// milliseconds are truncated). Returns nil when the text is not of that form or names no real date.
+    public static func parse(_ text: some StringProtocol) -> Int64? {
+        var copy = String(text)
+        return copy.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// ``parse(_:)`` on UTF-8 bytes.
+    public static func parse(bytes s: UnsafeBufferPointer<UInt8>) -> Int64? {
+        var i = 0
+        func digits(_ n: Int) -> Int? {
+            guard i + n <= s.count else { return nil }
+            var v = 0
+            for k in 0..<n {
+                let c = s[i + k]
+                guard c >= 0x30 && c <= 0x39 else { return nil }
+                v = v * 10 + Int(c - 0x30)
+            }
+            i += n
+            return v
+        }
+        func expect(_ c: UInt8) -> Bool {
+            guard i < s.count && s[i] == c else { return false }
+            i += 1
+            return true
+        }
+        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
+        guard month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year: year, month: month) else { return nil }
+        guard i < s.count && (s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20) else { return nil }
+        i += 1
+        guard let hour = digits(2), expect(0x3A), let minute = digits(2) else { return nil }
+        var second = 0, millis = 0
+        if expect(0x3A) {
+            guard let sec = digits(2) else { return nil }
+            second = sec
+            if i < s.count && (s[i] == 0x2E || s[i] == 0x2C) {
+                i += 1
+                var scale = 100, any = false
+                while i < s.count && s[i] >= 0x30 && s[i] <= 0x39 {
+                    millis += Int(s[i] - 0x30) * scale
+                    scale /= 10
+                    any = true
+                    i += 1
+                }
+                guard any else { return nil }
+            }
+        }
+        guard hour <= 23 && minute <= 59 && second <= 60 else { return nil }
+        var offsetMinutes = 0
+        guard i < s.count else { return nil }
+        if s[i] == 0x5A || s[i] == 0x7A {
+            i += 1
+        } else if s[i] == 0x2B || s[i] == 0x2D {
+            let sign = s[i] == 0x2D ? -1 : 1
+            i += 1
+            guard let oh = digits(2) else { return nil }
+            _ = expect(0x3A)
+            guard let om = digits(2), oh <= 23, om <= 59 else { return nil }
+            offsetMinutes = sign * (oh * 60 + om)
+        } else {
+            return nil
+        }
+        guard i == s.count else { return nil }
+        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+        return seconds * 1000 + Int64(millis)
+    }
+
+    /// The number of days in a month of the proleptic Gregorian calendar.
+    public static func daysInMonth(year: Int, month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import Testing
+import Tally
+import TallyTestSupport
+
+@Suite("tally CLI end to end (through the built binary)")
+struct CLITests {
+    @Test func ingestReportsWhatLandedAndStatsCountsIt() throws {
+        let dir = TemporaryDirectory()
+        let csv = dir.child("points.csv")
+        try writeText(csv, """
+            time,metric,value,dataset,column
+            2024-05-01T06:00:00Z,row_count,1204,orders,
+            2024-05-01T06:00:00Z,missing_count,3,orders,email
+            1714629600000,row_count,1190,orders,
+
+            """)
+        let store = dir.child("store")
+        let result = try runTally(["ingest", "csv", csv, "--store", store])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout.contains("landed 3 points, 2 new series"))
+        let stats = try runTally(["stats", "--format", "json", "--store", store])
+        #expect(stats.stdout.contains("\"series\": 2"))
+        #expect(stats.stdout.contains("\"points\": 3"))
+    }
+
+    @Test func badCSVNamesFileLineColumnAndChangesNothing() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        let good = dir.child("good.csv")
+        try writeText(good, "time,metric,value\n2024-05-01T00:00:00Z,row_count,1\n")
+        #expect(try runTally(["ingest", "csv", good, "--store", store]).status == 0)
+        let bad = dir.child("bad.csv")
+        try writeText(bad, "time,metric,value\n2024-05-02T00:00:00Z,row_count,2\n2024-05-03T00:00:00Z,row_count,12x\n")
+        let result = try runTally(["ingest", "csv", bad, "--store", store])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(bad):3:32: field \"value\": expected a number"), "\(result.stderr)")
+        // The good row of the bad file did not land.
+        let stats = try runTally(["stats", "--format", "json", "--store", store])
+        #expect(stats.stdout.contains("\"points\": 1"), "\(stats.stdout)")
+    }
+
+    @Test func severalFilesEachStandAlone() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        let a = dir.child("a.csv"), b = dir.child("b.csv")
+        try writeText(a, "time,metric,value\n2024-05-01T00:00:00Z,row_count,1\n")
+        try writeText(b, "time,metric\n2024-05-01T00:00:00Z,row_count\n")
+        let result = try runTally(["ingest", "csv", b, a, "--store", store])
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("\(b): not loaded"))
+        #expect(result.stderr.contains("no value column"))
+        #expect(result.stdout.contains("\(a): landed 1 points"))
+    }
+
+    @Test func readsStandardInputAndUsesTheStoreEnvironmentVariable() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("env-store")
+        let result = try runTally(["ingest", "csv", "-"], stdin: "time,metric,value\n5,x,1\n",
+                                  environment: ["TALLY_STORE": store])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(Store.exists(at: store))
+    }
+
+    @Test func verifyNamesDamageAndExitsOne() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        let csv = dir.child("p.csv")
+        try writeText(csv, "time,metric,value\n" + (0..<50).map { "\($0 * 1000),m,\($0)" }.joined(separator: "\n") + "\n")
+        #expect(try runTally(["ingest", "csv", csv, "--store", store]).status == 0)
+        #expect(try runTally(["verify", "--store", store]).status == 0)
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: store + "/segments").first)
+        let path = store + "/segments/" + segment
+        var bytes = try readFileBytes(path)
+        bytes[20] ^= 0xFF
+        try writeFileBytes(path, bytes)
+        let result = try runTally(["verify", "--store", store])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains(path))
+        #expect(result.stderr.contains("offset"))
+    }
+
+    @Test func usageErrorsUseArgumentParsersCode() throws {
+        #expect(try runTally(["stats", "--format", "yaml"]).status == 64)
+    }
+
+    @Test func demoBuildsAndRefusesToOverwriteAnotherStore() throws {
+        let dir = TemporaryDirectory()
+        let demo = dir.child("demo")
+        let first = try runTally(["demo", "--store", demo, "--anchor", "2025-06-30"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("drop to zero"))
+        #expect(first.stdout.contains("<- drop to zero"))
+        // Rebuilding a demo store is allowed and deterministic.
+        let second = try runTally(["demo", "--store", demo, "--anchor", "2025-06-30"])
+        #expect(second.stdout == first.stdout)
+        // A store that is not a demo store is never touched.
+        let other = dir.child("other")
+        #expect(try runTally(["ingest", "csv", "-", "--store", other], stdin: "time,metric,value\n1,m,1\n").status == 0)
+        let refused = try runTally(["demo", "--store", other])
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("not a demo store"))
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+import Tally
+import TallyTestSupport
+
+@Suite("WAL replay after a real SIGKILL")
+struct CrashTests {
+    /// Starts the crash writer, lets it acknowledge some batches, kills it with SIGKILL, and returns the
+    /// highest acknowledged batch number.
+    func runAndKill(store: String, after acks: Int, extra: [String] = []) throws -> Int {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: tallyBinary)
+        process.arguments = ["_crash-writer", "--store", store, "--series", "7"] + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var buffer = Data()
+        var lastAck = -1
+        var seen = 0
+        let handle = out.fileHandleForReading
+        while seen < acks {
+            let chunk = handle.availableData
+            if chunk.isEmpty { break }
+            buffer.append(chunk)
+            while let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { lastAck = i; seen += 1 }
+            }
+        }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        // Acks printed before the kill but not yet read still count as acknowledged.
+        buffer.append(handle.readDataToEndOfFile())
+        for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") where line.hasPrefix("ack ") {
+            lastAck = max(lastAck, Int(line.dropFirst(4)) ?? lastAck)
+        }
+        return lastAck
+    }
+
+    @Test(arguments: [(25, 0), (60, 10), (40, 7)])
+    func acknowledgedBatchesSurviveAKill(acks: Int, flushEvery: Int) throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        var acknowledged = -1
+        for round in 0..<3 {
+            let last = try runAndKill(store: store, after: acks + round * 5, extra: ["--flush-every", "\(flushEvery)"])
+            #expect(last > acknowledged)
+            acknowledged = last
+            #expect(Store.verify(at: store).problems.allSatisfy { $0.detail.contains("never acknowledged") })
+        }
+        let db = try Store.open(at: store)
+        #expect(Store.verify(at: store).isClean)
+        var present = -1
+        for k in 0..<7 {
+            let info = try #require(db.series(key: SeriesKey(metric: "crash_metric", labels: ["series": "s\(k)"])))
+            let points = try db.read(info.id)
+            // Every batch up to the last present one is there, exactly once, with its values.
+            #expect(points.times == (0..<Int64(points.count)).map { $0 })
+            for (i, v) in points.values.enumerated() { #expect(v == Double(i * 1000 + k)) }
+            if k == 0 { present = points.count - 1 } else { #expect(points.count - 1 == present, "batch cut in half") }
+        }
+        #expect(present >= acknowledged)
+    }
+}
