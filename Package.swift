@@ -31,7 +31,7 @@ let package = Package(
         .target(name: "TallyAnalysis", swiftSettings: strictSettings),
 
         // Layer 3: features.
-        .target(name: "TallyQuery", dependencies: ["TallyStorage", "TallyAnalysis"], swiftSettings: strictSettings),
+        .target(name: "TallyQuery", dependencies: ["TallyStorage", "TallyEncoding"], swiftSettings: strictSettings),
         .target(name: "TallySoda", dependencies: ["TallyStorage"], swiftSettings: strictSettings),
 
         // Layer 4: the library facade.
@@ -55,7 +55,7 @@ let package = Package(
         .testTarget(name: "TallyStorageTests", dependencies: ["TallyStorage", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallyAnalysisTests", dependencies: ["TallyAnalysis"], swiftSettings: strictSettings),
-        .testTarget(name: "TallyQueryTests", dependencies: ["TallyQuery", "TallyTestSupport"],
+        .testTarget(name: "TallyQueryTests", dependencies: ["TallyQuery", "TallyStorage", "TallyEncoding", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallySodaTests", dependencies: ["TallySoda", "TallyTestSupport"],
                     swiftSettings: strictSettings),

@@ -1,0 +1,262 @@
+/// A parsed query: a selector, then stages applied in order.
+public struct Query: Sendable {
+    /// Which series the query starts from.
+    public var selector: SelectorExpression
+    /// Where the selector is in the text.
+    public var selectorSpan: SourceSpan
+    /// The stages, in the order they run.
+    public var stages: [Stage]
+    /// The query text.
+    public var source: String
+
+    /// Creates a query.
+    public init(selector: SelectorExpression, selectorSpan: SourceSpan, stages: [Stage], source: String) {
+        self.selector = selector
+        self.selectorSpan = selectorSpan
+        self.stages = stages
+        self.source = source
+    }
+}
+
+/// One stage of a query, with its place in the text.
+public struct Stage: Sendable, Equatable {
+    /// What the stage does.
+    public var kind: StageKind
+    /// From the stage's keyword to its last token.
+    public var span: SourceSpan
+
+    /// Creates a stage.
+    public init(_ kind: StageKind, span: SourceSpan) {
+        self.kind = kind
+        self.span = span
+    }
+}
+
+/// What a stage does. See docs/query-language.md for the exact meaning of each.
+public enum StageKind: Sendable, Equatable {
+    /// `since DURATION` (from `now - DURATION`) or `since TIME`: keep points with `time >= from`.
+    case since(TimeExpression)
+    /// `until TIME`: keep points with `time < to`.
+    case until(TimeExpression)
+    /// `between TIME and TIME`: keep points with `from <= time < to`.
+    case between(TimeExpression, TimeExpression)
+    /// `last N`: the last N points of each series.
+    case last(Int)
+    /// `bucket DURATION AGG [fill MODE]`.
+    case bucket(BucketStage)
+    /// `change …`: one point per series, the latest value against a baseline.
+    case change(ChangeStage)
+    /// `diff`: successive differences.
+    case diff
+    /// `rolling N AGG`: the aggregate of a trailing window of N points.
+    case rolling(window: Int, aggregate: Aggregate)
+    /// `agg AGG [by (label, ...)]`: combine series point-wise at equal timestamps.
+    case agg(Aggregate, by: [String]?)
+    /// `latest`: the last point of each series, even when its value is null.
+    case latest
+    /// `where value OP NUMBER`.
+    case whereValue(Comparison, Double)
+    /// `where value is null` (`true`) / `where value is not null` (`false`).
+    case whereNull(Bool)
+    /// `where outcome = "fail"` (`equal: true`) / `where outcome != "pass"` (`equal: false`).
+    case whereOutcome(equal: Bool, CheckOutcome)
+    /// `top N by AGG`.
+    case top(Int, by: Aggregate)
+    /// `bottom N by AGG`.
+    case bottom(Int, by: Aggregate)
+    /// `outcomes [by (label, ...)]`: outcome counts per scan time.
+    case outcomes(by: [String]?)
+    /// `downsample N`: at most N points per series (Largest-Triangle-Three-Buckets).
+    case downsample(Int)
+    /// A stage evaluated by an extension: `anomalies …`, `forecast …`, `where anomaly`.
+    case external(ExternalStage)
+}
+
+/// A time in a query: `now` or a literal, moved by durations (`now-7d`, `2024-05-01+12h`).
+public struct TimeExpression: Sendable, Equatable {
+    /// What the expression starts from.
+    public enum Base: Sendable, Equatable {
+        /// The query's evaluation time, fixed once per query.
+        case now
+        /// A literal time, epoch milliseconds.
+        case absolute(Int64)
+    }
+
+    /// A signed duration added to the base.
+    public struct Adjustment: Sendable, Equatable {
+        /// `true` for `-`.
+        public var subtract: Bool
+        /// The duration.
+        public var duration: QueryDuration
+
+        /// Creates an adjustment.
+        public init(subtract: Bool, duration: QueryDuration) {
+            self.subtract = subtract
+            self.duration = duration
+        }
+    }
+
+    /// What the expression starts from.
+    public var base: Base
+    /// The durations added or subtracted, left to right.
+    public var adjustments: [Adjustment]
+
+    /// Creates a time expression.
+    public init(base: Base, adjustments: [Adjustment] = []) {
+        self.base = base
+        self.adjustments = adjustments
+    }
+
+    /// The time in epoch milliseconds, given the query's `now`.
+    public func resolve(now: Int64) -> Int64 {
+        var t: Int64
+        switch base {
+        case .now: t = now
+        case .absolute(let v): t = v
+        }
+        for a in adjustments {
+            t = a.subtract ? a.duration.subtracted(from: t) : a.duration.added(to: t)
+        }
+        return t
+    }
+
+    /// Whether the expression depends on `now`.
+    public var isRelative: Bool { base == .now }
+}
+
+/// `bucket DURATION AGG [fill MODE]`.
+public struct BucketStage: Sendable, Equatable {
+    /// The bucket width.
+    public var width: QueryDuration
+    /// How the points of a bucket are combined.
+    public var aggregate: Aggregate
+    /// How absent buckets are filled; `nil` leaves them absent.
+    public var fill: FillMode?
+
+    /// Creates a bucket stage.
+    public init(width: QueryDuration, aggregate: Aggregate, fill: FillMode? = nil) {
+        self.width = width
+        self.aggregate = aggregate
+        self.fill = fill
+    }
+}
+
+/// How `bucket … fill` fills buckets that hold no points.
+public enum FillMode: String, Sendable, Equatable, CaseIterable {
+    /// 0.
+    case zero
+    /// The last non-null bucket value before it.
+    case previous
+    /// Linear interpolation between the nearest non-null buckets on either side.
+    case linear
+    /// A null value.
+    case null
+}
+
+/// `change …`.
+public struct ChangeStage: Sendable, Equatable {
+    /// What the latest value is compared with.
+    public enum Baseline: Sendable, Equatable {
+        /// The last non-null value before the latest point (`change`).
+        case previous
+        /// The average of the N non-null values before the latest point (`change avg last N`).
+        case average(Int)
+        /// Their minimum (`change min last N`).
+        case minimum(Int)
+        /// Their maximum (`change max last N`).
+        case maximum(Int)
+        /// The last non-null value on the UTC day 7 days before the latest point's day (`change same day last week`).
+        case sameDayLastWeek
+    }
+
+    /// What the latest value is compared with.
+    public var baseline: Baseline
+    /// Whether the change is given in percent of the baseline.
+    public var percent: Bool
+
+    /// Creates a change stage.
+    public init(baseline: Baseline, percent: Bool = false) {
+        self.baseline = baseline
+        self.percent = percent
+    }
+}
+
+/// A comparison operator of `where value`.
+public enum Comparison: String, Sendable, Equatable, CaseIterable {
+    case less = "<", lessOrEqual = "<=", greater = ">", greaterOrEqual = ">=", equal = "=", notEqual = "!="
+
+    /// Whether `a OP b` holds (false for NaN operands, as IEEE comparisons are).
+    public func holds(_ a: Double, _ b: Double) -> Bool {
+        switch self {
+        case .less: return a < b
+        case .lessOrEqual: return a <= b
+        case .greater: return a > b
+        case .greaterOrEqual: return a >= b
+        case .equal: return a == b
+        case .notEqual: return a != b && !a.isNaN && !b.isNaN
+        }
+    }
+}
+
+/// The outcome of a check at one scan.
+public enum CheckOutcome: UInt8, Sendable, Equatable, CaseIterable {
+    case pass = 1, warn = 2, fail = 3, error = 4, notEvaluated = 5
+
+    /// The name used in queries and output: `pass`, `warn`, `fail`, `error`, `not_evaluated`.
+    public var name: String {
+        switch self {
+        case .pass: return "pass"
+        case .warn: return "warn"
+        case .fail: return "fail"
+        case .error: return "error"
+        case .notEvaluated: return "not_evaluated"
+        }
+    }
+
+    /// The outcome with that name.
+    public init?(name: String) {
+        guard let o = CheckOutcome.allCases.first(where: { $0.name == name }) else { return nil }
+        self = o
+    }
+}
+
+/// A stage that another module evaluates (`anomalies`, `forecast`, `where anomaly`).
+///
+/// The parser keeps the stage's option text as written, and also splits it into arguments:
+/// `anomalies method=seasonal sensitivity=3` has the raw text `method=seasonal sensitivity=3` and the arguments
+/// `method`=`seasonal`, `sensitivity`=`3`; `forecast 14d` has one positional argument `14d`.
+public struct ExternalStage: Sendable, Equatable {
+    /// `anomalies`, `forecast` or `where anomaly`.
+    public var name: String
+    /// The options as written (comments removed, whitespace runs collapsed to one space).
+    public var options: String
+    /// Where the options are; `nil` when there are none.
+    public var optionsSpan: SourceSpan?
+    /// The options split into `key=value` and positional arguments.
+    public var arguments: [Argument]
+
+    /// One option: `key=value`, or a positional value (`key == nil`).
+    public struct Argument: Sendable, Equatable {
+        /// The key, for `key=value`.
+        public var key: String?
+        /// The value as written (strings without quotes).
+        public var value: String
+        /// Where the argument is.
+        public var span: SourceSpan
+
+        /// Creates an argument.
+        public init(key: String?, value: String, span: SourceSpan) {
+            self.key = key
+            self.value = value
+            self.span = span
+        }
+    }
+
+    /// Creates an external stage.
+    public init(name: String, options: String, optionsSpan: SourceSpan?, arguments: [Argument]) {
+        self.name = name
+        self.options = options
+        self.optionsSpan = optionsSpan
+        self.arguments = arguments
+    }
+}

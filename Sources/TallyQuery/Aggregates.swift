@@ -1,0 +1,121 @@
+import TallyStorage
+import TallyEncoding
+import Glibc
+
+/// How a set of values is combined into one (in `bucket`, `rolling`, `agg`, `top`/`bottom`).
+///
+/// Null values are skipped. With no non-null value the result is null, except `count`, which gives 0.
+/// An ordinary NaN is a value: `count`, `first` and `last` treat it as any value, and the others give NaN.
+public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
+    case avg, min, max, sum, count, first, last, stddev
+    /// The p-th percentile, `0...100` (`median` is `p50`). Linear interpolation between the closest ranks:
+    /// the value at rank `(n - 1) * p / 100` of the sorted values.
+    case percentile(Double)
+
+    /// The names the parser knows, besides any `pNN` with NN in 0...100.
+    public static let names = ["avg", "min", "max", "sum", "count", "first", "last", "median",
+                               "p50", "p90", "p95", "p99", "stddev"]
+
+    /// The aggregate with this name: one of `names`, or `p` followed by a number in 0...100 (`p75`, `p99.9`).
+    public init?(name: String) {
+        switch name {
+        case "avg": self = .avg
+        case "min": self = .min
+        case "max": self = .max
+        case "sum": self = .sum
+        case "count": self = .count
+        case "first": self = .first
+        case "last": self = .last
+        case "stddev": self = .stddev
+        case "median": self = .percentile(50)
+        default:
+            let digits = name.dropFirst()
+            guard name.hasPrefix("p"), digits.first?.isASCII == true, digits.first?.isNumber == true,
+                  digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }),
+                  let p = Double(digits), p >= 0, p <= 100 else { return nil }
+            self = .percentile(p)
+        }
+    }
+
+    /// The name as written in queries (`p50` for the median).
+    public var description: String {
+        switch self {
+        case .avg: return "avg"
+        case .min: return "min"
+        case .max: return "max"
+        case .sum: return "sum"
+        case .count: return "count"
+        case .first: return "first"
+        case .last: return "last"
+        case .stddev: return "stddev"
+        case .percentile(let p):
+            return p == p.rounded() ? "p\(Int(p))" : "p\(p)"
+        }
+    }
+
+    /// Whether storage can compute it from per-block statistics (count, sum, min, max, first, last).
+    public var isDecomposable: Bool {
+        switch self {
+        case .avg, .min, .max, .sum, .count, .first, .last: return true
+        case .stddev, .percentile: return false
+        }
+    }
+
+    /// Combines `values[range]`, skipping nulls; `nil` when the result is null.
+    ///
+    /// - Complexity: O(n), or O(n log n) for percentiles.
+    public func apply(_ values: ArraySlice<Double>) -> Double? {
+        switch self {
+        case .count:
+            var n = 0
+            for v in values where !NullValue.isNull(v) { n += 1 }
+            return Double(n)
+        case .first:
+            return values.first(where: { !NullValue.isNull($0) })
+        case .last:
+            return values.last(where: { !NullValue.isNull($0) })
+        case .sum, .avg:
+            var total = 0.0, n = 0
+            for v in values where !NullValue.isNull(v) { total += v; n += 1 }
+            guard n > 0 else { return nil }
+            return self == .sum ? total : total / Double(n)
+        case .min, .max:
+            var result: Double?
+            for v in values where !NullValue.isNull(v) {
+                if v.isNaN { return .nan }
+                if let r = result {
+                    result = self == .min ? Swift.min(r, v) : Swift.max(r, v)
+                } else {
+                    result = v
+                }
+            }
+            return result
+        case .stddev:
+            // Population standard deviation, two passes for accuracy.
+            var total = 0.0, n = 0
+            for v in values where !NullValue.isNull(v) { total += v; n += 1 }
+            guard n > 0 else { return nil }
+            let mean = total / Double(n)
+            var squares = 0.0
+            for v in values where !NullValue.isNull(v) { squares += (v - mean) * (v - mean) }
+            return sqrt(squares / Double(n))
+        case .percentile(let p):
+            var sorted: [Double] = []
+            sorted.reserveCapacity(values.count)
+            for v in values where !NullValue.isNull(v) {
+                if v.isNaN { return .nan }
+                sorted.append(v)
+            }
+            guard !sorted.isEmpty else { return nil }
+            sorted.sort()
+            let rank = Double(sorted.count - 1) * p / 100
+            let lower = Int(rank.rounded(.down))
+            let upper = Swift.min(lower + 1, sorted.count - 1)
+            let fraction = rank - Double(lower)
+            return fraction == 0 ? sorted[lower] : sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+        }
+    }
+
+    /// Combines all of `values`, skipping nulls; `nil` when the result is null.
+    public func apply(_ values: [Double]) -> Double? { apply(values[...]) }
+}

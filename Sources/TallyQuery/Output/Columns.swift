@@ -1,0 +1,88 @@
+import TallyStorage
+import TallyEncoding
+/// The flat column layout shared by CSV and table output:
+/// `metric, <label names...>, time, value, [reason], [outcome], [expected], [lower], [upper], [score], [anomaly]`.
+///
+/// Label columns are the union of all series' label names, sorted. A label whose name is also a column
+/// present in the header (`metric`, `time`, `value`, `outcome` when shown, ...) is shown as `label:NAME`. Optional columns appear only when some series has them
+/// (`reason` when some value is null or carries a reason).
+struct FlatLayout {
+    enum Extra: String, CaseIterable {
+        case reason, outcome, expected, lower, upper, score, anomaly
+    }
+
+    let labelNames: [String]
+    let extras: [Extra]
+
+    init(_ result: QueryResult) {
+        labelNames = Set(result.series.flatMap { $0.labels.map(\.name) }).sorted()
+        var extras: [Extra] = []
+        let series = result.series
+        if series.contains(where: { s in (0..<s.count).contains { s.isNull(at: $0) || s.reason(at: $0) != nil } }) {
+            extras.append(.reason)
+        }
+        if series.contains(where: { $0.outcomes?.contains { $0 != 0 } == true }) { extras.append(.outcome) }
+        if series.contains(where: { $0.expected != nil }) { extras.append(.expected) }
+        if series.contains(where: { $0.lower != nil }) { extras.append(.lower) }
+        if series.contains(where: { $0.upper != nil }) { extras.append(.upper) }
+        if series.contains(where: { $0.score != nil }) { extras.append(.score) }
+        if series.contains(where: { $0.anomaly != nil }) { extras.append(.anomaly) }
+        self.extras = extras
+    }
+
+    var header: [String] {
+        let fixed = Set(["metric", "time", "value"] + extras.map(\.rawValue))
+        return ["metric"] + labelNames.map { fixed.contains($0) ? "label:\($0)" : $0 } + ["time", "value"]
+            + extras.map(\.rawValue)
+    }
+
+    /// The cells of every point, in header order; `null` is the text for a null value.
+    func rows(_ result: QueryResult, null: String) -> [[String]] {
+        var rows: [[String]] = []
+        for s in result.series {
+            let labelCells = labelNames.map { s.labels[$0] ?? "" }
+            for i in 0..<s.count {
+                var row = [s.metric] + labelCells
+                row.append(CivilTime.format(s.times[i]))
+                row.append(s.isNull(at: i) ? null : NumberFormat.plain(s.values[i]))
+                for extra in extras {
+                    switch extra {
+                    case .reason: row.append(s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : ""))
+                    case .outcome: row.append(s.outcomes.map { NumberFormat.outcomeName($0[i]) } ?? "")
+                    case .expected: row.append(NumberFormat.optional(s.expected?[i], null: null))
+                    case .lower: row.append(NumberFormat.optional(s.lower?[i], null: null))
+                    case .upper: row.append(NumberFormat.optional(s.upper?[i], null: null))
+                    case .score: row.append(NumberFormat.optional(s.score?[i], null: null))
+                    case .anomaly: row.append(s.anomaly.map { $0[i] ? "true" : "false" } ?? "")
+                    }
+                }
+                rows.append(row)
+            }
+        }
+        return rows
+    }
+}
+
+/// Number and name spellings shared by the output formats.
+enum NumberFormat {
+    /// The reason given for a null value that came without one (a null stored by the scan).
+    static let nullReason = "no value recorded"
+
+    /// Shortest text that reads back as the same double; integers keep a `.0` (`100.0`), so integer-ness
+    /// stays readable and the type stays a float. NaN and infinities as `NaN`, `Infinity`, `-Infinity`.
+    static func plain(_ v: Double) -> String {
+        if v.isNaN { return "NaN" }
+        if v == .infinity { return "Infinity" }
+        if v == -.infinity { return "-Infinity" }
+        return v.description
+    }
+
+    static func optional(_ v: Double?, null: String) -> String {
+        guard let v else { return "" }
+        return NullValue.isNull(v) ? null : plain(v)
+    }
+
+    static func outcomeName(_ code: UInt8) -> String {
+        code == 0 ? "" : CheckOutcome(rawValue: code)?.name ?? "unknown(\(code))"
+    }
+}

@@ -1,0 +1,85 @@
+import TallyStorage
+import TallyEncoding
+extension QueryResult {
+    /// The result as JSON:
+    ///
+    /// ```json
+    /// {"series":[{"metric":"row_count","labels":{"dataset":"orders"},
+    ///             "points":[{"time":"2024-05-01T06:00:00Z","value":100.0}]}]}
+    /// ```
+    /// - `time`: ISO 8601 UTC with `Z`, milliseconds only when not zero;
+    /// - `value`: a number (integers as `100.0`), or `null` with a `"reason"`; NaN and infinities, which JSON
+    ///   cannot hold, as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`;
+    /// - optional per point: `"reason"`, `"outcome"` (check points: `pass`, `warn`, `fail`, `error`,
+    ///   `not_evaluated`), `"expected"`, `"lower"`, `"upper"`, `"score"`, `"anomaly"` (boolean).
+    ///
+    /// - Parameter pretty: One point per line with spaces after `:` and `,` (the default is compact, one line).
+    public func json(pretty: Bool = false) -> String {
+        let colon = pretty ? ": " : ":"
+        let comma = pretty ? ", " : ","
+        var out = "{\"series\"\(colon)["
+        for (k, s) in series.enumerated() {
+            if k > 0 { out += "," }
+            if pretty { out += "\n  " }
+            out += "{\"metric\"\(colon)" + JSONText.string(s.metric) + "\(comma)\"labels\"\(colon){"
+            out += s.labels.map { JSONText.string($0.name) + colon + JSONText.string($0.value) }.joined(separator: comma)
+            out += "}\(comma)\"points\"\(colon)["
+            for i in 0..<s.count {
+                if i > 0 { out += "," }
+                if pretty { out += "\n    " }
+                out += "{\"time\"\(colon)\"" + CivilTime.format(s.times[i]) + "\"\(comma)\"value\"\(colon)"
+                out += s.isNull(at: i) ? "null" : JSONText.number(s.values[i])
+                if let reason = s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : nil) {
+                    out += "\(comma)\"reason\"\(colon)" + JSONText.string(reason)
+                }
+                if let code = s.outcomes?[i], code != 0 {
+                    out += "\(comma)\"outcome\"\(colon)" + JSONText.string(NumberFormat.outcomeName(code))
+                }
+                for (name, column) in [("expected", s.expected), ("lower", s.lower), ("upper", s.upper), ("score", s.score)] {
+                    if let v = column?[i] {
+                        out += "\(comma)\"\(name)\"\(colon)" + (NullValue.isNull(v) ? "null" : JSONText.number(v))
+                    }
+                }
+                if let a = s.anomaly?[i] { out += "\(comma)\"anomaly\"\(colon)\(a)" }
+                out += "}"
+            }
+            if pretty && s.count > 0 { out += "\n  " }
+            out += "]}"
+        }
+        if pretty && !series.isEmpty { out += "\n" }
+        out += "]}"
+        return out
+    }
+}
+
+/// JSON spellings.
+enum JSONText {
+    /// A JSON number, or a string for NaN and infinities.
+    static func number(_ v: Double) -> String {
+        v.isFinite ? v.description : "\"" + NumberFormat.plain(v) + "\""
+    }
+
+    /// A quoted JSON string with `"`, `\` and control characters escaped.
+    static func string(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{08}": out += "\\b"
+            case "\u{0C}": out += "\\f"
+            default:
+                if c.value < 0x20 {
+                    let hex = String(c.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+}

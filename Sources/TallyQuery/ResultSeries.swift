@@ -1,0 +1,137 @@
+import TallyStorage
+import TallyEncoding
+/// One series of a query result: identity plus columns, with optional annotation columns.
+///
+/// Every column that is present has one entry per point. Values use the same null marker as the storage
+/// (see `isNull(at:)`); a null value usually has a reason (`reasons`), e.g. why a change could not be computed.
+public struct ResultSeries: Sendable {
+    /// The metric name (stages that build new series name them, e.g. `outcomes`).
+    public var metric: String
+    /// The labels.
+    public var labels: Labels
+    /// Measurement or check.
+    public var kind: SeriesKind
+    /// Epoch milliseconds, ascending.
+    public var times: [Int64]
+    /// The values (null marker for null).
+    public var values: [Double]
+    /// Outcome codes of check points (1 pass, 2 warn, 3 fail, 4 error, 5 not evaluated, 0 none).
+    public var outcomes: [UInt8]?
+    /// Why a value is null (or other remarks on a point); `nil` entries for points with nothing to say.
+    public var reasons: [String?]?
+    /// The expected value (anomaly and forecast stages).
+    public var expected: [Double]?
+    /// The lower bound of the expected range.
+    public var lower: [Double]?
+    /// The upper bound of the expected range.
+    public var upper: [Double]?
+    /// The anomaly score.
+    public var score: [Double]?
+    /// Whether the point is an anomaly.
+    public var anomaly: [Bool]?
+
+    /// Creates a series without annotations.
+    public init(metric: String, labels: Labels, kind: SeriesKind = .measurement, times: [Int64] = [],
+                values: [Double] = [], outcomes: [UInt8]? = nil, reasons: [String?]? = nil) {
+        self.metric = metric
+        self.labels = labels
+        self.kind = kind
+        self.times = times
+        self.values = values
+        self.outcomes = outcomes
+        self.reasons = reasons
+    }
+
+    /// A series holding the columns read for `ref`.
+    public init(_ ref: SeriesRef, _ columns: SeriesColumns) {
+        self.init(metric: ref.metric, labels: ref.labels, kind: ref.kind, times: columns.times,
+                  values: columns.values, outcomes: columns.outcomes)
+    }
+
+    /// The number of points.
+    public var count: Int { times.count }
+
+    /// Whether the value at `index` is null.
+    public func isNull(at index: Int) -> Bool { NullValue.isNull(values[index]) }
+
+    /// The value at `index`, `nil` when null.
+    public func value(at index: Int) -> Double? { NullValue.isNull(values[index]) ? nil : values[index] }
+
+    /// The reason at `index`, if any.
+    public func reason(at index: Int) -> String? { reasons?[index] ?? nil }
+
+    /// The same identity with no points and no annotation columns.
+    func emptied() -> ResultSeries {
+        ResultSeries(metric: metric, labels: labels, kind: kind)
+    }
+
+    /// The points at `indices` (ascending), with every column kept.
+    func selecting(_ indices: [Int]) -> ResultSeries {
+        var s = self
+        s.times = indices.map { times[$0] }
+        s.values = indices.map { values[$0] }
+        s.outcomes = outcomes.map { o in indices.map { o[$0] } }
+        s.reasons = reasons.map { r in indices.map { r[$0] } }
+        s.expected = expected.map { c in indices.map { c[$0] } }
+        s.lower = lower.map { c in indices.map { c[$0] } }
+        s.upper = upper.map { c in indices.map { c[$0] } }
+        s.score = score.map { c in indices.map { c[$0] } }
+        s.anomaly = anomaly.map { c in indices.map { c[$0] } }
+        return s
+    }
+
+    /// The points at `range`, with every column kept.
+    func slice(_ range: Range<Int>) -> ResultSeries {
+        if range == 0..<count { return self }
+        return selecting(Array(range))
+    }
+
+    /// Whether `self` sorts before `other`: by metric, then labels.
+    func sortsBefore(_ other: ResultSeries) -> Bool {
+        metric != other.metric ? metric < other.metric : labels < other.labels
+    }
+}
+
+/// Builds a series point by point (times ascending), with a reason column only when some point has a reason.
+struct SeriesBuilder {
+    var series: ResultSeries
+    private var anyReason = false
+    private var reasons: [String?] = []
+
+    init(like template: ResultSeries) {
+        series = template.emptied()
+    }
+
+    init(metric: String, labels: Labels, kind: SeriesKind = .measurement) {
+        series = ResultSeries(metric: metric, labels: labels, kind: kind)
+    }
+
+    mutating func append(_ time: Int64, _ value: Double?, reason: String? = nil) {
+        series.times.append(time)
+        series.values.append(value ?? NullValue.value)
+        reasons.append(reason)
+        if reason != nil { anyReason = true }
+    }
+
+    func build() -> ResultSeries {
+        var s = series
+        s.reasons = anyReason ? reasons : nil
+        return s
+    }
+}
+
+/// The result of a query: series in a stable order.
+///
+/// Series come sorted by metric, then labels, except after `top`/`bottom`, which give rank order.
+public struct QueryResult: Sendable {
+    /// The series.
+    public var series: [ResultSeries]
+
+    /// Creates a result.
+    public init(series: [ResultSeries]) {
+        self.series = series
+    }
+
+    /// The total number of points.
+    public var pointCount: Int { series.reduce(0) { $0 + $1.count } }
+}

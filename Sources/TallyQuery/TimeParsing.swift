@@ -1,0 +1,146 @@
+/// Reading and writing time literals.
+///
+/// Accepted forms (all read as UTC unless an offset is given):
+/// - `2024-05-01` — midnight UTC of that day;
+/// - `2024-05-01T06:00`, `2024-05-01T06:00:00`, `2024-05-01T06:00:00.123` — UTC;
+/// - any of those with `Z`, or with an offset `+02:00`, `-0530`;
+/// - fractional seconds of any length, truncated to milliseconds.
+public enum TimeLiteral {
+    /// Parses a time literal into epoch milliseconds (UTC).
+    ///
+    /// - Throws: `QueryError` (kind `.syntax`) pointing at the offending component, e.g. the month in `2024-13-01`.
+    public static func parse(_ text: String) throws(QueryError) -> Int64 {
+        let scalars = Array(text.unicodeScalars)
+        switch scan(scalars, from: 0) {
+        case .success(let (t, end)) where end == scalars.count:
+            return t
+        case .success(let (_, end)):
+            throw QueryError(.syntax, "unexpected text after the time", at: span(end))
+        case .failure(let e):
+            throw QueryError(.syntax, e.message, at: span(e.offset))
+        }
+    }
+
+    /// Formats epoch milliseconds as ISO 8601 UTC: `2024-05-01T06:00:00Z`, `2024-05-01T06:00:00.250Z`.
+    public static func format(_ milliseconds: Int64) -> String { CivilTime.format(milliseconds) }
+
+    private static func span(_ offset: Int) -> SourceSpan {
+        SourceSpan(start: SourcePosition(offset: offset, line: 1, column: offset + 1),
+                   end: SourcePosition(offset: offset + 1, line: 1, column: offset + 2))
+    }
+
+    /// Whether a time literal starts at `i`: four digits, a dash and a digit.
+    static func startsLiteral(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        guard i + 5 < s.count else { return false }
+        for k in 0..<4 where QueryDuration.digitValue(s[i + k]) == nil { return false }
+        return s[i + 4] == "-" && QueryDuration.digitValue(s[i + 5]) != nil
+    }
+
+    typealias ScanError = QueryDuration.ScanError
+
+    /// Scans a time literal at `start`; returns the time and the offset just past the literal.
+    static func scan(_ s: [Unicode.Scalar], from start: Int) -> Result<(Int64, Int), ScanError> {
+        var i = start
+
+        func number(_ width: Int, _ what: String) -> Result<Int, ScanError> {
+            var v = 0
+            for k in 0..<width {
+                guard i + k < s.count, let d = QueryDuration.digitValue(s[i + k]) else {
+                    return .failure(ScanError(offset: i, message: "expected a \(width)-digit \(what)"))
+                }
+                v = v * 10 + d
+            }
+            if i + width < s.count, QueryDuration.digitValue(s[i + width]) != nil {
+                return .failure(ScanError(offset: i, message: "expected a \(width)-digit \(what)"))
+            }
+            i += width
+            return .success(v)
+        }
+        func expect(_ c: Unicode.Scalar, _ what: String) -> ScanError? {
+            guard i < s.count, s[i] == c else { return ScanError(offset: i, message: "expected `\(c)` \(what)") }
+            i += 1
+            return nil
+        }
+
+        var f = CivilTime.Fields(year: 0, month: 1, day: 1)
+        switch number(4, "year") { case .success(let v): f.year = Int64(v); case .failure(let e): return .failure(e) }
+        if let e = expect("-", "after the year") { return .failure(e) }
+        let monthAt = i
+        switch number(2, "month") { case .success(let v): f.month = v; case .failure(let e): return .failure(e) }
+        guard (1...12).contains(f.month) else {
+            return .failure(ScanError(offset: monthAt, message: "month \(f.month) is out of range (01-12)"))
+        }
+        if let e = expect("-", "after the month") { return .failure(e) }
+        let dayAt = i
+        switch number(2, "day") { case .success(let v): f.day = v; case .failure(let e): return .failure(e) }
+        let monthLength = CivilTime.daysInMonth(year: f.year, month: f.month)
+        guard f.day >= 1, f.day <= monthLength else {
+            let why = f.month == 2 && f.day == 29 ? " (\(f.year) is not a leap year)" : ""
+            return .failure(ScanError(offset: dayAt, message: "day \(f.day) is out of range for \(f.year)-\(f.month < 10 ? "0" : "")\(f.month), which has \(monthLength) days\(why)"))
+        }
+
+        var offsetMinutes = 0
+        if i < s.count, s[i] == "T" || s[i] == "t" {
+            i += 1
+            let hourAt = i
+            switch number(2, "hour") { case .success(let v): f.hour = v; case .failure(let e): return .failure(e) }
+            guard f.hour <= 23 else { return .failure(ScanError(offset: hourAt, message: "hour \(f.hour) is out of range (00-23)")) }
+            if let e = expect(":", "between hours and minutes") { return .failure(e) }
+            let minuteAt = i
+            switch number(2, "minute") { case .success(let v): f.minute = v; case .failure(let e): return .failure(e) }
+            guard f.minute <= 59 else { return .failure(ScanError(offset: minuteAt, message: "minute \(f.minute) is out of range (00-59)")) }
+            if i < s.count, s[i] == ":" {
+                i += 1
+                let secondAt = i
+                switch number(2, "second") { case .success(let v): f.second = v; case .failure(let e): return .failure(e) }
+                guard f.second <= 59 else {
+                    return .failure(ScanError(offset: secondAt, message: "second \(f.second) is out of range (00-59; leap seconds are not supported)"))
+                }
+                if i < s.count, s[i] == "." || s[i] == "," {
+                    i += 1
+                    let fractionAt = i
+                    var ms = 0, digits = 0
+                    while i < s.count, let d = QueryDuration.digitValue(s[i]) {
+                        if digits < 3 { ms = ms * 10 + d }
+                        digits += 1
+                        i += 1
+                    }
+                    guard digits > 0 else { return .failure(ScanError(offset: fractionAt, message: "expected digits after the decimal point")) }
+                    while digits < 3 { ms *= 10; digits += 1 }
+                    f.millisecond = ms
+                }
+            }
+            if i < s.count, s[i] == "Z" || s[i] == "z" {
+                i += 1
+            } else if i < s.count, s[i] == "+" || s[i] == "-", isOffset(s, at: i + 1) {
+                let sign = s[i] == "-" ? -1 : 1
+                i += 1
+                let offsetAt = i
+                let hh = Int(s[i].value - 48) * 10 + Int(s[i + 1].value - 48)
+                i += 2
+                if s[i] == ":" { i += 1 }
+                let mm = Int(s[i].value - 48) * 10 + Int(s[i + 1].value - 48)
+                i += 2
+                guard hh <= 23, mm <= 59 else {
+                    return .failure(ScanError(offset: offsetAt, message: "UTC offset \(hh):\(mm) is out of range"))
+                }
+                offsetMinutes = sign * (hh * 60 + mm)
+            }
+        }
+        if i < s.count, QueryDuration.isLetter(s[i]) || QueryDuration.digitValue(s[i]) != nil || s[i] == "_" {
+            let what = s[i] == "T" || s[i] == "t" ? "a time of day (HH:MM) after `T`" : "the end of the time"
+            return .failure(ScanError(offset: i, message: "expected \(what), found `\(s[i])`"))
+        }
+        let t = CivilTime.milliseconds(f) - Int64(offsetMinutes) * CivilTime.msPerMinute
+        return .success((t, i))
+    }
+
+    /// Whether `HH:MM` or `HHMM` (not followed by another letter or digit) starts at `i`.
+    private static func isOffset(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        func digit(_ k: Int) -> Bool { k < s.count && QueryDuration.digitValue(s[k]) != nil }
+        func ends(_ k: Int) -> Bool { k >= s.count || !(QueryDuration.isLetter(s[k]) || digit(k)) }
+        guard digit(i), digit(i + 1) else { return false }
+        if i + 2 < s.count, s[i + 2] == ":" { return digit(i + 3) && digit(i + 4) && ends(i + 5) }
+        return digit(i + 2) && digit(i + 3) && ends(i + 4)
+    }
+}

@@ -1,0 +1,56 @@
+import TallyStorage
+import TallyEncoding
+import Testing
+@testable import TallyQuery
+
+@Suite struct AggregateTests {
+    let values: [Double] = [4, NULL, 1, 3, 2]
+
+    @Test func skipNulls() {
+        #expect(Aggregate.sum.apply(values) == 10)
+        #expect(Aggregate.avg.apply(values) == 2.5)
+        #expect(Aggregate.min.apply(values) == 1)
+        #expect(Aggregate.max.apply(values) == 4)
+        #expect(Aggregate.count.apply(values) == 4)
+        #expect(Aggregate.first.apply([NULL, 7, 8]) == 7)
+        #expect(Aggregate.last.apply([7, 8, NULL]) == 8)
+    }
+
+    @Test func allNull() {
+        for a in [Aggregate.sum, .avg, .min, .max, .first, .last, .stddev, .percentile(50)] {
+            #expect(a.apply([NULL, NULL]) == nil)
+        }
+        #expect(Aggregate.count.apply([NULL, NULL]) == 0)
+        #expect(Aggregate.count.apply([Double]()) == 0)
+    }
+
+    @Test func percentilesInterpolate() {
+        // Sorted 1, 2, 3, 4: rank (n-1)p.
+        #expect(Aggregate.percentile(50).apply(values) == 2.5)
+        #expect(Aggregate.percentile(90).apply(values) == 3 + 0.7)   // rank 2.7
+        #expect(Aggregate.percentile(0).apply(values) == 1)
+        #expect(Aggregate.percentile(100).apply(values) == 4)
+        #expect(Aggregate(name: "median") == .percentile(50))
+        #expect(Aggregate(name: "p99") == .percentile(99))
+        #expect(Aggregate(name: "p") == nil)
+        #expect(Aggregate(name: "pxx") == nil)
+        #expect(Aggregate(name: "p1e2") == nil)
+        #expect(Aggregate(name: "p100.5") == nil)
+        #expect(Aggregate(name: "p99.9") == .percentile(99.9))
+        #expect(Aggregate.percentile(99.9).description == "p99.9")
+    }
+
+    @Test func stddevIsPopulation() {
+        // 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations sum 32, / 8 = 4.
+        #expect(Aggregate.stddev.apply([2, 4, NULL, 4, 4, 5, 5, 7, 9]) == 2)
+        #expect(Aggregate.stddev.apply([3]) == 0)
+    }
+
+    @Test func ordinaryNaNIsAValue() {
+        #expect(Aggregate.count.apply([.nan, 1]) == 2)
+        #expect(Aggregate.sum.apply([.nan, 1])?.isNaN == true)
+        #expect(Aggregate.max.apply([1, .nan])?.isNaN == true)
+        #expect(Aggregate.min.apply([.nan, 1])?.isNaN == true)
+        #expect(Aggregate.percentile(50).apply([.nan, 1])?.isNaN == true)
+    }
+}

@@ -1,0 +1,157 @@
+import TallyStorage
+import TallyEncoding
+import Testing
+@testable import TallyQuery
+
+@Suite struct BucketTests {
+    @Test func dayBucketsStartAtUTCMidnight() throws {
+        let src = FakeDataSource()
+        src.add("m", times: [utc(2024, 5, 1, 23, 59, 59, 999), utc(2024, 5, 2), utc(2024, 5, 2, 12), utc(2024, 5, 3, 0, 0, 0, 1)],
+                values: [1, 10, 20, 5])
+        let r = try run("m | bucket 1d sum", src)
+        #expect(r.series.count == 1)
+        #expect(r.series[0].times == [utc(2024, 5, 1), utc(2024, 5, 2), utc(2024, 5, 3)])
+        #expect(r.series[0].values == [1, 30, 5])
+    }
+
+    @Test func hourBucketsAndNegativeTimes() throws {
+        let src = FakeDataSource()
+        src.add("m", times: [-HOUR - 1, -1, 0, 30 * 60_000], values: [1, 2, 3, 4])
+        let r = try run("m | bucket 1h max", src)
+        #expect(r.series[0].times == [-2 * HOUR, -HOUR, 0])
+        #expect(r.series[0].values == [1, 2, 4])
+    }
+
+    @Test func weeksStartOnMonday() throws {
+        let src = FakeDataSource()
+        // 2024-04-28 is a Sunday, 2024-04-29 a Monday, 2024-05-05 a Sunday, 2024-05-06 a Monday.
+        src.add("m", times: [utc(2024, 4, 28, 23), utc(2024, 4, 29), utc(2024, 5, 5, 23, 59), utc(2024, 5, 6, 1)],
+                values: [1, 2, 3, 4])
+        let r = try run("m | bucket 1w sum", src)
+        #expect(r.series[0].times == [utc(2024, 4, 22), utc(2024, 4, 29), utc(2024, 5, 6)])
+        #expect(r.series[0].values == [1, 5, 4])
+        // Two-week buckets are also Monday-aligned.
+        let two = try run("m | bucket 2w count", src)
+        #expect(two.series[0].times.allSatisfy { CivilTime.floorMod(CivilTime.floorDiv($0, DAY) + 3, 7) == 0 })
+        #expect(two.series[0].values.reduce(0, +) == 4)
+    }
+
+    @Test func monthsStartOnTheFirst() throws {
+        let src = FakeDataSource()
+        src.add("m", times: [utc(2024, 1, 31, 23), utc(2024, 2, 1), utc(2024, 2, 29, 23, 59), utc(2024, 3, 1), utc(2024, 12, 31)],
+                values: [1, 2, 3, 4, 5])
+        let r = try run("m | bucket 1mo sum", src)
+        #expect(r.series[0].times == [utc(2024, 1, 1), utc(2024, 2, 1), utc(2024, 3, 1), utc(2024, 12, 1)])
+        #expect(r.series[0].values == [1, 5, 4, 5])
+        let quarters = try run("m | bucket 3mo sum", src)
+        #expect(quarters.series[0].times == [utc(2024, 1, 1), utc(2024, 10, 1)])
+        #expect(quarters.series[0].values == [10, 5])
+        let years = try run("m | bucket 1y count", src)
+        #expect(years.series[0].times == [utc(2024, 1, 1)])
+        #expect(years.series[0].values == [5])
+    }
+
+    @Test func nullsAreSkippedAndAllNullBucketsSayWhy() throws {
+        let src = FakeDataSource()
+        src.add("m", times: [utc(2024, 5, 1, 1), utc(2024, 5, 1, 2), utc(2024, 5, 2, 1)], values: [NULL, 4, NULL])
+        let avg = try run("m | bucket 1d avg", src).series[0]
+        #expect(avg.optionalValues == [4, nil])
+        #expect(avg.reason(at: 1) == "all values in the bucket are null")
+        let count = try run("m | bucket 1d count", src).series[0]
+        #expect(count.values == [1, 0])
+    }
+
+    func gappy() -> FakeDataSource {
+        let src = FakeDataSource()
+        // Days 1, 2 (null), 5 of May; days 3 and 4 are absent.
+        src.add("m", times: [utc(2024, 5, 1, 6), utc(2024, 5, 2, 6), utc(2024, 5, 5, 6)], values: [10, NULL, 40])
+        return src
+    }
+
+    @Test func withoutFillEmptyBucketsAreAbsent() throws {
+        let s = try run("m | bucket 1d last", gappy()).series[0]
+        #expect(s.times == [utc(2024, 5, 1), utc(2024, 5, 2), utc(2024, 5, 5)])
+    }
+
+    @Test func fillZeroAndNull() throws {
+        let zero = try run("m | bucket 1d last fill zero", gappy()).series[0]
+        #expect(zero.times == (1...5).map { utc(2024, 5, $0) })
+        #expect(zero.optionalValues == [10, nil, 0, 0, 40])   // the null bucket had a point: it is not filled
+        let null = try run("m | bucket 1d last fill null", gappy()).series[0]
+        #expect(null.optionalValues == [10, nil, nil, nil, 40])
+        #expect(null.reason(at: 2) == "no points in this bucket")
+    }
+
+    @Test func fillPrevious() throws {
+        let s = try run("m | bucket 1d last fill previous", gappy()).series[0]
+        #expect(s.optionalValues == [10, nil, 10, 10, 40])
+    }
+
+    @Test func fillLinear() throws {
+        let s = try run("m | bucket 1d last fill linear", gappy()).series[0]
+        // Between day 1 (10) and day 5 (40): 30 over 4 days.
+        #expect(s.optionalValues == [10, nil, 25, 32.5, 40])
+    }
+
+    @Test func fillRunsOverTheQueryRangeWhenGiven() throws {
+        let src = gappy()
+        let s = try run("m | between 2024-04-29 and 2024-05-08 | bucket 1d last fill zero", src).series[0]
+        #expect(s.times == (0..<9).map { utc(2024, 4, 29) + Int64($0) * DAY })
+        #expect(s.optionalValues == [0, 0, 10, nil, 0, 0, 40, 0, 0])
+        // Edges: previous has nothing before the first bucket, linear nothing after the last.
+        let p = try run("m | between 2024-04-30 and 2024-05-07 | bucket 1d last fill previous", src).series[0]
+        #expect(p.optionalValues == [nil, 10, nil, 10, 10, 40, 40])
+        #expect(p.reason(at: 0) == "no earlier bucket to carry forward")
+        let l = try run("m | between 2024-04-30 and 2024-05-07 | bucket 1d last fill linear", src).series[0]
+        #expect(l.optionalValues == [nil, 10, nil, 25, 32.5, 40, nil])
+        // `since` alone fills up to the bucket holding `now`.
+        let n = try run("m | since 2024-05-04 | bucket 1d max fill zero", src, now: utc(2024, 5, 7, 12)).series[0]
+        #expect(n.times == [utc(2024, 5, 4), utc(2024, 5, 5), utc(2024, 5, 6), utc(2024, 5, 7)])
+        #expect(n.values == [0, 40, 0, 0])
+    }
+
+    @Test func fillOfAnEmptySeriesOverARange() throws {
+        let src = FakeDataSource()
+        src.add("m", times: [], values: [])
+        let s = try run("m | between 2024-05-01 and 2024-05-03 | bucket 1d count fill zero", src).series[0]
+        #expect(s.times == [utc(2024, 5, 1), utc(2024, 5, 2)] && s.values == [0, 0])
+        #expect(try run("m | bucket 1d count fill zero", src).series[0].count == 0)
+    }
+
+    @Test func fillLimit() throws {
+        let src = gappy()
+        #expect(throws: QueryError.self) {
+            try run("m | bucket 1s last fill zero", src, limits: QueryLimits(maxFilledPoints: 1000))
+        }
+        do {
+            _ = try run("m | bucket 1s last fill zero", src, limits: QueryLimits(maxFilledPoints: 1000))
+        } catch let e as QueryError {
+            #expect(e.kind == .limitExceeded && e.column == 5)
+        }
+    }
+
+    @Test func storageFastPathIsUsedAndFilled() throws {
+        let src = gappy()
+        src.bucketAnswer = { _, from, to, bucketing, aggregate in
+            #expect(aggregate == .sum)
+            #expect(bucketing.width == QueryDuration(milliseconds: DAY))
+            #expect(from == utc(2024, 5, 1) && to == utc(2024, 5, 4))
+            return SeriesColumns(times: [utc(2024, 5, 1), utc(2024, 5, 3)], values: [7, 9])
+        }
+        let s = try run("m | between 2024-05-01 and 2024-05-04 | bucket 1d sum fill zero", src).series[0]
+        #expect(src.bucketCalls == 1 && src.reads.isEmpty)
+        #expect(s.values == [7, 0, 9])
+        // A null bucket from storage says why, as one computed here would.
+        src.bucketAnswer = { _, _, _, _, _ in SeriesColumns(times: [utc(2024, 5, 2)], values: [NULL]) }
+        let nullBucket = try run("m | bucket 1d avg", src).series[0]
+        #expect(nullBucket.value(at: 0) == nil && nullBucket.reason(at: 0) == "all values in the bucket are null")
+        #expect(src.bucketCalls == 2)
+        // Not for aggregates that block statistics cannot give.
+        _ = try run("m | bucket 1d p90", src)
+        #expect(src.bucketCalls == 2 && src.reads.count == 1)
+        // Declining falls back to reading points.
+        src.bucketAnswer = nil
+        let fallback = try run("m | bucket 1d sum", src).series[0]
+        #expect(fallback.optionalValues == [10, nil, 40])   // the sum of a bucket holding only a null is null
+    }
+}

@@ -1,0 +1,47 @@
+import TallyStorage
+import TallyEncoding
+import Testing
+@testable import TallyQuery
+
+@Suite struct CivilTimeTests {
+    @Test func helperAgreesWithKnownEpochs() {
+        // Anchors from `date -u -d ... +%s`.
+        #expect(utc(2024, 5, 1) == 1_714_521_600_000)
+        #expect(utc(2024, 2, 29) == 1_709_164_800_000)
+        #expect(utc(2000, 2, 29) == 951_782_400_000)
+        #expect(utc(1900, 3, 1) == -2_203_891_200_000)
+    }
+
+    @Test func daysRoundTripOverFourHundredYears() {
+        // Every day from 1800 to 2200 converts both ways, and matches the day-counting helper.
+        var day = CivilTime.floorDiv(utc(1800, 1, 1), DAY)
+        let end = CivilTime.floorDiv(utc(2200, 1, 1), DAY)
+        var previous = CivilTime.date(days: day - 1)
+        while day < end {
+            let (y, m, d) = CivilTime.date(days: day)
+            #expect(CivilTime.days(year: y, month: m, day: d) == day)
+            // consecutive: the next day is either day+1 in the month or the 1st of the next month
+            if d != 1 { #expect(previous.day == d - 1 && previous.month == m) }
+            previous = (y, m, d)
+            day += 1
+        }
+        #expect(CivilTime.days(year: 2096, month: 2, day: 29) * DAY == utc(2096, 2, 29))
+        #expect(CivilTime.days(year: 1969, month: 12, day: 31) == -1)
+    }
+
+    @Test func formatsISO() {
+        #expect(CivilTime.format(utc(2024, 5, 1, 6)) == "2024-05-01T06:00:00Z")
+        #expect(CivilTime.format(utc(2024, 5, 1, 6, 7, 8, 90)) == "2024-05-01T06:07:08.090Z")
+        #expect(CivilTime.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(CivilTime.format(0) == "1970-01-01T00:00:00Z")
+    }
+
+    @Test func addingMonthsClampsTheDay() {
+        #expect(CivilTime.addingMonths(1, to: utc(2024, 1, 31, 5)) == utc(2024, 2, 29, 5))
+        #expect(CivilTime.addingMonths(1, to: utc(2023, 1, 31)) == utc(2023, 2, 28))
+        #expect(CivilTime.addingMonths(-1, to: utc(2024, 3, 31)) == utc(2024, 2, 29))
+        #expect(CivilTime.addingMonths(12, to: utc(2024, 2, 29)) == utc(2025, 2, 28))
+        #expect(CivilTime.addingMonths(-13, to: utc(2024, 1, 15)) == utc(2022, 12, 15))
+        #expect(CivilTime.addingMonths(1, to: utc(1969, 12, 15)) == utc(1970, 1, 15))
+    }
+}

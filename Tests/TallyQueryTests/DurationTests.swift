@@ -1,0 +1,51 @@
+import TallyStorage
+import TallyEncoding
+import Testing
+@testable import TallyQuery
+
+@Suite struct DurationTests {
+    @Test func units() throws {
+        #expect(try QueryDuration(parsing: "15ms").milliseconds == 15)
+        #expect(try QueryDuration(parsing: "30s").milliseconds == 30_000)
+        #expect(try QueryDuration(parsing: "90m").milliseconds == 90 * 60 * 1000)
+        #expect(try QueryDuration(parsing: "36h").milliseconds == 36 * 3600 * 1000)
+        #expect(try QueryDuration(parsing: "30d").milliseconds == 30 * 86_400_000)
+        #expect(try QueryDuration(parsing: "2w").milliseconds == 14 * 86_400_000)
+        #expect(try QueryDuration(parsing: "3mo") == QueryDuration(months: 3))
+        #expect(try QueryDuration(parsing: "2y") == QueryDuration(months: 24))
+        #expect(try QueryDuration(parsing: "1h30m").milliseconds == 5_400_000)
+        #expect(try QueryDuration(parsing: "1y6mo") == QueryDuration(months: 18))
+    }
+
+    @Test func description() throws {
+        #expect(try QueryDuration(parsing: "90m").description == "1h30m")
+        #expect(try QueryDuration(parsing: "14mo").description == "1y2mo")
+        #expect(QueryDuration().description == "0s")
+    }
+
+    @Test func errors() {
+        #expect(throws: QueryError.self) { try QueryDuration(parsing: "5") }
+        #expect(throws: QueryError.self) { try QueryDuration(parsing: "5min") }
+        #expect(throws: QueryError.self) { try QueryDuration(parsing: "d") }
+        #expect(throws: QueryError.self) { try QueryDuration(parsing: "99999999999y") }
+        do {
+            _ = try QueryDuration(parsing: "10q")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.column == 3)
+        }
+    }
+
+    @Test func calendarArithmetic() throws {
+        let month = try QueryDuration(parsing: "1mo")
+        #expect(month.subtracted(from: utc(2024, 3, 31, 12)) == utc(2024, 2, 29, 12))   // leap year
+        #expect(month.subtracted(from: utc(2023, 3, 31, 12)) == utc(2023, 2, 28, 12))
+        #expect(month.added(to: utc(2024, 12, 15)) == utc(2025, 1, 15))
+        let year = try QueryDuration(parsing: "1y")
+        #expect(year.subtracted(from: utc(2024, 2, 29)) == utc(2023, 2, 28))
+        #expect(year.added(to: utc(2023, 5, 1)) == utc(2024, 5, 1))   // 366 days later, across Feb 29
+        #expect(utc(2024, 5, 1) - utc(2023, 5, 1) == 366 * DAY)
+        let mixed = try QueryDuration(parsing: "1mo1d")
+        #expect(mixed.added(to: utc(2024, 1, 31)) == utc(2024, 3, 1))     // Feb 29, then one day
+    }
+}

@@ -1,0 +1,281 @@
+import TallyStorage
+import TallyEncoding
+import Testing
+@testable import TallyQuery
+
+@Suite struct SelectorParsingTests {
+    @Test func metricOnly() throws {
+        let q = try Parser.parse("row_count")
+        #expect(q.selector == SelectorExpression(metric: "row_count"))
+        #expect(q.stages.isEmpty)
+        #expect(q.selectorSpan.start.column == 1 && q.selectorSpan.end.column == 10)
+    }
+
+    @Test func matchersOnly() throws {
+        let q = try Parser.parse(#"{dataset="orders", column!="id", check=~"row.*", table!~'tmp_.*',}"#)
+        #expect(q.selector.metric == nil)
+        #expect(q.selector.matchers.map(\.name) == ["dataset", "column", "check", "table"])
+        #expect(q.selector.matchers.map(\.op) == [.equal, .notEqual, .regexMatch, .regexNotMatch])
+        #expect(q.selector.matchers.map(\.value) == ["orders", "id", "row.*", "tmp_.*"])
+        #expect(q.selector.matchers[1].span?.start.column == 20)
+    }
+
+    @Test func metricAndMatchers() throws {
+        let q = try Parser.parse("missing_count{dataset=\"a\"}")
+        #expect(q.selector.metric == "missing_count")
+        #expect(q.selector.matchers == [MatcherExpression("dataset", .equal, "a", span: q.selector.matchers[0].span)])
+        #expect(try Parser.parse("m{}").selector == SelectorExpression(metric: "m"))
+    }
+
+    @Test func matchingRules() {
+        let s = SelectorExpression(metric: "m", matchers: [MatcherExpression("dataset", .regexMatch, "ord.*"),
+                                                 MatcherExpression("env", .notEqual, "dev")])
+        #expect(s.matches(metric: "m", labels: ["dataset": "orders"]))
+        #expect(!s.matches(metric: "m", labels: ["dataset": "xorders"]))   // anchored at the start
+        #expect(!s.matches(metric: "m2", labels: ["dataset": "orders"]))
+        #expect(!s.matches(metric: "m", labels: ["dataset": "orders", "env": "dev"]))
+        #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexMatch, "x")]).matches(labels: ["a": "x"]))
+        #expect(!SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexMatch, "x")]).matches(labels: ["a": "xy"]))  // anchored at the end
+        #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .equal, "")]).matches(labels: ["b": "x"]))
+        #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexNotMatch, "x|y")]).matches(labels: ["a": "z"]))
+    }
+
+    @Test func commentsAndLines() throws {
+        let q = try Parser.parse("""
+            row_count{dataset="orders"}   # the table
+              | since 30d                 # a month
+              | bucket 1d last
+            """)
+        #expect(q.stages.count == 2)
+        #expect(q.stages[1].span.start.line == 3)
+        #expect(q.stages[1].span.start.column == 5)
+    }
+}
+
+@Suite struct StageParsingTests {
+    let week = QueryDuration(milliseconds: 7 * DAY)
+
+    @Test func timeRanges() throws {
+        #expect(try stageOf("since 7d") == .since(TimeExpression(base: .now, adjustments: [.init(subtract: true, duration: week)])))
+        #expect(try stageOf("since now-7d") == .since(TimeExpression(base: .now, adjustments: [.init(subtract: true, duration: week)])))
+        #expect(try stageOf("since 2024-05-01") == .since(TimeExpression(base: .absolute(utc(2024, 5, 1)))))
+        #expect(try stageOf("until now") == .until(TimeExpression(base: .now)))
+        #expect(try stageOf("until \"2024-05-01T06:00:00Z\"") == .until(TimeExpression(base: .absolute(utc(2024, 5, 1, 6)))))
+        #expect(try stageOf("between 2024-05-01 and 2024-06-01") ==
+                .between(TimeExpression(base: .absolute(utc(2024, 5, 1))), TimeExpression(base: .absolute(utc(2024, 6, 1)))))
+        #expect(try stageOf("between now-2w and now-1w") ==
+                .between(TimeExpression(base: .now, adjustments: [.init(subtract: true, duration: QueryDuration(milliseconds: 14 * DAY))]),
+                         TimeExpression(base: .now, adjustments: [.init(subtract: true, duration: week)])))
+        #expect(try stageOf("last 10") == .last(10))
+    }
+
+    @Test func bucket() throws {
+        #expect(try stageOf("bucket 1d avg") == .bucket(BucketStage(width: QueryDuration(milliseconds: DAY), aggregate: .avg)))
+        #expect(try stageOf("bucket 1mo p95 fill linear") ==
+                .bucket(BucketStage(width: QueryDuration(months: 1), aggregate: .percentile(95), fill: .linear)))
+        #expect(try stageOf("bucket 1w median fill zero") ==
+                .bucket(BucketStage(width: QueryDuration(milliseconds: 7 * DAY), aggregate: .percentile(50), fill: .zero)))
+        for mode in FillMode.allCases {
+            #expect(try stageOf("bucket 1h count fill \(mode.rawValue)") ==
+                    .bucket(BucketStage(width: QueryDuration(milliseconds: HOUR), aggregate: .count, fill: mode)))
+        }
+        for name in Aggregate.names {
+            guard case .bucket(let b) = try stageOf("bucket 1h \(name)") else { Issue.record("not a bucket"); continue }
+            #expect(b.aggregate == Aggregate(name: name))
+        }
+        guard case .bucket(let b) = try stageOf("bucket 1h p99.9") else { Issue.record("not a bucket"); return }
+        #expect(b.aggregate == .percentile(99.9))
+    }
+
+    @Test func change() throws {
+        #expect(try stageOf("change") == .change(ChangeStage(baseline: .previous)))
+        #expect(try stageOf("change percent") == .change(ChangeStage(baseline: .previous, percent: true)))
+        #expect(try stageOf("change avg last 7") == .change(ChangeStage(baseline: .average(7))))
+        #expect(try stageOf("change min last 3") == .change(ChangeStage(baseline: .minimum(3))))
+        #expect(try stageOf("change max last 3 percent") == .change(ChangeStage(baseline: .maximum(3), percent: true)))
+        #expect(try stageOf("change avg last 7 percent") == .change(ChangeStage(baseline: .average(7), percent: true)))
+        #expect(try stageOf("change same day last week") == .change(ChangeStage(baseline: .sameDayLastWeek)))
+        #expect(try stageOf("change same day last week percent") == .change(ChangeStage(baseline: .sameDayLastWeek, percent: true)))
+    }
+
+    @Test func otherStages() throws {
+        #expect(try stageOf("diff") == .diff)
+        #expect(try stageOf("rolling 5 avg") == .rolling(window: 5, aggregate: .avg))
+        #expect(try stageOf("agg sum") == .agg(.sum, by: nil))
+        #expect(try stageOf("agg max by (dataset, column)") == .agg(.max, by: ["dataset", "column"]))
+        #expect(try stageOf("agg max by dataset") == .agg(.max, by: ["dataset"]))
+        #expect(try stageOf("agg max by ()") == .agg(.max, by: []))
+        #expect(try stageOf("latest") == .latest)
+        #expect(try stageOf("where value > 5") == .whereValue(.greater, 5))
+        #expect(try stageOf("where value <= -2.5") == .whereValue(.lessOrEqual, -2.5))
+        #expect(try stageOf("where value != 0") == .whereValue(.notEqual, 0))
+        #expect(try stageOf("where value = 1e3") == .whereValue(.equal, 1000))
+        #expect(try stageOf("where value < 1") == .whereValue(.less, 1))
+        #expect(try stageOf("where value >= 1") == .whereValue(.greaterOrEqual, 1))
+        #expect(try stageOf("where value is null") == .whereNull(true))
+        #expect(try stageOf("where value is not null") == .whereNull(false))
+        #expect(try stageOf("where outcome = \"fail\"") == .whereOutcome(equal: true, .fail))
+        #expect(try stageOf("where outcome != pass") == .whereOutcome(equal: false, .pass))
+        #expect(try stageOf("where outcome = 'not_evaluated'") == .whereOutcome(equal: true, .notEvaluated))
+        #expect(try stageOf("top 3 by max") == .top(3, by: .max))
+        #expect(try stageOf("bottom 2 by avg") == .bottom(2, by: .avg))
+        #expect(try stageOf("outcomes") == .outcomes(by: nil))
+        #expect(try stageOf("outcomes by (dataset)") == .outcomes(by: ["dataset"]))
+        #expect(try stageOf("downsample 500") == .downsample(500))
+    }
+
+    @Test func externalStagesKeepTheirOptions() throws {
+        let q = try Parser.parse("m | anomalies method=seasonal  sensitivity=3 # comment\n | forecast 14d | where anomaly")
+        guard case .external(let a) = q.stages[0].kind, case .external(let f) = q.stages[1].kind,
+              case .external(let w) = q.stages[2].kind else { Issue.record("not external stages"); return }
+        #expect(a.name == "anomalies")
+        #expect(a.options == "method=seasonal sensitivity=3")
+        #expect(a.arguments.map(\.key) == ["method", "sensitivity"])
+        #expect(a.arguments.map(\.value) == ["seasonal", "3"])
+        #expect(a.arguments[1].span.start.column == 32)
+        #expect(a.optionsSpan?.start.column == 15)
+        #expect(f.name == "forecast" && f.options == "14d" && f.arguments == [.init(key: nil, value: "14d", span: f.arguments[0].span)])
+        #expect(q.stages[1].span.start.line == 2 && q.stages[1].span.start.column == 4)
+        #expect(w.name == "where anomaly" && w.options.isEmpty && w.optionsSpan == nil)
+        let n = try Parser.parse("m | anomalies threshold=-3 label=\"a b\"")
+        guard case .external(let e) = n.stages[0].kind else { Issue.record("not external"); return }
+        #expect(e.arguments.map(\.value) == ["-3", "a b"])
+    }
+
+    @Test func stageSpans() throws {
+        let q = try Parser.parse("m | bucket 1d avg fill zero | latest")
+        #expect(q.stages[0].span.start.column == 5)
+        #expect(q.stages[0].span.end.column == 28)
+        #expect(q.stages[1].span.start.column == 31)
+    }
+}
+
+@Suite struct ParseErrorTests {
+    /// The error's column, and that its message contains `text`.
+    func check(_ query: String, column: Int, line: Int = 1, _ text: String, suggestion: String? = nil,
+               sourceLocation: SourceLocation = #_sourceLocation) {
+        guard let e = parseError(query) else {
+            Issue.record("`\(query)` parsed", sourceLocation: sourceLocation)
+            return
+        }
+        #expect(e.column == column, "\(e)", sourceLocation: sourceLocation)
+        #expect(e.line == line, "\(e)", sourceLocation: sourceLocation)
+        #expect(e.message.contains(text), "\(e)", sourceLocation: sourceLocation)
+        if let suggestion { #expect(e.suggestion == suggestion, "\(e)", sourceLocation: sourceLocation) }
+    }
+
+    @Test func selectorErrors() {
+        check("", column: 1, "expected a metric name or `{`")
+        check("| latest", column: 1, "expected a metric name or `{`")
+        check("{}", column: 1, "needs a metric name or at least one label matcher")
+        check("m{dataset}", column: 10, "expected `=`, `!=`, `=~` or `!~`")
+        check("m{dataset=orders}", column: 11, "expected a quoted string", suggestion: "\"orders\"")
+        check("m{dataset=\"a\" column=\"b\"}", column: 15, "expected `,` or `}`")
+        check("m{=\"a\"}", column: 3, "expected a label name")
+        check("m{a=~\"(\"}", column: 6, "invalid regular expression")
+        check("m{a=\"x\"", column: 8, "expected `,` or `}`")
+        check("m n", column: 3, "expected `|` or the end of the query after the selector")
+    }
+
+    @Test func stageNameErrors() {
+        check("m |", column: 4, "expected a stage name")
+        check("m | buckt 1d avg", column: 5, "unknown stage `buckt`", suggestion: "bucket")
+        check("m | lates", column: 5, "unknown stage", suggestion: "latest")
+        check("m | chnage", column: 5, "unknown stage", suggestion: "change")
+        check("m | frobnicate", column: 5, "unknown stage `frobnicate`")
+        check("m | filter value > 1", column: 5, "unknown stage", suggestion: "where")
+        check("m | resampel 1d avg", column: 5, "unknown stage", suggestion: "bucket")
+        #expect(parseError("m | frobnicate")?.suggestion == nil)
+        check("m | latest latest", column: 12, "expected `|` or the end of the query after the `latest` stage")
+        check("m\n| latest\n| 5", column: 3, line: 3, "expected a stage name")
+    }
+
+    @Test func timeErrors() {
+        check("m | since", column: 10, "expected a duration such as `7d` or a time")
+        check("m | since yesterday", column: 11, "found `yesterday`")
+        check("m | until 7d", column: 11, "found the duration `7d`", suggestion: "now-7d")
+        check("m | since now-", column: 15, "expected a duration such as `7d` after `-`")
+        check("m | since now - 5", column: 17, "expected a duration")
+        check("m | since 2024-02-30", column: 19, "day 30 is out of range")
+        check("m | since \"2024-02-30\"", column: 20, "day 30 is out of range")
+        check("m | between now and", column: 20, "expected a time")
+        check("m | between now-1d now", column: 20, "expected `and`")
+        check("m | between 2024-06-01 and 2024-05-01", column: 5, "first time to be before the second")
+        check("m | last", column: 9, "expected the number of points")
+        check("m | last 2.5", column: 10, "whole number")
+        check("m | last 0", column: 10, "whole number")
+    }
+
+    @Test func bucketErrors() {
+        check("m | bucket avg", column: 12, "expected a bucket width")
+        check("m | bucket 1d", column: 14, "expected an aggregate")
+        check("m | bucket 1d avgg", column: 15, "unknown aggregate `avgg`", suggestion: "avg")
+        check("m | bucket 1d mean", column: 15, "unknown aggregate", suggestion: "avg")
+        check("m | bucket 1d avrage", column: 15, "unknown aggregate", suggestion: "avg")
+        check("m | bucket 1d stdev", column: 15, "unknown aggregate", suggestion: "stddev")
+        check("m | bucket 1d p101", column: 15, "unknown aggregate")
+        check("m | bucket 1mo1d avg", column: 12, "not both")
+        check("m | bucket 0s avg", column: 12, "greater than zero")
+        check("m | bucket 1d avg fill", column: 23, "expected a fill mode")
+        check("m | bucket 1d avg fill zeros", column: 24, "unknown fill mode", suggestion: "zero")
+        check("m | bucket 1d avg fil zero", column: 19, "expected `|` or the end of the query after the `bucket` stage", suggestion: "fill")
+    }
+
+    @Test func changeErrors() {
+        check("m | change avg 7", column: 16, "expected `last` after `change avg`")
+        check("m | change avg last", column: 20, "expected the number of earlier points")
+        check("m | change same week", column: 17, "expected `day`")
+        check("m | change same day last month", column: 26, "expected `week`")
+        check("m | change last 7", column: 12, "`avg last N`")
+        check("m | change percnt", column: 12, "`avg last N`", suggestion: "percent")
+        check("m | change avg last 3 percnt", column: 23, "after the `change` stage", suggestion: "percent")
+    }
+
+    @Test func otherStageErrors() {
+        check("m | rolling avg", column: 13, "expected the window size")
+        check("m | rolling 3", column: 14, "expected an aggregate")
+        check("m | agg", column: 8, "expected an aggregate")
+        check("m | agg sum by", column: 15, "expected a label name after `by`")
+        check("m | agg sum by (a b)", column: 19, "expected `,` or `)`")
+        check("m | agg sum bye (a)", column: 13, "after the `agg` stage", suggestion: "by")
+        check("m | where", column: 10, "expected `value`, `outcome` or `anomaly`")
+        check("m | where valu > 1", column: 11, "expected `value`, `outcome` or `anomaly`", suggestion: "value")
+        check("m | where value", column: 16, "expected a comparison")
+        check("m | where value >", column: 18, "expected a number")
+        check("m | where value > x", column: 19, "expected a number")
+        check("m | where value != null", column: 20, "never true", suggestion: "where value is not null")
+        check("m | where value is nul", column: 20, "expected `null`", suggestion: "null")
+        check("m | where outcome > 1", column: 19, "expected `=` or `!=`")
+        check("m | where outcome = \"failed\"", column: 21, "unknown outcome", suggestion: "fail")
+        check("m | where outcome = 3", column: 21, "expected an outcome")
+        check("m | top by max", column: 9, "expected the number of series")
+        check("m | top 3 max", column: 11, "expected `by`")
+        check("m | bottom 3 by", column: 16, "expected an aggregate")
+        check("m | downsample", column: 15, "expected the maximum number of points")
+        check("m | downsample 1", column: 5, "at least 2 points")
+        check("m | outcomes by", column: 16, "expected a label name")
+    }
+
+    @Test func renderShowsLineAndCaret() {
+        let query = "row_count{dataset=\"orders\"}\n  | buckt 1d avg"
+        guard let e = parseError(query) else { Issue.record("parsed"); return }
+        #expect(e.render(query: query) == """
+            query error at 2:5: unknown stage `buckt`; did you mean `bucket`?
+              | buckt 1d avg
+                ^
+            """)
+        let tabbed = "m\t| bucket 1d avgg"
+        guard let t = parseError(tabbed) else { Issue.record("parsed"); return }
+        #expect(t.render(query: tabbed) == "query error at 1:15: unknown aggregate `avgg`; expected one of avg, min, max, sum, count, first, last, median, p50, p90, p95, p99, stddev, or pNN; did you mean `avg`?\nm\t| bucket 1d avgg\n \t            ^")
+        let atEnd = "m | since"
+        #expect(parseError(atEnd)?.render(query: atEnd).hasSuffix("m | since\n         ^") == true)
+    }
+
+    @Test func editDistance() {
+        #expect(Suggestions.editDistance("buckt", "bucket") == 1)
+        #expect(Suggestions.editDistance("kitten", "sitting") == 3)
+        #expect(Suggestions.editDistance("", "abc") == 3)
+        #expect(Suggestions.nearest(to: "avrg", in: Aggregate.names) == "avg")
+        #expect(Suggestions.nearest(to: "zzzzzz", in: Aggregate.names) == nil)
+    }
+}
