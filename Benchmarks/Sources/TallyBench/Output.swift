@@ -77,15 +77,27 @@ enum JSONValue {
     }
 }
 
-/// Writes a line to stdout and flushes it (results).
+/// Writes a line to stdout (results), unbuffered.
 func printOut(_ line: String) {
-    fputs(line + "\n", stdout)
-    fflush(stdout)
+    writeAll(1, line + "\n")
 }
 
-/// Writes a line to stderr (progress, warnings, errors).
+/// Writes a line to stderr (progress, warnings, errors), unbuffered.
 func printError(_ line: String) {
-    fputs(line + "\n", stderr)
+    writeAll(2, line + "\n")
+}
+
+private func writeAll(_ fd: Int32, _ text: String) {
+    let bytes = Array(text.utf8)
+    var offset = 0
+    bytes.withUnsafeBytes { raw in
+        while offset < raw.count {
+            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { return }
+            offset += n
+        }
+    }
 }
 
 /// Formats a figure for progress lines: `digits` decimals.
