@@ -1,2 +1,3 @@
 // `import Tally` gives the whole library: the store, its data model, queries and documents.
 @_exported import TallyStorage
+@_exported import TallyQuery

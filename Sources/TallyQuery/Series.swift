@@ -51,7 +51,7 @@ public struct SeriesColumns: Sendable, Equatable {
     public func isNull(at index: Int) -> Bool { NullValue.isNull(values[index]) }
 
     /// The points at `range`.
-    func slice(_ range: Range<Int>) -> SeriesColumns {
+    public func slice(_ range: Range<Int>) -> SeriesColumns {
         SeriesColumns(times: Array(times[range]), values: Array(values[range]), outcomes: outcomes.map { Array($0[range]) })
     }
 

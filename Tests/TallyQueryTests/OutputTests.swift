@@ -109,9 +109,9 @@ import Testing
             ResultSeries(metric: "c", labels: ["value": "x"], kind: .check, times: [0, 1], values: [NULL, .nan], outcomes: [4, 1]),
         ])
         #expect(r.csv() == """
-            metric,label:value,time,value,reason,outcome
-            c,x,1970-01-01T00:00:00Z,,no value recorded,error
-            c,x,1970-01-01T00:00:00.001Z,NaN,,pass
+            metric,label:value,time,value,outcome
+            c,x,1970-01-01T00:00:00Z,,error
+            c,x,1970-01-01T00:00:00.001Z,NaN,pass
 
             """)
         #expect(QueryResult(series: []).csv() == "metric,time,value\n")
@@ -128,9 +128,9 @@ import Testing
             ResultSeries(metric: "m", labels: ["dataset": "a"], times: [utc(2024, 5, 1, 6, 0, 0, 5)], values: [NULL]),
         ])
         let expected = [
-            "metric     dataset  time                      value  reason",
+            "metric     dataset  time                      value",
             "row_count  orders   2024-05-01T00:00:00Z      100.0",
-            "m          a        2024-05-01T06:00:00.005Z   null  no value recorded",
+            "m          a        2024-05-01T06:00:00.005Z   null",
         ].joined(separator: "\n") + "\n"
         #expect(r.table() == expected)
         // Every line puts the time column at the same place.

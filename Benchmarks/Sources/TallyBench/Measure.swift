@@ -52,7 +52,7 @@ struct Samples {
 /// The peak resident set size of this process in MiB (`getrusage`; Linux reports KiB).
 func maxRSSMiB() -> Double {
     var usage = rusage()
-    getrusage(RUSAGE_SELF, &usage)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
     return Double(usage.ru_maxrss) / 1024
 }
 

@@ -17,8 +17,9 @@ extension QueryResult {
     }
 }
 
-enum CSVText {
-    static func field(_ s: String) -> String {
+/// RFC 4180 fields, as query output writes them.
+public enum CSVText {
+    public static func field(_ s: String) -> String {
         guard s.unicodeScalars.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return s }
         var out = "\""
         for c in s.unicodeScalars {

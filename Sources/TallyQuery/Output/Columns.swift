@@ -5,7 +5,8 @@ import TallyEncoding
 ///
 /// Label columns are the union of all series' label names, sorted. A label whose name is also a column
 /// present in the header (`metric`, `time`, `value`, `outcome` when shown, ...) is shown as `label:NAME`. Optional columns appear only when some series has them
-/// (`reason` when some value is null or carries a reason).
+/// (`reason` when some point carries one: a stage explained a null; a null stored by a scan has an empty cell, so
+/// `tally export` output reads back through `tally ingest csv` exactly).
 struct FlatLayout {
     enum Extra: String, CaseIterable {
         case reason, outcome, expected, lower, upper, score, anomaly
@@ -18,7 +19,7 @@ struct FlatLayout {
         labelNames = Set(result.series.flatMap { $0.labels.map(\.name) }).sorted()
         var extras: [Extra] = []
         let series = result.series
-        if series.contains(where: { s in (0..<s.count).contains { s.isNull(at: $0) || s.reason(at: $0) != nil } }) {
+        if series.contains(where: { s in (0..<s.count).contains { s.reason(at: $0) != nil } }) {
             extras.append(.reason)
         }
         if series.contains(where: { $0.outcomes?.contains { $0 != 0 } == true }) { extras.append(.outcome) }
@@ -64,25 +65,28 @@ struct FlatLayout {
 }
 
 /// Number and name spellings shared by the output formats.
-enum NumberFormat {
+/// Numbers as query output writes them (shortest exact form).
+public enum NumberFormat {
     /// The reason given for a null value that came without one (a null stored by the scan).
     static let nullReason = "no value recorded"
 
     /// Shortest text that reads back as the same double; integers keep a `.0` (`100.0`), so integer-ness
     /// stays readable and the type stays a float. NaN and infinities as `NaN`, `Infinity`, `-Infinity`.
-    static func plain(_ v: Double) -> String {
+    public static func plain(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v == .infinity { return "Infinity" }
         if v == -.infinity { return "-Infinity" }
         return v.description
     }
 
-    static func optional(_ v: Double?, null: String) -> String {
+    /// ``plain(_:)`` for a value cell: `null` for the null marker, an empty string for no cell.
+    public static func optional(_ v: Double?, null: String) -> String {
         guard let v else { return "" }
         return NullValue.isNull(v) ? null : plain(v)
     }
 
-    static func outcomeName(_ code: UInt8) -> String {
+    /// `pass`, `warn`, `fail`, `error`, `not_evaluated`; empty for a measurement point.
+    public static func outcomeName(_ code: UInt8) -> String {
         code == 0 ? "" : CheckOutcome(rawValue: code)?.name ?? "unknown(\(code))"
     }
 }

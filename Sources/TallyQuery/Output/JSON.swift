@@ -52,15 +52,15 @@ extension QueryResult {
     }
 }
 
-/// JSON spellings.
-enum JSONText {
+/// JSON text for strings and numbers, as query output writes them.
+public enum JSONText {
     /// A JSON number, or a string for NaN and infinities.
-    static func number(_ v: Double) -> String {
+    public static func number(_ v: Double) -> String {
         v.isFinite ? v.description : "\"" + NumberFormat.plain(v) + "\""
     }
 
     /// A quoted JSON string with `"`, `\` and control characters escaped.
-    static func string(_ s: String) -> String {
+    public static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
             switch c {

@@ -1,0 +1,56 @@
+import TallyQuery
+import TallyStorage
+
+/// Serves the query executor from a store: selectors through the label postings, reads as columns, `latest`
+/// from the latest-point cache.
+public struct StoreDataSource: QueryDataSource {
+    public let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public func matchSeries(_ selector: SelectorExpression) throws -> [SeriesRef] {
+        try store.series(matching: selector.seriesSelector()).map { info in
+            SeriesRef(id: UInt64(info.id), metric: info.key.metric, labels: Labels(info.key.labels), kind: info.kind)
+        }
+    }
+
+    public func read(_ series: SeriesRef, from: Int64, to: Int64) throws -> SeriesColumns {
+        let columns = try store.read(SeriesID(series.id), in: TimeRange(from: from, to: to))
+        return SeriesColumns(times: columns.times, values: columns.values,
+                             outcomes: series.kind == .check ? columns.outcomes : nil)
+    }
+
+    public func readLast(_ series: SeriesRef, count: Int, from: Int64, to: Int64) throws -> SeriesColumns {
+        if count == 1, let latest = store.latest([SeriesID(series.id)])[0], from <= latest.time, latest.time < to {
+            return SeriesColumns(times: [latest.time], values: [latest.value],
+                                 outcomes: series.kind == .check ? [latest.outcome] : nil)
+        }
+        let all = try read(series, from: from, to: to)
+        return all.count <= count ? all : all.slice((all.count - count)..<all.count)
+    }
+}
+
+extension SelectorExpression {
+    /// The storage selector this expression denotes; a regular expression that does not compile is an error at
+    /// its position in the query.
+    public func seriesSelector() throws(QueryError) -> SeriesSelector {
+        var matchers: [LabelMatcher] = []
+        for m in self.matchers {
+            let op: MatchOperator
+            switch m.op {
+            case .equal: op = .equal
+            case .notEqual: op = .notEqual
+            case .regexMatch: op = .matchesRegex
+            case .regexNotMatch: op = .notMatchesRegex
+            }
+            do throws(InputError) {
+                matchers.append(try LabelMatcher(name: m.name, op: op, value: m.value))
+            } catch {
+                throw QueryError(.invalid, error.message, at: m.span)
+            }
+        }
+        return SeriesSelector(metric: metric, matchers: matchers)
+    }
+}

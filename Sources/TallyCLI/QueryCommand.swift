@@ -1,0 +1,173 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct QueryCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "query",
+            abstract: "Run a query: a selector, then stages joined by | (see docs/query-language.md).",
+            discussion: """
+                Example: tally query 'row_count{dataset="orders"} | since 30d | bucket 1d avg'
+                A query error exits with code 2 and shows the position of the problem.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "The query.") var query: String
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
+                let result: QueryResult
+                do {
+                    result = try store.query(query, now: nowMillis)
+                } catch let error as QueryError {
+                    printError(error.render(query: query))
+                    throw ExitCode(2)
+                }
+                printOut(render(result, format))
+            }
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Export points as CSV (the format `tally ingest csv` reads, exactly) or JSON.",
+            discussion: """
+                SELECTOR is metric{label="v", label!="v", label=~"re", label!~"re"}, either part optional; \
+                without it every series is exported. Ranges are half-open: since <= time < until.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series (default: all).") var selector: String = ""
+        @Option(help: "Only points at or after this time (ISO 8601, epoch ms, or a duration like 30d before now).")
+        var since: String?
+        @Option(help: "Only points before this time.") var until: String?
+        @Option(help: "Output format: csv or json.") var format: OutputFormat = .csv
+
+        func validate() throws {
+            if format == .table { throw ValidationError("--format: export writes csv or json") }
+        }
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                let seriesSelector: SeriesSelector
+                do throws(QueryError) {
+                    seriesSelector = try parseSelector(selector)
+                } catch {
+                    printError(error.render(query: selector))
+                    throw ExitCode(2)
+                }
+                let now = currentTimeMillis()
+                let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
+                                      to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                var series: [ResultSeries] = []
+                for info in store.series(matching: seriesSelector) {
+                    let points = try store.read(info.id, in: range)
+                    if points.isEmpty { continue }
+                    series.append(ResultSeries(metric: info.key.metric, labels: Labels(info.key.labels), kind: info.kind,
+                                               times: points.times, values: points.values,
+                                               outcomes: info.kind == .check ? points.outcomes : nil))
+                }
+                printOut(render(QueryResult(series: series), format))
+            }
+        }
+    }
+
+    struct SeriesCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "series", abstract: "List the series a selector chooses, with their latest point.")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series (default: all).") var selector: String = ""
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                let seriesSelector: SeriesSelector
+                do throws(QueryError) {
+                    seriesSelector = try parseSelector(selector)
+                } catch {
+                    printError(error.render(query: selector))
+                    throw ExitCode(2)
+                }
+                let infos = store.series(matching: seriesSelector)
+                let latest = store.latest(infos.map(\.id))
+                switch format {
+                case .json:
+                    let items = zip(infos, latest).map { info, point -> String in
+                        var fields = ["\"series\": " + JSONText.string(info.key.description),
+                                      "\"metric\": " + JSONText.string(info.key.metric),
+                                      "\"labels\": " + jsonObject(info.key.labels),
+                                      "\"kind\": " + JSONText.string(info.kind.description),
+                                      "\"attributes\": " + jsonObject(info.attributes.entries)]
+                        if let point {
+                            fields.append("\"latest\": {\"time\": \(JSONText.string(TimeText.format(point.time))), \"value\": \(optionalValue(point.value).map(JSONText.number) ?? "null")}")
+                        }
+                        return "{" + fields.joined(separator: ", ") + "}"
+                    }
+                    printOut("[" + items.joined(separator: ",\n ") + "]")
+                default:
+                    var rows = [["series", "kind", "latest_time", "latest_value"]]
+                    for (info, point) in zip(infos, latest) {
+                        rows.append([info.key.description, info.kind.description,
+                                     point.map { TimeText.format($0.time) } ?? "",
+                                     point.map { NumberFormat.optional($0.value, null: "null") } ?? ""])
+                    }
+                    if format == .csv {
+                        for row in rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
+                    } else {
+                        printOut(alignedTable(rows))
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Prints a query result in a format.
+func render(_ result: QueryResult, _ format: OutputFormat) -> String {
+    switch format {
+    case .json: return result.json()
+    case .csv: return result.csv()
+    case .table: return result.table()
+    }
+}
+
+/// `{"name": "value", ...}` for labels or attributes.
+func jsonObject(_ pairs: [Label]) -> String {
+    "{" + pairs.map { JSONText.string($0.name) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
+}
+
+/// Rows as left-aligned columns, two spaces apart.
+func alignedTable(_ rows: [[String]]) -> String {
+    guard let first = rows.first else { return "" }
+    var widths = [Int](repeating: 0, count: first.count)
+    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+    return rows.map { row in
+        row.enumerated().map { i, cell in
+            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+        }.joined()
+    }.joined(separator: "\n")
+}
+
+/// A time option: ISO 8601, epoch milliseconds, `now`, `now-7d`, or a bare duration meaning that long before now.
+func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
+    if let ms = Int64(text) { return ms }
+    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
+    do {
+        return try Parser.parseTime(text).resolve(now: now)
+    } catch let error as QueryError {
+        throw CLIFailure(message: "\(option): \(error.message)", code: 2)
+    }
+}
+
+func parseNow(_ text: String) throws -> Int64 {
+    try parseInstant(text, now: currentTimeMillis(), option: "--now")
+}
