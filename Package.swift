@@ -33,11 +33,12 @@ let package = Package(
         // Layer 3: features.
         .target(name: "TallyQuery", dependencies: ["TallyStorage", "TallyEncoding"], swiftSettings: strictSettings),
         .target(name: "TallySoda", dependencies: ["TallyStorage"], swiftSettings: strictSettings),
+        .target(name: "TallyCharts", dependencies: ["TallyQuery", "TallyAnalysis"], swiftSettings: strictSettings),
 
         // Layer 4: the library facade.
         .target(
             name: "Tally",
-            dependencies: ["TallyStorage", "TallyQuery", "TallySoda", "TallyAnalysis"],
+            dependencies: ["TallyStorage", "TallyQuery", "TallySoda", "TallyAnalysis", "TallyCharts"],
             swiftSettings: strictSettings
         ),
 
@@ -56,6 +57,8 @@ let package = Package(
                     swiftSettings: strictSettings),
         .testTarget(name: "TallyAnalysisTests", dependencies: ["TallyAnalysis"], swiftSettings: strictSettings),
         .testTarget(name: "TallyQueryTests", dependencies: ["TallyQuery", "TallyStorage", "TallyEncoding", "TallyTestSupport"],
+                    swiftSettings: strictSettings),
+        .testTarget(name: "TallyChartsTests", dependencies: ["TallyCharts", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallySodaTests", dependencies: ["TallySoda", "TallyTestSupport"],
                     swiftSettings: strictSettings),

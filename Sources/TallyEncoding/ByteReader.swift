@@ -156,8 +156,11 @@ public struct ByteReader {
     /// Reads a varuint byte length followed by that many bytes of UTF-8. Throws `.corrupt` on invalid UTF-8.
     public mutating func readString() throws(EncodingError) -> String {
         let start = offset
-        let n = try readVarCount(max: remaining, "string length")
-        let raw = try readBytes(count: n)
+        let n = try readVarUInt()
+        guard n <= UInt64(remaining) else {
+            throw error(.truncated, at: start, "string of \(n) bytes, \(remaining) left")
+        }
+        let raw = try readBytes(count: Int(n))
         guard let s = String(validating: raw, as: UTF8.self) else {
             throw error(.corrupt, at: start, "string is not valid UTF-8")
         }

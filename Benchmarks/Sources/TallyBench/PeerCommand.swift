@@ -79,8 +79,9 @@ extension TallyBench {
             let cs = try session.measure(reps: reps, query: { store in try selectLatestQuery(store) })
             checkLatest("c_last_10k_select_latest", cs.result, params, &checks)
 
-            let stats = try session.reopen().stats()
+            guard let stats = session.current?.stats() else { throw BenchFailure("the store is not open") }
             if stats.points != n { checks.failures.append("the store holds \(stats.points) points; the dataset has \(n)") }
+            try session.finish()
 
             let result = JSONValue.object([
                 ("engine", .string("tally")), ("version", .string(tallyBenchVersion)), ("order", .string("sorted")),
@@ -179,6 +180,15 @@ private struct QuerySession {
     init(path: String, mode: OpenMode) {
         self.path = path
         self.mode = mode
+    }
+
+    /// The store opened last.
+    var current: Store? { store }
+
+    /// Closes the store opened last (a writer releases its lock).
+    mutating func finish() throws {
+        if let store, mode == .writer { try store.close() }
+        store = nil
     }
 
     /// Drops the page cache and opens the store again (the open is timed).
