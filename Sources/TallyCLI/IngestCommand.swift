@@ -5,7 +5,7 @@ extension TallyCommand {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load data into the store.",
-            subcommands: [CSV.self]
+            subcommands: [CSV.self, Soda.self]
         )
     }
 }
@@ -48,6 +48,49 @@ extension TallyCommand.Ingest {
                 if failures > 0 {
                     if let error = lastFailure as? StoreError, case .invalid = error { throw ExitCode(2) }
                     if lastFailure is InputError { throw ExitCode(2) }
+                    throw ExitCode(1)
+                }
+            }
+        }
+    }
+}
+
+extension TallyCommand.Ingest {
+    struct Soda: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "soda",
+            abstract: "Load Soda Core scan results (`soda scan -srf FILE` output or a Soda Cloud insert payload).",
+            discussion: """
+                Each document becomes one batch: a measurement series per metric, a check series per check, at the \
+                scan's data timestamp; the document itself is kept (without its token) and `tally scan ID --raw` \
+                gives it back. Sending the same document again changes nothing. `-` reads standard input.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Scan result files (`-` for standard input).") var files: [String]
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForWriting()
+                defer { try? store.close() }
+                var failure: (any Error)?
+                for path in files {
+                    let name = path == "-" ? "<stdin>" : path
+                    do {
+                        let (scan, receipt) = try store.ingestSoda(try readInput(path), source: name)
+                        if receipt.isDuplicate {
+                            printOut("\(name): already stored as scan \(receipt.lsn); nothing changed")
+                        } else {
+                            printOut("\(name): scan \(receipt.lsn) (\(scan.definitionName ?? "no definition"), data time \(TimeText.format(scan.timeMilliseconds))): \(scan.measurements.count) metrics, \(scan.checks.count) checks, \(receipt.newSeriesCount) new series")
+                        }
+                    } catch {
+                        failure = error
+                        printError("\(name): not loaded: \(error)")
+                    }
+                }
+                if let failure {
+                    if let error = failure as? StoreError, case .invalid = error { throw ExitCode(2) }
                     throw ExitCode(1)
                 }
             }

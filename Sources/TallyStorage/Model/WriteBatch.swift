@@ -28,6 +28,23 @@ public struct BatchOrigin: Hashable, Sendable {
         self.wallTime = wallTime
         self.details = details.map { Label($0.key, $0.value) }.sorted()
     }
+
+    /// The detail that makes a batch idempotent: a second batch with the same value changes nothing.
+    public static let contentHashKey = "content_hash"
+    /// The detail that says where the batch's original document is kept (a ``DocumentRef``).
+    public static let documentKey = "document"
+
+    /// The value of a detail.
+    public func detail(_ name: String) -> String? {
+        details.first { $0.name == name }?.value
+    }
+
+    /// Sets a detail.
+    public mutating func setDetail(_ name: String, _ value: String) {
+        details.removeAll { $0.name == name }
+        details.append(Label(name, value))
+        details.sort()
+    }
 }
 
 /// Points to write, as columns, with the series they belong to and the origin of the batch.
@@ -114,10 +131,19 @@ public struct WriteBatch: Sendable {
 
 /// What the store answers when a batch is durable.
 public struct WriteReceipt: Sendable, Equatable {
-    /// The batch's log sequence number.
+    /// The batch's log sequence number (for a duplicate: the earlier batch's).
     public var lsn: LSN
     public var pointCount: Int
     public var newSeriesCount: Int
+    /// True when an earlier batch had the same content hash, so nothing was written.
+    public var isDuplicate: Bool
+
+    public init(lsn: LSN, pointCount: Int, newSeriesCount: Int, isDuplicate: Bool = false) {
+        self.lsn = lsn
+        self.pointCount = pointCount
+        self.newSeriesCount = newSeriesCount
+        self.isDuplicate = isDuplicate
+    }
 }
 
 /// A batch as the store keeps a record of it.

@@ -16,6 +16,7 @@ public struct VerifyReport: Sendable {
     public var blocksChecked = 0
     public var walFilesChecked = 0
     public var walRecordsChecked = 0
+    public var documentsChecked = 0
     /// Things worth knowing that are not damage (e.g. files an interrupted flush left, which the next open removes).
     public var notes: [VerifyProblem] = []
 
@@ -91,6 +92,7 @@ extension Store {
                 report.problems.append(VerifyProblem(path: file, offset: nil, detail: "\(error)"))
             }
         }
+        DocumentLog.verify(directory: path + "/documents", into: &report)
         return report
     }
 }

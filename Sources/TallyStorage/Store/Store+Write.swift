@@ -6,11 +6,30 @@ extension Store {
     ///   WAL cannot be written (nothing is acknowledged; the store stays readable).
     @discardableResult
     public func write(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        do throws(InputError) { try batch.validate() } catch { throw .invalid(error) }
+        try write(batch, document: nil)
+    }
+
+    /// Writes a batch together with the document it came from (e.g. a Soda scan result), kept in the document
+    /// log so it can be given back verbatim (``document(ofBatch:)``). The document is appended and synced
+    /// first; the batch's WAL record then refers to it, so an acknowledged batch always has its document.
+    ///
+    /// A batch whose origin carries a `content_hash` detail that an earlier batch already had changes nothing:
+    /// the receipt names the earlier batch and has ``WriteReceipt/isDuplicate`` set.
+    @discardableResult
+    public func write(_ batch: WriteBatch, document: (kind: String, bytes: [UInt8])?) throws(StoreError) -> WriteReceipt {
+        do { try batch.validate() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
-            let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
+            if let hash = batch.origin.detail(BatchOrigin.contentHashKey),
+               let earlier = state.withLock({ $0.contentHashes[hash] }) {
+                return WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true)
+            }
+            var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
+            if let document {
+                let ref = try current.documents.append(lsn: walBatch.lsn, kind: document.kind, bytes: document.bytes)
+                walBatch.origin.setDetail(BatchOrigin.documentKey, ref.description)
+            }
             let record = WALFormat.encode(walBatch)
             do throws(IOError) { try current.wal.append(record) } catch { throw .io(error) }
             let headPoints = state.withLock { (s: inout StoreState) -> Int in
@@ -96,6 +115,7 @@ extension Store {
                 for record in walBatch.newSeries { s.index.add(record) }
                 for (id, attributes) in walBatch.attributeUpdates { s.index.setAttributes(id, attributes) }
                 for (record, reader) in written { s.addSegment(record, reader: reader) }
+                s.noteImport(walBatch.origin, lsn: walBatch.lsn)
                 s.nextLSN = max(s.nextLSN, walBatch.lsn + 1)
                 s.nextSegmentID = max(s.nextSegmentID, firstSegmentID + UInt64(written.count))
             }

@@ -60,7 +60,7 @@ public final class Store: Sendable {
             if Directory.exists(path) {
                 let entries: [String]
                 do throws(IOError) { entries = try Directory.list(path) } catch { throw .io(error) }
-                let ours: Set<String> = ["wal", "segments", "LOCK"]
+                let ours: Set<String> = ["wal", "segments", "documents", "LOCK"]
                 if let stranger = entries.first(where: { !ours.contains($0) }) {
                     throw StoreError.notAStore(path: path, detail: "the directory is not empty (it holds \(stranger))")
                 }
@@ -71,6 +71,7 @@ public final class Store: Sendable {
             try Directory.create(path)
             try Directory.create(path + "/wal")
             try Directory.create(path + "/segments")
+            try Directory.create(path + "/documents")
         } catch {
             throw .io(error)
         }
@@ -105,7 +106,7 @@ public final class Store: Sendable {
         } catch {
             throw .io(error)
         }
-        return Store(path: path, options: options, state: state, writer: WriterState(lock: lock, wal: walWriter),
+        return Store(path: path, options: options, state: state, writer: WriterState(lock: lock, wal: walWriter, documents: DocumentLog(directory: path + "/documents")),
                      catalog: catalog)
     }
 
@@ -139,7 +140,10 @@ public final class Store: Sendable {
             let reader = try SegmentReader(path: path + "/segments/" + record.file, id: record.id)
             state.addSegment(record, reader: reader)
         }
-        for record in try catalog.loadImports() { state.nextLSN = max(state.nextLSN, record.lsn + 1) }
+        for record in try catalog.loadImports() {
+            state.nextLSN = max(state.nextLSN, record.lsn + 1)
+            state.noteImport(record.origin, lsn: record.lsn)
+        }
         return state
     }
 

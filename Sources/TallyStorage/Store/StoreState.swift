@@ -23,6 +23,12 @@ struct StoreState: Sendable {
     var nextLSN: LSN = 1
     var nextSegmentID: UInt64 = 1
     var closed = false
+    /// Content hash → the batch that carried it (for idempotent writes).
+    var contentHashes: [String: LSN] = [:]
+
+    mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
+        if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil { contentHashes[hash] = lsn }
+    }
 
     /// Applies a batch that is durable in the WAL: new series, attributes, points, the latest-point cache.
     mutating func apply(_ batch: WALBatch) {
@@ -40,6 +46,7 @@ struct StoreState: Sendable {
                                                   lsn: batch.lsn))
         }
         pending.add(batch)
+        noteImport(batch.origin, lsn: batch.lsn)
         nextLSN = max(nextLSN, batch.lsn + 1)
     }
 
@@ -57,4 +64,5 @@ struct StoreState: Sendable {
 struct WriterState: @unchecked Sendable {
     let lock: WriterLock
     var wal: WALWriter
+    let documents: DocumentLog
 }

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct Scans: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the Soda scans in the store.")
+
+        @OptionGroup var location: StoreLocation
+        @Option(help: "Only scans whose data time is at or after this time.") var since: String?
+        @Option(help: "Only scans whose data time is before this time.") var until: String?
+        @Option(help: "Only scans of this scan definition.") var definition: String?
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                let now = currentTimeMillis()
+                let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
+                                      to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                let scans = try store.scans(dataTime: range).filter { definition == nil || $0.definition == definition }
+                let header = ["scan", "definition", "datasource", "data_time", "metrics", "checks", "failed", "warned", "errors", "source"]
+                let rows = scans.map { s -> [String] in
+                    [String(s.id), s.definition ?? "", s.dataSource ?? "", s.dataTime.map(TimeText.format) ?? "",
+                     String(s.measurements), String(s.checks), String(s.failedChecks), String(s.warnedChecks),
+                     s.hasErrors ? "yes" : "no", s.source]
+                }
+                switch format {
+                case .table: printOut(alignedTable([header] + rows))
+                case .csv: for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
+                case .json:
+                    printOut("[" + rows.map { row in
+                        "{" + zip(header, row).map { JSONText.string($0) + ": " + JSONText.string($1) }.joined(separator: ", ") + "}"
+                    }.joined(separator: ",\n ") + "]")
+                }
+            }
+        }
+    }
+
+    struct Scan: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one scan; --raw gives its document back.")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "The scan id (as `tally scans` lists it).") var id: UInt64
+        @Flag(help: "Print the original document (JSON, without its token).") var raw = false
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                guard let scan = try store.scans().first(where: { $0.id == id }) else {
+                    throw CLIFailure(message: "no scan \(id) in \(location.path) (tally scans lists them)", code: 1)
+                }
+                if raw {
+                    guard let document = try store.document(ofBatch: id) else {
+                        throw CLIFailure(message: "scan \(id) has no stored document", code: 1)
+                    }
+                    printOut(String(decoding: document.bytes, as: UTF8.self))
+                    return
+                }
+                let rows = [["scan", String(scan.id)], ["definition", scan.definition ?? ""],
+                            ["datasource", scan.dataSource ?? ""], ["data_time", scan.dataTime.map(TimeText.format) ?? ""],
+                            ["received", TimeText.format(scan.received)], ["source", scan.source],
+                            ["metrics", String(scan.measurements)], ["checks", String(scan.checks)],
+                            ["failed_checks", String(scan.failedChecks)], ["warned_checks", String(scan.warnedChecks)],
+                            ["has_errors", scan.hasErrors ? "yes" : "no"], ["content_hash", scan.contentHash ?? ""]]
+                printOut(alignedTable(rows))
+            }
+        }
+    }
+}

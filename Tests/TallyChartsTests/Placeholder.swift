@@ -1,0 +1,1 @@
+// The charts tests are being written.
