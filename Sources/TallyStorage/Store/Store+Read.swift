@@ -87,3 +87,18 @@ extension Store {
         return (recorded + pending.filter { !known.contains($0.lsn) }).sorted { $0.lsn < $1.lsn }
     }
 }
+
+extension Store {
+    /// The series whose attribute `name` has `value` (e.g. a Soda identity), ordered by key.
+    ///
+    /// - Complexity: O(series); attributes are not indexed.
+    public func series(whereAttribute name: String, equals value: String) -> [SeriesInfo] {
+        let infos = state.withLock { s in
+            s.index.records.compactMap { record -> SeriesInfo? in
+                guard let record, record.attributes[name] == value else { return nil }
+                return SeriesInfo(id: record.id, key: record.key, kind: record.kind, attributes: record.attributes)
+            }
+        }
+        return infos.sorted { $0.key < $1.key }
+    }
+}
