@@ -72,11 +72,45 @@ struct SeriesIndex: Sendable {
         }
     }
 
-    /// Drops the blocks of the segments with these ids (after compaction replaced them).
-    mutating func removeSegments(_ ids: Set<UInt64>) {
+    /// Drops the blocks of the segments with these ids (after compaction replaced them); returns the series
+    /// that lost blocks.
+    @discardableResult
+    mutating func removeSegments(_ ids: Set<UInt64>) -> [SeriesID] {
+        var affected: [SeriesID] = []
         for i in blocks.indices where blocks[i].contains(where: { ids.contains($0.segment.id) }) {
             blocks[i].removeAll { ids.contains($0.segment.id) }
+            affected.append(SeriesID(i))
         }
+        return affected
+    }
+
+    /// Recomputes a series' latest point from its blocks and the head's points.
+    mutating func recomputeLatest(_ id: SeriesID, head: Head) {
+        let i = Int(id)
+        guard i < latest.count else { return }
+        latest[i] = nil
+        for block in blocks[i] {
+            noteLatest(id, LatestPoint(time: block.meta.maxTime, value: block.meta.lastRawValue,
+                                       outcome: block.meta.lastOutcome, lsn: block.meta.lastLSN))
+        }
+        if let points = head.points(of: id, in: .all) {
+            for k in points.times.indices {
+                noteLatest(id, LatestPoint(time: points.times[k], value: points.values[k],
+                                           outcome: points.outcomes.isEmpty ? 0 : points.outcomes[k], lsn: points.lsns[k]))
+            }
+        }
+    }
+
+    /// Keeps each series' blocks in time order (so reads of non-overlapping blocks need no merge).
+    mutating func sortBlocks(_ ids: [SeriesID]) {
+        for id in ids where Int(id) < blocks.count {
+            blocks[Int(id)].sort { ($0.meta.minTime, $0.segment.id) < ($1.meta.minTime, $1.segment.id) }
+        }
+    }
+
+    /// True when the series has any stored point (in segments; the head is checked by the caller).
+    func hasBlocks(_ id: SeriesID) -> Bool {
+        Int(id) < blocks.count && !blocks[Int(id)].isEmpty
     }
 
     mutating func noteLatest(_ id: SeriesID, _ point: LatestPoint) {

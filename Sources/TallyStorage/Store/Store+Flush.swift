@@ -10,13 +10,13 @@ extension Store {
 
     /// The flush, with the writer lock held.
     func flushLocked(_ w: inout WriterState) throws(StoreError) {
-        let (head, pending, firstSegmentID, lastLSN, kinds) = state.withLock { s in
+        let (head, pending, lastLSN, kinds) = state.withLock { s in
             let kinds = Dictionary(uniqueKeysWithValues: s.head.series.keys.map { ($0, s.index.record($0)?.kind ?? .measurement) })
-            return (s.head, s.pending, s.nextSegmentID, s.nextLSN - 1, kinds)
+            return (s.head, s.pending, s.nextLSN - 1, kinds)
         }
         if head.isEmpty && pending.isEmpty { return }
         let perSeries = head.series.keys.sorted().map { id in (id, kinds[id]!, head.series[id]!.resolved()) }
-        let written = try writeSegments(perSeries, firstID: firstSegmentID, level: 0)
+        let written = try writeSegments(perSeries, level: 0)
         do throws(StoreError) {
             try catalog.db.transaction { () throws(StoreError) in
                 try Store.applyPending(pending, to: catalog)
@@ -47,7 +47,7 @@ extension Store {
 
     /// Writes series (ascending ids, sorted points) into one segment file per UTC month they touch.
     /// Each file is written under a temporary name, synced, renamed into place; then the directory is synced.
-    func writeSegments(_ series: [(SeriesID, SeriesKind, PointColumns)], firstID: UInt64, level: Int)
+    func writeSegments(_ series: [(SeriesID, SeriesKind, PointColumns)], level: Int)
         throws(StoreError) -> [(SegmentRecord, SegmentReader)]
     {
         var partitions: [Int: [(SeriesID, SeriesKind, PointColumns)]] = [:]
@@ -65,42 +65,27 @@ extension Store {
             }
         }
         var results: [(SegmentRecord, SegmentReader)] = []
-        var nextID = firstID
-        do {
+        do throws(StoreError) {
             for month in partitions.keys.sorted() {
-                let id = nextID
-                nextID += 1
-                let name = segmentFileName(id)
-                let temporary = segmentDirectory + "/" + name + ".tmp"
-                var writer = try SegmentWriter(path: temporary)
+                var output = try SegmentOutput(store: self, level: level)
                 for (seriesID, kind, columns) in partitions[month]! {
-                    try writer.add(series: seriesID, kind: kind, columns: columns)
+                    try output.add(series: seriesID, kind: kind, columns: columns)
                 }
-                let bytes = try writer.finish()
-                try Directory.renameDurably(temporary, segmentDirectory + "/" + name, directory: segmentDirectory)
-                let record = SegmentRecord(
-                    id: id, file: name, minTime: writer.minTime, maxTime: writer.maxTime, minLSN: writer.minLSN,
-                    maxLSN: writer.maxLSN, seriesCount: writer.seriesCount, pointCount: writer.pointCount,
-                    bytes: bytes, level: level)
-                results.append((record, try SegmentReader(path: segmentDirectory + "/" + name, id: id)))
+                results.append(try output.finish())
             }
-        } catch let error as IOError {
-            removeWritten(results, upTo: nextID)
-            throw .io(error)
-        } catch let error as StoreError {
-            removeWritten(results, upTo: nextID)
-            throw error
         } catch {
-            removeWritten(results, upTo: nextID)
-            throw .catalog("\(error)")
+            for (record, _) in results { try? Directory.remove(segmentDirectory + "/" + record.file) }
+            throw error
         }
         return results
     }
 
-    private func removeWritten(_ results: [(SegmentRecord, SegmentReader)], upTo nextID: UInt64) {
-        for (record, _) in results { try? Directory.remove(segmentDirectory + "/" + record.file) }
-        if let last = nextID.checkedPredecessor {
-            try? Directory.remove(segmentDirectory + "/" + segmentFileName(last) + ".tmp")
+    /// A new segment id, never handed out before (flushes, imports and compactions may run side by side).
+    func allocateSegmentID() -> UInt64 {
+        state.withLock { s in
+            let id = s.nextSegmentID
+            s.nextSegmentID += 1
+            return id
         }
     }
 
@@ -110,8 +95,58 @@ extension Store {
     }
 }
 
-extension UInt64 {
-    var checkedPredecessor: UInt64? { self == 0 ? nil : self - 1 }
+/// One segment file being written: a temporary file that becomes `segments/<id>.tseg` when finished.
+struct SegmentOutput {
+    let store: Store
+    let id: UInt64
+    let name: String
+    let temporary: String
+    let level: Int
+    var writer: SegmentWriter
+
+    init(store: Store, level: Int) throws(StoreError) {
+        self.store = store
+        self.level = level
+        id = store.allocateSegmentID()
+        name = store.segmentFileName(id)
+        temporary = store.segmentDirectory + "/" + name + ".tmp"
+        do { writer = try SegmentWriter(path: temporary) } catch { throw .io(error) }
+    }
+
+    var pointCount: Int { writer.pointCount }
+
+    mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns) throws(StoreError) {
+        do throws(IOError) {
+            try writer.add(series: series, kind: kind, columns: columns)
+        } catch {
+            try? Directory.remove(temporary)
+            throw .io(error)
+        }
+    }
+
+    /// Syncs the file, renames it into place (syncing the directory) and opens it for reading.
+    mutating func finish() throws(StoreError) -> (SegmentRecord, SegmentReader) {
+        let final = store.segmentDirectory + "/" + name
+        let bytes: Int
+        do throws(IOError) {
+            bytes = try writer.finish()
+            try Directory.renameDurably(temporary, final, directory: store.segmentDirectory)
+        } catch {
+            try? Directory.remove(temporary)
+            try? Directory.remove(final)
+            throw .io(error)
+        }
+        let record = SegmentRecord(
+            id: id, file: name, minTime: writer.minTime, maxTime: writer.maxTime, minLSN: writer.minLSN,
+            maxLSN: writer.maxLSN, seriesCount: writer.seriesCount, pointCount: writer.pointCount,
+            bytes: bytes, level: level)
+        do throws(StoreError) {
+            return (record, try SegmentReader(path: final, id: id))
+        } catch {
+            try? Directory.remove(final)
+            throw error
+        }
+    }
 }
 
 /// Months since January 1970 (UTC) of an epoch-milliseconds time: the time partition of segments.

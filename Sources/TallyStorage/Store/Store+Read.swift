@@ -7,11 +7,14 @@ public struct SeriesInfo: Sendable, Equatable {
 }
 
 extension Store {
-    /// The series a selector chooses, ordered by metric, then labels.
+    /// The series a selector chooses, ordered by metric, then labels. Series with no points left (after
+    /// retention or deletes) are not listed.
     public func series(matching selector: SeriesSelector = .all) -> [SeriesInfo] {
         let infos = state.withLock { s in
-            s.index.select(selector).compactMap { id in
-                s.index.record(id).map { SeriesInfo(id: $0.id, key: $0.key, kind: $0.kind, attributes: $0.attributes) }
+            s.index.select(selector).compactMap { id -> SeriesInfo? in
+                guard Int(id) < s.index.latest.count, s.index.latest[Int(id)] != nil,
+                      let r = s.index.record(id) else { return nil }
+                return SeriesInfo(id: r.id, key: r.key, kind: r.kind, attributes: r.attributes)
             }
         }
         return infos.sorted { $0.key < $1.key }

@@ -88,17 +88,14 @@ extension Store {
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
-            let (walBatch, firstSegmentID) = try state.withLock {
-                (s: inout StoreState) throws(StoreError) -> (WALBatch, UInt64) in
-                (try resolve(batch, in: s), s.nextSegmentID)
-            }
+            let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
             // resolve(_:in:) checked that existing series have the kind the batch gives them.
             var kinds: [SeriesID: SeriesKind] = [:]
             for i in walBatch.seriesIDs.indices {
                 kinds[walBatch.seriesIDs[i]] = batch.series[Int(batch.seriesIndexes[i])].kind
             }
             let perSeries = groupBySeries(walBatch, kinds: kinds)
-            let written = try writeSegments(perSeries, firstID: firstSegmentID, level: 0)
+            let written = try writeSegments(perSeries, level: 0)
             do throws(StoreError) {
                 try catalog.db.transaction { () throws(StoreError) in
                     try catalog.insertSeries(walBatch.newSeries)
@@ -117,7 +114,6 @@ extension Store {
                 for (record, reader) in written { s.addSegment(record, reader: reader) }
                 s.noteImport(walBatch.origin, lsn: walBatch.lsn)
                 s.nextLSN = max(s.nextLSN, walBatch.lsn + 1)
-                s.nextSegmentID = max(s.nextSegmentID, firstSegmentID + UInt64(written.count))
             }
             return WriteReceipt(lsn: walBatch.lsn, pointCount: batch.pointCount, newSeriesCount: walBatch.newSeries.count)
         }

@@ -34,6 +34,8 @@ public final class Store: Sendable {
     /// Held by writers for the whole of a write, flush or import. Nil when read-only.
     let writer: Locked<WriterState?>
     let catalog: Catalog
+    /// Serialises compaction, retention and deletes with each other (writers go on meanwhile).
+    let maintenance = Locked<Void>(())
 
     var walDirectory: String { path + "/wal" }
     var segmentDirectory: String { path + "/segments" }

@@ -1,0 +1,103 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct Compact: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Merge small and overlapping segments into large per-series blocks (a later write always wins).")
+
+        @OptionGroup var location: StoreLocation
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForWriting()
+                let report = try store.compact()
+                try store.close()
+                printOut(describe(report, verb: "compacted"))
+            }
+        }
+    }
+
+    struct Retain: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Drop points older than a limit and reclaim their space.",
+            discussion: "Example: tally retain --older-than 400d   or   tally retain --before 2024-01-01 'row_count{dataset=\"tmp\"}'")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Only these series (default: all).") var selector: String = ""
+        @Option(help: "Drop points older than this duration before now (e.g. 400d, 18mo).") var olderThan: String?
+        @Option(help: "Drop points before this time.") var before: String?
+
+        func validate() throws {
+            if (olderThan == nil) == (before == nil) { throw ValidationError("give exactly one of --older-than and --before") }
+        }
+
+        func run() throws {
+            try runReportingErrors {
+                let now = currentTimeMillis()
+                let cutoff: Int64
+                if let olderThan {
+                    guard let duration = try? QueryDuration(parsing: olderThan) else {
+                        throw CLIFailure(message: "--older-than: expected a duration like 400d or 18mo, found \(olderThan)", code: 2)
+                    }
+                    cutoff = duration.subtracted(from: now)
+                } else {
+                    cutoff = try parseInstant(before!, now: now, option: "--before")
+                }
+                let seriesSelector = try parseSelectorOrExit(selector)
+                let store = try location.openForWriting()
+                let report = try store.retain(before: cutoff, selector: selector.isEmpty ? nil : seriesSelector)
+                try store.close()
+                printOut("kept points from \(TimeText.format(cutoff)) on; " + describe(report, verb: "rewrote"))
+            }
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete points: of a selector in a time range, or everything one batch (import or scan) wrote.")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series.") var selector: String?
+        @Option(help: "Only points at or after this time.") var since: String?
+        @Option(help: "Only points before this time.") var until: String?
+        @Option(name: .customLong("import"), help: "Delete everything this batch wrote (its id as `tally scans` lists it).")
+        var batch: UInt64?
+
+        func validate() throws {
+            if (selector == nil) == (batch == nil) { throw ValidationError("give a SELECTOR or --import ID") }
+            if batch != nil && (since != nil || until != nil) { throw ValidationError("--since and --until go with a SELECTOR") }
+        }
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForWriting()
+                defer { try? store.close() }
+                let report: RewriteReport
+                if let batch {
+                    report = try store.delete(batch: batch)
+                } else {
+                    let now = currentTimeMillis()
+                    let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
+                                          to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                    report = try store.delete(try parseSelectorOrExit(selector!), in: range)
+                }
+                printOut("deleted \(report.pointsBefore - report.pointsAfter) points; " + describe(report, verb: "rewrote"))
+            }
+        }
+    }
+}
+
+func describe(_ report: RewriteReport, verb: String) -> String {
+    "\(verb) \(report.segmentsRemoved) segments into \(report.segmentsWritten) (\(report.bytesBefore) → \(report.bytesAfter) bytes, \(report.pointsAfter) points)"
+}
+
+/// Parses a selector, printing a positioned error and exiting with code 2 when it is malformed.
+func parseSelectorOrExit(_ text: String) throws -> SeriesSelector {
+    do throws(QueryError) {
+        return try parseSelector(text)
+    } catch {
+        printError(error.render(query: text))
+        throw ExitCode(2)
+    }
+}
