@@ -81,7 +81,13 @@ extension TallyCommand {
 
     struct SeriesCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "series", abstract: "List the series a selector chooses, with their latest point.")
+            commandName: "series", abstract: "List series, edit their attributes, link their histories.",
+            subcommands: [SeriesList.self, SeriesSet.self, SeriesLink.self], defaultSubcommand: SeriesList.self)
+    }
+
+    struct SeriesList: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the series a selector chooses, with their latest point (the default).")
 
         @OptionGroup var location: StoreLocation
         @Argument(help: "Which series (default: all).") var selector: String = ""
@@ -127,6 +133,59 @@ extension TallyCommand {
                     }
                 }
             }
+        }
+    }
+}
+
+struct SeriesSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set", abstract: "Set attributes of series without starting new ones.",
+        discussion: "Example: tally series set 'row_count{dataset=\"orders\"}' unit=rows description='Rows loaded'")
+
+    @OptionGroup var location: StoreLocation
+    @Argument(help: "Which series.") var selector: String
+    @Argument(help: "NAME=VALUE pairs.") var assignments: [String]
+
+    func run() throws {
+        try runReportingErrors {
+            var attributes: [String: String] = [:]
+            for assignment in assignments {
+                guard let eq = assignment.firstIndex(of: "="), isValidName(String(assignment[..<eq])) else {
+                    throw CLIFailure(message: "expected NAME=VALUE with a name like unit or description, found \(assignment)", code: 2)
+                }
+                attributes[String(assignment[..<eq])] = String(assignment[assignment.index(after: eq)...])
+            }
+            let seriesSelector = try parseSelectorOrExit(selector)
+            let store = try location.openForWriting()
+            let changed = try store.setAttributes(Attributes(attributes), of: seriesSelector)
+            try store.close()
+            printOut("changed \(changed) series")
+        }
+    }
+}
+
+struct SeriesLink: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "link", abstract: "Join the history of OLD into NEW (e.g. after a check was edited and its identity changed).")
+
+    @OptionGroup var location: StoreLocation
+    @Argument(help: "The series whose history moves (a selector naming exactly one series).") var old: String
+    @Argument(help: "The series that keeps it.") var new: String
+
+    func run() throws {
+        try runReportingErrors {
+            let store = try location.openForWriting()
+            defer { try? store.close() }
+            func one(_ text: String) throws -> SeriesKey {
+                let found = store.series(matching: try parseSelectorOrExit(text))
+                guard found.count == 1 else {
+                    throw CLIFailure(message: "\(text) selects \(found.count) series; it must select exactly one", code: 2)
+                }
+                return found[0].key
+            }
+            let (from, to) = (try one(old), try one(new))
+            let moved = try store.link(from, into: to)
+            printOut("moved \(moved) points of \(from) into \(to)")
         }
     }
 }

@@ -1,0 +1,36 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct Backup: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Copy the store, consistently, while it is in use (the copy is itself a store).")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Where to put the copy (must not exist).") var directory: String
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForWriting()
+                let report = try store.backup(to: directory)
+                try store.close()
+                printOut("backed up every batch up to \(report.lsn): \(report.segments) segments, \(report.walFiles) WAL files, \(report.documentFiles) document files, \(report.bytes) bytes")
+            }
+        }
+    }
+
+    struct Restore: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Make a new store from a backup, and verify it.")
+
+        @Argument(help: "The backup directory.") var backup: String
+        @Option(name: .customLong("store"), help: "The new store's directory (must not exist).") var store: String
+
+        func run() throws {
+            try runReportingErrors {
+                let report = try Store.restore(from: backup, to: store)
+                printOut("restored \(backup) into \(store): \(report.segmentsChecked) segments, \(report.walRecordsChecked) WAL records, verified \(report.isClean ? "clean" : "with problems")")
+                if !report.isClean { throw ExitCode(1) }
+            }
+        }
+    }
+}

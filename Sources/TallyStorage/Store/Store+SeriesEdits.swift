@@ -1,0 +1,60 @@
+extension Store {
+    /// Sets attributes (unit, description, …) of every selected series, without starting new series. Durable
+    /// when it returns. Returns how many series changed.
+    @discardableResult
+    public func setAttributes(_ attributes: Attributes, of selector: SeriesSelector,
+                              origin: BatchOrigin = BatchOrigin(kind: "edit", source: "series set")) throws(StoreError) -> Int {
+        let targets = series(matching: selector)
+        var batch = WriteBatch(origin: origin)
+        for info in targets where info.attributes.merging(attributes) != info.attributes {
+            batch.addSeries(info.key, kind: info.kind, attributes: attributes)
+        }
+        if batch.series.isEmpty { return 0 }
+        try write(batch)
+        return batch.series.count
+    }
+
+    /// Joins the history of `old` into `new` (when a check was edited and its identity changed): `old`'s points
+    /// are written into `new` where `new` has no point at the same time (`new`'s own points win), `old`'s points
+    /// are deleted, and `new` records the link in its `linked_from` attribute. Running it again is harmless.
+    ///
+    /// - Returns: how many points moved.
+    @discardableResult
+    public func link(_ old: SeriesKey, into new: SeriesKey) throws(StoreError) -> Int {
+        guard let from = series(key: old) else {
+            throw StoreError.invalid(InputError(field: old.description, message: "no series \(old)"))
+        }
+        guard let to = series(key: new) else {
+            throw StoreError.invalid(InputError(field: new.description, message: "no series \(new)"))
+        }
+        guard from.kind == to.kind else {
+            throw StoreError.invalid(InputError(field: new.description,
+                message: "\(old) is a \(from.kind) series and \(new) a \(to.kind) series: only series of one kind can be linked"))
+        }
+        guard from.id != to.id else { return 0 }
+        let moving = try read(from.id)
+        let existing = Set(try read(to.id).times)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "edit", source: "series link", details: ["from": old.description]))
+        var links = to.attributes["linked_from"].map { $0.split(separator: " | ").map(String.init) } ?? []
+        if !links.contains(old.description) { links.append(old.description) }
+        let target = batch.addSeries(new, kind: to.kind, attributes: Attributes(["linked_from": links.joined(separator: " | ")]))
+        for i in moving.times.indices where !existing.contains(moving.times[i]) {
+            batch.append(series: target, time: moving.times[i], columnValue: moving.values[i],
+                         outcomeCode: moving.outcomes.isEmpty ? 0 : moving.outcomes[i])
+        }
+        try write(batch)
+        try deleteSeries([from.id])
+        return batch.pointCount
+    }
+
+    /// Deletes every point of these series.
+    func deleteSeries(_ ids: Set<SeriesID>) throws(StoreError) {
+        try flush()
+        try maintenance.withLock { (_: inout Void) throws(StoreError) in
+            let affected = state.withLock { s in
+                s.segments.filter { record in s.readers[record.id]?.directory.contains { ids.contains($0.0) } ?? false }
+            }
+            _ = try rewrite(affected, level: 1) { id, columns in ids.contains(id) ? PointColumns() : columns }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Testing
+import TallyStorage
+import TallyTestSupport
+
+@Suite("Series attributes and links")
+struct SeriesEditTests {
+    @Test func settingAttributesDoesNotStartANewSeries() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 1)]))
+        let changed = try store.setAttributes(Attributes(["unit": "rows", "description": "orders loaded"]),
+                                              of: SeriesSelector(metric: "row_count"))
+        #expect(changed == 1)
+        #expect(try store.setAttributes(Attributes(["unit": "rows"]), of: SeriesSelector(metric: "row_count")) == 0)
+        try store.write(batch(points: [(2, 2)]))
+        let all = store.series(matching: .all)
+        #expect(all.count == 1)
+        #expect(all[0].attributes["unit"] == "rows")
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(reopened.series(matching: .all)[0].attributes["description"] == "orders loaded")
+        #expect(same(try pairs(reopened), [(1, 1), (2, 2)]))
+    }
+
+    @Test func linkJoinsHistoriesAndKeepsTheNewSeriesPoints() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let old = SeriesKey(metric: "check", labels: ["check": "v3-aaaa"])
+        let new = SeriesKey(metric: "check", labels: ["check": "v4-bbbb"])
+        try store.write(batch("check", labels: ["check": "v3-aaaa"], points: [(1, 10), (2, 20), (3, 30)], kind: .check, outcome: .pass))
+        try store.flush()
+        try store.write(batch("check", labels: ["check": "v4-bbbb"], points: [(3, 33), (4, 40)], kind: .check, outcome: .fail))
+        let moved = try store.link(old, into: new)
+        #expect(moved == 2)
+        let info = try #require(store.series(key: new))
+        let columns = try store.read(info.id)
+        #expect(columns.times == [1, 2, 3, 4])
+        #expect(columns.values == [10, 20, 33, 40])
+        #expect(columns.outcomes == [1, 1, 3, 3])
+        #expect(info.attributes["linked_from"] == old.description)
+        #expect(store.series(matching: .all).map(\.key) == [new])
+        #expect(try store.link(old, into: new) == 0)
+        #expect(throws: StoreError.self) { try store.link(SeriesKey(metric: "nope"), into: new) }
+    }
+}
