@@ -34,3 +34,23 @@ extension TallyCommand {
         }
     }
 }
+
+extension TallyCommand {
+    struct Repair: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Repair a damaged store: keep what can be read, move damaged files into damaged/, report what was lost.")
+
+        @OptionGroup var location: StoreLocation
+
+        func run() throws {
+            try runReportingErrors {
+                let report = try Store.repair(at: location.path)
+                if report.findings.isEmpty { printOut("nothing to repair") }
+                for finding in report.findings { printOut(finding.description) }
+                printOut("after the repair: " + (report.after.isClean ? "the store verifies clean" : "\(report.after.problems.count) problems remain"))
+                for problem in report.after.problems { printError("damaged: \(problem)") }
+                if !report.after.isClean { throw ExitCode(1) }
+            }
+        }
+    }
+}

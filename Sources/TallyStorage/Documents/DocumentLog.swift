@@ -251,3 +251,82 @@ final class DocumentLog: @unchecked Sendable {
         }
     }
 }
+
+extension DocumentLog {
+    /// A record of exactly `length` bytes that marks lost content (kind `damaged`, empty document).
+    static func marker(length: Int) -> [UInt8]? {
+        var fixed = ByteWriter(capacity: length)
+        fixed.writeUInt64LE(0)
+        fixed.writeUInt8(0)
+        // The raw length must equal the body's length; a varint of the right width is found in two tries.
+        var rest = ByteWriter()
+        var body = 0
+        for _ in 0..<3 {
+            rest = ByteWriter()
+            rest.writeVarUInt(UInt64(body))
+            rest.writeString("damaged")
+            body = length - recordHeaderSize - fixed.count - rest.count
+        }
+        guard body >= 0 else { return nil }
+        fixed.writeBytes(rest.bytes)
+        fixed.writeBytes([UInt8](repeating: 0, count: body))
+        var record = ByteWriter(capacity: length)
+        record.writeUInt32LE(UInt32(fixed.count))
+        var crc = CRC32C.checksum(record.bytes)
+        crc = fixed.bytes.withUnsafeBytes { CRC32C.update(crc, $0) }
+        record.writeUInt32LE(crc)
+        record.writeBytes(fixed.bytes)
+        return record.count == length ? record.bytes : nil
+    }
+
+    /// Rewrites a document file with every damaged record replaced by a marker of the same length (offsets of
+    /// the intact records stay valid); a torn tail is cut off. Returns how many records were replaced.
+    static func replaceDamaged(path: String) throws(StoreError) -> Int {
+        var bytes: [UInt8]
+        do throws(IOError) {
+            let handle = try File.openForReading(path)
+            bytes = try handle.read(count: try handle.size(), at: 0)
+        } catch {
+            throw .io(error)
+        }
+        var replaced = 0
+        var offset = headerSize
+        func recordIsGood(at start: Int) -> Int? {
+            guard start + recordHeaderSize <= bytes.count else { return nil }
+            let length = bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: start, as: UInt32.self).littleEndian) }
+            let end = start + recordHeaderSize + length
+            guard length > 0, end <= bytes.count else { return nil }
+            let ok = bytes.withUnsafeBytes { raw in
+                (try? decodeRecord(UnsafeRawBufferPointer(rebasing: raw[start..<end]), path: path, offset: start)) != nil
+            }
+            return ok ? end : nil
+        }
+        while offset < bytes.count {
+            if let end = recordIsGood(at: offset) { offset = end; continue }
+            // Find where the next intact record starts.
+            var next = offset + 1
+            while next < bytes.count && recordIsGood(at: next) == nil { next += 1 }
+            if next >= bytes.count {
+                bytes.removeSubrange(offset...)   // damage runs to the end: cut it off
+                replaced += 1
+                break
+            }
+            if let mark = marker(length: next - offset) {
+                bytes.replaceSubrange(offset..<next, with: mark)
+                replaced += 1
+            }
+            offset = next
+        }
+        do throws(IOError) {
+            let temporary = path + ".repair"
+            let out = try File.openForWriting(temporary, create: true, truncate: true)
+            try out.write(bytes, at: 0)
+            try out.sync()
+            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
+            try Directory.renameDurably(temporary, path, directory: directory)
+        } catch {
+            throw .io(error)
+        }
+        return replaced
+    }
+}

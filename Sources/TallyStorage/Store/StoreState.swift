@@ -33,6 +33,15 @@ struct StoreState: Sendable {
     /// Applies a batch that is durable in the WAL: new series, attributes, points, the latest-point cache.
     mutating func apply(_ batch: WALBatch) {
         for record in batch.newSeries { index.add(record) }
+        // A series whose defining record was lost (a repaired WAL) keeps its points under a stand-in name, so
+        // nothing acknowledged disappears; `tally series link` can join it to the right series.
+        for id in Set(batch.seriesIDs) where index.record(id) == nil {
+            let record = SeriesRecord(
+                id: id, key: SeriesKey(metric: "tally_unknown_series", labels: ["series_id": String(id)]),
+                kind: batch.outcomes.isEmpty ? .measurement : .check, attributes: Attributes(), createdLSN: batch.lsn)
+            index.add(record)
+            pending.series.append(record)
+        }
         for (id, attributes) in batch.attributeUpdates { index.setAttributes(id, attributes) }
         do {
             // A short-lived copy (no storage is duplicated: the copy ends before the index changes again).

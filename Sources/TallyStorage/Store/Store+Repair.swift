@@ -1,0 +1,190 @@
+import TallyEncoding
+
+/// What `repair` found and did.
+public struct RepairReport: Sendable {
+    /// One piece of damage: the file, what was lost, and where the damaged file now is.
+    public struct Finding: Sendable, CustomStringConvertible {
+        public var path: String
+        public var detail: String
+        /// The series and time ranges whose points were lost (`nil` series: every series of the file).
+        public var lost: [(series: String?, from: Int64, to: Int64)]
+        public var movedTo: String?
+
+        public var description: String {
+            var text = "\(path): \(detail)"
+            for l in lost {
+                text += "\n  lost: \(l.series ?? "every series in the file") from \(TimeText.format(l.from)) to \(TimeText.format(l.to))"
+            }
+            if let movedTo { text += "\n  original kept at \(movedTo)" }
+            return text
+        }
+    }
+
+    public var findings: [Finding] = []
+    /// The verification after the repair.
+    public var after = VerifyReport()
+}
+
+extension Store {
+    /// Repairs a damaged store at `path` (no process may have it open for writing): damaged segments are
+    /// rewritten with the blocks that can still be read, damaged WAL files keep every record that can still be
+    /// read, damaged document records are replaced by markers. Every original is moved into `damaged/`, never
+    /// deleted, and the report names the series and time ranges that were lost.
+    public static func repair(at path: String) throws(StoreError) -> RepairReport {
+        guard exists(at: path) else { throw StoreError.notAStore(path: path, detail: "no catalog") }
+        let lock = try WriterLock(path: path + "/LOCK")
+        defer { withExtendedLifetime(lock) {} }
+        var report = RepairReport()
+        let stamp = String(currentTimeMillis())
+        let damagedDirectory = path + "/damaged/" + stamp
+        func moveAside(_ file: String) throws(StoreError) -> String {
+            let target = damagedDirectory + "/" + file.split(separator: "/").suffix(2).joined(separator: "-")
+            do throws(IOError) {
+                try Directory.create(damagedDirectory)
+                _ = try copyFile(file, to: target, limit: nil)
+            } catch {
+                throw .io(error)
+            }
+            return target
+        }
+        let catalog = try Catalog(directory: path, readOnly: false)
+        if let problem = try catalog.integrityCheck() {
+            throw StoreError.corrupt(path: catalog.path, offset: 0, detail: "the catalog fails SQLite's integrity check (\(problem)); restore it from a backup")
+        }
+        let names = Dictionary(uniqueKeysWithValues: try catalog.loadSeries().map { ($0.id, $0.key.description) })
+
+        // Segments.
+        for record in try catalog.loadSegments() {
+            let file = path + "/segments/" + record.file
+            var finding: RepairReport.Finding?
+            var salvaged: [(SeriesID, SeriesKind, PointColumns)] = []
+            do throws(StoreError) {
+                let reader = try SegmentReader(path: file, id: record.id)
+                let problems = reader.verifyBlocks()
+                if problems.isEmpty && reader.size == record.bytes { continue }
+                var lost: [(String?, Int64, Int64)] = []
+                for (id, kind, blocks) in reader.directory {
+                    var columns = PointColumns()
+                    for block in blocks {
+                        var scratch = PointColumns()
+                        do throws(StoreError) {
+                            try reader.readBlock(block, into: &scratch)
+                            columns.append(contentsOf: scratch)
+                        } catch {
+                            lost.append((names[id] ?? "series \(id)", block.minTime, block.maxTime))
+                        }
+                    }
+                    if !columns.isEmpty { salvaged.append((id, kind, columns.resolved())) }
+                }
+                finding = RepairReport.Finding(path: file, detail: "\(problems.count) damaged blocks; the rest was kept",
+                                               lost: lost, movedTo: nil)
+            } catch {
+                finding = RepairReport.Finding(path: file, detail: "unreadable (\(error)); the whole segment was lost",
+                                               lost: [(nil, record.minTime, record.maxTime)], movedTo: nil)
+            }
+            guard var found = finding else { continue }
+            found.movedTo = Directory.exists(file) ? try moveAside(file) : nil
+            // Write what could be read as a new segment with the same id, then swap it in.
+            let temporary = file + ".repair"
+            if salvaged.isEmpty {
+                try catalog.db.transaction { () throws(StoreError) in try catalog.deleteSegment(id: record.id) }
+                do throws(IOError) { try Directory.remove(file) } catch { throw .io(error) }
+            } else {
+                var updated = record
+                do throws(IOError) {
+                    var writer = try SegmentWriter(path: temporary)
+                    for (id, kind, columns) in salvaged { try writer.add(series: id, kind: kind, columns: columns) }
+                    updated.bytes = try writer.finish()
+                    updated.pointCount = writer.pointCount
+                    updated.seriesCount = writer.seriesCount
+                    try Directory.renameDurably(temporary, file, directory: path + "/segments")
+                } catch {
+                    throw .io(error)
+                }
+                try catalog.db.transaction { () throws(StoreError) in
+                    try catalog.deleteSegment(id: record.id)
+                    try catalog.insertSegment(updated)
+                }
+            }
+            report.findings.append(found)
+        }
+
+        // WAL files: keep every record that still reads.
+        let walNames = ((try? Directory.list(path + "/wal")) ?? []).filter { $0.hasSuffix(".wal") }
+        for (index, name) in walNames.enumerated() {
+            let file = path + "/wal/" + name
+            var contents = WALContents()
+            let bytes: [UInt8]
+            do throws(IOError) {
+                let handle = try File.openForReading(file)
+                bytes = try handle.read(count: try handle.size(), at: 0)
+            } catch {
+                throw .io(error)
+            }
+            let clean: Bool = bytes.withUnsafeBytes { raw in
+                (try? WALReader.readFile(raw, path: file, isLast: index == walNames.count - 1, afterLSN: 0, into: &contents)) != nil
+            }
+            if clean && contents.tornTail == nil { continue }
+            let (records, skipped) = WALReader.salvage(bytes)
+            let moved = try moveAside(file)
+            do throws(IOError) {
+                let temporary = file + ".repair"
+                let out = try File.openForWriting(temporary, create: true, truncate: true)
+                var data = WALFormat.header()
+                for record in records { data.append(contentsOf: record) }
+                try out.write(data, at: 0)
+                try out.sync()
+                try Directory.renameDurably(temporary, file, directory: path + "/wal")
+            } catch {
+                throw .io(error)
+            }
+            report.findings.append(RepairReport.Finding(
+                path: file, detail: "kept \(records.count) intact records; \(skipped) damaged bytes were dropped (never acknowledged if they were the torn tail of the last file)",
+                lost: [], movedTo: moved))
+        }
+
+        // Document records: a damaged record is replaced by a marker of the same length, so references to the
+        // others stay valid.
+        var documents = VerifyReport()
+        DocumentLog.verify(directory: path + "/documents", into: &documents)
+        for problem in documents.problems {
+            let moved = try moveAside(problem.path)
+            let repaired = try DocumentLog.replaceDamaged(path: problem.path)
+            report.findings.append(RepairReport.Finding(
+                path: problem.path, detail: "\(repaired) damaged document records replaced by markers (their scans' points are kept)",
+                lost: [], movedTo: moved))
+        }
+        report.after = verify(at: path)
+        return report
+    }
+}
+
+extension WALReader {
+    /// Every record of a damaged WAL file that still has a good checksum and decodes, found by scanning past the
+    /// damage for the next record that checks out. Returns the records (whole, as written) and the bytes skipped.
+    static func salvage(_ bytes: [UInt8]) -> ([[UInt8]], Int) {
+        var records: [[UInt8]] = []
+        var skipped = 0
+        bytes.withUnsafeBytes { raw in
+            var offset = WALFormat.headerSize
+            while offset + WALFormat.recordHeaderSize <= raw.count {
+                let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+                let end = offset + WALFormat.recordHeaderSize + length
+                if length > 0, length <= WALFormat.maxRecordSize, end <= raw.count {
+                    let stored = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
+                    let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end])
+                    let crc = CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])), payload)
+                    if crc == stored, (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
+                        records.append(Array(raw[offset..<end]))
+                        offset = end
+                        continue
+                    }
+                }
+                offset += 1
+                skipped += 1
+            }
+            skipped += max(0, raw.count - offset)
+        }
+        return (records, skipped)
+    }
+}
