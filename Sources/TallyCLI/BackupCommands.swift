@@ -54,3 +54,31 @@ extension TallyCommand {
         }
     }
 }
+
+extension TallyCommand {
+    struct Upgrade: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Migrate an older store in place to the formats this Tally writes (crash-safe; run again to continue).")
+
+        @OptionGroup var location: StoreLocation
+
+        func run() throws {
+            try runReportingErrors {
+                let report = try Store.upgrade(at: location.path)
+                let current = FormatReport.current
+                if report.migrated.isEmpty {
+                    printOut("catalog schema \(report.catalogSchema): current")
+                } else {
+                    printOut("catalog schema migrated from \(report.migrated.first!) to \(report.catalogSchema)")
+                }
+                func describe(_ name: String, _ versions: [Int: Int], _ latest: Int) -> String {
+                    let parts = versions.keys.sorted().map { "\(versions[$0]!) of version \($0)" }
+                    return "\(name) (current version \(latest)): " + (parts.isEmpty ? "none" : parts.joined(separator: ", "))
+                }
+                printOut(describe("segments", report.segmentVersions, current.segment))
+                printOut(describe("WAL files", report.walVersions, current.wal))
+                printOut(describe("document files", report.documentVersions, current.documents))
+            }
+        }
+    }
+}

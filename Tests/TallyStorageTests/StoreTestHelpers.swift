@@ -29,3 +29,16 @@ func same(_ a: [(Int64, Double?)], _ b: [(Int64, Double?)]) -> Bool {
 func files(_ directory: String, suffix: String) throws -> [String] {
     try Directory.list(directory).filter { $0.hasSuffix(suffix) }.map { directory + "/" + $0 }
 }
+
+import CSQLite
+
+/// Runs SQL on a database file directly (to fake a catalog written by another Tally).
+func runSQLite(_ path: String, _ sql: String) throws {
+    struct SQLiteFailure: Error { let message: String }
+    var db: OpaquePointer?
+    guard sqlite3_open(path, &db) == SQLITE_OK else { throw SQLiteFailure(message: "cannot open \(path)") }
+    defer { sqlite3_close(db) }
+    guard sqlite3_exec(db, sql, nil, nil, nil) == SQLITE_OK else {
+        throw SQLiteFailure(message: String(cString: sqlite3_errmsg(db)))
+    }
+}

@@ -82,12 +82,41 @@ final class Catalog: @unchecked Sendable {
     }
 
     private func checkVersion() throws(StoreError) {
-        guard let text = try meta("schema_version"), let version = Int(text) else {
-            throw StoreError.notAStore(path: path, detail: "the catalog has no schema version")
-        }
+        let version = try storedSchemaVersion()
         if version > Catalog.schemaVersion {
             throw StoreError.unsupportedVersion(path: path, found: version, supported: Catalog.schemaVersion)
         }
+    }
+
+    /// The schema version the catalog says it has.
+    func storedSchemaVersion() throws(StoreError) -> Int {
+        guard let text = try meta("schema_version"), let version = Int(text) else {
+            throw StoreError.notAStore(path: path, detail: "the catalog has no schema version")
+        }
+        return version
+    }
+
+    /// The SQL that takes a catalog from schema version `n` to `n + 1`, for each older version this Tally can
+    /// upgrade. (Version 1 is the first: nothing to migrate yet.)
+    static let migrations: [Int: String] = [:]
+
+    /// Brings an older catalog to ``schemaVersion``, one version per transaction (a crash leaves a consistent
+    /// catalog at some version, and running the upgrade again continues from there). Returns the versions passed.
+    func migrate() throws(StoreError) -> [Int] {
+        var done: [Int] = []
+        var version = try storedSchemaVersion()
+        while version < Catalog.schemaVersion {
+            guard let sql = Catalog.migrations[version] else {
+                throw StoreError.unsupportedVersion(path: path, found: version, supported: Catalog.schemaVersion)
+            }
+            try db.transaction { () throws(StoreError) in
+                try db.execute(sql)
+                try setMeta("schema_version", "\(version + 1)")
+            }
+            done.append(version)
+            version += 1
+        }
+        return done
     }
 
     // MARK: Metadata
