@@ -1,0 +1,631 @@
+import Glibc
+
+/// Walk-forward anomaly detection over one series.
+///
+/// Each point is judged only on the points before it, so the results for the past are exactly what a check
+/// would have said at the time, and a point is never part of its own baseline. Anomalous points do not train the
+/// baseline; a persistent level shift re-baselines after `levelShiftPoints` points; feedback can force points in
+/// or out of training.
+///
+///     let detector = AnomalyDetector(options: try AnomalyOptions.parse("sensitivity=4 direction=down"))
+///     let result = detector.detect(times: times, values: values)
+///     if result.anomaly.last == true { print(result.reason(at: result.count - 1)) }
+public struct AnomalyDetector: Sendable {
+    /// The settings.
+    public var options: AnomalyOptions
+
+    /// A detector with the given options (default: `method=auto sensitivity=3`).
+    public init(options: AnomalyOptions = AnomalyOptions()) {
+        self.options = options
+    }
+
+    /// A detector with options parsed from text (see `AnomalyOptions.parse`).
+    public init(_ optionText: String) throws(AnomalyOptionsError) {
+        options = try AnomalyOptions.parse(optionText)
+    }
+
+    /// Judges every point of a series, walking forward.
+    ///
+    /// - Parameters:
+    ///   - times: epoch milliseconds, sorted ascending (gaps and irregular steps are fine).
+    ///   - values: one value per time; NaN means missing.
+    ///   - feedback: optional per-point verdicts (same length), see `Feedback`.
+    public func detect(times: [Int64], values: [Double], feedback: [Feedback]? = nil) -> AnomalyResult {
+        precondition(times.count == values.count, "times and values must have the same length")
+        precondition(feedback == nil || feedback!.count == values.count, "feedback must match values")
+        var walker = Walker(times: times, values: values, feedback: feedback, options: options)
+        walker.run()
+        return walker.result()
+    }
+
+    /// Judges only the latest point (the regular check after a scan). Same verdict as the last point of
+    /// `detect`, by construction. Returns nil for an empty series.
+    public func checkLatest(times: [Int64], values: [Double], feedback: [Feedback]? = nil) -> PointCheck? {
+        guard !times.isEmpty else { return nil }
+        let r = detect(times: times, values: values, feedback: feedback)
+        let i = r.count - 1
+        return PointCheck(time: r.times[i], value: r.values[i], expected: r.expected[i], lower: r.lower[i],
+                          upper: r.upper[i], score: r.score[i], anomaly: r.anomaly[i], reasonCode: r.reasons[i],
+                          detail: r.details[i], model: r.model(at: i), reason: r.reason(at: i))
+    }
+
+    /// Forecasts `horizon` future points after the series, at the series' typical step, with expected ranges.
+    /// Holt-Winters ranges widen with the horizon; level and seasonal ranges do not.
+    public func forecast(times: [Int64], values: [Double], feedback: [Feedback]? = nil, horizon: Int) -> Forecast {
+        precondition(times.count == values.count, "times and values must have the same length")
+        var walker = Walker(times: times, values: values, feedback: feedback, options: options)
+        walker.run()
+        return walker.forecast(horizon: horizon)
+    }
+}
+
+/// The walk-forward engine.
+struct Walker {
+    let times: [Int64]
+    let values: [Double]
+    let feedback: [Feedback]?
+    let options: AnomalyOptions
+    let maxPoints: Int
+    let maxAge: Int64
+    let tail: Double
+
+    /// Indices of points that trained the baseline, and the value each trained with (NaN if it did not):
+    /// the raw value, or for a flagged point the edge of its band (censored, so its size never widens anything).
+    private var trainedIdx: [Int] = []
+    private var trainValues: [Double]
+    private var trainKinds: [EntryKind]
+    /// The previous judged point without feedback, if it was outside its band and trained censored.
+    private var previousCensored: Int? = nil
+    private var segmentStart = 0
+    private(set) var step: Int64 = 0
+    private var choice: ModelChoice? = nil
+    private var level: RobustLevelModel? = nil
+    private var seasonal: SeasonalModel? = nil
+    private var hw: HoltWintersModel? = nil
+    private var nextDecision = 0
+    private var stuck = StuckTracker()
+    private var shift: LevelShiftTracker
+    /// Outcomes of the last judged points without feedback (index, outside the band), for regime changes.
+    private var recent = RecentOutcomes(capacity: Walker.regimeWindow)
+    private var recentOutside = 0
+    /// One-sided CUSUMs of in-band deviations, for the drift watch.
+    private var cusumUp = 0.0
+    private var cusumDown = 0.0
+    private var allInteger = true
+    private var firstTime: Int64? = nil
+    private var models: [ModelDescription] = []
+    private var currentModel: UInt8 = .max
+
+    private var expected: [Double]
+    private var lower: [Double]
+    private var upper: [Double]
+    private var score: [Double]
+    private var deviation: [Double]
+    private var anomaly: [Bool]
+    private var reasons: [ReasonCode]
+    private var details: [Int32]
+    private var modelIndex: [UInt8]
+
+    /// A regime change is accepted when `regimeAlerts` of the last `regimeWindow` judged points were outside.
+    static let regimeWindow = 50
+    static let regimeAlerts = 10
+    /// … in at least this many separate events (long runs are level shifts or ramps, not a changed spread).
+    static let regimeRuns = 5
+
+    /// Drift watch: CUSUM reference (in robust σ) and alarm threshold (× sensitivity).
+    static let driftReference = 0.75
+    static let driftThreshold = 3.0
+
+    /// Trained points examined when choosing a model.
+    static let decisionLookback = 4096
+
+    init(times: [Int64], values: [Double], feedback: [Feedback]?, options: AnomalyOptions) {
+        self.times = times
+        self.values = values
+        self.feedback = feedback
+        self.options = options
+        switch options.training {
+        case .auto: (maxPoints, maxAge) = (1000, 90 * dayMs)
+        case .points(let n): (maxPoints, maxAge) = (Swift.max(3, Swift.min(n, 10_000)), .max)
+        case .duration(let d): (maxPoints, maxAge) = (10_000, Swift.max(d, 1))
+        }
+        tail = normalTwoSidedTail(options.sensitivity)
+        shift = LevelShiftTracker(k: options.levelShiftPoints)
+        let n = times.count
+        expected = Array(repeating: .nan, count: n)
+        trainValues = Array(repeating: .nan, count: n)
+        trainKinds = Array(repeating: .clean, count: n)
+        deviation = Array(repeating: 0, count: n)
+        lower = Array(repeating: .nan, count: n)
+        upper = Array(repeating: .nan, count: n)
+        score = Array(repeating: 0, count: n)
+        anomaly = Array(repeating: false, count: n)
+        reasons = Array(repeating: .coldStart, count: n)
+        details = Array(repeating: 0, count: n)
+        modelIndex = Array(repeating: .max, count: n)
+    }
+
+    func result() -> AnomalyResult {
+        AnomalyResult(times: times, values: values, expected: expected, lower: lower, upper: upper, score: score,
+                      deviation: deviation, anomaly: anomaly, reasons: reasons, details: details, modelIndex: modelIndex, models: models)
+    }
+
+    // MARK: - The walk
+
+    mutating func run() {
+        for i in 0..<times.count { visit(i) }
+    }
+
+    private mutating func visit(_ i: Int) {
+        let t = times[i]
+        let x = values[i]
+        let fb = feedback?[i] ?? .none
+
+        if choice == nil {
+            let needed = pointsNeeded(before: i)
+            if needed > 0 {
+                reasons[i] = x.isNaN ? .missing : .coldStart
+                details[i] = Int32(clamping: needed)
+                if x.isNaN { score[i] = .nan }
+                if !x.isNaN {
+                    if firstTime == nil { firstTime = t }
+                    if fb != .exclude { _ = stuck.observe(x) }
+                    if fb == .none || fb == .expected { train(i, x, model: false) }
+                }
+                return
+            }
+            decide(at: i)
+        } else if trainedIdx.count >= nextDecision {
+            decide(at: i)
+        }
+        modelIndex[i] = currentModel
+
+        let pred = predict(at: t)
+        let band = self.band(pred)
+        expected[i] = pred.expected
+        lower[i] = band.lower
+        upper[i] = band.upper
+
+        if x.isNaN {
+            reasons[i] = .missing
+            score[i] = .nan
+            deviation[i] = .nan
+            return
+        }
+        let dev = x - pred.expected
+        let outside = x < band.lower || x > band.upper
+        var z: Double
+        if dev > 0 {
+            z = band.halfUp > 0 ? options.sensitivity * dev / band.halfUp : .infinity
+            if options.direction == .down { z = 0 }
+        } else if dev < 0 {
+            z = band.halfDown > 0 ? options.sensitivity * -dev / band.halfDown : .infinity
+            if options.direction == .up { z = 0 }
+        } else {
+            z = 0
+        }
+        score[i] = scoreForDeviation(z)
+        deviation[i] = dev >= 0 ? z : -z
+
+        var isStuck = false
+        if fb != .exclude {
+            let run = stuck.observe(x)
+            if options.detectStuck, !outside, choice?.shape != .constant, let p = stuck.runProbability(), p < tail {
+                isStuck = true
+                details[i] = Int32(clamping: run)
+                score[i] = Swift.max(score[i], 1 - p)
+            }
+        }
+        var isDrift = false
+        if fb == .none && !outside && !isStuck && options.detectDrift && choice?.watchDrift == true {
+            // CUSUM over in-band deviations (each capped at the sensitivity).
+            let s = options.sensitivity
+            let h = Walker.driftThreshold * s
+            let zc = Swift.min(Swift.max(deviation[i], -s), s)
+            cusumUp = Swift.max(0, cusumUp + zc - Walker.driftReference)
+            cusumDown = Swift.max(0, cusumDown - zc - Walker.driftReference)
+            if cusumUp > h || cusumDown > h {
+                isDrift = true
+                details[i] = cusumUp > h ? 1 : -1
+                score[i] = Swift.max(score[i], scoreForDeviation(s))
+                cusumUp = 0
+                cusumDown = 0
+            }
+        }
+        anomaly[i] = outside || isStuck || isDrift
+        reasons[i] = outside ? (dev > 0 ? .above : .below) : (isStuck ? .stuck : (isDrift ? .drift : .normal))
+
+        // What the point trains with: its value; for a flagged point only the edge of the band it crossed
+        // (censored); nothing for stuck points, exclusions and confirmed anomalies.
+        var trainValue: Double? = nil
+        switch fb {
+        case .expected: trainValue = x
+        case .exclude, .anomaly: trainValue = nil
+        case .none:
+            trainValue = isStuck || isDrift ? nil : (outside ? Swift.min(Swift.max(x, band.lower), band.upper) : x)
+        }
+
+        if fb == .none {
+            if let dropped = recent.push(index: i, outside: outside), dropped.outside { recentOutside -= 1 }
+            if outside { recentOutside += 1 }
+        }
+        if fb == .none && outside {
+            let sigma = (dev > 0 ? band.halfUp : band.halfDown) / options.sensitivity
+            if let run = shift.flagged(index: i, side: dev > 0 ? 1 : -1, deviation: dev, sigma: sigma) {
+                if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
+                rebaseline(run: run, prediction: pred)
+                reasons[i] = .levelShift
+                details[i] = Int32(run.count)
+                shift.reset()
+                return
+            }
+            if options.levelShiftPoints > 0 && recentOutside >= Walker.regimeAlerts
+                && (alertRuns() >= Walker.regimeRuns) {
+                if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
+                details[i] = Int32(recentOutside)
+                regimeChange(at: i)
+                reasons[i] = .regimeChange
+                return
+            }
+        } else if fb == .none || fb == .expected {
+            shift.reset()
+        }
+        if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
+        else if fb == .none { previousCensored = nil }
+    }
+
+    /// Trains a point; a censored one is `isolated`, or part of an `incident` when the previous judged point
+    /// was censored too (which is then marked as such).
+    private mutating func trainJudged(_ i: Int, _ v: Double, outside: Bool, feedback fb: Feedback) {
+        guard outside && fb == .none else {
+            if fb == .none { previousCensored = nil }
+            train(i, v, model: true)
+            return
+        }
+        var kind = EntryKind.isolated
+        if let p = previousCensored {
+            kind = .incident
+            if trainKinds[p] == .isolated {
+                trainKinds[p] = .incident
+                demote(at: times[p])
+            }
+        }
+        trainKinds[i] = kind
+        previousCensored = i
+        train(i, v, model: true)
+    }
+
+    private mutating func demote(at t: Int64) {
+        switch choice?.method ?? .level {
+        case .level, .auto: level?.demote(at: t)
+        case .seasonal: seasonal?.demote(at: t)
+        case .holtWinters: hw?.demote(at: t)
+        }
+    }
+
+    /// Records a training point; `model` is false during cold start (no model yet).
+    private mutating func train(_ i: Int, _ x: Double, model: Bool) {
+        let t = times[i]
+        trainedIdx.append(i)
+        trainValues[i] = x
+        if x == values[i] {
+            stuck.trained(x)
+            if allInteger && !isInteger(x) { allInteger = false }
+        }
+        guard model, let c = choice else { return }
+        let kind = x != values[i] ? trainKinds[i] : EntryKind.clean
+        switch c.method {
+        case .level, .auto: level?.learn(t, x, kind: kind)
+        case .seasonal: seasonal?.learn(t, x, kind: kind)
+        case .holtWinters: hw?.learn(t, x, kind: kind)
+        }
+    }
+
+    private mutating func predict(at t: Int64) -> Prediction {
+        switch choice?.method ?? .level {
+        case .level, .auto:
+            level!.prepare(now: t)
+            return level!.predict()
+        case .seasonal:
+            seasonal!.prepare(now: t)
+            return seasonal!.predict(at: t)
+        case .holtWinters:
+            hw!.prepare(now: t)
+            return hw!.predict(at: t)
+        }
+    }
+
+    struct Band {
+        var lower: Double
+        var upper: Double
+        var halfUp: Double
+        var halfDown: Double
+    }
+
+    /// The expected range: sensitivity × robust σ on each side, widened for small samples (t-style, see below)
+    /// and for the uncertainty of the expected value (a seasonal effect resting on m cycles: √(1 + 1.57/m)),
+    /// for integer counts (at least ±1, and for means up to 100 at least the Poisson range at the same tail
+    /// probability), for zero-inflated counts (covering every value seen twice in the window), and by
+    /// `ignoreBelow`; one side is dropped for a one-directional check.
+    func band(_ p: Prediction, widen: Double = 1) -> Band {
+        let s = options.sensitivity
+        // Small-sample widening: a Student-t style correction of the band's quantile, 1 + (s² + 1) / (4ν),
+        // with ν ≈ 0.37·n effective degrees of freedom for a quantile-based scale from n points.
+        let dof = Swift.max(1, 0.37 * Double(Swift.max(p.support, 1)))
+        let inflation = (1 + (s * s + 1) / (4 * dof)) * widen * p.widen
+        var up = s * p.spread.up * inflation
+        var down = s * p.spread.down * inflation
+        let e = p.expected
+        let eps = 1e-9 * Swift.abs(e)
+        up = Swift.max(up, eps)
+        down = Swift.max(down, eps)
+        if allInteger && choice?.shape != .constant {
+            up = Swift.max(up, 1)
+            down = Swift.max(down, 1)
+        }
+        if choice?.shape == .zeroInflated, let env = p.envelope {
+            up = Swift.max(up, env.high - e)
+            down = Swift.max(down, e - env.low)
+        }
+        if allInteger && choice?.shape != .constant, let mean = p.mean, mean >= 0, mean <= 100 {
+            // Low-volume counts are at least Poisson-noisy.
+            let range = poissonRange(lambda: mean, tail: tail / 2)
+            up = Swift.max(up, range.high - e)
+            down = Swift.max(down, e - range.low)
+        }
+        if options.ignoreBelow > 0 {
+            let floor = options.ignoreBelow / 100 * Swift.abs(e)
+            up = Swift.max(up, floor)
+            down = Swift.max(down, floor)
+        }
+        var b = Band(lower: e - down, upper: e + up, halfUp: up, halfDown: down)
+        if options.direction == .up { b.lower = -.infinity }
+        if options.direction == .down { b.upper = .infinity }
+        return b
+    }
+
+    // MARK: - Cold start and model choice
+
+    /// Points still needed before the first verdict at point i.
+    private mutating func pointsNeeded(before i: Int) -> Int {
+        let have = trainedIdx.count
+        if i >= 1 {
+            // Typical step from the recent gaps (bounded work while cold).
+            step = medianStep(times, in: Swift.max(0, i - 64)..<i)
+        }
+        let need = minimumHistory(options: options, step: step)
+        var missing = Swift.max(0, need.points - have)
+        if need.span > 0 {
+            let span = firstTime.map { times[i - 1] - $0 } ?? 0
+            if i == 0 || span < need.span {
+                let remaining = need.span - (i == 0 ? 0 : span)
+                let byTime = step > 0 ? Int((Double(remaining) / Double(step)).rounded(.up)) : need.points
+                missing = Swift.max(missing, byTime)
+            }
+        }
+        return missing
+    }
+
+    /// How many periods the seasonal profile remembers: 8 by default, else what the training window spans.
+    private func profileCycles(_ spec: SeasonSpec) -> Int {
+        switch options.training {
+        case .auto: return 8
+        case .duration(let d): return Int(Swift.min(52, Swift.max(2, d / spec.period)))
+        case .points(let n):
+            let span = Double(n) * Double(Swift.max(step, 1))
+            return Int(Swift.min(52, Swift.max(2, span / Double(spec.period))))
+        }
+    }
+
+    private func profileCapacity(_ spec: SeasonSpec) -> Int {
+        let perBucket = Swift.max(1, Int((Double(spec.period) / Double(spec.buckets) / Double(Swift.max(step, 1)))
+            .rounded()))
+        return profileCycles(spec) * perBucket
+    }
+
+    private mutating func decide(at i: Int) {
+        step = medianStep(times, in: Swift.max(0, i - Walker.decisionLookback)..<i)
+        let look = Array(trainedIdx.suffix(Walker.decisionLookback))
+        let capacity = { (spec: SeasonSpec) in self.profileCapacity(spec) }
+        let new = chooseModel(times: times, values: values, idx: look, step: step, options: options,
+                              profileCapacity: capacity)
+        if let old = choice, old.sameStructure(as: new) {
+            if !new.watchDrift { cusumUp = 0; cusumDown = 0 }
+            if new.method == .holtWinters {
+                hw?.alpha = new.alpha
+                hw?.beta = new.beta
+            }
+            choice = new
+        } else {
+            // A different model re-learns from the raw history: points the old model flagged (and trained
+            // censored) may be normal for the new one; the build censors what the new model finds extreme.
+            for j in look where trainValues[j] != values[j] { trainValues[j] = values[j] }
+            build(new, at: i, lookback: look)
+            choice = new
+            let d = new.description
+            if let k = models.firstIndex(of: d) { currentModel = UInt8(k) }
+            else if models.count < 255 { models.append(d); currentModel = UInt8(models.count - 1) }
+        }
+        let have = trainedIdx.count
+        nextDecision = Swift.max(have + 16, 2 * have)
+    }
+
+    /// The trained points of the current regime inside the training window at point i.
+    private func regime(at i: Int) -> [Int] {
+        let now = times[i]
+        var out: [Int] = []
+        var k = trainedIdx.count - 1
+        while k >= 0 && out.count < maxPoints {
+            let j = trainedIdx[k]
+            if j < segmentStart { break }
+            if now &- times[j] > maxAge && out.count >= minimumLevelPoints { break }
+            out.append(j)
+            k -= 1
+        }
+        return out.reversed()
+    }
+
+    private mutating func build(_ c: ModelChoice, at i: Int, lookback: [Int]) {
+        cusumUp = 0
+        cusumDown = 0
+        let carried: Prediction? = choice != nil ? predict(at: times[i]) : nil
+        let reg = regime(at: i)
+        level = nil
+        seasonal = nil
+        hw = nil
+        func seasonalProfile(_ spec: SeasonSpec) -> (SeasonalProfile, [(t: Int64, d: Double)]) {
+            let prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
+            let horizon = times[i] - Int64(profileCycles(spec)) * spec.period
+            let recent = lookback.filter { times[$0] >= horizon && trainValues[$0] == values[$0] }
+            return (prof, detrendByCycle(times: times, values: trainValues, idx: recent, spec: spec))
+        }
+        switch c.method {
+        case .level, .auto:
+            var m = RobustLevelModel(maxPoints: maxPoints, maxAge: maxAge)
+            for j in reg { m.learn(times[j], trainValues[j], kind: trainValues[j] != values[j] ? trainKinds[j] : .clean) }
+            m.censor(sensitivity: options.sensitivity)
+            if m.count < minimumLevelPoints, let carried { m.prior = (carried.spread, carried.support) }
+            level = m
+        case .seasonal:
+            let spec = c.season!
+            let (prof, detrended) = seasonalProfile(spec)
+            var m = SeasonalModel(profile: prof, maxPoints: maxPoints, maxAge: maxAge)
+            m.load(times: times, values: trainValues, regime: reg, detrended: detrended,
+                   sensitivity: options.sensitivity)
+            if reg.count < minimumLevelPoints, let carried { m.prior = (carried.spread, carried.support) }
+            seasonal = m
+        case .holtWinters:
+            var prof: SeasonalProfile? = nil
+            if let spec = c.season {
+                var (p, detrended) = seasonalProfile(spec)
+                p.load(detrended)
+                p.center()
+                prof = p
+            }
+            var m = HoltWintersModel(alpha: c.alpha, beta: c.beta, step: step, profile: prof,
+                                     maxPoints: maxPoints, maxAge: maxAge)
+            for j in lookback {
+                m.learn(times[j], trainValues[j], kind: trainValues[j] != values[j] ? trainKinds[j] : .clean,
+                        recordResidual: j >= segmentStart)
+            }
+            m.censorResiduals(sensitivity: options.sensitivity)
+            if let carried, reg.count < 2 * minimumLevelPoints { m.prior = (carried.spread, carried.support) }
+            hw = m
+        }
+    }
+
+    /// Whether the recent outside points move away steadily (a ramp such as growing staleness or a drift):
+    /// the median |deviation| of the later half of them exceeds the earlier half's by more than a quarter.
+    private func recentDeviationsTrend() -> Bool {
+        var devs: [Double] = []
+        for r in recent.inOrder where r.outside {
+            let j = r.index
+            let x = values[j]
+            let d = x > expected[j] ? (x - expected[j]) : (expected[j] - x)
+            devs.append(d)
+        }
+        guard devs.count >= 4 else { return false }
+        let half = devs.count / 2
+        let early = median(Array(devs[0..<half]))
+        let late = median(Array(devs[(devs.count - half)...]))
+        return late > 1.25 * early
+    }
+
+    /// Separate alert events (runs of consecutive outside points) among the recent outcomes.
+    private func alertRuns() -> Int {
+        var runs = 0
+        var previous = false
+        for r in recent.inOrder {
+            if r.outside && !previous { runs += 1 }
+            previous = r.outside
+        }
+        return runs
+    }
+
+    /// Accepts a changed regime after frequent alerts: the recent flagged points train with their real values
+    /// (no longer censored) and the model is rebuilt, so the band takes in the new spread or pattern.
+    private mutating func regimeChange(at i: Int) {
+        for r in recent.inOrder where r.outside && !trainValues[r.index].isNaN { trainValues[r.index] = values[r.index] }
+        recent.removeAll()
+        recentOutside = 0
+        shift.reset()
+        if let c = choice { build(c, at: i, lookback: Array(trainedIdx.suffix(Walker.decisionLookback))) }
+    }
+
+    /// Accepts a persistent level shift: the run's points become the start of a new regime.
+    private mutating func rebaseline(run: [Int], prediction: Prediction) {
+        cusumUp = 0
+        cusumDown = 0
+        // The run's points trained censored; from now on they count with their real values.
+        segmentStart = run[0]
+        for j in run {
+            trainValues[j] = values[j]
+            if allInteger && !isInteger(values[j]) { allInteger = false }
+        }
+        switch choice?.method ?? .level {
+        case .level, .auto: level?.rebaseline(times: times, values: values, indices: run, spread: prediction)
+        case .seasonal: seasonal?.rebaseline(times: times, values: values, indices: run, spread: prediction)
+        case .holtWinters: hw?.rebaseline(times: times, values: values, indices: run, spread: prediction)
+        }
+    }
+
+    // MARK: - Forecast
+
+    mutating func forecast(horizon: Int) -> Forecast {
+        let n = times.count
+        guard horizon > 0, n > 0 else {
+            return Forecast(times: [], expected: [], lower: [], upper: [], model: nil, needed: 0)
+        }
+        if choice == nil {
+            let needed = pointsNeeded(before: n)
+            if needed > 0 {
+                return Forecast(times: [], expected: [], lower: [], upper: [], model: nil, needed: needed)
+            }
+            decide(at: n - 1)
+        }
+        let st = Swift.max(step, medianStep(times, in: Swift.max(0, n - 4096)..<n), 1)
+        var f = Forecast(times: [], expected: [], lower: [], upper: [], model: choice?.description, needed: 0)
+        let last = times[n - 1]
+        for h in 1...horizon {
+            let t = last + Int64(h) * st
+            let p = predict(at: t)
+            var widen = 1.0
+            if choice?.method == .holtWinters, let a = hw?.alpha { widen = (1 + a * a * Double(h - 1)).squareRoot() }
+            let b = band(p, widen: widen)
+            f.times.append(t)
+            f.expected.append(p.expected)
+            f.lower.append(b.lower)
+            f.upper.append(b.upper)
+        }
+        return f
+    }
+}
+
+/// A fixed-size ring of the latest judged points' outcomes.
+struct RecentOutcomes {
+    private var items: [(index: Int, outside: Bool)] = []
+    private var start = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    /// Appends an outcome; returns the one that fell out, if the ring was full.
+    mutating func push(index: Int, outside: Bool) -> (index: Int, outside: Bool)? {
+        if items.count < capacity {
+            items.append((index, outside))
+            return nil
+        }
+        let old = items[start]
+        items[start] = (index, outside)
+        start = (start + 1) % capacity
+        return old
+    }
+
+    mutating func removeAll() {
+        items.removeAll(keepingCapacity: true)
+        start = 0
+    }
+
+    /// Outcomes oldest first.
+    var inOrder: [(index: Int, outside: Bool)] { Array(items[start...] + items[..<start]) }
+}

@@ -1,0 +1,281 @@
+/// Which baseline model judges a series.
+public enum AnomalyMethod: String, Sendable, CaseIterable, Hashable {
+    /// Pick per series from the data's shape (constant, zero-inflated, seasonal, trending); the default.
+    case auto
+    /// Robust level: rolling median with quantile-based robust scales. Minimum 10 points.
+    case level
+    /// Rolling robust level plus a seasonal profile (day-of-week, hour-of-day or hour-of-week buckets).
+    /// Minimum two full periods; falls back to `level` while no seasonal pattern is found.
+    case seasonal
+    /// Trend-aware exponential smoothing (Holt's level and damped trend, plus the seasonal profile when a
+    /// season is in use). Minimum 10 points (two periods with a season).
+    case holtWinters = "holt_winters"
+
+    /// Accepted spellings in option text, besides the raw value.
+    static let aliases: [String: AnomalyMethod] = [
+        "auto": .auto, "level": .level, "robust": .level, "median": .level,
+        "seasonal": .seasonal, "season": .seasonal,
+        "holt_winters": .holtWinters, "holtwinters": .holtWinters, "holt-winters": .holtWinters,
+        "hw": .holtWinters, "trend": .holtWinters,
+    ]
+}
+
+/// Seasonality to model.
+public enum SeasonOption: Sendable, Hashable {
+    /// Detect from the data: daily for sub-daily scans, weekly for daily scans, both (hour-of-week) for hourly.
+    case auto
+    /// No seasonal profile.
+    case none
+    /// A fixed period in milliseconds (e.g. 7 days for day-of-week buckets).
+    case period(Int64)
+}
+
+/// Which deviations may alert.
+public enum AnomalyDirection: String, Sendable, CaseIterable, Hashable {
+    /// Values above and below the range alert.
+    case both
+    /// Only values above the range alert (the lower bound is −∞).
+    case up
+    /// Only values below the range alert (the upper bound is +∞).
+    case down
+}
+
+/// How much history trains the baseline.
+public enum TrainingWindow: Sendable, Hashable {
+    /// The last 1,000 points, and nothing older than 90 days.
+    case auto
+    /// The last N points.
+    case points(Int)
+    /// Points no older than this many milliseconds before the judged point.
+    case duration(Int64)
+}
+
+/// Detector settings. Every field has a default; `AnomalyOptions()` is the default method.
+public struct AnomalyOptions: Sendable, Hashable {
+    /// The baseline model (default `.auto`).
+    public var method: AnomalyMethod
+    /// Band half-width in robust standard deviations (default 4). Higher means a wider expected range and
+    /// fewer alerts: under a Gaussian model, sensitivity 3 flags 0.27% of normal points, 4 flags 0.006%; real
+    /// metrics have heavier tails, which the robust scale partly absorbs.
+    public var sensitivity: Double
+    /// Seasonality (default `.auto`).
+    public var season: SeasonOption
+    /// Which side may alert (default both).
+    public var direction: AnomalyDirection
+    /// Training window (default: last 1,000 points within 90 days).
+    public var training: TrainingWindow
+    /// A percentage: changes smaller than this share of the expected value never alert (default 0).
+    public var ignoreBelow: Double
+    /// Consecutive same-side anomalies after which a persistent level shift is accepted and the baseline
+    /// restarts from the shift (default 5; 0 turns re-baselining off).
+    public var levelShiftPoints: Int
+    /// Flag a metric that normally moves but stops changing (default true).
+    public var detectStuck: Bool
+    /// Flag a slow drift that stays inside the range (CUSUM of deviations; default true). Runs only for the level
+    /// and seasonal models on series whose residuals look independent.
+    public var detectDrift: Bool
+
+    public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
+                direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
+                levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true) {
+        self.method = method
+        self.sensitivity = sensitivity
+        self.season = season
+        self.direction = direction
+        self.training = training
+        self.ignoreBelow = ignoreBelow
+        self.levelShiftPoints = levelShiftPoints
+        self.detectStuck = detectStuck
+        self.detectDrift = detectDrift
+    }
+
+    /// The option names accepted by `parse(_:)`.
+    public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
+                                     "level_shift", "stuck", "drift"]
+
+    /// Parses options from text such as
+    /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
+    ///
+    /// Tokens are `name=value` separated by spaces or commas; names are case-insensitive and may be written
+    /// in snake_case or camelCase. Durations take a unit: `ms`, `s`, `m`/`min`, `h`, `d`, `w`.
+    /// `training` takes a duration or a point count (`500` or `500p`). Unset options keep their defaults.
+    /// Errors name the bad option and list the valid choices.
+    public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
+        var o = AnomalyOptions()
+        var seen = Set<String>()
+        let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" })
+        for token in tokens {
+            guard let eq = token.firstIndex(of: "=") else {
+                throw AnomalyOptionsError(option: String(token), value: nil,
+                                          message: "expected name=value, got '\(token)'; valid options: "
+                                            + optionNames.joined(separator: ", "))
+            }
+            let rawName = String(token[..<eq])
+            let value = String(token[token.index(after: eq)...])
+            let name = canonicalName(rawName)
+            guard optionNames.contains(name) else {
+                throw AnomalyOptionsError(option: rawName, value: value,
+                                          message: "unknown option '\(rawName)'; valid options: "
+                                            + optionNames.joined(separator: ", "))
+            }
+            guard seen.insert(name).inserted else {
+                throw AnomalyOptionsError(option: name, value: value, message: "option '\(name)' is given twice")
+            }
+            guard !value.isEmpty else {
+                throw AnomalyOptionsError(option: name, value: value, message: "option '\(name)' has no value")
+            }
+            let lower = value.lowercased()
+            switch name {
+            case "method":
+                guard let m = AnomalyMethod.aliases[lower] else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid method '\(value)'; valid choices: auto, level, seasonal, holt_winters (or trend)")
+                }
+                o.method = m
+            case "sensitivity":
+                guard let s = Double(value), s.isFinite, s > 0, s <= 50 else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid sensitivity '\(value)'; valid choices: a number above 0 and at most 50 "
+                        + "(band half-width in robust standard deviations, default 4)")
+                }
+                o.sensitivity = s
+            case "season":
+                if lower == "auto" { o.season = .auto }
+                else if lower == "none" || lower == "off" { o.season = .none }
+                else if let d = parseDuration(lower), d > 0 { o.season = .period(d) }
+                else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid season '\(value)'; valid choices: auto, none, or a duration such as 1d, 7d, 24h")
+                }
+            case "direction":
+                guard let d = AnomalyDirection(rawValue: lower) else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid direction '\(value)'; valid choices: both, up, down")
+                }
+                o.direction = d
+            case "training":
+                if lower == "auto" { o.training = .auto }
+                else if let n = parsePointCount(lower), n > 0 { o.training = .points(n) }
+                else if let d = parseDuration(lower), d > 0 { o.training = .duration(d) }
+                else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid training '\(value)'; valid choices: auto, a duration such as 90d or 12w, "
+                        + "or a point count such as 500 or 500p")
+                }
+            case "ignore_below":
+                var v = lower
+                if v.hasSuffix("%") { v.removeLast() }
+                guard let p = Double(v), p.isFinite, p >= 0, p <= 1000 else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid ignore_below '\(value)'; valid choices: a percentage from 0 to 1000, e.g. 5 or 5%")
+                }
+                o.ignoreBelow = p
+            case "level_shift":
+                if lower == "off" || lower == "none" || lower == "false" { o.levelShiftPoints = 0 }
+                else if let n = Int(lower), n >= 2, n <= 1000 { o.levelShiftPoints = n }
+                else if lower == "on" || lower == "true" { o.levelShiftPoints = 5 }
+                else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid level_shift '\(value)'; valid choices: off, on, or a point count from 2 to 1000")
+                }
+            case "stuck", "drift":
+                let on: Bool
+                switch lower {
+                case "on", "true", "yes": on = true
+                case "off", "false", "no": on = false
+                default:
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid \(name) '\(value)'; valid choices: on, off")
+                }
+                if name == "stuck" { o.detectStuck = on } else { o.detectDrift = on }
+            default:
+                break
+            }
+        }
+        return o
+    }
+
+    /// The options as text that `parse(_:)` reads back to the same value (every option is written).
+    public var text: String {
+        let seasonText: String
+        switch season {
+        case .auto: seasonText = "auto"
+        case .none: seasonText = "none"
+        case .period(let p): seasonText = formatDuration(p)
+        }
+        let trainingText: String
+        switch training {
+        case .auto: trainingText = "auto"
+        case .points(let n): trainingText = "\(n)p"
+        case .duration(let d): trainingText = formatDuration(d)
+        }
+        return "method=\(method.rawValue) sensitivity=\(formatPlain(sensitivity)) season=\(seasonText) "
+            + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
+            + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
+            + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off")"
+    }
+
+    private static func canonicalName(_ raw: String) -> String {
+        var out = ""
+        for ch in raw {
+            if ch.isUppercase {
+                if !out.isEmpty && out.last != "_" { out.append("_") }
+                out.append(contentsOf: ch.lowercased())
+            }
+            else if ch == "-" { out.append("_") }
+            else { out.append(ch) }
+        }
+        switch out {
+        case "ignorebelow": return "ignore_below"
+        case "levelshift", "level_shift_points": return "level_shift"
+        case "detect_stuck": return "stuck"
+        case "detect_drift": return "drift"
+        default: return out
+        }
+    }
+}
+
+/// A bad option in option text; `description` names the option and the valid choices.
+public struct AnomalyOptionsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The option name as written (or the malformed token).
+    public var option: String
+    /// The value as written, if any.
+    public var value: String?
+    /// A one-line message naming the option and the valid choices.
+    public var message: String
+    public var description: String { message }
+}
+
+/// Parses a duration such as `90d`, `1.5h`, `30m`, `250ms`, `2w` into milliseconds.
+public func parseDuration(_ text: String) -> Int64? {
+    let units: [(String, Double)] = [("ms", 1), ("min", 60_000), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
+                                      ("d", 86_400_000), ("w", 604_800_000)]
+    let t = text.lowercased()
+    for (suffix, factor) in units where t.hasSuffix(suffix) {
+        let number = t.dropLast(suffix.count)
+        guard !number.isEmpty, let v = Double(number), v.isFinite, v >= 0 else { return nil }
+        let ms = v * factor
+        guard ms < 9.0e18 else { return nil }
+        return Int64(ms.rounded())
+    }
+    return nil
+}
+
+private func parsePointCount(_ text: String) -> Int? {
+    var t = Substring(text)
+    if t.hasSuffix("points") { t = t.dropLast(6) }
+    else if t.hasSuffix("p") { t = t.dropLast(1) }
+    return Int(t)
+}
+
+/// Formats milliseconds with the largest unit that divides them exactly (`7d`, `36h`, `250ms`).
+public func formatDuration(_ ms: Int64) -> String {
+    let units: [(String, Int64)] = [("w", 604_800_000), ("d", 86_400_000), ("h", 3_600_000), ("m", 60_000),
+                                    ("s", 1_000)]
+    for (u, f) in units where ms != 0 && ms % f == 0 { return "\(ms / f)\(u)" }
+    return "\(ms)ms"
+}
+
+private func formatPlain(_ x: Double) -> String {
+    isInteger(x) ? String(Int64(x)) : String(x)
+}

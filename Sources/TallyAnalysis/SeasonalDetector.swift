@@ -1,0 +1,127 @@
+/// Seasonal baseline: expected = robust level (median of deseasonalised values in the training window)
+/// + the seasonal effect of the point's phase bucket (median of that bucket's recent detrended values)
+/// + the median one-step residual. The band comes from the quantile ladder of past one-step residuals.
+///
+/// Buckets are phases of real time (hour-of-day, day-of-week, hour-of-week), so irregular scan times and missing
+/// scans keep their phase. Minimum history: two full periods (e.g. 14 daily scans for a weekly pattern).
+struct SeasonalModel {
+    private(set) var level: TimedWindow
+    private(set) var residuals: TimedWindow
+    private(set) var profile: SeasonalProfile
+    var prior: (spread: Spread, support: Int)?
+    /// Noise proportional to the seasonal level (weekday/weekend row counts): residuals are kept relative to
+    /// the expected value, so quiet weekends get a narrow band and busy weekdays a wide one.
+    private(set) var multiplicative = false
+
+    init(profile: SeasonalProfile, maxPoints: Int, maxAge: Int64) {
+        self.profile = profile
+        level = TimedWindow(maxPoints: maxPoints, maxAge: maxAge, keepAtLeast: minimumLevelPoints,
+                            tracksScale: false)
+        residuals = TimedWindow(maxPoints: maxPoints, maxAge: maxAge, keepAtLeast: minimumLevelPoints)
+    }
+
+    var spec: SeasonSpec { profile.spec }
+
+    /// Marks the censored point at time t as part of an incident.
+    mutating func demote(at t: Int64) { residuals.demote(at: t) }
+
+    mutating func prepare(now: Int64) {
+        level.evict(now: now)
+        residuals.evict(now: now)
+    }
+
+    @inline(__always)
+    private func base(_ b: Int) -> Double { level.median + profile.effect(b) }
+
+    /// The residual of x against a base expectation, in the model's units.
+    @inline(__always)
+    private func residual(_ x: Double, base: Double) -> Double {
+        multiplicative ? (x - base) / Swift.max(base, 1e-300) : x - base
+    }
+
+    func predict(at t: Int64) -> Prediction {
+        let b = profile.spec.bucket(t)
+        let rMed = residuals.count > 0 ? residuals.median : 0
+        let bs = base(b)
+        let unit = multiplicative ? Swift.max(bs, 0) : 1
+        let expected = bs + rMed * unit
+        // The effect is a median of m past values: its own variance is about (π/2)·σ²/m.
+        let widen = (1 + 1.5708 / Double(Swift.max(profile.count(b), 1))).squareRoot()
+        if let prior, residuals.count < minimumLevelPoints {
+            return Prediction(expected: expected, spread: prior.spread, support: prior.support, widen: widen)
+        }
+        let sp = residuals.spread()
+        return Prediction(expected: expected, spread: Spread(up: sp.up * unit, down: sp.down * unit),
+                          support: residuals.count, widen: widen)
+    }
+
+    /// Learns a trained point. A censored point (a flagged value clipped to its band) enters the level and
+    /// residual windows, where only its side matters, but not the seasonal profile.
+    mutating func learn(_ t: Int64, _ x: Double, kind: EntryKind = .clean) {
+        let b = profile.spec.bucket(t)
+        let l = level.median
+        let s = profile.effect(b)
+        residuals.add(t, residual(x, base: l + s), kind: kind)
+        if kind == .clean { profile.add(bucket: b, x - l) }
+        level.add(t, x - s, kind: kind == .clean ? .clean : .isolated)
+        if prior != nil && residuals.count >= minimumLevelPoints { prior = nil }
+    }
+
+    /// Loads history: the profile from `detrended` (values minus their cycle's level, in time order), then the
+    /// level and in-sample residuals from the points of the current regime (residuals beyond the band they
+    /// imply are censored). Picks additive or multiplicative noise from how the residuals scale with the level.
+    mutating func load(times: [Int64], values: [Double], regime: [Int], detrended: [(t: Int64, d: Double)],
+                       sensitivity: Double) {
+        profile.load(detrended)
+        profile.center()
+        level.clear()
+        residuals.clear()
+        for j in regime { level.add(times[j], values[j] - profile.effect(profile.spec.bucket(times[j]))) }
+        let bases = regime.map { base(profile.spec.bucket(times[$0])) }
+        let raw = zip(regime, bases).map { values[$0.0] - $0.1 }
+        multiplicative = regime.allSatisfy { values[$0] > 0 } && noiseScalesWithLevel(bases: bases, residuals: raw)
+        // In-sample residuals understate the noise: the bucket effects were fitted to these very points.
+        let n = Double(regime.count)
+        let fitted = Double(profile.spec.buckets + 1)
+        let unbias = Swift.min(2, (n / Swift.max(n - fitted, 1)).squareRoot())
+        for (k, j) in regime.enumerated() {
+            residuals.add(times[j], unbias * residual(values[j], base: bases[k]))
+        }
+        residuals.censor(sensitivity: sensitivity)
+    }
+
+    /// Re-levels after a persistent shift; the seasonal profile and the old spread are kept.
+    mutating func rebaseline(times: [Int64], values: [Double], indices: [Int], spread: Prediction) {
+        level.clear()
+        for j in indices { level.add(times[j], values[j] - profile.effect(profile.spec.bucket(times[j]))) }
+        residuals.clear()
+        for j in indices { residuals.add(times[j], residual(values[j], base: base(profile.spec.bucket(times[j])))) }
+        prior = residuals.count < minimumLevelPoints ? (spread.spread, spread.support) : nil
+    }
+}
+
+/// True when residuals grow with the expected level: the points are split at the geometric middle of the
+/// lowest and highest expected level; the noise counts as multiplicative when the high group's level is at least
+/// 1.5× the low group's and its residual spread is closer (on a log scale) to growing in proportion than to
+/// staying constant.
+func noiseScalesWithLevel(bases: [Double], residuals: [Double]) -> Bool {
+    guard bases.count >= minimumLevelPoints, let lo = bases.min(), let hi = bases.max(), lo > 0,
+          hi >= 1.5 * lo else { return false }
+    let mid = (lo * hi).squareRoot()
+    var lowB: [Double] = [], highB: [Double] = [], lowR: [Double] = [], highR: [Double] = []
+    for (b, r) in zip(bases, residuals) {
+        if b <= mid { lowB.append(b); lowR.append(Swift.abs(r)) } else { highB.append(b); highR.append(Swift.abs(r)) }
+    }
+    guard lowB.count >= 3, highB.count >= 3 else { return false }
+    let levelRatio = median(highB) / median(lowB)
+    let spreadLow = median(lowR), spreadHigh = median(highR)
+    guard levelRatio >= 1.5, spreadLow > 0 else { return spreadLow == 0 && spreadHigh > 0 }
+    return spreadHigh / spreadLow >= levelRatio.squareRoot()
+}
+
+/// Detrends points for a seasonal profile: each value minus its cycle's level (see `cycleLevels`), so level
+/// shifts and trends between cycles drop out.
+func detrendByCycle(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec) -> [(t: Int64, d: Double)] {
+    let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period)
+    return idx.enumerated().map { (times[$0.element], values[$0.element] - levels[$0.offset]) }
+}

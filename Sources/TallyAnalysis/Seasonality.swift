@@ -1,0 +1,264 @@
+/// Milliseconds in an hour, a day and a week.
+let hourMs: Int64 = 3_600_000
+let dayMs: Int64 = 86_400_000
+let weekMs: Int64 = 7 * 86_400_000
+
+/// A seasonal period split into phase buckets. Phases come from the real timestamps (UTC, epoch-aligned),
+/// so missing scans and irregular scan times never shift the pattern.
+struct SeasonSpec: Hashable, Sendable {
+    let period: Int64
+    let buckets: Int
+
+    /// The bucket layout for a period given the series' typical step: one bucket per step, at most 288
+    /// (5-minute buckets over a day), with the bucket width a whole number of steps.
+    init(period: Int64, step: Int64) {
+        self.period = period
+        let perPeriod = step > 0 ? Double(period) / Double(step) : 168
+        var b = Swift.max(2, Int(perPeriod.rounded()))
+        if b > 288 {
+            let stepsPerBucket = (Double(b) / 288).rounded(.up)
+            b = Swift.max(2, Int((perPeriod / stepsPerBucket).rounded()))
+        }
+        buckets = b
+    }
+
+    @inline(__always)
+    func bucket(_ t: Int64) -> Int {
+        var phase = t % period
+        if phase < 0 { phase += period }
+        let b = Int(Double(phase) * Double(buckets) / Double(period))
+        return b < buckets ? b : buckets - 1
+    }
+
+    /// A short human name: "daily", "weekly", "hour-of-week", or "every 6h".
+    var name: String {
+        if period == dayMs { return "daily" }
+        if period == weekMs { return buckets >= 48 ? "daily and weekly" : "weekly" }
+        return "every " + formatDuration(period)
+    }
+}
+
+/// Per-bucket robust seasonal effects: each bucket keeps its last few detrended values (FIFO) and uses their
+/// median as the effect, so one past incident moves an effect only if it fills half a bucket's memory.
+struct SeasonalProfile {
+    let spec: SeasonSpec
+    let capacity: Int
+    /// Ring buffers, flat: bucket b owns slots [b·capacity, (b+1)·capacity).
+    private var slots: [Double]
+    private var counts: [Int]
+    private var starts: [Int]
+    private(set) var effects: [Double]
+    private var scratch: [Double]
+
+    init(spec: SeasonSpec, capacity: Int) {
+        self.spec = spec
+        self.capacity = Swift.max(1, capacity)
+        slots = Array(repeating: 0, count: spec.buckets * self.capacity)
+        counts = Array(repeating: 0, count: spec.buckets)
+        starts = Array(repeating: 0, count: spec.buckets)
+        effects = Array(repeating: 0, count: spec.buckets)
+        scratch = Array(repeating: 0, count: self.capacity)
+    }
+
+    @inline(__always)
+    func effect(_ b: Int) -> Double { effects[b] }
+
+    @inline(__always)
+    func count(_ b: Int) -> Int { counts[b] }
+
+    @inline(__always)
+    private mutating func push(_ b: Int, _ d: Double) {
+        let base = b * capacity
+        if counts[b] < capacity {
+            slots[base + (starts[b] + counts[b]) % capacity] = d
+            counts[b] += 1
+        } else {
+            slots[base + starts[b]] = d
+            starts[b] = (starts[b] + 1) % capacity
+        }
+    }
+
+    private mutating func recompute(_ b: Int) {
+        let n = counts[b]
+        guard n > 0 else { effects[b] = 0; return }
+        let base = b * capacity
+        if n > 16 {
+            scratch.removeAll(keepingCapacity: true)
+            for k in 0..<n { scratch.append(slots[base + k]) }
+            effects[b] = medianInPlace(&scratch)
+            return
+        }
+        // Small rings: insertion sort in a stack buffer.
+        effects[b] = slots.withUnsafeBufferPointer { src in
+            withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { p in
+                for k in 0..<n {
+                    let x = src[base + k]
+                    var j = k - 1
+                    while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
+                    p[j + 1] = x
+                }
+                return n & 1 == 1 ? p[n >> 1] : 0.5 * (p[(n >> 1) - 1] + p[n >> 1])
+            }
+        }
+    }
+
+    mutating func add(bucket b: Int, _ d: Double) {
+        push(b, d)
+        recompute(b)
+    }
+
+    /// Loads many detrended values at once (time order), computing each bucket's median once at the end.
+    mutating func load(_ items: [(t: Int64, d: Double)]) {
+        var touched = Array(repeating: false, count: spec.buckets)
+        for (t, d) in items {
+            let b = spec.bucket(t)
+            push(b, d)
+            touched[b] = true
+        }
+        for b in 0..<spec.buckets where touched[b] { recompute(b) }
+    }
+
+    /// Shifts every effect so their mean is zero (the level absorbs the offset).
+    mutating func center() {
+        var sum = 0.0, n = 0
+        for b in 0..<spec.buckets where counts[b] > 0 { sum += effects[b]; n += 1 }
+        guard n > 0 else { return }
+        let m = sum / Double(n)
+        for b in 0..<spec.buckets where counts[b] > 0 {
+            effects[b] -= m
+            for k in 0..<counts[b] { slots[b * capacity + k] -= m }
+        }
+    }
+}
+
+/// Seasonal strength of a candidate layout over the points `idx`: one minus the share of (cycle-detrended)
+/// absolute deviation that the bucket effects leave unexplained, corrected for what bucket medians explain in
+/// pure noise with this many points per bucket. About 0 for noise, near 1 for a clean pattern. Returns nil when
+/// fewer than two full periods or too few points per bucket are available.
+func seasonalStrength(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> Double? {
+    guard idx.count >= 2 * spec.buckets, let first = idx.first, let last = idx.last,
+          times[last] - times[first] >= 2 * spec.period - step - step / 2 else { return nil }
+    // Per-cycle medians remove slow level changes (trend, shifts) without touching the within-cycle pattern.
+    let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period)
+    // Group the detrended values by bucket with a counting sort (one flat buffer, no per-bucket arrays).
+    let nb = spec.buckets
+    var bucketOf = Array(repeating: 0, count: idx.count)
+    var sizes = Array(repeating: 0, count: nb + 1)
+    for (k, i) in idx.enumerated() {
+        let b = spec.bucket(times[i])
+        bucketOf[k] = b
+        sizes[b + 1] += 1
+    }
+    for b in 0..<nb { sizes[b + 1] += sizes[b] }
+    var fill = sizes
+    var grouped = Array(repeating: 0.0, count: idx.count)
+    var detrended = Array(repeating: 0.0, count: idx.count)
+    for (k, i) in idx.enumerated() {
+        let d = values[i] - levels[k]
+        detrended[k] = d
+        grouped[fill[bucketOf[k]]] = d
+        fill[bucketOf[k]] += 1
+    }
+    var populated = 0
+    var effect = Array(repeating: 0.0, count: nb)
+    var buffer: [Double] = []
+    for b in 0..<nb where sizes[b + 1] - sizes[b] >= 2 {
+        populated += 1
+        buffer.removeAll(keepingCapacity: true)
+        buffer.append(contentsOf: grouped[sizes[b]..<sizes[b + 1]])
+        effect[b] = medianInPlace(&buffer)
+    }
+    guard populated * 5 >= spec.buckets * 4, detrended.count >= 2 * spec.buckets else { return nil }
+    var total = 0.0, rest = 0.0
+    for k in 0..<detrended.count {
+        total += Swift.abs(detrended[k])
+        rest += Swift.abs(detrended[k] - effect[bucketOf[k]])
+    }
+    guard total > 0 else { return nil }
+    let raw = 1 - rest / total
+    let perBucketCount = Double(detrended.count) / Double(spec.buckets)
+    let chance = 1 - (Swift.max(perBucketCount - 1, 0) / perBucketCount).squareRoot()
+    return (raw - chance) / (1 - chance)
+}
+
+/// The level of each point's cycle: cycles are consecutive periods starting at the first point; a cycle with at
+/// least 3/4 of the points of the fullest cycle uses its own median, an incomplete one (usually the last) borrows
+/// the median of the nearest complete cycle, so a partial cycle never biases the pattern.
+func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) -> [Double] {
+    guard let first = idx.first else { return [] }
+    let t0 = times[first]
+    // idx is in time order, so each cycle is a contiguous run of idx.
+    var bounds: [Int] = [0]
+    var current = 0
+    for (k, i) in idx.enumerated() {
+        let c = Int((times[i] - t0) / period)
+        while current < c { bounds.append(k); current += 1 }
+    }
+    bounds.append(idx.count)
+    let cycles = bounds.count - 1
+    var fullest = 0
+    for c in 0..<cycles { fullest = Swift.max(fullest, bounds[c + 1] - bounds[c]) }
+    var level = Array(repeating: Double.nan, count: cycles)
+    var buffer: [Double] = []
+    buffer.reserveCapacity(fullest)
+    for c in 0..<cycles {
+        let n = bounds[c + 1] - bounds[c]
+        guard n * 4 >= fullest * 3 && n >= 2 else { continue }
+        buffer.removeAll(keepingCapacity: true)
+        for k in bounds[c]..<bounds[c + 1] { buffer.append(values[idx[k]]) }
+        level[c] = medianInPlace(&buffer)
+    }
+    if level.allSatisfy({ $0.isNaN }) {
+        let m = median(idx.map { values[$0] })
+        return Array(repeating: m, count: idx.count)
+    }
+    // Borrow from the nearest complete cycle.
+    var filled = level
+    for c in filled.indices where filled[c].isNaN {
+        var d = 1
+        while true {
+            if c - d >= 0 && !level[c - d].isNaN { filled[c] = level[c - d]; break }
+            if c + d < level.count && !level[c + d].isNaN { filled[c] = level[c + d]; break }
+            d += 1
+        }
+    }
+    var out = Array(repeating: 0.0, count: idx.count)
+    for c in 0..<cycles {
+        for k in bounds[c]..<bounds[c + 1] { out[k] = filled[c] }
+    }
+    return out
+}
+
+/// Seasonal strength needed before a season is used automatically.
+let seasonalStrengthThreshold = 0.3
+
+/// Picks the season for `season: auto` from the trained points `idx`, given the typical step.
+/// Candidates: daily for steps up to 3 hours; weekly (day-of-week) for steps from 3 hours to 1.5 days;
+/// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
+/// stronger.
+func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonSpec? {
+    guard step > 0 else { return nil }
+    if step <= 3 * hourMs {
+        let daily = SeasonSpec(period: dayMs, step: step)
+        let ds = seasonalStrength(times: times, values: values, idx: idx, spec: daily, step: step)
+        var best: SeasonSpec? = nil
+        var bestStrength = seasonalStrengthThreshold
+        if let ds, ds >= bestStrength { best = daily; bestStrength = ds }
+        if step <= hourMs {
+            let weekly = SeasonSpec(period: weekMs, step: hourMs)
+            if let ws = seasonalStrength(times: times, values: values, idx: idx, spec: weekly, step: step),
+               ws >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
+                best = weekly
+            }
+        }
+        return best
+    }
+    if step <= 36 * hourMs {
+        let weekly = SeasonSpec(period: weekMs, step: step)
+        if let ws = seasonalStrength(times: times, values: values, idx: idx, spec: weekly, step: step),
+           ws >= seasonalStrengthThreshold {
+            return weekly
+        }
+    }
+    return nil
+}

@@ -1,0 +1,403 @@
+import Glibc
+
+// Small numeric building blocks shared by the detectors: a sorted sliding window (rolling median and
+// quantiles in O(log w) + one memmove), robust one-sided scales, the normal tail and a few batch helpers.
+
+/// A multiset of doubles kept sorted, for rolling medians and quantiles.
+///
+/// Insert and remove are a binary search plus one `memmove` (O(w) bytes, but a very fast O(w)), and every
+/// order statistic is O(1) afterwards. NaN must never be inserted.
+struct SortedWindow {
+    private(set) var sorted: [Double] = []
+
+    init() {}
+
+    init(_ values: some Sequence<Double>) {
+        sorted = values.sorted()
+    }
+
+    var count: Int { sorted.count }
+    var isEmpty: Bool { sorted.isEmpty }
+
+    /// First index whose element is >= x.
+    func lowerBound(_ x: Double) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// First index whose element is > x.
+    func upperBound(_ x: Double) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    mutating func insert(_ x: Double) {
+        sorted.insert(x, at: upperBound(x))
+    }
+
+    /// Removes one element equal to `x`; returns false if there was none.
+    @discardableResult
+    mutating func remove(_ x: Double) -> Bool {
+        let i = lowerBound(x)
+        guard i < sorted.count, sorted[i] == x else { return false }
+        sorted.remove(at: i)
+        return true
+    }
+
+    mutating func removeAll() { sorted.removeAll(keepingCapacity: true) }
+
+    var median: Double {
+        let n = sorted.count
+        if n == 0 { return .nan }
+        return n & 1 == 1 ? sorted[n >> 1] : 0.5 * (sorted[(n >> 1) - 1] + sorted[n >> 1])
+    }
+
+    /// Linear-interpolated quantile, p in [0, 1].
+    func quantile(_ p: Double) -> Double {
+        sortedQuantile(sorted, p)
+    }
+
+    var minimum: Double { sorted.first ?? .nan }
+    var maximum: Double { sorted.last ?? .nan }
+}
+
+/// Linear-interpolated quantile of an already sorted buffer (type 7, as R and NumPy default).
+@inline(__always)
+func sortedQuantile(_ s: [Double], _ p: Double) -> Double {
+    let n = s.count
+    if n == 0 { return .nan }
+    if n == 1 { return s[0] }
+    let h = Double(n - 1) * p
+    let lo = Int(h)
+    if lo >= n - 1 { return s[n - 1] }
+    let frac = h - Double(lo)
+    return s[lo] + (s[lo + 1] - s[lo]) * frac
+}
+
+/// A two-sided robust scale: how far typical values reach above and below a centre, in standard-deviation units.
+struct Spread: Equatable {
+    var up: Double
+    var down: Double
+    static let zero = Spread(up: 0, down: 0)
+}
+
+/// Upper-tail probabilities and matching standard normal quantiles of the "quantile ladder" used for scales.
+/// Each rung is used only once the window holds at least `3 / p` points, so a single past outlier never sets it.
+private let ladder: [(p: Double, z: Double)] = [
+    (0.25, 0.6744897501960817),
+    (0.10, 1.2815515655446004),
+    (0.05, 1.6448536269514722),
+    (0.02, 2.0537489106318225),
+    (0.01, 2.3263478740408408),
+    (0.005, 2.5758293035489004),
+    (0.003, 2.7477813854449926),
+]
+
+/// Robust one-sided scales of a sorted sample around `center`.
+///
+/// For each rung p of the ladder {25%, 10%, 5%, 2%, 1%, 0.5%, 0.3%} with enough points (n·p ≥ 3, so a single
+/// past outlier never sets a rung), the distance from the centre to the (1−p) quantile divided by the normal z of
+/// p estimates σ; the largest estimate wins. On Gaussian data every rung estimates σ (the 25% rung is the
+/// one-sided MAD), while skewed, heavy-tailed or zero-inflated data get a scale that matches their observed
+/// tails, so a count that is 0 on most scans and 1–2 on a few does not alert on every 1.
+///
+/// `tails`, when given, is a second sample (the window including censored values) used for the tail rungs
+/// (2% and beyond) only, and a tail estimate may not exceed `tailCap` times the bulk estimate.
+func ladderSpread(sorted s: [Double], center: Double, tails: [Double]? = nil, tailCap: Double = 3) -> Spread {
+    let n = s.count
+    if n == 0 { return .zero }
+    var up = 0.0, down = 0.0
+    for k in 0..<3 {
+        let rung = ladder[k]
+        if k > 0 && Double(n) * rung.p < 3 { break }
+        up = Swift.max(up, (sortedQuantile(s, 1 - rung.p) - center) / rung.z)
+        down = Swift.max(down, (center - sortedQuantile(s, rung.p)) / rung.z)
+    }
+    let t = tails ?? s
+    let bulkUp = up, bulkDown = down
+    var tailUp = 0.0, tailDown = 0.0
+    for k in 3..<ladder.count {
+        let rung = ladder[k]
+        if Double(t.count) * rung.p < 3 { break }
+        tailUp = Swift.max(tailUp, (sortedQuantile(t, 1 - rung.p) - center) / rung.z)
+        tailDown = Swift.max(tailDown, (center - sortedQuantile(t, rung.p)) / rung.z)
+    }
+    if tails != nil {
+        tailUp = Swift.min(tailUp, tailCap * bulkUp)
+        tailDown = Swift.min(tailDown, tailCap * bulkDown)
+    }
+    return Spread(up: Swift.max(up, tailUp), down: Swift.max(down, tailDown))
+}
+
+/// Standard normal two-sided tail probability P(|Z| >= z).
+@inline(__always)
+func normalTwoSidedTail(_ z: Double) -> Double {
+    erfc(Swift.abs(z) / 1.4142135623730951)
+}
+
+/// Score in [0, 1]: one minus the two-sided tail probability of a deviation of `z` standard deviations.
+@inline(__always)
+func scoreForDeviation(_ z: Double) -> Double {
+    erf(Swift.abs(z) / 1.4142135623730951)
+}
+
+/// Median of an unsorted sample (copies, then selects in O(n)). Pass finite values.
+func median(_ values: [Double]) -> Double {
+    if values.isEmpty { return .nan }
+    var v = values
+    return medianInPlace(&v)
+}
+
+/// Median of a sample that may be reordered in place: quickselect, O(n) on average.
+func medianInPlace(_ v: inout [Double]) -> Double {
+    let n = v.count
+    if n == 0 { return .nan }
+    if n <= 16 {
+        // Insertion sort is fastest for the small rings of the seasonal profile.
+        return v.withUnsafeMutableBufferPointer { p in
+            for i in 1..<n {
+                let x = p[i]
+                var j = i - 1
+                while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
+                p[j + 1] = x
+            }
+            return n & 1 == 1 ? p[n >> 1] : 0.5 * (p[(n >> 1) - 1] + p[n >> 1])
+        }
+    }
+    let hi = select(&v, n >> 1)
+    if n & 1 == 1 { return hi }
+    // The lower middle is the largest element left of the upper middle.
+    var lo = v[0]
+    for k in 1..<(n >> 1) where v[k] > lo { lo = v[k] }
+    return 0.5 * (lo + hi)
+}
+
+/// Puts the k-th smallest element at index k (smaller ones before it) and returns it. Hoare-style quickselect
+/// with a median-of-three pivot.
+func select(_ v: inout [Double], _ k: Int) -> Double {
+    var lo = 0, hi = v.count - 1
+    while hi > lo {
+        let mid = (lo + hi) >> 1
+        if v[mid] < v[lo] { v.swapAt(mid, lo) }
+        if v[hi] < v[lo] { v.swapAt(hi, lo) }
+        if v[hi] < v[mid] { v.swapAt(hi, mid) }
+        let pivot = v[mid]
+        var i = lo, j = hi
+        while i <= j {
+            while v[i] < pivot { i += 1 }
+            while v[j] > pivot { j -= 1 }
+            if i <= j { v.swapAt(i, j); i += 1; j -= 1 }
+        }
+        if k <= j { hi = j } else if k >= i { lo = i } else { return v[k] }
+    }
+    return v[k]
+}
+
+/// Median of strictly positive gaps between consecutive times, or 0 if there is none.
+func medianStep(_ times: [Int64], in range: Range<Int>) -> Int64 {
+    var gaps: [Double] = []
+    gaps.reserveCapacity(Swift.max(0, range.count - 1))
+    var i = range.lowerBound + 1
+    while i < range.upperBound {
+        let g = times[i] - times[i - 1]
+        if g > 0 { gaps.append(Double(g)) }
+        i += 1
+    }
+    if gaps.isEmpty { return 0 }
+    return Int64(median(gaps).rounded())
+}
+
+@inline(__always)
+func isInteger(_ x: Double) -> Bool {
+    x == x.rounded() && Swift.abs(x) < 9.0e15
+}
+
+/// How a value entered a training window.
+enum EntryKind: UInt8 {
+    /// A normal training value.
+    case clean
+    /// A flagged value clipped to the edge of its band (censored), on its own: it counts for the location and
+    /// the scale, so scattered large deviations make the band match a heavy tail.
+    case isolated
+    /// A censored value that is part of a run of consecutive flags (an incident): it counts for the location
+    /// only, so an incident never widens the band.
+    case incident
+}
+
+/// A training window: the most recent values (by time and count) kept in arrival order, to know what to forget,
+/// and sorted, for order statistics (see `EntryKind` for how censored values count).
+struct TimedWindow {
+    private(set) var sorted = SortedWindow()
+    /// The values that count for the scale, kept only while the window holds incident values (otherwise
+    /// equal to `sorted`).
+    private var scale = SortedWindow()
+    private var incidents = 0
+    private var censored = 0
+    private var fifoT: [Int64] = []
+    private var fifoV: [Double] = []
+    private var fifoK: [EntryKind] = []
+    private var head = 0
+    private var cleanSum = 0.0
+    let maxPoints: Int
+    let maxAge: Int64
+    /// Never forget by age below this many points (a long gap must not empty the baseline).
+    let keepAtLeast: Int
+    /// Whether the scale set is tracked (needed only when `spread` is used).
+    let tracksScale: Bool
+
+    init(maxPoints: Int, maxAge: Int64, keepAtLeast: Int, tracksScale: Bool = true) {
+        self.maxPoints = Swift.max(1, maxPoints)
+        self.maxAge = maxAge
+        self.keepAtLeast = keepAtLeast
+        self.tracksScale = tracksScale
+    }
+
+    var count: Int { fifoT.count - head }
+    var median: Double { sorted.median }
+    /// Mean of the uncensored values.
+    var cleanMean: Double {
+        let n = count - censored
+        return n > 0 ? cleanSum / Double(n) : .nan
+    }
+
+    mutating func add(_ t: Int64, _ x: Double, kind: EntryKind = .clean) {
+        fifoT.append(t)
+        fifoV.append(x)
+        fifoK.append(kind)
+        switch kind {
+        case .clean: cleanSum += x
+        case .isolated: censored += 1
+        case .incident:
+            censored += 1
+            if tracksScale && incidents == 0 { scale = sorted }
+            incidents += 1
+        }
+        sorted.insert(x)
+        if tracksScale && incidents > 0 && kind != .incident { scale.insert(x) }
+        if count > maxPoints { popOldest() }
+    }
+
+    /// Marks the isolated censored value at time `t` (one of the newest) as part of an incident.
+    mutating func demote(at t: Int64) {
+        var k = fifoT.count - 1
+        while k >= head && fifoT[k] > t { k -= 1 }
+        guard k >= head, fifoT[k] == t, fifoK[k] == .isolated else { return }
+        fifoK[k] = .incident
+        if tracksScale {
+            if incidents == 0 { scale = sorted }
+            scale.remove(fifoV[k])
+        }
+        incidents += 1
+    }
+
+    /// Forgets values older than `maxAge` before time `now`.
+    mutating func evict(now: Int64) {
+        while count > keepAtLeast, now &- fifoT[head] > maxAge { popOldest() }
+    }
+
+    mutating func clear() {
+        sorted.removeAll()
+        scale.removeAll()
+        incidents = 0
+        censored = 0
+        cleanSum = 0
+        fifoT.removeAll(keepingCapacity: true)
+        fifoV.removeAll(keepingCapacity: true)
+        fifoK.removeAll(keepingCapacity: true)
+        head = 0
+    }
+
+    private mutating func popOldest() {
+        let x = fifoV[head]
+        sorted.remove(x)
+        switch fifoK[head] {
+        case .clean:
+            cleanSum -= x
+            if tracksScale && incidents > 0 { scale.remove(x) }
+        case .isolated:
+            censored -= 1
+            if tracksScale && incidents > 0 { scale.remove(x) }
+        case .incident:
+            censored -= 1
+            incidents -= 1
+            if incidents == 0 { scale.removeAll() }
+        }
+        head += 1
+        if head >= 256 && head * 2 >= fifoT.count {
+            fifoT.removeFirst(head)
+            fifoV.removeFirst(head)
+            fifoK.removeFirst(head)
+            head = 0
+        }
+    }
+
+    /// Robust one-sided scales (see `ladderSpread`) of the values that count for the scale, around their median.
+    func spread() -> Spread {
+        let s = tracksScale && incidents > 0 ? scale : sorted
+        if s.count < minimumLevelPoints && incidents > 0 { return ladderSpread(sorted: sorted.sorted, center: sorted.median) }
+        return ladderSpread(sorted: s.sorted, center: s.median)
+    }
+
+    /// Clips every value to [lower, upper] (censoring outliers loaded from history as isolated values).
+    mutating func clip(lower: Double, upper: Double) {
+        var changed = false
+        for k in head..<fifoV.count where fifoV[k] < lower || fifoV[k] > upper {
+            fifoV[k] = Swift.min(Swift.max(fifoV[k], lower), upper)
+            if fifoK[k] == .clean { fifoK[k] = .isolated }
+            changed = true
+        }
+        guard changed else { return }
+        sorted = SortedWindow(fifoV[head...])
+        censored = 0
+        incidents = 0
+        cleanSum = 0
+        var kept: [Double] = []
+        for k in head..<fifoV.count {
+            switch fifoK[k] {
+            case .clean: cleanSum += fifoV[k]; kept.append(fifoV[k])
+            case .isolated: censored += 1; kept.append(fifoV[k])
+            case .incident: censored += 1; incidents += 1
+            }
+        }
+        scale = tracksScale && incidents > 0 ? SortedWindow(kept) : SortedWindow()
+    }
+
+    /// Censors values loaded from history: clips them to the band the window itself implies
+    /// (centre ± sensitivity × ladder spread), so old incidents do not widen a freshly built baseline.
+    mutating func censor(sensitivity: Double) {
+        guard count >= minimumLevelPoints else { return }
+        let m = median
+        let sp = spread()
+        clip(lower: m - sensitivity * sp.down, upper: m + sensitivity * sp.up)
+    }
+}
+
+/// The central Poisson range for mean `lambda`: the smallest `high` with P(X > high) < `tail` and the largest
+/// `low` with P(X < low) < `tail`. Used as the noise floor of low-volume counts.
+func poissonRange(lambda: Double, tail: Double) -> (low: Double, high: Double) {
+    guard lambda > 0, lambda.isFinite, lambda <= 1000 else { return (0, 0) }
+    var p = exp(-lambda)
+    var cdf = p
+    var k = 0
+    var low = 0.0
+    while cdf < tail && k < 5000 {
+        k += 1
+        p *= lambda / Double(k)
+        cdf += p
+    }
+    low = Double(k)
+    while 1 - cdf >= tail && k < 5000 {
+        k += 1
+        p *= lambda / Double(k)
+        cdf += p
+    }
+    return (low, Double(k))
+}

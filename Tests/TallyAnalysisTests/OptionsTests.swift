@@ -1,0 +1,57 @@
+import Testing
+import TallyAnalysis
+
+@Suite struct OptionsTests {
+    @Test func parsesTheIssueExample() throws {
+        let o = try AnomalyOptions.parse("method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5")
+        #expect(o.method == .seasonal)
+        #expect(o.sensitivity == 3)
+        #expect(o.season == .period(7 * 86_400_000))
+        #expect(o.direction == .down)
+        #expect(o.training == .duration(90 * 86_400_000))
+        #expect(o.ignoreBelow == 5)
+    }
+
+    @Test func defaultsAndSpellings() throws {
+        #expect(try AnomalyOptions.parse("") == AnomalyOptions())
+        #expect(try AnomalyOptions.parse("method=trend").method == .holtWinters)
+        #expect(try AnomalyOptions.parse("Method=Holt_Winters").method == .holtWinters)
+        #expect(try AnomalyOptions.parse("ignoreBelow=2.5%").ignoreBelow == 2.5)
+        #expect(try AnomalyOptions.parse("training=500").training == .points(500))
+        #expect(try AnomalyOptions.parse("training=500p, season=none").season == SeasonOption.none)
+        #expect(try AnomalyOptions.parse("season=36h").season == .period(36 * 3_600_000))
+        #expect(try AnomalyOptions.parse("level_shift=off stuck=off").levelShiftPoints == 0)
+        #expect(parseDuration("250ms") == 250 && parseDuration("1.5h") == 5_400_000 && parseDuration("2w") == 1_209_600_000)
+        #expect(parseDuration("7") == nil && parseDuration("d") == nil)
+    }
+
+    @Test func textRoundTrips() throws {
+        let o = AnomalyOptions(method: .holtWinters, sensitivity: 4.5, season: .period(86_400_000), direction: .up,
+                               training: .points(300), ignoreBelow: 2, levelShiftPoints: 7, detectStuck: false)
+        #expect(try AnomalyOptions.parse(o.text) == o)
+        #expect(try AnomalyOptions.parse(AnomalyOptions().text) == AnomalyOptions())
+    }
+
+    @Test func errorsNameTheOptionAndTheChoices() {
+        func message(_ text: String) -> String {
+            do { _ = try AnomalyOptions.parse(text); return "" } catch { return error.message }
+        }
+        let unknown = message("sensitivty=3")
+        #expect(unknown.contains("unknown option 'sensitivty'"))
+        #expect(unknown.contains("method, sensitivity, season, direction, training, ignore_below"))
+        let method = message("method=prophet")
+        #expect(method.contains("invalid method 'prophet'") && method.contains("auto, level, seasonal, holt_winters"))
+        #expect(message("sensitivity=-1").contains("invalid sensitivity '-1'"))
+        #expect(message("season=weekly").contains("auto, none, or a duration"))
+        #expect(message("direction=sideways").contains("both, up, down"))
+        #expect(message("training=forever").contains("invalid training"))
+        #expect(message("ignore_below=lots").contains("invalid ignore_below"))
+        #expect(message("method=level method=seasonal").contains("given twice"))
+        #expect(message("sensitivity").contains("expected name=value"))
+        do {
+            _ = try AnomalyOptions.parse("direction=sideways")
+        } catch {
+            #expect(error.option == "direction" && error.value == "sideways")
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import TallyAnalysis
+
+/// Generated test series (seeded, so every run sees the same data).
+struct SeriesMaker {
+    var rng: SplitMix64
+
+    init(seed: UInt64) { rng = SplitMix64(seed: seed) }
+
+    static let day: Int64 = 86_400_000
+    static let hour: Int64 = 3_600_000
+    /// 2024-01-01T00:00Z, a Monday.
+    static let start: Int64 = 1_704_067_200_000
+
+    /// Daily scan times at 02:00 UTC.
+    static func daily(_ n: Int, from start: Int64 = start) -> [Int64] {
+        (0..<n).map { start + 2 * hour + Int64($0) * day }
+    }
+
+    /// Hourly scan times.
+    static func hourly(_ n: Int, from start: Int64 = start) -> [Int64] {
+        (0..<n).map { start + Int64($0) * hour }
+    }
+
+    mutating func gaussian() -> Double { rng.nextGaussian() }
+    mutating func unit() -> Double { rng.nextUnit() }
+
+    /// `mean` with multiplicative Gaussian noise of `relative` standard deviation.
+    mutating func noisy(_ mean: Double, relative: Double) -> Double { mean * (1 + relative * gaussian()) }
+
+    /// Rounded noisy counts around `mean`.
+    mutating func counts(_ n: Int, mean: Double, relative: Double) -> [Double] {
+        (0..<n).map { _ in noisy(mean, relative: relative).rounded() }
+    }
+}
+
+extension AnomalyResult {
+    /// Indices of flagged points.
+    var flagged: [Int] { anomaly.indices.filter { anomaly[$0] } }
+    /// Indices of judged points (not cold start, not missing).
+    var judged: [Int] { reasons.indices.filter { reasons[$0] != .coldStart && reasons[$0] != .missing } }
+    func flagged(in range: Range<Int>) -> [Int] { flagged.filter { range.contains($0) } }
+}
