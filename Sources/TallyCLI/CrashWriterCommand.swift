@@ -17,6 +17,9 @@ extension TallyCommand {
         @Option(help: "Stop after this many batches (0: never).") var batches: Int = 0
         @Option(help: "Flush every N batches (0: only when the head is full).") var flushEvery: Int = 0
         @Option(help: "Flush when the head holds this many points.") var flushThreshold: Int = 4_000_000
+        @Option(help: "Compact every N batches (0: never).") var compactEvery: Int = 0
+        @Option(help: "Every N batches, drop the points older than the last `--keep` batches (0: never).") var retainEvery: Int = 0
+        @Option(help: "How many recent batches retention keeps.") var keep: Int = 10
 
         func run() throws {
             try runReportingErrors {
@@ -32,6 +35,11 @@ extension TallyCommand {
                     print("ack \(i)")
                     fflush(nil)
                     if flushEvery > 0 && (i + 1) % flushEvery == 0 { try store.flush() }
+                    if compactEvery > 0 && (i + 1) % compactEvery == 0 { try store.compact() }
+                    if retainEvery > 0 && (i + 1) % retainEvery == 0 && i >= keep {
+                        try store.retain(before: Int64(i - keep))
+                        print("retained \(i - keep)")
+                    }
                     i += 1
                 }
                 try store.close()

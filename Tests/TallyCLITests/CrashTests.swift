@@ -7,7 +7,7 @@ import TallyTestSupport
 struct CrashTests {
     /// Starts the crash writer, lets it acknowledge some batches, kills it with SIGKILL, and returns the
     /// highest acknowledged batch number.
-    func runAndKill(store: String, after acks: Int, extra: [String] = []) throws -> Int {
+    mutating func runAndKill(store: String, after acks: Int, extra: [String] = []) throws -> Int {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tallyBinary)
         process.arguments = ["_crash-writer", "--store", store, "--series", "7"] + extra
@@ -18,6 +18,7 @@ struct CrashTests {
         var buffer = Data()
         var lastAck = -1
         var seen = 0
+        var retained = -1
         let handle = out.fileHandleForReading
         while seen < acks {
             let chunk = handle.availableData
@@ -27,6 +28,7 @@ struct CrashTests {
                 let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
                 buffer.removeSubrange(buffer.startIndex...newline)
                 if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { lastAck = i; seen += 1 }
+                if line.hasPrefix("retained "), let i = Int(line.dropFirst(9)) { retained = max(retained, i) }
             }
         }
         kill(process.processIdentifier, SIGKILL)
@@ -36,11 +38,15 @@ struct CrashTests {
         for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") where line.hasPrefix("ack ") {
             lastAck = max(lastAck, Int(line.dropFirst(4)) ?? lastAck)
         }
+        lastRetained = max(lastRetained, retained)
         return lastAck
     }
 
+    /// The highest cutoff a retention run finished with (points before it may be gone).
+    nonisolated(unsafe) var lastRetained = -1
+
     @Test(arguments: [(25, 0), (60, 10), (40, 7)])
-    func acknowledgedBatchesSurviveAKill(acks: Int, flushEvery: Int) throws {
+    mutating func acknowledgedBatchesSurviveAKill(acks: Int, flushEvery: Int) throws {
         let dir = TemporaryDirectory()
         let store = dir.child("store")
         var acknowledged = -1
@@ -62,5 +68,34 @@ struct CrashTests {
             if k == 0 { present = points.count - 1 } else { #expect(points.count - 1 == present, "batch cut in half") }
         }
         #expect(present >= acknowledged)
+    }
+}
+
+@Suite("Lifecycle operations under a real SIGKILL")
+struct LifecycleCrashTests {
+    @Test(arguments: [["--flush-every", "3", "--compact-every", "7"], ["--flush-every", "4", "--retain-every", "9", "--keep", "5"]])
+    func storeOpensVerifiesAndKeepsWhatWasNotDeleted(options: [String]) throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        var runner = CrashTests()
+        var acknowledged = -1
+        for round in 0..<4 {
+            let last = try runner.runAndKill(store: store, after: 30 + round * 11, extra: options)
+            #expect(last > acknowledged)
+            acknowledged = last
+        }
+        let db = try Store.open(at: store)
+        #expect(Store.verify(at: store).isClean)
+        for k in 0..<7 {
+            let info = try #require(db.series(key: SeriesKey(metric: "crash_metric", labels: ["series": "s\(k)"])))
+            let points = try db.read(info.id)
+            let times = points.times.map { Int($0) }
+            // What remains is a run of consecutive batches ending at or after the last acknowledged one;
+            // retention may only have removed batches before its cutoff.
+            #expect((times.last ?? -1) >= acknowledged)
+            #expect(times == Array((times.first ?? 0)...(times.last ?? -1)))
+            #expect((times.first ?? 0) <= max(0, runner.lastRetained))
+            for (t, v) in zip(points.times, points.values) { #expect(v == Double(Int(t) * 1000 + k)) }
+        }
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TallyStorage
 import TallyEncoding
@@ -115,5 +118,26 @@ struct LifecycleTests {
         #expect(same(try pairs(store, labels: ["dataset": "a"]), [(1, 1), (2, 2)]))
         #expect(same(try pairs(store, labels: ["dataset": "b"]), [(3, 3)]))
         #expect(Store.verify(at: dir.path).isClean)
+    }
+
+    @Test func backgroundCompactionRunsWhileWritersGoOn() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let compaction = store.startBackgroundCompaction(interval: 0.1, minimumSegments: 3)
+        for round in 0..<6 {
+            try scanByScan(store, series: 10, scans: 5, flushEvery: 5)
+            _ = round
+        }
+        var waited = 0
+        while store.stats().segments > 1 && waited < 200 {
+            usleep(25_000)
+            waited += 1
+        }
+        compaction.stop()
+        #expect(store.stats().segments == 1)
+        // scanByScan rewrites the same 5 hours each round: the latest round's values win.
+        #expect(store.stats().points == 50)
+        #expect(Store.verify(at: dir.path).isClean)
+        try store.close()
     }
 }
