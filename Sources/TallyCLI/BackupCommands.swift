@@ -82,3 +82,59 @@ extension TallyCommand {
         }
     }
 }
+
+extension TallyCommand {
+    struct Dump: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write the whole store (series, attributes, batches, documents, points with LSNs) as a portable stream.")
+
+        @OptionGroup var location: StoreLocation
+        @Option(help: "Write to this file instead of standard output.") var output: String?
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                var text: [UInt8] = []
+                let file = try output.map { path in try File.openForWriting(path, create: true, truncate: true) }
+                var offset = 0
+                func flushText() throws {
+                    guard !text.isEmpty else { return }
+                    if let file {
+                        try file.write(text, at: offset)
+                        offset += text.count
+                    } else {
+                        print(String(decoding: text, as: UTF8.self), terminator: "")
+                    }
+                    text.removeAll(keepingCapacity: true)
+                }
+                var failure: (any Error)?
+                try StoreDump.write(store) { line in
+                    text.append(contentsOf: line.utf8)
+                    text.append(0x0A)
+                    if text.count > 1 << 20 { do { try flushText() } catch { failure = error } }
+                }
+                if let failure { throw failure }
+                try flushText()
+                try file?.sync()
+            }
+        }
+    }
+
+    struct Load: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Rebuild a store from a `tally dump` stream.")
+
+        @Argument(help: "The dump file (`-` for standard input).") var input: String
+        @Option(name: .customLong("store"), help: "The new store's directory (must be missing or empty).") var store: String
+
+        func run() throws {
+            try runReportingErrors {
+                let bytes = try readInput(input)
+                let db = try Store.open(at: store)
+                try StoreDump.load(bytes, into: db, source: input == "-" ? "<stdin>" : input)
+                let stats = db.stats()
+                try db.close()
+                printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
+            }
+        }
+    }
+}

@@ -5,6 +5,14 @@ public struct SeriesRecord: Sendable, Equatable {
     public var kind: SeriesKind
     public var attributes: Attributes
     public var createdLSN: LSN
+
+    public init(id: SeriesID, key: SeriesKey, kind: SeriesKind, attributes: Attributes, createdLSN: LSN) {
+        self.id = id
+        self.key = key
+        self.kind = kind
+        self.attributes = attributes
+        self.createdLSN = createdLSN
+    }
 }
 
 /// A segment file as the catalog records it.
@@ -45,6 +53,7 @@ final class Catalog: @unchecked Sendable {
             try createSchema()
         } else {
             try checkVersion()
+            if !readOnly { try db.execute(Catalog.feedbackSchema) }   // stores created before the table existed
         }
     }
 
@@ -75,6 +84,7 @@ final class Catalog: @unchecked Sendable {
                     series_count INTEGER NOT NULL, point_count INTEGER NOT NULL, bytes INTEGER NOT NULL,
                     level INTEGER NOT NULL);
                 """)
+            try db.execute(Catalog.feedbackSchema)
             try setMeta("schema_version", "\(Catalog.schemaVersion)")
             try setMeta("flushed_lsn", "0")
             try setMeta("created", "\(currentTimeMillis())")

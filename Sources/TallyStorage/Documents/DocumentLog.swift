@@ -28,6 +28,12 @@ public struct StoredDocument: Sendable {
     public var lsn: LSN
     public var kind: String
     public var bytes: [UInt8]
+
+    public init(lsn: LSN, kind: String, bytes: [UInt8]) {
+        self.lsn = lsn
+        self.kind = kind
+        self.bytes = bytes
+    }
 }
 
 /// The document log (`documents/*.tdoc`, docs/format/documents.md): the original documents that batches came

@@ -152,4 +152,11 @@ public struct ImportRecord: Sendable, Equatable {
     public var origin: BatchOrigin
     public var seriesCount: Int
     public var pointCount: Int
+
+    public init(lsn: LSN, origin: BatchOrigin, seriesCount: Int, pointCount: Int) {
+        self.lsn = lsn
+        self.origin = origin
+        self.seriesCount = seriesCount
+        self.pointCount = pointCount
+    }
 }

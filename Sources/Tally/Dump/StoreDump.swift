@@ -1,0 +1,223 @@
+import TallySoda
+import TallyStorage
+
+/// `tally dump` / `tally load`: the whole store as a portable, versioned stream of JSON lines (docs/format/dump.md).
+///
+/// The first line is `{"tally_dump": 1, ...}`; then one line per series, per batch, per kept document and per chunk
+/// of at most 10,000 points of a series (times, values, LSNs, outcomes as arrays); the last line is
+/// `{"end": {"series": N, "points": M}}`, so a cut-off stream is recognised.
+public enum StoreDump {
+    public static let version = 1
+    static let chunk = 10_000
+
+    /// Writes the dump, line by line, through `emit` (each string is one line without its newline).
+    public static func write(_ store: Store, _ emit: (String) -> Void) throws(StoreError) {
+        emit("{\"tally_dump\": \(version), \"created\": \(JSONText.string(TimeText.format(currentTimeMillis())))}")
+        let records = store.allSeriesRecords()
+        for r in records {
+            emit("{\"series\": {\"id\": \(r.id), \"metric\": \(JSONText.string(r.key.metric)), \"kind\": \(JSONText.string(r.kind.description)), "
+                 + "\"created_lsn\": \(r.createdLSN), \"labels\": \(object(r.key.labels)), \"attributes\": \(object(r.attributes.entries))}}")
+        }
+        let imports = try store.imports()
+        for i in imports {
+            let details = i.origin.details.filter { $0.name != BatchOrigin.documentKey }
+            emit("{\"import\": {\"lsn\": \(i.lsn), \"kind\": \(JSONText.string(i.origin.kind)), \"source\": \(JSONText.string(i.origin.source)), "
+                 + "\"wall_time\": \(i.origin.wallTime), \"series_count\": \(i.seriesCount), \"point_count\": \(i.pointCount), \"details\": \(object(details))}}")
+            if let document = try store.document(ofBatch: i.lsn) {
+                emit("{\"document\": {\"lsn\": \(i.lsn), \"kind\": \(JSONText.string(document.kind)), \"base64\": \"\(Base64.encode(document.bytes))\"}}")
+            }
+        }
+        var total = 0
+        for r in records {
+            let points = try store.read(r.id)
+            total += points.count
+            var start = 0
+            while start < points.count {
+                let end = min(start + chunk, points.count)
+                var line = "{\"points\": {\"series\": \(r.id), \"times\": ["
+                line += points.times[start..<end].map(String.init).joined(separator: ",")
+                line += "], \"values\": [" + points.values[start..<end].map(value).joined(separator: ",")
+                line += "], \"lsns\": [" + points.lsns[start..<end].map(String.init).joined(separator: ",") + "]"
+                if !points.outcomes.isEmpty {
+                    line += ", \"outcomes\": [" + points.outcomes[start..<end].map(String.init).joined(separator: ",") + "]"
+                }
+                emit(line + "}}")
+                start = end
+            }
+        }
+        emit("{\"end\": {\"series\": \(records.count), \"points\": \(total)}}")
+    }
+
+    /// A value as JSON: numbers exactly (shortest round-trip form), `null` for null, strings for NaN and infinities.
+    static func value(_ v: Double) -> String {
+        if optionalValue(v) == nil { return "null" }
+        if v.isNaN { return "\"NaN\"" }
+        if v.isInfinite { return v < 0 ? "\"-Infinity\"" : "\"Infinity\"" }
+        return v.description
+    }
+
+    static func object(_ pairs: [Label]) -> String {
+        "{" + pairs.map { JSONText.string($0.name) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
+    }
+
+    /// Reads a dump and loads it into `store`, which must be empty.
+    public static func load(_ bytes: [UInt8], into store: Store, source: String) throws(StoreError) {
+        var series: [SeriesRecord] = []
+        var imports: [ImportRecord] = []
+        var documents: [StoredDocument] = []
+        var points: [SeriesID: PointColumns] = [:]
+        var sawHeader = false, sawEnd = false
+        var expected = (series: 0, points: 0)
+        var lineNumber = 0
+        func fail(_ message: String) -> StoreError {
+            .invalid(InputError(file: source, line: lineNumber, message: message))
+        }
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count && bytes[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            defer { start = end + 1 }
+            if end == start { continue }
+            let json: SodaJSON
+            do throws(SodaError) {
+                json = try SodaJSONParser.parse(Array(bytes[start..<end]))
+            } catch {
+                throw .invalid(InputError(file: source, line: lineNumber, column: error.column, message: error.message))
+            }
+            if sawEnd { throw fail("content after the end line") }
+            if !sawHeader {
+                guard let v = json["tally_dump"]?.numberValue?.int64Value else { throw fail("not a Tally dump: expected {\"tally_dump\": 1, ...} on the first line") }
+                guard v <= Int64(version) else { throw fail("dump version \(v) is newer than this Tally supports (\(version))") }
+                sawHeader = true
+                continue
+            }
+            if let s = json["series"] {
+                guard let id = s["id"]?.numberValue?.int64Value, let metric = s["metric"]?.stringValue,
+                      let kindText = s["kind"]?.stringValue else { throw fail("series: expected id, metric and kind") }
+                series.append(SeriesRecord(
+                    id: SeriesID(id), key: SeriesKey(metric: metric, labels: try pairs(s["labels"], fail)),
+                    kind: kindText == "check" ? .check : .measurement,
+                    attributes: Attributes(Dictionary(try pairs(s["attributes"], fail).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })),
+                    createdLSN: LSN(s["created_lsn"]?.numberValue?.int64Value ?? 0)))
+            } else if let i = json["import"] {
+                guard let lsn = i["lsn"]?.numberValue?.int64Value, let kind = i["kind"]?.stringValue,
+                      let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
+                var origin = BatchOrigin(kind: kind, source: src, wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
+                origin.details = try pairs(i["details"], fail).sorted()
+                imports.append(ImportRecord(lsn: LSN(lsn), origin: origin,
+                                            seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
+                                            pointCount: Int(i["point_count"]?.numberValue?.int64Value ?? 0)))
+            } else if let d = json["document"] {
+                guard let lsn = d["lsn"]?.numberValue?.int64Value, let kind = d["kind"]?.stringValue,
+                      let text = d["base64"]?.stringValue, let data = Base64.decode(text) else {
+                    throw fail("document: expected lsn, kind and base64")
+                }
+                documents.append(StoredDocument(lsn: LSN(lsn), kind: kind, bytes: data))
+            } else if let p = json["points"] {
+                guard let id = p["series"]?.numberValue?.int64Value, let times = p["times"]?.arrayValue,
+                      let values = p["values"]?.arrayValue, let lsns = p["lsns"]?.arrayValue,
+                      times.count == values.count, times.count == lsns.count else {
+                    throw fail("points: expected series and times, values and lsns of one length")
+                }
+                var columns = points[SeriesID(id)] ?? PointColumns()
+                for k in times.indices {
+                    guard let t = times[k].numberValue?.int64Value, let l = lsns[k].numberValue?.int64Value else {
+                        throw fail("points: times and lsns must be integers")
+                    }
+                    let v: Double
+                    switch values[k] {
+                    case .null: v = columnValue(nil)
+                    case .number(let n): v = n.doubleValue
+                    case .string("NaN"): v = .nan
+                    case .string("Infinity"): v = .infinity
+                    case .string("-Infinity"): v = -.infinity
+                    default: throw fail("points: a value must be a number, null, \"NaN\", \"Infinity\" or \"-Infinity\"")
+                    }
+                    columns.times.append(t)
+                    columns.values.append(v)
+                    columns.lsns.append(LSN(l))
+                }
+                if let outcomes = p["outcomes"]?.arrayValue {
+                    guard outcomes.count == times.count else { throw fail("points: outcomes of another length") }
+                    for o in outcomes { columns.outcomes.append(UInt8(o.numberValue?.int64Value ?? 0)) }
+                }
+                points[SeriesID(id)] = columns
+            } else if let e = json["end"] {
+                expected = (Int(e["series"]?.numberValue?.int64Value ?? -1), Int(e["points"]?.numberValue?.int64Value ?? -1))
+                sawEnd = true
+            } else {
+                throw fail("unknown line: expected series, import, document, points or end")
+            }
+        }
+        guard sawHeader else { throw fail("empty input: not a Tally dump") }
+        guard sawEnd else { throw fail("the dump ends early (no end line): it was cut off") }
+        let total = points.values.reduce(0) { $0 + $1.count }
+        guard expected.series == series.count, expected.points == total else {
+            throw fail("the end line announces \(expected.series) series and \(expected.points) points; the dump holds \(series.count) and \(total)")
+        }
+        try store.load(series: series, imports: imports, documents: documents, points: points)
+    }
+
+    private static func pairs(_ json: SodaJSON?, _ fail: (String) -> StoreError) throws(StoreError) -> [Label] {
+        guard let object = json?.objectValue else { return [] }
+        var out: [Label] = []
+        for key in object.keys {
+            guard let value = object[key]?.stringValue else { throw fail("\(key): expected a string") }
+            out.append(Label(key, value))
+        }
+        return out
+    }
+}
+
+/// Base64 (RFC 4648, with padding) for documents inside a dump.
+enum Base64 {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    static func encode(_ bytes: [UInt8]) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity((bytes.count + 2) / 3 * 4)
+        var i = 0
+        while i + 2 < bytes.count {
+            let n = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
+            for shift in [18, 12, 6, 0] { out.append(alphabet[Int(n >> UInt32(shift) & 63)]) }
+            i += 3
+        }
+        let rest = bytes.count - i
+        if rest > 0 {
+            var n = UInt32(bytes[i]) << 16
+            if rest == 2 { n |= UInt32(bytes[i + 1]) << 8 }
+            out.append(alphabet[Int(n >> 18 & 63)])
+            out.append(alphabet[Int(n >> 12 & 63)])
+            out.append(rest == 2 ? alphabet[Int(n >> 6 & 63)] : UInt8(ascii: "="))
+            out.append(UInt8(ascii: "="))
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func decode(_ text: String) -> [UInt8]? {
+        var lookup = [Int8](repeating: -1, count: 256)
+        for (i, c) in alphabet.enumerated() { lookup[Int(c)] = Int8(i) }
+        let chars = Array(text.utf8)
+        guard chars.count % 4 == 0 else { return nil }
+        var out: [UInt8] = []
+        out.reserveCapacity(chars.count / 4 * 3)
+        var i = 0
+        while i < chars.count {
+            var n: UInt32 = 0
+            var pad = 0
+            for k in 0..<4 {
+                let c = chars[i + k]
+                if c == UInt8(ascii: "=") && i + 4 == chars.count && k >= 2 { pad += 1; n <<= 6; continue }
+                let v = lookup[Int(c)]
+                guard v >= 0, pad == 0 else { return nil }
+                n = n << 6 | UInt32(v)
+            }
+            out.append(UInt8(n >> 16 & 0xFF))
+            if pad < 2 { out.append(UInt8(n >> 8 & 0xFF)) }
+            if pad < 1 { out.append(UInt8(n & 0xFF)) }
+            i += 4
+        }
+        return out
+    }
+}

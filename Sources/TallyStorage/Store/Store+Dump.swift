@@ -1,0 +1,58 @@
+extension Store {
+    /// Every series the store knows, with its attributes, ordered by id (including series with no points left).
+    public func allSeriesRecords() -> [SeriesRecord] {
+        state.withLock { s in s.index.records.compactMap { $0 } }
+    }
+
+    /// Rebuilds the contents of another store in this one, which must be empty: series with their ids, batches
+    /// with their LSNs, points with the LSNs that wrote them, and the documents the batches kept. Everything is
+    /// written into segments and published in one catalog transaction (nothing is visible before it commits).
+    public func load(series: [SeriesRecord], imports: [ImportRecord], documents: [StoredDocument],
+                     points: [SeriesID: PointColumns]) throws(StoreError) {
+        try writer.withLock { (w: inout WriterState?) throws(StoreError) in
+            guard let current = w else { throw readOnlyOrClosed() }
+            guard state.withLock({ $0.index.seriesCount == 0 && $0.head.isEmpty && $0.segments.isEmpty }) else {
+                throw StoreError.invalid(InputError(message: "load needs an empty store: \(path) already holds data"))
+            }
+            let kinds = Dictionary(series.map { ($0.id, $0.kind) }, uniquingKeysWith: { a, _ in a })
+            for (id, columns) in points {
+                guard kinds[id] != nil else {
+                    throw StoreError.invalid(InputError(field: "points", message: "points of series \(id), which the dump does not define"))
+                }
+                guard columns.lsns.count == columns.count, columns.values.count == columns.count,
+                      columns.outcomes.isEmpty || columns.outcomes.count == columns.count else {
+                    throw StoreError.invalid(InputError(field: "points", message: "series \(id): columns of different lengths"))
+                }
+            }
+            var records = imports
+            for document in documents {
+                let ref = try current.documents.append(lsn: document.lsn, kind: document.kind, bytes: document.bytes)
+                if let i = records.firstIndex(where: { $0.lsn == document.lsn }) {
+                    records[i].origin.setDetail(BatchOrigin.documentKey, ref.description)
+                }
+            }
+            let perSeries = points.keys.sorted().map { ($0, kinds[$0]!, points[$0]!.resolved()) }
+            let written = try writeSegments(perSeries, level: 1)
+            let lastLSN = max(records.map(\.lsn).max() ?? 0, written.map(\.0.maxLSN).max() ?? 0)
+            do throws(StoreError) {
+                try catalog.db.transaction { () throws(StoreError) in
+                    try catalog.insertSeries(series)
+                    for record in records { try catalog.insertImport(record) }
+                    for (record, _) in written { try catalog.insertSegment(record) }
+                    try catalog.setMeta("last_lsn", "\(lastLSN)")
+                    try catalog.setMeta("flushed_lsn", "\(lastLSN)")
+                }
+            } catch {
+                for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
+                throw error
+            }
+            state.withLock { s in
+                for record in series { s.index.add(record) }
+                for (record, reader) in written { s.addSegment(record, reader: reader) }
+                s.index.sortBlocks(series.map(\.id))
+                for record in records { s.noteImport(record.origin, lsn: record.lsn) }
+                s.nextLSN = max(s.nextLSN, lastLSN + 1)
+            }
+        }
+    }
+}
