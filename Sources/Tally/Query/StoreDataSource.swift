@@ -22,13 +22,37 @@ public struct StoreDataSource: QueryDataSource {
                              outcomes: series.kind == .check ? columns.outcomes : nil)
     }
 
+    public func bucketAggregates(_ series: SeriesRef, from: Int64, to: Int64, bucketing: Bucketing,
+                                 aggregate: Aggregate) throws -> SeriesColumns? {
+        try BlockAggregation.aggregate(store, SeriesID(series.id), from: from, to: to, bucketing: bucketing,
+                                       aggregate: aggregate)
+    }
+
     public func readLast(_ series: SeriesRef, count: Int, from: Int64, to: Int64) throws -> SeriesColumns {
         if count == 1, let latest = store.latest([SeriesID(series.id)])[0], from <= latest.time, latest.time < to {
             return SeriesColumns(times: [latest.time], values: [latest.value],
                                  outcomes: series.kind == .check ? [latest.outcome] : nil)
         }
-        let all = try read(series, from: from, to: to)
-        return all.count <= count ? all : all.slice((all.count - count)..<all.count)
+        // Read blocks from the newest back until enough points are in, when the blocks alone hold the series.
+        let id = SeriesID(series.id)
+        let range = TimeRange(from: from, to: to)
+        let (blocks, exclusive) = store.blocks(of: id, in: range)
+        guard exclusive else {
+            let all = try read(series, from: from, to: to)
+            return all.count <= count ? all : all.slice((all.count - count)..<all.count)
+        }
+        var parts: [PointColumns] = []
+        var total = 0
+        for block in blocks.reversed() where total < count {
+            let points = try block.read().slice(range)
+            total += points.count
+            parts.append(points)
+        }
+        var merged = PointColumns()
+        for part in parts.reversed() { merged.append(contentsOf: part) }
+        let tail = max(0, merged.count - count)
+        return SeriesColumns(times: Array(merged.times[tail...]), values: Array(merged.values[tail...]),
+                             outcomes: series.kind == .check ? Array(merged.outcomes[tail...]) : nil)
     }
 }
 

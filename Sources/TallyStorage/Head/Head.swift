@@ -77,7 +77,7 @@ extension PointColumns {
     }
 
     /// Appends all points of `other`.
-    mutating func append(contentsOf other: PointColumns) {
+    public mutating func append(contentsOf other: PointColumns) {
         times.append(contentsOf: other.times)
         values.append(contentsOf: other.values)
         lsns.append(contentsOf: other.lsns)
@@ -85,7 +85,7 @@ extension PointColumns {
     }
 
     /// The points whose times fall in `range` (self must be sorted by time).
-    func slice(_ range: TimeRange) -> PointColumns {
+    public func slice(_ range: TimeRange) -> PointColumns {
         if range == .all { return self }
         let lo = times.partitionPoint { $0 < range.lowerBound }
         let hi = times.partitionPoint { $0 < range.upperBound }

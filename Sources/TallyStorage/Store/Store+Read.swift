@@ -105,3 +105,32 @@ extension Store {
         return infos.sorted { $0.key < $1.key }
     }
 }
+
+/// One stored block of a series: its statistics, readable on demand. For plans that answer aggregates from
+/// block statistics and decode only the blocks they must.
+public struct BlockHandle: Sendable {
+    public let meta: BlockMeta
+    let segment: SegmentReader
+
+    /// Decodes the block's points (sorted by time, one per time).
+    public func read() throws(StoreError) -> PointColumns {
+        var columns = PointColumns()
+        try segment.readBlock(meta, into: &columns)
+        return columns
+    }
+}
+
+extension Store {
+    /// The stored blocks of a series that overlap `range`, in time order, and whether their points alone are
+    /// the series' points there: false when the head holds points in the range or two blocks overlap in time
+    /// (then only a merging read gives the right answer).
+    public func blocks(of id: SeriesID, in range: TimeRange) -> (blocks: [BlockHandle], exclusive: Bool) {
+        state.withLock { s in
+            guard Int(id) < s.index.blocks.count else { return ([], true) }
+            let refs = s.index.blocks[Int(id)].filter { range.overlaps(minTime: $0.meta.minTime, maxTime: $0.meta.maxTime) }
+            var exclusive = s.head.points(of: id, in: range) == nil
+            for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
+            return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)
+        }
+    }
+}

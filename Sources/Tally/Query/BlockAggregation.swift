@@ -1,0 +1,90 @@
+import TallyQuery
+import TallyStorage
+
+/// Answers `bucket DURATION AGG` from block statistics where a block lies inside one bucket and the query range,
+/// decoding only the blocks that straddle a bucket edge or hold NaN values. Used when the series' blocks are its
+/// only points in the range (no overlapping blocks, nothing in the head); otherwise the executor reads the points.
+enum BlockAggregation {
+    /// What a bucket has accumulated.
+    struct Partial {
+        var points = 0            // including nulls
+        var count = 0             // non-null values (NaN included)
+        var sum = 0.0
+        var minimum = Double.infinity
+        var maximum = -Double.infinity
+        var hasNaN = false
+        var first: (time: Int64, value: Double)?
+        var last: (time: Int64, value: Double)?
+
+        mutating func add(time: Int64, value: Double) {
+            points += 1
+            guard let v = optionalValue(value) else { return }
+            count += 1
+            if v.isNaN { hasNaN = true } else {
+                sum += v
+                minimum = Swift.min(minimum, v)
+                maximum = Swift.max(maximum, v)
+            }
+            if first == nil || time < first!.time { first = (time, v) }
+            if last == nil || time >= last!.time { last = (time, v) }
+        }
+
+        mutating func add(_ b: BlockMeta) {
+            points += b.count
+            count += b.statCount
+            guard b.statCount > 0 else { return }
+            sum += b.sum
+            minimum = Swift.min(minimum, b.minValue)
+            maximum = Swift.max(maximum, b.maxValue)
+            if first == nil || b.minTime < first!.time { first = (b.minTime, b.firstValue) }
+            if last == nil || b.maxTime >= last!.time { last = (b.maxTime, b.lastValue) }
+        }
+
+        func value(_ aggregate: Aggregate) -> Double {
+            guard count > 0 else { return columnValue(nil) }
+            switch aggregate {
+            case .count: return Double(count)
+            case .first: return first!.value
+            case .last: return last!.value
+            case .sum: return hasNaN ? .nan : sum
+            case .avg: return hasNaN ? .nan : sum / Double(count)
+            case .min: return hasNaN ? .nan : minimum
+            case .max: return hasNaN ? .nan : maximum
+            default: return columnValue(nil)
+            }
+        }
+    }
+
+    static func aggregate(_ store: Store, _ id: SeriesID, from: Int64, to: Int64, bucketing: Bucketing,
+                          aggregate: Aggregate) throws -> SeriesColumns? {
+        switch aggregate {
+        case .avg, .min, .max, .sum, .count, .first, .last: break
+        default: return nil
+        }
+        let range = TimeRange(from: from, to: to)
+        let (blocks, exclusive) = store.blocks(of: id, in: range)
+        guard exclusive else { return nil }
+        var buckets: [(start: Int64, partial: Partial)] = []
+        func partial(for t: Int64) -> Int {
+            let start = bucketing.start(of: t)
+            if let last = buckets.last, last.start == start { return buckets.count - 1 }
+            buckets.append((start, Partial()))
+            return buckets.count - 1
+        }
+        for block in blocks {
+            let m = block.meta
+            let inside = m.minTime >= from && m.maxTime < to
+            let oneBucket = bucketing.start(of: m.minTime) == bucketing.start(of: m.maxTime)
+            let noNaN = m.count - m.nullCount == m.statCount
+            if inside && oneBucket && noNaN {
+                buckets[partial(for: m.minTime)].partial.add(m)
+                continue
+            }
+            let points = try block.read()
+            for i in points.times.indices where range.contains(points.times[i]) {
+                buckets[partial(for: points.times[i])].partial.add(time: points.times[i], value: points.values[i])
+            }
+        }
+        return SeriesColumns(times: buckets.map(\.start), values: buckets.map { $0.partial.value(aggregate) }, outcomes: nil)
+    }
+}
