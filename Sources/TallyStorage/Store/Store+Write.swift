@@ -75,7 +75,8 @@ extension Store {
         let hasOutcomes = batch.series.contains { $0.kind == .check }
         return WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
                         seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
-                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [])
+                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [],
+                        seriesCount: batch.series.count)
     }
 
     /// Writes a large batch straight into segment files, synced once at the end, and publishes it in one
@@ -89,12 +90,7 @@ extension Store {
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
             let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
-            // resolve(_:in:) checked that existing series have the kind the batch gives them.
-            var kinds: [SeriesID: SeriesKind] = [:]
-            for i in walBatch.seriesIDs.indices {
-                kinds[walBatch.seriesIDs[i]] = batch.series[Int(batch.seriesIndexes[i])].kind
-            }
-            let perSeries = groupBySeries(walBatch, kinds: kinds)
+            let perSeries = groupBySeries(batch, ids: walBatch)
             let written = try writeSegments(perSeries, level: 0)
             do throws(StoreError) {
                 try catalog.db.transaction { () throws(StoreError) in
@@ -120,15 +116,28 @@ extension Store {
     }
 
     /// The batch's points per series, each sorted by time with one point per time.
-    private func groupBySeries(_ batch: WALBatch, kinds: [SeriesID: SeriesKind]) -> [(SeriesID, SeriesKind, PointColumns)] {
-        var grouped: [SeriesID: PointColumns] = [:]
-        for i in batch.times.indices {
-            let id = batch.seriesIDs[i]
-            let isCheck = kinds[id] == .check
-            grouped[id, default: PointColumns()].append(
-                time: batch.times[i], value: batch.values[i],
-                outcome: isCheck ? (batch.outcomes.isEmpty ? 0 : batch.outcomes[i]) : nil, lsn: batch.lsn)
+    /// The batch's points per series (ascending id), each sorted by time with one point per time. Grouped by
+    /// the batch's dense series indexes (a counting sort, no per-point hashing).
+    private func groupBySeries(_ batch: WriteBatch, ids walBatch: WALBatch) -> [(SeriesID, SeriesKind, PointColumns)] {
+        let seriesCount = batch.series.count
+        var counts = [Int](repeating: 0, count: seriesCount)
+        for s in batch.seriesIndexes { counts[Int(s)] += 1 }
+        var columns = (0..<seriesCount).map { i -> PointColumns in
+            var c = PointColumns()
+            c.reserveCapacity(counts[i], outcomes: batch.series[i].kind == .check)
+            return c
         }
-        return grouped.keys.sorted().map { ($0, kinds[$0] ?? .measurement, grouped[$0]!.resolved()) }
+        let lsn = walBatch.lsn
+        for i in 0..<batch.pointCount {
+            let s = Int(batch.seriesIndexes[i])
+            columns[s].append(time: batch.times[i], value: batch.values[i],
+                              outcome: batch.series[s].kind == .check ? batch.outcomes[i] : nil, lsn: lsn)
+        }
+        // The id of each batch series: the first point that names it carries it.
+        var ids = [SeriesID](repeating: 0, count: seriesCount)
+        for i in 0..<batch.pointCount { ids[Int(batch.seriesIndexes[i])] = walBatch.seriesIDs[i] }
+        return (0..<seriesCount).filter { counts[$0] > 0 }
+            .map { (ids[$0], batch.series[$0].kind, columns[$0].resolved()) }
+            .sorted { $0.0 < $1.0 }
     }
 }

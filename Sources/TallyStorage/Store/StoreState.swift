@@ -35,7 +35,7 @@ struct StoreState: Sendable {
         for record in batch.newSeries { index.add(record) }
         // A series whose defining record was lost (a repaired WAL) keeps its points under a stand-in name, so
         // nothing acknowledged disappears; `tally series link` can join it to the right series.
-        for id in Set(batch.seriesIDs) where index.record(id) == nil {
+        for id in batch.seriesIDs where !index.knows(id) {
             let record = SeriesRecord(
                 id: id, key: SeriesKey(metric: "tally_unknown_series", labels: ["series_id": String(id)]),
                 kind: batch.outcomes.isEmpty ? .measurement : .check, attributes: Attributes(), createdLSN: batch.lsn)
@@ -46,7 +46,7 @@ struct StoreState: Sendable {
         do {
             // A short-lived copy (no storage is duplicated: the copy ends before the index changes again).
             let lookup = index
-            head.apply(batch) { lookup.record($0)?.kind ?? .measurement }
+            head.apply(batch) { lookup.kind(of: $0) }
         }
         for i in batch.times.indices {
             let id = batch.seriesIDs[i]

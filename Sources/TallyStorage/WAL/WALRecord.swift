@@ -13,9 +13,12 @@ struct WALBatch: Sendable {
     var values: [Double]
     /// Empty when no point has an outcome; else one code per point.
     var outcomes: [UInt8]
+    /// How many distinct series the batch writes, when known (-1: count them when needed).
+    var seriesCount: Int = -1
 
     var importRecord: ImportRecord {
-        ImportRecord(lsn: lsn, origin: origin, seriesCount: Set(seriesIDs).count, pointCount: times.count)
+        ImportRecord(lsn: lsn, origin: origin, seriesCount: seriesCount >= 0 ? seriesCount : Set(seriesIDs).count,
+                     pointCount: times.count)
     }
 }
 
@@ -131,7 +134,7 @@ enum WALFormat {
             outcomes = Array(raw.bindMemory(to: UInt8.self))
         }
         return WALBatch(lsn: lsn, origin: origin, newSeries: newSeries, attributeUpdates: updates,
-                        seriesIDs: ids, times: times, values: values, outcomes: outcomes)
+                        seriesIDs: ids, times: times, values: values, outcomes: outcomes, seriesCount: Set(ids).count)
     }
 
     private static func readCount(_ r: inout ByteReader, limit: Int) throws(EncodingError) -> Int {
