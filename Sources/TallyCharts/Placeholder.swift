@@ -1,0 +1,1 @@
+// The charts module is being written; see the trend-charts issue.
