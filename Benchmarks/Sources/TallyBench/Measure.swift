@@ -56,6 +56,14 @@ func maxRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024
 }
 
+/// User plus system CPU time of this process so far, in seconds: steadier than wall time on a shared machine.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) * 1e-6
+}
+
 /// `sync; echo 3 > /proc/sys/vm/drop_caches`. False when not permitted (not root, or in a container that forbids it).
 func dropPageCache() -> Bool {
     sync()

@@ -86,6 +86,7 @@ extension TallyBench {
             let result = JSONValue.object([
                 ("engine", .string("tally")), ("version", .string(tallyBenchVersion)), ("order", .string("sorted")),
                 ("load_s", .double(load.seconds)), ("load_rows_per_s", .double(Double(n) / load.seconds)),
+                ("load_cpu_s", .double(load.cpuSeconds)),
                 ("bytes", .int(bytes)), ("bytes_per_point", .double(Double(bytes) / Double(n))),
                 ("cold_caches_dropped", .bool(session.cacheDropped)), ("open_ms", .double(session.openMillis[0])),
                 ("a_range_100k", a.json(rows: a.result.times.count, valueSum: nonNullSum(a.result.values))),
@@ -132,9 +133,10 @@ func peerKey(_ n: Int) -> SeriesKey {
 
 /// Loads the dataset through the library: open (create), importBulk (one batch or several), close.
 private func loadStore(_ dataset: PeerDataset, keys: [SeriesKey], at path: String,
-                       batchPoints: Int) throws -> (seconds: Double, batches: Int) {
+                       batchPoints: Int) throws -> (seconds: Double, cpuSeconds: Double, batches: Int) {
     let n = dataset.times.count
     let start = monotonicSeconds()
+    let cpuStart = processCPUSeconds()
     let store = try Store.open(at: path)
     var batches = 0
     var batchIndex = [Int](repeating: -1, count: keys.count)
@@ -165,7 +167,7 @@ private func loadStore(_ dataset: PeerDataset, keys: [SeriesKey], at path: Strin
         batches += 1
     }
     try store.close()
-    return (monotonicSeconds() - start, batches)
+    return (monotonicSeconds() - start, processCPUSeconds() - cpuStart, batches)
 }
 
 /// Opens the store for each cold run (after dropping the page cache) and times cold and warm runs.

@@ -50,11 +50,13 @@ extension TallyBench {
             var latencies = Samples()
             printError("scan-ingest: \(series) series x \(scans) scans into \(store) ...")
             let loopStart = monotonicSeconds()
+            let cpuStart = processCPUSeconds()
             for batch in batches {
                 let (ms, _) = try timedMillis { try writer.write(batch) }
                 latencies.add(ms)
             }
             let loopSeconds = monotonicSeconds() - loopStart
+            let loopCPUSeconds = processCPUSeconds() - cpuStart
             batches = []
             let (closeMillis, _) = try timedMillis { try writer.close() }
             let bytes = directoryBytes(store)
@@ -81,6 +83,7 @@ extension TallyBench {
                 ("engine", .string("tally")), ("version", .string(tallyBenchVersion)),
                 ("series", .int(series)), ("scans", .int(scans)), ("points", .int(points)),
                 ("total_s", .double(loopSeconds)), ("points_per_s", .double(Double(points) / loopSeconds)),
+                ("total_cpu_s", .double(loopCPUSeconds)),
                 ("scan_ms", .object([
                     ("p50", .double(latencies.median)), ("p90", .double(latencies.percentile(0.90))),
                     ("p99", .double(latencies.percentile(0.99))), ("max", .double(latencies.max)),
