@@ -59,7 +59,7 @@ let package = Package(
         .testTarget(name: "TallyQueryTests", dependencies: ["TallyQuery", "TallyStorage", "TallyEncoding", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallyChartsTests", dependencies: ["TallyCharts", "TallyTestSupport"],
-                    swiftSettings: strictSettings),
+                    exclude: ["Golden"], swiftSettings: strictSettings),
         .testTarget(name: "TallySodaTests", dependencies: ["TallySoda", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallyTests", dependencies: ["Tally", "TallyTestSupport"], swiftSettings: strictSettings),

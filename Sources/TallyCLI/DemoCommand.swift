@@ -1,5 +1,6 @@
 import ArgumentParser
 import Tally
+import TallyCharts
 
 extension TallyCommand {
     struct Demo: ParsableCommand {
@@ -61,6 +62,7 @@ extension TallyCommand {
                         printOut("  \(TimeText.format(points.times[i]))  \(value)\(mark)")
                     }
                 }
+                try writeDemoReport(db, directory: store, summary: summary)
                 try db.close()
                 printOut("")
                 printOut("Explore it: tally series --store \(store)   |   tally export 'row_count{dataset=\"orders\"}' --store \(store)")
@@ -73,4 +75,28 @@ extension TallyCommand {
 func formatNumber(_ v: Double) -> String {
     if v == v.rounded() && abs(v) < 1e15 { return v == 0 && v.sign == .minus ? "-0" : "\(Int64(v))" }
     return "\(v)"
+}
+
+/// Writes `DIRECTORY/report.html`: a trend chart of each series with a planted incident, and the check outcomes per
+/// day, then prints its path. (No anomaly bands yet: the anomaly stage is not connected to the demo.)
+func writeDemoReport(_ db: Store, directory: String, summary: DemoStore.Summary) throws {
+    let now = summary.to
+    var charts: [Chart] = []
+    var seen = Set<SeriesKey>()
+    for incident in summary.incidents where seen.insert(incident.series).inserted {
+        let query = incident.series.description
+        let result = try db.query(query, now: now)
+        charts.append(Chart(result, spec: ChartSpec(title: query, width: 960, height: 300,
+                                                    units: .perSeries(seriesUnits(result, db)))))
+    }
+    let outcomes = try db.query("check | outcomes by (dataset) | bucket 1d sum", now: now)
+    charts.append(Chart(outcomes, spec: ChartSpec(title: "check | outcomes by (dataset) | bucket 1d sum", width: 960, height: 300)))
+    let introduction = "A year of demo scans, \(TimeText.format(summary.from)) to \(TimeText.format(summary.to)). Planted incidents:\n"
+        + summary.incidents.map { "• \($0.kind) in \($0.series) from \(TimeText.format($0.from)): \($0.description)" }
+            .joined(separator: "\n")
+    let path = directory + "/report.html"
+    try writeChartFile(path, ChartPage.html(title: "Tally demo: trend charts of the planted incidents", charts: charts,
+                                            introduction: introduction))
+    printOut("")
+    printOut("Trend charts of the incidents: \(path)")
 }

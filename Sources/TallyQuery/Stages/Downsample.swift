@@ -10,45 +10,25 @@ enum DownsampleStage {
         guard s.count > n else { return s }
         let points = (0..<s.count).filter { !s.isNull(at: $0) }
         guard points.count > n else { return s.selecting(points) }
-        let kept = LargestTriangleThreeBuckets.indices(times: points.map { s.times[$0] },
-                                                       values: points.map { s.values[$0] }, maxPoints: n)
-        return s.selecting(kept.map { points[$0] })
-    }
-}
+        if n == 2 { return s.selecting([points[0], points[points.count - 1]]) }
 
-/// Largest-Triangle-Three-Buckets downsampling: the `downsample` stage and the charts use it.
-public enum LargestTriangleThreeBuckets {
-    /// The indices (ascending) of at most `maxPoints` of the points `(times[i], values[i])` that keep the
-    /// shape of the line they draw.
-    ///
-    /// The values must hold no nulls (set them aside first). With at most `maxPoints` points every index is
-    /// returned. Otherwise the first and last points are kept; the points between are split into
-    /// `maxPoints - 2` equal runs, and from each run the point is kept that forms the largest triangle with
-    /// the point kept before it and the average of the next run, so peaks and dips survive.
-    /// - Precondition: `times.count == values.count`, `maxPoints >= 2`.
-    public static func indices(times: [Int64], values: [Double], maxPoints n: Int) -> [Int] {
-        precondition(times.count == values.count && n >= 2, "LargestTriangleThreeBuckets: bad input")
-        let count = times.count
-        guard count > n else { return Array(0..<count) }
-        if n == 2 { return [0, count - 1] }
-
-        func x(_ k: Int) -> Double { Double(times[k]) }
-        func y(_ k: Int) -> Double { values[k] }
+        func x(_ k: Int) -> Double { Double(s.times[points[k]]) }
+        func y(_ k: Int) -> Double { s.values[points[k]] }
 
         var kept = [0]
         kept.reserveCapacity(n)
         let runs = n - 2
-        let middle = Double(count - 2)
+        let middle = Double(points.count - 2)
         func runBounds(_ r: Int) -> Range<Int> {
             let lo = 1 + Int((Double(r) * middle / Double(runs)).rounded(.down))
             let hi = 1 + Int((Double(r + 1) * middle / Double(runs)).rounded(.down))
-            return lo..<Swift.min(hi, count - 1)
+            return lo..<Swift.min(hi, points.count - 1)
         }
         var a = 0
         for r in 0..<runs {
             let run = runBounds(r)
             // The average of the next run (or the last point after the last run).
-            let next = r + 1 < runs ? runBounds(r + 1) : (count - 1)..<count
+            let next = r + 1 < runs ? runBounds(r + 1) : (points.count - 1)..<points.count
             var avgX = 0.0, avgY = 0.0
             for k in next { avgX += x(k); avgY += y(k) }
             avgX /= Double(next.count)
@@ -65,7 +45,7 @@ public enum LargestTriangleThreeBuckets {
             kept.append(best)
             a = best
         }
-        kept.append(count - 1)
-        return kept
+        kept.append(points.count - 1)
+        return s.selecting(kept.map { points[$0] })
     }
 }

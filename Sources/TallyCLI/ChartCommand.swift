@@ -1,0 +1,93 @@
+import ArgumentParser
+import Tally
+import TallyCharts
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension TallyCommand {
+    struct ChartCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "chart",
+            abstract: "Draw a query's result as a trend chart: SVG, HTML, JSON or Vega-Lite (see docs/charts.md).",
+            discussion: """
+                The extension of --output picks the format: .svg, .html, .json or .vl.json.
+                Example: tally chart 'row_count{dataset="orders"} | since 90d' --output orders.svg
+                Outcome counts: tally chart 'check | since 30d | outcomes' --output checks.html
+                A query error or an unknown extension exits with code 2.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "The query.") var query: String
+        @Option(help: "The figure's width in pixels (240 to 10000).") var width: Int = 800
+        @Option(help: "The height of one chart in pixels (160 to 10000).") var height: Int = 320
+        @Option(name: [.short, .long], help: "The file to write: .svg, .html, .json or .vl.json.") var output: String
+        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+
+        func validate() throws {
+            guard (240...10_000).contains(width) else { throw ValidationError("--width must be between 240 and 10000 pixels") }
+            guard (160...10_000).contains(height) else { throw ValidationError("--height must be between 160 and 10000 pixels") }
+        }
+
+        func run() throws {
+            try runReportingErrors {
+                guard let format = ChartFormat(path: output) else {
+                    throw CLIFailure(message: "--output \(output): unknown chart format; the file name must end in "
+                                     + ".svg, .html, .json or .vl.json", code: 2)
+                }
+                let store = try location.openForReading()
+                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
+                let result: QueryResult
+                do {
+                    result = try store.query(query, now: nowMillis)
+                } catch let error as QueryError {
+                    printError(error.render(query: query))
+                    throw ExitCode(2)
+                }
+                let spec = ChartSpec(title: query, width: width, height: height, units: .perSeries(seriesUnits(result, store)))
+                let chart = Chart(result, spec: spec)
+                try writeChartFile(output, chart.render(format))
+                let what = chart.kind == .empty ? "an empty chart (the query returned no points)"
+                    : "\(chart.kind == .outcomes ? "an outcome" : "a line") chart, \(chart.subtitle)"
+                printOut("wrote \(output): \(what), \(chart.width)×\(chart.height) px")
+            }
+        }
+    }
+}
+
+/// The `unit` attribute of each result series found in the store, by series key; a metric whose series all share one
+/// unit also maps the metric name to it (for series that stages renamed or regrouped).
+func seriesUnits(_ result: QueryResult, _ store: Store) -> [String: String] {
+    var units: [String: String] = [:]
+    var metrics = Set<String>()
+    for s in result.series {
+        let key = SeriesKey(metric: s.metric, labels: s.labels.map { Label($0.name, $0.value) })
+        if let unit = store.series(key: key)?.attributes["unit"] {
+            units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
+        } else {
+            metrics.insert(s.metric)
+        }
+    }
+    for metric in metrics.sorted() where metric != "outcomes" {
+        let all = store.series(matching: SeriesSelector(metric: metric)).map { $0.attributes["unit"] ?? "" }
+        if let first = all.first, !first.isEmpty, all.allSatisfy({ $0 == first }) { units[metric] = first }
+    }
+    return units
+}
+
+/// Writes a text file whole (through a temporary file renamed into place, so a reader never sees half of it).
+func writeChartFile(_ path: String, _ text: String) throws {
+    let temporary = path + ".tmp"
+    do throws(IOError) {
+        let file = try File.openForWriting(temporary, create: true, truncate: true)
+        try file.write(Array(text.utf8), at: 0)
+        try file.sync()
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        try Directory.renameDurably(temporary, path, directory: directory.isEmpty ? "/" : directory)
+    } catch {
+        try? Directory.remove(temporary)
+        throw CLIFailure(message: "cannot write \(path): \(String(cString: strerror(error.errno)))", code: 1)
+    }
+}

@@ -1,0 +1,348 @@
+import TallyQuery
+import TallyStorage
+
+/// A chart of a query result, laid out and shaped for its pixel size: what every output format draws.
+///
+/// ```swift
+/// let result = try store.query(#"row_count{dataset="orders"} | since 90d"#)
+/// let chart = Chart(result, spec: ChartSpec(title: "orders", width: 800, height: 320, units: .single("rows")))
+/// let svg = chart.svg()
+/// ```
+/// The kind follows from the result: when every series is an `outcomes` series (from the `outcomes` stage), stacked
+/// bars of outcomes per scan; otherwise lines, with the expected range shaded and anomalies marked when the series
+/// have those columns. Up to ``ChartSpec/maxLegendSeries`` line series sharing a unit share one panel with a
+/// legend; more (or mixed units) get one panel each (small multiples), sharing the time axis.
+public struct Chart: Sendable, Equatable {
+    /// The title.
+    public var title: String
+    /// The line under the title: the time span (UTC), the number of series and points.
+    public var subtitle: String
+    /// Line, outcomes or empty.
+    public var kind: ChartKind
+    /// One panel or small multiples.
+    public var layout: ChartLayout
+    /// The figure's width in pixels.
+    public var width: Int
+    /// The figure's height in pixels.
+    public var height: Int
+    /// The panels (none for an empty chart).
+    public var panels: [ChartPanel]
+    /// The legend, placed under the subtitle.
+    public var legend: [LegendItem]
+
+    /// The height of the title, subtitle and legend above the panels (before the legend rows).
+    static let headerHeight = 50.0
+    static let legendRowHeight = 18.0
+    static let rightMargin = 22.0
+    static let xLabelHeight = 28.0
+
+    /// Lays out `result` as a chart.
+    public init(_ result: QueryResult, spec: ChartSpec = ChartSpec()) {
+        title = spec.title ?? ""
+        width = spec.width
+        height = spec.height
+        panels = []
+        legend = []
+        let withPoints = result.series.filter { $0.count > 0 }
+        if withPoints.isEmpty {
+            kind = .empty
+            layout = .single
+            subtitle = "no points"
+            return
+        }
+        let outcomeSeries = withPoints.allSatisfy {
+            $0.metric == "outcomes" && $0.labels["outcome"].map { ChartStyle.outcomeOrder.contains($0) } == true
+        }
+        if outcomeSeries {
+            kind = .outcomes
+            layout = .single
+            subtitle = ""
+            buildOutcomes(withPoints, spec: spec)
+        } else {
+            kind = .line
+            layout = .single
+            subtitle = ""
+            buildLines(withPoints, spec: spec)
+        }
+    }
+
+    // MARK: Lines
+
+    private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec) {
+        let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) })
+        let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
+        let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
+        layout = series.count <= spec.maxLegendSeries && sharedUnit ? .single : .smallMultiples
+        var from = Int64.max, to = Int64.min
+        for s in series { from = min(from, s.times.first!); to = max(to, s.times.last!) }
+        let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
+        let hasExpected = series.contains { $0.expected != nil }
+        let hasAnomalies = series.contains { s in s.anomaly?.contains(true) == true }
+        let single = layout == .single
+
+        // Legend: series (when several share a panel), then the annotation symbols.
+        var items: [(String, String, LegendSymbol)] = []
+        if single && (series.count > 1 || hasBand || hasExpected || hasAnomalies) {
+            // A lone series is named by its metric here (its whole key can be long, and the title says the rest).
+            let labels = series.count == 1 ? [series[0].metric] : names
+            for (k, name) in labels.enumerated() { items.append((name, ChartStyle.palette[k % ChartStyle.palette.count], .line)) }
+        }
+        let annotationColor = single && series.count > 1 ? ChartStyle.bandColor : ChartStyle.palette[0]
+        if hasExpected { items.append(("expected", annotationColor, .dashed)) }
+        if hasBand { items.append(("expected range", annotationColor, .band)) }
+        if hasAnomalies { items.append(("anomaly", ChartStyle.anomalyColor, .marker)) }
+        let legendBottom = placeLegend(items)
+
+        var totalIn = 0, totalDrawn = 0
+        if single {
+            let plotTop = legendBottom + 6
+            let plotHeight = max(60, Double(height) - plotTop - Chart.xLabelHeight)
+            height = Int((plotTop + plotHeight + Chart.xLabelHeight).rounded(.up))
+            let panel = Chart.linePanel(series, names: names, units: units, title: nil,
+                                        frame: ChartRect(x: 0, y: plotTop, width: Double(width), height: plotHeight + Chart.xLabelHeight),
+                                        from: from, to: to, figureWidth: Double(width), distinctColors: true)
+            panels = [panel]
+        } else {
+            let columns = max(1, min(series.count, width / 300))
+            let panelWidth = Double(width) / Double(columns)
+            let panelHeight = max(150, (Double(height) - legendBottom) / 2).rounded()
+            let rows = (series.count + columns - 1) / columns
+            for (k, s) in series.enumerated() {
+                let frame = ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
+                                      width: panelWidth, height: panelHeight)
+                panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
+                                              title: names[k], frame: frame, from: from, to: to,
+                                              figureWidth: Double(width), distinctColors: false))
+            }
+            height = Int((legendBottom + Double(rows) * panelHeight + 6).rounded(.up))
+        }
+        for p in panels {
+            for l in p.lines {
+                totalIn += l.inputCount
+                totalDrawn += l.points.filter { $0.value != nil }.count
+            }
+        }
+        var parts = [Chart.spanText(from, to)]
+        if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
+        parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
+        let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
+        if totalDrawn < drawableIn { parts.append(ChartText.grouped(Double(totalDrawn), decimals: 0) + " drawn") }
+        subtitle = parts.joined(separator: " · ")
+    }
+
+    /// A panel of lines in `frame` (the panel's whole area, title and axis labels included).
+    private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
+                                  title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
+                                  distinctColors: Bool) -> ChartPanel {
+        let titleHeight = title == nil ? 0.0 : 20.0
+        let plotTop = frame.y + titleHeight + 6
+        let plotHeight = max(40, frame.maxY - Chart.xLabelHeight - plotTop)
+        // The value range covers the values and the expected range.
+        var low = Double.infinity, high = -Double.infinity
+        for s in series {
+            for column in [s.values, s.lower ?? [], s.upper ?? [], s.expected ?? []] {
+                for v in column { if let v = finite(v) { low = min(low, v); high = max(high, v) } }
+            }
+        }
+        if low > high { low = 0; high = 1 }
+        let unit = units.first ?? nil
+        let yAxis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
+        let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+        let unitWidth = unit == nil ? 0.0 : 18.0
+        let plotLeft = frame.x + 10 + unitWidth + labelWidth + 8
+        let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
+        let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
+        let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth, figureWidth: figureWidth)
+        let pixels = Int(plotWidth.rounded(.down))
+        var lines: [ChartLine] = []
+        for (k, s) in series.enumerated() {
+            let color = distinctColors ? ChartStyle.palette[k % ChartStyle.palette.count] : ChartStyle.palette[0]
+            lines.append(shapedLine(s, name: names[k], unit: units[k], color: color, pixels: pixels))
+        }
+        return ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: lines, bars: nil)
+    }
+
+    /// The series as a line shaped to `pixels` columns.
+    static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int) -> ChartLine {
+        let values = s.values.map(finite)
+        let kept = Shaping.lineIndices(times: s.times, values: values, pinned: s.anomaly, maxPoints: pixels)
+        let points = kept.map { i in
+            ChartPoint(time: s.times[i], value: values[i],
+                       expected: s.expected.flatMap { finite($0[i]) }, lower: s.lower.flatMap { finite($0[i]) },
+                       upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
+                       anomaly: s.anomaly?[i], reason: s.reason(at: i))
+        }
+        let drawable = values.compactMap { $0 }
+        let summary = LineSummary(points: s.count, missing: s.count - drawable.count, min: drawable.min(),
+                                  max: drawable.max(), lastTime: s.times.last, lastValue: values.last ?? nil,
+                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0)
+        return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
+                         labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,
+                         hasExpected: s.expected != nil, hasBand: s.lower != nil && s.upper != nil,
+                         hasAnomalyColumn: s.anomaly != nil, summary: summary)
+    }
+
+    /// A value that can be drawn: not null, not NaN, not infinite.
+    static func finite(_ v: Double) -> Double? { v.isFinite ? v : nil }
+
+    // MARK: Outcomes
+
+    private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec) {
+        // Groups: the labels other than `outcome` (one group without `outcomes by`).
+        var groupKeys: [Labels] = []
+        var groups: [Labels: [ResultSeries]] = [:]
+        for s in series {
+            var key = s.labels
+            key["outcome"] = nil
+            if groups[key] == nil { groupKeys.append(key) }
+            groups[key, default: []].append(s)
+        }
+        groupKeys.sort()
+        let present = Set(series.compactMap { $0.labels["outcome"] })
+        let outcomes = ChartStyle.outcomeOrder.filter { present.contains($0) }
+        // The legend names the outcomes that occur (the stage gives every outcome, mostly zeros).
+        let occurring = Set(series.filter { s in s.values.contains { Chart.finite($0).map { $0 != 0 } == true } }
+                                  .compactMap { $0.labels["outcome"] })
+        let legendOutcomes = outcomes.filter { occurring.contains($0) }
+        layout = groupKeys.count == 1 ? .single : .smallMultiples
+        let legendBottom = placeLegend((legendOutcomes.isEmpty ? outcomes : legendOutcomes).reversed()
+                                        .map { ($0, ChartStyle.outcomeColors[$0]!, .bar) })
+        let unit = spec.units.unit(metric: "outcomes", labels: Labels()) ?? "checks"
+
+        var allTimes = Set<Int64>()
+        for s in series { allTimes.formUnion(s.times) }
+        let allStarts = allTimes.sorted()
+        let columns = layout == .single ? 1 : max(1, min(groupKeys.count, width / 300))
+        let panelWidth = Double(width) / Double(columns)
+        let panelHeight = layout == .single ? Double(height) - legendBottom
+            : max(150, (Double(height) - legendBottom) / 2).rounded()
+        let names = Chart.distinguishingNames(groupKeys.map { ("outcomes", $0) })
+
+        // Every group's times and counts per outcome.
+        let tables: [(times: [Int64], rows: [[Double]])] = groupKeys.map { key in
+            let members = groups[key]!
+            var times = Set<Int64>()
+            for s in members { times.formUnion(s.times) }
+            let sortedTimes = times.sorted()
+            var index: [Int64: Int] = [:]
+            for (k, t) in sortedTimes.enumerated() { index[t] = k }
+            var rows = [[Double]](repeating: [Double](repeating: 0, count: outcomes.count), count: sortedTimes.count)
+            for s in members {
+                guard let o = s.labels["outcome"], let column = outcomes.firstIndex(of: o) else { continue }
+                for i in 0..<s.count {
+                    if let v = Chart.finite(s.values[i]) { rows[index[s.times[i]]!][column] += v }
+                }
+            }
+            return (sortedTimes, rows)
+        }
+
+        // One interval for every panel, chosen for the plot width; narrowed again if wide labels leave fewer pixels.
+        var pixels = Int(max(40, panelWidth - 10 - 18 - 50 - 8 - Chart.rightMargin))
+        var interval: TickInterval?
+        var built: [ChartPanel] = []
+        for _ in 0..<4 {
+            interval = Shaping.barInterval(starts: allStarts, pixels: pixels)
+            let overall = Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval)
+            let from = overall.first!.start, to = overall.last!.end
+            built = []
+            var narrowest = Int.max
+            for (k, key) in groupKeys.enumerated() {
+                let shaped = Shaping.bars(starts: tables[k].times, rows: tables[k].rows, interval: interval)
+                let title: String? = layout == .single ? nil : (key.isEmpty ? "(no labels)" : names[k])
+                let frame = ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
+                                      width: panelWidth, height: panelHeight)
+                let titleHeight = title == nil ? 0.0 : 20.0
+                let plotTop = frame.y + titleHeight + 6
+                let plotHeight = max(40, frame.maxY - Chart.xLabelHeight - plotTop)
+                let high = shaped.map { $0.values.reduce(0, +) }.max() ?? 1
+                let yAxis = ValueAxis.nice(low: 0, high: max(high, 1), maxTicks: max(2, Int(plotHeight / 34) + 1),
+                                           includeZero: true, unit: unit)
+                let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+                let plotLeft = frame.x + 10 + 18 + labelWidth + 8
+                let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
+                narrowest = min(narrowest, Int(plotWidth.rounded(.down)))
+                let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
+                let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth,
+                                             figureWidth: Double(width))
+                let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
+                                       bars: shaped.map { OutcomeBar(start: $0.start, end: $0.end, timestamps: $0.count, counts: $0.values) },
+                                       inputCount: tables[k].times.count, interval: interval)
+                built.append(ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: [], bars: bars))
+            }
+            if built.allSatisfy({ $0.bars!.bars.count <= narrowest }) || narrowest >= pixels { break }
+            pixels = narrowest
+        }
+        panels = built
+        let rows = (groupKeys.count + columns - 1) / columns
+        height = Int((legendBottom + Double(rows) * panelHeight + (layout == .single ? 0 : 6)).rounded(.up))
+
+        let inputs = panels.reduce(0) { $0 + ($1.bars?.inputCount ?? 0) }
+        let drawn = panels.reduce(0) { $0 + ($1.bars?.bars.count ?? 0) }
+        var parts = [Chart.spanText(allStarts.first!, allStarts.last!)]
+        if groupKeys.count > 1 { parts.append("\(groupKeys.count) groups") }
+        parts.append(ChartText.grouped(Double(inputs), decimals: 0) + (inputs == 1 ? " timestamp" : " timestamps"))
+        if let interval {
+            parts.append("summed per \(interval) into " + ChartText.grouped(Double(drawn), decimals: 0) + (drawn == 1 ? " bar" : " bars"))
+        }
+        subtitle = parts.joined(separator: " · ")
+    }
+
+    // MARK: Shared
+
+    /// Places legend items in rows under the subtitle; returns the y where the panels start.
+    private mutating func placeLegend(_ items: [(String, String, LegendSymbol)]) -> Double {
+        guard !items.isEmpty else { return Chart.headerHeight }
+        var x = 12.0, y = Chart.headerHeight + 12
+        for (label, color, symbol) in items {
+            let w = 24 + ChartText.estimatedWidth(label, fontSize: ChartStyle.tickFontSize) + 14
+            if x > 12 && x + w > Double(width) - 12 {
+                x = 12
+                y += Chart.legendRowHeight
+            }
+            legend.append(LegendItem(label: label, color: color, symbol: symbol, x: x, y: y))
+            x += w
+        }
+        return y + 8
+    }
+
+    /// Names that tell series apart: the metric when metrics differ, and the fewest labels whose values tell them apart.
+    /// A lone series is named by its whole key.
+    static func distinguishingNames(_ ids: [(metric: String, labels: Labels)]) -> [String] {
+        if ids.count == 1 { return [seriesKeyText(metric: ids[0].metric, labels: ids[0].labels)] }
+        let metricsDiffer = Set(ids.map(\.metric)).count > 1
+        let allNames = Set(ids.flatMap { $0.labels.map(\.name) }).sorted()
+        func distinct(_ name: String) -> Int { Set(ids.map { $0.labels[name] ?? "" }).count }
+        // The labels that vary, most diverse first, taken until they tell the series apart (so that labels that
+        // merely follow another one, like a data source per dataset, stay out of the names).
+        let ranked = allNames.filter { distinct($0) > 1 }.sorted { a, b in
+            distinct(a) != distinct(b) ? distinct(a) > distinct(b) : a < b
+        }
+        var varying: [String] = []
+        for name in ranked {
+            varying.append(name)
+            let keys = ids.map { id in ([metricsDiffer ? id.metric : ""] + varying.map { id.labels[$0] ?? "" }) }
+            if Set(keys).count == ids.count { break }
+        }
+        varying.sort()
+        return ids.map { id in
+            var parts: [String] = []
+            if metricsDiffer { parts.append(id.metric) }
+            for name in varying { parts.append("\(name)=\(id.labels[name] ?? "")") }
+            return parts.isEmpty ? seriesKeyText(metric: id.metric, labels: id.labels) : parts.joined(separator: ", ")
+        }
+    }
+
+    /// `2024-05-01 – 2025-04-30 UTC`, with times of day when the span is under two days.
+    static func spanText(_ from: Int64, _ to: Int64) -> String {
+        if to - from < 2 * UTCTime.day {
+            let a = UTCTime.readable(from), b = UTCTime.readable(to)
+            return from == to ? a : a.replacingUTC + " – " + b
+        }
+        return UTCTime(from).dateText + " – " + UTCTime(to).dateText + " UTC"
+    }
+}
+
+private extension String {
+    /// Without the trailing ` UTC`.
+    var replacingUTC: String { hasSuffix(" UTC") ? String(dropLast(4)) : self }
+}

@@ -1,0 +1,254 @@
+import TallyQuery
+import TallyStorage
+
+/// What to draw: the figure's size, title and units. The chart's kind and layout follow from the result.
+public struct ChartSpec: Sendable, Equatable {
+    /// The title (the CLI passes the query text); `nil` for none.
+    public var title: String?
+    /// The figure's width in pixels (at least 240).
+    public var width: Int
+    /// The height of a single chart in pixels (at least 160); small multiples use panels about half as tall.
+    public var height: Int
+    /// The units of the values.
+    public var units: ChartUnits
+    /// The most line series drawn together with a legend; more become small multiples (one panel each).
+    public var maxLegendSeries: Int
+
+    /// Creates a spec.
+    public init(title: String? = nil, width: Int = 800, height: Int = 320, units: ChartUnits = .none,
+                maxLegendSeries: Int = 6) {
+        self.title = title
+        self.width = Swift.max(240, width)
+        self.height = Swift.max(160, height)
+        self.units = units
+        self.maxLegendSeries = Swift.max(1, maxLegendSeries)
+    }
+}
+
+/// The units of the values of a chart's series.
+public enum ChartUnits: Sendable, Equatable {
+    /// No units.
+    case none
+    /// One unit for every series.
+    case single(String)
+    /// A unit per series, keyed by the series key as selectors write it (`row_count{dataset="orders"}`,
+    /// labels sorted by name) or, as a fallback, by the metric name (`row_count`).
+    case perSeries([String: String])
+
+    /// The unit of a series with this metric and these labels.
+    public func unit(metric: String, labels: Labels) -> String? {
+        switch self {
+        case .none: return nil
+        case .single(let unit): return unit.isEmpty ? nil : unit
+        case .perSeries(let units):
+            let unit = units[seriesKeyText(metric: metric, labels: labels)] ?? units[metric]
+            return unit?.isEmpty == true ? nil : unit
+        }
+    }
+}
+
+/// `metric{a="x", b="y"}` (labels sorted by name; just `metric` without labels), as selectors write a series.
+public func seriesKeyText(metric: String, labels: Labels) -> String {
+    if labels.isEmpty { return metric }
+    return metric + "{" + labels.map { "\($0.name)=\(quoteValue($0.value))" }.joined(separator: ", ") + "}"
+}
+
+private func quoteValue(_ value: String) -> String {
+    var out = "\""
+    for c in value.unicodeScalars {
+        switch c {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default: out.unicodeScalars.append(c)
+        }
+    }
+    return out + "\""
+}
+
+/// The kind of chart, chosen from the result.
+public enum ChartKind: String, Sendable, Equatable {
+    /// Lines of metric values over time, with the expected range and anomalies when the result has them.
+    case line
+    /// Stacked bars of check outcomes per scan (the `outcomes` stage's series).
+    case outcomes
+    /// Nothing to draw: the result has no points.
+    case empty
+}
+
+/// How the series are laid out.
+public enum ChartLayout: String, Sendable, Equatable {
+    /// One panel.
+    case single
+    /// One panel per series (line charts) or per group (outcome charts), sharing the time axis.
+    case smallMultiples = "small_multiples"
+}
+
+/// A rectangle in the figure, in pixels from its top-left corner.
+public struct ChartRect: Sendable, Equatable {
+    public var x: Double, y: Double, width: Double, height: Double
+    public init(x: Double, y: Double, width: Double, height: Double) {
+        self.x = x; self.y = y; self.width = width; self.height = height
+    }
+    public var maxX: Double { x + width }
+    public var maxY: Double { y + height }
+}
+
+/// One drawn point of a line: the values of a result point, with `nil` for what is missing.
+public struct ChartPoint: Sendable, Equatable {
+    /// The instant (epoch milliseconds, UTC).
+    public var time: Int64
+    /// The value; `nil` (null, NaN or infinite) is a gap: the line breaks there.
+    public var value: Double?
+    /// The expected value, when the series has that column and it is not null here.
+    public var expected: Double?
+    /// The lower bound of the expected range.
+    public var lower: Double?
+    /// The upper bound of the expected range.
+    public var upper: Double?
+    /// The anomaly score.
+    public var score: Double?
+    /// Whether the point is an anomaly (`nil` when the series has no anomaly column).
+    public var anomaly: Bool?
+    /// Why the value is null, or another remark on the point.
+    public var reason: String?
+
+    public init(time: Int64, value: Double?, expected: Double? = nil, lower: Double? = nil, upper: Double? = nil,
+                score: Double? = nil, anomaly: Bool? = nil, reason: String? = nil) {
+        self.time = time; self.value = value; self.expected = expected; self.lower = lower; self.upper = upper
+        self.score = score; self.anomaly = anomaly; self.reason = reason
+    }
+}
+
+/// A series drawn as a line.
+public struct ChartLine: Sendable, Equatable {
+    /// The legend's name: the labels that tell the chart's series apart (the full key for a lone series).
+    public var name: String
+    /// The series key, as selectors write it.
+    public var key: String
+    /// The metric.
+    public var metric: String
+    /// The labels.
+    public var labels: Labels
+    /// The unit of the values, when known.
+    public var unit: String?
+    /// The stroke colour (`#rrggbb`).
+    public var color: String
+    /// The points drawn, after shaping; a point with a `nil` value marks a gap.
+    public var points: [ChartPoint]
+    /// The number of points of the series before shaping.
+    public var inputCount: Int
+    /// Whether the series has an `expected` column.
+    public var hasExpected: Bool
+    /// Whether the series has `lower` and `upper` columns (drawn as a shaded band).
+    public var hasBand: Bool
+    /// Whether the series has an `anomaly` column.
+    public var hasAnomalyColumn: Bool
+    /// Figures over all the series' points (before shaping).
+    public var summary: LineSummary
+
+    /// The points marked as anomalies that have a value to place them at.
+    public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
+}
+
+/// Figures over all the points of a series, before shaping.
+public struct LineSummary: Sendable, Equatable {
+    /// The number of points.
+    public var points: Int
+    /// The number of points without a drawable value (null, NaN, infinite).
+    public var missing: Int
+    /// The smallest and largest drawable values.
+    public var min: Double?, max: Double?
+    /// The last point's time and value (`nil` value when it is missing).
+    public var lastTime: Int64?, lastValue: Double?
+    /// The number of points marked as anomalies.
+    public var anomalies: Int
+}
+
+/// One stacked bar of check outcomes.
+public struct OutcomeBar: Sendable, Equatable {
+    /// The start of the bar: its timestamp, or the start of its interval when timestamps are summed per interval.
+    public var start: Int64
+    /// The end of the bar (exclusive).
+    public var end: Int64
+    /// How many input timestamps (scans, or buckets of an earlier `bucket` stage) the bar sums.
+    public var timestamps: Int
+    /// The counts, in the order of ``OutcomeBars/outcomes``.
+    public var counts: [Double]
+    /// The sum of the counts: the height of the stack.
+    public var total: Double { counts.reduce(0, +) }
+}
+
+/// Stacked bars of check outcomes.
+public struct OutcomeBars: Sendable, Equatable {
+    /// The outcomes, in stacking order from the baseline up: `fail`, `error`, `warn`, `pass`, `not_evaluated`
+    /// (the ones the result has).
+    public var outcomes: [String]
+    /// The fill colour of each outcome.
+    public var colors: [String]
+    /// The bars, in time order.
+    public var bars: [OutcomeBar]
+    /// The number of input times before summing.
+    public var inputCount: Int
+    /// The interval the bars sum (UTC-aligned, at least a pixel wide), or `nil` for one bar per input time.
+    public var interval: TickInterval?
+    /// Whether input times were summed per interval.
+    public var aggregated: Bool { interval != nil }
+}
+
+/// One panel: a plot area with its axes and what is drawn in it.
+public struct ChartPanel: Sendable, Equatable {
+    /// The panel's title (small multiples: the series or group); `nil` for a single panel.
+    public var title: String?
+    /// The plot area in the figure.
+    public var plot: ChartRect
+    /// The time axis.
+    public var xAxis: TimeAxis
+    /// The value axis.
+    public var yAxis: ValueAxis
+    /// The lines (line charts).
+    public var lines: [ChartLine]
+    /// The bars (outcome charts).
+    public var bars: OutcomeBars?
+
+    /// The horizontal pixel position of an instant.
+    public func x(_ t: Int64) -> Double { plot.x + xAxis.fraction(t) * plot.width }
+    /// The vertical pixel position of a value.
+    public func y(_ v: Double) -> Double { plot.maxY - yAxis.fraction(v) * plot.height }
+}
+
+/// What a legend item shows.
+public enum LegendSymbol: String, Sendable, Equatable {
+    case line, dashed, band, bar, marker
+}
+
+/// One item of the legend, placed in the figure.
+public struct LegendItem: Sendable, Equatable {
+    public var label: String
+    public var color: String
+    public var symbol: LegendSymbol
+    /// The position of the item's symbol (left edge, text baseline).
+    public var x: Double, y: Double
+}
+
+/// Fixed sizes and colours of the charts.
+public enum ChartStyle {
+    /// Series colours, in order (colour-blind safe).
+    public static let palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
+    /// The colour of anomaly markers.
+    public static let anomalyColor = "#d62728"
+    /// The colour of the legend's `expected` and `expected range` symbols when several series share a panel (each
+    /// series draws its band and expected line in its own colour).
+    public static let bandColor = "#7f7f7f"
+    /// The fill of each outcome.
+    public static let outcomeColors: [String: String] = [
+        "pass": "#59a14f", "warn": "#edc948", "fail": "#e15759", "error": "#b07aa1", "not_evaluated": "#bab0ac",
+    ]
+    /// The stacking order of outcomes, from the baseline up.
+    public static let outcomeOrder = ["fail", "error", "warn", "pass", "not_evaluated"]
+    public static let titleFontSize = 15.0
+    public static let textFontSize = 12.0
+    public static let tickFontSize = 11.0
+    public static let fontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
+}

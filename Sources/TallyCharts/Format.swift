@@ -1,0 +1,201 @@
+/// Text spellings the charts share: numbers for people, UTC calendar fields, escaping for XML and JSON.
+/// Everything here is pure and locale-free, so a chart's bytes depend only on its input.
+public enum ChartText {
+    /// `v` with `decimals` digits after the point and a comma between thousands: `12,345.60`.
+    /// Values of 1e15 and more (or non-finite) fall back to Swift's shortest form.
+    public static func grouped(_ v: Double, decimals: Int) -> String {
+        guard v.isFinite else { return v.isNaN ? "NaN" : (v < 0 ? "-∞" : "∞") }
+        let d = max(0, min(decimals, 12))
+        var scale = 1.0
+        for _ in 0..<d { scale *= 10 }
+        let scaled = (abs(v) * scale).rounded()
+        guard abs(v) < 1e15, scaled < 9e18 else { return v.description }
+        let n = UInt64(scaled)
+        let unit = UInt64(scale)
+        let whole = n / unit, fraction = n % unit
+        var text = groupDigits(String(whole))
+        if d > 0 {
+            let digits = String(fraction)
+            text += "." + String(repeating: "0", count: d - digits.count) + digits
+        }
+        return (v < 0 && n != 0 ? "-" : "") + text
+    }
+
+    /// A value as people read it: integers with thousands separators (`12,345`), other values with up to
+    /// `maxDecimals` decimals, trailing zeros dropped (`84.52`, `0.0031`).
+    public static func number(_ v: Double, maxDecimals: Int = 4) -> String {
+        guard v.isFinite else { return grouped(v, decimals: 0) }
+        if v == v.rounded() { return grouped(v, decimals: 0) }
+        // Enough decimals for small magnitudes to show significant digits.
+        var decimals = maxDecimals
+        var m = abs(v)
+        while m < 0.1 && m > 0 && decimals < 12 { m *= 10; decimals += 1 }
+        var text = grouped(v, decimals: decimals)
+        if text.contains(".") {
+            while text.hasSuffix("0") { text.removeLast() }
+            if text.hasSuffix(".") { text.removeLast() }
+        }
+        return text == "-0" ? "0" : text
+    }
+
+    /// A pixel coordinate with one decimal, without a trailing `.0`: `12`, `12.5`, `-3.2`.
+    static func coordinate(_ v: Double) -> String {
+        let tenths = Int64((v * 10).rounded())
+        let sign = tenths < 0 ? "-" : ""
+        let magnitude = tenths.magnitude
+        let whole = magnitude / 10, fraction = magnitude % 10
+        return sign + String(whole) + (fraction == 0 ? "" : "." + String(fraction))
+    }
+
+    private static func groupDigits(_ digits: String) -> String {
+        let chars = Array(digits)
+        var out = ""
+        for (i, c) in chars.enumerated() {
+            if i > 0 && (chars.count - i) % 3 == 0 { out.append(",") }
+            out.append(c)
+        }
+        return out
+    }
+
+    /// Text escaped for XML and HTML content and attribute values.
+    public static func xml(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default:
+                // XML 1.0 forbids most control characters: show them as spaces.
+                if c.value < 0x20 && c != "\n" && c != "\t" { out += " " } else { out.unicodeScalars.append(c) }
+            }
+        }
+        return out
+    }
+
+    /// A quoted JSON string.
+    static func json(_ s: String) -> String {
+        var out = "\""
+        for c in s.unicodeScalars {
+            switch c {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if c.value < 0x20 {
+                    let hex = String(c.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+                } else if c == "<" {
+                    // Keeps JSON safe to inline in HTML (`</script>`).
+                    out += "\\u003c"
+                } else {
+                    out.unicodeScalars.append(c)
+                }
+            }
+        }
+        return out + "\""
+    }
+
+    /// A JSON number; `null` for null and non-finite values (JSON has no NaN).
+    static func json(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "null" }
+        return v.description
+    }
+}
+
+/// UTC calendar fields of epoch milliseconds (proleptic Gregorian, no leap seconds).
+struct UTCTime: Equatable {
+    static let second: Int64 = 1_000
+    static let minute: Int64 = 60_000
+    static let hour: Int64 = 3_600_000
+    static let day: Int64 = 86_400_000
+    static let monthNames = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+    var year: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
+
+    init(_ t: Int64) {
+        let dayNumber = UTCTime.floorDiv(t, UTCTime.day)
+        var rest = t - dayNumber * UTCTime.day
+        (year, month, day) = UTCTime.civil(dayNumber)
+        hour = Int(rest / UTCTime.hour); rest %= UTCTime.hour
+        minute = Int(rest / UTCTime.minute); rest %= UTCTime.minute
+        second = Int(rest / UTCTime.second)
+        millisecond = Int(rest % UTCTime.second)
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// The civil date of a day number (days since 1970-01-01), counting in 400-year eras of years that start
+    /// on March 1 (so the leap day ends its year).
+    static func civil(_ dayNumber: Int64) -> (Int64, Int, Int) {
+        let z = dayNumber + 719_468
+        let era = floorDiv(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let d = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
+        let m = Int(mp < 10 ? mp + 3 : mp - 9)
+        return (yearOfEra + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// Days since 1970-01-01 of a civil date.
+    static func dayNumber(year: Int64, month: Int, day: Int) -> Int64 {
+        let y = month <= 2 ? year - 1 : year
+        let era = floorDiv(y, 400)
+        let yearOfEra = y - era * 400
+        let mp = Int64((month + 9) % 12)
+        let dayOfYear = (153 * mp + 2) / 5 + Int64(day) - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// 00:00 UTC on the first day of month `monthIndex` (months since January 1970).
+    static func startOfMonth(_ monthIndex: Int64) -> Int64 {
+        let year = 1970 + floorDiv(monthIndex, 12)
+        let month = Int(monthIndex - floorDiv(monthIndex, 12) * 12) + 1
+        return dayNumber(year: year, month: month, day: 1) * day
+    }
+
+    var monthIndex: Int64 { (year - 1970) * 12 + Int64(month - 1) }
+
+    static func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+
+    var yearText: String { String(year) }
+    var monthName: String { UTCTime.monthNames[month - 1] }
+    /// `2024-05-01`
+    var dateText: String {
+        let y = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
+        return y + "-" + UTCTime.pad2(month) + "-" + UTCTime.pad2(day)
+    }
+    /// `06:00`
+    var hourMinuteText: String { UTCTime.pad2(hour) + ":" + UTCTime.pad2(minute) }
+    /// `06:00:15`
+    var hourMinuteSecondText: String { hourMinuteText + ":" + UTCTime.pad2(second) }
+
+    /// `2024-05-01 06:00 UTC`, with seconds when not zero.
+    static func readable(_ t: Int64) -> String {
+        let f = UTCTime(t)
+        let clock = f.second != 0 || f.millisecond != 0 ? f.hourMinuteSecondText : f.hourMinuteText
+        return f.dateText + " " + clock + " UTC"
+    }
+
+    /// ISO 8601 UTC with `Z`, milliseconds only when not zero (the query output's form).
+    static func iso(_ t: Int64) -> String {
+        let f = UTCTime(t)
+        var s = f.dateText + "T" + f.hourMinuteSecondText
+        if f.millisecond != 0 {
+            let ms = String(f.millisecond)
+            s += "." + String(repeating: "0", count: 3 - ms.count) + ms
+        }
+        return s + "Z"
+    }
+}

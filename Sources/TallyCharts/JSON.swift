@@ -1,0 +1,88 @@
+import TallyStorage
+extension Chart {
+    /// The chart as JSON: chart-ready series after shaping, with axis ranges, ticks and units.
+    ///
+    /// ```json
+    /// {"title": "...", "kind": "line", "layout": "single", "width": 800, "height": 320, "subtitle": "...",
+    ///  "legend": [{"label": "...", "color": "#0072b2", "symbol": "line"}],
+    ///  "panels": [{"title": null,
+    ///    "x": {"type": "time", "min": "...Z", "max": "...Z", "interval": "1mo", "ticks": [{"time": "...Z", "label": "Feb"}]},
+    ///    "y": {"min": 0.0, "max": 15000.0, "step": 5000.0, "unit": "rows", "ticks": [{"value": 0.0, "label": "0"}]},
+    ///    "series": [{"name": "...", "key": "...", "metric": "...", "labels": {...}, "unit": "rows", "color": "#0072b2",
+    ///                "input_points": 365, "points": [{"time": "...Z", "value": 12000.0, "expected": ..., "lower": ...,
+    ///                "upper": ..., "score": ..., "anomaly": false, "reason": "..."}]}],
+    ///    "bars": null}]}
+    /// ```
+    /// A `null` value is a gap in the line. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
+    /// series with those columns. Outcome charts have `"series": []` and `"bars": {"outcomes": [...], "colors": [...],
+    /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"from": "...Z", "to": "...Z", "timestamps": 3,
+    /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
+    public func json() -> String {
+        var o = "{\n"
+        o += "  \"title\": \(ChartText.json(title)),\n"
+        o += "  \"subtitle\": \(ChartText.json(subtitle)),\n"
+        o += "  \"kind\": \"\(kind.rawValue)\",\n"
+        o += "  \"layout\": \"\(layout.rawValue)\",\n"
+        o += "  \"width\": \(width),\n"
+        o += "  \"height\": \(height),\n"
+        o += "  \"legend\": [" + legend.map {
+            "{\"label\": \(ChartText.json($0.label)), \"color\": \"\($0.color)\", \"symbol\": \"\($0.symbol.rawValue)\"}"
+        }.joined(separator: ", ") + "],\n"
+        o += "  \"panels\": ["
+        for (k, p) in panels.enumerated() {
+            o += k == 0 ? "\n" : ",\n"
+            o += "    {\"title\": " + (p.title.map(ChartText.json) ?? "null") + ",\n"
+            o += "     \"x\": {\"type\": \"time\", \"min\": \"\(UTCTime.iso(p.xAxis.min))\", \"max\": \"\(UTCTime.iso(p.xAxis.max))\", "
+            o += "\"interval\": \"\(p.xAxis.interval)\", \"ticks\": ["
+            o += p.xAxis.ticks.map { "{\"time\": \"\(UTCTime.iso($0.time))\", \"label\": \(ChartText.json($0.label))}" }.joined(separator: ", ")
+            o += "]},\n"
+            o += "     \"y\": {\"min\": \(ChartText.json(p.yAxis.min)), \"max\": \(ChartText.json(p.yAxis.max)), "
+            o += "\"step\": \(ChartText.json(p.yAxis.step)), \"unit\": " + (p.yAxis.unit.map(ChartText.json) ?? "null") + ", \"ticks\": ["
+            o += p.yAxis.ticks.map { "{\"value\": \(ChartText.json($0.value)), \"label\": \(ChartText.json($0.label))}" }.joined(separator: ", ")
+            o += "]},\n"
+            o += "     \"series\": ["
+            for (j, line) in p.lines.enumerated() {
+                o += j == 0 ? "\n" : ",\n"
+                o += "      {\"name\": \(ChartText.json(line.name)), \"key\": \(ChartText.json(line.key)), "
+                o += "\"metric\": \(ChartText.json(line.metric)), \"labels\": {"
+                o += line.labels.map { ChartText.json($0.name) + ": " + ChartText.json($0.value) }.joined(separator: ", ")
+                o += "}, \"unit\": " + (line.unit.map(ChartText.json) ?? "null") + ", \"color\": \"\(line.color)\", "
+                o += "\"input_points\": \(line.inputCount), \"points\": ["
+                for (i, pt) in line.points.enumerated() {
+                    o += i == 0 ? "\n" : ",\n"
+                    o += "        " + Chart.pointJSON(pt, line)
+                }
+                o += line.points.isEmpty ? "]}" : "\n      ]}"
+            }
+            o += p.lines.isEmpty ? "],\n" : "\n     ],\n"
+            if let bars = p.bars {
+                o += "     \"bars\": {\"outcomes\": [" + bars.outcomes.map(ChartText.json).joined(separator: ", ") + "], "
+                o += "\"colors\": [" + bars.colors.map(ChartText.json).joined(separator: ", ") + "], "
+                o += "\"input_points\": \(bars.inputCount), \"aggregated\": \(bars.aggregated), "
+                o += "\"interval\": " + (bars.interval.map { "\"\($0)\"" } ?? "null") + ", \"bars\": ["
+                for (i, bar) in bars.bars.enumerated() {
+                    o += i == 0 ? "\n" : ",\n"
+                    o += "       {\"from\": \"\(UTCTime.iso(bar.start))\", \"to\": \"\(UTCTime.iso(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
+                    o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
+                    o += "}, \"total\": \(ChartText.json(bar.total))}"
+                }
+                o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"
+            } else {
+                o += "     \"bars\": null}"
+            }
+        }
+        o += panels.isEmpty ? "]\n" : "\n  ]\n"
+        o += "}\n"
+        return o
+    }
+
+    static func pointJSON(_ pt: ChartPoint, _ line: ChartLine) -> String {
+        var o = "{\"time\": \"\(UTCTime.iso(pt.time))\", \"value\": \(ChartText.json(pt.value))"
+        if line.hasExpected { o += ", \"expected\": \(ChartText.json(pt.expected))" }
+        if line.hasBand { o += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper))" }
+        if pt.score != nil { o += ", \"score\": \(ChartText.json(pt.score))" }
+        if line.hasAnomalyColumn { o += ", \"anomaly\": \(pt.anomaly ?? false)" }
+        if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
+        return o + "}"
+    }
+}

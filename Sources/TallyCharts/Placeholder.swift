@@ -1,1 +1,0 @@
-// The charts module is being written; see the trend-charts issue.

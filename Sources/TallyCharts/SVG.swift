@@ -1,0 +1,238 @@
+extension Chart {
+    /// The chart as a finished SVG document (UTF-8 text).
+    ///
+    /// Deterministic: the same chart gives the same bytes. Coordinates have one decimal. The document uses no ids,
+    /// scripts, external fonts or links, so several can be inlined in one HTML page. Anomaly markers and outcome bars
+    /// carry a `<title>` (a tooltip in browsers) with the time, value, expected range and reason.
+    public func svg() -> String {
+        var out = SVGWriter()
+        let w = String(width), h = String(height)
+        out.line("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(w)\" height=\"\(h)\" viewBox=\"0 0 \(w) \(h)\" "
+                 + "font-family=\"\(ChartText.xml(ChartStyle.fontFamily))\" role=\"img\" aria-label=\"\(ChartText.xml(accessibleLabel))\">")
+        out.line("<title>\(ChartText.xml(title.isEmpty ? "Chart" : title))</title>")
+        out.line("<desc>\(ChartText.xml(subtitle))</desc>")
+        out.line("<rect width=\"\(w)\" height=\"\(h)\" fill=\"#ffffff\"/>")
+        if !title.isEmpty {
+            out.line("<text x=\"12\" y=\"22\" font-size=\"\(num(ChartStyle.titleFontSize))\" font-weight=\"600\" fill=\"#222222\">"
+                     + ChartText.xml(Chart.truncated(title, width: Double(width) - 24, fontSize: ChartStyle.titleFontSize)) + "</text>")
+        }
+        out.line("<text x=\"12\" y=\"40\" font-size=\"\(num(ChartStyle.textFontSize))\" fill=\"#666666\">"
+                 + ChartText.xml(Chart.truncated(subtitle, width: Double(width) - 24, fontSize: ChartStyle.textFontSize)) + "</text>")
+        if kind == .empty {
+            out.line("<text x=\"\(num(Double(width) / 2))\" y=\"\(num(Double(height) / 2 + 10))\" text-anchor=\"middle\" "
+                     + "font-size=\"14\" fill=\"#888888\">No data: the query returned no points</text>")
+        }
+        if !legend.isEmpty {
+            out.line("<g class=\"legend\" font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#333333\">")
+            for item in legend { out.line(legendSVG(item)) }
+            out.line("</g>")
+        }
+        for panel in panels { panelSVG(panel, &out) }
+        out.line("</svg>")
+        return out.text
+    }
+
+    /// What a screen reader says for the chart.
+    var accessibleLabel: String {
+        let what = kind == .outcomes ? "Check outcomes per scan" : kind == .line ? "Line chart" : "Empty chart"
+        return [what, title, subtitle].filter { !$0.isEmpty }.joined(separator: ": ")
+    }
+
+    /// `text`, cut with an ellipsis so that it fits `width` pixels.
+    static func truncated(_ text: String, width: Double, fontSize: Double) -> String {
+        let flat = text.map { $0 == "\n" || $0 == "\t" ? " " : $0 }
+        let maxChars = max(4, Int(width / (fontSize * 0.62)))
+        if flat.count <= maxChars { return String(flat) }
+        return String(flat.prefix(maxChars - 1)) + "…"
+    }
+
+    private func legendSVG(_ item: LegendItem) -> String {
+        let x = item.x, y = item.y
+        let symbol: String
+        switch item.symbol {
+        case .line:
+            symbol = "<line x1=\"\(num(x))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + 18))\" y2=\"\(num(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"2\"/>"
+        case .dashed:
+            symbol = "<line x1=\"\(num(x))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + 18))\" y2=\"\(num(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>"
+        case .band:
+            symbol = "<rect x=\"\(num(x))\" y=\"\(num(y - 10))\" width=\"18\" height=\"12\" fill=\"\(item.color)\" fill-opacity=\"0.2\"/>"
+        case .bar:
+            symbol = "<rect x=\"\(num(x + 4))\" y=\"\(num(y - 10))\" width=\"10\" height=\"10\" fill=\"\(item.color)\"/>"
+        case .marker:
+            symbol = "<circle cx=\"\(num(x + 9))\" cy=\"\(num(y - 4))\" r=\"4.5\" fill=\"\(item.color)\" stroke=\"#ffffff\" stroke-width=\"1.5\"/>"
+        }
+        return symbol + "<text x=\"\(num(x + 24))\" y=\"\(num(y))\">\(ChartText.xml(item.label))</text>"
+    }
+
+    private func panelSVG(_ p: ChartPanel, _ out: inout SVGWriter) {
+        out.line("<g class=\"panel\">")
+        if let t = p.title {
+            out.line("<text x=\"\(num(p.plot.x))\" y=\"\(num(p.plot.y - 10))\" font-size=\"\(num(ChartStyle.textFontSize))\" font-weight=\"600\" fill=\"#333333\">"
+                     + ChartText.xml(Chart.truncated(t, width: p.plot.width, fontSize: ChartStyle.textFontSize)) + "</text>")
+        }
+        // Grid and value axis.
+        out.line("<g class=\"y-axis\" font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#555555\" text-anchor=\"end\">")
+        for tick in p.yAxis.ticks {
+            let y = p.y(tick.value)
+            out.line("<line x1=\"\(num(p.plot.x))\" y1=\"\(num(y))\" x2=\"\(num(p.plot.maxX))\" y2=\"\(num(y))\" stroke=\"#e6e6e6\"/>"
+                     + "<text x=\"\(num(p.plot.x - 6))\" y=\"\(num(y + 4))\">\(ChartText.xml(tick.label))</text>")
+        }
+        if let unit = p.yAxis.unit {
+            let cx = p.plot.x - 14 - (p.yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0)
+            let cy = p.plot.y + p.plot.height / 2
+            out.line("<text transform=\"translate(\(num(cx)),\(num(cy))) rotate(-90)\" text-anchor=\"middle\">\(ChartText.xml(unit))</text>")
+        }
+        out.line("</g>")
+        // Time axis.
+        out.line("<g class=\"x-axis\" font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#555555\" text-anchor=\"middle\">")
+        out.line("<line x1=\"\(num(p.plot.x))\" y1=\"\(num(p.plot.maxY))\" x2=\"\(num(p.plot.maxX))\" y2=\"\(num(p.plot.maxY))\" stroke=\"#999999\"/>")
+        for tick in p.xAxis.ticks {
+            let x = p.x(tick.time)
+            out.line("<line x1=\"\(num(x))\" y1=\"\(num(p.plot.maxY))\" x2=\"\(num(x))\" y2=\"\(num(p.plot.maxY + 4))\" stroke=\"#999999\"/>"
+                     + "<text x=\"\(num(x))\" y=\"\(num(p.plot.maxY + 16))\">\(ChartText.xml(tick.label))</text>")
+        }
+        out.line("</g>")
+        if let bars = p.bars { barsSVG(bars, p, &out) }
+        for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
+        for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
+        for line in p.lines { lineSVG(line, p, &out) }
+        for line in p.lines where !line.anomalies.isEmpty { anomaliesSVG(line, p, &out) }
+        out.line("</g>")
+    }
+
+    /// Runs of consecutive points for which `value` gives a number.
+    private static func runs(_ points: [ChartPoint], _ value: (ChartPoint) -> Double?) -> [[(Int64, Double)]] {
+        var runs: [[(Int64, Double)]] = []
+        var current: [(Int64, Double)] = []
+        for point in points {
+            if let v = value(point) {
+                current.append((point.time, v))
+            } else if !current.isEmpty {
+                runs.append(current)
+                current = []
+            }
+        }
+        if !current.isEmpty { runs.append(current) }
+        return runs
+    }
+
+    private func lineSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        let runs = Chart.runs(line.points) { $0.value }
+        var d = ""
+        var dots: [(Int64, Double)] = []
+        for run in runs {
+            if run.count == 1 { dots.append(run[0]); continue }
+            for (k, (t, v)) in run.enumerated() {
+                d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v))
+            }
+        }
+        out.line("<g class=\"series\" fill=\"\(line.color)\"><title>\(ChartText.xml(line.name))</title>")
+        if !d.isEmpty {
+            out.line("<path d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>")
+        }
+        for (t, v) in dots {
+            // A value between two gaps: a dot, since a line needs two points.
+            out.line("<circle cx=\"\(num(p.x(t)))\" cy=\"\(num(p.y(v)))\" r=\"2.2\"/>")
+        }
+        out.line("</g>")
+    }
+
+    private func bandSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        var d = ""
+        var run: [ChartPoint] = []
+        func flush() {
+            defer { run = [] }
+            guard !run.isEmpty else { return }
+            // Upper edge forwards, lower edge backwards; a lone point is a vertical stroke of its range.
+            for (k, pt) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt.upper!)) }
+            for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.y(pt.lower!)) }
+            d += "Z"
+        }
+        for pt in line.points {
+            if pt.lower != nil && pt.upper != nil { run.append(pt) } else { flush() }
+        }
+        flush()
+        guard !d.isEmpty else { return }
+        out.line("<path class=\"band\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"0.16\" stroke=\"\(line.color)\" stroke-opacity=\"0.16\" stroke-width=\"0.5\"><title>expected range of \(ChartText.xml(line.name))</title></path>")
+    }
+
+    private func expectedSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        var d = ""
+        for run in Chart.runs(line.points, { $0.expected }) where run.count > 1 {
+            for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v)) }
+        }
+        guard !d.isEmpty else { return }
+        out.line("<path class=\"expected\" d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-opacity=\"0.7\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>")
+    }
+
+    private func anomaliesSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        out.line("<g class=\"anomalies\" fill=\"\(ChartStyle.anomalyColor)\" stroke=\"#ffffff\" stroke-width=\"1.5\">")
+        for point in line.anomalies {
+            out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"4.5\"><title>"
+                     + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
+        }
+        out.line("</g>")
+    }
+
+    /// The tooltip of an anomaly: time, value, expected value and range, score, reason; one per line.
+    static func tooltip(_ point: ChartPoint, line: ChartLine) -> String {
+        func withUnit(_ v: Double) -> String { ChartText.number(v) + (line.unit.map { " " + $0 } ?? "") }
+        var lines = ["Anomaly in \(line.name)", UTCTime.readable(point.time)]
+        lines.append("value: " + (point.value.map(withUnit) ?? "null"))
+        if let e = point.expected { lines.append("expected: " + withUnit(e)) }
+        if let lo = point.lower, let hi = point.upper {
+            lines.append("expected range: " + ChartText.number(lo) + " – " + withUnit(hi))
+        }
+        if let s = point.score { lines.append("score: " + ChartText.number(s, maxDecimals: 2)) }
+        if let r = point.reason, !r.isEmpty { lines.append("reason: " + r) }
+        return lines.joined(separator: "\n")
+    }
+
+    private func barsSVG(_ bars: OutcomeBars, _ p: ChartPanel, _ out: inout SVGWriter) {
+        out.line("<g class=\"bars\" shape-rendering=\"crispEdges\">")
+        for bar in bars.bars {
+            // Edges on whole pixels, so that neighbouring bars meet without seams; wide bars keep a pixel apart.
+            var x = p.x(bar.start).rounded()
+            var w = max(1, p.x(bar.end).rounded() - x)
+            if w >= 4 { x += 1; w -= 1 }
+            // Edges rounded once, so that the segments' heights add up to the stack's height exactly.
+            var cumulative = 0.0
+            var bottom = Chart.round1(p.y(0))
+            var rects = ""
+            for (k, count) in bar.counts.enumerated() where count > 0 {
+                cumulative += count
+                let top = Chart.round1(p.y(cumulative))
+                rects += "<rect x=\"\(num(x))\" y=\"\(num(top))\" width=\"\(num(w))\" height=\"\(num(bottom - top))\" "
+                    + "fill=\"\(bars.colors[k])\" data-outcome=\"\(bars.outcomes[k])\" data-count=\"\(ChartText.number(count))\"/>"
+                bottom = top
+            }
+            guard !rects.isEmpty else { continue }
+            out.line("<g><title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
+        }
+        out.line("</g>")
+    }
+
+    static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars) -> String {
+        var lines = [bar.timestamps == 1 ? UTCTime.readable(bar.start)
+                     : UTCTime.readable(bar.start) + " – " + UTCTime.readable(bar.end) + " (\(bar.timestamps) timestamps summed)"]
+        for (k, name) in bars.outcomes.enumerated().reversed() where bar.counts[k] > 0 {
+            lines.append(name + ": " + ChartText.number(bar.counts[k]))
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func round1(_ v: Double) -> Double { (v * 10).rounded() / 10 }
+}
+
+/// Collects SVG lines.
+struct SVGWriter {
+    var text = ""
+    mutating func line(_ s: String) {
+        text += s
+        text += "\n"
+    }
+}
+
+/// A coordinate or size with one decimal.
+@inline(__always)
+func num(_ v: Double) -> String { ChartText.coordinate(v) }

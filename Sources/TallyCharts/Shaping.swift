@@ -1,0 +1,197 @@
+import TallyAnalysis
+
+/// Shapes long histories to the pixels they are drawn on: never more points than pixel columns.
+public enum Shaping {
+    /// The indices of the points of a line to draw on `maxPoints` pixel columns, ascending.
+    ///
+    /// - Points whose value is missing (`nil`: null, NaN or infinite) break the line. The result keeps one of
+    ///   them per gap between drawable runs, as the gap's marker; leading and trailing missing points are dropped.
+    /// - With at most `maxPoints` points (drawable points plus gap markers) everything is kept.
+    /// - Otherwise each run is thinned by Largest-Triangle-Three-Buckets (TallyAnalysis'
+    ///   `largestTriangleThreeBuckets`: spikes and drops survive, and each run's minimum and maximum are always
+    ///   kept), with a share of the budget proportional to its length.
+    /// - `pinned` points (anomalies) are always kept, up to a quarter of the budget: the latest ones, when there
+    ///   are more.
+    /// - When there are more gaps than the budget allows, the narrowest gaps (in time) are closed: the line
+    ///   is drawn across them.
+    ///
+    /// The result never holds more than `maxPoints` indices (`maxPoints >= 4`).
+    public static func lineIndices(times: [Int64], values: [Double?], pinned: [Bool]? = nil, maxPoints: Int) -> [Int] {
+        precondition(times.count == values.count, "Shaping.lineIndices: columns of different lengths")
+        let budget = max(4, maxPoints)
+        // Drawable runs, separated by at least one missing point.
+        var runs: [Range<Int>] = []
+        var gapMarkers: [Int] = []       // gapMarkers[r] is the first missing index after runs[r] (for r < runs.count - 1)
+        var i = 0
+        let n = times.count
+        while i < n {
+            while i < n && values[i] == nil { i += 1 }
+            if i == n { break }
+            let start = i
+            while i < n && values[i] != nil { i += 1 }
+            if !runs.isEmpty { gapMarkers.append(start - 1) }   // placeholder, fixed below
+            runs.append(start..<i)
+        }
+        // The marker of the gap before run r+1 is the first missing point after run r.
+        for r in 0..<gapMarkers.count { gapMarkers[r] = runs[r].upperBound }
+        let drawable = runs.reduce(0) { $0 + $1.count }
+        if drawable + gapMarkers.count <= budget {
+            return (runs.flatMap { Array($0) } + gapMarkers).sorted()
+        }
+
+        // Pinned points, at most a quarter of the budget, the latest ones first.
+        var pins = [Bool](repeating: false, count: n)
+        if let pinned {
+            var left = budget / 4
+            for k in stride(from: n - 1, through: 0, by: -1) where left > 0 && pinned[k] && values[k] != nil {
+                pins[k] = true
+                left -= 1
+            }
+        }
+
+        // Groups of runs joined across closed gaps; a group is drawn as one line.
+        struct Group { var runs: [Range<Int>]; var length: Int; var pinned: Int }
+        func pinCount(_ r: Range<Int>) -> Int { r.reduce(0) { $0 + (pins[$1] ? 1 : 0) } }
+        var groups = runs.map { Group(runs: [$0], length: $0.count, pinned: pinCount($0)) }
+        func base(_ g: Group) -> Int { min(g.length, 2 + g.pinned) }
+        var need = groups.reduce(0) { $0 + base($1) } + (groups.count - 1)
+        if need > budget {
+            // Close the narrowest gaps first (ties: earliest first) until the minimum fits.
+            let order = (0..<gapMarkers.count).sorted {
+                let a = times[runs[$0 + 1].lowerBound] - times[runs[$0].upperBound - 1]
+                let b = times[runs[$1 + 1].lowerBound] - times[runs[$1].upperBound - 1]
+                return a != b ? a < b : $0 < $1
+            }
+            var closed = [Bool](repeating: false, count: gapMarkers.count)
+            // Union of adjacent groups, tracked by the group each run belongs to.
+            var owner = Array(0..<runs.count)            // run -> representative run
+            func find(_ r: Int) -> Int {
+                var r = r
+                while owner[r] != r { owner[r] = owner[owner[r]]; r = owner[r] }
+                return r
+            }
+            var merged = groups
+            for gap in order where need > budget {
+                let a = find(gap), b = find(gap + 1)
+                let before = base(merged[a]) + base(merged[b]) + 1
+                merged[a] = Group(runs: merged[a].runs + merged[b].runs, length: merged[a].length + merged[b].length,
+                                  pinned: merged[a].pinned + merged[b].pinned)
+                owner[b] = a
+                closed[gap] = true
+                need -= before - base(merged[a])
+            }
+            groups = (0..<runs.count).filter { find($0) == $0 }.map { merged[$0] }
+            gapMarkers = gapMarkers.enumerated().filter { !closed[$0.offset] }.map(\.element)
+        }
+
+        // Share the budget left over the minimum in proportion to what each group could still use.
+        let minimum = groups.map(base)
+        let capacity = zip(groups, minimum).map { $0.length - $1 }
+        let spare = budget - minimum.reduce(0, +) - gapMarkers.count
+        let totalCapacity = capacity.reduce(0, +)
+        var shares = minimum
+        if totalCapacity > 0 && spare > 0 {
+            var given = 0
+            var remainders: [(Double, Int)] = []
+            for g in groups.indices {
+                let exact = Double(spare) * Double(capacity[g]) / Double(totalCapacity)
+                let whole = min(capacity[g], Int(exact.rounded(.down)))
+                shares[g] += whole
+                given += whole
+                remainders.append((exact - Double(whole), g))
+            }
+            remainders.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+            for (_, g) in remainders where given < spare && shares[g] < groups[g].length {
+                shares[g] += 1
+                given += 1
+            }
+        }
+
+        var kept = gapMarkers
+        for (g, group) in groups.enumerated() {
+            let members = group.runs.flatMap { Array($0) }
+            if shares[g] >= members.count { kept += members; continue }
+            let lttbBudget = shares[g] - group.pinned
+            let memberTimes = members.map { times[$0] }, memberValues = members.map { values[$0]! }
+            // TallyAnalysis' LTTB always keeps the run's minimum and maximum, which may cost one index over the
+            // threshold; ask for one fewer then.
+            var chosen = largestTriangleThreeBuckets(times: memberTimes, values: memberValues, threshold: max(2, lttbBudget))
+            if chosen.count > lttbBudget {
+                chosen = largestTriangleThreeBuckets(times: memberTimes, values: memberValues, threshold: max(2, lttbBudget - 1))
+            }
+            var set = Set(chosen.map { members[$0] })
+            for k in members where pins[k] { set.insert(k) }
+            kept += set
+        }
+        return kept.sorted()
+    }
+
+    /// The interval to sum outcome bars by so that `starts` fit `pixels` columns: `nil` when every bar can keep
+    /// a pixel column of its own (no two starts closer than a pixel); otherwise the shortest interval of
+    /// ``TickInterval/ladder`` (aligned in UTC: hours, days, Monday weeks, months...) at least a pixel long
+    /// that gives no more bars than pixels.
+    public static func barInterval(starts: [Int64], pixels: Int) -> TickInterval? {
+        guard starts.count > 1 else { return nil }
+        let columns = max(1, pixels)
+        let span = Double(starts.last! - starts.first! + medianGap(starts))
+        let pixel = span / Double(columns)
+        if starts.count <= columns && Double(smallestGap(starts)) >= pixel { return nil }
+        for interval in TickInterval.ladder where interval.approximateMilliseconds >= pixel {
+            var count = 0
+            var last = Int64.min
+            for t in starts {
+                let b = interval.floor(t)
+                if b != last { count += 1; last = b }
+            }
+            if count <= columns { return interval }
+        }
+        return TickInterval.ladder.last
+    }
+
+    /// Stacked bars: one per start (`interval` nil) or the sum of the starts in each interval.
+    ///
+    /// `starts` ascending; `rows[k]` holds the counts at `starts[k]`. A bar starts at its time (or its interval's start)
+    /// and ends at the next bar's start, but is never wider than the median distance between bars (nor narrower than
+    /// its interval), so scans that come in clusters (several datasets scanned minutes apart every day) still give
+    /// bars of even width. A lone bar is an hour wide (or its interval).
+    public static func bars(starts: [Int64], rows: [[Double]], interval: TickInterval?)
+        -> [(start: Int64, end: Int64, count: Int, values: [Double])] {
+        precondition(starts.count == rows.count, "Shaping.bars: columns of different lengths")
+        var out: [(start: Int64, end: Int64, count: Int, values: [Double])] = []
+        for k in starts.indices {
+            let start = interval?.floor(starts[k]) ?? starts[k]
+            if let last = out.last, last.start == start {
+                out[out.count - 1].count += 1
+                for j in rows[k].indices { out[out.count - 1].values[j] += rows[k][j] }
+            } else {
+                out.append((start, start, 1, rows[k]))
+            }
+        }
+        let barStarts = out.map(\.start)
+        var width = out.count > 1 ? medianGap(barStarts) : UTCTime.hour
+        if let interval, let first = out.first { width = max(width, interval.next(after: first.start) - first.start) }
+        for k in out.indices {
+            var end = out[k].start + width
+            if k + 1 < out.count { end = min(end, out[k + 1].start) }
+            if let interval { end = max(end, min(interval.next(after: out[k].start), k + 1 < out.count ? out[k + 1].start : .max)) }
+            out[k].end = end
+        }
+        return out
+    }
+
+    /// The median distance between successive distinct times (an hour when there is none).
+    static func medianGap(_ times: [Int64]) -> Int64 {
+        var gaps: [Int64] = []
+        for k in times.indices.dropFirst() where times[k] > times[k - 1] { gaps.append(times[k] - times[k - 1]) }
+        guard !gaps.isEmpty else { return UTCTime.hour }
+        gaps.sort()
+        return gaps[gaps.count / 2]
+    }
+
+    /// The smallest distance between successive distinct times (an hour when there is none).
+    static func smallestGap(_ times: [Int64]) -> Int64 {
+        var best = Int64.max
+        for k in times.indices.dropFirst() where times[k] > times[k - 1] { best = min(best, times[k] - times[k - 1]) }
+        return best == .max ? UTCTime.hour : best
+    }
+}

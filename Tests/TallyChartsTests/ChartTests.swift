@@ -1,0 +1,251 @@
+import Foundation
+import Testing
+import TallyQuery
+@testable import TallyCharts
+
+@Suite struct GoldenTests {
+    static func smallMultiples() -> QueryResult {
+        var all: [ResultSeries] = []
+        for k in 0..<8 {
+            let values: [Double] = (0..<52).map { w in Double(600 + (w * (k + 5)) % 43 * 60) }
+            all.append(series("freshness", Labels(["dataset": "t\(k)"]), start: utc(2024, 1, 1), step: 7 * DAY, values))
+        }
+        return QueryResult(series: all)
+    }
+
+    static let cases: [(name: String, result: QueryResult, spec: ChartSpec)] = [
+        ("line-band-anomaly.svg", QueryResult(series: [annotatedRowCounts()]),
+         ChartSpec(title: #"row_count{dataset="orders"} | anomalies"#, width: 720, height: 300, units: .single("rows"))),
+        ("outcomes.svg", QueryResult(series: outcomeSeries()),
+         ChartSpec(title: "check | since 14d | outcomes", width: 640, height: 260)),
+        ("three-series.svg", QueryResult(series: threeHourlySeries()),
+         ChartSpec(title: "row_count | since 2d", width: 800, height: 320, units: .perSeries(["row_count": "rows"]))),
+        ("small-multiples.svg", smallMultiples(),
+         ChartSpec(title: "freshness | since 1y", width: 900, height: 300, units: .single("s"))),
+    ]
+
+    @Test(arguments: cases.indices)
+    func svgMatchesTheGoldenFile(index: Int) throws {
+        let c = GoldenTests.cases[index]
+        let svg = Chart(c.result, spec: c.spec).svg()
+        let check = try checkGolden(c.name, svg)
+        #expect(check.matches, "\(check.message)")
+    }
+}
+
+@Suite struct ChartTests {
+    let annotated = QueryResult(series: [annotatedRowCounts()])
+
+    @Test func renderingIsDeterministic() {
+        let inputs = [annotated, QueryResult(series: outcomeSeries()), QueryResult(series: threeHourlySeries()),
+                      QueryResult(series: outcomeSeries(labels: ["dataset": "a"]) + outcomeSeries(labels: ["dataset": "b"]))]
+        for result in inputs {
+            let spec = ChartSpec(title: "q", width: 700, height: 280, units: .single("rows"))
+            let a = Chart(result, spec: spec), b = Chart(result, spec: spec)
+            #expect(a == b)
+            for format in ChartFormat.allCases {
+                #expect(Array(a.render(format).utf8) == Array(b.render(format).utf8), "\(format) differs between runs")
+            }
+        }
+    }
+
+    @Test func htmlHasNoExternalReferences() {
+        let page = ChartPage.html(title: "report <&>", charts: [Chart(annotated), Chart(QueryResult(series: outcomeSeries()))],
+                                  introduction: "see https://example.com")   // text, escaped, but still a URL
+        let single = Chart(annotated, spec: ChartSpec(title: "x")).html()
+        for html in [single] {
+            let withoutNamespace = html.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+            #expect(!withoutNamespace.contains("http://") && !withoutNamespace.contains("https://"))
+            #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("src=") && !html.contains("@import"))
+            #expect(html.contains("<svg"))
+        }
+        // The introduction is the caller's text; the page itself adds no references.
+        let adds = page.replacingOccurrences(of: "xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+            .replacingOccurrences(of: "see https://example.com", with: "")
+        #expect(!adds.contains("http://") && !adds.contains("https://"))
+        #expect(page.contains("report &lt;&amp;&gt;"))
+        #expect(page.components(separatedBy: "<svg").count == 3)
+    }
+
+    @Test func nullsBreakTheLine() {
+        let s = series("m", [1, 2, 3, NULL, 5, 6, NULL, 8, NULL, NULL, 9, 10])
+        let chart = Chart(QueryResult(series: [s]))
+        let svg = chart.svg()
+        let path = svg.split(separator: "\n").first { $0.hasPrefix("<path d=\"M") }!
+        // Three runs of two or more points: three subpaths; the lone 8 is a dot.
+        #expect(path.filter { $0 == "M" }.count == 3)
+        #expect(svg.contains("<circle cx=") && svg.contains("r=\"2.2\""))
+        // Without nulls, one subpath.
+        let whole = Chart(QueryResult(series: [series("m", [1, 2, 3, 4])])).svg()
+        #expect(whole.split(separator: "\n").first { $0.hasPrefix("<path d=\"M") }!.filter { $0 == "M" }.count == 1)
+        // The JSON keeps the gaps as null values.
+        #expect(chart.json().contains("\"value\": null"))
+    }
+
+    @Test func bandAndAnomalyMarkersAppearWithAnnotations() {
+        let chart = Chart(annotated, spec: ChartSpec(title: "orders", units: .single("rows")))
+        let svg = chart.svg()
+        #expect(svg.contains("class=\"band\""))
+        #expect(svg.contains("class=\"expected\""))
+        #expect(svg.contains("class=\"anomalies\""))
+        let tooltip = svg.components(separatedBy: "class=\"anomalies\"")[1].components(separatedBy: "</g>")[0]
+        #expect(tooltip.components(separatedBy: "<circle").count == 2)   // one anomaly
+        #expect(tooltip.contains("2024-04-10 06:00 UTC"))
+        #expect(tooltip.contains("value: 150 rows"))
+        #expect(tooltip.contains("expected: 9,800 rows"))
+        #expect(tooltip.contains("expected range: 8,900 – 10,700 rows"))
+        #expect(tooltip.contains("reason: value below the expected range"))
+        #expect(chart.legend.map(\.label) == ["row_count", "expected", "expected range", "anomaly"])
+        #expect(chart.panels[0].lines[0].name == #"row_count{dataset="orders"}"#)
+        // Without annotations: none of them.
+        let plain = Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg()
+        #expect(!plain.contains("class=\"band\"") && !plain.contains("class=\"anomalies\"") && !plain.contains("class=\"expected\""))
+        // The JSON carries the annotation columns.
+        let json = chart.json()
+        #expect(json.contains("\"lower\": 11300.0") && json.contains("\"anomaly\": true") && json.contains("\"expected\": 12200.0"))
+        #expect(isValidJSON(json))
+    }
+
+    @Test func anomaliesSurviveShapingOfLongHistories() {
+        var s = series("m", start: utc(2020, 1, 1), step: HOUR, (0..<50_000).map { Double($0 % 24) * 10 + 100 })
+        s.anomaly = (0..<50_000).map { $0 == 12_345 || $0 == 40_000 }
+        let chart = Chart(QueryResult(series: [s]), spec: ChartSpec(width: 600))
+        let line = chart.panels[0].lines[0]
+        #expect(line.points.count <= Int(chart.panels[0].plot.width))
+        #expect(line.anomalies.map(\.time) == [s.times[12_345], s.times[40_000]])
+    }
+
+    @Test func outcomeBarsStackToTheCounts() throws {
+        let result = QueryResult(series: outcomeSeries())
+        let chart = Chart(result, spec: ChartSpec(title: "checks", width: 640, height: 260))
+        #expect(chart.kind == .outcomes && chart.layout == .single)
+        let panel = chart.panels[0]
+        let bars = try #require(panel.bars)
+        #expect(bars.outcomes == ["fail", "error", "warn", "pass"])
+        #expect(bars.bars.count == 14)
+        #expect(bars.bars.allSatisfy { $0.total == 6 })
+        #expect(bars.bars[9].counts == [1, 0, 2, 3])
+        // In the SVG, the rectangles of each bar stack without gaps or overlaps from the baseline, and their
+        // heights are the counts on the axis' scale.
+        let rects = barRects(chart.svg())
+        #expect(rects.count == bars.bars.reduce(0) { $0 + $1.counts.filter { $0 > 0 }.count })
+        let pixelsPerCheck = panel.plot.height / (panel.yAxis.max - panel.yAxis.min)
+        var index = 0
+        for bar in bars.bars {
+            var bottom = panel.y(0)
+            var sum = 0.0
+            for (k, count) in bar.counts.enumerated() where count > 0 {
+                let r = rects[index]
+                index += 1
+                #expect(r.outcome == bars.outcomes[k] && r.count == count)
+                #expect(abs((r.y + r.height) - bottom) <= 0.11)
+                bottom = r.y
+                sum += r.height
+            }
+            #expect(abs(sum - bar.total * pixelsPerCheck) <= 0.15, "stack height \(sum) for \(bar.total) checks")
+        }
+    }
+
+    @Test func outcomeBarsAreSummedPerPixelForLongHistories() throws {
+        let times = (0..<5_000).map { utc(2023, 1, 1) + Int64($0) * HOUR }
+        let pass = ResultSeries(metric: "outcomes", labels: ["outcome": "pass"], times: times, values: times.map { _ in 3 })
+        let fail = ResultSeries(metric: "outcomes", labels: ["outcome": "fail"], times: times,
+                                values: times.indices.map { $0 % 100 == 0 ? 2 : 0 })
+        let chart = Chart(QueryResult(series: [fail, pass]), spec: ChartSpec(width: 500))
+        let bars = try #require(chart.panels[0].bars)
+        #expect(bars.bars.count <= Int(chart.panels[0].plot.width))
+        #expect(bars.aggregated)
+        #expect(bars.bars.reduce(0) { $0 + $1.counts[0] } == 100)
+        #expect(bars.bars.reduce(0) { $0 + $1.counts[1] } == 15_000)
+        #expect(bars.bars.reduce(0) { $0 + $1.timestamps } == 5_000)
+        // The axis holds the tallest summed bar.
+        #expect(chart.panels[0].yAxis.max >= bars.bars.map(\.total).max()!)
+        #expect(chart.subtitle.contains("summed per 1d into"))
+        #expect(bars.interval == .milliseconds(DAY))
+    }
+
+    @Test func severalSeriesShareALegendUpToSixThenSmallMultiples() {
+        let six = (0..<6).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
+        let legend = Chart(QueryResult(series: six))
+        #expect(legend.kind == .line && legend.layout == .single && legend.panels.count == 1)
+        #expect(legend.legend.map(\.label) == (0..<6).map { "k=\($0)" })
+        #expect(Set(legend.panels[0].lines.map(\.color)).count == 6)
+        let seven = (0..<7).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
+        let multiples = Chart(QueryResult(series: seven), spec: ChartSpec(width: 900))
+        #expect(multiples.layout == .smallMultiples && multiples.panels.count == 7)
+        #expect(multiples.panels.map(\.title) == (0..<7).map { "k=\($0)" })
+        // Panels share the time axis and do not overlap.
+        #expect(Set(multiples.panels.map(\.xAxis.min)).count == 1)
+        for (a, b) in zip(multiples.panels, multiples.panels.dropFirst()) {
+            #expect(a.plot.maxX <= b.plot.x || a.plot.maxY <= b.plot.y)
+        }
+        #expect(multiples.panels.allSatisfy { $0.plot.maxY <= Double(multiples.height) && $0.plot.maxX <= Double(multiples.width) })
+        // Different units never share an axis.
+        let mixed = Chart(QueryResult(series: [series("a", [1, 2]), series("b", [3, 4])]),
+                          spec: ChartSpec(units: .perSeries(["a": "rows", "b": "seconds"])))
+        #expect(mixed.layout == .smallMultiples)
+        #expect(mixed.panels.map(\.yAxis.unit) == ["rows", "seconds"])
+    }
+
+    @Test func groupedOutcomesBecomeSmallMultiples() {
+        let result = QueryResult(series: outcomeSeries(labels: ["dataset": "orders"]) + outcomeSeries(labels: ["dataset": "payments"]))
+        let chart = Chart(result)
+        #expect(chart.kind == .outcomes && chart.layout == .smallMultiples)
+        #expect(chart.panels.map(\.title) == ["dataset=orders", "dataset=payments"])
+    }
+
+    @Test func unitsAndTitle() {
+        let s = series("row_count", ["dataset": "orders"], [12_000, 12_500, 13_100])
+        let byKey = Chart(QueryResult(series: [s]), spec: ChartSpec(title: "orders", units: .perSeries([#"row_count{dataset="orders"}"#: "rows"])))
+        #expect(byKey.panels[0].yAxis.unit == "rows")
+        #expect(byKey.panels[0].yAxis.ticks.contains { $0.label == "12,400" })
+        let svg = byKey.svg()
+        #expect(svg.contains(">rows</text>") && svg.contains("<title>orders</title>") && svg.contains(">12,400</text>"))
+        let none = Chart(QueryResult(series: [s]))
+        #expect(none.panels[0].yAxis.unit == nil)
+    }
+
+    @Test func emptyResults() {
+        let chart = Chart(QueryResult(series: [ResultSeries(metric: "m", labels: [:])]), spec: ChartSpec(title: "nothing"))
+        #expect(chart.kind == .empty && chart.panels.isEmpty)
+        #expect(chart.svg().contains("No data"))
+        for format in ChartFormat.allCases where format != .svg && format != .html { #expect(isValidJSON(chart.render(format))) }
+    }
+
+    @Test func jsonAndVegaLiteAreValidJSON() throws {
+        let inputs = [annotated, QueryResult(series: outcomeSeries()), QueryResult(series: threeHourlySeries()),
+                      QueryResult(series: (0..<8).map { series("m", Labels(["k": "\($0)"]), [1, NULL, 3]) })]
+        for result in inputs {
+            let chart = Chart(result, spec: ChartSpec(title: "a \"quoted\" </script> title", units: .single("rows")))
+            #expect(isValidJSON(chart.json()))
+            let vl = chart.vegaLite()
+            #expect(isValidJSON(vl))
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(vl.utf8)) as? [String: Any])
+            #expect(object["$schema"] as? String == "https://vega.github.io/schema/vega-lite/v5.json")
+            let values = try #require((object["data"] as? [String: Any])?["values"] as? [[String: Any]])
+            #expect(!values.isEmpty)
+        }
+        // Vega-Lite breaks lines at gaps through the segment field.
+        let vl = Chart(QueryResult(series: [series("m", [1, 2, NULL, 4, 5])])).vegaLite()
+        #expect(vl.contains("\"segment\": 0") && vl.contains("\"segment\": 1"))
+    }
+
+    @Test func formatsFollowTheExtension() {
+        #expect(ChartFormat(path: "out/chart.svg") == .svg)
+        #expect(ChartFormat(path: "report.HTML") == .html)
+        #expect(ChartFormat(path: "a.json") == .json)
+        #expect(ChartFormat(path: "a.vl.json") == .vegaLite)
+        #expect(ChartFormat(path: "a.png") == nil)
+        #expect(ChartFormat(path: "svg") == nil)
+        #expect(ChartFormat(path: ".svg") == nil)
+        #expect(ChartFormat(path: "dir.svg/chart") == nil)
+    }
+
+    @Test func textIsEscaped() {
+        let s = series("m", ["dataset": "<b>&\"x\""], [1, 2])
+        let svg = Chart(QueryResult(series: [s]), spec: ChartSpec(title: "a < b & c")).svg()
+        #expect(svg.contains("a &lt; b &amp; c"))
+        #expect(!svg.contains("<b>"))
+        #expect(svg.contains("&lt;b&gt;&amp;"))
+    }
+}

@@ -1,1 +1,0 @@
-// The charts tests are being written.
