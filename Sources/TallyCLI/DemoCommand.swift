@@ -63,6 +63,7 @@ extension TallyCommand {
                     }
                 }
                 try writeDemoReport(db, directory: store, summary: summary)
+                try printDemoAnomalies(db, summary: summary)
                 try db.close()
                 printOut("")
                 printOut("Explore it: tally series --store \(store)   |   tally export 'row_count{dataset=\"orders\"}' --store \(store)")

@@ -11,8 +11,18 @@ extension Store {
     /// - Parameters:
     ///   - now: the instant `now` stands for (fixed once per query).
     /// - Throws: `QueryError` with line and column for a bad query; `StoreError` when reading fails.
+    ///
+    /// The stages `anomalies`, `forecast` and `where anomaly` run on ``AnomalyStageExtension`` (with the
+    /// store's feedback).
     public func query(_ text: String, now: Int64 = currentTimeMillis(), limits: QueryLimits = QueryLimits()) throws -> QueryResult {
-        try QueryExecutor(dataSource: StoreDataSource(store: self), limits: limits).run(text, now: now)
+        try query(try Parser.parse(text), now: now, limits: limits)
+    }
+
+    /// Runs a parsed query (see ``query(_:now:limits:)``).
+    public func query(_ query: Query, now: Int64 = currentTimeMillis(), limits: QueryLimits = QueryLimits()) throws -> QueryResult {
+        let analysis = AnomalyStageExtension(store: self, query: query, limits: limits)
+        return try QueryExecutor(dataSource: StoreDataSource(store: self), limits: limits, stageExtension: analysis)
+            .run(query, now: now)
     }
 }
 

@@ -53,6 +53,7 @@ final class Catalog: @unchecked Sendable {
             try createSchema()
         } else {
             try checkVersion()
+            if !readOnly { try db.execute(Catalog.feedbackSchema) }   // stores created before the table existed
         }
     }
 
@@ -83,6 +84,7 @@ final class Catalog: @unchecked Sendable {
                     series_count INTEGER NOT NULL, point_count INTEGER NOT NULL, bytes INTEGER NOT NULL,
                     level INTEGER NOT NULL);
                 """)
+            try db.execute(Catalog.feedbackSchema)
             try setMeta("schema_version", "\(Catalog.schemaVersion)")
             try setMeta("flushed_lsn", "0")
             try setMeta("created", "\(currentTimeMillis())")

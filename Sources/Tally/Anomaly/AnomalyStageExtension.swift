@@ -1,0 +1,322 @@
+import TallyAnalysis
+import TallyQuery
+import TallyStorage
+
+/// Where the anomaly stages find people's verdicts on points (`tally feedback`).
+public protocol AnomalyFeedbackSource {
+    /// The verdicts on the series with this metric and labels, with times in `from ..< to`.
+    func feedback(metric: String, labels: Labels, from: Int64, to: Int64) throws -> [(time: Int64, verdict: FeedbackVerdict)]
+}
+
+/// The verdicts a store keeps (`Store.setFeedback`), found by the series' key.
+public struct StoreFeedbackSource: AnomalyFeedbackSource {
+    public let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public func feedback(metric: String, labels: Labels, from: Int64, to: Int64) throws -> [(time: Int64, verdict: FeedbackVerdict)] {
+        guard let info = store.series(key: SeriesKey(metric: metric, labels: Array(labels))) else { return [] }
+        return try store.feedback(series: [info.id], in: TimeRange(from: from, to: to)).map { ($0.time, $0.verdict) }
+    }
+}
+
+/// Evaluates the query stages of the analysis module — `anomalies [OPTIONS]`, `forecast HORIZON [OPTIONS]` and
+/// `where anomaly` — with the detectors of TallyAnalysis (docs/anomaly-detection.md, docs/query-language.md).
+///
+/// **Walk forward, with history.** Every point's verdict uses only earlier points, and the displayed range is
+/// not where a series starts: before running the detector, the extension reads each series' history before
+/// its first displayed point — by running the stages before `anomalies` again over an earlier range (so
+/// `bucket 1d avg | anomalies` learns from daily averages), or, without the query, by reading the stored series
+/// with the same metric and labels. The history starts on a fixed grid (multiples of the look-back since the
+/// epoch) at least `lookback` before the displayed range, so that a range and a longer range containing it
+/// walk the same points and give their common points the same verdicts.
+///
+/// Null values are skipped (the detector never sees them; their annotations are null). People's verdicts
+/// (`expected`, `anomaly`, `exclude`) are passed to the detector for the points they name.
+public struct AnomalyStageExtension: QueryStageExtension {
+    /// Where series are read.
+    public var dataSource: any QueryDataSource
+    /// Where verdicts come from (none: the detector judges alone).
+    public var feedbackSource: (any AnomalyFeedbackSource)?
+    /// The query being run, so that the history goes through the same stages; nil: raw stored history.
+    public var query: Query?
+    /// Limits for the history reads.
+    public var limits: QueryLimits
+
+    /// History read before the displayed range: 365 days (or `training` when that is longer).
+    public static let defaultLookback: Int64 = 365 * 86_400_000
+    /// At most this many history points per series (the most recent).
+    public static let maxHistoryPoints = 20_000
+    /// At most this many forecast points per series.
+    public static let maxForecastPoints = 10_000
+
+    /// An extension over a store: its series, its verdicts.
+    ///
+    /// - Parameter query: the query being run (pass it so that history goes through the stages before
+    ///   `anomalies`; `Store.query` does).
+    public init(store: Store, query: Query? = nil, limits: QueryLimits = QueryLimits()) {
+        self.init(dataSource: StoreDataSource(store: store), feedback: StoreFeedbackSource(store: store), query: query,
+                  limits: limits)
+    }
+
+    /// An extension over any data source.
+    public init(dataSource: any QueryDataSource, feedback: (any AnomalyFeedbackSource)? = nil, query: Query? = nil,
+                limits: QueryLimits = QueryLimits()) {
+        self.dataSource = dataSource
+        self.feedbackSource = feedback
+        self.query = query
+        self.limits = limits
+    }
+
+    public func evaluate(_ stage: ExternalStage, span: SourceSpan, input: [ResultSeries],
+                         context: QueryContext) throws -> [ResultSeries] {
+        switch stage.name {
+        case "anomalies":
+            let options = try Self.options(stage.arguments, stage: stage, span: span)
+            return try annotate(input, options: options, span: span, context: context)
+        case "forecast":
+            guard let first = stage.arguments.first, first.key == nil else {
+                throw QueryError(.invalid, "`forecast` needs a horizon first: a duration such as `14d`, or a number of points",
+                                 at: stage.arguments.first?.span ?? span)
+            }
+            let horizon = try Self.horizon(first)
+            let options = try Self.options(Array(stage.arguments.dropFirst()), stage: stage, span: span)
+            return try forecast(input, horizon: horizon, options: options, span: span, context: context)
+        case "where anomaly":
+            if let extra = stage.arguments.first {
+                throw QueryError(.syntax, "`where anomaly` takes no options; expected `|` or the end of the query",
+                                 at: extra.span)
+            }
+            return try Self.keepAnomalies(input, span: span)
+        default:
+            throw QueryError(.stageUnavailable, "the `\(stage.name)` stage is not known to the analysis module", at: span)
+        }
+    }
+
+    // MARK: - Options
+
+    /// Parses `key=value` arguments into detector options; an error points at the argument that caused it.
+    static func options(_ arguments: [ExternalStage.Argument], stage: ExternalStage,
+                        span: SourceSpan) throws(QueryError) -> AnomalyOptions {
+        func text(_ a: ExternalStage.Argument) -> String { a.key.map { "\($0)=\(a.value)" } ?? a.value }
+        var parsed = AnomalyOptions()
+        // Parse growing prefixes: the first prefix that fails names the culprit (an unknown option, a bad
+        // value, an option given twice).
+        for k in arguments.indices {
+            do throws(AnomalyOptionsError) {
+                parsed = try AnomalyOptions.parse(arguments[...k].map(text).joined(separator: " "))
+            } catch {
+                throw QueryError(.invalid, "`\(stage.name)`: \(error.message)", at: arguments[k].span)
+            }
+        }
+        return parsed
+    }
+
+    /// A forecast horizon: a duration (`14d`, `1mo`) or a number of points (`30`).
+    enum Horizon {
+        case duration(QueryDuration)
+        case points(Int)
+    }
+
+    static func horizon(_ argument: ExternalStage.Argument) throws(QueryError) -> Horizon {
+        if let n = Int(argument.value) {
+            guard n > 0 else {
+                throw QueryError(.invalid, "the forecast horizon must be at least 1 point", at: argument.span)
+            }
+            return .points(Swift.min(n, maxForecastPoints))
+        }
+        guard let d = try? QueryDuration(parsing: argument.value), !d.isZero, d.months >= 0, d.milliseconds >= 0 else {
+            throw QueryError(.invalid, "expected a forecast horizon such as `14d`, `12w` or `30` (points), found `\(argument.value)`",
+                             at: argument.span)
+        }
+        return .duration(d)
+    }
+
+    // MARK: - anomalies
+
+    func annotate(_ input: [ResultSeries], options: AnomalyOptions, span: SourceSpan,
+                  context: QueryContext) throws -> [ResultSeries] {
+        let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
+        let detector = AnomalyDetector(options: options)
+        return try input.map { s in
+            var out = s
+            let walk = try self.walk(s, history: history[SeriesIdentity(s)])
+            let null = columnValue(nil)
+            var expected = [Double](repeating: null, count: s.count)
+            var lower = expected, upper = expected, score = expected
+            var anomaly = [Bool](repeating: false, count: s.count)
+            var reasons: [String?] = s.reasons ?? [String?](repeating: nil, count: s.count)
+            if !walk.times.isEmpty {
+                let r = detector.detect(times: walk.times, values: walk.values, feedback: walk.feedback)
+                for i in 0..<s.count {
+                    let k = walk.indexOfInput[i]
+                    guard k >= 0 else { continue }
+                    expected[i] = Self.cell(r.expected[k])
+                    lower[i] = Self.cell(r.lower[k])
+                    upper[i] = Self.cell(r.upper[k])
+                    score[i] = Self.cell(r.score[k])
+                    anomaly[i] = r.anomaly[k]
+                    reasons[i] = r.reason(at: k)
+                }
+            }
+            out.expected = expected
+            out.lower = lower
+            out.upper = upper
+            out.score = score
+            out.anomaly = anomaly
+            out.reasons = reasons.contains { $0 != nil } ? reasons : nil
+            return out
+        }
+    }
+
+    /// A column cell: NaN (cold start) and the infinite side of a one-directional range become null.
+    static func cell(_ v: Double) -> Double { v.isFinite ? v : columnValue(nil) }
+
+    // MARK: - forecast
+
+    func forecast(_ input: [ResultSeries], horizon: Horizon, options: AnomalyOptions, span: SourceSpan,
+                  context: QueryContext) throws -> [ResultSeries] {
+        let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
+        let detector = AnomalyDetector(options: options)
+        return try input.map { s in
+            let walk = try self.walk(s, history: history[SeriesIdentity(s)])
+            guard walk.times.count >= 2, let last = walk.times.last else { return s }
+            let count: Int
+            var end = Int64.max
+            switch horizon {
+            case .points(let n):
+                count = n
+            case .duration(let d):
+                end = d.added(to: last)
+                let step = Self.typicalStep(walk.times)
+                guard step > 0 else { return s }
+                count = Int(Swift.min(Int64(Self.maxForecastPoints), Swift.max(1, (end - last) / step)))
+            }
+            let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
+            guard !f.times.isEmpty else { return s }
+            var out = s
+            let null = columnValue(nil)
+            let n = s.count
+            var expected = s.expected ?? [Double](repeating: null, count: n)
+            var lower = s.lower ?? [Double](repeating: null, count: n)
+            var upper = s.upper ?? [Double](repeating: null, count: n)
+            var reasons = s.reasons ?? [String?](repeating: nil, count: n)
+            let reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
+            for j in f.times.indices where f.times[j] <= end && f.times[j] > (s.times.last ?? .min) {
+                out.times.append(f.times[j])
+                out.values.append(null)
+                expected.append(Self.cell(f.expected[j]))
+                lower.append(Self.cell(f.lower[j]))
+                upper.append(Self.cell(f.upper[j]))
+                reasons.append(reason)
+                out.outcomes?.append(0)
+                out.score?.append(null)
+                out.anomaly?.append(false)
+            }
+            out.expected = expected
+            out.lower = lower
+            out.upper = upper
+            out.reasons = reasons
+            return out
+        }
+    }
+
+    /// The median gap between successive times (of the last 1,000).
+    static func typicalStep(_ times: [Int64]) -> Int64 {
+        guard times.count >= 2 else { return 0 }
+        let start = Swift.max(1, times.count - 1000)
+        var gaps = (start..<times.count).map { times[$0] - times[$0 - 1] }.filter { $0 > 0 }
+        guard !gaps.isEmpty else { return 0 }
+        gaps.sort()
+        return gaps[gaps.count / 2]
+    }
+
+    // MARK: - where anomaly
+
+    static func keepAnomalies(_ input: [ResultSeries], span: SourceSpan) throws(QueryError) -> [ResultSeries] {
+        var out: [ResultSeries] = []
+        for s in input {
+            guard let flags = s.anomaly else {
+                throw QueryError(.invalid, "`where anomaly` needs an `anomalies` stage before it, e.g. `... | anomalies | where anomaly`",
+                                 at: span)
+            }
+            let kept = flags.indices.filter { flags[$0] }
+            if !kept.isEmpty { out.append(select(s, kept)) }
+        }
+        return out
+    }
+
+    /// The points at `indices`, with every column.
+    static func select(_ s: ResultSeries, _ indices: [Int]) -> ResultSeries {
+        var r = s
+        r.times = indices.map { s.times[$0] }
+        r.values = indices.map { s.values[$0] }
+        r.outcomes = s.outcomes.map { c in indices.map { c[$0] } }
+        r.reasons = s.reasons.map { c in indices.map { c[$0] } }
+        r.expected = s.expected.map { c in indices.map { c[$0] } }
+        r.lower = s.lower.map { c in indices.map { c[$0] } }
+        r.upper = s.upper.map { c in indices.map { c[$0] } }
+        r.score = s.score.map { c in indices.map { c[$0] } }
+        r.anomaly = s.anomaly.map { c in indices.map { c[$0] } }
+        return r
+    }
+
+    // MARK: - The walk
+
+    /// What the detector walks for one series: its history, then its non-null displayed points.
+    struct Walk {
+        var times: [Int64] = []
+        var values: [Double] = []
+        var feedback: [Feedback]?
+        /// For each displayed point, its index in the walk (-1 for a null point).
+        var indexOfInput: [Int] = []
+    }
+
+    func walk(_ s: ResultSeries, history: HistoryColumns?) throws -> Walk {
+        var w = Walk()
+        if let history {
+            w.times = history.times
+            w.values = history.values
+        }
+        w.indexOfInput = [Int](repeating: -1, count: s.count)
+        for i in 0..<s.count where !s.isNull(at: i) {
+            if let last = w.times.last, s.times[i] <= last { continue }   // never out of order
+            w.indexOfInput[i] = w.times.count
+            w.times.append(s.times[i])
+            w.values.append(s.values[i])
+        }
+        if let source = feedbackSource, let first = w.times.first, let last = w.times.last {
+            let verdicts = try source.feedback(metric: s.metric, labels: s.labels, from: first, to: last + 1)
+            if !verdicts.isEmpty {
+                var byTime: [Int64: Feedback] = [:]
+                for v in verdicts { byTime[v.time] = Feedback(v.verdict) }
+                w.feedback = w.times.map { byTime[$0] ?? Feedback.none }
+            }
+        }
+        return w
+    }
+}
+
+extension Feedback {
+    /// The detector's feedback for a stored verdict.
+    public init(_ verdict: FeedbackVerdict) {
+        switch verdict {
+        case .expected: self = .expected
+        case .anomaly: self = .anomaly
+        case .exclude: self = .exclude
+        }
+    }
+}
+
+/// A series' identity in query results: metric and labels.
+struct SeriesIdentity: Hashable {
+    var metric: String
+    var labels: Labels
+
+    init(_ s: ResultSeries) {
+        metric = s.metric
+        labels = s.labels
+    }
+}

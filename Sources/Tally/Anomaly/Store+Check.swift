@@ -1,0 +1,127 @@
+import TallyAnalysis
+import TallyQuery
+import TallyStorage
+
+/// What `Store.check` found: the query as run, and the points that make the check fail.
+public struct AnomalyCheckReport: Sendable {
+    /// How the result decides the check.
+    public enum Mode: String, Sendable {
+        /// The check fails when the latest point (at or before `now`) of any series is an anomaly.
+        case latestPoint = "latest_point"
+        /// The query has a `where`: the check fails when any point remains.
+        case anyPoint = "any_point"
+    }
+
+    /// One point that fails the check.
+    public struct Finding: Sendable {
+        public var metric: String
+        public var labels: Labels
+        public var time: Int64
+        /// The value (nil for null).
+        public var value: Double?
+        /// The expected value and range (nil when the point has none: cold start, no `anomalies` stage).
+        public var expected: Double?
+        public var lower: Double?
+        public var upper: Double?
+        public var score: Double?
+        /// Whether the detector flagged the point (nil without an `anomalies` stage).
+        public var anomaly: Bool?
+        /// The detector's sentence, or the reason a stage gave.
+        public var reason: String?
+
+        /// `metric{labels}` as selectors write it.
+        public var seriesText: String { SeriesKey(metric: metric, labels: Array(labels)).description }
+    }
+
+    /// The query as written.
+    public var text: String
+    /// The query as run (with `anomalies` added when it had none).
+    public var query: Query
+    /// How the result decides.
+    public var mode: Mode
+    /// The series the selector matched.
+    public var matchedSeries: Int
+    /// The series of the result.
+    public var result: QueryResult
+    /// The points that fail the check, by series.
+    public var findings: [Finding]
+
+    /// True when the check fails.
+    public var failed: Bool { !findings.isEmpty }
+    /// The number of series with findings.
+    public var failingSeries: Int { Set(findings.map { SeriesKey(metric: $0.metric, labels: Array($0.labels)) }).count }
+}
+
+extension Store {
+    /// The check for scripts and CI (`tally check`): runs `text` — with `| anomalies` added when it has no
+    /// `anomalies` stage and no `where` (and inserted before a `where anomaly` that has none before it) — and
+    /// reports the series whose latest point at or before `now` is an anomaly, or, when the query has a `where`,
+    /// every point that remains.
+    ///
+    /// - Throws: `QueryError` for a bad query, `StoreError` when reading fails.
+    public func check(_ text: String, now: Int64 = currentTimeMillis(), limits: QueryLimits = QueryLimits()) throws -> AnomalyCheckReport {
+        let parsed = try Parser.parse(text)
+        let (query, mode) = Self.checkQuery(parsed)
+        let result = try self.query(query, now: now, limits: limits)
+        let matched = (try? series(matching: query.selector.seriesSelector()).count) ?? result.series.count
+        var findings: [AnomalyCheckReport.Finding] = []
+        for s in result.series {
+            switch mode {
+            case .anyPoint:
+                for i in 0..<s.count { findings.append(Self.finding(s, i)) }
+            case .latestPoint:
+                guard let i = s.times.lastIndex(where: { $0 <= now }) else { continue }
+                if s.anomaly?[i] == true { findings.append(Self.finding(s, i)) }
+            }
+        }
+        return AnomalyCheckReport(text: text, query: query, mode: mode, matchedSeries: matched, result: result,
+                                  findings: findings)
+    }
+
+    /// The query `check` runs, and how its result decides.
+    static func checkQuery(_ query: Query) -> (Query, AnomalyCheckReport.Mode) {
+        func isExternal(_ stage: Stage, _ name: String) -> Bool {
+            if case .external(let e) = stage.kind { return e.name == name }
+            return false
+        }
+        let hasAnomalies = query.stages.contains { isExternal($0, "anomalies") }
+        let hasWhere = query.stages.contains { stage in
+            switch stage.kind {
+            case .whereValue, .whereNull, .whereOutcome: return true
+            default: return isExternal(stage, "where anomaly")
+            }
+        }
+        var q = query
+        if !hasAnomalies {
+            // An empty span at the insertion point: unique among the stages', so the extension finds its place.
+            func anomaliesStage(at position: SourcePosition) -> Stage {
+                Stage(.external(ExternalStage(name: "anomalies", options: "", optionsSpan: nil, arguments: [])),
+                      span: SourceSpan(start: position, end: position))
+            }
+            if let i = q.stages.firstIndex(where: { isExternal($0, "where anomaly") }) {
+                q.stages.insert(anomaliesStage(at: q.stages[i].span.start), at: i)
+            } else if !hasWhere {
+                q.stages.append(anomaliesStage(at: (q.stages.last?.span ?? q.selectorSpan).end))
+            }
+        }
+        return (q, hasWhere ? .anyPoint : .latestPoint)
+    }
+
+    static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {
+        func cell(_ column: [Double]?) -> Double? { column.flatMap { optionalValue($0[i]) } }
+        return AnomalyCheckReport.Finding(metric: s.metric, labels: s.labels, time: s.times[i], value: s.value(at: i),
+                                          expected: cell(s.expected), lower: cell(s.lower), upper: cell(s.upper),
+                                          score: cell(s.score), anomaly: s.anomaly?[i], reason: s.reason(at: i))
+    }
+}
+
+/// Numbers as anomaly reasons write them: thousands separators, decimals up to `significant` significant digits
+/// (`11,200`, `84.53`).
+public func formatAnomalyNumber(_ x: Double, significant: Int = 6) -> String {
+    TallyAnalysis.formatNumber(x, significant: significant)
+}
+
+/// An expected range as anomaly reasons write it (`10,900–11,500`; `≥ 10,900` when one side is open).
+public func formatAnomalyRange(lower: Double?, upper: Double?) -> String {
+    TallyAnalysis.formatRange(lower: lower ?? -.infinity, upper: upper ?? .infinity)
+}

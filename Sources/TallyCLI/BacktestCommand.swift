@@ -1,0 +1,118 @@
+import ArgumentParser
+import Tally
+import TallyAnalysis
+
+extension TallyCommand {
+    struct Backtest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "How each anomaly method and sensitivity would have alerted on the history.",
+            discussion: """
+                Walks every series SELECTOR chooses with each method and sensitivity (with a year of history \
+                before the window) and counts, in the window, alerts per 1,000 scans and alert events (runs of \
+                consecutive alerts) per 1,000 scans; against `tally feedback` verdicts, where a series has any: \
+                precision (alerts on points marked anomaly / alerts), recall (marked points flagged) and event \
+                recall (marked incidents with at least one alert). A series with verdicts counts as fully \
+                reviewed. Verdicts only score; the detector never sees them.
+                Example: tally backtest 'row_count{datasource="warehouse"}' --since 180d --sensitivities 3,4,5
+                """)
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series (default: all).") var selector: String = ""
+        @Option(help: "The window: a duration before now (180d) or a time.") var since: String = "180d"
+        @Option(help: "Methods, comma-separated: auto, level, seasonal, holt_winters.")
+        var methods: String = "auto,level,seasonal,holt_winters"
+        @Option(help: "Sensitivities, comma-separated.") var sensitivities: String = "2,3,4,5"
+        @Option(help: "Other detector options for every walk, e.g. \"direction=down season=7d\".") var options: String = ""
+        @Flag(help: "One row per series and setting as well.") var perSeries = false
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+
+        func run() throws {
+            try runReportingErrors {
+                var base: AnomalyOptions
+                do { base = try AnomalyOptions.parse(options) } catch {
+                    throw CLIFailure(message: "--options: \(error)", code: 2)
+                }
+                var chosen: [AnomalyMethod] = []
+                for word in methods.split(separator: ",") {
+                    do {
+                        let o = try AnomalyOptions.parse("method=" + word.trimmingSpaces)
+                        if !chosen.contains(o.method) { chosen.append(o.method) }
+                    } catch {
+                        throw CLIFailure(message: "--methods: \(error)", code: 2)
+                    }
+                }
+                var levels: [Double] = []
+                for word in sensitivities.split(separator: ",") {
+                    guard let s = try? AnomalyOptions.parse("sensitivity=" + word.trimmingSpaces).sensitivity else {
+                        throw CLIFailure(message: "--sensitivities: expected numbers above 0 and at most 50, such as 2,3,4,5; found \(word)", code: 2)
+                    }
+                    if !levels.contains(s) { levels.append(s) }
+                }
+                guard !chosen.isEmpty, !levels.isEmpty else {
+                    throw CLIFailure(message: "--methods and --sensitivities need at least one value each", code: 2)
+                }
+                base.method = chosen[0]
+                let seriesSelector = try parseSelectorOrExit(selector)
+                let store = try location.openForReading()
+                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
+                let from = try parseInstant(since, now: nowMillis, option: "--since")
+                let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
+                let report = try store.backtest(seriesSelector, from: from, to: nowMillis &+ 1, settings: settings, base: base)
+                printOut(Self.render(report, format: format, perSeries: perSeries))
+            }
+        }
+
+        static func render(_ report: StoreBacktestReport, format: OutputFormat, perSeries: Bool) -> String {
+            let rows = report.totals + (perSeries ? report.perSeries : [])
+            func fixed(_ v: Double, _ digits: Int) -> String { formatFixed(v, digits: digits) }
+            func share(_ v: Double?) -> String { v.map { fixed($0, 2) } ?? "" }
+            switch format {
+            case .json:
+                func number(_ v: Double?) -> String { v.map { JSONText.number($0) } ?? "null" }
+                let items = rows.map { r -> String in
+                    "{\"series\": \(r.series.map { JSONText.string($0.description) } ?? "null"), "
+                        + "\"method\": \(JSONText.string(r.method.rawValue)), \"sensitivity\": \(JSONText.number(r.sensitivity)), "
+                        + "\"series_count\": \(r.seriesCount), \"judged\": \(r.judged), \"alerts\": \(r.alerts), "
+                        + "\"alert_events\": \(r.alertEvents), \"alerts_per_1000\": \(JSONText.number(r.alertsPer1000)), "
+                        + "\"events_per_1000\": \(JSONText.number(r.eventsPer1000)), "
+                        + "\"series_with_feedback\": \(r.seriesWithFeedback), \"true_positives\": \(r.truePositives), "
+                        + "\"labelled_anomalies\": \(r.labelledAnomalies), \"labelled_events\": \(r.labelledEvents), "
+                        + "\"caught_events\": \(r.caughtEvents), \"precision\": \(number(r.precision)), "
+                        + "\"recall\": \(number(r.recall)), \"event_recall\": \(number(r.eventRecall))}"
+                }
+                return "{\"from\": \(JSONText.string(TimeText.format(report.from))), \"rows\": [\n "
+                    + items.joined(separator: ",\n ") + "]}"
+            case .csv, .table:
+                var table = [["method", "sensitivity", "series", "judged", "alerts", "alerts_per_1000", "events_per_1000",
+                              "precision", "recall", "event_recall"]]
+                if perSeries { table[0].insert("for", at: 0) }
+                for r in rows {
+                    var row = [r.method.rawValue, NumberFormat.plain(r.sensitivity).replacingDotZero, "\(r.seriesCount)",
+                               "\(r.judged)", "\(r.alerts)", fixed(r.alertsPer1000, 1), fixed(r.eventsPer1000, 1),
+                               share(r.precision), share(r.recall), share(r.eventRecall)]
+                    if perSeries { row.insert(r.series?.description ?? "all", at: 0) }
+                    table.append(row)
+                }
+                if format == .csv { return table.map { $0.map(CSVText.field).joined(separator: ",") }.joined(separator: "\n") }
+                let labelled = report.totals.first?.seriesWithFeedback ?? 0
+                let note = labelled == 0
+                    ? "no feedback in the window: precision and recall need `tally feedback` verdicts"
+                    : "precision and recall from \(labelled) series with feedback"
+                return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note
+            }
+        }
+    }
+}
+
+extension Substring {
+    /// Without leading and trailing spaces.
+    var trimmingSpaces: String {
+        String(drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+    }
+}
+
+extension String {
+    /// `4` for `4.0`.
+    var replacingDotZero: String { hasSuffix(".0") ? String(dropLast(2)) : self }
+}

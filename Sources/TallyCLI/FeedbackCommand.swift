@@ -1,0 +1,174 @@
+import ArgumentParser
+import Tally
+
+extension TallyCommand {
+    struct Feedback: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "feedback",
+            abstract: "Tell the anomaly detectors what a point was: expected, anomaly or exclude.",
+            discussion: """
+                tally feedback SELECTOR --at TIME expected|anomaly|exclude [--note TEXT]
+                  expected: the point is normal (it trains the baseline even when flagged);
+                  anomaly:  a confirmed incident (never trains the baseline, never becomes a level shift);
+                  exclude:  left out of training (a backfill, a maintenance window).
+                tally feedback list [SELECTOR]      tally feedback remove SELECTOR --at TIME | --all, or --id N
+                """,
+            subcommands: [FeedbackAdd.self, FeedbackList.self, FeedbackRemove.self],
+            defaultSubcommand: FeedbackAdd.self)
+    }
+
+    struct FeedbackAdd: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Record a verdict on a point of each series SELECTOR chooses (the default subcommand).",
+            discussion: """
+                TIME is the point's time (ISO 8601, epoch ms, a duration before now such as 3d, or `latest`). \
+                Without a point at exactly TIME, the nearest point within half the series' scan interval \
+                (at most 12 hours) is meant.
+                Example: tally feedback 'row_count{dataset="orders"}' --at 2024-05-01 anomaly --note "load failed"
+                """)
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series.") var selector: String
+        @Argument(help: "expected, anomaly or exclude.") var verdict: String
+        @Option(help: "The point's time (or `latest`).") var at: String
+        @Option(help: "A note (who, why).") var note: String = ""
+
+        func run() throws {
+            try runReportingErrors {
+                guard let v = FeedbackVerdict(rawValue: verdict.lowercased()) else {
+                    throw CLIFailure(message: "expected a verdict: expected, anomaly or exclude; found \(verdict)", code: 2)
+                }
+                let seriesSelector = try parseSelectorOrExit(selector)
+                let store = try location.openForWriting()
+                defer { try? store.close() }
+                let infos = store.series(matching: seriesSelector)
+                guard !infos.isEmpty else { throw CLIFailure(message: "\(selector) matches no series", code: 1) }
+                let now = currentTimeMillis()
+                var marked = 0
+                for info in infos {
+                    guard let point = try findPoint(store, info, at, now: now) else {
+                        printError("\(info.key): no point at \(at)")
+                        continue
+                    }
+                    let record = try store.setFeedback(series: info.id, time: point.time, verdict: v, note: note)
+                    marked += 1
+                    printOut("marked \(info.key) at \(TimeText.format(point.time)) (value \(point.value.map { formatAnomalyNumber($0) } ?? "null")) as \(v) [id \(record.id)]")
+                }
+                if marked == 0 { throw CLIFailure(message: "no series has a point at \(at)", code: 1) }
+            }
+        }
+    }
+
+    struct FeedbackList: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the verdicts on the series SELECTOR chooses (default: all).")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series (default: all).") var selector: String = ""
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            try runReportingErrors {
+                let seriesSelector = try parseSelectorOrExit(selector)
+                let store = try location.openForReading()
+                let infos = store.series(matching: seriesSelector)
+                let keys = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0.key) })
+                let records = try store.feedback(series: infos.map(\.id))
+                var rows: [[String]] = []
+                var items: [String] = []
+                for r in records {
+                    let key = keys[r.series]?.description ?? "#\(r.series)"
+                    let value = try store.read(r.series, in: TimeRange(from: r.time, to: r.time + 1)).values.first
+                        .flatMap(optionalValue)
+                    rows.append(["\(r.id)", key, TimeText.format(r.time), value.map(NumberFormat.plain) ?? "",
+                                 r.verdict.rawValue, r.note, TimeText.format(r.created)])
+                    items.append("{\"id\": \(r.id), \"series\": \(JSONText.string(key)), "
+                                 + "\"time\": \(JSONText.string(TimeText.format(r.time))), "
+                                 + "\"value\": \(value.map(JSONText.number) ?? "null"), "
+                                 + "\"verdict\": \(JSONText.string(r.verdict.rawValue)), \"note\": \(JSONText.string(r.note)), "
+                                 + "\"created\": \(JSONText.string(TimeText.format(r.created)))}")
+                }
+                let header = ["id", "series", "time", "value", "verdict", "note", "created"]
+                switch format {
+                case .json: printOut("[" + items.joined(separator: ",\n ") + "]")
+                case .csv: for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
+                case .table: printOut(rows.isEmpty ? "(no feedback)" : alignedTable([header] + rows))
+                }
+            }
+        }
+    }
+
+    struct FeedbackRemove: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Remove verdicts: by --id, at --at TIME on the series SELECTOR chooses, or --all of theirs.")
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "Which series.") var selector: String?
+        @Option(help: "The point's time (as for `tally feedback`).") var at: String?
+        @Flag(help: "Every verdict on the series.") var all = false
+        @Option(parsing: .upToNextOption, help: "Verdict ids (from `tally feedback list`).") var id: [Int64] = []
+
+        func validate() throws {
+            if id.isEmpty {
+                guard selector != nil else { throw ValidationError("give a SELECTOR with --at TIME or --all, or --id N") }
+                guard (at != nil) != all else { throw ValidationError("give either --at TIME or --all with a SELECTOR") }
+            } else if selector != nil || at != nil || all {
+                throw ValidationError("--id takes no SELECTOR, --at or --all")
+            }
+        }
+
+        func run() throws {
+            try runReportingErrors {
+                if !id.isEmpty {
+                    let store = try location.openForWriting()
+                    defer { try? store.close() }
+                    let removed = try store.removeFeedback(ids: id)
+                    printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
+                    return
+                }
+                let seriesSelector = try parseSelectorOrExit(selector ?? "")
+                let store = try location.openForWriting()
+                defer { try? store.close() }
+                var removed = 0
+                let now = currentTimeMillis()
+                for info in store.series(matching: seriesSelector) {
+                    if all {
+                        removed += try store.removeFeedback(series: info.id)
+                    } else if let at {
+                        // The stored verdict nearest to TIME within the same tolerance as when it was given.
+                        let time: Int64
+                        if let point = try findPoint(store, info, at, now: now) { time = point.time }
+                        else { time = try parseInstant(at, now: now, option: "--at") }
+                        removed += try store.removeFeedback(series: info.id, in: TimeRange(from: time, to: time + 1))
+                    }
+                }
+                printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
+            }
+        }
+    }
+}
+
+/// The point of a series that `--at TEXT` means: `latest`, the point at exactly that time, or else the nearest
+/// point within half the series' typical scan interval (at most 12 hours). Nil when there is none.
+func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) throws -> (time: Int64, value: Double?)? {
+    if text.lowercased() == "latest" {
+        guard let latest = store.latest([info.id])[0] else { return nil }
+        return (latest.time, optionalValue(latest.value))
+    }
+    let t = try parseInstant(text, now: now, option: "--at")
+    let week: Int64 = 7 * 86_400_000
+    let around = try store.read(info.id, in: TimeRange(from: t &- week, to: t &+ week))
+    guard !around.times.isEmpty else { return nil }
+    var best = 0
+    for i in around.times.indices where abs(around.times[i] - t) < abs(around.times[best] - t) { best = i }
+    let distance = abs(around.times[best] - t)
+    if distance > 0 {
+        var gaps = zip(around.times.dropFirst(), around.times).map { $0 - $1 }.sorted()
+        if gaps.isEmpty { gaps = [24 * 3_600_000] }
+        let tolerance = min(12 * 3_600_000, gaps[gaps.count / 2] / 2)
+        if distance > tolerance { return nil }
+    }
+    return (around.times[best], optionalValue(around.values[best]))
+}

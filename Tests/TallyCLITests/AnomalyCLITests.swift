@@ -1,0 +1,195 @@
+import Foundation
+import Testing
+import Tally
+import TallyTestSupport
+
+/// `tally check`, `tally feedback` and `tally backtest` through the built binary.
+@Suite("anomaly commands through the built binary")
+struct AnomalyCLITests {
+    static let day: Int64 = 86_400_000
+    /// 2024-01-01T06:00:00Z.
+    static let start: Int64 = 1_704_088_800_000
+    static let days = 120
+    /// The orders spike (three times the usual rows) is on day 100; the payments drop to zero on the last day.
+    static let spikeDay = 100
+
+    static func time(_ i: Int) -> Int64 { start + Int64(i) * day }
+    static var now: String { TimeText.format(time(days)) }
+
+    /// A store with `row_count` for orders (a spike on day 100, a normal latest point) and payments (the latest
+    /// point dropped to zero).
+    static func makeStore(_ dir: TemporaryDirectory) throws -> String {
+        var rng = SeededGenerator(seed: 99)
+        var csv = "time,metric,value,dataset\n"
+        for i in 0..<days {
+            let t = TimeText.format(time(i))
+            var orders = (1_000 * (1 + 0.02 * Double.random(in: -1...1, using: &rng))).rounded()
+            if i == spikeDay { orders *= 3 }
+            var payments = (2_000 * (1 + 0.02 * Double.random(in: -1...1, using: &rng))).rounded()
+            if i == days - 1 { payments = 0 }
+            csv += "\(t),row_count,\(Int(orders)),orders\n\(t),row_count,\(Int(payments)),payments\n"
+        }
+        try writeText(dir.child("points.csv"), csv)
+        let store = dir.child("store")
+        let ingest = try runTally(["ingest", "csv", dir.child("points.csv"), "--store", store])
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        return store
+    }
+
+    @Test func checkExitsZeroWhenTheLatestPointsAreNormal() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let r = try runTally(["check", #"row_count{dataset="orders"}"#, "--store", store, "--now", Self.now])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains("ok: 1 series checked"), "\(r.stdout)")
+    }
+
+    @Test func checkExitsOneNamingTheAnomalousSeries() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let r = try runTally(["check", "row_count", "--store", store, "--now", Self.now])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        let finding = try #require(lines.first { $0.hasPrefix("ANOMALY") }, "\(r.stdout)")
+        #expect(finding.contains(#"row_count{dataset="payments"}"#))
+        #expect(finding.contains(TimeText.format(Self.time(Self.days - 1))))
+        #expect(finding.contains("value 0"))
+        #expect(finding.contains("expected 2,0") || finding.contains("expected 1,9"), "\(finding)")
+        #expect(finding.contains("0 is below the expected range"))
+        #expect(!r.stdout.contains(#"dataset="orders""#), "orders' latest point is normal")
+        #expect(lines.last == "anomalous: 1 of 2 series")
+        // JSON for scripts.
+        let j = try runTally(["check", "row_count", "--format", "json", "--store", store, "--now", Self.now])
+        #expect(j.status == 1)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["status"] as? String == "anomalous")
+        let findings = try #require(json["findings"] as? [[String: Any]])
+        #expect(findings.count == 1)
+        #expect(findings.first?["series"] as? String == #"row_count{dataset="payments"}"#)
+        #expect(findings.first?["value"] as? Double == 0)
+        #expect((findings.first?["lower"] as? Double ?? 0) > 1_800)
+    }
+
+    @Test func checkWithAWhereFailsWhenAnyPointRemains() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        // `where anomaly` without `anomalies`: the stage is put in before it.
+        let month = try runTally(["check", #"row_count{dataset="orders"} | since 30d | where anomaly"#, "--store", store,
+                                  "--now", Self.now])
+        #expect(month.status == 1, "\(month.stdout)\(month.stderr)")
+        #expect(month.stdout.contains(TimeText.format(Self.time(Self.spikeDay))), "\(month.stdout)")
+        #expect(month.stdout.contains("is above the expected range"))
+        let week = try runTally(["check", #"row_count{dataset="orders"} | since 10d | where anomaly"#, "--store", store,
+                                 "--now", Self.now])
+        #expect(week.status == 0, "\(week.stdout)\(week.stderr)")
+        // A plain threshold.
+        let zero = try runTally(["check", "row_count | latest | where value < 1", "--store", store, "--now", Self.now])
+        #expect(zero.status == 1)
+        #expect(zero.stdout.contains("payments") && !zero.stdout.contains("orders"))
+    }
+
+    @Test func checkExitsTwoForABadQuery() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let typo = try runTally(["check", "row_count | buckt 1d avg", "--store", store])
+        #expect(typo.status == 2)
+        #expect(typo.stderr.contains("query error at 1:13: unknown stage `buckt`"), "\(typo.stderr)")
+        let option = try runTally(["check", "row_count | anomalies sensitivity=abc", "--store", store])
+        #expect(option.status == 2)
+        #expect(option.stderr.contains("query error at 1:23: `anomalies`: invalid sensitivity 'abc'"), "\(option.stderr)")
+        #expect(option.stdout.isEmpty)
+    }
+
+    @Test func feedbackIsAddedListedAndRemoved() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        // A date without a time of day means that day's scan (06:00).
+        let spikeDate = String(TimeText.format(Self.time(Self.spikeDay)).prefix(10))
+        let add = try runTally(["feedback", #"row_count{dataset="orders"}"#, "--at", spikeDate, "anomaly",
+                                "--note", "double load", "--store", store])
+        #expect(add.status == 0, "\(add.stderr)")
+        #expect(add.stdout.contains("marked row_count{dataset=\"orders\"} at \(TimeText.format(Self.time(Self.spikeDay)))"), "\(add.stdout)")
+        #expect(add.stdout.contains("as anomaly"))
+        let latest = try runTally(["feedback", "add", "row_count", "--at", "latest", "expected", "--store", store])
+        #expect(latest.status == 0, "\(latest.stderr)")
+        #expect(latest.stdout.split(separator: "\n").count == 2)
+        let list = try runTally(["feedback", "list", "--format", "json", "--store", store])
+        #expect(list.status == 0, "\(list.stderr)")
+        let items = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(items.count == 3)
+        let spike = try #require(items.first { $0["verdict"] as? String == "anomaly" })
+        #expect(spike["note"] as? String == "double load")
+        #expect(spike["time"] as? String == TimeText.format(Self.time(Self.spikeDay)))
+        let table = try runTally(["feedback", "list", #"row_count{dataset="payments"}"#, "--store", store])
+        #expect(table.stdout.contains("expected") && !table.stdout.contains("double load"), "\(table.stdout)")
+        let id = try #require(spike["id"] as? Int)
+        let removed = try runTally(["feedback", "remove", "--id", "\(id)", "--store", store])
+        #expect(removed.stdout.contains("removed 1 verdict"), "\(removed.stdout)\(removed.stderr)")
+        let all = try runTally(["feedback", "remove", "row_count", "--all", "--store", store])
+        #expect(all.stdout.contains("removed 2 verdicts"), "\(all.stdout)\(all.stderr)")
+        let empty = try runTally(["feedback", "list", "--store", store])
+        #expect(empty.stdout.contains("(no feedback)"))
+        // Bad input.
+        #expect(try runTally(["feedback", "row_count", "--at", "latest", "maybe", "--store", store]).status == 2)
+        #expect(try runTally(["feedback", "row_count", "--at", "2023-01-01", "anomaly", "--store", store]).status == 1)
+    }
+
+    @Test func backtestReportsAlertsPerSettingAndScoresAgainstFeedback() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let table = try runTally(["backtest", "row_count", "--since", "60d", "--methods", "level,seasonal",
+                                  "--sensitivities", "3,4", "--store", store, "--now", Self.now])
+        #expect(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("method") == true)
+        #expect(lines.filter { $0.hasPrefix("level ") || $0.hasPrefix("seasonal ") }.count == 4, "\(table.stdout)")
+        #expect(table.stdout.contains("no feedback in the window"))
+        // Mark the spike and the drop as incidents: precision and recall appear.
+        for (selector, i) in [(#"row_count{dataset="orders"}"#, Self.spikeDay), (#"row_count{dataset="payments"}"#, Self.days - 1)] {
+            let r = try runTally(["feedback", selector, "--at", TimeText.format(Self.time(i)), "anomaly", "--store", store])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let json = try runTally(["backtest", "row_count", "--since", "60d", "--methods", "level,seasonal",
+                                 "--sensitivities", "3,4", "--format", "json", "--store", store, "--now", Self.now])
+        #expect(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let rows = try #require(object["rows"] as? [[String: Any]])
+        #expect(rows.count == 4)
+        for row in rows {
+            #expect(row["series_count"] as? Int == 2)
+            #expect(row["judged"] as? Int == 120, "60 days of two series")
+            #expect(row["series_with_feedback"] as? Int == 2)
+            #expect(row["labelled_anomalies"] as? Int == 2)
+            #expect(row["recall"] as? Double == 1, "both incidents are flagged: \(row)")
+            let alerts = try #require(row["alerts"] as? Int)
+            #expect(row["precision"] as? Double == 2 / Double(alerts))
+            #expect(abs((row["alerts_per_1000"] as? Double ?? 0) - Double(alerts) * 1000 / 120) < 1e-9)
+        }
+        let bad = try runTally(["backtest", "row_count", "--methods", "prophet", "--store", store])
+        #expect(bad.status == 2 && bad.stderr.contains("invalid method 'prophet'"), "\(bad.stderr)")
+    }
+
+    @Test func demoFindsEveryPlantedIncident() throws {
+        let dir = TemporaryDirectory()
+        let r = try runTally(["demo", "--store", dir.child("demo"), "--anchor", "2025-06-30"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let parts = r.stdout.components(separatedBy: "The planted incidents, found by the anomaly detector:")
+        #expect(parts.count == 2)
+        let planted = parts[0].split(separator: "\n").filter { $0.hasPrefix("  ") && $0.contains(" from ") && $0.contains("T00:00:00Z: ") }
+        #expect(planted.count == 5, "\(parts[0])")
+        let found = parts.count == 2 ? parts[1] : ""
+        for line in planted {
+            // "  drop to zero in SERIES from 2025-06-10T00:00:00Z: ..."
+            let text = String(line.dropFirst(2))
+            let head = try #require(text.components(separatedBy: " from ").first)
+            let day = try #require(text.components(separatedBy: " from ").last?.prefix(10))
+            let section = try #require(found.components(separatedBy: "\n" + head + ":\n").last,
+                                       "no section for \(head)")
+            let flagged = section.components(separatedBy: "\n\n").first ?? ""
+            // Flagged on the incident's first day, or (a stuck value needs three equal scans) within two days.
+            let start = try #require(TimeText.parse(day + "T00:00:00Z"))
+            let days = (0...2).map { TimeText.format(start + Int64($0) * Self.day).prefix(10) }
+            #expect(days.contains { flagged.contains("\n  \($0)T") }, "\(head): nothing flagged from \(day):\n\(flagged)")
+        }
+    }
+}

@@ -1,0 +1,232 @@
+import Foundation
+import Testing
+import Tally
+import TallyTestSupport
+
+/// The `anomalies`, `forecast` and `where anomaly` stages through `store.query`, on generated data with known
+/// incidents.
+@Suite("anomaly stages through store.query")
+struct AnomalyQueryTests {
+    typealias D = AnomalyTestData
+
+    /// 200 daily row counts around 10,000 (2% noise) with a drop to zero on day 180.
+    static func dropSeries() -> ([Int64], [Double?]) {
+        var noise = D.Noise(seed: 7)
+        var values: [Double?] = (0..<200).map { _ in noise.count(10_000, relative: 0.02) }
+        values[180] = 0
+        return (D.daily(200), values)
+    }
+
+    /// 200 daily row counts: 10,000 on weekdays, 5,500 on weekends (2% noise); a weekday dip to 5,500 on day 190.
+    static func weeklySeries() -> ([Int64], [Double?]) {
+        var noise = D.Noise(seed: 11)
+        var values: [Double?] = (0..<200).map { i in noise.count(D.isWeekend(i) ? 5_500 : 10_000, relative: 0.02) }
+        #expect(!D.isWeekend(190))
+        values[190] = 5_500
+        return (D.daily(200), values)
+    }
+
+    static func point(_ s: ResultSeries, at t: Int64) throws -> Int {
+        try #require(s.times.firstIndex(of: t), "no point at \(D.text(t))")
+    }
+
+    @Test func aDropToZeroIsFlaggedWithTheRangeAroundTheNormalLevel() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times.last! + D.day
+        let result = try store.query(#"row_count{dataset="orders"} | since \#(D.text(times[170])) | anomalies"#, now: now)
+        let s = try #require(result.series.first)
+        #expect(s.count == 30)
+        let i = try Self.point(s, at: times[180])
+        let anomaly = try #require(s.anomaly), expected = try #require(s.expected)
+        let lower = try #require(s.lower), upper = try #require(s.upper)
+        #expect(anomaly[i])
+        #expect(abs(expected[i] - 10_000) < 300, "expected \(expected[i])")
+        #expect(lower[i] > 9_000 && lower[i] < 10_000, "lower \(lower[i])")
+        #expect(upper[i] > 10_000 && upper[i] < 11_000, "upper \(upper[i])")
+        #expect(s.reason(at: i)?.hasPrefix("0 is below the expected range") == true, "\(s.reason(at: i) ?? "")")
+        // Only the drop: the points around it (and the recovery the day after) are normal.
+        #expect(anomaly.indices.filter { anomaly[$0] } == [i])
+        // Every displayed point was judged with history (none is in cold start).
+        #expect((0..<s.count).allSatisfy { s.reason(at: $0)?.hasPrefix("needs") == false })
+        // Output columns.
+        let json = result.json()
+        #expect(json.contains(#""value":0.0,"reason":"0 is below the expected range"#))
+        #expect(json.contains(#""anomaly":true"#))
+        let header = result.csv().split(separator: "\n").first.map(String.init)
+        #expect(header == "metric,dataset,time,value,reason,expected,lower,upper,score,anomaly")
+    }
+
+    @Test func weekendDipsOfAWeeklySeriesAreNotFlaggedButAWeekdayDipIs() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.weeklySeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let result = try store.query(#"row_count | since \#(D.text(times[140])) | anomalies"#, now: times.last! + D.day)
+        let s = try #require(result.series.first)
+        let anomaly = try #require(s.anomaly)
+        #expect(s.count == 60)
+        let weekendPoints = s.times.indices.filter { D.isWeekend(140 + $0) }
+        #expect(weekendPoints.count >= 16)
+        #expect(weekendPoints.allSatisfy { !anomaly[$0] }, "a weekend dip was flagged")
+        let dip = try Self.point(s, at: times[190])
+        #expect(anomaly[dip], "the weekday dip to the weekend level was not flagged")
+        #expect(s.reason(at: dip)?.contains("weekly pattern") == true, "\(s.reason(at: dip) ?? "")")
+        #expect(anomaly.indices.filter { anomaly[$0] } == [dip])
+    }
+
+    @Test func aRangeGetsTheSameVerdictsAsALongerRangeContainingIt() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.weeklySeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times.last! + D.day
+        let short = try #require(try store.query("row_count | since 20d | anomalies", now: now).series.first)
+        let long = try #require(try store.query("row_count | since 90d | anomalies", now: now).series.first)
+        let all = try #require(try store.query("row_count | anomalies", now: now).series.first)
+        let window = try #require(try store.query(
+            "row_count | between \(D.text(times[150])) and \(D.text(times[160])) | anomalies", now: now).series.first)
+        #expect(short.count == 20 && long.count == 90 && all.count == 200 && window.count == 10)
+        for part in [short, long, window] {
+            for (i, t) in part.times.enumerated() {
+                let k = try Self.point(all, at: t)
+                #expect(part.expected![i].bitPattern == all.expected![k].bitPattern, "expected at \(D.text(t))")
+                #expect(part.lower![i].bitPattern == all.lower![k].bitPattern)
+                #expect(part.upper![i].bitPattern == all.upper![k].bitPattern)
+                #expect(part.anomaly![i] == all.anomaly![k])
+                #expect(part.reason(at: i) == all.reason(at: k))
+            }
+        }
+        // The short range was judged with its history: no displayed point is in cold start.
+        #expect(short.expected!.allSatisfy { !D.isNull($0) })
+    }
+
+    @Test func historyGoesThroughTheStagesBeforeAnomalies() throws {
+        // Hourly scans, judged per day: the history must be daily averages too.
+        let dir = TemporaryDirectory()
+        var noise = D.Noise(seed: 5)
+        let n = 24 * 80
+        let times = (0..<n).map { D.start + Int64($0) * D.hour }
+        var values: [Double?] = (0..<n).map { _ in noise.count(1_000, relative: 0.05) }
+        for h in (24 * 75)..<(24 * 76) { values[h] = 400 }   // a bad day
+        let store = try D.store(dir, [(D.key("events"), times, values)])
+        let now = times.last! + D.hour
+        let short = try #require(try store.query("row_count | since 10d | bucket 1d avg | anomalies", now: now).series.first)
+        let long = try #require(try store.query("row_count | since 40d | bucket 1d avg | anomalies", now: now).series.first)
+        #expect(short.count >= 10)
+        for (i, t) in short.times.enumerated() {
+            let k = try Self.point(long, at: t)
+            #expect(short.expected![i].bitPattern == long.expected![k].bitPattern)
+            #expect(short.anomaly![i] == long.anomaly![k])
+        }
+        let bad = try Self.point(short, at: D.start + 75 * D.day - 6 * D.hour)
+        #expect(short.anomaly![bad])
+        // Judged against daily averages near 1,000, not against hourly values.
+        #expect(abs(short.expected![bad] - 1_000) < 30)
+        #expect(short.upper![bad] - short.lower![bad] < 200)
+    }
+
+    @Test func nullsAreSkippedAndKeepNullAnnotations() throws {
+        let dir = TemporaryDirectory()
+        var (times, values) = Self.dropSeries()
+        values[175] = nil
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let s = try #require(try store.query("row_count | since \(D.text(times[170])) | anomalies",
+                                             now: times.last! + D.day).series.first)
+        let i = try Self.point(s, at: times[175])
+        #expect(s.isNull(at: i))
+        #expect(D.isNull(s.expected![i]) && D.isNull(s.lower![i]) && D.isNull(s.score![i]))
+        #expect(s.anomaly![i] == false)
+        #expect(s.anomaly![try Self.point(s, at: times[180])])
+    }
+
+    @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.weeklySeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times.last! + D.day
+        let s = try #require(try store.query("row_count | since 5d | forecast 14d", now: now).series.first)
+        #expect(s.count == 5 + 14)
+        let expected = try #require(s.expected), lower = try #require(s.lower), upper = try #require(s.upper)
+        for k in 0..<14 {
+            let i = 5 + k
+            #expect(s.times[i] == times.last! + Int64(k + 1) * D.day)
+            #expect(s.isNull(at: i))
+            #expect(lower[i] <= expected[i] && expected[i] <= upper[i])
+            #expect(!D.isNull(expected[i]))
+            #expect(s.reason(at: i)?.hasPrefix("forecast; ") == true, "\(s.reason(at: i) ?? "")")
+            // The weekly pattern carries on: weekends low, weekdays high.
+            let weekend = D.isWeekend(199 + k + 1)
+            #expect(weekend ? expected[i] < 7_000 : expected[i] > 8_500, "day \(199 + k + 1): \(expected[i])")
+        }
+        // The displayed points keep their values, without annotations.
+        #expect((0..<5).allSatisfy { !s.isNull(at: $0) && D.isNull(expected[$0]) })
+        let counted = try #require(try store.query("row_count | forecast 10", now: now).series.first)
+        #expect(counted.count == 210)
+    }
+
+    @Test func whereAnomalyKeepsTheFlaggedPoints() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        var noise = D.Noise(seed: 3)
+        let calm: [Double?] = times.map { _ in noise.count(2_000, relative: 0.02) }
+        let store = try D.store(dir, [(D.key("orders"), times, values), (D.key("customers"), times, calm)])
+        let now = times.last! + D.day
+        let result = try store.query("row_count | since \(D.text(times[170])) | anomalies | where anomaly", now: now)
+        #expect(result.series.count == 1)
+        let s = try #require(result.series.first)
+        #expect(s.labels["dataset"] == "orders")
+        #expect(s.times == [times[180]])
+        #expect(s.value(at: 0) == 0)
+        #expect(s.expected != nil && s.reasons != nil)
+        // Later stages keep the annotations.
+        let latest = try store.query("row_count | since \(D.text(times[170])) | anomalies | latest", now: now)
+        #expect(latest.series.count == 2 && latest.series.allSatisfy { $0.anomaly == [false] })
+        // Without an `anomalies` stage before it: an error at the stage.
+        #expect {
+            try store.query("row_count | where anomaly", now: now)
+        } throws: { error in
+            guard let e = error as? QueryError else { return false }
+            return e.column == 13 && e.message.contains("needs an `anomalies` stage")
+        }
+    }
+
+    @Test func badOptionsAreQueryErrorsAtTheirPosition() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        func error(_ query: String) -> QueryError? {
+            do { _ = try store.query(query, now: times.last!) } catch let e as QueryError { return e } catch { return nil }
+            return nil
+        }
+        let e = try #require(error("row_count | anomalies sensitivity=abc"))
+        #expect(e.line == 1 && e.column == 23)
+        #expect(e.message.contains("invalid sensitivity 'abc'"))
+        #expect(e.render(query: "row_count | anomalies sensitivity=abc").hasPrefix("query error at 1:23: "))
+        let method = try #require(error("row_count | anomalies sensitivity=3 method=prophet"))
+        #expect(method.column == 37 && method.message.contains("valid choices: auto, level"))
+        let unknown = try #require(error("row_count\n  | anomalies sensitivty=3"))
+        #expect(unknown.line == 2 && unknown.column == 15 && unknown.message.contains("unknown option 'sensitivty'"))
+        let twice = try #require(error("row_count | anomalies method=level method=seasonal"))
+        #expect(twice.column == 36 && twice.message.contains("given twice"))
+        let horizon = try #require(error("row_count | forecast"))
+        #expect(horizon.column == 13 && horizon.message.contains("horizon"))
+        let badHorizon = try #require(error("row_count | forecast soon"))
+        #expect(badHorizon.column == 22)
+        let extra = try #require(error("row_count | anomalies | where anomaly now"))
+        #expect(extra.column == 39)
+    }
+
+    @Test func checkSeriesAreJudgedOnTheirValues() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try Store.open(at: dir.child("store"))
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "anomaly tests"))
+        let s = batch.addSeries(SeriesKey(metric: "check", labels: ["check": "row_count > 0"]), kind: .check)
+        for (t, v) in zip(times, values) { batch.append(series: s, time: t, value: v, outcome: v == 0 ? .fail : .pass) }
+        try store.write(batch)
+        let r = try #require(try store.query("check | since \(D.text(times[170])) | anomalies | where anomaly",
+                                             now: times.last! + D.day).series.first)
+        #expect(r.times == [times[180]])
+        #expect(r.outcomes == [3])
+    }
+}
