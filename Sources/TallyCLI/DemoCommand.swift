@@ -62,6 +62,7 @@ extension TallyCommand {
                         printOut("  \(TimeText.format(points.times[i]))  \(value)\(mark)")
                     }
                 }
+                try printDemoQueries(db, summary: summary, storePath: store)
                 try writeDemoReport(db, directory: store, summary: summary)
                 try printDemoAnomalies(db, summary: summary)
                 try db.close()

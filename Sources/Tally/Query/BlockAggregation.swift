@@ -55,7 +55,7 @@ enum BlockAggregation {
         }
     }
 
-    static func aggregate(_ store: Store, _ id: SeriesID, from: Int64, to: Int64, bucketing: Bucketing,
+    static func aggregate(_ store: any MetricStorage, _ id: SeriesID, from: Int64, to: Int64, bucketing: Bucketing,
                           aggregate: Aggregate) throws -> SeriesColumns? {
         switch aggregate {
         case .avg, .min, .max, .sum, .count, .first, .last: break

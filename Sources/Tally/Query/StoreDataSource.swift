@@ -1,12 +1,12 @@
 import TallyQuery
 import TallyStorage
 
-/// Serves the query executor from a store: selectors through the label postings, reads as columns, `latest`
-/// from the latest-point cache.
+/// Serves the query executor from a store through the storage interface: selectors through the label postings,
+/// reads as columns, `latest` from the latest-point cache, bucket aggregates from block statistics.
 public struct StoreDataSource: QueryDataSource {
-    public let store: Store
+    public let store: any MetricStorage
 
-    public init(store: Store) {
+    public init(store: any MetricStorage) {
         self.store = store
     }
 

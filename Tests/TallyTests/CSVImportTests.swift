@@ -1,0 +1,84 @@
+import Testing
+import Tally
+
+@Suite("CSV import: RFC 4180 and error positions")
+struct CSVImportTests {
+    func parse(_ text: String) throws(InputError) -> WriteBatch {
+        try CSVImport.parse(Array(text.utf8), fileName: "in.csv", origin: BatchOrigin(kind: "csv", source: "in.csv"))
+    }
+
+    func error(_ text: String) -> InputError? {
+        do {
+            _ = try parse(text)
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    @Test func quotingCRLFAndEmbeddedLineBreaks() throws {
+        let batch = try parse("\u{FEFF}time,metric,value,note\r\n1,m,1,\"a, b\"\r\n2,m,2,\"say \"\"hi\"\"\"\r\n3,m,3,\"two\nlines\"\r\n\r\n")
+        #expect(batch.pointCount == 3)
+        #expect(batch.series.map { $0.key[label: "note"] } == ["a, b", "say \"hi\"", "two\nlines"])
+        #expect(batch.times == [1, 2, 3])
+    }
+
+    @Test func emptyCellsMeanNoLabelAndNullValue() throws {
+        let batch = try parse("time,metric,value,dataset\n1,m,,\n2,m,5,orders\n")
+        #expect(batch.series.count == 2)
+        #expect(batch.series[0].key.labels.isEmpty)
+        #expect(optionalValue(batch.values[0]) == nil)
+        #expect(batch.values[1] == 5)
+    }
+
+    @Test func timesInEveryAcceptedForm() throws {
+        let batch = try parse("""
+            time,metric,value
+            2024-05-01T06:00:00Z,m,1
+            2024-05-01T08:00:00+02:00,m,1
+            2024-05-01T06:00:00.123456Z,m,1
+            1714543200000,m,1
+            2024-05-01 06:00:00Z,m,1
+
+            """)
+        let t = 1_714_543_200_000 as Int64
+        #expect(batch.times == [t, t, t + 123, t, t])
+    }
+
+    @Test func valuesKeepEveryBit() throws {
+        let batch = try parse("time,metric,value\n1,m,-0.0\n2,m,NaN\n3,m,-Infinity\n4,m,1e-300\n5,m,0.1\n")
+        #expect(batch.values[0].bitPattern == (-0.0).bitPattern)
+        #expect(batch.values[1].isNaN && optionalValue(batch.values[1]) != nil)
+        #expect(batch.values[2] == -.infinity)
+        #expect(batch.values[3] == 1e-300)
+        #expect(batch.values[4] == 0.1)
+    }
+
+    @Test func outcomesMakeCheckSeries() throws {
+        let batch = try parse("time,metric,value,outcome\n1,c,3,fail\n2,c,0,PASS\n3,m,1,\n")
+        #expect(batch.series.map(\.kind) == [.check, .measurement])
+        #expect(batch.outcomes == [Outcome.fail.rawValue, Outcome.pass.rawValue, 0])
+    }
+
+    @Test(arguments: [
+        ("time,metric\n1,m\n", 1, nil, "no value column"),
+        ("time,metric,value\n1,m,1\n2,m,x\n", 3, 5, "expected a number"),
+        ("time,metric,value\n1,m,1\nyesterday,m,1\n", 3, 1, "expected an ISO 8601 time"),
+        ("time,metric,value\n2024-02-30T00:00:00Z,m,1\n", 2, 1, "expected an ISO 8601 time"),
+        ("time,metric,value\n1,9m,1\n", 2, 3, "not a valid metric name"),
+        ("time,metric,value\n1,m\n", 2, 1, "expected 3 fields"),
+        ("time,metric,value\n1,m,\"1\n", 2, 5, "quoted field is never closed"),
+        ("time,metric,value\n1,m,1\"2\n", 2, 6, "a quote inside an unquoted field"),
+        ("time,metric,value,bad-name\n", 1, 19, "not a valid label name"),
+        ("time,metric,value,outcome\n1,c,1,fail\n2,c,1,\n", 3, 1, "with and without an outcome"),
+        ("time,metric,value,outcome\n1,c,1,maybe\n", 2, 7, "expected pass, warn, fail"),
+        ("", 1, nil, "empty"),
+    ] as [(String, Int, Int?, String)])
+    func errorsSayWhereAndWhat(text: String, line: Int, column: Int?, message: String) {
+        let e = error(text)
+        #expect(e?.file == "in.csv")
+        #expect(e?.line == line, "\(String(describing: e))")
+        #expect(e?.column == column, "\(String(describing: e))")
+        #expect(e?.message.contains(message) == true, "\(String(describing: e))")
+    }
+}
