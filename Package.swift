@@ -16,6 +16,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
         // Layer 0: C libraries and kernels.
@@ -43,9 +45,16 @@ let package = Package(
         ),
 
         // Layer 5: surfaces.
+        .target(
+            name: "TallyServer",
+            dependencies: ["Tally", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strictSettings
+        ),
         .executableTarget(
             name: "TallyCLI",
-            dependencies: ["Tally", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Tally", "TallyServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
 
@@ -63,6 +72,12 @@ let package = Package(
         .testTarget(name: "TallySodaTests", dependencies: ["TallySoda", "TallyTestSupport"],
                     swiftSettings: strictSettings),
         .testTarget(name: "TallyTests", dependencies: ["Tally", "TallyTestSupport"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "TallyServerTests",
+            dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", .product(name: "Logging", package: "swift-log")],
+            exclude: ["soda-e2e"],
+            swiftSettings: strictSettings
+        ),
         .testTarget(
             name: "TallyCLITests",
             dependencies: ["TallyCLI", "TallyTestSupport",

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Dispatch
+import Logging
+import Tally
+import TallyServer
+
+extension TallyCommand {
+    struct Serve: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve the store over HTTP: Tally's API and the Soda Cloud API for Soda Core (docs/http-api.md).",
+            discussion: """
+                Binds to 127.0.0.1:8080 unless told otherwise. Every endpoint but /healthz and /readyz needs an API \
+                key: create one with `tally keys create --role write`.
+
+                Point Soda Core at it in configuration.yml:
+                  soda_cloud: {host: 127.0.0.1, port: 8080, scheme: http, api_key_id: ID, api_key_secret: SECRET}
+
+                SIGINT or SIGTERM stops it gracefully: requests in flight finish, queued writes are committed, \
+                and the store is closed.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Option(help: "The address to bind (default: loopback only).") var host = "127.0.0.1"
+        @Option(help: "The TCP port.") var port = 8080
+        @Option(help: "The largest request body in bytes.") var maxBodyBytes = ServerLimits().maxBodyBytes
+        @Option(help: "The longest query text in bytes.") var maxQueryBytes = ServerLimits().maxQueryBytes
+        @Option(help: "The most series one query may match.") var maxQuerySeries = ServerLimits().query.maxSeries
+        @Option(help: "The most points one query may read.") var maxQueryPoints = ServerLimits().query.maxPointsRead
+        @Option(help: "How long a Soda login token stays valid, in seconds.") var tokenLifetime = 24 * 3600
+        @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+        func validate() throws {
+            guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+            guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
+            guard maxBodyBytes > 0, maxQueryBytes > 0, maxQuerySeries > 0, maxQueryPoints > 0, tokenLifetime > 0 else {
+                throw ValidationError("limits must be positive")
+            }
+        }
+
+        func run() throws {
+            let level = Logger.Level(rawValue: logLevel) ?? .info
+            LoggingSystem.bootstrap { label in
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            }
+            let logger = Logger(label: "tally.serve")
+            if !["127.0.0.1", "localhost", "::1"].contains(host) {
+                logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; put TLS in front of it")
+            }
+            var limits = ServerLimits()
+            limits.maxBodyBytes = maxBodyBytes
+            limits.maxQueryBytes = maxQueryBytes
+            limits.query.maxSeries = maxQuerySeries
+            limits.query.maxPointsRead = maxQueryPoints
+            let configuration = ServerConfiguration(host: host, port: port, storePath: location.path, limits: limits,
+                                                    tokenLifetimeSeconds: tokenLifetime)
+            try runReportingErrors {
+                let server = try TallyServer(configuration: configuration, logger: logger)
+                let outcome = ServeFailure()
+                let done = DispatchSemaphore(value: 0)
+                Task {
+                    do {
+                        try await server.run()
+                    } catch {
+                        outcome.set(error)
+                    }
+                    done.signal()
+                }
+                done.wait()
+                if let error = outcome.error { throw CLIFailure(message: "\(error)", code: 1) }
+            }
+        }
+    }
+}
+
+/// The error a background task ended with.
+private final class ServeFailure: @unchecked Sendable {
+    private let lock = DispatchSemaphore(value: 1)
+    private var stored: (any Error)?
+
+    func set(_ error: any Error) {
+        lock.wait()
+        stored = error
+        lock.signal()
+    }
+
+    var error: (any Error)? {
+        lock.wait()
+        defer { lock.signal() }
+        return stored
+    }
+}

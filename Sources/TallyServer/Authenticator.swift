@@ -1,0 +1,90 @@
+import Tally
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who a request comes from.
+public struct Principal: Sendable, Equatable {
+    public var keyID: String
+    public var role: APIKeyRole
+}
+
+/// Checks credentials: API keys (`Authorization: Bearer <id>.<secret>`, `X-API-Key: <id>.<secret>`) and the
+/// tokens the Soda Cloud `login` command hands out (in the `token` of every later Soda request body, or as a
+/// bearer token).
+///
+/// A token stands for its key: it stops working when the key is revoked, when it expires, and when the server
+/// restarts (tokens are kept in memory only). soda-core logs in again on a 401.
+final class Authenticator: Sendable {
+    let keys: KeyManager
+    let tokenLifetimeMillis: Int64
+    let maxTokens: Int
+    private let tokens = Mutex<[String: (keyID: String, expires: Int64)]>([:])
+
+    init(keys: KeyManager, tokenLifetimeMillis: Int64, maxTokens: Int = 100_000) {
+        self.keys = keys
+        self.tokenLifetimeMillis = tokenLifetimeMillis
+        self.maxTokens = maxTokens
+    }
+
+    /// Soda `login`: a token for a valid key id and secret, or nil.
+    func login(keyID: String, secret: String, now: Int64 = currentTimeMillis()) -> (token: String, principal: Principal)? {
+        guard let record = keys.verify(id: keyID, secret: secret) else { return nil }
+        let token = "tst_" + KeyManager.randomHex(bytes: 32)
+        tokens.withLock { table in
+            if table.count >= maxTokens {
+                table = table.filter { $0.value.expires > now }
+                if table.count >= maxTokens, let oldest = table.min(by: { $0.value.expires < $1.value.expires }) {
+                    table.removeValue(forKey: oldest.key)
+                }
+            }
+            table[token] = (record.id, now + tokenLifetimeMillis)
+        }
+        return (token, Principal(keyID: record.id, role: record.role))
+    }
+
+    /// The principal of a Soda session token, or nil (unknown, expired, or its key revoked).
+    func principal(sessionToken token: String, now: Int64 = currentTimeMillis()) -> Principal? {
+        let entry = tokens.withLock { table -> (keyID: String, expires: Int64)? in
+            guard let entry = table[token] else { return nil }
+            if entry.expires <= now {
+                table.removeValue(forKey: token)
+                return nil
+            }
+            return entry
+        }
+        guard let entry, let record = keys.active(id: entry.keyID) else { return nil }
+        return Principal(keyID: record.id, role: record.role)
+    }
+
+    /// The principal of an `Authorization` / `X-API-Key` header value: an API key `<id>.<secret>` or a session
+    /// token.
+    func principal(credential: String) -> Principal? {
+        if credential.hasPrefix("tst_") { return principal(sessionToken: credential) }
+        guard let record = keys.verify(token: credential) else { return nil }
+        return Principal(keyID: record.id, role: record.role)
+    }
+}
+
+/// A value behind a pthread mutex (the standard library's `Mutex` needs a newer deployment target on macOS).
+final class Mutex<Value>: @unchecked Sendable {
+    private var value: Value
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+
+    init(_ value: Value) {
+        self.value = value
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return try body(&value)
+    }
+}

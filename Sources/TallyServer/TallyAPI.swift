@@ -1,0 +1,320 @@
+import Logging
+import Tally
+
+/// Tally's own API under `/api/v1` (docs/http-api.md).
+extension TallyServer {
+    /// `GET /api/v1/query?q=…[&now=…][&format=json|csv]` (also `POST` with the query as the body).
+    func query(_ request: APIRequest) async -> APIResponse {
+        let text: String
+        if request.method == "POST" {
+            text = String(decoding: request.body, as: UTF8.self)
+        } else {
+            guard let q = request.query["q"] else {
+                return .error(400, "missing the query: add ?q=<query> (see docs/query-language.md)")
+            }
+            text = q
+        }
+        if text.utf8.count > configuration.limits.maxQueryBytes {
+            return .tooLarge("the query is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)")
+        }
+        let format = request.query["format"] ?? "json"
+        guard format == "json" || format == "csv" else {
+            return .error(400, "format must be json or csv, not \(format)")
+        }
+        let now: Int64
+        do {
+            now = try request.query["now"].map { try parseNow($0) } ?? currentTimeMillis()
+        } catch let error as QueryError {
+            return .error(400, "now: " + error.fullMessage)
+        } catch {
+            return .error(400, "now: \(error)")
+        }
+        let store = self.store
+        let limits = configuration.limits.query
+        do {
+            let result = try await runBlocking { try store.query(text, now: now, limits: limits) }
+            if format == "csv" {
+                return APIResponse(status: 200, contentType: "text/csv; charset=utf-8", body: Array(result.csv().utf8))
+            }
+            return .json(200, result.json())
+        } catch let error as QueryError {
+            return queryError(error)
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    func queryError(_ error: QueryError) -> APIResponse {
+        let status = error.kind == .limitExceeded ? 413 : 400
+        return .error(status, error.fullMessage, line: error.span == nil ? nil : error.line,
+                      column: error.span == nil ? nil : error.column)
+    }
+
+    /// `now=`: ISO 8601, epoch milliseconds, or a time expression such as `now-1d`.
+    func parseNow(_ text: String) throws -> Int64 {
+        if let ms = Int64(text) { return ms }
+        return try Parser.parseTime(text).resolve(now: currentTimeMillis())
+    }
+
+    /// `GET /api/v1/series?match=<selector>`: the series with their latest point (as `tally series --format json`).
+    func series(_ request: APIRequest) async -> APIResponse {
+        let text = request.query["match"] ?? ""
+        if text.utf8.count > configuration.limits.maxQueryBytes {
+            return .tooLarge("the selector is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)")
+        }
+        let selector: SeriesSelector
+        do throws(QueryError) {
+            selector = try parseSelector(text)
+        } catch {
+            return .error(400, error.fullMessage, line: error.line, column: error.column)
+        }
+        let store = self.store
+        let maxListed = configuration.limits.maxSeriesListed
+        do {
+            return try await runBlocking { () -> APIResponse in
+                let infos = store.series(matching: selector)
+                if infos.count > maxListed {
+                    return .tooLarge("the selector matches \(infos.count) series; the limit is \(maxListed) (narrow it with label matchers)")
+                }
+                let latest = store.latest(infos.map(\.id))
+                let items = zip(infos, latest).map { info, point -> String in
+                    var fields = ["\"series\": " + JSONText.string(info.key.description),
+                                  "\"metric\": " + JSONText.string(info.key.metric),
+                                  "\"labels\": " + jsonObject(info.key.labels),
+                                  "\"kind\": " + JSONText.string(info.kind.description),
+                                  "\"attributes\": " + jsonObject(info.attributes.entries)]
+                    if let point {
+                        fields.append("\"latest\": {\"time\": \(JSONText.string(TimeText.format(point.time))), \"value\": \(jsonValue(point.value))}")
+                    }
+                    return "{" + fields.joined(separator: ", ") + "}"
+                }
+                return .json(200, "[" + items.joined(separator: ",\n ") + "]")
+            }
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    /// `POST /api/v1/ingest`: a points CSV (`text/csv`) or a Soda scan document (`application/json`).
+    func ingest(_ request: APIRequest, principal: Principal) async -> APIResponse {
+        guard principal.role.allows(.write) else { return .forbidden("ingest") }
+        switch request.contentType {
+        case "text/csv", "application/csv":
+            let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.csv"
+            let bytes = request.body
+            let origin = BatchOrigin(kind: "csv", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
+            let batch: WriteBatch
+            do {
+                batch = try await runBlocking { () throws -> WriteBatch in
+                    do throws(InputError) {
+                        return try CSVImport.parse(bytes, fileName: name, origin: origin)
+                    } catch {
+                        throw StoreError.invalid(error)
+                    }
+                }
+            } catch let error as StoreError {
+                return storeError(error)
+            } catch {
+                return internalError(error)
+            }
+            let job: WriteQueue.Job = batch.pointCount >= Store.bulkImportThreshold ? .bulk(batch) : .batch(GroupWrite(batch: batch))
+            switch await writer.submit(job) {
+            case .success(let receipt): return .json(200, receiptJSON(receipt))
+            case .failure(let error): return storeError(error)
+            }
+        case "application/json":
+            let bytes = request.body
+            let scan: SodaScan
+            do {
+                scan = try await runBlocking { try SodaScan.parse(bytes) }
+            } catch let error as SodaError {
+                return sodaError(error)
+            } catch {
+                return internalError(error)
+            }
+            let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+            return await writeScan(scan, source: name, principal: principal, answer: { receipt in
+                .json(200, self.receiptJSON(receipt, extra: ["\"scan\": \(receipt.lsn)",
+                                                            "\"measurements\": \(scan.measurements.count)",
+                                                            "\"checks\": \(scan.checks.count)"]))
+            })
+        default:
+            return .error(415, "Content-Type must be text/csv (a points CSV) or application/json (a Soda scan document); got \(request.contentType ?? "none")")
+        }
+    }
+
+    /// Writes a Soda scan through the group-commit queue, keeping its document.
+    func writeScan(_ scan: SodaScan, source: String, principal: Principal,
+                   answer: (WriteReceipt) -> APIResponse) async -> APIResponse {
+        var batch = scan.writeBatch(source: source)
+        batch.origin.setDetail("key", principal.keyID)
+        let write = GroupWrite(batch: batch, document: (kind: "soda/" + scan.kind.rawValue, bytes: scan.canonicalDocument))
+        switch await writer.submit(.batch(write)) {
+        case .success(let receipt):
+            logger.info("scan stored", metadata: ["lsn": "\(receipt.lsn)", "duplicate": "\(receipt.isDuplicate)",
+                                                  "definition": "\(scan.definitionName ?? "")",
+                                                  "data_time": "\(scan.dataTimestamp.text)"])
+            return answer(receipt)
+        case .failure(let error):
+            return storeError(error)
+        }
+    }
+
+    func receiptJSON(_ receipt: WriteReceipt, extra: [String] = []) -> String {
+        "{" + (["\"lsn\": \(receipt.lsn)", "\"points\": \(receipt.pointCount)", "\"new_series\": \(receipt.newSeriesCount)",
+                "\"duplicate\": \(receipt.isDuplicate)"] + extra).joined(separator: ", ") + "}"
+    }
+
+    /// `GET /api/v1/scans[?since=&until=&definition=]`.
+    func scans(_ request: APIRequest) async -> APIResponse {
+        let now = currentTimeMillis()
+        var range = TimeRange.all
+        do {
+            if let since = request.query["since"] { range.lowerBound = try parseInstant(since, now: now) }
+            if let until = request.query["until"] { range.upperBound = try parseInstant(until, now: now) }
+        } catch let error as QueryError {
+            return .error(400, error.fullMessage)
+        } catch {
+            return .error(400, "\(error)")
+        }
+        let definition = request.query["definition"]
+        let store = self.store
+        let selected = range
+        do {
+            let scans = try await runBlocking { try store.scans(dataTime: selected) }
+            let items = scans.filter { definition == nil || $0.definition == definition }.map { s -> String in
+                let fields = [
+                    "\"scan\": \(s.id)",
+                    "\"definition\": " + (s.definition.map(JSONText.string) ?? "null"),
+                    "\"datasource\": " + (s.dataSource.map(JSONText.string) ?? "null"),
+                    "\"data_time\": " + (s.dataTime.map { JSONText.string(TimeText.format($0)) } ?? "null"),
+                    "\"received\": " + JSONText.string(TimeText.format(s.received)),
+                    "\"source\": " + JSONText.string(s.source),
+                    "\"metrics\": \(s.measurements)", "\"checks\": \(s.checks)",
+                    "\"failed\": \(s.failedChecks)", "\"warned\": \(s.warnedChecks)",
+                    "\"has_errors\": \(s.hasErrors)",
+                    "\"content_hash\": " + (s.contentHash.map(JSONText.string) ?? "null"),
+                ]
+                return "{" + fields.joined(separator: ", ") + "}"
+            }
+            return .json(200, "[" + items.joined(separator: ",\n ") + "]")
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    /// `GET /api/v1/scans/<id>`: the scan's stored document (as `tally scan --raw`).
+    func scanDocument(_ idText: String) async -> APIResponse {
+        guard let id = LSN(idText) else { return .error(404, "no scan \(idText)") }
+        let store = self.store
+        do {
+            let document = try await runBlocking { () -> StoredDocument? in
+                guard try store.scans().contains(where: { $0.id == id }) else { return nil }
+                return try store.document(ofBatch: id)
+            }
+            guard let document else { return .error(404, "no scan \(id) (GET /api/v1/scans lists them)") }
+            return APIResponse(status: 200, contentType: "application/json", body: document.bytes)
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    /// `GET /api/v1/stats`: the store's sizes and the writer's group-commit counters.
+    func stats() async -> APIResponse {
+        let store = self.store
+        do {
+            let stats = try await runBlocking { store.stats() }
+            let counters = writer.currentCounters
+            return .json(200, "{\"series\": \(stats.series), \"points\": \(stats.points), \"bytes\": \(stats.bytes), "
+                + "\"write_commits\": \(counters.commits), \"write_batches\": \(counters.batches), "
+                + "\"largest_group\": \(counters.largestGroup)}")
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    /// `POST /api/v1/feedback`: a verdict for the anomaly detectors, as `tally feedback` records it (which cannot
+    /// run while the server holds the store). Body: `{"match": SELECTOR, "at": TIME, "verdict":
+    /// "expected"|"anomaly"|"exclude", "note": TEXT}`; every matched series with a point at `at` is marked.
+    func feedback(_ request: APIRequest, principal: Principal) async -> APIResponse {
+        guard principal.role.allows(.write) else { return .forbidden("feedback") }
+        let object: SodaJSONObject
+        do {
+            guard let parsed = try SodaJSONParser.parse(request.body).objectValue else { return .error(400, "expected a JSON object") }
+            object = parsed
+        } catch {
+            return sodaError(error)
+        }
+        guard let match = object["match"]?.stringValue, let at = object["at"]?.stringValue,
+              let verdictText = object["verdict"]?.stringValue else {
+            return .error(400, "expected {\"match\": SELECTOR, \"at\": TIME, \"verdict\": \"expected\"|\"anomaly\"|\"exclude\"}")
+        }
+        guard let verdict = FeedbackVerdict(rawValue: verdictText) else {
+            return .error(400, "verdict must be expected, anomaly or exclude; found \(verdictText)", extra: [("path", "$.verdict")])
+        }
+        let note = object["note"]?.stringValue ?? ""
+        let selector: SeriesSelector
+        do throws(QueryError) {
+            selector = try parseSelector(match)
+        } catch {
+            return .error(400, error.fullMessage, line: error.line, column: error.column, extra: [("path", "$.match")])
+        }
+        let time: Int64
+        do {
+            time = try parseInstant(at, now: currentTimeMillis())
+        } catch {
+            return .error(400, "at: \((error as? QueryError)?.fullMessage ?? "\(error)")", extra: [("path", "$.at")])
+        }
+        let store = self.store
+        do {
+            let marked = try await runBlocking { () -> [String] in
+                var out: [String] = []
+                for info in store.series(matching: selector) where !(try store.read(info.id, in: TimeRange(from: time, to: time + 1))).isEmpty {
+                    try store.setFeedback(series: info.id, time: time, verdict: verdict, note: note)
+                    out.append(info.key.description)
+                }
+                return out
+            }
+            if marked.isEmpty { return .error(404, "no series of \(match) has a point at \(TimeText.format(time))") }
+            return .json(200, "{\"verdict\": \(JSONText.string(verdict.rawValue)), \"time\": \(JSONText.string(TimeText.format(time))), "
+                + "\"series\": [" + marked.map(JSONText.string).joined(separator: ", ") + "]}")
+        } catch {
+            return internalError(error)
+        }
+    }
+
+    // MARK: Errors
+
+    func storeError(_ error: StoreError) -> APIResponse {
+        switch error {
+        case .invalid(let input):
+            var extra: [(String, String)] = []
+            if let field = input.field { extra.append(("field", field)) }
+            return .error(400, input.message, line: input.line, column: input.column, extra: extra)
+        case .closed:
+            return .error(503, "the server is shutting down")
+        default:
+            logger.error("store error", metadata: ["error": "\(error)"])
+            return .error(500, "the store failed: \(error)")
+        }
+    }
+
+    func sodaError(_ error: SodaError) -> APIResponse {
+        .error(400, error.message, line: error.line, column: error.column, extra: [("path", error.path.description)])
+    }
+
+    func internalError(_ error: any Error) -> APIResponse {
+        if let store = error as? StoreError { return storeError(store) }
+        if let query = error as? QueryError { return queryError(query) }
+        if let soda = error as? SodaError { return sodaError(soda) }
+        logger.error("internal error", metadata: ["error": "\(error)"])
+        return .error(500, "internal error: \(error)")
+    }
+}
+
+/// A time parameter: ISO 8601, epoch milliseconds, `now-7d`, or a bare duration meaning that long before now.
+func parseInstant(_ text: String, now: Int64) throws -> Int64 {
+    if let ms = Int64(text) { return ms }
+    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
+    return try Parser.parseTime(text).resolve(now: now)
+}

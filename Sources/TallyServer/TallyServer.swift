@@ -1,0 +1,203 @@
+import Hummingbird
+import Logging
+import Tally
+
+/// `tally serve`: Tally's HTTP API and the Soda Cloud API over one store (docs/http-api.md).
+///
+/// ```swift
+/// let server = try TallyServer(configuration: ServerConfiguration(storePath: "tally-data"))
+/// try await server.run()          // until SIGINT or SIGTERM; then in-flight requests finish and the store closes
+/// ```
+///
+/// The server owns the store for writing (it holds the store's lock). Every endpoint except `/healthz` and
+/// `/readyz` needs an API key (``KeyManager``) or a token from the Soda `login` command. Writes from all
+/// clients go through one writer thread with group commit (``WriteQueue``).
+public final class TallyServer: Sendable {
+    public let configuration: ServerConfiguration
+    let store: Store
+    let sideTables: CatalogSideTables
+    let keys: KeyManager
+    let auth: Authenticator
+    let writer: WriteQueue
+    let history: SodaHistory
+    let logger: Logger
+    private let phase = Mutex(Phase.created)
+
+    enum Phase: Sendable { case created, serving, stopping, stopped }
+
+    /// Opens (or creates) the store for writing.
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tally.serve")) throws(StoreError) {
+        self.configuration = configuration
+        self.logger = logger
+        store = try Store.open(at: configuration.storePath, options: configuration.storeOptions)
+        do throws(StoreError) {
+            sideTables = try CatalogSideTables(storePath: configuration.storePath)
+        } catch {
+            try? store.close()
+            throw error
+        }
+        keys = KeyManager(tables: sideTables)
+        auth = Authenticator(keys: keys, tokenLifetimeMillis: Int64(configuration.tokenLifetimeSeconds) * 1000)
+        writer = WriteQueue(store: store, maxGroup: configuration.maxGroupCommit)
+        history = SodaHistory(store: store, sideTables: sideTables)
+    }
+
+    /// Serves until SIGINT or SIGTERM (or until the calling task is cancelled), then shuts down: the listener
+    /// closes, requests in flight finish, queued writes are committed, and the store is closed (its head
+    /// flushed into segments, the WAL synced).
+    public func run() async throws {
+        phase.withLock { $0 = .serving }
+        writer.start()
+        let app = Application(
+            responder: HTTPEntry(server: self),
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
+                                                    serverName: "tally"),
+            logger: logger)
+        logger.info("tally serve starting", metadata: ["store": "\(configuration.storePath)",
+                                                       "address": "\(configuration.host):\(configuration.port)"])
+        var failure: (any Error)?
+        do {
+            try await app.runService()
+        } catch {
+            if !(error is CancellationError) { failure = error }
+        }
+        try await shutdown()
+        if let failure { throw ServeError(message: "cannot serve on \(configuration.host):\(configuration.port): \(failure)") }
+    }
+
+    /// Commits what is queued and closes the store. Called by ``run()``; safe to call twice.
+    func shutdown() async throws {
+        let already = phase.withLock { p -> Bool in
+            defer { if p != .stopped { p = .stopping } }
+            return p == .stopped || p == .stopping
+        }
+        if already { return }
+        logger.info("tally serve stopping: committing queued writes")
+        await writer.stopAsync()
+        let store = self.store
+        try await runBlocking { try store.close() }
+        phase.withLock { $0 = .stopped }
+        logger.info("tally serve stopped: store closed", metadata: ["store": "\(configuration.storePath)"])
+    }
+
+    var isReady: Bool { phase.withLock { $0 == .serving } }
+
+    /// Routes one request (the body already read).
+    func route(_ request: APIRequest) async -> APIResponse {
+        let path = request.path
+        switch (request.method, path) {
+        case ("GET", "/healthz"), ("HEAD", "/healthz"):
+            return .json(200, "{\"status\": \"ok\"}")
+        case ("GET", "/readyz"), ("HEAD", "/readyz"):
+            return isReady ? .json(200, "{\"status\": \"ready\"}") : .error(503, "not ready: the server is starting or stopping")
+        case (_, "/api/command"), (_, "/api/query"):
+            return await sodaCloud(request)
+        default:
+            break
+        }
+        guard path.hasPrefix("/api/v1/") else { return .error(404, "no such endpoint: \(request.method) \(path)") }
+        guard let credential = request.credential else { return .unauthorized }
+        guard let principal = auth.principal(credential: credential) else { return .unauthorized }
+        switch (request.method, path) {
+        case ("GET", "/api/v1/query"), ("POST", "/api/v1/query"):
+            return await query(request)
+        case ("GET", "/api/v1/series"):
+            return await series(request)
+        case ("POST", "/api/v1/ingest"):
+            return await ingest(request, principal: principal)
+        case ("GET", "/api/v1/scans"):
+            return await scans(request)
+        case ("GET", "/api/v1/stats"):
+            return await stats()
+        case ("POST", "/api/v1/feedback"):
+            return await feedback(request, principal: principal)
+        case ("POST", "/api/v1/soda/feedback"):
+            return await sodaFeedback(request, principal: principal)
+        case ("GET", _) where path.hasPrefix("/api/v1/scans/"):
+            return await scanDocument(String(path.dropFirst("/api/v1/scans/".count)))
+        default:
+            let known = ["/api/v1/query", "/api/v1/series", "/api/v1/ingest", "/api/v1/scans", "/api/v1/stats",
+                         "/api/v1/feedback", "/api/v1/soda/feedback"]
+            if known.contains(path) || path.hasPrefix("/api/v1/scans/") {
+                return .error(405, "\(request.method) is not allowed on \(path)")
+            }
+            return .error(404, "no such endpoint: \(request.method) \(path)")
+        }
+    }
+}
+
+/// The server could not run (e.g. the port is taken).
+public struct ServeError: Error, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The Hummingbird responder: reads the body within the limit, then hands the request to ``TallyServer/route(_:)``.
+struct HTTPEntry: HTTPResponder {
+    typealias Context = BasicRequestContext
+    let server: TallyServer
+
+    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+        let started = ContinuousClock.now
+        var api = APIRequest(method: request.method.rawValue, path: request.uri.path, query: parseQueryString(request.uri.query))
+        let headers = request.headers
+        if let authorization = headers[.authorization] {
+            let parts = authorization.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                api.credential = String(parts[1]).trimmingSpaces
+            } else {
+                api.credential = ""
+            }
+        } else if let key = headers[.init("X-API-Key")!] {
+            api.credential = key.trimmingSpaces
+        }
+        if let type = headers[.contentType] {
+            api.contentType = type.split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() }
+        }
+        let limit = server.configuration.limits.maxBodyBytes
+        var response: APIResponse?
+        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
+        } else if request.method == .post || request.method == .put {
+            var body: [UInt8] = []
+            for try await chunk in request.body {
+                if body.count + chunk.readableBytes > limit {
+                    response = .tooLarge("the request body is larger than the limit of \(limit) bytes")
+                    break
+                }
+                body.append(contentsOf: chunk.readableBytesView)
+            }
+            api.body = body
+        }
+        let answer: APIResponse
+        if let response {
+            answer = response
+        } else {
+            answer = await server.route(api)
+        }
+        let elapsed = ContinuousClock.now - started
+        server.logger.info("request", metadata: [
+            "method": "\(api.method)", "path": "\(api.path)", "status": "\(answer.status)",
+            "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
+        ])
+        var fields = HTTPFields()
+        fields[.contentType] = answer.contentType
+        for (name, value) in answer.headers {
+            fields.append(.init(name: .init(name)!, value: value))
+        }
+        if answer.status == 413 { fields[.connection] = "close" }
+        var buffer = ByteBuffer()
+        buffer.writeBytes(answer.body)
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
+                        body: ResponseBody(byteBuffer: buffer))
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var s = Substring(self)
+        while s.first == " " || s.first == "\t" { s.removeFirst() }
+        while s.last == " " || s.last == "\t" { s.removeLast() }
+        return String(s)
+    }
+}

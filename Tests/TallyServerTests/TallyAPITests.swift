@@ -1,0 +1,142 @@
+import Foundation
+import Tally
+import TallyTestSupport
+import Testing
+
+@testable import TallyServer
+
+@Suite("Tally's HTTP API", .serialized)
+struct TallyAPITests {
+    static let csv = """
+        time,metric,value,dataset,column
+        2024-05-01T06:00:00Z,row_count,1204,orders,
+        2024-05-02T06:00:00Z,row_count,1190,orders,
+        2024-05-03T06:00:00Z,row_count,1250,orders,
+        2024-05-01T06:00:00Z,missing_count,3,orders,email
+        2024-05-02T06:00:00Z,missing_count,,orders,email
+        2024-05-01T06:00:00Z,row_count,10,customers,
+
+        """
+
+    @Test("CSV and Soda ingest; the query answer is exactly `tally query --format json`")
+    func ingestAndQuery() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let csv = try await server.send("POST", "/api/v1/ingest?name=points.csv", key: server.writeKey,
+                                        headers: ["Content-Type": "text/csv; charset=utf-8"], body: Array(Self.csv.utf8))
+        #expect(csv.status == 200, "\(csv.text)")
+        #expect(csv.object["points"] as? Int == 6 && csv.object["new_series"] as? Int == 3 && csv.object["duplicate"] as? Bool == false)
+
+        let scan = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                         headers: ["Content-Type": "application/json"], body: try SodaFixtures.bytes("rich.json"))
+        #expect(scan.status == 200, "\(scan.text)")
+        let scanID = try #require(scan.object["scan"] as? Int)
+        #expect(scan.object["measurements"] as? Int ?? 0 > 10)
+        let again = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                          headers: ["Content-Type": "application/json"], body: try SodaFixtures.bytes("rich.json"))
+        #expect(again.object["duplicate"] as? Bool == true && again.object["lsn"] as? Int == scanID)
+
+        let now = "2024-05-04T00:00:00Z"
+        for q in ["row_count{dataset=\"orders\"} | since 7d", "row_count | last 1", "missing_count | bucket 1d max fill zero",
+                  "check | outcomes | bucket 1d sum", "row_count{dataset=~\"ord.*\"} | change"] {
+            let http = try await server.get("/api/v1/query?" + formEncode([("q", q), ("now", now)]))
+            #expect(http.status == 200, "\(q): \(http.text)")
+            #expect(http.headers["content-type"] == "application/json")
+            let cli = try await runProgram(tallyBinary, ["query", "--store", server.storePath, "--format", "json", "--now", now, q])
+            #expect(cli.status == 0, "\(cli.stderr)")
+            #expect(http.text + "\n" == cli.stdout, "query \(q)")
+        }
+        // '+' is a space in a query string; CSV output on request.
+        let plus = try await server.get("/api/v1/query?q=row_count+%7C+last+1&format=csv&now=" + now)
+        #expect(plus.status == 200 && plus.headers["content-type"]?.hasPrefix("text/csv") == true)
+        let cliCSV = try await runProgram(tallyBinary, ["query", "--store", server.storePath, "--format", "csv", "--now", now,
+                                                        "row_count | last 1"])
+        #expect(plus.text == cliCSV.stdout)
+        // POST with the query as the body.
+        let posted = try await server.send("POST", "/api/v1/query?now=" + now, key: server.readKey,
+                                           headers: ["Content-Type": "text/plain"], body: Array("row_count | last 1".utf8))
+        let viaGet = try await server.get("/api/v1/query?" + formEncode([("q", "row_count | last 1"), ("now", now)]))
+        #expect(posted.status == 200 && posted.text == viaGet.text)
+        await server.stop()
+    }
+
+    @Test("bad queries, selectors and documents: 400 with message, line and column")
+    func badInput() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let query = try await server.get("/api/v1/query?" + formEncode([("q", "row_count | buckt 1d avg")]))
+        #expect(query.status == 400)
+        let error = try #require(query.object["error"] as? [String: Any])
+        #expect(error["message"] as? String == "unknown stage `buckt`; did you mean `bucket`?")
+        #expect(error["line"] as? Int == 1 && error["column"] as? Int == 13)
+        let missing = try await server.get("/api/v1/query")
+        #expect(missing.status == 400 && missing.errorMessage?.contains("?q=") == true)
+
+        let selector = try await server.get("/api/v1/series?" + formEncode([("match", "row_count{dataset=}")]))
+        #expect(selector.status == 400)
+        #expect((selector.object["error"] as? [String: Any])?["column"] as? Int != nil)
+
+        let badCSV = "time,metric,value\n2024-05-01T00:00:00Z,row_count,1\n2024-13-01T00:00:00Z,row_count,2\n"
+        let csv = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "text/csv"],
+                                        body: Array(badCSV.utf8))
+        #expect(csv.status == 400)
+        let csvError = try #require(csv.object["error"] as? [String: Any])
+        #expect(csvError["line"] as? Int == 3 && csvError["column"] != nil)
+
+        let json = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "application/json"],
+                                         body: Array("{\"dataTimestamp\": \"2024-05-01T06:00:00+00:00\",\n \"metrics\": [}".utf8))
+        #expect(json.status == 400)
+        let jsonError = try #require(json.object["error"] as? [String: Any])
+        #expect(jsonError["line"] as? Int == 2 && jsonError["column"] != nil)
+
+        var document = try JSONSerialization.jsonObject(with: Data(try SodaFixtures.bytes("results1.json"))) as! [String: Any]
+        var checks = document["checks"] as! [[String: Any]]
+        checks[0]["outcome"] = "passed"
+        document["checks"] = checks
+        let shape = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "application/json"],
+                                          body: [UInt8](try JSONSerialization.data(withJSONObject: document)))
+        #expect(shape.status == 400)
+        #expect((shape.object["error"] as? [String: Any])?["path"] as? String == "$.checks[0].outcome")
+
+        let other = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "text/plain"], body: [1])
+        #expect(other.status == 415)
+        #expect(try await server.get("/api/v1/nope").status == 404)
+        #expect(try await server.send("DELETE", "/api/v1/scans", key: server.writeKey).status == 405)
+        #expect(try await server.get("/api/v1/scans").text == "[]", "nothing was written")
+        await server.stop()
+    }
+
+    @Test("series, scans and scan documents")
+    func listings() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        for day in 1...3 {
+            let result = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                               headers: ["Content-Type": "application/json"], body: try SodaFixtures.day(day))
+            #expect(result.status == 200)
+        }
+        let scans = try #require(try await server.get("/api/v1/scans").json as? [[String: Any]])
+        #expect(scans.count == 3)
+        #expect(scans.map { $0["data_time"] as? String } == ["2024-05-01T06:00:00Z", "2024-05-02T06:00:00Z", "2024-05-03T06:00:00Z"])
+        #expect(scans[0]["definition"] as? String == "daily_orders" && scans[0]["has_errors"] as? Bool == false)
+        let since = try #require(try await server.get("/api/v1/scans?since=2024-05-02").json as? [[String: Any]])
+        #expect(since.count == 2)
+
+        let id = try #require(scans[1]["scan"] as? Int)
+        let document = try await server.get("/api/v1/scans/\(id)")
+        #expect(document.status == 200)
+        #expect((document.object["dataTimestamp"] as? String) == "2024-05-02T06:00:00+00:00")
+        #expect(try await server.get("/api/v1/scans/999").status == 404)
+
+        let series = try await server.get("/api/v1/series?" + formEncode([("match", "row_count")]))
+        let items = try #require(series.json as? [[String: Any]])
+        #expect(items.count == 1)
+        #expect((items[0]["labels"] as? [String: String])?["dataset"] == "orders")
+        #expect(((items[0]["latest"] as? [String: Any])?["value"] as? Double) == 101)
+        let cli = try await runProgram(tallyBinary, ["series", "--store", server.storePath, "--format", "json", "row_count"])
+        #expect(series.text + "\n" == cli.stdout)
+        let stats = try await server.get("/api/v1/stats")
+        #expect(stats.object["write_batches"] as? Int == 3)
+        await server.stop()
+    }
+}
