@@ -22,6 +22,8 @@ public final class TallyServer: Sendable {
     let history: SodaHistory
     let logger: Logger
     private let phase = Mutex(Phase.created)
+    /// Merges the small segments that scan-by-scan flushes leave, while serving.
+    private let compaction = Mutex<BackgroundCompaction?>(nil)
 
     enum Phase: Sendable { case created, serving, stopping, stopped }
 
@@ -48,6 +50,11 @@ public final class TallyServer: Sendable {
     public func run() async throws {
         phase.withLock { $0 = .serving }
         writer.start()
+        let logger = self.logger
+        let background = store.startBackgroundCompaction(interval: 60, minimumSegments: 8) { error in
+            logger.error("background compaction failed: \(error)")
+        }
+        compaction.withLock { $0 = background }
         let app = Application(
             responder: HTTPEntry(server: self),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
@@ -74,6 +81,9 @@ public final class TallyServer: Sendable {
         if already { return }
         logger.info("tally serve stopping: committing queued writes")
         await writer.stopAsync()
+        if let background = compaction.withLock({ $0 }) {
+            try await runBlocking { background.stop() }
+        }
         let store = self.store
         try await runBlocking { try store.close() }
         phase.withLock { $0 = .stopped }

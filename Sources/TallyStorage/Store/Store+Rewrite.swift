@@ -29,12 +29,16 @@ extension Store {
             for month in byMonth.keys.sorted() {
                 let group = byMonth[month]!
                 let ids = Set(group.flatMap { $0.directory.map(\.0) }).sorted()
+                // Each directory is sorted by series id: walk them side by side instead of searching each.
+                var cursors = [Int](repeating: 0, count: group.count)
                 var output: SegmentOutput?
                 for id in ids {
                     var columns = PointColumns()
-                    for reader in group {
-                        guard let entry = reader.directory.first(where: { $0.0 == id }) else { continue }
-                        for block in entry.2 { try reader.readBlock(block, into: &columns) }
+                    for (k, reader) in group.enumerated() {
+                        let directory = reader.directory
+                        while cursors[k] < directory.count && directory[cursors[k]].0 < id { cursors[k] += 1 }
+                        guard cursors[k] < directory.count, directory[cursors[k]].0 == id else { continue }
+                        for block in directory[cursors[k]].2 { try reader.readBlock(block, into: &columns) }
                     }
                     report.pointsBefore += columns.count
                     let kept = keep(id, columns.resolved())
