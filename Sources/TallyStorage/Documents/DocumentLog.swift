@@ -67,6 +67,8 @@ final class DocumentLog: @unchecked Sendable {
         let names: [String]
         do { names = try Directory.list(directory).filter { $0.hasSuffix(".tdoc") } } catch { throw .io(error) }
         do throws(IOError) {
+            // Appends made without a sync must be durable before the file is left behind.
+            try file?.syncData()
             if file == nil, let last = names.last {
                 let path = directory + "/" + last
                 let handle = try File.openForWriting(path, create: false)
@@ -130,8 +132,9 @@ final class DocumentLog: @unchecked Sendable {
         return offset
     }
 
-    /// Appends a document and syncs it. Returns where it is.
-    func append(lsn: LSN, kind: String, bytes: [UInt8]) throws(StoreError) -> DocumentRef {
+    /// Appends a document and (unless `sync` is false: then call ``sync()`` before relying on it) syncs it.
+    /// Returns where it is.
+    func append(lsn: LSN, kind: String, bytes: [UInt8], sync: Bool = true) throws(StoreError) -> DocumentRef {
         try openForAppend()
         var payload = ByteWriter(capacity: bytes.count / 2 + 64)
         payload.writeUInt64LE(lsn)
@@ -151,13 +154,18 @@ final class DocumentLog: @unchecked Sendable {
         let offset = size
         do throws(IOError) {
             try file!.write(record.bytes, at: offset)
-            try file!.syncData()
+            if sync { try file!.syncData() }
         } catch {
             try? file!.truncate(to: offset)
             throw .io(error)
         }
         size += record.count
         return DocumentRef(file: name, offset: offset, length: record.count)
+    }
+
+    /// Makes every appended document durable (one fdatasync for a group of appends).
+    func sync() throws(StoreError) {
+        do throws(IOError) { try file?.syncData() } catch { throw .io(error) }
     }
 
     /// Reads a document back, checking its checksum.

@@ -226,6 +226,7 @@ extension Store {
                 try checkOpen()
                 var overlay = GroupOverlay()
                 var staged: [(index: Int, batch: WALBatch, points: Int)] = []
+                var documentsWritten = false
                 var record: [UInt8] = []
                 for i in valid {
                     let batch = writes[i].batch
@@ -239,8 +240,11 @@ extension Store {
                             try resolveInGroup(batch, in: s, overlay: overlay)
                         }
                         if let document = writes[i].document {
-                            let ref = try current.documents.append(lsn: walBatch.lsn, kind: document.kind, bytes: document.bytes)
+                            // Synced once for the whole group, below, before the WAL record that refers to it.
+                            let ref = try current.documents.append(lsn: walBatch.lsn, kind: document.kind,
+                                                                   bytes: document.bytes, sync: false)
                             walBatch.origin.setDetail(BatchOrigin.documentKey, ref.description)
+                            documentsWritten = true
                         }
                         let resolved = walBatch
                         state.withLock { overlay.note(resolved, state: $0) }
@@ -251,6 +255,14 @@ extension Store {
                     }
                 }
                 if staged.isEmpty { return }
+                if documentsWritten {
+                    do throws(StoreError) {
+                        try current.documents.sync()
+                    } catch {
+                        for s in staged { results[s.index] = .failure(error) }
+                        return
+                    }
+                }
                 do throws(IOError) {
                     try current.wal.append(record)
                 } catch {
