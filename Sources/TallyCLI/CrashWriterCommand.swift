@@ -20,6 +20,8 @@ extension TallyCommand {
         @Option(help: "Compact every N batches (0: never).") var compactEvery: Int = 0
         @Option(help: "Every N batches, drop the points older than the last `--keep` batches (0: never).") var retainEvery: Int = 0
         @Option(help: "How many recent batches retention keeps.") var keep: Int = 10
+        @Option(help: "Every N batches, delete the batch written 3 batches before (by its LSN) (0: never).")
+        var deleteEvery: Int = 0
 
         func run() throws {
             try runReportingErrors {
@@ -30,9 +32,14 @@ extension TallyCommand {
                     start = Int(last.time) + 1
                 }
                 var i = start
+                var lsns: [Int: LSN] = [:]
                 while batches == 0 || i < start + batches {
-                    try store.write(CrashWriter.batch(i, series: series))
+                    lsns[i] = try store.write(CrashWriter.batch(i, series: series)).lsn
                     print("ack \(i)")
+                    if deleteEvery > 0 && (i + 1) % deleteEvery == 0, let lsn = lsns[i - 3] {
+                        try store.delete(batch: lsn)
+                        print("deleted \(i - 3)")
+                    }
                     fflush(nil)
                     if flushEvery > 0 && (i + 1) % flushEvery == 0 { try store.flush() }
                     if compactEvery > 0 && (i + 1) % compactEvery == 0 { try store.compact() }
