@@ -8,6 +8,8 @@ public struct QueryLimits: Sendable, Equatable {
     public var maxPointsRead: Int
     /// The most points one series may get from `bucket … fill` (which makes points out of nothing).
     public var maxFilledPoints: Int
+    /// The longest a query may read for (checked at each read of a series).
+    public var maxDuration: Duration = .seconds(30)
 
     /// Creates limits; the defaults are 10,000 series, 50,000,000 points read and 1,000,000 filled points per series.
     public init(maxSeries: Int = 10_000, maxPointsRead: Int = 50_000_000, maxFilledPoints: Int = 1_000_000) {
@@ -219,6 +221,7 @@ struct Reader {
     let from: Int64
     let to: Int64
     private(set) var pointsRead = 0
+    private let started = ContinuousClock.now
 
     init(source: any QueryDataSource, limits: QueryLimits, span: SourceSpan, from: Int64, to: Int64) {
         self.source = source
@@ -233,6 +236,11 @@ struct Reader {
         guard pointsRead <= limits.maxPointsRead else {
             throw QueryError(.limitExceeded,
                              "the query read more than \(limits.maxPointsRead) points, the limit; narrow the selector or the time range (e.g. `| since 30d`)",
+                             at: span)
+        }
+        guard ContinuousClock.now - started <= limits.maxDuration else {
+            throw QueryError(.limitExceeded,
+                             "the query ran longer than \(limits.maxDuration), the limit; narrow the selector or the time range",
                              at: span)
         }
         return columns

@@ -138,3 +138,29 @@ import Testing
         #expect(r.series[0].times == (42..<48).map { Int64($0) * HOUR })
     }
 }
+
+@Suite struct QueryTimeLimitTests {
+    /// A data source whose reads take a while.
+    struct SlowSource: QueryDataSource {
+        func matchSeries(_ selector: SelectorExpression) throws -> [SeriesRef] {
+            (0..<5).map { SeriesRef(id: UInt64($0), metric: "m", labels: ["k": "\($0)"]) }
+        }
+        func read(_ series: SeriesRef, from: Int64, to: Int64) throws -> SeriesColumns {
+            var until = ContinuousClock.now + .milliseconds(30)
+            while ContinuousClock.now < until { until = until + .zero }
+            return SeriesColumns(times: [1], values: [1])
+        }
+    }
+
+    @Test func aQueryOverItsTimeLimitStopsWithAClearError() throws {
+        var limits = QueryLimits()
+        limits.maxDuration = .milliseconds(50)
+        let executor = QueryExecutor(dataSource: SlowSource(), limits: limits)
+        let error = #expect(throws: QueryError.self) { _ = try executor.run("m", now: 0) }
+        #expect(error?.kind == .limitExceeded)
+        #expect(error?.message.contains("ran longer than") == true)
+        // Within the limit the same query answers.
+        limits.maxDuration = .seconds(30)
+        #expect(try QueryExecutor(dataSource: SlowSource(), limits: limits).run("m", now: 0).series.count == 5)
+    }
+}
