@@ -12,6 +12,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "Tally", targets: ["Tally"]),
+        .library(name: "TallyAnalysis", targets: ["TallyAnalysis"]),
         .executable(name: "tally", targets: ["TallyCLI"]),
     ],
     dependencies: [

@@ -14,6 +14,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tally-bench", targets: ["TallyBench"]),
+        .executable(name: "tally-nab", targets: ["TallyNAB"]),
     ],
     dependencies: [
         .package(path: "../"),
@@ -30,6 +31,11 @@ let package = Package(
                 .enableUpcomingFeature("ExistentialAny"),
                 .enableUpcomingFeature("MemberImportVisibility"),
             ]
+        ),
+        // Scores the anomaly detectors on the Numenta Anomaly Benchmark (docs/anomaly-detection.md).
+        .executableTarget(
+            name: "TallyNAB",
+            dependencies: [.product(name: "TallyAnalysis", package: rootIdentity)]
         ),
     ]
 )

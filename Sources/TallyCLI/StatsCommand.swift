@@ -20,6 +20,7 @@ extension TallyCommand {
                     ("series", "\(stats.series)"), ("points", "\(stats.points)"), ("head_points", "\(stats.headPoints)"),
                     ("segments", "\(stats.segments)"), ("segment_bytes", "\(stats.segmentBytes)"),
                     ("wal_bytes", "\(stats.walBytes)"), ("catalog_bytes", "\(stats.catalogBytes)"),
+                    ("document_bytes", "\(stats.documentBytes)"),
                     ("bytes", "\(stats.bytes)"), ("bytes_per_point", formatFixed(stats.bytesPerPoint, digits: 3)),
                 ]
                 switch format {

@@ -92,7 +92,11 @@ public struct DemoStore {
         let start = anchorDay - Int64(days - 1) * DemoStore.day
         func dayIndex(_ t: Int64) -> Int { Int((t - start) / DemoStore.day) }
         var scans = 0
+        // The warehouse is scanned by Soda Core: one scan document a day for its three tables.
+        var documents: [Int: DemoScanDocument] = [:]
         for dataset in DemoStore.datasets {
+            let viaSoda = dataset.datasource == "warehouse"
+            let missingColumn = dataset.name == "customers" ? "email" : "id"
             let base = ["datasource": dataset.datasource, "dataset": dataset.name, "scan_definition": "daily_\(dataset.datasource)"]
             func series(_ metric: String, column: String? = nil, unit: String, valueType: String) -> Int {
                 var labels = base
@@ -149,6 +153,25 @@ public struct DemoStore {
                 let freshnessSeconds = max(60, (rng.gaussian(mean: dataset.hourly ? 900 : 3 * 3600, deviation: 600)).rounded())
                 let hasAmount = dataset.name == "orders" || dataset.name == "payments"
 
+                if viaSoda {
+                    let table = dataset.name
+                    var document = documents[d] ?? DemoScanDocument(definition: "daily_\(dataset.datasource)",
+                                                                    dataSource: dataset.datasource, time: scheduled + 90_000)
+                    document.add(metric: "row_count", table: table, value: rowCount)
+                    document.add(metric: "missing_count", table: table, column: missingColumn, value: missingCount)
+                    document.add(metric: "duplicate_count", table: table, column: "id", value: duplicateCount)
+                    document.add(metric: "freshness", table: table, column: "updated_at", value: freshnessSeconds)
+                    if hasAmount { document.add(metric: "avg", table: table, column: "amount", value: rowCount == 0 ? nil : amount) }
+                    document.add(check: "row_count > 0", table: table, metric: "row_count", value: rowCount,
+                                 outcome: rowCount > 0 ? .pass : .fail)
+                    document.add(check: "missing_count < 25", table: table, column: missingColumn, metric: "missing_count",
+                                 value: missingCount, outcome: missingCount < 25 ? .pass : (missingCount < 100 ? .warn : .fail))
+                    document.add(check: "freshness < 6h", table: table, column: "updated_at", metric: "freshness",
+                                 value: freshnessSeconds, outcome: freshnessSeconds < 6 * 3600 ? .pass : .fail)
+                    documents[d] = document
+                    scans += 1
+                    continue
+                }
                 batch.append(series: rows, time: t, value: rowCount)
                 batch.append(series: missing, time: t, value: missingCount)
                 batch.append(series: duplicates, time: t, value: duplicateCount)
@@ -162,10 +185,29 @@ public struct DemoStore {
                 scans += 1
             }
         }
-        // Series without points (avg for datasets with no amount) are not written.
+        // Series without points (avg for datasets with no amount, the warehouse's series) are not written.
         let receipt = try store.importBulk(batch.droppingEmptySeries())
+        // The Soda scans go in like real scan results, a month of documents per group commit.
+        var points = receipt.pointCount
+        let ordered = documents.keys.sorted().map { documents[$0]! }
+        var first = 0
+        while first < ordered.count {
+            var group: [GroupWrite] = []
+            for document in ordered[first..<min(first + 31, ordered.count)] {
+                let scan: SodaScan
+                do throws(SodaError) {
+                    scan = try SodaScan.parse(document.bytes)
+                } catch {
+                    throw StoreError.invalid(InputError(field: error.path.description, message: "demo scan document: \(error.message)"))
+                }
+                group.append(GroupWrite(batch: scan.writeBatch(source: "tally demo"),
+                                        document: (kind: "soda/" + scan.kind.rawValue, bytes: scan.canonicalDocument)))
+            }
+            for result in store.writeGroup(group) { points += try result.get().pointCount }
+            first += 31
+        }
         try store.setMetadata(DemoStore.metadataKey, TimeText.format(anchorDay))
-        return Summary(seriesCount: store.series(matching: .all).count, pointCount: receipt.pointCount,
+        return Summary(seriesCount: store.series(matching: .all).count, pointCount: points,
                        scanCount: scans, from: start, to: anchorDay + DemoStore.day, incidents: incidents)
     }
 }

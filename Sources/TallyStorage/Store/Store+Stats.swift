@@ -8,6 +8,8 @@ public struct StoreStats: Sendable, Equatable {
     public var segmentBytes: Int
     public var walBytes: Int
     public var catalogBytes: Int
+    /// The kept source documents (Soda scan results).
+    public var documentBytes: Int
     /// Every file of the store.
     public var bytes: Int
     public var bytesPerPoint: Double
@@ -27,10 +29,14 @@ extension Store {
         for suffix in ["", "-wal", "-shm"] {
             catalogBytes += Directory.fileSize(path + "/" + Catalog.fileName + suffix) ?? 0
         }
-        let bytes = segmentBytes + walBytes + catalogBytes + (Directory.fileSize(path + "/LOCK") ?? 0)
+        let documentBytes = ((try? Directory.list(path + "/documents")) ?? []).reduce(0) {
+            $0 + (Directory.fileSize(path + "/documents/" + $1) ?? 0)
+        }
+        let bytes = segmentBytes + walBytes + catalogBytes + documentBytes + (Directory.fileSize(path + "/LOCK") ?? 0)
         let points = segmentPoints + headPoints
         return StoreStats(series: series, points: points, headPoints: headPoints, segments: segments,
-                          segmentBytes: segmentBytes, walBytes: walBytes, catalogBytes: catalogBytes, bytes: bytes,
+                          segmentBytes: segmentBytes, walBytes: walBytes, catalogBytes: catalogBytes,
+                          documentBytes: documentBytes, bytes: bytes,
                           bytesPerPoint: points == 0 ? 0 : Double(bytes) / Double(points))
     }
 }
