@@ -1,3 +1,5 @@
+import TallyQuery
+
 /// Text spellings the charts share: numbers for people, UTC calendar fields, escaping for XML and JSON.
 /// Everything here is pure and locale-free, so a chart's bytes depend only on its input.
 public enum ChartText {
@@ -76,30 +78,8 @@ public enum ChartText {
         return out
     }
 
-    /// A quoted JSON string.
-    static func json(_ s: String) -> String {
-        var out = "\""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if c.value < 0x20 {
-                    let hex = String(c.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else if c == "<" {
-                    // Keeps JSON safe to inline in HTML (`</script>`).
-                    out += "\\u003c"
-                } else {
-                    out.unicodeScalars.append(c)
-                }
-            }
-        }
-        return out + "\""
-    }
+    /// A quoted JSON string, safe to inline in HTML.
+    static func json(_ s: String) -> String { JSONText.string(s) }
 
     /// A JSON number; `null` for null and non-finite values (JSON has no NaN).
     static func json(_ v: Double?) -> String {

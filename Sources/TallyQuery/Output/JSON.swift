@@ -59,7 +59,8 @@ public enum JSONText {
         v.isFinite ? v.description : "\"" + NumberFormat.plain(v) + "\""
     }
 
-    /// A quoted JSON string with `"`, `\` and control characters escaped.
+    /// A quoted JSON string with `"`, `\` and control characters escaped, and `<` as `\u003c` so the JSON can be
+    /// inlined in an HTML page (no `</script>` can end up in it).
     public static func string(_ s: String) -> String {
         var out = "\""
         for c in s.unicodeScalars {
@@ -71,6 +72,7 @@ public enum JSONText {
             case "\t": out += "\\t"
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
+            case "<": out += "\\u003c"
             default:
                 if c.value < 0x20 {
                     let hex = String(c.value, radix: 16)
