@@ -56,13 +56,7 @@ extension TallyCommand {
         func run() throws {
             try runReportingErrors {
                 let store = try location.openForReading()
-                let seriesSelector: SeriesSelector
-                do throws(QueryError) {
-                    seriesSelector = try parseSelector(selector)
-                } catch {
-                    printError(error.render(query: selector))
-                    throw ExitCode(2)
-                }
+                let seriesSelector = try parseSelectorOrExit(selector)
                 let now = currentTimeMillis()
                 let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
                                       to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
@@ -96,13 +90,7 @@ extension TallyCommand {
         func run() throws {
             try runReportingErrors {
                 let store = try location.openForReading()
-                let seriesSelector: SeriesSelector
-                do throws(QueryError) {
-                    seriesSelector = try parseSelector(selector)
-                } catch {
-                    printError(error.render(query: selector))
-                    throw ExitCode(2)
-                }
+                let seriesSelector = try parseSelectorOrExit(selector)
                 let infos = store.series(matching: seriesSelector)
                 let latest = store.latest(infos.map(\.id))
                 switch format {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import TallyStorage
+import Tally
 
 /// A fresh directory under /tmp, removed when the value goes away.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -20,20 +21,8 @@ public final class TemporaryDirectory: @unchecked Sendable {
     deinit { Directory.removeTree(path) }
 }
 
-/// A deterministic random number generator (SplitMix64) for reproducible tests.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A deterministic random number generator for reproducible tests (Tally's SplitMix64).
+public typealias SeededGenerator = SplitMix64
 
 /// Reads a whole file's bytes.
 public func readFileBytes(_ path: String) throws -> [UInt8] {

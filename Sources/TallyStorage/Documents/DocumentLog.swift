@@ -97,14 +97,7 @@ final class DocumentLog: @unchecked Sendable {
         }
     }
 
-    static func header() -> [UInt8] {
-        var w = ByteWriter(capacity: headerSize)
-        w.writeBytes(magic)
-        w.writeUInt8(version)
-        w.writeBytes([0, 0, 0])
-        w.writeUInt32LE(CRC32C.checksum(w.bytes))
-        return w.bytes
-    }
+    static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
     /// The length of the file's good part: the header and every complete record with a good checksum.
     static func validPrefix(_ handle: File, path: String) throws(IOError) -> Int {

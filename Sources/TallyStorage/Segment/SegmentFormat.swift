@@ -43,15 +43,7 @@ enum SegmentFormat {
     static let flagLZ4: UInt8 = 1
     static let flagOutcomes: UInt8 = 2
 
-    static func header() -> [UInt8] {
-        var w = ByteWriter(capacity: headerSize)
-        w.writeBytes(magic)
-        w.writeUInt8(version)
-        w.writeBytes([0, 0, 0])
-        let crc = w.bytes.withUnsafeBytes { CRC32C.checksum($0) }
-        w.writeUInt32LE(crc)
-        return w.bytes
-    }
+    static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
     static func trailer(footerOffset: Int, footerLength: Int, footerCRC: UInt32) -> [UInt8] {
         var w = ByteWriter(capacity: trailerSize)

@@ -35,15 +35,7 @@ enum WALFormat {
 
     static let batchRecordType: UInt8 = 1
 
-    static func header() -> [UInt8] {
-        var w = ByteWriter(capacity: headerSize)
-        w.writeBytes(magic)
-        w.writeUInt8(version)
-        w.writeBytes([0, 0, 0])
-        let crc = w.bytes.withUnsafeBytes { CRC32C.checksum($0) }
-        w.writeUInt32LE(crc)
-        return w.bytes
-    }
+    static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
     /// Encodes a batch as one complete record: length, checksum and payload.
     static func encode(_ batch: WALBatch) -> [UInt8] {
