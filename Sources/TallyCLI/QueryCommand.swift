@@ -208,9 +208,9 @@ func alignedTable(_ rows: [[String]]) -> String {
 func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
     if let ms = Int64(text) { return ms }
     if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
-    do {
+    do throws(QueryError) {
         return try Parser.parseTime(text).resolve(now: now)
-    } catch let error as QueryError {
+    } catch {
         throw CLIFailure(message: "\(option): \(error.message)", code: 2)
     }
 }
