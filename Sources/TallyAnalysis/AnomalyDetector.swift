@@ -72,6 +72,8 @@ struct Walker {
     /// Indices of points that trained the baseline, and the value each trained with (NaN if it did not):
     /// the raw value, or for a flagged point the edge of its band (censored, so its size never widens anything).
     private var trainedIdx: [Int] = []
+    /// No trained value so far was negative (then expected values and the range stay at or above zero).
+    private var trainedNonNegative = true
     private var trainValues: [Double]
     private var trainKinds: [EntryKind]
     /// The previous judged point without feedback, if it was outside its band and trained censored.
@@ -181,8 +183,10 @@ struct Walker {
         modelIndex[i] = currentModel
 
         let pred = predict(at: t)
-        let band = self.band(pred)
-        expected[i] = pred.expected
+        var band = self.band(pred)
+        // A series that has never gone below zero (counts, durations) gets no negative expected values.
+        if trainedNonNegative && band.lower < 0 && band.lower.isFinite { band.lower = 0 }
+        expected[i] = trainedNonNegative ? Swift.max(pred.expected, 0) : pred.expected
         lower[i] = band.lower
         upper[i] = band.upper
 
@@ -306,6 +310,7 @@ struct Walker {
     /// Records a training point; `model` is false during cold start (no model yet).
     private mutating func train(_ i: Int, _ x: Double, model: Bool) {
         let t = times[i]
+        if x < 0 { trainedNonNegative = false }
         trainedIdx.append(i)
         trainValues[i] = x
         if x == values[i] {
