@@ -49,22 +49,7 @@ public enum ChartUnits: Sendable, Equatable {
 
 /// `metric{a="x", b="y"}` (labels sorted by name; just `metric` without labels), as selectors write a series.
 public func seriesKeyText(metric: String, labels: Labels) -> String {
-    if labels.isEmpty { return metric }
-    return metric + "{" + labels.map { "\($0.name)=\(quoteValue($0.value))" }.joined(separator: ", ") + "}"
-}
-
-private func quoteValue(_ value: String) -> String {
-    var out = "\""
-    for c in value.unicodeScalars {
-        switch c {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default: out.unicodeScalars.append(c)
-        }
-    }
-    return out + "\""
+    SeriesKey(metric: metric, labels: labels.pairs).description
 }
 
 /// The kind of chart, chosen from the result.

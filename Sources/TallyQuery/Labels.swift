@@ -65,20 +65,6 @@ public struct Labels: Sendable, Hashable, Comparable, RandomAccessCollection, Ex
 
     /// `{dataset="orders", column="id"}` (empty braces for no labels).
     public var description: String {
-        "{" + pairs.map { "\($0.name)=\"\(Self.escape($0.value))\"" }.joined(separator: ", ") + "}"
-    }
-
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for c in s.unicodeScalars {
-            switch c {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
+        "{" + pairs.map { "\($0.name)=\(quoteLabelValue($0.value))" }.joined(separator: ", ") + "}"
     }
 }
