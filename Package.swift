@@ -60,7 +60,7 @@ let package = Package(
         ),
 
         // Tests.
-        .target(name: "TallyTestSupport", dependencies: ["Tally"], path: "Tests/TallyTestSupport",
+        .target(name: "TallyTestSupport", dependencies: ["Tally", "TallyAnalysis"], path: "Tests/TallyTestSupport",
                 swiftSettings: strictSettings),
         .testTarget(name: "TallyEncodingTests", dependencies: ["TallyEncoding"], swiftSettings: strictSettings),
         .testTarget(name: "TallyStorageTests", dependencies: ["TallyStorage", "TallyTestSupport", "CSQLite"],

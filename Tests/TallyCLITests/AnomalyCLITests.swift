@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tally
+import TallyAnalysis
 import TallyTestSupport
 
 /// `tally check`, `tally feedback` and `tally backtest` through the built binary.

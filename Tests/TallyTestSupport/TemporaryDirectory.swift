@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import TallyStorage
-import Tally
+import TallyAnalysis
 
 /// A fresh directory under /tmp, removed when the value goes away.
 public final class TemporaryDirectory: @unchecked Sendable {
@@ -21,8 +21,8 @@ public final class TemporaryDirectory: @unchecked Sendable {
     deinit { Directory.removeTree(path) }
 }
 
-/// A deterministic random number generator for reproducible tests (Tally's SplitMix64).
-public typealias SeededGenerator = SplitMix64
+/// A deterministic random number generator for reproducible tests.
+public typealias SeededGenerator = TallyAnalysis.SplitMix64
 
 /// Reads a whole file's bytes.
 public func readFileBytes(_ path: String) throws -> [UInt8] {

@@ -1,5 +1,6 @@
 import Foundation
 import Tally
+import TallyAnalysis
 import TallyTestSupport
 
 /// Generated series with known incidents, written into a temporary store.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tally
+import TallyAnalysis
 import TallyTestSupport
 
 @Suite("bucket aggregates answered from block statistics")

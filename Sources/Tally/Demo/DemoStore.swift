@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import TallyAnalysis
 import TallyStorage
 
 /// Builds the demo store: a year of daily (and, for one dataset, hourly) data-quality scans over several
@@ -135,7 +136,7 @@ public struct DemoStore {
                     let hourOfDay = Double((scheduled / DemoStore.hour) % 24)
                     rowCount = rowCount / 24 * (1 + 0.6 * sin((hourOfDay - 8) / 24 * 2 * Double.pi))
                 }
-                rowCount *= 1 + rng.gaussian(deviation: 0.015)
+                rowCount *= 1 + 0.015 * rng.nextGaussian()
                 // Planted incidents.
                 if dataset.name == "customers" && d >= days - 90 { rowCount *= 1.4 }
                 if dataset.name == "orders" && d == days - 20 { rowCount = 0 }
@@ -144,13 +145,13 @@ public struct DemoStore {
                     rowCount = stuckValue!
                 }
                 rowCount = max(0, rowCount.rounded())
-                var missingCount = (rng.gaussian(mean: 3, deviation: 1.5)).rounded()
+                var missingCount = (3 + 1.5 * rng.nextGaussian()).rounded()
                 if dataset.name == "customers" && d >= days - 30 && d < days - 27 { missingCount = (rowCount * 0.08).rounded() }
                 missingCount = max(0, missingCount)
                 let duplicateCount = Double.random(in: 0..<1, using: &rng) < 0.04 ? Double(Int.random(in: 1...4, using: &rng)) : 0
-                var amount = (rng.gaussian(mean: 84.5, deviation: 2.2) * 100).rounded() / 100
+                var amount = ((84.5 + 2.2 * rng.nextGaussian()) * 100).rounded() / 100
                 if dataset.name == "payments" && d == days - 45 { amount = (amount * 100 * 100).rounded() / 100 }
-                let freshnessSeconds = max(60, (rng.gaussian(mean: dataset.hourly ? 900 : 3 * 3600, deviation: 600)).rounded())
+                let freshnessSeconds = max(60, ((dataset.hourly ? 900 : 3 * 3600) + 600 * rng.nextGaussian()).rounded())
                 let hasAmount = dataset.name == "orders" || dataset.name == "payments"
 
                 if viaSoda {
