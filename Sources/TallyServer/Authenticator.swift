@@ -19,7 +19,7 @@ final class Authenticator: Sendable {
     let keys: KeyManager
     let tokenLifetimeMillis: Int64
     let maxTokens: Int
-    private let tokens = Mutex<[String: (keyID: String, expires: Int64)]>([:])
+    private let tokens = Locked<[String: (keyID: String, expires: Int64)]>([:])
 
     init(keys: KeyManager, tokenLifetimeMillis: Int64, maxTokens: Int = 100_000) {
         self.keys = keys
@@ -66,25 +66,3 @@ final class Authenticator: Sendable {
     }
 }
 
-/// A value behind a pthread mutex (the standard library's `Mutex` needs a newer deployment target on macOS).
-final class Mutex<Value>: @unchecked Sendable {
-    private var value: Value
-    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-
-    init(_ value: Value) {
-        self.value = value
-        mutex = .allocate(capacity: 1)
-        pthread_mutex_init(mutex, nil)
-    }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body(&value)
-    }
-}

@@ -16,12 +16,12 @@ import Tally
 final class SodaHistory: Sendable {
     let store: Store
     let sideTables: CatalogSideTables
-    private let cache: Mutex<ScanExtractCache>
+    private let cache: Locked<ScanExtractCache>
 
     init(store: Store, sideTables: CatalogSideTables, cachedScans: Int = 4096) {
         self.store = store
         self.sideTables = sideTables
-        cache = Mutex(ScanExtractCache(capacity: cachedScans))
+        cache = Locked(ScanExtractCache(capacity: cachedScans))
     }
 
     // MARK: Measurements

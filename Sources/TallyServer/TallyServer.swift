@@ -21,9 +21,9 @@ public final class TallyServer: Sendable {
     let writer: WriteQueue
     let history: SodaHistory
     let logger: Logger
-    private let phase = Mutex(Phase.created)
+    private let phase = Locked(Phase.created)
     /// Merges the small segments that scan-by-scan flushes leave, while serving.
-    private let compaction = Mutex<BackgroundCompaction?>(nil)
+    private let compaction = Locked<BackgroundCompaction?>(nil)
 
     enum Phase: Sendable { case created, serving, stopping, stopped }
 
