@@ -24,7 +24,9 @@ let package = Package(
         .executableTarget(
             name: "TallyBench",
             dependencies: [
+                "CBenchSupport",
                 .product(name: "Tally", package: rootIdentity),
+                .product(name: "TallyAnalysis", package: rootIdentity),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: [
@@ -32,6 +34,8 @@ let package = Package(
                 .enableUpcomingFeature("MemberImportVisibility"),
             ]
         ),
+        // The C library's allocator statistics (mallinfo2), for the index-memory figures.
+        .target(name: "CBenchSupport"),
         // Scores the anomaly detectors on the Numenta Anomaly Benchmark (docs/anomaly-detection.md).
         .executableTarget(
             name: "TallyNAB",

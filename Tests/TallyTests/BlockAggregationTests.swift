@@ -105,3 +105,42 @@ struct BlockAggregationTests {
         #expect(series.value(at: 1) == -7)
     }
 }
+
+@Suite("block statistics usage")
+struct BlockAggregationUsageTests {
+    @Test func weeklyBucketsDecodeOnlyTheBlocksThatStraddleAWeekEdge() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        // 200,000 points every 10 s from a Monday: blocks of 4,096 points span ~11.4 hours.
+        let start = try #require(TimeText.parse("2024-01-01T00:00:00Z"))
+        var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "weeks"))
+        let s = b.addSeries(SeriesKey(metric: "w"))
+        var rng = SplitMix64(seed: 11)
+        var times: [Int64] = [], values: [Double] = []
+        for i in 0..<200_000 {
+            times.append(start + Int64(i) * 10_000)
+            values.append(Double(Int.random(in: 0..<10_000, using: &rng)))
+        }
+        b.append(series: s, times: times[...], columnValues: values[...])
+        try store.importBulk(b)
+        let id = try #require(store.series(key: SeriesKey(metric: "w"))?.id)
+        let week = try #require(Bucketing(width: QueryDuration(milliseconds: 7 * 86_400_000)))
+        var usage = BlockAggregation.Usage()
+        let result = try #require(try BlockAggregation.aggregate(store, id, from: .min, to: .max, bucketing: week,
+                                                                 aggregate: .avg, usage: &usage))
+        // The blocks a week edge cuts through, counted from the points themselves.
+        let blocks = stride(from: 0, to: times.count, by: 4096).map { ($0, min($0 + 4096, times.count) - 1) }
+        let straddling = blocks.filter { week.start(of: times[$0.0]) != week.start(of: times[$0.1]) }.count
+        #expect(usage.blocksDecoded == straddling)
+        #expect(usage.blocksFromStatistics == blocks.count - straddling)
+        #expect(straddling > 0 && usage.blocksFromStatistics > 10 * straddling)
+        // And the answer is the point-by-point one.
+        var sums: [Int64: (Double, Int)] = [:]
+        for (t, v) in zip(times, values) { sums[week.start(of: t), default: (0, 0)].0 += v; sums[week.start(of: t)]!.1 += 1 }
+        #expect(result.times == sums.keys.sorted())
+        for (i, t) in result.times.enumerated() {
+            let (sum, count) = sums[t]!
+            #expect(abs(result.values[i] - sum / Double(count)) <= 1e-9 * abs(sum / Double(count)))
+        }
+    }
+}

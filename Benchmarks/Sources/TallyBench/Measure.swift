@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import Foundation
+import CBenchSupport
 
 /// Monotonic time in seconds.
 @inline(__always)
@@ -114,4 +115,20 @@ func isClose(_ a: Double, _ b: Double, relative: Double = 1e-9, absolute: Double
 /// Removes a directory tree (used to start a store from scratch).
 func removeTree(_ path: String) throws {
     if FileManager.default.fileExists(atPath: path) { try FileManager.default.removeItem(atPath: path) }
+}
+
+/// The resident set size of this process now, in bytes (`VmRSS` of /proc/self/status).
+func currentRSSBytes() -> Int {
+    guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in text.split(separator: "\n") where line.hasPrefix("VmRSS:") {
+        let kib = line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int($0) }
+        return (kib ?? 0) * 1024
+    }
+    return 0
+}
+
+/// Bytes the C heap has handed out and not yet taken back (`mallinfo2`): unlike the RSS, it drops when memory
+/// is freed, so differences of it measure what a data structure holds.
+func heapBytesInUse() -> Int {
+    Int(bench_heap_bytes_in_use())
 }

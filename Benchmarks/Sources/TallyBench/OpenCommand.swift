@@ -31,9 +31,11 @@ extension TallyBench {
             guard Store.exists(at: store) else { throw BenchFailure("no Tally store at \(store)") }
             let dropped = dropPageCache()
             let cold = try openOnce()
-            var open = Samples(), query = Samples(), total = Samples()
+            var open = Samples(), query = Samples(), total = Samples(), cpu = Samples()
             for _ in 0..<reps {
+                let cpuStart = processCPUSeconds()
                 let run = try openOnce()
+                cpu.add((processCPUSeconds() - cpuStart) * 1e3)
                 open.add(run.openMillis)
                 query.add(run.queryMillis)
                 total.add(run.openMillis + run.queryMillis)
@@ -46,6 +48,7 @@ extension TallyBench {
                 ("cold", .object([("open_ms", .double(cold.openMillis)), ("first_latest_ms", .double(cold.queryMillis)),
                                   ("total_ms", .double(cold.openMillis + cold.queryMillis))])),
                 ("open_ms", open.warmJSON), ("first_latest_ms", query.warmJSON), ("total_ms", total.warmJSON),
+                ("total_cpu_ms", cpu.warmJSON),
                 ("maxrss_mb", .double(maxRSSMiB())),
             ])
             emit(result, format: format)

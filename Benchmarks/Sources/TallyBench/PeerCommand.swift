@@ -67,6 +67,15 @@ extension TallyBench {
             checks.rows("b_daily_avg_year", b.result.days.count, params.expected.bRows)
             checks.sum("b_daily_avg_year", compensatedSum(b.result.averages), params.expected.bAvgSum)
 
+            // (d): the per-week average of a 200k-point series over its whole span. Most blocks lie inside one
+            // week, so block statistics answer them without decoding; the answer is checked against a full decode.
+            let dKey = keys[0]
+            let d = try session.measure(reps: reps, query: { store in try weeklyAverageQuery(store, dKey) })
+            let dReference = try weeklyAverageReference(try session.reopenedStore(), dKey)
+            checks.rows("d_weekly_avg_200k", d.result.starts.count, dReference.starts.count)
+            checks.sum("d_weekly_avg_200k", compensatedSum(d.result.averages), compensatedSum(dReference.averages))
+            if d.result.starts != dReference.starts { checks.failures.append("d_weekly_avg_200k: week starts differ") }
+
             // (c): the latest point of every series, from ids resolved once after the open (as the peers' series
             // ids are known up front) ...
             var ids: [SeriesID] = []
@@ -91,6 +100,10 @@ extension TallyBench {
                 ("cold_caches_dropped", .bool(session.cacheDropped)), ("open_ms", .double(session.openMillis[0])),
                 ("a_range_100k", a.json(rows: a.result.times.count, valueSum: nonNullSum(a.result.values))),
                 ("b_daily_avg_year", b.json(rows: b.result.days.count, valueSum: compensatedSum(b.result.averages))),
+                ("d_weekly_avg_200k", d.json(rows: d.result.starts.count, valueSum: compensatedSum(d.result.averages),
+                                              extra: [("points", .int(dReference.points)),
+                                                      ("blocks_from_statistics", .int(d.result.usage.blocksFromStatistics)),
+                                                      ("blocks_decoded", .int(d.result.usage.blocksDecoded))])),
                 ("c_last_10k_latest", c.json(rows: c.result.values.count, valueSum: nonNullSum(c.result.values))),
                 ("c_last_10k_select_latest", cs.json(rows: cs.result.values.count,
                                                      valueSum: nonNullSum(cs.result.values))),
@@ -144,8 +157,12 @@ private func loadStore(_ dataset: PeerDataset, keys: [SeriesKey], at path: Strin
     var batch = WriteBatch(origin: BatchOrigin(kind: "bench", source: "peer dataset"))
     batch.reserveCapacity(points: batchPoints == 0 ? n : min(n, batchPoints))
     let seriesIDs = dataset.seriesIDs, times = dataset.times, values = dataset.values
-    for i in 0..<n {
+    // The dataset is sorted by (series, time): hand the batch each series' run of points at once.
+    var i = 0
+    while i < n {
         let s = Int(seriesIDs[i])
+        var end = i + 1
+        while end < n && Int(seriesIDs[end]) == s { end += 1 }
         if batchPoints > 0 && batch.pointCount >= batchPoints && batchIndex[s] < 0 {
             try store.importBulk(batch)
             batches += 1
@@ -160,7 +177,8 @@ private func loadStore(_ dataset: PeerDataset, keys: [SeriesKey], at path: Strin
             batchIndex[s] = index
             touched.append(s)
         }
-        batch.append(series: index, time: times[i], value: values[i])
+        batch.append(series: index, times: times[i..<end], columnValues: values[i..<end])
+        i = end
     }
     if !batch.isEmpty {
         try store.importBulk(batch)
@@ -207,6 +225,14 @@ private struct QuerySession {
         return opened
     }
 
+    /// The store opened last, or a new open (untimed, page cache kept) when none is open.
+    mutating func reopenedStore() throws -> Store {
+        if let store { return store }
+        let opened = try Store.open(at: path, options: mode.options)
+        store = opened
+        return opened
+    }
+
     /// One cold run right after ``reopen()`` (and `prepare`, untimed), then `reps` warm runs.
     mutating func measure<R>(reps: Int, prepare: (Store) throws -> Void = { _ in },
                              query: (Store) throws -> R) throws -> Measured<R> {
@@ -230,9 +256,9 @@ private struct Measured<R> {
     var warm: Samples
     var result: R
 
-    func json(rows: Int, valueSum: Double) -> JSONValue {
+    func json(rows: Int, valueSum: Double, extra: [(String, JSONValue)] = []) -> JSONValue {
         .object([("cold_ms", .double(coldMillis)), ("warm", warm.warmJSON), ("rows", .int(rows)),
-                 ("value_sum", .double(valueSum))])
+                 ("value_sum", .double(valueSum))] + extra)
     }
 }
 
@@ -373,5 +399,50 @@ func selectLatestQuery(_ store: Store) throws -> LatestRows {
         out.times.append(point.time)
         out.values.append(point.value)
     }
+    return out
+}
+
+struct WeeklyRows {
+    var starts: [Int64]
+    var averages: [Double]
+    var points = 0
+    var usage = BlockAggregation.Usage()
+}
+
+/// Weeks start on Mondays (UTC), as the query language's `bucket 1w`.
+let weekBucketing = Bucketing(width: QueryDuration(milliseconds: 7 * 86_400_000))!
+
+/// (d): the per-week average of a whole series through the block-statistics path of `bucket 1w avg`.
+@inline(never)
+func weeklyAverageQuery(_ store: Store, _ key: SeriesKey) throws -> WeeklyRows {
+    guard let info = store.series(key: key) else { throw BenchFailure("no series \(key)") }
+    var usage = BlockAggregation.Usage()
+    guard let columns = try BlockAggregation.aggregate(store, info.id, from: .min, to: .max, bucketing: weekBucketing,
+                                                       aggregate: .avg, usage: &usage) else {
+        throw BenchFailure("block statistics could not answer the weekly average of \(key)")
+    }
+    return WeeklyRows(starts: columns.times, averages: columns.values, usage: usage)
+}
+
+/// (d)'s answer from every point, decoded: the reference the fast path is checked against.
+func weeklyAverageReference(_ store: Store, _ key: SeriesKey) throws -> WeeklyRows {
+    guard let info = store.series(key: key) else { throw BenchFailure("no series \(key)") }
+    let columns = try store.read(info.id, in: .all)
+    var out = WeeklyRows(starts: [], averages: [], points: columns.count)
+    var sum = 0.0, count = 0
+    for i in columns.times.indices {
+        let week = weekBucketing.start(of: columns.times[i])
+        if out.starts.last != week {
+            if count > 0 { out.averages.append(sum / Double(count)) }
+            out.starts.append(week)
+            sum = 0
+            count = 0
+        }
+        if let value = optionalValue(columns.values[i]) {
+            sum += value
+            count += 1
+        }
+    }
+    if !out.starts.isEmpty { out.averages.append(count > 0 ? sum / Double(count) : columnValue(nil)) }
     return out
 }

@@ -116,7 +116,7 @@ func scanTime(_ k: Int) -> Int64 {
 }
 
 /// Scan `k`'s batch: one point per series of `template` (whose series `s` has index `s`).
-private func scanBatch(_ template: WriteBatch, scan k: Int, series: Int) -> WriteBatch {
+func scanBatch(_ template: WriteBatch, scan k: Int, series: Int) -> WriteBatch {
     var batch = template
     batch.origin = BatchOrigin(kind: "scan", source: "scan-\(k)")
     batch.reserveCapacity(points: series)

@@ -12,9 +12,12 @@ struct TallyBench: ParsableCommand {
             peer         load the peer kit's dataset, then time queries (a), (b), (c) cold and warm
             scan-ingest  one durable write per scan, one point per series per scan
             open         time to open an existing store and answer its first query
+            many-series  a store of 1M series of a few points: open time and index bytes per series
+            replay       WAL replay rate of a crashed store whose head was never flushed
+            anomaly      tally check (the default detector) over 10,000 series of a year of days
             Exit codes: 0 success, 1 failure (including a wrong query answer).
             """,
-        subcommands: [Peer.self, ScanIngest.self, OpenStore.self]
+        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self]
     )
 }
 

@@ -4,7 +4,15 @@ import TallyStorage
 /// Answers `bucket DURATION AGG` from block statistics where a block lies inside one bucket and the query range,
 /// decoding only the blocks that straddle a bucket edge or hold NaN values. Used when the series' blocks are its
 /// only points in the range (no overlapping blocks, nothing in the head); otherwise the executor reads the points.
-enum BlockAggregation {
+public enum BlockAggregation {
+    /// How an aggregation was answered: blocks whose statistics sufficed, and blocks that had to be decoded.
+    public struct Usage: Sendable, Equatable {
+        public var blocksFromStatistics = 0
+        public var blocksDecoded = 0
+
+        public init() {}
+    }
+
     /// What a bucket has accumulated.
     struct Partial {
         var points = 0            // including nulls
@@ -57,6 +65,17 @@ enum BlockAggregation {
 
     static func aggregate(_ store: any MetricStorage, _ id: SeriesID, from: Int64, to: Int64, bucketing: Bucketing,
                           aggregate: Aggregate) throws -> SeriesColumns? {
+        var usage = Usage()
+        return try self.aggregate(store, id, from: from, to: to, bucketing: bucketing, aggregate: aggregate,
+                                  usage: &usage)
+    }
+
+    /// `aggregate` of each bucket of series `id` in [from, to), from block statistics where they suffice; nil when
+    /// the blocks are not the series' only points in the range or the aggregate needs every value (the caller then
+    /// reads the points). `usage` counts the blocks answered each way.
+    public static func aggregate(_ store: any MetricStorage, _ id: SeriesID, from: Int64, to: Int64,
+                                 bucketing: Bucketing, aggregate: Aggregate,
+                                 usage: inout Usage) throws -> SeriesColumns? {
         switch aggregate {
         case .avg, .min, .max, .sum, .count, .first, .last: break
         default: return nil
@@ -78,8 +97,10 @@ enum BlockAggregation {
             let noNaN = m.count - m.nullCount == m.statCount
             if inside && oneBucket && noNaN {
                 buckets[partial(for: m.minTime)].partial.add(m)
+                usage.blocksFromStatistics += 1
                 continue
             }
+            usage.blocksDecoded += 1
             let points = try block.read()
             for i in points.times.indices where range.contains(points.times[i]) {
                 buckets[partial(for: points.times[i])].partial.add(time: points.times[i], value: points.values[i])

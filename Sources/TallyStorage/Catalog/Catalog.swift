@@ -150,26 +150,40 @@ final class Catalog: @unchecked Sendable {
     // MARK: Loading
 
     /// Every series with its labels and attributes, ordered by id.
+    /// Every series, ascending id. One pass over each table in primary-key order (labels and attributes are
+    /// merged in by series id, with no per-series lookups); strings that repeat across series (metric and label
+    /// names, long label values) share one copy.
     func loadSeries() throws(StoreError) -> [SeriesRecord] {
-        var labels: [SeriesID: [Label]] = [:]
-        let labelStmt = try db.prepare("SELECT series_id, name, value FROM series_label")
-        while try labelStmt.step() {
-            labels[SeriesID(labelStmt.int(0)), default: []].append(Label(labelStmt.text(1), labelStmt.text(2)))
-        }
-        var attributes: [SeriesID: [String: String]] = [:]
-        let attributeStmt = try db.prepare("SELECT series_id, name, value FROM series_attribute")
-        while try attributeStmt.step() {
-            attributes[SeriesID(attributeStmt.int(0)), default: [:]][attributeStmt.text(1)] = attributeStmt.text(2)
-        }
+        var strings = StringInterner()
+        let countStmt = try db.prepare("SELECT count(*) FROM series")
+        let total = try countStmt.step() ? Int(countStmt.int(0)) : 0
         var records: [SeriesRecord] = []
+        records.reserveCapacity(total)
+        let labelStmt = try db.prepare("SELECT series_id, name, value FROM series_label ORDER BY series_id, name")
+        var labelRow = try labelStmt.step()
+        let attributeStmt = try db.prepare(
+            "SELECT series_id, name, value FROM series_attribute ORDER BY series_id, name")
+        var attributeRow = try attributeStmt.step()
         let stmt = try db.prepare("SELECT id, metric, kind, created_lsn FROM series ORDER BY id")
         while try stmt.step() {
-            let id = SeriesID(stmt.int(0))
+            let rawID = stmt.int(0)
+            while labelRow && labelStmt.int(0) < rawID { labelRow = try labelStmt.step() }
+            var labels: [Label] = []
+            while labelRow && labelStmt.int(0) == rawID {
+                labels.append(Label(strings.intern(labelStmt.text(1)), strings.intern(labelStmt.text(2))))
+                labelRow = try labelStmt.step()
+            }
+            while attributeRow && attributeStmt.int(0) < rawID { attributeRow = try attributeStmt.step() }
+            var attributes: [String: String] = [:]
+            while attributeRow && attributeStmt.int(0) == rawID {
+                attributes[attributeStmt.text(1)] = attributeStmt.text(2)
+                attributeRow = try attributeStmt.step()
+            }
             records.append(SeriesRecord(
-                id: id,
-                key: SeriesKey(metric: stmt.text(1), labels: labels[id] ?? []),
+                id: SeriesID(rawID),
+                key: SeriesKey(metric: strings.intern(stmt.text(1)), labels: labels),
                 kind: SeriesKind(rawValue: UInt8(stmt.int(2))) ?? .measurement,
-                attributes: Attributes(attributes[id] ?? [:]),
+                attributes: Attributes(attributes),
                 createdLSN: LSN(stmt.int(3))))
         }
         return records
@@ -273,5 +287,20 @@ final class Catalog: @unchecked Sendable {
             if line != "ok" { problems.append(line) }
         }
         return problems.isEmpty ? nil : problems.joined(separator: "; ")
+    }
+}
+
+/// Shares the storage of strings that repeat. Strings of up to 15 UTF-8 bytes live inside the `String` value and
+/// need no sharing; longer ones are looked up, and the first copy is kept while the table is small enough to be
+/// worth it.
+struct StringInterner {
+    private var table: [String: String] = [:]
+    private static let maxEntries = 100_000
+
+    mutating func intern(_ string: String) -> String {
+        guard string.utf8.count > 15 else { return string }
+        if let shared = table[string] { return shared }
+        if table.count < StringInterner.maxEntries { table[string] = string }
+        return string
     }
 }

@@ -95,10 +95,10 @@ extension PointColumns {
     }
 }
 
-extension Array {
-    /// The first index whose element does not satisfy `belongsBefore` (the array must be partitioned by it).
+extension RandomAccessCollection where Index == Int {
+    /// The first index whose element does not satisfy `belongsBefore` (the collection must be partitioned by it).
     func partitionPoint(_ belongsBefore: (Element) -> Bool) -> Int {
-        var lo = 0, hi = count
+        var lo = startIndex, hi = endIndex
         while lo < hi {
             let mid = (lo + hi) / 2
             if belongsBefore(self[mid]) { lo = mid + 1 } else { hi = mid }

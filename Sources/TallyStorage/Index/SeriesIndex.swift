@@ -4,6 +4,53 @@ struct BlockRef: Sendable {
     let meta: BlockMeta
 }
 
+/// Where a block's metadata lives: the slot of its segment in the index's segment table and its position in that
+/// segment's directory. Eight bytes, no reference counting.
+struct BlockLocation: Sendable, Equatable {
+    var slot: UInt32
+    var block: UInt32
+}
+
+/// A series' blocks in time order. A store of many short series has one block per series and segment, so a
+/// single block is kept inline, with no array (and no allocation) of its own.
+enum BlockList: Sendable {
+    case empty
+    case one(BlockLocation)
+    case many([BlockLocation])
+
+    var locations: [BlockLocation] {
+        switch self {
+        case .empty: return []
+        case .one(let location): return [location]
+        case .many(let list): return list
+        }
+    }
+
+    var isEmpty: Bool {
+        if case .empty = self { return true }
+        return false
+    }
+
+    mutating func append(_ location: BlockLocation) {
+        switch self {
+        case .empty: self = .one(location)
+        case .one(let first): self = .many([first, location])
+        case .many(var list):
+            self = .empty   // drop the enum's reference so the array is uniquely held while appending
+            list.append(location)
+            self = .many(list)
+        }
+    }
+
+    init(_ locations: [BlockLocation]) {
+        switch locations.count {
+        case 0: self = .empty
+        case 1: self = .one(locations[0])
+        default: self = .many(locations)
+        }
+    }
+}
+
 /// The in-memory indexes, rebuilt at open from the catalog, the segment footers and the WAL:
 /// series by key, metric and label postings, per-series block lists, and the latest point of each series.
 struct SeriesIndex: Sendable {
@@ -13,9 +60,39 @@ struct SeriesIndex: Sendable {
     private var idsByMetric: [String: [SeriesID]] = [:]
     /// label name → label value → ascending series ids.
     private var postings: [String: [String: [SeriesID]]] = [:]
-    /// Per series id: blocks in segment order (older segments first).
-    private(set) var blocks: [[BlockRef]] = [[]]
+    /// Per series id: blocks in time order, as locations in ``segmentSlots``.
+    private var blockLists: [BlockList] = [.empty]
+    /// The segments the block lists point into; a removed segment leaves its slot empty.
+    private var segmentSlots: [SegmentReader?] = []
     private(set) var latest: [LatestPoint?] = [nil]
+    /// Every series id ordered by key, kept until a series is added (listings of many series reuse it).
+    private var keyOrder: [SeriesID]?
+
+    /// Makes room for `count` series (opens know the number up front).
+    mutating func reserveCapacity(_ count: Int) {
+        records.reserveCapacity(count + 1)
+        idByKey.reserveCapacity(count)
+        blockLists.reserveCapacity(count + 1)
+        latest.reserveCapacity(count + 1)
+    }
+
+    private func meta(_ location: BlockLocation) -> BlockMeta {
+        segmentSlots[Int(location.slot)]!.directory.metas[Int(location.block)]
+    }
+
+    /// The blocks of a series overlapping `range`, in time order.
+    func blocks(of id: SeriesID, overlapping range: TimeRange) -> [BlockRef] {
+        guard Int(id) < blockLists.count else { return [] }
+        var refs: [BlockRef] = []
+        for location in blockLists[Int(id)].locations {
+            let segment = segmentSlots[Int(location.slot)]!
+            let meta = segment.directory.metas[Int(location.block)]
+            if range.overlaps(minTime: meta.minTime, maxTime: meta.maxTime) {
+                refs.append(BlockRef(segment: segment, meta: meta))
+            }
+        }
+        return refs
+    }
 
     var seriesCount: Int { idByKey.count }
     var nextID: SeriesID { SeriesID(records.count) }
@@ -45,10 +122,11 @@ struct SeriesIndex: Sendable {
         }
         while records.count <= i {
             records.append(nil)
-            blocks.append([])
+            blockLists.append(.empty)
             latest.append(nil)
         }
         records[i] = record
+        keyOrder = nil
         idByKey[record.key] = record.id
         SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
         for label in record.key.labels {
@@ -75,11 +153,16 @@ struct SeriesIndex: Sendable {
 
     /// Adds a segment's blocks to the per-series lists and the latest-point cache.
     mutating func addSegment(_ segment: SegmentReader) {
-        for (id, _, metas) in segment.directory where Int(id) < blocks.count {
-            for meta in metas {
-                blocks[Int(id)].append(BlockRef(segment: segment, meta: meta))
-                noteLatest(id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue, outcome: meta.lastOutcome,
-                                           lsn: meta.lastLSN))
+        let slot = UInt32(segmentSlots.count)
+        segmentSlots.append(segment)
+        let directory = segment.directory
+        for entry in directory.entries where Int(entry.id) < blockLists.count {
+            let id = Int(entry.id)
+            for k in entry.firstBlock..<(entry.firstBlock + entry.blockCount) {
+                blockLists[id].append(BlockLocation(slot: slot, block: k))
+                let meta = directory.metas[Int(k)]
+                noteLatest(entry.id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
+                                                 outcome: meta.lastOutcome, lsn: meta.lastLSN))
             }
         }
     }
@@ -88,9 +171,23 @@ struct SeriesIndex: Sendable {
     /// that lost blocks.
     @discardableResult
     mutating func removeSegments(_ ids: Set<UInt64>) -> [SeriesID] {
+        var removed = Set<UInt32>()
+        for (slot, segment) in segmentSlots.enumerated() where segment.map({ ids.contains($0.id) }) ?? false {
+            removed.insert(UInt32(slot))
+            segmentSlots[slot] = nil
+        }
+        guard !removed.isEmpty else { return [] }
         var affected: [SeriesID] = []
-        for i in blocks.indices where blocks[i].contains(where: { ids.contains($0.segment.id) }) {
-            blocks[i].removeAll { ids.contains($0.segment.id) }
+        for i in blockLists.indices {
+            switch blockLists[i] {
+            case .empty: continue
+            case .one(let location):
+                guard removed.contains(location.slot) else { continue }
+                blockLists[i] = .empty
+            case .many(let list):
+                guard list.contains(where: { removed.contains($0.slot) }) else { continue }
+                blockLists[i] = BlockList(list.filter { !removed.contains($0.slot) })
+            }
             affected.append(SeriesID(i))
         }
         return affected
@@ -101,9 +198,10 @@ struct SeriesIndex: Sendable {
         let i = Int(id)
         guard i < latest.count else { return }
         latest[i] = nil
-        for block in blocks[i] {
-            noteLatest(id, LatestPoint(time: block.meta.maxTime, value: block.meta.lastRawValue,
-                                       outcome: block.meta.lastOutcome, lsn: block.meta.lastLSN))
+        for location in blockLists[i].locations {
+            let meta = meta(location)
+            noteLatest(id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
+                                       outcome: meta.lastOutcome, lsn: meta.lastLSN))
         }
         if let points = head.points(of: id, in: .all) {
             for k in points.times.indices {
@@ -115,14 +213,19 @@ struct SeriesIndex: Sendable {
 
     /// Keeps each series' blocks in time order (so reads of non-overlapping blocks need no merge).
     mutating func sortBlocks(_ ids: [SeriesID]) {
-        for id in ids where Int(id) < blocks.count {
-            blocks[Int(id)].sort { ($0.meta.minTime, $0.segment.id) < ($1.meta.minTime, $1.segment.id) }
+        for id in ids where Int(id) < blockLists.count {
+            guard case .many(let list) = blockLists[Int(id)] else { continue }
+            let sorted = list.sorted { a, b in
+                let ma = meta(a), mb = meta(b)
+                return (ma.minTime, segmentSlots[Int(a.slot)]!.id) < (mb.minTime, segmentSlots[Int(b.slot)]!.id)
+            }
+            blockLists[Int(id)] = .many(sorted)
         }
     }
 
     /// True when the series has any stored point (in segments; the head is checked by the caller).
     func hasBlocks(_ id: SeriesID) -> Bool {
-        Int(id) < blocks.count && !blocks[Int(id)].isEmpty
+        Int(id) < blockLists.count && !blockLists[Int(id)].isEmpty
     }
 
     mutating func noteLatest(_ id: SeriesID, _ point: LatestPoint) {
@@ -141,6 +244,21 @@ struct SeriesIndex: Sendable {
         }
         let ids = candidates ?? records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
         return ids.filter { selector.matches(records[Int($0)]!.key) }
+    }
+
+    /// `ids` ordered by series key. Large selections are taken from a cached order of every series, so listing a
+    /// store's series repeatedly does not sort them each time.
+    mutating func orderedByKey(_ ids: [SeriesID]) -> [SeriesID] {
+        if ids.count < 4096 {
+            return ids.sorted { records[Int($0)]!.key < records[Int($1)]!.key }
+        }
+        if keyOrder == nil {
+            keyOrder = records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
+                .sorted { records[Int($0)]!.key < records[Int($1)]!.key }
+        }
+        var selected = [Bool](repeating: false, count: records.count)
+        for id in ids { selected[Int(id)] = true }
+        return keyOrder!.filter { selected[Int($0)] }
     }
 
     private func intersect(_ a: [SeriesID], _ b: [SeriesID]) -> [SeriesID] {

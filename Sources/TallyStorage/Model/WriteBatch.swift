@@ -1,3 +1,5 @@
+import TallyEncoding
+
 /// A series as a write batch names it: its key, its kind and the attributes to set.
 public struct SeriesDefinition: Hashable, Sendable {
     public var key: SeriesKey
@@ -108,6 +110,21 @@ public struct WriteBatch: Sendable {
         times.append(time)
         values.append(value)
         outcomes.append(outcomeCode)
+    }
+
+    /// Appends a run of measurement points of one series at once: `times[k]` with `columnValues[k]`, values in
+    /// column form (nulls as ``NullValue/value``; see ``columnValue(_:)``). Any other NaN is stored as the
+    /// canonical NaN. The bulk form of ``append(series:time:value:outcome:)`` for importers holding columns.
+    public mutating func append(series index: Int, times runTimes: ArraySlice<Int64>, columnValues runValues: ArraySlice<Double>) {
+        precondition(runTimes.count == runValues.count, "a run needs as many values as times")
+        let start = values.count
+        seriesIndexes.append(contentsOf: repeatElement(UInt32(index), count: runTimes.count))
+        times.append(contentsOf: runTimes)
+        values.append(contentsOf: runValues)
+        outcomes.append(contentsOf: repeatElement(Outcome.noneCode, count: runTimes.count))
+        values.withUnsafeMutableBufferPointer { v in
+            for k in start..<v.count where v[k].isNaN && !NullValue.isNull(v[k]) { v[k] = Double.nan }
+        }
     }
 
     /// Checks names, kinds and outcomes. The store calls it before anything is written.

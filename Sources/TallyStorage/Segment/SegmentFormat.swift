@@ -88,12 +88,13 @@ enum SegmentFormat {
     }
 
     static func decodeFooter(_ raw: UnsafeRawBufferPointer, fileOffset: Int) throws(EncodingError)
-        -> [(SeriesID, SeriesKind, [BlockMeta])]
+        -> SegmentDirectory
     {
         var r = ByteReader(raw, baseOffset: fileOffset)
         let seriesCount = try count(&r, limit: raw.count)
-        var directory: [(SeriesID, SeriesKind, [BlockMeta])] = []
-        directory.reserveCapacity(seriesCount)
+        var directory = SegmentDirectory()
+        directory.entries.reserveCapacity(seriesCount)
+        directory.metas.reserveCapacity(seriesCount)
         for _ in 0..<seriesCount {
             let id = SeriesID(truncatingIfNeeded: try r.readVarUInt())
             let kindCode = try r.readUInt8()
@@ -101,8 +102,7 @@ enum SegmentFormat {
                 throw EncodingError(.invalidTag, offset: r.absoluteOffset - 1, "unknown series kind \(kindCode)")
             }
             let blockCount = try count(&r, limit: raw.count)
-            var blocks: [BlockMeta] = []
-            blocks.reserveCapacity(blockCount)
+            let first = directory.metas.count
             for _ in 0..<blockCount {
                 let offset = Int(truncatingIfNeeded: try r.readVarUInt())
                 let length = Int(truncatingIfNeeded: try r.readVarUInt())
@@ -113,14 +113,15 @@ enum SegmentFormat {
                 let maxTime = minTime &+ (try r.readVarInt())
                 let minLSN = try r.readVarUInt()
                 let maxLSN = minLSN &+ (try r.readVarUInt())
-                blocks.append(BlockMeta(
+                directory.metas.append(BlockMeta(
                     offset: offset, length: length, count: n, nullCount: nulls, minTime: minTime, maxTime: maxTime,
                     minLSN: minLSN, maxLSN: maxLSN, minValue: try r.readFloat64LE(), maxValue: try r.readFloat64LE(),
                     sum: try r.readFloat64LE(), firstValue: try r.readFloat64LE(), lastValue: try r.readFloat64LE(),
                     lastRawValue: try r.readFloat64LE(), lastOutcome: try r.readUInt8(), lastLSN: try r.readVarUInt(),
                     statCount: statCount))
             }
-            directory.append((id, kind, blocks))
+            directory.entries.append(SegmentDirectory.Entry(
+                id: id, kind: kind, firstBlock: UInt32(first), blockCount: UInt32(blockCount)))
         }
         guard r.remaining == 0 else {
             throw EncodingError(.corrupt, offset: r.absoluteOffset, "\(r.remaining) unexpected bytes after the footer")
@@ -135,5 +136,30 @@ enum SegmentFormat {
             throw EncodingError(.corrupt, offset: offset, "count \(n) exceeds the footer's size")
         }
         return Int(n)
+    }
+}
+
+/// A segment's footer in memory, flat: one array of every block's metadata (series by series, each in time order)
+/// and one small entry per series pointing into it — no array per series, so a segment of a million one-block
+/// series costs two allocations. As a collection it lists `(series, kind, blocks)` per series, ascending ids.
+struct SegmentDirectory: RandomAccessCollection, Sendable {
+    struct Entry: Sendable {
+        var id: SeriesID
+        var kind: SeriesKind
+        var firstBlock: UInt32
+        var blockCount: UInt32
+    }
+
+    var entries: [Entry] = []
+    /// Every block of the segment; ``Entry/firstBlock`` indexes it.
+    var metas: [BlockMeta] = []
+
+    var startIndex: Int { 0 }
+    var endIndex: Int { entries.count }
+
+    subscript(position: Int) -> (SeriesID, SeriesKind, ArraySlice<BlockMeta>) {
+        let entry = entries[position]
+        let first = Int(entry.firstBlock)
+        return (entry.id, entry.kind, metas[first..<(first + Int(entry.blockCount))])
     }
 }

@@ -7,7 +7,7 @@ public final class SegmentReader: @unchecked Sendable {
     let file: File
     public let size: Int
     /// Per series (ascending id): kind and blocks in time order.
-    let directory: [(SeriesID, SeriesKind, [BlockMeta])]
+    let directory: SegmentDirectory
 
     /// Opens a segment and checks its header, trailer and footer checksums.
     public init(path: String, id: UInt64) throws(StoreError) {
@@ -80,8 +80,9 @@ public final class SegmentReader: @unchecked Sendable {
     /// Blocks must cover the bytes between the header and the footer exactly, so every byte is checksummed.
     private func checkTiling(footerOffset: Int) throws(StoreError) {
         var spans: [(Int, Int)] = []
-        for (_, _, blocks) in directory { for b in blocks { spans.append((b.offset, b.length)) } }
-        spans.sort { $0.0 < $1.0 }
+        spans.reserveCapacity(directory.metas.count)
+        for b in directory.metas { spans.append((b.offset, b.length)) }
+        if zip(spans, spans.dropFirst()).contains(where: { $0.0 > $1.0 }) { spans.sort { $0.0 < $1.0 } }
         var expected = SegmentFormat.headerSize
         for (offset, length) in spans {
             guard offset == expected, length > 0 else {
@@ -107,11 +108,9 @@ public final class SegmentReader: @unchecked Sendable {
     public func verifyBlocks() -> [StoreError] {
         var problems: [StoreError] = []
         var scratch = PointColumns()
-        for (_, _, blocks) in directory {
-            for block in blocks {
-                scratch = PointColumns()
-                do throws(StoreError) { try readBlock(block, into: &scratch) } catch { problems.append(error) }
-            }
+        for block in directory.metas {
+            scratch = PointColumns()
+            do throws(StoreError) { try readBlock(block, into: &scratch) } catch { problems.append(error) }
         }
         return problems
     }

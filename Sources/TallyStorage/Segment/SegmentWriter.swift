@@ -28,14 +28,21 @@ struct SegmentWriter {
     /// Adds a series' points (sorted by time, one point per time), split into blocks of at most `blockPoints`.
     mutating func add(series id: SeriesID, kind: SeriesKind, columns: PointColumns,
                       blockPoints: Int = SegmentFormat.maxBlockPoints) throws(IOError) {
+        try add(series: id, kind: kind, columns: columns, range: 0..<columns.count, blockPoints: blockPoints)
+    }
+
+    /// Adds the points `range` of `columns` as one series (sorted by time, one point per time), split into blocks
+    /// of at most `blockPoints`. Several series may share one `columns` with different ranges (bulk imports).
+    mutating func add(series id: SeriesID, kind: SeriesKind, columns: PointColumns, range: Range<Int>,
+                      blockPoints: Int = SegmentFormat.maxBlockPoints) throws(IOError) {
         precondition(lastSeries.map { $0 < id } ?? true, "series must be added in ascending id order")
-        guard !columns.isEmpty else { return }
+        guard !range.isEmpty else { return }
         lastSeries = id
         var blocks: [BlockMeta] = []
-        var start = 0
+        var start = range.lowerBound
         let hasOutcomes = kind == .check && columns.outcomes.count == columns.count
-        while start < columns.count {
-            let end = min(start + blockPoints, columns.count)
+        while start < range.upperBound {
+            let end = min(start + blockPoints, range.upperBound)
             let meta = BlockCodec.encode(columns, range: start..<end, hasOutcomes: hasOutcomes,
                                          baseOffset: written, into: &buffer, scratch: &scratch)
             blocks.append(meta)
@@ -46,7 +53,7 @@ struct SegmentWriter {
             start = end
             if buffer.count >= 1 << 22 { try drain() }
         }
-        pointCount += columns.count
+        pointCount += range.count
         directory.append((id, kind, blocks))
     }
 

@@ -1,3 +1,4 @@
+import Dispatch
 extension Store {
     /// Turns the head into segment files and registers them, then drops the WAL they cover.
     public func flush() throws(StoreError) {
@@ -46,36 +47,59 @@ extension Store {
     }
 
     /// Writes series (ascending ids, sorted points) into one segment file per UTC month they touch.
-    /// Each file is written under a temporary name, synced, renamed into place; then the directory is synced.
     func writeSegments(_ series: [(SeriesID, SeriesKind, PointColumns)], level: Int)
         throws(StoreError) -> [(SegmentRecord, SegmentReader)]
     {
-        var partitions: [Int: [(SeriesID, SeriesKind, PointColumns)]] = [:]
-        for (id, kind, columns) in series where !columns.isEmpty {
-            var start = 0
-            while start < columns.count {
-                let month = utcMonthIndex(columns.times[start])
+        try writeSegments(series.map { SeriesPoints(id: $0.0, kind: $0.1, columns: $0.2, range: 0..<$0.2.count) },
+                          level: level)
+    }
+
+    /// Writes series (ascending ids; each range sorted by time, one point per time) into one segment file per UTC
+    /// month they touch, encoding and syncing the months on all cores.
+    func writeSegments(_ series: [SeriesPoints], level: Int) throws(StoreError) -> [(SegmentRecord, SegmentReader)] {
+        var partitions: [Int: [SeriesPoints]] = [:]
+        for run in series where !run.range.isEmpty {
+            let times = run.columns.times
+            var start = run.range.lowerBound
+            while start < run.range.upperBound {
+                let month = utcMonthIndex(times[start])
                 let next = monthStartMillis(month + 1)
-                var end = columns.times[start...].firstIndex { $0 >= next } ?? columns.count
+                var end = times[start..<run.range.upperBound].partitionPoint { $0 < next }
                 if end == start { end = start + 1 }
-                let part = start == 0 && end == columns.count
-                    ? columns : columns.slice(TimeRange(from: columns.times[start], to: next))
-                partitions[month, default: []].append((id, kind, part))
+                partitions[month, default: []].append(
+                    SeriesPoints(id: run.id, kind: run.kind, columns: run.columns, range: start..<end))
                 start = end
             }
         }
-        var results: [(SegmentRecord, SegmentReader)] = []
-        do throws(StoreError) {
-            for month in partitions.keys.sorted() {
-                var output = try SegmentOutput(store: self, level: level)
-                for (seriesID, kind, columns) in partitions[month]! {
-                    try output.add(series: seriesID, kind: kind, columns: columns)
+        // One segment file per month, encoded and synced on all cores: the months share nothing but the
+        // (locked) segment id counter.
+        let months = partitions.keys.sorted()
+        var outcomes = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
+        outcomes.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            let partitions = partitions
+            let writeMonth: @Sendable (Int) -> Void = { k in
+                slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in
+                    var output = try SegmentOutput(store: self, level: level)
+                    for run in partitions[months[k]]! {
+                        try output.add(series: run.id, kind: run.kind, columns: run.columns, range: run.range)
+                    }
+                    return try output.finish()
                 }
-                results.append(try output.finish())
             }
-        } catch {
+            if months.count == 1 { writeMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: writeMonth) }
+        }
+        var results: [(SegmentRecord, SegmentReader)] = []
+        var firstError: StoreError?
+        for outcome in outcomes {
+            switch outcome! {
+            case .success(let written): results.append(written)
+            case .failure(let error): firstError = firstError ?? error
+            }
+        }
+        if let firstError {
             for (record, _) in results { try? Directory.remove(segmentDirectory + "/" + record.file) }
-            throw error
+            throw firstError
         }
         return results
     }
@@ -93,6 +117,14 @@ extension Store {
         let hex = String(id, radix: 16)
         return String(repeating: "0", count: max(0, 16 - hex.count)) + hex + ".tseg"
     }
+}
+
+/// Points `range` of `columns`, as one series: several series may share one set of columns.
+struct SeriesPoints: Sendable {
+    let id: SeriesID
+    let kind: SeriesKind
+    let columns: PointColumns
+    let range: Range<Int>
 }
 
 /// One segment file being written: a temporary file that becomes `segments/<id>.tseg` when finished.
@@ -116,8 +148,12 @@ struct SegmentOutput {
     var pointCount: Int { writer.pointCount }
 
     mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns) throws(StoreError) {
+        try add(series: series, kind: kind, columns: columns, range: 0..<columns.count)
+    }
+
+    mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns, range: Range<Int>) throws(StoreError) {
         do throws(IOError) {
-            try writer.add(series: series, kind: kind, columns: columns)
+            try writer.add(series: series, kind: kind, columns: columns, range: range)
         } catch {
             try? Directory.remove(temporary)
             throw .io(error)

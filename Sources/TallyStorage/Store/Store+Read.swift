@@ -10,14 +10,13 @@ extension Store {
     /// The series a selector chooses, ordered by metric, then labels. Series with no points left (after
     /// retention or deletes) are not listed.
     public func series(matching selector: SeriesSelector = .all) -> [SeriesInfo] {
-        let infos = state.withLock { s in
-            s.index.select(selector).compactMap { id -> SeriesInfo? in
+        state.withLock { s in
+            s.index.orderedByKey(s.index.select(selector)).compactMap { id -> SeriesInfo? in
                 guard Int(id) < s.index.latest.count, s.index.latest[Int(id)] != nil,
                       let r = s.index.record(id) else { return nil }
                 return SeriesInfo(id: r.id, key: r.key, kind: r.kind, attributes: r.attributes)
             }
         }
-        return infos.sorted { $0.key < $1.key }
     }
 
     /// The series with this id, if there is one.
@@ -36,9 +35,7 @@ extension Store {
     /// The points of a series in a time range, sorted by time, one per time (the latest write wins).
     public func read(_ id: SeriesID, in range: TimeRange = .all) throws(StoreError) -> PointColumns {
         let (blocks, headPoints) = state.withLock { s -> ([BlockRef], PointColumns?) in
-            guard Int(id) < s.index.blocks.count else { return ([], nil) }
-            let blocks = s.index.blocks[Int(id)].filter { range.overlaps(minTime: $0.meta.minTime, maxTime: $0.meta.maxTime) }
-            return (blocks, s.head.points(of: id, in: range))
+            (s.index.blocks(of: id, overlapping: range), s.head.points(of: id, in: range))
         }
         var columns = PointColumns()
         columns.reserveCapacity(blocks.reduce(headPoints?.count ?? 0) { $0 + $1.meta.count }, outcomes: false)
@@ -126,8 +123,7 @@ extension Store {
     /// (then only a merging read gives the right answer).
     public func blocks(of id: SeriesID, in range: TimeRange) -> (blocks: [BlockHandle], exclusive: Bool) {
         state.withLock { s in
-            guard Int(id) < s.index.blocks.count else { return ([], true) }
-            let refs = s.index.blocks[Int(id)].filter { range.overlaps(minTime: $0.meta.minTime, maxTime: $0.meta.maxTime) }
+            let refs = s.index.blocks(of: id, overlapping: range)
             var exclusive = s.head.points(of: id, in: range) == nil
             for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
             return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)

@@ -118,7 +118,18 @@ extension Store {
     /// The batch's points per series, each sorted by time with one point per time.
     /// The batch's points per series (ascending id), each sorted by time with one point per time. Grouped by
     /// the batch's dense series indexes (a counting sort, no per-point hashing).
-    private func groupBySeries(_ batch: WriteBatch, ids walBatch: WALBatch) -> [(SeriesID, SeriesKind, PointColumns)] {
+    private func groupBySeries(_ batch: WriteBatch, ids walBatch: WALBatch) -> [SeriesPoints] {
+        if let runs = sortedSeriesRuns(batch) {
+            // Each series' points are already one time-ordered run: the series share the batch's columns.
+            let anyCheck = batch.series.contains { $0.kind == .check }
+            let columns = PointColumns(times: batch.times, values: batch.values,
+                                       outcomes: anyCheck ? batch.outcomes : [],
+                                       lsns: Array(repeating: walBatch.lsn, count: batch.pointCount))
+            return runs.map { run in
+                SeriesPoints(id: walBatch.seriesIDs[run.range.lowerBound], kind: batch.series[run.series].kind,
+                             columns: columns, range: run.range)
+            }.sorted { $0.id < $1.id }
+        }
         let seriesCount = batch.series.count
         var counts = [Int](repeating: 0, count: seriesCount)
         for s in batch.seriesIndexes { counts[Int(s)] += 1 }
@@ -137,7 +148,36 @@ extension Store {
         var ids = [SeriesID](repeating: 0, count: seriesCount)
         for i in 0..<batch.pointCount { ids[Int(batch.seriesIndexes[i])] = walBatch.seriesIDs[i] }
         return (0..<seriesCount).filter { counts[$0] > 0 }
-            .map { (ids[$0], batch.series[$0].kind, columns[$0].resolved()) }
-            .sorted { $0.0 < $1.0 }
+            .map { i -> SeriesPoints in
+                let resolved = columns[i].resolved()
+                return SeriesPoints(id: ids[i], kind: batch.series[i].kind, columns: resolved, range: 0..<resolved.count)
+            }
+            .sorted { $0.id < $1.id }
+    }
+
+    /// The batch as runs of consecutive points of one series each, when every series has exactly one run and its
+    /// times strictly increase (the shape of a bulk import sorted by series); nil otherwise.
+    private func sortedSeriesRuns(_ batch: WriteBatch) -> [(series: Int, range: Range<Int>)]? {
+        let n = batch.pointCount
+        guard n > 0 else { return nil }
+        var seen = [Bool](repeating: false, count: batch.series.count)
+        var runs: [(series: Int, range: Range<Int>)] = []
+        return batch.seriesIndexes.withUnsafeBufferPointer { s in
+            batch.times.withUnsafeBufferPointer { t in
+                var start = 0
+                for i in 1...n {
+                    if i < n && s[i] == s[start] {
+                        if t[i] <= t[i &- 1] { return nil }
+                        continue
+                    }
+                    let series = Int(s[start])
+                    if seen[series] { return nil }
+                    seen[series] = true
+                    runs.append((series, start..<i))
+                    start = i
+                }
+                return runs
+            }
+        }
     }
 }

@@ -120,15 +120,24 @@ public final class Store: Sendable {
             attempt += 1
             do throws(StoreError) {
                 let catalog = try Catalog(directory: path, readOnly: true)
-                var state = try catalog.db.readTransaction { () throws(StoreError) -> StoreState in
-                    try loadCatalogState(path: path, catalog: catalog)
+                // The segments and the flushed LSN from one snapshot: read apart, a flush in between would make
+                // replay skip records that the segments read do not hold.
+                let snapshot = try catalog.db.readTransaction { () throws(StoreError) -> (StoreState, LSN) in
+                    (try loadCatalogState(path: path, catalog: catalog), try catalog.flushedLSN())
                 }
-                let flushed = try catalog.flushedLSN()
+                var state = snapshot.0
+                let flushed = snapshot.1
                 let wal = try WALReader.read(directory: path + "/wal", afterLSN: flushed)
+                // A flush that committed since may have deleted WAL files before they were listed, and their
+                // records are only in segments this snapshot does not have: read everything again.
+                if try catalog.flushedLSN() != flushed {
+                    if attempt < 50 { continue }
+                    throw StoreError.catalog("the store was flushed during each of \(attempt) attempts to open it; try again")
+                }
                 for batch in wal.batches { state.apply(batch) }
                 return Store(path: path, options: options, state: state, writer: nil, catalog: catalog)
             } catch let error {
-                if case .io(let io) = error, io.errno == 2, attempt < 5 { continue }
+                if case .io(let io) = error, io.errno == 2, attempt < 50 { continue }
                 throw error
             }
         }
@@ -137,7 +146,9 @@ public final class Store: Sendable {
     /// Loads series and segments from the catalog and opens every segment.
     private static func loadCatalogState(path: String, catalog: Catalog) throws(StoreError) -> StoreState {
         var state = StoreState()
-        for record in try catalog.loadSeries() { state.index.add(record) }
+        let series = try catalog.loadSeries()
+        state.index.reserveCapacity(series.count)
+        for record in series { state.index.add(record) }
         for record in try catalog.loadSegments() {
             let reader = try SegmentReader(path: path + "/segments/" + record.file, id: record.id)
             state.addSegment(record, reader: reader)

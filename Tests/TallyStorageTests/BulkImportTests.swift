@@ -1,0 +1,125 @@
+import Testing
+import TallyStorage
+import TallyEncoding
+import TallyTestSupport
+import TallyAnalysis
+
+/// The fast paths of bulk imports and large listings must give exactly what the general paths give.
+@Suite("bulk import paths")
+struct BulkImportTests {
+    /// Series `s` has `40 + 7 s` points an hour apart from the middle of a month, so it crosses month boundaries;
+    /// every 5th series is a check series; some values are null, one a NaN with a payload.
+    func points(series: Int) -> [(key: SeriesKey, kind: SeriesKind, times: [Int64], values: [Double?], outcomes: [Outcome])] {
+        let start: Int64 = 1_704_067_200_000 + 20 * 86_400_000   // 2024-01-21
+        var rng = SeededGenerator(seed: 3)
+        return (0..<series).map { s in
+            let n = 40 + 7 * s
+            let times = (0..<n).map { start + Int64($0) * 3_600_000 * Int64(1 + s % 5) }
+            let values: [Double?] = (0..<n).map { i -> Double? in
+                if i % 11 == 3 { return nil }
+                if s == 2 && i == 5 { return Double(bitPattern: 0x7FF8_0000_0000_1234) }
+                return Double(Int.random(in: 0..<1_000_000, using: &rng)) / 100
+            }
+            let outcomes = (0..<n).map { _ in [Outcome.pass, .warn, .fail][Int.random(in: 0..<3, using: &rng)] }
+            return (SeriesKey(metric: "m\(s % 3)", labels: [Label("s", "\(s)")]), s % 5 == 0 ? .check : .measurement,
+                    times, values, outcomes)
+        }
+    }
+
+    func contents(_ store: Store) throws -> [SeriesKey: PointColumns] {
+        var out: [SeriesKey: PointColumns] = [:]
+        for info in store.series() {
+            var columns = try store.read(info.id)
+            columns.lsns = []
+            out[info.key] = columns
+        }
+        return out
+    }
+
+    @Test func sortedRunsAndShuffledPointsStoreTheSame() throws {
+        let data = points(series: 60)
+        // Sorted by series, each series one run (measurement series through the bulk column append).
+        var sorted = WriteBatch(origin: BatchOrigin(kind: "test", source: "sorted", wallTime: 0))
+        for d in data {
+            let s = sorted.addSeries(d.key, kind: d.kind)
+            if d.kind == .measurement {
+                sorted.append(series: s, times: d.times[...], columnValues: d.values.map(columnValue)[...])
+            } else {
+                for i in d.times.indices { sorted.append(series: s, time: d.times[i], value: d.values[i], outcome: d.outcomes[i]) }
+            }
+        }
+        // The same points interleaved across series and out of time order.
+        var rng = SeededGenerator(seed: 9)
+        var all: [(Int, Int)] = data.indices.flatMap { s in data[s].times.indices.map { (s, $0) } }
+        all.shuffle(using: &rng)
+        var shuffled = WriteBatch(origin: BatchOrigin(kind: "test", source: "shuffled", wallTime: 0))
+        let indexes = data.map { shuffled.addSeries($0.key, kind: $0.kind) }
+        for (s, i) in all {
+            let d = data[s]
+            shuffled.append(series: indexes[s], time: d.times[i], value: d.values[i],
+                            outcome: d.kind == .check ? d.outcomes[i] : nil)
+        }
+        let a = TemporaryDirectory(), b = TemporaryDirectory()
+        let storeA = try Store.open(at: a.path), storeB = try Store.open(at: b.path)
+        try storeA.importBulk(sorted)
+        try storeB.importBulk(shuffled)
+        let got = try contents(storeA)
+        #expect(got == (try contents(storeB)))
+        #expect(got.count == data.count)
+        for d in data {
+            let columns = try #require(got[d.key])
+            #expect(columns.times == d.times)
+            #expect(columns.values.map(optionalValue).map { $0?.bitPattern } ==
+                    d.values.map { $0.map { $0.isNaN ? Double.nan.bitPattern : $0.bitPattern } })
+            #expect(columns.outcomes == (d.kind == .check ? d.outcomes.map(\.rawValue) : []))
+        }
+        // Several months: several segment files, each verified.
+        #expect(storeA.stats().segments > 1)
+        try storeA.close()
+        #expect(Store.verify(at: a.path).isClean)
+        // The same after a reopen (block lists rebuilt from the footers).
+        #expect(try contents(try Store.open(at: a.path)) == got)
+    }
+
+    @Test func bulkAppendStoresNullsAndCanonicalNaN() throws {
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "nan", wallTime: 0))
+        let s = batch.addSeries(SeriesKey(metric: "x"))
+        let payloadNaN = Double(bitPattern: 0x7FF8_0000_0000_0042)
+        batch.append(series: s, times: [1, 2, 3][...], columnValues: [NullValue.value, payloadNaN, 1.5][...])
+        #expect(batch.seriesIndexes == [0, 0, 0])
+        #expect(NullValue.isNull(batch.values[0]))
+        #expect(batch.values[1].bitPattern == Double.nan.bitPattern)
+        #expect(batch.values[2] == 1.5)
+        #expect(batch.outcomes == [Outcome.noneCode, Outcome.noneCode, Outcome.noneCode])
+        try batch.validate()
+    }
+
+    @Test func largeListingsAreInKeyOrderAndSeeNewSeries() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "many", wallTime: 0))
+        var rng = SeededGenerator(seed: 5)
+        // More series than the listing sorts directly (4,096), added in random key order.
+        for n in (0..<6_000).shuffled(using: &rng) {
+            let s = batch.addSeries(SeriesKey(metric: "m\(n % 7)", labels: [Label("n", "\(n)")]))
+            batch.append(series: s, time: 1_000, value: Double(n))
+        }
+        try store.importBulk(batch)
+        let first = store.series()
+        #expect(first.count == 6_000)
+        #expect(zip(first, first.dropFirst()).allSatisfy { $0.key < $1.key })
+        #expect(store.series().map(\.id) == first.map(\.id))   // the cached order, again
+        // A new series must appear, in its place.
+        var more = WriteBatch(origin: BatchOrigin(kind: "test", source: "one more", wallTime: 0))
+        more.append(series: more.addSeries(SeriesKey(metric: "m3", labels: [Label("n", "0000")])), time: 2_000, value: 1)
+        try store.write(more)
+        let second = store.series()
+        #expect(second.count == 6_001)
+        #expect(zip(second, second.dropFirst()).allSatisfy { $0.key < $1.key })
+        #expect(second.contains { $0.key == SeriesKey(metric: "m3", labels: [Label("n", "0000")]) })
+        // A selection of many series through the postings keeps the order too.
+        let m3 = store.series(matching: SeriesSelector(metric: "m3"))
+        #expect(m3.count == (0..<6_000).filter { $0 % 7 == 3 }.count + 1)   // plus the new one
+        #expect(zip(m3, m3.dropFirst()).allSatisfy { $0.key < $1.key })
+    }
+}
