@@ -104,6 +104,23 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
+    /// Reads blocks that lie back to back in the file (each starting where the one before ends) with one read,
+    /// then decodes each, appending their points to `columns` in order.
+    public func readBlocks(_ metas: [BlockMeta], into columns: inout PointColumns) throws(StoreError) {
+        guard let first = metas.first, let last = metas.last else { return }
+        let span = last.offset + last.length - first.offset
+        let raw: [UInt8]
+        do throws(IOError) { raw = try file.read(count: span, at: first.offset) } catch { throw .io(error) }
+        try raw.withBytes { (buffer: UnsafeRawBufferPointer) throws(StoreError) in
+            for meta in metas {
+                let start = meta.offset - first.offset
+                precondition(start >= 0 && start + meta.length <= span, "blocks must lie back to back")
+                try BlockCodec.decode(UnsafeRawBufferPointer(rebasing: buffer[start..<(start + meta.length)]),
+                                      meta: meta, path: path, into: &columns)
+            }
+        }
+    }
+
     /// Reads every block and checks its checksum and decoding. Returns the problems found.
     public func verifyBlocks() -> [StoreError] {
         var problems: [StoreError] = []

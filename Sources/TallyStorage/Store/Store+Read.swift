@@ -41,10 +41,25 @@ extension Store {
         columns.reserveCapacity(blocks.reduce(headPoints?.count ?? 0) { $0 + $1.meta.count }, outcomes: false)
         var inOrder = true
         var previousMax = Int64.min
-        for block in blocks {
-            if block.meta.minTime <= previousMax && !columns.isEmpty { inOrder = false }
-            previousMax = max(previousMax, block.meta.maxTime)
-            try block.segment.readBlock(block.meta, into: &columns)
+        // Blocks that follow each other in one file are read with one pread (one I/O when the cache is cold).
+        var k = 0
+        while k < blocks.count {
+            var end = k + 1
+            while end < blocks.count && blocks[end].segment === blocks[k].segment
+                    && blocks[end].meta.offset == blocks[end - 1].meta.offset + blocks[end - 1].meta.length
+                    && blocks[end].meta.offset + blocks[end].meta.length - blocks[k].meta.offset <= 1 << 24 {
+                end += 1
+            }
+            for block in blocks[k..<end] {
+                if block.meta.minTime <= previousMax && !columns.isEmpty { inOrder = false }
+                previousMax = max(previousMax, block.meta.maxTime)
+            }
+            if end - k == 1 {
+                try blocks[k].segment.readBlock(blocks[k].meta, into: &columns)
+            } else {
+                try blocks[k].segment.readBlocks(blocks[k..<end].map(\.meta), into: &columns)
+            }
+            k = end
         }
         if let headPoints {
             columns.append(contentsOf: headPoints)
