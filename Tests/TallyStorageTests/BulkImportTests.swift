@@ -123,3 +123,30 @@ struct BulkImportTests {
         #expect(zip(m3, m3.dropFirst()).allSatisfy { $0.key < $1.key })
     }
 }
+
+@Suite("many short series")
+struct ManyShortSeriesTests {
+    @Test func everySeriesOfABulkImportIsListedWithItsLatestPoint() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "many", wallTime: 0))
+        let n = 20_000
+        for i in 0..<n {
+            let s = batch.addSeries(SeriesKey(metric: "m\(i % 20)", labels: [Label("column", "c\(i % 20)"), Label("dataset", "d\(i / 20)")]))
+            for p in 0..<3 { batch.append(series: s, time: 1_700_006_400_000 + Int64(p) * 86_400_000, value: Double(i * 31 + p)) }
+        }
+        try store.importBulk(batch)
+        for reopened in [false, true] {
+            let db = reopened ? try Store.open(at: dir.path, options: StoreOptions(readOnly: true)) : store
+            let listed = db.series()
+            #expect(listed.count == n, "reopened: \(reopened)")
+            let latest = db.latest(listed.map(\.id))
+            #expect(latest.allSatisfy { $0 != nil })
+            for (info, point) in zip(listed, latest).prefix(50) {
+                let i = Int(info.key[label: "dataset"]!.dropFirst())! * 20 + Int(info.key.metric.dropFirst())!
+                #expect(point?.value == Double(i * 31 + 2))
+            }
+            if !reopened { try store.close() }
+        }
+    }
+}

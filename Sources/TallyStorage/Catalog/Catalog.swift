@@ -1,10 +1,11 @@
 /// A series as the catalog records it.
 public struct SeriesRecord: Sendable, Equatable {
-    public var id: SeriesID
+    // Declared widest first, so the index's array of optional records has no padding between fields.
     public var key: SeriesKey
-    public var kind: SeriesKind
     public var attributes: Attributes
     public var createdLSN: LSN
+    public var id: SeriesID
+    public var kind: SeriesKind
 
     public init(id: SeriesID, key: SeriesKey, kind: SeriesKind, attributes: Attributes, createdLSN: LSN) {
         self.id = id
@@ -51,9 +52,42 @@ final class Catalog: @unchecked Sendable {
         }
         if isNew {
             try createSchema()
+        } else if !(try hasSchema(readOnly: readOnly)) {
+            // A crash while a store was being created can leave the file without its tables (the schema commits
+            // in one transaction, before anything is written to the store): create them now — but never over
+            // data files, whose segments the next step would take for leftovers.
+            let holdsData = ["wal", "segments", "documents"].contains {
+                !((try? Directory.list(directory + "/" + $0)) ?? []).isEmpty
+            }
+            if holdsData {
+                throw StoreError.corrupt(path: path, offset: 0,
+                                         detail: "the catalog has no tables, but the store holds data files (restore the catalog from a backup)")
+            }
+            guard !readOnly else { throw Catalog.unfinished(directory) }
+            try createSchema()
         } else {
             try checkVersion()
             if !readOnly { try db.execute(Catalog.feedbackSchema) }   // stores created before the table existed
+        }
+    }
+
+    static let unfinishedDetail = "the catalog was never finished: the store's creation was interrupted before "
+        + "anything was written to it (opening it for writing completes it)"
+
+    static func unfinished(_ directory: String) -> StoreError {
+        StoreError.notAStore(path: directory, detail: unfinishedDetail)
+    }
+
+    /// Whether the catalog has its tables. A read-only connection cannot roll back the journal that an interrupted
+    /// creation leaves (only creation uses a rollback journal: the catalog switches to WAL mode at once).
+    private func hasSchema(readOnly: Bool) throws(StoreError) -> Bool {
+        do throws(StoreError) {
+            let stmt = try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+            guard try stmt.step() else { return false }
+            return stmt.int(0) > 0
+        } catch {
+            if readOnly, (Directory.fileSize(path + "-journal") ?? 0) > 0 { return false }
+            throw error
         }
     }
 

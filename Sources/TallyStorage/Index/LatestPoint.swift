@@ -1,10 +1,11 @@
 /// The newest point of a series (by time; at equal times, the later write).
 public struct LatestPoint: Sendable, Equatable {
+    // Declared widest first, so the struct (and an optional of it) packs into 32 bytes: one per series in memory.
     public var time: Int64
     /// The stored value: possibly the null marker (an errored scan is news too).
     public var value: Double
-    public var outcome: UInt8
     public var lsn: LSN
+    public var outcome: UInt8
 
     public init(time: Int64, value: Double, outcome: UInt8, lsn: LSN) {
         self.time = time

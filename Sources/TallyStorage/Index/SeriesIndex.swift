@@ -56,7 +56,7 @@ enum BlockList: Sendable {
 struct SeriesIndex: Sendable {
     /// Indexed by series id (id 0 is never used).
     private(set) var records: [SeriesRecord?] = [nil]
-    private var idByKey: [SeriesKey: SeriesID] = [:]
+    private var idByKey = KeyTable()
     private var idsByMetric: [String: [SeriesID]] = [:]
     /// label name → label value → ascending series ids.
     private var postings: [String: [String: [SeriesID]]] = [:]
@@ -71,7 +71,7 @@ struct SeriesIndex: Sendable {
     /// Makes room for `count` series (opens know the number up front).
     mutating func reserveCapacity(_ count: Int) {
         records.reserveCapacity(count + 1)
-        idByKey.reserveCapacity(count)
+        idByKey.reserveCapacity(count, records: records)
         blockLists.reserveCapacity(count + 1)
         latest.reserveCapacity(count + 1)
     }
@@ -97,7 +97,7 @@ struct SeriesIndex: Sendable {
     var seriesCount: Int { idByKey.count }
     var nextID: SeriesID { SeriesID(records.count) }
 
-    func id(of key: SeriesKey) -> SeriesID? { idByKey[key] }
+    func id(of key: SeriesKey) -> SeriesID? { idByKey.find(key, in: records) }
 
     /// True when the series is defined (without copying its record).
     func knows(_ id: SeriesID) -> Bool {
@@ -127,7 +127,7 @@ struct SeriesIndex: Sendable {
         }
         records[i] = record
         keyOrder = nil
-        idByKey[record.key] = record.id
+        idByKey.insert(record.id, in: records)
         SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
         for label in record.key.labels {
             SeriesIndex.insertSorted(record.id, into: &postings[label.name, default: [:]][label.value, default: []])
@@ -252,13 +252,54 @@ struct SeriesIndex: Sendable {
         if ids.count < 4096 {
             return ids.sorted { records[Int($0)]!.key < records[Int($1)]!.key }
         }
-        if keyOrder == nil {
-            keyOrder = records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
-                .sorted { records[Int($0)]!.key < records[Int($1)]!.key }
-        }
+        if keyOrder == nil { keyOrder = everySeriesInKeyOrder() }
         var selected = [Bool](repeating: false, count: records.count)
         for id in ids { selected[Int(id)] = true }
         return keyOrder!.filter { selected[Int($0)] }
+    }
+
+    /// Every series id ordered by key. Keys are first turned into sequences of small integers — the rank of the
+    /// metric, then of each label's name and value — that compare as the keys do, so the sort compares integers
+    /// instead of strings.
+    private func everySeriesInKeyOrder() -> [SeriesID] {
+        func ranks(_ strings: some Sequence<String>) -> [String: UInt32] {
+            Dictionary(uniqueKeysWithValues: strings.sorted().enumerated().map { ($1, UInt32($0)) })
+        }
+        let metricRank = ranks(idsByMetric.keys)
+        let nameRank = ranks(postings.keys)
+        let valueRank = postings.mapValues { ranks($0.keys) }
+        var ids: [SeriesID] = []
+        var starts: [Int] = [0]
+        var codes: [UInt32] = []
+        ids.reserveCapacity(records.count)
+        starts.reserveCapacity(records.count + 1)
+        for i in records.indices {
+            guard let key = records[i]?.key else { continue }
+            ids.append(SeriesID(i))
+            codes.append(metricRank[key.metric]!)
+            for label in key.labels {
+                codes.append(nameRank[label.name]!)
+                codes.append(valueRank[label.name]![label.value]!)
+            }
+            starts.append(codes.count)
+        }
+        // Position k of `ids` has codes[starts[k]..<starts[k + 1]]; sort positions, then map them to ids.
+        var order = Array(0..<ids.count)
+        codes.withUnsafeBufferPointer { c in
+            starts.withUnsafeBufferPointer { st in
+                order.sort { a, b in
+                    var i = st[a], j = st[b]
+                    let endA = st[a + 1], endB = st[b + 1]
+                    while i < endA && j < endB {
+                        if c[i] != c[j] { return c[i] < c[j] }
+                        i += 1
+                        j += 1
+                    }
+                    return endA - st[a] < endB - st[b]
+                }
+            }
+        }
+        return order.map { ids[$0] }
     }
 
     private func intersect(_ a: [SeriesID], _ b: [SeriesID]) -> [SeriesID] {
