@@ -60,6 +60,8 @@ let package = Package(
         ),
 
         // Tests.
+        // zlib, to decode the PNG screenshots of the dashboard's browser tests.
+        .systemLibrary(name: "CZlib", path: "Tests/CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "TallyTestSupport", dependencies: ["Tally", "TallyAnalysis"], path: "Tests/TallyTestSupport",
                 swiftSettings: strictSettings),
         .testTarget(name: "TallyEncodingTests", dependencies: ["TallyEncoding"], swiftSettings: strictSettings),
@@ -75,7 +77,7 @@ let package = Package(
         .testTarget(name: "TallyTests", dependencies: ["Tally", "TallyTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", "CZlib", .product(name: "Logging", package: "swift-log")],
             exclude: ["soda-e2e"],
             swiftSettings: strictSettings
         ),

@@ -81,19 +81,24 @@ public struct Chart: Sendable, Equatable {
         let single = layout == .single
 
         // Legend: series (when several share a panel), then the annotation symbols.
-        var items: [(String, String, LegendSymbol)] = []
+        var items: [(String, [String], LegendSymbol)] = []
         if single && (series.count > 1 || hasBand || hasExpected || hasAnomalies) {
             // A lone series is named by its metric here (its whole key can be long, and the title says the rest).
             let labels = series.count == 1 ? [series[0].metric] : names
-            for (k, name) in labels.enumerated() { items.append((name, ChartStyle.palette[k % ChartStyle.palette.count], .line)) }
+            for (k, name) in labels.enumerated() { items.append((name, [ChartStyle.palette[k % ChartStyle.palette.count]], .line)) }
         }
-        let annotationColor = single && series.count > 1 ? ChartStyle.bandColor : ChartStyle.palette[0]
-        if hasExpected { items.append(("expected", annotationColor, .dashed)) }
-        if hasBand { items.append(("expected range", annotationColor, .band)) }
-        if hasAnomalies { items.append(("anomaly", ChartStyle.anomalyColor, .marker)) }
+        // Each series draws its band and expected line in its own colour; the symbols show those colours (small
+        // multiples draw every series in the first colour).
+        func annotationColors(_ has: (ResultSeries) -> Bool) -> [String] {
+            guard single else { return [ChartStyle.palette[0]] }
+            return series.indices.filter { has(series[$0]) }.map { ChartStyle.palette[$0 % ChartStyle.palette.count] }
+        }
+        if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
+        if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
+        if hasAnomalies { items.append(("anomaly", [ChartStyle.anomalyColor], .marker)) }
         let legendBottom = placeLegend(items)
 
-        var totalIn = 0, totalDrawn = 0
+        var totalIn = 0, totalDrawn = 0, forecastPoints = 0
         if single {
             let plotTop = legendBottom + 6
             let plotHeight = max(60, Double(height) - plotTop - Chart.xLabelHeight)
@@ -118,7 +123,8 @@ public struct Chart: Sendable, Equatable {
         }
         for p in panels {
             for l in p.lines {
-                totalIn += l.inputCount
+                totalIn += l.summary.points
+                forecastPoints += l.summary.forecastPoints
                 totalDrawn += l.points.filter { $0.value != nil }.count
             }
         }
@@ -127,6 +133,9 @@ public struct Chart: Sendable, Equatable {
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
         if totalDrawn < drawableIn { parts.append(ChartText.grouped(Double(totalDrawn), decimals: 0) + " drawn") }
+        if forecastPoints > 0 {
+            parts.append(ChartText.grouped(Double(forecastPoints), decimals: 0) + (forecastPoints == 1 ? " forecast point" : " forecast points"))
+        }
         subtitle = parts.joined(separator: " · ")
     }
 
@@ -165,21 +174,57 @@ public struct Chart: Sendable, Equatable {
     /// The series as a line shaped to `pixels` columns.
     static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int) -> ChartLine {
         let values = s.values.map(finite)
-        let kept = Shaping.lineIndices(times: s.times, values: values, pinned: s.anomaly, maxPoints: pixels)
+        // The forecast (the trailing points without a value but with an expected value or range) gets a share of
+        // the pixels proportional to its length; the history is shaped into the rest.
+        let forecastStart = forecastStart(s)
+        let forecastCount = s.count - forecastStart
+        var kept: [Int]
+        if forecastCount == 0 {
+            kept = Shaping.lineIndices(times: s.times, values: values, pinned: s.anomaly, maxPoints: pixels)
+        } else {
+            let forecastBudget = min(forecastCount, max(2, pixels * forecastCount / max(1, s.count)))
+            kept = Shaping.lineIndices(times: Array(s.times[..<forecastStart]), values: Array(values[..<forecastStart]),
+                                       pinned: s.anomaly.map { Array($0[..<forecastStart]) },
+                                       maxPoints: max(4, pixels - forecastBudget))
+            kept += evenlySpaced(forecastStart..<s.count, count: forecastBudget)
+        }
         let points = kept.map { i in
             ChartPoint(time: s.times[i], value: values[i],
                        expected: s.expected.flatMap { finite($0[i]) }, lower: s.lower.flatMap { finite($0[i]) },
                        upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
-                       anomaly: s.anomaly?[i], reason: s.reason(at: i))
+                       anomaly: s.anomaly?[i], reason: s.reason(at: i), forecast: i >= forecastStart)
         }
-        let drawable = values.compactMap { $0 }
-        let summary = LineSummary(points: s.count, missing: s.count - drawable.count, min: drawable.min(),
-                                  max: drawable.max(), lastTime: s.times.last, lastValue: values.last ?? nil,
-                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0)
+        let own = values[..<forecastStart]
+        let drawable = own.compactMap { $0 }
+        let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: drawable.min(),
+                                  max: drawable.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
+                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0, forecastPoints: forecastCount)
         return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
                          labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,
                          hasExpected: s.expected != nil, hasBand: s.lower != nil && s.upper != nil,
                          hasAnomalyColumn: s.anomaly != nil, summary: summary)
+    }
+
+    /// Where the series' forecast starts: the first of the trailing points that have no value but an expected value
+    /// or an expected range (what the `forecast` stage appends); `s.count` when there is none. A series made only of
+    /// such points has no history to continue, and is not treated as a forecast.
+    static func forecastStart(_ s: ResultSeries) -> Int {
+        func isForecast(_ i: Int) -> Bool {
+            finite(s.values[i]) == nil
+                && (s.expected.flatMap { finite($0[i]) } != nil
+                    || (s.lower.flatMap { finite($0[i]) } != nil && s.upper.flatMap { finite($0[i]) } != nil))
+        }
+        var start = s.count
+        while start > 0 && isForecast(start - 1) { start -= 1 }
+        return start == 0 ? s.count : start
+    }
+
+    /// `count` indices of `range`, evenly spaced, the first and last included.
+    static func evenlySpaced(_ range: Range<Int>, count: Int) -> [Int] {
+        guard count < range.count else { return Array(range) }
+        guard count > 1 else { return [range.upperBound - 1] }
+        let step = Double(range.count - 1) / Double(count - 1)
+        return (0..<count).map { range.lowerBound + Int((Double($0) * step).rounded()) }
     }
 
     /// A value that can be drawn: not null, not NaN, not infinite.
@@ -206,7 +251,7 @@ public struct Chart: Sendable, Equatable {
         let legendOutcomes = outcomes.filter { occurring.contains($0) }
         layout = groupKeys.count == 1 ? .single : .smallMultiples
         let legendBottom = placeLegend((legendOutcomes.isEmpty ? outcomes : legendOutcomes).reversed()
-                                        .map { ($0, ChartStyle.outcomeColors[$0]!, .bar) })
+                                        .map { ($0, [ChartStyle.outcomeColors[$0]!], .bar) })
         let unit = spec.units.unit(metric: "outcomes", labels: Labels()) ?? "checks"
 
         var allTimes = Set<Int64>()
@@ -290,16 +335,16 @@ public struct Chart: Sendable, Equatable {
     // MARK: Shared
 
     /// Places legend items in rows under the subtitle; returns the y where the panels start.
-    private mutating func placeLegend(_ items: [(String, String, LegendSymbol)]) -> Double {
+    private mutating func placeLegend(_ items: [(String, [String], LegendSymbol)]) -> Double {
         guard !items.isEmpty else { return Chart.headerHeight }
         var x = 12.0, y = Chart.headerHeight + 12
-        for (label, color, symbol) in items {
+        for (label, colors, symbol) in items {
             let w = 24 + ChartText.estimatedWidth(label, fontSize: ChartStyle.tickFontSize) + 14
             if x > 12 && x + w > Double(width) - 12 {
                 x = 12
                 y += Chart.legendRowHeight
             }
-            legend.append(LegendItem(label: label, color: color, symbol: symbol, x: x, y: y))
+            legend.append(LegendItem(label: label, color: colors[0], colors: colors, symbol: symbol, x: x, y: y))
             x += w
         }
         return y + 8

@@ -98,11 +98,14 @@ public struct ChartPoint: Sendable, Equatable {
     public var anomaly: Bool?
     /// Why the value is null, or another remark on the point.
     public var reason: String?
+    /// Whether the point is a forecast (from the `forecast` stage): a future point with no value, drawn as its
+    /// expected value and range only.
+    public var forecast: Bool
 
     public init(time: Int64, value: Double?, expected: Double? = nil, lower: Double? = nil, upper: Double? = nil,
-                score: Double? = nil, anomaly: Bool? = nil, reason: String? = nil) {
+                score: Double? = nil, anomaly: Bool? = nil, reason: String? = nil, forecast: Bool = false) {
         self.time = time; self.value = value; self.expected = expected; self.lower = lower; self.upper = upper
-        self.score = score; self.anomaly = anomaly; self.reason = reason
+        self.score = score; self.anomaly = anomaly; self.reason = reason; self.forecast = forecast
     }
 }
 
@@ -135,11 +138,15 @@ public struct ChartLine: Sendable, Equatable {
 
     /// The points marked as anomalies that have a value to place them at.
     public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
+
+    /// Whether some of the drawn points are forecasts.
+    public var hasForecast: Bool { points.last?.forecast == true }
 }
 
-/// Figures over all the points of a series, before shaping.
+/// Figures over all the points of a series, before shaping. Forecast points are counted apart: `points`,
+/// `missing`, `lastTime` and `lastValue` are about the series' own points.
 public struct LineSummary: Sendable, Equatable {
-    /// The number of points.
+    /// The number of points (forecast points not included).
     public var points: Int
     /// The number of points without a drawable value (null, NaN, infinite).
     public var missing: Int
@@ -149,6 +156,8 @@ public struct LineSummary: Sendable, Equatable {
     public var lastTime: Int64?, lastValue: Double?
     /// The number of points marked as anomalies.
     public var anomalies: Int
+    /// The number of forecast points after the series' own points.
+    public var forecastPoints: Int = 0
 }
 
 /// One stacked bar of check outcomes.
@@ -211,7 +220,11 @@ public enum LegendSymbol: String, Sendable, Equatable {
 /// One item of the legend, placed in the figure.
 public struct LegendItem: Sendable, Equatable {
     public var label: String
+    /// The symbol's colour (the first of ``colors``).
     public var color: String
+    /// Every colour the symbol stands for: one, or, for the `expected` and `expected range` items of a panel shared
+    /// by several series, the colour of each series that has them (the symbol is drawn in stripes of these).
+    public var colors: [String]
     public var symbol: LegendSymbol
     /// The position of the item's symbol (left edge, text baseline).
     public var x: Double, y: Double
@@ -223,9 +236,6 @@ public enum ChartStyle {
     public static let palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
     /// The colour of anomaly markers.
     public static let anomalyColor = "#d62728"
-    /// The colour of the legend's `expected` and `expected range` symbols when several series share a panel (each
-    /// series draws its band and expected line in its own colour).
-    public static let bandColor = "#7f7f7f"
     /// The fill of each outcome.
     public static let outcomeColors: [String: String] = [
         "pass": "#59a14f", "warn": "#edc948", "fail": "#e15759", "error": "#b07aa1", "not_evaluated": "#bab0ac",

@@ -13,7 +13,9 @@ extension Chart {
     ///                "upper": ..., "score": ..., "anomaly": false, "reason": "..."}]}],
     ///    "bars": null}]}
     /// ```
-    /// A `null` value is a gap in the line. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
+    /// A `null` value is a gap in the line, except in forecast points (`"forecast": true`: the future points of the
+    /// `forecast` stage, with `expected`, `lower` and `upper` but no value). A legend item for the `expected` or
+    /// `expected range` of several series also lists their `colors`. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
     /// series with those columns. Outcome charts have `"series": []` and `"bars": {"outcomes": [...], "colors": [...],
     /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"from": "...Z", "to": "...Z", "timestamps": 3,
     /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
@@ -26,7 +28,9 @@ extension Chart {
         o += "  \"width\": \(width),\n"
         o += "  \"height\": \(height),\n"
         o += "  \"legend\": [" + legend.map {
-            "{\"label\": \(ChartText.json($0.label)), \"color\": \"\($0.color)\", \"symbol\": \"\($0.symbol.rawValue)\"}"
+            "{\"label\": \(ChartText.json($0.label)), \"color\": \"\($0.color)\", "
+                + ($0.colors.count > 1 ? "\"colors\": [" + $0.colors.map { "\"\($0)\"" }.joined(separator: ", ") + "], " : "")
+                + "\"symbol\": \"\($0.symbol.rawValue)\"}"
         }.joined(separator: ", ") + "],\n"
         o += "  \"panels\": ["
         for (k, p) in panels.enumerated() {
@@ -83,6 +87,7 @@ extension Chart {
         if pt.score != nil { o += ", \"score\": \(ChartText.json(pt.score))" }
         if line.hasAnomalyColumn { o += ", \"anomaly\": \(pt.anomaly ?? false)" }
         if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
+        if pt.forecast { o += ", \"forecast\": true" }
         return o + "}"
     }
 }

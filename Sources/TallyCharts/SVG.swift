@@ -53,9 +53,17 @@ extension Chart {
         case .line:
             symbol = "<line x1=\"\(num(x))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + 18))\" y2=\"\(num(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"2\"/>"
         case .dashed:
-            symbol = "<line x1=\"\(num(x))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + 18))\" y2=\"\(num(y - 4))\" stroke=\"\(item.color)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>"
+            // One dashed segment per colour, side by side.
+            let w = 18 / Double(item.colors.count)
+            symbol = item.colors.enumerated().map { k, color in
+                "<line x1=\"\(num(x + Double(k) * w))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + Double(k + 1) * w))\" y2=\"\(num(y - 4))\" stroke=\"\(color)\" stroke-width=\"1.5\" stroke-dasharray=\"4 3\"/>"
+            }.joined()
         case .band:
-            symbol = "<rect x=\"\(num(x))\" y=\"\(num(y - 10))\" width=\"18\" height=\"12\" fill=\"\(item.color)\" fill-opacity=\"0.2\"/>"
+            // The band's colour; one stripe per colour when several series of the panel have bands.
+            let w = 18 / Double(item.colors.count)
+            symbol = item.colors.enumerated().map { k, color in
+                "<rect x=\"\(num(x + Double(k) * w))\" y=\"\(num(y - 10))\" width=\"\(num(w))\" height=\"12\" fill=\"\(color)\" fill-opacity=\"0.2\"/>"
+            }.joined()
         case .bar:
             symbol = "<rect x=\"\(num(x + 4))\" y=\"\(num(y - 10))\" width=\"10\" height=\"10\" fill=\"\(item.color)\"/>"
         case .marker:
@@ -158,7 +166,13 @@ extension Chart {
 
     private func expectedSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
         var d = ""
-        for run in Chart.runs(line.points, { $0.expected }) where run.count > 1 {
+        var points = line.points
+        // A forecast that follows points without an expected value grows out of the line's last value.
+        if let first = points.firstIndex(where: \.forecast), first > 0, points[first - 1].expected == nil,
+           let value = points[first - 1].value {
+            points[first - 1].expected = value
+        }
+        for run in Chart.runs(points, { $0.expected }) where run.count > 1 {
             for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v)) }
         }
         guard !d.isEmpty else { return }

@@ -11,6 +11,8 @@ struct APIRequest: Sendable {
     /// The media type of `Content-Type`, lowercased, without parameters.
     var contentType: String?
     var body: [UInt8]
+    /// The request's headers by lowercased name; repeated headers are joined (`, `, or `; ` for `Cookie`).
+    var headers: [String: String] = [:]
 
     init(method: String, path: String, query: [String: String] = [:], credential: String? = nil,
          contentType: String? = nil, body: [UInt8] = []) {

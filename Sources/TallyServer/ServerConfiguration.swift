@@ -34,6 +34,8 @@ public struct ServerConfiguration: Sendable {
     public var limits: ServerLimits
     /// How long a token from the Soda `login` command stays valid.
     public var tokenLifetimeSeconds: Int
+    /// How long a dashboard sign-in session lasts.
+    public var sessionLifetimeSeconds: Int
     /// The most batches one group commit (one WAL sync) takes.
     public var maxGroupCommit: Int
     /// The Soda Cloud configuration answer: true keeps soda-core from sending failed-row samples, which Tally
@@ -47,12 +49,13 @@ public struct ServerConfiguration: Sendable {
     public init(host: String = "127.0.0.1", port: Int = 8080, storePath: String, limits: ServerLimits = ServerLimits(),
                 tokenLifetimeSeconds: Int = 24 * 3600, maxGroupCommit: Int = 1024,
                 disableCollectingWarehouseData: Bool = true, checkAttributes: [SodaCheckAttributeDefinition] = [],
-                storeOptions: StoreOptions = StoreOptions()) {
+                storeOptions: StoreOptions = StoreOptions(), sessionLifetimeSeconds: Int = 8 * 3600) {
         self.host = host
         self.port = port
         self.storePath = storePath
         self.limits = limits
         self.tokenLifetimeSeconds = tokenLifetimeSeconds
+        self.sessionLifetimeSeconds = sessionLifetimeSeconds
         self.maxGroupCommit = maxGroupCommit
         self.disableCollectingWarehouseData = disableCollectingWarehouseData
         self.checkAttributes = checkAttributes

@@ -10,14 +10,17 @@ import Tally
 /// ```
 ///
 /// The server owns the store for writing (it holds the store's lock). Every endpoint except `/healthz` and
-/// `/readyz` needs an API key (``KeyManager``) or a token from the Soda `login` command. Writes from all
-/// clients go through one writer thread with group commit (``WriteQueue``).
+/// `/readyz` needs an API key (``KeyManager``) or a token from the Soda `login` command, except the dashboard's
+/// pages (`/`, `/dataset`, `/query`, …; Dashboard/DashboardRoutes.swift), which take a sign-in session cookie for
+/// reads only. Writes from all clients go through one writer thread with group commit (``WriteQueue``).
 public final class TallyServer: Sendable {
     public let configuration: ServerConfiguration
     let store: Store
     let sideTables: CatalogSideTables
     let keys: KeyManager
     let auth: Authenticator
+    /// The dashboard's sign-in sessions.
+    let sessions: DashboardSessions
     let writer: WriteQueue
     let history: SodaHistory
     let logger: Logger
@@ -40,6 +43,7 @@ public final class TallyServer: Sendable {
         }
         keys = KeyManager(tables: sideTables)
         auth = Authenticator(keys: keys, tokenLifetimeMillis: Int64(configuration.tokenLifetimeSeconds) * 1000)
+        sessions = DashboardSessions(keys: keys, lifetimeMillis: Int64(configuration.sessionLifetimeSeconds) * 1000)
         writer = WriteQueue(store: store, maxGroup: configuration.maxGroupCommit)
         history = SodaHistory(store: store, sideTables: sideTables)
     }
@@ -105,6 +109,7 @@ public final class TallyServer: Sendable {
         default:
             break
         }
+        if !path.hasPrefix("/api/"), let page = await dashboard(request) { return page }
         guard path.hasPrefix("/api/v1/") else { return .error(404, "no such endpoint: \(request.method) \(path)") }
         guard let credential = request.credential else { return .unauthorized }
         guard let principal = auth.principal(credential: credential) else { return .unauthorized }
@@ -151,6 +156,16 @@ struct HTTPEntry: HTTPResponder {
         let started = ContinuousClock.now
         var api = APIRequest(method: request.method.rawValue, path: request.uri.path, query: parseQueryString(request.uri.query))
         let headers = request.headers
+        // HTTP types keep `Host` as the request's authority, not among the header fields.
+        if let authority = request.head.authority { api.headers["host"] = authority }
+        for field in headers {
+            let name = field.name.canonicalName
+            if let earlier = api.headers[name] {
+                api.headers[name] = earlier + (name == "cookie" ? "; " : ", ") + field.value
+            } else {
+                api.headers[name] = field.value
+            }
+        }
         if let authorization = headers[.authorization] {
             let parts = authorization.split(separator: " ", maxSplits: 1)
             if parts.count == 2, parts[0].lowercased() == "bearer" {

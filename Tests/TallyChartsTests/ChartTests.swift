@@ -22,6 +22,10 @@ import TallyQuery
          ChartSpec(title: "row_count | since 2d", width: 800, height: 320, units: .perSeries(["row_count": "rows"]))),
         ("small-multiples.svg", smallMultiples(),
          ChartSpec(title: "freshness | since 1y", width: 900, height: 300, units: .single("s"))),
+        ("forecast-two-series.svg",
+         QueryResult(series: [forecastSeries(["dataset": "orders"], base: 1_000, annotatedHistory: true),
+                              forecastSeries(["dataset": "payments"], base: 3_000, annotatedHistory: false)]),
+         ChartSpec(title: "row_count | since 30d | anomalies | forecast 10d", width: 720, height: 300, units: .single("rows"))),
     ]
 
     @Test(arguments: cases.indices)

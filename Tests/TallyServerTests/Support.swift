@@ -166,11 +166,18 @@ final class TestServer: @unchecked Sendable {
 
     var storePath: String { server.configuration.storePath }
 
-    init(limits: ServerLimits = ServerLimits(), storeOptions: StoreOptions = StoreOptions()) async throws {
+    /// `seed` fills the store before the server opens it (e.g. with a demo).
+    init(limits: ServerLimits = ServerLimits(), storeOptions: StoreOptions = StoreOptions(),
+         seed: ((Store) throws -> Void)? = nil) async throws {
         directory = TemporaryDirectory("tally-server-test")
         port = try freePort()
         let configuration = ServerConfiguration(port: port, storePath: directory.child("store"), limits: limits,
                                                 storeOptions: storeOptions)
+        if let seed {
+            let store = try Store.open(at: configuration.storePath)
+            try seed(store)
+            try store.close()
+        }
         var logger = Logger(label: "tally.test")
         logger.logLevel = .critical  // cancelling the in-process server makes Hummingbird log errors
         server = try TallyServer(configuration: configuration, logger: logger)

@@ -1,0 +1,95 @@
+import Tally
+import TallyCharts
+
+/// The store's series as the dashboard shows them: data sources (label `datasource`), their datasets (label
+/// `dataset`), and each dataset's metrics (measurement series) and checks (check series, label `check`), as Soda
+/// ingest and `tally demo` label them. Series without those labels are grouped under an empty name.
+struct DashboardCatalog: Sendable {
+    /// The labels that place a series; they are left out of its name within its dataset.
+    static let placingLabels: Set<String> = ["datasource", "dataset", "scan_definition"]
+
+    struct Row: Sendable {
+        var info: SeriesInfo
+        var latest: LatestPoint?
+        /// The name within the dataset: the metric (or the check) and its other labels (`missing_count · column=email`).
+        var name: String
+        var unit: String? { info.attributes["unit"] }
+    }
+
+    struct Dataset: Sendable {
+        var dataSource: String
+        var name: String
+        var metrics: [Row]
+        var checks: [Row]
+
+        /// How many checks have each latest outcome.
+        var latestOutcomes: [Outcome: Int] {
+            var counts: [Outcome: Int] = [:]
+            for check in checks {
+                if let code = check.latest?.outcome, let outcome = Outcome(rawValue: code) { counts[outcome, default: 0] += 1 }
+            }
+            return counts
+        }
+    }
+
+    struct DataSource: Sendable {
+        var name: String
+        var datasets: [Dataset]
+    }
+
+    var dataSources: [DataSource]
+    /// Every series in the store.
+    var seriesCount: Int
+    /// The series listed (at most the limit).
+    var listed: Int
+
+    /// Groups the series of `store` (the first `limit` of them, in key order).
+    init(store: Store, limit: Int) {
+        let all = store.series()
+        seriesCount = all.count
+        let infos = Array(all.prefix(limit))
+        listed = infos.count
+        let latest = store.latest(infos.map(\.id))
+        var order: [String] = []
+        var grouped: [String: [String: (metrics: [Row], checks: [Row])]] = [:]
+        for (info, point) in zip(infos, latest) {
+            let source = info.key[label: "datasource"] ?? "", dataset = info.key[label: "dataset"] ?? ""
+            if grouped[source] == nil { order.append(source) }
+            let row = Row(info: info, latest: point, name: DashboardCatalog.rowName(info))
+            if info.kind == .check {
+                grouped[source, default: [:]][dataset, default: ([], [])].checks.append(row)
+            } else {
+                grouped[source, default: [:]][dataset, default: ([], [])].metrics.append(row)
+            }
+        }
+        dataSources = order.sorted().map { source in
+            DataSource(name: source, datasets: grouped[source]!.keys.sorted().map { name in
+                let members = grouped[source]![name]!
+                return Dataset(dataSource: source, name: name,
+                               metrics: members.metrics.sorted { $0.name < $1.name },
+                               checks: members.checks.sorted { $0.name < $1.name })
+            })
+        }
+    }
+
+    /// The dataset `dataSource`/`name`, if the store has series of it.
+    func dataset(dataSource: String, name: String) -> Dataset? {
+        dataSources.first { $0.name == dataSource }?.datasets.first { $0.name == name }
+    }
+
+    /// `missing_count · column=email`; a check is named by its `check` label.
+    static func rowName(_ info: SeriesInfo) -> String {
+        var head = info.key.metric
+        var rest: [String] = []
+        for label in info.key.labels where !placingLabels.contains(label.name) {
+            if info.kind == .check && label.name == "check" { head = label.value } else { rest.append("\(label.name)=\(label.value)") }
+        }
+        return ([head] + rest).joined(separator: " · ")
+    }
+
+    /// The selector of a dataset's series of one metric: `metric{dataset="…", datasource="…"}`; an empty name selects
+    /// the series without that label (`dataset=""`).
+    static func selector(metric: String, dataSource: String, dataset: String) -> String {
+        seriesKeyText(metric: metric, labels: Labels(["datasource": dataSource, "dataset": dataset]))
+    }
+}

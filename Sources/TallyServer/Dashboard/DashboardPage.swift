@@ -1,0 +1,256 @@
+import Tally
+import TallyCharts
+
+/// The dashboard's HTML pages. Every page is complete without scripts: charts are inline SVG, navigation is links
+/// and forms. Everything that comes from the store, the request or an error goes through ``HTMLText/escape(_:)``.
+enum DashboardPage {
+    /// The most series the overview lists (the first ones, in key order); the page says when there are more.
+    static let maxOverviewSeries = 2_000
+    /// The most points per series the query page's table shows (the latest ones).
+    static let maxTableRows = 200
+
+    /// What the overview shows.
+    struct Overview: Sendable {
+        var catalog: DashboardCatalog
+        /// The sparkline SVG of each metric row.
+        var sparklines: [SeriesID: String]
+    }
+
+    /// One chart of a page: its query and the chart, or the query's error.
+    struct ChartBlock: Sendable {
+        var heading: String
+        var query: String
+        var outcome: Result<TallyServer.ChartedResult, QueryError>
+    }
+
+    /// What a dataset page shows.
+    struct DatasetModel: Sendable {
+        var dataset: DashboardCatalog.Dataset
+        var range: String
+        var charts: [ChartBlock]
+    }
+
+    // MARK: Layout
+
+    /// A whole page: head, the top bar (with sign-out when `signedIn`), then `body` in `<main>`.
+    static func layout(title: String, signedIn: Bool = true, body: String) -> String {
+        var o = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+        o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+        o += "<title>\(HTMLText.escape(title)) · Tally</title>\n"
+        o += "<link rel=\"stylesheet\" href=\"/assets/tally.css\">\n"
+        o += "<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\n</head>\n<body>\n"
+        o += "<header class=\"top\"><a class=\"brand\" href=\"/\">Tally</a>"
+        if signedIn {
+            o += "<nav><a href=\"/\">Overview</a><a href=\"/query\">Query</a></nav>"
+            o += "<form method=\"post\" action=\"/sign-out\"><button type=\"submit\">Sign out</button></form>"
+        }
+        o += "</header>\n<main>\n" + body + "</main>\n</body>\n</html>\n"
+        return o
+    }
+
+    /// `2024-05-01 06:00 UTC`.
+    static func time(_ millis: Int64) -> String {
+        let iso = TimeText.format(millis)
+        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + " UTC"
+    }
+
+    /// A value for people (`12,345`, `84.12`, `null`) with its unit.
+    static func value(_ v: Double, unit: String? = nil) -> String {
+        guard let v = optionalValue(v) else { return "null" }
+        return ChartText.number(v) + (unit.map { " " + $0 } ?? "")
+    }
+
+    /// An outcome badge.
+    static func badge(_ outcome: Outcome?) -> String {
+        guard let outcome else { return "<span class=\"badge\">none</span>" }
+        return "<span class=\"badge \(outcome.description)\">\(outcome == .notEvaluated ? "not evaluated" : outcome.description)</span>"
+    }
+
+    static func datasetURL(dataSource: String, dataset: String, range: String? = nil) -> String {
+        var parameters = [("datasource", dataSource), ("dataset", dataset)]
+        if let range { parameters.append(("range", range)) }
+        return HTMLText.url("/dataset", parameters)
+    }
+
+    static func shown(_ name: String) -> String { name.isEmpty ? "(none)" : name }
+
+    // MARK: Sign-in
+
+    /// The sign-in form; `error` is shown above it.
+    static func signIn(error: String?, next: String) -> String {
+        var o = "<section class=\"signin\">\n<h1>Sign in</h1>\n"
+        o += "<p class=\"muted\">Paste an API key (<code>tally keys create --role read</code> prints one). "
+        o += "The dashboard only reads; a write key works too.</p>\n"
+        if let error { o += "<div class=\"error-box\" role=\"alert\">\(HTMLText.escape(error))</div>\n" }
+        o += "<form method=\"post\" action=\"/sign-in\">\n"
+        o += "<label for=\"key\">API key</label>\n"
+        o += "<input type=\"password\" id=\"key\" name=\"key\" autocomplete=\"off\" required autofocus>\n"
+        o += "<input type=\"hidden\" name=\"next\" value=\"\(HTMLText.escape(next))\">\n"
+        o += "<input type=\"submit\" value=\"Sign in\">\n</form>\n</section>\n"
+        return layout(title: "Sign in", signedIn: false, body: o)
+    }
+
+    // MARK: Overview
+
+    static func overview(_ model: Overview) -> String {
+        let catalog = model.catalog
+        var o = "<h1>Data quality</h1>\n"
+        let datasets = catalog.dataSources.reduce(0) { $0 + $1.datasets.count }
+        o += "<p class=\"muted\">\(catalog.seriesCount) series in \(catalog.dataSources.count) data sources and \(datasets) datasets."
+        if catalog.listed < catalog.seriesCount { o += " The first \(catalog.listed) are listed." }
+        o += " Sparklines show the 30 days up to each series' latest point.</p>\n"
+        if catalog.dataSources.isEmpty {
+            o += "<p>The store has no series yet: ingest Soda scan results or a points CSV (see the README).</p>\n"
+        }
+        for source in catalog.dataSources {
+            o += "<h2>Data source: \(HTMLText.escape(shown(source.name)))</h2>\n"
+            for dataset in source.datasets {
+                o += "<section class=\"dataset\">\n<h3><a href=\"\(HTMLText.escape(datasetURL(dataSource: source.name, dataset: dataset.name)))\">"
+                o += HTMLText.escape(shown(dataset.name)) + "</a></h3>\n"
+                if !dataset.checks.isEmpty {
+                    let counts = dataset.latestOutcomes
+                    o += "<p class=\"counts\">Latest check outcomes: "
+                    for outcome in [Outcome.fail, .error, .warn, .pass, .notEvaluated] where counts[outcome] != nil {
+                        o += badge(outcome) + " \(counts[outcome]!) "
+                    }
+                    o += "</p>\n"
+                }
+                if !dataset.metrics.isEmpty {
+                    o += "<table class=\"metrics\">\n<tr><th>metric</th><th>trend</th><th>latest</th><th>at</th></tr>\n"
+                    for row in dataset.metrics {
+                        o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(model.sparklines[row.info.id] ?? "")</td>"
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
+                        o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
+                    }
+                    o += "</table>\n"
+                }
+                if !dataset.checks.isEmpty {
+                    o += "<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th>value</th><th>at</th></tr>\n"
+                    for row in dataset.checks {
+                        o += "<tr><td>\(HTMLText.escape(row.name))</td>"
+                        o += "<td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value)) } ?? "")</td>"
+                        o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
+                    }
+                    o += "</table>\n"
+                }
+                o += "</section>\n"
+            }
+        }
+        return layout(title: "Overview", body: o)
+    }
+
+    // MARK: Dataset
+
+    static func dataset(_ model: DatasetModel) -> String {
+        let dataset = model.dataset
+        var o = "<p class=\"crumbs\"><a href=\"/\">Overview</a> / data source \(HTMLText.escape(shown(dataset.dataSource)))</p>\n"
+        o += "<h1>\(HTMLText.escape(shown(dataset.name)))</h1>\n<p class=\"ranges\">Range: "
+        for range in TallyServer.dashboardRanges {
+            let url = HTMLText.escape(datasetURL(dataSource: dataset.dataSource, dataset: dataset.name, range: range))
+            o += range == model.range ? "<a class=\"current\" href=\"\(url)\" aria-current=\"page\">\(range)</a>" : "<a href=\"\(url)\">\(range)</a>"
+        }
+        o += "</p>\n"
+        if !dataset.checks.isEmpty {
+            o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th>value</th><th>at</th></tr>\n"
+            for row in dataset.checks {
+                o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
+                o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value)) } ?? "")</td>"
+                o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
+            }
+            o += "</table>\n"
+        }
+        for block in model.charts {
+            o += "<section class=\"chart\">\n<h2>\(HTMLText.escape(block.heading))</h2>\n"
+            o += chartOrError(block.outcome, query: block.query)
+            o += "<p><a href=\"\(HTMLText.escape(HTMLText.url("/query", [("q", block.query)])))\">Open this query</a></p>\n</section>\n"
+        }
+        return layout(title: shown(dataset.name), body: o)
+    }
+
+    /// A chart's inline SVG, or its query's error with the position marked.
+    static func chartOrError(_ outcome: Result<TallyServer.ChartedResult, QueryError>, query: String) -> String {
+        switch outcome {
+        case .success(let charted):
+            return "<figure class=\"chart\">\n" + charted.chart.svg() + "</figure>\n"
+        case .failure(let error):
+            return errorBox(error, query: query)
+        }
+    }
+
+    /// `Query error at 1:13: …` and the query's line with a caret under the position.
+    static func errorBox(_ error: QueryError, query: String) -> String {
+        var o = "<div class=\"error-box\" role=\"alert\">\n<strong>"
+        o += error.span == nil ? "Query error" : "Query error at line \(error.line), column \(error.column)"
+        o += "</strong>: \(HTMLText.escape(error.fullMessage))\n"
+        o += "<pre>\(HTMLText.escape(error.render(query: query)))</pre>\n</div>\n"
+        return o
+    }
+
+    // MARK: Query
+
+    /// The query form; with an outcome, the chart and the table of the result, or the error.
+    static func query(text: String, outcome: Result<TallyServer.ChartedResult, QueryError>?) -> String {
+        var o = "<h1>Query</h1>\n<form class=\"query\" method=\"get\" action=\"/query\">\n"
+        o += "<label for=\"q\">A query in Tally's query language (docs/query-language.md)</label>\n"
+        o += "<textarea id=\"q\" name=\"q\" spellcheck=\"false\" required>\(HTMLText.escape(text))</textarea>\n"
+        o += "<p><button type=\"submit\">Run</button></p>\n</form>\n"
+        guard let outcome else {
+            o += "<p class=\"examples muted\">For example: <code>row_count | since 30d</code>, "
+            o += "<code>row_count{dataset=\"orders\"} | since 90d | anomalies</code>, "
+            o += "<code>check | since 30d | outcomes</code>, <code>row_count | since 60d | forecast 14d</code>.</p>\n"
+            return layout(title: "Query", body: o)
+        }
+        switch outcome {
+        case .failure(let error):
+            o += errorBox(error, query: text)
+        case .success(let charted):
+            o += "<figure class=\"chart\">\n" + charted.chart.svg() + "</figure>\n"
+            o += "<p><a href=\"\(HTMLText.escape(HTMLText.url("/chart.svg", [("q", text)])))\">The chart as an SVG file</a></p>\n"
+            o += resultTables(charted.result)
+        }
+        return layout(title: "Query", body: o)
+    }
+
+    /// One table per series: its points (the latest ``maxTableRows``), with the annotation columns it has.
+    static func resultTables(_ result: QueryResult) -> String {
+        var o = "<h2>Result</h2>\n"
+        if result.series.isEmpty { return o + "<p>No series matched.</p>\n" }
+        o += "<p class=\"muted\">\(result.series.count) series, \(result.series.reduce(0) { $0 + $1.count }) points.</p>\n"
+        for s in result.series {
+            o += "<h3>\(HTMLText.escape(seriesKeyText(metric: s.metric, labels: s.labels)))</h3>\n"
+            let first = max(0, s.count - maxTableRows)
+            if first > 0 { o += "<p class=\"muted\">The latest \(maxTableRows) of \(s.count) points.</p>\n" }
+            o += "<table class=\"result\">\n<tr><th>time</th><th>value</th>"
+            if s.outcomes != nil { o += "<th>outcome</th>" }
+            if s.expected != nil { o += "<th>expected</th>" }
+            if s.lower != nil && s.upper != nil { o += "<th>expected range</th>" }
+            if s.anomaly != nil { o += "<th>anomaly</th>" }
+            if s.reasons != nil { o += "<th>note</th>" }
+            o += "</tr>\n"
+            for i in first..<s.count {
+                o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))</td>"
+                if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
+                if let expected = s.expected { o += "<td class=\"num\">\(HTMLText.escape(value(expected[i])))</td>" }
+                if let lower = s.lower, let upper = s.upper {
+                    o += "<td class=\"num\">\(HTMLText.escape(value(lower[i]) + " – " + value(upper[i])))</td>"
+                }
+                if let anomaly = s.anomaly { o += "<td>\(anomaly[i] ? "<strong>anomaly</strong>" : "")</td>" }
+                if s.reasons != nil { o += "<td>\(HTMLText.escape(s.reason(at: i) ?? ""))</td>" }
+                o += "</tr>\n"
+            }
+            o += "</table>\n"
+        }
+        return o
+    }
+
+    // MARK: Errors
+
+    static func notFound(_ message: String) -> String {
+        layout(title: "Not found", body: "<h1>Not found</h1>\n<p>\(HTMLText.escape(message))</p>\n<p><a href=\"/\">Back to the overview</a></p>\n")
+    }
+
+    static func failure(_ message: String) -> String {
+        layout(title: "Error", body: "<h1>Something went wrong</h1>\n<div class=\"error-box\" role=\"alert\">\(HTMLText.escape(message))</div>\n")
+    }
+}

@@ -1,0 +1,319 @@
+import Logging
+import Tally
+import TallyCharts
+
+/// The dashboard in `tally serve` (docs/charts.md, "The dashboard"): server-rendered HTML and SVG pages that work
+/// with JavaScript off, behind a sign-in with an API key.
+///
+/// | route | what |
+/// |---|---|
+/// | `GET /` | data sources, datasets, their metrics with sparklines, the latest check outcomes |
+/// | `GET /dataset?datasource=…&dataset=…[&range=90d]` | a dataset's trend charts and its check outcomes per scan |
+/// | `GET /query?q=…` | a query's chart and table; query errors shown in the page |
+/// | `GET /chart.svg?q=…[&width=…&height=…]` | a query's chart as an SVG file |
+/// | `GET /sign-in`, `POST /sign-in` | the sign-in form; a valid key sets the session cookie |
+/// | `POST /sign-out` | ends the session |
+/// | `GET /assets/tally.css`, `GET /assets/favicon.svg` | static files (no session needed: they hold no data) |
+///
+/// Without a valid session, pages answer `303 See Other` to the sign-in page and the SVG answers 401. The session
+/// cookie grants these reads only; the API under `/api` ignores cookies, so a cross-site request cannot write.
+extension TallyServer {
+    /// The ranges the dataset page offers.
+    static let dashboardRanges = ["7d", "30d", "90d", "1y"]
+
+    /// The dashboard's answer, or nil when the path is not one of the dashboard's.
+    func dashboard(_ request: APIRequest) async -> APIResponse? {
+        let path = request.path
+        if path.hasPrefix("/assets/") {
+            guard request.method == "GET" || request.method == "HEAD" else { return .methodNotAllowed(request, allow: "GET, HEAD") }
+            return DashboardAssets.response(path: path, ifNoneMatch: request.headers["if-none-match"])
+                ?? .text(404, "no such file: \(path)")
+        }
+        switch path {
+        case "/sign-in":
+            switch request.method {
+            case "GET": return .page(200, DashboardPage.signIn(error: nil, next: HTMLText.localPath(request.query["next"])))
+            case "POST": return await signIn(request)
+            default: return .methodNotAllowed(request, allow: "GET, POST")
+            }
+        case "/sign-out":
+            guard request.method == "POST" else { return .methodNotAllowed(request, allow: "POST") }
+            return signOut(request)
+        case "/", "/dataset", "/query", "/chart.svg":
+            guard request.method == "GET" else { return .methodNotAllowed(request, allow: "GET") }
+            guard dashboardPrincipal(request) != nil else {
+                if path == "/chart.svg" { return .text(401, "sign in to the dashboard first: /sign-in") }
+                return .redirect(HTMLText.url("/sign-in", [("next", request.pathWithQuery)]))
+            }
+            switch path {
+            case "/": return await overviewPage()
+            case "/dataset": return await datasetPage(request)
+            case "/query": return await queryPage(request)
+            default: return await chartFile(request)
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The principal of the request's session cookie, when it names a live session of a key that may read.
+    func dashboardPrincipal(_ request: APIRequest) -> Principal? {
+        guard let token = Cookies.value(named: DashboardSessions.cookieName, in: request.headers["cookie"]),
+              let principal = sessions.principal(token: token), principal.role.allows(.read) else { return nil }
+        return principal
+    }
+
+    // MARK: Signing in and out
+
+    /// `POST /sign-in` with a form body `key=<id>.<secret>[&next=/path]`: a valid read or write key (a write key may
+    /// read too) starts a session and answers 303 to `next`; anything else shows the form again with 401.
+    func signIn(_ request: APIRequest) async -> APIResponse {
+        guard isSameOrigin(request) else {
+            return .page(403, DashboardPage.signIn(error: "This sign-in came from another site and was refused.", next: "/"))
+        }
+        guard request.contentType == "application/x-www-form-urlencoded" else {
+            return .page(415, DashboardPage.signIn(error: "Send the sign-in form (application/x-www-form-urlencoded).", next: "/"))
+        }
+        let form = parseQueryString(String(decoding: request.body, as: UTF8.self))
+        let next = HTMLText.localPath(form["next"])
+        let key = (form["key"] ?? "").trimmingSpaces
+        let keys = self.keys
+        let record = try? await runBlocking { keys.verify(token: key) }
+        guard let record = record ?? nil, record.role.allows(.read) else {
+            logger.notice("dashboard sign-in refused")
+            return .page(401, DashboardPage.signIn(
+                error: "That key was not accepted. Paste a whole key, <id>.<secret>, as `tally keys create` printed it.",
+                next: next))
+        }
+        let token = sessions.create(keyID: record.id)
+        logger.info("dashboard sign-in", metadata: ["key": "\(record.id)"])
+        var response = APIResponse.redirect(next)
+        response.headers.append(("Set-Cookie", Cookies.session(token, maxAgeSeconds: sessions.lifetimeMillis / 1000)))
+        return response
+    }
+
+    /// `POST /sign-out`: ends the session (when there is one), clears the cookie, and answers 303 to the sign-in page.
+    func signOut(_ request: APIRequest) -> APIResponse {
+        guard isSameOrigin(request) else { return .text(403, "this sign-out came from another site and was refused") }
+        if let token = Cookies.value(named: DashboardSessions.cookieName, in: request.headers["cookie"]), sessions.end(token: token) {
+            logger.info("dashboard sign-out")
+        }
+        var response = APIResponse.redirect("/sign-in")
+        response.headers.append(("Set-Cookie", Cookies.clearedSession))
+        return response
+    }
+
+    /// Whether a form post comes from the dashboard's own pages: browsers send `Origin` (and `Sec-Fetch-Site`) with
+    /// posts; when they are there they must name this server. Clients that send neither (curl) are let through:
+    /// they carry no cookies of a victim.
+    func isSameOrigin(_ request: APIRequest) -> Bool {
+        if let site = request.headers["sec-fetch-site"], site != "same-origin", site != "none" { return false }
+        guard let origin = request.headers["origin"] else { return true }
+        guard let host = request.headers["host"] else { return false }
+        return origin == "http://" + host || origin == "https://" + host
+    }
+
+    // MARK: Pages
+
+    /// `GET /`: every data source and dataset, with a sparkline of each metric over the last 30 days and the latest
+    /// outcome of each check.
+    func overviewPage() async -> APIResponse {
+        let store = self.store
+        do {
+            let model = try await runBlocking { () -> DashboardPage.Overview in
+                let catalog = DashboardCatalog(store: store, limit: DashboardPage.maxOverviewSeries)
+                let now = currentTimeMillis()
+                var sparklines: [SeriesID: String] = [:]
+                for source in catalog.dataSources {
+                    for dataset in source.datasets {
+                        for row in dataset.metrics {
+                            // The 30 days before the series' latest point, so that a stale series still shows its trend.
+                            let end = (row.latest?.time ?? now) + 1
+                            let points = try store.read(row.info.id, in: TimeRange(from: end - 30 * 86_400_000, to: end))
+                            sparklines[row.info.id] = Sparkline().svg(
+                                times: points.times, values: points.values.map { optionalValue($0).flatMap { $0.isFinite ? $0 : nil } },
+                                label: "\(row.name): the 30 days up to its latest point")
+                        }
+                    }
+                }
+                return DashboardPage.Overview(catalog: catalog, sparklines: sparklines)
+            }
+            return .page(200, DashboardPage.overview(model))
+        } catch {
+            return dashboardFailure(error)
+        }
+    }
+
+    /// `GET /dataset?datasource=…&dataset=…[&range=90d]`: the check outcomes per scan, then each metric's trend with its
+    /// expected range and anomalies (`| anomalies`).
+    func datasetPage(_ request: APIRequest) async -> APIResponse {
+        let dataSource = request.query["datasource"] ?? "", name = request.query["dataset"] ?? ""
+        let range = request.query["range"].flatMap { TallyServer.dashboardRanges.contains($0) ? $0 : nil } ?? "90d"
+        let store = self.store
+        let limits = configuration.limits.query
+        do {
+            let model = try await runBlocking { () -> DashboardPage.DatasetModel? in
+                let catalog = DashboardCatalog(store: store, limit: Int.max)
+                guard let dataset = catalog.dataset(dataSource: dataSource, name: name) else { return nil }
+                let now = currentTimeMillis()
+                var charts: [DashboardPage.ChartBlock] = []
+                if !dataset.checks.isEmpty {
+                    let query = DashboardCatalog.selector(metric: "check", dataSource: dataSource, dataset: name)
+                        + " | since \(range) | outcomes"
+                    charts.append(DashboardPage.ChartBlock(heading: "Check outcomes per scan", query: query,
+                                                           outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
+                }
+                for metric in Set(dataset.metrics.map(\.info.key.metric)).sorted() {
+                    let query = DashboardCatalog.selector(metric: metric, dataSource: dataSource, dataset: name)
+                        + " | since \(range) | anomalies"
+                    charts.append(DashboardPage.ChartBlock(heading: metric, query: query,
+                                                           outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
+                }
+                return DashboardPage.DatasetModel(dataset: dataset, range: range, charts: charts)
+            }
+            guard let model else {
+                return .page(404, DashboardPage.notFound("There is no dataset \(name.isEmpty ? "(none)" : name) in data source "
+                                                         + "\(dataSource.isEmpty ? "(none)" : dataSource)."))
+            }
+            return .page(200, DashboardPage.dataset(model))
+        } catch {
+            return dashboardFailure(error)
+        }
+    }
+
+    /// `GET /query[?q=…]`: the form; with a query, its chart and a table of the result, or the error with its position
+    /// (status 400, or 413 over the limits).
+    func queryPage(_ request: APIRequest) async -> APIResponse {
+        let text = request.query["q"] ?? ""
+        guard !text.trimmingSpaces.isEmpty else { return .page(200, DashboardPage.query(text: text, outcome: nil)) }
+        if text.utf8.count > configuration.limits.maxQueryBytes {
+            let error = QueryError(.limitExceeded, "the query is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)", at: nil)
+            return .page(413, DashboardPage.query(text: text, outcome: .failure(error)))
+        }
+        let store = self.store
+        let limits = configuration.limits.query
+        do {
+            let outcome = try await runBlocking { try TallyServer.chart(text, store: store, now: currentTimeMillis(), limits: limits) }
+            switch outcome {
+            case .success: return .page(200, DashboardPage.query(text: text, outcome: outcome))
+            case .failure(let error):
+                return .page(error.kind == .limitExceeded ? 413 : 400, DashboardPage.query(text: text, outcome: outcome))
+            }
+        } catch {
+            return dashboardFailure(error)
+        }
+    }
+
+    /// `GET /chart.svg?q=…[&width=800&height=320]`: the chart of a query as an SVG file; a bad query is 400 (text).
+    func chartFile(_ request: APIRequest) async -> APIResponse {
+        guard let text = request.query["q"], !text.trimmingSpaces.isEmpty else { return .text(400, "missing the query: add ?q=<query>") }
+        if text.utf8.count > configuration.limits.maxQueryBytes {
+            return .text(413, "the query is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)")
+        }
+        let width = request.query["width"].flatMap { Int($0) } ?? 800, height = request.query["height"].flatMap { Int($0) } ?? 320
+        guard (240...4000).contains(width), (160...4000).contains(height) else {
+            return .text(400, "width must be 240–4000 and height 160–4000")
+        }
+        let store = self.store
+        let limits = configuration.limits.query
+        do {
+            let outcome = try await runBlocking {
+                try TallyServer.chart(text, store: store, now: currentTimeMillis(), limits: limits, width: width, height: height)
+            }
+            switch outcome {
+            case .success(let result):
+                return APIResponse(status: 200, contentType: "image/svg+xml", body: Array(result.chart.svg().utf8),
+                                   headers: [("Cache-Control", "no-store"), ("X-Content-Type-Options", "nosniff")])
+            case .failure(let error):
+                return .text(error.kind == .limitExceeded ? 413 : 400, error.render(query: text))
+            }
+        } catch {
+            return dashboardFailure(error)
+        }
+    }
+
+    /// A query and its chart, sized for the dashboard's pages, with units from the series' `unit` attributes.
+    struct ChartedResult: Sendable {
+        var result: QueryResult
+        var chart: Chart
+    }
+
+    /// Runs `text` and lays its result out as a chart; a query error is the failure (other errors are thrown).
+    static func chart(_ text: String, store: Store, now: Int64, limits: QueryLimits, width: Int = 1000,
+                      height: Int = 300) throws -> Result<ChartedResult, QueryError> {
+        let result: QueryResult
+        do {
+            result = try store.query(text, now: now, limits: limits)
+        } catch let error as QueryError {
+            return .failure(error)
+        }
+        let spec = ChartSpec(title: text, width: width, height: height, units: .perSeries(units(of: result, store: store)))
+        return .success(ChartedResult(result: result, chart: Chart(result, spec: spec)))
+    }
+
+    /// The `unit` attribute of each result series found in the store (by its key), and of each metric whose series
+    /// all have the same unit (for series that stages made, such as `bucket` or `agg` results).
+    static func units(of result: QueryResult, store: Store) -> [String: String] {
+        var units: [String: String] = [:]
+        for metric in Set(result.series.map(\.metric)) {
+            let declared = store.series(matching: SeriesSelector(metric: metric)).map { $0.attributes["unit"] ?? "" }
+            if let first = declared.first, !first.isEmpty, declared.allSatisfy({ $0 == first }) { units[metric] = first }
+        }
+        for s in result.series {
+            if let unit = store.series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))?.attributes["unit"] {
+                units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
+            }
+        }
+        return units
+    }
+
+    /// A failure of the store while rendering a page: logged, and shown as a page with status 500.
+    func dashboardFailure(_ error: any Error) -> APIResponse {
+        logger.error("dashboard page failed", metadata: ["error": "\(error)"])
+        return .page(500, DashboardPage.failure("The store could not be read: \(error)"))
+    }
+}
+
+extension APIRequest {
+    /// The path and the query parameters (sorted by name), as a local URL to come back to.
+    var pathWithQuery: String {
+        HTMLText.url(path, query.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
+    }
+}
+
+extension APIResponse {
+    /// Headers of every dashboard page: no scripts at all, styles and images from this server only, no framing,
+    /// no caching (the pages show data), no referrer to other sites (with `no-referrer`, browsers would send
+    /// `Origin: null` on the sign-in post, which the same-origin check must refuse).
+    static let pageHeaders: [(String, String)] = [
+        ("Content-Security-Policy",
+         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", "same-origin"),
+        ("Cache-Control", "no-store"),
+    ]
+
+    /// An HTML page.
+    static func page(_ status: Int, _ html: String) -> APIResponse {
+        APIResponse(status: status, contentType: "text/html; charset=utf-8", body: Array(html.utf8), headers: pageHeaders)
+    }
+
+    /// `303 See Other` to a local path.
+    static func redirect(_ location: String) -> APIResponse {
+        APIResponse(status: 303, contentType: "text/plain; charset=utf-8", body: Array("see \(location)\n".utf8),
+                    headers: [("Location", location), ("Cache-Control", "no-store")])
+    }
+
+    /// A plain-text answer (the dashboard's non-HTML errors).
+    static func text(_ status: Int, _ message: String) -> APIResponse {
+        APIResponse(status: status, contentType: "text/plain; charset=utf-8", body: Array((message + "\n").utf8),
+                    headers: [("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")])
+    }
+
+    /// 405 with the methods the path takes.
+    static func methodNotAllowed(_ request: APIRequest, allow: String) -> APIResponse {
+        var response = text(405, "\(request.method) is not allowed on \(request.path)")
+        response.headers.append(("Allow", allow))
+        return response
+    }
+}

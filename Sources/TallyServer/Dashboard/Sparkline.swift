@@ -1,0 +1,42 @@
+import Tally
+import TallyCharts
+
+/// A small inline SVG of a series' recent values: the line of the overview's metric rows.
+struct Sparkline {
+    var width = 140
+    var height = 30
+
+    /// The SVG of the points (`nil` values are gaps), shaped to one point per pixel column. With no drawable value,
+    /// a flat dashed line says there is nothing to draw.
+    func svg(times: [Int64], values: [Double?], label: String) -> String {
+        let w = Double(width), h = Double(height), pad = 3.0
+        var out = "<svg class=\"sparkline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" "
+            + "viewBox=\"0 0 \(width) \(height)\" role=\"img\" aria-label=\"\(HTMLText.escape(label))\">"
+        let drawable = values.compactMap { $0 }
+        guard let low = drawable.min(), let high = drawable.max(), let first = times.first, let last = times.last else {
+            return out + "<path d=\"M\(pad) \(h / 2)H\(w - pad)\" stroke=\"#bbbbbb\" stroke-dasharray=\"3 3\" fill=\"none\"/></svg>"
+        }
+        let kept = Shaping.lineIndices(times: times, values: values, maxPoints: max(4, width - 2 * Int(pad)))
+        let span = Double(max(1, last - first)), range = high - low
+        func x(_ t: Int64) -> Double { first == last ? w / 2 : pad + Double(t - first) / span * (w - 2 * pad) }
+        func y(_ v: Double) -> Double { range == 0 ? h / 2 : h - pad - (v - low) / range * (h - 2 * pad) }
+        var d = ""
+        var penUp = true
+        for i in kept {
+            guard let v = values[i] else { penUp = true; continue }
+            d += (penUp ? "M" : "L") + coordinate(x(times[i])) + " " + coordinate(y(v))
+            penUp = false
+        }
+        out += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(ChartStyle.palette[0])\" stroke-width=\"1.4\" stroke-linejoin=\"round\"/>"
+        if let i = kept.last(where: { values[$0] != nil }), let v = values[i] {
+            out += "<circle cx=\"\(coordinate(x(times[i])))\" cy=\"\(coordinate(y(v)))\" r=\"2\" fill=\"\(ChartStyle.palette[0])\"/>"
+        }
+        return out + "</svg>"
+    }
+
+    /// A coordinate with one decimal.
+    private func coordinate(_ v: Double) -> String {
+        let tenths = Int((v * 10).rounded())
+        return tenths % 10 == 0 ? String(tenths / 10) : String(Double(tenths) / 10)
+    }
+}

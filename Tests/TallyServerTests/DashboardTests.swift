@@ -1,0 +1,334 @@
+import Foundation
+import Tally
+import TallyTestSupport
+import Testing
+
+@testable import TallyServer
+
+/// A store like `tally demo`'s, but shorter: 60 days of scans of every demo dataset.
+func seedDemo(_ store: Store) throws {
+    try DemoStore(anchorDay: DemoStore.today(), days: 60).build(into: store)
+}
+
+extension TestServer {
+    /// Signs in to the dashboard with `key` (a form post, as the browser sends it); returns the whole answer.
+    func signIn(_ key: String, next: String = "/", headers: [String: String] = [:]) async throws -> HTTPResult {
+        var all = ["Content-Type": "application/x-www-form-urlencoded"]
+        for (name, value) in headers { all[name] = value }
+        return try await send("POST", "/sign-in", headers: all, body: Array(formEncode([("key", key), ("next", next)]).utf8))
+    }
+
+    /// The session cookie (`tally_session=…`) a successful sign-in sets.
+    func sessionCookie(_ key: IssuedKey) async throws -> String {
+        let answer = try await signIn(key.token)
+        guard answer.status == 303, let cookie = answer.headers["set-cookie"]?.split(separator: ";").first else {
+            throw HTTPFailure(description: "sign-in failed: \(answer.status) \(answer.text)")
+        }
+        return String(cookie)
+    }
+
+    /// GET with a cookie and no key.
+    func page(_ path: String, cookie: String?) async throws -> HTTPResult {
+        try await send("GET", path, headers: cookie.map { ["Cookie": $0] } ?? [:])
+    }
+}
+
+/// Every `<tag …>` opening of the page (to look for tags user data must never produce).
+func openings(of tag: String, in html: String) -> Int { html.components(separatedBy: "<" + tag).count - 1 }
+
+@Suite(.serialized) struct DashboardSignInTests {
+    @Test func aReadKeySignsInWithASecureSessionCookie() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let answer = try await server.signIn(server.readKey.token, next: "/query?q=row_count")
+        #expect(answer.status == 303)
+        #expect(answer.headers["location"] == "/query?q=row_count")
+        let cookie = try #require(answer.headers["set-cookie"])
+        let attributes = cookie.split(separator: ";").map { String($0).trimmingCharacters(in: .whitespaces) }
+        #expect(attributes[0].hasPrefix("tally_session=tds_") && attributes[0].count == "tally_session=tds_".count + 64)
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/", "Max-Age=28800"] {
+            #expect(attributes.contains(attribute), "Set-Cookie lacks \(attribute): \(cookie)")
+        }
+        // The key never appears in the answer.
+        #expect(!answer.text.contains(server.readKey.secret) && !cookie.contains(server.readKey.secret))
+        let page = try await server.page("/", cookie: attributes[0])
+        #expect(page.status == 200)
+        #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(page.text.contains("Data source: warehouse") && page.text.contains(">orders</a>"))
+        #expect(page.headers["content-security-policy"]?.contains("default-src 'none'") == true)
+        #expect(page.headers["cache-control"] == "no-store")
+    }
+
+    @Test func aWrongKeyGetsTheFormAgainWith401() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let wrongSecret = server.readKey.record.id + "." + String(repeating: "0", count: 64)
+        for key in [wrongSecret, "", "not-a-key", server.readKey.secret] {
+            let answer = try await server.signIn(key)
+            #expect(answer.status == 401, "key \(key.prefix(12))…")
+            #expect(answer.headers["set-cookie"] == nil)
+            #expect(answer.text.contains("<form method=\"post\" action=\"/sign-in\">"))
+            #expect(answer.text.contains("That key was not accepted"))
+        }
+        #expect(server.server.sessions.count == 0)
+    }
+
+    @Test func aWriteKeySignsInBecauseWritingIncludesReading() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        #expect(APIKeyRole.write.allows(.read))
+        let cookie = try await server.sessionCookie(server.writeKey)
+        #expect(try await server.page("/", cookie: cookie).status == 200)
+    }
+
+    @Test func revokingTheKeyEndsItsSessions() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        #expect(try await server.page("/", cookie: cookie).status == 200)
+        let keys = try KeyManager(storePath: server.storePath)
+        #expect(try keys.revoke(id: server.readKey.record.id))
+        #expect(try await server.page("/", cookie: cookie).status == 303)
+        #expect(try await server.signIn(server.readKey.token).status == 401)
+    }
+
+    @Test func aSignInFromAnotherSiteIsRefused() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let foreign = try await server.signIn(server.readKey.token, headers: ["Origin": "http://evil.example"])
+        #expect(foreign.status == 403 && foreign.headers["set-cookie"] == nil)
+        let crossSite = try await server.signIn(server.readKey.token, headers: ["Sec-Fetch-Site": "cross-site"])
+        #expect(crossSite.status == 403 && crossSite.headers["set-cookie"] == nil)
+        let own = try await server.signIn(server.readKey.token, headers: ["Origin": "http://127.0.0.1:\(server.port)",
+                                                                          "Sec-Fetch-Site": "same-origin"])
+        #expect(own.status == 303 && own.headers["set-cookie"] != nil)
+    }
+
+    @Test func signInIsPostOnlyAndAnOutsideNextIsIgnored() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let get = try await server.send("GET", "/sign-in?key=\(server.readKey.token)")
+        #expect(get.status == 200 && get.headers["set-cookie"] == nil)   // the form, never a session
+        #expect(try await server.send("PUT", "/sign-in").status == 405)
+        for next in ["//evil.example/", "https://evil.example/", "/\\evil.example"] {
+            let answer = try await server.signIn(server.readKey.token, next: next)
+            #expect(answer.status == 303 && answer.headers["location"] == "/", "next \(next)")
+        }
+    }
+
+    @Test func withoutASessionPagesRedirectAndDataAnswers401() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        for cookie in [nil, "tally_session=tds_" + String(repeating: "a", count: 64), "other=1"] {
+            let home = try await server.page("/", cookie: cookie)
+            #expect(home.status == 303 && home.headers["location"] == "/sign-in?next=%2F")
+            let dataset = try await server.page("/dataset?datasource=warehouse&dataset=orders", cookie: cookie)
+            #expect(dataset.status == 303)
+            #expect(dataset.headers["location"] == "/sign-in?next=%2Fdataset%3Fdataset%3Dorders%26datasource%3Dwarehouse")
+            #expect(try await server.page("/query?q=row_count", cookie: cookie).status == 303)
+            let svg = try await server.page("/chart.svg?q=row_count", cookie: cookie)
+            #expect(svg.status == 401 && !svg.text.contains("<svg"))
+        }
+        // An API key opens the API, not the dashboard.
+        let withKey = try await server.send("GET", "/", key: server.readKey)
+        #expect(withKey.status == 303)
+    }
+
+    @Test func theSessionCookieDoesNotAuthoriseTheAPI() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let writerCookie = try await server.sessionCookie(server.writeKey)
+        let csv = Array("time,metric,value\n2024-05-01T00:00:00Z,m,1\n".utf8)
+        let ingest = try await server.send("POST", "/api/v1/ingest", headers: ["Cookie": writerCookie, "Content-Type": "text/csv"], body: csv)
+        #expect(ingest.status == 401)
+        #expect(try await server.send("GET", "/api/v1/series", headers: ["Cookie": writerCookie]).status == 401)
+        let feedback = try await server.send("POST", "/api/v1/feedback", headers: ["Cookie": writerCookie],
+                                             body: Array(#"{"match": "m", "at": "2024-05-01", "verdict": "exclude"}"#.utf8))
+        #expect(feedback.status == 401)
+        // The key itself still works as before.
+        let stored = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "text/csv"], body: csv)
+        #expect(stored.status == 200)
+    }
+
+    @Test func signingOutEndsTheSession() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        #expect(try await server.page("/", cookie: cookie).status == 200)
+        let out = try await server.send("POST", "/sign-out", headers: ["Cookie": cookie])
+        #expect(out.status == 303 && out.headers["location"] == "/sign-in")
+        #expect(out.headers["set-cookie"]?.contains("Max-Age=0") == true)
+        // The old cookie is dead on the server, whatever the browser does with it.
+        #expect(try await server.page("/", cookie: cookie).status == 303)
+        #expect(try await server.send("GET", "/sign-out", headers: ["Cookie": cookie]).status == 405)
+    }
+
+    @Test func anExpiredSessionIsRejected() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let sessions = server.server.sessions
+        let lifetime = sessions.lifetimeMillis
+        #expect(lifetime == 8 * 3600 * 1000)
+        // A session started a lifetime ago (and a millisecond) has just expired; one a millisecond younger has not.
+        let now = currentTimeMillis()
+        let expired = sessions.create(keyID: server.readKey.record.id, now: now - lifetime - 1)
+        let live = sessions.create(keyID: server.readKey.record.id, now: now + 60_000 - lifetime)
+        #expect(try await server.page("/", cookie: "tally_session=" + expired).status == 303)
+        #expect(try await server.page("/", cookie: "tally_session=" + live).status == 200)
+        // At the boundary, by the session store's own clock.
+        let token = sessions.create(keyID: server.readKey.record.id, now: 1_000)
+        #expect(sessions.principal(token: token, now: 1_000 + lifetime - 1)?.keyID == server.readKey.record.id)
+        #expect(sessions.principal(token: token, now: 1_000 + lifetime) == nil)
+        #expect(sessions.principal(token: token, now: 1_000) == nil)   // forgotten once found expired
+    }
+
+    @Test func theStylesheetIsCachedAndRevalidated() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let css = try await server.page("/assets/tally.css", cookie: nil)
+        #expect(css.status == 200 && css.headers["content-type"] == "text/css; charset=utf-8")
+        #expect(css.headers["cache-control"] == "public, max-age=3600")
+        let etag = try #require(css.headers["etag"])
+        #expect(css.text.contains(".badge.fail"))
+        let again = try await server.send("GET", "/assets/tally.css", headers: ["If-None-Match": etag])
+        #expect(again.status == 304 && again.body.isEmpty)
+        let stale = try await server.send("GET", "/assets/tally.css", headers: ["If-None-Match": "\"0\""])
+        #expect(stale.status == 200)
+        #expect(try await server.page("/assets/nothing.js", cookie: nil).status == 404)
+    }
+}
+
+@Suite(.serialized) struct DashboardPageTests {
+    @Test func theOverviewListsDatasetsWithSparklinesAndOutcomes() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let page = try await server.page("/", cookie: cookie)
+        #expect(page.status == 200)
+        let html = page.text
+        // Every demo dataset, linked to its page, in its data source.
+        let series = try await server.get("/api/v1/series").json as? [[String: Any]] ?? []
+        let datasets = Set(series.compactMap { s -> String? in
+            let labels = s["labels"] as? [String: String] ?? [:]
+            return labels["dataset"].map { (labels["datasource"] ?? "") + "/" + $0 }
+        })
+        #expect(datasets.count == 5)
+        for pair in datasets {
+            let parts = pair.split(separator: "/").map(String.init)
+            #expect(html.contains("href=\"/dataset?datasource=\(parts[0])&amp;dataset=\(parts[1])\""), "no link to \(pair)")
+        }
+        // A sparkline per metric row, each with a drawn path.
+        let measurements = series.filter { $0["kind"] as? String == "measurement" }.count
+        #expect(openings(of: "svg class=\"sparkline\"", in: html) == measurements)
+        #expect(html.components(separatedBy: "<path d=\"M").count - 1 >= measurements)
+        // The latest outcome of every check.
+        let checks = series.filter { $0["kind"] as? String == "check" }.count
+        #expect(openings(of: "td><span class=\"badge", in: html) == checks)
+        #expect(openings(of: "script", in: html) == 0)
+    }
+
+    @Test func aDatasetPageHasTrendsWithBandsAnomaliesAndOutcomeBars() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let page = try await server.page("/dataset?datasource=warehouse&dataset=orders&range=30d", cookie: cookie)
+        #expect(page.status == 200)
+        let html = page.text
+        #expect(html.contains("<h1>orders</h1>"))
+        #expect(html.contains("<h2>Check outcomes per scan</h2>"))
+        #expect(html.contains("data-outcome=\"pass\""))
+        for metric in ["row_count", "missing_count", "freshness", "avg", "duplicate_count"] {
+            #expect(html.contains("<h2>\(metric)</h2>"), "no chart of \(metric)")
+        }
+        #expect(html.contains("class=\"band\"") && html.contains("class=\"expected\""))
+        #expect(html.contains("aria-current=\"page\">30d</a>"))
+        // The charts' queries can be opened in the query page.
+        #expect(html.contains("/query?q=row_count%7Bdataset%3D%22orders%22%2C%20datasource%3D%22warehouse%22%7D%20%7C%20since%2030d%20%7C%20anomalies"))
+        let missing = try await server.page("/dataset?datasource=warehouse&dataset=nope", cookie: cookie)
+        #expect(missing.status == 404 && missing.text.contains("There is no dataset nope"))
+    }
+
+    @Test func theQueryPageShowsTheChartAndEveryPoint() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let query = #"row_count{dataset="orders"} | since 20d"#
+        let page = try await server.page("/query?" + formEncode([("q", query)]), cookie: cookie)
+        #expect(page.status == 200)
+        let api = try await server.get("/api/v1/query?" + formEncode([("q", query)]))
+        let points = ((api.object["series"] as? [[String: Any]])?.first?["points"] as? [Any])?.count ?? 0
+        #expect(points >= 19)
+        let table = try #require(page.text.components(separatedBy: "<table class=\"result\">").dropFirst().first)
+        #expect(table.components(separatedBy: "</table>")[0].components(separatedBy: "<tr>").count - 2 == points)
+        #expect(page.text.contains("<figure class=\"chart\">\n<svg"))
+        #expect(page.text.contains("<textarea id=\"q\" name=\"q\" spellcheck=\"false\" required>row_count{dataset=&quot;orders&quot;} | since 20d</textarea>"))
+        // The same chart as a file.
+        let svg = try await server.page("/chart.svg?" + formEncode([("q", query)]), cookie: cookie)
+        #expect(svg.status == 200 && svg.headers["content-type"] == "image/svg+xml" && svg.text.hasPrefix("<svg"))
+    }
+
+    @Test func aQueryErrorIsShownInThePageWithItsPosition() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let page = try await server.page("/query?" + formEncode([("q", "row_count | buckt 1d avg")]), cookie: cookie)
+        #expect(page.status == 400)
+        #expect(page.headers["content-type"] == "text/html; charset=utf-8")
+        #expect(page.text.contains("<strong>Query error at line 1, column 13</strong>: unknown stage `buckt`; did you mean `bucket`?"))
+        #expect(page.text.contains("<pre>query error at 1:13: unknown stage `buckt`; did you mean `bucket`?\nrow_count | buckt 1d avg\n            ^</pre>"))
+        // An error message quoting the query's text is escaped too.
+        let hostile = #"row_count{dataset="x"} | where <script>alert(1)</script>"#
+        let escaped = try await server.page("/query?" + formEncode([("q", hostile)]), cookie: cookie)
+        #expect(escaped.status == 400)
+        #expect(openings(of: "script", in: escaped.text) == 0)
+        #expect(escaped.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;"))
+        // Over the size limit: 413, still a page.
+        let long = try await server.page("/query?" + formEncode([("q", "row_count" + String(repeating: " ", count: 20_000))]), cookie: cookie)
+        #expect(long.status == 413 && long.text.contains("the limit is 16384"))
+    }
+
+    @Test func seriesNamesAreEscapedEverywhere() async throws {
+        let server = try await TestServer(seed: seedDemo)
+        defer { Task { await server.stop() } }
+        let hostile = "<script>alert('x')</script>"
+        var csv = "time,metric,value,datasource,dataset,column\n"
+        for day in 1...5 {
+            csv += "2024-05-0\(day)T06:00:00Z,row_count,\(100 + day),\"\(hostile)\",\"\(hostile)\",\"a&b\"\n"
+        }
+        let stored = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "text/csv"],
+                                           body: Array(csv.utf8))
+        #expect(stored.status == 200, "\(stored.text)")
+        let cookie = try await server.sessionCookie(server.readKey)
+        let escapedName = "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"
+        let overview = try await server.page("/", cookie: cookie)
+        #expect(overview.status == 200)
+        #expect(openings(of: "script", in: overview.text) == 0)
+        #expect(overview.text.contains("Data source: " + escapedName) && overview.text.contains("column=a&amp;b"))
+        let dataset = try await server.page("/dataset?" + formEncode([("datasource", hostile), ("dataset", hostile)]), cookie: cookie)
+        #expect(dataset.status == 200)
+        #expect(openings(of: "script", in: dataset.text) == 0)
+        #expect(dataset.text.contains("<h1>" + escapedName + "</h1>"))
+        let query = try await server.page("/query?" + formEncode([("q", "row_count{column=\"a&b\"}")]), cookie: cookie)
+        #expect(query.status == 200)
+        #expect(openings(of: "script", in: query.text) == 0)
+        #expect(query.text.contains("<h3>row_count{column=&quot;a&amp;b&quot;, dataset=&quot;" + escapedName))
+    }
+}
+
+@Suite struct DashboardHelperTests {
+    @Test func htmlEscapingCoversMarkupQuotesAndControls() {
+        #expect(HTMLText.escape(#"<a href="x" onclick='y'>&</a>"#) == "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
+        #expect(HTMLText.escape("a\u{0}b\u{7f}c\nd") == "a b c\nd")
+        #expect(HTMLText.urlComponent("a b/é&=") == "a%20b%2F%C3%A9%26%3D")
+        #expect(HTMLText.localPath("/dataset?x=1") == "/dataset?x=1")
+        for outside in [nil, "", "//x.example", "https://x.example", "/\\x", "/a\nb", "x"] {
+            #expect(HTMLText.localPath(outside) == "/")
+        }
+    }
+
+    @Test func cookiesAreReadByName() {
+        #expect(Cookies.value(named: "tally_session", in: "a=1; tally_session=tds_x; b=2") == "tds_x")
+        #expect(Cookies.value(named: "tally_session", in: "tally_session_other=1") == nil)
+        #expect(Cookies.value(named: "tally_session", in: nil) == nil)
+    }
+}
