@@ -14,7 +14,7 @@ public struct AnomalyDetector: Sendable {
     /// The settings.
     public var options: AnomalyOptions
 
-    /// A detector with the given options (default: `method=auto sensitivity=3`).
+    /// A detector with the given options (default: `method=auto sensitivity=4`).
     public init(options: AnomalyOptions = AnomalyOptions()) {
         self.options = options
     }
@@ -45,8 +45,9 @@ public struct AnomalyDetector: Sendable {
         let r = detect(times: times, values: values, feedback: feedback)
         let i = r.count - 1
         return PointCheck(time: r.times[i], value: r.values[i], expected: r.expected[i], lower: r.lower[i],
-                          upper: r.upper[i], score: r.score[i], anomaly: r.anomaly[i], reasonCode: r.reasons[i],
-                          detail: r.details[i], model: r.model(at: i), reason: r.reason(at: i))
+                          upper: r.upper[i], score: r.score[i], anomaly: r.anomaly[i], alert: r.alert[i],
+                          reasonCode: r.reasons[i], detail: r.details[i], model: r.model(at: i),
+                          reason: r.reason(at: i))
     }
 
     /// Forecasts `horizon` future points after the series, at the series' typical step, with expected ranges.
@@ -149,7 +150,10 @@ struct Walker {
 
     func result() -> AnomalyResult {
         AnomalyResult(times: times, values: values, expected: expected, lower: lower, upper: upper, score: score,
-                      deviation: deviation, anomaly: anomaly, reasons: reasons, details: details, modelIndex: modelIndex, models: models)
+                      deviation: deviation, anomaly: anomaly,
+                      alert: alerts(anomaly: anomaly, deviation: deviation, reasons: reasons, times: times,
+                                    options: options),
+                      reasons: reasons, details: details, modelIndex: modelIndex, models: models)
     }
 
     // MARK: - The walk

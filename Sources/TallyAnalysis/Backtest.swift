@@ -18,25 +18,26 @@ public struct BacktestResult: Sendable {
     public var setting: BacktestSetting
     /// Points that were judged (not cold start, not missing).
     public var judged: Int
-    /// Flagged points.
+    /// Alerts: points whose `AnomalyResult.alert` is true — the flagged points, unless the base options set a
+    /// refractory period or the likelihood gate.
     public var alerts: Int
-    /// Alert events: runs of consecutive flagged points count once.
+    /// Alert events: runs of consecutive alerts count once.
     public var alertEvents: Int
-    /// Flagged points per 1,000 judged points.
+    /// Alerts per 1,000 judged points.
     public var alertsPer1000: Double
     /// Alert events per 1,000 judged points.
     public var eventsPer1000: Double
-    /// Flagged points that are labelled anomalies.
+    /// Alerts on points that are labelled anomalies.
     public var truePositives: Int
     /// Labelled anomaly points that were judged.
     public var labelledAnomalies: Int
-    /// Labelled incidents (runs of consecutive anomaly labels) and how many had at least one flagged point.
+    /// Labelled incidents (runs of consecutive anomaly labels) and how many had at least one alert.
     public var labelledEvents: Int
-    /// Labelled incidents with at least one flagged point.
+    /// Labelled incidents with at least one alert.
     public var caughtEvents: Int
-    /// Share of flagged points that are labelled anomalies (nil without labels or without alerts).
+    /// Share of alerts that are on labelled anomalies (nil without labels or without alerts).
     public var precision: Double?
-    /// Share of labelled anomaly points that were flagged (nil without labelled anomalies).
+    /// Share of labelled anomaly points that alerted (nil without labelled anomalies).
     public var recall: Double?
     /// Share of labelled incidents caught at least once (nil without labelled anomalies).
     public var eventRecall: Double?
@@ -44,7 +45,8 @@ public struct BacktestResult: Sendable {
 
 /// Back-tests settings on one series: walks the series forward with each (method, sensitivity), keeping the
 /// other options from `base`, and reports alert volume and, when labels are given, precision and recall against
-/// them (`.anomaly` labels are positives; everything else is negative).
+/// them (`.anomaly` labels are positives; everything else is negative). Alerts are the `alert` column: every
+/// flagged point with the default options, fewer with `base.refractory` or `base.likelihoodGate`.
 ///
 /// The labels are only used for scoring, not given to the detector, so the figures show what the detector
 /// would have said without anyone's help.
@@ -69,12 +71,12 @@ public func backtest(times: [Int64], values: [Double], labels: [Feedback]? = nil
                 judged += 1
                 if isPositive { positives += 1 }
             }
-            if r.anomaly[i] {
+            if r.alert[i] {
                 alerts += 1
                 if !inAlert { events += 1 }
                 if isPositive { tp += 1; labelCaught = true }
             }
-            inAlert = r.anomaly[i]
+            inAlert = r.alert[i]
         }
         if inLabel && labelCaught { caught += 1 }
         let per = judged > 0 ? 1000 / Double(judged) : 0

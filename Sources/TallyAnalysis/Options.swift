@@ -50,6 +50,16 @@ public enum TrainingWindow: Sendable, Hashable {
     case duration(Int64)
 }
 
+/// How long alerts stay quiet after an alert (the refractory period of `AnomalyResult.alert`).
+public enum Refractory: Sendable, Hashable {
+    /// Every flagged point is an alert.
+    case off
+    /// No new alert within this many points after an alert.
+    case points(Int)
+    /// No new alert within this many milliseconds after an alert.
+    case duration(Int64)
+}
+
 /// Detector settings. Every field has a default; `AnomalyOptions()` is the default method.
 public struct AnomalyOptions: Sendable, Hashable {
     /// The baseline model (default `.auto`).
@@ -74,10 +84,25 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// Flag a slow drift that stays inside the range (CUSUM of deviations; default true). Runs only for the level
     /// and seasonal models on series whose residuals look independent.
     public var detectDrift: Bool
+    /// After an alert, flagged points within this period raise no new alert (`AnomalyResult.alert`); they are
+    /// still flagged in `anomaly`. Default `.off`: every flag is an alert. One alert per incident is what a
+    /// pager wants, and what NAB's scoring rewards (only the first detection in a window counts).
+    public var refractory: Refractory
+    /// Likelihood gate on alerts (default false): a flag raises an alert only when the mean surprise of the
+    /// last 10 judged points is in the upper 10% tail of its own distribution over the last 2,000 judged points
+    /// (the "anomaly likelihood" of Ahmad et al. 2017). A series that is often surprising (bursty, poorly
+    /// modelled) then alerts only when it is unusually surprising for itself. Flags (`anomaly`) are unchanged.
+    public var likelihoodGate: Bool
+
+    /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
+    /// sensitivity 3.5, no new alert for 100 points after an alert, and the likelihood gate on alerts.
+    /// Text form: `sensitivity=3.5 refractory=100 likelihood=on`.
+    public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
-                levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true) {
+                levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
+                refractory: Refractory = .off, likelihoodGate: Bool = false) {
         self.method = method
         self.sensitivity = sensitivity
         self.season = season
@@ -87,18 +112,21 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.levelShiftPoints = levelShiftPoints
         self.detectStuck = detectStuck
         self.detectDrift = detectDrift
+        self.refractory = refractory
+        self.likelihoodGate = likelihoodGate
     }
 
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
-                                     "level_shift", "stuck", "drift"]
+                                     "level_shift", "stuck", "drift", "refractory", "likelihood"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
     ///
     /// Tokens are `name=value` separated by spaces or commas; names are case-insensitive and may be written
     /// in snake_case or camelCase. Durations take a unit: `ms`, `s`, `m`/`min`, `h`, `d`, `w`.
-    /// `training` takes a duration or a point count (`500` or `500p`). Unset options keep their defaults.
+    /// `training` takes a duration or a point count (`500` or `500p`); `refractory` takes `off`, a point count or a
+    /// duration; `likelihood` takes `on` or `off`. Unset options keep their defaults.
     /// Errors name the bad option and list the valid choices.
     public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
         var o = AnomalyOptions()
@@ -178,7 +206,16 @@ public struct AnomalyOptions: Sendable, Hashable {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid level_shift '\(value)'; valid choices: off, on, or a point count from 2 to 1000")
                 }
-            case "stuck", "drift":
+            case "refractory":
+                if lower == "off" || lower == "none" || lower == "0" { o.refractory = .off }
+                else if let n = parsePointCount(lower), n > 0, n <= 1_000_000 { o.refractory = .points(n) }
+                else if let d = parseDuration(lower), d > 0 { o.refractory = .duration(d) }
+                else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid refractory '\(value)'; valid choices: off, a point count such as 100 or 100p, "
+                        + "or a duration such as 8h")
+                }
+            case "stuck", "drift", "likelihood":
                 let on: Bool
                 switch lower {
                 case "on", "true", "yes": on = true
@@ -187,7 +224,9 @@ public struct AnomalyOptions: Sendable, Hashable {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid \(name) '\(value)'; valid choices: on, off")
                 }
-                if name == "stuck" { o.detectStuck = on } else { o.detectDrift = on }
+                if name == "stuck" { o.detectStuck = on }
+                else if name == "drift" { o.detectDrift = on }
+                else { o.likelihoodGate = on }
             default:
                 break
             }
@@ -209,10 +248,17 @@ public struct AnomalyOptions: Sendable, Hashable {
         case .points(let n): trainingText = "\(n)p"
         case .duration(let d): trainingText = formatDuration(d)
         }
+        let refractoryText: String
+        switch refractory {
+        case .off: refractoryText = "off"
+        case .points(let n): refractoryText = "\(n)p"
+        case .duration(let d): refractoryText = formatDuration(d)
+        }
         return "method=\(method.rawValue) sensitivity=\(formatPlain(sensitivity)) season=\(seasonText) "
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
             + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
-            + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off")"
+            + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
+            + "likelihood=\(likelihoodGate ? "on" : "off")"
     }
 
     private static func canonicalName(_ raw: String) -> String {
@@ -230,6 +276,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         case "levelshift", "level_shift_points": return "level_shift"
         case "detect_stuck": return "stuck"
         case "detect_drift": return "drift"
+        case "likelihood_gate", "alert_likelihood": return "likelihood"
         default: return out
         }
     }

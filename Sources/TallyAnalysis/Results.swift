@@ -79,6 +79,7 @@ public struct ModelDescription: Sendable, Hashable {
 enum SeasonSpecName {
     static func name(period: Int64, buckets: Int) -> String {
         if period == dayMs { return "daily" }
+        if period == hourMs { return "hourly" }
         if period == weekMs { return buckets >= 48 ? "daily and weekly" : "weekly" }
         return "every " + formatDuration(period)
     }
@@ -111,6 +112,10 @@ public struct AnomalyResult: Sendable {
     public var deviation: [Double]
     /// Whether the point alerts.
     public var anomaly: [Bool]
+    /// Whether the point raises a new alert: a flagged point that is not within the refractory period after the
+    /// previous alert and, with the likelihood gate, comes while the series is unusually surprising for itself
+    /// (see `AnomalyOptions.refractory`, `AnomalyOptions.likelihoodGate`). Equal to `anomaly` by default.
+    public var alert: [Bool]
     /// Why, as a compact code per point.
     public var reasons: [ReasonCode]
     /// Code-specific detail: points still needed (cold start), run length (stuck, level shift), else 0.
@@ -186,6 +191,8 @@ public struct PointCheck: Sendable {
     public var score: Double
     /// Whether the point alerts.
     public var anomaly: Bool
+    /// Whether the point raises a new alert (see `AnomalyResult.alert`).
+    public var alert: Bool
     /// Why, as a code.
     public var reasonCode: ReasonCode
     /// Code-specific detail, see `AnomalyResult.details`.

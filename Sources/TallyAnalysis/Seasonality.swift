@@ -229,11 +229,15 @@ func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) ->
     return out
 }
 
+/// Scans at most this far apart (at least four per hour) are also tested for an hourly cycle.
+let hourlySeasonMaxStep: Int64 = 15 * 60_000
+
 /// Seasonal strength needed before a season is used automatically.
 let seasonalStrengthThreshold = 0.3
 
 /// Picks the season for `season: auto` from the trained points `idx`, given the typical step.
-/// Candidates: daily for steps up to 3 hours; weekly (day-of-week) for steps from 3 hours to 1.5 days;
+/// Candidates: daily for steps up to 3 hours; hourly for steps up to 15 minutes, chosen over daily when clearly
+/// stronger; weekly (day-of-week) for steps from 3 hours to 1.5 days;
 /// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
 /// stronger.
 func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonSpec? {
@@ -244,6 +248,16 @@ func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> 
         var best: SeasonSpec? = nil
         var bestStrength = seasonalStrengthThreshold
         if let ds, ds >= bestStrength { best = daily; bestStrength = ds }
+        if step <= hourlySeasonMaxStep {
+            // An hourly cycle in minute-level telemetry (a batch job at the same minute of every hour). Each hour
+            // is detrended by its own median, so this measures the within-hour pattern only.
+            let hourly = SeasonSpec(period: hourMs, step: step)
+            if let hs = seasonalStrength(times: times, values: values, idx: idx, spec: hourly, step: step),
+               hs >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
+                best = hourly
+                bestStrength = hs
+            }
+        }
         if step <= hourMs {
             let weekly = SeasonSpec(period: weekMs, step: hourMs)
             if let ws = seasonalStrength(times: times, values: values, idx: idx, spec: weekly, step: step),

@@ -12,7 +12,9 @@ extension TallyCommand {
                 consecutive alerts) per 1,000 scans; against `tally feedback` verdicts, where a series has any: \
                 precision (alerts on points marked anomaly / alerts), recall (marked points flagged) and event \
                 recall (marked incidents with at least one alert). A series with verdicts counts as fully \
-                reviewed. Verdicts only score; the detector never sees them.
+                reviewed. Verdicts only score; the detector never sees them. With `--options "refractory=3d"` \
+                (or `likelihood=on`) the alerts are those the refractory period (or the likelihood gate) lets \
+                through, as `tally check` would have raised them; JSON also gives the flagged points underneath.
                 Example: tally backtest 'row_count{datasource="warehouse"}' --since 180d --sensitivities 3,4,5
                 """)
 
@@ -59,11 +61,12 @@ extension TallyCommand {
                 let from = try parseInstant(since, now: nowMillis, option: "--since")
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
                 let report = try store.backtest(seriesSelector, from: from, to: nowMillis &+ 1, settings: settings, base: base)
-                printOut(Self.render(report, format: format, perSeries: perSeries))
+                printOut(Self.render(report, format: format, perSeries: perSeries, base: base))
             }
         }
 
-        static func render(_ report: StoreBacktestReport, format: OutputFormat, perSeries: Bool) -> String {
+        static func render(_ report: StoreBacktestReport, format: OutputFormat, perSeries: Bool,
+                           base: AnomalyOptions = AnomalyOptions()) -> String {
             let rows = report.totals + (perSeries ? report.perSeries : [])
             func fixed(_ v: Double, _ digits: Int) -> String { formatFixed(v, digits: digits) }
             func share(_ v: Double?) -> String { v.map { fixed($0, 2) } ?? "" }
@@ -74,7 +77,8 @@ extension TallyCommand {
                     "{\"series\": \(r.series.map { JSONText.string($0.description) } ?? "null"), "
                         + "\"method\": \(JSONText.string(r.method.rawValue)), \"sensitivity\": \(JSONText.number(r.sensitivity)), "
                         + "\"series_count\": \(r.seriesCount), \"judged\": \(r.judged), \"alerts\": \(r.alerts), "
-                        + "\"alert_events\": \(r.alertEvents), \"alerts_per_1000\": \(JSONText.number(r.alertsPer1000)), "
+                        + "\"alert_events\": \(r.alertEvents), \"flagged\": \(r.flagged), "
+                        + "\"alerts_per_1000\": \(JSONText.number(r.alertsPer1000)), "
                         + "\"events_per_1000\": \(JSONText.number(r.eventsPer1000)), "
                         + "\"series_with_feedback\": \(r.seriesWithFeedback), \"true_positives\": \(r.truePositives), "
                         + "\"labelled_anomalies\": \(r.labelledAnomalies), \"labelled_events\": \(r.labelledEvents), "
@@ -86,11 +90,15 @@ extension TallyCommand {
             case .csv, .table:
                 var table = [["method", "sensitivity", "series", "judged", "alerts", "alerts_per_1000", "events_per_1000",
                               "precision", "recall", "event_recall"]]
+                // With a refractory period or the likelihood gate, the flags underneath the alerts get a column.
+                let thinned = base.refractory != .off || base.likelihoodGate
+                if thinned { table[0].insert("flagged", at: 4) }
                 if perSeries { table[0].insert("for", at: 0) }
                 for r in rows {
                     var row = [r.method.rawValue, NumberFormat.plain(r.sensitivity).replacingDotZero, "\(r.seriesCount)",
                                "\(r.judged)", "\(r.alerts)", fixed(r.alertsPer1000, 1), fixed(r.eventsPer1000, 1),
                                share(r.precision), share(r.recall), share(r.eventRecall)]
+                    if thinned { row.insert("\(r.flagged)", at: 4) }
                     if perSeries { row.insert(r.series?.description ?? "all", at: 0) }
                     table.append(row)
                 }
@@ -99,7 +107,18 @@ extension TallyCommand {
                 let note = labelled == 0
                     ? "no feedback in the window: precision and recall need `tally feedback` verdicts"
                     : "precision and recall from \(labelled) series with feedback"
-                return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note
+                var thinnedNote = ""
+                if thinned {
+                    var parts: [String] = []
+                    switch base.refractory {
+                    case .off: break
+                    case .points(let n): parts.append("refractory=\(n)p")
+                    case .duration(let d): parts.append("refractory=\(formatDuration(d))")
+                    }
+                    if base.likelihoodGate { parts.append("likelihood=on") }
+                    thinnedNote = "\nalerts: flagged points left after " + parts.joined(separator: " ")
+                }
+                return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note + thinnedNote
             }
         }
     }

@@ -7,11 +7,14 @@ extension TallyCommand {
             abstract: "Check series for anomalies, for scripts and CI: exit 1 when something is anomalous.",
             discussion: """
                 Runs QUERY, adding `| anomalies` when it has no `anomalies` stage. Exit 1 when the latest point \
-                (at or before now) of any series is an anomaly — or, when the query has a `where`, when any point \
+                (at or before now) of any series raises an alert — or, when the query has a `where`, when any point \
                 remains — printing the series, value, expected range and reason; exit 0 otherwise; exit 2 for a \
-                bad query.
+                bad query. With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
+                latest point within 3 days after an earlier alert (the same incident) exits 0 and is listed as \
+                FLAGGED, and with `likelihood=on` so is a flag the likelihood gate holds back.
                 Examples:
                   tally check 'row_count{datasource="warehouse"}'
+                  tally check 'row_count{datasource="warehouse"} | anomalies refractory=3d'
                   tally check 'row_count | since 7d | anomalies sensitivity=3 | where anomaly'
                 """
         )
@@ -46,22 +49,28 @@ extension TallyCommand {
 
         static func table(_ report: AnomalyCheckReport) -> String {
             var lines: [String] = []
-            for f in report.findings {
-                var parts = [report.mode == .latestPoint || f.anomaly == true ? "ANOMALY" : "MATCH",
-                             f.seriesText, TimeText.format(f.time),
+            let rows = report.findings.map { f in
+                (f, report.mode == .latestPoint || f.anomaly == true ? "ANOMALY" : "MATCH")
+            } + report.quiet.map { ($0, "FLAGGED") }
+            for (f, tag) in rows {
+                var parts = [tag, f.seriesText, TimeText.format(f.time),
                              "value " + (f.value.map { formatAnomalyNumber($0) } ?? "null")]
                 if let expected = f.expected {
                     parts.append("expected \(formatAnomalyNumber(expected, significant: 4)) (range \(formatAnomalyRange(lower: f.lower, upper: f.upper)))")
                 }
                 if let reason = f.reason { parts.append(reason) }
+                if tag == "FLAGGED" { parts.append("(no new alert: refractory period or likelihood gate)") }
                 lines.append(parts.joined(separator: "  "))
             }
             let n = report.matchedSeries
+            let quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
+                + "flagged without a new alert"
             switch (report.mode, report.failed) {
             case (.latestPoint, false):
-                lines.append("ok: \(n) series checked, no latest point is anomalous")
+                lines.append(report.quiet.isEmpty ? "ok: \(n) series checked, no latest point is anomalous"
+                                                  : "ok: \(n) series checked, no latest point raises a new alert" + quiet)
             case (.latestPoint, true):
-                lines.append("anomalous: \(report.failingSeries) of \(n) series")
+                lines.append("anomalous: \(report.failingSeries) of \(n) series" + quiet)
             case (.anyPoint, false):
                 lines.append("ok: no point of the \(n) series matched the query")
             case (.anyPoint, true):
@@ -73,7 +82,7 @@ extension TallyCommand {
 
         static func json(_ report: AnomalyCheckReport) -> String {
             func number(_ v: Double?) -> String { v.map(JSONText.number) ?? "null" }
-            let findings = report.findings.map { f -> String in
+            func object(_ f: AnomalyCheckReport.Finding) -> String {
                 var fields = ["\"series\": " + JSONText.string(f.seriesText),
                               "\"metric\": " + JSONText.string(f.metric),
                               "\"labels\": " + jsonObject(Array(f.labels)),
@@ -84,13 +93,15 @@ extension TallyCommand {
                               "\"upper\": " + number(f.upper),
                               "\"score\": " + number(f.score)]
                 if let a = f.anomaly { fields.append("\"anomaly\": \(a)") }
+                if let a = f.alert { fields.append("\"alert\": \(a)") }
                 fields.append("\"reason\": " + (f.reason.map(JSONText.string) ?? "null"))
                 return "{" + fields.joined(separator: ", ") + "}"
             }
             return "{\"status\": \(JSONText.string(report.failed ? "anomalous" : "ok")), "
                 + "\"mode\": \(JSONText.string(report.mode.rawValue)), \"series\": \(report.matchedSeries), "
                 + "\"failing_series\": \(report.failingSeries), \"findings\": ["
-                + findings.joined(separator: ",\n  ") + "]}"
+                + report.findings.map(object).joined(separator: ",\n  ") + "], \"quiet\": ["
+                + report.quiet.map(object).joined(separator: ",\n  ") + "]}"
         }
     }
 }

@@ -27,8 +27,12 @@ public struct ResultSeries: Sendable {
     public var upper: [Double]?
     /// The anomaly score.
     public var score: [Double]?
-    /// Whether the point is an anomaly.
+    /// Whether the point is an anomaly: outside its expected range (or stuck, or drifting).
     public var anomaly: [Bool]?
+    /// Whether the point raises a new alert: a flagged point that is not within the refractory period after the
+    /// previous alert and passes the likelihood gate when that is on (`anomalies refractory=… likelihood=…`).
+    /// Equal to `anomaly` with the default options. `where anomaly` keeps the points where this is true.
+    public var alert: [Bool]?
 
     /// Creates a series without annotations.
     public init(metric: String, labels: Labels, kind: SeriesKind = .measurement, times: [Int64] = [],
@@ -77,6 +81,7 @@ public struct ResultSeries: Sendable {
         s.upper = upper.map { c in indices.map { c[$0] } }
         s.score = score.map { c in indices.map { c[$0] } }
         s.anomaly = anomaly.map { c in indices.map { c[$0] } }
+        s.alert = alert.map { c in indices.map { c[$0] } }
         return s
     }
 

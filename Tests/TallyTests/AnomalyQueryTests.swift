@@ -55,7 +55,7 @@ struct AnomalyQueryTests {
         #expect(json.contains(#""value":0.0,"reason":"0 is below the expected range"#))
         #expect(json.contains(#""anomaly":true"#))
         let header = result.csv().split(separator: "\n").first.map(String.init)
-        #expect(header == "metric,dataset,time,value,reason,expected,lower,upper,score,anomaly")
+        #expect(header == "metric,dataset,time,value,reason,expected,lower,upper,score,anomaly,alert")
     }
 
     @Test func weekendDipsOfAWeeklySeriesAreNotFlaggedButAWeekdayDipIs() throws {

@@ -3,7 +3,9 @@
 //
 //   tally-nab validate [--nab DIR]              re-score the published Twitter ADVec outputs (must print 47.06)
 //   tally-nab score [--nab DIR] [--options T]   walk Tally forward over the NAB files and score the odd (tuning)
-//       [--held-out] [--per-file]               files; --held-out adds the even files and all files
+//       [--held-out] [--per-file]               files; --held-out adds the even files and all files. Without
+//                                               --options: the frozen NAB configuration, AnomalyOptions.streaming
+//   tally-nab explore [--which qhcfp]           development only: candidate alert mappings on the odd files
 //   tally-nab inspect [--file NAME] [--points]  per-file verdict counts and models (odd files; --held-out: all)
 //   tally-nab bench [--only walk|latest]        speed figures (build with -c release)
 import Foundation
@@ -81,6 +83,161 @@ func nabScore(_ files: [NABFile], threshold: Double? = nil) -> (score: Double, t
 
 func f2(_ x: Double) -> String { String(format: "%.2f", x) }
 
+
+// MARK: - Exploration (odd files only)
+
+// MARK: - Exploration (development only; odd files only)
+//
+// `tally-nab explore` scores candidate mappings from the detector's per-point deviation to NAB detections on the
+// odd (tuning) files, with the alarm threshold τ tuned on those files and a two-fold check inside them. It never
+// prints an even-file score. The candidates and their scores are in docs/anomaly-detection.md §7.2; the one that
+// was frozen lives in the library (`AnomalyOptions.streaming`, Sources/TallyAnalysis/Alerts.swift).
+
+/// Binary alarms from a signal: an alarm where signal ≥ τ, then none for `refractory` points.
+func refractoryAlarms(_ s: [Double], threshold: Double, refractory: Int) -> [Double] {
+    var out = Array(repeating: 0.0, count: s.count)
+    var last = -1_000_000_000
+    for i in s.indices where s[i] >= threshold && i - last > refractory {
+        out[i] = 1
+        last = i
+    }
+    return out
+}
+
+/// Anomaly likelihood (Ahmad et al. 2017): short mean of a raw score against the distribution of short means
+/// over a long window; returns −log10 of the upper tail probability.
+func likelihoodSignal(_ a: [Double], short: Int, long: Int) -> [Double] {
+    let n = a.count
+    var m = Array(repeating: 0.0, count: n)
+    var sum = 0.0
+    for i in 0..<n {
+        sum += a[i]
+        if i >= short { sum -= a[i - short] }
+        m[i] = sum / Double(Swift.min(i + 1, short))
+    }
+    var out = Array(repeating: 0.0, count: n)
+    var s1 = 0.0, s2 = 0.0
+    for i in 0..<n {
+        let k = Swift.min(i, long)
+        if k >= 50 {
+            let mu = s1 / Double(k)
+            let v = Swift.max(s2 / Double(k) - mu * mu, 1e-12)
+            let z = (m[i] - mu) / v.squareRoot()
+            let q = 0.5 * erfc(z / 1.4142135623730951)
+            out[i] = -log10(Swift.max(q, 1e-300))
+        }
+        // The history of short means, strictly before the next point.
+        s1 += m[i]
+        s2 += m[i] * m[i]
+        if i >= long {
+            s1 -= m[i - long]
+            s2 -= m[i - long] * m[i - long]
+        }
+    }
+    return out
+}
+
+/// Alarms that re-arm only after `quiet` consecutive points below τ (one alarm per incident), and at least
+/// `refractory` points after the previous alarm.
+func hysteresisAlarms(_ s: [Double], threshold: Double, refractory: Int, quiet: Int) -> [Double] {
+    var out = Array(repeating: 0.0, count: s.count)
+    var last = -1_000_000_000
+    var calm = quiet
+    for i in s.indices {
+        if s[i] >= threshold {
+            if calm >= quiet && i - last > refractory {
+                out[i] = 1
+                last = i
+            }
+            calm = 0
+        } else {
+            calm += 1
+        }
+    }
+    return out
+}
+
+/// |z| divided by the q-quantile of the previous `window` |z| values (at least `floor`).
+func quantileNormalized(_ a: [Double], q: Double, window: Int, floor: Double) -> [Double] {
+    var sorted: [Double] = []
+    var out = Array(repeating: 0.0, count: a.count)
+    func lowerBound(_ x: Double) -> Int {
+        var lo = 0, hi = sorted.count
+        while lo < hi {
+            let m = (lo + hi) / 2
+            if sorted[m] < x { lo = m + 1 } else { hi = m }
+        }
+        return lo
+    }
+    for i in a.indices {
+        let qv = sorted.count >= 100 ? sorted[Int(Double(sorted.count - 1) * q)] : floor
+        out[i] = a[i] / Swift.max(qv, floor)
+        if a[i] > 0 { sorted.insert(a[i], at: lowerBound(a[i])) }
+        if i >= window && a[i - window] > 0 { sorted.remove(at: lowerBound(a[i - window])) }
+    }
+    return out
+}
+
+/// Prints, for each refractory period, the best odd-file score over a grid of thresholds τ (quantiles of the
+/// pooled odd-file signal), the τ, and the two-fold check (τ from half of the odd files, scored on the other half).
+@MainActor func exploreScores(_ corpus: [CorpusFile], _ signals: [[Double]], refractories: [Int], quiet: Int = 0,
+                              label: String, perFile: Bool = false) {
+    let odd = corpus.indices.filter { corpus[$0].number % 2 == 1 }
+    let half = [odd.filter { corpus[$0].number % 4 == 1 }, odd.filter { corpus[$0].number % 4 == 3 }]
+    var pooled: [Double] = []
+    for k in odd { pooled.append(contentsOf: signals[k].filter { $0 > 0 }) }
+    pooled.sort()
+    var grid: [Double] = []
+    if !pooled.isEmpty {
+        let quantiles = Array(stride(from: 0.90, through: 0.99995, by: 0.0005))
+            + [0.9997, 0.9998, 0.9999, 0.99995, 0.99998, 0.99999]
+        for q in quantiles { grid.append(pooled[Int(Double(pooled.count - 1) * q)]) }
+    }
+    grid = Array(Set(grid)).sorted()
+    var line = "\(label):"
+    var files = corpus.indices.map { k in NABFile(name: corpus[k].key, count: corpus[k].times.count,
+                                                  windows: corpus[k].windows, scores: signals[k]) }
+    func score(_ idx: [Int]) -> Double { nabScore(idx.map { files[$0] }, threshold: 1).score }
+    func alarms(_ k: Int, _ t: Double, _ r: Int) -> [Double] {
+        quiet > 0 ? hysteresisAlarms(signals[k], threshold: t, refractory: r, quiet: quiet)
+            : refractoryAlarms(signals[k], threshold: t, refractory: r)
+    }
+    for r in refractories {
+        var best = (score: -1e9, t: 0.0)
+        var bestHalf = [(score: -1e9, t: 0.0), (score: -1e9, t: 0.0)]
+        var curve: [(Double, [Double])] = []
+        for t in grid {
+            for k in odd { files[k].scores = alarms(k, t, r) }
+            let s = score(odd)
+            let hs = [score(half[0]), score(half[1])]
+            curve.append((t, hs))
+            if s > best.score { best = (s, t) }
+            for h in 0..<2 where hs[h] > bestHalf[h].score { bestHalf[h] = (hs[h], t) }
+        }
+        // Two-fold check inside the odd files: threshold from one half, scored on the other.
+        let cross0 = curve.first { $0.0 == bestHalf[1].t }!.1[0]
+        let cross1 = curve.first { $0.0 == bestHalf[0].t }!.1[1]
+        line += " R\(r)=\(f2(best.score))@\(String(format: "%.3g", best.t)) [cv \(f2((cross0 + cross1) / 2))]"
+        if perFile {
+            for k in odd {
+                files[k].scores = alarms(k, best.t, r)
+                let f = files[k]
+                var fp = 0
+                for i in f.scores.indices where f.scores[i] > 0 && f.windowOf[i] == -1 { fp += 1 }
+                var hits: [String] = []
+                for (w, win) in corpus[k].windows.enumerated() {
+                    if let i = win.first(where: { f.scores[$0] > 0 && f.windowOf[$0] >= 0 }) {
+                        hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
+                    }
+                }
+                print("   \(f.name) raw \(f2(NABScorer.rawScore(f, threshold: 1))) win \(f.windowCount) "
+                      + "hit \(hits.joined(separator: " ")) fp \(fp)")
+            }
+        }
+    }
+    print(line)
+}
+
 // MARK: - Commands
 
 switch command {
@@ -98,36 +255,43 @@ case "validate":
           + "NAB publishes 47.06")
 
 case "score":
-    let optionText = option("--options") ?? ""
+    // The frozen NAB configuration is `AnomalyOptions.streaming` (docs/anomaly-detection.md §7): its `alert`
+    // column is the detection (score 1), with no threshold to tune. `--options` scores another configuration.
     let options: AnomalyOptions
-    do { options = try AnomalyOptions.parse(optionText) } catch { fail(error.description) }
+    if let text = option("--options") {
+        do { options = try AnomalyOptions.parse(text) } catch { fail(error.description) }
+    } else {
+        options = .streaming
+    }
     let detector = AnomalyDetector(options: options)
     let corpus = loadCorpus()
     let clock = ContinuousClock()
     var scoreFiles: [NABFile] = []
     var flagFiles: [NABFile] = []
-    var rawScoreFiles: [NABFile] = []
-    var judged = 0, flagged = 0, events = 0, windowsCaught = 0, windowsTotal = 0
+    var alertFiles: [NABFile] = []
+    var judged = 0, flagged = 0, events = 0, alertCount = 0, windowsCaught = 0, windowsTotal = 0
     var points = 0
+    var results: [AnomalyResult] = []
     let elapsed = clock.measure {
-        for c in corpus {
-            let r = detector.detect(times: c.times, values: c.values)
-            // NAB anomaly score: |deviation| / (1 + |deviation|), a monotone map of the deviation in robust
-            // standard deviations into [0, 1) that, unlike `score`, does not saturate at 1 for extreme points.
-            scoreFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
-                                      scores: r.deviation.map { $0.isNaN ? 0 : Swift.abs($0) / (1 + Swift.abs($0)) }))
-            rawScoreFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
-                                         scores: r.score.map { $0.isNaN ? 0 : $0 }))
-            flagFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
-                                     scores: r.anomaly.map { $0 ? 1 : 0 }))
-            points += c.times.count
-            judged += r.reasons.filter { $0 != .coldStart && $0 != .missing }.count
-            flagged += r.anomaly.filter { $0 }.count
-            var previous = false
-            for f in r.anomaly { if f && !previous { events += 1 }; previous = f }
-            windowsCaught += c.windows.filter { w in w.contains { r.anomaly[$0] } }.count
-            windowsTotal += c.windows.count
-        }
+        for c in corpus { results.append(detector.detect(times: c.times, values: c.values)) }
+    }
+    for (c, r) in zip(corpus, results) {
+        // NAB anomaly score for the threshold-tuned variant: |deviation| / (1 + |deviation|), a monotone map of
+        // the deviation in robust standard deviations into [0, 1) that does not saturate for extreme points.
+        scoreFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
+                                  scores: r.deviation.map { $0.isNaN ? 0 : Swift.abs($0) / (1 + Swift.abs($0)) }))
+        flagFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
+                                 scores: r.anomaly.map { $0 ? 1 : 0 }))
+        alertFiles.append(NABFile(name: c.key, count: c.times.count, windows: c.windows,
+                                  scores: r.alert.map { $0 ? 1 : 0 }))
+        points += c.times.count
+        judged += r.reasons.filter { $0 != .coldStart && $0 != .missing }.count
+        flagged += r.anomaly.filter { $0 }.count
+        alertCount += r.alert.filter { $0 }.count
+        var previous = false
+        for f in r.anomaly { if f && !previous { events += 1 }; previous = f }
+        windowsCaught += c.windows.filter { w in w.contains { r.alert[$0] } }.count
+        windowsTotal += c.windows.count
     }
     let odd = corpus.indices.filter { corpus[$0].number % 2 == 1 }
     let even = corpus.indices.filter { corpus[$0].number % 2 == 0 }
@@ -135,50 +299,113 @@ case "score":
     let showHeldOut = arguments.contains("--held-out")
     print("options: \(options.text)")
     print("walked \(corpus.count) files, \(points) points in \(elapsed)")
-    print("alerts (anomaly flags): \(flagged) points = \(f2(1000 * Double(flagged) / Double(judged))) per 1,000 judged, "
-          + "\(events) events = \(f2(1000 * Double(events) / Double(judged))) per 1,000; "
-          + "windows with at least one alert: \(windowsCaught) of \(windowsTotal)")
-    // 1) The score column with a tuned threshold: tuned on odd files only.
+    print("flags: \(flagged) points = \(f2(1000 * Double(flagged) / Double(judged))) per 1,000 judged, "
+          + "\(events) events = \(f2(1000 * Double(events) / Double(judged))) per 1,000; alerts: \(alertCount) = "
+          + "\(f2(1000 * Double(alertCount) / Double(judged))) per 1,000"
+          + (showHeldOut ? "; windows with an alert: \(windowsCaught) of \(windowsTotal)" : ""))
+    // 1) The frozen result: the alert column, no threshold.
+    print("alerts (no threshold): odd (tuning) \(f2(nabScore(pick(alertFiles, odd), threshold: 1).score))"
+          + (showHeldOut ? ", even (held out) \(f2(nabScore(pick(alertFiles, even), threshold: 1).score)), "
+             + "all \(f2(nabScore(alertFiles, threshold: 1).score))" : ""))
+    // 2) The flags, and the deviation score with a threshold tuned on the odd files (the earlier protocol).
     let tuned = nabScore(pick(scoreFiles, odd))
-    print("deviation score, threshold tuned on odd files: odd (tuning) \(f2(tuned.score)) at threshold \(tuned.threshold)")
-    let tunedRaw = nabScore(pick(rawScoreFiles, odd))
-    print("score column, threshold tuned on odd files: odd (tuning) \(f2(tunedRaw.score)) at threshold \(tunedRaw.threshold)")
-    // 2) The anomaly flags at the frozen default sensitivity: no tuning at all.
-    print("anomaly flags (no threshold): odd \(f2(nabScore(pick(flagFiles, odd), threshold: 1).score))")
-    if showHeldOut {
-        print("deviation score, odd-tuned threshold applied: even \(f2(nabScore(pick(scoreFiles, even), threshold: tuned.threshold).score)), "
-              + "all \(f2(nabScore(scoreFiles, threshold: tuned.threshold).score))")
-        let allOpt = nabScore(scoreFiles)
-        print("deviation score, threshold optimised on all files as NAB reports: all \(f2(allOpt.score)) "
-              + "(threshold \(allOpt.threshold))")
-        print("anomaly flags (no threshold): even \(f2(nabScore(pick(flagFiles, even), threshold: 1).score)), "
-              + "all \(f2(nabScore(flagFiles, threshold: 1).score))")
+    print("flags (no threshold): odd \(f2(nabScore(pick(flagFiles, odd), threshold: 1).score))"
+          + (showHeldOut ? ", even \(f2(nabScore(pick(flagFiles, even), threshold: 1).score)), "
+             + "all \(f2(nabScore(flagFiles, threshold: 1).score))" : ""))
+    print("deviation score, threshold tuned on odd files (\(String(format: "%.4f", tuned.threshold))): odd \(f2(tuned.score))"
+          + (showHeldOut ? ", even \(f2(nabScore(pick(scoreFiles, even), threshold: tuned.threshold).score)), "
+             + "all \(f2(nabScore(scoreFiles, threshold: tuned.threshold).score))" : ""))
+    var line: [String] = []
+    for cat in Array(Set(corpus.map(\.category))).sorted() {
+        let idx = corpus.indices.filter { corpus[$0].category == cat && (showHeldOut || corpus[$0].number % 2 == 1) }
+        let fs = pick(alertFiles, idx)
+        let windows = fs.reduce(0) { $0 + $1.windowCount }
+        guard windows > 0 else { continue }
+        line.append("\(cat) \(f2(NABScorer.normalized(rawScore: NABScorer.rawScore(fs, threshold: 1), windowCount: windows)))")
     }
+    print("alerts by category (\(showHeldOut ? "all" : "odd") files): " + line.joined(separator: ", "))
     if showHeldOut {
-        var line: [String] = []
-        for cat in Array(Set(corpus.map(\.category))).sorted() {
-            let idx = corpus.indices.filter { corpus[$0].category == cat }
-            let fs = pick(scoreFiles, idx)
-            let windows = fs.reduce(0) { $0 + $1.windowCount }
-            guard windows > 0 else { continue }
-            let raw = NABScorer.rawScore(fs, threshold: tuned.threshold)
-            line.append("\(cat) \(f2(NABScorer.normalized(rawScore: raw, windowCount: windows)))")
+        for (name, set) in [("odd", odd), ("even", even)] {
+            var parts: [String] = []
+            for cat in Array(Set(corpus.map(\.category))).sorted() {
+                let fs = pick(alertFiles, set.filter { corpus[$0].category == cat })
+                let windows = fs.reduce(0) { $0 + $1.windowCount }
+                guard windows > 0 else { continue }
+                parts.append("\(cat) \(f2(NABScorer.normalized(rawScore: NABScorer.rawScore(fs, threshold: 1), windowCount: windows)))")
+            }
+            print("alerts by category (\(name) files): " + parts.joined(separator: ", "))
         }
-        print("deviation score by category (all files, odd-tuned threshold): " + line.joined(separator: ", "))
     }
     if arguments.contains("--per-file") {
-        for (k, f) in scoreFiles.enumerated() where corpus[k].number % 2 == 1 || showHeldOut {
-            let s = NABScorer.rawScore(f, threshold: tuned.threshold)
+        for (k, f) in alertFiles.enumerated() where corpus[k].number % 2 == 1 || showHeldOut {
             var fp = 0, hits: [String] = []
-            var firstHit: [Int32: Int] = [:]
-            for r in 0..<f.scores.count where f.scores[r] >= tuned.threshold && f.windowOf[r] != -2 {
-                if f.windowOf[r] == -1 { fp += 1 } else if firstHit[f.windowOf[r]] == nil { firstHit[f.windowOf[r]] = r }
+            for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
+            for (w, win) in corpus[k].windows.enumerated() {
+                if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
+                    hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
+                }
             }
-            for w in firstHit.keys.sorted() {
-                let win = corpus[k].windows[Int(w)]
-                hits.append("w\(w)@\(firstHit[w]! - win.lowerBound)/\(win.count)")
+            print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
+                  + "hit \(hits.joined(separator: " ")) fp \(fp)")
+        }
+    }
+
+case "explore":
+    // Development only: candidate NAB mappings scored on the odd (tuning) files; never prints even-file scores.
+    //   q: |deviation| over a rolling quantile of past |deviation|    h: re-arm after quiet points
+    //   c: likelihood alone, and |deviation| ≥ τ gated by it          f: the flags gated by the likelihood
+    //   p: per-file hits of |deviation| ≥ τ with refractory --r
+    // The |deviation| ≥ τ line with refractory periods is always printed first.
+    let options = (try? AnomalyOptions.parse(option("--options") ?? "")) ?? AnomalyOptions()
+    let detector = AnomalyDetector(options: options)
+    let corpus = loadCorpus()
+    let results = corpus.map { detector.detect(times: $0.times, values: $0.values) }
+    let absDev = results.map { r in r.deviation.map { $0.isNaN ? 0 : Swift.abs($0) } }
+    exploreScores(corpus, absDev, refractories: [0, 12, 50, 100, 200, 400], label: "|dev|")
+    let which = option("--which") ?? "q"
+    if which.contains("q") {
+        for (q, w) in [(0.99, 2000), (0.995, 2000), (0.999, 2000), (0.99, 5000), (0.995, 5000)] {
+            for floor in [1.0, 2.0] {
+                let normalized = absDev.map { quantileNormalized($0, q: q, window: w, floor: floor) }
+                exploreScores(corpus, normalized, refractories: [0, 50, 100], label: "q\(q) w\(w) floor\(floor)")
             }
-            print("  \(f.name): raw \(f2(s)) windows \(f.windowCount) hit \(hits.joined(separator: " ")) fp \(fp)")
+        }
+    }
+    if which.contains("h") {
+        for quiet in [6, 12, 50] {
+            exploreScores(corpus, absDev, refractories: [0, 12, 50, 100], quiet: quiet, label: "|dev| quiet\(quiet)")
+        }
+    }
+    if which.contains("p") {
+        exploreScores(corpus, absDev, refractories: [Int(option("--r") ?? "50") ?? 50], label: "|dev|", perFile: true)
+    }
+    /// Keeps each signal value where the likelihood signal reaches `level`, 0 elsewhere.
+    func gated(_ signal: [[Double]], by likelihood: [[Double]], at level: Double) -> [[Double]] {
+        zip(signal, likelihood).map { (s, l) in zip(s, l).map { $0.1 >= level ? $0.0 : 0 } }
+    }
+    if which.contains("c") {
+        for cap in [4.0, 8.0] {
+            for (short, long) in [(10, 8640), (5, 2000), (10, 2000)] {
+                let lik = absDev.map { likelihoodSignal($0.map { Swift.min($0, cap) / cap }, short: short, long: long) }
+                exploreScores(corpus, lik, refractories: [50, 100, 200], label: "lik cap\(cap) s\(short) l\(long)")
+                for level in [1.0, 2.0, 3.0] {
+                    exploreScores(corpus, gated(absDev, by: lik, at: level), refractories: [50, 100, 200],
+                                  label: "   |z| AND lik>=\(level)")
+                }
+            }
+        }
+    }
+    if which.contains("f") {
+        // The detector's own flags (|z| ≥ sensitivity, stuck, drift), gated by the likelihood, with refractory.
+        let flagsOnly = results.map { r in r.anomaly.map { $0 ? 1.0 : 0.0 } }
+        exploreScores(corpus, flagsOnly, refractories: [0, 50, 100, 200], label: "flags \(options.sensitivity)")
+        let cap = 2 * options.sensitivity
+        for (short, long) in [(10, 8640), (10, 2000), (5, 2000)] {
+            let lik = absDev.map { likelihoodSignal($0.map { Swift.min($0, cap) / cap }, short: short, long: long) }
+            for level in [1.0, 1.5, 2.0] {
+                exploreScores(corpus, gated(flagsOnly, by: lik, at: level), refractories: [50, 100, 200],
+                              label: "   flags AND lik s\(short) l\(long) >=\(level)")
+            }
         }
     }
 
@@ -249,6 +476,16 @@ case "bench":
         print("walk 1,000 points (\(name); picked \(model)): CPU median \(String(format: "%.3f", median(runs))) ms, "
               + "min \(String(format: "%.3f", runs.min()!)) ms over \(runs.count) runs")
     }
+    // 1b) The streaming (NAB) profile on 1,000 five-minute points: the alert column adds the refractory period
+    // and the likelihood gate to the same walk.
+    if only != "latest" {
+        let streaming = AnomalyDetector(options: .streaming)
+        let s = series(0, 1000, step: 300_000)
+        var runs: [Double] = []
+        for _ in 0..<51 { runs.append(cpu { _ = streaming.detect(times: s.times, values: s.values) }) }
+        print("walk 1,000 five-minute points, streaming profile: CPU median \(String(format: "%.3f", median(runs))) ms, "
+              + "min \(String(format: "%.3f", runs.min()!)) ms over \(runs.count) runs")
+    }
     if only == "walk" { break }
     // 2) Checking only the latest point of 10,000 series of 365 daily points (a quarter each of the shapes above).
     var corpus: [(times: [Int64], values: [Double])] = []
@@ -281,7 +518,8 @@ case "bench":
 default:
     print("""
     usage: tally-nab validate [--nab DIR]
-           tally-nab score [--nab DIR] [--options "method=auto sensitivity=4"] [--held-out] [--per-file]
+           tally-nab score [--nab DIR] [--options "sensitivity=3.5 refractory=100 likelihood=on"] [--held-out] [--per-file]
+           tally-nab explore [--options TEXT] [--which qhcfp] [--r N]
            tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all]] [--held-out]
            tally-nab bench [--only walk|latest]
     """)

@@ -23,7 +23,7 @@ public struct StoreFeedbackSource: AnomalyFeedbackSource {
 }
 
 /// Evaluates the query stages of the analysis module — `anomalies [OPTIONS]`, `forecast HORIZON [OPTIONS]` and
-/// `where anomaly` — with the detectors of TallyAnalysis (docs/anomaly-detection.md, docs/query-language.md).
+/// `where anomaly` (the points whose `alert` is true) — with the detectors of TallyAnalysis (docs/anomaly-detection.md, docs/query-language.md).
 ///
 /// **Walk forward, with history.** Every point's verdict uses only earlier points, and the displayed range is
 /// not where a series starts: before running the detector, the extension reads each series' history before
@@ -147,6 +147,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
             var expected = [Double](repeating: null, count: s.count)
             var lower = expected, upper = expected, score = expected
             var anomaly = [Bool](repeating: false, count: s.count)
+            var alert = anomaly
             var reasons: [String?] = s.reasons ?? [String?](repeating: nil, count: s.count)
             if !walk.times.isEmpty {
                 let r = detector.detect(times: walk.times, values: walk.values, feedback: walk.feedback)
@@ -158,6 +159,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                     upper[i] = Self.cell(r.upper[k])
                     score[i] = Self.cell(r.score[k])
                     anomaly[i] = r.anomaly[k]
+                    alert[i] = r.alert[k]
                     reasons[i] = r.reason(at: k)
                 }
             }
@@ -166,6 +168,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
             out.upper = upper
             out.score = score
             out.anomaly = anomaly
+            out.alert = alert
             out.reasons = reasons.contains { $0 != nil } ? reasons : nil
             return out
         }
@@ -214,6 +217,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 out.outcomes?.append(0)
                 out.score?.append(null)
                 out.anomaly?.append(false)
+                out.alert?.append(false)
             }
             out.expected = expected
             out.lower = lower
@@ -235,10 +239,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
 
     // MARK: - where anomaly
 
+    /// `where anomaly`: the points that raise an alert — the `alert` column, which is the `anomaly` column unless
+    /// `anomalies` was given `refractory=` or `likelihood=on` (a series with only an `anomaly` column, built by
+    /// another extension, is filtered on that).
     static func keepAnomalies(_ input: [ResultSeries], span: SourceSpan) throws(QueryError) -> [ResultSeries] {
         var out: [ResultSeries] = []
         for s in input {
-            guard let flags = s.anomaly else {
+            guard let flags = s.alert ?? s.anomaly else {
                 throw QueryError(.invalid, "`where anomaly` needs an `anomalies` stage before it, e.g. `... | anomalies | where anomaly`",
                                  at: span)
             }
@@ -260,6 +267,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
         r.upper = s.upper.map { c in indices.map { c[$0] } }
         r.score = s.score.map { c in indices.map { c[$0] } }
         r.anomaly = s.anomaly.map { c in indices.map { c[$0] } }
+        r.alert = s.alert.map { c in indices.map { c[$0] } }
         return r
     }
 

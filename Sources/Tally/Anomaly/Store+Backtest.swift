@@ -15,20 +15,24 @@ public struct StoreBacktestReport: Sendable {
         public var seriesCount: Int
         /// Points in the window that were judged (not cold start, not missing).
         public var judged: Int
-        /// Flagged points, and alert events (runs of consecutive flagged points count once).
+        /// Alerts (the `alert` column: every flagged point with the default options, fewer with
+        /// `refractory=` or `likelihood=on`), and alert events (runs of consecutive alerts count once).
         public var alerts: Int
         public var alertEvents: Int
+        /// Flagged points (the `anomaly` column), before the refractory period and the likelihood gate; equal to
+        /// `alerts` with the default options.
+        public var flagged: Int
         /// Series with feedback in the window (their figures make precision and recall).
         public var seriesWithFeedback: Int
-        /// Flagged points with an `anomaly` verdict; judged points with one; flagged points of series with feedback.
+        /// Alerts on points with an `anomaly` verdict; judged points with one; alerts of series with feedback.
         public var truePositives: Int
         public var labelledAnomalies: Int
         public var alertsWithFeedback: Int
-        /// Runs of consecutive `anomaly` verdicts, and how many of them had at least one flagged point.
+        /// Runs of consecutive `anomaly` verdicts, and how many of them had at least one alert.
         public var labelledEvents: Int
         public var caughtEvents: Int
 
-        /// Flagged points per 1,000 judged points (scans).
+        /// Alerts per 1,000 judged points (scans).
         public var alertsPer1000: Double { judged > 0 ? Double(alerts) * 1000 / Double(judged) : 0 }
         /// Alert events per 1,000 judged points.
         public var eventsPer1000: Double { judged > 0 ? Double(alertEvents) * 1000 / Double(judged) : 0 }
@@ -36,9 +40,9 @@ public struct StoreBacktestReport: Sendable {
         public var precision: Double? {
             seriesWithFeedback > 0 && alertsWithFeedback > 0 ? Double(truePositives) / Double(alertsWithFeedback) : nil
         }
-        /// Share of the points marked `anomaly` that were flagged (nil without any).
+        /// Share of the points marked `anomaly` that alerted (nil without any).
         public var recall: Double? { labelledAnomalies > 0 ? Double(truePositives) / Double(labelledAnomalies) : nil }
-        /// Share of the incidents marked `anomaly` with at least one flagged point (nil without any).
+        /// Share of the incidents marked `anomaly` with at least one alert (nil without any).
         public var eventRecall: Double? { labelledEvents > 0 ? Double(caughtEvents) / Double(labelledEvents) : nil }
 
         mutating func add(_ other: Row) {
@@ -46,6 +50,7 @@ public struct StoreBacktestReport: Sendable {
             judged += other.judged
             alerts += other.alerts
             alertEvents += other.alertEvents
+            flagged += other.flagged
             seriesWithFeedback += other.seriesWithFeedback
             truePositives += other.truePositives
             labelledAnomalies += other.labelledAnomalies
@@ -67,6 +72,9 @@ public struct StoreBacktestReport: Sendable {
 extension Store {
     /// Walks every series `selector` chooses with each setting and counts, for the points in `from ..< to`, how
     /// often it would have alerted, and — against the verdicts stored with `setFeedback` — precision and recall.
+    /// Alerts are the `alert` column, so `base.refractory` and `base.likelihoodGate` thin them (an alert before
+    /// `from`, in the look-back, starts a refractory period that reaches into the window); `flagged` counts the
+    /// `anomaly` flags underneath.
     ///
     /// Each walk starts a look-back (365 days, or `base.training` when longer; at most 20,000 points) before
     /// `from`, so the window's first points are judged with history, as a check would have judged them. The
@@ -77,7 +85,7 @@ extension Store {
                          base: AnomalyOptions = AnomalyOptions()) throws -> StoreBacktestReport {
         var totals = settings.map {
             StoreBacktestReport.Row(method: $0.method, sensitivity: $0.sensitivity, series: nil, seriesCount: 0,
-                                    judged: 0, alerts: 0, alertEvents: 0, seriesWithFeedback: 0, truePositives: 0,
+                                    judged: 0, alerts: 0, alertEvents: 0, flagged: 0, seriesWithFeedback: 0, truePositives: 0,
                                     labelledAnomalies: 0, alertsWithFeedback: 0, labelledEvents: 0, caughtEvents: 0)
         }
         var perSeries: [StoreBacktestReport.Row] = []
@@ -112,7 +120,7 @@ extension Store {
                 let r = AnomalyDetector(options: options).detect(times: times, values: values)
                 var row = StoreBacktestReport.Row(
                     method: setting.method, sensitivity: setting.sensitivity, series: info.key, seriesCount: 1,
-                    judged: 0, alerts: 0, alertEvents: 0, seriesWithFeedback: labels == nil ? 0 : 1, truePositives: 0,
+                    judged: 0, alerts: 0, alertEvents: 0, flagged: 0, seriesWithFeedback: labels == nil ? 0 : 1, truePositives: 0,
                     labelledAnomalies: 0, alertsWithFeedback: 0, labelledEvents: 0, caughtEvents: 0)
                 var inAlert = false, inLabel = false, labelCaught = false
                 for i in window {
@@ -124,13 +132,14 @@ extension Store {
                         row.judged += 1
                         if positive { row.labelledAnomalies += 1 }
                     }
-                    if r.anomaly[i] {
+                    if r.anomaly[i] { row.flagged += 1 }
+                    if r.alert[i] {
                         row.alerts += 1
                         if labels != nil { row.alertsWithFeedback += 1 }
                         if !inAlert { row.alertEvents += 1 }
                         if positive { row.truePositives += 1; labelCaught = true }
                     }
-                    inAlert = r.anomaly[i]
+                    inAlert = r.alert[i]
                 }
                 if inLabel && labelCaught { row.caughtEvents += 1 }
                 totals[k].add(row)

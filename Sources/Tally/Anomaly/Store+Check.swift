@@ -6,7 +6,8 @@ import TallyStorage
 public struct AnomalyCheckReport: Sendable {
     /// How the result decides the check.
     public enum Mode: String, Sendable {
-        /// The check fails when the latest point (at or before `now`) of any series is an anomaly.
+        /// The check fails when the latest point (at or before `now`) of any series raises an alert (the `alert`
+        /// column: the `anomaly` flag, unless `anomalies` has `refractory=` or `likelihood=on`).
         case latestPoint = "latest_point"
         /// The query has a `where`: the check fails when any point remains.
         case anyPoint = "any_point"
@@ -26,6 +27,9 @@ public struct AnomalyCheckReport: Sendable {
         public var score: Double?
         /// Whether the detector flagged the point (nil without an `anomalies` stage).
         public var anomaly: Bool?
+        /// Whether the point raises a new alert (nil without an `anomalies` stage); equal to `anomaly` unless
+        /// `anomalies` has `refractory=` or `likelihood=on`.
+        public var alert: Bool?
         /// The detector's sentence, or the reason a stage gave.
         public var reason: String?
 
@@ -45,6 +49,10 @@ public struct AnomalyCheckReport: Sendable {
     public var result: QueryResult
     /// The points that fail the check, by series.
     public var findings: [Finding]
+    /// In `latestPoint` mode: latest points that are flagged (`anomaly`) but raise no new alert — inside the
+    /// refractory period after an earlier alert, or held back by the likelihood gate. They do not fail the check.
+    /// Always empty with the default options (every flag is an alert).
+    public var quiet: [Finding] = []
 
     /// True when the check fails.
     public var failed: Bool { !findings.isEmpty }
@@ -55,8 +63,11 @@ public struct AnomalyCheckReport: Sendable {
 extension Store {
     /// The check for scripts and CI (`tally check`): runs `text` — with `| anomalies` added when it has no
     /// `anomalies` stage and no `where` (and inserted before a `where anomaly` that has none before it) — and
-    /// reports the series whose latest point at or before `now` is an anomaly, or, when the query has a `where`,
-    /// every point that remains.
+    /// reports the series whose latest point at or before `now` raises an alert, or, when the query has a `where`,
+    /// every point that remains. The latest point is judged by the `alert` column: with the default options that
+    /// is the `anomaly` flag; with `anomalies refractory=…` a point inside the refractory period after an earlier
+    /// alert (the same incident, still going on) does not fail the check but is listed in `quiet`, and with
+    /// `likelihood=on` neither does a flag the gate holds back.
     ///
     /// - Throws: `QueryError` for a bad query, `StoreError` when reading fails.
     public func check(_ text: String, now: Int64 = currentTimeMillis(), limits: QueryLimits = QueryLimits()) throws -> AnomalyCheckReport {
@@ -64,18 +75,19 @@ extension Store {
         let (query, mode) = Self.checkQuery(parsed)
         let result = try self.query(query, now: now, limits: limits)
         let matched = (try? series(matching: query.selector.seriesSelector()).count) ?? result.series.count
-        var findings: [AnomalyCheckReport.Finding] = []
+        var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         for s in result.series {
             switch mode {
             case .anyPoint:
                 for i in 0..<s.count { findings.append(Self.finding(s, i)) }
             case .latestPoint:
                 guard let i = s.times.lastIndex(where: { $0 <= now }) else { continue }
-                if s.anomaly?[i] == true { findings.append(Self.finding(s, i)) }
+                if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }
+                else if s.anomaly?[i] == true { quiet.append(Self.finding(s, i)) }
             }
         }
         return AnomalyCheckReport(text: text, query: query, mode: mode, matchedSeries: matched, result: result,
-                                  findings: findings)
+                                  findings: findings, quiet: quiet)
     }
 
     /// The query `check` runs, and how its result decides.
@@ -111,7 +123,8 @@ extension Store {
         func cell(_ column: [Double]?) -> Double? { column.flatMap { optionalValue($0[i]) } }
         return AnomalyCheckReport.Finding(metric: s.metric, labels: s.labels, time: s.times[i], value: s.value(at: i),
                                           expected: cell(s.expected), lower: cell(s.lower), upper: cell(s.upper),
-                                          score: cell(s.score), anomaly: s.anomaly?[i], reason: s.reason(at: i))
+                                          score: cell(s.score), anomaly: s.anomaly?[i], alert: s.alert?[i],
+                                          reason: s.reason(at: i))
     }
 }
 

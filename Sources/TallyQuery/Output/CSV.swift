@@ -3,7 +3,7 @@ extension QueryResult {
     ///
     /// Columns: `metric`, one per label name (the union over all series, sorted; a label named like another column of
     /// the header becomes `label:NAME`), `time` (ISO 8601 UTC), `value` (empty for null), then `reason`, `outcome`,
-    /// `expected`, `lower`, `upper`, `score`, `anomaly` when some series has them. Fields holding a comma, a quote,
+    /// `expected`, `lower`, `upper`, `score`, `anomaly`, `alert` when some series has them. Fields holding a comma, a quote,
     /// a CR or an LF are quoted as RFC 4180 says, with quotes doubled.
     ///
     /// - Parameter lineEnding: `"\n"` (the default) or `"\r\n"` (RFC 4180's).

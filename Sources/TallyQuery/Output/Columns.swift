@@ -1,7 +1,7 @@
 import TallyStorage
 import TallyEncoding
 /// The flat column layout shared by CSV and table output:
-/// `metric, <label names...>, time, value, [reason], [outcome], [expected], [lower], [upper], [score], [anomaly]`.
+/// `metric, <label names...>, time, value, [reason], [outcome], [expected], [lower], [upper], [score], [anomaly], [alert]`.
 ///
 /// Label columns are the union of all series' label names, sorted. A label whose name is also a column
 /// present in the header (`metric`, `time`, `value`, `outcome` when shown, ...) is shown as `label:NAME`. Optional columns appear only when some series has them
@@ -9,7 +9,7 @@ import TallyEncoding
 /// `tally export` output reads back through `tally ingest csv` exactly).
 struct FlatLayout {
     enum Extra: String, CaseIterable {
-        case reason, outcome, expected, lower, upper, score, anomaly
+        case reason, outcome, expected, lower, upper, score, anomaly, alert
     }
 
     let labelNames: [String]
@@ -28,6 +28,7 @@ struct FlatLayout {
         if series.contains(where: { $0.upper != nil }) { extras.append(.upper) }
         if series.contains(where: { $0.score != nil }) { extras.append(.score) }
         if series.contains(where: { $0.anomaly != nil }) { extras.append(.anomaly) }
+        if series.contains(where: { $0.alert != nil }) { extras.append(.alert) }
         self.extras = extras
     }
 
@@ -55,6 +56,7 @@ struct FlatLayout {
                     case .upper: row.append(NumberFormat.optional(s.upper?[i], null: null))
                     case .score: row.append(NumberFormat.optional(s.score?[i], null: null))
                     case .anomaly: row.append(s.anomaly.map { $0[i] ? "true" : "false" } ?? "")
+                    case .alert: row.append(s.alert.map { $0[i] ? "true" : "false" } ?? "")
                     }
                 }
                 rows.append(row)

@@ -1,0 +1,90 @@
+import Glibc
+
+// From per-point flags to alerts: a refractory period after each alert, and the optional likelihood gate.
+
+/// Short window (judged points) of the likelihood gate's mean surprise.
+let likelihoodShortWindow = 10
+/// Long window (judged points) over which the distribution of short means is estimated.
+let likelihoodLongWindow = 2000
+/// Short means needed before the gate can close (with fewer, there is nothing to compare with).
+let likelihoodMinimumHistory = 100
+/// The gate opens when the upper tail probability of the current short mean is at most this (z ≥ 1.28).
+let likelihoodGateTail = 0.1
+
+/// The alert column of a walk: flagged points, thinned by the refractory period and, if enabled, the likelihood
+/// gate. Depends only on each point and the points before it (so it is walk-forward like the rest).
+///
+/// The likelihood gate (after Ahmad, Lavin, Purdy & Agha 2017, "Unsupervised real-time anomaly detection for
+/// streaming data"): each judged point's surprise is |deviation| capped at twice the sensitivity, divided by
+/// that cap (0…1). The mean surprise of the last 10 judged points is compared with the mean and standard
+/// deviation of the previous such means over the last 2,000 judged points; the flag alerts only when the current
+/// mean is in the upper 10% Gaussian tail. A well-modelled series has a low, steady mean surprise, so its flags
+/// pass; a bursty or poorly modelled one has a high, variable mean surprise, so only its unusual stretches do.
+func alerts(anomaly: [Bool], deviation: [Double], reasons: [ReasonCode], times: [Int64],
+            options: AnomalyOptions) -> [Bool] {
+    if case .off = options.refractory, !options.likelihoodGate { return anomaly }
+    let n = anomaly.count
+    var out = Array(repeating: false, count: n)
+    var gate = LikelihoodGate(cap: 2 * options.sensitivity)
+    var lastAlert = -1
+    for i in 0..<n {
+        let judged = reasons[i] != .coldStart && reasons[i] != .missing
+        var open = true
+        if options.likelihoodGate && judged { open = gate.observe(deviation[i]) }
+        guard anomaly[i] && open else { continue }
+        if lastAlert >= 0 {
+            switch options.refractory {
+            case .off: break
+            case .points(let r): if i - lastAlert <= r { continue }
+            case .duration(let d): if times[i] - times[lastAlert] <= d { continue }
+            }
+        }
+        out[i] = true
+        lastAlert = i
+    }
+    return out
+}
+
+/// Running state of the likelihood gate: a ring of the last surprises (short window) and a ring of the last
+/// short means (long window) with running sums. O(1) per point.
+struct LikelihoodGate {
+    let cap: Double
+    private var surprises = Array(repeating: 0.0, count: likelihoodShortWindow)
+    private var means = Array(repeating: 0.0, count: likelihoodLongWindow)
+    private var seen = 0
+    private var shortSum = 0.0
+    private var sum = 0.0
+    private var sumSquares = 0.0
+
+    init(cap: Double) { self.cap = Swift.max(cap, 1e-9) }
+
+    /// Feeds the deviation of the next judged point; returns whether the gate is open for it.
+    mutating func observe(_ deviation: Double) -> Bool {
+        let a = deviation.isNaN ? 0 : Swift.min(Swift.abs(deviation), cap) / cap
+        let slot = seen % likelihoodShortWindow
+        if seen >= likelihoodShortWindow { shortSum -= surprises[slot] }
+        surprises[slot] = a
+        shortSum += a
+        let mean = shortSum / Double(Swift.min(seen + 1, likelihoodShortWindow))
+        // Compare with the previous short means (strictly before this point).
+        let k = Swift.min(seen, likelihoodLongWindow)
+        var open = true
+        if k >= likelihoodMinimumHistory {
+            let mu = sum / Double(k)
+            let variance = Swift.max(sumSquares / Double(k) - mu * mu, 1e-12)
+            let z = (mean - mu) / variance.squareRoot()
+            open = 0.5 * erfc(z / 1.4142135623730951) <= likelihoodGateTail
+        }
+        let ring = seen % likelihoodLongWindow
+        if seen >= likelihoodLongWindow {
+            let old = means[ring]
+            sum -= old
+            sumSquares -= old * old
+        }
+        means[ring] = mean
+        sum += mean
+        sumSquares += mean * mean
+        seen += 1
+        return open
+    }
+}
