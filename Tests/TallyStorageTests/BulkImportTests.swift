@@ -1,5 +1,5 @@
 import Testing
-import TallyStorage
+@testable import TallyStorage
 import TallyEncoding
 import TallyTestSupport
 import TallyAnalysis
@@ -148,5 +148,32 @@ struct ManyShortSeriesTests {
             }
             if !reopened { try store.close() }
         }
+    }
+}
+
+@Suite("key order by ranks")
+struct RankedKeyOrderTests {
+    @Test func ranksOrderKeysExactlyAsKeysCompare() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "ranks", wallTime: 0))
+        var rng = SeededGenerator(seed: 21)
+        // Keys that stress the comparison: shared prefixes, missing labels, numbers as text, non-ASCII.
+        let values = ["", "a", "ab", "b", "B", "10", "9", "é", "e\u{301}x", "z z"]
+        for n in 0..<3_000 {
+            var labels: [Label] = []
+            if n % 3 != 0 { labels.append(Label("a", values[Int.random(in: 0..<values.count, using: &rng)])) }
+            if n % 5 != 0 { labels.append(Label("b", values[Int.random(in: 0..<values.count, using: &rng)] + "\(n)")) }
+            if n % 7 == 0 { labels.append(Label("aa", "\(n % 4)")) }
+            let s = batch.addSeries(SeriesKey(metric: ["m", "m_", "mm", "M"][n % 4], labels: labels))
+            batch.append(series: s, time: 1_000, value: 1)
+        }
+        try store.importBulk(batch)
+        let (ranked, direct) = store.state.withLock { s in
+            (s.index.everySeriesInKeyOrder(),
+             (1..<s.index.nextID).filter { s.index.knows($0) }.sorted { s.index.record($0)!.key < s.index.record($1)!.key })
+        }
+        #expect(ranked.count == batch.series.count)
+        #expect(ranked == direct)
     }
 }

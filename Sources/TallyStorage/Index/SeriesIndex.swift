@@ -252,16 +252,24 @@ struct SeriesIndex: Sendable {
         if ids.count < 4096 {
             return ids.sorted { records[Int($0)]!.key < records[Int($1)]!.key }
         }
-        if keyOrder == nil { keyOrder = everySeriesInKeyOrder() }
+        if keyOrder == nil {
+            // Ranking every label value pays off only when there are very many keys to compare.
+            keyOrder = records.count > SeriesIndex.rankedOrderThreshold ? everySeriesInKeyOrder()
+                : records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
+                    .sorted { records[Int($0)]!.key < records[Int($1)]!.key }
+        }
         var selected = [Bool](repeating: false, count: records.count)
         for id in ids { selected[Int(id)] = true }
         return keyOrder!.filter { selected[Int($0)] }
     }
 
+    /// From how many series on listings order keys by their ranks (``everySeriesInKeyOrder()``).
+    static let rankedOrderThreshold = 200_000
+
     /// Every series id ordered by key. Keys are first turned into sequences of small integers — the rank of the
     /// metric, then of each label's name and value — that compare as the keys do, so the sort compares integers
     /// instead of strings.
-    private func everySeriesInKeyOrder() -> [SeriesID] {
+    func everySeriesInKeyOrder() -> [SeriesID] {
         func ranks(_ strings: some Sequence<String>) -> [String: UInt32] {
             Dictionary(uniqueKeysWithValues: strings.sorted().enumerated().map { ($1, UInt32($0)) })
         }
