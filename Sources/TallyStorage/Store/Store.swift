@@ -146,13 +146,17 @@ public final class Store: Sendable {
     /// Loads series and segments from the catalog and opens every segment.
     private static func loadCatalogState(path: String, catalog: Catalog) throws(StoreError) -> StoreState {
         var state = StoreState()
-        let series = try catalog.loadSeries()
-        state.index.reserveCapacity(series.count)
-        for record in series { state.index.add(record) }
-        for record in try catalog.loadSegments() {
-            let reader = try SegmentReader(path: path + "/segments/" + record.file, id: record.id)
-            state.addSegment(record, reader: reader)
+        // The segment files are read, checked and their footers decoded on another core meanwhile.
+        let segmentRecords = try catalog.loadSegments()
+        let opening = BackgroundWork { () throws(StoreError) -> [SegmentReader] in
+            var readers: [SegmentReader] = []
+            for record in segmentRecords {
+                readers.append(try SegmentReader(path: path + "/segments/" + record.file, id: record.id))
+            }
+            return readers
         }
+        state.index.addAll(try catalog.loadSeries())
+        for (record, reader) in zip(segmentRecords, try opening.value()) { state.addSegment(record, reader: reader) }
         for record in try catalog.loadImports() {
             state.nextLSN = max(state.nextLSN, record.lsn + 1)
             state.noteImport(record.origin, lsn: record.lsn)
