@@ -6,6 +6,23 @@ import TallyStorage
 struct HistoryColumns {
     var times: [Int64] = []
     var values: [Double] = []
+
+    init() {}
+
+    /// The non-null points of `s` before `end`, ascending without repeated times, at most
+    /// `AnomalyStageExtension.maxHistoryPoints` (the most recent).
+    init(_ s: ResultSeries, before end: Int64) {
+        for i in 0..<s.count where s.times[i] < end && !s.isNull(at: i) {
+            if let last = times.last, s.times[i] <= last { continue }
+            times.append(s.times[i])
+            values.append(s.values[i])
+        }
+        let limit = AnomalyStageExtension.maxHistoryPoints
+        if times.count > limit {
+            times.removeFirst(times.count - limit)
+            values.removeFirst(values.count - limit)
+        }
+    }
 }
 
 extension AnomalyStageExtension {
@@ -34,8 +51,7 @@ extension AnomalyStageExtension {
         var attempts = 0
         while true {
             attempts += 1
-            let (start, overflow) = displayStart.subtractingReportingOverflow(lookback)
-            let from = overflow || start < Int64.min / 2 ? Int64.min : Self.floor(start, to: lookback)
+            let from = Self.historyStart(displayStart: displayStart, lookback: lookback)
             let next = try readHistory(input, firsts: firsts, from: from, to: latestFirst, stageSpan: stageSpan,
                                        context: context)
             let grew = next.contains { $0.value.times.count > (result[$0.key]?.times.count ?? 0) }
@@ -45,6 +61,12 @@ extension AnomalyStageExtension {
             lookback = lookback > Int64.max / 4 ? Int64.max / 2 : lookback * 2
         }
         return result
+    }
+
+    /// Where the history read starts: on the look-back grid, at least `lookback` before `displayStart`.
+    static func historyStart(displayStart: Int64, lookback: Int64) -> Int64 {
+        let (start, overflow) = displayStart.subtractingReportingOverflow(lookback)
+        return overflow || start < Int64.min / 2 ? Int64.min : Self.floor(start, to: lookback)
     }
 
     /// `t` rounded down to a multiple of `step` (since the epoch).
@@ -77,17 +99,7 @@ extension AnomalyStageExtension {
         for s in series {
             let id = SeriesIdentity(s)
             guard let first = firsts[id], out[id] == nil else { continue }
-            var h = HistoryColumns()
-            for i in 0..<s.count where s.times[i] < first && !s.isNull(at: i) {
-                if let last = h.times.last, s.times[i] <= last { continue }
-                h.times.append(s.times[i])
-                h.values.append(s.values[i])
-            }
-            if h.times.count > Self.maxHistoryPoints {
-                h.times.removeFirst(h.times.count - Self.maxHistoryPoints)
-                h.values.removeFirst(h.values.count - Self.maxHistoryPoints)
-            }
-            out[id] = h
+            out[id] = HistoryColumns(s, before: first)
         }
         return out
     }

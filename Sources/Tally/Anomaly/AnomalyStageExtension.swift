@@ -44,6 +44,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
     public var query: Query?
     /// Limits for the history reads.
     public var limits: QueryLimits
+    /// `Store.check`'s latest-point mode: `anomalies` outputs, for each series, only its latest point at or before
+    /// the query's `now`, annotated as the full stage annotates it, and walks only up to that point (the detector
+    /// is walk-forward, so the verdict is the same). Only for a query whose single `anomalies` stage is its last.
+    var latestOnly = false
 
     /// History read before the displayed range: 365 days (or `training` when that is longer).
     public static let defaultLookback: Int64 = 365 * 86_400_000
@@ -140,6 +144,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
                   context: QueryContext) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
+        if latestOnly {
+            return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
+                                                      now: context.now) }
+        }
         return try input.map { s in
             var out = s
             let walk = try self.walk(s, history: history[SeriesIdentity(s)])
@@ -172,6 +180,45 @@ public struct AnomalyStageExtension: QueryStageExtension {
             out.reasons = reasons.contains { $0 != nil } ? reasons : nil
             return out
         }
+    }
+
+    /// The latest point of `s` at or before `now` (a series without points when there is none), with the columns
+    /// `annotate` gives it — walking the history and the displayed points only up to that point, and building one
+    /// reason. The detector is walk-forward (a verdict, and the alert column, use only the point and the points
+    /// before it), so this equals the point's row in the fully annotated series.
+    func annotateLatest(_ s: ResultSeries, history: HistoryColumns?, detector: AnomalyDetector,
+                        now: Int64) throws -> ResultSeries {
+        var out = ResultSeries(metric: s.metric, labels: s.labels, kind: s.kind)
+        guard let i = s.times.lastIndex(where: { $0 <= now }) else { return out }
+        out.times = [s.times[i]]
+        out.values = [s.values[i]]
+        out.outcomes = s.outcomes.map { [$0[i]] }
+        let null = columnValue(nil)
+        var expected = null, lower = null, upper = null, score = null
+        var anomaly = false, alert = false
+        var reason = s.reason(at: i)
+        if !s.isNull(at: i) {
+            let walk = try self.walk(s, history: history, through: i)
+            let k = walk.indexOfInput[i]
+            if k >= 0 {
+                let r = detector.detect(times: walk.times, values: walk.values, feedback: walk.feedback)
+                expected = Self.cell(r.expected[k])
+                lower = Self.cell(r.lower[k])
+                upper = Self.cell(r.upper[k])
+                score = Self.cell(r.score[k])
+                anomaly = r.anomaly[k]
+                alert = r.alert[k]
+                reason = r.reason(at: k)
+            }
+        }
+        out.expected = [expected]
+        out.lower = [lower]
+        out.upper = [upper]
+        out.score = [score]
+        out.anomaly = [anomaly]
+        out.alert = [alert]
+        out.reasons = reason.map { [$0] }
+        return out
     }
 
     /// A column cell: NaN (cold start) and the infinite side of a one-directional range become null.
@@ -282,14 +329,17 @@ public struct AnomalyStageExtension: QueryStageExtension {
         var indexOfInput: [Int] = []
     }
 
-    func walk(_ s: ResultSeries, history: HistoryColumns?) throws -> Walk {
+    /// The walk of `s` after its history: its non-null displayed points, in order, up to and including point
+    /// `through` (all of them when nil), and the verdicts on the walked points.
+    func walk(_ s: ResultSeries, history: HistoryColumns?, through: Int? = nil) throws -> Walk {
         var w = Walk()
         if let history {
             w.times = history.times
             w.values = history.values
         }
         w.indexOfInput = [Int](repeating: -1, count: s.count)
-        for i in 0..<s.count where !s.isNull(at: i) {
+        let end = through.map { Swift.min($0 + 1, s.count) } ?? s.count
+        for i in 0..<end where !s.isNull(at: i) {
             if let last = w.times.last, s.times[i] <= last { continue }   // never out of order
             w.indexOfInput[i] = w.times.count
             w.times.append(s.times[i])
