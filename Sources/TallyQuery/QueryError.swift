@@ -60,9 +60,10 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// - Returns: Three lines separated by `\n` (one line when the error has no position).
     public func render(query: String) -> String {
         guard let span else { return description }
-        let lines = query.split(separator: "\n", omittingEmptySubsequences: false)
+        // Split on the scalar: "\r\n" is one Character, so splitting the String on "\n" would miss CRLF line ends.
+        let lines = query.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
         guard span.start.line >= 1, span.start.line <= lines.count else { return description }
-        var text = String(lines[span.start.line - 1])
+        var text = String(String.UnicodeScalarView(lines[span.start.line - 1]))
         if text.hasSuffix("\r") { text.removeLast() }
         var caret = ""
         for (i, scalar) in text.unicodeScalars.enumerated() where i < span.start.column - 1 {

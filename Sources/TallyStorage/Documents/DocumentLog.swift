@@ -210,6 +210,12 @@ final class DocumentLog: @unchecked Sendable {
 
     /// Checks every record of every document file; the last record of the last file may be torn.
     static func verify(directory: String, into report: inout VerifyReport) {
+        var goodRecords: [String: [Int: Int]] = [:]
+        verify(directory: directory, into: &report, goodRecords: &goodRecords)
+    }
+
+    /// The same; `goodRecords` receives, per file name, the offset and length of every record that checked out.
+    static func verify(directory: String, into report: inout VerifyReport, goodRecords: inout [String: [Int: Int]]) {
         let names = ((try? Directory.list(directory)) ?? []).filter { $0.hasSuffix(".tdoc") }
         for (index, name) in names.enumerated() {
             let path = directory + "/" + name
@@ -245,6 +251,7 @@ final class DocumentLog: @unchecked Sendable {
                             throw StoreError.corrupt(path: path, offset: offset, detail: "document record runs past the end of the file")
                         }
                         _ = try decodeRecord(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), path: path, offset: offset)
+                        goodRecords[name, default: [:]][offset] = end - offset
                         report.documentsChecked += 1
                         offset = end
                     }

@@ -1,7 +1,6 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Synchronization
 
 /// The system calls Tally makes on its data files. Every call goes through ``SystemCalls``, so tests can make
 /// any of them fail (ENOSPC, EIO, a short write, a failed fsync or rename) and check what the store does.
@@ -26,7 +25,9 @@ public enum SystemCalls {
     /// A test hook: called before each call with its kind and path; a returned fault makes the call fail.
     public typealias FaultHook = @Sendable (SystemCall, String) -> InjectedFault?
 
-    private static let hook = Mutex<FaultHook?>(nil)
+    // A pthread mutex (`Locked`), not the standard library's `Mutex`: ThreadSanitizer reported every access through
+    // `Mutex<FaultHook?>` here as a race (72 reports in the storage tests), which hid anything real behind them.
+    private static let hook = Locked<FaultHook?>(nil)
 
     /// Installs (or, with nil, removes) the fault hook. For tests.
     public static func setFaultHook(_ newHook: FaultHook?) {

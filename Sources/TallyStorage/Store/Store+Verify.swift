@@ -39,14 +39,24 @@ extension Store {
         }
         let catalogPath = path + "/" + Catalog.fileName
         var listed: [SegmentRecord] = []
+        // The documents batches refer to (catalog and WAL): each must be a whole, good record of the log.
+        var documentRefs: [(LSN, String)] = []
         do throws(StoreError) {
             let catalog = try Catalog(directory: path, readOnly: true)
             if let problem = try catalog.integrityCheck() {
                 report.problems.append(VerifyProblem(path: catalogPath, offset: nil, detail: "integrity check: \(problem)"))
             }
             listed = try catalog.loadSegments()
+            for record in try catalog.loadImports() {
+                if let ref = record.origin.detail(BatchOrigin.documentKey) { documentRefs.append((record.lsn, ref)) }
+            }
         } catch {
-            note(error, defaultPath: catalogPath)
+            // A store whose creation was cut short holds nothing yet: the next open for writing finishes it.
+            if case .notAStore(_, let detail) = error, detail == Catalog.unfinishedDetail {
+                report.notes.append(VerifyProblem(path: catalogPath, offset: nil, detail: error.description))
+            } else {
+                note(error, defaultPath: catalogPath)
+            }
         }
         for record in listed {
             let file = path + "/segments/" + record.file
@@ -80,6 +90,9 @@ extension Store {
                     try WALReader.readFile(raw, path: file, isLast: i == walNames.count - 1, afterLSN: 0, into: &contents)
                 }
                 report.walRecordsChecked += contents.batches.count
+                for batch in contents.batches {
+                    if let ref = batch.origin.detail(BatchOrigin.documentKey) { documentRefs.append((batch.lsn, ref)) }
+                }
                 if let torn = contents.tornTail {
                     report.problems.append(VerifyProblem(path: file, offset: torn.offset,
                         detail: "the last \(torn.bytes) bytes are an incomplete or damaged record (a write that was never acknowledged; the next open drops it)"))
@@ -92,7 +105,22 @@ extension Store {
                 report.problems.append(VerifyProblem(path: file, offset: nil, detail: "\(error)"))
             }
         }
-        DocumentLog.verify(directory: path + "/documents", into: &report)
+        var goodRecords: [String: [Int: Int]] = [:]
+        DocumentLog.verify(directory: path + "/documents", into: &report, goodRecords: &goodRecords)
+        // A log cut exactly between two records is a valid, shorter file: only the references can tell.
+        var reported = Set<String>()
+        for (lsn, text) in documentRefs where !reported.contains(text) {
+            reported.insert(text)
+            guard let ref = DocumentRef(text) else {
+                report.problems.append(VerifyProblem(path: catalogPath, offset: nil,
+                    detail: "batch \(lsn) has a malformed document reference \(text)"))
+                continue
+            }
+            let file = path + "/documents/" + ref.file
+            guard goodRecords[ref.file]?[ref.offset] != ref.length else { continue }
+            report.problems.append(VerifyProblem(path: file, offset: ref.offset,
+                detail: "the document of batch \(lsn) (\(ref.length) bytes) is missing: the file ends or holds no whole record there"))
+        }
         return report
     }
 }
