@@ -1,3 +1,4 @@
+import Dispatch
 import TallyAnalysis
 import TallyQuery
 import TallyStorage
@@ -77,32 +78,59 @@ extension Store {
         let analysis = AnomalyStageExtension(dataSource: source, feedback: feedback, query: query, limits: limits)
         let detector = AnomalyDetector(options: options)
         let started = ContinuousClock.now
-        var displayedPoints = 0, historyPoints = 0
+        // Series are independent: judge them in two halves on two cores, then put the halves back in order.
+        let rangeStart = from
+        nonisolated(unsafe) let analysisCopy = analysis
+        nonisolated(unsafe) let sourceCopy = source
+        let judge: @Sendable (Range<Int>) throws -> (series: [ResultSeries], displayed: Int, history: Int)? = { part in
+            var displayedPoints = 0, historyPoints = 0
+            var out: [ResultSeries] = []
+            out.reserveCapacity(part.count)
+            for ref in refs[part] {
+                guard readFrom < readTo else {
+                    out.append(ResultSeries(metric: ref.metric, labels: ref.labels, kind: ref.kind))
+                    continue
+                }
+                let columns = try sourceCopy.read(ref, from: readFrom, to: readTo)
+                var split = 0
+                if let from = rangeStart {
+                    // The first point at or after the range start (times ascend).
+                    var hi = columns.count
+                    while split < hi {
+                        let mid = (split + hi) / 2
+                        if columns.times[mid] < from { split = mid + 1 } else { hi = mid }
+                    }
+                }
+                displayedPoints += columns.count - split
+                historyPoints += split
+                guard displayedPoints <= limits.maxPointsRead, historyPoints <= limits.maxPointsRead,
+                      ContinuousClock.now - started <= limits.maxDuration else { return nil }
+                let displayed = ResultSeries(ref, split == 0 ? columns : columns.slice(split..<columns.count))
+                let history = split > 0 ? HistoryColumns(ResultSeries(ref, columns), before: rangeStart!) : nil
+                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now))
+            }
+            return (out, displayedPoints, historyPoints)
+        }
+        let halves = refs.count >= 64 ? [0..<refs.count / 2, refs.count / 2..<refs.count] : [0..<refs.count]
+        var parts = [Result<(series: [ResultSeries], displayed: Int, history: Int)?, any Error>?](
+            repeating: nil, count: halves.count)
+        parts.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            DispatchQueue.concurrentPerform(iterations: halves.count) { k in
+                slots[k] = Result { try judge(halves[k]) }
+            }
+        }
         var out: [ResultSeries] = []
         out.reserveCapacity(refs.count)
-        for ref in refs {
-            guard readFrom < readTo else {
-                out.append(ResultSeries(metric: ref.metric, labels: ref.labels, kind: ref.kind))
-                continue
-            }
-            let columns = try source.read(ref, from: readFrom, to: readTo)
-            var split = 0
-            if let from {
-                // The first point at or after the range start (times ascend).
-                var hi = columns.count
-                while split < hi {
-                    let mid = (split + hi) / 2
-                    if columns.times[mid] < from { split = mid + 1 } else { hi = mid }
-                }
-            }
-            displayedPoints += columns.count - split
-            historyPoints += split
-            guard displayedPoints <= limits.maxPointsRead, historyPoints <= limits.maxPointsRead,
-                  ContinuousClock.now - started <= limits.maxDuration else { return nil }
-            let displayed = ResultSeries(ref, split == 0 ? columns : columns.slice(split..<columns.count))
-            let history = split > 0 ? HistoryColumns(ResultSeries(ref, columns), before: from!) : nil
-            out.append(try analysis.annotateLatest(displayed, history: history, detector: detector, now: now))
+        var displayedPoints = 0, historyPoints = 0
+        for part in parts {
+            // A limit passed in either half: let the executor's path report it as it always does.
+            guard let judged = try part!.get() else { return nil }
+            out.append(contentsOf: judged.series)
+            displayedPoints += judged.displayed
+            historyPoints += judged.history
         }
+        guard displayedPoints <= limits.maxPointsRead, historyPoints <= limits.maxPointsRead else { return nil }
         return QueryResult(series: out)
     }
 }

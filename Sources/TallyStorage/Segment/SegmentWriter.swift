@@ -57,6 +57,28 @@ struct SegmentWriter {
         directory.append((id, kind, blocks))
     }
 
+    /// Appends series already encoded in memory (``EncodedSeries``), in ascending id order after those added so far.
+    mutating func append(_ encoded: EncodedSeries) throws(IOError) {
+        guard let first = encoded.directory.first else { return }
+        precondition(lastSeries.map { $0 < first.0 } ?? true, "series must be added in ascending id order")
+        let base = written + buffer.count
+        for (id, kind, metas) in encoded.directory {
+            var blocks = metas
+            for k in blocks.indices {
+                blocks[k].offset += base
+                minTime = min(minTime, blocks[k].minTime)
+                maxTime = max(maxTime, blocks[k].maxTime)
+                minLSN = min(minLSN, blocks[k].minLSN)
+                maxLSN = max(maxLSN, blocks[k].maxLSN)
+            }
+            directory.append((id, kind, blocks))
+            lastSeries = id
+        }
+        buffer.append(contentsOf: encoded.bytes)
+        pointCount += encoded.pointCount
+        if buffer.count >= 1 << 22 { try drain() }
+    }
+
     private mutating func drain() throws(IOError) {
         try file.write(buffer, at: written)
         written += buffer.count
@@ -77,4 +99,34 @@ struct SegmentWriter {
     }
 
     var seriesCount: Int { directory.count }
+}
+
+/// Series encoded into blocks in memory, ready to be appended to a segment by ``SegmentWriter/append(_:)``: block
+/// offsets count from the start of `bytes`. Several pieces of one segment can be encoded on several cores at once.
+struct EncodedSeries: Sendable {
+    var bytes: [UInt8] = []
+    var directory: [(SeriesID, SeriesKind, [BlockMeta])] = []
+    var pointCount = 0
+
+    /// Encodes `runs` (ascending ids; each range sorted by time, one point per time) into blocks of at most
+    /// `blockPoints` points.
+    static func encode(_ runs: ArraySlice<SeriesPoints>, blockPoints: Int = SegmentFormat.maxBlockPoints) -> EncodedSeries {
+        var out = EncodedSeries()
+        out.bytes.reserveCapacity(runs.reduce(0) { $0 + $1.range.count } * 4)
+        var scratch = ByteWriter(capacity: 1 << 16)
+        for run in runs where !run.range.isEmpty {
+            let hasOutcomes = run.kind == .check && run.columns.outcomes.count == run.columns.count
+            var blocks: [BlockMeta] = []
+            var start = run.range.lowerBound
+            while start < run.range.upperBound {
+                let end = min(start + blockPoints, run.range.upperBound)
+                blocks.append(BlockCodec.encode(run.columns, range: start..<end, hasOutcomes: hasOutcomes,
+                                                baseOffset: 0, into: &out.bytes, scratch: &scratch))
+                start = end
+            }
+            out.pointCount += run.range.count
+            out.directory.append((run.id, run.kind, blocks))
+        }
+        return out
+    }
 }

@@ -71,23 +71,51 @@ extension Store {
                 start = end
             }
         }
-        // One segment file per month, encoded and synced on all cores: the months share nothing but the
-        // (locked) segment id counter.
+        // One segment file per month. The encoding is spread over the cores in pieces of about `piecePoints`
+        // points (one month often holds most of an import), then each month's pieces are written in order and
+        // its file synced, the months again side by side.
         let months = partitions.keys.sorted()
-        var outcomes = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
-        outcomes.withUnsafeMutableBufferPointer { slots in
-            nonisolated(unsafe) let slots = slots
-            let partitions = partitions
-            let writeMonth: @Sendable (Int) -> Void = { k in
-                slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in
-                    var output = try SegmentOutput(store: self, level: level)
-                    for run in partitions[months[k]]! {
-                        try output.add(series: run.id, kind: run.kind, columns: run.columns, range: run.range)
-                    }
-                    return try output.finish()
+        let piecePoints = 200_000
+        var pieces: [(month: Int, runs: ArraySlice<SeriesPoints>)] = []
+        for (k, month) in months.enumerated() {
+            let runs = partitions[month]!
+            var start = 0, points = 0
+            for i in runs.indices {
+                points += runs[i].range.count
+                if points >= piecePoints || i == runs.count - 1 {
+                    pieces.append((k, runs[start...i]))
+                    start = i + 1
+                    points = 0
                 }
             }
-            if months.count == 1 { writeMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: writeMonth) }
+        }
+        var encoded = [EncodedSeries](repeating: EncodedSeries(), count: pieces.count)
+        encoded.withUnsafeMutableBufferPointer { slots in
+            nonisolated(unsafe) let slots = slots
+            let pieces = pieces
+            DispatchQueue.concurrentPerform(iterations: pieces.count) { j in
+                slots[j] = EncodedSeries.encode(pieces[j].runs)
+            }
+        }
+        var piecesOfMonth = [[Int]](repeating: [], count: months.count)
+        for (j, piece) in pieces.enumerated() { piecesOfMonth[piece.month].append(j) }
+        var outcomes = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
+        encoded.withUnsafeMutableBufferPointer { encodedPieces in
+            outcomes.withUnsafeMutableBufferPointer { slots in
+                nonisolated(unsafe) let slots = slots, encodedPieces = encodedPieces
+                let piecesOfMonth = piecesOfMonth
+                let writeMonth: @Sendable (Int) -> Void = { k in
+                    slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in
+                        var output = try SegmentOutput(store: self, level: level)
+                        for j in piecesOfMonth[k] {
+                            try output.append(encodedPieces[j])
+                            encodedPieces[j] = EncodedSeries()   // free each piece once it is in the file's buffer
+                        }
+                        return try output.finish()
+                    }
+                }
+                if months.count == 1 { writeMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: writeMonth) }
+            }
         }
         var results: [(SegmentRecord, SegmentReader)] = []
         var firstError: StoreError?
@@ -149,6 +177,15 @@ struct SegmentOutput {
 
     mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns) throws(StoreError) {
         try add(series: series, kind: kind, columns: columns, range: 0..<columns.count)
+    }
+
+    mutating func append(_ encoded: EncodedSeries) throws(StoreError) {
+        do throws(IOError) {
+            try writer.append(encoded)
+        } catch {
+            try? Directory.remove(temporary)
+            throw .io(error)
+        }
     }
 
     mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns, range: Range<Int>) throws(StoreError) {
