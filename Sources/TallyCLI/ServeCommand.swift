@@ -28,6 +28,7 @@ extension TallyCommand {
         @Option(help: "The most series one query may match.") var maxQuerySeries = ServerLimits().query.maxSeries
         @Option(help: "The most points one query may read.") var maxQueryPoints = ServerLimits().query.maxPointsRead
         @Option(help: "How long a Soda login token stays valid, in seconds.") var tokenLifetime = 24 * 3600
+        @Option(help: "How long a dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
         func validate() throws {
@@ -36,6 +37,7 @@ extension TallyCommand {
             guard maxBodyBytes > 0, maxQueryBytes > 0, maxQuerySeries > 0, maxQueryPoints > 0, tokenLifetime > 0 else {
                 throw ValidationError("limits must be positive")
             }
+            guard sessionLifetime > 0 else { throw ValidationError("--session-lifetime must be positive (seconds)") }
         }
 
         func run() throws {
@@ -55,7 +57,8 @@ extension TallyCommand {
             limits.query.maxSeries = maxQuerySeries
             limits.query.maxPointsRead = maxQueryPoints
             let configuration = ServerConfiguration(host: host, port: port, storePath: location.path, limits: limits,
-                                                    tokenLifetimeSeconds: tokenLifetime)
+                                                    tokenLifetimeSeconds: tokenLifetime,
+                                                    sessionLifetimeSeconds: sessionLifetime)
             try runReportingErrors {
                 let server = try TallyServer(configuration: configuration, logger: logger)
                 let outcome = ServeFailure()
