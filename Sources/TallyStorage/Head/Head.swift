@@ -1,13 +1,50 @@
+/// One point of the head, as it arrived.
+struct HeadPoint: Sendable {
+    var time: Int64
+    var value: Double
+    var lsn: LSN
+    var outcome: UInt8
+}
+
+/// A series' points in the head: one array of whole points, so appending a point touches one array (a scan
+/// appends one point to each of thousands of series; four column arrays per series made that memory-bound).
+struct HeadSeries: Sendable {
+    var points: [HeadPoint]
+    /// Check series keep their outcome codes; measurement series have none.
+    var hasOutcomes: Bool
+
+    /// The points whose times `include` accepts, as columns (unsorted, possibly with repeated times).
+    func columns(where include: (Int64) -> Bool = { _ in true }) -> PointColumns {
+        var out = PointColumns()
+        out.reserveCapacity(points.count, outcomes: hasOutcomes)
+        for p in points where include(p.time) {
+            out.times.append(p.time)
+            out.values.append(p.value)
+            out.lsns.append(p.lsn)
+            if hasOutcomes { out.outcomes.append(p.outcome) }
+        }
+        return out
+    }
+}
+
 /// The points written since the last flush, per series, in arrival order (not sorted: late and out-of-order
 /// writes simply append; reads sort and resolve by time and LSN).
 struct Head: Sendable {
     /// Per series id.
-    private(set) var series: [SeriesID: PointColumns] = [:]
+    private var series: [SeriesID: HeadSeries] = [:]
     private(set) var pointCount = 0
     private(set) var minLSN = LSN.max
     private(set) var maxLSN = LSN.min
 
     var isEmpty: Bool { pointCount == 0 }
+
+    /// The series with points in the head.
+    var seriesIDs: [SeriesID] { Array(series.keys) }
+
+    /// Every head point of a series (arrival order), as columns.
+    func columns(of id: SeriesID) -> PointColumns? {
+        series[id]?.columns()
+    }
 
     /// Appends a WAL batch's points.
     mutating func apply(_ batch: WALBatch, kinds: (SeriesID) -> SeriesKind) {
@@ -18,11 +55,13 @@ struct Head: Sendable {
         }
         for i in batch.times.indices {
             let id = batch.seriesIDs[i]
-            let isCheck = kinds(id) == .check
-            series[id, default: PointColumns()].append(
-                time: batch.times[i], value: batch.values[i],
-                outcome: isCheck ? (batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i]) : nil,
-                lsn: batch.lsn)
+            let point = HeadPoint(time: batch.times[i], value: batch.values[i], lsn: batch.lsn,
+                                  outcome: batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i])
+            if let slot = series.index(forKey: id) {
+                series.values[slot].points.append(point)   // in place: the values view's subscript modifies
+            } else {
+                series[id] = HeadSeries(points: [point], hasOutcomes: kinds(id) == .check)
+            }
         }
         pointCount += batch.times.count
         minLSN = min(minLSN, batch.lsn)
@@ -31,13 +70,8 @@ struct Head: Sendable {
 
     /// The points of a series in `range` (unsorted, possibly with repeated times).
     func points(of id: SeriesID, in range: TimeRange) -> PointColumns? {
-        guard let columns = series[id] else { return nil }
-        if range == .all { return columns }
-        var out = PointColumns()
-        for i in columns.times.indices where range.contains(columns.times[i]) {
-            out.append(time: columns.times[i], value: columns.values[i],
-                       outcome: columns.outcomes.isEmpty ? nil : columns.outcomes[i], lsn: columns.lsns[i])
-        }
+        guard let head = series[id] else { return nil }
+        let out = range == .all ? head.columns() : head.columns { range.contains($0) }
         return out.isEmpty ? nil : out
     }
 }

@@ -17,12 +17,15 @@ struct KeyTable: Sendable {
         let tag = KeyTable.tag(hash)
         let mask = slots.count - 1
         var i = hash & mask
-        while true {
-            let slot = slots[i]
-            if slot == 0 { return nil }
-            let id = SeriesID(truncatingIfNeeded: slot)
-            if slot & 0xFFFF_FFFF_0000_0000 == tag && records[Int(id)]?.key == key { return id }
-            i = (i + 1) & mask
+        return records.withUnsafeBufferPointer { records in
+            while true {
+                let slot = slots[i]
+                if slot == 0 { return nil }
+                let id = SeriesID(truncatingIfNeeded: slot)
+                // Compared in place: no copy of the record (and no reference counting of its strings).
+                if slot & 0xFFFF_FFFF_0000_0000 == tag && records[Int(id)]?.key == key { return id }
+                i = (i + 1) & mask
+            }
         }
     }
 

@@ -270,6 +270,20 @@ struct SeriesIndex: Sendable {
         Int(id) < blockLists.count && !blockLists[Int(id)].isEmpty
     }
 
+    /// Notes every point of a WAL batch in the latest-point cache (one pass, one access to the cache).
+    mutating func noteLatest(_ batch: WALBatch) {
+        latest.withUnsafeMutableBufferPointer { cache in
+            for i in batch.times.indices {
+                let point = LatestPoint(time: batch.times[i], value: batch.values[i],
+                                        outcome: batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i],
+                                        lsn: batch.lsn)
+                let slot = Int(batch.seriesIDs[i])
+                if let current = cache[slot], !current.isSuperseded(by: point) { continue }
+                cache[slot] = point
+            }
+        }
+    }
+
     mutating func noteLatest(_ id: SeriesID, _ point: LatestPoint) {
         let i = Int(id)
         if let current = latest[i], !current.isSuperseded(by: point) { return }

@@ -12,11 +12,11 @@ extension Store {
     /// The flush, with the writer lock held.
     func flushLocked(_ w: inout WriterState) throws(StoreError) {
         let (head, pending, lastLSN, kinds) = state.withLock { s in
-            let kinds = Dictionary(uniqueKeysWithValues: s.head.series.keys.map { ($0, s.index.record($0)?.kind ?? .measurement) })
+            let kinds = Dictionary(uniqueKeysWithValues: s.head.seriesIDs.map { ($0, s.index.kind(of: $0)) })
             return (s.head, s.pending, s.nextLSN - 1, kinds)
         }
         if head.isEmpty && pending.isEmpty { return }
-        let perSeries = head.series.keys.sorted().map { id in (id, kinds[id]!, head.series[id]!.resolved()) }
+        let perSeries = head.seriesIDs.sorted().map { id in (id, kinds[id]!, head.columns(of: id)!.resolved()) }
         let written = try writeSegments(perSeries, level: 0)
         do throws(StoreError) {
             try catalog.db.transaction { () throws(StoreError) in

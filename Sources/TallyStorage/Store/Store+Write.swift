@@ -55,13 +55,16 @@ extension Store {
         var newSeries: [SeriesRecord] = []
         var updates: [(SeriesID, Attributes)] = []
         for definition in batch.series {
-            if let id = state.index.id(of: definition.key), let existing = state.index.record(id) {
-                guard existing.kind == definition.kind else {
+            if let id = state.index.id(of: definition.key) {
+                // The kind without copying the record; the attributes only when the batch sets some.
+                let kind = state.index.kind(of: id)
+                guard kind == definition.kind else {
                     throw StoreError.invalid(InputError(
                         field: definition.key.metric,
-                        message: "series \(definition.key) is a \(existing.kind) series; the batch writes it as a \(definition.kind)"))
+                        message: "series \(definition.key) is a \(kind) series; the batch writes it as a \(definition.kind)"))
                 }
-                if existing.attributes.merging(definition.attributes) != existing.attributes {
+                if !definition.attributes.isEmpty, let existing = state.index.record(id),
+                   existing.attributes.merging(definition.attributes) != existing.attributes {
                     updates.append((id, definition.attributes))
                 }
                 ids.append(id)

@@ -48,12 +48,7 @@ struct StoreState: Sendable {
             let lookup = index
             head.apply(batch) { lookup.kind(of: $0) }
         }
-        for i in batch.times.indices {
-            let id = batch.seriesIDs[i]
-            let outcome = batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i]
-            self.index.noteLatest(id, LatestPoint(time: batch.times[i], value: batch.values[i], outcome: outcome,
-                                                  lsn: batch.lsn))
-        }
+        index.noteLatest(batch)
         pending.add(batch)
         noteImport(batch.origin, lsn: batch.lsn)
         nextLSN = max(nextLSN, batch.lsn + 1)
