@@ -71,8 +71,8 @@ public enum ChartText {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                // XML 1.0 forbids most control characters: show them as spaces.
-                if c.value < 0x20 && c != "\n" && c != "\t" { out += " " } else { out.unicodeScalars.append(c) }
+                // XML 1.0 forbids most control characters (and DEL is invisible): show them as spaces.
+                if c.value < 0x20 && c != "\n" && c != "\t" || c.value == 0x7f { out += " " } else { out.unicodeScalars.append(c) }
             }
         }
         return out

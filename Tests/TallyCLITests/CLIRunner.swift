@@ -8,17 +8,6 @@ struct CLIResult {
     var stderr: String
 }
 
-/// The `tally` executable built beside the test bundle.
-var tallyBinary: String {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var candidates = [bundleDirectory.appendingPathComponent("tally").path]
-    // Under `swift test` the test bundle runs from <build>/<config>/tallyPackageTests.xctest.
-    candidates.append(bundleDirectory.deletingLastPathComponent().appendingPathComponent("tally").path)
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".build/debug/tally").path)
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-}
-
 /// Runs `tally` with arguments and optional standard input; waits for it to finish.
 @discardableResult
 func runTally(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> CLIResult {

@@ -266,16 +266,6 @@ enum SodaFixtures {
     }
 }
 
-/// The `tally` executable built beside the test bundle.
-var tallyBinary: String {
-    let bundleDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-    var candidates = [bundleDirectory.appendingPathComponent("tally").path]
-    candidates.append(bundleDirectory.deletingLastPathComponent().appendingPathComponent("tally").path)
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    candidates.append(root.appendingPathComponent(".build/debug/tally").path)
-    return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
-}
-
 struct ProcessResult {
     var status: Int32
     var stdout: String

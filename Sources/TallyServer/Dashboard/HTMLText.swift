@@ -1,27 +1,12 @@
+import TallyCharts
+
 /// Escaping for the dashboard's HTML: everything that comes from the store, the request or an error message goes
 /// through one of these before it reaches a page.
 enum HTMLText {
     /// Text escaped for HTML element content and (double- or single-quoted) attribute values: `&`, `<`, `>`, `"`
     /// and `'` become references; control characters other than newline and tab become spaces.
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default:
-                if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" || scalar.value == 0x7f {
-                    out += " "
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out
+        ChartText.xml(text)
     }
 
     /// One query-string component: every byte except unreserved characters (`A-Z a-z 0-9 - . _ ~`) percent-encoded,

@@ -297,11 +297,12 @@ extension Store {
         var newSeries: [SeriesRecord] = []
         var updates: [(SeriesID, Attributes)] = []
         for definition in batch.series {
-            let known: (id: SeriesID, kind: SeriesKind, attributes: Attributes)?
-            if let pending = overlay.newSeries[definition.key] {
-                known = (pending.id, pending.kind, overlay.attributes[pending.id] ?? Attributes())
-            } else if let id = state.index.id(of: definition.key), let existing = state.index.record(id) {
-                known = (id, existing.kind, overlay.attributes[id] ?? existing.attributes)
+            // Kinds and attributes without copying records; the attributes only when the batch sets some.
+            let known: (id: SeriesID, kind: SeriesKind, isPending: Bool)?
+            if !overlay.newSeries.isEmpty, let pending = overlay.newSeries[definition.key] {
+                known = (pending.id, pending.kind, true)
+            } else if let id = state.index.id(of: definition.key) {
+                known = (id, state.index.kind(of: id), false)
             } else {
                 known = nil
             }
@@ -311,8 +312,10 @@ extension Store {
                         field: definition.key.metric,
                         message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)"))
                 }
-                if known.attributes.merging(definition.attributes) != known.attributes {
-                    updates.append((known.id, definition.attributes))
+                if !definition.attributes.isEmpty {
+                    let current = overlay.attributes[known.id]
+                        ?? (known.isPending ? Attributes() : state.index.record(known.id)?.attributes ?? Attributes())
+                    if current.merging(definition.attributes) != current { updates.append((known.id, definition.attributes)) }
                 }
                 ids.append(known.id)
             } else {
@@ -325,7 +328,8 @@ extension Store {
         let hasOutcomes = batch.series.contains { $0.kind == .check }
         return WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
                         seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
-                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [])
+                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [],
+                        seriesCount: batch.series.count)
     }
 }
 

@@ -48,38 +48,7 @@ extension Store {
 
     /// Assigns ids to the batch's new series and the next LSN, and checks kinds against existing series.
     func resolve(_ batch: WriteBatch, in state: StoreState) throws(StoreError) -> WALBatch {
-        let lsn = state.nextLSN
-        var nextID = state.index.nextID
-        var ids: [SeriesID] = []
-        ids.reserveCapacity(batch.series.count)
-        var newSeries: [SeriesRecord] = []
-        var updates: [(SeriesID, Attributes)] = []
-        for definition in batch.series {
-            if let id = state.index.id(of: definition.key) {
-                // The kind without copying the record; the attributes only when the batch sets some.
-                let kind = state.index.kind(of: id)
-                guard kind == definition.kind else {
-                    throw StoreError.invalid(InputError(
-                        field: definition.key.metric,
-                        message: "series \(definition.key) is a \(kind) series; the batch writes it as a \(definition.kind)"))
-                }
-                if !definition.attributes.isEmpty, let existing = state.index.record(id),
-                   existing.attributes.merging(definition.attributes) != existing.attributes {
-                    updates.append((id, definition.attributes))
-                }
-                ids.append(id)
-            } else {
-                newSeries.append(SeriesRecord(id: nextID, key: definition.key, kind: definition.kind,
-                                              attributes: definition.attributes, createdLSN: lsn))
-                ids.append(nextID)
-                nextID += 1
-            }
-        }
-        let hasOutcomes = batch.series.contains { $0.kind == .check }
-        return WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
-                        seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
-                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [],
-                        seriesCount: batch.series.count)
+        try resolveInGroup(batch, in: state, overlay: GroupOverlay())
     }
 
     /// Writes a large batch straight into segment files, synced once at the end, and publishes it in one
