@@ -115,10 +115,21 @@ struct SeriesIndex: Sendable {
 
     /// Adds a series (or, when its id is known, updates its attributes).
     mutating func add(_ record: SeriesRecord) {
+        guard insertRecord(record) else { return }
+        SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
+        for label in record.key.labels {
+            SeriesIndex.insertSorted(record.id, into: &postings[label.name, default: [:]][label.value, default: []])
+        }
+    }
+
+    /// The record, its key and its per-series slots, without the postings; false (attributes merged) when the
+    /// id is known.
+    @discardableResult
+    private mutating func insertRecord(_ record: SeriesRecord) -> Bool {
         let i = Int(record.id)
         if i < records.count, let existing = records[i] {
             records[i]!.attributes = existing.attributes.merging(record.attributes)
-            return
+            return false
         }
         while records.count <= i {
             records.append(nil)
@@ -128,10 +139,7 @@ struct SeriesIndex: Sendable {
         records[i] = record
         keyOrder = nil
         idByKey.insert(record.id, in: records)
-        SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
-        for label in record.key.labels {
-            SeriesIndex.insertSorted(record.id, into: &postings[label.name, default: [:]][label.value, default: []])
-        }
+        return true
     }
 
     /// Adds many series at once (an open). Into an empty index, the label postings and metric lists are built on
@@ -154,21 +162,7 @@ struct SeriesIndex: Sendable {
             return (byMetric, byLabel)
         }
         reserveCapacity(list.count)
-        for record in list {
-            let i = Int(record.id)
-            while records.count <= i {
-                records.append(nil)
-                blockLists.append(.empty)
-                latest.append(nil)
-            }
-            if let existing = records[i] {
-                records[i]!.attributes = existing.attributes.merging(record.attributes)
-                continue
-            }
-            records[i] = record
-            idByKey.insert(record.id, in: records)
-        }
-        keyOrder = nil
+        for record in list { insertRecord(record) }
         do throws(StoreError) {
             (idsByMetric, postings) = try lists.value()
         } catch {

@@ -9,7 +9,6 @@ struct SegmentWriter {
     private let file: File
     private var buffer: [UInt8] = []
     private var written = 0
-    private var scratch = ByteWriter(capacity: 1 << 16)
     private var directory: [(SeriesID, SeriesKind, [BlockMeta])] = []
     private(set) var pointCount = 0
     private(set) var minTime = Int64.max
@@ -28,33 +27,8 @@ struct SegmentWriter {
     /// Adds a series' points (sorted by time, one point per time), split into blocks of at most `blockPoints`.
     mutating func add(series id: SeriesID, kind: SeriesKind, columns: PointColumns,
                       blockPoints: Int = SegmentFormat.maxBlockPoints) throws(IOError) {
-        try add(series: id, kind: kind, columns: columns, range: 0..<columns.count, blockPoints: blockPoints)
-    }
-
-    /// Adds the points `range` of `columns` as one series (sorted by time, one point per time), split into blocks
-    /// of at most `blockPoints`. Several series may share one `columns` with different ranges (bulk imports).
-    mutating func add(series id: SeriesID, kind: SeriesKind, columns: PointColumns, range: Range<Int>,
-                      blockPoints: Int = SegmentFormat.maxBlockPoints) throws(IOError) {
-        precondition(lastSeries.map { $0 < id } ?? true, "series must be added in ascending id order")
-        guard !range.isEmpty else { return }
-        lastSeries = id
-        var blocks: [BlockMeta] = []
-        var start = range.lowerBound
-        let hasOutcomes = kind == .check && columns.outcomes.count == columns.count
-        while start < range.upperBound {
-            let end = min(start + blockPoints, range.upperBound)
-            let meta = BlockCodec.encode(columns, range: start..<end, hasOutcomes: hasOutcomes,
-                                         baseOffset: written, into: &buffer, scratch: &scratch)
-            blocks.append(meta)
-            minTime = min(minTime, meta.minTime)
-            maxTime = max(maxTime, meta.maxTime)
-            minLSN = min(minLSN, meta.minLSN)
-            maxLSN = max(maxLSN, meta.maxLSN)
-            start = end
-            if buffer.count >= 1 << 22 { try drain() }
-        }
-        pointCount += range.count
-        directory.append((id, kind, blocks))
+        let run = SeriesPoints(id: id, kind: kind, columns: columns, range: 0..<columns.count)
+        try append(EncodedSeries.encode([run][...], blockPoints: blockPoints))
     }
 
     /// Appends series already encoded in memory (``EncodedSeries``), in ascending id order after those added so far.

@@ -176,21 +176,17 @@ struct SegmentOutput {
     var pointCount: Int { writer.pointCount }
 
     mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns) throws(StoreError) {
-        try add(series: series, kind: kind, columns: columns, range: 0..<columns.count)
-    }
-
-    mutating func append(_ encoded: EncodedSeries) throws(StoreError) {
         do throws(IOError) {
-            try writer.append(encoded)
+            try writer.add(series: series, kind: kind, columns: columns)
         } catch {
             try? Directory.remove(temporary)
             throw .io(error)
         }
     }
 
-    mutating func add(series: SeriesID, kind: SeriesKind, columns: PointColumns, range: Range<Int>) throws(StoreError) {
+    mutating func append(_ encoded: EncodedSeries) throws(StoreError) {
         do throws(IOError) {
-            try writer.add(series: series, kind: kind, columns: columns, range: range)
+            try writer.append(encoded)
         } catch {
             try? Directory.remove(temporary)
             throw .io(error)
