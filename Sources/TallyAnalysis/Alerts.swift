@@ -1,6 +1,7 @@
 import Glibc
 
-// From per-point flags to alerts: a refractory period after each alert, and the optional likelihood gate.
+// From per-point flags to alerts: a refractory period after each alert, the optional likelihood gate, and the
+// optional check for recurring flags.
 
 /// Short window (judged points) of the likelihood gate's mean surprise.
 let likelihoodShortWindow = 10
@@ -20,18 +21,26 @@ let likelihoodGateTail = 0.1
 /// deviation of the previous such means over the last 2,000 judged points; the flag alerts only when the current
 /// mean is in the upper 10% Gaussian tail. A well-modelled series has a low, steady mean surprise, so its flags
 /// pass; a bursty or poorly modelled one has a high, variable mean surprise, so only its unusual stretches do.
-func alerts(anomaly: [Bool], deviation: [Double], reasons: [ReasonCode], times: [Int64],
-            options: AnomalyOptions) -> [Bool] {
-    if case .off = options.refractory, !options.likelihoodGate { return anomaly }
+///
+/// `surprise` is what the gate sees (|deviation|, or with the local view the larger surprise, §3.10; nil: the
+/// deviation); `deviation` and `details` give each flag's side for the recurrence check.
+func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, reasons: [ReasonCode],
+            details: [Int32], times: [Int64], options: AnomalyOptions) -> [Bool] {
+    if case .off = options.refractory, !options.likelihoodGate, !options.recurring { return anomaly }
     let n = anomaly.count
     var out = Array(repeating: false, count: n)
     var gate = LikelihoodGate(cap: 2 * options.sensitivity)
     var lastAlert = -1
+    var recurring = RecurrenceCheck(times: times, enabled: options.recurring)
     for i in 0..<n {
         let judged = reasons[i] != .coldStart && reasons[i] != .missing
         var open = true
-        if options.likelihoodGate && judged { open = gate.observe(deviation[i]) }
-        guard anomaly[i] && open else { continue }
+        if options.likelihoodGate && judged { open = gate.observe(surprise?[i] ?? deviation[i]) }
+        guard anomaly[i] else { continue }
+        // The side of the flag: a jump's or a drift's own direction, else the side of the expected value.
+        let up = reasons[i] == .jump || reasons[i] == .drift ? details[i] > 0 : deviation[i] >= 0
+        let repeats = recurring.observeFlag(i, side: up ? 1 : -1)
+        guard open && !repeats else { continue }
         if lastAlert >= 0 {
             switch options.refractory {
             case .off: break
@@ -86,5 +95,55 @@ struct LikelihoodGate {
         sumSquares += mean * mean
         seen += 1
         return open
+    }
+}
+
+/// Recurring flags (option `recurring`): a flag with flags on the same side at about the same time of the period
+/// (within 1/24 of it: an hour of the day for scans up to every 3 hours, seven hours of the week for scans up to
+/// every 1.5 days) in each of the previous two periods is a recurring event — a nightly job's spike — and raises
+/// no alert. Slower series have no period here. O(log n) per flag.
+struct RecurrenceCheck {
+    let times: [Int64]
+    let period: Int64
+    let tolerance: Int64
+    let cycles: Int
+    private var flagTimes: [Int64] = []
+    private var flagSides: [Int8] = []
+
+    init(times: [Int64], enabled: Bool) {
+        self.times = times
+        let step = times.count > 1 ? medianStep(times, in: 0..<Swift.min(times.count, 4096)) : 0
+        if !enabled || step <= 0 { period = 0 }
+        else if step <= 3 * hourMs { period = dayMs }
+        else if step <= 36 * hourMs { period = weekMs }
+        else { period = 0 }
+        tolerance = Swift.max(period / 24, step)
+        cycles = 2
+    }
+
+    /// Records the flag at point i and returns whether it recurs.
+    mutating func observeFlag(_ i: Int, side: Int8) -> Bool {
+        guard period > 0 else { return false }
+        let t = times[i]
+        var recurs = true
+        for k in 1...cycles {
+            let target = t - Int64(k) * period
+            // First flag at or after target − tolerance.
+            var lo = 0, hi = flagTimes.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if flagTimes[mid] < target - tolerance { lo = mid + 1 } else { hi = mid }
+            }
+            var found = false
+            var j = lo
+            while j < flagTimes.count && flagTimes[j] <= target + tolerance {
+                if flagSides[j] == side { found = true; break }
+                j += 1
+            }
+            if !found { recurs = false; break }
+        }
+        flagTimes.append(t)
+        flagSides.append(side)
+        return recurs
     }
 }

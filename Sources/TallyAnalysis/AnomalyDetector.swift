@@ -94,6 +94,10 @@ struct Walker {
     /// One-sided CUSUMs of in-band deviations, for the drift watch.
     private var cusumUp = 0.0
     private var cusumDown = 0.0
+    /// The local-change view (option `local`), nil when off.
+    private var local: LocalChangeTracker?
+    /// What the likelihood gate sees per point: |deviation|, or the local view's when that is sharper and larger.
+    private var surprise: [Double]
     private var allInteger = true
     private var firstTime: Int64? = nil
     private var models: [ModelDescription] = []
@@ -146,13 +150,15 @@ struct Walker {
         reasons = Array(repeating: .coldStart, count: n)
         details = Array(repeating: 0, count: n)
         modelIndex = Array(repeating: .max, count: n)
+        local = options.localBand != nil ? LocalChangeTracker(capacity: maxPoints) : nil
+        surprise = options.localBand != nil ? Array(repeating: 0, count: n) : []
     }
 
     func result() -> AnomalyResult {
         AnomalyResult(times: times, values: values, expected: expected, lower: lower, upper: upper, score: score,
                       deviation: deviation, anomaly: anomaly,
-                      alert: alerts(anomaly: anomaly, deviation: deviation, reasons: reasons, times: times,
-                                    options: options),
+                      alert: alerts(anomaly: anomaly, deviation: deviation, surprise: local != nil ? surprise : nil,
+                                    reasons: reasons, details: details, times: times, options: options),
                       reasons: reasons, details: details, modelIndex: modelIndex, models: models)
     }
 
@@ -176,7 +182,10 @@ struct Walker {
                 if !x.isNaN {
                     if firstTime == nil { firstTime = t }
                     if fb != .exclude { _ = stuck.observe(x) }
-                    if fb == .none || fb == .expected { train(i, x, model: false) }
+                    if fb == .none || fb == .expected {
+                        train(i, x, model: false)
+                        if local != nil { local!.observe(value: x, move: local!.previous.map { x - $0 }) }
+                    }
                 }
                 return
             }
@@ -224,8 +233,43 @@ struct Walker {
                 score[i] = Swift.max(score[i], 1 - p)
             }
         }
+        // The local-change view: the move from the previous value, in robust σ of past moves, on the side where
+        // this view is clearly sharper than the baseline (§3.10).
+        var isJump = false
+        if var lt = local, let ls = options.localBand {
+            local = nil  // mutate a unique copy (no copy-on-write of its window)
+            surprise[i] = Swift.abs(deviation[i])
+            var move: Double? = nil
+            if let previous = lt.previous {
+                let r = x - previous
+                move = r
+                if let sp = lt.spread {
+                    let s = options.sensitivity
+                    // The same small-sample widening as the band's.
+                    let inflation = 1 + (ls * ls + 1) / (4 * Swift.max(1, 0.37 * Double(lt.support)))
+                    let baseSigma = (r > 0 ? band.halfUp : band.halfDown) / s
+                    var sigma = Swift.max((r > 0 ? sp.up : sp.down) * inflation, localScaleFloor * baseSigma)
+                    if allInteger { sigma = Swift.max(sigma, 1 / ls) }
+                    let zl = sigma > 0 ? Swift.abs(r) / sigma : 0
+                    let allowed = r > 0 ? options.direction != .down : options.direction != .up
+                    if sigma < localSharperRatio * baseSigma && baseSigma.isFinite && allowed {
+                        // The likelihood gate sees the larger surprise, on the baseline's scale.
+                        surprise[i] = Swift.max(surprise[i], zl * s / ls)
+                        if zl >= ls && !outside && !isStuck && fb != .exclude {
+                            isJump = true
+                            details[i] = r > 0 ? 1 : -1
+                            score[i] = Swift.max(score[i], scoreForDeviation(zl))
+                        }
+                    }
+                    // A large move counts censored at the edge, so an incident never widens the local band.
+                    if zl >= ls && sigma > 0 { move = (r > 0 ? 1 : -1) * ls * sigma }
+                }
+            }
+            if fb == .none || fb == .expected { lt.observe(value: x, move: move) }
+            local = lt
+        }
         var isDrift = false
-        if fb == .none && !outside && !isStuck && options.detectDrift && choice?.watchDrift == true {
+        if fb == .none && !outside && !isStuck && !isJump && options.detectDrift && choice?.watchDrift == true {
             // CUSUM over in-band deviations (each capped at the sensitivity).
             let s = options.sensitivity
             let h = Walker.driftThreshold * s
@@ -240,8 +284,9 @@ struct Walker {
                 cusumDown = 0
             }
         }
-        anomaly[i] = outside || isStuck || isDrift
-        reasons[i] = outside ? (dev > 0 ? .above : .below) : (isStuck ? .stuck : (isDrift ? .drift : .normal))
+        anomaly[i] = outside || isStuck || isDrift || isJump
+        reasons[i] = outside ? (dev > 0 ? .above : .below)
+            : (isStuck ? .stuck : (isJump ? .jump : (isDrift ? .drift : .normal)))
 
         // What the point trains with: its value; for a flagged point only the edge of the band it crossed
         // (censored); nothing for stuck points, exclusions and confirmed anomalies.
@@ -250,7 +295,7 @@ struct Walker {
         case .expected: trainValue = x
         case .exclude, .anomaly: trainValue = nil
         case .none:
-            trainValue = isStuck || isDrift ? nil : (outside ? Swift.min(Swift.max(x, band.lower), band.upper) : x)
+            trainValue = isStuck || isDrift || isJump ? nil : (outside ? Swift.min(Swift.max(x, band.lower), band.upper) : x)
         }
 
         if fb == .none {

@@ -93,16 +93,28 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// (the "anomaly likelihood" of Ahmad et al. 2017). A series that is often surprising (bursty, poorly
     /// modelled) then alerts only when it is unusually surprising for itself. Flags (`anomaly`) are unchanged.
     public var likelihoodGate: Bool
+    /// The local-change view (default nil, off): also flag a value that moved from the previous value by more than
+    /// this many robust σ of the series' usual point-to-point moves, on the side where that view is clearly
+    /// sharper than the baseline (smooth, wandering series); reason `jump`. 0 (text `on`) means the same as
+    /// `sensitivity`. See docs/anomaly-detection.md §3.10.
+    public var localSensitivity: Double?
+    /// Recurring flags raise no alert (default false): a flag with same-side flags at about the same time of day
+    /// (of week, for daily scans) on each of the previous two days (weeks) — a nightly job's spike — is still
+    /// flagged in `anomaly` but is not an alert.
+    public var recurring: Bool
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
-    /// sensitivity 3.5, no new alert for 100 points after an alert, and the likelihood gate on alerts.
-    /// Text form: `sensitivity=3.5 refractory=100 likelihood=on`.
-    public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true)
+    /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the likelihood
+    /// gate on alerts, and no alerts on recurring flags.
+    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on`.
+    public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
+                                                 localSensitivity: 4.5, recurring: true)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
-                refractory: Refractory = .off, likelihoodGate: Bool = false) {
+                refractory: Refractory = .off, likelihoodGate: Bool = false, localSensitivity: Double? = nil,
+                recurring: Bool = false) {
         self.method = method
         self.sensitivity = sensitivity
         self.season = season
@@ -114,11 +126,13 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.detectDrift = detectDrift
         self.refractory = refractory
         self.likelihoodGate = likelihoodGate
+        self.localSensitivity = localSensitivity
+        self.recurring = recurring
     }
 
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
-                                     "level_shift", "stuck", "drift", "refractory", "likelihood"]
+                                     "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -215,7 +229,16 @@ public struct AnomalyOptions: Sendable, Hashable {
                         "invalid refractory '\(value)'; valid choices: off, a point count such as 100 or 100p, "
                         + "or a duration such as 8h")
                 }
-            case "stuck", "drift", "likelihood":
+            case "local":
+                if lower == "off" || lower == "none" || lower == "false" { o.localSensitivity = nil }
+                else if lower == "on" || lower == "true" { o.localSensitivity = 0 }
+                else if let v = Double(lower), v.isFinite, v > 0, v <= 50 { o.localSensitivity = v }
+                else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid local '\(value)'; valid choices: off, on (the sensitivity), or a number above 0 "
+                        + "and at most 50")
+                }
+            case "stuck", "drift", "likelihood", "recurring":
                 let on: Bool
                 switch lower {
                 case "on", "true", "yes": on = true
@@ -226,6 +249,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 }
                 if name == "stuck" { o.detectStuck = on }
                 else if name == "drift" { o.detectDrift = on }
+                else if name == "recurring" { o.recurring = on }
                 else { o.likelihoodGate = on }
             default:
                 break
@@ -258,7 +282,18 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
             + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
             + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
-            + "likelihood=\(likelihoodGate ? "on" : "off")"
+            + "likelihood=\(likelihoodGate ? "on" : "off") local=\(localText) recurring=\(recurring ? "on" : "off")"
+    }
+
+    private var localText: String {
+        guard let l = localSensitivity else { return "off" }
+        return l <= 0 ? "on" : formatPlain(l)
+    }
+
+    /// The local view's band half-width in robust σ, nil when off (`on` uses the sensitivity).
+    var localBand: Double? {
+        guard let l = localSensitivity else { return nil }
+        return l <= 0 ? sensitivity : l
     }
 
     private static func canonicalName(_ raw: String) -> String {
@@ -277,6 +312,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         case "detect_stuck": return "stuck"
         case "detect_drift": return "drift"
         case "likelihood_gate", "alert_likelihood": return "likelihood"
+        case "local_sensitivity", "local_change": return "local"
         default: return out
         }
     }

@@ -34,6 +34,9 @@ public enum ReasonCode: UInt8, Sendable, Hashable {
     /// the detector was wrong too often,
     /// so those points now train with their real values and the baseline takes in the new spread or pattern.
     case regimeChange
+    /// Inside the range, but far from the values just before it: a sudden move of many times the series' usual
+    /// moves (the local-change view, option `local`). `details` is +1 (up) or −1 (down).
+    case jump
 }
 
 /// The shape the detector found in the training data.
@@ -89,7 +92,8 @@ enum SeasonSpecName {
 ///
 /// Point i is judged only on points before it. `anomaly[i]` is true exactly when the value lies outside
 /// [`lower[i]`, `upper[i]`], except for `ReasonCode.stuck` (a value inside the range that has stopped changing)
-/// and `ReasonCode.drift` (inside the range, but creeping one way for a while). Cold-start and missing points are
+/// and `ReasonCode.drift` (inside the range, but creeping one way for a while), and `ReasonCode.jump` (inside the
+/// range, but a sudden move far larger than the series' usual moves; option `local`). Cold-start and missing points are
 /// never anomalies.
 public struct AnomalyResult: Sendable {
     /// The input times (epoch milliseconds).
@@ -161,6 +165,10 @@ public struct AnomalyResult: Sendable {
         case .drift:
             let way = details[i] > 0 ? "up" : "down"
             return "\(v) is within the expected range \(range), but the metric has been drifting \(way)" + tail
+        case .jump:
+            let way = details[i] > 0 ? "up" : "down"
+            return "\(v) is within the expected range \(range), but jumped \(way) far more than this metric "
+                + "usually moves from one point to the next" + tail
         case .stuck:
             return "\(v) has not changed for \(details[i]) points although this metric usually changes" + tail
         case .levelShift:

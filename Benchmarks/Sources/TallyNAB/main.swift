@@ -6,6 +6,10 @@
 //       [--held-out] [--per-file]               files; --held-out adds the even files and all files. Without
 //                                               --options: the frozen NAB configuration, AnomalyOptions.streaming
 //   tally-nab explore [--which qhcfp]           development only: candidate alert mappings on the odd files
+//   tally-nab sweep [--options T] [--label L]   development only: one candidate on the odd files (score and
+//       [--save DIR]                            categories; --save keeps its alert positions for cv)
+//   tally-nab cv --dir DIR [--only A,B]         development only: leave-one-category-out estimate over the odd
+//                                               files from the candidates saved by sweep
 //   tally-nab inspect [--file NAME] [--points]  per-file verdict counts and models (odd files; --held-out: all)
 //   tally-nab bench [--only walk|latest]        speed figures (build with -c release)
 import Foundation
@@ -350,6 +354,88 @@ case "score":
         }
     }
 
+case "sweep":
+    // Development only: walks the odd (tuning) files with --options and prints the odd score and per-category
+    // odd scores; with --save DIR --label NAME it also stores each odd file's alert positions for `cv`.
+    // Never walks or prints the even files.
+    var options = AnomalyOptions.streaming
+    if let text = option("--options") {
+        guard let parsed = try? AnomalyOptions.parse(text) else { fail("bad --options") }
+        options = parsed
+    }
+    let detector = AnomalyDetector(options: options)
+    let corpus = loadCorpus().filter { $0.number % 2 == 1 }
+    var files: [NABFile] = []
+    var saved = ""
+    for c in corpus {
+        let r = detector.detect(times: c.times, values: c.values)
+        files.append(NABFile(name: c.key, count: c.times.count, windows: c.windows, scores: r.alert.map { $0 ? 1 : 0 }))
+        saved += c.key + "\t" + r.alert.indices.filter { r.alert[$0] }.map(String.init).joined(separator: ",") + "\n"
+    }
+    var parts: [String] = []
+    for cat in Array(Set(corpus.map(\.category))).sorted() {
+        let fs: [NABFile] = files.indices.filter { corpus[$0].category == cat }.map { files[$0] }
+        let windows: Int = fs.reduce(0) { $0 + $1.windowCount }
+        let raw: Double = NABScorer.rawScore(fs, threshold: 1)
+        if windows > 0 {
+            parts.append("\(cat) \(f2(NABScorer.normalized(rawScore: raw, windowCount: windows)))")
+        } else {
+            parts.append("\(cat) raw \(f2(raw))")
+        }
+    }
+    let label = option("--label") ?? options.text
+    print("\(label): odd \(f2(nabScore(files, threshold: 1).score)) | " + parts.joined(separator: ", "))
+    if let dir = option("--save") {
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try? saved.write(toFile: dir + "/" + label + ".alerts", atomically: true, encoding: .utf8)
+    }
+
+case "cv":
+    // Development only: leave-one-category-out cross-validation over the odd files, from the alert positions
+    // `sweep --save DIR` stored: for each category, the candidate with the best odd score on the other
+    // categories is chosen, and the category is scored with it; the left-out categories' files are then scored
+    // together. Optional --only NAME,NAME restricts the candidates.
+    guard let dir = option("--dir") else { fail("cv needs --dir DIR") }
+    let corpus = loadCorpus().filter { $0.number % 2 == 1 }
+    let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasSuffix(".alerts") }
+        .map { String($0.dropLast(7)) }.sorted()
+    let only = option("--only").map { Set($0.split(separator: ",").map(String.init)) }
+    var candidates: [(name: String, files: [NABFile])] = []
+    for name in names where only == nil || only!.contains(name) {
+        var alertsByKey: [String: [Int]] = [:]
+        for line in read(dir + "/" + name + ".alerts").split(separator: "\n") {
+            let cols = line.split(separator: "\t", omittingEmptySubsequences: false)
+            alertsByKey[String(cols[0])] = cols.count > 1 ? cols[1].split(separator: ",").compactMap { Int($0) } : []
+        }
+        var fs: [NABFile] = []
+        for c in corpus {
+            var sc = Array(repeating: 0.0, count: c.times.count)
+            for i in alertsByKey[c.key] ?? [] { sc[i] = 1 }
+            fs.append(NABFile(name: c.key, count: c.times.count, windows: c.windows, scores: sc))
+        }
+        candidates.append((name, fs))
+    }
+    guard !candidates.isEmpty else { fail("no candidates in \(dir)") }
+    let categories = Array(Set(corpus.map(\.category))).sorted()
+    var assembled = corpus.indices.map { candidates[0].files[$0] }
+    for cat in categories {
+        let train = corpus.indices.filter { corpus[$0].category != cat }
+        let test = corpus.indices.filter { corpus[$0].category == cat }
+        var best = (score: -Double.infinity, k: 0)
+        for (k, cand) in candidates.enumerated() {
+            let sc = nabScore(train.map { cand.files[$0] }, threshold: 1).score
+            if sc > best.score { best = (sc, k) }
+        }
+        for j in test { assembled[j] = candidates[best.k].files[j] }
+        let fs = test.map { assembled[$0] }
+        let windows = fs.reduce(0) { $0 + $1.windowCount }
+        let raw = NABScorer.rawScore(fs, threshold: 1)
+        print("leave out \(cat): chose \(candidates[best.k].name) (\(f2(best.score)) on the others); left-out "
+              + (windows > 0 ? "score \(f2(NABScorer.normalized(rawScore: raw, windowCount: windows)))" : "raw \(f2(raw))"))
+    }
+    print("leave-one-category-out estimate over the odd files: \(f2(nabScore(assembled, threshold: 1).score)) "
+          + "(\(candidates.count) candidates)")
+
 case "explore":
     // Development only: candidate NAB mappings scored on the odd (tuning) files; never prints even-file scores.
     //   q: |deviation| over a rolling quantile of past |deviation|    h: re-arm after quiet points
@@ -420,7 +506,7 @@ case "inspect":
         let models = r.models.map { $0.summary }.joined(separator: " | ")
         print("\(c.key) n=\(r.count) flags=\(r.anomaly.filter { $0 }.count) above=\(counts[.above] ?? 0) "
               + "below=\(counts[.below] ?? 0) stuck=\(counts[.stuck] ?? 0) shift=\(counts[.levelShift] ?? 0) "
-              + "drift=\(counts[.drift] ?? 0) regime=\(counts[.regimeChange] ?? 0) cold=\(counts[.coldStart] ?? 0) models: \(models)")
+              + "drift=\(counts[.drift] ?? 0) jump=\(counts[.jump] ?? 0) regime=\(counts[.regimeChange] ?? 0) cold=\(counts[.coldStart] ?? 0) models: \(models)")
         if arguments.contains("--points") {
             for i in 0..<r.count where r.anomaly[i] || arguments.contains("--all") {
                 print("   \(i) \(r.reason(at: i))  score=\(r.score[i])")
@@ -520,6 +606,8 @@ default:
     usage: tally-nab validate [--nab DIR]
            tally-nab score [--nab DIR] [--options "sensitivity=3.5 refractory=100 likelihood=on"] [--held-out] [--per-file]
            tally-nab explore [--options TEXT] [--which qhcfp] [--r N]
+           tally-nab sweep [--options TEXT] [--label NAME] [--save DIR]
+           tally-nab cv --dir DIR [--only NAME,NAME]
            tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all]] [--held-out]
            tally-nab bench [--only walk|latest]
     """)
