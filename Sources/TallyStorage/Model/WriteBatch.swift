@@ -127,15 +127,24 @@ public struct WriteBatch: Sendable {
         }
     }
 
-    /// Checks names, kinds and outcomes. The store calls it before anything is written.
+    /// Checks names, kinds and outcomes. The store makes the same checks before anything is written (it checks
+    /// the names of new series only: a series it knows had its name checked when it was created).
     public func validate() throws(InputError) {
+        try validateKindsAndOutcomes()
+        for definition in series { try definition.key.validate() }
+    }
+
+    /// ``validate()`` without the series names.
+    func validateKindsAndOutcomes() throws(InputError) {
         if let key = conflictingKinds.first {
             throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
         }
-        for definition in series { try definition.key.validate() }
+        // Usually every point is a measurement point without an outcome: one pass over the codes says so.
+        if outcomes.allSatisfy({ $0 == Outcome.noneCode }) && !series.contains(where: { $0.kind == .check }) { return }
+        let isCheck = series.map { $0.kind == .check }
         for i in outcomes.indices {
             let code = outcomes[i]
-            let kind = series[Int(seriesIndexes[i])].kind
+            let kind: SeriesKind = isCheck[Int(seriesIndexes[i])] ? .check : .measurement
             if kind == .measurement && code != Outcome.noneCode {
                 throw InputError(field: "outcome", message: "point \(i) of measurement series \(series[Int(seriesIndexes[i])].key) has an outcome")
             }

@@ -16,7 +16,7 @@ extension Store {
             return (s.head, s.pending, s.nextLSN - 1, kinds)
         }
         if head.isEmpty && pending.isEmpty { return }
-        let perSeries = head.seriesIDs.sorted().map { id in (id, kinds[id]!, head.columns(of: id)!.resolved()) }
+        let perSeries = head.pointsBySeries().map { ($0.id, kinds[$0.id]!, $0.points) }
         let written = try writeSegments(perSeries, level: 0)
         do throws(StoreError) {
             try catalog.db.transaction { () throws(StoreError) in
