@@ -67,7 +67,8 @@ extension Store {
                 var end = times[start..<run.range.upperBound].partitionPoint { $0 < next }
                 if end == start { end = start + 1 }
                 partitions[month, default: []].append(
-                    SeriesPoints(id: run.id, kind: run.kind, columns: run.columns, range: start..<end))
+                    SeriesPoints(id: run.id, kind: run.kind, columns: run.columns, range: start..<end,
+                                 uniformLSN: run.uniformLSN))
                 start = end
             }
         }
@@ -153,6 +154,8 @@ struct SeriesPoints: Sendable {
     let kind: SeriesKind
     let columns: PointColumns
     let range: Range<Int>
+    /// Set when every point has this LSN (a bulk import): `columns.lsns` is then empty, not a column of copies.
+    var uniformLSN: LSN? = nil
 }
 
 /// One segment file being written: a temporary file that becomes `segments/<id>.tseg` when finished.

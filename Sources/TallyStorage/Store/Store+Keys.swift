@@ -290,7 +290,11 @@ extension Store {
     /// ``resolve(_:in:)`` for a batch that follows others of the same group that are resolved but not yet
     /// applied: LSNs, new series ids, kinds and attributes continue from the overlay. The names of new series are
     /// checked here (known series had theirs checked when they were created).
-    func resolveInGroup(_ batch: WriteBatch, in state: StoreState, overlay: GroupOverlay) throws(StoreError) -> WALBatch {
+    ///
+    /// With `pointIDs` false the result's `seriesIDs` is left empty (a bulk import groups by the batch's series
+    /// and takes their ids from `seriesList`).
+    func resolveInGroup(_ batch: WriteBatch, in state: StoreState, overlay: GroupOverlay,
+                        pointIDs: Bool = true) throws(StoreError) -> WALBatch {
         let lsn = max(state.nextLSN, overlay.nextLSN)
         var newSeries: [SeriesRecord] = []
         var updates: [(SeriesID, Attributes)] = []
@@ -341,8 +345,8 @@ extension Store {
         }
         let hasOutcomes = batch.series.contains { $0.kind == .check }
         var walBatch = WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
-                                seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
-                                values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [],
+                                seriesIDs: pointIDs ? batch.seriesIndexes.map { ids[Int($0)] } : [], times: batch.times,
+                                values: batch.values, outcomes: hasOutcomes ? batch.outcomeCodes : [],
                                 seriesCount: batch.series.count)
         walBatch.seriesList = SeriesList(definitions: batch.series, ids: ids)
         return walBatch
