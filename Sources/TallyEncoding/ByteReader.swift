@@ -98,6 +98,25 @@ public struct ByteReader {
         Double(bitPattern: try readUInt64LE())
     }
 
+    /// Reads `count` 8-byte little-endian integers (one copy on little-endian machines).
+    public mutating func readInt64sLE(count: Int) throws(EncodingError) -> [Int64] {
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: 8)
+        guard count >= 0, !overflow else { throw error(.corrupt, "\(count) 8-byte values do not fit") }
+        let p = try take(bytes, "Int64 column")
+        return [Int64](unsafeUninitializedCapacity: count) { out, initialized in
+            if count > 0 { UnsafeMutableRawPointer(out.baseAddress!).copyMemory(from: p, byteCount: bytes) }
+            #if !_endian(little)
+            for i in 0..<count { out[i] = Int64(littleEndian: out[i]) }
+            #endif
+            initialized = count
+        }
+    }
+
+    /// Reads `count` little-endian IEEE-754 doubles, bit-exact (one copy on little-endian machines).
+    public mutating func readFloat64sLE(count: Int) throws(EncodingError) -> [Double] {
+        try readInt64sLE(count: count).map { Double(bitPattern: UInt64(bitPattern: $0)) }
+    }
+
     /// Reads an unsigned LEB128 varint. Throws `.truncated` if the input ends inside it and `.corrupt` if it is
     /// longer than 10 bytes or overflows 64 bits.
     public mutating func readVarUInt() throws(EncodingError) -> UInt64 {

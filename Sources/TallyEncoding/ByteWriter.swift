@@ -67,6 +67,42 @@ public struct ByteWriter: Sendable {
         bytes.append(UInt8(truncatingIfNeeded: v))
     }
 
+    /// Appends every value as an 8-byte little-endian integer (one copy on little-endian machines).
+    public mutating func writeInt64sLE(_ values: [Int64]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in values { writeInt64LE(v) }
+        #endif
+    }
+
+    /// Appends the little-endian IEEE-754 bit pattern of every value (one copy on little-endian machines).
+    public mutating func writeFloat64sLE(_ values: [Double]) {
+        #if _endian(little)
+        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
+        #else
+        for v in values { writeFloat64LE(v) }
+        #endif
+    }
+
+    /// Appends every value as an unsigned LEB128 varint, without a growth check per byte.
+    public mutating func writeVarUInts(_ values: [UInt32]) {
+        appendWithUnsafeStorage(maxCount: values.count * 5) { out in
+            var used = 0
+            for value in values {
+                var v = value
+                while v >= 0x80 {
+                    out.storeBytes(of: UInt8(truncatingIfNeeded: v) | 0x80, toByteOffset: used, as: UInt8.self)
+                    used &+= 1
+                    v &>>= 7
+                }
+                out.storeBytes(of: UInt8(truncatingIfNeeded: v), toByteOffset: used, as: UInt8.self)
+                used &+= 1
+            }
+            return used
+        }
+    }
+
     /// Appends `v` as the varuint of its zigzag code (see ``ZigZag``), so small negative values stay short.
     public mutating func writeVarInt(_ v: Int64) { writeVarUInt(ZigZag.encode(v)) }
 

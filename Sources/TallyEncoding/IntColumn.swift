@@ -272,12 +272,14 @@ enum IntColumn {
         }
         var bestStep: Int64 = candidates[0]
         var bestSpan = UInt64.max
+        // The candidates are compared on at most 256 evenly spaced points; the chosen step is then checked on all.
+        let stride = Swift.max(1, n / 256)
         for c in candidates where candidates.count > 1 {
             let inv = 1.0 / Double(c)
             var mn = Int64.max
             var mx = Int64.min
             var ok = true
-            for i in 0..<n {
+            for i in Swift.stride(from: 0, to: n, by: stride) {
                 let off = s[i] &- a
                 if off <= -limit || off >= limit { ok = false; break }
                 let k = roundToInt64(Double(off) * inv)
@@ -293,11 +295,13 @@ enum IntColumn {
         let inv = 1.0 / Double(c)
         var offsets: [Int64] = []
         var mnA = Int64.max, mxA = Int64.min, mnJ = Int64.max, mxJ = Int64.min
+        var outside = false
         let advances = [Int64](unsafeUninitializedCapacity: n &- 1) { adv, advCount in
             offsets = [Int64](unsafeUninitializedCapacity: n &- 1) { off, offCount in
                 var prevK: Int64 = 0
                 for i in 1..<n {
                     let o = s[i] &- a
+                    outside = outside || o <= -limit || o >= limit
                     let k = roundToInt64(Double(o) * inv)
                     let m = k &- prevK
                     let j = o &- c &* k
@@ -311,6 +315,7 @@ enum IntColumn {
             }
             advCount = n &- 1
         }
+        if outside { return nil }
         let pm = advances.withUnsafeBufferPointer { planPFor($0.baseAddress!, n: n &- 1, order: 0, min: mnA, max: mxA) }
         let pj = offsets.withUnsafeBufferPointer { planPFor($0.baseAddress!, n: n &- 1, order: 0, min: mnJ, max: mxJ) }
         let cost = pm.costBits &+ pj.costBits &+ 8 &* (varUIntSize(ZigZag.encode(a)) &+ varUIntSize(UInt64(c)))
@@ -397,7 +402,8 @@ enum IntColumn {
                 p.costBits &+= 8 &* varUIntSize(ZigZag.encode(s[0]))
                 if p.costBits < best.costBits { best = p; bestLayout = .delta }
             }
-            if rb2 <= cutoff {
+            // Second differences spread wider than the first ones (jittered times, noisy values) do not win.
+            if rb2 <= cutoff && rb2 <= rb1 {
                 var p = planPFor(s, n: n, order: 2, min: mn2, max: mx2)
                 p.costBits &+= 8 &* (varUIntSize(ZigZag.encode(s[0])) &+ varUIntSize(ZigZag.encode(s[1] &- s[0])))
                 if p.costBits < best.costBits { best = p; bestLayout = .deltaOfDelta }

@@ -94,6 +94,110 @@ struct BulkImportTests {
         try batch.validate()
     }
 
+    /// A batch that takes whole columns (grouped by series) stores what the run-by-run append stores; a key given
+    /// twice is one series; the caller's columns are left as they were, even when a NaN had to be made canonical.
+    @Test func batchFromColumnsStoresWhatAppendsStore() throws {
+        let data = points(series: 40).filter { $0.kind == .measurement }
+        var keys: [SeriesKey] = [], counts: [Int] = [], times: [Int64] = [], values: [Double] = []
+        for d in data {
+            keys.append(d.key)
+            counts.append(d.times.count)
+            times += d.times
+            values += d.values.map(columnValue)
+        }
+        // The first series once more, later in the batch, with times after its others: the same series.
+        let extraTimes = data[0].times.map { $0 + 1_000 * 86_400_000 }
+        keys.append(data[0].key)
+        counts.append(extraTimes.count)
+        times += extraTimes
+        values += [Double](repeating: 7, count: extraTimes.count)
+        values[3] = Double(bitPattern: 0x7FF8_0000_0000_1234)   // a NaN with a payload: stored as the canonical NaN
+        var appended = WriteBatch(origin: BatchOrigin(kind: "test", source: "runs", wallTime: 0))
+        var at = 0
+        for (k, key) in keys.enumerated() {
+            appended.append(series: appended.addSeries(key), times: times[at..<(at + counts[k])],
+                            columnValues: values[at..<(at + counts[k])])
+            at += counts[k]
+        }
+        let payloadBits = values.map(\.bitPattern)
+        let columns = WriteBatch(origin: BatchOrigin(kind: "test", source: "columns", wallTime: 0), series: keys,
+                                 pointCounts: counts, times: times, columnValues: values)
+        let callerUnchanged = values.map(\.bitPattern) == payloadBits
+        #expect(callerUnchanged, "the caller's values are unchanged")
+        #expect(columns.values[3].bitPattern == Double.nan.bitPattern)
+        #expect(columns.series.count == data.count)
+        let sameIndexes = columns.seriesIndexes == appended.seriesIndexes
+        let sameValues = columns.values.map(\.bitPattern) == appended.values.map(\.bitPattern)
+        let noOutcomes = columns.outcomes == [UInt8](repeating: Outcome.noneCode, count: times.count)
+        #expect(sameIndexes && sameValues && noOutcomes)
+        let a = TemporaryDirectory(), b = TemporaryDirectory()
+        let storeA = try Store.open(at: a.path), storeB = try Store.open(at: b.path)
+        try storeA.importBulk(columns)
+        try storeB.importBulk(appended)
+        let got = try contents(storeA)
+        #expect(got.count == data.count)
+        #expect(got == (try contents(storeB)))
+        #expect(got[data[0].key]?.times == data[0].times + extraTimes)
+        // The LSN every point carries is the import's, in the blocks and after a reopen.
+        try storeA.close()
+        #expect(Store.verify(at: a.path).isClean)
+        #expect(try contents(try Store.open(at: a.path)) == got)
+
+        // Without the repeated key the batch is one run per series: the segments take its columns as they are,
+        // and every point carries the import's LSN.
+        let runCount = counts.count - 1, runPoints = times.count - extraTimes.count
+        let runs = WriteBatch(origin: BatchOrigin(kind: "test", source: "runs", wallTime: 0),
+                              series: Array(keys[..<runCount]), pointCounts: Array(counts[..<runCount]),
+                              times: Array(times[..<runPoints]), columnValues: Array(values[..<runPoints]))
+        let c = TemporaryDirectory()
+        let storeC = try Store.open(at: c.path)
+        try storeC.write(batch("before", points: [(1, 1)]))   // so the import's LSN is not the first
+        try storeC.importBulk(runs)
+        let lsn = try #require(storeC.imports().last?.lsn)
+        #expect(lsn > 1)
+        var fromRuns = try contents(storeC)
+        fromRuns[SeriesKey(metric: "before", labels: ["dataset": "orders"])] = nil
+        var expected = got
+        expected[data[0].key] = try contents(storeB)[data[0].key].map { columns -> PointColumns in
+            var first = columns
+            first.times = Array(columns.times.prefix(data[0].times.count))
+            first.values = Array(columns.values.prefix(data[0].times.count))
+            return first
+        }
+        #expect(fromRuns == expected)
+        for key in [data[0].key, data[1].key, data.last!.key] {
+            let info = try #require(storeC.series(key: key))
+            let lsns = Set(try storeC.read(info.id).lsns)
+            #expect(lsns == [lsn], "\(key): LSNs \(lsns), the import's is \(lsn)")
+        }
+        try storeC.close()
+        #expect(Store.verify(at: c.path).isClean)
+    }
+
+    /// A batch keeps no outcome column until a point has an outcome; then every earlier point reads as none.
+    @Test func outcomesAppearWithTheFirstCheckPoint() throws {
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "mixed", wallTime: 0))
+        let m = batch.addSeries(SeriesKey(metric: "rows"))
+        let c = batch.addSeries(SeriesKey(metric: "check"), kind: .check)
+        batch.append(series: m, time: 1, value: 1)
+        batch.append(series: m, times: [2, 3][...], columnValues: [2, 3][...])
+        #expect(batch.outcomes == [0, 0, 0])
+        batch.append(series: c, time: 1, value: nil, outcome: .fail)
+        batch.append(series: m, time: 4, value: 4)
+        #expect(batch.outcomes == [0, 0, 0, Outcome.fail.rawValue, 0])
+        try batch.validate()
+        // A check point without an outcome is still refused.
+        var missing = WriteBatch(origin: BatchOrigin(kind: "test", source: "missing", wallTime: 0))
+        missing.append(series: missing.addSeries(SeriesKey(metric: "check"), kind: .check), time: 1, value: 1)
+        #expect(throws: InputError.self) { try missing.validate() }
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch)
+        #expect(throws: StoreError.self) { try store.write(missing) }
+        let check = try #require(store.series(key: SeriesKey(metric: "check")))
+        #expect(try store.read(check.id).outcomes == [Outcome.fail.rawValue])
+    }
+
     @Test func largeListingsAreInKeyOrderAndSeeNewSeries() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

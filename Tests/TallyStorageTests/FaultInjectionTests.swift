@@ -53,6 +53,27 @@ struct FaultInjectionTests {
         #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (4, 4)]))
     }
 
+    /// A batch whose WAL write fails leaves nothing behind, not even the ids its new series were given: the same
+    /// batch sent again creates them (a scanner resends the same list of series).
+    @Test func failedWriteLeavesNoResolvedSeries() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(directory: dir.path)
+        defer { SystemCalls.setFaultHook(nil) }
+        let store = try Store.open(at: dir.path)
+        try store.write(batch("rows", points: [(1, 1)]))
+        let scan = batch("new_metric", points: [(2, 2)])
+        plan.fail { call, path in call == .fsync && path.hasSuffix(".wal") ? InjectedFault(errno: EIO) : nil }
+        #expect(throws: StoreError.self) { try store.write(scan) }
+        #expect(store.series(key: SeriesKey(metric: "new_metric", labels: ["dataset": "orders"])) == nil)
+        plan.fail(nil)
+        #expect(try store.write(scan).newSeriesCount == 1)
+        #expect(same(try pairs(store, "new_metric"), [(2, 2)]))
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened, "new_metric"), [(2, 2)]))
+        #expect(reopened.series().count == 2)
+    }
+
     @Test func flushFailureKeepsEverythingReadableAndRetries() throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan(directory: dir.path)

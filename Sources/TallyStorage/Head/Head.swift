@@ -1,79 +1,183 @@
-/// One point of the head, as it arrived.
-struct HeadPoint: Sendable {
-    var time: Int64
-    var value: Double
-    var lsn: LSN
-    var outcome: UInt8
-}
+/// A run of head points in arrival order, as columns of fixed capacity (``Head/chunkCapacity``): a chunk is
+/// filled and never grown, so the head never copies points it already holds.
+struct HeadChunk: Sendable {
+    var times: [Int64] = []
+    var values: [Double] = []
+    var lsns: [LSN] = []
+    /// One code per point (``Outcome/noneCode`` for measurement points).
+    var outcomes: [UInt8] = []
+    var seriesIDs: [SeriesID] = []
+    /// For each point, the head position + 1 of the same series' previous point (0: none).
+    var previous: [UInt32] = []
 
-/// A series' points in the head: one array of whole points, so appending a point touches one array (a scan
-/// appends one point to each of thousands of series; four column arrays per series made that memory-bound).
-struct HeadSeries: Sendable {
-    var points: [HeadPoint]
-    /// Check series keep their outcome codes; measurement series have none.
-    var hasOutcomes: Bool
-
-    /// The points whose times `include` accepts, as columns (unsorted, possibly with repeated times).
-    func columns(where include: (Int64) -> Bool = { _ in true }) -> PointColumns {
-        var out = PointColumns()
-        out.reserveCapacity(points.count, outcomes: hasOutcomes)
-        for p in points where include(p.time) {
-            out.times.append(p.time)
-            out.values.append(p.value)
-            out.lsns.append(p.lsn)
-            if hasOutcomes { out.outcomes.append(p.outcome) }
-        }
-        return out
+    init() {
+        times.reserveCapacity(Head.chunkCapacity)
+        values.reserveCapacity(Head.chunkCapacity)
+        lsns.reserveCapacity(Head.chunkCapacity)
+        outcomes.reserveCapacity(Head.chunkCapacity)
+        seriesIDs.reserveCapacity(Head.chunkCapacity)
+        previous.reserveCapacity(Head.chunkCapacity)
     }
+
+    var count: Int { times.count }
 }
 
-/// The points written since the last flush, per series, in arrival order (not sorted: late and out-of-order
-/// writes simply append; reads sort and resolve by time and LSN).
+/// What the head knows of one series: its newest point and how many it has.
+struct HeadSlot: Sendable {
+    /// Head position + 1 of the series' newest point (0: the series has no point in the head).
+    var last: UInt32 = 0
+    var count: UInt32 = 0
+    /// Check series keep their outcome codes on reads; measurement series have none.
+    var hasOutcomes = false
+}
+
+/// The points written since the last flush, in arrival order (not sorted: late and out-of-order writes simply
+/// append; reads sort and resolve by time and LSN).
+///
+/// Points are kept as columns in fixed-size chunks, so appending a batch copies its columns in bulk and touches
+/// one slot per point; each point links to the previous point of its series, so one series is read without
+/// scanning the others. Series ids are dense (the index keeps its records by id), so slots are an array.
 struct Head: Sendable {
+    /// Points per chunk.
+    static let chunkCapacity = 1 << 16
+
+    private var chunks: [HeadChunk] = []
     /// Per series id.
-    private var series: [SeriesID: HeadSeries] = [:]
+    private var slots: [HeadSlot] = []
+    /// The series with points in the head, in the order they first arrived.
+    private(set) var seriesIDs: [SeriesID] = []
     private(set) var pointCount = 0
     private(set) var minLSN = LSN.max
     private(set) var maxLSN = LSN.min
 
     var isEmpty: Bool { pointCount == 0 }
 
-    /// The series with points in the head.
-    var seriesIDs: [SeriesID] { Array(series.keys) }
-
-    /// Every head point of a series (arrival order), as columns.
-    func columns(of id: SeriesID) -> PointColumns? {
-        series[id]?.columns()
-    }
-
     /// Appends a WAL batch's points.
     mutating func apply(_ batch: WALBatch, kinds: (SeriesID) -> SeriesKind) {
-        guard !batch.times.isEmpty else {
-            minLSN = min(minLSN, batch.lsn)
-            maxLSN = max(maxLSN, batch.lsn)
-            return
-        }
-        for i in batch.times.indices {
-            let id = batch.seriesIDs[i]
-            let point = HeadPoint(time: batch.times[i], value: batch.values[i], lsn: batch.lsn,
-                                  outcome: batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i])
-            if let slot = series.index(forKey: id) {
-                series.values[slot].points.append(point)   // in place: the values view's subscript modifies
-            } else {
-                series[id] = HeadSeries(points: [point], hasOutcomes: kinds(id) == .check)
-            }
-        }
-        pointCount += batch.times.count
         minLSN = min(minLSN, batch.lsn)
         maxLSN = max(maxLSN, batch.lsn)
+        let n = batch.times.count
+        guard n > 0 else { return }
+        precondition(pointCount + n < Int(UInt32.max), "the head holds at most 2^32 - 1 points; flush more often")
+        if let maxID = batch.seriesIDs.max(), Int(maxID) >= slots.count {
+            slots.append(contentsOf: repeatElement(HeadSlot(), count: Int(maxID) + 1 - slots.count))
+        }
+        var done = 0
+        while done < n {
+            if chunks.isEmpty || chunks[chunks.count - 1].count == Head.chunkCapacity { chunks.append(HeadChunk()) }
+            let c = chunks.count - 1
+            let take = min(n - done, Head.chunkCapacity - chunks[c].count)
+            let piece = done..<(done + take)
+            let firstPosition = pointCount + done
+            // Link each point to its series' previous one; note series seen for the first time.
+            let previous = [UInt32](unsafeUninitializedCapacity: take) { out, initialized in
+                slots.withUnsafeMutableBufferPointer { slot in
+                    batch.seriesIDs.withUnsafeBufferPointer { ids in
+                        for k in 0..<take {
+                            let id = ids[done + k]
+                            let s = Int(id)
+                            out[k] = slot[s].last
+                            if slot[s].last == 0 {
+                                seriesIDs.append(id)
+                                slot[s].hasOutcomes = kinds(id) == .check
+                            }
+                            slot[s].last = UInt32(firstPosition + k + 1)
+                            slot[s].count += 1
+                        }
+                    }
+                }
+                initialized = take
+            }
+            chunks[c].times.append(contentsOf: batch.times[piece])
+            chunks[c].values.append(contentsOf: batch.values[piece])
+            chunks[c].lsns.append(contentsOf: repeatElement(batch.lsn, count: take))
+            if batch.outcomes.isEmpty {
+                chunks[c].outcomes.append(contentsOf: repeatElement(Outcome.noneCode, count: take))
+            } else {
+                chunks[c].outcomes.append(contentsOf: batch.outcomes[piece])
+            }
+            chunks[c].seriesIDs.append(contentsOf: batch.seriesIDs[piece])
+            chunks[c].previous.append(contentsOf: previous)
+            done += take
+        }
+        pointCount += n
     }
 
-    /// The points of a series in `range` (unsorted, possibly with repeated times).
+    /// Every head point of a series (arrival order), as columns; nil when it has none.
+    func columns(of id: SeriesID) -> PointColumns? {
+        points(of: id, in: .all)
+    }
+
+    /// The points of a series in `range` (arrival order, possibly with repeated times); nil when there are none.
     func points(of id: SeriesID, in range: TimeRange) -> PointColumns? {
-        guard let head = series[id] else { return nil }
-        let out = range == .all ? head.columns() : head.columns { range.contains($0) }
+        guard Int(id) < slots.count else { return nil }
+        let slot = slots[Int(id)]
+        guard slot.count > 0 else { return nil }
+        // The chain runs newest to oldest: collect positions, then read them oldest first.
+        var positions = [Int](repeating: 0, count: Int(slot.count))
+        var link = slot.last
+        var k = positions.count
+        while link != 0 {
+            let p = Int(link) - 1
+            k -= 1
+            positions[k] = p
+            link = chunks[p >> Head.chunkShift].previous[p & Head.chunkMask]
+        }
+        var out = PointColumns()
+        out.reserveCapacity(positions.count, outcomes: slot.hasOutcomes)
+        for p in positions {
+            let chunk = p >> Head.chunkShift, i = p & Head.chunkMask
+            let time = chunks[chunk].times[i]
+            guard range.contains(time) else { continue }
+            out.times.append(time)
+            out.values.append(chunks[chunk].values[i])
+            out.lsns.append(chunks[chunk].lsns[i])
+            if slot.hasOutcomes { out.outcomes.append(chunks[chunk].outcomes[i]) }
+        }
         return out.isEmpty ? nil : out
     }
+
+    /// Every series' head points, ascending by id, each sorted by time with one point per time: what a flush
+    /// writes. Grouped with one pass over the head (a counting sort by series), not one chain walk per series.
+    func pointsBySeries() -> [(id: SeriesID, hasOutcomes: Bool, points: PointColumns)] {
+        let ids = seriesIDs.sorted()
+        var start = [Int](repeating: 0, count: slots.count)
+        var total = 0
+        for id in ids {
+            start[Int(id)] = total
+            total += Int(slots[Int(id)].count)
+        }
+        var order = [Int](repeating: 0, count: total)
+        var cursor = start
+        var base = 0
+        for chunk in chunks {
+            chunk.seriesIDs.withUnsafeBufferPointer { sid in
+                for i in 0..<sid.count {
+                    let s = Int(sid[i])
+                    order[cursor[s]] = base + i
+                    cursor[s] += 1
+                }
+            }
+            base += chunk.count
+        }
+        return ids.map { id in
+            let slot = slots[Int(id)]
+            let from = start[Int(id)]
+            var out = PointColumns()
+            out.reserveCapacity(Int(slot.count), outcomes: slot.hasOutcomes)
+            for p in order[from..<(from + Int(slot.count))] {
+                let chunk = p >> Head.chunkShift, i = p & Head.chunkMask
+                out.times.append(chunks[chunk].times[i])
+                out.values.append(chunks[chunk].values[i])
+                out.lsns.append(chunks[chunk].lsns[i])
+                if slot.hasOutcomes { out.outcomes.append(chunks[chunk].outcomes[i]) }
+            }
+            return (id, slot.hasOutcomes, out.resolved())
+        }
+    }
+
+    private static let chunkShift = Head.chunkCapacity.trailingZeroBitCount
+    private static let chunkMask = Head.chunkCapacity - 1
 }
 
 extension PointColumns {

@@ -59,16 +59,52 @@ public struct WriteBatch: Sendable {
     public private(set) var seriesIndexes: [UInt32] = []
     public private(set) var times: [Int64] = []
     public private(set) var values: [Double] = []
-    /// One code per point (0 for measurement points).
-    public private(set) var outcomes: [UInt8] = []
+    /// The outcome codes, one per point; empty while no point has an outcome (every code is then
+    /// ``Outcome/noneCode``), so measurement-only batches carry no outcome column.
+    private(set) var outcomeCodes: [UInt8] = []
+    /// Whether ``outcomeCodes`` is kept (it is from the first point with an outcome on).
+    private var keepsOutcomes = false
     private var indexByKey: [SeriesKey: Int] = [:]
 
     public init(origin: BatchOrigin) {
         self.origin = origin
     }
 
+    /// A batch of measurement points already grouped by series, taking the caller's columns without copying them:
+    /// `series[k]` has the next `pointCounts[k]` points of `times` and `columnValues` (values in column form, nulls
+    /// as ``NullValue/value``; any other NaN is stored as the canonical NaN). A key given twice is one series,
+    /// as with ``addSeries(_:kind:attributes:)``. The form for importers that hold whole columns.
+    public init(origin: BatchOrigin, series definitions: [SeriesKey], pointCounts: [Int], times: [Int64],
+                columnValues: [Double]) {
+        precondition(definitions.count == pointCounts.count, "one point count per series")
+        precondition(times.count == columnValues.count, "as many values as times")
+        precondition(pointCounts.allSatisfy { $0 >= 0 } && pointCounts.reduce(0, +) == times.count,
+                     "the point counts must add up to the number of points")
+        self.origin = origin
+        self.times = times
+        self.values = columnValues
+        series.reserveCapacity(definitions.count)
+        indexByKey.reserveCapacity(definitions.count)
+        seriesIndexes = [UInt32](unsafeUninitializedCapacity: times.count) { out, initialized in
+            var at = 0
+            for (k, key) in definitions.enumerated() {
+                let index = UInt32(addSeries(key))
+                let count = pointCounts[k]
+                if count > 0 { (out.baseAddress! + at).initialize(repeating: index, count: count) }
+                at += count
+            }
+            initialized = at
+        }
+        canonicalizeNaNs(from: 0)
+    }
+
     public var pointCount: Int { times.count }
     public var isEmpty: Bool { times.isEmpty && series.isEmpty }
+
+    /// One outcome code per point (``Outcome/noneCode`` for measurement points).
+    public var outcomes: [UInt8] {
+        keepsOutcomes ? outcomeCodes : [UInt8](repeating: Outcome.noneCode, count: pointCount)
+    }
 
     /// Adds a series (or finds it, when the key was added before) and returns its index in this batch.
     ///
@@ -93,23 +129,25 @@ public struct WriteBatch: Sendable {
         seriesIndexes.reserveCapacity(points)
         times.reserveCapacity(points)
         values.reserveCapacity(points)
-        outcomes.reserveCapacity(points)
     }
 
     /// Appends one point. `value` nil is a null; `outcome` is for check series only.
     public mutating func append(series index: Int, time: Int64, value: Double?, outcome: Outcome? = nil) {
-        seriesIndexes.append(UInt32(index))
-        times.append(time)
-        values.append(columnValue(value))
-        outcomes.append(outcome?.rawValue ?? Outcome.noneCode)
+        append(series: index, time: time, columnValue: columnValue(value), outcomeCode: outcome?.rawValue ?? Outcome.noneCode)
     }
 
     /// Appends one point whose value is already in column form (see ``columnValue(_:)``).
     public mutating func append(series index: Int, time: Int64, columnValue value: Double, outcomeCode: UInt8) {
+        if outcomeCode != Outcome.noneCode && !keepsOutcomes {
+            // The first outcome: every earlier point had none.
+            keepsOutcomes = true
+            outcomeCodes.reserveCapacity(Swift.max(times.capacity, times.count + 1))
+            outcomeCodes.append(contentsOf: repeatElement(Outcome.noneCode, count: times.count))
+        }
         seriesIndexes.append(UInt32(index))
         times.append(time)
         values.append(value)
-        outcomes.append(outcomeCode)
+        if keepsOutcomes { outcomeCodes.append(outcomeCode) }
     }
 
     /// Appends a run of measurement points of one series at once: `times[k]` with `columnValues[k]`, values in
@@ -121,21 +159,41 @@ public struct WriteBatch: Sendable {
         seriesIndexes.append(contentsOf: repeatElement(UInt32(index), count: runTimes.count))
         times.append(contentsOf: runTimes)
         values.append(contentsOf: runValues)
-        outcomes.append(contentsOf: repeatElement(Outcome.noneCode, count: runTimes.count))
+        if keepsOutcomes { outcomeCodes.append(contentsOf: repeatElement(Outcome.noneCode, count: runTimes.count)) }
+        canonicalizeNaNs(from: start)
+    }
+
+    /// Stores every NaN from `start` on that is not the null marker as the canonical NaN (reading first, so
+    /// columns taken from the caller are copied only when one needs changing).
+    private mutating func canonicalizeNaNs(from start: Int) {
+        let needed = values.withUnsafeBufferPointer { v in
+            v[start...].contains { $0.isNaN && !NullValue.isNull($0) && $0.bitPattern != Double.nan.bitPattern }
+        }
+        guard needed else { return }
         values.withUnsafeMutableBufferPointer { v in
             for k in start..<v.count where v[k].isNaN && !NullValue.isNull(v[k]) { v[k] = Double.nan }
         }
     }
 
-    /// Checks names, kinds and outcomes. The store calls it before anything is written.
+    /// Checks names, kinds and outcomes. The store makes the same checks before anything is written (it checks
+    /// the names of new series only: a series it knows had its name checked when it was created).
     public func validate() throws(InputError) {
+        try validateKindsAndOutcomes()
+        for definition in series { try definition.key.validate() }
+    }
+
+    /// ``validate()`` without the series names.
+    func validateKindsAndOutcomes() throws(InputError) {
         if let key = conflictingKinds.first {
             throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
         }
-        for definition in series { try definition.key.validate() }
-        for i in outcomes.indices {
-            let code = outcomes[i]
-            let kind = series[Int(seriesIndexes[i])].kind
+        // Usually every point is a measurement point without an outcome.
+        if !keepsOutcomes && !series.contains(where: { $0.kind == .check }) { return }
+        let isCheck = series.map { $0.kind == .check }
+        let codes = outcomes
+        for i in codes.indices {
+            let code = codes[i]
+            let kind: SeriesKind = isCheck[Int(seriesIndexes[i])] ? .check : .measurement
             if kind == .measurement && code != Outcome.noneCode {
                 throw InputError(field: "outcome", message: "point \(i) of measurement series \(series[Int(seriesIndexes[i])].key) has an outcome")
             }

@@ -6,9 +6,10 @@ import TallyEncoding
 /// Body: timestamps · values · LSNs · outcomes (check series only), each column self-describing.
 enum BlockCodec {
     /// Appends the encoded block for `columns[range]` to `out` and returns its metadata (offset relative to
-    /// `baseOffset + out.count` at the call).
-    static func encode(_ columns: PointColumns, range: Range<Int>, hasOutcomes: Bool, baseOffset: Int,
-                       into out: inout [UInt8], scratch: inout ByteWriter) -> BlockMeta {
+    /// `baseOffset + out.count` at the call). With `uniformLSN`, every point has that LSN and `columns.lsns` is
+    /// not read.
+    static func encode(_ columns: PointColumns, range: Range<Int>, uniformLSN: LSN? = nil, hasOutcomes: Bool,
+                       baseOffset: Int, into out: inout [UInt8], scratch: inout ByteWriter) -> BlockMeta {
         scratch.removeAll()
         columns.times.withUnsafeBufferPointer { t in
             TimestampCodec.encode(UnsafeBufferPointer(rebasing: t[range]), into: &scratch)
@@ -16,8 +17,15 @@ enum BlockCodec {
         columns.values.withUnsafeBufferPointer { v in
             _ = ValueCodec.encode(UnsafeBufferPointer(rebasing: v[range]), into: &scratch)
         }
-        columns.lsns.withUnsafeBufferPointer { l in
-            LSNCodec.encode(UnsafeBufferPointer(rebasing: l[range]), into: &scratch)
+        if let uniformLSN {
+            withUnsafeTemporaryAllocation(of: LSN.self, capacity: range.count) { l in
+                l.initialize(repeating: uniformLSN)
+                LSNCodec.encode(UnsafeBufferPointer(l), into: &scratch)
+            }
+        } else {
+            columns.lsns.withUnsafeBufferPointer { l in
+                LSNCodec.encode(UnsafeBufferPointer(rebasing: l[range]), into: &scratch)
+            }
         }
         if hasOutcomes {
             columns.outcomes.withUnsafeBufferPointer { o in
@@ -46,35 +54,42 @@ enum BlockCodec {
         let crc = out.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[start...])) }
         withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
 
-        var meta = statistics(columns, range: range)
+        var meta = statistics(columns, range: range, uniformLSN: uniformLSN)
         meta.offset = baseOffset + start
         meta.length = out.count - start
         return meta
     }
 
-    /// Statistics of `columns[range]` (sorted by time).
-    static func statistics(_ columns: PointColumns, range: Range<Int>) -> BlockMeta {
+    /// Statistics of `columns[range]` (sorted by time); with `uniformLSN`, every point has that LSN.
+    static func statistics(_ columns: PointColumns, range: Range<Int>, uniformLSN: LSN? = nil) -> BlockMeta {
         var nulls = 0, statCount = 0
         var minValue = Double.infinity, maxValue = -Double.infinity, sum = 0.0
         var first = Double.nan, last = Double.nan
         var minLSN = LSN.max, maxLSN = LSN.min
-        columns.values.withUnsafeBufferPointer { values in
+        if let uniformLSN {
+            minLSN = uniformLSN
+            maxLSN = uniformLSN
+        } else {
             columns.lsns.withUnsafeBufferPointer { lsns in
                 for i in range {
-                    let v = values[i]
                     minLSN = Swift.min(minLSN, lsns[i])
                     maxLSN = Swift.max(maxLSN, lsns[i])
-                    if v.isNaN {
-                        if NullValue.isNull(v) { nulls &+= 1 }
-                        continue
-                    }
-                    statCount &+= 1
-                    if v < minValue { minValue = v }
-                    if v > maxValue { maxValue = v }
-                    sum += v
-                    if first.isNaN { first = v }
-                    last = v
                 }
+            }
+        }
+        columns.values.withUnsafeBufferPointer { values in
+            for i in range {
+                let v = values[i]
+                if v.isNaN {
+                    if NullValue.isNull(v) { nulls &+= 1 }
+                    continue
+                }
+                statCount &+= 1
+                if v < minValue { minValue = v }
+                if v > maxValue { maxValue = v }
+                sum += v
+                if first.isNaN { first = v }
+                last = v
             }
         }
         if statCount == 0 { minValue = .nan; maxValue = .nan }
@@ -84,7 +99,7 @@ enum BlockCodec {
             minTime: columns.times[range.lowerBound], maxTime: columns.times[lastIndex],
             minLSN: minLSN, maxLSN: maxLSN, minValue: minValue, maxValue: maxValue, sum: sum,
             firstValue: first, lastValue: last, lastRawValue: columns.values[lastIndex],
-            lastOutcome: columns.outcomes.isEmpty ? 0 : columns.outcomes[lastIndex], lastLSN: columns.lsns[lastIndex],
+            lastOutcome: columns.outcomes.isEmpty ? 0 : columns.outcomes[lastIndex], lastLSN: uniformLSN ?? columns.lsns[lastIndex],
             statCount: statCount)
     }
 

@@ -94,7 +94,7 @@ struct EncodedSeries: Sendable {
             var start = run.range.lowerBound
             while start < run.range.upperBound {
                 let end = min(start + blockPoints, run.range.upperBound)
-                blocks.append(BlockCodec.encode(run.columns, range: start..<end, hasOutcomes: hasOutcomes,
+                blocks.append(BlockCodec.encode(run.columns, range: start..<end, uniformLSN: run.uniformLSN, hasOutcomes: hasOutcomes,
                                                 baseOffset: 0, into: &out.bytes, scratch: &scratch))
                 start = end
             }

@@ -16,7 +16,7 @@ extension Store {
             return (s.head, s.pending, s.nextLSN - 1, kinds)
         }
         if head.isEmpty && pending.isEmpty { return }
-        let perSeries = head.seriesIDs.sorted().map { id in (id, kinds[id]!, head.columns(of: id)!.resolved()) }
+        let perSeries = head.pointsBySeries().map { ($0.id, kinds[$0.id]!, $0.points) }
         let written = try writeSegments(perSeries, level: 0)
         do throws(StoreError) {
             try catalog.db.transaction { () throws(StoreError) in
@@ -67,7 +67,8 @@ extension Store {
                 var end = times[start..<run.range.upperBound].partitionPoint { $0 < next }
                 if end == start { end = start + 1 }
                 partitions[month, default: []].append(
-                    SeriesPoints(id: run.id, kind: run.kind, columns: run.columns, range: start..<end))
+                    SeriesPoints(id: run.id, kind: run.kind, columns: run.columns, range: start..<end,
+                                 uniformLSN: run.uniformLSN))
                 start = end
             }
         }
@@ -153,6 +154,8 @@ struct SeriesPoints: Sendable {
     let kind: SeriesKind
     let columns: PointColumns
     let range: Range<Int>
+    /// Set when every point has this LSN (a bulk import): `columns.lsns` is then empty, not a column of copies.
+    var uniformLSN: LSN? = nil
 }
 
 /// One segment file being written: a temporary file that becomes `segments/<id>.tseg` when finished.

@@ -212,7 +212,7 @@ extension Store {
         var valid: [Int] = []
         for (i, write) in writes.enumerated() {
             do throws(InputError) {
-                try write.batch.validate()
+                try write.batch.validateKindsAndOutcomes()
                 valid.append(i)
             } catch {
                 results[i] = .failure(.invalid(error))
@@ -288,49 +288,76 @@ extension Store {
     }
 
     /// ``resolve(_:in:)`` for a batch that follows others of the same group that are resolved but not yet
-    /// applied: LSNs, new series ids, kinds and attributes continue from the overlay.
-    func resolveInGroup(_ batch: WriteBatch, in state: StoreState, overlay: GroupOverlay) throws(StoreError) -> WALBatch {
+    /// applied: LSNs, new series ids, kinds and attributes continue from the overlay. The names of new series are
+    /// checked here (known series had theirs checked when they were created).
+    ///
+    /// With `pointIDs` false the result's `seriesIDs` is left empty (a bulk import groups by the batch's series
+    /// and takes their ids from `seriesList`).
+    func resolveInGroup(_ batch: WriteBatch, in state: StoreState, overlay: GroupOverlay,
+                        pointIDs: Bool = true) throws(StoreError) -> WALBatch {
         let lsn = max(state.nextLSN, overlay.nextLSN)
-        var nextID = max(state.index.nextID, overlay.nextID)
-        var ids: [SeriesID] = []
-        ids.reserveCapacity(batch.series.count)
         var newSeries: [SeriesRecord] = []
         var updates: [(SeriesID, Attributes)] = []
-        for definition in batch.series {
-            // Kinds and attributes without copying records; the attributes only when the batch sets some.
-            let known: (id: SeriesID, kind: SeriesKind, isPending: Bool)?
-            if !overlay.newSeries.isEmpty, let pending = overlay.newSeries[definition.key] {
-                known = (pending.id, pending.kind, true)
-            } else if let id = state.index.id(of: definition.key) {
-                known = (id, state.index.kind(of: id), false)
-            } else {
-                known = nil
+        let ids: [SeriesID]
+        if let list = state.lastSeriesList, list.definitions == batch.series {
+            // A scanner sends the same series every time: their ids, kinds and names are known already.
+            ids = list.ids
+            for (k, definition) in batch.series.enumerated() where !definition.attributes.isEmpty {
+                let id = ids[k]
+                let current = overlay.attributes[id] ?? state.index.record(id)?.attributes ?? Attributes()
+                if current.merging(definition.attributes) != current { updates.append((id, definition.attributes)) }
             }
-            if let known {
-                guard known.kind == definition.kind else {
-                    throw StoreError.invalid(InputError(
-                        field: definition.key.metric,
-                        message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)"))
+        } else {
+            var nextID = max(state.index.nextID, overlay.nextID)
+            var resolved: [SeriesID] = []
+            resolved.reserveCapacity(batch.series.count)
+            for definition in batch.series {
+                // Kinds and attributes without copying records; the attributes only when the batch sets some.
+                let known: (id: SeriesID, kind: SeriesKind, isPending: Bool)?
+                if !overlay.newSeries.isEmpty, let pending = overlay.newSeries[definition.key] {
+                    known = (pending.id, pending.kind, true)
+                } else if let id = state.index.id(of: definition.key) {
+                    known = (id, state.index.kind(of: id), false)
+                } else {
+                    known = nil
                 }
-                if !definition.attributes.isEmpty {
-                    let current = overlay.attributes[known.id]
-                        ?? (known.isPending ? Attributes() : state.index.record(known.id)?.attributes ?? Attributes())
-                    if current.merging(definition.attributes) != current { updates.append((known.id, definition.attributes)) }
+                if let known {
+                    guard known.kind == definition.kind else {
+                        throw StoreError.invalid(InputError(
+                            field: definition.key.metric,
+                            message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)"))
+                    }
+                    if !definition.attributes.isEmpty {
+                        let current = overlay.attributes[known.id]
+                            ?? (known.isPending ? Attributes() : state.index.record(known.id)?.attributes ?? Attributes())
+                        if current.merging(definition.attributes) != current { updates.append((known.id, definition.attributes)) }
+                    }
+                    resolved.append(known.id)
+                } else {
+                    do throws(InputError) { try definition.key.validate() } catch { throw .invalid(error) }
+                    newSeries.append(SeriesRecord(id: nextID, key: definition.key, kind: definition.kind,
+                                                  attributes: definition.attributes, createdLSN: lsn))
+                    resolved.append(nextID)
+                    nextID += 1
                 }
-                ids.append(known.id)
-            } else {
-                newSeries.append(SeriesRecord(id: nextID, key: definition.key, kind: definition.kind,
-                                              attributes: definition.attributes, createdLSN: lsn))
-                ids.append(nextID)
-                nextID += 1
             }
+            ids = resolved
         }
         let hasOutcomes = batch.series.contains { $0.kind == .check }
-        return WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
-                        seriesIDs: batch.seriesIndexes.map { ids[Int($0)] }, times: batch.times,
-                        values: batch.values, outcomes: hasOutcomes ? batch.outcomes : [],
-                        seriesCount: batch.series.count)
+        var walBatch = WALBatch(lsn: lsn, origin: batch.origin, newSeries: newSeries, attributeUpdates: updates,
+                                seriesIDs: pointIDs ? batch.seriesIndexes.map { ids[Int($0)] } : [], times: batch.times,
+                                values: batch.values, outcomes: hasOutcomes ? batch.outcomeCodes : [],
+                                seriesCount: batch.series.count)
+        walBatch.seriesList = SeriesList(definitions: batch.series, ids: ids)
+        return walBatch
     }
+}
+
+/// A batch's series and the ids they resolved to. The store keeps the last one applied, so the next batch that
+/// names the same series (a scanner sends the same list every time) skips hashing and checking every key.
+struct SeriesList: Sendable {
+    var definitions: [SeriesDefinition]
+    var ids: [SeriesID]
 }
 
 /// What the batches of a group resolved so far add to the store's state before they are applied.

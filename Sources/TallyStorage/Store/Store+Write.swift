@@ -17,7 +17,7 @@ extension Store {
     /// the receipt names the earlier batch and has ``WriteReceipt/isDuplicate`` set.
     @discardableResult
     public func write(_ batch: WriteBatch, document: (kind: String, bytes: [UInt8])?) throws(StoreError) -> WriteReceipt {
-        do { try batch.validate() } catch { throw .invalid(error) }
+        do { try batch.validateKindsAndOutcomes() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
@@ -57,12 +57,14 @@ extension Store {
     /// Within the batch, a later point for the same series and time replaces an earlier one.
     @discardableResult
     public func importBulk(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        do throws(InputError) { try batch.validate() } catch { throw .invalid(error) }
+        do throws(InputError) { try batch.validateKindsAndOutcomes() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
-            let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
-            let perSeries = groupBySeries(batch, ids: walBatch)
+            let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in
+                try resolveInGroup(batch, in: s, overlay: GroupOverlay(), pointIDs: false)
+            }
+            let perSeries = groupBySeries(batch, ids: walBatch.seriesList!.ids, lsn: walBatch.lsn)
             let written = try writeSegments(perSeries, level: 0)
             do throws(StoreError) {
                 try catalog.db.transaction { () throws(StoreError) in
@@ -87,19 +89,18 @@ extension Store {
         }
     }
 
-    /// The batch's points per series, each sorted by time with one point per time.
-    /// The batch's points per series (ascending id), each sorted by time with one point per time. Grouped by
-    /// the batch's dense series indexes (a counting sort, no per-point hashing).
-    private func groupBySeries(_ batch: WriteBatch, ids walBatch: WALBatch) -> [SeriesPoints] {
+    /// The batch's points per series (ascending id), each sorted by time with one point per time, all with the
+    /// batch's LSN. `ids[k]` is the id of the batch's series `k`. Grouped by the batch's dense series indexes (a
+    /// counting sort, no per-point hashing).
+    private func groupBySeries(_ batch: WriteBatch, ids: [SeriesID], lsn: LSN) -> [SeriesPoints] {
+        let codes = batch.outcomeCodes
         if let runs = sortedSeriesRuns(batch) {
             // Each series' points are already one time-ordered run: the series share the batch's columns.
             let anyCheck = batch.series.contains { $0.kind == .check }
-            let columns = PointColumns(times: batch.times, values: batch.values,
-                                       outcomes: anyCheck ? batch.outcomes : [],
-                                       lsns: Array(repeating: walBatch.lsn, count: batch.pointCount))
+            let columns = PointColumns(times: batch.times, values: batch.values, outcomes: anyCheck ? codes : [])
             return runs.map { run in
-                SeriesPoints(id: walBatch.seriesIDs[run.range.lowerBound], kind: batch.series[run.series].kind,
-                             columns: columns, range: run.range)
+                SeriesPoints(id: ids[run.series], kind: batch.series[run.series].kind, columns: columns,
+                             range: run.range, uniformLSN: lsn)
             }.sorted { $0.id < $1.id }
         }
         let seriesCount = batch.series.count
@@ -110,15 +111,11 @@ extension Store {
             c.reserveCapacity(counts[i], outcomes: batch.series[i].kind == .check)
             return c
         }
-        let lsn = walBatch.lsn
         for i in 0..<batch.pointCount {
             let s = Int(batch.seriesIndexes[i])
             columns[s].append(time: batch.times[i], value: batch.values[i],
-                              outcome: batch.series[s].kind == .check ? batch.outcomes[i] : nil, lsn: lsn)
+                              outcome: batch.series[s].kind == .check ? codes[i] : nil, lsn: lsn)
         }
-        // The id of each batch series: the first point that names it carries it.
-        var ids = [SeriesID](repeating: 0, count: seriesCount)
-        for i in 0..<batch.pointCount { ids[Int(batch.seriesIndexes[i])] = walBatch.seriesIDs[i] }
         return (0..<seriesCount).filter { counts[$0] > 0 }
             .map { i -> SeriesPoints in
                 let resolved = columns[i].resolved()

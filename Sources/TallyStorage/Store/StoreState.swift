@@ -25,6 +25,8 @@ struct StoreState: Sendable {
     var closed = false
     /// Content hash → the batch that carried it (for idempotent writes).
     var contentHashes: [String: LSN] = [:]
+    /// The series of the last batch applied, with their ids (every one of them is in the index).
+    var lastSeriesList: SeriesList?
 
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
         if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil { contentHashes[hash] = lsn }
@@ -49,6 +51,7 @@ struct StoreState: Sendable {
             head.apply(batch) { lookup.kind(of: $0) }
         }
         index.noteLatest(batch)
+        if let list = batch.seriesList { lastSeriesList = list }
         pending.add(batch)
         noteImport(batch.origin, lsn: batch.lsn)
         nextLSN = max(nextLSN, batch.lsn + 1)

@@ -15,6 +15,8 @@ struct WALBatch: Sendable {
     var outcomes: [UInt8]
     /// How many distinct series the batch writes, when known (-1: count them when needed).
     var seriesCount: Int = -1
+    /// The batch's series as the writer named them, with their ids (not written to the WAL; nil on replay).
+    var seriesList: SeriesList?
 
     var importRecord: ImportRecord {
         ImportRecord(lsn: lsn, origin: origin, seriesCount: seriesCount >= 0 ? seriesCount : Set(seriesIDs).count,
@@ -60,9 +62,9 @@ enum WALFormat {
         }
         let n = batch.times.count
         w.writeVarUInt(UInt64(n))
-        for id in batch.seriesIDs { w.writeVarUInt(UInt64(id)) }
-        for t in batch.times { w.writeInt64LE(t) }
-        for v in batch.values { w.writeFloat64LE(v) }
+        w.writeVarUInts(batch.seriesIDs)
+        w.writeInt64sLE(batch.times)
+        w.writeFloat64sLE(batch.values)
         w.writeUInt8(batch.outcomes.isEmpty ? 0 : 1)
         if !batch.outcomes.isEmpty { w.writeBytes(batch.outcomes) }
         var bytes = w.bytes
@@ -116,10 +118,8 @@ enum WALFormat {
         let n = try readCount(&r, limit: payload.count)
         var ids = [SeriesID](repeating: 0, count: n)
         for i in 0..<n { ids[i] = SeriesID(truncatingIfNeeded: try r.readVarUInt()) }
-        var times = [Int64](repeating: 0, count: n)
-        for i in 0..<n { times[i] = try r.readInt64LE() }
-        var values = [Double](repeating: 0, count: n)
-        for i in 0..<n { values[i] = try r.readFloat64LE() }
+        let times = try r.readInt64sLE(count: n)
+        let values = try r.readFloat64sLE(count: n)
         var outcomes: [UInt8] = []
         if try r.readUInt8() == 1 {
             let raw = try r.readBytes(count: n)
