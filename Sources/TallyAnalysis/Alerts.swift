@@ -31,25 +31,33 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
     var out = Array(repeating: false, count: n)
     var gate = LikelihoodGate(cap: 2 * options.sensitivity)
     var lastAlert = -1
+    var lastViewAlert = -1
     var recurring = RecurrenceCheck(times: times, enabled: options.recurring)
     for i in 0..<n {
         let judged = reasons[i] != .coldStart && reasons[i] != .missing
         var open = true
         if options.likelihoodGate && judged { open = gate.observe(surprise?[i] ?? deviation[i]) }
         guard anomaly[i] else { continue }
-        // The side of the flag: a jump's or a drift's own direction, else the side of the expected value.
-        let up = reasons[i] == .jump || reasons[i] == .drift ? details[i] > 0 : deviation[i] >= 0
+        // The slow-change views judge a statistic against its own history already: the gate does not hold them.
+        let ownHistory = reasons[i] == .slowChange || reasons[i] == .spreadChange
+        if ownHistory { open = true }
+        // The side of the flag: a jump's, a drift's or a slow change's own direction, else the side of the
+        // expected value.
+        let up = reasons[i] == .jump || reasons[i] == .drift || ownHistory ? details[i] > 0 : deviation[i] >= 0
         let repeats = recurring.observeFlag(i, side: up ? 1 : -1)
         guard open && !repeats else { continue }
-        if lastAlert >= 0 {
+        // A slow-change alert is quiet after any alert; it does not itself silence a later out-of-range value,
+        // jump, drift or stuck alert (those are quiet only after one of their own kind).
+        let since = ownHistory ? Swift.max(lastAlert, lastViewAlert) : lastAlert
+        if since >= 0 {
             switch options.refractory {
             case .off: break
-            case .points(let r): if i - lastAlert <= r { continue }
-            case .duration(let d): if times[i] - times[lastAlert] <= d { continue }
+            case .points(let r): if i - since <= r { continue }
+            case .duration(let d): if times[i] - times[since] <= d { continue }
             }
         }
         out[i] = true
-        lastAlert = i
+        if ownHistory { lastViewAlert = i } else { lastAlert = i }
     }
     return out
 }

@@ -96,6 +96,11 @@ struct Walker {
     private var cusumDown = 0.0
     /// The local-change view (option `local`), nil when off.
     private var local: LocalChangeTracker?
+    /// The slow-change views (options `slow` and `spread`), nil when off.
+    private var slowWatch: SlowLevelWatch?
+    private var spreadWatch: SpreadWatch?
+    /// A `spread` excursion not yet reported (its side and the point where the rate passed the band).
+    private var spreadPending: (side: Int32, at: Int) = (0, 0)
     /// What the likelihood gate sees per point: |deviation|, or the local view's when that is sharper and larger.
     private var surprise: [Double]
     private var allInteger = true
@@ -152,6 +157,8 @@ struct Walker {
         modelIndex = Array(repeating: .max, count: n)
         local = options.localBand != nil ? LocalChangeTracker(capacity: maxPoints) : nil
         surprise = options.localBand != nil ? Array(repeating: 0, count: n) : []
+        slowWatch = options.slowBand != nil ? SlowLevelWatch() : nil
+        spreadWatch = options.spreadBand != nil ? SpreadWatch() : nil
     }
 
     func result() -> AnomalyResult {
@@ -185,6 +192,8 @@ struct Walker {
                     if fb == .none || fb == .expected {
                         train(i, x, model: false)
                         if local != nil { local!.observe(value: x, move: local!.previous.map { x - $0 }) }
+                        if slowWatch != nil { _ = slowWatch!.observe(x, band: 0, floor: 0, judge: false) }
+                        if spreadWatch != nil { _ = spreadWatch!.observe(x, band: 0, judge: false) }
                     }
                 }
                 return
@@ -284,9 +293,46 @@ struct Walker {
                 cusumDown = 0
             }
         }
-        anomaly[i] = outside || isStuck || isDrift || isJump
+        // The slow-change views (§3.11): recent statistics against their own history; they flag only points no
+        // other rule flags, and change nothing the point trains.
+        var slowSide: Int32 = 0, spreadSide: Int32 = 0
+        if fb == .none || fb == .expected {
+            let free = !outside && !isStuck && !isJump && !isDrift
+            if var w = slowWatch, let b = options.slowBand {
+                slowWatch = nil
+                let baseSigma = (band.halfUp + band.halfDown) / (2 * options.sensitivity)
+                let floor = baseSigma.isFinite ? localScaleFloor * baseSigma : 0
+                let v = Swift.min(Swift.max(x, band.lower), band.upper)
+                let r = w.observe(v, band: b, floor: floor, judge: true)
+                let allowed = r.side > 0 ? options.direction != .down : options.direction != .up
+                // Only where the drift watch does not run (autocorrelated residuals, a trend model): on independent
+                // noise the drift watch's CUSUM already judges slow moves of the level.
+                let smooth = choice?.watchDrift != true && choice?.shape != .zeroInflated && choice?.shape != .constant
+                if r.side != 0 && free && allowed && smooth { slowSide = r.side }
+                slowWatch = w
+            }
+            if var w = spreadWatch, let b = options.spreadBand {
+                spreadWatch = nil
+                let r = w.observe(x, band: b, judge: true)
+                // The rate often passes its band on a large move that is itself out of range: the view's flag then
+                // goes to the next point that no other rule flags (within the rate's span).
+                if r.side != 0 { spreadPending = (r.side, i) }
+                if spreadPending.side != 0 && i - spreadPending.at > Int(spreadRateSpan) { spreadPending = (0, 0) }
+                if spreadPending.side != 0 && free && slowSide == 0 {
+                    spreadSide = spreadPending.side
+                    spreadPending = (0, 0)
+                }
+                spreadWatch = w
+            }
+        }
+        if slowSide != 0 || spreadSide != 0 {
+            details[i] = slowSide != 0 ? slowSide : spreadSide
+            score[i] = Swift.max(score[i], scoreForDeviation(options.sensitivity))
+        }
+        anomaly[i] = outside || isStuck || isDrift || isJump || slowSide != 0 || spreadSide != 0
         reasons[i] = outside ? (dev > 0 ? .above : .below)
-            : (isStuck ? .stuck : (isJump ? .jump : (isDrift ? .drift : .normal)))
+            : (isStuck ? .stuck : (isJump ? .jump : (isDrift ? .drift
+                : (slowSide != 0 ? .slowChange : (spreadSide != 0 ? .spreadChange : .normal)))))
 
         // What the point trains with: its value; for a flagged point only the edge of the band it crossed
         // (censored); nothing for stuck points, exclusions and confirmed anomalies.

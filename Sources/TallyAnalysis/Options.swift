@@ -102,19 +102,28 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// (of week, for daily scans) on each of the previous two days (weeks) — a nightly job's spike — is still
     /// flagged in `anomaly` but is not an alert.
     public var recurring: Bool
+    /// The slow-level view (default nil, off): also flag, inside the range, a recent level (short mean, span 50
+    /// points) that has moved from the level of the last thousand points (long mean, span 1,000) by more than this
+    /// many robust σ of that difference's own history, on series where the drift watch does not run; reason `slowChange`. 0 (text `on`) means `sensitivity`.
+    /// See docs/anomaly-detection.md §3.11.
+    public var slowSensitivity: Double?
+    /// The spread view (default nil, off): also flag a recent rate of large moves (span 50 points) that is more
+    /// than this many robust σ of its own history away from its usual rate — spikes or noise becoming much more (or
+    /// less) frequent; reason `spreadChange`. 0 (text `on`) means `sensitivity`. See docs/anomaly-detection.md §3.11.
+    public var spreadSensitivity: Double?
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
     /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the likelihood
-    /// gate on alerts, and no alerts on recurring flags.
-    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on`.
+    /// gate on alerts, no alerts on recurring flags, and the slow-level view at 3.5.
+    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5`.
     public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
-                                                 localSensitivity: 4.5, recurring: true)
+                                                 localSensitivity: 4.5, recurring: true, slowSensitivity: 3.5)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
                 refractory: Refractory = .off, likelihoodGate: Bool = false, localSensitivity: Double? = nil,
-                recurring: Bool = false) {
+                recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil) {
         self.method = method
         self.sensitivity = sensitivity
         self.season = season
@@ -128,11 +137,14 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.likelihoodGate = likelihoodGate
         self.localSensitivity = localSensitivity
         self.recurring = recurring
+        self.slowSensitivity = slowSensitivity
+        self.spreadSensitivity = spreadSensitivity
     }
 
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
-                                     "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring"]
+                                     "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring",
+                                     "slow", "spread"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -229,15 +241,19 @@ public struct AnomalyOptions: Sendable, Hashable {
                         "invalid refractory '\(value)'; valid choices: off, a point count such as 100 or 100p, "
                         + "or a duration such as 8h")
                 }
-            case "local":
-                if lower == "off" || lower == "none" || lower == "false" { o.localSensitivity = nil }
-                else if lower == "on" || lower == "true" { o.localSensitivity = 0 }
-                else if let v = Double(lower), v.isFinite, v > 0, v <= 50 { o.localSensitivity = v }
+            case "local", "slow", "spread":
+                let v: Double?
+                if lower == "off" || lower == "none" || lower == "false" { v = nil }
+                else if lower == "on" || lower == "true" { v = 0 }
+                else if let x = Double(lower), x.isFinite, x > 0, x <= 50 { v = x }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
-                        "invalid local '\(value)'; valid choices: off, on (the sensitivity), or a number above 0 "
+                        "invalid \(name) '\(value)'; valid choices: off, on (the sensitivity), or a number above 0 "
                         + "and at most 50")
                 }
+                if name == "local" { o.localSensitivity = v }
+                else if name == "slow" { o.slowSensitivity = v }
+                else { o.spreadSensitivity = v }
             case "stuck", "drift", "likelihood", "recurring":
                 let on: Bool
                 switch lower {
@@ -282,11 +298,12 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
             + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
             + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
-            + "likelihood=\(likelihoodGate ? "on" : "off") local=\(localText) recurring=\(recurring ? "on" : "off")"
+            + "likelihood=\(likelihoodGate ? "on" : "off") local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
+            + "slow=\(Self.bandText(slowSensitivity)) spread=\(Self.bandText(spreadSensitivity))"
     }
 
-    private var localText: String {
-        guard let l = localSensitivity else { return "off" }
+    private static func bandText(_ value: Double?) -> String {
+        guard let l = value else { return "off" }
         return l <= 0 ? "on" : formatPlain(l)
     }
 
@@ -295,6 +312,12 @@ public struct AnomalyOptions: Sendable, Hashable {
         guard let l = localSensitivity else { return nil }
         return l <= 0 ? sensitivity : l
     }
+
+    /// The slow-level view's band in robust σ of its statistic, nil when off (`on` uses the sensitivity).
+    var slowBand: Double? { slowSensitivity.map { $0 <= 0 ? sensitivity : $0 } }
+
+    /// The spread view's band in robust σ of its statistic, nil when off (`on` uses the sensitivity).
+    var spreadBand: Double? { spreadSensitivity.map { $0 <= 0 ? sensitivity : $0 } }
 
     private static func canonicalName(_ raw: String) -> String {
         var out = ""

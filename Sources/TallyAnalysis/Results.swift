@@ -37,6 +37,12 @@ public enum ReasonCode: UInt8, Sendable, Hashable {
     /// Inside the range, but far from the values just before it: a sudden move of many times the series' usual
     /// moves (the local-change view, option `local`). `details` is +1 (up) or −1 (down).
     case jump
+    /// Inside the range, but the recent level (a short mean) has moved far from the level of the last few hundred
+    /// points, measured against how far it usually does in this series (option `slow`). `details` is +1 or −1.
+    case slowChange
+    /// The rate of large moves (spikes, noise) of the last tens of points is far from its usual rate in this series
+    /// (option `spread`). `details` is +1 (more frequent) or −1 (less frequent).
+    case spreadChange
 }
 
 /// The shape the detector found in the training data.
@@ -169,6 +175,14 @@ public struct AnomalyResult: Sendable {
             let way = details[i] > 0 ? "up" : "down"
             return "\(v) is within the expected range \(range), but jumped \(way) far more than this metric "
                 + "usually moves from one point to the next" + tail
+        case .slowChange:
+            let way = details[i] > 0 ? "up" : "down"
+            return "\(v) is within the expected range \(range), but the recent level has moved \(way) far more "
+                + "than this metric's level usually wanders" + tail
+        case .spreadChange:
+            let more = details[i] > 0 ? "more" : "less"
+            return "\(v): large moves have become far \(more) frequent than usual for this metric; expected range "
+                + range + tail
         case .stuck:
             return "\(v) has not changed for \(details[i]) points although this metric usually changes" + tail
         case .levelShift:

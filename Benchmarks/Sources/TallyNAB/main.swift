@@ -385,6 +385,20 @@ case "sweep":
     }
     let label = option("--label") ?? options.text
     print("\(label): odd \(f2(nabScore(files, threshold: 1).score)) | " + parts.joined(separator: ", "))
+    if arguments.contains("--per-file") {
+        // Each odd file's hits (window@offset/length) and false alerts.
+        for (k, f) in files.enumerated() {
+            var fp = 0, hits: [String] = []
+            for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
+            for (w, win) in corpus[k].windows.enumerated() {
+                if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
+                    hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
+                }
+            }
+            print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
+                  + "hit \(hits.joined(separator: " ")) fp \(fp)")
+        }
+    }
     if let dir = option("--save") {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try? saved.write(toFile: dir + "/" + label + ".alerts", atomically: true, encoding: .utf8)
