@@ -25,6 +25,8 @@ public final class TallyServer: Sendable {
     let history: SodaHistory
     let logger: Logger
     private let phase = Locked(Phase.created)
+    /// The port the listener bound (set when the server starts listening).
+    private let bound = Locked<Int?>(nil)
     /// Merges the small segments that scan-by-scan flushes leave, while serving.
     private let compaction = Locked<BackgroundCompaction?>(nil)
 
@@ -59,10 +61,18 @@ public final class TallyServer: Sendable {
             logger.error("background compaction failed: \(error)")
         }
         compaction.withLock { $0 = background }
+        let host = configuration.host
+        let bound = self.bound
         let app = Application(
             responder: HTTPEntry(server: self),
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "tally"),
+            onServerRunning: { channel in
+                // With --port 0 the system picks the port: say which one.
+                let port = channel.localAddress?.port ?? 0
+                bound.withLock { $0 = port }
+                logger.info("tally serve listening on http://\(host):\(port)", metadata: ["port": "\(port)"])
+            },
             logger: logger)
         logger.info("tally serve starting", metadata: ["store": "\(configuration.storePath)",
                                                        "address": "\(configuration.host):\(configuration.port)"])
@@ -95,6 +105,9 @@ public final class TallyServer: Sendable {
     }
 
     var isReady: Bool { phase.withLock { $0 == .serving } }
+
+    /// The TCP port the server listens on, once it listens (the system's choice when the configuration says 0).
+    public var listeningPort: Int? { bound.withLock { $0 } }
 
     /// Routes one request (the body already read).
     func route(_ request: APIRequest) async -> APIResponse {
