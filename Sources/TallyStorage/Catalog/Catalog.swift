@@ -199,14 +199,16 @@ final class Catalog: @unchecked Sendable {
             "SELECT series_id, name, value FROM series_attribute ORDER BY series_id, name")
         var attributeRow = try attributeStmt.step()
         let stmt = try db.prepare("SELECT id, metric, kind, created_lsn FROM series ORDER BY id")
+        var scratch: [Label] = []
         while try stmt.step() {
             let rawID = stmt.int(0)
             while labelRow && labelStmt.int(0) < rawID { labelRow = try labelStmt.step() }
-            var labels: [Label] = []
+            scratch.removeAll(keepingCapacity: true)
             while labelRow && labelStmt.int(0) == rawID {
-                labels.append(Label(strings.intern(labelStmt.text(1)), strings.intern(labelStmt.text(2))))
+                scratch.append(Label(strings.intern(labelStmt.text(1)), strings.intern(labelStmt.text(2))))
                 labelRow = try labelStmt.step()
             }
+            let labels = Array(scratch[...])   // one allocation of the exact size
             while attributeRow && attributeStmt.int(0) < rawID { attributeRow = try attributeStmt.step() }
             var attributes: [String: String] = [:]
             while attributeRow && attributeStmt.int(0) == rawID {

@@ -32,7 +32,13 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
     /// Makes a key; labels are sorted by name. Use ``validate()`` to check names before writing.
     public init(metric: String, labels: [Label] = []) {
         self.metric = metric
-        self.labels = labels.sorted()
+        // Keys read back from the catalog arrive in order: checking is cheaper than sorting a copy.
+        var inOrder = true
+        for i in labels.indices.dropFirst() where !(labels[i - 1] < labels[i]) {
+            inOrder = false
+            break
+        }
+        self.labels = inOrder ? labels : labels.sorted()
     }
 
     /// Makes a key from a dictionary of labels.
