@@ -69,19 +69,20 @@ public struct ByteWriter: Sendable {
 
     /// Appends every value as an 8-byte little-endian integer (one copy on little-endian machines).
     public mutating func writeInt64sLE(_ values: [Int64]) {
-        #if _endian(little)
-        values.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        #else
-        for v in values { writeInt64LE(v) }
-        #endif
+        appendLittleEndianColumn(values) { $0.writeInt64LE($1) }
     }
 
     /// Appends the little-endian IEEE-754 bit pattern of every value (one copy on little-endian machines).
     public mutating func writeFloat64sLE(_ values: [Double]) {
+        appendLittleEndianColumn(values) { $0.writeFloat64LE($1) }
+    }
+
+    /// The column's memory as it is on a little-endian machine; value by value (`each`) elsewhere.
+    private mutating func appendLittleEndianColumn<T>(_ values: [T], each: (inout ByteWriter, T) -> Void) {
         #if _endian(little)
         values.withUnsafeBytes { bytes.append(contentsOf: $0) }
         #else
-        for v in values { writeFloat64LE(v) }
+        for v in values { each(&self, v) }
         #endif
     }
 
