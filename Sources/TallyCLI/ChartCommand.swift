@@ -37,14 +37,7 @@ extension TallyCommand {
                                      + ".svg, .html, .json or .vl.json", code: 2)
                 }
                 let store = try location.openForReading()
-                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
-                let result: QueryResult
-                do {
-                    result = try store.query(query, now: nowMillis)
-                } catch let error as QueryError {
-                    printError(error.render(query: query))
-                    throw ExitCode(2)
-                }
+                let result = try runQuery(query, on: store, now: now)
                 let spec = ChartSpec(title: query, width: width, height: height, units: .perSeries(seriesUnits(result, store)))
                 let chart = Chart(result, spec: spec)
                 try writeChartFile(output, chart.render(format))

@@ -19,15 +19,7 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                let store = try location.openForReading()
-                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
-                let result: QueryResult
-                do {
-                    result = try store.query(query, now: nowMillis)
-                } catch let error as QueryError {
-                    printError(error.render(query: query))
-                    throw ExitCode(2)
-                }
+                let result = try runQuery(query, on: try location.openForReading(), now: now)
                 printOut(render(result, format))
             }
         }
@@ -217,4 +209,16 @@ func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
 
 func parseNow(_ text: String) throws -> Int64 {
     try parseInstant(text, now: currentTimeMillis(), option: "--now")
+}
+
+/// Runs a command's query at `now` (the `--now` option; default: the current time). A query error is printed
+/// under the query with a caret at its position, and the command exits 2.
+func runQuery(_ text: String, on store: Store, now: String?) throws -> QueryResult {
+    let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
+    do {
+        return try store.query(text, now: nowMillis)
+    } catch let error as QueryError {
+        printError(error.render(query: text))
+        throw ExitCode(2)
+    }
 }
