@@ -18,11 +18,12 @@ enum BlockList: Sendable {
     case one(BlockLocation)
     case many([BlockLocation])
 
-    var locations: [BlockLocation] {
+    /// Calls `body` with each location in time order (no array is made for a single block).
+    func forEach(_ body: (BlockLocation) -> Void) {
         switch self {
-        case .empty: return []
-        case .one(let location): return [location]
-        case .many(let list): return list
+        case .empty: break
+        case .one(let location): body(location)
+        case .many(let list): for location in list { body(location) }
         }
     }
 
@@ -84,7 +85,7 @@ struct SeriesIndex: Sendable {
     func blocks(of id: SeriesID, overlapping range: TimeRange) -> [BlockRef] {
         guard Int(id) < blockLists.count else { return [] }
         var refs: [BlockRef] = []
-        for location in blockLists[Int(id)].locations {
+        blockLists[Int(id)].forEach { location in
             let segment = segmentSlots[Int(location.slot)]!
             let meta = segment.directory.metas[Int(location.block)]
             if range.overlaps(minTime: meta.minTime, maxTime: meta.maxTime) {
@@ -234,7 +235,8 @@ struct SeriesIndex: Sendable {
         let i = Int(id)
         guard i < latest.count else { return }
         latest[i] = nil
-        for location in blockLists[i].locations {
+        let list = blockLists[i]
+        list.forEach { location in
             let meta = meta(location)
             noteLatest(id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
                                        outcome: meta.lastOutcome, lsn: meta.lastLSN))
