@@ -13,15 +13,33 @@ struct DumpTests {
         let soda = try SharedData.path("fixtures/soda/results1.json")
         #expect(try runTally(["ingest", "soda", soda, "--store", first]).status == 0)
         #expect(try runTally(["series", "set", "row_count", "unit=rows", "--store", first]).status == 0)
+        // Verdicts on points, an API key (one of them revoked) and a check result's feedback travel too.
+        #expect(try runTally(["feedback", #"row_count{dataset="orders"}"#, "--at", "2024-05-03T06:00:00Z", "anomaly",
+                              "--note", "a \"bad\" day", "--store", first]).status == 0)
+        #expect(try runTally(["feedback", "row_count", "--at", "2024-05-06T06:00:00Z", "exclude", "--store", first]).status == 0)
+        for name in ["reader", "writer"] {
+            #expect(try runTally(["keys", "create", "--role", name == "reader" ? "read" : "write", "--name", name,
+                                  "--store", first]).status == 0)
+        }
+        let sideTables = try CatalogSideTables(storePath: first)
+        let revokedID = try #require(try sideTables.keys().first?.id)
+        #expect(try sideTables.revokeKey(id: revokedID, at: 1_714_600_000_000))
+        try sideTables.setFeedback(resultID: "result-1", #"{"isCorrectlyFlagged": false}"#, at: 1_714_600_000_000)
         let dump = try runTally(["dump", "--output", dir.child("store.dump"), "--store", first])
         #expect(dump.status == 0, "\(dump.stderr)")
         let load = try runTally(["load", dir.child("store.dump"), "--store", second])
         #expect(load.status == 0, "\(load.stderr)")
-        for command in [["export", "--format", "json"], ["series", "--format", "json"], ["scans", "--format", "csv"], ["scan", "2", "--raw"]] {
+        for command in [["export", "--format", "json"], ["series", "--format", "json"], ["scans", "--format", "csv"], ["scan", "2", "--raw"],
+                        ["feedback", "list", "--format", "json"], ["keys", "list", "--format", "json"]] {
             let a = try runTally(command + ["--store", first]), b = try runTally(command + ["--store", second])
             #expect(a.status == 0 && b.status == 0)
             #expect(a.stdout == b.stdout, "\(command)")
         }
+        let loadedSide = try CatalogSideTables(storePath: second, readOnly: true)
+        #expect(try loadedSide.keys() == (try sideTables.keys()))
+        #expect(try loadedSide.keys().count == 2)
+        #expect(try loadedSide.feedback(resultIDs: ["result-1"]) == ["result-1": #"{"isCorrectlyFlagged": false}"#])
+        #expect(try runTally(["feedback", "list", "--store", second]).stdout.contains("a \"bad\" day"))
         // LSNs survive: the loaded store continues after them, and the re-sent document is still known.
         #expect(try runTally(["ingest", "soda", soda, "--store", second]).stdout.contains("already stored as scan 2"))
         #expect(try runTally(["verify", "--store", second]).status == 0)
@@ -29,6 +47,28 @@ struct DumpTests {
         let again = try runTally(["dump", "--store", second])
         let original = try String(contentsOfFile: dir.child("store.dump"), encoding: .utf8)
         #expect(again.stdout.split(separator: "\n").dropFirst() == original.split(separator: "\n").dropFirst())
+    }
+
+    /// A first-version dump (no verdicts, keys or check feedback, and no counts for them) still loads.
+    @Test func aVersionOneDumpLoads() throws {
+        let dir = TemporaryDirectory()
+        let v1 = """
+            {"tally_dump": 1, "created": "2024-05-01T06:00:00Z"}
+            {"series": {"id": 1, "metric": "m", "kind": "measurement", "created_lsn": 1, "labels": {}, "attributes": {}}}
+            {"import": {"lsn": 1, "kind": "csv", "source": "x.csv", "wall_time": 0, "series_count": 1, "point_count": 2, "details": {}}}
+            {"points": {"series": 1, "times": [1,2], "values": [1,2], "lsns": [1,1]}}
+            {"end": {"series": 1, "points": 2}}
+
+            """
+        let load = try runTally(["load", "-", "--store", dir.child("s")], stdin: v1)
+        #expect(load.status == 0, "\(load.stderr)")
+        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("s")]).stdout.contains("\"points\": 2"))
+        // A verdict on a series the dump does not define is refused, and nothing is loaded.
+        let stray = v1.replacingOccurrences(of: "{\"end\"", with: #"{"feedback": {"id": 1, "series": 9, "time": 1, "verdict": "expected", "note": "", "created": 0}}"# + "\n{\"end\"")
+        let refused = try runTally(["load", "-", "--store", dir.child("t")], stdin: stray)
+        #expect(refused.status == 2, "\(refused.stderr)")
+        #expect(refused.stderr.contains("series 9"), "\(refused.stderr)")
+        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
     }
 
     @Test func aCutOffDumpIsRefusedAndLoadsNothing() throws {

@@ -3,11 +3,12 @@ import TallyStorage
 
 /// `tally dump` / `tally load`: the whole store as a portable, versioned stream of JSON lines (docs/format/dump.md).
 ///
-/// The first line is `{"tally_dump": 1, ...}`; then one line per series, per batch, per kept document and per chunk
-/// of at most 10,000 points of a series (times, values, LSNs, outcomes as arrays); the last line is
-/// `{"end": {"series": N, "points": M}}`, so a cut-off stream is recognised.
+/// The first line is `{"tally_dump": 2, ...}`; then one line per series, per batch, per kept document, per verdict
+/// on a point, per API key, per check result's feedback and per chunk of at most 10,000 points of a series (times,
+/// values, LSNs, outcomes as arrays); the last line gives the counts (`{"end": {"series": N, "points": M, ...}}`), so
+/// a cut-off stream is recognised. Version 1 dumps (without verdicts, keys and feedback) load as before.
 public enum StoreDump {
-    public static let version = 1
+    public static let version = 2
     static let chunk = 10_000
 
     /// Writes the dump, line by line, through `emit` (each string is one line without its newline).
@@ -27,6 +28,24 @@ public enum StoreDump {
                 emit("{\"document\": {\"lsn\": \(i.lsn), \"kind\": \(JSONText.string(document.kind)), \"base64\": \"\(Base64.encode(document.bytes))\"}}")
             }
         }
+        let verdicts = try store.feedback()
+        for v in verdicts {
+            emit("{\"feedback\": {\"id\": \(v.id), \"series\": \(v.series), \"time\": \(v.time), "
+                 + "\"verdict\": \(JSONText.string(v.verdict.rawValue)), \"note\": \(JSONText.string(v.note)), \"created\": \(v.created)}}")
+        }
+        // API keys (only their hashes are stored) and check results' feedback live in the catalog's side tables.
+        let side = try CatalogSideTables(storePath: store.path, readOnly: true)
+        let keys = try side.keys()
+        for k in keys {
+            emit("{\"api_key\": {\"id\": \(JSONText.string(k.id)), \"name\": \(JSONText.string(k.name)), "
+                 + "\"role\": \(JSONText.string(k.role.rawValue)), \"secret_hash\": \(JSONText.string(k.secretHash)), "
+                 + "\"created\": \(k.created), \"revoked\": \(k.revoked.map(String.init) ?? "null")}}")
+        }
+        let checkFeedback = try side.allFeedback()
+        for f in checkFeedback {
+            emit("{\"check_feedback\": {\"result_id\": \(JSONText.string(f.resultID)), \"feedback\": \(JSONText.string(f.feedback)), "
+                 + "\"updated\": \(f.updated)}}")
+        }
         var total = 0
         for r in records {
             let points = try store.read(r.id)
@@ -45,7 +64,8 @@ public enum StoreDump {
                 start = end
             }
         }
-        emit("{\"end\": {\"series\": \(records.count), \"points\": \(total)}}")
+        emit("{\"end\": {\"series\": \(records.count), \"points\": \(total), \"feedback\": \(verdicts.count), "
+             + "\"api_keys\": \(keys.count), \"check_feedback\": \(checkFeedback.count)}}")
     }
 
     /// A value as JSON: numbers exactly (shortest round-trip form), `null` for null, strings for NaN and infinities.
@@ -66,8 +86,12 @@ public enum StoreDump {
         var imports: [ImportRecord] = []
         var documents: [StoredDocument] = []
         var points: [SeriesID: PointColumns] = [:]
+        var verdicts: [FeedbackRecord] = []
+        var keys: [APIKeyRecord] = []
+        var checkFeedback: [(resultID: String, feedback: String, updated: Int64)] = []
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
+        var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
         var lineNumber = 0
         func fail(_ message: String) -> StoreError {
             .invalid(InputError(file: source, line: lineNumber, message: message))
@@ -143,11 +167,36 @@ public enum StoreDump {
                     for o in outcomes { columns.outcomes.append(UInt8(o.numberValue?.int64Value ?? 0)) }
                 }
                 points[SeriesID(id)] = columns
+            } else if let f = json["feedback"] {
+                guard let id = f["id"]?.numberValue?.int64Value, let series = f["series"]?.numberValue?.int64Value,
+                      let time = f["time"]?.numberValue?.int64Value, let text = f["verdict"]?.stringValue else {
+                    throw fail("feedback: expected id, series, time and verdict")
+                }
+                guard let verdict = FeedbackVerdict(rawValue: text) else {
+                    throw fail("feedback: unknown verdict \"\(text)\" (expected, anomaly or exclude)")
+                }
+                verdicts.append(FeedbackRecord(id: id, series: SeriesID(truncatingIfNeeded: series), time: time,
+                                               verdict: verdict, note: f["note"]?.stringValue ?? "",
+                                               created: f["created"]?.numberValue?.int64Value ?? 0))
+            } else if let k = json["api_key"] {
+                guard let id = k["id"]?.stringValue, let roleText = k["role"]?.stringValue,
+                      let hash = k["secret_hash"]?.stringValue else { throw fail("api_key: expected id, role and secret_hash") }
+                guard let role = APIKeyRole(rawValue: roleText) else { throw fail("api_key: unknown role \"\(roleText)\" (read or write)") }
+                keys.append(APIKeyRecord(id: id, name: k["name"]?.stringValue ?? "", role: role, secretHash: hash,
+                                         created: k["created"]?.numberValue?.int64Value ?? 0,
+                                         revoked: k["revoked"]?.numberValue?.int64Value))
+            } else if let c = json["check_feedback"] {
+                guard let id = c["result_id"]?.stringValue, let text = c["feedback"]?.stringValue else {
+                    throw fail("check_feedback: expected result_id and feedback")
+                }
+                checkFeedback.append((id, text, c["updated"]?.numberValue?.int64Value ?? 0))
             } else if let e = json["end"] {
                 expected = (Int(e["series"]?.numberValue?.int64Value ?? -1), Int(e["points"]?.numberValue?.int64Value ?? -1))
+                expectedSide = (e["feedback"]?.numberValue?.int64Value.map(Int.init), e["api_keys"]?.numberValue?.int64Value.map(Int.init),
+                                e["check_feedback"]?.numberValue?.int64Value.map(Int.init))
                 sawEnd = true
             } else {
-                throw fail("unknown line: expected series, import, document, points or end")
+                throw fail("unknown line: expected series, import, document, feedback, api_key, check_feedback, points or end")
             }
         }
         guard sawHeader else { throw fail("empty input: not a Tally dump") }
@@ -156,7 +205,18 @@ public enum StoreDump {
         guard expected.series == series.count, expected.points == total else {
             throw fail("the end line announces \(expected.series) series and \(expected.points) points; the dump holds \(series.count) and \(total)")
         }
-        try store.load(series: series, imports: imports, documents: documents, points: points)
+        for (what, announced, held) in [("verdicts", expectedSide.feedback, verdicts.count), ("API keys", expectedSide.keys, keys.count),
+                                         ("check feedback entries", expectedSide.checkFeedback, checkFeedback.count)]
+        where announced != nil && announced != held {
+            throw fail("the end line announces \(announced!) \(what); the dump holds \(held)")
+        }
+        try store.load(series: series, imports: imports, documents: documents, points: points, feedback: verdicts)
+        // The side tables have a connection of their own: they are filled after the store's transaction.
+        if !keys.isEmpty || !checkFeedback.isEmpty {
+            let side = try CatalogSideTables(storePath: store.path)
+            for key in keys { try side.insertKey(key) }
+            for f in checkFeedback { try side.setFeedback(resultID: f.resultID, f.feedback, at: f.updated) }
+        }
     }
 
     private static func pairs(_ json: SodaJSON?, _ fail: (String) -> StoreError) throws(StoreError) -> [Label] {

@@ -5,10 +5,11 @@ extension Store {
     }
 
     /// Rebuilds the contents of another store in this one, which must be empty: series with their ids, batches
-    /// with their LSNs, points with the LSNs that wrote them, and the documents the batches kept. Everything is
-    /// written into segments and published in one catalog transaction (nothing is visible before it commits).
+    /// with their LSNs, points with the LSNs that wrote them, the documents the batches kept, and the verdicts on
+    /// points (with their row ids). Everything is written into segments and published in one catalog transaction
+    /// (nothing is visible before it commits).
     public func load(series: [SeriesRecord], imports: [ImportRecord], documents: [StoredDocument],
-                     points: [SeriesID: PointColumns]) throws(StoreError) {
+                     points: [SeriesID: PointColumns], feedback: [FeedbackRecord] = []) throws(StoreError) {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard let current = w else { throw readOnlyOrClosed() }
             guard state.withLock({ $0.index.seriesCount == 0 && $0.head.isEmpty && $0.segments.isEmpty }) else {
@@ -23,6 +24,9 @@ extension Store {
                       columns.outcomes.isEmpty || columns.outcomes.count == columns.count else {
                     throw StoreError.invalid(InputError(field: "points", message: "series \(id): columns of different lengths"))
                 }
+            }
+            for verdict in feedback where kinds[verdict.series] == nil {
+                throw StoreError.invalid(InputError(field: "feedback", message: "a verdict on series \(verdict.series), which the dump does not define"))
             }
             var records = imports
             for document in documents {
@@ -39,6 +43,12 @@ extension Store {
                     try catalog.insertSeries(series)
                     for record in records { try catalog.insertImport(record) }
                     for (record, _) in written { try catalog.insertSegment(record) }
+                    let insertFeedback = try catalog.db.prepare(
+                        "INSERT INTO feedback(id, series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                    for verdict in feedback {
+                        try insertFeedback.bind(.int(verdict.id), .int(Int64(verdict.series)), .int(verdict.time),
+                                                .text(verdict.verdict.rawValue), .text(verdict.note), .int(verdict.created)).run()
+                    }
                     try catalog.setMeta("last_lsn", "\(lastLSN)")
                     try catalog.setMeta("flushed_lsn", "\(lastLSN)")
                 }

@@ -173,6 +173,17 @@ public final class CatalogSideTables: @unchecked Sendable {
         }
     }
 
+    /// Every check result's feedback with the time it was set, ordered by result id (for `tally dump`).
+    public func allFeedback() throws(StoreError) -> [(resultID: String, feedback: String, updated: Int64)] {
+        try lock.withLock { (_: inout Void) throws(StoreError) -> [(resultID: String, feedback: String, updated: Int64)] in
+            guard try tablesExist() else { return [] }
+            var out: [(resultID: String, feedback: String, updated: Int64)] = []
+            let stmt = try db.prepare("SELECT result_id, feedback, updated FROM soda_feedback ORDER BY result_id")
+            while try stmt.step() { out.append((stmt.text(0), stmt.text(1), stmt.int(2))) }
+            return out
+        }
+    }
+
     private func tablesExist() throws(StoreError) -> Bool {
         if hasTables { return true }
         let stmt = try db.prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'api_key'")
