@@ -198,6 +198,26 @@ struct BulkImportTests {
         #expect(try store.read(check.id).outcomes == [Outcome.fail.rawValue])
     }
 
+    /// The table of series by key is built on the first lookup: before it, lookups scan; after it, series added
+    /// later are found through it; both answer alike, including for keys that are not there.
+    @Test func keyLookupsBeforeAndAfterTheTableIsBuilt() throws {
+        var index = SeriesIndex()
+        let keys = (0..<300).map { SeriesKey(metric: "m\($0 % 7)", labels: [Label("s", "\($0)")]) }
+        index.addAll(keys.enumerated().map { SeriesRecord(id: SeriesID($0.offset + 1), key: $0.element, kind: .measurement,
+                                                          attributes: Attributes(), createdLSN: 1) })
+        #expect(index.seriesCount == 300)
+        let missing = SeriesKey(metric: "m1", labels: [Label("s", "x")])
+        let scanned = keys.map { index.id(of: $0) }
+        #expect(scanned == (1...300).map { Optional(SeriesID($0)) })
+        #expect(index.id(of: missing) == nil)
+        index.prepareKeyLookups()
+        #expect(keys.map { index.id(of: $0) } == scanned)
+        #expect(index.id(of: missing) == nil)
+        index.add(SeriesRecord(id: 301, key: missing, kind: .measurement, attributes: Attributes(), createdLSN: 2))
+        #expect(index.id(of: missing) == 301)
+        #expect(index.seriesCount == 301)
+    }
+
     @Test func largeListingsAreInKeyOrderAndSeeNewSeries() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

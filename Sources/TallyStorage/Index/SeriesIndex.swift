@@ -57,7 +57,10 @@ enum BlockList: Sendable {
 struct SeriesIndex: Sendable {
     /// Indexed by series id (id 0 is never used).
     private(set) var records: [SeriesRecord?] = [nil]
-    private var idByKey = KeyTable()
+    /// Built on the first lookup by key (``prepareKeyLookups()``), not at open: reads select series through the
+    /// postings, so an open that only reads (a query, a listing) never pays for hashing every key.
+    private var idByKey: KeyTable?
+    private(set) var seriesCount = 0
     private var idsByMetric: [String: [SeriesID]] = [:]
     /// label name → label value → ascending series ids.
     private var postings: [String: [String: [SeriesID]]] = [:]
@@ -72,7 +75,7 @@ struct SeriesIndex: Sendable {
     /// Makes room for `count` series (opens know the number up front).
     mutating func reserveCapacity(_ count: Int) {
         records.reserveCapacity(count + 1)
-        idByKey.reserveCapacity(count, records: records)
+        idByKey?.reserveCapacity(count, records: records)
         blockLists.reserveCapacity(count + 1)
         latest.reserveCapacity(count + 1)
     }
@@ -95,10 +98,23 @@ struct SeriesIndex: Sendable {
         return refs
     }
 
-    var seriesCount: Int { idByKey.count }
     var nextID: SeriesID { SeriesID(records.count) }
 
-    func id(of key: SeriesKey) -> SeriesID? { idByKey.find(key, in: records) }
+    /// Builds the table of series by key if it is not built yet. Call it (under the state lock) before
+    /// ``id(of:)``; the writer and lookups by key do.
+    mutating func prepareKeyLookups() {
+        guard idByKey == nil else { return }
+        var table = KeyTable()
+        table.reserveCapacity(seriesCount, records: records)
+        for i in records.indices where records[i] != nil { table.insert(SeriesID(i), in: records) }
+        idByKey = table
+    }
+
+    /// The id of the series with this key. Without ``prepareKeyLookups()`` first it still answers, by a scan.
+    func id(of key: SeriesKey) -> SeriesID? {
+        if let idByKey { return idByKey.find(key, in: records) }
+        return records.indices.last { records[$0]?.key == key }.map { SeriesID($0) }
+    }
 
     /// True when the series is defined (without copying its record).
     func knows(_ id: SeriesID) -> Bool {
@@ -139,7 +155,8 @@ struct SeriesIndex: Sendable {
         }
         records[i] = record
         keyOrder = nil
-        idByKey.insert(record.id, in: records)
+        idByKey?.insert(record.id, in: records)
+        seriesCount += 1
         return true
     }
 

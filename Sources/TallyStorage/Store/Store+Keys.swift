@@ -248,7 +248,8 @@ extension Store {
                     }
                     do throws(StoreError) {
                         var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in
-                            try resolveInGroup(batch, in: s, overlay: overlay)
+                            s.index.prepareKeyLookups()
+                            return try resolveInGroup(batch, in: s, overlay: overlay)
                         }
                         if let document = writes[i].document {
                             // Synced once for the whole group, below, before the WAL record that refers to it.

@@ -28,7 +28,10 @@ extension Store {
 
     /// The series with this key, if there is one.
     public func series(key: SeriesKey) -> SeriesInfo? {
-        guard let id = state.withLock({ $0.index.id(of: key) }) else { return nil }
+        guard let id = state.withLock({ s -> SeriesID? in
+            s.index.prepareKeyLookups()
+            return s.index.id(of: key)
+        }) else { return nil }
         return series(id: id)
     }
 

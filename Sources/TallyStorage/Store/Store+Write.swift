@@ -25,7 +25,10 @@ extension Store {
                let earlier = state.withLock({ $0.contentHashes[hash] }) {
                 return WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true)
             }
-            var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in try resolve(batch, in: s) }
+            var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in
+                s.index.prepareKeyLookups()
+                return try resolve(batch, in: s)
+            }
             if let document {
                 let ref = try current.documents.append(lsn: walBatch.lsn, kind: document.kind, bytes: document.bytes)
                 walBatch.origin.setDetail(BatchOrigin.documentKey, ref.description)
@@ -62,7 +65,8 @@ extension Store {
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
             let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in
-                try resolveInGroup(batch, in: s, overlay: GroupOverlay(), pointIDs: false)
+                s.index.prepareKeyLookups()
+                return try resolveInGroup(batch, in: s, overlay: GroupOverlay(), pointIDs: false)
             }
             let perSeries = groupBySeries(batch, ids: walBatch.seriesList!.ids, lsn: walBatch.lsn)
             let written = try writeSegments(perSeries, level: 0)
