@@ -160,29 +160,30 @@ struct SeriesIndex: Sendable {
         return true
     }
 
-    /// Adds many series at once (an open). Into an empty index, the label postings and metric lists are built on
-    /// another core while this one fills the records, the key table and the per-series lists.
+    /// Adds many series at once (an open). Into an empty index, the label postings are built on another core
+    /// while this one fills the records, the per-series lists and the metric lists.
     mutating func addAll(_ list: [SeriesRecord]) {
         guard seriesCount == 0, list.count >= 10_000 else {
             reserveCapacity(list.count)
             for record in list { add(record) }
             return
         }
-        let lists = BackgroundWork { () throws(StoreError) -> ([String: [SeriesID]], [String: [String: [SeriesID]]]) in
-            var byMetric: [String: [SeriesID]] = [:]
+        let labelPostings = BackgroundWork { () throws(StoreError) -> [String: [String: [SeriesID]]] in
             var byLabel: [String: [String: [SeriesID]]] = [:]
             for record in list {
-                SeriesIndex.insertSorted(record.id, into: &byMetric[record.key.metric, default: []])
                 for label in record.key.labels {
                     SeriesIndex.insertSorted(record.id, into: &byLabel[label.name, default: [:]][label.value, default: []])
                 }
             }
-            return (byMetric, byLabel)
+            return byLabel
         }
         reserveCapacity(list.count)
-        for record in list { insertRecord(record) }
+        for record in list {
+            insertRecord(record)
+            SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
+        }
         do throws(StoreError) {
-            (idsByMetric, postings) = try lists.value()
+            postings = try labelPostings.value()
         } catch {
             preconditionFailure("building the postings throws nothing: \(error)")
         }
