@@ -194,6 +194,25 @@ struct AnomalyCheckLatestTests {
         #expect(quiet > 0)
     }
 
+    /// Enough series for the check to judge them in two parts on two cores: the findings, in order, are still
+    /// the full walk's.
+    @Test func manySeriesJudgedInTwoPartsKeepTheirOrder() throws {
+        let dir = TemporaryDirectory()
+        let times = D.daily(Self.days)
+        var data: [(SeriesKey, [Int64], [Double?])] = []
+        for s in 0..<70 {
+            var values = Self.weekly(UInt64(100 + s))
+            if s % 3 == 0 { values[Self.days - 1] = 700 }                 // every third series drops today
+            // Longer and shorter histories side by side.
+            let keep = s % 2 == 0 ? Self.days : Self.days / 3
+            data.append((D.key("s\(String(format: "%02d", s))"), Array(times.suffix(keep)), Array(values.suffix(keep))))
+        }
+        let store = try D.store(dir, data)
+        let report = try Self.compare(store, "row_count", now: times[Self.days - 1] + D.hour)
+        #expect(report.matchedSeries == 70)
+        #expect(report.findings.count >= 20, "the planted drops are found")
+    }
+
     @Test func theShortcutJudgesWhatTheScenarioPlants() throws {
         let dir = TemporaryDirectory()
         let store = try Self.store(dir)

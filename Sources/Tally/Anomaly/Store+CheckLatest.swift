@@ -78,15 +78,17 @@ extension Store {
         let analysis = AnomalyStageExtension(dataSource: source, feedback: feedback, query: query, limits: limits)
         let detector = AnomalyDetector(options: options)
         let started = ContinuousClock.now
-        // Series are independent: judge them in two halves on two cores, then put the halves back in order.
+        // Series are independent: judge them in two interleaved parts on two cores (every other series, so long
+        // series listed together do not all land in one part), then put them back in order.
         let rangeStart = from
         nonisolated(unsafe) let analysisCopy = analysis
         nonisolated(unsafe) let sourceCopy = source
-        let judge: @Sendable (Range<Int>) throws -> (series: [ResultSeries], displayed: Int, history: Int)? = { part in
+        let judge: @Sendable (StrideTo<Int>) throws -> (series: [ResultSeries], displayed: Int, history: Int)? = { part in
             var displayedPoints = 0, historyPoints = 0
             var out: [ResultSeries] = []
-            out.reserveCapacity(part.count)
-            for ref in refs[part] {
+            out.reserveCapacity(part.underestimatedCount)
+            for i in part {
+                let ref = refs[i]
                 guard readFrom < readTo else {
                     out.append(ResultSeries(metric: ref.metric, labels: ref.labels, kind: ref.kind))
                     continue
@@ -111,7 +113,8 @@ extension Store {
             }
             return (out, displayedPoints, historyPoints)
         }
-        let halves = refs.count >= 64 ? [0..<refs.count / 2, refs.count / 2..<refs.count] : [0..<refs.count]
+        let halves = refs.count >= 64 ? [stride(from: 0, to: refs.count, by: 2), stride(from: 1, to: refs.count, by: 2)]
+            : [stride(from: 0, to: refs.count, by: 1)]
         var parts = [Result<(series: [ResultSeries], displayed: Int, history: Int)?, any Error>?](
             repeating: nil, count: halves.count)
         parts.withUnsafeMutableBufferPointer { slots in
@@ -123,13 +126,16 @@ extension Store {
         var out: [ResultSeries] = []
         out.reserveCapacity(refs.count)
         var displayedPoints = 0, historyPoints = 0
+        var judgedParts: [[ResultSeries]] = []
         for part in parts {
-            // A limit passed in either half: let the executor's path report it as it always does.
+            // A limit passed in either part: let the executor's path report it as it always does.
             guard let judged = try part!.get() else { return nil }
-            out.append(contentsOf: judged.series)
+            judgedParts.append(judged.series)
             displayedPoints += judged.displayed
             historyPoints += judged.history
         }
+        // Series i was judged by part i % parts.count, as its (i / parts.count)-th.
+        for i in refs.indices { out.append(judgedParts[i % judgedParts.count][i / judgedParts.count]) }
         guard displayedPoints <= limits.maxPointsRead, historyPoints <= limits.maxPointsRead else { return nil }
         return QueryResult(series: out)
     }
