@@ -30,6 +30,12 @@ extension TallyCommand {
         @Option(help: "How long a Soda login token stays valid, in seconds.") var tokenLifetime = 24 * 3600
         @Option(help: "How long a dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+        @Option(help: ArgumentHelp(
+            "The organisation's check attributes, for soda-core: a JSON file.",
+            discussion: "An array of {\"name\", \"type\", \"allowedValues\", \"label\"} objects, or Soda Cloud's own answer "
+                + "to sodaCoreAvailableCheckAttributes. Without it soda-core skips checks that have attributes.",
+            valueName: "file"))
+        var checkAttributes: String?
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
@@ -51,14 +57,25 @@ extension TallyCommand {
             if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; put TLS in front of it")
             }
+            let attributes: [SodaCheckAttributeDefinition]
+            do {
+                attributes = try checkAttributes.map { path in try SodaCheckAttributeDefinition.parseList(try readInput(path)) } ?? []
+            } catch let error as SodaError {
+                printError("tally: --check-attributes \(checkAttributes ?? ""): \(error)")
+                throw ExitCode(2)
+            } catch {
+                printError("tally: --check-attributes \(checkAttributes ?? ""): \(error)")
+                throw ExitCode(1)
+            }
             var limits = ServerLimits()
             limits.maxBodyBytes = maxBodyBytes
             limits.maxQueryBytes = maxQueryBytes
             limits.query.maxSeries = maxQuerySeries
             limits.query.maxPointsRead = maxQueryPoints
-            let configuration = ServerConfiguration(host: host, port: port, storePath: location.path, limits: limits,
+            var configuration = ServerConfiguration(host: host, port: port, storePath: location.path, limits: limits,
                                                     tokenLifetimeSeconds: tokenLifetime,
                                                     sessionLifetimeSeconds: sessionLifetime)
+            configuration.checkAttributes = attributes
             try runReportingErrors {
                 let server = try TallyServer(configuration: configuration, logger: logger)
                 let outcome = ServeFailure()

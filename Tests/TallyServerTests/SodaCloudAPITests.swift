@@ -52,6 +52,31 @@ struct SodaCloudAPITests {
         return check?["outcome"] as? String
     }
 
+    /// The organisation's check attributes (from `tally serve --check-attributes FILE`) are what soda-core gets
+    /// for `sodaCoreAvailableCheckAttributes`; without them the list is empty.
+    @Test func availableCheckAttributesAreTheConfiguredOnes() async throws {
+        let file = #"""
+            [{"name": "department", "type": "singleSelect", "allowedValues": ["finance", "sales"], "label": "Department"},
+             {"name": "critical", "type": "checkbox"}]
+            """#
+        let attributes = try SodaCheckAttributeDefinition.parseList(Array(file.utf8))
+        let server = try await TestServer(checkAttributes: attributes)
+        let token = try await server.sodaLogin(server.readKey)
+        let listed = Self.results(try await server.soda("/api/query", ["type": "sodaCoreAvailableCheckAttributes", "token": token]))
+        await server.stop()
+        #expect(listed.map { $0["name"] as? String } == ["department", "critical"])
+        #expect(listed[0]["type"] as? String == "singleSelect")
+        #expect(listed[0]["allowedValues"] as? [String] == ["finance", "sales"])
+        #expect(listed[0]["label"] as? String == "Department")
+        #expect(listed[1]["allowedValues"] == nil || listed[1]["allowedValues"] is NSNull)
+        let plain = try await TestServer()
+        let plainToken = try await plain.sodaLogin(plain.readKey)
+        let none = try await plain.soda("/api/query", ["type": "sodaCoreAvailableCheckAttributes", "token": plainToken])
+        await plain.stop()
+        #expect(none.status == 200)
+        #expect(Self.results(none).isEmpty)
+    }
+
     @Test("every captured request shape gets the answer soda-core expects")
     func capturedShapes() async throws {
         let (server, token) = try await Self.serverWithHistory()

@@ -168,11 +168,12 @@ final class TestServer: @unchecked Sendable {
 
     /// `seed` fills the store before the server opens it (e.g. with a demo).
     init(limits: ServerLimits = ServerLimits(), storeOptions: StoreOptions = StoreOptions(),
-         seed: ((Store) throws -> Void)? = nil) async throws {
+         checkAttributes: [SodaCheckAttributeDefinition] = [], seed: ((Store) throws -> Void)? = nil) async throws {
         directory = TemporaryDirectory("tally-server-test")
         port = try freePort()
-        let configuration = ServerConfiguration(port: port, storePath: directory.child("store"), limits: limits,
+        var configuration = ServerConfiguration(port: port, storePath: directory.child("store"), limits: limits,
                                                 storeOptions: storeOptions)
+        configuration.checkAttributes = checkAttributes
         if let seed {
             let store = try Store.open(at: configuration.storePath)
             try seed(store)

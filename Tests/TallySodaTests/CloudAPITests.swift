@@ -294,3 +294,37 @@ struct CloudAPITests {
         }?.description == #"{"identities":{"v1":"a","v2":"b","v3":"c","v4":"mine"}}"#)
     }
 }
+
+@Suite("check attribute lists")
+struct CheckAttributeListTests {
+    @Test func aBareArrayAndSodaCloudsAnswerReadAlike() throws {
+        let array = #"[{"name": "owner", "type": "text"}, {"name": "tier", "type": "singleSelect", "allowedValues": [1, 2, 3]}]"#
+        let answer = #"{"results": "# + array + "}"
+        let a = try SodaCheckAttributeDefinition.parseList(Array(array.utf8))
+        let b = try SodaCheckAttributeDefinition.parseList(Array(answer.utf8))
+        #expect(a == b)
+        #expect(a.map(\.name) == ["owner", "tier"])
+        #expect(a[0].allowedValues == nil && a[0].label == nil)
+        #expect(a[1].allowedValues?.count == 3)
+        // What the server sends back is the definition itself.
+        #expect(a[1].json["allowedValues"]?.arrayValue?.count == 3)
+    }
+
+    @Test func badListsSayWhatAndWhere() {
+        func failure(_ text: String) -> String {
+            do {
+                _ = try SodaCheckAttributeDefinition.parseList(Array(text.utf8))
+                return "no error"
+            } catch {
+                return error.description
+            }
+        }
+        #expect(failure("[{\"name\": \"a\",\n \"type\": }]").contains("line 2"))
+        #expect(failure(#"[{"name": "a", "type": "text"}, {"name": "b"}]"#).contains("[1].type"))
+        #expect(failure(#"[{"name": "a", "type": "text"}, {"name": "a", "type": "number"}]"#).contains("defined twice"))
+        #expect(failure(#"[{"name": "", "type": "text"}]"#).contains("name is empty"))
+        #expect(failure(#"[{"name": "a", "type": "text", "allowedValues": "x"}]"#).contains("allowedValues"))
+        #expect(failure(#"{"attributes": []}"#).contains("results"))
+        #expect(failure(#""text""#).contains("an array of check attributes"))
+    }
+}
