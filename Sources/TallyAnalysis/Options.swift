@@ -107,9 +107,10 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// many robust σ of that difference's own history, on series where the drift watch does not run; reason `slowChange`. 0 (text `on`) means `sensitivity`.
     /// See docs/anomaly-detection.md §3.11.
     public var slowSensitivity: Double?
-    /// The spread view (default nil, off): also flag a recent rate of large moves (span 50 points) that is more
-    /// than this many robust σ of its own history away from its usual rate — spikes or noise becoming much more (or
-    /// less) frequent; reason `spreadChange`. 0 (text `on`) means `sensitivity`. See docs/anomaly-detection.md §3.11.
+    /// The spread view (default nil, off): also flag a count of large moves in the last 25 or 50 moves whose Poisson
+    /// tail at the series' long-run rate is beyond this many σ (one-sided Gaussian tail) and which is at least twice
+    /// (at most half) what any past window of the same length held — spikes or noise becoming much more (or less)
+    /// frequent; reason `spreadChange`. 0 (text `on`) means `sensitivity`. See docs/anomaly-detection.md §3.11.
     public var spreadSensitivity: Double?
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at

@@ -1,29 +1,47 @@
+import Glibc
+
 // The slow-change views (options `slow` and `spread`): statistics of the recent past, each judged against the
-// distribution of the same statistic over the series' own longer history.
+// series' own longer history.
 //
 // The baseline band judges one value at a time, and the local view (§3.10) one move at a time. Two kinds of change
 // escape both: a slow move of the level that never leaves the band in one step (a machine temperature creeping up
 // over a few hundred points), and a change in how often large moves happen (spikes becoming much more frequent,
-// noise growing) while each single value stays ordinary. Each view keeps a running statistic:
+// noise growing) while each single value stays ordinary.
 //
 // * `slow`: the difference between a short and a long exponentially weighted mean of the values (spans 50 and
-//   1,000 points), i.e. how far the level of the last tens of points sits from the level of the last thousand;
-// * `spread`: the share of recent moves (value minus previous value; span 50 points) that are large — more than
-//   4 × the median absolute move of the last 1,000 moves.
-//
-// The statistic is scaled by the quantile ladder (§3.1) of its own past values (2,000 of them, around their
-// median, entering that history only after a delay — 1,000 points for `slow`, 200 for `spread` — so that a
-// statistic that creeps does not teach its own history to expect it), so a series that always wanders this much,
-// or always has this many spikes, sets its own scale: the autocorrelation of a smooth series is in that history,
-// no model of it is needed. A view flags when the statistic
-// passes N of those robust σ (on the `slow` view only while the value is inside the baseline's range, where the
-// baseline says nothing), once per excursion: it re-arms only after the statistic is back within N/2.
+//   1,000 points), i.e. how far the level of the last tens of points sits from the level of the last thousand. It
+//   is scaled by the quantile ladder (§3.1) of its own past values (2,000 of them, around their median, entering
+//   that history only 1,000 points later, so that a creeping level does not teach its own history to expect it),
+//   so a series that always wanders this much sets its own scale: the autocorrelation of a smooth series is in that
+//   history, no model of it is needed. It flags when the difference passes N of those robust σ, while the value is
+//   inside the baseline's range, once per excursion: it re-arms only after the difference is back within N/2.
+// * `spread`: a rate test. A move (value minus previous value) is large when it exceeds 4 × the median absolute
+//   move of the last 1,000 moves. For windows of the last 25 and 50 moves, the count k of large moves is compared
+//   with (a) the long-run rate, the large moves among the other moves of the last 1,000 (counted with the same
+//   threshold as the window, from the sorted window of moves): k flags up when its
+//   Poisson upper tail at that rate is below the one-sided Gaussian tail at N; (b) a minimum, k ≥ 6 (three spikes:
+//   two spikes in a quiet series never flag); and (c) the series' own past windows of the same length (their counts
+//   over the last 2,000 points, each entering that history one window later): k must be at least twice the
+//   largest of them, so a bursty or periodic spike process, whose windows often hold many large moves, sets its own
+//   bar. Down: k below half the smallest past count and in the Poisson lower tail. Once per excursion: a side
+//   re-arms when the count is back within the past counts' range (and only then for the first time, so a state
+//   already unusual when the view starts judging is not reported as a change).
 
 /// Spans (points) of the short and long means of the `slow` view.
 let slowShortSpan = 50.0
 let slowLongSpan = 1000.0
-/// Span (points) of the recent rate of large moves (`spread`).
+/// A `spread` flag that falls on a point another rule flags goes to the next free point within this many points.
 let spreadRateSpan = 50.0
+/// Window lengths (moves) of the `spread` view's counts: a short one for bursts, a longer one for lasting changes.
+let spreadWindows = [25, 50]
+/// Past window counts kept (`spread`), and how many are needed before the view judges.
+let spreadHistoryCapacity = 2000
+let spreadMinimumHistory = 1000
+/// A higher count must hold at least this many large moves (so two spikes in a quiet series never flag) …
+let spreadMinimumCount = 6
+/// … and at least this many times the largest count of any past window; a lower count, less than the smallest
+/// past count divided by it.
+let spreadBurstMargin = 2.0
 /// A move is large when it exceeds this many times the median absolute move.
 let spreadLargeMove = 4.0
 /// Absolute moves kept for the median (`spread`).
@@ -117,36 +135,23 @@ struct SlowLevelWatch {
     }
 }
 
-/// Running state of the `spread` view: the median absolute move and the recent rate of large moves.
+/// Running state of the `spread` view: the median absolute move, and for each window length the count of large
+/// moves in the last `length` moves, judged against the long-run rate and the counts of the series' own past windows.
 struct SpreadWatch {
     private var previous: Double? = nil
+    /// The last `spreadMoveCapacity` absolute moves, in arrival order (oldest at `next` once full) and sorted.
     private var ring: [Double] = []
     private var next = 0
     private var moves = SortedWindow()
-    private var rate = 0.0
-    private var seen = 0
-    private var statistic = ChangeStatistic(delay: 4 * Int(spreadRateSpan))
+    private var windows: [RateWindow] = spreadWindows.map { RateWindow(length: $0) }
 
-    /// Feeds the next value; returns the judged side (+1: large moves more frequent) and z, or (0, 0) while
-    /// warming up.
+    /// Feeds the next value; returns the judged side (+1: large moves more frequent, −1: less) and the tail the
+    /// count had to reach, or (0, 0) while warming up or when nothing is unusual.
     mutating func observe(_ x: Double, band: Double, judge: Bool) -> (side: Int32, z: Double) {
         guard x.isFinite else { return (0, 0) }
         defer { previous = x }
         guard let p = previous else { return (0, 0) }
         let m = Swift.abs(x - p)
-        var result: (side: Int32, z: Double) = (0, 0)
-        if moves.count >= 30 {
-            let typical = moves.median
-            let large = typical > 0 ? m > spreadLargeMove * typical : m > 0
-            rate += ((large ? 1 : 0) - rate) / spreadRateSpan
-            seen += 1
-            if seen >= Int(spreadRateSpan) {
-                // The square root steadies the spread of a rate (a count of rare events); the σ floor keeps a few extra
-                // large moves after a calm stretch from flagging (from a rate of 0, at N = 4, it takes about 4 in the span).
-                result = statistic.judge(rate.squareRoot(), band: judge ? band : .infinity,
-                                         floor: (1 / spreadRateSpan).squareRoot() / 2)
-            }
-        }
         if ring.count < spreadMoveCapacity {
             ring.append(m)
         } else {
@@ -155,6 +160,131 @@ struct SpreadWatch {
             next = (next + 1) % spreadMoveCapacity
         }
         moves.insert(m)
+        guard moves.count >= 30 else { return (0, 0) }
+        // Recent and long-run counts use the same, current threshold: a typical move that shifts (quantised gauges
+        // whose median move flips between two steps) changes both alike instead of faking a change of rate.
+        let typical = moves.median
+        let threshold = typical > 0 ? spreadLargeMove * typical : 0
+        let allLarge = moves.count - moves.upperBound(threshold)
+        // One-sided Gaussian tail at the band: the Poisson tail a count must reach.
+        let tail = judge ? 0.5 * erfc(band / 1.4142135623730951) : 0
+        var result: (side: Int32, z: Double) = (0, 0)
+        var recent = 0
+        var counted = 0
+        let newest = ring.count < spreadMoveCapacity ? ring.count - 1 : (next - 1 + spreadMoveCapacity) % spreadMoveCapacity
+        for k in windows.indices {
+            let w = windows[k].length
+            guard ring.count > w else { continue }
+            while counted < w {
+                if ring[(newest - counted + ring.count) % ring.count] > threshold { recent += 1 }
+                counted += 1
+            }
+            let r = windows[k].judge(recent: recent, old: allLarge - recent, oldMoves: ring.count - w, tail: tail)
+            if r.side != 0 && result.side == 0 { result = r }
+        }
         return judge ? result : (0, 0)
     }
+}
+
+/// One window length of the `spread` view: the counts of past windows of the same length (the last
+/// `spreadHistoryCapacity`, each entering only `length` points after it was counted, so a window never shares a
+/// move with the one it is compared with) and the arming of each side.
+struct RateWindow {
+    let length: Int
+    private var histogram: [Int32]
+    private var history: [Int32] = []
+    private var historyNext = 0
+    private var delayed: [Int32] = []
+    private var delayedNext = 0
+    private var most = 0
+    private var least = Int.max
+    /// A side arms only once the count has been ordinary on it while judged: a count already unusual when the
+    /// view starts judging is a state it did not see begin, not a change.
+    private var armedUp = false
+    private var armedDown = false
+
+    init(length: Int) {
+        self.length = length
+        histogram = Array(repeating: 0, count: length + 1)
+    }
+
+    /// Judges the count `recent` of large moves in the window against `old` large moves among the `oldMoves`
+    /// before it, and the past windows' counts; then files `recent` for the history.
+    mutating func judge(recent k: Int, old: Int, oldMoves: Int, tail: Double) -> (side: Int32, z: Double) {
+        var result: (side: Int32, z: Double) = (0, 0)
+        if history.count >= spreadMinimumHistory && oldMoves >= spreadMinimumHistory / 2 && tail > 0 {
+            let lambda = Double(length) * (Double(old) + 0.5) / (Double(oldMoves) + 1)
+            // More: at least a few large moves, clearly more than any past window held, and improbable at the
+            // long-run rate.
+            if armedUp && k >= spreadMinimumCount && Double(k) >= spreadBurstMargin * Double(most) {
+                let p = poissonUpperTail(k, lambda)
+                if p <= tail { result = (1, tail); armedUp = false }
+            } else if k <= most {
+                armedUp = true
+            }
+            // Fewer: clearly fewer than any past window held, and improbable at the long-run rate.
+            if result.side == 0 {
+                if armedDown && spreadBurstMargin * Double(k) < Double(least) {
+                    let p = poissonLowerTail(k, lambda)
+                    if p <= tail { result = (-1, tail); armedDown = false }
+                } else if k >= least {
+                    armedDown = true
+                }
+            }
+        }
+        file(Int32(k))
+        return result
+    }
+
+    private mutating func file(_ c: Int32) {
+        if delayed.count < length { delayed.append(c); return }
+        let entering = delayed[delayedNext]
+        delayed[delayedNext] = c
+        delayedNext = (delayedNext + 1) % length
+        if history.count < spreadHistoryCapacity {
+            history.append(entering)
+        } else {
+            let out = Int(history[historyNext])
+            history[historyNext] = entering
+            historyNext = (historyNext + 1) % spreadHistoryCapacity
+            histogram[out] -= 1
+            if histogram[out] == 0 {
+                if out == most { while most > 0 && histogram[most] == 0 { most -= 1 } }
+                if out == least { while least < length && histogram[least] == 0 { least += 1 } }
+            }
+        }
+        let e = Int(entering)
+        histogram[e] += 1
+        most = Swift.max(most, e)
+        least = Swift.min(least, e)
+    }
+}
+
+/// P(K ≥ k) for a Poisson count with mean `lambda` (1 when k ≤ lambda: not a tail).
+func poissonUpperTail(_ k: Int, _ lambda: Double) -> Double {
+    guard lambda > 0 else { return k > 0 ? 0 : 1 }
+    if Double(k) <= lambda { return 1 }
+    var term = exp(-lambda + Double(k) * log(lambda) - lgamma(Double(k) + 1))
+    var sum = term
+    var j = k
+    while term > sum * 1e-12 && j < k + 10_000 {
+        j += 1
+        term *= lambda / Double(j)
+        sum += term
+    }
+    return Swift.min(1, sum)
+}
+
+/// P(K ≤ k) for a Poisson count with mean `lambda` (1 when k ≥ lambda: not a tail).
+func poissonLowerTail(_ k: Int, _ lambda: Double) -> Double {
+    if Double(k) >= lambda { return 1 }
+    var term = exp(-lambda)
+    var sum = term
+    if k > 0 {
+        for j in 1...k {
+            term *= lambda / Double(j)
+            sum += term
+        }
+    }
+    return Swift.min(1, sum)
 }

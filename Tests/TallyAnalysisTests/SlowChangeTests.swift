@@ -135,6 +135,67 @@ import Testing
         #expect(total <= 2, "\(total) flags on a stable spike rate")
     }
 
+    /// Independent noise around 50 (σ 1) with spikes that come in bursts: a burst starts on `rate` of the points and
+    /// puts 2–5 spikes of +8 on random points of the next 10.
+    static func bursty(_ n: Int, rate: Double, seed: UInt64) -> [Double] {
+        var g = SeriesMaker(seed: seed)
+        var values = (0..<n).map { _ in 50 + g.gaussian() }
+        for i in 0..<n where g.unit() < rate {
+            let spikes = 2 + Int(g.unit() * 4)
+            for _ in 0..<spikes {
+                let j = i + Int(g.unit() * 10)
+                if j < n && values[j] < 55 { values[j] += 8 }
+            }
+        }
+        return values
+    }
+
+    @Test func aStableButBurstySpikeProcessRaisesNoSpreadChange() throws {
+        // Bursts of 2–5 spikes within 10 points, a burst every 100 points on average: the count of large moves in a
+        // short window is often far above the long-run rate, but no more than the series' own past bursts.
+        let n = 6_000
+        let times = Self.fiveMinute(n)
+        var total = 0
+        for seed: UInt64 in 31...40 {
+            let r = try AnomalyDetector(Self.base + " spread=4").detect(times: times, values: Self.bursty(n, rate: 0.01, seed: seed))
+            total += reasons(r, .spreadChange).count
+        }
+        #expect(total <= 2, "\(total) spread flags on a stable bursty process")
+    }
+
+    @Test func periodicSpikesRaiseNoSpreadChange() throws {
+        // A nightly job: five-minute data with a daily cycle, and every night at about 02:00 (a few minutes later
+        // each day) a burst of four spikes within seven points; on top, rare random spikes.
+        let n = 6_000
+        let times = Self.fiveMinute(n)
+        var total = 0
+        for seed: UInt64 in 41...50 {
+            var g = SeriesMaker(seed: seed)
+            let values = (0..<n).map { i -> Double in
+                let day = i / 288, phase = i % 288 - 24 - day % 12
+                let job = phase >= 0 && phase <= 6 && phase % 2 == 0
+                return 30 + 5 * sin(Double(i) * 2 * Double.pi / 288) + g.gaussian() + (job || g.unit() < 0.003 ? 12 : 0)
+            }
+            let r = try AnomalyDetector(Self.base + " spread=4").detect(times: times, values: values)
+            total += reasons(r, .spreadChange).count
+        }
+        #expect(total <= 1, "\(total) spread flags on periodic spikes")
+    }
+
+    @Test func aModerateSustainedSpikeIncreaseIsSeen() throws {
+        // Spikes on 1% of points, then on 4% from 3,000: no short burst, a higher rate that lasts.
+        let n = 4_000
+        let times = Self.fiveMinute(n)
+        var caught = 0
+        for seed: UInt64 in 51...55 {
+            let values = Self.spiky(n, rate: 0.01, after: 0.04, change: 3_000, seed: seed)
+            let r = try AnomalyDetector(Self.base + " spread=4").detect(times: times, values: values)
+            if let s = reasons(r, .spreadChange).first(where: { $0 >= 3_000 }), s < 3_400, r.details[s] == 1 { caught += 1 }
+            #expect(reasons(r, .spreadChange).allSatisfy { $0 >= 3_000 })
+        }
+        #expect(caught >= 3, "caught in \(caught) of 5")
+    }
+
     @Test func aNoiseLevelIncreaseIsSeen() throws {
         // Independent noise whose σ triples at 3,000 in a smooth series: the rate of large moves jumps.
         let n = 4_000
