@@ -57,8 +57,9 @@ enum BlockList: Sendable {
 struct SeriesIndex: Sendable {
     /// Indexed by series id (id 0 is never used).
     private(set) var records: [SeriesRecord?] = [nil]
-    /// Built on the first lookup by key (``prepareKeyLookups()``), not at open: reads select series through the
-    /// postings, so an open that only reads (a query, a listing) never pays for hashing every key.
+    /// Built at open for up to ``eagerKeyTableLimit`` series; above that on the first lookup by key
+    /// (``prepareKeyLookups()``): reads select series through the postings, so an open of very many series that
+    /// only reads (a query, a listing) never pays for hashing every key.
     private var idByKey: KeyTable?
     private(set) var seriesCount = 0
     private var idsByMetric: [String: [SeriesID]] = [:]
@@ -161,8 +162,10 @@ struct SeriesIndex: Sendable {
     }
 
     /// Adds many series at once (an open). Into an empty index, the label postings are built on another core
-    /// while this one fills the records, the per-series lists and the metric lists.
+    /// while this one fills the records, the per-series lists and the metric lists. The table of series by key is
+    /// built here too unless there are very many series (``eagerKeyTableLimit``): then on the first lookup.
     mutating func addAll(_ list: [SeriesRecord]) {
+        defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
         guard seriesCount == 0, list.count >= 10_000 else {
             reserveCapacity(list.count)
             for record in list { add(record) }
@@ -335,6 +338,11 @@ struct SeriesIndex: Sendable {
 
     /// From how many series on listings order keys by their ranks (``everySeriesInKeyOrder()``).
     static let rankedOrderThreshold = 200_000
+
+    /// Up to how many series an open builds the table of series by key at once (a few milliseconds per 10,000
+    /// series). Above it the table waits for the first lookup by key, so a read-only open of a million series does
+    /// not hash every key.
+    static let eagerKeyTableLimit = 200_000
 
     /// Every series id ordered by key. Keys are first turned into sequences of small integers — the rank of the
     /// metric, then of each label's name and value — that compare as the keys do, so the sort compares integers
