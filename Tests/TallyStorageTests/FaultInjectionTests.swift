@@ -74,6 +74,51 @@ struct FaultInjectionTests {
         #expect(reopened.series().count == 2)
     }
 
+    /// A large import is encoded in pieces that are written while others are still being encoded: a write that
+    /// fails partway leaves no segment file and no series behind, and the same import then succeeds.
+    @Test func importWriteFailurePartwayLeavesNothing() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(directory: dir.path)
+        defer { SystemCalls.setFaultHook(nil) }
+        let store = try Store.open(at: dir.path)
+        // 40 series × 20,000 points a minute apart (about two weeks each, across a month boundary): many pieces.
+        let start: Int64 = 1_706_000_000_000
+        var keys: [SeriesKey] = [], counts: [Int] = [], times: [Int64] = [], values: [Double] = []
+        for s in 0..<40 {
+            keys.append(SeriesKey(metric: "rows", labels: ["table": "t\(s)"]))
+            counts.append(20_000)
+            for i in 0..<20_000 {
+                times.append(start + Int64(i) * 60_000)
+                // Full-precision values (about 7 bytes a point): the big month's file is drained to disk while
+                // later pieces are still being encoded.
+                var h = UInt64(s * 1_000_003 + i) &* 0x9E37_79B9_7F4A_7C15
+                h ^= h >> 29
+                values.append(Double(bitPattern: 0x3FF0_0000_0000_0000 | (h & 0x000F_FFFF_FFFF_FFFF)))
+            }
+        }
+        let batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "big", wallTime: 0), series: keys,
+                               pointCounts: counts, times: times, columnValues: values)
+        let writes = Locked(0)
+        plan.fail { call, path in
+            guard call == .write, path.contains("/segments/") else { return nil }
+            return writes.withLock { n in
+                n += 1
+                return n == 1 ? InjectedFault(errno: EIO) : nil   // the first drain, while pieces are being encoded
+            }
+        }
+        #expect(throws: StoreError.self) { try store.importBulk(batch) }
+        #expect(try Directory.list(dir.child("segments")).isEmpty, "no segment file is left behind")
+        #expect(store.series().isEmpty)
+        #expect(writes.withLock { $0 } >= 1, "the fault was reached")
+        plan.fail(nil)
+        try store.importBulk(batch)
+        #expect(store.series().count == 40)
+        #expect(try pairs(store, "rows", labels: ["table": "t39"]).count == 20_000)
+        #expect(store.stats().segments == 2, "one file per month")
+        try store.close()
+        #expect(Store.verify(at: dir.path).isClean)
+    }
+
     @Test func flushFailureKeepsEverythingReadableAndRetries() throws {
         let dir = TemporaryDirectory()
         let plan = FaultPlan(directory: dir.path)

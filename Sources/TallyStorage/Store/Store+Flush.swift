@@ -73,8 +73,9 @@ extension Store {
             }
         }
         // One segment file per month. The encoding is spread over the cores in pieces of about `piecePoints`
-        // points (one month often holds most of an import), then each month's pieces are written in order and
-        // its file synced, the months again side by side.
+        // points (one month often holds most of an import). Pieces are written to their month's file in order as
+        // soon as they and the pieces before them are encoded, by whichever thread finds them ready, so the
+        // writing overlaps the encoding; then the months' files are synced side by side.
         let months = partitions.keys.sorted()
         let piecePoints = 200_000
         var pieces: [(month: Int, runs: ArraySlice<SeriesPoints>)] = []
@@ -90,37 +91,56 @@ extension Store {
                 }
             }
         }
-        var encoded = [EncodedSeries](repeating: EncodedSeries(), count: pieces.count)
-        encoded.withUnsafeMutableBufferPointer { slots in
-            nonisolated(unsafe) let slots = slots
-            let pieces = pieces
-            DispatchQueue.concurrentPerform(iterations: pieces.count) { j in
-                slots[j] = EncodedSeries.encode(pieces[j].runs)
-            }
-        }
         var piecesOfMonth = [[Int]](repeating: [], count: months.count)
         for (j, piece) in pieces.enumerated() { piecesOfMonth[piece.month].append(j) }
-        var outcomes = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
-        encoded.withUnsafeMutableBufferPointer { encodedPieces in
-            outcomes.withUnsafeMutableBufferPointer { slots in
-                nonisolated(unsafe) let slots = slots, encodedPieces = encodedPieces
-                let piecesOfMonth = piecesOfMonth
-                let writeMonth: @Sendable (Int) -> Void = { k in
-                    slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in
-                        var output = try SegmentOutput(store: self, level: level)
-                        for j in piecesOfMonth[k] {
-                            try output.append(encodedPieces[j])
-                            encodedPieces[j] = EncodedSeries()   // free each piece once it is in the file's buffer
+        var outputs: [SegmentOutput] = []
+        do throws(StoreError) {
+            for _ in months { outputs.append(try SegmentOutput(store: self, level: level)) }
+        } catch {
+            for output in outputs { output.discard() }
+            throw error
+        }
+        let pipeline = Locked(SegmentPipeline(pieces: pieces.count, months: months.count))
+        var encoded = [EncodedSeries](repeating: EncodedSeries(), count: pieces.count)
+        encoded.withUnsafeMutableBufferPointer { slots in
+            outputs.withUnsafeMutableBufferPointer { files in
+                nonisolated(unsafe) let slots = slots, files = files
+                let pieces = pieces, piecesOfMonth = piecesOfMonth
+                DispatchQueue.concurrentPerform(iterations: pieces.count) { j in
+                    slots[j] = EncodedSeries.encode(pieces[j].runs)
+                    var work = pipeline.withLock { $0.ready(j, piecesOfMonth: piecesOfMonth) }
+                    while !work.isEmpty {
+                        var failure: StoreError?
+                        for (k, piece) in work {
+                            do throws(StoreError) {
+                                try files[k].append(slots[piece])
+                            } catch {
+                                failure = error
+                            }
+                            slots[piece] = EncodedSeries()   // free each piece once it is in the file's buffer
                         }
-                        return try output.finish()
+                        work = pipeline.withLock { $0.next(piecesOfMonth: piecesOfMonth, failure: failure) }
                     }
                 }
-                if months.count == 1 { writeMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: writeMonth) }
+            }
+        }
+        if let failure = pipeline.withLock({ $0.failure }) {
+            for output in outputs { output.discard() }
+            throw failure
+        }
+        var finished = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
+        finished.withUnsafeMutableBufferPointer { slots in
+            outputs.withUnsafeMutableBufferPointer { files in
+                nonisolated(unsafe) let slots = slots, files = files
+                let finishMonth: @Sendable (Int) -> Void = { k in
+                    slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in try files[k].finish() }
+                }
+                if months.count == 1 { finishMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: finishMonth) }
             }
         }
         var results: [(SegmentRecord, SegmentReader)] = []
         var firstError: StoreError?
-        for outcome in outcomes {
+        for outcome in finished {
             switch outcome! {
             case .success(let written): results.append(written)
             case .failure(let error): firstError = firstError ?? error
@@ -156,6 +176,48 @@ struct SeriesPoints: Sendable {
     let range: Range<Int>
     /// Set when every point has this LSN (a bulk import): `columns.lsns` is then empty, not a column of copies.
     var uniformLSN: LSN? = nil
+}
+
+/// Which encoded pieces of a segment write are ready and which are written: one thread at a time writes the
+/// pieces that are next in their month's file and ready; a piece that becomes ready meanwhile is picked up by that
+/// thread's next look, or, when no thread is writing, by the thread that finished it.
+struct SegmentPipeline {
+    private var isReady: [Bool]
+    /// Per month, how many of its pieces are handed out for writing.
+    private var handedOut: [Int]
+    private var writing = false
+    private(set) var failure: StoreError?
+
+    init(pieces: Int, months: Int) {
+        isReady = [Bool](repeating: false, count: pieces)
+        handedOut = [Int](repeating: 0, count: months)
+    }
+
+    /// Notes that piece `j` is encoded; returns the pieces the caller should now write (empty when another thread
+    /// is writing, or nothing is next).
+    mutating func ready(_ j: Int, piecesOfMonth: [[Int]]) -> [(month: Int, piece: Int)] {
+        isReady[j] = true
+        if writing { return [] }
+        writing = true
+        return next(piecesOfMonth: piecesOfMonth, failure: nil)
+    }
+
+    /// Called by the writing thread after writing what it was given: the next pieces to write, or empty (and the
+    /// thread stops being the writer).
+    mutating func next(piecesOfMonth: [[Int]], failure: StoreError?) -> [(month: Int, piece: Int)] {
+        if let failure, self.failure == nil { self.failure = failure }
+        var work: [(month: Int, piece: Int)] = []
+        if self.failure == nil {
+            for k in piecesOfMonth.indices {
+                while handedOut[k] < piecesOfMonth[k].count && isReady[piecesOfMonth[k][handedOut[k]]] {
+                    work.append((k, piecesOfMonth[k][handedOut[k]]))
+                    handedOut[k] += 1
+                }
+            }
+        }
+        if work.isEmpty { writing = false }
+        return work
+    }
 }
 
 /// One segment file being written: a temporary file that becomes `segments/<id>.tseg` when finished.
@@ -194,6 +256,11 @@ struct SegmentOutput {
             try? Directory.remove(temporary)
             throw .io(error)
         }
+    }
+
+    /// Removes the temporary file (a write that failed elsewhere).
+    func discard() {
+        try? Directory.remove(temporary)
     }
 
     /// Syncs the file, renames it into place (syncing the directory) and opens it for reading.
