@@ -342,15 +342,7 @@ case "score":
     }
     if arguments.contains("--per-file") {
         for (k, f) in alertFiles.enumerated() where corpus[k].number % 2 == 1 || showHeldOut {
-            var fp = 0, hits: [String] = []
-            for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
-            for (w, win) in corpus[k].windows.enumerated() {
-                if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
-                    hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
-                }
-            }
-            print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
-                  + "hit \(hits.joined(separator: " ")) fp \(fp)")
+            printPerFile(f, windows: corpus[k].windows)
         }
     }
 
@@ -387,17 +379,7 @@ case "sweep":
     print("\(label): odd \(f2(nabScore(files, threshold: 1).score)) | " + parts.joined(separator: ", "))
     if arguments.contains("--per-file") {
         // Each odd file's hits (window@offset/length) and false alerts.
-        for (k, f) in files.enumerated() {
-            var fp = 0, hits: [String] = []
-            for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
-            for (w, win) in corpus[k].windows.enumerated() {
-                if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
-                    hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
-                }
-            }
-            print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
-                  + "hit \(hits.joined(separator: " ")) fp \(fp)")
-        }
+        for (k, f) in files.enumerated() { printPerFile(f, windows: corpus[k].windows) }
     }
     if let dir = option("--save") {
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -625,4 +607,17 @@ default:
            tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all]] [--held-out]
            tally-nab bench [--only walk|latest]
     """)
+}
+
+/// One line per file: its raw score, the windows its alerts hit (window@offset/length) and its false alerts.
+func printPerFile(_ f: NABFile, windows: [ClosedRange<Int>]) {
+    var fp = 0, hits: [String] = []
+    for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
+    for (w, win) in windows.enumerated() {
+        if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
+            hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
+        }
+    }
+    print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
+          + "hit \(hits.joined(separator: " ")) fp \(fp)")
 }
