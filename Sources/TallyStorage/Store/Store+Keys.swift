@@ -290,7 +290,7 @@ extension Store {
                                                              newSeriesCount: s.batch.newSeries.count))
                 }
                 // The batches are durable and applied: a failed flush is retried later and does not undo them.
-                if headPoints >= options.flushThresholdPoints { try? flushLocked(&current) }
+                if headPoints >= options.effectiveFlushThreshold { try? flushLocked(&current) }
                 w = current
             }
         } catch {

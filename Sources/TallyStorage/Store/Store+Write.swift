@@ -39,7 +39,7 @@ extension Store {
                 s.apply(walBatch)
                 return s.head.pointCount
             }
-            if headPoints >= options.flushThresholdPoints { try flushLocked(&current) }
+            if headPoints >= options.effectiveFlushThreshold { try flushLocked(&current) }
             w = current
             return WriteReceipt(lsn: walBatch.lsn, pointCount: batch.pointCount, newSeriesCount: walBatch.newSeries.count)
         }

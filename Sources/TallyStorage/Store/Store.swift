@@ -4,8 +4,12 @@ public struct StoreOptions: Sendable {
     public var readOnly: Bool
     /// Create the store when the directory does not hold one (it must be missing or empty).
     public var createIfMissing: Bool
-    /// Flush the head into segments when it holds this many points.
+    /// Flush the head into segments when it holds this many points (at most 2^31: the head addresses its points
+    /// with 32 bits, so a larger setting flushes at 2^31).
     public var flushThresholdPoints: Int
+
+    /// ``flushThresholdPoints`` within the head's limit.
+    var effectiveFlushThreshold: Int { min(flushThresholdPoints, 1 << 31) }
 
     public init(readOnly: Bool = false, createIfMissing: Bool = true, flushThresholdPoints: Int = 4_000_000) {
         self.readOnly = readOnly
