@@ -78,6 +78,11 @@ public struct Chart: Sendable, Equatable {
         let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
         let hasExpected = series.contains { $0.expected != nil }
         let hasAnomalies = series.contains { s in s.anomaly?.contains(true) == true }
+        // Flags that a refractory period or the likelihood gate silenced are drawn hollow.
+        let hasSilenced = series.contains { s in
+            guard let anomaly = s.anomaly, let alert = s.alert else { return false }
+            return zip(anomaly, alert).contains { $0 && !$1 }
+        }
         let single = layout == .single
 
         // Legend: series (when several share a panel), then the annotation symbols.
@@ -95,7 +100,8 @@ public struct Chart: Sendable, Equatable {
         }
         if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
         if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
-        if hasAnomalies { items.append(("anomaly", [ChartStyle.anomalyColor], .marker)) }
+        if hasAnomalies { items.append((hasSilenced ? "anomaly, alert" : "anomaly", [ChartStyle.anomalyColor], .marker)) }
+        if hasSilenced { items.append(("anomaly, no alert", [ChartStyle.anomalyColor], .hollowMarker)) }
         let legendBottom = placeLegend(items)
 
         var totalIn = 0, totalDrawn = 0, forecastPoints = 0
@@ -192,17 +198,20 @@ public struct Chart: Sendable, Equatable {
             ChartPoint(time: s.times[i], value: values[i],
                        expected: s.expected.flatMap { finite($0[i]) }, lower: s.lower.flatMap { finite($0[i]) },
                        upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
-                       anomaly: s.anomaly?[i], reason: s.reason(at: i), forecast: i >= forecastStart)
+                       anomaly: s.anomaly?[i], alert: s.alert?[i], reason: s.reason(at: i), forecast: i >= forecastStart)
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }
         let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: drawable.min(),
                                   max: drawable.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
-                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0, forecastPoints: forecastCount)
+                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0,
+                                  alerts: s.alert.map { a in zip(s.anomaly ?? a, a).filter { $0 && $1 }.count }
+                                      ?? (s.anomaly?.filter { $0 }.count ?? 0),
+                                  forecastPoints: forecastCount)
         return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
                          labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,
                          hasExpected: s.expected != nil, hasBand: s.lower != nil && s.upper != nil,
-                         hasAnomalyColumn: s.anomaly != nil, summary: summary)
+                         hasAnomalyColumn: s.anomaly != nil, hasAlertColumn: s.alert != nil, summary: summary)
     }
 
     /// Where the series' forecast starts: the first of the trailing points that have no value but an expected value

@@ -96,6 +96,9 @@ public struct ChartPoint: Sendable, Equatable {
     public var score: Double?
     /// Whether the point is an anomaly (`nil` when the series has no anomaly column).
     public var anomaly: Bool?
+    /// Whether the anomaly raises an alert (`nil` when the series has no `alert` column): with a refractory period
+    /// or the likelihood gate, some flagged points are silenced and drawn hollow.
+    public var alert: Bool?
     /// Why the value is null, or another remark on the point.
     public var reason: String?
     /// Whether the point is a forecast (from the `forecast` stage): a future point with no value, drawn as its
@@ -103,10 +106,14 @@ public struct ChartPoint: Sendable, Equatable {
     public var forecast: Bool
 
     public init(time: Int64, value: Double?, expected: Double? = nil, lower: Double? = nil, upper: Double? = nil,
-                score: Double? = nil, anomaly: Bool? = nil, reason: String? = nil, forecast: Bool = false) {
+                score: Double? = nil, anomaly: Bool? = nil, alert: Bool? = nil, reason: String? = nil,
+                forecast: Bool = false) {
         self.time = time; self.value = value; self.expected = expected; self.lower = lower; self.upper = upper
-        self.score = score; self.anomaly = anomaly; self.reason = reason; self.forecast = forecast
+        self.score = score; self.anomaly = anomaly; self.alert = alert; self.reason = reason; self.forecast = forecast
     }
+
+    /// A flagged point that raises no alert (its series has an `alert` column that says false here).
+    public var isSilencedAnomaly: Bool { anomaly == true && alert == false }
 }
 
 /// A series drawn as a line.
@@ -133,6 +140,8 @@ public struct ChartLine: Sendable, Equatable {
     public var hasBand: Bool
     /// Whether the series has an `anomaly` column.
     public var hasAnomalyColumn: Bool
+    /// Whether the series has an `alert` column (anomalies with a refractory period or the likelihood gate).
+    public var hasAlertColumn: Bool = false
     /// Figures over all the series' points (before shaping).
     public var summary: LineSummary
 
@@ -156,6 +165,8 @@ public struct LineSummary: Sendable, Equatable {
     public var lastTime: Int64?, lastValue: Double?
     /// The number of points marked as anomalies.
     public var anomalies: Int
+    /// The number of those that raise an alert (equal to ``anomalies`` without an `alert` column).
+    public var alerts: Int = 0
     /// The number of forecast points after the series' own points.
     public var forecastPoints: Int = 0
 }
@@ -215,6 +226,8 @@ public struct ChartPanel: Sendable, Equatable {
 /// What a legend item shows.
 public enum LegendSymbol: String, Sendable, Equatable {
     case line, dashed, band, bar, marker
+    /// A hollow marker: an anomaly that raises no alert.
+    case hollowMarker
 }
 
 /// One item of the legend, placed in the figure.

@@ -80,16 +80,17 @@ public enum ChartPage {
         case .line:
             let lines = chart.panels.flatMap(\.lines)
             let anomalyColumn = lines.contains(where: \.hasAnomalyColumn)
+            let alertColumn = lines.contains(where: \.hasAlertColumn)
             var o = "<details>\n<summary>Figures</summary>\n<table>\n<tr><th>series</th><th>unit</th><th>points</th>"
             o += "<th>missing</th><th>min</th><th>max</th><th>last time (UTC)</th><th>last value</th>"
-            o += anomalyColumn ? "<th>anomalies</th></tr>\n" : "</tr>\n"
+            o += anomalyColumn ? "<th>anomalies</th>" + (alertColumn ? "<th>alerts</th>" : "") + "</tr>\n" : "</tr>\n"
             for line in lines {
                 let s = line.summary
                 o += "<tr><td>\(ChartText.xml(line.key))</td><td>\(ChartText.xml(line.unit ?? ""))</td>"
                 o += "<td>\(ChartText.grouped(Double(s.points), decimals: 0))</td><td>\(ChartText.grouped(Double(s.missing), decimals: 0))</td>"
                 o += "<td>\(s.min.map { ChartText.number($0) } ?? "")</td><td>\(s.max.map { ChartText.number($0) } ?? "")</td>"
                 o += "<td>\(s.lastTime.map(UTCTime.readable) ?? "")</td><td>\(s.lastValue.map { ChartText.number($0) } ?? "null")</td>"
-                o += anomalyColumn ? "<td>\(s.anomalies)</td></tr>\n" : "</tr>\n"
+                o += anomalyColumn ? "<td>\(s.anomalies)</td>" + (alertColumn ? "<td>\(s.alerts)</td>" : "") + "</tr>\n" : "</tr>\n"
             }
             return o + "</table>\n</details>\n"
         case .outcomes:

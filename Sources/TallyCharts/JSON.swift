@@ -86,6 +86,7 @@ extension Chart {
         if line.hasBand { o += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper))" }
         if pt.score != nil { o += ", \"score\": \(ChartText.json(pt.score))" }
         if line.hasAnomalyColumn { o += ", \"anomaly\": \(pt.anomaly ?? false)" }
+        if line.hasAlertColumn { o += ", \"alert\": \(pt.alert ?? false)" }
         if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
         if pt.forecast { o += ", \"forecast\": true" }
         return o + "}"

@@ -68,6 +68,8 @@ extension Chart {
             symbol = "<rect x=\"\(num(x + 4))\" y=\"\(num(y - 10))\" width=\"10\" height=\"10\" fill=\"\(item.color)\"/>"
         case .marker:
             symbol = "<circle cx=\"\(num(x + 9))\" cy=\"\(num(y - 4))\" r=\"4.5\" fill=\"\(item.color)\" stroke=\"#ffffff\" stroke-width=\"1.5\"/>"
+        case .hollowMarker:
+            symbol = "<circle cx=\"\(num(x + 9))\" cy=\"\(num(y - 4))\" r=\"3.75\" fill=\"#ffffff\" stroke=\"\(item.color)\" stroke-width=\"1.5\"/>"
         }
         return symbol + "<text x=\"\(num(x + 24))\" y=\"\(num(y))\">\(ChartText.xml(item.label))</text>"
     }
@@ -179,9 +181,20 @@ extension Chart {
         out.line("<path class=\"expected\" d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-opacity=\"0.7\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>")
     }
 
+    /// Anomalies as filled markers; those that raise no alert (silenced by a refractory period or the likelihood
+    /// gate) as hollow ones, drawn first so an alert is never hidden under them.
     private func anomaliesSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        let silenced = line.anomalies.filter(\.isSilencedAnomaly)
+        if !silenced.isEmpty {
+            out.line("<g class=\"anomalies-silenced\" fill=\"#ffffff\" stroke=\"\(ChartStyle.anomalyColor)\" stroke-width=\"1.5\">")
+            for point in silenced {
+                out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"3.75\"><title>"
+                         + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
+            }
+            out.line("</g>")
+        }
         out.line("<g class=\"anomalies\" fill=\"\(ChartStyle.anomalyColor)\" stroke=\"#ffffff\" stroke-width=\"1.5\">")
-        for point in line.anomalies {
+        for point in line.anomalies where !point.isSilencedAnomaly {
             out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"4.5\"><title>"
                      + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
         }
@@ -191,7 +204,7 @@ extension Chart {
     /// The tooltip of an anomaly: time, value, expected value and range, score, reason; one per line.
     static func tooltip(_ point: ChartPoint, line: ChartLine) -> String {
         func withUnit(_ v: Double) -> String { ChartText.number(v) + (line.unit.map { " " + $0 } ?? "") }
-        var lines = ["Anomaly in \(line.name)", UTCTime.readable(point.time)]
+        var lines = [(point.isSilencedAnomaly ? "Anomaly (no alert) in " : "Anomaly in ") + line.name, UTCTime.readable(point.time)]
         lines.append("value: " + (point.value.map(withUnit) ?? "null"))
         if let e = point.expected { lines.append("expected: " + withUnit(e)) }
         if let lo = point.lower, let hi = point.upper {

@@ -54,7 +54,12 @@ extension Chart {
                           + "\"encoding\": {\(x), \(y("value"))\(color), "
                           + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"segment\"}]}}")
             if lines.contains(where: { !$0.anomalies.isEmpty }) {
-                layers.append("{\"transform\": [{\"filter\": \"datum.anomaly === true && isValid(datum.value)\"}], "
+                if lines.contains(where: { $0.anomalies.contains(where: \.isSilencedAnomaly) }) {
+                    layers.append("{\"transform\": [{\"filter\": \"datum.anomaly === true && datum.alert === false && isValid(datum.value)\"}], "
+                                  + "\"mark\": {\"type\": \"point\", \"filled\": false, \"size\": 45, \"strokeWidth\": 1.5, \"color\": \"\(ChartStyle.anomalyColor)\", \"opacity\": 1}, "
+                                  + "\"encoding\": {\(x), \(y("value"))}}")
+                }
+                layers.append("{\"transform\": [{\"filter\": \"datum.anomaly === true && datum.alert !== false && isValid(datum.value)\"}], "
                               + "\"mark\": {\"type\": \"point\", \"filled\": true, \"size\": 70, \"color\": \"\(ChartStyle.anomalyColor)\", \"opacity\": 1}, "
                               + "\"encoding\": {\(x), \(y("value")), \"tooltip\": ["
                               + "{\"field\": \"series\", \"type\": \"nominal\"}, "
@@ -137,6 +142,9 @@ extension Chart {
                     r += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper)), \"band_segment\": \(bandSegment)"
                 }
                 if line.hasAnomalyColumn { r += ", \"anomaly\": \(pt.anomaly ?? false)" }
+                // Every row says whether its anomaly raises an alert (true without an alert column), so one
+                // filter draws alerts filled and the silenced flags hollow.
+                if line.hasAnomalyColumn { r += ", \"alert\": \(pt.alert ?? (pt.anomaly ?? false))" }
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
                 rows.append(r + "}")

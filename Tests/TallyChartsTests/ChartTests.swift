@@ -253,3 +253,54 @@ import TallyQuery
         #expect(svg.contains("&lt;b&gt;&amp;"))
     }
 }
+
+/// With an `alert` column (a refractory period or the likelihood gate), flags that raise an alert are drawn
+/// filled and the silenced ones hollow, in every format.
+@Suite struct AlertMarkerTests {
+    /// Row counts with three flagged days in a row: only the first raises an alert.
+    static func silencedRun() -> ResultSeries {
+        var s = annotatedRowCounts()
+        s.anomaly = (0..<60).map { (40...42).contains($0) }
+        s.alert = (0..<60).map { $0 == 40 }
+        s.values[41] = 160
+        s.values[42] = 170
+        return s
+    }
+
+    @Test func alertsAreFilledAndSilencedFlagsHollow() throws {
+        let chart = Chart(QueryResult(series: [Self.silencedRun()]), spec: ChartSpec(title: "q", width: 720, height: 300))
+        let line = try #require(chart.panels.first?.lines.first)
+        #expect(line.hasAlertColumn)
+        #expect(line.anomalies.count == 3)
+        #expect(line.anomalies.filter(\.isSilencedAnomaly).count == 2)
+        #expect(line.summary.anomalies == 3 && line.summary.alerts == 1)
+        let svg = chart.svg()
+        let silencedGroup = try #require(svg.range(of: "<g class=\"anomalies-silenced\""))
+        let alertGroup = try #require(svg.range(of: "<g class=\"anomalies\""))
+        #expect(silencedGroup.lowerBound < alertGroup.lowerBound, "hollow markers are drawn under the filled ones")
+        let silencedPart = svg[silencedGroup.lowerBound..<alertGroup.lowerBound]
+        #expect(silencedPart.components(separatedBy: "<circle").count - 1 == 2)
+        #expect(silencedPart.contains("Anomaly (no alert) in"))
+        let alertPart = String(svg[alertGroup.lowerBound...]).components(separatedBy: "</g>")[0]
+        #expect(alertPart.components(separatedBy: "<circle").count - 1 == 1)
+        #expect(chart.legend.map(\.label).contains("anomaly, no alert"))
+        #expect(chart.legend.contains { $0.symbol == .hollowMarker })
+        // JSON and Vega-Lite carry the alert column; the HTML table counts the alerts.
+        let json = chart.render(.json)
+        #expect(json.components(separatedBy: "\"alert\": true").count - 1 == 1)
+        #expect(json.components(separatedBy: "\"alert\": false").count - 1 == 59)
+        let vega = chart.render(.vegaLite)
+        #expect(vega.contains("datum.alert === false"))
+        #expect(chart.html().contains("<th>alerts</th>"))
+    }
+
+    /// Without an `alert` column nothing changes: every flag is an alert, drawn filled, and no hollow legend item.
+    @Test func withoutAnAlertColumnEveryFlagIsFilled() {
+        let chart = Chart(QueryResult(series: [annotatedRowCounts()]), spec: ChartSpec(title: "q", width: 720, height: 300))
+        let svg = chart.svg()
+        #expect(!svg.contains("anomalies-silenced"))
+        #expect(!chart.legend.contains { $0.symbol == .hollowMarker })
+        #expect(chart.legend.map(\.label).contains("anomaly"))
+        #expect(!chart.render(.json).contains("\"alert\""))
+    }
+}
