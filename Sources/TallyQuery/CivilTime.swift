@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// UTC calendar arithmetic on epoch milliseconds (proleptic Gregorian calendar, no leap seconds).
 enum CivilTime {
     static let msPerSecond: Int64 = 1_000
@@ -14,54 +16,19 @@ enum CivilTime {
 
     /// `a` divided by `b`, rounded towards negative infinity (`b > 0`).
     @inline(__always)
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDiv(a, b) }
 
     /// `a` modulo `b` in `0..<b` (`b > 0`).
     @inline(__always)
     static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
 
-    static func isLeapYear(_ year: Int64) -> Bool {
-        (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
-    }
-
-    static func daysInMonth(year: Int64, month: Int) -> Int {
-        switch month {
-        case 2: return isLeapYear(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func daysInMonth(year: Int64, month: Int) -> Int { CivilCalendar.daysInMonth(year: year, month: month) }
 
     /// Days since 1970-01-01 of a civil date.
-    ///
-    /// Counts in 400-year cycles of a calendar whose year starts on March 1, so that the leap day is the
-    /// last day of its year and every month's start is a fixed linear function of its index.
-    static func days(year: Int64, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let cycle = floorDiv(y, 400)
-        let yearOfCycle = y - cycle * 400                                  // 0...399
-        let monthFromMarch = Int64((month + 9) % 12)                       // March = 0 ... February = 11
-        let dayOfYear = (153 * monthFromMarch + 2) / 5 + Int64(day) - 1    // 0...365
-        let dayOfCycle = yearOfCycle * 365 + yearOfCycle / 4 - yearOfCycle / 100 + dayOfYear
-        return cycle * 146_097 + dayOfCycle - 719_468                      // 719468 days from 0000-03-01 to 1970-01-01
-    }
+    static func days(year: Int64, month: Int, day: Int) -> Int64 { CivilCalendar.days(year: year, month: month, day: day) }
 
     /// The civil date of a day number (days since 1970-01-01).
-    static func date(days: Int64) -> (year: Int64, month: Int, day: Int) {
-        let shifted = days + 719_468
-        let cycle = floorDiv(shifted, 146_097)
-        let dayOfCycle = shifted - cycle * 146_097                                             // 0...146096
-        let yearOfCycle = (dayOfCycle - dayOfCycle / 1460 + dayOfCycle / 36524 - dayOfCycle / 146_096) / 365
-        let dayOfYear = dayOfCycle - (365 * yearOfCycle + yearOfCycle / 4 - yearOfCycle / 100)  // 0...365
-        let monthFromMarch = (5 * dayOfYear + 2) / 153                                         // 0...11
-        let day = Int(dayOfYear - (153 * monthFromMarch + 2) / 5 + 1)
-        let month = Int(monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9)
-        let year = yearOfCycle + cycle * 400 + (month <= 2 ? 1 : 0)
-        return (year, month, day)
-    }
+    static func date(days: Int64) -> (year: Int64, month: Int, day: Int) { CivilCalendar.date(days: days) }
 
     static func milliseconds(_ f: Fields) -> Int64 {
         days(year: f.year, month: f.month, day: f.day) * msPerDay

@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// A point in time as Soda writes it, parsed exactly (no `DateFormatter`, no locale, no rounding).
 ///
 /// Formats seen in Soda output (all handled):
@@ -188,25 +190,11 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         return Parsed(seconds: local - Int64(offset ?? 0), nanos: Int32(nanos), offset: offset.map { Int32($0) })
     }
 
-    static func isLeap(_ year: Int) -> Bool { (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 }
-
-    static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return isLeap(year) ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
-    }
+    static func daysInMonth(year: Int, month: Int) -> Int { CivilCalendar.daysInMonth(year: Int64(year), month: month) }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date.
     static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        let y = Int64(month <= 2 ? year - 1 : year)
-        let era = (y >= 0 ? y : y - 399) / 400
-        let yoe = y - era * 400
-        let m = Int64(month)
-        let doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + Int64(day) - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        return era * 146_097 + doe - 719_468
+        CivilCalendar.days(year: Int64(year), month: month, day: day)
     }
 
     /// `("YYYY-MM-DD", "HH:MM:SS")` of epoch seconds in UTC.
@@ -217,15 +205,8 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
             rem += 86_400
             days -= 1
         }
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        let (y, month, day) = CivilCalendar.date(days: days)
+        let m = Int64(month), d = Int64(day)
         func pad(_ v: Int64, _ width: Int) -> String {
             let s = String(v)
             return String(repeating: "0", count: max(0, width - s.count)) + s

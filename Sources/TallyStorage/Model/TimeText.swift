@@ -2,9 +2,10 @@
 public enum TimeText {
     /// `2024-05-01T06:00:00Z`, with `.123` only when the milliseconds are not zero.
     public static func format(_ millis: Int64) -> String {
-        let days = Int(millis >= 0 ? millis / 86_400_000 : (millis + 1) / 86_400_000 - 1)
-        let msOfDay = Int(millis - Int64(days) * 86_400_000)
-        let (year, month, day) = civilFromDays(days)
+        let days = CivilCalendar.day(ofMillis: millis)
+        let msOfDay = Int(millis - days * 86_400_000)
+        let (civilYear, month, day) = CivilCalendar.date(days: days)
+        let year = Int(civilYear)
         var s = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
         s += pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":" + pad(msOfDay / 1000 % 60, 2)
         if msOfDay % 1000 != 0 { s += "." + pad(msOfDay % 1000, 3) }
@@ -80,17 +81,13 @@ public enum TimeText {
             return nil
         }
         guard i == s.count else { return nil }
-        let days = Int64(daysFromCivil(year: year, month: month, day: day))
+        let days = CivilCalendar.days(year: Int64(year), month: month, day: day)
         let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
         return seconds * 1000 + Int64(millis)
     }
 
     /// The number of days in a month of the proleptic Gregorian calendar.
     public static func daysInMonth(year: Int, month: Int) -> Int {
-        switch month {
-        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
-        case 4, 6, 9, 11: return 30
-        default: return 31
-        }
+        CivilCalendar.daysInMonth(year: Int64(year), month: month)
     }
 }

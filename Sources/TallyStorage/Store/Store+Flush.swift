@@ -290,38 +290,13 @@ struct SegmentOutput {
 
 /// Months since January 1970 (UTC) of an epoch-milliseconds time: the time partition of segments.
 func utcMonthIndex(_ millis: Int64) -> Int {
-    let days = Int(millis >= 0 ? millis / 86_400_000 : (millis + 1) / 86_400_000 - 1)
-    let (year, month, _) = civilFromDays(days)
-    return (year - 1970) * 12 + (month - 1)
+    let (year, month, _) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: millis))
+    return Int(year - 1970) * 12 + (month - 1)
 }
 
 /// The epoch milliseconds at which a month (as counted by ``utcMonthIndex(_:)``) starts.
 func monthStartMillis(_ monthIndex: Int) -> Int64 {
     let year = 1970 + (monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12)
     let month = monthIndex - (year - 1970) * 12 + 1
-    return Int64(daysFromCivil(year: year, month: month, day: 1)) * 86_400_000
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date.
-func daysFromCivil(year: Int, month: Int, day: Int) -> Int {
-    let y = month <= 2 ? year - 1 : year
-    let era = (y >= 0 ? y : y - 399) / 400
-    let yoe = y - era * 400
-    let mp = (month + 9) % 12
-    let doy = (153 * mp + 2) / 5 + day - 1
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-    return era * 146_097 + doe - 719_468
-}
-
-/// The proleptic Gregorian date of a day count since 1970-01-01.
-func civilFromDays(_ days: Int) -> (year: Int, month: Int, day: Int) {
-    let z = days + 719_468
-    let era = (z >= 0 ? z : z - 146_096) / 146_097
-    let doe = z - era * 146_097
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-    let mp = (5 * doy + 2) / 153
-    let day = doy - (153 * mp + 2) / 5 + 1
-    let month = mp < 10 ? mp + 3 : mp - 9
-    return (yoe + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    return CivilCalendar.days(year: Int64(year), month: month, day: 1) * 86_400_000
 }
