@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// A parsed query: a selector, then stages applied in order.
 public struct Query: Sendable {
     /// Which series the query starts from.
@@ -198,24 +200,16 @@ public enum Comparison: String, Sendable, Equatable, CaseIterable {
     }
 }
 
-/// The outcome of a check at one scan.
-public enum CheckOutcome: UInt8, Sendable, Equatable, CaseIterable {
-    case pass = 1, warn = 2, fail = 3, error = 4, notEvaluated = 5
+/// A check outcome as the query language names it: the store's ``Outcome``.
+public typealias CheckOutcome = Outcome
 
+extension Outcome {
     /// The name used in queries and output: `pass`, `warn`, `fail`, `error`, `not_evaluated`.
-    public var name: String {
-        switch self {
-        case .pass: return "pass"
-        case .warn: return "warn"
-        case .fail: return "fail"
-        case .error: return "error"
-        case .notEvaluated: return "not_evaluated"
-        }
-    }
+    public var name: String { description }
 
-    /// The outcome with that name.
+    /// The outcome with exactly that name (queries spell outcomes one way only).
     public init?(name: String) {
-        guard let o = CheckOutcome.allCases.first(where: { $0.name == name }) else { return nil }
+        guard let o = Outcome.allCases.first(where: { $0.name == name }) else { return nil }
         self = o
     }
 }

@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// Reads query text into a `Query`.
 ///
 /// ```

@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// `latest` and the `where` stages.
 enum FilterStages {
     /// The last point of the series, whatever its value (an errored scan is news). No points: no point.

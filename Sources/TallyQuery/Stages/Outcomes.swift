@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// `outcomes [by (label, ...)]`: the number of check results of each outcome per scan time.
 enum OutcomesStage {
     /// Counts, at each time where any input check point has an outcome, how many were pass, warn, fail and error.
