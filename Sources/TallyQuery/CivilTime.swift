@@ -75,25 +75,7 @@ enum CivilTime {
         return milliseconds(f)
     }
 
-    /// ISO 8601 in UTC with `Z`: `2024-05-01T06:00:00Z`, with `.mmm` only when the milliseconds are not zero.
-    static func format(_ t: Int64) -> String {
-        let f = fields(t)
-        var s = ""
-        if f.year < 0 {
-            s += "-" + pad(-f.year, 4)
-        } else if f.year > 9999 {
-            s += "+" + String(f.year)
-        } else {
-            s += pad(f.year, 4)
-        }
-        s += "-" + pad(Int64(f.month), 2) + "-" + pad(Int64(f.day), 2)
-        s += "T" + pad(Int64(f.hour), 2) + ":" + pad(Int64(f.minute), 2) + ":" + pad(Int64(f.second), 2)
-        if f.millisecond != 0 { s += "." + pad(Int64(f.millisecond), 3) }
-        return s + "Z"
-    }
-
-    private static func pad(_ v: Int64, _ width: Int) -> String {
-        let digits = String(v)
-        return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
-    }
+    /// ISO 8601 in UTC with `Z`: `2024-05-01T06:00:00Z`, with `.mmm` only when the milliseconds are not zero
+    /// (``TimeText/format(_:)``).
+    static func format(_ t: Int64) -> String { TimeText.format(t) }
 }

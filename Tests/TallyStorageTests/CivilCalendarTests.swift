@@ -35,3 +35,14 @@ struct CivilCalendarTests {
         #expect(failures == 0)
     }
 }
+
+@Suite("time text")
+struct TimeTextTests {
+    @Test func yearsOutsideFourDigits() {
+        let year10000 = CivilCalendar.days(year: 10_000, month: 1, day: 1) * 86_400_000
+        #expect(TimeText.format(year10000) == "+10000-01-01T00:00:00Z")
+        let year44BC = CivilCalendar.days(year: -44, month: 3, day: 15) * 86_400_000 + 43_200_000
+        #expect(TimeText.format(year44BC) == "-0044-03-15T12:00:00Z")
+        #expect(TimeText.format(1_714_543_200_123) == "2024-05-01T06:00:00.123Z")
+    }
+}

@@ -1,12 +1,13 @@
 /// ISO 8601 text for epoch-millisecond times, read and written without Foundation.
 public enum TimeText {
-    /// `2024-05-01T06:00:00Z`, with `.123` only when the milliseconds are not zero.
+    /// `2024-05-01T06:00:00Z`, with `.123` only when the milliseconds are not zero. Years before 0 are written
+    /// `-0044`, years after 9999 in ISO 8601's expanded form `+10000`.
     public static func format(_ millis: Int64) -> String {
         let days = CivilCalendar.day(ofMillis: millis)
         let msOfDay = Int(millis - days * 86_400_000)
         let (civilYear, month, day) = CivilCalendar.date(days: days)
         let year = Int(civilYear)
-        var s = pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        var s = (year > 9999 ? "+" : "") + pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
         s += pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":" + pad(msOfDay / 1000 % 60, 2)
         if msOfDay % 1000 != 0 { s += "." + pad(msOfDay % 1000, 3) }
         return s + "Z"
