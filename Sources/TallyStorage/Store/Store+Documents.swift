@@ -1,8 +1,7 @@
 extension Store {
     /// The original document a batch came from, checked against its checksum; nil when the batch kept none.
     public func document(ofBatch lsn: LSN) throws(StoreError) -> StoredDocument? {
-        guard let record = try imports().first(where: { $0.lsn == lsn }),
-              let text = record.origin.detail(BatchOrigin.documentKey) else { return nil }
+        guard let text = state.withLock({ $0.documentRefs[lsn] }) else { return nil }
         guard let ref = DocumentRef(text) else {
             throw StoreError.corrupt(path: path + "/" + Catalog.fileName, offset: 0, detail: "batch \(lsn) has a malformed document reference \(text)")
         }

@@ -404,17 +404,10 @@ struct GroupOverlay {
 
 extension Store {
     /// The documents of several batches, checked against their checksums; batches without one are left out.
-    /// ``document(ofBatch:)`` reads the list of batches for every call; this reads it once.
     public func documents(ofBatches lsns: Set<LSN>) throws(StoreError) -> [LSN: StoredDocument] {
-        if lsns.isEmpty { return [:] }
         var out: [LSN: StoredDocument] = [:]
-        for record in try imports() where lsns.contains(record.lsn) {
-            guard let text = record.origin.detail(BatchOrigin.documentKey) else { continue }
-            guard let ref = DocumentRef(text) else {
-                throw StoreError.corrupt(path: path + "/" + Catalog.fileName, offset: 0,
-                                         detail: "batch \(record.lsn) has a malformed document reference \(text)")
-            }
-            out[record.lsn] = try DocumentLog.read(ref, directory: path + "/documents")
+        for lsn in lsns {
+            if let document = try document(ofBatch: lsn) { out[lsn] = document }
         }
         return out
     }

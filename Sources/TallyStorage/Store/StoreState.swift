@@ -25,11 +25,14 @@ struct StoreState: Sendable {
     var closed = false
     /// Content hash → the batch that carried it (for idempotent writes).
     var contentHashes: [String: LSN] = [:]
+    /// Batch → where its original document is kept (a ``DocumentRef``'s text), for batches that kept one.
+    var documentRefs: [LSN: String] = [:]
     /// The series of the last batch applied, with their ids (every one of them is in the index).
     var lastSeriesList: SeriesList?
 
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
         if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil { contentHashes[hash] = lsn }
+        if let ref = origin.detail(BatchOrigin.documentKey) { documentRefs[lsn] = ref }
     }
 
     /// Applies a batch that is durable in the WAL: new series, attributes, points, the latest-point cache.
