@@ -98,6 +98,9 @@ struct Walker {
     private var local: LocalChangeTracker?
     /// The slow-change views (options `slow` and `spread`), nil when off.
     private var slowWatch: SlowLevelWatch?
+    private var noiseWatch: NoiseLevelWatch?
+    /// Where a `noise` flag is waiting for a point no other rule flags (−1: none).
+    private var noisePending = -1
     private var spreadWatch: SpreadWatch?
     /// A `spread` excursion not yet reported (its side and the point where the rate passed the band).
     private var spreadPending: (side: Int32, at: Int) = (0, 0)
@@ -158,6 +161,7 @@ struct Walker {
         local = options.localBand != nil ? LocalChangeTracker(capacity: maxPoints) : nil
         surprise = options.localBand != nil ? Array(repeating: 0, count: n) : []
         slowWatch = options.slowBand != nil ? SlowLevelWatch() : nil
+        noiseWatch = options.noiseBand != nil ? NoiseLevelWatch() : nil
         spreadWatch = options.spreadBand != nil ? SpreadWatch() : nil
     }
 
@@ -193,6 +197,7 @@ struct Walker {
                         train(i, x, model: false)
                         if local != nil { local!.observe(value: x, move: local!.previous.map { x - $0 }) }
                         if slowWatch != nil { _ = slowWatch!.observe(x, band: 0, floor: 0, judge: false) }
+                        if noiseWatch != nil { _ = noiseWatch!.observe(x, band: 0, judge: false) }
                         if spreadWatch != nil { _ = spreadWatch!.observe(x, band: 0, judge: false) }
                     }
                 }
@@ -310,6 +315,17 @@ struct Walker {
                 let smooth = choice?.watchDrift != true && choice?.shape != .zeroInflated && choice?.shape != .constant
                 if r.side != 0 && free && allowed && smooth { slowSide = r.side }
                 slowWatch = w
+            }
+            if var w = noiseWatch, let b = options.noiseBand {
+                noiseWatch = nil
+                let r = w.observe(x, band: b, judge: true)
+                // A rise of the noise often shows first on a value that is itself out of range: the flag then goes
+                // to the next point no other rule flags (within 50 points), like the spread view's.
+                if r.side > 0 { noisePending = i }
+                if noisePending >= 0 && i - noisePending > Int(spreadRateSpan) { noisePending = -1 }
+                let plain = choice?.shape != .zeroInflated && choice?.shape != .constant
+                if noisePending >= 0 && free && plain && slowSide == 0 { slowSide = 2; noisePending = -1 }
+                noiseWatch = w
             }
             if var w = spreadWatch, let b = options.spreadBand {
                 spreadWatch = nil

@@ -112,6 +112,11 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// (at most half) what any past window of the same length held — spikes or noise becoming much more (or less)
     /// frequent; reason `spreadChange`. 0 (text `on`) means `sensitivity`. See docs/anomaly-detection.md §3.11.
     public var spreadSensitivity: Double?
+    /// The noise-level view (default nil, off): also flag, inside the range, a recent typical move (short mean of
+    /// the absolute moves, span 50, each capped at 4 × the long mean) that has risen far above the long mean
+    /// (span 1,000), in robust σ of that log ratio's own history; reason `slowChange` with detail ±2. 0 (text `on`)
+    /// means `sensitivity`. See docs/anomaly-detection.md §3.11.
+    public var noiseSensitivity: Double?
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
     /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the likelihood
@@ -124,7 +129,8 @@ public struct AnomalyOptions: Sendable, Hashable {
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
                 refractory: Refractory = .off, likelihoodGate: Bool = false, localSensitivity: Double? = nil,
-                recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil) {
+                recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil,
+                noiseSensitivity: Double? = nil) {
         self.method = method
         self.sensitivity = sensitivity
         self.season = season
@@ -140,12 +146,13 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.recurring = recurring
         self.slowSensitivity = slowSensitivity
         self.spreadSensitivity = spreadSensitivity
+        self.noiseSensitivity = noiseSensitivity
     }
 
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
                                      "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring",
-                                     "slow", "spread"]
+                                     "slow", "spread", "noise"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -242,7 +249,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                         "invalid refractory '\(value)'; valid choices: off, a point count such as 100 or 100p, "
                         + "or a duration such as 8h")
                 }
-            case "local", "slow", "spread":
+            case "local", "slow", "spread", "noise":
                 let v: Double?
                 if lower == "off" || lower == "none" || lower == "false" { v = nil }
                 else if lower == "on" || lower == "true" { v = 0 }
@@ -254,7 +261,8 @@ public struct AnomalyOptions: Sendable, Hashable {
                 }
                 if name == "local" { o.localSensitivity = v }
                 else if name == "slow" { o.slowSensitivity = v }
-                else { o.spreadSensitivity = v }
+                else if name == "spread" { o.spreadSensitivity = v }
+                else { o.noiseSensitivity = v }
             case "stuck", "drift", "likelihood", "recurring":
                 let on: Bool
                 switch lower {
@@ -301,6 +309,7 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
             + "likelihood=\(likelihoodGate ? "on" : "off") local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
             + "slow=\(Self.bandText(slowSensitivity)) spread=\(Self.bandText(spreadSensitivity))"
+            + (noiseSensitivity != nil ? " noise=\(Self.bandText(noiseSensitivity))" : "")
     }
 
     private static func bandText(_ value: Double?) -> String {
@@ -319,6 +328,9 @@ public struct AnomalyOptions: Sendable, Hashable {
 
     /// The spread view's band in robust σ of its statistic, nil when off (`on` uses the sensitivity).
     var spreadBand: Double? { spreadSensitivity.map { $0 <= 0 ? sensitivity : $0 } }
+
+    /// The noise-level view's band in robust σ of its statistic, nil when off (`on` uses the sensitivity).
+    var noiseBand: Double? { noiseSensitivity.map { $0 <= 0 ? sensitivity : $0 } }
 
     private static func canonicalName(_ raw: String) -> String {
         var out = ""

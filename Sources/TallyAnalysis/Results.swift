@@ -175,6 +175,9 @@ public struct AnomalyResult: Sendable {
             let way = details[i] > 0 ? "up" : "down"
             return "\(v) is within the expected range \(range), but jumped \(way) far more than this metric "
                 + "usually moves from one point to the next" + tail
+        case .slowChange where Swift.abs(details[i]) == 2:
+            return "\(v) is within the expected range \(range), but this metric has recently become far noisier "
+                + "than usual (its typical move from one point to the next has grown)" + tail
         case .slowChange:
             let way = details[i] > 0 ? "up" : "down"
             return "\(v) is within the expected range \(range), but the recent level has moved \(way) far more "

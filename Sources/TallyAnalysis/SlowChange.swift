@@ -62,7 +62,12 @@ struct ChangeStatistic {
     private var pending: [Double] = []
     private var pendingNext = 0
 
-    init(delay: Int) { self.delay = Swift.max(0, delay) }
+    /// `armedAtStart: false`: the first excursion counts only after the statistic has once been within N/2 while
+    /// judged (a state already unusual when judging starts is not a change it saw begin).
+    init(delay: Int, armedAtStart: Bool = true) {
+        self.delay = Swift.max(0, delay)
+        armed = armedAtStart
+    }
 
     /// Judges the statistic's current value `d` with band `band` (robust σ) and σ floor `floor`; returns +1 or −1 on
     /// a new excursion beyond the band (and the value in σ), 0 otherwise, then learns `d` when it is inside the band.
@@ -134,6 +139,40 @@ struct SlowLevelWatch {
         return statistic.judge(d, band: band, floor: floor)
     }
 }
+
+/// Running state of the `noise` view: a short and a long exponentially weighted mean of the absolute moves (each
+/// move capped at `noiseMoveCap` × the long mean, so an isolated spike adds little), and the judged log ratio.
+struct NoiseLevelWatch {
+    private var previous: Double? = nil
+    private var short = 0.0
+    private var long = 0.0
+    private var seen = 0
+    private var statistic = ChangeStatistic(delay: Int(slowLongSpan), armedAtStart: false)
+
+    /// Feeds the next value; returns +1 on a new rise of the typical move beyond the band (−1 on a fall), 0
+    /// otherwise or while warming up.
+    mutating func observe(_ x: Double, band: Double, judge: Bool) -> (side: Int32, z: Double) {
+        guard x.isFinite else { return (0, 0) }
+        defer { previous = x }
+        guard let p = previous else { return (0, 0) }
+        var m = Swift.abs(x - p)
+        // Plain means until the spans are reached, so the first move does not set the long mean for a thousand points.
+        seen += 1
+        if long > 0 && seen > 30 { m = Swift.min(m, noiseMoveCap * long) }
+        short += (m - short) / Swift.min(Double(seen), slowShortSpan)
+        long += (m - long) / Swift.min(Double(seen), slowLongSpan)
+        guard seen >= Int(slowLongSpan), long > 0 else { return (0, 0) }
+        let d = log(Swift.max(short, noiseRatioFloor * long) / long)
+        return statistic.judge(d, band: judge ? band : .infinity, floor: noiseLogFloor)
+    }
+}
+
+/// A move counts at most this many times the long mean move (`noise`).
+let noiseMoveCap = 4.0
+/// The short mean counts at least this share of the long one (`noise`; a stretch of identical values is not −∞).
+let noiseRatioFloor = 0.05
+/// The smallest σ of the log ratio (`noise`): a change of the typical move by less than about 5% never flags.
+let noiseLogFloor = 0.05
 
 /// Running state of the `spread` view: the median absolute move, and for each window length the count of large
 /// moves in the last `length` moves, judged against the long-run rate and the counts of the series' own past windows.
