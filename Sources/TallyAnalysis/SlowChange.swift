@@ -55,9 +55,7 @@ struct ChangeStatistic {
     /// Values enter the history only this many points later, so a statistic that creeps never teaches its own
     /// history to expect it.
     let delay: Int
-    private var ring: [Double] = []
-    private var next = 0
-    private var window = SortedWindow()
+    private var history = RecentValues(capacity: changeHistoryCapacity)
     private var armed = true
     private var pending: [Double] = []
     private var pendingNext = 0
@@ -76,9 +74,9 @@ struct ChangeStatistic {
         var side: Int32 = 0
         var z = 0.0
         var inside = true
-        if window.count >= changeMinimumHistory {
-            let c = window.median
-            let sp = ladderSpread(sorted: window.sorted, center: c)
+        if history.count >= changeMinimumHistory {
+            let c = history.sorted.median
+            let sp = ladderSpread(sorted: history.sorted.sorted, center: c)
             let sigma = Swift.max(d >= c ? sp.up : sp.down, floor, 1e-12)
             z = (d - c) / sigma
             if Swift.abs(z) >= band {
@@ -101,16 +99,7 @@ struct ChangeStatistic {
         return (side, z)
     }
 
-    private mutating func learn(_ d: Double) {
-        if ring.count < changeHistoryCapacity {
-            ring.append(d)
-        } else {
-            _ = window.remove(ring[next])
-            ring[next] = d
-            next = (next + 1) % changeHistoryCapacity
-        }
-        window.insert(d)
-    }
+    private mutating func learn(_ d: Double) { history.append(d) }
 }
 
 /// Running state of the `slow` view: two exponentially weighted means and the judged difference.
@@ -178,10 +167,8 @@ let noiseLogFloor = 0.05
 /// moves in the last `length` moves, judged against the long-run rate and the counts of the series' own past windows.
 struct SpreadWatch {
     private var previous: Double? = nil
-    /// The last `spreadMoveCapacity` absolute moves, in arrival order (oldest at `next` once full) and sorted.
-    private var ring: [Double] = []
-    private var next = 0
-    private var moves = SortedWindow()
+    /// The last `spreadMoveCapacity` absolute moves.
+    private var moves = RecentValues(capacity: spreadMoveCapacity)
     private var windows: [RateWindow] = spreadWindows.map { RateWindow(length: $0) }
 
     /// Feeds the next value; returns the judged side (+1: large moves more frequent, −1: less) and the tail the
@@ -190,35 +177,26 @@ struct SpreadWatch {
         guard x.isFinite else { return (0, 0) }
         defer { previous = x }
         guard let p = previous else { return (0, 0) }
-        let m = Swift.abs(x - p)
-        if ring.count < spreadMoveCapacity {
-            ring.append(m)
-        } else {
-            _ = moves.remove(ring[next])
-            ring[next] = m
-            next = (next + 1) % spreadMoveCapacity
-        }
-        moves.insert(m)
+        moves.append(Swift.abs(x - p))
         guard moves.count >= 30 else { return (0, 0) }
         // Recent and long-run counts use the same, current threshold: a typical move that shifts (quantised gauges
         // whose median move flips between two steps) changes both alike instead of faking a change of rate.
-        let typical = moves.median
+        let typical = moves.sorted.median
         let threshold = typical > 0 ? spreadLargeMove * typical : 0
-        let allLarge = moves.count - moves.upperBound(threshold)
+        let allLarge = moves.count - moves.sorted.upperBound(threshold)
         // One-sided Gaussian tail at the band: the Poisson tail a count must reach.
         let tail = judge ? 0.5 * erfc(band / 1.4142135623730951) : 0
         var result: (side: Int32, z: Double) = (0, 0)
         var recent = 0
         var counted = 0
-        let newest = ring.count < spreadMoveCapacity ? ring.count - 1 : (next - 1 + spreadMoveCapacity) % spreadMoveCapacity
         for k in windows.indices {
             let w = windows[k].length
-            guard ring.count > w else { continue }
+            guard moves.count > w else { continue }
             while counted < w {
-                if ring[(newest - counted + ring.count) % ring.count] > threshold { recent += 1 }
+                if moves.newest(counted) > threshold { recent += 1 }
                 counted += 1
             }
-            let r = windows[k].judge(recent: recent, old: allLarge - recent, oldMoves: ring.count - w, tail: tail)
+            let r = windows[k].judge(recent: recent, old: allLarge - recent, oldMoves: moves.count - w, tail: tail)
             if r.side != 0 && result.side == 0 { result = r }
         }
         return judge ? result : (0, 0)

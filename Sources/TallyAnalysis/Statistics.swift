@@ -69,6 +69,36 @@ struct SortedWindow {
     var maximum: Double { sorted.last ?? .nan }
 }
 
+/// The last `capacity` values in arrival order (a ring) and sorted: adding a value past the capacity drops the
+/// oldest. For running medians and quantiles of a recent history.
+struct RecentValues {
+    let capacity: Int
+    private var ring: [Double] = []
+    private var next = 0
+    private(set) var sorted = SortedWindow()
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var count: Int { ring.count }
+
+    mutating func append(_ x: Double) {
+        if ring.count < capacity {
+            ring.append(x)
+        } else {
+            _ = sorted.remove(ring[next])
+            ring[next] = x
+            next = (next + 1) % capacity
+        }
+        sorted.insert(x)
+    }
+
+    /// The `k`-th newest value (0: the newest); `k < count`.
+    func newest(_ k: Int) -> Double {
+        let last = ring.count < capacity ? ring.count - 1 : (next - 1 + capacity) % capacity
+        return ring[(last - k + ring.count) % ring.count]
+    }
+}
+
 /// Linear-interpolated quantile of an already sorted buffer (type 7, as R and NumPy default).
 @inline(__always)
 func sortedQuantile(_ s: [Double], _ p: Double) -> Double {
