@@ -18,43 +18,25 @@ public struct Principal: Sendable, Equatable {
 final class Authenticator: Sendable {
     let keys: KeyManager
     let tokenLifetimeMillis: Int64
-    let maxTokens: Int
-    private let tokens = Locked<[String: (keyID: String, expires: Int64)]>([:])
+    private let tokens: TokenTable
 
     init(keys: KeyManager, tokenLifetimeMillis: Int64, maxTokens: Int = 100_000) {
         self.keys = keys
         self.tokenLifetimeMillis = tokenLifetimeMillis
-        self.maxTokens = maxTokens
+        tokens = TokenTable(capacity: maxTokens)
     }
 
     /// Soda `login`: a token for a valid key id and secret, or nil.
     func login(keyID: String, secret: String, now: Int64 = currentTimeMillis()) -> (token: String, principal: Principal)? {
         guard let record = keys.verify(id: keyID, secret: secret) else { return nil }
         let token = "tst_" + KeyManager.randomHex(bytes: 32)
-        tokens.withLock { table in
-            if table.count >= maxTokens {
-                table = table.filter { $0.value.expires > now }
-                if table.count >= maxTokens, let oldest = table.min(by: { $0.value.expires < $1.value.expires }) {
-                    table.removeValue(forKey: oldest.key)
-                }
-            }
-            table[token] = (record.id, now + tokenLifetimeMillis)
-        }
+        tokens.insert(token, keyID: record.id, expires: now + tokenLifetimeMillis, now: now)
         return (token, Principal(keyID: record.id, role: record.role))
     }
 
     /// The principal of a Soda session token, or nil (unknown, expired, or its key revoked).
     func principal(sessionToken token: String, now: Int64 = currentTimeMillis()) -> Principal? {
-        let entry = tokens.withLock { table -> (keyID: String, expires: Int64)? in
-            guard let entry = table[token] else { return nil }
-            if entry.expires <= now {
-                table.removeValue(forKey: token)
-                return nil
-            }
-            return entry
-        }
-        guard let entry, let record = keys.active(id: entry.keyID) else { return nil }
-        return Principal(keyID: record.id, role: record.role)
+        tokens.principal(token, keys: keys, now: now)
     }
 
     /// The principal of an `Authorization` / `X-API-Key` header value: an API key `<id>.<secret>` or a session

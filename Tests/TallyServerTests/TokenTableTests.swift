@@ -1,0 +1,32 @@
+import Tally
+import TallyTestSupport
+import Testing
+
+@testable import TallyServer
+
+@Suite("token table")
+struct TokenTableTests {
+    /// Tokens expire, are forgotten when looked up expired, and a full table pushes out the expired ones first,
+    /// then the one closest to expiring; a revoked key's tokens stop working.
+    @Test func expiryCapacityAndRevocation() throws {
+        let dir = TemporaryDirectory()
+        try Store.open(at: dir.child("store")).close()
+        let keys = try KeyManager(storePath: dir.child("store"))
+        let a = try keys.create(role: .read, name: "a"), b = try keys.create(role: .write, name: "b")
+        let table = TokenTable(capacity: 3)
+        table.insert("t1", keyID: a.record.id, expires: 100, now: 0)
+        table.insert("t2", keyID: b.record.id, expires: 300, now: 0)
+        table.insert("t3", keyID: b.record.id, expires: 200, now: 0)
+        #expect(table.principal("t2", keys: keys, now: 50) == Principal(keyID: b.record.id, role: .write))
+        #expect(table.principal("t1", keys: keys, now: 100) == nil, "expired at 100")
+        #expect(table.count == 2, "an expired token is forgotten when looked up")
+        table.insert("t4", keyID: a.record.id, expires: 400, now: 150)
+        table.insert("t5", keyID: a.record.id, expires: 500, now: 150)   // full: t3 (closest to expiring) goes
+        #expect(table.count == 3)
+        #expect(table.principal("t3", keys: keys, now: 150) == nil)
+        #expect(table.principal("t4", keys: keys, now: 150)?.role == .read)
+        #expect(table.remove("t4") && !table.remove("t4"))
+        #expect(try keys.revoke(id: b.record.id))
+        #expect(table.principal("t2", keys: keys, now: 150) == nil, "a revoked key's tokens stop working")
+    }
+}
