@@ -36,3 +36,32 @@ func runTally(_ arguments: [String], stdin: String? = nil, environment: [String:
 func writeText(_ path: String, _ text: String) throws {
     try text.write(toFile: path, atomically: false, encoding: .utf8)
 }
+
+/// The lines a child process writes to a pipe, read as they come.
+struct LineStream {
+    let handle: FileHandle
+    private var buffer = Data()
+
+    init(_ handle: FileHandle) { self.handle = handle }
+
+    /// The next whole line (without its newline); nil once the pipe is closed.
+    mutating func next() -> String? {
+        while true {
+            if let newline = buffer.firstIndex(of: 0x0A) {
+                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
+                buffer.removeSubrange(buffer.startIndex...newline)
+                return line
+            }
+            let chunk = handle.availableData
+            if chunk.isEmpty { return nil }
+            buffer.append(chunk)
+        }
+    }
+
+    /// Every line not read yet, up to the end of the pipe (the last one even without a newline).
+    mutating func rest() -> [String] {
+        buffer.append(handle.readDataToEndOfFile())
+        defer { buffer.removeAll() }
+        return String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
+    }
+}

@@ -15,29 +15,21 @@ struct CrashTests {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var buffer = Data()
+        var lines = LineStream(out.fileHandleForReading)
         var lastAck = -1
         var seen = 0
         var retained = -1
-        let handle = out.fileHandleForReading
-        while seen < acks {
-            let chunk = handle.availableData
-            if chunk.isEmpty { break }
-            buffer.append(chunk)
-            while let newline = buffer.firstIndex(of: 0x0A) {
-                let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                buffer.removeSubrange(buffer.startIndex...newline)
-                if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { lastAck = i; seen += 1 }
-                if line.hasPrefix("retained "), let i = Int(line.dropFirst(9)) { retained = max(retained, i) }
-                if line.hasPrefix("deleted "), let i = Int(line.dropFirst(8)) { deleted.insert(i) }
-            }
+        while seen < acks, let line = lines.next() {
+            if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { lastAck = i; seen += 1 }
+            if line.hasPrefix("retained "), let i = Int(line.dropFirst(9)) { retained = max(retained, i) }
+            if line.hasPrefix("deleted "), let i = Int(line.dropFirst(8)) { deleted.insert(i) }
         }
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
         // Acks printed before the kill but not yet read still count as acknowledged.
-        buffer.append(handle.readDataToEndOfFile())
-        for line in String(decoding: buffer, as: UTF8.self).split(separator: "\n") {
+        for line in lines.rest() {
             if line.hasPrefix("ack ") { lastAck = max(lastAck, Int(line.dropFirst(4)) ?? lastAck) }
+            if line.hasPrefix("retained "), let i = Int(line.dropFirst(9)) { retained = max(retained, i) }
             if line.hasPrefix("deleted "), let i = Int(line.dropFirst(8)) { deleted.insert(i) }
         }
         lastRetained = max(lastRetained, retained)

@@ -24,17 +24,9 @@ struct CrossProcessReadTests {
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() } }
         let acknowledged = Atomic<Int>(0)
         Thread.detachNewThread {
-            var buffer = Data()
-            let handle = out.fileHandleForReading
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                buffer.append(chunk)
-                while let newline = buffer.firstIndex(of: 0x0A) {
-                    let line = String(decoding: buffer[buffer.startIndex..<newline], as: UTF8.self)
-                    buffer.removeSubrange(buffer.startIndex...newline)
-                    if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { acknowledged.store(i + 1, ordering: .releasing) }
-                }
+            var lines = LineStream(out.fileHandleForReading)
+            while let line = lines.next() {
+                if line.hasPrefix("ack "), let i = Int(line.dropFirst(4)) { acknowledged.store(i + 1, ordering: .releasing) }
             }
         }
         while acknowledged.load(ordering: .acquiring) < 5 { usleep(2000) }
