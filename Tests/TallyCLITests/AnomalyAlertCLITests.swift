@@ -27,11 +27,7 @@ struct AnomalyAlertCLITests {
             if incident.contains(i) { orders = 100 }
             csv += "\(TimeText.format(time(i))),row_count,\(Int(orders)),orders\n"
         }
-        try writeText(dir.child("points.csv"), csv)
-        let store = dir.child("store")
-        let ingest = try runTally(["ingest", "csv", dir.child("points.csv"), "--store", store])
-        #expect(ingest.status == 0, "\(ingest.stderr)")
-        return store
+        return try storeFromCSV(csv, in: dir)
     }
 
     @Test func queryOutputsTheAlertColumnAndWhereAnomalyKeepsTheAlerts() throws {

@@ -30,11 +30,7 @@ struct AnomalyCLITests {
             if i == days - 1 { payments = 0 }
             csv += "\(t),row_count,\(Int(orders)),orders\n\(t),row_count,\(Int(payments)),payments\n"
         }
-        try writeText(dir.child("points.csv"), csv)
-        let store = dir.child("store")
-        let ingest = try runTally(["ingest", "csv", dir.child("points.csv"), "--store", store])
-        #expect(ingest.status == 0, "\(ingest.stderr)")
-        return store
+        return try storeFromCSV(csv, in: dir)
     }
 
     @Test func checkExitsZeroWhenTheLatestPointsAreNormal() throws {

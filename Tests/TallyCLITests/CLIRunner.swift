@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 import TallyTestSupport
 
 /// The result of running the built `tally` binary.
@@ -64,4 +65,13 @@ struct LineStream {
         defer { buffer.removeAll() }
         return String(decoding: buffer, as: UTF8.self).split(separator: "\n").map(String.init)
     }
+}
+
+/// A store at `dir/store` holding the points of a CSV (through `tally ingest csv`); its path.
+func storeFromCSV(_ csv: String, in dir: TemporaryDirectory) throws -> String {
+    try writeText(dir.child("points.csv"), csv)
+    let store = dir.child("store")
+    let ingest = try runTally(["ingest", "csv", dir.child("points.csv"), "--store", store])
+    #expect(ingest.status == 0, "\(ingest.stderr)")
+    return store
 }
