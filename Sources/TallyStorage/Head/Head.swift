@@ -103,11 +103,6 @@ struct Head: Sendable {
         pointCount += n
     }
 
-    /// Every head point of a series (arrival order), as columns; nil when it has none.
-    func columns(of id: SeriesID) -> PointColumns? {
-        points(of: id, in: .all)
-    }
-
     /// The points of a series in `range` (arrival order, possibly with repeated times); nil when there are none.
     func points(of id: SeriesID, in range: TimeRange) -> PointColumns? {
         guard Int(id) < slots.count else { return nil }
