@@ -113,14 +113,14 @@ extension Store {
             }
             return (out, displayedPoints, historyPoints)
         }
-        let halves = refs.count >= 64 ? [stride(from: 0, to: refs.count, by: 2), stride(from: 1, to: refs.count, by: 2)]
+        let shares = refs.count >= 64 ? [stride(from: 0, to: refs.count, by: 2), stride(from: 1, to: refs.count, by: 2)]
             : [stride(from: 0, to: refs.count, by: 1)]
         var parts = [Result<(series: [ResultSeries], displayed: Int, history: Int)?, any Error>?](
-            repeating: nil, count: halves.count)
+            repeating: nil, count: shares.count)
         parts.withUnsafeMutableBufferPointer { slots in
             nonisolated(unsafe) let slots = slots
-            DispatchQueue.concurrentPerform(iterations: halves.count) { k in
-                slots[k] = Result { try judge(halves[k]) }
+            DispatchQueue.concurrentPerform(iterations: shares.count) { k in
+                slots[k] = Result { try judge(shares[k]) }
             }
         }
         var out: [ResultSeries] = []
