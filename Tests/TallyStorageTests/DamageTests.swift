@@ -92,6 +92,54 @@ struct DamageTests {
         #expect(Store.verify(at: dir.path).isClean)
     }
 
+    /// An open handle reads block metadata from the footer again for each read: a footer byte changed after the
+    /// open must fail the read of the series whose entry holds it (naming the file), never answer with it.
+    @Test func everyFooterByteChangedUnderAnOpenHandleFailsTheRead() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "footer"))
+            for d in 0..<3 {
+                let s = b.addSeries(SeriesKey(metric: "row_count", labels: ["dataset": "d\(d)"]))
+                for i in 0..<30 { b.append(series: s, time: Int64(i) * 60_000, value: Double(d * 100 + i)) }
+            }
+            try store.write(b)
+            try store.close()
+        }
+        let segment = try #require(try files(dir.child("segments"), suffix: ".tseg").first)
+        let original = try readFileBytes(segment)
+        let trailer = Array(original.suffix(24))
+        let footerStart = Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
+        let footerEnd = original.count - 24
+        let reader = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let series = reader.series(matching: .all)
+        #expect(series.count == 3)
+        let expected = try series.map { try reader.read($0.id) }
+        var unnoticed: [Int] = []
+        var wrong: [String] = []
+        // The first bytes are the footer's series count, which no read needs again.
+        for position in (footerStart + 1)..<footerEnd {
+            var damaged = original
+            damaged[position] ^= 0x10
+            try writeFileBytes(segment, damaged)
+            var failed = 0
+            for (k, info) in series.enumerated() {
+                do throws(StoreError) {
+                    let got = try reader.read(info.id)
+                    if got.times != expected[k].times || got.values != expected[k].values { wrong.append("\(position)") }
+                } catch {
+                    failed += 1
+                    if !error.description.contains(segment) { wrong.append("\(position): \(error)") }
+                }
+            }
+            if failed != 1 { unnoticed.append(position) }
+        }
+        try writeFileBytes(segment, original)
+        #expect(unnoticed.isEmpty, "changed footer bytes not failing exactly one series' read: \(unnoticed.prefix(10))")
+        #expect(wrong.isEmpty, "\(wrong.prefix(5))")
+        #expect(try reader.read(series[0].id).count == 30)
+    }
+
     @Test func truncatedSegmentIsAnErrorNotACrash() throws {
         let dir = TemporaryDirectory()
         do {

@@ -81,7 +81,7 @@ public enum BlockAggregation {
         default: return nil
         }
         let range = TimeRange(from: from, to: to)
-        let (blocks, exclusive) = store.blocks(of: id, in: range)
+        let (blocks, exclusive) = try store.blocks(of: id, in: range)
         guard exclusive else { return nil }
         var buckets: [(start: Int64, partial: Partial)] = []
         func partial(for t: Int64) -> Int {

@@ -36,7 +36,7 @@ public struct StoreDataSource: QueryDataSource {
         // Read blocks from the newest back until enough points are in, when the blocks alone hold the series.
         let id = SeriesID(series.id)
         let range = TimeRange(from: from, to: to)
-        let (blocks, exclusive) = store.blocks(of: id, in: range)
+        let (blocks, exclusive) = try store.blocks(of: id, in: range)
         guard exclusive else {
             let all = try read(series, from: from, to: to)
             return all.count <= count ? all : all.slice((all.count - count)..<all.count)

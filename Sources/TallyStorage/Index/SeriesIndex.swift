@@ -1,29 +1,30 @@
-/// A block of a segment, as the index lists it for a series.
+/// A block of a segment, as a read uses it.
 struct BlockRef: Sendable {
     let segment: SegmentReader
     let meta: BlockMeta
 }
 
-/// Where a block's metadata lives: the slot of its segment in the index's segment table and its position in that
-/// segment's directory. Eight bytes, no reference counting.
-struct BlockLocation: Sendable, Equatable {
+/// A series' blocks in one segment, as the index keeps them: the segment's slot in the index's segment table and
+/// where the series' entry is in that segment's footer (with its checksum). Twelve bytes, no reference counting;
+/// the blocks' metadata is read from the footer when a read needs it.
+struct BlockRun: Sendable, Equatable {
     var slot: UInt32
-    var block: UInt32
+    var footer: FooterRun
 }
 
-/// A series' blocks in time order. A store of many short series has one block per series and segment, so a
-/// single block is kept inline, with no array (and no allocation) of its own.
+/// A series' runs of blocks, one per segment holding it, ordered by segment time. A store of many short series
+/// has one segment per series, so a single run is kept inline, with no array (and no allocation) of its own.
 enum BlockList: Sendable {
     case empty
-    case one(BlockLocation)
-    case many([BlockLocation])
+    case one(BlockRun)
+    case many([BlockRun])
 
-    /// Calls `body` with each location in time order (no array is made for a single block).
-    func forEach(_ body: (BlockLocation) -> Void) {
+    /// Calls `body` with each run in order (no array is made for a single run).
+    func forEach(_ body: (BlockRun) -> Void) {
         switch self {
         case .empty: break
-        case .one(let location): body(location)
-        case .many(let list): for location in list { body(location) }
+        case .one(let run): body(run)
+        case .many(let list): for run in list { body(run) }
         }
     }
 
@@ -32,28 +33,48 @@ enum BlockList: Sendable {
         return false
     }
 
-    mutating func append(_ location: BlockLocation) {
+    mutating func append(_ run: BlockRun) {
         switch self {
-        case .empty: self = .one(location)
-        case .one(let first): self = .many([first, location])
+        case .empty: self = .one(run)
+        case .one(let first): self = .many([first, run])
         case .many(var list):
             self = .empty   // drop the enum's reference so the array is uniquely held while appending
-            list.append(location)
+            list.append(run)
             self = .many(list)
         }
     }
 
-    init(_ locations: [BlockLocation]) {
-        switch locations.count {
+    init(_ runs: [BlockRun]) {
+        switch runs.count {
         case 0: self = .empty
-        case 1: self = .one(locations[0])
-        default: self = .many(locations)
+        case 1: self = .one(runs[0])
+        default: self = .many(runs)
         }
     }
 }
 
+/// A series' blocks in one segment, ready to be read: the segment and where its entry is in the footer.
+struct SegmentRun: Sendable {
+    let segment: SegmentReader
+    let footer: FooterRun
+
+    /// The metadata of the blocks of every run (read from the footers), those overlapping `range`, in order.
+    static func blocks(_ runs: [SegmentRun], overlapping range: TimeRange) throws(StoreError) -> [BlockRef] {
+        var refs: [BlockRef] = []
+        var metas: [BlockMeta] = []
+        for run in runs {
+            metas.removeAll(keepingCapacity: true)
+            try run.segment.readRun(run.footer, into: &metas)
+            for meta in metas where range.overlaps(minTime: meta.minTime, maxTime: meta.maxTime) {
+                refs.append(BlockRef(segment: run.segment, meta: meta))
+            }
+        }
+        return refs
+    }
+}
+
 /// The in-memory indexes, rebuilt at open from the catalog, the segment footers and the WAL:
-/// series by key, metric and label postings, per-series block lists, and the latest point of each series.
+/// series by key, metric and label postings, per-series lists of block runs, and the latest point of each series.
 struct SeriesIndex: Sendable {
     /// Indexed by series id (id 0 is never used).
     private(set) var records: [SeriesRecord?] = [nil]
@@ -65,10 +86,12 @@ struct SeriesIndex: Sendable {
     private var idsByMetric: [String: [SeriesID]] = [:]
     /// label name → label value → ascending series ids.
     private var postings: [String: [String: [SeriesID]]] = [:]
-    /// Per series id: blocks in time order, as locations in ``segmentSlots``.
+    /// Per series id: its runs of blocks, one per segment, ordered by the segments' first times.
     private var blockLists: [BlockList] = [.empty]
     /// The segments the block lists point into; a removed segment leaves its slot empty.
     private var segmentSlots: [SegmentReader?] = []
+    /// Per slot: the segment's earliest point time and its id, which order a series' runs.
+    private var slotOrder: [(minTime: Int64, id: UInt64)] = []
     private(set) var latest: [LatestPoint?] = [nil]
     /// Every series id ordered by key, kept until a series is added (listings of many series reuse it).
     private var keyOrder: [SeriesID]?
@@ -81,22 +104,20 @@ struct SeriesIndex: Sendable {
         latest.reserveCapacity(count + 1)
     }
 
-    private func meta(_ location: BlockLocation) -> BlockMeta {
-        segmentSlots[Int(location.slot)]!.directory.metas[Int(location.block)]
+    /// The runs of blocks of a series, in order (their metadata is read with ``SegmentRun/blocks(_:overlapping:)``,
+    /// outside the store's lock).
+    func runs(of id: SeriesID) -> [SegmentRun] {
+        guard Int(id) < blockLists.count else { return [] }
+        var runs: [SegmentRun] = []
+        blockLists[Int(id)].forEach { run in
+            runs.append(SegmentRun(segment: segmentSlots[Int(run.slot)]!, footer: run.footer))
+        }
+        return runs
     }
 
-    /// The blocks of a series overlapping `range`, in time order.
-    func blocks(of id: SeriesID, overlapping range: TimeRange) -> [BlockRef] {
-        guard Int(id) < blockLists.count else { return [] }
-        var refs: [BlockRef] = []
-        blockLists[Int(id)].forEach { location in
-            let segment = segmentSlots[Int(location.slot)]!
-            let meta = segment.directory.metas[Int(location.block)]
-            if range.overlaps(minTime: meta.minTime, maxTime: meta.maxTime) {
-                refs.append(BlockRef(segment: segment, meta: meta))
-            }
-        }
-        return refs
+    /// The runs of a series in segments other than `excluded` (ids).
+    func runs(of id: SeriesID, excluding excluded: Set<UInt64>) -> [SegmentRun] {
+        runs(of: id).filter { !excluded.contains($0.segment.id) }
     }
 
     var nextID: SeriesID { SeriesID(records.count) }
@@ -209,15 +230,15 @@ struct SeriesIndex: Sendable {
         records[Int(id)]!.attributes = records[Int(id)]!.attributes.merging(attributes)
     }
 
-    /// Adds a segment's blocks to the per-series lists and the latest-point cache.
-    mutating func addSegment(_ segment: SegmentReader) {
+    /// Adds a segment's runs of blocks to the per-series lists, and its blocks to the latest-point cache.
+    mutating func addSegment(_ segment: SegmentReader, directory: SegmentDirectory) {
         let slot = UInt32(segmentSlots.count)
         segmentSlots.append(segment)
-        let directory = segment.directory
+        slotOrder.append((directory.metas.lazy.map(\.minTime).min() ?? .max, segment.id))
         for entry in directory.entries where Int(entry.id) < blockLists.count {
             let id = Int(entry.id)
+            blockLists[id].append(BlockRun(slot: slot, footer: entry.run))
             for k in entry.firstBlock..<(entry.firstBlock + entry.blockCount) {
-                blockLists[id].append(BlockLocation(slot: slot, block: k))
                 let meta = directory.metas[Int(k)]
                 noteLatest(entry.id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
                                                  outcome: meta.lastOutcome, lsn: meta.lastLSN))
@@ -225,7 +246,7 @@ struct SeriesIndex: Sendable {
         }
     }
 
-    /// Drops the blocks of the segments with these ids (after compaction replaced them); returns the series
+    /// Drops the runs in the segments with these ids (after compaction replaced them); returns the series
     /// that lost blocks.
     @discardableResult
     mutating func removeSegments(_ ids: Set<UInt64>) -> [SeriesID] {
@@ -239,8 +260,8 @@ struct SeriesIndex: Sendable {
         for i in blockLists.indices {
             switch blockLists[i] {
             case .empty: continue
-            case .one(let location):
-                guard removed.contains(location.slot) else { continue }
+            case .one(let run):
+                guard removed.contains(run.slot) else { continue }
                 blockLists[i] = .empty
             case .many(let list):
                 guard list.contains(where: { removed.contains($0.slot) }) else { continue }
@@ -251,17 +272,12 @@ struct SeriesIndex: Sendable {
         return affected
     }
 
-    /// Recomputes a series' latest point from its blocks and the head's points.
-    mutating func recomputeLatest(_ id: SeriesID, head: Head) {
+    /// Sets a series' latest point anew: `stored` is the newest point of its blocks (read by the caller), then the
+    /// head's points are noted.
+    mutating func resetLatest(_ id: SeriesID, stored: LatestPoint?, head: Head) {
         let i = Int(id)
         guard i < latest.count else { return }
-        latest[i] = nil
-        let list = blockLists[i]
-        list.forEach { location in
-            let meta = meta(location)
-            noteLatest(id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
-                                       outcome: meta.lastOutcome, lsn: meta.lastLSN))
-        }
+        latest[i] = stored
         if let points = head.points(of: id, in: .all) {
             for k in points.times.indices {
                 noteLatest(id, LatestPoint(time: points.times[k], value: points.values[k],
@@ -270,16 +286,28 @@ struct SeriesIndex: Sendable {
         }
     }
 
-    /// Keeps each series' blocks in time order (so reads of non-overlapping blocks need no merge).
+    /// Orders each series' runs by their segments' first times (then ids), so reads of segments that do not
+    /// overlap in time need no merge.
     mutating func sortBlocks(_ ids: [SeriesID]) {
         for id in ids where Int(id) < blockLists.count {
             guard case .many(let list) = blockLists[Int(id)] else { continue }
             let sorted = list.sorted { a, b in
-                let ma = meta(a), mb = meta(b)
-                return (ma.minTime, segmentSlots[Int(a.slot)]!.id) < (mb.minTime, segmentSlots[Int(b.slot)]!.id)
+                let oa = slotOrder[Int(a.slot)], ob = slotOrder[Int(b.slot)]
+                return (oa.minTime, oa.id) < (ob.minTime, ob.id)
             }
             blockLists[Int(id)] = .many(sorted)
         }
+    }
+
+    /// The ids of the segments that hold blocks of any of these series.
+    func segments(holding ids: Set<SeriesID>) -> Set<UInt64> {
+        var out = Set<UInt64>()
+        for id in ids where Int(id) < blockLists.count {
+            blockLists[Int(id)].forEach { run in
+                if let segment = segmentSlots[Int(run.slot)] { out.insert(segment.id) }
+            }
+        }
+        return out
     }
 
     /// True when the series has any stored point (in segments; the head is checked by the caller).

@@ -96,37 +96,61 @@ enum SegmentFormat {
         directory.entries.reserveCapacity(seriesCount)
         directory.metas.reserveCapacity(seriesCount)
         for _ in 0..<seriesCount {
-            let id = SeriesID(truncatingIfNeeded: try r.readVarUInt())
-            let kindCode = try r.readUInt8()
-            guard let kind = SeriesKind(rawValue: kindCode) else {
-                throw EncodingError(.invalidTag, offset: r.absoluteOffset - 1, "unknown series kind \(kindCode)")
-            }
-            let blockCount = try count(&r, limit: raw.count)
+            let start = r.offset
             let first = directory.metas.count
-            for _ in 0..<blockCount {
-                let offset = Int(truncatingIfNeeded: try r.readVarUInt())
-                let length = Int(truncatingIfNeeded: try r.readVarUInt())
-                let n = Int(truncatingIfNeeded: try r.readVarUInt())
-                let nulls = Int(truncatingIfNeeded: try r.readVarUInt())
-                let statCount = Int(truncatingIfNeeded: try r.readVarUInt())
-                let minTime = try r.readVarInt()
-                let maxTime = minTime &+ (try r.readVarInt())
-                let minLSN = try r.readVarUInt()
-                let maxLSN = minLSN &+ (try r.readVarUInt())
-                directory.metas.append(BlockMeta(
-                    offset: offset, length: length, count: n, nullCount: nulls, minTime: minTime, maxTime: maxTime,
-                    minLSN: minLSN, maxLSN: maxLSN, minValue: try r.readFloat64LE(), maxValue: try r.readFloat64LE(),
-                    sum: try r.readFloat64LE(), firstValue: try r.readFloat64LE(), lastValue: try r.readFloat64LE(),
-                    lastRawValue: try r.readFloat64LE(), lastOutcome: try r.readUInt8(), lastLSN: try r.readVarUInt(),
-                    statCount: statCount))
-            }
+            let (id, kind) = try decodeSeriesEntry(&r, into: &directory.metas, limit: raw.count)
+            let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<r.offset]))
             directory.entries.append(SegmentDirectory.Entry(
-                id: id, kind: kind, firstBlock: UInt32(first), blockCount: UInt32(blockCount)))
+                id: id, kind: kind, firstBlock: UInt32(first), blockCount: UInt32(directory.metas.count - first),
+                run: FooterRun(position: UInt32(start), crc: crc)))
         }
         guard r.remaining == 0 else {
             throw EncodingError(.corrupt, offset: r.absoluteOffset, "\(r.remaining) unexpected bytes after the footer")
         }
         return directory
+    }
+
+    /// The most bytes one block's entry in the footer can take (every varint at its longest).
+    static let maxBlockEntryBytes = 9 * 10 + 6 * 8 + 1 + 10
+    /// The most bytes a series entry's own fields (id, kind, block count) can take.
+    static let maxSeriesHeaderBytes = 10 + 1 + 10
+
+    /// Decodes one series' entry of the footer (its id, kind and blocks), appending the blocks to `metas`.
+    static func decodeSeriesEntry(_ r: inout ByteReader, into metas: inout [BlockMeta], limit: Int)
+        throws(EncodingError) -> (SeriesID, SeriesKind)
+    {
+        let id = SeriesID(truncatingIfNeeded: try r.readVarUInt())
+        let kindCode = try r.readUInt8()
+        guard let kind = SeriesKind(rawValue: kindCode) else {
+            throw EncodingError(.invalidTag, offset: r.absoluteOffset - 1, "unknown series kind \(kindCode)")
+        }
+        let blockCount = try count(&r, limit: limit)
+        for _ in 0..<blockCount {
+            let offset = Int(truncatingIfNeeded: try r.readVarUInt())
+            let length = Int(truncatingIfNeeded: try r.readVarUInt())
+            let n = Int(truncatingIfNeeded: try r.readVarUInt())
+            let nulls = Int(truncatingIfNeeded: try r.readVarUInt())
+            let statCount = Int(truncatingIfNeeded: try r.readVarUInt())
+            let minTime = try r.readVarInt()
+            let maxTime = minTime &+ (try r.readVarInt())
+            let minLSN = try r.readVarUInt()
+            let maxLSN = minLSN &+ (try r.readVarUInt())
+            metas.append(BlockMeta(
+                offset: offset, length: length, count: n, nullCount: nulls, minTime: minTime, maxTime: maxTime,
+                minLSN: minLSN, maxLSN: maxLSN, minValue: try r.readFloat64LE(), maxValue: try r.readFloat64LE(),
+                sum: try r.readFloat64LE(), firstValue: try r.readFloat64LE(), lastValue: try r.readFloat64LE(),
+                lastRawValue: try r.readFloat64LE(), lastOutcome: try r.readUInt8(), lastLSN: try r.readVarUInt(),
+                statCount: statCount))
+        }
+        return (id, kind)
+    }
+
+    /// Reads the block count of a series entry without decoding its blocks.
+    static func peekBlockCount(_ raw: UnsafeRawBufferPointer, limit: Int) throws(EncodingError) -> Int {
+        var r = ByteReader(raw)
+        _ = try r.readVarUInt()
+        _ = try r.readUInt8()
+        return try count(&r, limit: limit)
     }
 
     private static func count(_ r: inout ByteReader, limit: Int) throws(EncodingError) -> Int {
@@ -139,15 +163,27 @@ enum SegmentFormat {
     }
 }
 
-/// A segment's footer in memory, flat: one array of every block's metadata (series by series, each in time order)
+/// Where one series' entry lies in a segment's footer (its byte offset from the footer's start) and the CRC32C
+/// of the entry's bytes, taken when the footer was checked at open. The index keeps this instead of the decoded
+/// block metadata, and reads the entry again when a query needs it (``SegmentReader/readRun(_:)``).
+struct FooterRun: Sendable, Equatable {
+    var position: UInt32
+    var crc: UInt32
+}
+
+/// A segment's footer decoded, flat: one array of every block's metadata (series by series, each in time order)
 /// and one small entry per series pointing into it — no array per series, so a segment of a million one-block
-/// series costs two allocations. As a collection it lists `(series, kind, blocks)` per series, ascending ids.
+/// series costs two allocations. Stores keep it only while they index the segment (at open, after a flush);
+/// compaction and verification decode it again (``SegmentReader/readDirectory()``). As a collection it lists
+/// `(series, kind, blocks)` per series, ascending ids.
 struct SegmentDirectory: RandomAccessCollection, Sendable {
     struct Entry: Sendable {
         var id: SeriesID
         var kind: SeriesKind
         var firstBlock: UInt32
         var blockCount: UInt32
+        /// Where the series' entry is in the footer, and its checksum: enough to read its blocks' metadata again.
+        var run: FooterRun
     }
 
     var entries: [Entry] = []

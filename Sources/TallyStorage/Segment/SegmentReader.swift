@@ -1,16 +1,35 @@
 import TallyEncoding
 
-/// An open segment file: its footer parsed into block metadata, blocks read on demand with pread.
+/// An open segment file. Its footer is checked and decoded at open (``open(path:id:)``) for the index to take
+/// what it keeps: per series, where its entry lies in the footer and that entry's checksum. Block metadata is read
+/// again from the footer when a query needs it (``readRun(_:)``), and blocks are read on demand with pread.
 public final class SegmentReader: @unchecked Sendable {
     public let path: String
     public let id: UInt64
     let file: File
     public let size: Int
-    /// Per series (ascending id): kind and blocks in time order.
-    let directory: SegmentDirectory
+    let footerOffset: Int
+    let footerLength: Int
+    let footerCRC: UInt32
 
-    /// Opens a segment and checks its header, trailer and footer checksums.
-    public init(path: String, id: UInt64) throws(StoreError) {
+    /// A segment just opened, with its footer decoded: the store indexes the directory and then lets it go.
+    struct Opened: Sendable {
+        let reader: SegmentReader
+        let directory: SegmentDirectory
+
+        var parts: (SegmentReader, SegmentDirectory) { (reader, directory) }
+    }
+
+    /// Opens a segment, checks its header, trailer and footer checksums and that its blocks tile the file, and
+    /// decodes its footer.
+    static func open(path: String, id: UInt64) throws(StoreError) -> Opened {
+        let reader = try SegmentReader(path: path, id: id)
+        let directory = try reader.readDirectory()
+        try reader.checkTiling(directory)
+        return Opened(reader: reader, directory: directory)
+    }
+
+    private init(path: String, id: UInt64) throws(StoreError) {
         self.path = path
         self.id = id
         do throws(IOError) {
@@ -33,7 +52,7 @@ public final class SegmentReader: @unchecked Sendable {
         }
         try SegmentReader.checkHeader(header, path: path)
         let trailerOffset = size - SegmentFormat.trailerSize
-        let (footerOffset, footerLength, footerCRC) = try trailer.withBytes {
+        (footerOffset, footerLength, footerCRC) = try trailer.withBytes {
             (raw: UnsafeRawBufferPointer) throws(StoreError) -> (Int, Int, UInt32) in
             guard raw[20..<24].elementsEqual(SegmentFormat.magic) else {
                 throw StoreError.corrupt(path: path, offset: trailerOffset + 20, detail: "bad trailer magic number")
@@ -49,9 +68,13 @@ public final class SegmentReader: @unchecked Sendable {
         guard footerOffset >= SegmentFormat.headerSize, footerOffset + footerLength == trailerOffset else {
             throw StoreError.corrupt(path: path, offset: trailerOffset, detail: "footer position \(footerOffset)+\(footerLength) does not end at the trailer")
         }
+    }
+
+    /// Reads the whole footer, checks its checksum and decodes it (compaction, verification, and the open).
+    func readDirectory() throws(StoreError) -> SegmentDirectory {
         let footer: [UInt8]
         do throws(IOError) { footer = try file.read(count: footerLength, at: footerOffset) } catch { throw .io(error) }
-        directory = try footer.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
+        return try footer.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
             guard CRC32C.checksum(raw) == footerCRC else {
                 throw StoreError.corrupt(path: path, offset: footerOffset, detail: "footer checksum mismatch")
             }
@@ -61,7 +84,44 @@ public final class SegmentReader: @unchecked Sendable {
                 throw StoreError.corrupt(path, error)
             }
         }
-        try checkTiling(footerOffset: footerOffset)
+    }
+
+    /// Reads one series' entry of the footer again and appends its blocks' metadata (in time order) to `metas`.
+    /// The entry's bytes must have the checksum they had when the footer was checked at open.
+    func readRun(_ run: FooterRun, into metas: inout [BlockMeta]) throws(StoreError) {
+        let start = Int(run.position)
+        let available = footerLength - start
+        guard start >= 0, available > 0 else {
+            throw StoreError.corrupt(path: path, offset: footerOffset, detail: "footer entry at \(start) is outside the footer")
+        }
+        // One read holds the entry of a series of a few blocks; a longer entry gets a second, exact-sized read.
+        var raw = try readFooterBytes(at: start, count: min(available, 512))
+        let blockCount: Int
+        do throws(EncodingError) {
+            blockCount = try raw.withBytes { (bytes: UnsafeRawBufferPointer) throws(EncodingError) in
+                try SegmentFormat.peekBlockCount(bytes, limit: footerLength)
+            }
+        } catch {
+            throw StoreError.corrupt(path, error)
+        }
+        let longest = SegmentFormat.maxSeriesHeaderBytes + blockCount * SegmentFormat.maxBlockEntryBytes
+        if raw.count < min(available, longest) { raw = try readFooterBytes(at: start, count: min(available, longest)) }
+        try raw.withBytes { (bytes: UnsafeRawBufferPointer) throws(StoreError) in
+            var r = ByteReader(bytes, baseOffset: footerOffset + start)
+            do throws(EncodingError) {
+                _ = try SegmentFormat.decodeSeriesEntry(&r, into: &metas, limit: footerLength)
+            } catch {
+                throw StoreError.corrupt(path, error)
+            }
+            guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<r.offset])) == run.crc else {
+                throw StoreError.corrupt(path: path, offset: footerOffset + start,
+                                         detail: "footer entry checksum mismatch (the file changed since it was opened)")
+            }
+        }
+    }
+
+    private func readFooterBytes(at position: Int, count: Int) throws(StoreError) -> [UInt8] {
+        do throws(IOError) { return try file.read(count: count, at: footerOffset + position) } catch { throw .io(error) }
     }
 
     private static func checkHeader(_ header: [UInt8], path: String) throws(StoreError) {
@@ -78,7 +138,7 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Blocks must cover the bytes between the header and the footer exactly, so every byte is checksummed.
-    private func checkTiling(footerOffset: Int) throws(StoreError) {
+    private func checkTiling(_ directory: SegmentDirectory) throws(StoreError) {
         var spans: [(Int, Int)] = []
         spans.reserveCapacity(directory.metas.count)
         for b in directory.metas { spans.append((b.offset, b.length)) }
@@ -122,7 +182,7 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Reads every block and checks its checksum and decoding. Returns the problems found.
-    public func verifyBlocks() -> [StoreError] {
+    func verifyBlocks(_ directory: SegmentDirectory) -> [StoreError] {
         var problems: [StoreError] = []
         var scratch = PointColumns()
         for block in directory.metas {

@@ -13,7 +13,7 @@ public protocol MetricStorage: Sendable {
     /// The newest point of each series.
     func latest(_ ids: [SeriesID]) -> [LatestPoint?]
     /// The stored blocks of a series in a range, with their statistics, and whether they alone hold its points.
-    func blocks(of id: SeriesID, in range: TimeRange) -> (blocks: [BlockHandle], exclusive: Bool)
+    func blocks(of id: SeriesID, in range: TimeRange) throws(StoreError) -> (blocks: [BlockHandle], exclusive: Bool)
     /// Writes a batch durably.
     func write(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt
 }

@@ -58,7 +58,7 @@ extension Store {
             }
             state.withLock { s in
                 for record in series { s.index.add(record) }
-                for (record, reader) in written { s.addSegment(record, reader: reader) }
+                for (record, opened) in written { s.addSegment(record, opened) }
                 s.index.sortBlocks(series.map(\.id))
                 for record in records { s.noteImport(record.origin, lsn: record.lsn) }
                 s.nextLSN = max(s.nextLSN, lastLSN + 1)

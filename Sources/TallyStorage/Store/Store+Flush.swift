@@ -29,7 +29,7 @@ extension Store {
             throw error
         }
         state.withLock { s in
-            for (record, reader) in written { s.addSegment(record, reader: reader) }
+            for (record, opened) in written { s.addSegment(record, opened) }
             s.head = Head()
             s.pending = PendingCatalog()
         }
@@ -48,7 +48,7 @@ extension Store {
 
     /// Writes series (ascending ids, sorted points) into one segment file per UTC month they touch.
     func writeSegments(_ series: [(SeriesID, SeriesKind, PointColumns)], level: Int)
-        throws(StoreError) -> [(SegmentRecord, SegmentReader)]
+        throws(StoreError) -> [(SegmentRecord, SegmentReader.Opened)]
     {
         try writeSegments(series.map { SeriesPoints(id: $0.0, kind: $0.1, columns: $0.2, range: 0..<$0.2.count) },
                           level: level)
@@ -56,7 +56,7 @@ extension Store {
 
     /// Writes series (ascending ids; each range sorted by time, one point per time) into one segment file per UTC
     /// month they touch, encoding and syncing the months on all cores.
-    func writeSegments(_ series: [SeriesPoints], level: Int) throws(StoreError) -> [(SegmentRecord, SegmentReader)] {
+    func writeSegments(_ series: [SeriesPoints], level: Int) throws(StoreError) -> [(SegmentRecord, SegmentReader.Opened)] {
         var partitions: [Int: [SeriesPoints]] = [:]
         for run in series where !run.range.isEmpty {
             let times = run.columns.times
@@ -128,17 +128,17 @@ extension Store {
             for output in outputs { output.discard() }
             throw failure
         }
-        var finished = [Result<(SegmentRecord, SegmentReader), StoreError>?](repeating: nil, count: months.count)
+        var finished = [Result<(SegmentRecord, SegmentReader.Opened), StoreError>?](repeating: nil, count: months.count)
         finished.withUnsafeMutableBufferPointer { slots in
             outputs.withUnsafeMutableBufferPointer { files in
                 nonisolated(unsafe) let slots = slots, files = files
                 let finishMonth: @Sendable (Int) -> Void = { k in
-                    slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader) in try files[k].finish() }
+                    slots[k] = Result { () throws(StoreError) -> (SegmentRecord, SegmentReader.Opened) in try files[k].finish() }
                 }
                 if months.count == 1 { finishMonth(0) } else { DispatchQueue.concurrentPerform(iterations: months.count, execute: finishMonth) }
             }
         }
-        var results: [(SegmentRecord, SegmentReader)] = []
+        var results: [(SegmentRecord, SegmentReader.Opened)] = []
         var firstError: StoreError?
         for outcome in finished {
             switch outcome! {
@@ -264,7 +264,7 @@ struct SegmentOutput {
     }
 
     /// Syncs the file, renames it into place (syncing the directory) and opens it for reading.
-    mutating func finish() throws(StoreError) -> (SegmentRecord, SegmentReader) {
+    mutating func finish() throws(StoreError) -> (SegmentRecord, SegmentReader.Opened) {
         let final = store.segmentDirectory + "/" + name
         let bytes: Int
         do throws(IOError) {
@@ -280,7 +280,7 @@ struct SegmentOutput {
             maxLSN: writer.maxLSN, seriesCount: writer.seriesCount, pointCount: writer.pointCount,
             bytes: bytes, level: level)
         do throws(StoreError) {
-            return (record, try SegmentReader(path: final, id: id))
+            return (record, try SegmentReader.open(path: final, id: id))
         } catch {
             try? Directory.remove(final)
             throw error

@@ -37,9 +37,10 @@ extension Store {
 
     /// The points of a series in a time range, sorted by time, one per time (the latest write wins).
     public func read(_ id: SeriesID, in range: TimeRange = .all) throws(StoreError) -> PointColumns {
-        let (blocks, headPoints) = state.withLock { s -> ([BlockRef], PointColumns?) in
-            (s.index.blocks(of: id, overlapping: range), s.head.points(of: id, in: range))
+        let (runs, headPoints) = state.withLock { s -> ([SegmentRun], PointColumns?) in
+            (s.index.runs(of: id), s.head.points(of: id, in: range))
         }
+        let blocks = try SegmentRun.blocks(runs, overlapping: range)
         var columns = PointColumns()
         columns.reserveCapacity(blocks.reduce(headPoints?.count ?? 0) { $0 + $1.meta.count }, outcomes: false)
         var inOrder = true
@@ -139,12 +140,11 @@ extension Store {
     /// The stored blocks of a series that overlap `range`, in time order, and whether their points alone are
     /// the series' points there: false when the head holds points in the range or two blocks overlap in time
     /// (then only a merging read gives the right answer).
-    public func blocks(of id: SeriesID, in range: TimeRange) -> (blocks: [BlockHandle], exclusive: Bool) {
-        state.withLock { s in
-            let refs = s.index.blocks(of: id, overlapping: range)
-            var exclusive = s.head.points(of: id, in: range) == nil
-            for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
-            return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)
-        }
+    public func blocks(of id: SeriesID, in range: TimeRange) throws(StoreError) -> (blocks: [BlockHandle], exclusive: Bool) {
+        let (runs, headFree) = state.withLock { s in (s.index.runs(of: id), s.head.points(of: id, in: range) == nil) }
+        let refs = try SegmentRun.blocks(runs, overlapping: range)
+        var exclusive = headFree
+        for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
+        return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)
     }
 }

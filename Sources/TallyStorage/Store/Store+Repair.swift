@@ -59,11 +59,11 @@ extension Store {
             var finding: RepairReport.Finding?
             var salvaged: [(SeriesID, SeriesKind, PointColumns)] = []
             do throws(StoreError) {
-                let reader = try SegmentReader(path: file, id: record.id)
-                let problems = reader.verifyBlocks()
+                let (reader, directory) = try SegmentReader.open(path: file, id: record.id).parts
+                let problems = reader.verifyBlocks(directory)
                 if problems.isEmpty && reader.size == record.bytes { continue }
                 var lost: [(String?, Int64, Int64)] = []
-                for (id, kind, blocks) in reader.directory {
+                for (id, kind, blocks) in directory {
                     var columns = PointColumns()
                     for block in blocks {
                         var scratch = PointColumns()

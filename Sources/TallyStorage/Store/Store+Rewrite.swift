@@ -18,24 +18,27 @@ extension Store {
         var report = RewriteReport()
         guard !segments.isEmpty else { return report }
         let readers = state.withLock { s in segments.compactMap { s.readers[$0.id] } }
+        var directories: [ObjectIdentifier: SegmentDirectory] = [:]
+        for reader in readers { directories[ObjectIdentifier(reader)] = try reader.readDirectory() }
         let kinds = state.withLock { s in
-            Dictionary(readers.flatMap { $0.directory.map { ($0.0, s.index.record($0.0)?.kind ?? $0.1) } },
+            Dictionary(directories.values.flatMap { $0.map { ($0.0, s.index.record($0.0)?.kind ?? $0.1) } },
                        uniquingKeysWith: { a, _ in a })
         }
         var byMonth: [Int: [SegmentReader]] = [:]
         for (record, reader) in zip(segments, readers) { byMonth[utcMonthIndex(record.minTime), default: []].append(reader) }
-        var written: [(SegmentRecord, SegmentReader)] = []
+        var written: [(SegmentRecord, SegmentReader.Opened)] = []
         do throws(StoreError) {
             for month in byMonth.keys.sorted() {
                 let group = byMonth[month]!
-                let ids = Set(group.flatMap { $0.directory.map(\.0) }).sorted()
+                let ids = Set(group.flatMap { directories[ObjectIdentifier($0)]!.map(\.0) }).sorted()
                 // Each directory is sorted by series id: walk them side by side instead of searching each.
+                let groupDirectories = group.map { directories[ObjectIdentifier($0)]! }
                 var cursors = [Int](repeating: 0, count: group.count)
                 var output: SegmentOutput?
                 for id in ids {
                     var columns = PointColumns()
                     for (k, reader) in group.enumerated() {
-                        let directory = reader.directory
+                        let directory = groupDirectories[k]
                         while cursors[k] < directory.count && directory[cursors[k]].0 < id { cursors[k] += 1 }
                         guard cursors[k] < directory.count, directory[cursors[k]].0 == id else { continue }
                         for block in directory[cursors[k]].2 { try reader.readBlock(block, into: &columns) }
@@ -53,13 +56,19 @@ extension Store {
             for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
             throw error
         }
+        let removed = Set(segments.map(\.id))
+        let affected = Array(Set(directories.values.flatMap { $0.map(\.0) }))
         // Swap under the writer lock, so no flush registers segments in between.
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard w != nil else {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
                 throw readOnlyOrClosed()
             }
+            // The newest point of each affected series in the segments that stay and in the new ones. Read before
+            // the catalog changes, so a failed read leaves the store as it was.
+            let latestStored: [SeriesID: LatestPoint]
             do throws(StoreError) {
+                latestStored = try newestStoredPoints(of: affected, excluding: removed, adding: written.map(\.1.directory))
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
@@ -69,17 +78,12 @@ extension Store {
                 throw error
             }
             state.withLock { s in
-                let removed = Set(segments.map(\.id))
                 s.segments.removeAll { removed.contains($0.id) }
                 for id in removed { s.readers[id] = nil }
-                var affected = s.index.removeSegments(removed)
-                for (record, reader) in written {
-                    s.addSegment(record, reader: reader)
-                    affected.append(contentsOf: reader.directory.map(\.0))
-                }
-                let unique = Array(Set(affected))
-                s.index.sortBlocks(unique)
-                for id in unique { s.index.recomputeLatest(id, head: s.head) }
+                s.index.removeSegments(removed)
+                for (record, opened) in written { s.addSegment(record, opened) }
+                s.index.sortBlocks(affected)
+                for id in affected { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -89,6 +93,26 @@ extension Store {
         report.bytesBefore = segments.reduce(0) { $0 + $1.bytes }
         report.bytesAfter = written.reduce(0) { $0 + $1.0.bytes }
         return report
+    }
+
+    /// The newest stored point of each series among its blocks outside the `excluded` segments (read from their
+    /// footers) and the blocks of `added` directories. Call with the writer lock held, so no segment comes or goes.
+    private func newestStoredPoints(of ids: [SeriesID], excluding excluded: Set<UInt64>,
+                                    adding added: [SegmentDirectory]) throws(StoreError) -> [SeriesID: LatestPoint] {
+        var newest: [SeriesID: LatestPoint] = [:]
+        func note(_ id: SeriesID, _ meta: BlockMeta) {
+            let point = LatestPoint(time: meta.maxTime, value: meta.lastRawValue, outcome: meta.lastOutcome, lsn: meta.lastLSN)
+            if let current = newest[id], !current.isSuperseded(by: point) { return }
+            newest[id] = point
+        }
+        for directory in added {
+            for (id, _, blocks) in directory { for meta in blocks { note(id, meta) } }
+        }
+        let runs = state.withLock { s in ids.map { s.index.runs(of: $0, excluding: excluded) } }
+        for (id, list) in zip(ids, runs) {
+            for block in try SegmentRun.blocks(list, overlapping: .all) { note(id, block.meta) }
+        }
+        return newest
     }
 
     /// Merges small and overlapping segments: within each UTC month, all segments become one with full
@@ -103,15 +127,21 @@ extension Store {
             var byMonth: [Int: [SegmentRecord]] = [:]
             for record in segments { byMonth[utcMonthIndex(record.minTime), default: []].append(record) }
             // A month with one segment whose series are already in as few blocks as possible is left alone.
-            func hasSmallBlocks(_ record: SegmentRecord) -> Bool {
+            func hasSmallBlocks(_ record: SegmentRecord) throws(StoreError) -> Bool {
                 guard let reader = readers[record.id] else { return false }
-                return reader.directory.contains { _, _, blocks in
+                return try reader.readDirectory().contains { _, _, blocks in
                     let points = blocks.reduce(0) { $0 + $1.count }
                     return blocks.count > (points + SegmentFormat.maxBlockPoints - 1) / SegmentFormat.maxBlockPoints
                 }
             }
-            let worth = byMonth.values.filter { group in group.count > 1 || group.contains(where: hasSmallBlocks) }
-                .flatMap { $0 }
+            var worth: [SegmentRecord] = []
+            for group in byMonth.values {
+                if group.count > 1 {
+                    worth += group
+                } else if try hasSmallBlocks(group[0]) {
+                    worth += group
+                }
+            }
             let level = (worth.map(\.level).max() ?? 0) + 1
             return try rewrite(worth, level: level) { _, columns in columns }
         }
@@ -125,10 +155,9 @@ extension Store {
         return try maintenance.withLock { (_: inout Void) throws(StoreError) -> RewriteReport in
             let selected: Set<SeriesID>? = selector.map { sel in state.withLock { Set($0.index.select(sel)) } }
             let affected = state.withLock { s in
-                s.segments.filter { record in
-                    guard record.minTime < cutoff, let reader = s.readers[record.id] else { return false }
-                    guard let selected else { return true }
-                    return reader.directory.contains { selected.contains($0.0) }
+                let holding = selected.map { s.index.segments(holding: $0) }
+                return s.segments.filter { record in
+                    record.minTime < cutoff && (holding?.contains(record.id) ?? true)
                 }
             }
             return try rewrite(affected, level: 1) { id, columns in
@@ -145,9 +174,9 @@ extension Store {
         return try maintenance.withLock { (_: inout Void) throws(StoreError) -> RewriteReport in
             let selected = state.withLock { Set($0.index.select(selector)) }
             let affected = state.withLock { s in
-                s.segments.filter { record in
-                    range.overlaps(minTime: record.minTime, maxTime: record.maxTime)
-                        && (s.readers[record.id]?.directory.contains { selected.contains($0.0) } ?? false)
+                let holding = s.index.segments(holding: selected)
+                return s.segments.filter { record in
+                    range.overlaps(minTime: record.minTime, maxTime: record.maxTime) && holding.contains(record.id)
                 }
             }
             return try rewrite(affected, level: 1) { id, columns in

@@ -52,7 +52,8 @@ extension Store {
         try flush()
         try maintenance.withLock { (_: inout Void) throws(StoreError) in
             let affected = state.withLock { s in
-                s.segments.filter { record in s.readers[record.id]?.directory.contains { ids.contains($0.0) } ?? false }
+                let holding = s.index.segments(holding: ids)
+                return s.segments.filter { holding.contains($0.id) }
             }
             _ = try rewrite(affected, level: 1) { id, columns in ids.contains(id) ? PointColumns() : columns }
         }

@@ -62,9 +62,9 @@ extension Store {
             let file = path + "/segments/" + record.file
             report.segmentsChecked += 1
             do {
-                let reader = try SegmentReader(path: file, id: record.id)
-                report.blocksChecked += reader.directory.reduce(0) { $0 + $1.2.count }
-                for problem in reader.verifyBlocks() { note(problem, defaultPath: file) }
+                let (reader, directory) = try SegmentReader.open(path: file, id: record.id).parts
+                report.blocksChecked += directory.metas.count
+                for problem in reader.verifyBlocks(directory) { note(problem, defaultPath: file) }
                 if reader.size != record.bytes {
                     report.problems.append(VerifyProblem(path: file, offset: nil,
                         detail: "size \(reader.size) differs from the catalog's \(record.bytes)"))

@@ -85,7 +85,7 @@ extension Store {
             state.withLock { s in
                 for record in walBatch.newSeries { s.index.add(record) }
                 for (id, attributes) in walBatch.attributeUpdates { s.index.setAttributes(id, attributes) }
-                for (record, reader) in written { s.addSegment(record, reader: reader) }
+                for (record, opened) in written { s.addSegment(record, opened) }
                 s.noteImport(walBatch.origin, lsn: walBatch.lsn)
                 s.nextLSN = max(s.nextLSN, walBatch.lsn + 1)
             }

@@ -151,16 +151,17 @@ public final class Store: Sendable {
     private static func loadCatalogState(path: String, catalog: Catalog) throws(StoreError) -> StoreState {
         var state = StoreState()
         // The segment files are read, checked and their footers decoded on another core meanwhile.
-        let segmentRecords = try catalog.loadSegments()
-        let opening = BackgroundWork { () throws(StoreError) -> [SegmentReader] in
-            var readers: [SegmentReader] = []
+        // In time order, so each series' runs of blocks are listed in time order as they are added.
+        let segmentRecords = try catalog.loadSegments().sorted { ($0.minTime, $0.id) < ($1.minTime, $1.id) }
+        let opening = BackgroundWork { () throws(StoreError) -> [SegmentReader.Opened] in
+            var opened: [SegmentReader.Opened] = []
             for record in segmentRecords {
-                readers.append(try SegmentReader(path: path + "/segments/" + record.file, id: record.id))
+                opened.append(try SegmentReader.open(path: path + "/segments/" + record.file, id: record.id))
             }
-            return readers
+            return opened
         }
         state.index.addAll(try catalog.loadSeries())
-        for (record, reader) in zip(segmentRecords, try opening.value()) { state.addSegment(record, reader: reader) }
+        for (record, opened) in zip(segmentRecords, try opening.value()) { state.addSegment(record, opened) }
         for record in try catalog.loadImports() {
             state.nextLSN = max(state.nextLSN, record.lsn + 1)
             state.noteImport(record.origin, lsn: record.lsn)

@@ -61,10 +61,10 @@ struct StoreState: Sendable {
     }
 
     /// Adds an open segment to the manifest and the indexes.
-    mutating func addSegment(_ record: SegmentRecord, reader: SegmentReader) {
+    mutating func addSegment(_ record: SegmentRecord, _ opened: SegmentReader.Opened) {
         segments.append(record)
-        readers[record.id] = reader
-        index.addSegment(reader)
+        readers[record.id] = opened.reader
+        index.addSegment(opened.reader, directory: opened.directory)
         nextSegmentID = max(nextSegmentID, record.id + 1)
         nextLSN = max(nextLSN, record.maxLSN + 1)
     }
