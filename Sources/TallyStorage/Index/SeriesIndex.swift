@@ -73,11 +73,20 @@ struct SegmentRun: Sendable {
     }
 }
 
+/// What the index keeps of a series' record besides its id and key. Widest fields first: 24 bytes as an optional.
+struct StoredRecord: Sendable {
+    var attributes: Attributes
+    var createdLSN: LSN
+    var kind: SeriesKind
+}
+
 /// The in-memory indexes, rebuilt at open from the catalog, the segment footers and the WAL:
 /// series by key, metric and label postings, per-series lists of block runs, and the latest point of each series.
 struct SeriesIndex: Sendable {
-    /// Indexed by series id (id 0 is never used).
-    private(set) var records: [SeriesRecord?] = [nil]
+    /// What a record holds besides its id and key, indexed by series id (id 0 is never used). The keys are in
+    /// ``keys``, packed.
+    private var records: [StoredRecord?] = [nil]
+    private var keys = KeyArena()
     /// Built at open for up to ``eagerKeyTableLimit`` series; above that on the first lookup by key
     /// (``prepareKeyLookups()``): reads select series through the postings, so an open of very many series that
     /// only reads (a query, a listing) never pays for hashing every key.
@@ -99,7 +108,8 @@ struct SeriesIndex: Sendable {
     /// Makes room for `count` series (opens know the number up front).
     mutating func reserveCapacity(_ count: Int) {
         records.reserveCapacity(count + 1)
-        idByKey?.reserveCapacity(count, records: records)
+        keys.reserveCapacity(count)
+        idByKey?.reserveCapacity(count, keys: keys)
         blockLists.reserveCapacity(count + 1)
         latest.reserveCapacity(count + 1)
     }
@@ -127,15 +137,15 @@ struct SeriesIndex: Sendable {
     mutating func prepareKeyLookups() {
         guard idByKey == nil else { return }
         var table = KeyTable()
-        table.reserveCapacity(seriesCount, records: records)
-        for i in records.indices where records[i] != nil { table.insert(SeriesID(i), in: records) }
+        table.reserveCapacity(seriesCount, keys: keys)
+        for i in records.indices where records[i] != nil { table.insert(SeriesID(i), in: keys) }
         idByKey = table
     }
 
     /// The id of the series with this key. Without ``prepareKeyLookups()`` first it still answers, by a scan.
     func id(of key: SeriesKey) -> SeriesID? {
-        if let idByKey { return idByKey.find(key, in: records) }
-        return records.indices.last { records[$0]?.key == key }.map { SeriesID($0) }
+        if let idByKey { return idByKey.find(key, in: keys) }
+        return records.indices.last { records[$0] != nil && keys.key(SeriesID($0)) == key }.map { SeriesID($0) }
     }
 
     /// True when the series is defined (without copying its record).
@@ -148,8 +158,26 @@ struct SeriesIndex: Sendable {
         Int(id) < records.count ? records[Int(id)]?.kind ?? .measurement : .measurement
     }
 
+    /// The record of a series, its key unpacked.
     func record(_ id: SeriesID) -> SeriesRecord? {
-        Int(id) < records.count ? records[Int(id)] : nil
+        guard Int(id) < records.count, let stored = records[Int(id)] else { return nil }
+        return SeriesRecord(id: id, key: keys.key(id), kind: stored.kind, attributes: stored.attributes,
+                            createdLSN: stored.createdLSN)
+    }
+
+    /// The key of a series (unpacked: use it once, not in a loop over comparisons).
+    func key(_ id: SeriesID) -> SeriesKey? {
+        Int(id) < records.count && records[Int(id)] != nil ? keys.key(id) : nil
+    }
+
+    /// Every series' record, ascending ids.
+    func allRecords() -> [SeriesRecord] {
+        records.indices.compactMap { record(SeriesID($0)) }
+    }
+
+    /// The ids of the series whose attributes satisfy `test`, ascending.
+    func ids(whereAttributes test: (Attributes) -> Bool) -> [SeriesID] {
+        records.indices.compactMap { i in records[i].map { test($0.attributes) } == true ? SeriesID(i) : nil }
     }
 
     /// Adds a series (or, when its id is known, updates its attributes).
@@ -175,9 +203,10 @@ struct SeriesIndex: Sendable {
             blockLists.append(.empty)
             latest.append(nil)
         }
-        records[i] = record
+        records[i] = StoredRecord(attributes: record.attributes, createdLSN: record.createdLSN, kind: record.kind)
+        keys.append(record.id, record.key)
         keyOrder = nil
-        idByKey?.insert(record.id, in: records)
+        idByKey?.insert(record.id, in: keys)
         seriesCount += 1
         return true
     }
@@ -344,24 +373,28 @@ struct SeriesIndex: Sendable {
             candidates = candidates.map { intersect($0, list) } ?? list
         }
         let ids = candidates ?? records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
-        return ids.filter { selector.matches(records[Int($0)]!.key) }
+        // The metric and the equality matchers were answered by the lists: only other matchers need the keys.
+        let answered = selector.matchers.allSatisfy { $0.op == .equal && !$0.value.isEmpty }
+        return answered ? ids : ids.filter { selector.matches(keys.key($0)) }
     }
 
     /// `ids` ordered by series key. Large selections are taken from a cached order of every series, so listing a
     /// store's series repeatedly does not sort them each time.
     mutating func orderedByKey(_ ids: [SeriesID]) -> [SeriesID] {
-        if ids.count < 4096 {
-            return ids.sorted { records[Int($0)]!.key < records[Int($1)]!.key }
-        }
+        if ids.count < 4096 { return sortedByKey(ids) }
         if keyOrder == nil {
             // Ranking every label value pays off only when there are very many keys to compare.
             keyOrder = records.count > SeriesIndex.rankedOrderThreshold ? everySeriesInKeyOrder()
-                : records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
-                    .sorted { records[Int($0)]!.key < records[Int($1)]!.key }
+                : sortedByKey(records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) })
         }
         var selected = [Bool](repeating: false, count: records.count)
         for id in ids { selected[Int(id)] = true }
         return keyOrder!.filter { selected[Int($0)] }
+    }
+
+    /// `ids` sorted by key, each key unpacked once.
+    private func sortedByKey(_ ids: [SeriesID]) -> [SeriesID] {
+        ids.map { ($0, keys.key($0)) }.sorted { $0.1 < $1.1 }.map(\.0)
     }
 
     /// From how many series on listings order keys by their ranks (``everySeriesInKeyOrder()``).
@@ -372,29 +405,23 @@ struct SeriesIndex: Sendable {
     /// not hash every key.
     static let eagerKeyTableLimit = 200_000
 
-    /// Every series id ordered by key. Keys are first turned into sequences of small integers — the rank of the
-    /// metric, then of each label's name and value — that compare as the keys do, so the sort compares integers
-    /// instead of strings.
+    /// Every series id ordered by key. Keys are first turned into sequences of small integers — the rank of each
+    /// interned string (metric, then each label's name and value) among all of them — that compare as the keys
+    /// do, so the sort compares integers instead of strings.
     func everySeriesInKeyOrder() -> [SeriesID] {
-        func ranks(_ strings: some Sequence<String>) -> [String: UInt32] {
-            Dictionary(uniqueKeysWithValues: strings.sorted().enumerated().map { ($1, UInt32($0)) })
+        let strings = keys.internedStrings
+        var rank = [UInt32](repeating: 0, count: strings.count)
+        for (position, number) in strings.indices.sorted(by: { strings[$0] < strings[$1] }).enumerated() {
+            rank[number] = UInt32(position)
         }
-        let metricRank = ranks(idsByMetric.keys)
-        let nameRank = ranks(postings.keys)
-        let valueRank = postings.mapValues { ranks($0.keys) }
         var ids: [SeriesID] = []
         var starts: [Int] = [0]
         var codes: [UInt32] = []
         ids.reserveCapacity(records.count)
         starts.reserveCapacity(records.count + 1)
-        for i in records.indices {
-            guard let key = records[i]?.key else { continue }
+        for i in records.indices where records[i] != nil {
             ids.append(SeriesID(i))
-            codes.append(metricRank[key.metric]!)
-            for label in key.labels {
-                codes.append(nameRank[label.name]!)
-                codes.append(valueRank[label.name]![label.value]!)
-            }
+            keys.forEachNumber(of: SeriesID(i)) { codes.append(rank[Int($0)]) }
             starts.append(codes.count)
         }
         // Position k of `ids` has codes[starts[k]..<starts[k + 1]]; sort positions, then map them to ids.

@@ -1,7 +1,7 @@
 extension Store {
     /// Every series the store knows, with its attributes, ordered by id (including series with no points left).
     public func allSeriesRecords() -> [SeriesRecord] {
-        state.withLock { s in s.index.records.compactMap { $0 } }
+        state.withLock { s in s.index.allRecords() }
     }
 
     /// Rebuilds the contents of another store in this one, which must be empty: series with their ids, batches

@@ -113,9 +113,8 @@ extension Store {
     /// - Complexity: O(series); attributes are not indexed.
     public func series(whereAttribute name: String, equals value: String) -> [SeriesInfo] {
         let infos = state.withLock { s in
-            s.index.records.compactMap { record -> SeriesInfo? in
-                guard let record, record.attributes[name] == value else { return nil }
-                return SeriesInfo(id: record.id, key: record.key, kind: record.kind, attributes: record.attributes)
+            s.index.ids(whereAttributes: { $0[name] == value }).compactMap { id -> SeriesInfo? in
+                s.index.record(id).map { SeriesInfo(id: $0.id, key: $0.key, kind: $0.kind, attributes: $0.attributes) }
             }
         }
         return infos.sorted { $0.key < $1.key }

@@ -1,0 +1,149 @@
+/// The keys of the index's series, packed: every metric name, label name and label value is kept once (interned),
+/// and each series' key is a few varints in one byte array naming them: its metric, its label count, and the name
+/// and value of each label in order. A key of a metric and two labels takes about eight bytes and no allocation
+/// of its own, where a ``SeriesKey`` takes an array of strings (about 110 bytes on the heap).
+///
+/// Two keys are equal exactly when their packed bytes are: labels are sorted by name, and a string and any string
+/// equal to it (Swift compares strings by canonical equivalence) get the same number.
+struct KeyArena: Sendable {
+    /// Interned strings by number.
+    private var strings: [String] = []
+    private var numbers: [String: UInt32] = [:]
+    /// Every packed key, back to back.
+    private var bytes: [UInt8] = []
+    /// Per series id: where its key starts in `bytes`, or ``absent``.
+    private var starts: [UInt32] = []
+    private static let absent = UInt32.max
+
+    /// The most bytes a packed key of `labelCount` labels can take (every varint at its longest for 32 bits).
+    static func maxPackedBytes(labelCount: Int) -> Int { 5 * (2 + 2 * labelCount) }
+
+    mutating func reserveCapacity(_ count: Int) {
+        starts.reserveCapacity(count + 1)
+        bytes.reserveCapacity(count * 8)
+    }
+
+    /// True when a key is stored for this id.
+    func contains(_ id: SeriesID) -> Bool {
+        Int(id) < starts.count && starts[Int(id)] != KeyArena.absent
+    }
+
+    /// Stores the key of `id` (replacing none: an id's key never changes).
+    mutating func append(_ id: SeriesID, _ key: SeriesKey) {
+        let i = Int(id)
+        if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
+        precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
+        starts[i] = UInt32(bytes.count)
+        appendVarint(intern(key.metric))
+        appendVarint(UInt32(key.labels.count))
+        for label in key.labels {
+            appendVarint(intern(label.name))
+            appendVarint(intern(label.value))
+        }
+    }
+
+    private mutating func intern(_ string: String) -> UInt32 {
+        if let number = numbers[string] { return number }
+        let number = UInt32(strings.count)
+        strings.append(string)
+        numbers[string] = number
+        return number
+    }
+
+    private mutating func appendVarint(_ value: UInt32) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// The key of `id`, made anew from its packed form.
+    func key(_ id: SeriesID) -> SeriesKey {
+        var at = Int(starts[Int(id)])
+        let metric = strings[Int(readVarint(&at))]
+        let count = Int(readVarint(&at))
+        var labels: [Label] = []
+        labels.reserveCapacity(count)
+        for _ in 0..<count {
+            let name = strings[Int(readVarint(&at))]
+            labels.append(Label(name, strings[Int(readVarint(&at))]))
+        }
+        return SeriesKey(metric: metric, labels: labels)
+    }
+
+    /// The metric name of `id`.
+    func metric(_ id: SeriesID) -> String {
+        var at = Int(starts[Int(id)])
+        return strings[Int(readVarint(&at))]
+    }
+
+    /// Calls `body` with the string numbers of `id`'s key in order: its metric, then each label's name and value.
+    func forEachNumber(of id: SeriesID, _ body: (UInt32) -> Void) {
+        var at = Int(starts[Int(id)])
+        body(readVarint(&at))
+        let count = Int(readVarint(&at))
+        for _ in 0..<(2 * count) { body(readVarint(&at)) }
+    }
+
+    /// Every interned string, indexed by number (for ranking them).
+    var internedStrings: [String] { strings }
+
+    @inline(__always) private func readVarint(_ at: inout Int) -> UInt32 {
+        var value: UInt32 = 0
+        var shift: UInt32 = 0
+        while true {
+            let byte = bytes[at]
+            at += 1
+            value |= UInt32(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    /// Packs `key` with the numbers already interned and calls `body` with the bytes; nil (without calling it)
+    /// when some string of the key was never interned, so no stored key can equal it.
+    func withPacked<R>(_ key: SeriesKey, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
+        guard let metric = numbers[key.metric] else { return nil }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: KeyArena.maxPackedBytes(labelCount: key.labels.count)) {
+            buffer -> R? in
+            var n = 0
+            func put(_ value: UInt32) {
+                var v = value
+                while v >= 0x80 {
+                    buffer[n] = UInt8(truncatingIfNeeded: v) | 0x80
+                    n += 1
+                    v >>= 7
+                }
+                buffer[n] = UInt8(v)
+                n += 1
+            }
+            put(metric)
+            put(UInt32(key.labels.count))
+            for label in key.labels {
+                guard let name = numbers[label.name], let value = numbers[label.value] else { return nil }
+                put(name)
+                put(value)
+            }
+            return body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<n]))
+        }
+    }
+
+    /// The packed bytes of `id`'s key.
+    func withPacked<R>(_ id: SeriesID, _ body: (UnsafeRawBufferPointer) -> R) -> R {
+        let start = Int(starts[Int(id)])
+        var end = start
+        _ = readVarint(&end)
+        let count = Int(readVarint(&end))
+        for _ in 0..<(2 * count) { _ = readVarint(&end) }
+        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+    }
+
+    /// The hash of a packed key (the same for a key and its packed form).
+    static func hash(_ packed: UnsafeRawBufferPointer) -> Int {
+        var hasher = Hasher()
+        hasher.combine(bytes: packed)
+        return hasher.finalize()
+    }
+}
