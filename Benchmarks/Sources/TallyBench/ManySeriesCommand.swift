@@ -22,6 +22,8 @@ extension TallyBench {
         @Option(help: "Warm opens.") var reps: Int = 3
         @Option(help: "Output format: json or text.") var format: OutputFormat = .json
         @Flag(help: "Delete an existing store at --store first.") var replace = false
+        @Flag(help: "Measure an existing store at --store (built by an earlier run with the same --series and --points) instead of building one.")
+        var reuse = false
 
         func validate() throws {
             guard series >= 1, points >= 1, reps >= 1 else {
@@ -34,11 +36,16 @@ extension TallyBench {
         }
 
         private func measure() throws {
-            if replace { try removeTree(store) }
-            if Store.exists(at: store) { throw BenchFailure("\(store) already holds a store; pass --replace") }
-            printError("building \(series) series × \(points) points in \(store) ...")
-            let build = try buildStore()
-            printError("built in \(fixed(build, 2)) s; opening ...")
+            var build: Double?
+            if reuse && Store.exists(at: store) {
+                printError("reusing the store in \(store); opening ...")
+            } else {
+                if replace { try removeTree(store) }
+                if Store.exists(at: store) { throw BenchFailure("\(store) already holds a store; pass --replace or --reuse") }
+                printError("building \(series) series × \(points) points in \(store) ...")
+                build = try buildStore()
+                printError("built in \(fixed(build!, 2)) s; opening ...")
+            }
 
             let dropped = dropPageCache()
             let heapBefore = heapBytesInUse(), rssBefore = currentRSSBytes()
@@ -59,7 +66,7 @@ extension TallyBench {
             }
             let result = JSONValue.object([
                 ("engine", .string("tally")), ("version", .string(tallyBenchVersion)),
-                ("series", .int(series)), ("points_per_series", .int(points)), ("build_s", .double(build)),
+                ("series", .int(series)), ("points_per_series", .int(points)), ("build_s", .double(build ?? .nan)),
                 ("bytes", .int(directoryBytes(store))), ("cold_caches_dropped", .bool(dropped)),
                 ("cold", .object([("open_ms", .double(coldOpen)), ("first_latest_ms", .double(coldQuery))])),
                 ("open_ms", open.warmJSON), ("first_latest_ms", query.warmJSON),
