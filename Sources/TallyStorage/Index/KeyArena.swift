@@ -87,6 +87,17 @@ struct KeyArena: Sendable {
         for _ in 0..<(2 * count) { body(readVarint(&at)) }
     }
 
+    /// Calls `body` with the string numbers of each label of `id`'s key: its name, then its value.
+    func forEachLabel(of id: SeriesID, _ body: (UInt32, UInt32) -> Void) {
+        var at = Int(starts[Int(id)])
+        _ = readVarint(&at)
+        let count = Int(readVarint(&at))
+        for _ in 0..<count {
+            let name = readVarint(&at)
+            body(name, readVarint(&at))
+        }
+    }
+
     /// Every interned string, indexed by number (for ranking them).
     var internedStrings: [String] { strings }
 

@@ -198,22 +198,29 @@ struct SeriesIndex: Sendable {
             records[i]!.attributes = existing.attributes.merging(record.attributes)
             return false
         }
+        insertStoredRecord(record)
+        keys.append(record.id, record.key)
+        idByKey?.insert(record.id, in: keys)
+        return true
+    }
+
+    /// The record without its key, and the id's per-series slots (for a new id).
+    private mutating func insertStoredRecord(_ record: SeriesRecord) {
+        let i = Int(record.id)
         while records.count <= i {
             records.append(nil)
             blockLists.append(.empty)
             latest.append(nil)
         }
+        if records[i] == nil { seriesCount += 1 }
         records[i] = StoredRecord(attributes: record.attributes, createdLSN: record.createdLSN, kind: record.kind)
-        keys.append(record.id, record.key)
         keyOrder = nil
-        idByKey?.insert(record.id, in: keys)
-        seriesCount += 1
-        return true
     }
 
-    /// Adds many series at once (an open). Into an empty index, the label postings are built on another core
-    /// while this one fills the records, the per-series lists and the metric lists. The table of series by key is
-    /// built here too unless there are very many series (``eagerKeyTableLimit``): then on the first lookup.
+    /// Adds many series at once (an open). Into an empty index, the packed keys and the label postings are built
+    /// on another core while this one fills the records, the per-series lists and the metric lists. The table of
+    /// series by key is built here too unless there are very many series (``eagerKeyTableLimit``): then on the
+    /// first lookup.
     mutating func addAll(_ list: [SeriesRecord]) {
         defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
         guard seriesCount == 0, list.count >= 10_000 else {
@@ -221,24 +228,33 @@ struct SeriesIndex: Sendable {
             for record in list { add(record) }
             return
         }
-        let labelPostings = BackgroundWork { () throws(StoreError) -> [String: [String: [SeriesID]]] in
-            var byLabel: [String: [String: [SeriesID]]] = [:]
+        let keysAndPostings = BackgroundWork { () throws(StoreError) -> (KeyArena, [String: [String: [SeriesID]]]) in
+            var arena = KeyArena()
+            arena.reserveCapacity(list.count)
+            // Postings by string numbers first: one hash of two integers per label instead of two of strings.
+            var byPair: [UInt64: [SeriesID]] = [:]
             for record in list {
-                for label in record.key.labels {
-                    SeriesIndex.insertSorted(record.id, into: &byLabel[label.name, default: [:]][label.value, default: []])
+                arena.append(record.id, record.key)
+                arena.forEachLabel(of: record.id) { name, value in
+                    SeriesIndex.insertSorted(record.id, into: &byPair[UInt64(name) << 32 | UInt64(value), default: []])
                 }
             }
-            return byLabel
+            let strings = arena.internedStrings
+            var byLabel: [String: [String: [SeriesID]]] = [:]
+            for (pair, ids) in byPair {
+                byLabel[strings[Int(pair >> 32)], default: [:]][strings[Int(pair & 0xFFFF_FFFF)]] = ids
+            }
+            return (arena, byLabel)
         }
         reserveCapacity(list.count)
         for record in list {
-            insertRecord(record)
+            insertStoredRecord(record)
             SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
         }
         do throws(StoreError) {
-            postings = try labelPostings.value()
+            (keys, postings) = try keysAndPostings.value()
         } catch {
-            preconditionFailure("building the postings throws nothing: \(error)")
+            preconditionFailure("building the keys and postings throws nothing: \(error)")
         }
     }
 
