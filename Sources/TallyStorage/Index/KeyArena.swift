@@ -14,6 +14,10 @@ struct KeyArena: Sendable {
     /// Per series id: where its key starts in `bytes`, or ``absent``.
     private var starts: [UInt32] = []
     private static let absent = UInt32.max
+    /// The strings of the last key appended, by position (metric, then label names and values), with their
+    /// numbers: consecutive keys often share most of them (label names, a dataset), and comparing two strings is
+    /// cheaper than hashing one.
+    private var recent: [(String, UInt32)] = []
 
     /// The most bytes a packed key of `labelCount` labels can take (every varint at its longest for 32 bits).
     static func maxPackedBytes(labelCount: Int) -> Int { 5 * (2 + 2 * labelCount) }
@@ -34,12 +38,23 @@ struct KeyArena: Sendable {
         if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
         precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
         starts[i] = UInt32(bytes.count)
-        appendVarint(intern(key.metric))
+        appendVarint(intern(key.metric, position: 0))
         appendVarint(UInt32(key.labels.count))
-        for label in key.labels {
-            appendVarint(intern(label.name))
-            appendVarint(intern(label.value))
+        for (k, label) in key.labels.enumerated() {
+            appendVarint(intern(label.name, position: 1 + 2 * k))
+            appendVarint(intern(label.value, position: 2 + 2 * k))
         }
+    }
+
+    private mutating func intern(_ string: String, position: Int) -> UInt32 {
+        if position < recent.count && recent[position].0 == string { return recent[position].1 }
+        let number = intern(string)
+        if position < recent.count {
+            recent[position] = (string, number)
+        } else if position == recent.count && position < 16 {
+            recent.append((string, number))
+        }
+        return number
     }
 
     private mutating func intern(_ string: String) -> UInt32 {
