@@ -68,4 +68,76 @@ struct KeyArenaTests {
         let expected = keys.indices.sorted { keys[$0] < keys[$1] }.map { SeriesID($0 + 1) }
         #expect(index.everySeriesInKeyOrder() == expected)
     }
+
+    /// The ASCII byte table in front of the dictionary must never give two equal strings two numbers: "K" and the
+    /// Kelvin sign are equal strings, whichever arrives first.
+    @Test func equalStringsGetOneNumberWhateverTheirBytes() {
+        for order in [["K", "\u{212A}"], ["\u{212A}", "K"]] {
+            var numbers = StringNumbers()
+            let first = numbers.intern(order[0])
+            #expect(numbers.intern(order[1]) == first)
+            #expect(numbers.number(of: order[1]) == first)
+            #expect(numbers.strings.count == 1)
+        }
+    }
+
+    /// Strings of every length from 0 to 40 bytes (the hash reads eight at a time, then a tail), thousands of
+    /// them (the table grows), each numbered once and found again.
+    @Test func everyStringIsNumberedOnceAndFoundAgain() {
+        var numbers = StringNumbers()
+        var rng = SeededGenerator(seed: 21)
+        let alphabet = Array("abcdefghijklmnopqrstuvwxyz_0123456789.")
+        var strings: [String] = []
+        var seen = Set<String>()
+        while strings.count < 5_000 {
+            let text = String((0..<Int.random(in: 0...40, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+            if seen.insert(text).inserted { strings.append(text) }
+        }
+        let given = strings.map { numbers.intern($0) }
+        #expect(given == (0..<5_000).map { UInt32($0) })
+        #expect(strings.map { numbers.intern($0) } == given)
+        #expect(strings.map { numbers.number(of: $0) } == given.map { Optional($0) })
+        #expect(numbers.number(of: "not among them: \u{E9}") == nil)
+        #expect(numbers.strings == strings)
+    }
+
+    /// A reopened store of more series than the open builds on two cores (10,000): every selector picks what
+    /// matching each key picks, including a label value that appears under two label names.
+    @Test func selectorsOnAReopenedStorePickWhatTheKeysMatch() throws {
+        let dir = TemporaryDirectory()
+        var keys: [SeriesKey] = []
+        do {
+            let store = try Store.open(at: dir.path)
+            var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "postings", wallTime: 0))
+            for i in 0..<12_000 {
+                var labels = [Label("dataset", "d\(i % 50)"), Label("column", "c\(i / 50)")]
+                if i % 5 == 0 { labels.append(Label("owner", "d\(i % 3)")) }   // "d1" is a dataset and an owner
+                let key = SeriesKey(metric: "m\(i % 4)", labels: labels)
+                keys.append(key)
+                batch.append(series: batch.addSeries(key), time: 1_000, value: Double(i))
+            }
+            try store.importBulk(batch)
+            try store.close()
+        }
+        let store = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let all = store.series()
+        #expect(all.count == 12_000)
+        #expect(Set(all.map(\.key)) == Set(keys))
+        let selectors = [
+            SeriesSelector(metric: "m2"),
+            SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .equal, value: "d1")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .equal, value: "d1")]),
+            SeriesSelector(metric: "m2", matchers: [try LabelMatcher(name: "owner", op: .equal, value: "d1"),
+                                                    try LabelMatcher(name: "dataset", op: .equal, value: "d10")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .equal, value: "")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .matchesRegex, value: "c[12]")]),
+            SeriesSelector(metric: "m0", matchers: [try LabelMatcher(name: "dataset", op: .notEqual, value: "d0")]),
+        ]
+        for selector in selectors {
+            let expected = Set(keys.filter { selector.matches($0) })
+            let got = store.series(matching: selector).map(\.key)
+            #expect(got.count == expected.count && Set(got) == expected, "\(selector)")
+            #expect(!expected.isEmpty, "\(selector) selects nothing: a weak case")
+        }
+    }
 }

@@ -6,9 +6,8 @@
 /// Two keys are equal exactly when their packed bytes are: labels are sorted by name, and a string and any string
 /// equal to it (Swift compares strings by canonical equivalence) get the same number.
 struct KeyArena: Sendable {
-    /// Interned strings by number.
-    private var strings: [String] = []
-    private var numbers: [String: UInt32] = [:]
+    /// Interned strings and their numbers.
+    private var numbers = StringNumbers()
     /// Every packed key, back to back.
     private var bytes: [UInt8] = []
     /// Per series id: where its key starts in `bytes`, or ``absent``.
@@ -57,13 +56,7 @@ struct KeyArena: Sendable {
         return number
     }
 
-    private mutating func intern(_ string: String) -> UInt32 {
-        if let number = numbers[string] { return number }
-        let number = UInt32(strings.count)
-        strings.append(string)
-        numbers[string] = number
-        return number
-    }
+    private mutating func intern(_ string: String) -> UInt32 { numbers.intern(string) }
 
     private mutating func appendVarint(_ value: UInt32) {
         var v = value
@@ -77,13 +70,13 @@ struct KeyArena: Sendable {
     /// The key of `id`, made anew from its packed form.
     func key(_ id: SeriesID) -> SeriesKey {
         var at = Int(starts[Int(id)])
-        let metric = strings[Int(readVarint(&at))]
+        let metric = numbers.strings[Int(readVarint(&at))]
         let count = Int(readVarint(&at))
         var labels: [Label] = []
         labels.reserveCapacity(count)
         for _ in 0..<count {
-            let name = strings[Int(readVarint(&at))]
-            labels.append(Label(name, strings[Int(readVarint(&at))]))
+            let name = numbers.strings[Int(readVarint(&at))]
+            labels.append(Label(name, numbers.strings[Int(readVarint(&at))]))
         }
         return SeriesKey(metric: metric, labels: labels)
     }
@@ -91,7 +84,7 @@ struct KeyArena: Sendable {
     /// The metric name of `id`.
     func metric(_ id: SeriesID) -> String {
         var at = Int(starts[Int(id)])
-        return strings[Int(readVarint(&at))]
+        return numbers.strings[Int(readVarint(&at))]
     }
 
     /// Calls `body` with the string numbers of `id`'s key in order: its metric, then each label's name and value.
@@ -114,7 +107,7 @@ struct KeyArena: Sendable {
     }
 
     /// Every interned string, indexed by number (for ranking them).
-    var internedStrings: [String] { strings }
+    var internedStrings: [String] { numbers.strings }
 
     @inline(__always) private func readVarint(_ at: inout Int) -> UInt32 {
         var value: UInt32 = 0
@@ -131,7 +124,7 @@ struct KeyArena: Sendable {
     /// Packs `key` with the numbers already interned and calls `body` with the bytes; nil (without calling it)
     /// when some string of the key was never interned, so no stored key can equal it.
     func withPacked<R>(_ key: SeriesKey, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
-        guard let metric = numbers[key.metric] else { return nil }
+        guard let metric = numbers.number(of: key.metric) else { return nil }
         return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: KeyArena.maxPackedBytes(labelCount: key.labels.count)) {
             buffer -> R? in
             var n = 0
@@ -148,7 +141,9 @@ struct KeyArena: Sendable {
             put(metric)
             put(UInt32(key.labels.count))
             for label in key.labels {
-                guard let name = numbers[label.name], let value = numbers[label.value] else { return nil }
+                guard let name = numbers.number(of: label.name), let value = numbers.number(of: label.value) else {
+                    return nil
+                }
                 put(name)
                 put(value)
             }

@@ -223,7 +223,8 @@ struct SeriesIndex: Sendable {
     /// first lookup.
     mutating func addAll(_ list: [SeriesRecord]) {
         defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
-        guard seriesCount == 0, list.count >= 10_000 else {
+        let ascending = zip(list, list.dropFirst()).allSatisfy { $0.id < $1.id }
+        guard seriesCount == 0, list.count >= 10_000, ascending else {
             reserveCapacity(list.count)
             for record in list { add(record) }
             return
@@ -231,20 +232,8 @@ struct SeriesIndex: Sendable {
         let keysAndPostings = BackgroundWork { () throws(StoreError) -> (KeyArena, [String: [String: [SeriesID]]]) in
             var arena = KeyArena()
             arena.reserveCapacity(list.count)
-            // Postings by string numbers first: one hash of two integers per label instead of two of strings.
-            var byPair: [UInt64: [SeriesID]] = [:]
-            for record in list {
-                arena.append(record.id, record.key)
-                arena.forEachLabel(of: record.id) { name, value in
-                    SeriesIndex.insertSorted(record.id, into: &byPair[UInt64(name) << 32 | UInt64(value), default: []])
-                }
-            }
-            let strings = arena.internedStrings
-            var byLabel: [String: [String: [SeriesID]]] = [:]
-            for (pair, ids) in byPair {
-                byLabel[strings[Int(pair >> 32)], default: [:]][strings[Int(pair & 0xFFFF_FFFF)]] = ids
-            }
-            return (arena, byLabel)
+            for record in list { arena.append(record.id, record.key) }
+            return (arena, SeriesIndex.postings(of: list.lazy.map(\.id), in: arena))
         }
         reserveCapacity(list.count)
         for record in list {
@@ -256,6 +245,40 @@ struct SeriesIndex: Sendable {
         } catch {
             preconditionFailure("building the keys and postings throws nothing: \(error)")
         }
+    }
+
+    /// The label postings of the series `ids` (ascending) whose keys are in `arena`. The labels are grouped by
+    /// value number with a counting sort (ids stay ascending in each group), then split by name where a value
+    /// appears under several names: no hashing per label, only per distinct name and value.
+    private static func postings(of ids: some Collection<SeriesID>, in arena: KeyArena) -> [String: [String: [SeriesID]]] {
+        let strings = arena.internedStrings
+        var starts = [Int](repeating: 0, count: strings.count + 1)
+        for id in ids { arena.forEachLabel(of: id) { _, value in starts[Int(value) + 1] += 1 } }
+        for k in strings.indices { starts[k + 1] += starts[k] }
+        var grouped = [SeriesID](repeating: 0, count: starts[strings.count])
+        var names = [UInt32](repeating: 0, count: starts[strings.count])
+        var next = starts
+        for id in ids {
+            arena.forEachLabel(of: id) { name, value in
+                let k = next[Int(value)]
+                grouped[k] = id
+                names[k] = name
+                next[Int(value)] = k + 1
+            }
+        }
+        var byLabel: [String: [String: [SeriesID]]] = [:]
+        for value in strings.indices where starts[value] < starts[value + 1] {
+            let range = starts[value]..<starts[value + 1]
+            let first = names[range.lowerBound]
+            if names[range].allSatisfy({ $0 == first }) {
+                byLabel[strings[Int(first)], default: [:]][strings[value]] = Array(grouped[range])
+            } else {
+                var byName: [UInt32: [SeriesID]] = [:]
+                for k in range { byName[names[k], default: []].append(grouped[k]) }
+                for (name, list) in byName { byLabel[strings[Int(name)], default: [:]][strings[value]] = list }
+            }
+        }
+        return byLabel
     }
 
     /// Static, not an instance method: calling an instance method with `&postings[…]` would copy `self` and
