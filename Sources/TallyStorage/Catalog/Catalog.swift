@@ -183,46 +183,49 @@ final class Catalog: @unchecked Sendable {
 
     // MARK: Loading
 
-    /// Every series with its labels and attributes, ordered by id.
-    /// Every series, ascending id. One pass over each table in primary-key order (labels and attributes are
-    /// merged in by series id, with no per-series lookups); strings that repeat across series (metric and label
-    /// names, long label values) share one copy.
+    /// Every series, ascending id, keys unpacked.
     func loadSeries() throws(StoreError) -> [SeriesRecord] {
-        var strings = StringInterner()
+        try loadPackedSeries().unpacked()
+    }
+
+    /// Every series, ascending id, its key packed (what an open indexes). One pass over each table in
+    /// primary-key order (labels and attributes are merged in by series id, with no per-series lookups); metric
+    /// names, label names and values are numbered from the rows' bytes, so a string that repeats is made once.
+    /// Labels come sorted by name: names are ASCII (``isValidName(_:)``), whose byte order SQLite sorts by.
+    func loadPackedSeries() throws(StoreError) -> PackedSeries {
+        var packed = PackedSeries()
         let countStmt = try db.prepare("SELECT count(*) FROM series")
-        let total = try countStmt.step() ? Int(countStmt.int(0)) : 0
-        var records: [SeriesRecord] = []
-        records.reserveCapacity(total)
+        packed.reserveCapacity(try countStmt.step() ? Int(countStmt.int(0)) : 0)
         let labelStmt = try db.prepare("SELECT series_id, name, value FROM series_label ORDER BY series_id, name")
         var labelRow = try labelStmt.step()
         let attributeStmt = try db.prepare(
             "SELECT series_id, name, value FROM series_attribute ORDER BY series_id, name")
         var attributeRow = try attributeStmt.step()
         let stmt = try db.prepare("SELECT id, metric, kind, created_lsn FROM series ORDER BY id")
-        var scratch: [Label] = []
+        var labels: [(UInt32, UInt32)] = []
         while try stmt.step() {
             let rawID = stmt.int(0)
+            let id = SeriesID(rawID)
             while labelRow && labelStmt.int(0) < rawID { labelRow = try labelStmt.step() }
-            scratch.removeAll(keepingCapacity: true)
+            labels.removeAll(keepingCapacity: true)
             while labelRow && labelStmt.int(0) == rawID {
-                scratch.append(Label(strings.intern(labelStmt.text(1)), strings.intern(labelStmt.text(2))))
+                let name = labelStmt.withTextBytes(1) { packed.keys.number(utf8: $0) }
+                labels.append((name, labelStmt.withTextBytes(2) { packed.keys.number(utf8: $0) }))
                 labelRow = try labelStmt.step()
             }
-            let labels = Array(scratch[...])   // one allocation of the exact size
             while attributeRow && attributeStmt.int(0) < rawID { attributeRow = try attributeStmt.step() }
             var attributes: [String: String] = [:]
             while attributeRow && attributeStmt.int(0) == rawID {
                 attributes[attributeStmt.text(1)] = attributeStmt.text(2)
                 attributeRow = try attributeStmt.step()
             }
-            records.append(SeriesRecord(
-                id: SeriesID(rawID),
-                key: SeriesKey(metric: strings.intern(stmt.text(1)), labels: labels),
-                kind: SeriesKind(rawValue: UInt8(stmt.int(2))) ?? .measurement,
-                attributes: Attributes(attributes),
-                createdLSN: LSN(stmt.int(3))))
+            let metric = stmt.withTextBytes(1) { packed.keys.number(utf8: $0) }
+            packed.keys.append(id, metric: metric, labels: labels[...])
+            packed.ids.append(id)
+            packed.records.append(StoredRecord(attributes: Attributes(attributes), createdLSN: LSN(stmt.int(3)),
+                                               kind: SeriesKind(rawValue: UInt8(stmt.int(2))) ?? .measurement))
         }
-        return records
+        return packed
     }
 
     func loadSegments() throws(StoreError) -> [SegmentRecord] {
@@ -326,17 +329,3 @@ final class Catalog: @unchecked Sendable {
     }
 }
 
-/// Shares the storage of strings that repeat. Strings of up to 15 UTF-8 bytes live inside the `String` value and
-/// need no sharing; longer ones are looked up, and the first copy is kept while the table is small enough to be
-/// worth it.
-struct StringInterner {
-    private var table: [String: String] = [:]
-    private static let maxEntries = 100_000
-
-    mutating func intern(_ string: String) -> String {
-        guard string.utf8.count > 15 else { return string }
-        if let shared = table[string] { return shared }
-        if table.count < StringInterner.maxEntries { table[string] = string }
-        return string
-    }
-}

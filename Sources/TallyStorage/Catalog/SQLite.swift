@@ -131,6 +131,12 @@ final class SQLiteStatement {
         guard let p = sqlite3_column_text(stmt, column) else { return "" }
         return String(cString: p)
     }
+
+    /// The UTF-8 bytes of a text column, valid only inside `body` (no string is made).
+    func withTextBytes<R>(_ column: Int32, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        guard let p = sqlite3_column_text(stmt, column) else { return body(UnsafeBufferPointer(start: nil, count: 0)) }
+        return body(UnsafeBufferPointer(start: p, count: Int(sqlite3_column_bytes(stmt, column))))
+    }
 }
 
 /// A value to bind to a statement parameter.

@@ -45,6 +45,30 @@ struct KeyArena: Sendable {
         }
     }
 
+    /// Numbers a string given as UTF-8 bytes (for keys packed straight from the catalog's rows).
+    mutating func number(utf8 bytes: UnsafeBufferPointer<UInt8>) -> UInt32 { numbers.intern(utf8: bytes) }
+
+    /// Stores the key of `id` from string numbers: its metric, then each label's name and value, labels sorted
+    /// by name (as the catalog lists them).
+    mutating func append(_ id: SeriesID, metric: UInt32, labels: ArraySlice<(UInt32, UInt32)>) {
+        let i = Int(id)
+        if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
+        precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
+        starts[i] = UInt32(bytes.count)
+        appendVarint(metric)
+        appendVarint(UInt32(labels.count))
+        for (name, value) in labels {
+            appendVarint(name)
+            appendVarint(value)
+        }
+    }
+
+    /// The number of the metric of `id`'s key.
+    func metricNumber(_ id: SeriesID) -> UInt32 {
+        var at = Int(starts[Int(id)])
+        return readVarint(&at)
+    }
+
     private mutating func intern(_ string: String, position: Int) -> UInt32 {
         if position < recent.count && recent[position].0 == string { return recent[position].1 }
         let number = intern(string)

@@ -198,59 +198,73 @@ struct SeriesIndex: Sendable {
             records[i]!.attributes = existing.attributes.merging(record.attributes)
             return false
         }
-        insertStoredRecord(record)
+        insertStoredRecord(record.id, StoredRecord(attributes: record.attributes, createdLSN: record.createdLSN,
+                                                   kind: record.kind))
         keys.append(record.id, record.key)
         idByKey?.insert(record.id, in: keys)
         return true
     }
 
     /// The record without its key, and the id's per-series slots (for a new id).
-    private mutating func insertStoredRecord(_ record: SeriesRecord) {
-        let i = Int(record.id)
+    private mutating func insertStoredRecord(_ id: SeriesID, _ stored: StoredRecord) {
+        let i = Int(id)
         while records.count <= i {
             records.append(nil)
             blockLists.append(.empty)
             latest.append(nil)
         }
         if records[i] == nil { seriesCount += 1 }
-        records[i] = StoredRecord(attributes: record.attributes, createdLSN: record.createdLSN, kind: record.kind)
+        records[i] = stored
         keyOrder = nil
     }
 
-    /// Adds many series at once (an open). Into an empty index, the packed keys and the label postings are built
-    /// on another core while this one fills the records, the per-series lists and the metric lists. The table of
-    /// series by key is built here too unless there are very many series (``eagerKeyTableLimit``): then on the
-    /// first lookup.
-    mutating func addAll(_ list: [SeriesRecord]) {
+    /// Adds many series at once (an open). Into an empty index, the packed keys are taken as they are, and the
+    /// label postings and metric lists are built on another core while this one fills the records and the
+    /// per-series lists. The table of series by key is built here too unless there are very many series
+    /// (``eagerKeyTableLimit``): then on the first lookup.
+    mutating func addAll(_ packed: PackedSeries) {
         defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
-        let ascending = zip(list, list.dropFirst()).allSatisfy { $0.id < $1.id }
-        guard seriesCount == 0, list.count >= 10_000, ascending else {
-            reserveCapacity(list.count)
-            for record in list { add(record) }
+        let ascending = zip(packed.ids, packed.ids.dropFirst()).allSatisfy { $0 < $1 }
+        guard seriesCount == 0, packed.count >= 10_000, ascending else {
+            reserveCapacity(packed.count)
+            for record in packed.unpacked() { add(record) }
             return
         }
-        let keysAndPostings = BackgroundWork { () throws(StoreError) -> (KeyArena, [String: [String: [SeriesID]]]) in
-            var arena = KeyArena()
-            arena.reserveCapacity(list.count)
-            for record in list { arena.append(record.id, record.key) }
-            return (arena, SeriesIndex.postings(of: list.lazy.map(\.id), in: arena))
+        let lists = BackgroundWork { () throws(StoreError) -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in
+            (SeriesIndex.postings(of: packed.ids, in: packed.keys), SeriesIndex.metricLists(of: packed.ids, in: packed.keys))
         }
-        reserveCapacity(list.count)
-        for record in list {
-            insertStoredRecord(record)
-            SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
-        }
+        reserveCapacity(packed.count)
+        for (id, stored) in zip(packed.ids, packed.records) { insertStoredRecord(id, stored) }
+        keys = packed.keys
         do throws(StoreError) {
-            (keys, postings) = try keysAndPostings.value()
+            (postings, idsByMetric) = try lists.value()
         } catch {
-            preconditionFailure("building the keys and postings throws nothing: \(error)")
+            preconditionFailure("building the postings throws nothing: \(error)")
         }
+    }
+
+    /// The series `ids` (ascending) by metric, grouped with a counting sort on the metrics' string numbers.
+    private static func metricLists(of ids: [SeriesID], in arena: KeyArena) -> [String: [SeriesID]] {
+        let strings = arena.internedStrings
+        var starts = [Int](repeating: 0, count: strings.count + 1)
+        for id in ids { starts[Int(arena.metricNumber(id)) + 1] += 1 }
+        for k in strings.indices { starts[k + 1] += starts[k] }
+        var grouped = [SeriesID](repeating: 0, count: ids.count)
+        var next = starts
+        for id in ids {
+            let m = Int(arena.metricNumber(id))
+            grouped[next[m]] = id
+            next[m] += 1
+        }
+        var lists: [String: [SeriesID]] = [:]
+        for m in strings.indices where starts[m] < starts[m + 1] { lists[strings[m]] = Array(grouped[starts[m]..<starts[m + 1]]) }
+        return lists
     }
 
     /// The label postings of the series `ids` (ascending) whose keys are in `arena`. The labels are grouped by
     /// value number with a counting sort (ids stay ascending in each group), then split by name where a value
     /// appears under several names: no hashing per label, only per distinct name and value.
-    private static func postings(of ids: some Collection<SeriesID>, in arena: KeyArena) -> [String: [String: [SeriesID]]] {
+    private static func postings(of ids: [SeriesID], in arena: KeyArena) -> [String: [String: [SeriesID]]] {
         let strings = arena.internedStrings
         var starts = [Int](repeating: 0, count: strings.count + 1)
         for id in ids { arena.forEachLabel(of: id) { _, value in starts[Int(value) + 1] += 1 } }

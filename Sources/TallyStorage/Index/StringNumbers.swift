@@ -36,6 +36,13 @@ struct StringNumbers: Sendable {
         return number
     }
 
+    /// The number of the string whose UTF-8 bytes these are, giving it the next number when it is new. A string
+    /// is made only when the bytes are not an ASCII string already numbered.
+    mutating func intern(utf8 bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
+        if let cached = find(bytes) { return cached }
+        return intern(String(decoding: bytes, as: UTF8.self))
+    }
+
     /// The number of `string`, if it has one.
     func number(of string: String) -> UInt32? {
         if let cached = string.utf8.withContiguousStorageIfAvailable({ find($0) }) ?? nil { return cached }

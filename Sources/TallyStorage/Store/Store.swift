@@ -160,7 +160,7 @@ public final class Store: Sendable {
             }
             return opened
         }
-        state.index.addAll(try catalog.loadSeries())
+        state.index.addAll(try catalog.loadPackedSeries())
         for (record, opened) in zip(segmentRecords, try opening.value()) { state.addSegment(record, opened) }
         for record in try catalog.loadImports() {
             state.nextLSN = max(state.nextLSN, record.lsn + 1)
