@@ -241,7 +241,8 @@ struct Walker {
         var isStuck = false
         if fb != .exclude {
             let run = stuck.observe(x)
-            if options.detectStuck, !outside, choice?.shape != .constant, let p = stuck.runProbability(), p < tail {
+            if options.detectStuck, !outside, choice?.shape != .constant,
+               let p = stuck.runProbability(nonNegative: trainedNonNegative), p < tail {
                 isStuck = true
                 details[i] = Int32(clamping: run)
                 score[i] = Swift.max(score[i], 1 - p)

@@ -120,10 +120,11 @@ public struct AnomalyOptions: Sendable, Hashable {
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
     /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the likelihood
-    /// gate on alerts, no alerts on recurring flags, and the slow-level view at 3.5.
-    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5`.
+    /// gate on alerts, no alerts on recurring flags, the slow-level view at 3.5 and the spread view at 4 (round 5).
+    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5 spread=4`.
     public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
-                                                 localSensitivity: 4.5, recurring: true, slowSensitivity: 3.5)
+                                                 localSensitivity: 4.5, recurring: true, slowSensitivity: 3.5,
+                                                 spreadSensitivity: 4)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,

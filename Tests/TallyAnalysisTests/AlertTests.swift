@@ -77,9 +77,10 @@ import Testing
     @Test func streamingProfileIsItsText() throws {
         let s = AnomalyOptions.streaming
         #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihoodGate)
-        #expect(s.localSensitivity == 4.5 && s.recurring && s.slowSensitivity == 3.5 && s.spreadSensitivity == nil)
-        #expect(try AnomalyOptions.parse("sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5")
-                == s)
+        #expect(s.localSensitivity == 4.5 && s.recurring && s.slowSensitivity == 3.5 && s.spreadSensitivity == 4)
+        #expect(s.noiseSensitivity == nil)
+        #expect(try AnomalyOptions.parse(
+            "sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5 spread=4") == s)
         #expect(try AnomalyOptions.parse(s.text) == s)
         #expect(try AnomalyOptions.parse("refractory=8h").refractory == .duration(8 * 3_600_000))
         #expect(try AnomalyOptions.parse("refractory=off").refractory == .off)

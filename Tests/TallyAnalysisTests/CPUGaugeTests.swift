@@ -23,7 +23,7 @@ import Testing
         }
     }
 
-    /// `AnomalyOptions.streaming` in text form (round 2's frozen profile).
+    /// Round 2's streaming profile in text form (`AnomalyOptions.streaming` until round 5 added `spread=4`).
     static let streaming = "sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5"
     static let times = SlowChangeTests.fiveMinute(4_000)
 

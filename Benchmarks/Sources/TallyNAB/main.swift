@@ -95,7 +95,7 @@ func f2(_ x: Double) -> String { String(format: "%.2f", x) }
 // `tally-nab explore` scores candidate mappings from the detector's per-point deviation to NAB detections on the
 // odd (tuning) files, with the alarm threshold τ tuned on those files and a two-fold check inside them. It never
 // prints an even-file score. The candidates and their scores are in docs/anomaly-detection.md §7.2; the one that
-// was frozen lives in the library (`AnomalyOptions.streaming`, Sources/TallyAnalysis/Alerts.swift).
+// was frozen lives in the library (`AnomalyOptions.streaming`, Sources/TallyAnalysis/Options.swift).
 
 /// Binary alarms from a signal: an alarm where signal ≥ τ, then none for `refractory` points.
 func refractoryAlarms(_ s: [Double], threshold: Double, refractory: Int) -> [Double] {
@@ -505,7 +505,7 @@ case "inspect":
               + "drift=\(counts[.drift] ?? 0) jump=\(counts[.jump] ?? 0) regime=\(counts[.regimeChange] ?? 0) cold=\(counts[.coldStart] ?? 0) models: \(models)")
         if arguments.contains("--points") {
             for i in 0..<r.count where r.anomaly[i] || arguments.contains("--all") {
-                print("   \(i) \(r.reason(at: i))  score=\(r.score[i])")
+                print("   \(i) \(r.reason(at: i))  score=\(r.score[i])" + (r.alert[i] ? "  ALERT" : ""))
             }
         }
     }
