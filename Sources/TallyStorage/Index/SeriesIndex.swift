@@ -280,18 +280,25 @@ struct SeriesIndex: Sendable {
                 next[Int(value)] = k + 1
             }
         }
-        var byLabel: [String: [String: [SeriesID]]] = [:]
+        var entries: [(name: UInt32, value: Int, ids: [SeriesID])] = []
         for value in strings.indices where starts[value] < starts[value + 1] {
             let range = starts[value]..<starts[value + 1]
             let first = names[range.lowerBound]
             if names[range].allSatisfy({ $0 == first }) {
-                byLabel[strings[Int(first)], default: [:]][strings[value]] = Array(grouped[range])
+                entries.append((first, value, Array(grouped[range])))
             } else {
                 var byName: [UInt32: [SeriesID]] = [:]
                 for k in range { byName[names[k], default: []].append(grouped[k]) }
-                for (name, list) in byName { byLabel[strings[Int(name)], default: [:]][strings[value]] = list }
+                for (name, list) in byName { entries.append((name, value, list)) }
             }
         }
+        // Each name's dictionary is made at its final size: growing it would hash every value again.
+        var valuesPerName: [UInt32: Int] = [:]
+        for entry in entries { valuesPerName[entry.name, default: 0] += 1 }
+        var byNumber = valuesPerName.mapValues { [String: [SeriesID]](minimumCapacity: $0) }
+        for entry in entries { byNumber[entry.name]![strings[entry.value]] = entry.ids }
+        var byLabel: [String: [String: [SeriesID]]] = [:]
+        for (name, values) in byNumber { byLabel[strings[Int(name)]] = values }
         return byLabel
     }
 

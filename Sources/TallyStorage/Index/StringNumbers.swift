@@ -1,52 +1,81 @@
 /// Numbers for strings: each distinct string (by Swift's equality, which is canonical equivalence) gets one,
-/// in the order they arrive. A dictionary decides; in front of it a table of ASCII strings' bytes, probed with a
-/// cheap hash, answers the common case (label names and values of data-quality series are nearly always ASCII)
-/// without hashing the string with SipHash.
+/// in the order they arrive. ASCII strings — label names and values of data-quality series nearly always are — are
+/// kept as bytes in an open-addressing table probed with a cheap hash, with no dictionary and no SipHash.
 ///
-/// The byte table is only a cache: a string it does not hold (not ASCII, or its probe ran long) goes to the
-/// dictionary, so two equal strings always get the same number, even when one is not ASCII ("K" and the Kelvin
-/// sign are equal strings).
+/// A dictionary by string value is made only when a string does not fit the table (it is not ASCII, or its probe
+/// would run long); from then on it holds every string, so two equal strings always get the same number even when
+/// one is not ASCII ("K" and the Kelvin sign are equal strings). Until then the table holds every string.
 struct StringNumbers: Sendable {
     /// Strings by number.
     private(set) var strings: [String] = []
-    private var numbers: [String: UInt32] = [:]
+    /// Every string by value, once some string could not be kept in the byte table; nil until then.
+    private var numbers: [String: UInt32]?
     /// Open addressing: `number + 1` of a cached ASCII string, 0 when empty. At most half full.
     private var slots: [UInt32] = []
     private var cachedCount = 0
     /// The bytes of the cached strings, back to back, and per number where they are (`start << 32 | length`).
     private var cachedBytes: [UInt8] = []
     private var spans: [UInt64] = []
-    /// Probes never run longer than this: a string that would need more is left to the dictionary.
+    /// Inserts never probe further than this: a string that would need more goes to the dictionary.
     private static let maxProbe = 32
     /// Mixed into every hash, so that which strings collide differs from one process to the next.
     private static let seed = UInt64.random(in: 1...UInt64.max)
 
     /// The number of `string`, giving it the next number when it is new.
     mutating func intern(_ string: String) -> UInt32 {
-        if let cached = string.utf8.withContiguousStorageIfAvailable({ find($0) }) ?? nil { return cached }
-        let number: UInt32
-        if let known = numbers[string] {
-            number = known
-        } else {
-            number = UInt32(strings.count)
-            strings.append(string)
-            numbers[string] = number
-        }
-        _ = string.utf8.withContiguousStorageIfAvailable { cache($0, number) }
-        return number
+        var copy = string
+        return copy.withUTF8 { intern(bytes: $0, string: string) }
     }
 
     /// The number of the string whose UTF-8 bytes these are, giving it the next number when it is new. A string
-    /// is made only when the bytes are not an ASCII string already numbered.
+    /// is made only when the bytes are new.
     mutating func intern(utf8 bytes: UnsafeBufferPointer<UInt8>) -> UInt32 {
-        if let cached = find(bytes) { return cached }
-        return intern(String(decoding: bytes, as: UTF8.self))
+        intern(bytes: bytes, string: nil)
+    }
+
+    private mutating func intern(bytes: UnsafeBufferPointer<UInt8>, string: String?) -> UInt32 {
+        let text = { string ?? String(decoding: bytes, as: UTF8.self) }
+        if StringNumbers.isASCII(bytes) {
+            if let known = find(bytes) { return known }
+            // Not in the table: new, unless the dictionary holds an equal string that is not ASCII.
+            let value = text()
+            if let known = numbers?[value] { return known }
+            let number = append(value)
+            if !cache(bytes, number) { makeDictionary() }
+            numbers?[value] = number
+            return number
+        }
+        let value = text()
+        makeDictionary()
+        if let known = numbers![value] { return known }
+        let number = append(value)
+        numbers![value] = number
+        return number
+    }
+
+    private mutating func append(_ string: String) -> UInt32 {
+        strings.append(string)
+        return UInt32(strings.count - 1)
+    }
+
+    /// Makes the dictionary of every string so far, if there is none yet.
+    private mutating func makeDictionary() {
+        guard numbers == nil else { return }
+        var all: [String: UInt32] = [:]
+        all.reserveCapacity(strings.count + 1)
+        for (number, string) in strings.enumerated() { all[string] = UInt32(number) }
+        numbers = all
     }
 
     /// The number of `string`, if it has one.
     func number(of string: String) -> UInt32? {
-        if let cached = string.utf8.withContiguousStorageIfAvailable({ find($0) }) ?? nil { return cached }
-        return numbers[string]
+        var copy = string
+        return copy.withUTF8 { bytes -> UInt32? in
+            if StringNumbers.isASCII(bytes) { return find(bytes) ?? numbers?[string] }
+            if let numbers { return numbers[string] }
+            // Every string so far is ASCII: only a string equal to an ASCII one (the Kelvin sign) can match.
+            return strings.firstIndex(of: string).map { UInt32($0) }
+        }
     }
 
     @inline(__always) private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
@@ -85,21 +114,27 @@ struct StringNumbers: Sendable {
         }
     }
 
+    /// The number of cached ASCII bytes. Without a dictionary every string is in the table, so the probe runs
+    /// to an empty slot; with one, a string the table lacks may be in the dictionary, and the probe stops early.
     private func find(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt32? {
-        guard !slots.isEmpty, StringNumbers.isASCII(bytes) else { return nil }
+        guard !slots.isEmpty else { return nil }
         let mask = slots.count - 1
         var i = StringNumbers.hash(bytes) & mask
-        for _ in 0..<StringNumbers.maxProbe {
+        var probes = 0
+        while numbers == nil || probes < StringNumbers.maxProbe {
             let slot = slots[i]
             if slot == 0 { return nil }
             if cachedBytesEqual(slot - 1, bytes) { return slot - 1 }
             i = (i + 1) & mask
+            probes += 1
         }
         return nil
     }
 
-    private mutating func cache(_ bytes: UnsafeBufferPointer<UInt8>, _ number: UInt32) {
-        guard StringNumbers.isASCII(bytes), cachedBytes.count + bytes.count < Int(UInt32.max) else { return }
+    /// Keeps ASCII bytes in the table under `number`; false when the probe would run long (or the bytes are too
+    /// many), and the string must go to the dictionary instead.
+    private mutating func cache(_ bytes: UnsafeBufferPointer<UInt8>, _ number: UInt32) -> Bool {
+        guard cachedBytes.count + bytes.count < Int(UInt32.max) else { return false }
         if (cachedCount + 1) * 2 > slots.count { grow() }
         let mask = slots.count - 1
         var i = StringNumbers.hash(bytes) & mask
@@ -110,10 +145,11 @@ struct StringNumbers: Sendable {
                 cachedBytes.append(contentsOf: bytes)
                 slots[i] = number + 1
                 cachedCount += 1
-                return
+                return true
             }
             i = (i + 1) & mask
         }
+        return false
     }
 
     private mutating func grow() {
