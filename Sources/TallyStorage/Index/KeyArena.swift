@@ -187,8 +187,6 @@ struct KeyArena: Sendable {
 
     /// The hash of a packed key (the same for a key and its packed form).
     static func hash(_ packed: UnsafeRawBufferPointer) -> Int {
-        var hasher = Hasher()
-        hasher.combine(bytes: packed)
-        return hasher.finalize()
+        StringNumbers.hash(packed.assumingMemoryBound(to: UInt8.self))
     }
 }

@@ -442,11 +442,7 @@ struct SeriesIndex: Sendable {
     /// store's series repeatedly does not sort them each time.
     mutating func orderedByKey(_ ids: [SeriesID]) -> [SeriesID] {
         if ids.count < 4096 { return sortedByKey(ids) }
-        if keyOrder == nil {
-            // Ranking every label value pays off only when there are very many keys to compare.
-            keyOrder = records.count > SeriesIndex.rankedOrderThreshold ? everySeriesInKeyOrder()
-                : sortedByKey(records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) })
-        }
+        if keyOrder == nil { keyOrder = everySeriesInKeyOrder() }
         var selected = [Bool](repeating: false, count: records.count)
         for id in ids { selected[Int(id)] = true }
         return keyOrder!.filter { selected[Int($0)] }
@@ -456,9 +452,6 @@ struct SeriesIndex: Sendable {
     private func sortedByKey(_ ids: [SeriesID]) -> [SeriesID] {
         ids.map { ($0, keys.key($0)) }.sorted { $0.1 < $1.1 }.map(\.0)
     }
-
-    /// From how many series on listings order keys by their ranks (``everySeriesInKeyOrder()``).
-    static let rankedOrderThreshold = 200_000
 
     /// Up to how many series an open builds the table of series by key at once (a few milliseconds per 10,000
     /// series). Above it the table waits for the first lookup by key, so a read-only open of a million series does

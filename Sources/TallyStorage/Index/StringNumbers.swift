@@ -83,8 +83,8 @@ struct StringNumbers: Sendable {
         return true
     }
 
-    /// A multiply-xor hash of the bytes, eight at a time.
-    @inline(__always) private static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
+    /// A multiply-xor hash of the bytes, eight at a time, seeded per process.
+    @inline(__always) static func hash(_ bytes: UnsafeBufferPointer<UInt8>) -> Int {
         var h = seed ^ (UInt64(bytes.count) &* 0x9E37_79B9_7F4A_7C15)
         var i = 0
         let raw = UnsafeRawBufferPointer(bytes)
