@@ -13,10 +13,6 @@ struct KeyArena: Sendable {
     /// Per series id: where its key starts in `bytes`, or ``absent``.
     private var starts: [UInt32] = []
     private static let absent = UInt32.max
-    /// The strings of the last key appended, by position (metric, then label names and values), with their
-    /// numbers: consecutive keys often share most of them (label names, a dataset), and comparing two strings is
-    /// cheaper than hashing one.
-    private var recent: [(String, UInt32)] = []
 
     /// The most bytes a packed key of `labelCount` labels can take (every varint at its longest for 32 bits).
     static func maxPackedBytes(labelCount: Int) -> Int { 5 * (2 + 2 * labelCount) }
@@ -26,23 +22,23 @@ struct KeyArena: Sendable {
         bytes.reserveCapacity(count * 8)
     }
 
-    /// True when a key is stored for this id.
-    func contains(_ id: SeriesID) -> Bool {
-        Int(id) < starts.count && starts[Int(id)] != KeyArena.absent
-    }
-
     /// Stores the key of `id` (replacing none: an id's key never changes).
     mutating func append(_ id: SeriesID, _ key: SeriesKey) {
+        startKey(id)
+        appendVarint(numbers.intern(key.metric))
+        appendVarint(UInt32(key.labels.count))
+        for label in key.labels {
+            appendVarint(numbers.intern(label.name))
+            appendVarint(numbers.intern(label.value))
+        }
+    }
+
+    /// Notes that `id`'s key starts at the end of the bytes.
+    private mutating func startKey(_ id: SeriesID) {
         let i = Int(id)
         if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
         precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
         starts[i] = UInt32(bytes.count)
-        appendVarint(intern(key.metric, position: 0))
-        appendVarint(UInt32(key.labels.count))
-        for (k, label) in key.labels.enumerated() {
-            appendVarint(intern(label.name, position: 1 + 2 * k))
-            appendVarint(intern(label.value, position: 2 + 2 * k))
-        }
     }
 
     /// Numbers a string given as UTF-8 bytes (for keys packed straight from the catalog's rows).
@@ -51,10 +47,7 @@ struct KeyArena: Sendable {
     /// Stores the key of `id` from string numbers: its metric, then each label's name and value, labels sorted
     /// by name (as the catalog lists them).
     mutating func append(_ id: SeriesID, metric: UInt32, labels: ArraySlice<(UInt32, UInt32)>) {
-        let i = Int(id)
-        if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
-        precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
-        starts[i] = UInt32(bytes.count)
+        startKey(id)
         appendVarint(metric)
         appendVarint(UInt32(labels.count))
         for (name, value) in labels {
@@ -68,19 +61,6 @@ struct KeyArena: Sendable {
         var at = Int(starts[Int(id)])
         return readVarint(&at)
     }
-
-    private mutating func intern(_ string: String, position: Int) -> UInt32 {
-        if position < recent.count && recent[position].0 == string { return recent[position].1 }
-        let number = intern(string)
-        if position < recent.count {
-            recent[position] = (string, number)
-        } else if position == recent.count && position < 16 {
-            recent.append((string, number))
-        }
-        return number
-    }
-
-    private mutating func intern(_ string: String) -> UInt32 { numbers.intern(string) }
 
     private mutating func appendVarint(_ value: UInt32) {
         var v = value

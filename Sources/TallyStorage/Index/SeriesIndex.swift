@@ -165,11 +165,6 @@ struct SeriesIndex: Sendable {
                             createdLSN: stored.createdLSN)
     }
 
-    /// The key of a series (unpacked: use it once, not in a loop over comparisons).
-    func key(_ id: SeriesID) -> SeriesKey? {
-        Int(id) < records.count && records[Int(id)] != nil ? keys.key(id) : nil
-    }
-
     /// Every series' record, ascending ids.
     func allRecords() -> [SeriesRecord] {
         records.indices.compactMap { record(SeriesID($0)) }
