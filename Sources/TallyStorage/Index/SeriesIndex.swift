@@ -165,6 +165,11 @@ struct SeriesIndex: Sendable {
                             createdLSN: stored.createdLSN)
     }
 
+    /// The attributes of a series (without unpacking its key).
+    func attributes(of id: SeriesID) -> Attributes? {
+        Int(id) < records.count ? records[Int(id)]?.attributes : nil
+    }
+
     /// Every series' record, ascending ids.
     func allRecords() -> [SeriesRecord] {
         records.indices.compactMap { record(SeriesID($0)) }

@@ -316,7 +316,7 @@ extension Store {
             ids = list.ids
             for (k, definition) in batch.series.enumerated() where !definition.attributes.isEmpty {
                 let id = ids[k]
-                let current = overlay.attributes[id] ?? state.index.record(id)?.attributes ?? Attributes()
+                let current = overlay.attributes[id] ?? state.index.attributes(of: id) ?? Attributes()
                 if current.merging(definition.attributes) != current { updates.append((id, definition.attributes)) }
             }
         } else {
@@ -341,7 +341,7 @@ extension Store {
                     }
                     if !definition.attributes.isEmpty {
                         let current = overlay.attributes[known.id]
-                            ?? (known.isPending ? Attributes() : state.index.record(known.id)?.attributes ?? Attributes())
+                            ?? (known.isPending ? Attributes() : state.index.attributes(of: known.id) ?? Attributes())
                         if current.merging(definition.attributes) != current { updates.append((known.id, definition.attributes)) }
                     }
                     resolved.append(known.id)
@@ -391,7 +391,7 @@ struct GroupOverlay {
             nextID = max(nextID, record.id + 1)
         }
         for (id, update) in batch.attributeUpdates {
-            let base = attributes[id] ?? state.index.record(id)?.attributes ?? Attributes()
+            let base = attributes[id] ?? state.index.attributes(of: id) ?? Attributes()
             attributes[id] = base.merging(update)
         }
         if let hash = batch.origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil {

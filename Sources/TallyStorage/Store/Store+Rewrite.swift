@@ -21,7 +21,7 @@ extension Store {
         var directories: [ObjectIdentifier: SegmentDirectory] = [:]
         for reader in readers { directories[ObjectIdentifier(reader)] = try reader.readDirectory() }
         let kinds = state.withLock { s in
-            Dictionary(directories.values.flatMap { $0.map { ($0.0, s.index.record($0.0)?.kind ?? $0.1) } },
+            Dictionary(directories.values.flatMap { $0.map { ($0.0, s.index.knows($0.0) ? s.index.kind(of: $0.0) : $0.1) } },
                        uniquingKeysWith: { a, _ in a })
         }
         var byMonth: [Int: [SegmentReader]] = [:]
