@@ -145,7 +145,10 @@ struct SeriesIndex: Sendable {
     /// The id of the series with this key. Without ``prepareKeyLookups()`` first it still answers, by a scan.
     func id(of key: SeriesKey) -> SeriesID? {
         if let idByKey { return idByKey.find(key, in: keys) }
-        return records.indices.last { records[$0] != nil && keys.key(SeriesID($0)) == key }.map { SeriesID($0) }
+        return keys.withPacked(key) { packed in
+            records.indices.last { records[$0] != nil && keys.withPacked(SeriesID($0)) { $0.elementsEqual(packed) } }
+                .map { SeriesID($0) }
+        } ?? nil
     }
 
     /// True when the series is defined (without copying its record).
