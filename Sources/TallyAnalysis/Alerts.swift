@@ -5,12 +5,15 @@ import Glibc
 
 /// Short window (judged points) of the likelihood gate's mean surprise.
 let likelihoodShortWindow = 10
-/// Long window (judged points) over which the distribution of short means is estimated.
+/// Default long window (judged points) over which the distribution of short means is estimated
+/// (`AnomalyOptions.likelihoodWindow`).
 let likelihoodLongWindow = 2000
 /// Short means needed before the gate can close (with fewer, there is nothing to compare with).
 let likelihoodMinimumHistory = 100
 /// The gate opens when the upper tail probability of the current short mean is at most this (z ≥ 1.28).
 let likelihoodGateTail = 0.1
+/// With `likelihood=strict`, the short mean of the squared surprise must also be in this upper tail (z ≥ 1.04).
+let likelihoodSquareTail = 0.15
 
 /// The alert column of a walk: flagged points, thinned by the refractory period and, if enabled, the likelihood
 /// gate. Depends only on each point and the points before it (so it is walk-forward like the rest).
@@ -22,6 +25,13 @@ let likelihoodGateTail = 0.1
 /// mean is in the upper 10% Gaussian tail. A well-modelled series has a low, steady mean surprise, so its flags
 /// pass; a bursty or poorly modelled one has a high, variable mean surprise, so only its unusual stretches do.
 ///
+/// With `likelihood=strict` the gate also keeps the short mean of the *squared* surprise and its history, and a
+/// flag alerts only when both short means are in their upper tails (10% and 15%): the recent surprise must be
+/// unusual for the series both in its level and in its weight of large deviations, so a flag at the band's edge
+/// in a stretch that is merely noisier than usual, or an in-range flag (stuck, drift, jump) that follows such a
+/// stretch, no longer passes on the strength of the noise around it. The long window is
+/// `AnomalyOptions.likelihoodWindow` (2,000 judged points by default).
+///
 /// `surprise` is what the gate sees (|deviation|, or with the local view the larger surprise, §3.10; nil: the
 /// deviation); `deviation` and `details` give each flag's side for the recurrence check.
 func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, reasons: [ReasonCode],
@@ -29,7 +39,8 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
     if case .off = options.refractory, !options.likelihoodGate, !options.recurring { return anomaly }
     let n = anomaly.count
     var out = Array(repeating: false, count: n)
-    var gate = LikelihoodGate(cap: 2 * options.sensitivity)
+    var gate = LikelihoodGate(cap: 2 * options.sensitivity, longWindow: options.likelihoodWindow,
+                              strict: options.likelihoodStrict)
     var lastAlert = -1
     var lastViewAlert = -1
     var recurring = RecurrenceCheck(times: times, enabled: options.recurring)
@@ -63,46 +74,91 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
 }
 
 /// Running state of the likelihood gate: a ring of the last surprises (short window) and a ring of the last
-/// short means (long window) with running sums. O(1) per point.
+/// short means (long window) with running sums; with `strict`, the same for the squared surprise. O(1) per point.
 struct LikelihoodGate {
     let cap: Double
+    /// Judged points whose short means make up the history the current short mean is compared with.
+    let longWindow: Int
+    /// Also require the short mean of the squared surprise to be in its upper tail (`likelihood=strict`).
+    let strict: Bool
     private var surprises = Array(repeating: 0.0, count: likelihoodShortWindow)
-    private var means = Array(repeating: 0.0, count: likelihoodLongWindow)
+    private var means: [Double]
+    private var squareMeans: [Double]
     private var seen = 0
     private var shortSum = 0.0
-    private var sum = 0.0
-    private var sumSquares = 0.0
+    private var shortSquareSum = 0.0
+    private var mean = RunningMoments()
+    private var squareMean = RunningMoments()
 
-    init(cap: Double) { self.cap = Swift.max(cap, 1e-9) }
+    init(cap: Double, longWindow: Int = likelihoodLongWindow, strict: Bool = false) {
+        self.cap = Swift.max(cap, 1e-9)
+        self.longWindow = Swift.max(longWindow, likelihoodMinimumHistory)
+        self.strict = strict
+        means = Array(repeating: 0, count: self.longWindow)
+        squareMeans = strict ? Array(repeating: 0, count: self.longWindow) : []
+    }
 
     /// Feeds the deviation of the next judged point; returns whether the gate is open for it.
     mutating func observe(_ deviation: Double) -> Bool {
         let a = deviation.isNaN ? 0 : Swift.min(Swift.abs(deviation), cap) / cap
         let slot = seen % likelihoodShortWindow
-        if seen >= likelihoodShortWindow { shortSum -= surprises[slot] }
+        if seen >= likelihoodShortWindow {
+            shortSum -= surprises[slot]
+            shortSquareSum -= surprises[slot] * surprises[slot]
+        }
         surprises[slot] = a
         shortSum += a
-        let mean = shortSum / Double(Swift.min(seen + 1, likelihoodShortWindow))
+        shortSquareSum += a * a
+        let count = Double(Swift.min(seen + 1, likelihoodShortWindow))
+        let m = shortSum / count
+        let m2 = Swift.max(shortSquareSum, 0) / count
         // Compare with the previous short means (strictly before this point).
-        let k = Swift.min(seen, likelihoodLongWindow)
         var open = true
-        if k >= likelihoodMinimumHistory {
-            let mu = sum / Double(k)
-            let variance = Swift.max(sumSquares / Double(k) - mu * mu, 1e-12)
-            let z = (mean - mu) / variance.squareRoot()
-            open = 0.5 * erfc(z / 1.4142135623730951) <= likelihoodGateTail
+        if Swift.min(seen, longWindow) >= likelihoodMinimumHistory {
+            open = mean.upperTail(of: m) <= likelihoodGateTail
+            if strict && open { open = squareMean.upperTail(of: m2) <= likelihoodSquareTail }
         }
-        let ring = seen % likelihoodLongWindow
-        if seen >= likelihoodLongWindow {
-            let old = means[ring]
-            sum -= old
-            sumSquares -= old * old
+        let ring = seen % longWindow
+        if seen >= longWindow {
+            mean.remove(means[ring])
+            if strict { squareMean.remove(squareMeans[ring]) }
         }
-        means[ring] = mean
-        sum += mean
-        sumSquares += mean * mean
+        means[ring] = m
+        mean.add(m)
+        if strict {
+            squareMeans[ring] = m2
+            squareMean.add(m2)
+        }
         seen += 1
         return open
+    }
+}
+
+/// Count, sum and sum of squares of a sliding set of values, and the Gaussian upper tail of a new value under
+/// their mean and standard deviation.
+struct RunningMoments {
+    private var count = 0
+    private var sum = 0.0
+    private var sumSquares = 0.0
+
+    mutating func add(_ x: Double) {
+        count += 1
+        sum += x
+        sumSquares += x * x
+    }
+
+    mutating func remove(_ x: Double) {
+        count -= 1
+        sum -= x
+        sumSquares -= x * x
+    }
+
+    /// P(X ≥ x) for X Gaussian with the values' mean and standard deviation (variance floored at 10⁻¹²).
+    func upperTail(of x: Double) -> Double {
+        let k = Double(Swift.max(count, 1))
+        let mu = sum / k
+        let variance = Swift.max(sumSquares / k - mu * mu, 1e-12)
+        return 0.5 * erfc((x - mu) / variance.squareRoot() / 1.4142135623730951)
     }
 }
 

@@ -89,10 +89,18 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// pager wants, and what NAB's scoring rewards (only the first detection in a window counts).
     public var refractory: Refractory
     /// Likelihood gate on alerts (default false): a flag raises an alert only when the mean surprise of the
-    /// last 10 judged points is in the upper 10% tail of its own distribution over the last 2,000 judged points
-    /// (the "anomaly likelihood" of Ahmad et al. 2017). A series that is often surprising (bursty, poorly
+    /// last 10 judged points is in the upper 10% tail of its own distribution over the last `likelihoodWindow`
+    /// (2,000) judged points (the "anomaly likelihood" of Ahmad et al. 2017). A series that is often surprising (bursty, poorly
     /// modelled) then alerts only when it is unusually surprising for itself. Flags (`anomaly`) are unchanged.
     public var likelihoodGate: Bool
+    /// The strict likelihood gate (default false; text `likelihood=strict`, which also sets `likelihoodGate`): the
+    /// short mean of the *squared* surprise must also be in its upper 15% tail, so the recent surprise has to be
+    /// unusual in its weight of large deviations and not only in its level. Has no effect without
+    /// `likelihoodGate`. See docs/anomaly-detection.md §3.9.
+    public var likelihoodStrict: Bool
+    /// Judged points of history the likelihood gate compares the recent surprise with (default 2,000; text
+    /// `likelihood_window=N`, 100…100,000).
+    public var likelihoodWindow: Int
     /// The local-change view (default nil, off): also flag a value that moved from the previous value by more than
     /// this many robust σ of the series' usual point-to-point moves, on the side where that view is clearly
     /// sharper than the baseline (smooth, wandering series); reason `jump`. 0 (text `on`) means the same as
@@ -119,17 +127,19 @@ public struct AnomalyOptions: Sendable, Hashable {
     public var noiseSensitivity: Double?
 
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
-    /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the likelihood
-    /// gate on alerts, no alerts on recurring flags, the slow-level view at 3.5 and the spread view at 4 (round 5).
-    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5 spread=4`.
+    /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the strict
+    /// likelihood gate on alerts (round 6), no alerts on recurring flags, the slow-level view at 3.5 and the spread
+    /// view at 4 (round 5).
+    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=strict recurring=on slow=3.5 spread=4`.
     public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
-                                                 localSensitivity: 4.5, recurring: true, slowSensitivity: 3.5,
-                                                 spreadSensitivity: 4)
+                                                 likelihoodStrict: true, localSensitivity: 4.5, recurring: true,
+                                                 slowSensitivity: 3.5, spreadSensitivity: 4)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
-                refractory: Refractory = .off, likelihoodGate: Bool = false, localSensitivity: Double? = nil,
+                refractory: Refractory = .off, likelihoodGate: Bool = false, likelihoodStrict: Bool = false,
+                likelihoodWindow: Int = 2000, localSensitivity: Double? = nil,
                 recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil,
                 noiseSensitivity: Double? = nil) {
         self.method = method
@@ -143,6 +153,8 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.detectDrift = detectDrift
         self.refractory = refractory
         self.likelihoodGate = likelihoodGate
+        self.likelihoodStrict = likelihoodStrict
+        self.likelihoodWindow = likelihoodWindow
         self.localSensitivity = localSensitivity
         self.recurring = recurring
         self.slowSensitivity = slowSensitivity
@@ -153,7 +165,7 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
                                      "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring",
-                                     "slow", "spread", "noise"]
+                                     "slow", "spread", "noise", "likelihood_window"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -161,7 +173,8 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// Tokens are `name=value` separated by spaces or commas; names are case-insensitive and may be written
     /// in snake_case or camelCase. Durations take a unit: `ms`, `s`, `m`/`min`, `h`, `d`, `w`.
     /// `training` takes a duration or a point count (`500` or `500p`); `refractory` takes `off`, a point count or a
-    /// duration; `likelihood` takes `on` or `off`. Unset options keep their defaults.
+    /// duration; `likelihood` takes `on`, `strict` or `off`; `likelihood_window` a point count. Unset options keep
+    /// their defaults.
     /// Errors name the bad option and list the valid choices.
     public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
         var o = AnomalyOptions()
@@ -264,19 +277,33 @@ public struct AnomalyOptions: Sendable, Hashable {
                 else if name == "slow" { o.slowSensitivity = v }
                 else if name == "spread" { o.spreadSensitivity = v }
                 else { o.noiseSensitivity = v }
+            case "likelihood" where lower == "strict":
+                o.likelihoodGate = true
+                o.likelihoodStrict = true
+            case "likelihood_window":
+                guard let n = parsePointCount(lower), n >= likelihoodMinimumHistory, n <= 100_000 else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid likelihood_window '\(value)'; valid choices: a point count from 100 to 100000 "
+                        + "(default 2000)")
+                }
+                o.likelihoodWindow = n
             case "stuck", "drift", "likelihood", "recurring":
                 let on: Bool
                 switch lower {
                 case "on", "true", "yes": on = true
                 case "off", "false", "no": on = false
                 default:
+                    let choices = name == "likelihood" ? "on, strict, off" : "on, off"
                     throw AnomalyOptionsError(option: name, value: value, message:
-                        "invalid \(name) '\(value)'; valid choices: on, off")
+                        "invalid \(name) '\(value)'; valid choices: \(choices)")
                 }
                 if name == "stuck" { o.detectStuck = on }
                 else if name == "drift" { o.detectDrift = on }
                 else if name == "recurring" { o.recurring = on }
-                else { o.likelihoodGate = on }
+                else {
+                    o.likelihoodGate = on
+                    o.likelihoodStrict = false
+                }
             default:
                 break
             }
@@ -284,7 +311,8 @@ public struct AnomalyOptions: Sendable, Hashable {
         return o
     }
 
-    /// The options as text that `parse(_:)` reads back to the same value (every option is written).
+    /// The options as text that `parse(_:)` reads back to the same value (every option is written; `noise` and
+    /// `likelihood_window` only when they differ from their defaults).
     public var text: String {
         let seasonText: String
         switch season {
@@ -308,9 +336,10 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
             + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
             + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
-            + "likelihood=\(likelihoodGate ? "on" : "off") local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
+            + "likelihood=\(likelihoodGate ? (likelihoodStrict ? "strict" : "on") : "off") local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
             + "slow=\(Self.bandText(slowSensitivity)) spread=\(Self.bandText(spreadSensitivity))"
             + (noiseSensitivity != nil ? " noise=\(Self.bandText(noiseSensitivity))" : "")
+            + (likelihoodWindow != likelihoodLongWindow ? " likelihood_window=\(likelihoodWindow)" : "")
     }
 
     private static func bandText(_ value: Double?) -> String {
@@ -349,6 +378,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         case "detect_stuck": return "stuck"
         case "detect_drift": return "drift"
         case "likelihood_gate", "alert_likelihood": return "likelihood"
+        case "likelihood_history": return "likelihood_window"
         case "local_sensitivity", "local_change": return "local"
         default: return out
         }

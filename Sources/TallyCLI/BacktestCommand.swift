@@ -115,7 +115,7 @@ extension TallyCommand {
                     case .points(let n): parts.append("refractory=\(n)p")
                     case .duration(let d): parts.append("refractory=\(formatDuration(d))")
                     }
-                    if base.likelihoodGate { parts.append("likelihood=on") }
+                    if base.likelihoodGate { parts.append(base.likelihoodStrict ? "likelihood=strict" : "likelihood=on") }
                     thinnedNote = "\nalerts: flagged points left after " + parts.joined(separator: " ")
                 }
                 return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note + thinnedNote

@@ -58,6 +58,9 @@ import Testing
         let r = try AnomalyDetector("likelihood=on").detect(times: times, values: values)
         #expect(r.anomaly == AnomalyDetector().detect(times: times, values: values).anomaly)
         #expect(r.anomaly[250] && r.alert[250])
+        // The strict gate (round 6) lets it through too: the spike is a large deviation after ordinary ones.
+        let strict = try AnomalyDetector("likelihood=strict").detect(times: times, values: values)
+        #expect(strict.anomaly == r.anomaly && strict.alert[250])
     }
 
     @Test func likelihoodGateStillAlertsOnAStepOnABurstySeries() throws {
@@ -69,23 +72,66 @@ import Testing
             g.unit() < 0.03 ? (100 * (3 + 5 * g.unit())).rounded() : g.noisy(100, relative: 0.1).rounded()
         }
         for i in 2500..<2520 { values[i] = 10 }
-        let r = try AnomalyDetector("likelihood=on refractory=100").detect(times: SeriesMaker.hourly(n),
-                                                                            values: values)
-        #expect((2500..<2510).contains { r.alert[$0] })
+        for gate in ["likelihood=on", "likelihood=strict"] {
+            let r = try AnomalyDetector(gate + " refractory=100").detect(times: SeriesMaker.hourly(n), values: values)
+            #expect((2500..<2510).contains { r.alert[$0] }, "\(gate)")
+        }
+    }
+
+    @Test func theStrictGateOnlyHoldsBackAlertsOfTheGate() throws {
+        // Without a refractory period, `likelihood=strict` adds a second condition to the same gate: every alert it
+        // raises is an alert of `likelihood=on`, and the flags are the same. On bursty series it holds some back.
+        var heldBack = 0
+        for seed in UInt64(1)...5 {
+            var g = SeriesMaker(seed: seed)
+            let n = 3000
+            let values = (0..<n).map { _ in
+                g.unit() < 0.03 ? (100 * (3 + 5 * g.unit())).rounded() : g.noisy(100, relative: 0.1).rounded()
+            }
+            let times = SeriesMaker.hourly(n)
+            let on = try AnomalyDetector("likelihood=on").detect(times: times, values: values)
+            let strict = try AnomalyDetector("likelihood=strict").detect(times: times, values: values)
+            #expect(strict.anomaly == on.anomaly)
+            #expect(strict.alert.indices.allSatisfy { !strict.alert[$0] || on.alert[$0] }, "seed \(seed)")
+            heldBack += on.alert.filter { $0 }.count - strict.alert.filter { $0 }.count
+        }
+        #expect(heldBack > 0, "the strict gate holds back some of the bursty series' alerts")
     }
 
     @Test func streamingProfileIsItsText() throws {
         let s = AnomalyOptions.streaming
-        #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihoodGate)
+        #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihoodGate && s.likelihoodStrict)
+        #expect(s.likelihoodWindow == 2000)
         #expect(s.localSensitivity == 4.5 && s.recurring && s.slowSensitivity == 3.5 && s.spreadSensitivity == 4)
         #expect(s.noiseSensitivity == nil)
         #expect(try AnomalyOptions.parse(
-            "sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5 spread=4") == s)
+            "sensitivity=3.5 local=4.5 refractory=100 likelihood=strict recurring=on slow=3.5 spread=4") == s)
         #expect(try AnomalyOptions.parse(s.text) == s)
         #expect(try AnomalyOptions.parse("refractory=8h").refractory == .duration(8 * 3_600_000))
         #expect(try AnomalyOptions.parse("refractory=off").refractory == .off)
         #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("refractory=soon") }
         #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("likelihood=maybe") }
+    }
+
+    @Test func likelihoodOptionsParseAndWriteBack() throws {
+        let strict = try AnomalyOptions.parse("likelihood=strict")
+        #expect(strict.likelihoodGate && strict.likelihoodStrict && strict.likelihoodWindow == 2000)
+        #expect(strict.text.contains("likelihood=strict") && !strict.text.contains("likelihood_window"))
+        let on = try AnomalyOptions.parse("likelihood=on")
+        #expect(on.likelihoodGate && !on.likelihoodStrict)
+        #expect(try !AnomalyOptions.parse("likelihood=off").likelihoodGate)
+        let window = try AnomalyOptions.parse("likelihood=on likelihood_window=4000")
+        #expect(window.likelihoodWindow == 4000 && window.text.contains("likelihood_window=4000"))
+        #expect(try AnomalyOptions.parse("likelihoodWindow=500p").likelihoodWindow == 500)
+        for o in [strict, on, window, AnomalyOptions.streaming] { #expect(try AnomalyOptions.parse(o.text) == o) }
+        for bad in ["likelihood_window=50", "likelihood_window=200000", "likelihood_window=soon", "likelihood=half"] {
+            #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse(bad) }
+        }
+        do {
+            _ = try AnomalyOptions.parse("likelihood_window=10")
+        } catch {
+            #expect(error.message.contains("likelihood_window") && error.message.contains("100"))
+        }
     }
 
     @Test func checkLatestReportsTheAlert() throws {
@@ -168,6 +214,60 @@ import Testing
         for i in 0..<1_000 { _ = gate.observe(i % 5 == 0 ? 7 : abs(g.gaussian())) }
         let open = gate.observe(7)
         #expect(!open)
+    }
+
+    /// A bursty history (2% of points 7 σ out, the cap), then `moderate` nine times, then a flag just past 3.5 σ.
+    func gateAfterANoisyStretch(seed: UInt64, strict: Bool) -> Bool {
+        var g = SeriesMaker(seed: seed)
+        var gate = LikelihoodGate(cap: 7, strict: strict)
+        for _ in 0..<3_000 { _ = gate.observe(g.unit() < 0.02 ? 7 : abs(g.gaussian())) }
+        for _ in 0..<9 { _ = gate.observe(1.5) }
+        return gate.observe(3.6)
+    }
+
+    @Test func strictGateHoldsAFlagAtTheEdgeAfterAMerelyNoisyStretch() {
+        // The last ten surprises are far above their usual level (the mean gate opens), but they hold no large
+        // deviation: for a series whose surprise usually comes in 7 σ bursts that is not unusual weight, and the
+        // mean square stays inside its usual range.
+        for seed in UInt64(1)...5 {
+            #expect(gateAfterANoisyStretch(seed: seed, strict: false), "seed \(seed): the mean alone opens")
+            #expect(!gateAfterANoisyStretch(seed: seed, strict: true), "seed \(seed): the strict gate stays closed")
+        }
+    }
+
+    @Test func strictGateOpensForALargeDeviationInAQuietSeries() {
+        for seed in UInt64(1)...5 {
+            var g = SeriesMaker(seed: seed)
+            var gate = LikelihoodGate(cap: 8, strict: true)
+            for _ in 0..<1_000 { _ = gate.observe(abs(g.gaussian())) }
+            let open = gate.observe(7)
+            #expect(open, "seed \(seed): one 7 σ deviation after 1,000 quiet points opens the gate")
+        }
+    }
+
+    @Test func theLongWindowRemembersAnOlderBurstyStretch() {
+        // 2,000 points with a 7 σ deviation on every fifth, then 2,500 quiet points, then a single 7 σ deviation:
+        // over the last 2,000 points the series is quiet and the deviation is unusual; over 4,000 the bursty stretch
+        // is still in the history, and the same deviation is ordinary for this series.
+        for seed in UInt64(1)...5 {
+            var g = SeriesMaker(seed: seed)
+            var short = LikelihoodGate(cap: 8)
+            var long = LikelihoodGate(cap: 8, longWindow: 4_000)
+            for i in 0..<4_500 {
+                let d = i < 2_000 && i % 5 == 0 ? 7 : abs(g.gaussian())
+                _ = short.observe(d)
+                _ = long.observe(d)
+            }
+            for _ in 0..<9 {
+                let d = abs(g.gaussian())
+                _ = short.observe(d)
+                _ = long.observe(d)
+            }
+            let shortOpen = short.observe(7)
+            let longOpen = long.observe(7)
+            #expect(shortOpen, "seed \(seed): over 2,000 points the deviation is unusual")
+            #expect(!longOpen, "seed \(seed): over 4,000 points it is ordinary")
+        }
     }
 
     @Test func ignoresMissingDeviations() {

@@ -113,7 +113,7 @@ struct AnomalyAlertCLITests {
                                       + "a point count such as 100 or 100p, or a duration such as 8h"), "\(check.stderr)")
         let likelihood = try runTally(["query", "row_count | anomalies likelihood=sometimes", "--store", store])
         #expect(likelihood.status != 0)
-        #expect(likelihood.stderr.contains("`anomalies`: invalid likelihood 'sometimes'; valid choices: on, off"),
+        #expect(likelihood.stderr.contains("`anomalies`: invalid likelihood 'sometimes'; valid choices: on, strict, off"),
                 "\(likelihood.stderr)")
         let backtest = try runTally(["backtest", "row_count", "--options", "refractory=soon", "--store", store])
         #expect(backtest.status == 2)

@@ -10,7 +10,9 @@
 //       [--save DIR]                            categories; --save keeps its alert positions for cv)
 //   tally-nab cv --dir DIR [--only A,B]         development only: leave-one-category-out estimate over the odd
 //                                               files from the candidates saved by sweep
-//   tally-nab inspect [--file NAME] [--points]  per-file verdict counts and models (odd files; --held-out: all)
+//   tally-nab inspect [--file NAME] [--points]  per-file verdict counts and models (odd files; --held-out: all);
+//       [--alerts]                              --points lists flags, --alerts only those that alert, with where
+//                                               each falls (in a window at offset/length, outside, probation)
 //   tally-nab bench [--only walk|latest]        speed figures (build with -c release)
 import Foundation
 import TallyAnalysis
@@ -504,8 +506,15 @@ case "inspect":
               + "below=\(counts[.below] ?? 0) stuck=\(counts[.stuck] ?? 0) shift=\(counts[.levelShift] ?? 0) "
               + "drift=\(counts[.drift] ?? 0) jump=\(counts[.jump] ?? 0) regime=\(counts[.regimeChange] ?? 0) cold=\(counts[.coldStart] ?? 0) models: \(models)")
         if arguments.contains("--points") {
+            let probation = NABScorer.probationaryLength(r.count)
             for i in 0..<r.count where r.anomaly[i] || arguments.contains("--all") {
-                print("   \(i) \(r.reason(at: i))  score=\(r.score[i])" + (r.alert[i] ? "  ALERT" : ""))
+                if arguments.contains("--alerts") && !r.alert[i] { continue }
+                // Where the point falls for NAB: in window w (offset/length), in the probationary period, or outside.
+                var place = i < probation ? "  probation" : "  outside"
+                if let w = c.windows.firstIndex(where: { $0.contains(i) }) {
+                    place = "  in w\(w)@\(i - c.windows[w].lowerBound)/\(c.windows[w].count)"
+                }
+                print("   \(i) \(r.reason(at: i))  score=\(r.score[i])" + (r.alert[i] ? "  ALERT" : "") + place)
             }
         }
     }
@@ -604,20 +613,20 @@ default:
            tally-nab explore [--options TEXT] [--which qhcfp] [--r N]
            tally-nab sweep [--options TEXT] [--label NAME] [--save DIR]
            tally-nab cv --dir DIR [--only NAME,NAME]
-           tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all]] [--held-out]
+           tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all] [--alerts]] [--held-out]
            tally-nab bench [--only walk|latest]
     """)
 }
 
 /// One line per file: its raw score, the windows its alerts hit (window@offset/length) and its false alerts.
 func printPerFile(_ f: NABFile, windows: [ClosedRange<Int>]) {
-    var fp = 0, hits: [String] = []
-    for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1 }
+    var fp = 0, hits: [String] = [], fpCost = 0.0
+    for r in 0..<f.scores.count where f.scores[r] >= 1 && f.windowOf[r] == -1 { fp += 1; fpCost += f.weights[r] }
     for (w, win) in windows.enumerated() {
         if let i = win.first(where: { f.scores[$0] >= 1 && f.windowOf[$0] >= 0 }) {
             hits.append("w\(w)@\(i - win.lowerBound)/\(win.count)")
         }
     }
     print("  \(f.name): raw \(f2(NABScorer.rawScore(f, threshold: 1))) windows \(f.windowCount) "
-          + "hit \(hits.joined(separator: " ")) fp \(fp)")
+          + "hit \(hits.joined(separator: " ")) fp \(fp) (\(f2(fpCost)))")
 }
