@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import TallyStorage
+@testable import TallyStorage
 import TallyTestSupport
 
 @Suite("Format versions and upgrades")
@@ -34,6 +34,33 @@ struct UpgradeTests {
         try store.write(batch(points: [(1, 1)]))
         try store.close()
         #expect(Store.verify(at: path).isClean)
+    }
+
+    /// The names of a catalog's own indexes (not SQLite's automatic ones).
+    func indexes(_ store: String) throws -> [String] {
+        let db = try SQLiteDatabase(path: store + "/catalog.sqlite", readOnly: true)
+        let stmt = try db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+        var names: [String] = []
+        while try stmt.step() { names.append(stmt.text(0)) }
+        return names
+    }
+
+    /// Stores made before the fourth session have two catalog indexes nothing reads: a read-only open leaves them,
+    /// a writable open drops them, and a new store never has them.
+    @Test func unusedCatalogIndexesAreDroppedByAWritableOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = try fixtureCopy(dir)
+        #expect(try indexes(path) == ["series_label_value", "series_metric"])
+        _ = try Store.open(at: path, options: StoreOptions(readOnly: true))
+        #expect(try indexes(path) == ["series_label_value", "series_metric"])
+        let store = try Store.open(at: path)
+        #expect(try indexes(path).isEmpty)
+        #expect(store.series(matching: SeriesSelector(metric: "row_count")).count == 2)
+        try store.close()
+        #expect(Store.verify(at: path).isClean)
+        let fresh = dir.child("fresh")
+        try Store.open(at: fresh).close()
+        #expect(try indexes(fresh).isEmpty)
     }
 
     @Test func aNewerCatalogIsRefusedWithAClearMessage() throws {

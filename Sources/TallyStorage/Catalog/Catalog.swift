@@ -73,9 +73,16 @@ final class Catalog: @unchecked Sendable {
             try createSchema()
         } else {
             try checkVersion()
-            if !readOnly { try db.execute(Catalog.feedbackSchema) }   // stores created before the table existed
+            if !readOnly {
+                try db.execute(Catalog.feedbackSchema)   // stores created before the table existed
+                try db.execute(Catalog.unusedIndexes)
+            }
         }
     }
+
+    /// Indexes that stores made before the fourth session have and no read uses (the catalog is read whole at
+    /// open; series are selected in memory): a writable open drops them, which frees their pages for reuse.
+    static let unusedIndexes = "DROP INDEX IF EXISTS series_metric; DROP INDEX IF EXISTS series_label_value;"
 
     static let unfinishedDetail = "the catalog was never finished: the store's creation was interrupted before "
         + "anything was written to it (opening it for writing completes it)"
@@ -104,11 +111,9 @@ final class Catalog: @unchecked Sendable {
                 CREATE TABLE IF NOT EXISTS series(
                     id INTEGER PRIMARY KEY, metric TEXT NOT NULL, kind INTEGER NOT NULL,
                     key TEXT NOT NULL UNIQUE, created_lsn INTEGER NOT NULL);
-                CREATE INDEX IF NOT EXISTS series_metric ON series(metric);
                 CREATE TABLE IF NOT EXISTS series_label(
                     series_id INTEGER NOT NULL REFERENCES series(id), name TEXT NOT NULL, value TEXT NOT NULL,
                     PRIMARY KEY(series_id, name)) WITHOUT ROWID;
-                CREATE INDEX IF NOT EXISTS series_label_value ON series_label(name, value);
                 CREATE TABLE IF NOT EXISTS series_attribute(
                     series_id INTEGER NOT NULL REFERENCES series(id), name TEXT NOT NULL, value TEXT NOT NULL,
                     PRIMARY KEY(series_id, name)) WITHOUT ROWID;
