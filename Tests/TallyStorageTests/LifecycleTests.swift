@@ -108,6 +108,32 @@ struct LifecycleTests {
         #expect(reopened.latest([id])[0]?.time == 2)
     }
 
+    /// A delete that empties the later month's segment: the latest point comes back from the earlier month's
+    /// segment, which the rewrite left alone (its footer is read again for it), and stays right after a reopen.
+    @Test func deleteOfALaterMonthTakesTheLatestFromTheSegmentKept() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let day: Int64 = 86_400_000
+        let february = 31 * day
+        try store.write(batch(points: [(day, 10), (2 * day, 20)]))
+        try store.write(batch(labels: ["dataset": "other"], points: [(3 * day, 5)]))
+        try store.flush()
+        try store.write(batch(points: [(february + day, 30), (february + 2 * day, 40)]))
+        try store.flush()
+        let id = try #require(store.series(key: SeriesKey(metric: "row_count", labels: ["dataset": "orders"]))).id
+        #expect(store.latest([id])[0]?.value == 40)
+        let report = try store.delete(SeriesSelector(metric: "row_count", matchers: [
+            try LabelMatcher(name: "dataset", op: .equal, value: "orders")]), in: TimeRange(from: february, to: .max))
+        #expect(report.segmentsRemoved == 1)
+        #expect(same(try pairs(store), [(day, 10), (2 * day, 20)]))
+        #expect(store.latest([id])[0]?.time == 2 * day)
+        #expect(store.latest([id])[0]?.value == 20)
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(reopened.latest([id])[0]?.value == 20)
+        #expect(Store.verify(at: dir.path).isClean)
+    }
+
     @Test func deleteABatchRemovesExactlyItsPoints() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)
