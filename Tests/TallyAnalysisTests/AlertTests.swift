@@ -6,8 +6,6 @@ import Testing
 /// hourly season for minute-level telemetry.
 @Suite struct AlertTests {
     /// Five-minute scan times.
-    static func fiveMinute(_ n: Int) -> [Int64] { (0..<n).map { SeriesMaker.start + Int64($0) * 300_000 } }
-
     /// 200 daily counts with a three-day drop at 100 and a spike at 150.
     func incidentSeries() -> (times: [Int64], values: [Double]) {
         var g = SeriesMaker(seed: 11)
@@ -158,7 +156,7 @@ import Testing
         }
         let wrong = n - 30  // minute 30 of an hour near the end
         values[wrong] = 15
-        let r = AnomalyDetector().detect(times: AlertTests.fiveMinute(n), values: values)
+        let r = AnomalyDetector().detect(times: SeriesMaker.fiveMinute(n), values: values)
         #expect(r.finalModel?.summary == "hourly pattern")
         let dips = (12 * 24 * 3..<n).filter { $0 % 12 < 2 }
         let flaggedDips = dips.filter { r.anomaly[$0] }.count
@@ -172,10 +170,10 @@ import Testing
         var g = SeriesMaker(seed: 16)
         let n = 12 * 24 * 5
         let daily = (0..<n).map { i in 100 + 20 * sin(2 * Double.pi * Double(i) / 288) + 2 * g.gaussian() }
-        let r = AnomalyDetector().detect(times: AlertTests.fiveMinute(n), values: daily)
+        let r = AnomalyDetector().detect(times: SeriesMaker.fiveMinute(n), values: daily)
         #expect(r.finalModel?.summary == "daily pattern")
         let noise = (0..<n).map { _ in 100 + 2 * g.gaussian() }
-        let q = AnomalyDetector().detect(times: AlertTests.fiveMinute(n), values: noise)
+        let q = AnomalyDetector().detect(times: SeriesMaker.fiveMinute(n), values: noise)
         #expect(q.models.allSatisfy { $0.seasonPeriod == nil })
     }
 

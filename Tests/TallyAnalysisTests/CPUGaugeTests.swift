@@ -25,7 +25,7 @@ import Testing
 
     /// Round 2's streaming profile in text form (`AnomalyOptions.streaming` until round 5 added `spread=4`).
     static let streaming = "sensitivity=3.5 local=4.5 refractory=100 likelihood=on recurring=on slow=3.5"
-    static let times = SlowChangeTests.fiveMinute(4_000)
+    static let times = SeriesMaker.fiveMinute(4_000)
 
     func noiseFlags(_ r: AnomalyResult) -> [Int] {
         r.reasons.indices.filter { r.reasons[$0] == .slowChange && Swift.abs(r.details[$0]) == 2 }
@@ -74,7 +74,7 @@ import Testing
 
     @Test func aStationaryGaugeWithIsolatedSpikesRaisesNoNoiseChange() throws {
         let n = 6_000
-        let times = SlowChangeTests.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var total = 0
         for seed in UInt64(11)...20 {
             let v = Self.gauge(n, seed: seed, change: n, phi: seed % 2 == 0 ? 0 : 0.995)
@@ -93,16 +93,14 @@ import Testing
         let n = 1_100
         var g = SeriesMaker(seed: 42)
         let times = SeriesMaker.daily(n)
-        let values = (0..<n).map { i -> Double in
-            g.noisy((i % 7) >= 5 ? 4_000 : 10_000, relative: 0.03).rounded()
-        }
+        let values = g.weekdayRowCounts(n)
         let plain = try AnomalyDetector().detect(times: times, values: values)
         let r = try AnomalyDetector("noise=on").detect(times: times, values: values)
         #expect(r.anomaly == plain.anomaly)
         // Five-minute data with a daily cycle: at most one flag in 6,000 points.
         let m = 6_000
-        let cyc = (0..<m).map { i in 100 + 20 * sin(Double(i) * 2 * Double.pi / 288) + 2 * g.gaussian() }
-        let r2 = try AnomalyDetector(Self.streaming + " noise=4").detect(times: SlowChangeTests.fiveMinute(m), values: cyc)
+        let cyc = g.fiveMinuteDailyCycle(m)
+        let r2 = try AnomalyDetector(Self.streaming + " noise=4").detect(times: SeriesMaker.fiveMinute(m), values: cyc)
         #expect(noiseFlags(r2).count <= 1)
     }
 

@@ -5,7 +5,7 @@ import TallyAnalysis
     @Test func weeklyForecastKeepsTheWeekendDip() {
         var g = SeriesMaker(seed: 61)
         let times = SeriesMaker.daily(98)
-        let values = times.indices.map { i in g.noisy(i % 7 >= 5 ? 4_000 : 10_000, relative: 0.03).rounded() }
+        let values = g.weekdayRowCounts(times.count)
         let f = AnomalyDetector().forecast(times: times, values: values, horizon: 14)
         #expect(f.times.count == 14 && f.needed == 0)
         #expect(f.times[0] == times[97] + SeriesMaker.day && f.times[13] == times[97] + 14 * SeriesMaker.day)

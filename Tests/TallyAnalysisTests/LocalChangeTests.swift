@@ -5,8 +5,6 @@ import Testing
 /// The local-change view (`local=`, reason `jump`) and recurring flags (`recurring=on`), both part of the
 /// streaming profile.
 @Suite struct LocalChangeTests {
-    static func fiveMinute(_ n: Int) -> [Int64] { (0..<n).map { SeriesMaker.start + Int64($0) * 300_000 } }
-
     /// A smooth series that wanders: a slow wave of amplitude 10 plus a random walk with steps of σ 0.1, so the
     /// level over a training window moves far more than one value moves from the next.
     func wandering(_ n: Int, seed: UInt64) -> [Double] {
@@ -51,7 +49,7 @@ import Testing
         var g = SeriesMaker(seed: 8)
         var values = (0..<2_000).map { _ in 100 + 5 * g.gaussian() }
         values[1_500] = 140
-        let times = Self.fiveMinute(2_000)
+        let times = SeriesMaker.fiveMinute(2_000)
         let plain = try AnomalyDetector("method=level").detect(times: times, values: values)
         let local = try AnomalyDetector("method=level local=on").detect(times: times, values: values)
         #expect(local.anomaly == plain.anomaly)
@@ -74,7 +72,7 @@ import Testing
         }
         let afternoon = 5 * perDay + 180
         values[afternoon] = 30
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         let r = try AnomalyDetector("method=level recurring=on").detect(times: times, values: values)
         // Every spike is flagged.
         #expect(nightly.allSatisfy { r.anomaly[$0] } && r.anomaly[afternoon])

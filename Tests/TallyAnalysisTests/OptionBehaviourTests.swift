@@ -81,7 +81,7 @@ import TallyAnalysis
     @Test func explicitMethodsAreHonoured() throws {
         var g = SeriesMaker(seed: 56)
         let times = SeriesMaker.daily(120)
-        let weekly = times.indices.map { i in g.noisy(i % 7 >= 5 ? 4_000 : 10_000, relative: 0.03).rounded() }
+        let weekly = g.weekdayRowCounts(times.count)
         let level = AnomalyDetector(options: try AnomalyOptions.parse("method=level")).detect(times: times, values: weekly)
         #expect(level.finalModel?.method == .level)
         let seasonal = AnomalyDetector(options: try AnomalyOptions.parse("method=seasonal")).detect(

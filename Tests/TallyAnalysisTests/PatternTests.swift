@@ -122,7 +122,7 @@ import TallyAnalysis
         // Daily row counts: weekdays ~10,000, Saturdays and Sundays ~4,000.
         var g = SeriesMaker(seed: 9)
         let times = SeriesMaker.daily(140)
-        var values = times.indices.map { i in g.noisy(i % 7 >= 5 ? 4_000 : 10_000, relative: 0.03).rounded() }
+        var values = g.weekdayRowCounts(times.count)
         values[128] = 4_100  // a Wednesday at weekend level
         let r = detector.detect(times: times, values: values)
         #expect(r.flagged(in: 0..<128).isEmpty, "weekends are expected")

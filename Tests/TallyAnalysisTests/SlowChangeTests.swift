@@ -6,8 +6,6 @@ import Testing
 /// the recent rate of large moves against its usual rate), on generated series: each view must see its pattern,
 /// and must stay quiet on series without it.
 @Suite struct SlowChangeTests {
-    static func fiveMinute(_ n: Int) -> [Int64] { (0..<n).map { SeriesMaker.start + Int64($0) * 300_000 } }
-
     /// A smooth, autocorrelated series like a machine temperature: AR(1) with φ = 0.98 around 70 (innovations of
     /// σ 0.5, so the series' own σ is about 2.5) plus a small daily cycle.
     static func temperature(_ n: Int, seed: UInt64) -> [Double] {
@@ -35,7 +33,7 @@ import Testing
 
     @Test func aSlowRampInASmoothSeriesIsASlowChange() throws {
         let n = 4_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var caught = 0
         for seed: UInt64 in 1...5 {
             var values = Self.temperature(n, seed: seed)
@@ -60,7 +58,7 @@ import Testing
 
     @Test func aStationarySmoothSeriesRaisesNoSlowChange() throws {
         let n = 6_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var total = 0
         for seed: UInt64 in 11...20 {
             let r = try AnomalyDetector(Self.base + " slow=4").detect(times: times, values: Self.temperature(n, seed: seed))
@@ -73,7 +71,7 @@ import Testing
 
     @Test func moreFrequentSpikesAreASpreadChange() throws {
         let n = 4_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var caught = 0
         for seed: UInt64 in 1...5 {
             // Spikes on 1% of points, then on 10% from 3,000.
@@ -91,7 +89,7 @@ import Testing
     @Test func fewerSpikesAreASpreadChangeDown() throws {
         // Spikes on 15% of points, then on none from 3,000: the rate of large moves falls.
         let n = 4_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var caught = 0
         for seed: UInt64 in 1...5 {
             let values = Self.spiky(n, rate: 0.15, after: 0, change: 3_000, seed: seed)
@@ -110,7 +108,7 @@ import Testing
         let n = 4_000
         var values = Self.temperature(n, seed: 2)
         for i in 3_000..<n { values[i] += 15 * Swift.min(1, Double(i - 3_000) / 500) }
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         let probe = try AnomalyDetector(Self.base + " slow=4 refractory=500").detect(times: times, values: values)
         guard let s = reasons(probe, .slowChange).first(where: { $0 >= 3_000 }) else {
             Issue.record("no slow change on the ramp")
@@ -125,7 +123,7 @@ import Testing
 
     @Test func aStableSpikeRateRaisesNoSpreadChange() throws {
         let n = 6_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var total = 0
         for seed: UInt64 in 21...30 {
             let values = Self.spiky(n, rate: 0.03, after: 0.03, change: n, seed: seed)
@@ -154,7 +152,7 @@ import Testing
         // Bursts of 2–5 spikes within 10 points, a burst every 100 points on average: the count of large moves in a
         // short window is often far above the long-run rate, but no more than the series' own past bursts.
         let n = 6_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var total = 0
         for seed: UInt64 in 31...40 {
             let r = try AnomalyDetector(Self.base + " spread=4").detect(times: times, values: Self.bursty(n, rate: 0.01, seed: seed))
@@ -167,7 +165,7 @@ import Testing
         // A nightly job: five-minute data with a daily cycle, and every night at about 02:00 (a few minutes later
         // each day) a burst of four spikes within seven points; on top, rare random spikes.
         let n = 6_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var total = 0
         for seed: UInt64 in 41...50 {
             var g = SeriesMaker(seed: seed)
@@ -185,7 +183,7 @@ import Testing
     @Test func aModerateSustainedSpikeIncreaseIsSeen() throws {
         // Spikes on 1% of points, then on 4% from 3,000: no short burst, a higher rate that lasts.
         let n = 4_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var caught = 0
         for seed: UInt64 in 51...55 {
             let values = Self.spiky(n, rate: 0.01, after: 0.04, change: 3_000, seed: seed)
@@ -199,7 +197,7 @@ import Testing
     @Test func aNoiseLevelIncreaseIsSeen() throws {
         // Independent noise whose σ triples at 3,000 in a smooth series: the rate of large moves jumps.
         let n = 4_000
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         var caught = 0
         for seed: UInt64 in 1...5 {
             var g = SeriesMaker(seed: seed + 100)
@@ -216,17 +214,14 @@ import Testing
         let n = 1_100
         var g = SeriesMaker(seed: 42)
         let times = SeriesMaker.daily(n)
-        let values = (0..<n).map { i -> Double in
-            let weekend = (i % 7) >= 5
-            return g.noisy(weekend ? 4_000 : 10_000, relative: 0.03).rounded()
-        }
+        let values = g.weekdayRowCounts(n)
         let plain = try AnomalyDetector().detect(times: times, values: values)
         let r = try AnomalyDetector("slow=on spread=on").detect(times: times, values: values)
         #expect(r.anomaly == plain.anomaly)
         // And five-minute data with a daily cycle.
         let m = 6_000
-        let cyc = (0..<m).map { i in 100 + 20 * sin(Double(i) * 2 * Double.pi / 288) + 2 * g.gaussian() }
-        let r2 = try AnomalyDetector(Self.base + " slow=4 spread=4").detect(times: Self.fiveMinute(m), values: cyc)
+        let cyc = g.fiveMinuteDailyCycle(m)
+        let r2 = try AnomalyDetector(Self.base + " slow=4 spread=4").detect(times: SeriesMaker.fiveMinute(m), values: cyc)
         #expect(reasons(r2, .slowChange).count + reasons(r2, .spreadChange).count <= 1)
     }
 
@@ -234,7 +229,7 @@ import Testing
         let n = 3_500
         var values = Self.temperature(n, seed: 3)
         for i in 3_000..<n { values[i] += 8 * Swift.min(1, Double(i - 3_000) / 300) }
-        let times = Self.fiveMinute(n)
+        let times = SeriesMaker.fiveMinute(n)
         let d = try AnomalyDetector(Self.base + " slow=on spread=on local=on")
         let full = d.detect(times: times, values: values)
         for cut in [2_000, 3_100, 3_250] {

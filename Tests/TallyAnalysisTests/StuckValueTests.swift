@@ -22,7 +22,7 @@ import Testing
         }
     }
 
-    static let times = SlowChangeTests.fiveMinute(6_000)
+    static let times = SeriesMaker.fiveMinute(6_000)
 
     /// The longest run of zeros among the judged points.
     func longestZeroRun(_ values: [Double], from: Int) -> Int {

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import TallyAnalysis
 
 /// Generated test series (seeded, so every run sees the same data).
@@ -21,11 +24,25 @@ struct SeriesMaker {
         (0..<n).map { start + Int64($0) * hour }
     }
 
+    /// Five-minute sample times (streaming data, as in NAB).
+    static func fiveMinute(_ n: Int) -> [Int64] { (0..<n).map { start + Int64($0) * 300_000 } }
+
     mutating func gaussian() -> Double { rng.nextGaussian() }
     mutating func unit() -> Double { rng.nextUnit() }
 
     /// `mean` with multiplicative Gaussian noise of `relative` standard deviation.
     mutating func noisy(_ mean: Double, relative: Double) -> Double { mean * (1 + relative * gaussian()) }
+
+    /// Daily row counts with a weekly pattern: about 10,000 on weekdays and 4,000 at weekends (3% noise), the
+    /// first point a Monday.
+    mutating func weekdayRowCounts(_ n: Int) -> [Double] {
+        (0..<n).map { i in noisy(i % 7 >= 5 ? 4_000 : 10_000, relative: 0.03).rounded() }
+    }
+
+    /// Five-minute values around 100 with a daily cycle of amplitude 20 and Gaussian noise of σ 2.
+    mutating func fiveMinuteDailyCycle(_ n: Int) -> [Double] {
+        (0..<n).map { i in 100 + 20 * sin(Double(i) * 2 * Double.pi / 288) + 2 * gaussian() }
+    }
 
     /// Rounded noisy counts around `mean`.
     mutating func counts(_ n: Int, mean: Double, relative: Double) -> [Double] {
