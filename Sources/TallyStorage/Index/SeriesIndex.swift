@@ -105,10 +105,11 @@ struct SeriesIndex: Sendable {
     /// Every series id ordered by key, kept until a series is added (listings of many series reuse it).
     private var keyOrder: [SeriesID]?
 
-    /// Makes room for `count` series (opens know the number up front).
-    mutating func reserveCapacity(_ count: Int) {
+    /// Makes room for `count` series (opens know the number up front); `keys: false` when the packed keys come
+    /// whole from the catalog.
+    mutating func reserveCapacity(_ count: Int, keys reserveKeys: Bool = true) {
         records.reserveCapacity(count + 1)
-        keys.reserveCapacity(count)
+        if reserveKeys { keys.reserveCapacity(count) }
         idByKey?.reserveCapacity(count, keys: keys)
         blockLists.reserveCapacity(count + 1)
         latest.reserveCapacity(count + 1)
@@ -222,76 +223,85 @@ struct SeriesIndex: Sendable {
     }
 
     /// Adds many series at once (an open). Into an empty index, the packed keys are taken as they are, and the
-    /// label postings and metric lists are built on another core while this one fills the records and the
-    /// per-series lists. The table of series by key is built here too unless there are very many series
-    /// (``eagerKeyTableLimit``): then on the first lookup.
+    /// label postings and metric lists are built by counting sorts on the string numbers — for 10,000 series and
+    /// more on another core, while this one fills the records and the per-series lists. The table of series by
+    /// key is built here too unless there are very many series (``eagerKeyTableLimit``): then on the first lookup.
     mutating func addAll(_ packed: PackedSeries) {
         defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
         let ascending = zip(packed.ids, packed.ids.dropFirst()).allSatisfy { $0 < $1 }
-        guard seriesCount == 0, packed.count >= 10_000, ascending else {
+        guard seriesCount == 0, ascending else {
             reserveCapacity(packed.count)
             for record in packed.unpacked() { add(record) }
             return
         }
-        let lists = BackgroundWork { () throws(StoreError) -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in
+        let lists = { @Sendable () -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in
             (SeriesIndex.postings(of: packed.ids, in: packed.keys), SeriesIndex.metricLists(of: packed.ids, in: packed.keys))
         }
-        reserveCapacity(packed.count)
+        let background = packed.count >= 10_000
+            ? BackgroundWork { () throws(StoreError) -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in lists() }
+            : nil
+        reserveCapacity(packed.count, keys: false)
         for (id, stored) in zip(packed.ids, packed.records) { insertStoredRecord(id, stored) }
         keys = packed.keys
         do throws(StoreError) {
-            (postings, idsByMetric) = try lists.value()
+            (postings, idsByMetric) = try background?.value() ?? lists()
         } catch {
             preconditionFailure("building the postings throws nothing: \(error)")
         }
     }
 
-    /// The series `ids` (ascending) by metric, grouped with a counting sort on the metrics' string numbers.
+    /// A counting sort of `(number, id, tag)` entries by number: `ids[starts[n]..<starts[n + 1]]` are the ids
+    /// given with number `n`, in the order given, and `tags` runs beside `ids`. `entries` is called twice (a
+    /// count, then a fill) and must give the same entries both times.
+    private static func groupedByNumber(_ numberCount: Int,
+                                        _ entries: ((UInt32, SeriesID, UInt32) -> Void) -> Void)
+        -> (starts: [Int], ids: [SeriesID], tags: [UInt32])
+    {
+        var starts = [Int](repeating: 0, count: numberCount + 1)
+        entries { number, _, _ in starts[Int(number) + 1] += 1 }
+        for k in 0..<numberCount { starts[k + 1] += starts[k] }
+        var ids = [SeriesID](repeating: 0, count: starts[numberCount])
+        var tags = [UInt32](repeating: 0, count: starts[numberCount])
+        var next = starts
+        entries { number, id, tag in
+            let k = next[Int(number)]
+            ids[k] = id
+            tags[k] = tag
+            next[Int(number)] = k + 1
+        }
+        return (starts, ids, tags)
+    }
+
+    /// The series `ids` (ascending) by metric, grouped by the metrics' string numbers.
     private static func metricLists(of ids: [SeriesID], in arena: KeyArena) -> [String: [SeriesID]] {
         let strings = arena.internedStrings
-        var starts = [Int](repeating: 0, count: strings.count + 1)
-        for id in ids { starts[Int(arena.metricNumber(id)) + 1] += 1 }
-        for k in strings.indices { starts[k + 1] += starts[k] }
-        var grouped = [SeriesID](repeating: 0, count: ids.count)
-        var next = starts
-        for id in ids {
-            let m = Int(arena.metricNumber(id))
-            grouped[next[m]] = id
-            next[m] += 1
+        let groups = groupedByNumber(strings.count) { entry in
+            for id in ids { entry(arena.metricNumber(id), id, 0) }
         }
         var lists: [String: [SeriesID]] = [:]
-        for m in strings.indices where starts[m] < starts[m + 1] { lists[strings[m]] = Array(grouped[starts[m]..<starts[m + 1]]) }
+        for m in strings.indices where groups.starts[m] < groups.starts[m + 1] {
+            lists[strings[m]] = Array(groups.ids[groups.starts[m]..<groups.starts[m + 1]])
+        }
         return lists
     }
 
     /// The label postings of the series `ids` (ascending) whose keys are in `arena`. The labels are grouped by
-    /// value number with a counting sort (ids stay ascending in each group), then split by name where a value
-    /// appears under several names: no hashing per label, only per distinct name and value.
+    /// value number (ids stay ascending in each group), then split by name where a value appears under several
+    /// names: no hashing per label, only per distinct name and value.
     private static func postings(of ids: [SeriesID], in arena: KeyArena) -> [String: [String: [SeriesID]]] {
         let strings = arena.internedStrings
-        var starts = [Int](repeating: 0, count: strings.count + 1)
-        for id in ids { arena.forEachLabel(of: id) { _, value in starts[Int(value) + 1] += 1 } }
-        for k in strings.indices { starts[k + 1] += starts[k] }
-        var grouped = [SeriesID](repeating: 0, count: starts[strings.count])
-        var names = [UInt32](repeating: 0, count: starts[strings.count])
-        var next = starts
-        for id in ids {
-            arena.forEachLabel(of: id) { name, value in
-                let k = next[Int(value)]
-                grouped[k] = id
-                names[k] = name
-                next[Int(value)] = k + 1
-            }
+        let groups = groupedByNumber(strings.count) { entry in
+            for id in ids { arena.forEachLabel(of: id) { name, value in entry(value, id, name) } }
         }
         var entries: [(name: UInt32, value: Int, ids: [SeriesID])] = []
-        for value in strings.indices where starts[value] < starts[value + 1] {
-            let range = starts[value]..<starts[value + 1]
-            let first = names[range.lowerBound]
-            if names[range].allSatisfy({ $0 == first }) {
-                entries.append((first, value, Array(grouped[range])))
+        for value in strings.indices where groups.starts[value] < groups.starts[value + 1] {
+            let range = groups.starts[value]..<groups.starts[value + 1]
+            let first = groups.tags[range.lowerBound]
+            if groups.tags[range].allSatisfy({ $0 == first }) {
+                entries.append((first, value, Array(groups.ids[range])))
             } else {
                 var byName: [UInt32: [SeriesID]] = [:]
-                for k in range { byName[names[k], default: []].append(grouped[k]) }
+                for k in range { byName[groups.tags[k], default: []].append(groups.ids[k]) }
                 for (name, list) in byName { entries.append((name, value, list)) }
             }
         }
@@ -318,7 +328,7 @@ struct SeriesIndex: Sendable {
     }
 
     mutating func setAttributes(_ id: SeriesID, _ attributes: Attributes) {
-        guard record(id) != nil else { return }
+        guard knows(id) else { return }
         records[Int(id)]!.attributes = records[Int(id)]!.attributes.merging(attributes)
     }
 
