@@ -26,7 +26,6 @@ struct KeyArenaTests {
         let keys = KeyArenaTests.keys(2_000, seed: 11)
         for (k, key) in keys.enumerated() { arena.append(SeriesID(k + 1), key) }
         #expect(keys.enumerated().allSatisfy { arena.key(SeriesID($0.offset + 1)) == $0.element })
-        #expect(keys.enumerated().allSatisfy { arena.metric(SeriesID($0.offset + 1)) == $0.element.metric })
     }
 
     @Test func lookupsFindEveryKeyAndNoOther() {

@@ -1,3 +1,5 @@
+import TallyEncoding
+
 /// The keys of the index's series, packed: every metric name, label name and label value is kept once (interned),
 /// and each series' key is a few varints in one byte array naming them: its metric, its label count, and the name
 /// and value of each label in order. A key of a metric and two labels takes about eight bytes and no allocation
@@ -9,8 +11,8 @@ struct KeyArena: Sendable {
     /// Interned strings and their numbers.
     private var numbers = StringNumbers()
     /// Every packed key, back to back.
-    private var bytes: [UInt8] = []
-    /// Per series id: where its key starts in `bytes`, or ``absent``.
+    private var packed = ByteWriter()
+    /// Per series id: where its key starts in `packed`, or ``absent``.
     private var starts: [UInt32] = []
     private static let absent = UInt32.max
 
@@ -19,17 +21,17 @@ struct KeyArena: Sendable {
 
     mutating func reserveCapacity(_ count: Int) {
         starts.reserveCapacity(count + 1)
-        bytes.reserveCapacity(count * 8)
+        packed.bytes.reserveCapacity(count * 8)
     }
 
     /// Stores the key of `id` (replacing none: an id's key never changes).
     mutating func append(_ id: SeriesID, _ key: SeriesKey) {
         startKey(id)
-        appendVarint(numbers.intern(key.metric))
-        appendVarint(UInt32(key.labels.count))
+        packed.writeVarUInt(UInt64(numbers.intern(key.metric)))
+        packed.writeVarUInt(UInt64(key.labels.count))
         for label in key.labels {
-            appendVarint(numbers.intern(label.name))
-            appendVarint(numbers.intern(label.value))
+            packed.writeVarUInt(UInt64(numbers.intern(label.name)))
+            packed.writeVarUInt(UInt64(numbers.intern(label.value)))
         }
     }
 
@@ -37,8 +39,8 @@ struct KeyArena: Sendable {
     private mutating func startKey(_ id: SeriesID) {
         let i = Int(id)
         if starts.count <= i { starts.append(contentsOf: repeatElement(KeyArena.absent, count: i + 1 - starts.count)) }
-        precondition(bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
-        starts[i] = UInt32(bytes.count)
+        precondition(packed.bytes.count < Int(KeyArena.absent), "more than 4 GiB of packed series keys")
+        starts[i] = UInt32(packed.bytes.count)
     }
 
     /// Numbers a string given as UTF-8 bytes (for keys packed straight from the catalog's rows).
@@ -48,11 +50,11 @@ struct KeyArena: Sendable {
     /// by name (as the catalog lists them).
     mutating func append(_ id: SeriesID, metric: UInt32, labels: ArraySlice<(UInt32, UInt32)>) {
         startKey(id)
-        appendVarint(metric)
-        appendVarint(UInt32(labels.count))
+        packed.writeVarUInt(UInt64(metric))
+        packed.writeVarUInt(UInt64(labels.count))
         for (name, value) in labels {
-            appendVarint(name)
-            appendVarint(value)
+            packed.writeVarUInt(UInt64(name))
+            packed.writeVarUInt(UInt64(value))
         }
     }
 
@@ -60,15 +62,6 @@ struct KeyArena: Sendable {
     func metricNumber(_ id: SeriesID) -> UInt32 {
         var at = Int(starts[Int(id)])
         return readVarint(&at)
-    }
-
-    private mutating func appendVarint(_ value: UInt32) {
-        var v = value
-        while v >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
-            v >>= 7
-        }
-        bytes.append(UInt8(v))
     }
 
     /// The key of `id`, made anew from its packed form.
@@ -83,12 +76,6 @@ struct KeyArena: Sendable {
             labels.append(Label(name, numbers.strings[Int(readVarint(&at))]))
         }
         return SeriesKey(metric: metric, labels: labels)
-    }
-
-    /// The metric name of `id`.
-    func metric(_ id: SeriesID) -> String {
-        var at = Int(starts[Int(id)])
-        return numbers.strings[Int(readVarint(&at))]
     }
 
     /// Calls `body` with the string numbers of `id`'s key in order: its metric, then each label's name and value.
@@ -113,11 +100,13 @@ struct KeyArena: Sendable {
     /// Every interned string, indexed by number (for ranking them).
     var internedStrings: [String] { numbers.strings }
 
+    /// Reads a varint this arena wrote (trusted bytes in memory, so without the bounds and overflow checks of
+    /// ``ByteReader``).
     @inline(__always) private func readVarint(_ at: inout Int) -> UInt32 {
         var value: UInt32 = 0
         var shift: UInt32 = 0
         while true {
-            let byte = bytes[at]
+            let byte = packed.bytes[at]
             at += 1
             value |= UInt32(byte & 0x7F) << shift
             if byte < 0x80 { return value }
@@ -129,30 +118,17 @@ struct KeyArena: Sendable {
     /// when some string of the key was never interned, so no stored key can equal it.
     func withPacked<R>(_ key: SeriesKey, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard let metric = numbers.number(of: key.metric) else { return nil }
-        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: KeyArena.maxPackedBytes(labelCount: key.labels.count)) {
-            buffer -> R? in
-            var n = 0
-            func put(_ value: UInt32) {
-                var v = value
-                while v >= 0x80 {
-                    buffer[n] = UInt8(truncatingIfNeeded: v) | 0x80
-                    n += 1
-                    v >>= 7
-                }
-                buffer[n] = UInt8(v)
-                n += 1
+        var w = ByteWriter(capacity: KeyArena.maxPackedBytes(labelCount: key.labels.count))
+        w.writeVarUInt(UInt64(metric))
+        w.writeVarUInt(UInt64(key.labels.count))
+        for label in key.labels {
+            guard let name = numbers.number(of: label.name), let value = numbers.number(of: label.value) else {
+                return nil
             }
-            put(metric)
-            put(UInt32(key.labels.count))
-            for label in key.labels {
-                guard let name = numbers.number(of: label.name), let value = numbers.number(of: label.value) else {
-                    return nil
-                }
-                put(name)
-                put(value)
-            }
-            return body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(buffer)[0..<n]))
+            w.writeVarUInt(UInt64(name))
+            w.writeVarUInt(UInt64(value))
         }
+        return w.bytes.withUnsafeBytes(body)
     }
 
     /// The packed bytes of `id`'s key.
@@ -162,7 +138,7 @@ struct KeyArena: Sendable {
         _ = readVarint(&end)
         let count = Int(readVarint(&end))
         for _ in 0..<(2 * count) { _ = readVarint(&end) }
-        return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
+        return packed.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[start..<end])) }
     }
 
     /// The hash of a packed key (the same for a key and its packed form).
