@@ -193,6 +193,14 @@ struct SegmentDirectory: RandomAccessCollection, Sendable {
     var startIndex: Int { 0 }
     var endIndex: Int { entries.count }
 
+    /// Whether some series has more blocks than its points need (blocks of at most ``SegmentFormat/maxBlockPoints``).
+    var hasSmallBlocks: Bool {
+        contains { _, _, blocks in
+            let points = blocks.reduce(0) { $0 + $1.count }
+            return blocks.count > (points + SegmentFormat.maxBlockPoints - 1) / SegmentFormat.maxBlockPoints
+        }
+    }
+
     subscript(position: Int) -> (SeriesID, SeriesKind, ArraySlice<BlockMeta>) {
         let entry = entries[position]
         let first = Int(entry.firstBlock)

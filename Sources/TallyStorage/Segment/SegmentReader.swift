@@ -11,6 +11,9 @@ public final class SegmentReader: @unchecked Sendable {
     let footerOffset: Int
     let footerLength: Int
     let footerCRC: UInt32
+    /// Whether some series has more blocks than its points need (compaction would merge them). Set once by
+    /// ``open(path:id:)`` from the decoded footer, before the reader is shared.
+    private(set) var hasSmallBlocks = false
 
     /// A segment just opened, with its footer decoded: the store indexes the directory and then lets it go.
     struct Opened: Sendable {
@@ -26,6 +29,7 @@ public final class SegmentReader: @unchecked Sendable {
         let reader = try SegmentReader(path: path, id: id)
         let directory = try reader.readDirectory()
         try reader.checkTiling(directory)
+        reader.hasSmallBlocks = directory.hasSmallBlocks
         return Opened(reader: reader, directory: directory)
     }
 
@@ -94,7 +98,8 @@ public final class SegmentReader: @unchecked Sendable {
         guard start >= 0, available > 0 else {
             throw StoreError.corrupt(path: path, offset: footerOffset, detail: "footer entry at \(start) is outside the footer")
         }
-        // One read holds the entry of a series of a few blocks; a longer entry gets a second, exact-sized read.
+        // One read holds the entry of a series of a few blocks; a longer entry gets a second read, as long as its
+        // block count allows.
         var raw = try readFooterBytes(at: start, count: min(available, 512))
         let blockCount: Int
         do throws(EncodingError) {

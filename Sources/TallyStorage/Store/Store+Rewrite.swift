@@ -127,21 +127,9 @@ extension Store {
             var byMonth: [Int: [SegmentRecord]] = [:]
             for record in segments { byMonth[utcMonthIndex(record.minTime), default: []].append(record) }
             // A month with one segment whose series are already in as few blocks as possible is left alone.
-            func hasSmallBlocks(_ record: SegmentRecord) throws(StoreError) -> Bool {
-                guard let reader = readers[record.id] else { return false }
-                return try reader.readDirectory().contains { _, _, blocks in
-                    let points = blocks.reduce(0) { $0 + $1.count }
-                    return blocks.count > (points + SegmentFormat.maxBlockPoints - 1) / SegmentFormat.maxBlockPoints
-                }
-            }
-            var worth: [SegmentRecord] = []
-            for group in byMonth.values {
-                if group.count > 1 {
-                    worth += group
-                } else if try hasSmallBlocks(group[0]) {
-                    worth += group
-                }
-            }
+            let worth = byMonth.values.filter { group in
+                group.count > 1 || group.contains { readers[$0.id]?.hasSmallBlocks ?? false }
+            }.flatMap { $0 }
             let level = (worth.map(\.level).max() ?? 0) + 1
             return try rewrite(worth, level: level) { _, columns in columns }
         }
