@@ -14,6 +14,11 @@ public struct LatestPoint: Sendable, Equatable {
         self.lsn = lsn
     }
 
+    /// The last point of a stored block, as its statistics give it.
+    init(_ block: BlockMeta) {
+        self.init(time: block.maxTime, value: block.lastRawValue, outcome: block.lastOutcome, lsn: block.lastLSN)
+    }
+
     /// True when `other` should replace this point as the latest.
     @inlinable
     public func isSuperseded(by other: LatestPoint) -> Bool {

@@ -341,37 +341,30 @@ struct SeriesIndex: Sendable {
             let id = Int(entry.id)
             blockLists[id].append(BlockRun(slot: slot, footer: entry.run))
             for k in entry.firstBlock..<(entry.firstBlock + entry.blockCount) {
-                let meta = directory.metas[Int(k)]
-                noteLatest(entry.id, LatestPoint(time: meta.maxTime, value: meta.lastRawValue,
-                                                 outcome: meta.lastOutcome, lsn: meta.lastLSN))
+                noteLatest(entry.id, LatestPoint(directory.metas[Int(k)]))
             }
         }
     }
 
-    /// Drops the runs in the segments with these ids (after compaction replaced them); returns the series
-    /// that lost blocks.
-    @discardableResult
-    mutating func removeSegments(_ ids: Set<UInt64>) -> [SeriesID] {
+    /// Drops the runs in the segments with these ids (after compaction replaced them).
+    mutating func removeSegments(_ ids: Set<UInt64>) {
         var removed = Set<UInt32>()
         for (slot, segment) in segmentSlots.enumerated() where segment.map({ ids.contains($0.id) }) ?? false {
             removed.insert(UInt32(slot))
             segmentSlots[slot] = nil
         }
-        guard !removed.isEmpty else { return [] }
-        var affected: [SeriesID] = []
+        guard !removed.isEmpty else { return }
         for i in blockLists.indices {
             switch blockLists[i] {
-            case .empty: continue
+            case .empty: break
             case .one(let run):
-                guard removed.contains(run.slot) else { continue }
-                blockLists[i] = .empty
+                if removed.contains(run.slot) { blockLists[i] = .empty }
             case .many(let list):
-                guard list.contains(where: { removed.contains($0.slot) }) else { continue }
-                blockLists[i] = BlockList(list.filter { !removed.contains($0.slot) })
+                if list.contains(where: { removed.contains($0.slot) }) {
+                    blockLists[i] = BlockList(list.filter { !removed.contains($0.slot) })
+                }
             }
-            affected.append(SeriesID(i))
         }
-        return affected
     }
 
     /// Sets a series' latest point anew: `stored` is the newest point of its blocks (read by the caller), then the

@@ -193,6 +193,21 @@ struct SegmentDirectory: RandomAccessCollection, Sendable {
     var startIndex: Int { 0 }
     var endIndex: Int { entries.count }
 
+    /// The newest point of each series over the blocks of these directories.
+    static func newestPoints(_ directories: [SegmentDirectory]) -> [SeriesID: LatestPoint] {
+        var newest: [SeriesID: LatestPoint] = [:]
+        for directory in directories {
+            for entry in directory.entries where entry.blockCount > 0 {
+                for k in entry.firstBlock..<(entry.firstBlock + entry.blockCount) {
+                    let point = LatestPoint(directory.metas[Int(k)])
+                    if let current = newest[entry.id], !current.isSuperseded(by: point) { continue }
+                    newest[entry.id] = point
+                }
+            }
+        }
+        return newest
+    }
+
     /// Whether some series has more blocks than its points need (blocks of at most ``SegmentFormat/maxBlockPoints``).
     var hasSmallBlocks: Bool {
         contains { _, _, blocks in

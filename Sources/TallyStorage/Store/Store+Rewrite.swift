@@ -18,27 +18,25 @@ extension Store {
         var report = RewriteReport()
         guard !segments.isEmpty else { return report }
         let readers = state.withLock { s in segments.compactMap { s.readers[$0.id] } }
-        var directories: [ObjectIdentifier: SegmentDirectory] = [:]
-        for reader in readers { directories[ObjectIdentifier(reader)] = try reader.readDirectory() }
+        var old: [(reader: SegmentReader, directory: SegmentDirectory)] = []
+        for reader in readers { old.append((reader, try reader.readDirectory())) }
         let kinds = state.withLock { s in
-            Dictionary(directories.values.flatMap { $0.map { ($0.0, s.index.knows($0.0) ? s.index.kind(of: $0.0) : $0.1) } },
+            Dictionary(old.flatMap { $0.directory.map { ($0.0, s.index.knows($0.0) ? s.index.kind(of: $0.0) : $0.1) } },
                        uniquingKeysWith: { a, _ in a })
         }
-        var byMonth: [Int: [SegmentReader]] = [:]
-        for (record, reader) in zip(segments, readers) { byMonth[utcMonthIndex(record.minTime), default: []].append(reader) }
+        var byMonth: [Int: [(reader: SegmentReader, directory: SegmentDirectory)]] = [:]
+        for (record, segment) in zip(segments, old) { byMonth[utcMonthIndex(record.minTime), default: []].append(segment) }
         var written: [(SegmentRecord, SegmentReader.Opened)] = []
         do throws(StoreError) {
             for month in byMonth.keys.sorted() {
                 let group = byMonth[month]!
-                let ids = Set(group.flatMap { directories[ObjectIdentifier($0)]!.map(\.0) }).sorted()
+                let ids = Set(group.flatMap { $0.directory.map(\.0) }).sorted()
                 // Each directory is sorted by series id: walk them side by side instead of searching each.
-                let groupDirectories = group.map { directories[ObjectIdentifier($0)]! }
                 var cursors = [Int](repeating: 0, count: group.count)
                 var output: SegmentOutput?
                 for id in ids {
                     var columns = PointColumns()
-                    for (k, reader) in group.enumerated() {
-                        let directory = groupDirectories[k]
+                    for (k, (reader, directory)) in group.enumerated() {
                         while cursors[k] < directory.count && directory[cursors[k]].0 < id { cursors[k] += 1 }
                         guard cursors[k] < directory.count, directory[cursors[k]].0 == id else { continue }
                         for block in directory[cursors[k]].2 { try reader.readBlock(block, into: &columns) }
@@ -57,18 +55,28 @@ extension Store {
             throw error
         }
         let removed = Set(segments.map(\.id))
-        let affected = Array(Set(directories.values.flatMap { $0.map(\.0) }))
+        let affected = Array(Set(old.flatMap { $0.directory.map(\.0) }))
+        let newestRemoved = SegmentDirectory.newestPoints(old.map(\.directory))
+        let newestWritten = SegmentDirectory.newestPoints(written.map(\.1.directory))
         // Swap under the writer lock, so no flush registers segments in between.
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard w != nil else {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
                 throw readOnlyOrClosed()
             }
-            // The newest point of each affected series in the segments that stay and in the new ones. Read before
-            // the catalog changes, so a failed read leaves the store as it was.
+            // A series' latest point changes only when it was in the removed segments and is not in the new ones
+            // (writes wait for the writer lock, so the cache holds still). For those, the newest point of the
+            // segments that stay is read from their footers — before the catalog changes, so a failed read leaves
+            // the store as it was.
+            let lost = state.withLock { s in
+                affected.filter { id in
+                    let current = s.index.latest[Int(id)]
+                    return current != nil && current == newestRemoved[id] && current != newestWritten[id]
+                }
+            }
             let latestStored: [SeriesID: LatestPoint]
             do throws(StoreError) {
-                latestStored = try newestStoredPoints(of: affected, excluding: removed, adding: written.map(\.1.directory))
+                latestStored = try newestStoredPoints(of: lost, excluding: removed, adding: newestWritten)
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
@@ -83,7 +91,7 @@ extension Store {
                 s.index.removeSegments(removed)
                 for (record, opened) in written { s.addSegment(record, opened) }
                 s.index.sortBlocks(affected)
-                for id in affected { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
+                for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -96,21 +104,19 @@ extension Store {
     }
 
     /// The newest stored point of each series among its blocks outside the `excluded` segments (read from their
-    /// footers) and the blocks of `added` directories. Call with the writer lock held, so no segment comes or goes.
+    /// footers) and `written` (the newest points of the new segments). Call with the writer lock held, so no
+    /// segment comes or goes.
     private func newestStoredPoints(of ids: [SeriesID], excluding excluded: Set<UInt64>,
-                                    adding added: [SegmentDirectory]) throws(StoreError) -> [SeriesID: LatestPoint] {
+                                    adding written: [SeriesID: LatestPoint]) throws(StoreError) -> [SeriesID: LatestPoint] {
         var newest: [SeriesID: LatestPoint] = [:]
-        func note(_ id: SeriesID, _ meta: BlockMeta) {
-            let point = LatestPoint(time: meta.maxTime, value: meta.lastRawValue, outcome: meta.lastOutcome, lsn: meta.lastLSN)
-            if let current = newest[id], !current.isSuperseded(by: point) { return }
-            newest[id] = point
-        }
-        for directory in added {
-            for (id, _, blocks) in directory { for meta in blocks { note(id, meta) } }
-        }
         let runs = state.withLock { s in ids.map { s.index.runs(of: $0, excluding: excluded) } }
         for (id, list) in zip(ids, runs) {
-            for block in try SegmentRun.blocks(list, overlapping: .all) { note(id, block.meta) }
+            var point = written[id]
+            for block in try SegmentRun.blocks(list, overlapping: .all) {
+                let candidate = LatestPoint(block.meta)
+                if point.map({ $0.isSuperseded(by: candidate) }) ?? true { point = candidate }
+            }
+            newest[id] = point
         }
         return newest
     }
