@@ -89,19 +89,9 @@ import Testing
     }
 
     @Test func seasonalSeriesRaiseNoNoiseChange() throws {
-        // Daily row counts with a weekday/weekend pattern, three years: flags identical with and without the view.
-        let n = 1_100
-        var g = SeriesMaker(seed: 42)
-        let times = SeriesMaker.daily(n)
-        let values = g.weekdayRowCounts(n)
-        let plain = try AnomalyDetector().detect(times: times, values: values)
-        let r = try AnomalyDetector("noise=on").detect(times: times, values: values)
-        #expect(r.anomaly == plain.anomaly)
-        // Five-minute data with a daily cycle: at most one flag in 6,000 points.
-        let m = 6_000
-        let cyc = g.fiveMinuteDailyCycle(m)
-        let r2 = try AnomalyDetector(Self.streaming + " noise=4").detect(times: SeriesMaker.fiveMinute(m), values: cyc)
-        #expect(noiseFlags(r2).count <= 1)
+        try expectSeasonalSeriesRaiseNoViewFlags(daily: "noise=on", streaming: Self.streaming + " noise=4") {
+            noiseFlags($0).count
+        }
     }
 
     @Test func theNoiseViewIsWalkForwardAndOffByDefault() throws {

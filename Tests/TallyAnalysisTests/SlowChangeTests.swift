@@ -210,19 +210,9 @@ import Testing
     }
 
     @Test func aWeeklySeasonalSeriesRaisesNoFlagFromTheViews() throws {
-        // Daily row counts with a weekday/weekend pattern, three years: the views must add nothing.
-        let n = 1_100
-        var g = SeriesMaker(seed: 42)
-        let times = SeriesMaker.daily(n)
-        let values = g.weekdayRowCounts(n)
-        let plain = try AnomalyDetector().detect(times: times, values: values)
-        let r = try AnomalyDetector("slow=on spread=on").detect(times: times, values: values)
-        #expect(r.anomaly == plain.anomaly)
-        // And five-minute data with a daily cycle.
-        let m = 6_000
-        let cyc = g.fiveMinuteDailyCycle(m)
-        let r2 = try AnomalyDetector(Self.base + " slow=4 spread=4").detect(times: SeriesMaker.fiveMinute(m), values: cyc)
-        #expect(reasons(r2, .slowChange).count + reasons(r2, .spreadChange).count <= 1)
+        try expectSeasonalSeriesRaiseNoViewFlags(daily: "slow=on spread=on", streaming: Self.base + " slow=4 spread=4") {
+            reasons($0, .slowChange).count + reasons($0, .spreadChange).count
+        }
     }
 
     @Test func theViewsAreWalkForwardAndOffByDefault() throws {

@@ -1,3 +1,4 @@
+import Testing
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,4 +57,20 @@ extension AnomalyResult {
     /// Indices of judged points (not cold start, not missing).
     var judged: [Int] { reasons.indices.filter { reasons[$0] != .coldStart && reasons[$0] != .missing } }
     func flagged(in range: Range<Int>) -> [Int] { flagged.filter { range.contains($0) } }
+}
+
+/// Seasonal series a view must leave alone: three years of daily row counts with a weekly pattern, where
+/// `daily` options must flag exactly what the defaults flag, and 6,000 five-minute points with a daily cycle,
+/// where `streaming` options may raise at most one of the view's flags (`viewFlags`).
+func expectSeasonalSeriesRaiseNoViewFlags(daily: String, streaming: String,
+                                          viewFlags: (AnomalyResult) -> Int) throws {
+    var g = SeriesMaker(seed: 42)
+    let times = SeriesMaker.daily(1_100)
+    let values = g.weekdayRowCounts(times.count)
+    let plain = try AnomalyDetector().detect(times: times, values: values)
+    let r = try AnomalyDetector(daily).detect(times: times, values: values)
+    #expect(r.anomaly == plain.anomaly)
+    let cycle = g.fiveMinuteDailyCycle(6_000)
+    let r2 = try AnomalyDetector(streaming).detect(times: SeriesMaker.fiveMinute(cycle.count), values: cycle)
+    #expect(viewFlags(r2) <= 1)
 }
