@@ -58,6 +58,7 @@ public struct ByteWriter: Sendable {
     public mutating func writeFloat64LE(_ v: Double) { writeUInt64LE(v.bitPattern) }
 
     /// Appends `v` as an unsigned LEB128 varint (1...10 bytes).
+    @inlinable
     public mutating func writeVarUInt(_ v: UInt64) {
         var v = v
         while v >= 0x80 {

@@ -100,6 +100,11 @@ enum SegmentFormat {
             let first = directory.metas.count
             let (id, kind) = try decodeSeriesEntry(&r, into: &directory.metas, limit: raw.count)
             let crc = CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[start..<r.offset]))
+            let blocks = directory.metas.count - first
+            if blocks > 1 {
+                let points = directory.metas[first...].reduce(0) { $0 + $1.count }
+                if blocks > (points + maxBlockPoints - 1) / maxBlockPoints { directory.hasSmallBlocks = true }
+            }
             directory.entries.append(SegmentDirectory.Entry(
                 id: id, kind: kind, firstBlock: UInt32(first), blockCount: UInt32(directory.metas.count - first),
                 run: FooterRun(position: UInt32(start), crc: crc)))
@@ -208,13 +213,9 @@ struct SegmentDirectory: RandomAccessCollection, Sendable {
         return newest
     }
 
-    /// Whether some series has more blocks than its points need (blocks of at most ``SegmentFormat/maxBlockPoints``).
-    var hasSmallBlocks: Bool {
-        contains { _, _, blocks in
-            let points = blocks.reduce(0) { $0 + $1.count }
-            return blocks.count > (points + SegmentFormat.maxBlockPoints - 1) / SegmentFormat.maxBlockPoints
-        }
-    }
+    /// Whether some series has more blocks than its points need (blocks of at most ``SegmentFormat/maxBlockPoints``);
+    /// noted while the footer is decoded.
+    var hasSmallBlocks = false
 
     subscript(position: Int) -> (SeriesID, SeriesKind, ArraySlice<BlockMeta>) {
         let entry = entries[position]
