@@ -98,6 +98,17 @@ struct KeyArenaTests {
         #expect(strings.map { numbers.number(of: $0) } == given.map { Optional($0) })
         #expect(numbers.number(of: "not among them: \u{E9}") == nil)
         #expect(numbers.strings == strings)
+        #expect(!numbers.hasDictionary)
+    }
+
+    /// Many short ASCII strings alike ("0" … "199999", as a label numbering its series) stay in the byte table: no
+    /// probe runs so long that the dictionary has to be made (with a bound of 32 slots it was, in some runs).
+    @Test func manyAsciiStringsNeedNoDictionary() {
+        var numbers = StringNumbers()
+        for i in 0..<200_000 { _ = numbers.intern(String(i)) }
+        #expect(numbers.strings.count == 200_000)
+        #expect(!numbers.hasDictionary)
+        #expect(numbers.number(of: "123456") == 123_456)
     }
 
     /// A reopened store of more series than the open builds on two cores (10,000): every selector picks what
