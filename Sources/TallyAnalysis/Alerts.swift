@@ -32,6 +32,11 @@ let likelihoodSquareTail = 0.15
 /// stretch, no longer passes on the strength of the noise around it. The long window is
 /// `AnomalyOptions.likelihoodWindow` (2,000 judged points by default).
 ///
+/// With `jump_record=N` (round 7), a `jump` flag the gate holds back alerts anyway when its surprise is larger than
+/// every surprise of the last N judged points: the gate averages ten points, so one move far beyond anything the
+/// series has done lately is diluted by the ordinary points around it, and on a series whose surprise is often
+/// high it stays shut; a record says more than the average does.
+///
 /// `surprise` is what the gate sees (|deviation|, or with the local view the larger surprise, §3.10; nil: the
 /// deviation); `deviation` and `details` give each flag's side for the recurrence check.
 func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, reasons: [ReasonCode],
@@ -44,10 +49,21 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
     var lastAlert = -1
     var lastViewAlert = -1
     var recurring = RecurrenceCheck(times: times, enabled: options.recurring)
+    var record = options.likelihoodGate ? options.jumpRecord.map { SlidingMaximum(window: $0) } : nil
     for i in 0..<n {
         let judged = reasons[i] != .coldStart && reasons[i] != .missing
         var open = true
-        if options.likelihoodGate && judged { open = gate.observe(surprise?[i] ?? deviation[i]) }
+        if options.likelihoodGate && judged {
+            let s = surprise?[i] ?? deviation[i]
+            open = gate.observe(s)
+            if record != nil {
+                let size = Swift.abs(s)
+                // A jump beyond every surprise of the window opens the gate (once the window has a history).
+                if !open, anomaly[i], reasons[i] == .jump, record!.count >= likelihoodMinimumHistory,
+                   size > record!.maximum { open = true }
+                record!.append(size.isFinite ? size : 0)
+            }
+        }
         guard anomaly[i] else { continue }
         // The slow-change views judge a statistic against its own history already: the gate does not hold them.
         let ownHistory = reasons[i] == .slowChange || reasons[i] == .spreadChange
@@ -131,6 +147,43 @@ struct LikelihoodGate {
         }
         seen += 1
         return open
+    }
+}
+
+/// The largest of the last `window` values appended, in O(1) amortised time per value (a ring of the values
+/// and a deque of the positions of those not exceeded by a later one).
+struct SlidingMaximum {
+    let window: Int
+    private var positions: [Int]
+    private var values: [Double]
+    private var head = 0
+    private var tail = 0
+    /// Values appended so far.
+    private(set) var count = 0
+
+    init(window: Int) {
+        self.window = Swift.max(window, 1)
+        positions = Array(repeating: 0, count: self.window + 1)
+        values = Array(repeating: 0, count: self.window + 1)
+    }
+
+    /// The largest of the last `window` values (0 when none has been appended).
+    var maximum: Double { head == tail ? 0 : values[head] }
+
+    mutating func append(_ x: Double) {
+        let capacity = window + 1
+        // Drop the value that leaves the window (at most one: positions increase), then, from the back, the values
+        // the new one equals or exceeds; at most `window` positions remain, so the ring never fills.
+        if head != tail && positions[head] <= count - window { head = (head + 1) % capacity }
+        while head != tail {
+            let last = (tail + capacity - 1) % capacity
+            guard values[last] <= x else { break }
+            tail = last
+        }
+        positions[tail] = count
+        values[tail] = x
+        tail = (tail + 1) % capacity
+        count += 1
     }
 }
 

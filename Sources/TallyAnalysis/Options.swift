@@ -101,6 +101,11 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// Judged points of history the likelihood gate compares the recent surprise with (default 2,000; text
     /// `likelihood_window=N`, 100…100,000).
     public var likelihoodWindow: Int
+    /// The record rule for jumps (default nil, off; text `jump_record=N`, 100…100,000): a `jump` flag that the
+    /// likelihood gate holds back still alerts when its surprise is larger than every surprise of the last N judged
+    /// points — a move this series has not come near for that long is news even in a stretch the gate finds
+    /// ordinary. Has no effect without `likelihoodGate`. See docs/anomaly-detection.md §3.9.
+    public var jumpRecord: Int?
     /// The local-change view (default nil, off): also flag a value that moved from the previous value by more than
     /// this many robust σ of the series' usual point-to-point moves, on the side where that view is clearly
     /// sharper than the baseline (smooth, wandering series); reason `jump`. 0 (text `on`) means the same as
@@ -129,17 +134,19 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// The streaming profile used for the NAB benchmark (docs/anomaly-detection.md §7): the default method at
     /// sensitivity 3.5, the local-change view at 4.5, no new alert for 100 points after an alert, the strict
     /// likelihood gate on alerts (round 6), no alerts on recurring flags, the slow-level view at 3.5 and the spread
-    /// view at 4 (round 5).
-    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=strict recurring=on slow=3.5 spread=4`.
+    /// view at 4 (round 5), and jumps beyond every surprise of the last 1,000 judged points alerting through the gate
+    /// (round 7).
+    /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=strict jump_record=1000 recurring=on slow=3.5
+    /// spread=4`.
     public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
-                                                 likelihoodStrict: true, localSensitivity: 4.5, recurring: true,
-                                                 slowSensitivity: 3.5, spreadSensitivity: 4)
+                                                 likelihoodStrict: true, jumpRecord: 1000, localSensitivity: 4.5,
+                                                 recurring: true, slowSensitivity: 3.5, spreadSensitivity: 4)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
                 refractory: Refractory = .off, likelihoodGate: Bool = false, likelihoodStrict: Bool = false,
-                likelihoodWindow: Int = 2000, localSensitivity: Double? = nil,
+                likelihoodWindow: Int = 2000, jumpRecord: Int? = nil, localSensitivity: Double? = nil,
                 recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil,
                 noiseSensitivity: Double? = nil) {
         self.method = method
@@ -155,6 +162,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.likelihoodGate = likelihoodGate
         self.likelihoodStrict = likelihoodStrict
         self.likelihoodWindow = likelihoodWindow
+        self.jumpRecord = jumpRecord
         self.localSensitivity = localSensitivity
         self.recurring = recurring
         self.slowSensitivity = slowSensitivity
@@ -165,7 +173,7 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
                                      "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring",
-                                     "slow", "spread", "noise", "likelihood_window"]
+                                     "slow", "spread", "noise", "likelihood_window", "jump_record"]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -287,6 +295,13 @@ public struct AnomalyOptions: Sendable, Hashable {
                         + "(default 2000)")
                 }
                 o.likelihoodWindow = n
+            case "jump_record":
+                if lower == "off" || lower == "none" { o.jumpRecord = nil; break }
+                guard let n = parsePointCount(lower), n >= likelihoodMinimumHistory, n <= 100_000 else {
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid jump_record '\(value)'; valid choices: off, or a point count from 100 to 100000")
+                }
+                o.jumpRecord = n
             case "stuck", "drift", "likelihood", "recurring":
                 let on: Bool
                 switch lower {
@@ -340,6 +355,7 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "slow=\(Self.bandText(slowSensitivity)) spread=\(Self.bandText(spreadSensitivity))"
             + (noiseSensitivity != nil ? " noise=\(Self.bandText(noiseSensitivity))" : "")
             + (likelihoodWindow != likelihoodLongWindow ? " likelihood_window=\(likelihoodWindow)" : "")
+            + (jumpRecord.map { " jump_record=\($0)" } ?? "")
     }
 
     private static func bandText(_ value: Double?) -> String {

@@ -115,7 +115,10 @@ extension TallyCommand {
                     case .points(let n): parts.append("refractory=\(n)p")
                     case .duration(let d): parts.append("refractory=\(formatDuration(d))")
                     }
-                    if base.likelihoodGate { parts.append(base.likelihoodStrict ? "likelihood=strict" : "likelihood=on") }
+                    if base.likelihoodGate {
+                        parts.append(base.likelihoodStrict ? "likelihood=strict" : "likelihood=on")
+                        if let n = base.jumpRecord { parts.append("jump_record=\(n)") }
+                    }
                     thinnedNote = "\nalerts: flagged points left after " + parts.joined(separator: " ")
                 }
                 return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note + thinnedNote

@@ -99,11 +99,11 @@ import Testing
     @Test func streamingProfileIsItsText() throws {
         let s = AnomalyOptions.streaming
         #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihoodGate && s.likelihoodStrict)
-        #expect(s.likelihoodWindow == 2000)
+        #expect(s.likelihoodWindow == 2000 && s.jumpRecord == 1000)
         #expect(s.localSensitivity == 4.5 && s.recurring && s.slowSensitivity == 3.5 && s.spreadSensitivity == 4)
         #expect(s.noiseSensitivity == nil)
-        #expect(try AnomalyOptions.parse(
-            "sensitivity=3.5 local=4.5 refractory=100 likelihood=strict recurring=on slow=3.5 spread=4") == s)
+        #expect(try AnomalyOptions.parse("sensitivity=3.5 local=4.5 refractory=100 likelihood=strict jump_record=1000 "
+                                         + "recurring=on slow=3.5 spread=4") == s)
         #expect(try AnomalyOptions.parse(s.text) == s)
         #expect(try AnomalyOptions.parse("refractory=8h").refractory == .duration(8 * 3_600_000))
         #expect(try AnomalyOptions.parse("refractory=off").refractory == .off)
