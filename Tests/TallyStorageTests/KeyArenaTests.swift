@@ -80,6 +80,36 @@ struct KeyArenaTests {
         }
     }
 
+    /// A lookup of a string that is not ASCII, in a table of ASCII strings alone, finds the ASCII string it equals
+    /// (whichever of the three equivalent scalars it holds, wherever) and nothing otherwise, without making the
+    /// dictionary.
+    @Test func lookupsOfEquivalentStringsInAnAsciiTable() {
+        var numbers = StringNumbers()
+        let ascii = ["K", "a;b", "`x`", "OK;`", "k", "Kelvin"]
+        let given = ascii.map { numbers.intern($0) }
+        let equivalents = ["\u{212A}", "a\u{037E}b", "\u{1FEF}x\u{1FEF}", "O\u{212A}\u{037E}`", "k", "\u{212A}elvin"]
+        for (text, number) in zip(equivalents, given) {
+            #expect(text == ascii[Int(number)])
+            #expect(numbers.number(of: text) == number, "\(text.unicodeScalars.map(\.value))")
+        }
+        for other in ["\u{212A}\u{E9}", "\u{E9}", "a;\u{037E}c", "\u{212B}", "K\u{301}"] {
+            #expect(numbers.number(of: other) == nil, "\(other.unicodeScalars.map(\.value))")
+        }
+        #expect(!numbers.hasDictionary)
+    }
+
+    /// The table of scalars outside ASCII that equal an ASCII character is complete: every scalar is checked.
+    @Test func everyScalarEqualToAnAsciiCharacterIsInTheTable() {
+        let ascii = Set((0..<128).map { String(Character(Unicode.Scalar(UInt8($0)))) })
+        var found: [UInt32: UInt8] = [:]
+        for value in UInt32(0x80)...0x10FFFF {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            let text = String(Character(scalar))
+            if ascii.contains(text), let byte = ascii.first(where: { $0 == text })?.utf8.first { found[value] = byte }
+        }
+        #expect(found == StringNumbers.asciiScalarEquivalents)
+    }
+
     /// Strings of every length from 0 to 40 bytes (the hash reads eight at a time, then a tail), thousands of
     /// them (the table grows), each numbered once and found again.
     @Test func everyStringIsNumberedOnceAndFoundAgain() {

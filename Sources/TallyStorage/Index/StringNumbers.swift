@@ -78,10 +78,29 @@ struct StringNumbers: Sendable {
         return copy.withUTF8 { bytes -> UInt32? in
             if StringNumbers.isASCII(bytes) { return find(bytes) ?? numbers?[string] }
             if let numbers { return numbers[string] }
-            // Every string so far is ASCII: only a string equal to an ASCII one (the Kelvin sign) can match.
-            return strings.firstIndex(of: string).map { UInt32($0) }
+            // Every string so far is ASCII, so only a string equal to an ASCII one can match: look up that one.
+            guard var ascii = StringNumbers.asciiEquivalent(of: string) else { return nil }
+            return ascii.withUTF8 { find($0) }
         }
     }
+
+    /// The ASCII string that `string` (not ASCII) equals, if there is one. Swift compares strings by canonical
+    /// equivalence, and exactly three scalars outside ASCII are canonically equivalent to an ASCII character: the
+    /// Greek question mark (to ";"), the Greek varia (to "`") and the Kelvin sign (to "K") — no composition makes
+    /// an ASCII character, and Unicode's stability policy keeps these mappings fixed (a test checks every scalar).
+    static func asciiEquivalent(of string: String) -> String? {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(string.utf8.count)
+        for scalar in string.unicodeScalars {
+            if scalar.isASCII { bytes.append(UInt8(scalar.value)); continue }
+            guard let byte = asciiScalarEquivalents[scalar.value] else { return nil }
+            bytes.append(byte)
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// The scalars outside ASCII that are canonically equivalent to an ASCII character, and that character.
+    static let asciiScalarEquivalents: [UInt32: UInt8] = [0x037E: 0x3B, 0x1FEF: 0x60, 0x212A: 0x4B]
 
     @inline(__always) private static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         for byte in bytes where byte >= 0x80 { return false }
