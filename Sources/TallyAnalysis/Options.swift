@@ -181,7 +181,8 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// Tokens are `name=value` separated by spaces or commas; names are case-insensitive and may be written
     /// in snake_case or camelCase. Durations take a unit: `ms`, `s`, `m`/`min`, `h`, `d`, `w`.
     /// `training` takes a duration or a point count (`500` or `500p`); `refractory` takes `off`, a point count or a
-    /// duration; `likelihood` takes `on`, `strict` or `off`; `likelihood_window` a point count. Unset options keep
+    /// duration; `likelihood` takes `on`, `strict` or `off`; `likelihood_window` a point count; `jump_record` `off` or
+    /// a point count. Unset options keep
     /// their defaults.
     /// Errors name the bad option and list the valid choices.
     public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
@@ -326,8 +327,8 @@ public struct AnomalyOptions: Sendable, Hashable {
         return o
     }
 
-    /// The options as text that `parse(_:)` reads back to the same value (every option is written; `noise` and
-    /// `likelihood_window` only when they differ from their defaults).
+    /// The options as text that `parse(_:)` reads back to the same value (every option is written; `noise`,
+    /// `likelihood_window` and `jump_record` only when they differ from their defaults).
     public var text: String {
         let seasonText: String
         switch season {
