@@ -173,7 +173,11 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// The option names accepted by `parse(_:)`.
     public static let optionNames = ["method", "sensitivity", "season", "direction", "training", "ignore_below",
                                      "level_shift", "stuck", "drift", "refractory", "likelihood", "local", "recurring",
-                                     "slow", "spread", "noise", "likelihood_window", "jump_record"]
+                                     "slow", "spread", "noise", "likelihood_window", "jump_record", "profile"]
+
+    /// Named starting points for `parse(_:)` (`profile=streaming`): `default` is `AnomalyOptions()`, for scans a
+    /// few times a day or less; `streaming` is `AnomalyOptions.streaming`, for telemetry every few minutes.
+    public static let profiles: [String: AnomalyOptions] = ["default": AnomalyOptions(), "streaming": .streaming]
 
     /// Parses options from text such as
     /// `method=seasonal sensitivity=3 season=7d direction=down training=90d ignore_below=5`.
@@ -182,13 +186,23 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// in snake_case or camelCase. Durations take a unit: `ms`, `s`, `m`/`min`, `h`, `d`, `w`.
     /// `training` takes a duration or a point count (`500` or `500p`); `refractory` takes `off`, a point count or a
     /// duration; `likelihood` takes `on`, `strict` or `off`; `likelihood_window` a point count; `jump_record` `off` or
-    /// a point count. Unset options keep
-    /// their defaults.
+    /// a point count; `profile` `default` or `streaming` (`profiles`), the base that the other options change,
+    /// wherever it is written. Unset options keep the profile's values (by default, `AnomalyOptions()`'s).
     /// Errors name the bad option and list the valid choices.
     public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
-        var o = AnomalyOptions()
-        var seen = Set<String>()
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" })
+        // A profile is the base the other options change, wherever it is written.
+        var o = AnomalyOptions()
+        for token in tokens {
+            guard let eq = token.firstIndex(of: "="), canonicalName(String(token[..<eq])) == "profile" else { continue }
+            let value = String(token[token.index(after: eq)...])
+            guard let profile = profiles[value.lowercased()] else {
+                throw AnomalyOptionsError(option: "profile", value: value, message:
+                    "invalid profile '\(value)'; valid choices: " + profiles.keys.sorted().joined(separator: ", "))
+            }
+            o = profile
+        }
+        var seen = Set<String>()
         for token in tokens {
             guard let eq = token.firstIndex(of: "=") else {
                 throw AnomalyOptionsError(option: String(token), value: nil,
@@ -211,6 +225,8 @@ public struct AnomalyOptions: Sendable, Hashable {
             }
             let lower = value.lowercased()
             switch name {
+            case "profile":
+                break   // applied first
             case "method":
                 guard let m = AnomalyMethod.aliases[lower] else {
                     throw AnomalyOptionsError(option: name, value: value, message:

@@ -32,6 +32,36 @@ import TallyAnalysis
         #expect(try AnomalyOptions.parse(AnomalyOptions().text) == AnomalyOptions())
     }
 
+    @Test func aProfileIsTheBaseTheOtherOptionsChange() throws {
+        #expect(try AnomalyOptions.parse("profile=streaming") == .streaming)
+        #expect(try AnomalyOptions.parse("profile=default") == AnomalyOptions())
+        #expect(try AnomalyOptions.parse("Profile=Streaming") == .streaming)
+        // Explicit options win wherever the profile is written.
+        for text in ["profile=streaming sensitivity=4 refractory=off", "sensitivity=4 refractory=off profile=streaming"] {
+            let o = try AnomalyOptions.parse(text)
+            #expect(o.sensitivity == 4 && o.refractory == .off, "\(text)")
+            #expect(o.likelihoodStrict && o.jumpRecord == 1000 && o.localSensitivity == 4.5 && o.recurring, "\(text)")
+        }
+        #expect(try AnomalyOptions.parse("profile=streaming jump_record=off").jumpRecord == nil)
+        // The text form writes every option out, so it reads back without the profile.
+        let tuned = try AnomalyOptions.parse("profile=streaming sensitivity=3")
+        #expect(!tuned.text.contains("profile"))
+        #expect(try AnomalyOptions.parse(tuned.text) == tuned)
+        do {
+            _ = try AnomalyOptions.parse("sensitivity=3 profile=hourly")
+            Issue.record("profile=hourly parsed")
+        } catch {
+            #expect(error.option == "profile" && error.value == "hourly")
+            #expect(error.message == "invalid profile 'hourly'; valid choices: default, streaming")
+        }
+        do {
+            _ = try AnomalyOptions.parse("profile=streaming profile=default")
+            Issue.record("two profiles parsed")
+        } catch {
+            #expect(error.message.contains("given twice"))
+        }
+    }
+
     @Test func errorsNameTheOptionAndTheChoices() {
         func message(_ text: String) -> String {
             do { _ = try AnomalyOptions.parse(text); return "" } catch { return error.message }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Tally
+import TallyAnalysis
 import TallyTestSupport
 
 /// The `anomalies`, `forecast` and `where anomaly` stages through `store.query`, on generated data with known
@@ -214,6 +215,22 @@ struct AnomalyQueryTests {
         #expect(badHorizon.column == 22)
         let extra = try #require(error("row_count | anomalies | where anomaly now"))
         #expect(extra.column == 39)
+        let profile = try #require(error("row_count | anomalies sensitivity=3 profile=hourly"))
+        #expect(profile.column == 37 && profile.message.contains("valid choices: default, streaming"))
+    }
+
+    @Test func aProfileNamesTheStreamingOptions() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times.last! + D.day
+        for (query, options) in [("profile=streaming", AnomalyOptions.streaming),
+                                 ("profile=streaming sensitivity=4", try AnomalyOptions.parse("profile=streaming sensitivity=4"))] {
+            let s = try #require(try store.query("row_count | anomalies \(query)", now: now).series.first)
+            let r = AnomalyDetector(options: options).detect(times: times, values: values.map { $0! })
+            #expect(s.anomaly == r.anomaly && s.alert == r.alert, "\(query)")
+        }
+        #expect(try AnomalyOptions.parse("profile=streaming sensitivity=4").sensitivity == 4)
     }
 
     @Test func checkSeriesAreJudgedOnTheirValues() throws {
