@@ -16,6 +16,7 @@ extension TallyCommand {
                   tally check 'row_count{datasource="warehouse"}'
                   tally check 'row_count{datasource="warehouse"} | anomalies refractory=3d'
                   tally check 'row_count | since 7d | anomalies sensitivity=3 | where anomaly'
+                  tally check 'cpu_percent{host="db1"} | anomalies profile=streaming'
                 """
         )
 
