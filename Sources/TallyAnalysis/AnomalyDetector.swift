@@ -99,11 +99,9 @@ struct Walker {
     /// The slow-change views (options `slow` and `spread`), nil when off.
     private var slowWatch: SlowLevelWatch?
     private var noiseWatch: NoiseLevelWatch?
-    /// Where a `noise` flag is waiting for a point no other rule flags (−1: none).
-    private var noisePending = -1
+    private var noisePending = PendingViewFlag()
     private var spreadWatch: SpreadWatch?
-    /// A `spread` excursion not yet reported (its side and the point where the rate passed the band).
-    private var spreadPending: (side: Int32, at: Int) = (0, 0)
+    private var spreadPending = PendingViewFlag()
     /// What the likelihood gate sees per point: |deviation|, or the local view's when that is sharper and larger.
     private var surprise: [Double]
     private var allInteger = true
@@ -320,25 +318,18 @@ struct Walker {
             if var w = noiseWatch, let b = options.noiseBand {
                 noiseWatch = nil
                 let r = w.observe(x, band: b, judge: true)
-                // A rise of the noise often shows first on a value that is itself out of range: the flag then goes
-                // to the next point no other rule flags (within 50 points), like the spread view's.
-                if r.side > 0 { noisePending = i }
-                if noisePending >= 0 && i - noisePending > Int(spreadRateSpan) { noisePending = -1 }
+                // Rises only; reported as a slow change with detail 2.
+                noisePending.note(r.side > 0 ? 2 : 0, at: i)
                 let plain = choice?.shape != .zeroInflated && choice?.shape != .constant
-                if noisePending >= 0 && free && plain && slowSide == 0 { slowSide = 2; noisePending = -1 }
+                let side = noisePending.take(at: i, free: free && plain && slowSide == 0)
+                if side != 0 { slowSide = side }
                 noiseWatch = w
             }
             if var w = spreadWatch, let b = options.spreadBand {
                 spreadWatch = nil
                 let r = w.observe(x, band: b, judge: true)
-                // The rate often passes its band on a large move that is itself out of range: the view's flag then
-                // goes to the next point that no other rule flags (within the rate's span).
-                if r.side != 0 { spreadPending = (r.side, i) }
-                if spreadPending.side != 0 && i - spreadPending.at > Int(spreadRateSpan) { spreadPending = (0, 0) }
-                if spreadPending.side != 0 && free && slowSide == 0 {
-                    spreadSide = spreadPending.side
-                    spreadPending = (0, 0)
-                }
+                spreadPending.note(r.side, at: i)
+                spreadSide = spreadPending.take(at: i, free: free && slowSide == 0)
                 spreadWatch = w
             }
         }

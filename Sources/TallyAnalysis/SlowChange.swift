@@ -30,8 +30,30 @@ import Glibc
 /// Spans (points) of the short and long means of the `slow` view.
 let slowShortSpan = 50.0
 let slowLongSpan = 1000.0
-/// A `spread` flag that falls on a point another rule flags goes to the next free point within this many points.
-let spreadRateSpan = 50.0
+/// A view's flag (`spread`, `noise`) that falls on a point another rule flags goes to the next free point within
+/// this many points.
+let viewFlagWait = 50
+
+/// A view's flag waiting for a point no other rule flags: the views often pass their band on a value that is itself
+/// out of range (a spike that starts a burst, a move that shows the new noise), and the flag then goes to the next
+/// free point, if one comes within `viewFlagWait` points.
+struct PendingViewFlag {
+    private var side: Int32 = 0
+    private var at = 0
+
+    /// Notes a new excursion on `side` (0: none) at point `i`.
+    mutating func note(_ side: Int32, at i: Int) {
+        if side != 0 { (self.side, at) = (side, i) }
+    }
+
+    /// The waiting side when point `i` may carry it (`free`), after which nothing waits; 0 otherwise.
+    mutating func take(at i: Int, free: Bool) -> Int32 {
+        if side != 0 && i - at > viewFlagWait { side = 0 }
+        guard free && side != 0 else { return 0 }
+        defer { side = 0 }
+        return side
+    }
+}
 /// Window lengths (moves) of the `spread` view's counts: a short one for bursts, a longer one for lasting changes.
 let spreadWindows = [25, 50]
 /// Past window counts kept (`spread`), and how many are needed before the view judges.
@@ -75,8 +97,8 @@ struct ChangeStatistic {
         var z = 0.0
         var inside = true
         if history.count >= changeMinimumHistory {
-            let c = history.sorted.median
-            let sp = ladderSpread(sorted: history.sorted.sorted, center: c)
+            let c = history.window.median
+            let sp = ladderSpread(sorted: history.window.sorted, center: c)
             let sigma = Swift.max(d >= c ? sp.up : sp.down, floor, 1e-12)
             z = (d - c) / sigma
             if Swift.abs(z) >= band {
@@ -181,9 +203,9 @@ struct SpreadWatch {
         guard moves.count >= 30 else { return (0, 0) }
         // Recent and long-run counts use the same, current threshold: a typical move that shifts (quantised gauges
         // whose median move flips between two steps) changes both alike instead of faking a change of rate.
-        let typical = moves.sorted.median
+        let typical = moves.window.median
         let threshold = typical > 0 ? spreadLargeMove * typical : 0
-        let allLarge = moves.count - moves.sorted.upperBound(threshold)
+        let allLarge = moves.count - moves.window.upperBound(threshold)
         // One-sided Gaussian tail at the band: the Poisson tail a count must reach.
         let tail = judge ? 0.5 * erfc(band / 1.4142135623730951) : 0
         var result: (side: Int32, z: Double) = (0, 0)

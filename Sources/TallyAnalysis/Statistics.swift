@@ -75,7 +75,8 @@ struct RecentValues {
     let capacity: Int
     private var ring: [Double] = []
     private var next = 0
-    private(set) var sorted = SortedWindow()
+    /// The same values, sorted.
+    private(set) var window = SortedWindow()
 
     init(capacity: Int) { self.capacity = capacity }
 
@@ -85,11 +86,11 @@ struct RecentValues {
         if ring.count < capacity {
             ring.append(x)
         } else {
-            _ = sorted.remove(ring[next])
+            _ = window.remove(ring[next])
             ring[next] = x
             next = (next + 1) % capacity
         }
-        sorted.insert(x)
+        window.insert(x)
     }
 
     /// The `k`-th newest value (0: the newest); `k < count`.
