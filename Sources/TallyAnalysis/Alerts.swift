@@ -58,9 +58,9 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
             open = gate.observe(s)
             if record != nil {
                 let size = Swift.abs(s)
-                // A jump beyond every surprise of the window opens the gate (once the window has a history).
-                if !open, anomaly[i], reasons[i] == .jump, record!.count >= likelihoodMinimumHistory,
-                   size > record!.maximum { open = true }
+                // A jump beyond every surprise of the window opens the gate. (The gate is open anyway until it has
+                // seen 100 judged points, so the window always has that many behind a held jump.)
+                if !open, anomaly[i], reasons[i] == .jump, size > record!.maximum { open = true }
                 record!.append(size.isFinite ? size : 0)
             }
         }

@@ -191,15 +191,11 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// Errors name the bad option and list the valid choices.
     public static func parse(_ text: String) throws(AnomalyOptionsError) -> AnomalyOptions {
         let tokens = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" })
-        // A profile is the base the other options change, wherever it is written.
+        // A profile is the base the other options change, wherever it is written (checked in order below).
         var o = AnomalyOptions()
         for token in tokens {
-            guard let eq = token.firstIndex(of: "="), canonicalName(String(token[..<eq])) == "profile" else { continue }
-            let value = String(token[token.index(after: eq)...])
-            guard let profile = profiles[value.lowercased()] else {
-                throw AnomalyOptionsError(option: "profile", value: value, message:
-                    "invalid profile '\(value)'; valid choices: " + profiles.keys.sorted().joined(separator: ", "))
-            }
+            guard let eq = token.firstIndex(of: "="), canonicalName(String(token[..<eq])) == "profile",
+                  let profile = profiles[token[token.index(after: eq)...].lowercased()] else { continue }
             o = profile
         }
         var seen = Set<String>()
@@ -226,7 +222,10 @@ public struct AnomalyOptions: Sendable, Hashable {
             let lower = value.lowercased()
             switch name {
             case "profile":
-                break   // applied first
+                guard profiles[lower] != nil else {   // applied before the loop
+                    throw AnomalyOptionsError(option: name, value: value, message:
+                        "invalid profile '\(value)'; valid choices: " + profiles.keys.sorted().joined(separator: ", "))
+                }
             case "method":
                 guard let m = AnomalyMethod.aliases[lower] else {
                     throw AnomalyOptionsError(option: name, value: value, message:

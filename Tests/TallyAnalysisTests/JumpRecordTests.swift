@@ -8,10 +8,6 @@ import Testing
     /// About nine of the gauge's usual moves, a third of its band's half-width.
     static let spike = 5.0
 
-    func sameValues(_ a: [Double], _ b: [Double]) -> Bool {
-        a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
-    }
-
     /// A smooth five-minute gauge that wanders (AR(1), φ = 0.995, its own σ about 5) with a little independent
     /// noise: successive values are close, so the local view is sharp, and the baseline's band is wide, so the
     /// series is often a little surprising and the gate's ten-point mean seldom stands out.

@@ -54,6 +54,12 @@ import TallyAnalysis
             #expect(error.option == "profile" && error.value == "hourly")
             #expect(error.message == "invalid profile 'hourly'; valid choices: default, streaming")
         }
+        do {   // errors come in the order the options are written
+            _ = try AnomalyOptions.parse("sensitivty=3 profile=hourly")
+            Issue.record("sensitivty=3 parsed")
+        } catch {
+            #expect(error.option == "sensitivty")
+        }
         do {
             _ = try AnomalyOptions.parse("profile=streaming profile=default")
             Issue.record("two profiles parsed")

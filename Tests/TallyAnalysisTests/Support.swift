@@ -51,6 +51,11 @@ struct SeriesMaker {
     }
 }
 
+/// Whether two columns hold the same values, NaN equal to NaN (expected values and ranges are NaN in the cold start).
+func sameValues(_ a: [Double], _ b: [Double]) -> Bool {
+    a.count == b.count && zip(a, b).allSatisfy { $0 == $1 || ($0.isNaN && $1.isNaN) }
+}
+
 extension AnomalyResult {
     /// Indices of flagged points.
     var flagged: [Int] { anomaly.indices.filter { anomaly[$0] } }
