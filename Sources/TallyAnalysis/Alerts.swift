@@ -41,7 +41,7 @@ let likelihoodSquareTail = 0.15
 /// deviation); `deviation` and `details` give each flag's side for the recurrence check.
 func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, reasons: [ReasonCode],
             details: [Int32], times: [Int64], options: AnomalyOptions) -> [Bool] {
-    if case .off = options.refractory, !options.likelihoodGate, !options.recurring { return anomaly }
+    guard options.thinsAlerts else { return anomaly }
     let n = anomaly.count
     var out = Array(repeating: false, count: n)
     var gate = LikelihoodGate(cap: 2 * options.sensitivity, longWindow: options.likelihoodWindow,

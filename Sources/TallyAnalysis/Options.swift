@@ -342,6 +342,32 @@ public struct AnomalyOptions: Sendable, Hashable {
         return o
     }
 
+    /// Whether alerts can be fewer than flags: a refractory period, the likelihood gate or the recurrence check is on
+    /// (otherwise `AnomalyResult.alert` equals `anomaly`).
+    public var thinsAlerts: Bool { refractory != .off || likelihoodGate || recurring }
+
+    /// The options that thin flags into alerts, in the option text's form (`refractory=100p likelihood=strict
+    /// jump_record=1000 recurring=on`); empty when none is on.
+    public var alertRulesText: String {
+        var parts: [String] = []
+        if refractory != .off { parts.append("refractory=\(refractoryText)") }
+        if likelihoodGate {
+            parts.append(likelihoodStrict ? "likelihood=strict" : "likelihood=on")
+            if likelihoodWindow != likelihoodLongWindow { parts.append("likelihood_window=\(likelihoodWindow)") }
+            if let n = jumpRecord { parts.append("jump_record=\(n)") }
+        }
+        if recurring { parts.append("recurring=on") }
+        return parts.joined(separator: " ")
+    }
+
+    private var refractoryText: String {
+        switch refractory {
+        case .off: "off"
+        case .points(let n): "\(n)p"
+        case .duration(let d): formatDuration(d)
+        }
+    }
+
     /// The options as text that `parse(_:)` reads back to the same value (every option is written; `noise`,
     /// `likelihood_window` and `jump_record` only when they differ from their defaults).
     public var text: String {
@@ -356,12 +382,6 @@ public struct AnomalyOptions: Sendable, Hashable {
         case .auto: trainingText = "auto"
         case .points(let n): trainingText = "\(n)p"
         case .duration(let d): trainingText = formatDuration(d)
-        }
-        let refractoryText: String
-        switch refractory {
-        case .off: refractoryText = "off"
-        case .points(let n): refractoryText = "\(n)p"
-        case .duration(let d): refractoryText = formatDuration(d)
         }
         return "method=\(method.rawValue) sensitivity=\(formatPlain(sensitivity)) season=\(seasonText) "
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "

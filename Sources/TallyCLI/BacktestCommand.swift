@@ -90,8 +90,8 @@ extension TallyCommand {
             case .csv, .table:
                 var table = [["method", "sensitivity", "series", "judged", "alerts", "alerts_per_1000", "events_per_1000",
                               "precision", "recall", "event_recall"]]
-                // With a refractory period or the likelihood gate, the flags underneath the alerts get a column.
-                let thinned = base.refractory != .off || base.likelihoodGate
+                // When alerts can be fewer than flags, the flags underneath the alerts get a column.
+                let thinned = base.thinsAlerts
                 if thinned { table[0].insert("flagged", at: 4) }
                 if perSeries { table[0].insert("for", at: 0) }
                 for r in rows {
@@ -108,19 +108,7 @@ extension TallyCommand {
                     ? "no feedback in the window: precision and recall need `tally feedback` verdicts"
                     : "precision and recall from \(labelled) series with feedback"
                 var thinnedNote = ""
-                if thinned {
-                    var parts: [String] = []
-                    switch base.refractory {
-                    case .off: break
-                    case .points(let n): parts.append("refractory=\(n)p")
-                    case .duration(let d): parts.append("refractory=\(formatDuration(d))")
-                    }
-                    if base.likelihoodGate {
-                        parts.append(base.likelihoodStrict ? "likelihood=strict" : "likelihood=on")
-                        if let n = base.jumpRecord { parts.append("jump_record=\(n)") }
-                    }
-                    thinnedNote = "\nalerts: flagged points left after " + parts.joined(separator: " ")
-                }
+                if thinned { thinnedNote = "\nalerts: flagged points left after " + base.alertRulesText }
                 return alignedTable(table) + "\n\nwindow from \(TimeText.format(report.from)); " + note + thinnedNote
             }
         }

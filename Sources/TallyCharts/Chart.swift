@@ -78,7 +78,7 @@ public struct Chart: Sendable, Equatable {
         let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
         let hasExpected = series.contains { $0.expected != nil }
         let hasAnomalies = series.contains { s in s.anomaly?.contains(true) == true }
-        // Flags that a refractory period or the likelihood gate silenced are drawn hollow.
+        // Flags that the alert rules (refractory period, likelihood gate, recurrence check) silenced are drawn hollow.
         let hasSilenced = series.contains { s in
             guard let anomaly = s.anomaly, let alert = s.alert else { return false }
             return zip(anomaly, alert).contains { $0 && !$1 }
@@ -202,11 +202,11 @@ public struct Chart: Sendable, Equatable {
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }
+        let anomalies = s.anomaly?.filter { $0 }.count ?? 0
+        // Every alert is a flagged point (the detector's alert column is a thinning of its flags).
         let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: drawable.min(),
                                   max: drawable.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
-                                  anomalies: s.anomaly?.filter { $0 }.count ?? 0,
-                                  alerts: s.alert.map { a in zip(s.anomaly ?? a, a).filter { $0 && $1 }.count }
-                                      ?? (s.anomaly?.filter { $0 }.count ?? 0),
+                                  anomalies: anomalies, alerts: s.alert?.filter { $0 }.count ?? anomalies,
                                   forecastPoints: forecastCount)
         return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
                          labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,

@@ -96,8 +96,8 @@ public struct ChartPoint: Sendable, Equatable {
     public var score: Double?
     /// Whether the point is an anomaly (`nil` when the series has no anomaly column).
     public var anomaly: Bool?
-    /// Whether the anomaly raises an alert (`nil` when the series has no `alert` column): with a refractory period
-    /// or the likelihood gate, some flagged points are silenced and drawn hollow.
+    /// Whether the anomaly raises an alert (`nil` when the series has no `alert` column): with the alert rules on
+    /// (refractory period, likelihood gate, recurrence check), some flagged points are silenced and drawn hollow.
     public var alert: Bool?
     /// Why the value is null, or another remark on the point.
     public var reason: String?
@@ -140,7 +140,7 @@ public struct ChartLine: Sendable, Equatable {
     public var hasBand: Bool
     /// Whether the series has an `anomaly` column.
     public var hasAnomalyColumn: Bool
-    /// Whether the series has an `alert` column (anomalies with a refractory period or the likelihood gate).
+    /// Whether the series has an `alert` column (the `anomalies` stage always adds one).
     public var hasAlertColumn: Bool = false
     /// Figures over all the series' points (before shaping).
     public var summary: LineSummary

@@ -181,8 +181,8 @@ extension Chart {
         out.line("<path class=\"expected\" d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-opacity=\"0.7\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>")
     }
 
-    /// Anomalies as filled markers; those that raise no alert (silenced by a refractory period or the likelihood
-    /// gate) as hollow ones, drawn first so an alert is never hidden under them.
+    /// Anomalies as filled markers; those that raise no alert (silenced by the alert rules: refractory period,
+    /// likelihood gate, recurrence check) as hollow ones, drawn first so an alert is never hidden under them.
     private func anomaliesSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
         let silenced = line.anomalies.filter(\.isSilencedAnomaly)
         if !silenced.isEmpty {

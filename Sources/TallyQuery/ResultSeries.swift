@@ -29,9 +29,10 @@ public struct ResultSeries: Sendable {
     public var score: [Double]?
     /// Whether the point is an anomaly: outside its expected range (or stuck, or drifting).
     public var anomaly: [Bool]?
-    /// Whether the point raises a new alert: a flagged point that is not within the refractory period after the
-    /// previous alert and passes the likelihood gate when that is on (`anomalies refractory=… likelihood=…`).
-    /// Equal to `anomaly` with the default options. `where anomaly` keeps the points where this is true.
+    /// Whether the point raises a new alert: a flagged point that the alert rules let through — not within the
+    /// refractory period after the previous alert, past the likelihood gate, not a recurring flag, when those are on
+    /// (`anomalies refractory=… likelihood=… recurring=on`). Equal to `anomaly` with the default options.
+    /// `where anomaly` keeps the points where this is true.
     public var alert: [Bool]?
 
     /// Creates a series without annotations.

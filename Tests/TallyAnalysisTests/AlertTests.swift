@@ -105,6 +105,12 @@ import Testing
         #expect(try AnomalyOptions.parse("sensitivity=3.5 local=4.5 refractory=100 likelihood=strict jump_record=1000 "
                                          + "recurring=on slow=3.5 spread=4") == s)
         #expect(try AnomalyOptions.parse(s.text) == s)
+        #expect(s.thinsAlerts && s.alertRulesText == "refractory=100p likelihood=strict jump_record=1000 recurring=on")
+        #expect(!AnomalyOptions().thinsAlerts && AnomalyOptions().alertRulesText.isEmpty)
+        #expect(try AnomalyOptions.parse("recurring=on").thinsAlerts)
+        #expect(try AnomalyOptions.parse("jump_record=500").alertRulesText.isEmpty)   // nothing without the gate
+        #expect(try AnomalyOptions.parse("likelihood=on likelihood_window=4000 refractory=8h").alertRulesText
+                == "refractory=8h likelihood=on likelihood_window=4000")
         #expect(try AnomalyOptions.parse("refractory=8h").refractory == .duration(8 * 3_600_000))
         #expect(try AnomalyOptions.parse("refractory=off").refractory == .off)
         #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("refractory=soon") }

@@ -144,6 +144,12 @@ struct AnomalyAlertCLITests {
         #expect(lines.first?.split(separator: " ").map(String.init).prefix(6) == ["method", "sensitivity", "series", "judged", "flagged", "alerts"])
         #expect(lines.dropFirst().first?.split(separator: " ").map(String.init).prefix(6) == ["auto", "4", "1", "\(judged)", "4", "1"])
         #expect(lines.last == "alerts: flagged points left after refractory=1w")
+        // The recurrence check thins alerts too, so it also gets the column and the note.
+        let recurring = try runTally(["backtest", Self.orders, "--since", "20d", "--methods", "auto", "--sensitivities",
+                                      "4", "--options", "recurring=on", "--store", store, "--now", Self.now(119)])
+        #expect(recurring.stdout.split(separator: "\n").first?.contains("flagged") == true, "\(recurring.stdout)")
+        #expect(recurring.stdout.hasSuffix("alerts: flagged points left after recurring=on\n")
+                || recurring.stdout.hasSuffix("alerts: flagged points left after recurring=on"), "\(recurring.stdout)")
         // Without the options the table is as before.
         let before = try runTally(["backtest", Self.orders, "--since", "20d", "--methods", "auto", "--sensitivities", "4",
                                    "--store", store, "--now", Self.now(119)])
