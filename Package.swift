@@ -36,7 +36,7 @@ let package = Package(
         // Layer 3: features.
         .target(name: "TallyQuery", dependencies: ["TallyStorage", "TallyEncoding"], swiftSettings: strictSettings),
         .target(name: "TallySoda", dependencies: ["TallyStorage"], swiftSettings: strictSettings),
-        .target(name: "TallyCharts", dependencies: ["TallyQuery", "TallyAnalysis"], swiftSettings: strictSettings),
+        .target(name: "TallyCharts", dependencies: ["TallyStorage", "TallyQuery", "TallyAnalysis"], swiftSettings: strictSettings),
 
         // Layer 4: the library facade.
         .target(

@@ -1,4 +1,5 @@
 import TallyQuery
+import TallyStorage
 
 /// Text spellings the charts share: numbers for people, UTC calendar fields, escaping for XML and JSON.
 /// Everything here is pure and locale-free, so a chart's bytes depend only on its input.
@@ -99,50 +100,20 @@ struct UTCTime: Equatable {
     var year: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
 
     init(_ t: Int64) {
-        let dayNumber = UTCTime.floorDiv(t, UTCTime.day)
+        let dayNumber = CivilCalendar.day(ofMillis: t)
         var rest = t - dayNumber * UTCTime.day
-        (year, month, day) = UTCTime.civil(dayNumber)
+        (year, month, day) = CivilCalendar.date(days: dayNumber)
         hour = Int(rest / UTCTime.hour); rest %= UTCTime.hour
         minute = Int(rest / UTCTime.minute); rest %= UTCTime.minute
         second = Int(rest / UTCTime.second)
         millisecond = Int(rest % UTCTime.second)
     }
 
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    /// The civil date of a day number (days since 1970-01-01), counting in 400-year eras of years that start
-    /// on March 1 (so the leap day ends its year).
-    static func civil(_ dayNumber: Int64) -> (Int64, Int, Int) {
-        let z = dayNumber + 719_468
-        let era = floorDiv(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let d = Int(dayOfYear - (153 * mp + 2) / 5 + 1)
-        let m = Int(mp < 10 ? mp + 3 : mp - 9)
-        return (yearOfEra + era * 400 + (m <= 2 ? 1 : 0), m, d)
-    }
-
-    /// Days since 1970-01-01 of a civil date.
-    static func dayNumber(year: Int64, month: Int, day: Int) -> Int64 {
-        let y = month <= 2 ? year - 1 : year
-        let era = floorDiv(y, 400)
-        let yearOfEra = y - era * 400
-        let mp = Int64((month + 9) % 12)
-        let dayOfYear = (153 * mp + 2) / 5 + Int64(day) - 1
-        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
-        return era * 146_097 + dayOfEra - 719_468
-    }
-
     /// 00:00 UTC on the first day of month `monthIndex` (months since January 1970).
     static func startOfMonth(_ monthIndex: Int64) -> Int64 {
-        let year = 1970 + floorDiv(monthIndex, 12)
-        let month = Int(monthIndex - floorDiv(monthIndex, 12) * 12) + 1
-        return dayNumber(year: year, month: month, day: 1) * day
+        let yearsSince1970 = CivilCalendar.floorDiv(monthIndex, 12)
+        let month = Int(monthIndex - yearsSince1970 * 12) + 1
+        return CivilCalendar.days(year: 1970 + yearsSince1970, month: month, day: 1) * day
     }
 
     var monthIndex: Int64 { (year - 1970) * 12 + Int64(month - 1) }
@@ -166,16 +137,5 @@ struct UTCTime: Equatable {
         let f = UTCTime(t)
         let clock = f.second != 0 || f.millisecond != 0 ? f.hourMinuteSecondText : f.hourMinuteText
         return f.dateText + " " + clock + " UTC"
-    }
-
-    /// ISO 8601 UTC with `Z`, milliseconds only when not zero (the query output's form).
-    static func iso(_ t: Int64) -> String {
-        let f = UTCTime(t)
-        var s = f.dateText + "T" + f.hourMinuteSecondText
-        if f.millisecond != 0 {
-            let ms = String(f.millisecond)
-            s += "." + String(repeating: "0", count: 3 - ms.count) + ms
-        }
-        return s + "Z"
     }
 }

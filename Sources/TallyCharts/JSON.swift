@@ -1,4 +1,5 @@
 import TallyStorage
+
 extension Chart {
     /// The chart as JSON: chart-ready series after shaping, with axis ranges, ticks and units.
     ///
@@ -36,9 +37,9 @@ extension Chart {
         for (k, p) in panels.enumerated() {
             o += k == 0 ? "\n" : ",\n"
             o += "    {\"title\": " + (p.title.map(ChartText.json) ?? "null") + ",\n"
-            o += "     \"x\": {\"type\": \"time\", \"min\": \"\(UTCTime.iso(p.xAxis.min))\", \"max\": \"\(UTCTime.iso(p.xAxis.max))\", "
+            o += "     \"x\": {\"type\": \"time\", \"min\": \"\(TimeText.format(p.xAxis.min))\", \"max\": \"\(TimeText.format(p.xAxis.max))\", "
             o += "\"interval\": \"\(p.xAxis.interval)\", \"ticks\": ["
-            o += p.xAxis.ticks.map { "{\"time\": \"\(UTCTime.iso($0.time))\", \"label\": \(ChartText.json($0.label))}" }.joined(separator: ", ")
+            o += p.xAxis.ticks.map { "{\"time\": \"\(TimeText.format($0.time))\", \"label\": \(ChartText.json($0.label))}" }.joined(separator: ", ")
             o += "]},\n"
             o += "     \"y\": {\"min\": \(ChartText.json(p.yAxis.min)), \"max\": \(ChartText.json(p.yAxis.max)), "
             o += "\"step\": \(ChartText.json(p.yAxis.step)), \"unit\": " + (p.yAxis.unit.map(ChartText.json) ?? "null") + ", \"ticks\": ["
@@ -66,7 +67,7 @@ extension Chart {
                 o += "\"interval\": " + (bars.interval.map { "\"\($0)\"" } ?? "null") + ", \"bars\": ["
                 for (i, bar) in bars.bars.enumerated() {
                     o += i == 0 ? "\n" : ",\n"
-                    o += "       {\"from\": \"\(UTCTime.iso(bar.start))\", \"to\": \"\(UTCTime.iso(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
+                    o += "       {\"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
                     o += "}, \"total\": \(ChartText.json(bar.total))}"
                 }
@@ -81,7 +82,7 @@ extension Chart {
     }
 
     static func pointJSON(_ pt: ChartPoint, _ line: ChartLine) -> String {
-        var o = "{\"time\": \"\(UTCTime.iso(pt.time))\", \"value\": \(ChartText.json(pt.value))"
+        var o = "{\"time\": \"\(TimeText.format(pt.time))\", \"value\": \(ChartText.json(pt.value))"
         if line.hasExpected { o += ", \"expected\": \(ChartText.json(pt.expected))" }
         if line.hasBand { o += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper))" }
         if pt.score != nil { o += ", \"score\": \(ChartText.json(pt.score))" }

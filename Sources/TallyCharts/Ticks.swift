@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// A tick on the value axis.
 public struct ValueTick: Sendable, Equatable {
     /// The value (a multiple of the axis step).
@@ -134,11 +136,11 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .milliseconds(let ms):
             let origin: Int64 = ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0
-            return UTCTime.floorDiv(t - origin, ms) * ms + origin
+            return CivilCalendar.floorDiv(t - origin, ms) * ms + origin
         case .months(let k):
-            return UTCTime.startOfMonth(UTCTime.floorDiv(UTCTime(t).monthIndex, Int64(k)) * Int64(k))
+            return UTCTime.startOfMonth(CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)) * Int64(k))
         case .years(let k):
-            return UTCTime.startOfMonth((UTCTime.floorDiv(UTCTime(t).year, Int64(k)) * Int64(k) - 1970) * 12)
+            return UTCTime.startOfMonth((CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)) * Int64(k) - 1970) * 12)
         }
     }
 
@@ -157,11 +159,11 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .milliseconds(let ms):
             let origin: Int64 = ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0   // Monday 1970-01-05
-            var t = UTCTime.floorDiv(from - origin, ms) * ms + origin
+            var t = CivilCalendar.floorDiv(from - origin, ms) * ms + origin
             if t < from { t += ms }
             while t <= to && out.count <= limit { out.append(t); t += ms }
         case .months(let k):
-            var index = UTCTime.floorDiv(UTCTime(from).monthIndex, Int64(k)) * Int64(k)
+            var index = CivilCalendar.floorDiv(UTCTime(from).monthIndex, Int64(k)) * Int64(k)
             while out.count <= limit {
                 let t = UTCTime.startOfMonth(index)
                 if t > to { break }
@@ -169,7 +171,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
                 index += Int64(k)
             }
         case .years(let k):
-            var year = UTCTime.floorDiv(UTCTime(from).year, Int64(k)) * Int64(k)
+            var year = CivilCalendar.floorDiv(UTCTime(from).year, Int64(k)) * Int64(k)
             while out.count <= limit {
                 let t = UTCTime.startOfMonth((year - 1970) * 12)
                 if t > to { break }

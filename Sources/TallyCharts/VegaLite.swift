@@ -89,7 +89,7 @@ extension Chart {
                 let group = ChartText.json(p.title ?? "")
                 for bar in bars.bars {
                     for (k, name) in bars.outcomes.enumerated() {
-                        rows.append("    {\"group\": \(group), \"from\": \"\(UTCTime.iso(bar.start))\", \"to\": \"\(UTCTime.iso(bar.end))\", "
+                        rows.append("    {\"group\": \(group), \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", "
                                     + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)}")
                     }
                 }
@@ -135,7 +135,7 @@ extension Chart {
                 let banded = pt.lower != nil && pt.upper != nil
                 if !banded { if inBand { bandSegment += 1 }; inBand = false } else { inBand = true }
                 if pt.expected == nil { if inExpected { expectedSegment += 1 }; inExpected = false } else { inExpected = true }
-                var r = "    {\"series\": \(ChartText.json(line.name)), \"time\": \"\(UTCTime.iso(pt.time))\", "
+                var r = "    {\"series\": \(ChartText.json(line.name)), \"time\": \"\(TimeText.format(pt.time))\", "
                 r += "\"value\": \(ChartText.json(pt.value)), \"segment\": \(segment)"
                 if line.hasExpected { r += ", \"expected\": \(ChartText.json(pt.expected)), \"expected_segment\": \(expectedSegment)" }
                 if line.hasBand {

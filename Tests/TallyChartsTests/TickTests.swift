@@ -153,9 +153,8 @@ import Testing
     @Test func utcFieldsRoundTrip() {
         for t in [utc(1970, 1, 1), utc(2000, 2, 29, 23, 59), utc(2024, 12, 31, 12), utc(1969, 12, 31, 1), utc(2100, 3, 1)] {
             let f = UTCTime(t)
-            let back = UTCTime.dayNumber(year: f.year, month: f.month, day: f.day) * DAY + Int64(f.hour) * HOUR + Int64(f.minute) * MINUTE
+            let back = CivilCalendar.days(year: f.year, month: f.month, day: f.day) * DAY + Int64(f.hour) * HOUR + Int64(f.minute) * MINUTE
             #expect(back == t)
-            #expect(UTCTime.iso(t) == TimeText.format(t))
         }
     }
 }
