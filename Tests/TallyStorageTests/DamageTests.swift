@@ -140,6 +140,58 @@ struct DamageTests {
         #expect(try reader.read(series[0].id).count == 30)
     }
 
+    /// A read of a time range reads the footers of the segments that span it and no others: with one month's footer
+    /// changed under an open handle, a read of the other month (and the block statistics a plan asks for there)
+    /// still answers, while a read of everything fails.
+    @Test func aReadOfOneMonthReadsOnlyThatMonthsFooter() throws {
+        let dir = TemporaryDirectory()
+        let january: Int64 = 1_704_067_200_000, march: Int64 = 1_709_251_200_000, day: Int64 = 86_400_000
+        do {
+            let store = try Store.open(at: dir.path)
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "months"))
+            let s = b.addSeries(SeriesKey(metric: "row_count", labels: ["dataset": "orders"]))
+            for start in [january, march] {
+                for i in 0..<10 { b.append(series: s, time: start + Int64(i) * day, value: Double(i)) }
+            }
+            try store.write(b)
+            try store.close()
+        }
+        let segments = try files(dir.child("segments"), suffix: ".tseg")
+        #expect(segments.count == 2, "one segment per month")
+        let reader = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let id = try #require(reader.series(matching: .all).first).id
+        let months = [TimeRange(from: january, to: january + 31 * day), TimeRange(from: march, to: march + 31 * day)]
+        var failures: [String] = []
+        for segment in segments {
+            let original = try readFileBytes(segment)
+            let trailer = Array(original.suffix(24))
+            let footerStart = Int(trailer[0]) | Int(trailer[1]) << 8 | Int(trailer[2]) << 16 | Int(trailer[3]) << 24
+            // Every byte of the footer after its series count, in turn.
+            for position in (footerStart + 1)..<(original.count - 24) {
+                var damaged = original
+                damaged[position] ^= 0x10
+                try writeFileBytes(segment, damaged)
+                var answered = 0
+                for range in months {
+                    do throws(StoreError) {
+                        let points = try reader.read(id, in: range)
+                        let blocks = try reader.blocks(of: id, in: range)
+                        guard points.count == 10, blocks.blocks.count == 1, blocks.exclusive else {
+                            failures.append("\(position): wrong answer"); continue
+                        }
+                        answered += 1
+                    } catch {
+                        if !error.description.contains(segment) { failures.append("\(position): \(error)") }
+                    }
+                }
+                if answered != 1 { failures.append("\(position): \(answered) months answered") }
+                #expect(throws: StoreError.self) { _ = try reader.read(id) }
+            }
+            try writeFileBytes(segment, original)
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
     @Test func truncatedSegmentIsAnErrorNotACrash() throws {
         let dir = TemporaryDirectory()
         do {

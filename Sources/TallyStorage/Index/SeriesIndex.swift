@@ -99,8 +99,9 @@ struct SeriesIndex: Sendable {
     private var blockLists: [BlockList] = [.empty]
     /// The segments the block lists point into; a removed segment leaves its slot empty.
     private var segmentSlots: [SegmentReader?] = []
-    /// Per slot: the segment's earliest point time and its id, which order a series' runs.
-    private var slotOrder: [(minTime: Int64, id: UInt64)] = []
+    /// Per slot: the times the segment spans and its id. The first time and the id order a series' runs; the span
+    /// lets a read of a time range skip the segments outside it without reading their footers.
+    private var slotSpans: [(minTime: Int64, maxTime: Int64, id: UInt64)] = []
     private(set) var latest: [LatestPoint?] = [nil]
     /// Every series id ordered by key, kept until a series is added (listings of many series reuse it).
     private var keyOrder: [SeriesID]?
@@ -115,12 +116,14 @@ struct SeriesIndex: Sendable {
         latest.reserveCapacity(count + 1)
     }
 
-    /// The runs of blocks of a series, in order (their metadata is read with ``SegmentRun/blocks(_:overlapping:)``,
-    /// outside the store's lock).
-    func runs(of id: SeriesID) -> [SegmentRun] {
+    /// The runs of blocks of a series in segments that span times in `range`, in order (their metadata is read
+    /// with ``SegmentRun/blocks(_:overlapping:)``, outside the store's lock).
+    func runs(of id: SeriesID, in range: TimeRange = .all) -> [SegmentRun] {
         guard Int(id) < blockLists.count else { return [] }
         var runs: [SegmentRun] = []
         blockLists[Int(id)].forEach { run in
+            let span = slotSpans[Int(run.slot)]
+            guard range.overlaps(minTime: span.minTime, maxTime: span.maxTime) else { return }
             runs.append(SegmentRun(segment: segmentSlots[Int(run.slot)]!, footer: run.footer))
         }
         return runs
@@ -336,7 +339,11 @@ struct SeriesIndex: Sendable {
     mutating func addSegment(_ segment: SegmentReader, directory: SegmentDirectory) {
         let slot = UInt32(segmentSlots.count)
         segmentSlots.append(segment)
-        slotOrder.append((directory.metas.lazy.map(\.minTime).min() ?? .max, segment.id))
+        var span = (minTime: Int64.max, maxTime: Int64.min)
+        for meta in directory.metas {
+            span = (Swift.min(span.minTime, meta.minTime), Swift.max(span.maxTime, meta.maxTime))
+        }
+        slotSpans.append((span.minTime, span.maxTime, segment.id))
         for entry in directory.entries where Int(entry.id) < blockLists.count {
             let id = Int(entry.id)
             blockLists[id].append(BlockRun(slot: slot, footer: entry.run))
@@ -387,7 +394,7 @@ struct SeriesIndex: Sendable {
         for id in ids where Int(id) < blockLists.count {
             guard case .many(let list) = blockLists[Int(id)] else { continue }
             let sorted = list.sorted { a, b in
-                let oa = slotOrder[Int(a.slot)], ob = slotOrder[Int(b.slot)]
+                let oa = slotSpans[Int(a.slot)], ob = slotSpans[Int(b.slot)]
                 return (oa.minTime, oa.id) < (ob.minTime, ob.id)
             }
             blockLists[Int(id)] = .many(sorted)

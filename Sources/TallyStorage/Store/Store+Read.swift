@@ -38,7 +38,7 @@ extension Store {
     /// The points of a series in a time range, sorted by time, one per time (the latest write wins).
     public func read(_ id: SeriesID, in range: TimeRange = .all) throws(StoreError) -> PointColumns {
         let (runs, headPoints) = state.withLock { s -> ([SegmentRun], PointColumns?) in
-            (s.index.runs(of: id), s.head.points(of: id, in: range))
+            (s.index.runs(of: id, in: range), s.head.points(of: id, in: range))
         }
         let blocks = try SegmentRun.blocks(runs, overlapping: range)
         var columns = PointColumns()
@@ -138,11 +138,13 @@ public struct BlockHandle: Sendable {
 extension Store {
     /// The stored blocks of a series that overlap `range`, in time order, and whether their points alone are
     /// the series' points there: false when the head holds points in the range or two blocks overlap in time
-    /// (then only a merging read gives the right answer).
+    /// (then only a merging read gives the right answer). When the head holds points in the range no footer is
+    /// read and the list is empty: callers then read the points anyway.
     public func blocks(of id: SeriesID, in range: TimeRange) throws(StoreError) -> (blocks: [BlockHandle], exclusive: Bool) {
-        let (runs, headFree) = state.withLock { s in (s.index.runs(of: id), s.head.points(of: id, in: range) == nil) }
+        let runs = state.withLock { s in s.head.points(of: id, in: range) == nil ? s.index.runs(of: id, in: range) : nil }
+        guard let runs else { return ([], false) }
         let refs = try SegmentRun.blocks(runs, overlapping: range)
-        var exclusive = headFree
+        var exclusive = true
         for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
         return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)
     }
