@@ -58,25 +58,36 @@ extension Store {
         let affected = Array(Set(old.flatMap { $0.directory.map(\.0) }))
         let newestRemoved = SegmentDirectory.newestPoints(old.map(\.directory))
         let newestWritten = SegmentDirectory.newestPoints(written.map(\.1.directory))
+        // A series' latest point changes only when it was in the removed segments and is not in the new ones. For
+        // those, the newest point of the segments that stay is read from their footers, before the writer lock (the
+        // reads can be many: a delete of a month takes the latest point of every series it selects) and before the
+        // catalog changes, so a failed read leaves the store as it was.
+        let candidates = affected.filter { newestRemoved[$0] != nil && newestRemoved[$0] != newestWritten[$0] }
+        let staying = state.withLock { s in Set(s.segments.map(\.id)) }.subtracting(removed)
+        var storedBefore: [SeriesID: LatestPoint] = [:]
+        do throws(StoreError) {
+            storedBefore = try newestStoredPoints(of: candidates, excluding: removed, adding: newestWritten)
+        } catch {
+            for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
+            throw error
+        }
         // Swap under the writer lock, so no flush registers segments in between.
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard w != nil else {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
                 throw readOnlyOrClosed()
             }
-            // A series' latest point changes only when it was in the removed segments and is not in the new ones
-            // (writes wait for the writer lock, so the cache holds still). For those, the newest point of the
-            // segments that stay is read from their footers — before the catalog changes, so a failed read leaves
-            // the store as it was.
+            // Writes wait for the writer lock, so the cache holds still: the series whose latest point is lost.
             let lost = state.withLock { s in
-                affected.filter { id in
-                    let current = s.index.latest[Int(id)]
-                    return current != nil && current == newestRemoved[id] && current != newestWritten[id]
+                candidates.filter { id in
+                    let current = Int(id) < s.index.latest.count ? s.index.latest[Int(id)] : nil
+                    return current != nil && current == newestRemoved[id]
                 }
             }
             let latestStored: [SeriesID: LatestPoint]
             do throws(StoreError) {
-                latestStored = try newestStoredPoints(of: lost, excluding: removed, adding: newestWritten)
+                // Only segments a flush added since the reads above are read here (usually none).
+                latestStored = try newestStoredPoints(of: lost, excluding: removed.union(staying), adding: storedBefore)
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
@@ -104,8 +115,7 @@ extension Store {
     }
 
     /// The newest stored point of each series among its blocks outside the `excluded` segments (read from their
-    /// footers) and `written` (the newest points of the new segments). Call with the writer lock held, so no
-    /// segment comes or goes.
+    /// footers) and `written` (points already known: the newest of the new segments, or of an earlier read).
     private func newestStoredPoints(of ids: [SeriesID], excluding excluded: Set<UInt64>,
                                     adding written: [SeriesID: LatestPoint]) throws(StoreError) -> [SeriesID: LatestPoint] {
         var newest: [SeriesID: LatestPoint] = [:]
