@@ -151,8 +151,8 @@ enum SegmentFormat {
     }
 
     /// Reads the block count of a series entry without decoding its blocks.
-    static func peekBlockCount(_ raw: UnsafeRawBufferPointer, limit: Int) throws(EncodingError) -> Int {
-        var r = ByteReader(raw)
+    static func peekBlockCount(_ raw: UnsafeRawBufferPointer, baseOffset: Int, limit: Int) throws(EncodingError) -> Int {
+        var r = ByteReader(raw, baseOffset: baseOffset)
         _ = try r.readVarUInt()
         _ = try r.readUInt8()
         return try count(&r, limit: limit)
@@ -170,7 +170,7 @@ enum SegmentFormat {
 
 /// Where one series' entry lies in a segment's footer (its byte offset from the footer's start) and the CRC32C
 /// of the entry's bytes, taken when the footer was checked at open. The index keeps this instead of the decoded
-/// block metadata, and reads the entry again when a query needs it (``SegmentReader/readRun(_:)``).
+/// block metadata, and reads the entry again when a query needs it (``SegmentReader/readRun(_:into:)``).
 struct FooterRun: Sendable, Equatable {
     var position: UInt32
     var crc: UInt32

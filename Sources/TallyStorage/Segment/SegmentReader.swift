@@ -2,7 +2,7 @@ import TallyEncoding
 
 /// An open segment file. Its footer is checked and decoded at open (``open(path:id:)``) for the index to take
 /// what it keeps: per series, where its entry lies in the footer and that entry's checksum. Block metadata is read
-/// again from the footer when a query needs it (``readRun(_:)``), and blocks are read on demand with pread.
+/// again from the footer when a query needs it (``readRun(_:into:)``), and blocks are read on demand with pread.
 public final class SegmentReader: @unchecked Sendable {
     public let path: String
     public let id: UInt64
@@ -98,25 +98,30 @@ public final class SegmentReader: @unchecked Sendable {
         guard start >= 0, available > 0 else {
             throw StoreError.corrupt(path: path, offset: footerOffset, detail: "footer entry at \(start) is outside the footer")
         }
-        // One read holds the entry of a series of a few blocks; a longer entry gets a second read, as long as its
-        // block count allows.
+        // The footer was decoded and checked at open, so bytes that no longer decode have changed since.
+        func changed(_ error: EncodingError) -> StoreError {
+            .corrupt(path: path, offset: error.offset,
+                     detail: "footer entry no longer decodes (the file changed since it was opened): \(error.detail)")
+        }
+        // One read holds the entry of a series of a few blocks; a longer entry gets a second read of the rest, as
+        // long as its block count allows.
         var raw = try readFooterBytes(at: start, count: min(available, 512))
         let blockCount: Int
         do throws(EncodingError) {
             blockCount = try raw.withBytes { (bytes: UnsafeRawBufferPointer) throws(EncodingError) in
-                try SegmentFormat.peekBlockCount(bytes, limit: footerLength)
+                try SegmentFormat.peekBlockCount(bytes, baseOffset: footerOffset + start, limit: footerLength)
             }
         } catch {
-            throw StoreError.corrupt(path, error)
+            throw changed(error)
         }
-        let longest = SegmentFormat.maxSeriesHeaderBytes + blockCount * SegmentFormat.maxBlockEntryBytes
-        if raw.count < min(available, longest) { raw = try readFooterBytes(at: start, count: min(available, longest)) }
+        let longest = min(available, SegmentFormat.maxSeriesHeaderBytes + blockCount * SegmentFormat.maxBlockEntryBytes)
+        if raw.count < longest { raw += try readFooterBytes(at: start + raw.count, count: longest - raw.count) }
         try raw.withBytes { (bytes: UnsafeRawBufferPointer) throws(StoreError) in
             var r = ByteReader(bytes, baseOffset: footerOffset + start)
             do throws(EncodingError) {
                 _ = try SegmentFormat.decodeSeriesEntry(&r, into: &metas, limit: footerLength)
             } catch {
-                throw StoreError.corrupt(path, error)
+                throw changed(error)
             }
             guard CRC32C.checksum(UnsafeRawBufferPointer(rebasing: bytes[0..<r.offset])) == run.crc else {
                 throw StoreError.corrupt(path: path, offset: footerOffset + start,
