@@ -45,7 +45,7 @@ struct UpgradeTests {
         return names
     }
 
-    /// Stores made before the fourth session have two catalog indexes nothing reads: a read-only open leaves them,
+    /// Stores made before commit e9f75b5 have two catalog indexes nothing reads: a read-only open leaves them,
     /// a writable open drops them, and a new store never has them.
     @Test func unusedCatalogIndexesAreDroppedByAWritableOpen() throws {
         let dir = TemporaryDirectory()

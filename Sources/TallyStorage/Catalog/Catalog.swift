@@ -49,8 +49,8 @@ final class Catalog: @unchecked Sendable {
         path = directory + "/" + Catalog.fileName
         let isNew = !Directory.exists(path)
         if isNew && readOnly { throw StoreError.notAStore(path: directory, detail: "no \(Catalog.fileName)") }
-        // An open reads most of a small catalog: one read-ahead of the file beats SQLite's page-by-page reads when
-        // the cache is cold. A large catalog is mostly indexes an open does not read, so it is left alone.
+        // An open reads most of the catalog: one read-ahead of the file beats SQLite's page-by-page reads when the
+        // cache is cold. It was measured up to 32 MB (docs/performance.md); larger catalogs are left alone.
         if !isNew { SystemCalls.prefetch(path, upTo: Catalog.prefetchLimit) }
         db = try SQLiteDatabase(path: path, readOnly: readOnly)
         if !readOnly {
@@ -80,7 +80,7 @@ final class Catalog: @unchecked Sendable {
         }
     }
 
-    /// Indexes that stores made before the fourth session have and no read uses (the catalog is read whole at
+    /// Indexes that stores made before commit e9f75b5 have and no read uses (the catalog is read whole at
     /// open; series are selected in memory): a writable open drops them, which frees their pages for reuse.
     static let unusedIndexes = "DROP INDEX IF EXISTS series_metric; DROP INDEX IF EXISTS series_label_value;"
 
