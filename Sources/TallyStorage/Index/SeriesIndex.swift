@@ -225,18 +225,15 @@ struct SeriesIndex: Sendable {
         keyOrder = nil
     }
 
-    /// Adds many series at once (an open). Into an empty index, the packed keys are taken as they are, and the
-    /// label postings and metric lists are built by counting sorts on the string numbers — for 10,000 series and
-    /// more on another core, while this one fills the records and the per-series lists. The table of series by
-    /// key is built here too unless there are very many series (``eagerKeyTableLimit``): then on the first lookup.
+    /// Fills an empty index with the catalog's series, in ascending id order (an open). The packed keys are taken
+    /// as they are, and the label postings and metric lists are built by counting sorts on the string numbers — for
+    /// 10,000 series and more on another core, while this one fills the records and the per-series lists. The
+    /// table of series by key is built here too unless there are very many series (``eagerKeyTableLimit``): then on
+    /// the first lookup.
     mutating func addAll(_ packed: PackedSeries) {
+        precondition(seriesCount == 0, "addAll fills an empty index")
+        assert(zip(packed.ids, packed.ids.dropFirst()).allSatisfy { $0 < $1 }, "the postings need ascending ids")
         defer { if seriesCount <= SeriesIndex.eagerKeyTableLimit { prepareKeyLookups() } }
-        let ascending = zip(packed.ids, packed.ids.dropFirst()).allSatisfy { $0 < $1 }
-        guard seriesCount == 0, ascending else {
-            reserveCapacity(packed.count)
-            for record in packed.unpacked() { add(record) }
-            return
-        }
         let lists = { @Sendable () -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in
             (SeriesIndex.postings(of: packed.ids, in: packed.keys), SeriesIndex.metricLists(of: packed.ids, in: packed.keys))
         }
