@@ -14,32 +14,20 @@ enum CivilTime {
         var hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0
     }
 
-    /// `a` divided by `b`, rounded towards negative infinity (`b > 0`).
-    @inline(__always)
-    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDiv(a, b) }
-
     /// `a` modulo `b` in `0..<b` (`b > 0`).
     @inline(__always)
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - floorDiv(a, b) * b }
-
-    static func daysInMonth(year: Int64, month: Int) -> Int { CivilCalendar.daysInMonth(year: year, month: month) }
-
-    /// Days since 1970-01-01 of a civil date.
-    static func days(year: Int64, month: Int, day: Int) -> Int64 { CivilCalendar.days(year: year, month: month, day: day) }
-
-    /// The civil date of a day number (days since 1970-01-01).
-    static func date(days: Int64) -> (year: Int64, month: Int, day: Int) { CivilCalendar.date(days: days) }
+    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - CivilCalendar.floorDiv(a, b) * b }
 
     static func milliseconds(_ f: Fields) -> Int64 {
-        days(year: f.year, month: f.month, day: f.day) * msPerDay
+        CivilCalendar.days(year: f.year, month: f.month, day: f.day) * msPerDay
             + Int64(f.hour) * msPerHour + Int64(f.minute) * msPerMinute
             + Int64(f.second) * msPerSecond + Int64(f.millisecond)
     }
 
     static func fields(_ t: Int64) -> Fields {
-        let dayNumber = floorDiv(t, msPerDay)
+        let dayNumber = CivilCalendar.floorDiv(t, msPerDay)
         var rest = t - dayNumber * msPerDay
-        let (y, m, d) = date(days: dayNumber)
+        let (y, m, d) = CivilCalendar.date(days: dayNumber)
         let hour = Int(rest / msPerHour); rest %= msPerHour
         let minute = Int(rest / msPerMinute); rest %= msPerMinute
         let second = Int(rest / msPerSecond)
@@ -48,7 +36,7 @@ enum CivilTime {
     }
 
     /// Start (00:00 UTC) of the day containing `t`.
-    static func startOfDay(_ t: Int64) -> Int64 { floorDiv(t, msPerDay) * msPerDay }
+    static func startOfDay(_ t: Int64) -> Int64 { CivilCalendar.floorDiv(t, msPerDay) * msPerDay }
 
     /// Months since 1970-01 of the month containing `t` (1970-01 is 0).
     static func monthIndex(_ t: Int64) -> Int64 {
@@ -58,9 +46,9 @@ enum CivilTime {
 
     /// 00:00 UTC on the first day of the month with the given index (see `monthIndex`).
     static func startOfMonth(index: Int64) -> Int64 {
-        let year = 1970 + floorDiv(index, 12)
+        let year = 1970 + CivilCalendar.floorDiv(index, 12)
         let month = Int(floorMod(index, 12)) + 1
-        return days(year: year, month: month, day: 1) * msPerDay
+        return CivilCalendar.days(year: year, month: month, day: 1) * msPerDay
     }
 
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the
@@ -69,13 +57,9 @@ enum CivilTime {
         guard months != 0 else { return t }
         var f = fields(t)
         let index = (f.year - 1970) * 12 + Int64(f.month - 1) + months
-        f.year = 1970 + floorDiv(index, 12)
+        f.year = 1970 + CivilCalendar.floorDiv(index, 12)
         f.month = Int(floorMod(index, 12)) + 1
-        f.day = Swift.min(f.day, daysInMonth(year: f.year, month: f.month))
+        f.day = Swift.min(f.day, CivilCalendar.daysInMonth(year: f.year, month: f.month))
         return milliseconds(f)
     }
-
-    /// ISO 8601 in UTC with `Z`: `2024-05-01T06:00:00Z`, with `.mmm` only when the milliseconds are not zero
-    /// (``TimeText/format(_:)``).
-    static func format(_ t: Int64) -> String { TimeText.format(t) }
 }

@@ -130,7 +130,7 @@ public struct QueryExecutor {
                                 span: SourceSpan) throws(QueryError) -> (Int64, Int64) {
         let x = a.resolve(now: now), y = b.resolve(now: now)
         guard x < y else {
-            throw QueryError(.invalid, "`between` needs the first time (\(CivilTime.format(x))) to be before the second (\(CivilTime.format(y)))",
+            throw QueryError(.invalid, "`between` needs the first time (\(TimeText.format(x))) to be before the second (\(TimeText.format(y)))",
                              at: span)
         }
         return (x, y)

@@ -87,10 +87,10 @@ public struct Bucketing: Sendable, Hashable {
     public func start(of t: Int64) -> Int64 {
         if width.months > 0 {
             let index = CivilTime.monthIndex(t)
-            return CivilTime.startOfMonth(index: CivilTime.floorDiv(index, width.months) * width.months)
+            return CivilTime.startOfMonth(index: CivilCalendar.floorDiv(index, width.months) * width.months)
         }
         let o = origin
-        return CivilTime.floorDiv(t - o, width.milliseconds) * width.milliseconds + o
+        return CivilCalendar.floorDiv(t - o, width.milliseconds) * width.milliseconds + o
     }
 
     /// The start of the bucket after the one that starts at `bucketStart`.

@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// Reading and writing time literals.
 ///
 /// Accepted forms (all read as UTC unless an offset is given):
@@ -22,7 +24,7 @@ public enum TimeLiteral {
     }
 
     /// Formats epoch milliseconds as ISO 8601 UTC: `2024-05-01T06:00:00Z`, `2024-05-01T06:00:00.250Z`.
-    public static func format(_ milliseconds: Int64) -> String { CivilTime.format(milliseconds) }
+    public static func format(_ milliseconds: Int64) -> String { TimeText.format(milliseconds) }
 
     private static func span(_ offset: Int) -> SourceSpan {
         SourceSpan(start: SourcePosition(offset: offset, line: 1, column: offset + 1),
@@ -73,7 +75,7 @@ public enum TimeLiteral {
         if let e = expect("-", "after the month") { return .failure(e) }
         let dayAt = i
         switch number(2, "day") { case .success(let v): f.day = v; case .failure(let e): return .failure(e) }
-        let monthLength = CivilTime.daysInMonth(year: f.year, month: f.month)
+        let monthLength = CivilCalendar.daysInMonth(year: f.year, month: f.month)
         guard f.day >= 1, f.day <= monthLength else {
             let why = f.month == 2 && f.day == 29 ? " (\(f.year) is not a leap year)" : ""
             return .failure(ScanError(offset: dayAt, message: "day \(f.day) is out of range for \(f.year)-\(f.month < 10 ? "0" : "")\(f.month), which has \(monthLength) days\(why)"))

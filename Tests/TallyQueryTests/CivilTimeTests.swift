@@ -14,26 +14,26 @@ import Testing
 
     @Test func daysRoundTripOverFourHundredYears() {
         // Every day from 1800 to 2200 converts both ways, and matches the day-counting helper.
-        var day = CivilTime.floorDiv(utc(1800, 1, 1), DAY)
-        let end = CivilTime.floorDiv(utc(2200, 1, 1), DAY)
-        var previous = CivilTime.date(days: day - 1)
+        var day = CivilCalendar.floorDiv(utc(1800, 1, 1), DAY)
+        let end = CivilCalendar.floorDiv(utc(2200, 1, 1), DAY)
+        var previous = CivilCalendar.date(days: day - 1)
         while day < end {
-            let (y, m, d) = CivilTime.date(days: day)
-            #expect(CivilTime.days(year: y, month: m, day: d) == day)
+            let (y, m, d) = CivilCalendar.date(days: day)
+            #expect(CivilCalendar.days(year: y, month: m, day: d) == day)
             // consecutive: the next day is either day+1 in the month or the 1st of the next month
             if d != 1 { #expect(previous.day == d - 1 && previous.month == m) }
             previous = (y, m, d)
             day += 1
         }
-        #expect(CivilTime.days(year: 2096, month: 2, day: 29) * DAY == utc(2096, 2, 29))
-        #expect(CivilTime.days(year: 1969, month: 12, day: 31) == -1)
+        #expect(CivilCalendar.days(year: 2096, month: 2, day: 29) * DAY == utc(2096, 2, 29))
+        #expect(CivilCalendar.days(year: 1969, month: 12, day: 31) == -1)
     }
 
     @Test func formatsISO() {
-        #expect(CivilTime.format(utc(2024, 5, 1, 6)) == "2024-05-01T06:00:00Z")
-        #expect(CivilTime.format(utc(2024, 5, 1, 6, 7, 8, 90)) == "2024-05-01T06:07:08.090Z")
-        #expect(CivilTime.format(-1) == "1969-12-31T23:59:59.999Z")
-        #expect(CivilTime.format(0) == "1970-01-01T00:00:00Z")
+        #expect(TimeText.format(utc(2024, 5, 1, 6)) == "2024-05-01T06:00:00Z")
+        #expect(TimeText.format(utc(2024, 5, 1, 6, 7, 8, 90)) == "2024-05-01T06:07:08.090Z")
+        #expect(TimeText.format(-1) == "1969-12-31T23:59:59.999Z")
+        #expect(TimeText.format(0) == "1970-01-01T00:00:00Z")
     }
 
     @Test func addingMonthsClampsTheDay() {

@@ -45,7 +45,7 @@ struct FlatLayout {
             let labelCells = labelNames.map { s.labels[$0] ?? "" }
             for i in 0..<s.count {
                 var row = [s.metric] + labelCells
-                row.append(CivilTime.format(s.times[i]))
+                row.append(TimeText.format(s.times[i]))
                 row.append(s.isNull(at: i) ? null : NumberFormat.plain(s.values[i]))
                 for extra in extras {
                     switch extra {

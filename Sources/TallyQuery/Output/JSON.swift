@@ -27,7 +27,7 @@ extension QueryResult {
             for i in 0..<s.count {
                 if i > 0 { out += "," }
                 if pretty { out += "\n    " }
-                out += "{\"time\"\(colon)\"" + CivilTime.format(s.times[i]) + "\"\(comma)\"value\"\(colon)"
+                out += "{\"time\"\(colon)\"" + TimeText.format(s.times[i]) + "\"\(comma)\"value\"\(colon)"
                 out += s.isNull(at: i) ? "null" : JSONText.number(s.values[i])
                 if let reason = s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : nil) {
                     out += "\(comma)\"reason\"\(colon)" + JSONText.string(reason)

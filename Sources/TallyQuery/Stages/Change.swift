@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// `change …`: one point per series, the latest value against a baseline from the points before it.
 enum ChangeStageEvaluator {
     /// How many non-null points before the latest the baseline needs (`nil`: a calendar day instead).
@@ -54,7 +56,7 @@ enum ChangeStageEvaluator {
             let a = TimeRangeStage.lowerBound(s.times, dayStart)
             let b = TimeRangeStage.lowerBound(s.times, dayEnd)
             guard let i = (a..<b).last(where: { !s.isNull(at: $0) }) else {
-                let day = String(CivilTime.format(dayStart).prefix(10))
+                let day = String(TimeText.format(dayStart).prefix(10))
                 return (nil, "no non-null value on \(day), the same UTC day last week")
             }
             baseline = s.values[i]

@@ -53,7 +53,7 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         self.epochSeconds = seconds
         self.nanoseconds = Int32(millis * 1_000_000)
         self.utcOffsetSeconds = 0
-        self.text = SodaTimestamp.cloudText(seconds: seconds, nanoseconds: Int32(millis * 1_000_000))
+        self.text = TimeText.format(epochMilliseconds)
     }
 
     /// Parses `text`; `nil` when it is not one of the accepted forms or a field is out of range.
@@ -67,14 +67,11 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
 
     /// The instant as Soda Cloud writes history times: `YYYY-MM-DDTHH:MM:SSZ`, with `.mmm` added
     /// only when the instant has milliseconds.
-    public var cloudText: String {
-        SodaTimestamp.cloudText(seconds: epochSeconds, nanoseconds: nanoseconds)
-    }
+    public var cloudText: String { TimeText.format(epochMilliseconds) }
 
     /// The instant as soda-core 3.x writes it: `YYYY-MM-DDTHH:MM:SS+00:00` (sub-seconds dropped).
     public var sodaText: String {
-        let (date, time) = SodaTimestamp.civil(epochSeconds)
-        return "\(date)T\(time)+00:00"
+        TimeText.format(epochSeconds * 1000).dropLast() + "+00:00"
     }
 
     /// The instant as epoch seconds written exactly as a JSON number: integer when there is no
@@ -129,8 +126,8 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
             return true
         }
         guard let year = digits(4), expect("-"), let month = digits(2), expect("-"), let day = digits(2) else { return nil }
-        guard (1...12).contains(month), day >= 1, day <= daysInMonth(year: year, month: month) else { return nil }
-        let days = daysFromCivil(year: year, month: month, day: day)
+        guard (1...12).contains(month), day >= 1, day <= CivilCalendar.daysInMonth(year: Int64(year), month: month) else { return nil }
+        let days = CivilCalendar.days(year: Int64(year), month: month, day: day)
         if i == b.count {
             guard mode == .lenient else { return nil }
             return Parsed(seconds: days * 86_400, nanos: 0, offset: nil)
@@ -188,38 +185,6 @@ public struct SodaTimestamp: Sendable, Hashable, Comparable, CustomStringConvert
         if offset == nil && mode == .strict { return nil }
         let local = days * 86_400 + Int64(hour * 3600 + minute * 60 + second)
         return Parsed(seconds: local - Int64(offset ?? 0), nanos: Int32(nanos), offset: offset.map { Int32($0) })
-    }
-
-    static func daysInMonth(year: Int, month: Int) -> Int { CivilCalendar.daysInMonth(year: Int64(year), month: month) }
-
-    /// Days since 1970-01-01 of a proleptic Gregorian date.
-    static func daysFromCivil(year: Int, month: Int, day: Int) -> Int64 {
-        CivilCalendar.days(year: Int64(year), month: month, day: day)
-    }
-
-    /// `("YYYY-MM-DD", "HH:MM:SS")` of epoch seconds in UTC.
-    static func civil(_ epochSeconds: Int64) -> (String, String) {
-        var days = epochSeconds / 86_400
-        var rem = epochSeconds % 86_400
-        if rem < 0 {
-            rem += 86_400
-            days -= 1
-        }
-        let (y, month, day) = CivilCalendar.date(days: days)
-        let m = Int64(month), d = Int64(day)
-        func pad(_ v: Int64, _ width: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, width - s.count)) + s
-        }
-        return ("\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))", "\(pad(rem / 3600, 2)):\(pad(rem % 3600 / 60, 2)):\(pad(rem % 60, 2))")
-    }
-
-    static func cloudText(seconds: Int64, nanoseconds: Int32) -> String {
-        let (date, time) = civil(seconds)
-        let millis = nanoseconds / 1_000_000
-        if millis == 0 { return "\(date)T\(time)Z" }
-        let m = String(millis)
-        return "\(date)T\(time).\(String(repeating: "0", count: 3 - m.count))\(m)Z"
     }
 
     static func decimal(seconds: Int64, nanoseconds: Int32) -> String {

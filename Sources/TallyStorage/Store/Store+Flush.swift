@@ -296,7 +296,7 @@ func utcMonthIndex(_ millis: Int64) -> Int {
 
 /// The epoch milliseconds at which a month (as counted by ``utcMonthIndex(_:)``) starts.
 func monthStartMillis(_ monthIndex: Int) -> Int64 {
-    let year = 1970 + (monthIndex >= 0 ? monthIndex / 12 : (monthIndex - 11) / 12)
-    let month = monthIndex - (year - 1970) * 12 + 1
-    return CivilCalendar.days(year: Int64(year), month: month, day: 1) * 86_400_000
+    let years = CivilCalendar.floorDiv(Int64(monthIndex), 12)
+    let month = monthIndex - Int(years) * 12 + 1
+    return CivilCalendar.days(year: 1970 + years, month: month, day: 1) * 86_400_000
 }
