@@ -44,10 +44,11 @@ public enum CivilCalendar {
     }
 
     /// The day number of an epoch-milliseconds time (rounded towards the past).
+    @inlinable
     public static func day(ofMillis millis: Int64) -> Int64 { floorDiv(millis, 86_400_000) }
 
-    /// `a` divided by `b`, rounded towards negative infinity (`b > 0`).
-    @inline(__always)
+    /// `a` divided by `b`, rounded towards negative infinity (`b > 0`). Inlinable: bucketing calls it per point.
+    @inlinable @inline(__always)
     public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
