@@ -220,17 +220,32 @@ struct AnomalyQueryTests {
     }
 
     @Test func aProfileNamesTheStreamingOptions() throws {
+        // Five-minute values with a 30-point incident: by default every point of it alerts; the streaming profile's
+        // refractory period leaves one alert for it.
+        var noise = D.Noise(seed: 3)
+        let n = 2_000
+        let times = (0..<n).map { D.start + Int64($0) * 300_000 }
+        var values: [Double?] = (0..<n).map { _ in noise.count(100, relative: 0.05) }
+        for i in 1_500..<1_530 { values[i] = 300 }
         let dir = TemporaryDirectory()
-        let (times, values) = Self.dropSeries()
         let store = try D.store(dir, [(D.key("orders"), times, values)])
-        let now = times.last! + D.day
-        for (query, options) in [("profile=streaming", AnomalyOptions.streaming),
-                                 ("profile=streaming sensitivity=4", try AnomalyOptions.parse("profile=streaming sensitivity=4"))] {
-            let s = try #require(try store.query("row_count | anomalies \(query)", now: now).series.first)
-            let r = AnomalyDetector(options: options).detect(times: times, values: values.map { $0! })
-            #expect(s.anomaly == r.anomaly && s.alert == r.alert, "\(query)")
+        let now = times.last! + D.hour
+        func alerts(_ stage: String) throws -> [Bool] {
+            let s = try #require(try store.query("row_count | \(stage)", now: now).series.first)
+            #expect(s.times == times)
+            return try #require(s.alert)
         }
-        #expect(try AnomalyOptions.parse("profile=streaming sensitivity=4").sensitivity == 4)
+        let byDefault = try alerts("anomalies")
+        #expect((1_500..<1_530).allSatisfy { byDefault[$0] })
+        var widened = AnomalyOptions.streaming
+        widened.sensitivity = 4
+        for (stage, options) in [("anomalies profile=streaming", AnomalyOptions.streaming),
+                                 ("anomalies profile=streaming sensitivity=4", widened),
+                                 ("anomalies sensitivity=4 profile=streaming", widened)] {
+            let got = try alerts(stage)
+            #expect(got == AnomalyDetector(options: options).detect(times: times, values: values.map { $0! }).alert, "\(stage)")
+            #expect((1_500..<1_530).filter { got[$0] } == [1_500], "\(stage)")
+        }
     }
 
     @Test func checkSeriesAreJudgedOnTheirValues() throws {
