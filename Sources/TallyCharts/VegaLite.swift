@@ -54,21 +54,23 @@ extension Chart {
                           + "\"encoding\": {\(x), \(y("value"))\(color), "
                           + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"segment\"}]}}")
             if lines.contains(where: { !$0.anomalies.isEmpty }) {
+                let tooltip = "\"tooltip\": ["
+                    + "{\"field\": \"series\", \"type\": \"nominal\"}, "
+                    + "{\"field\": \"time\", \"type\": \"temporal\", \"format\": \"%Y-%m-%d %H:%M UTC\", \"formatType\": \"utc\"}, "
+                    + "{\"field\": \"value\", \"type\": \"quantitative\", \"format\": \",\"}, "
+                    + "{\"field\": \"expected\", \"type\": \"quantitative\", \"format\": \",\"}, "
+                    + "{\"field\": \"lower\", \"type\": \"quantitative\", \"format\": \",\"}, "
+                    + "{\"field\": \"upper\", \"type\": \"quantitative\", \"format\": \",\"}, "
+                    + "{\"field\": \"reason\", \"type\": \"nominal\"}]"
+                // Rows carry `alert` only when the series has an alert column: without one every flag is drawn filled.
                 if lines.contains(where: { $0.anomalies.contains(where: \.isSilencedAnomaly) }) {
                     layers.append("{\"transform\": [{\"filter\": \"datum.anomaly === true && datum.alert === false && isValid(datum.value)\"}], "
                                   + "\"mark\": {\"type\": \"point\", \"filled\": false, \"size\": 45, \"strokeWidth\": 1.5, \"color\": \"\(ChartStyle.anomalyColor)\", \"opacity\": 1}, "
-                                  + "\"encoding\": {\(x), \(y("value"))}}")
+                                  + "\"encoding\": {\(x), \(y("value")), \(tooltip)}}")
                 }
                 layers.append("{\"transform\": [{\"filter\": \"datum.anomaly === true && datum.alert !== false && isValid(datum.value)\"}], "
                               + "\"mark\": {\"type\": \"point\", \"filled\": true, \"size\": 70, \"color\": \"\(ChartStyle.anomalyColor)\", \"opacity\": 1}, "
-                              + "\"encoding\": {\(x), \(y("value")), \"tooltip\": ["
-                              + "{\"field\": \"series\", \"type\": \"nominal\"}, "
-                              + "{\"field\": \"time\", \"type\": \"temporal\", \"format\": \"%Y-%m-%d %H:%M UTC\", \"formatType\": \"utc\"}, "
-                              + "{\"field\": \"value\", \"type\": \"quantitative\", \"format\": \",\"}, "
-                              + "{\"field\": \"expected\", \"type\": \"quantitative\", \"format\": \",\"}, "
-                              + "{\"field\": \"lower\", \"type\": \"quantitative\", \"format\": \",\"}, "
-                              + "{\"field\": \"upper\", \"type\": \"quantitative\", \"format\": \",\"}, "
-                              + "{\"field\": \"reason\", \"type\": \"nominal\"}]}}")
+                              + "\"encoding\": {\(x), \(y("value")), \(tooltip)}}")
             }
             let layerText = "[\n    " + layers.joined(separator: ",\n    ") + "\n  ]"
             if single {
@@ -142,9 +144,7 @@ extension Chart {
                     r += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper)), \"band_segment\": \(bandSegment)"
                 }
                 if line.hasAnomalyColumn { r += ", \"anomaly\": \(pt.anomaly ?? false)" }
-                // Every row says whether its anomaly raises an alert (true without an alert column), so one
-                // filter draws alerts filled and the silenced flags hollow.
-                if line.hasAnomalyColumn { r += ", \"alert\": \(pt.alert ?? (pt.anomaly ?? false))" }
+                if line.hasAlertColumn { r += ", \"alert\": \(pt.alert ?? false)" }
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
                 rows.append(r + "}")

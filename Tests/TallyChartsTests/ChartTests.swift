@@ -291,6 +291,10 @@ import TallyQuery
         #expect(json.components(separatedBy: "\"alert\": false").count - 1 == 59)
         let vega = chart.render(.vegaLite)
         #expect(vega.contains("datum.alert === false"))
+        #expect(vega.components(separatedBy: "\"alert\": false").count - 1 == 59)
+        // Both marker layers, hollow and filled, have the anomaly tooltip.
+        let layers = vega.components(separatedBy: "\"transform\": [{\"filter\": \"datum.anomaly === true").dropFirst()
+        #expect(layers.count == 2 && layers.allSatisfy { $0.prefix(while: { $0 != "\n" }).contains("\"tooltip\": [") })
         #expect(chart.html().contains("<th>alerts</th>"))
     }
 
@@ -302,5 +306,6 @@ import TallyQuery
         #expect(!chart.legend.contains { $0.symbol == .hollowMarker })
         #expect(chart.legend.map(\.label).contains("anomaly"))
         #expect(!chart.render(.json).contains("\"alert\""))
+        #expect(!chart.render(.vegaLite).contains("\"alert\":"))
     }
 }
