@@ -29,4 +29,21 @@ struct TokenTableTests {
         #expect(try keys.revoke(id: b.record.id))
         #expect(table.principal("t2", keys: keys, now: 150) == nil, "a revoked key's tokens stop working")
     }
+
+    /// A table full of live tokens pushes out the tenth closest to expiring at once, so the next inserts need no
+    /// scan of the table.
+    @Test func aFullTableOfLiveTokensPushesOutATenthAtOnce() throws {
+        let dir = TemporaryDirectory()
+        try Store.open(at: dir.child("store")).close()
+        let keys = try KeyManager(storePath: dir.child("store"))
+        let a = try keys.create(role: .read, name: "a")
+        let table = TokenTable(capacity: 100)
+        for k in 0..<100 { table.insert("t\(k)", keyID: a.record.id, expires: 1_000 + Int64(k), now: 0) }
+        #expect(table.count == 100)
+        table.insert("new", keyID: a.record.id, expires: 5_000, now: 0)
+        #expect(table.count == 91)
+        #expect((0..<10).allSatisfy { table.principal("t\($0)", keys: keys, now: 0) == nil })
+        #expect((10..<100).allSatisfy { table.principal("t\($0)", keys: keys, now: 0) != nil })
+        #expect(table.principal("new", keys: keys, now: 0) != nil)
+    }
 }

@@ -3,7 +3,7 @@ import Tally
 /// The dashboard's sign-in sessions, kept in memory on the server.
 ///
 /// Signing in with an API key makes a session: a random token (256 bits from the system's secure generator) that
-/// the browser keeps in the `tally_session` cookie. The server keeps only the token's SHA-256, with the key it
+/// the browser keeps in the `tally_session` cookie. The server keeps only the token's SHA-256 (``TokenTable``), with the key it
 /// stands for and its expiry. A session ends when it expires, when it is signed out, when its key is revoked, and
 /// when the server restarts. Sessions grant dashboard reads only: the API never looks at the cookie.
 final class DashboardSessions: Sendable {
@@ -23,19 +23,19 @@ final class DashboardSessions: Sendable {
     /// Starts a session for a key that was just verified; returns the token for the cookie.
     func create(keyID: String, now: Int64 = currentTimeMillis()) -> String {
         let token = "tds_" + KeyManager.randomHex(bytes: 32)
-        sessions.insert(KeyManager.hash(token), keyID: keyID, expires: now + lifetimeMillis, now: now)
+        sessions.insert(token, keyID: keyID, expires: now + lifetimeMillis, now: now)
         return token
     }
 
     /// The principal of a session token, or nil: unknown, signed out, expired (then forgotten), or its key revoked.
     func principal(token: String, now: Int64 = currentTimeMillis()) -> Principal? {
-        sessions.principal(KeyManager.hash(token), keys: keys, now: now)
+        sessions.principal(token, keys: keys, now: now)
     }
 
     /// Ends a session (signing out); false when there was none.
     @discardableResult
     func end(token: String) -> Bool {
-        sessions.remove(KeyManager.hash(token))
+        sessions.remove(token)
     }
 
     /// The number of sessions held (expired ones included until they are looked up or pushed out).
