@@ -495,7 +495,8 @@ case "explore":
 
 case "inspect":
     // Per-file diagnostics on the tuning (odd) files: models used and alert counts.
-    let detector = AnomalyDetector(options: (try? AnomalyOptions.parse(option("--options") ?? "")) ?? AnomalyOptions())
+    guard let inspectOptions = try? AnomalyOptions.parse(option("--options") ?? "") else { fail("bad --options") }
+    let detector = AnomalyDetector(options: inspectOptions)
     for c in loadCorpus() where c.number % 2 == 1 || arguments.contains("--held-out") {
         if let only = option("--file"), !c.key.contains(only) { continue }
         let r = detector.detect(times: c.times, values: c.values)
@@ -506,14 +507,14 @@ case "inspect":
               + "below=\(counts[.below] ?? 0) stuck=\(counts[.stuck] ?? 0) shift=\(counts[.levelShift] ?? 0) "
               + "drift=\(counts[.drift] ?? 0) jump=\(counts[.jump] ?? 0) regime=\(counts[.regimeChange] ?? 0) cold=\(counts[.coldStart] ?? 0) models: \(models)")
         if arguments.contains("--points") {
-            let probation = NABScorer.probationaryLength(r.count)
+            // Where each point falls as the scorer sees it: in window w (offset/length), in the probationary period
+            // (ignored, even inside a window), or outside.
+            let scored = NABFile(name: c.key, count: c.times.count, windows: c.windows, scores: r.score)
             for i in 0..<r.count where r.anomaly[i] || arguments.contains("--all") {
                 if arguments.contains("--alerts") && !r.alert[i] { continue }
-                // Where the point falls for NAB: in window w (offset/length), in the probationary period, or outside.
-                var place = i < probation ? "  probation" : "  outside"
-                if let w = c.windows.firstIndex(where: { $0.contains(i) }) {
-                    place = "  in w\(w)@\(i - c.windows[w].lowerBound)/\(c.windows[w].count)"
-                }
+                let w = Int(scored.windowOf[i])
+                let place = w >= 0 ? "  in w\(w)@\(i - c.windows[w].lowerBound)/\(c.windows[w].count)"
+                    : (w == -2 ? "  probation" : "  outside")
                 print("   \(i) \(r.reason(at: i))  score=\(r.score[i])" + (r.alert[i] ? "  ALERT" : "") + place)
             }
         }
