@@ -316,6 +316,15 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
 }
 
 @Suite struct DashboardHelperTests {
+    @Test func theResultTableSaysWhichFlagsRaiseNoAlert() {
+        var s = ResultSeries(metric: "row_count", labels: [:], times: [0, 1, 2, 3], values: [1, 9, 9, 1])
+        s.anomaly = [false, true, true, false]
+        s.alert = [false, true, false, false]
+        let rows = DashboardPage.resultTables(QueryResult(series: [s])).components(separatedBy: "<tr>").dropFirst(2)
+        #expect(rows.map { $0.contains("<strong>anomaly</strong>") } == [false, true, true, false])
+        #expect(rows.map { $0.contains("(no alert)") } == [false, false, true, false])
+    }
+
     @Test func htmlEscapingCoversMarkupQuotesAndControls() {
         #expect(HTMLText.escape(#"<a href="x" onclick='y'>&</a>"#) == "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
         #expect(HTMLText.escape("a\u{0}b\u{7f}c\nd") == "a b c\nd")

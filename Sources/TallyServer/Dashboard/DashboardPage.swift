@@ -235,7 +235,12 @@ enum DashboardPage {
                 if let lower = s.lower, let upper = s.upper {
                     o += "<td class=\"num\">\(HTMLText.escape(value(lower[i]) + " – " + value(upper[i])))</td>"
                 }
-                if let anomaly = s.anomaly { o += "<td>\(anomaly[i] ? "<strong>anomaly</strong>" : "")</td>" }
+                if let anomaly = s.anomaly {
+                    // A flag the alert rules silenced (refractory period, likelihood gate, recurrence) says so, as the
+                    // chart's hollow marker does.
+                    let silenced = anomaly[i] && s.alert?[i] == false
+                    o += "<td>\(anomaly[i] ? "<strong>anomaly</strong>" + (silenced ? " (no alert)" : "") : "")</td>"
+                }
                 if s.reasons != nil { o += "<td>\(HTMLText.escape(s.reason(at: i) ?? ""))</td>" }
                 o += "</tr>\n"
             }
