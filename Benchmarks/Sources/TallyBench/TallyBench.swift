@@ -15,9 +15,10 @@ struct TallyBench: ParsableCommand {
             many-series  a store of 1M series of a few points: open time and index bytes per series
             replay       WAL replay rate of a crashed store whose head was never flushed
             anomaly      tally check (the default detector) over 10,000 series of a year of days
+            read-range   a recent range of many series against their whole history, per read
             Exit codes: 0 success, 1 failure (including a wrong query answer).
             """,
-        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self]
+        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self]
     )
 }
 
