@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Builds the second external development corpus (docs/anomaly-detection.md §7.4) in NAB's layout.
+"""Builds the Cloud Monitoring development corpus of NAB round 9 (docs/anomaly-detection.md §7.1) in NAB's layout.
 
 Microsoft's Cloud Monitoring Dataset (github.com/microsoft/cloud-monitoring-dataset, MIT licence): 67 real
 production series in 8 domains, labelled point by point by the services' engineers, none of them part of NAB.

@@ -13,6 +13,8 @@
 //   tally-nab inspect [--file NAME] [--points]  per-file verdict counts and models (odd files; --held-out: all);
 //       [--alerts]                              --points lists flags, --alerts only those that alert, with where
 //                                               each falls (in a window at offset/length, outside, probation)
+//   tally-nab anchors [--nab DIR] [--held-out]  peer rules (Elementary, Deequ) next to Tally's default and
+//                                               streaming options, alert columns scored the same way
 //   tally-nab bench [--only walk|latest]        speed figures (build with -c release)
 import Foundation
 import TallyAnalysis
@@ -520,6 +522,39 @@ case "inspect":
         }
     }
 
+case "anchors":
+    // Peer rules (Anchors.swift) next to Tally's default options and streaming profile, each an alert column with
+    // no threshold. Odd files only unless --held-out (then also even and all: for a corpus from outside NAB, all).
+    let corpus = loadCorpus()
+    let showHeldOut = arguments.contains("--held-out")
+    let odd = corpus.indices.filter { corpus[$0].number % 2 == 1 }
+    let even = corpus.indices.filter { corpus[$0].number % 2 == 0 }
+    let shown = showHeldOut ? Array(corpus.indices) : odd
+    let contenders: [(name: String, alerts: (CorpusFile) -> [Bool])] =
+        Anchor.allCases.map { anchor in (anchor.rawValue, { anchor.alerts(times: $0.times, values: $0.values) }) }
+        + [("tally default", { AnomalyDetector(options: AnomalyOptions()).detect(times: $0.times, values: $0.values).alert }),
+           ("tally streaming", { AnomalyDetector(options: .streaming).detect(times: $0.times, values: $0.values).alert })]
+    for contender in contenders {
+        var files: [NABFile] = []
+        var alertCount = 0, caught = 0, windows = 0
+        for k in shown {
+            let alerts = contender.alerts(corpus[k])
+            files.append(NABFile(name: corpus[k].key, count: alerts.count, windows: corpus[k].windows,
+                                 scores: alerts.map { $0 ? 1 : 0 }))
+            alertCount += alerts.filter { $0 }.count
+            caught += corpus[k].windows.filter { w in w.contains { alerts[$0] } }.count
+            windows += corpus[k].windows.count
+        }
+        let points = shown.reduce(0) { $0 + corpus[$1].times.count }
+        func score(_ subset: [Int]) -> String {
+            f2(nabScore(subset.compactMap { shown.firstIndex(of: $0) }.map { files[$0] }, threshold: 1).score)
+        }
+        print("\(contender.name): odd \(score(odd))"
+              + (showHeldOut ? ", even \(score(even)), all \(score(shown))" : "")
+              + "; \(f2(1000 * Double(alertCount) / Double(points))) alerts per 1,000 points; "
+              + "windows with an alert: \(caught) of \(windows)")
+    }
+
 case "bench":
     // Speed figures. Build with `swift build -c release`; the machine is shared, so take the median of runs.
     let detector = AnomalyDetector()
@@ -615,6 +650,7 @@ default:
            tally-nab sweep [--options TEXT] [--label NAME] [--save DIR]
            tally-nab cv --dir DIR [--only NAME,NAME]
            tally-nab inspect [--nab DIR] [--options TEXT] [--file NAME] [--points [--all] [--alerts]] [--held-out]
+           tally-nab anchors [--nab DIR] [--held-out]
            tally-nab bench [--only walk|latest]
     """)
 }
