@@ -1,5 +1,7 @@
 import Testing
 import TallyStorage
+import TallyTestSupport
+import TallyAnalysis
 
 @Suite("civil calendar")
 struct CivilCalendarTests {
@@ -44,5 +46,67 @@ struct TimeTextTests {
         let year44BC = CivilCalendar.days(year: -44, month: 3, day: 15) * 86_400_000 + 43_200_000
         #expect(TimeText.format(year44BC) == "-0044-03-15T12:00:00Z")
         #expect(TimeText.format(1_714_543_200_123) == "2024-05-01T06:00:00.123Z")
+    }
+
+    /// What `format` writes, `parse` reads back to the same time: around year 0, the four-digit years' ends, and
+    /// the first and last `Int64` milliseconds (`format` trapped on `Int64.min`, and `parse` refused every year it
+    /// writes with a sign).
+    @Test func formattedTimesParseBackAtTheExtremes() {
+        let day: Int64 = 86_400_000
+        let year0 = CivilCalendar.days(year: 0, month: 1, day: 1) * day
+        let year10000 = CivilCalendar.days(year: 10_000, month: 1, day: 1) * day
+        let yearMinus9999 = CivilCalendar.days(year: -9_999, month: 1, day: 1) * day
+        let texts: [(Int64, String)] = [
+            (year0, "0000-01-01T00:00:00Z"),
+            (year0 - 1, "-0001-12-31T23:59:59.999Z"),
+            (year10000 - 1_000, "9999-12-31T23:59:59Z"),
+            (year10000 - 1, "9999-12-31T23:59:59.999Z"),
+            (year10000, "+10000-01-01T00:00:00Z"),
+            (yearMinus9999, "-9999-01-01T00:00:00Z"),
+            (yearMinus9999 - 1, "-10000-12-31T23:59:59.999Z"),
+            (Int64.max, "+292278994-08-17T07:12:55.807Z"),
+            (Int64.max - 807, "+292278994-08-17T07:12:55Z"),
+            (Int64.min, "-292275055-05-16T16:47:04.192Z"),
+            (Int64.min + 808, "-292275055-05-16T16:47:05Z"),
+        ]
+        for (time, text) in texts {
+            #expect(TimeText.format(time) == text)
+            #expect(TimeText.parse(text) == time, "\(text)")
+        }
+        var rng = SeededGenerator(seed: 7)
+        var times: [Int64] = [0, -1, 1, Int64.max - 1, Int64.min + 1, Int64.min + 999, Int64.min + 1_000]
+        for _ in 0..<20_000 { times.append(Int64.random(in: .min ... .max, using: &rng)) }
+        // And 20,000 within ±280,000 years.
+        for _ in 0..<20_000 { times.append(Int64.random(in: .min ... .max, using: &rng) >> 20) }
+        let failures = times.filter { TimeText.parse(TimeText.format($0)) != $0 }
+        #expect(failures.isEmpty, "\(failures.prefix(5).map { ($0, TimeText.format($0)) })")
+    }
+
+    /// `parse` reads the expanded years `format` writes and no other spelling of them, and no time past the range
+    /// of `Int64` milliseconds.
+    @Test func parseRefusesYearsFormatNeverWrites() {
+        for text in [
+            "+2024-05-01T00:00:00Z",            // a sign on a four-digit year after 0
+            "+010000-01-01T00:00:00Z",          // a leading zero past four digits
+            "-00044-03-15T12:00:00Z",
+            "-0000-01-01T00:00:00Z",            // year 0 has no sign
+            "10000-01-01T00:00:00Z",            // five digits without the sign
+            "+1000000000-01-01T00:00:00Z",      // ten digits
+            "+-1000-01-01T00:00:00Z",
+            "+-01-01T00:00:00Z",
+            "+292278994-08-17T07:12:55.808Z",   // one millisecond after Int64.max
+            "-292275055-05-16T16:47:04.191Z",   // one before Int64.min
+            "+292278994-08-17T07:12:55.807-00:01",
+            "-292275055-05-16T16:47:04.192+00:01",
+            "+999999999-12-31T23:59:59Z",
+        ] {
+            #expect(TimeText.parse(text) == nil, "\(text)")
+        }
+        // An offset may bring a time written past the range back into it.
+        #expect(TimeText.parse("+292278994-08-17T08:12:55.807+01:00") == Int64.max)
+        #expect(TimeText.parse("-292275055-05-16T15:47:04.192-01:00") == Int64.min)
+        #expect(TimeText.parse("-0044-03-15T12:00:00Z") == TimeText.parse("-0044-03-15T13:00:00+01:00"))
+        #expect(TimeText.parse("-0004-02-29T00:00:00Z") != nil)   // year -4 is a leap year
+        #expect(TimeText.parse("-0001-02-29T00:00:00Z") == nil)
     }
 }

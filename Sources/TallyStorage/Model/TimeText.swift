@@ -1,10 +1,13 @@
 /// ISO 8601 text for epoch-millisecond times, read and written without Foundation.
 public enum TimeText {
     /// `2024-05-01T06:00:00Z`, with `.123` only when the milliseconds are not zero. Years before 0 are written
-    /// `-0044`, years after 9999 in ISO 8601's expanded form `+10000`.
+    /// `-0044`, years after 9999 in ISO 8601's expanded form `+10000`; ``parse(_:)`` reads every text this writes
+    /// back to the same time, for every `Int64` (years −292,275,055 to +292,278,994).
     public static func format(_ millis: Int64) -> String {
         let days = CivilCalendar.day(ofMillis: millis)
-        let msOfDay = Int(millis - days * 86_400_000)
+        // The remainder, not `millis - days * 86_400_000`: that product is below `Int64.min` for the earliest day.
+        let remainder = millis % 86_400_000
+        let msOfDay = Int(remainder < 0 ? remainder + 86_400_000 : remainder)
         let (civilYear, month, day) = CivilCalendar.date(days: days)
         let year = Int(civilYear)
         var s = (year > 9999 ? "+" : "") + pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
@@ -20,7 +23,15 @@ public enum TimeText {
     }
 
     /// Parses `YYYY-MM-DDTHH:MM[:SS[.fff…]](Z|±HH:MM|±HHMM)` (a space may stand for `T`; digits past
-    /// milliseconds are truncated). Returns nil when the text is not of that form or names no real date.
+    /// milliseconds are truncated).
+    ///
+    /// The year is four digits (`0000` to `9999`), or ISO 8601's expanded form exactly as ``format(_:)`` writes
+    /// it: `+` and five or more digits for years after 9999 (`+10000`), `-` and four or more digits for years
+    /// before 0 (`-0044`, `-10000`), no leading zero beyond four digits, and at most nine digits.
+    ///
+    /// - Returns: Epoch milliseconds; nil when the text is not of that form, names no real date (`2023-02-29`), or
+    ///   names a time outside the range of `Int64` milliseconds (past `+292278994-08-17T07:12:55.807Z` or before
+    ///   `-292275055-05-16T16:47:04.192Z`).
     public static func parse(_ text: some StringProtocol) -> Int64? {
         var copy = String(text)
         return copy.withUTF8 { parse(bytes: $0) }
@@ -45,7 +56,9 @@ public enum TimeText {
             i += 1
             return true
         }
-        guard let year = digits(4), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else { return nil }
+        guard let year = parseYear(s, &i), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else {
+            return nil
+        }
         guard month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year: year, month: month) else { return nil }
         guard i < s.count && (s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20) else { return nil }
         i += 1
@@ -82,9 +95,46 @@ public enum TimeText {
             return nil
         }
         guard i == s.count else { return nil }
+        // Years have at most nine digits, so the seconds fit easily; the milliseconds may not.
         let days = CivilCalendar.days(year: Int64(year), month: month, day: day)
-        let seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
-        return seconds * 1000 + Int64(millis)
+        var seconds = days * 86_400 + Int64(hour * 3600 + minute * 60 + second) - Int64(offsetMinutes * 60)
+        var fraction = Int64(millis)
+        // `seconds * 1000` alone is below `Int64.min` in the earliest second: borrow it from the fraction.
+        if seconds < 0 && fraction > 0 {
+            seconds += 1
+            fraction -= 1000
+        }
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+        let (time, carry) = whole.addingReportingOverflow(fraction)
+        return overflow || carry ? nil : time
+    }
+
+    /// The most digits of an expanded year: `Int64` milliseconds span years −292,275,055 to +292,278,994.
+    private static let maxYearDigits = 9
+
+    /// Reads the year at `i` (four digits, or the expanded form ``format(_:)`` writes) and moves `i` past it.
+    private static func parseYear(_ s: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Int? {
+        guard i < s.count else { return nil }
+        let sign = s[i]
+        let expanded = sign == 0x2B || sign == 0x2D
+        let start = expanded ? i + 1 : i
+        var end = start
+        while end < s.count && s[end] >= 0x30 && s[end] <= 0x39 && end - start <= maxYearDigits { end += 1 }
+        let count = end - start
+        guard count <= maxYearDigits else { return nil }
+        switch sign {
+        case 0x2B: guard count >= 5 && s[start] != 0x30 else { return nil }   // +10000 and later
+        case 0x2D: guard count == 4 || (count > 4 && s[start] != 0x30) else { return nil }   // -0001 and earlier
+        default: guard count == 4 else { return nil }
+        }
+        var year = 0
+        for k in start..<end { year = year * 10 + Int(s[k] - 0x30) }
+        if sign == 0x2D {
+            guard year > 0 else { return nil }   // year 0 is 0000
+            year = -year
+        }
+        i = end
+        return year
     }
 
     /// The number of days in a month of the proleptic Gregorian calendar.
