@@ -2,6 +2,7 @@ import Testing
 @testable import TallyStorage
 import TallyTestSupport
 import TallyAnalysis
+import TallyEncoding
 
 /// The index keeps series keys packed (``KeyArena``): lookups, unpacking and ordering must answer as the keys do.
 @Suite("Packed series keys")
@@ -42,6 +43,59 @@ struct KeyArenaTests {
         #expect(!others.isEmpty && others.allSatisfy { index.id(of: $0) == nil })
         #expect(index.id(of: SeriesKey(metric: "never", labels: [])) == nil)
         #expect(index.id(of: SeriesKey(metric: "m1", labels: [Label("dataset", "never")])) == nil)
+    }
+
+    /// A lookup packs the key it is given on the stack up to 24 labels, in an array past that. Keys of sizes
+    /// either side of that bound, with label counts and string numbers of one, two and three varint bytes, pack to
+    /// the bytes of the stored key (as a `ByteWriter` writes them) and are found, by the table and by the scan
+    /// before it is built; keys differing in their last label are not.
+    @Test func keysOfManyLabelsPackAsStoredAndAreFound() {
+        var index = SeriesIndex()
+        var arena = KeyArena()
+        var id: SeriesID = 1
+        // 20,000 strings first, so that the later ones number past 2^14 (three varint bytes).
+        for i in 0..<10_000 {
+            let key = SeriesKey(metric: "filler", labels: [Label("n\(i)", "v\(i)")])
+            index.add(SeriesRecord(id: id, key: key, kind: .measurement, attributes: Attributes(), createdLSN: 1))
+            arena.append(id, key)
+            id += 1
+        }
+        var wide: [(SeriesID, SeriesKey)] = []
+        for count in [0, 1, 2, 23, 24, 25, 26, 127, 128, 129, 300, 2_000] {
+            let labels = (0..<count).map { Label("n\(9_999 - $0 * 3)", "v\($0 * 5)") }
+            let key = SeriesKey(metric: "wide_\(count)", labels: labels)
+            index.add(SeriesRecord(id: id, key: key, kind: .measurement, attributes: Attributes(), createdLSN: 1))
+            arena.append(id, key)
+            wide.append((id, key))
+            id += 1
+        }
+        let numbers = Dictionary(uniqueKeysWithValues: arena.internedStrings.enumerated().map { ($1, UInt64($0)) })
+        #expect(numbers.count > 1 << 14)
+        for (id, key) in wide {
+            var expected = ByteWriter()
+            expected.writeVarUInt(numbers[key.metric]!)
+            expected.writeVarUInt(UInt64(key.labels.count))
+            for label in key.labels {
+                expected.writeVarUInt(numbers[label.name]!)
+                expected.writeVarUInt(numbers[label.value]!)
+            }
+            #expect(arena.withPacked(key) { Array($0) } == expected.bytes, "\(key.labels.count) labels")
+            #expect(arena.withPacked(id) { Array($0) } == expected.bytes, "\(key.labels.count) labels")
+            #expect(index.id(of: key) == id, "scan, \(key.labels.count) labels")
+        }
+        index.prepareKeyLookups()
+        for (id, key) in wide {
+            #expect(index.id(of: key) == id, "table, \(key.labels.count) labels")
+            guard let last = key.labels.last else { continue }
+            let others = [
+                SeriesKey(metric: key.metric, labels: key.labels.dropLast() + [Label(last.name, "v9999")]),
+                SeriesKey(metric: key.metric, labels: Array(key.labels.dropLast())),
+                SeriesKey(metric: key.metric, labels: key.labels.dropLast() + [Label(last.name, "never seen")]),
+            ]
+            for other in others where other != key {
+                #expect(index.id(of: other) == nil, "\(other.labels.count) labels")
+            }
+        }
     }
 
     /// Swift compares strings by canonical equivalence: "é" written as one scalar or as "e" and a combining accent
