@@ -93,8 +93,8 @@ struct DamageTests {
     }
 
     /// An open handle reads block metadata from the footer again for each read: a footer byte changed after the
-    /// open must fail the read of the series whose entry holds it (naming the file and saying it changed), never
-    /// answer with it.
+    /// open must fail the read of the series whose entry holds it (naming the file, the series and saying it
+    /// changed), never answer with it.
     @Test func everyFooterByteChangedUnderAnOpenHandleFailsTheRead() throws {
         let dir = TemporaryDirectory()
         do {
@@ -130,7 +130,9 @@ struct DamageTests {
                     if got.times != expected[k].times || got.values != expected[k].values { wrong.append("\(position)") }
                 } catch {
                     failed += 1
-                    if !error.description.contains(segment) || !error.description.contains("changed since it was opened") {
+                    let text = error.description
+                    if !text.contains(segment) || !text.contains("changed since it was opened")
+                        || !text.contains("reading series \(info.key)") {
                         wrong.append("\(position): \(error)")
                     }
                 }
@@ -184,7 +186,10 @@ struct DamageTests {
                         }
                         answered += 1
                     } catch {
-                        if !error.description.contains(segment) { failures.append("\(position): \(error)") }
+                        let text = error.description
+                        if !text.contains(segment) || !text.contains(#"reading series row_count{dataset="orders"}"#) {
+                            failures.append("\(position): \(error)")
+                        }
                     }
                 }
                 if answered != 1 { failures.append("\(position): \(answered) months answered") }
@@ -193,6 +198,59 @@ struct DamageTests {
             try writeFileBytes(segment, original)
         }
         #expect(failures.isEmpty, "\(failures.prefix(3))")
+    }
+
+    /// A block damaged after the open fails the reads of its series (`read`, a plan's `BlockHandle`), a
+    /// compaction and `verify`, each error naming the file, the block's offset and the series; the other series
+    /// still read.
+    @Test func aDamagedBlockNamesItsSeries() throws {
+        let dir = TemporaryDirectory()
+        let keys = (0..<3).map { SeriesKey(metric: "row_count", labels: ["dataset": "d\($0)", "zone": "eu"]) }
+        // Two flushes into one month: two segments, which a compaction merges.
+        for half in 0..<2 {
+            let store = try Store.open(at: dir.path)
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "blocks"))
+            for key in keys {
+                let s = b.addSeries(key)
+                for i in 0..<20 { b.append(series: s, time: Int64(half * 20 + i) * 60_000, value: Double(i)) }
+            }
+            try store.write(b)
+            try store.close()
+        }
+        let reader = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let damaged = try #require(reader.series(key: keys[1]))
+        let handle = try #require(try reader.blocks(of: damaged.id, in: .all).blocks.first)
+        let segments = try files(dir.child("segments"), suffix: ".tseg")
+        #expect(segments.count == 2)
+        // Flip a byte in the middle of the handle's block, in whichever segment holds it.
+        var restore: (path: String, bytes: [UInt8])?
+        for path in segments where restore == nil {
+            let bytes = try readFileBytes(path)
+            var changed = bytes
+            changed[handle.meta.offset + handle.meta.length / 2] ^= 0x20
+            try writeFileBytes(path, changed)
+            if (try? handle.read()) == nil { restore = (path, bytes) } else { try writeFileBytes(path, bytes) }
+        }
+        let (segment, original) = try #require(restore)
+        let name = #"row_count{dataset="d1", zone="eu"}"#
+        #expect(keys[1].description == name)
+        func expectNamed(_ error: (any Error)?, _ what: String) {
+            let text = error.map { "\($0)" } ?? "no error"
+            #expect(text.contains("\(segment): damaged at offset") && text.contains("; reading series \(name)"),
+                    "\(what): \(text)")
+        }
+        expectNamed(#expect(throws: StoreError.self) { _ = try reader.read(damaged.id) }, "read")
+        expectNamed(#expect(throws: StoreError.self) { _ = try handle.read() }, "block handle")
+        #expect(try reader.read(reader.series(key: keys[0])!.id).count == 40)
+        let report = Store.verify(at: dir.path)
+        #expect(!report.problems.isEmpty)
+        #expect(report.problems.allSatisfy { $0.path == segment && $0.detail.hasSuffix("; reading series \(name)") },
+                "\(report.problems)")
+        let writer = try Store.open(at: dir.path)
+        expectNamed(#expect(throws: StoreError.self) { try writer.compact() }, "compaction")
+        try writer.close()
+        try writeFileBytes(segment, original)
+        #expect(Store.verify(at: dir.path).isClean)
     }
 
     @Test func truncatedSegmentIsAnErrorNotACrash() throws {

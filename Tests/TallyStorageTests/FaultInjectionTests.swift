@@ -145,4 +145,26 @@ struct FaultInjectionTests {
         #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (2, 2), (3, 3)]))
         #expect(Store.verify(at: dir.path).isClean)
     }
+
+    /// A segment read that fails (EIO) is an error naming the file, the offset and the series being read; the read
+    /// succeeds again once the fault clears.
+    @Test func failedSegmentReadNamesTheSeries() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(directory: dir.path)
+        defer { SystemCalls.setFaultHook(nil) }
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(labels: ["dataset": "orders", "zone": "eu"], points: [(1, 1), (2, 2)]))
+            try store.close()
+        }
+        let store = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let info = try #require(store.series(matching: .all).first)
+        plan.fail { call, path in call == .read && path.hasSuffix(".tseg") ? InjectedFault(errno: EIO) : nil }
+        let error = #expect(throws: StoreError.self) { _ = try store.read(info.id) }
+        let text = error?.description ?? ""
+        #expect(text.contains(#"read for series row_count{dataset="orders", zone="eu"} in "#), "\(text)")
+        #expect(text.contains(".tseg at offset") && text.contains("Input/output error"), "\(text)")
+        plan.fail(nil)
+        #expect(try store.read(info.id).count == 2)
+    }
 }

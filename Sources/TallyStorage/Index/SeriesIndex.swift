@@ -160,6 +160,11 @@ struct SeriesIndex: Sendable {
         Int(id) < records.count && records[Int(id)] != nil
     }
 
+    /// The key of a series, unpacked (without the rest of its record).
+    func key(of id: SeriesID) -> SeriesKey? {
+        knows(id) ? keys.key(id) : nil
+    }
+
     /// The kind of a series (measurement when unknown), without copying its record.
     func kind(of id: SeriesID) -> SeriesKind {
         Int(id) < records.count ? records[Int(id)]?.kind ?? .measurement : .measurement

@@ -191,13 +191,20 @@ public final class SegmentReader: @unchecked Sendable {
         }
     }
 
-    /// Reads every block and checks its checksum and decoding. Returns the problems found.
-    func verifyBlocks(_ directory: SegmentDirectory) -> [StoreError] {
+    /// Reads every block and checks its checksum and decoding. Returns the problems found, in file order, each
+    /// naming the series of its block (`seriesName` gives a series' key as it is written).
+    func verifyBlocks(_ directory: SegmentDirectory, seriesName: (SeriesID) -> String) -> [StoreError] {
         var problems: [StoreError] = []
         var scratch = PointColumns()
-        for block in directory.metas {
-            scratch = PointColumns()
-            do throws(StoreError) { try readBlock(block, into: &scratch) } catch { problems.append(error) }
+        for (id, _, blocks) in directory {
+            for block in blocks {
+                scratch = PointColumns()
+                do throws(StoreError) {
+                    try readBlock(block, into: &scratch)
+                } catch {
+                    problems.append(error.reading(series: seriesName(id)))
+                }
+            }
         }
         return problems
     }

@@ -36,10 +36,23 @@ extension Store {
     }
 
     /// The points of a series in a time range, sorted by time, one per time (the latest write wins).
+    ///
+    /// - Throws: ``StoreError/corrupt(path:offset:detail:)`` or ``StoreError/io(_:)`` when a segment cannot be
+    ///   read; the error names the file, the offset and the series.
     public func read(_ id: SeriesID, in range: TimeRange = .all) throws(StoreError) -> PointColumns {
         let (runs, headPoints) = state.withLock { s -> ([SegmentRun], PointColumns?) in
             (s.index.runs(of: id, in: range), s.head.points(of: id, in: range))
         }
+        do throws(StoreError) {
+            return try readStored(id, runs: runs, headPoints: headPoints, in: range)
+        } catch {
+            throw naming(error, series: id)
+        }
+    }
+
+    /// ``read(_:in:)`` once the runs and the head's points are taken: reads the blocks outside the store's lock.
+    private func readStored(_ id: SeriesID, runs: [SegmentRun], headPoints: PointColumns?,
+                            in range: TimeRange) throws(StoreError) -> PointColumns {
         let blocks = try SegmentRun.blocks(runs, overlapping: range)
         var columns = PointColumns()
         columns.reserveCapacity(blocks.reduce(headPoints?.count ?? 0) { $0 + $1.meta.count }, outcomes: false)
@@ -126,12 +139,39 @@ extension Store {
 public struct BlockHandle: Sendable {
     public let meta: BlockMeta
     let segment: SegmentReader
+    /// The series the block belongs to, and the store that knows its key (only to name it in errors).
+    let series: SeriesID
+    private let store: Store
+
+    init(meta: BlockMeta, segment: SegmentReader, series: SeriesID, store: Store) {
+        self.meta = meta
+        self.segment = segment
+        self.series = series
+        self.store = store
+    }
 
     /// Decodes the block's points (sorted by time, one per time).
+    ///
+    /// - Throws: ``StoreError/corrupt(path:offset:detail:)`` or ``StoreError/io(_:)`` when the block cannot be
+    ///   read; the error names the file, the offset and the series.
     public func read() throws(StoreError) -> PointColumns {
         var columns = PointColumns()
-        try segment.readBlock(meta, into: &columns)
+        do throws(StoreError) {
+            try segment.readBlock(meta, into: &columns)
+        } catch {
+            throw store.naming(error, series: series)
+        }
         return columns
+    }
+}
+
+extension Store {
+    /// `error`, naming the series `id` as its key is written (`row_count{dataset="orders"}`; by id when the store
+    /// does not know it). For errors of reads of a series' blocks or footer entries, which know only the file and
+    /// offset. Takes the store's lock: call it without holding it.
+    func naming(_ error: StoreError, series id: SeriesID) -> StoreError {
+        let key = state.withLock { $0.index.key(of: id) }
+        return error.reading(series: key?.description ?? "with id \(id)")
     }
 }
 
@@ -143,9 +183,14 @@ extension Store {
     public func blocks(of id: SeriesID, in range: TimeRange) throws(StoreError) -> (blocks: [BlockHandle], exclusive: Bool) {
         let runs = state.withLock { s in s.head.points(of: id, in: range) == nil ? s.index.runs(of: id, in: range) : nil }
         guard let runs else { return ([], false) }
-        let refs = try SegmentRun.blocks(runs, overlapping: range)
+        let refs: [BlockRef]
+        do throws(StoreError) {
+            refs = try SegmentRun.blocks(runs, overlapping: range)
+        } catch {
+            throw naming(error, series: id)
+        }
         var exclusive = true
         for k in refs.indices.dropFirst() where refs[k].meta.minTime <= refs[k - 1].meta.maxTime { exclusive = false }
-        return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment) }, exclusive)
+        return (refs.map { BlockHandle(meta: $0.meta, segment: $0.segment, series: id, store: self) }, exclusive)
     }
 }

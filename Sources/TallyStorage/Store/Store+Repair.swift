@@ -60,7 +60,7 @@ extension Store {
             var salvaged: [(SeriesID, SeriesKind, PointColumns)] = []
             do throws(StoreError) {
                 let (reader, directory) = try SegmentReader.open(path: file, id: record.id).parts
-                let problems = reader.verifyBlocks(directory)
+                let problems = reader.verifyBlocks(directory) { names[$0] ?? "with id \($0)" }
                 if problems.isEmpty && reader.size == record.bytes { continue }
                 var lost: [(String?, Int64, Int64)] = []
                 for (id, kind, blocks) in directory {

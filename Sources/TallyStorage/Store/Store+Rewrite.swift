@@ -39,7 +39,11 @@ extension Store {
                     for (k, (reader, directory)) in group.enumerated() {
                         while cursors[k] < directory.count && directory[cursors[k]].0 < id { cursors[k] += 1 }
                         guard cursors[k] < directory.count, directory[cursors[k]].0 == id else { continue }
-                        for block in directory[cursors[k]].2 { try reader.readBlock(block, into: &columns) }
+                        do throws(StoreError) {
+                            for block in directory[cursors[k]].2 { try reader.readBlock(block, into: &columns) }
+                        } catch {
+                            throw naming(error, series: id)
+                        }
                     }
                     report.pointsBefore += columns.count
                     let kept = keep(id, columns.resolved())
@@ -122,7 +126,13 @@ extension Store {
         let runs = state.withLock { s in ids.map { s.index.runs(of: $0, excluding: excluded) } }
         for (id, list) in zip(ids, runs) {
             var point = written[id]
-            for block in try SegmentRun.blocks(list, overlapping: .all) {
+            let blocks: [BlockRef]
+            do throws(StoreError) {
+                blocks = try SegmentRun.blocks(list, overlapping: .all)
+            } catch {
+                throw naming(error, series: id)
+            }
+            for block in blocks {
                 let candidate = LatestPoint(block.meta)
                 if point.map({ $0.isSuperseded(by: candidate) }) ?? true { point = candidate }
             }

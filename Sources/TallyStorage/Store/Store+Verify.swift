@@ -41,13 +41,15 @@ extension Store {
         var listed: [SegmentRecord] = []
         // The documents batches refer to (catalog and WAL): each must be a whole, good record of the log.
         var documentRefs: [(LSN, String)] = []
+        var catalog: Catalog?
         do throws(StoreError) {
-            let catalog = try Catalog(directory: path, readOnly: true)
-            if let problem = try catalog.integrityCheck() {
+            let opened = try Catalog(directory: path, readOnly: true)
+            catalog = opened
+            if let problem = try opened.integrityCheck() {
                 report.problems.append(VerifyProblem(path: catalogPath, offset: nil, detail: "integrity check: \(problem)"))
             }
-            listed = try catalog.loadSegments()
-            for record in try catalog.loadImports() {
+            listed = try opened.loadSegments()
+            for record in try opened.loadImports() {
                 if let ref = record.origin.detail(BatchOrigin.documentKey) { documentRefs.append((record.lsn, ref)) }
             }
         } catch {
@@ -58,13 +60,24 @@ extension Store {
                 note(error, defaultPath: catalogPath)
             }
         }
+        // The series' keys, read from the catalog only once some block is damaged, to name its series.
+        var names: [SeriesID: String]?
+        func seriesName(_ id: SeriesID) -> String {
+            if names == nil {
+                let records = (try? catalog?.loadSeries()) ?? []
+                names = Dictionary(records.map { ($0.id, $0.key.description) }, uniquingKeysWith: { first, _ in first })
+            }
+            return names?[id] ?? "with id \(id)"
+        }
         for record in listed {
             let file = path + "/segments/" + record.file
             report.segmentsChecked += 1
             do {
                 let (reader, directory) = try SegmentReader.open(path: file, id: record.id).parts
                 report.blocksChecked += directory.metas.count
-                for problem in reader.verifyBlocks(directory) { note(problem, defaultPath: file) }
+                for problem in reader.verifyBlocks(directory, seriesName: seriesName) {
+                    note(problem, defaultPath: file)
+                }
                 if reader.size != record.bytes {
                     report.problems.append(VerifyProblem(path: file, offset: nil,
                         detail: "size \(reader.size) differs from the catalog's \(record.bytes)"))

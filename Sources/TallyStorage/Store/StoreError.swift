@@ -36,6 +36,23 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The same error, also naming the series whose blocks or footer entry were being read, as its key is written
+    /// (`row_count{dataset="orders"}`): a segment read knows the file and the offset, only the store knows whose
+    /// data lies there. Damage gets `; reading series …` after its detail, a failed read (`.io`) `for series … in`
+    /// after its operation (`read for series … in <path> at offset … failed`); other errors are returned as they
+    /// are.
+    func reading(series name: String) -> StoreError {
+        switch self {
+        case .corrupt(let path, let offset, let detail):
+            return .corrupt(path: path, offset: offset, detail: "\(detail); reading series \(name)")
+        case .io(var error):
+            error.operation += " for series \(name) in"
+            return .io(error)
+        default:
+            return self
+        }
+    }
+
     /// Wraps a decoding error from a file as a corruption at the file's offset.
     static func corrupt(_ path: String, _ error: EncodingError) -> StoreError {
         .corrupt(path: path, offset: error.offset, detail: error.description)
