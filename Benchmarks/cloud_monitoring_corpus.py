@@ -22,13 +22,12 @@ The data stay outside the repository; only this script is committed.
 import csv
 import datetime
 import io
-import json
 import os
 import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from external_kpi_corpus import labelled_segments, windows_for  # noqa: E402
+from external_kpi_corpus import write_series, write_windows  # noqa: E402
 
 
 def git_dir_of(repo):
@@ -82,18 +81,9 @@ def main():
     for path in committed_csv_files(git_dir):
         rows = read_rows(git_dir, path)
         domain, name = path.split("/")[-2:]
-        key = f"{domain}/{name}"
-        os.makedirs(os.path.join(out, "data", domain), exist_ok=True)
-        with open(os.path.join(out, "data", key), "w") as f:
-            f.write("timestamp,value\n")
-            f.writelines(f"{nab_text(t)},{v}\n" for t, v, _ in rows)
-        segments = labelled_segments([label for _, _, label in rows])
-        spans = windows_for(segments, len(rows))
-        windows[key] = [[nab_text(rows[lo][0]) + ".000000", nab_text(rows[hi][0]) + ".000000"] for lo, hi in spans]
-        print(f"{key}: {len(rows)} points, {len(segments)} labelled runs, {len(spans)} windows")
-    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
-    with open(os.path.join(out, "labels", "combined_windows.json"), "w") as f:
-        json.dump(windows, f, indent=1)
+        write_series(out, f"{domain}/{name}", [nab_text(t) for t, _, _ in rows], [v for _, v, _ in rows],
+                     [label for _, _, label in rows], windows)
+    write_windows(out, windows)
 
 
 if __name__ == "__main__":

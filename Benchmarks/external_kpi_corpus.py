@@ -76,6 +76,26 @@ def windows_for(segments, count):
     return spans
 
 
+def write_series(out, key, stamps, values, labels, windows):
+    """Writes OUT/data/KEY in NAB's CSV layout (stamps as YYYY-MM-DD HH:MM:SS) and adds KEY's windows to `windows`."""
+    path = os.path.join(out, "data", key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("timestamp,value\n")
+        f.writelines(f"{stamp},{value}\n" for stamp, value in zip(stamps, values))
+    segments = labelled_segments(labels)
+    spans = windows_for(segments, len(stamps))
+    windows[key] = [[stamps[lo] + ".000000", stamps[hi] + ".000000"] for lo, hi in spans]
+    print(f"{key}: {len(stamps)} points, {len(segments)} labelled segments, {len(spans)} windows")
+
+
+def write_windows(out, windows):
+    """Writes OUT/labels/combined_windows.json, NAB's label file."""
+    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
+    with open(os.path.join(out, "labels", "combined_windows.json"), "w") as f:
+        json.dump(windows, f, indent=1)
+
+
 def main():
     if len(sys.argv) != 4:
         sys.exit("usage: external_kpi_corpus.py DONUT_REPO BAGEL_REPO OUT_DIR")
@@ -94,17 +114,8 @@ def main():
             times.append(int(fields[0]))
             values.append(fields[1])
             labels.append(int(fields[2]))
-        os.makedirs(os.path.dirname(os.path.join(out, "data", key)), exist_ok=True)
-        with open(os.path.join(out, "data", key), "w") as f:
-            f.write("timestamp,value\n")
-            f.writelines(f"{nab_time(t)},{v}\n" for t, v in zip(times, values))
-        segments = labelled_segments(labels)
-        spans = windows_for(segments, len(times))
-        windows[key] = [[nab_time(times[lo]) + ".000000", nab_time(times[hi]) + ".000000"] for lo, hi in spans]
-        print(f"{key}: {len(times)} points, {len(segments)} labelled segments, {len(spans)} windows")
-    os.makedirs(os.path.join(out, "labels"), exist_ok=True)
-    with open(os.path.join(out, "labels", "combined_windows.json"), "w") as f:
-        json.dump(windows, f, indent=1)
+        write_series(out, key, [nab_time(t) for t in times], values, labels, windows)
+    write_windows(out, windows)
 
 
 if __name__ == "__main__":
