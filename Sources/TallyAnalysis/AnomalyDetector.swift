@@ -208,7 +208,8 @@ struct Walker {
         modelIndex[i] = currentModel
 
         let pred = predict(at: t)
-        var band = self.band(pred)
+        var band = Walker.band(pred, widen: 1, sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
+                               direction: options.direction, tail: tail, allInteger: allInteger, shape: choice?.shape)
         // A series that has never gone below zero (counts, durations) gets no negative expected values.
         if trainedNonNegative && band.lower < 0 && band.lower.isFinite { band.lower = 0 }
         expected[i] = trainedNonNegative ? Swift.max(pred.expected, 0) : pred.expected
@@ -431,15 +432,9 @@ struct Walker {
 
     private mutating func predict(at t: Int64) -> Prediction {
         switch choice?.method ?? .level {
-        case .level, .auto:
-            level!.prepare(now: t)
-            return level!.predict()
-        case .seasonal:
-            seasonal!.prepare(now: t)
-            return seasonal!.predict(at: t)
-        case .holtWinters:
-            hw!.prepare(now: t)
-            return hw!.predict(at: t)
+        case .level, .auto: return level!.prepareAndPredict(at: t)
+        case .seasonal: return seasonal!.prepareAndPredict(at: t)
+        case .holtWinters: return hw!.prepareAndPredict(at: t)
         }
     }
 
@@ -456,7 +451,14 @@ struct Walker {
     /// probability), for zero-inflated counts (covering every value seen twice in the window), and by
     /// `ignoreBelow`; one side is dropped for a one-directional check.
     func band(_ p: Prediction, widen: Double = 1) -> Band {
-        let s = options.sensitivity
+        Walker.band(p, widen: widen, sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
+                    direction: options.direction, tail: tail, allInteger: allInteger, shape: choice?.shape)
+    }
+
+    /// `band(_:widen:)` with the walker's state passed in. The walk calls this one: a method call on the walker
+    /// from a mutating method copies the whole walker (over 1.6 kB) first, and passing the options copies them.
+    static func band(_ p: Prediction, widen: Double, sensitivity s: Double, ignoreBelow: Double,
+                     direction: AnomalyDirection, tail: Double, allInteger: Bool, shape: SeriesShape?) -> Band {
         // Small-sample widening: a Student-t style correction of the band's quantile, 1 + (s² + 1) / (4ν),
         // with ν ≈ 0.37·n effective degrees of freedom for a quantile-based scale from n points.
         let dof = Swift.max(1, 0.37 * Double(Swift.max(p.support, 1)))
@@ -467,28 +469,28 @@ struct Walker {
         let eps = 1e-9 * Swift.abs(e)
         up = Swift.max(up, eps)
         down = Swift.max(down, eps)
-        if allInteger && choice?.shape != .constant {
+        if allInteger && shape != .constant {
             up = Swift.max(up, 1)
             down = Swift.max(down, 1)
         }
-        if choice?.shape == .zeroInflated, let env = p.envelope {
+        if shape == .zeroInflated, let env = p.envelope {
             up = Swift.max(up, env.high - e)
             down = Swift.max(down, e - env.low)
         }
-        if allInteger && choice?.shape != .constant, let mean = p.mean, mean >= 0, mean <= 100 {
+        if allInteger && shape != .constant, let mean = p.mean, mean >= 0, mean <= 100 {
             // Low-volume counts are at least Poisson-noisy.
             let range = poissonRange(lambda: mean, tail: tail / 2)
             up = Swift.max(up, range.high - e)
             down = Swift.max(down, e - range.low)
         }
-        if options.ignoreBelow > 0 {
-            let floor = options.ignoreBelow / 100 * Swift.abs(e)
+        if ignoreBelow > 0 {
+            let floor = ignoreBelow / 100 * Swift.abs(e)
             up = Swift.max(up, floor)
             down = Swift.max(down, floor)
         }
         var b = Band(lower: e - down, upper: e + up, halfUp: up, halfDown: down)
-        if options.direction == .up { b.lower = -.infinity }
-        if options.direction == .down { b.upper = .infinity }
+        if direction == .up { b.lower = -.infinity }
+        if direction == .down { b.upper = .infinity }
         return b
     }
 

@@ -95,27 +95,33 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
 
     let span = times[idx[idx.count - 1]] - times[idx[0]]
     var season: SeasonSpec? = nil
+    var seasonFit: SeasonalFit? = nil
     switch options.season {
     case .none: season = nil
-    case .auto: season = zeroInflated ? nil : detectSeason(times: times, values: values, idx: idx, step: step)
+    case .auto:
+        if !zeroInflated, let found = detectSeasonFit(times: times, values: values, idx: idx, step: step) {
+            (season, seasonFit) = (found.spec, found.fit)
+        }
     case .period(let p):
         if span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
     }
 
-    func profile(_ spec: SeasonSpec) -> SeasonalProfile {
+    /// Each point's seasonal effect under a profile of the points themselves (detrended by cycle, centred),
+    /// from the buckets and detrended values that detecting the season already computed, if it did.
+    func seasonalEffects(_ spec: SeasonSpec) -> [Double] {
+        let buckets = seasonFit?.buckets ?? idx.map { spec.bucket(times[$0]) }
+        let detrended = seasonFit?.detrended
+            ?? detrendByCycle(times: times, values: values, idx: idx, spec: spec).map(\.d)
         var prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
-        prof.load(detrendByCycle(times: times, values: values, idx: idx, spec: spec))
+        prof.load(buckets: buckets, detrended: detrended)
         prof.center()
-        return prof
+        return buckets.map { prof.effect($0) }
     }
 
-    func deseasonalized(_ prof: SeasonalProfile?) -> [Double] {
+    func deseasonalized(_ effects: [Double]?) -> [Double] {
         var adjusted: [Double] = []
         adjusted.reserveCapacity(idx.count)
-        for j in idx {
-            let s = prof.map { $0.effect($0.spec.bucket(times[j])) } ?? 0
-            adjusted.append(values[j] - s)
-        }
+        for (k, j) in idx.enumerated() { adjusted.append(values[j] - (effects?[k] ?? 0)) }
         return adjusted
     }
 
@@ -127,16 +133,16 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     case .seasonal:
         var c = ModelChoice(method: season == nil ? .level : .seasonal, season: season, shape: shape)
         c.watchDrift = !zeroInflated
-            && lagOneAutocorrelation(deseasonalized(season.map(profile))) < driftAutocorrelationGate
+            && lagOneAutocorrelation(deseasonalized(season.map(seasonalEffects))) < driftAutocorrelationGate
         return c
     case .holtWinters:
-        let prof = season.map(profile)
-        let fit = fitHolt(times: times, values: values, idx: idx, step: step, profile: prof)
+        let effects = season.map(seasonalEffects)
+        let fit = fitHolt(HoltReplay(times: times, values: values, idx: idx, step: step, effects: effects))
         return ModelChoice(method: .holtWinters, season: season, shape: shape, alpha: fit.alpha, beta: fit.beta)
     case .auto:
         if zeroInflated { return ModelChoice(method: .level, season: nil, shape: shape) }
-        let prof = season.map(profile)
-        let adjusted = deseasonalized(prof)
+        let effects = season.map(seasonalEffects)
+        let adjusted = deseasonalized(effects)
         var base = ModelChoice(method: season == nil ? .level : .seasonal, season: season, shape: shape)
         base.watchDrift = lagOneAutocorrelation(adjusted) < driftAutocorrelationGate
         guard isTrending(adjusted) else { return base }
@@ -144,7 +150,7 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
         var errLevel = 0.0
         for a in adjusted { errLevel += Swift.abs(a - m) }
         errLevel /= Double(adjusted.count)
-        let fit = fitHolt(times: times, values: values, idx: idx, step: step, profile: prof)
+        let fit = fitHolt(HoltReplay(times: times, values: values, idx: idx, step: step, effects: effects))
         guard fit.error < trendErrorRatio * errLevel else { return base }
         return ModelChoice(method: .holtWinters, season: season, shape: shape, alpha: fit.alpha, beta: fit.beta)
     }

@@ -39,6 +39,13 @@ struct HoltWintersModel {
 
     mutating func prepare(now: Int64) { residuals.evict(now: now) }
 
+    /// `prepare(now:)`, then the prediction at t: one in-place access for the walk (reading a model stored in
+    /// the walker through a non-mutating call copies the model and retains its arrays first).
+    mutating func prepareAndPredict(at t: Int64) -> Prediction {
+        prepare(now: t)
+        return predict(at: t)
+    }
+
     /// Marks the censored point at time t as part of an incident.
     mutating func demote(at t: Int64) { residuals.demote(at: t) }
 
@@ -61,6 +68,8 @@ struct HoltWintersModel {
         return level + trend * HoltWintersModel.dampedSum(h)
     }
 
+    // Inlined, so `prepareAndPredict(at:)` reads the model in place instead of copying it for the call.
+    @inline(__always)
     func predict(at t: Int64) -> Prediction {
         let s = profile.map { $0.effect($0.spec.bucket(t)) } ?? 0
         let rMed = residuals.count > 0 ? residuals.median : 0
@@ -121,22 +130,79 @@ struct HoltWintersModel {
     }
 }
 
-/// One-step mean absolute error of Holt's method with fixed parameters over `idx` (after a 10-point burn-in),
-/// with the same clipping as the live model. Used to pick α and β.
-func holtOneStepError(times: [Int64], values: [Double], idx: [Int], step: Int64, profile: SeasonalProfile?,
-                      alpha: Double, beta: Double) -> Double {
-    guard idx.count > minimumLevelPoints + 2 else { return .infinity }
-    let st = Double(Swift.max(1, step))
-    var level = 0.0, trend = 0.0, lastT: Int64 = 0, absError = 0.0
-    var total = 0.0, n = 0
-    for (k, j) in idx.enumerated() {
-        let t = times[j], x = values[j]
-        let s = profile.map { $0.effect($0.spec.bucket(t)) } ?? 0
-        if k == 0 { level = x - s; lastT = t; continue }
-        let h = Swift.max(1, Double(t - lastT) / st)
-        let lf = level + trend * HoltWintersModel.dampedSum(h)
+/// Holt's method replayed over trained points to score (α, β) pairs: the inputs of each step — the value, its
+/// seasonal effect, the elapsed steps h since the previous point and the damping terms of h — computed once for
+/// all the pairs that `fitHolt` tries.
+struct HoltReplay {
+    private var x: [Double] = []
+    private var s: [Double] = []
+    private var h: [Double] = []
+    private var sum: [Double] = []
+    private var damp: [Double] = []
+
+    /// - Parameters:
+    ///   - idx: the trained points, in time order.
+    ///   - effects: the seasonal effect of each point of `idx`, or nil without a season.
+    init(times: [Int64], values: [Double], idx: [Int], step: Int64, effects: [Double]?) {
+        let st = Double(Swift.max(1, step))
+        x.reserveCapacity(idx.count)
+        s.reserveCapacity(idx.count)
+        h.reserveCapacity(idx.count)
+        sum.reserveCapacity(idx.count)
+        damp.reserveCapacity(idx.count)
+        var lastT: Int64 = 0
+        for (k, j) in idx.enumerated() {
+            let t = times[j]
+            let hk = k == 0 ? 1 : Swift.max(1, Double(t - lastT) / st)
+            x.append(values[j])
+            s.append(effects?[k] ?? 0)
+            h.append(hk)
+            sum.append(HoltWintersModel.dampedSum(hk))
+            damp.append(HoltWintersModel.damping(hk))
+            lastT = t
+        }
+    }
+
+    /// One-step mean absolute errors of Holt's method with fixed (α, β) pairs (after a 10-point burn-in), with
+    /// the same clipping as the live model; infinity with too few points. The pairs are replayed side by side
+    /// in one pass: each one's recurrence waits on its own previous step, so the processor overlaps them.
+    func errors(_ pairs: [(alpha: Double, beta: Double)]) -> [Double] {
+        let count = x.count
+        guard count > minimumLevelPoints + 2 else { return pairs.map { _ in .infinity } }
+        var lanes = pairs.map { HoltLane(alpha: $0.alpha, beta: $0.beta, level: x[0] - s[0]) }
+        lanes.withUnsafeMutableBufferPointer { lane in
+            for k in 1..<count {
+                let xk = x[k], sk = s[k], hk = h[k], sumk = sum[k], dampk = damp[k]
+                for l in 0..<lane.count { lane[l].step(k, x: xk, s: sk, h: hk, sum: sumk, damp: dampk) }
+            }
+        }
+        let n = count - minimumLevelPoints
+        return lanes.map { $0.total / Double(n) }
+    }
+}
+
+/// One (α, β) pair's state in `HoltReplay.errors`.
+private struct HoltLane {
+    let alpha: Double
+    let beta: Double
+    var level: Double
+    var trend = 0.0
+    var absError = 0.0
+    /// Sum of |one-step error| after the burn-in.
+    var total = 0.0
+
+    init(alpha: Double, beta: Double, level: Double) {
+        self.alpha = alpha
+        self.beta = beta
+        self.level = level
+    }
+
+    /// Step k ≥ 1 (the live model's update, see `HoltWintersModel.learn`).
+    @inline(__always)
+    mutating func step(_ k: Int, x: Double, s: Double, h: Double, sum: Double, damp: Double) {
+        let lf = level + trend * sum
         let raw = x - lf - s
-        if k >= minimumLevelPoints { total += Swift.abs(raw); n += 1 }
+        if k >= minimumLevelPoints { total += Swift.abs(raw) }
         var e = raw
         if k >= 5 {
             let limit = 4 * 1.2533 * absError
@@ -144,10 +210,9 @@ func holtOneStepError(times: [Int64], values: [Double], idx: [Int], step: Int64,
         }
         absError = k < 5 ? (absError * Double(k - 1) + Swift.abs(raw)) / Double(k) : 0.9 * absError + 0.1 * Swift.abs(e)
         level = lf + alpha * e
-        trend = HoltWintersModel.damping(h) * trend + beta * e / h
-        lastT = t
+        // x / 1 is x exactly: one step, the common case, skips the division's latency.
+        trend = damp * trend + (h == 1 ? beta * e : beta * e / h)
     }
-    return n > 0 ? total / Double(n) : .infinity
 }
 
 /// The smoothing levels α tried when fitting, and the trend gains tried (as multiples of α).
@@ -156,20 +221,17 @@ let holtBetaRatios = [0.0, 0.02, 0.1]
 
 /// Picks α and β by one-step error in two stages (α with a small trend gain, then the trend gain at that α);
 /// returns the best pair and its error.
-func fitHolt(times: [Int64], values: [Double], idx: [Int], step: Int64,
-             profile: SeasonalProfile?) -> (alpha: Double, beta: Double, error: Double) {
+func fitHolt(_ replay: HoltReplay) -> (alpha: Double, beta: Double, error: Double) {
     var best = (alpha: 0.3, beta: 0.0, error: Double.infinity)
-    for a in holtAlphas {
-        let b = holtBetaRatios[1] * a
-        let e = holtOneStepError(times: times, values: values, idx: idx, step: step, profile: profile,
-                                 alpha: a, beta: b)
-        if e < best.error { best = (a, b, e) }
+    let first = replay.errors(holtAlphas.map { ($0, holtBetaRatios[1] * $0) })
+    for (k, a) in holtAlphas.enumerated() where first[k] < best.error {
+        best = (a, holtBetaRatios[1] * a, first[k])
     }
-    for ratio in holtBetaRatios where ratio != holtBetaRatios[1] {
-        let b = ratio * best.alpha
-        let e = holtOneStepError(times: times, values: values, idx: idx, step: step, profile: profile,
-                                 alpha: best.alpha, beta: b)
-        if e < best.error { best = (best.alpha, b, e) }
+    let ratios = holtBetaRatios.filter { $0 != holtBetaRatios[1] }
+    let alpha = best.alpha
+    let second = replay.errors(ratios.map { (alpha, $0 * alpha) })
+    for (k, ratio) in ratios.enumerated() where second[k] < best.error {
+        best = (alpha, ratio * alpha, second[k])
     }
     return best
 }

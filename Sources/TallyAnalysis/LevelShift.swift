@@ -16,6 +16,9 @@ struct LevelShiftTracker {
     init(k: Int) { self.k = k }
 
     mutating func reset() {
+        // The walk resets after every point inside its band: nothing to do unless a run is open (an open run
+        // always has a point, and side is 0 without one).
+        guard !run.isEmpty || side != 0 else { return }
         run.removeAll(keepingCapacity: true)
         deviations.removeAll(keepingCapacity: true)
         side = 0

@@ -43,6 +43,13 @@ struct RobustLevelModel {
 
     mutating func prepare(now: Int64) { window.evict(now: now) }
 
+    /// `prepare(now:)`, then the prediction at t: one in-place access for the walk (reading a model stored in
+    /// the walker through a non-mutating call copies the model and retains its arrays first).
+    mutating func prepareAndPredict(at t: Int64) -> Prediction {
+        prepare(now: t)
+        return predict()
+    }
+
     /// Marks the censored point at time t as part of an incident.
     mutating func demote(at t: Int64) { window.demote(at: t) }
 
@@ -55,6 +62,8 @@ struct RobustLevelModel {
         return Swift.max(0, minimumLevelPoints - window.count)
     }
 
+    // Inlined, so `prepareAndPredict(at:)` reads the model in place instead of copying it for the call.
+    @inline(__always)
     func predict() -> Prediction {
         let m = window.median
         if let prior, window.count < minimumLevelPoints {

@@ -30,6 +30,13 @@ struct SeasonalModel {
         residuals.evict(now: now)
     }
 
+    /// `prepare(now:)`, then the prediction at t: one in-place access for the walk (reading a model stored in
+    /// the walker through a non-mutating call copies the model and retains its arrays first).
+    mutating func prepareAndPredict(at t: Int64) -> Prediction {
+        prepare(now: t)
+        return predict(at: t)
+    }
+
     @inline(__always)
     private func base(_ b: Int) -> Double { level.median + profile.effect(b) }
 
@@ -39,6 +46,8 @@ struct SeasonalModel {
         multiplicative ? (x - base) / Swift.max(base, 1e-300) : x - base
     }
 
+    // Inlined, so `prepareAndPredict(at:)` reads the model in place instead of copying it for the call.
+    @inline(__always)
     func predict(at t: Int64) -> Prediction {
         let b = profile.spec.bucket(t)
         let rMed = residuals.count > 0 ? residuals.median : 0

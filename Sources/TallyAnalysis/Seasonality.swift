@@ -40,11 +40,19 @@ struct SeasonSpec: Hashable, Sendable {
 
 /// Per-bucket robust seasonal effects: each bucket keeps its last few detrended values (FIFO) and uses their
 /// median as the effect, so one past incident moves an effect only if it fills half a bucket's memory.
+///
+/// Each bucket's values are also kept sorted, updated by one removal and one insertion per value (a few moves in
+/// a bucket of 8), so the effect is read off the middle instead of sorting the bucket after every value.
 struct SeasonalProfile {
     let spec: SeasonSpec
     let capacity: Int
     /// Ring buffers, flat: bucket b owns slots [b·capacity, (b+1)·capacity).
     private var slots: [Double]
+    /// The same values sorted, flat: bucket b's are [b·capacity, b·capacity + counts[b]).
+    private var ordered: [Double]
+    /// A NaN was added (it has no place in a sorted order), or a shift was not finite: `ordered` is no longer
+    /// kept, and every effect is sorted afresh from the ring, as before.
+    private var unordered = false
     private var counts: [Int]
     private var starts: [Int]
     private(set) var effects: [Double]
@@ -54,6 +62,7 @@ struct SeasonalProfile {
         self.spec = spec
         self.capacity = Swift.max(1, capacity)
         slots = Array(repeating: 0, count: spec.buckets * self.capacity)
+        ordered = Array(repeating: 0, count: spec.buckets * self.capacity)
         counts = Array(repeating: 0, count: spec.buckets)
         starts = Array(repeating: 0, count: spec.buckets)
         effects = Array(repeating: 0, count: spec.buckets)
@@ -66,15 +75,56 @@ struct SeasonalProfile {
     @inline(__always)
     func count(_ b: Int) -> Int { counts[b] }
 
+    /// Adds d to bucket b's ring, and to its sorted values unless `sorting` is false (then `sortOrdered(_:)`
+    /// must run before the bucket's next `recompute(_:)`).
     @inline(__always)
-    private mutating func push(_ b: Int, _ d: Double) {
+    private mutating func push(_ b: Int, _ d: Double, sorting: Bool = true) {
         let base = b * capacity
-        if counts[b] < capacity {
-            slots[base + (starts[b] + counts[b]) % capacity] = d
-            counts[b] += 1
+        let n = counts[b]
+        if d.isNaN { unordered = true }
+        if n < capacity {
+            slots[base + (starts[b] + n) % capacity] = d
+            counts[b] = n + 1
+            if sorting && !unordered { placeOrdered(base: base, count: n + 1, hole: n, d) }
         } else {
+            let old = slots[base + starts[b]]
             slots[base + starts[b]] = d
             starts[b] = (starts[b] + 1) % capacity
+            guard sorting && !unordered else { return }
+            // The slot of a value equal to the one that left (the same value, up to the sign of a zero).
+            var r = 0
+            while r < n && ordered[base + r] != old { r += 1 }
+            if r == n { unordered = true; return }
+            placeOrdered(base: base, count: n, hole: r, d)
+        }
+    }
+
+    /// Puts d into bucket `base`'s sorted values (`count` of them, including d) whose slot `hole` is free: moves
+    /// the hole to d's place in the order.
+    @inline(__always)
+    private mutating func placeOrdered(base: Int, count n: Int, hole: Int, _ d: Double) {
+        ordered.withUnsafeMutableBufferPointer { all in
+            let p = all.baseAddress! + base
+            var k = hole
+            while k + 1 < n && p[k + 1] < d { p[k] = p[k + 1]; k += 1 }
+            while k > 0 && p[k - 1] > d { p[k] = p[k - 1]; k -= 1 }
+            p[k] = d
+        }
+    }
+
+    /// Sorts bucket b's values afresh from its ring.
+    private mutating func sortOrdered(_ b: Int) {
+        guard !unordered else { return }
+        let base = b * capacity
+        let n = counts[b]
+        for k in 0..<n {
+            let x = slots[base + k]
+            var j = k - 1
+            while j >= 0 && ordered[base + j] > x {
+                ordered[base + j + 1] = ordered[base + j]
+                j -= 1
+            }
+            ordered[base + j + 1] = x
         }
     }
 
@@ -82,6 +132,15 @@ struct SeasonalProfile {
         let n = counts[b]
         guard n > 0 else { effects[b] = 0; return }
         let base = b * capacity
+        if !unordered {
+            // The middle order statistics. A nonzero one has a single bit pattern, whatever the order of equal
+            // values; a zero may be +0 or −0 depending on that order, so zeros take the way below, as before.
+            let lo = ordered[base + (n - 1) >> 1], hi = ordered[base + n >> 1]
+            if lo != 0 && hi != 0 {
+                effects[b] = n & 1 == 1 ? hi : 0.5 * (lo + hi)
+                return
+            }
+        }
         if n > 16 {
             scratch.removeAll(keepingCapacity: true)
             for k in 0..<n { scratch.append(slots[base + k]) }
@@ -109,13 +168,20 @@ struct SeasonalProfile {
 
     /// Loads many detrended values at once (time order), computing each bucket's median once at the end.
     mutating func load(_ items: [(t: Int64, d: Double)]) {
+        load(buckets: items.map { spec.bucket($0.t) }, detrended: items.map(\.d))
+    }
+
+    /// `load(_:)` with each value's bucket given.
+    mutating func load(buckets: [Int], detrended: [Double]) {
         var touched = Array(repeating: false, count: spec.buckets)
-        for (t, d) in items {
-            let b = spec.bucket(t)
-            push(b, d)
+        for (b, d) in zip(buckets, detrended) {
+            push(b, d, sorting: false)
             touched[b] = true
         }
-        for b in 0..<spec.buckets where touched[b] { recompute(b) }
+        for b in 0..<spec.buckets where touched[b] {
+            sortOrdered(b)
+            recompute(b)
+        }
     }
 
     /// Shifts every effect so their mean is zero (the level absorbs the offset).
@@ -124,9 +190,14 @@ struct SeasonalProfile {
         for b in 0..<spec.buckets where counts[b] > 0 { sum += effects[b]; n += 1 }
         guard n > 0 else { return }
         let m = sum / Double(n)
+        if !m.isFinite { unordered = true }
         for b in 0..<spec.buckets where counts[b] > 0 {
             effects[b] -= m
-            for k in 0..<counts[b] { slots[b * capacity + k] -= m }
+            // The same shift keeps the sorted copy sorted and equal to the ring.
+            for k in 0..<counts[b] {
+                slots[b * capacity + k] -= m
+                ordered[b * capacity + k] -= m
+            }
         }
     }
 }
@@ -136,6 +207,22 @@ struct SeasonalProfile {
 /// pure noise with this many points per bucket. About 0 for noise, near 1 for a clean pattern. Returns nil when
 /// fewer than two full periods or too few points per bucket are available.
 func seasonalStrength(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> Double? {
+    seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step)?.strength
+}
+
+/// A candidate season measured over trained points (see `seasonalFit`).
+struct SeasonalFit {
+    /// Seasonal strength (see `seasonalStrength`).
+    var strength: Double
+    /// The bucket of each point.
+    var buckets: [Int]
+    /// Each point minus its cycle's level (see `cycleLevels`), what a profile of these points is built from.
+    var detrended: [Double]
+}
+
+/// `seasonalStrength`, with the buckets and detrended values it computed on the way (for the profile of the
+/// season chosen, see `chooseModel`).
+func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> SeasonalFit? {
     guard idx.count >= 2 * spec.buckets, let first = idx.first, let last = idx.last,
           times[last] - times[first] >= 2 * spec.period - step - step / 2 else { return nil }
     // Per-cycle medians remove slow level changes (trend, shifts) without touching the within-cycle pattern.
@@ -178,7 +265,7 @@ func seasonalStrength(times: [Int64], values: [Double], idx: [Int], spec: Season
     let raw = 1 - rest / total
     let perBucketCount = Double(detrended.count) / Double(spec.buckets)
     let chance = 1 - (Swift.max(perBucketCount - 1, 0) / perBucketCount).squareRoot()
-    return (raw - chance) / (1 - chance)
+    return SeasonalFit(strength: (raw - chance) / (1 - chance), buckets: bucketOf, detrended: detrended)
 }
 
 /// The level of each point's cycle: cycles are consecutive periods starting at the first point; a cycle with at
@@ -241,37 +328,43 @@ let seasonalStrengthThreshold = 0.3
 /// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
 /// stronger.
 func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonSpec? {
+    detectSeasonFit(times: times, values: values, idx: idx, step: step)?.spec
+}
+
+/// `detectSeason`, with the chosen season's measurements (see `seasonalFit`).
+func detectSeasonFit(times: [Int64], values: [Double], idx: [Int], step: Int64)
+    -> (spec: SeasonSpec, fit: SeasonalFit)? {
     guard step > 0 else { return nil }
     if step <= 3 * hourMs {
         let daily = SeasonSpec(period: dayMs, step: step)
-        let ds = seasonalStrength(times: times, values: values, idx: idx, spec: daily, step: step)
-        var best: SeasonSpec? = nil
+        let ds = seasonalFit(times: times, values: values, idx: idx, spec: daily, step: step)
+        var best: (spec: SeasonSpec, fit: SeasonalFit)? = nil
         var bestStrength = seasonalStrengthThreshold
-        if let ds, ds >= bestStrength { best = daily; bestStrength = ds }
+        if let ds, ds.strength >= bestStrength { best = (daily, ds); bestStrength = ds.strength }
         if step <= hourlySeasonMaxStep {
             // An hourly cycle in minute-level telemetry (a batch job at the same minute of every hour). Each hour
             // is detrended by its own median, so this measures the within-hour pattern only.
             let hourly = SeasonSpec(period: hourMs, step: step)
-            if let hs = seasonalStrength(times: times, values: values, idx: idx, spec: hourly, step: step),
-               hs >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
-                best = hourly
-                bestStrength = hs
+            if let hs = seasonalFit(times: times, values: values, idx: idx, spec: hourly, step: step),
+               hs.strength >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
+                best = (hourly, hs)
+                bestStrength = hs.strength
             }
         }
         if step <= hourMs {
             let weekly = SeasonSpec(period: weekMs, step: hourMs)
-            if let ws = seasonalStrength(times: times, values: values, idx: idx, spec: weekly, step: step),
-               ws >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
-                best = weekly
+            if let ws = seasonalFit(times: times, values: values, idx: idx, spec: weekly, step: step),
+               ws.strength >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
+                best = (weekly, ws)
             }
         }
         return best
     }
     if step <= 36 * hourMs {
         let weekly = SeasonSpec(period: weekMs, step: step)
-        if let ws = seasonalStrength(times: times, values: values, idx: idx, spec: weekly, step: step),
-           ws >= seasonalStrengthThreshold {
-            return weekly
+        if let ws = seasonalFit(times: times, values: values, idx: idx, spec: weekly, step: step),
+           ws.strength >= seasonalStrengthThreshold {
+            return (weekly, ws)
         }
     }
     return nil

@@ -5,15 +5,19 @@ import Glibc
 
 /// A multiset of doubles kept sorted, for rolling medians and quantiles.
 ///
-/// Insert and remove are a binary search plus one `memmove` (O(w) bytes, but a very fast O(w)), and every
-/// order statistic is O(1) afterwards. NaN must never be inserted.
+/// Insert and remove are a search plus one `memmove` (O(w) bytes, but a very fast O(w)), and every order
+/// statistic is O(1) afterwards. NaN must never be inserted.
 struct SortedWindow {
     private(set) var sorted: [Double] = []
+    /// A NaN was inserted (it is never removed): the order is then not a total one, and the searches take the
+    /// plain binary search's probes, so they find what they always found.
+    private var hasNaN = false
 
     init() {}
 
     init(_ values: some Sequence<Double>) {
         sorted = values.sorted()
+        hasNaN = sorted.contains { $0.isNaN }
     }
 
     var count: Int { sorted.count }
@@ -21,39 +25,94 @@ struct SortedWindow {
 
     /// First index whose element is >= x.
     func lowerBound(_ x: Double) -> Int {
-        var lo = 0, hi = sorted.count
-        while lo < hi {
-            let mid = (lo + hi) >> 1
-            if sorted[mid] < x { lo = mid + 1 } else { hi = mid }
+        sorted.withUnsafeBufferPointer { p in
+            hasNaN ? SortedWindow.plainSearch(p) { $0 < x } : SortedWindow.partitionPoint(p) { $0 < x }
         }
-        return lo
     }
 
     /// First index whose element is > x.
     func upperBound(_ x: Double) -> Int {
-        var lo = 0, hi = sorted.count
+        sorted.withUnsafeBufferPointer { p in
+            hasNaN ? SortedWindow.plainSearch(p) { $0 <= x } : SortedWindow.partitionPoint(p) { $0 <= x }
+        }
+    }
+
+    /// Windows up to this size are searched by counting (see `partitionPoint`).
+    static let countingLimit = 128
+
+    /// The first index whose element fails `before`, which holds for a prefix of the elements: `<` and `<=`
+    /// against a window without NaN, where every correct search finds the same index. Without data-dependent
+    /// jumps, so a random value costs no mispredicted branches: up to `countingLimit` elements, the count of
+    /// elements that pass (a vectorised pass over a few cache lines); beyond, a binary search that picks each
+    /// half by a conditional move. Its halvings are written out rather than looped (LLVM turns conditional moves
+    /// that carry a loop's state back into jumps); 16 of them cover 65,536 elements, a loop takes any beyond.
+    @inline(__always)
+    private static func partitionPoint(_ p: UnsafeBufferPointer<Double>, _ before: (Double) -> Bool) -> Int {
+        var n = p.count
+        guard n > 0, let base = p.baseAddress else { return 0 }
+        if n <= SortedWindow.countingLimit {
+            var c = 0
+            for k in 0..<n where before(base[k]) { c &+= 1 }
+            return c
+        }
+        var lo = 0
+        @inline(__always) func halve() {
+            let half = n &>> 1
+            lo = before(base[lo &+ half]) ? lo &+ half : lo
+            n &-= half
+        }
+        while n > 65_536 { halve() }
+        if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }
+        if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }
+        if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }
+        if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }; if n > 1 { halve() }
+        return before(base[lo]) ? lo &+ 1 : lo
+    }
+
+    /// The textbook binary search (the probes the window always made).
+    @inline(__always)
+    private static func plainSearch(_ p: UnsafeBufferPointer<Double>, _ before: (Double) -> Bool) -> Int {
+        var lo = 0, hi = p.count
         while lo < hi {
-            let mid = (lo + hi) >> 1
-            if sorted[mid] <= x { lo = mid + 1 } else { hi = mid }
+            let mid = (lo &+ hi) &>> 1
+            if before(p[mid]) { lo = mid &+ 1 } else { hi = mid }
         }
         return lo
     }
 
+    /// Inserts after any equal elements: an append, then one `memmove` of the tail (`Array.insert(_:at:)` goes
+    /// through the generic `replaceSubrange`).
     mutating func insert(_ x: Double) {
-        sorted.insert(x, at: upperBound(x))
+        let i = upperBound(x)
+        if x.isNaN { hasNaN = true }
+        sorted.append(x)
+        sorted.withUnsafeMutableBufferPointer { p in
+            let n = p.count - 1
+            guard i < n, let base = p.baseAddress else { return }
+            (base + i + 1).update(from: base + i, count: n - i)
+            base[i] = x
+        }
     }
 
-    /// Removes one element equal to `x`; returns false if there was none.
+    /// Removes one element equal to `x` (the first, in sorted order); returns false if there was none.
     @discardableResult
     mutating func remove(_ x: Double) -> Bool {
         let i = lowerBound(x)
         guard i < sorted.count, sorted[i] == x else { return false }
-        sorted.remove(at: i)
+        sorted.withUnsafeMutableBufferPointer { p in
+            guard let base = p.baseAddress else { return }
+            (base + i).update(from: base + i + 1, count: p.count - i - 1)
+        }
+        sorted.removeLast()
         return true
     }
 
-    mutating func removeAll() { sorted.removeAll(keepingCapacity: true) }
+    mutating func removeAll() {
+        sorted.removeAll(keepingCapacity: true)
+        hasNaN = false
+    }
 
+    @inline(__always)
     var median: Double {
         let n = sorted.count
         if n == 0 { return .nan }
@@ -292,6 +351,7 @@ struct TimedWindow {
     }
 
     var count: Int { fifoT.count - head }
+    @inline(__always)
     var median: Double { sorted.median }
     /// Mean of the uncensored values.
     var cleanMean: Double {
