@@ -43,13 +43,12 @@ extension TallyBench {
                 recent.append((id, TimeRange(from: point.time - Int64(days) * 86_400_000, to: point.time + 1)))
             }
             guard !recent.isEmpty else { throw BenchFailure("no series with points in \(store)") }
+            let whole = recent.map { ($0.0, TimeRange.all) }
             var recentSamples = Samples(), wholeSamples = Samples()
             var recentPoints = 0, wholePoints = 0
             for _ in 0..<reps {
                 let (recentMillis, recentCount) = try timedMillis { try readAll(opened, recent) }
-                let (wholeMillis, wholeCount) = try timedMillis {
-                    try readAll(opened, recent.map { ($0.0, TimeRange.all) })
-                }
+                let (wholeMillis, wholeCount) = try timedMillis { try readAll(opened, whole) }
                 recentSamples.add(recentMillis * 1e3 / Double(recent.count))
                 wholeSamples.add(wholeMillis * 1e3 / Double(recent.count))
                 (recentPoints, wholePoints) = (recentCount, wholeCount)

@@ -37,14 +37,14 @@ private func trailingZAlerts(times: [Int64], values: [Double], includeCurrent: B
     func remove(_ v: Double) { if !v.isNaN { sum -= v; squares -= v * v; count -= 1 } }
     for i in values.indices {
         while times[first] <= times[i] - fourteenDaysMillis { remove(values[first]); first += 1 }
-        if includeCurrent { add(values[i]) }
-        defer { if !includeCurrent { add(values[i]) } }
         let v = values[i]
-        guard !v.isNaN, count >= 2 else { continue }
-        let mean = sum / Double(count)
-        let variance = Swift.max(0, (squares - sum * mean) / Double(count - 1))
-        guard variance > 0 else { continue }
-        out[i] = Swift.abs(v - mean) / variance.squareRoot() > peerSensitivity
+        if includeCurrent { add(v) }
+        if !v.isNaN, count >= 2 {
+            let mean = sum / Double(count)
+            let variance = Swift.max(0, (squares - sum * mean) / Double(count - 1))
+            out[i] = variance > 0 && Swift.abs(v - mean) / variance.squareRoot() > peerSensitivity
+        }
+        if !includeCurrent { add(v) }
     }
     return out
 }
