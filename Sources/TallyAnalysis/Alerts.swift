@@ -7,7 +7,7 @@ import Glibc
 let likelihoodShortWindow = 10
 /// Default long window (judged points) over which the distribution of short means is estimated
 /// (`AnomalyOptions.likelihoodWindow`).
-let likelihoodLongWindow = 2000
+@usableFromInline let likelihoodLongWindow = 2000
 /// Short means needed before the gate can close (with fewer, there is nothing to compare with).
 let likelihoodMinimumHistory = 100
 /// The gate opens when the upper tail probability of the current short mean is at most this (z ≥ 1.28).
@@ -45,7 +45,7 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
     let n = anomaly.count
     var out = Array(repeating: false, count: n)
     var gate = LikelihoodGate(cap: 2 * options.sensitivity, longWindow: options.likelihoodWindow,
-                              strict: options.likelihoodStrict)
+                              strict: options.likelihood == .strict)
     var lastAlert = -1
     var lastViewAlert = -1
     var recurring = RecurrenceCheck(times: times, enabled: options.recurring)

@@ -60,6 +60,16 @@ public enum Refractory: Sendable, Hashable {
     case duration(Int64)
 }
 
+/// Whether the likelihood gate holds back alerts (`AnomalyOptions.likelihood`, text `likelihood=off|on|strict`).
+public enum LikelihoodGateMode: String, Sendable, Hashable {
+    /// Every flag that the other rules let through is an alert.
+    case off
+    /// A flag alerts only when the recent mean surprise is in the upper tail of its own history.
+    case on
+    /// Also the recent mean *squared* surprise (round 6, docs/anomaly-detection.md §3.9).
+    case strict
+}
+
 /// Detector settings. Every field has a default; `AnomalyOptions()` is the default method.
 public struct AnomalyOptions: Sendable, Hashable {
     /// The baseline model (default `.auto`).
@@ -88,24 +98,31 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// still flagged in `anomaly`. Default `.off`: every flag is an alert. One alert per incident is what a
     /// pager wants, and what NAB's scoring rewards (only the first detection in a window counts).
     public var refractory: Refractory
-    /// Likelihood gate on alerts (default false): a flag raises an alert only when the mean surprise of the
-    /// last 10 judged points is in the upper 10% tail of its own distribution over the last `likelihoodWindow`
-    /// (2,000) judged points (the "anomaly likelihood" of Ahmad et al. 2017). A series that is often surprising (bursty, poorly
-    /// modelled) then alerts only when it is unusually surprising for itself. Flags (`anomaly`) are unchanged.
-    public var likelihoodGate: Bool
-    /// The strict likelihood gate (default false; text `likelihood=strict`, which also sets `likelihoodGate`): the
-    /// short mean of the *squared* surprise must also be in its upper 15% tail, so the recent surprise has to be
-    /// unusual in its weight of large deviations and not only in its level. Has no effect without
-    /// `likelihoodGate`. See docs/anomaly-detection.md §3.9.
-    public var likelihoodStrict: Bool
+    /// Likelihood gate on alerts (default `.off`). With `.on` a flag raises an alert only when the mean surprise
+    /// of the last 10 judged points is in the upper 10% tail of its own distribution over the last
+    /// `likelihoodWindow` (2,000) judged points (the "anomaly likelihood" of Ahmad et al. 2017): a series that is
+    /// often surprising (bursty, poorly modelled) then alerts only when it is unusually surprising for itself.
+    /// `.strict` also asks the short mean of the *squared* surprise to be in its upper 15% tail, so the recent
+    /// surprise has to be unusual in its weight of large deviations and not only in its level. Flags (`anomaly`)
+    /// are unchanged. See docs/anomaly-detection.md §3.9.
+    public var likelihood: LikelihoodGateMode
+    /// Whether the likelihood gate is on (`.on` or `.strict`).
+    public var likelihoodGate: Bool { likelihood != .off }
     /// Judged points of history the likelihood gate compares the recent surprise with (default 2,000; text
-    /// `likelihood_window=N`, 100…100,000).
-    public var likelihoodWindow: Int
+    /// `likelihood_window=N`; kept within `historyPoints`).
+    public var likelihoodWindow: Int {
+        didSet { likelihoodWindow = Self.historyPoints.clamp(likelihoodWindow) }
+    }
     /// The record rule for jumps (default nil, off; text `jump_record=N`, 100…100,000): a `jump` flag that the
     /// likelihood gate holds back still alerts when its surprise is larger than every surprise of the last N judged
     /// points — a move this series has not come near for that long is news even in a stretch the gate finds
-    /// ordinary. Has no effect without `likelihoodGate`. See docs/anomaly-detection.md §3.9.
-    public var jumpRecord: Int?
+    /// ordinary. Has no effect without `likelihoodGate`; kept within `historyPoints`. See docs/anomaly-detection.md §3.9.
+    public var jumpRecord: Int? {
+        didSet { jumpRecord = jumpRecord.map(Self.historyPoints.clamp) }
+    }
+    /// The point counts `likelihoodWindow` and `jumpRecord` may take (the gate needs 100 judged points before it
+    /// can close).
+    public static let historyPoints = likelihoodMinimumHistory...100_000
     /// The local-change view (default nil, off): also flag a value that moved from the previous value by more than
     /// this many robust σ of the series' usual point-to-point moves, on the side where that view is clearly
     /// sharper than the baseline (smooth, wandering series); reason `jump`. 0 (text `on`) means the same as
@@ -138,15 +155,15 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// (round 7).
     /// Text form: `sensitivity=3.5 local=4.5 refractory=100 likelihood=strict jump_record=1000 recurring=on slow=3.5
     /// spread=4`.
-    public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihoodGate: true,
-                                                 likelihoodStrict: true, jumpRecord: 1000, localSensitivity: 4.5,
+    public static let streaming = AnomalyOptions(sensitivity: 3.5, refractory: .points(100), likelihood: .strict,
+                                                 jumpRecord: 1000, localSensitivity: 4.5,
                                                  recurring: true, slowSensitivity: 3.5, spreadSensitivity: 4)
 
     public init(method: AnomalyMethod = .auto, sensitivity: Double = 4, season: SeasonOption = .auto,
                 direction: AnomalyDirection = .both, training: TrainingWindow = .auto, ignoreBelow: Double = 0,
                 levelShiftPoints: Int = 5, detectStuck: Bool = true, detectDrift: Bool = true,
-                refractory: Refractory = .off, likelihoodGate: Bool = false, likelihoodStrict: Bool = false,
-                likelihoodWindow: Int = 2000, jumpRecord: Int? = nil, localSensitivity: Double? = nil,
+                refractory: Refractory = .off, likelihood: LikelihoodGateMode = .off,
+                likelihoodWindow: Int = likelihoodLongWindow, jumpRecord: Int? = nil, localSensitivity: Double? = nil,
                 recurring: Bool = false, slowSensitivity: Double? = nil, spreadSensitivity: Double? = nil,
                 noiseSensitivity: Double? = nil) {
         self.method = method
@@ -159,10 +176,9 @@ public struct AnomalyOptions: Sendable, Hashable {
         self.detectStuck = detectStuck
         self.detectDrift = detectDrift
         self.refractory = refractory
-        self.likelihoodGate = likelihoodGate
-        self.likelihoodStrict = likelihoodStrict
-        self.likelihoodWindow = likelihoodWindow
-        self.jumpRecord = jumpRecord
+        self.likelihood = likelihood
+        self.likelihoodWindow = Self.historyPoints.clamp(likelihoodWindow)
+        self.jumpRecord = jumpRecord.map(Self.historyPoints.clamp)
         self.localSensitivity = localSensitivity
         self.recurring = recurring
         self.slowSensitivity = slowSensitivity
@@ -302,10 +318,9 @@ public struct AnomalyOptions: Sendable, Hashable {
                 else if name == "spread" { o.spreadSensitivity = v }
                 else { o.noiseSensitivity = v }
             case "likelihood" where lower == "strict":
-                o.likelihoodGate = true
-                o.likelihoodStrict = true
+                o.likelihood = .strict
             case "likelihood_window":
-                guard let n = parsePointCount(lower), n >= likelihoodMinimumHistory, n <= 100_000 else {
+                guard let n = parsePointCount(lower), historyPoints.contains(n) else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid likelihood_window '\(value)'; valid choices: a point count from 100 to 100000 "
                         + "(default 2000)")
@@ -313,7 +328,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 o.likelihoodWindow = n
             case "jump_record":
                 if lower == "off" || lower == "none" { o.jumpRecord = nil; break }
-                guard let n = parsePointCount(lower), n >= likelihoodMinimumHistory, n <= 100_000 else {
+                guard let n = parsePointCount(lower), historyPoints.contains(n) else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid jump_record '\(value)'; valid choices: off, or a point count from 100 to 100000")
                 }
@@ -331,10 +346,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 if name == "stuck" { o.detectStuck = on }
                 else if name == "drift" { o.detectDrift = on }
                 else if name == "recurring" { o.recurring = on }
-                else {
-                    o.likelihoodGate = on
-                    o.likelihoodStrict = false
-                }
+                else { o.likelihood = on ? .on : .off }
             default:
                 break
             }
@@ -352,7 +364,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         var parts: [String] = []
         if refractory != .off { parts.append("refractory=\(refractoryText)") }
         if likelihoodGate {
-            parts.append(likelihoodStrict ? "likelihood=strict" : "likelihood=on")
+            parts.append("likelihood=\(likelihood.rawValue)")
             if likelihoodWindow != likelihoodLongWindow { parts.append("likelihood_window=\(likelihoodWindow)") }
             if let n = jumpRecord { parts.append("jump_record=\(n)") }
         }
@@ -387,7 +399,7 @@ public struct AnomalyOptions: Sendable, Hashable {
             + "direction=\(direction.rawValue) training=\(trainingText) ignore_below=\(formatPlain(ignoreBelow)) "
             + "level_shift=\(levelShiftPoints == 0 ? "off" : String(levelShiftPoints)) "
             + "stuck=\(detectStuck ? "on" : "off") drift=\(detectDrift ? "on" : "off") refractory=\(refractoryText) "
-            + "likelihood=\(likelihoodGate ? (likelihoodStrict ? "strict" : "on") : "off") local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
+            + "likelihood=\(likelihood.rawValue) local=\(Self.bandText(localSensitivity)) recurring=\(recurring ? "on" : "off") "
             + "slow=\(Self.bandText(slowSensitivity)) spread=\(Self.bandText(spreadSensitivity))"
             + (noiseSensitivity != nil ? " noise=\(Self.bandText(noiseSensitivity))" : "")
             + (likelihoodWindow != likelihoodLongWindow ? " likelihood_window=\(likelihoodWindow)" : "")
@@ -480,4 +492,9 @@ public func formatDuration(_ ms: Int64) -> String {
 
 private func formatPlain(_ x: Double) -> String {
     isInteger(x) ? String(Int64(x)) : String(x)
+}
+
+extension ClosedRange where Bound == Int {
+    /// The nearest value of the range.
+    func clamp(_ value: Int) -> Int { Swift.min(Swift.max(value, lowerBound), upperBound) }
 }

@@ -98,7 +98,7 @@ import Testing
 
     @Test func streamingProfileIsItsText() throws {
         let s = AnomalyOptions.streaming
-        #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihoodGate && s.likelihoodStrict)
+        #expect(s.sensitivity == 3.5 && s.refractory == .points(100) && s.likelihood == .strict)
         #expect(s.likelihoodWindow == 2000 && s.jumpRecord == 1000)
         #expect(s.localSensitivity == 4.5 && s.recurring && s.slowSensitivity == 3.5 && s.spreadSensitivity == 4)
         #expect(s.noiseSensitivity == nil)
@@ -119,10 +119,10 @@ import Testing
 
     @Test func likelihoodOptionsParseAndWriteBack() throws {
         let strict = try AnomalyOptions.parse("likelihood=strict")
-        #expect(strict.likelihoodGate && strict.likelihoodStrict && strict.likelihoodWindow == 2000)
+        #expect(strict.likelihood == .strict && strict.likelihoodGate && strict.likelihoodWindow == 2000)
         #expect(strict.text.contains("likelihood=strict") && !strict.text.contains("likelihood_window"))
         let on = try AnomalyOptions.parse("likelihood=on")
-        #expect(on.likelihoodGate && !on.likelihoodStrict)
+        #expect(on.likelihood == .on && on.likelihoodGate)
         #expect(try !AnomalyOptions.parse("likelihood=off").likelihoodGate)
         let window = try AnomalyOptions.parse("likelihood=on likelihood_window=4000")
         #expect(window.likelihoodWindow == 4000 && window.text.contains("likelihood_window=4000"))
@@ -131,11 +131,15 @@ import Testing
         for bad in ["likelihood_window=50", "likelihood_window=200000", "likelihood_window=soon", "likelihood=half"] {
             #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse(bad) }
         }
-        do {
-            _ = try AnomalyOptions.parse("likelihood_window=10")
-        } catch {
-            #expect(error.message.contains("likelihood_window") && error.message.contains("100"))
-        }
+        let error = #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("likelihood_window=10") }
+        #expect(error?.message.contains("likelihood_window") == true && error?.message.contains("100") == true)
+        // Values set in code are kept within the range the text form accepts, so every value writes back.
+        var coded = AnomalyOptions(likelihood: .on, likelihoodWindow: 50, jumpRecord: 1_000_000)
+        #expect(coded.likelihoodWindow == 100 && coded.jumpRecord == 100_000)
+        coded.likelihoodWindow = 10
+        coded.jumpRecord = 20
+        #expect(coded.likelihoodWindow == 100 && coded.jumpRecord == 100)
+        #expect(try AnomalyOptions.parse(coded.text) == coded)
     }
 
     @Test func checkLatestReportsTheAlert() throws {

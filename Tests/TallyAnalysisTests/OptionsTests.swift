@@ -40,7 +40,7 @@ import TallyAnalysis
         for text in ["profile=streaming sensitivity=4 refractory=off", "sensitivity=4 refractory=off profile=streaming"] {
             let o = try AnomalyOptions.parse(text)
             #expect(o.sensitivity == 4 && o.refractory == .off, "\(text)")
-            #expect(o.likelihoodStrict && o.jumpRecord == 1000 && o.localSensitivity == 4.5 && o.recurring, "\(text)")
+            #expect(o.likelihood == .strict && o.jumpRecord == 1000 && o.localSensitivity == 4.5 && o.recurring, "\(text)")
         }
         #expect(try AnomalyOptions.parse("profile=streaming jump_record=off").jumpRecord == nil)
         // The text form writes every option out, so it reads back without the profile.
