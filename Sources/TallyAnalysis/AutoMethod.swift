@@ -73,7 +73,7 @@ let trendErrorRatio = 0.8
 /// 1. constant training data → level (any change alerts);
 /// 2. at least half zeros (e.g. a missing-value count) → level, whose quantile-ladder band follows the rare
 ///    non-zero values instead of alerting on each;
-/// 3. a season is detected (see `detectSeason`) → the seasonal profile is used;
+/// 3. a season is detected (see `detectSeason(times:values:idx:step:)`) → the seasonal profile is used;
 /// 4. the history trends (see `isTrending`: six consecutive blocks whose medians move one way, by more than
 ///    3 robust σ in total) and Holt-Winters' one-step error is below 80% of the level model's → holt_winters
 ///    (with the season if any);
@@ -99,8 +99,8 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     switch options.season {
     case .none: season = nil
     case .auto:
-        if !zeroInflated, let found = detectSeasonFit(times: times, values: values, idx: idx, step: step) {
-            (season, seasonFit) = (found.spec, found.fit)
+        if !zeroInflated, let found = detectSeason(times: times, values: values, idx: idx, step: step) {
+            (season, seasonFit) = (found.spec, found)
         }
     case .period(let p):
         if span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
@@ -109,9 +109,9 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     /// Each point's seasonal effect under a profile of the points themselves (detrended by cycle, centred),
     /// from the buckets and detrended values that detecting the season already computed, if it did.
     func seasonalEffects(_ spec: SeasonSpec) -> [Double] {
-        let buckets = seasonFit?.buckets ?? idx.map { spec.bucket(times[$0]) }
-        let detrended = seasonFit?.detrended
-            ?? detrendByCycle(times: times, values: values, idx: idx, spec: spec).map(\.d)
+        let fit = seasonFit?.spec == spec ? seasonFit : nil
+        let buckets = fit?.buckets ?? idx.map { spec.bucket(times[$0]) }
+        let detrended = fit?.detrended ?? detrendByCycle(times: times, values: values, idx: idx, spec: spec).map(\.d)
         var prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
         prof.load(buckets: buckets, detrended: detrended)
         prof.center()

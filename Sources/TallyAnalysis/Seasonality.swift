@@ -117,15 +117,8 @@ struct SeasonalProfile {
         guard !unordered else { return }
         let base = b * capacity
         let n = counts[b]
-        for k in 0..<n {
-            let x = slots[base + k]
-            var j = k - 1
-            while j >= 0 && ordered[base + j] > x {
-                ordered[base + j + 1] = ordered[base + j]
-                j -= 1
-            }
-            ordered[base + j + 1] = x
-        }
+        for k in 0..<n { ordered[base + k] = slots[base + k] }
+        ordered.withUnsafeMutableBufferPointer { insertionSort($0.baseAddress! + base, count: n) }
     }
 
     private mutating func recompute(_ b: Int) {
@@ -150,12 +143,8 @@ struct SeasonalProfile {
         // Small rings: insertion sort in a stack buffer.
         effects[b] = slots.withUnsafeBufferPointer { src in
             withUnsafeTemporaryAllocation(of: Double.self, capacity: n) { p in
-                for k in 0..<n {
-                    let x = src[base + k]
-                    var j = k - 1
-                    while j >= 0 && p[j] > x { p[j + 1] = p[j]; j -= 1 }
-                    p[j + 1] = x
-                }
+                for k in 0..<n { p[k] = src[base + k] }
+                insertionSort(p.baseAddress!, count: n)
                 return n & 1 == 1 ? p[n >> 1] : 0.5 * (p[(n >> 1) - 1] + p[n >> 1])
             }
         }
@@ -202,17 +191,11 @@ struct SeasonalProfile {
     }
 }
 
-/// Seasonal strength of a candidate layout over the points `idx`: one minus the share of (cycle-detrended)
-/// absolute deviation that the bucket effects leave unexplained, corrected for what bucket medians explain in
-/// pure noise with this many points per bucket. About 0 for noise, near 1 for a clean pattern. Returns nil when
-/// fewer than two full periods or too few points per bucket are available.
-func seasonalStrength(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> Double? {
-    seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step)?.strength
-}
-
 /// A candidate season measured over trained points (see `seasonalFit`).
 struct SeasonalFit {
-    /// Seasonal strength (see `seasonalStrength`).
+    /// The season measured.
+    var spec: SeasonSpec
+    /// Seasonal strength: about 0 for noise, near 1 for a clean pattern.
     var strength: Double
     /// The bucket of each point.
     var buckets: [Int]
@@ -220,8 +203,11 @@ struct SeasonalFit {
     var detrended: [Double]
 }
 
-/// `seasonalStrength`, with the buckets and detrended values it computed on the way (for the profile of the
-/// season chosen, see `chooseModel`).
+/// Seasonal strength of a candidate layout over the points `idx` — one minus the share of (cycle-detrended)
+/// absolute deviation that the bucket effects leave unexplained, corrected for what bucket medians explain in
+/// pure noise with this many points per bucket — with the buckets and detrended values computed on the way (the
+/// profile of the season chosen is built from them, see `chooseModel`). Nil when fewer than two full periods or
+/// too few points per bucket are available.
 func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> SeasonalFit? {
     guard idx.count >= 2 * spec.buckets, let first = idx.first, let last = idx.last,
           times[last] - times[first] >= 2 * spec.period - step - step / 2 else { return nil }
@@ -265,7 +251,7 @@ func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec,
     let raw = 1 - rest / total
     let perBucketCount = Double(detrended.count) / Double(spec.buckets)
     let chance = 1 - (Swift.max(perBucketCount - 1, 0) / perBucketCount).squareRoot()
-    return SeasonalFit(strength: (raw - chance) / (1 - chance), buckets: bucketOf, detrended: detrended)
+    return SeasonalFit(spec: spec, strength: (raw - chance) / (1 - chance), buckets: bucketOf, detrended: detrended)
 }
 
 /// The level of each point's cycle: cycles are consecutive periods starting at the first point; a cycle with at
@@ -326,46 +312,29 @@ let seasonalStrengthThreshold = 0.3
 /// Candidates: daily for steps up to 3 hours; hourly for steps up to 15 minutes, chosen over daily when clearly
 /// stronger; weekly (day-of-week) for steps from 3 hours to 1.5 days;
 /// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
-/// stronger.
-func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonSpec? {
-    detectSeasonFit(times: times, values: values, idx: idx, step: step)?.spec
-}
-
-/// `detectSeason`, with the chosen season's measurements (see `seasonalFit`).
-func detectSeasonFit(times: [Int64], values: [Double], idx: [Int], step: Int64)
-    -> (spec: SeasonSpec, fit: SeasonalFit)? {
+/// stronger. Returns the chosen season's measurements (see `seasonalFit`).
+func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonalFit? {
     guard step > 0 else { return nil }
+    func fit(_ spec: SeasonSpec) -> SeasonalFit? {
+        seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step)
+    }
     if step <= 3 * hourMs {
-        let daily = SeasonSpec(period: dayMs, step: step)
-        let ds = seasonalFit(times: times, values: values, idx: idx, spec: daily, step: step)
-        var best: (spec: SeasonSpec, fit: SeasonalFit)? = nil
-        var bestStrength = seasonalStrengthThreshold
-        if let ds, ds.strength >= bestStrength { best = (daily, ds); bestStrength = ds.strength }
+        var best = fit(SeasonSpec(period: dayMs, step: step)).flatMap { $0.strength >= seasonalStrengthThreshold ? $0 : nil }
+        // A later candidate wins only when clearly stronger than the one before it.
+        func bar() -> Double { Swift.max(seasonalStrengthThreshold, best.map { $0.strength + 0.1 } ?? 0) }
         if step <= hourlySeasonMaxStep {
             // An hourly cycle in minute-level telemetry (a batch job at the same minute of every hour). Each hour
             // is detrended by its own median, so this measures the within-hour pattern only.
-            let hourly = SeasonSpec(period: hourMs, step: step)
-            if let hs = seasonalFit(times: times, values: values, idx: idx, spec: hourly, step: step),
-               hs.strength >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
-                best = (hourly, hs)
-                bestStrength = hs.strength
-            }
+            if let hourly = fit(SeasonSpec(period: hourMs, step: step)), hourly.strength >= bar() { best = hourly }
         }
         if step <= hourMs {
-            let weekly = SeasonSpec(period: weekMs, step: hourMs)
-            if let ws = seasonalFit(times: times, values: values, idx: idx, spec: weekly, step: step),
-               ws.strength >= Swift.max(seasonalStrengthThreshold, (best == nil ? 0 : bestStrength + 0.1)) {
-                best = (weekly, ws)
-            }
+            if let weekly = fit(SeasonSpec(period: weekMs, step: hourMs)), weekly.strength >= bar() { best = weekly }
         }
         return best
     }
-    if step <= 36 * hourMs {
-        let weekly = SeasonSpec(period: weekMs, step: step)
-        if let ws = seasonalFit(times: times, values: values, idx: idx, spec: weekly, step: step),
-           ws.strength >= seasonalStrengthThreshold {
-            return (weekly, ws)
-        }
+    if step <= 36 * hourMs, let weekly = fit(SeasonSpec(period: weekMs, step: step)),
+       weekly.strength >= seasonalStrengthThreshold {
+        return weekly
     }
     return nil
 }

@@ -146,6 +146,31 @@ import Testing
         }
     }
 
+    /// `chooseModel` builds the chosen season's profile from the buckets and detrended values that measuring its
+    /// strength computed: they must be the ones a profile built from scratch uses (`spec.bucket`, `detrendByCycle`),
+    /// for a daily, an hour-of-week and a weekly season, with gaps and a thinned set of trained points.
+    @Test func seasonFitHoldsWhatAProfileIsBuiltFrom() throws {
+        var maker = SeriesMaker(seed: 315)
+        for (step, period, count) in [(SeriesMaker.hour, dayMs, 24 * 20), (SeriesMaker.hour, weekMs, 24 * 30),
+                                      (SeriesMaker.day, weekMs, 120)] {
+            var times: [Int64] = []
+            var t = SeriesMaker.start
+            for _ in 0..<count {
+                t += maker.unit() < 0.05 ? 2 * step : step
+                times.append(t)
+            }
+            let values = times.map { maker.noisy(1_000 + 300 * sin(Double($0 % period) / Double(period) * 6.28), relative: 0.05) + Double($0 - SeriesMaker.start) / 1e7 }
+            let spec = SeasonSpec(period: period, step: period == weekMs && step == SeriesMaker.hour ? SeriesMaker.hour : step)
+            for idx in [Array(times.indices), times.indices.filter { $0 % 3 != 1 }] {
+                let fit = try #require(seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step))
+                #expect(fit.spec == spec)
+                #expect(fit.buckets == idx.map { spec.bucket(times[$0]) })
+                let reference = detrendByCycle(times: times, values: values, idx: idx, spec: spec)
+                #expect(fit.detrended.map(\.bitPattern) == reference.map(\.d.bitPattern))
+            }
+        }
+    }
+
     // MARK: - Holt's one-step error
 
     /// The one-step error as computed before the replay: one pass per (α, β) pair.

@@ -70,7 +70,7 @@ import Testing
         let times = (0..<70).map { Int64($0) * day }
         let idx = Array(0..<70)
         let weekly = times.indices.map { i in (i % 7 == 3 ? 50.0 : 100.0) + rng.nextGaussian() }
-        #expect(detectSeason(times: times, values: weekly, idx: idx, step: day)?.period == 7 * day)
+        #expect(detectSeason(times: times, values: weekly, idx: idx, step: day)?.spec.period == 7 * day)
         let noise = times.indices.map { _ in 100 + rng.nextGaussian() }
         #expect(detectSeason(times: times, values: noise, idx: idx, step: day) == nil)
     }
