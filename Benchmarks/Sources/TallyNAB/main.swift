@@ -267,7 +267,7 @@ case "score":
     // column is the detection (score 1), with no threshold to tune. `--options` scores another configuration.
     let options: AnomalyOptions
     if let text = option("--options") {
-        do { options = try AnomalyOptions.parse(text) } catch { fail(error.description) }
+        do { options = try AnomalyOptions.parse(text) } catch { fail("--options: \(error.description)") }
     } else {
         options = .streaming
     }
@@ -356,8 +356,7 @@ case "sweep":
     // Never walks or prints the even files.
     var options = AnomalyOptions.streaming
     if let text = option("--options") {
-        guard let parsed = try? AnomalyOptions.parse(text) else { fail("bad --options") }
-        options = parsed
+        do { options = try AnomalyOptions.parse(text) } catch { fail("--options: \(error.description)") }
     }
     let detector = AnomalyDetector(options: options)
     let corpus = loadCorpus().filter { $0.number % 2 == 1 }
@@ -497,7 +496,10 @@ case "explore":
 
 case "inspect":
     // Per-file diagnostics on the tuning (odd) files: models used and alert counts.
-    guard let inspectOptions = try? AnomalyOptions.parse(option("--options") ?? "") else { fail("bad --options") }
+    let inspectOptions: AnomalyOptions
+    do { inspectOptions = try AnomalyOptions.parse(option("--options") ?? "") } catch {
+        fail("--options: \(error.description)")
+    }
     let detector = AnomalyDetector(options: inspectOptions)
     for c in loadCorpus() where c.number % 2 == 1 || arguments.contains("--held-out") {
         if let only = option("--file"), !c.key.contains(only) { continue }
