@@ -106,11 +106,10 @@ struct SeriesIndex: Sendable {
     /// Every series id ordered by key, kept until a series is added (listings of many series reuse it).
     private var keyOrder: [SeriesID]?
 
-    /// Makes room for `count` series (opens know the number up front); `keys: false` when the packed keys come
-    /// whole from the catalog.
-    mutating func reserveCapacity(_ count: Int, keys reserveKeys: Bool = true) {
+    /// Makes room for `count` series (opens know the number up front; the packed keys come whole from the catalog,
+    /// so the key arena needs no room made).
+    mutating func reserveCapacity(_ count: Int) {
         records.reserveCapacity(count + 1)
-        if reserveKeys { keys.reserveCapacity(count) }
         idByKey?.reserveCapacity(count, keys: keys)
         blockLists.reserveCapacity(count + 1)
         latest.reserveCapacity(count + 1)
@@ -245,7 +244,7 @@ struct SeriesIndex: Sendable {
         let background = packed.count >= 10_000
             ? BackgroundWork { () throws(StoreError) -> ([String: [String: [SeriesID]]], [String: [SeriesID]]) in lists() }
             : nil
-        reserveCapacity(packed.count, keys: false)
+        reserveCapacity(packed.count)
         for (id, stored) in zip(packed.ids, packed.records) { insertStoredRecord(id, stored) }
         keys = packed.keys
         do throws(StoreError) {
