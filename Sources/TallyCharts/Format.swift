@@ -100,20 +100,12 @@ struct UTCTime: Equatable {
     var year: Int64, month: Int, day: Int, hour: Int, minute: Int, second: Int, millisecond: Int
 
     init(_ t: Int64) {
-        let dayNumber = CivilCalendar.day(ofMillis: t)
-        var rest = t - dayNumber * UTCTime.day
-        (year, month, day) = CivilCalendar.date(days: dayNumber)
+        var rest = CivilCalendar.millisOfDay(t)
+        (year, month, day) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: t))
         hour = Int(rest / UTCTime.hour); rest %= UTCTime.hour
         minute = Int(rest / UTCTime.minute); rest %= UTCTime.minute
         second = Int(rest / UTCTime.second)
         millisecond = Int(rest % UTCTime.second)
-    }
-
-    /// 00:00 UTC on the first day of month `monthIndex` (months since January 1970).
-    static func startOfMonth(_ monthIndex: Int64) -> Int64 {
-        let yearsSince1970 = CivilCalendar.floorDiv(monthIndex, 12)
-        let month = Int(monthIndex - yearsSince1970 * 12) + 1
-        return CivilCalendar.days(year: 1970 + yearsSince1970, month: month, day: 1) * day
     }
 
     var monthIndex: Int64 { (year - 1970) * 12 + Int64(month - 1) }

@@ -138,9 +138,9 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
             let origin: Int64 = ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0
             return CivilCalendar.floorDiv(t - origin, ms) * ms + origin
         case .months(let k):
-            return UTCTime.startOfMonth(CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)) * Int64(k))
+            return CivilCalendar.startOfMonth(index: CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)) * Int64(k))
         case .years(let k):
-            return UTCTime.startOfMonth((CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)) * Int64(k) - 1970) * 12)
+            return CivilCalendar.startOfMonth(index: (CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)) * Int64(k) - 1970) * 12)
         }
     }
 
@@ -148,8 +148,8 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
     public func next(after start: Int64) -> Int64 {
         switch self {
         case .milliseconds(let ms): return start + ms
-        case .months(let k): return UTCTime.startOfMonth(UTCTime(start).monthIndex + Int64(k))
-        case .years(let k): return UTCTime.startOfMonth(UTCTime(start).monthIndex + Int64(12 * k))
+        case .months(let k): return CivilCalendar.startOfMonth(index: UTCTime(start).monthIndex + Int64(k))
+        case .years(let k): return CivilCalendar.startOfMonth(index: UTCTime(start).monthIndex + Int64(12 * k))
         }
     }
 
@@ -165,7 +165,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         case .months(let k):
             var index = CivilCalendar.floorDiv(UTCTime(from).monthIndex, Int64(k)) * Int64(k)
             while out.count <= limit {
-                let t = UTCTime.startOfMonth(index)
+                let t = CivilCalendar.startOfMonth(index: index)
                 if t > to { break }
                 if t >= from { out.append(t) }
                 index += Int64(k)
@@ -173,7 +173,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         case .years(let k):
             var year = CivilCalendar.floorDiv(UTCTime(from).year, Int64(k)) * Int64(k)
             while out.count <= limit {
-                let t = UTCTime.startOfMonth((year - 1970) * 12)
+                let t = CivilCalendar.startOfMonth(index: (year - 1970) * 12)
                 if t > to { break }
                 if t >= from { out.append(t) }
                 year += Int64(k)

@@ -14,10 +14,6 @@ enum CivilTime {
         var hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0
     }
 
-    /// `a` modulo `b` in `0..<b` (`b > 0`).
-    @inline(__always)
-    static func floorMod(_ a: Int64, _ b: Int64) -> Int64 { a - CivilCalendar.floorDiv(a, b) * b }
-
     static func milliseconds(_ f: Fields) -> Int64 {
         CivilCalendar.days(year: f.year, month: f.month, day: f.day) * msPerDay
             + Int64(f.hour) * msPerHour + Int64(f.minute) * msPerMinute
@@ -25,9 +21,8 @@ enum CivilTime {
     }
 
     static func fields(_ t: Int64) -> Fields {
-        let dayNumber = CivilCalendar.floorDiv(t, msPerDay)
-        var rest = t - dayNumber * msPerDay
-        let (y, m, d) = CivilCalendar.date(days: dayNumber)
+        var rest = CivilCalendar.millisOfDay(t)
+        let (y, m, d) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: t))
         let hour = Int(rest / msPerHour); rest %= msPerHour
         let minute = Int(rest / msPerMinute); rest %= msPerMinute
         let second = Int(rest / msPerSecond)
@@ -38,19 +33,6 @@ enum CivilTime {
     /// Start (00:00 UTC) of the day containing `t`.
     static func startOfDay(_ t: Int64) -> Int64 { CivilCalendar.floorDiv(t, msPerDay) * msPerDay }
 
-    /// Months since 1970-01 of the month containing `t` (1970-01 is 0).
-    static func monthIndex(_ t: Int64) -> Int64 {
-        let f = fields(t)
-        return (f.year - 1970) * 12 + Int64(f.month - 1)
-    }
-
-    /// 00:00 UTC on the first day of the month with the given index (see `monthIndex`).
-    static func startOfMonth(index: Int64) -> Int64 {
-        let year = 1970 + CivilCalendar.floorDiv(index, 12)
-        let month = Int(floorMod(index, 12)) + 1
-        return CivilCalendar.days(year: year, month: month, day: 1) * msPerDay
-    }
-
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the
     /// length of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a leap year).
     static func addingMonths(_ months: Int64, to t: Int64) -> Int64 {
@@ -58,7 +40,7 @@ enum CivilTime {
         var f = fields(t)
         let index = (f.year - 1970) * 12 + Int64(f.month - 1) + months
         f.year = 1970 + CivilCalendar.floorDiv(index, 12)
-        f.month = Int(floorMod(index, 12)) + 1
+        f.month = Int(CivilCalendar.floorMod(index, 12)) + 1
         f.day = Swift.min(f.day, CivilCalendar.daysInMonth(year: f.year, month: f.month))
         return milliseconds(f)
     }

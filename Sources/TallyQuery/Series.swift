@@ -86,8 +86,8 @@ public struct Bucketing: Sendable, Hashable {
     /// The start of the bucket that contains `t`.
     public func start(of t: Int64) -> Int64 {
         if width.months > 0 {
-            let index = CivilTime.monthIndex(t)
-            return CivilTime.startOfMonth(index: CivilCalendar.floorDiv(index, width.months) * width.months)
+            let index = CivilCalendar.monthIndex(ofMillis: t)
+            return CivilCalendar.startOfMonth(index: CivilCalendar.floorDiv(index, width.months) * width.months)
         }
         let o = origin
         return CivilCalendar.floorDiv(t - o, width.milliseconds) * width.milliseconds + o
@@ -96,7 +96,7 @@ public struct Bucketing: Sendable, Hashable {
     /// The start of the bucket after the one that starts at `bucketStart`.
     public func next(after bucketStart: Int64) -> Int64 {
         if width.months > 0 {
-            return CivilTime.startOfMonth(index: CivilTime.monthIndex(bucketStart) + width.months)
+            return CivilCalendar.startOfMonth(index: CivilCalendar.monthIndex(ofMillis: bucketStart) + width.months)
         }
         return bucketStart + width.milliseconds
     }

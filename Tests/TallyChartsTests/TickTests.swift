@@ -32,6 +32,12 @@ import Testing
         }
     }
 
+    /// A chart's time text splits the earliest time without trapping, as ISO 8601 text does.
+    @Test func theEarliestTimeSplitsIntoFields() {
+        let t = UTCTime(Int64.min)
+        #expect(t.year == -292_275_055 && t.month == 5 && t.day == 16 && t.hour == 16 && t.millisecond == 192)
+    }
+
     @Test func theSmallestNiceStepThatFitsIsChosen() {
         let axis = ValueAxis.nice(low: 0, high: 97, maxTicks: 6)
         #expect(axis.step == 20)

@@ -32,7 +32,7 @@ import Testing
         #expect(r.series[0].values == [1, 5, 4])
         // Two-week buckets are also Monday-aligned.
         let two = try run("m | bucket 2w count", src)
-        #expect(two.series[0].times.allSatisfy { CivilTime.floorMod(CivilCalendar.floorDiv($0, DAY) + 3, 7) == 0 })
+        #expect(two.series[0].times.allSatisfy { CivilCalendar.floorMod(CivilCalendar.floorDiv($0, DAY) + 3, 7) == 0 })
         #expect(two.series[0].values.reduce(0, +) == 4)
     }
 

@@ -36,6 +36,16 @@ import Testing
         #expect(TimeText.format(0) == "1970-01-01T00:00:00Z")
     }
 
+    /// The earliest and latest times split into fields without trapping (the time of day used to be an
+    /// overflowing product for the earliest day).
+    @Test func fieldsOfTheExtremeTimes() {
+        let first = CivilTime.fields(Int64.min), last = CivilTime.fields(Int64.max)
+        #expect(first.year == -292_275_055 && first.month == 5 && first.day == 16 && first.hour == 16
+                && first.millisecond == 192)
+        #expect(last.year == 292_278_994 && last.month == 8 && last.day == 17 && last.millisecond == 807)
+        #expect(CivilTime.milliseconds(last) == Int64.max)
+    }
+
     @Test func addingMonthsClampsTheDay() {
         #expect(CivilTime.addingMonths(1, to: utc(2024, 1, 31, 5)) == utc(2024, 2, 29, 5))
         #expect(CivilTime.addingMonths(1, to: utc(2023, 1, 31)) == utc(2023, 2, 28))

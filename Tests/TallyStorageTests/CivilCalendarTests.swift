@@ -5,6 +5,26 @@ import TallyAnalysis
 
 @Suite("civil calendar")
 struct CivilCalendarTests {
+    /// Month indexes and month starts agree with the dates, across 1970, before it and at the ends of `Int64`
+    /// (where the time of day used to be computed with an overflowing product).
+    @Test func monthsAndTimesOfDayHoldAtEveryTime() {
+        let day: Int64 = 86_400_000
+        for index in Int64(-30_000)...30_000 {
+            let start = CivilCalendar.startOfMonth(index: index)
+            #expect(CivilCalendar.monthIndex(ofMillis: start) == index)
+            #expect(CivilCalendar.monthIndex(ofMillis: start - 1) == index - 1)
+            #expect(CivilCalendar.millisOfDay(start) == 0 && CivilCalendar.date(days: start / day).day == 1)
+        }
+        #expect(CivilCalendar.monthIndex(ofMillis: 0) == 0 && CivilCalendar.startOfMonth(index: 1) == 31 * day)
+        for t in [Int64.min, Int64.min + 1, -1, 0, 1, day - 1, Int64.max - 1, Int64.max] {
+            let m = CivilCalendar.millisOfDay(t)
+            #expect(m >= 0 && m < day, "\(t)")
+            #expect((t % day + day) % day == m, "\(t)")
+        }
+        #expect(CivilCalendar.millisOfDay(-1) == day - 1)
+        #expect(CivilCalendar.floorMod(-7, 12) == 5 && CivilCalendar.floorMod(7, 12) == 7)
+    }
+
     @Test func knownDates() {
         #expect(CivilCalendar.days(year: 1970, month: 1, day: 1) == 0)
         #expect(CivilCalendar.days(year: 2000, month: 3, day: 1) == 11_017)
@@ -25,7 +45,7 @@ struct CivilCalendarTests {
         for day in Int64(-584_400)...584_400 {
             let date = CivilCalendar.date(days: day)
             let sameMonth = date.year == previous.year && date.month == previous.month && date.day == previous.day + 1
-            let lastDay = TimeText.daysInMonth(year: Int(previous.year), month: previous.month)
+            let lastDay = CivilCalendar.daysInMonth(year: previous.year, month: previous.month)
             let nextMonth = date.day == 1 && previous.day == lastDay
                 && (date.year == previous.year && date.month == previous.month + 1
                     || date.year == previous.year + 1 && date.month == 1 && previous.month == 12)

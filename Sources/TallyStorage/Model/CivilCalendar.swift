@@ -47,6 +47,30 @@ public enum CivilCalendar {
     @inlinable
     public static func day(ofMillis millis: Int64) -> Int64 { floorDiv(millis, 86_400_000) }
 
+    /// Milliseconds since the start (00:00 UTC) of the day of an epoch-milliseconds time, 0..<86,400,000. Every
+    /// `Int64` works (`millis - day * 86_400_000` overflows for the earliest day).
+    @inlinable
+    public static func millisOfDay(_ millis: Int64) -> Int64 { floorMod(millis, 86_400_000) }
+
+    /// Months since January 1970 of the month holding an epoch-milliseconds time (1970-01 is 0): segments'
+    /// partitions, the query language's and the charts' month buckets.
+    public static func monthIndex(ofMillis millis: Int64) -> Int64 {
+        let (year, month, _) = date(days: day(ofMillis: millis))
+        return (year - 1970) * 12 + Int64(month - 1)
+    }
+
+    /// 00:00 UTC on the first day of the month with the given index (see `monthIndex(ofMillis:)`).
+    public static func startOfMonth(index: Int64) -> Int64 {
+        days(year: 1970 + floorDiv(index, 12), month: Int(floorMod(index, 12)) + 1, day: 1) * 86_400_000
+    }
+
+    /// `a` modulo `b` in `0..<b` (`b > 0`).
+    @inlinable @inline(__always)
+    public static func floorMod(_ a: Int64, _ b: Int64) -> Int64 {
+        let r = a % b
+        return r < 0 ? r + b : r
+    }
+
     /// `a` divided by `b`, rounded towards negative infinity (`b > 0`). Inlinable: bucketing calls it per point.
     @inlinable @inline(__always)
     public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {

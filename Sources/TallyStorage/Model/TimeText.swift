@@ -5,9 +5,7 @@ public enum TimeText {
     /// back to the same time, for every `Int64` (years −292,275,055 to +292,278,994).
     public static func format(_ millis: Int64) -> String {
         let days = CivilCalendar.day(ofMillis: millis)
-        // The remainder, not `millis - days * 86_400_000`: that product is below `Int64.min` for the earliest day.
-        let remainder = millis % 86_400_000
-        let msOfDay = Int(remainder < 0 ? remainder + 86_400_000 : remainder)
+        let msOfDay = Int(CivilCalendar.millisOfDay(millis))
         let (civilYear, month, day) = CivilCalendar.date(days: days)
         let year = Int(civilYear)
         var s = (year > 9999 ? "+" : "") + pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
@@ -59,7 +57,7 @@ public enum TimeText {
         guard let year = parseYear(s, &i), expect(0x2D), let month = digits(2), expect(0x2D), let day = digits(2) else {
             return nil
         }
-        guard month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year: year, month: month) else { return nil }
+        guard month >= 1 && month <= 12 && day >= 1 && day <= CivilCalendar.daysInMonth(year: Int64(year), month: month) else { return nil }
         guard i < s.count && (s[i] == 0x54 || s[i] == 0x74 || s[i] == 0x20) else { return nil }
         i += 1
         guard let hour = digits(2), expect(0x3A), let minute = digits(2) else { return nil }
@@ -135,10 +133,5 @@ public enum TimeText {
         }
         i = end
         return year
-    }
-
-    /// The number of days in a month of the proleptic Gregorian calendar.
-    public static func daysInMonth(year: Int, month: Int) -> Int {
-        CivilCalendar.daysInMonth(year: Int64(year), month: month)
     }
 }

@@ -57,13 +57,13 @@ extension Store {
     /// Writes series (ascending ids; each range sorted by time, one point per time) into one segment file per UTC
     /// month they touch, encoding and syncing the months on all cores.
     func writeSegments(_ series: [SeriesPoints], level: Int) throws(StoreError) -> [(SegmentRecord, SegmentReader.Opened)] {
-        var partitions: [Int: [SeriesPoints]] = [:]
+        var partitions: [Int64: [SeriesPoints]] = [:]
         for run in series where !run.range.isEmpty {
             let times = run.columns.times
             var start = run.range.lowerBound
             while start < run.range.upperBound {
-                let month = utcMonthIndex(times[start])
-                let next = monthStartMillis(month + 1)
+                let month = CivilCalendar.monthIndex(ofMillis: times[start])
+                let next = CivilCalendar.startOfMonth(index: month + 1)
                 var end = times[start..<run.range.upperBound].partitionPoint { $0 < next }
                 if end == start { end = start + 1 }
                 partitions[month, default: []].append(
@@ -288,15 +288,3 @@ struct SegmentOutput {
     }
 }
 
-/// Months since January 1970 (UTC) of an epoch-milliseconds time: the time partition of segments.
-func utcMonthIndex(_ millis: Int64) -> Int {
-    let (year, month, _) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: millis))
-    return Int(year - 1970) * 12 + (month - 1)
-}
-
-/// The epoch milliseconds at which a month (as counted by ``utcMonthIndex(_:)``) starts.
-func monthStartMillis(_ monthIndex: Int) -> Int64 {
-    let years = CivilCalendar.floorDiv(Int64(monthIndex), 12)
-    let month = monthIndex - Int(years) * 12 + 1
-    return CivilCalendar.days(year: 1970 + years, month: month, day: 1) * 86_400_000
-}

@@ -24,8 +24,8 @@ extension Store {
             Dictionary(old.flatMap { $0.directory.map { ($0.0, s.index.knows($0.0) ? s.index.kind(of: $0.0) : $0.1) } },
                        uniquingKeysWith: { a, _ in a })
         }
-        var byMonth: [Int: [(reader: SegmentReader, directory: SegmentDirectory)]] = [:]
-        for (record, segment) in zip(segments, old) { byMonth[utcMonthIndex(record.minTime), default: []].append(segment) }
+        var byMonth: [Int64: [(reader: SegmentReader, directory: SegmentDirectory)]] = [:]
+        for (record, segment) in zip(segments, old) { byMonth[CivilCalendar.monthIndex(ofMillis: record.minTime), default: []].append(segment) }
         var written: [(SegmentRecord, SegmentReader.Opened)] = []
         do throws(StoreError) {
             for month in byMonth.keys.sorted() {
@@ -150,8 +150,8 @@ extension Store {
         try flush()
         return try maintenance.withLock { (_: inout Void) throws(StoreError) -> RewriteReport in
             let (segments, readers) = state.withLock { ($0.segments, $0.readers) }
-            var byMonth: [Int: [SegmentRecord]] = [:]
-            for record in segments { byMonth[utcMonthIndex(record.minTime), default: []].append(record) }
+            var byMonth: [Int64: [SegmentRecord]] = [:]
+            for record in segments { byMonth[CivilCalendar.monthIndex(ofMillis: record.minTime), default: []].append(record) }
             // A month with one segment whose series are already in as few blocks as possible is left alone.
             let worth = byMonth.values.filter { group in
                 group.count > 1 || group.contains { readers[$0.id]?.hasSmallBlocks ?? false }
