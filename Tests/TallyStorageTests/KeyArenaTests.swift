@@ -45,10 +45,9 @@ struct KeyArenaTests {
         #expect(index.id(of: SeriesKey(metric: "m1", labels: [Label("dataset", "never")])) == nil)
     }
 
-    /// A lookup packs the key it is given on the stack up to 24 labels, in an array past that. Keys of sizes
-    /// either side of that bound, with label counts and string numbers of one, two and three varint bytes, pack to
-    /// the bytes of the stored key (as a `ByteWriter` writes them) and are found, by the table and by the scan
-    /// before it is built; keys differing in their last label are not.
+    /// A lookup packs the key it is given as the stored keys are packed. Keys of up to 2,000 labels, with label
+    /// counts and string numbers of one, two and three varint bytes, pack to the bytes of the stored key and are
+    /// found, by the table and by the scan before it is built; keys differing in their last label are not.
     @Test func keysOfManyLabelsPackAsStoredAndAreFound() {
         var index = SeriesIndex()
         var arena = KeyArena()

@@ -116,31 +116,8 @@ struct KeyArena: Sendable {
 
     /// Packs `key` with the numbers already interned and calls `body` with the bytes; nil (without calling it)
     /// when some string of the key was never interned, so no stored key can equal it.
-    ///
-    /// A key of up to 24 labels (a data-quality series has a few) is packed into a buffer on the stack, so a
-    /// lookup by key allocates nothing; a longer key takes an array. The arena is not changed, so lookups may run
-    /// on several threads at once.
     func withPacked<R>(_ key: SeriesKey, _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         guard let metric = numbers.number(of: key.metric) else { return nil }
-        guard KeyArena.maxPackedBytes(labelCount: key.labels.count) <= InlineKeyBytes.capacity else {
-            return withPackedInArray(key, metric: metric, body)
-        }
-        var bytes = InlineKeyBytes()
-        bytes.appendVarint(metric)
-        bytes.appendVarint(UInt32(key.labels.count))
-        for label in key.labels {
-            guard let name = numbers.number(of: label.name), let value = numbers.number(of: label.value) else {
-                return nil
-            }
-            bytes.appendVarint(name)
-            bytes.appendVarint(value)
-        }
-        return bytes.withBytes(body)
-    }
-
-    /// `withPacked(_:_:)` of a key too long for ``InlineKeyBytes``: the same bytes, in an array.
-    private func withPackedInArray<R>(_ key: SeriesKey, metric: UInt32,
-                                      _ body: (UnsafeRawBufferPointer) -> R) -> R? {
         var w = ByteWriter(capacity: KeyArena.maxPackedBytes(labelCount: key.labels.count))
         w.writeVarUInt(UInt64(metric))
         w.writeVarUInt(UInt64(key.labels.count))
@@ -167,42 +144,5 @@ struct KeyArena: Sendable {
     /// The hash of a packed key (the same for a key and its packed form).
     static func hash(_ packed: UnsafeRawBufferPointer) -> Int {
         StringNumbers.hash(packed.assumingMemoryBound(to: UInt8.self))
-    }
-}
-
-/// Room for one packed key on the stack: 256 bytes, kept inline (a tuple), for lookups by key without an
-/// allocation. (`withUnsafeTemporaryAllocation` allocates nothing either, but its closure copied the arena —
-/// retaining each of its arrays — on every lookup, which made lookups slower than the allocation it saved.)
-private struct InlineKeyBytes {
-    /// The most bytes it holds: a key of 24 labels at most (``KeyArena/maxPackedBytes(labelCount:)`` is 250).
-    static let capacity = 256
-
-    private var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                          UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                          UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
-                          UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)
-        = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-    private var count = 0
-
-    /// Appends `value` as a varint, as ``ByteWriter/writeVarUInt(_:)`` writes it. The caller checks that the key
-    /// fits (``KeyArena/maxPackedBytes(labelCount:)`` counts five bytes per number).
-    @inline(__always)
-    mutating func appendVarint(_ value: UInt32) {
-        assert(count + 5 <= InlineKeyBytes.capacity, "packed key longer than its buffer")
-        withUnsafeMutableBytes(of: &storage) { raw in
-            var v = value
-            while v >= 0x80 {
-                raw[count] = UInt8(truncatingIfNeeded: v) | 0x80
-                count += 1
-                v >>= 7
-            }
-            raw[count] = UInt8(truncatingIfNeeded: v)
-            count += 1
-        }
-    }
-
-    /// Calls `body` with the bytes appended so far.
-    func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        withUnsafeBytes(of: storage) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 }
