@@ -46,7 +46,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         case .corrupt(let path, let offset, let detail):
             return .corrupt(path: path, offset: offset, detail: "\(detail); reading series \(name)")
         case .io(var error):
-            error.operation += " for series \(name) in"
+            error.series = name
             return .io(error)
         default:
             return self
