@@ -29,3 +29,11 @@ public struct LatestPoint: Sendable, Equatable {
         a.time == b.time && a.value.bitPattern == b.value.bitPattern && a.outcome == b.outcome && a.lsn == b.lsn
     }
 }
+
+extension Optional where Wrapped == LatestPoint {
+    /// Keeps `candidate` when there is no point yet or it supersedes the one kept (``LatestPoint/isSuperseded(by:)``).
+    @inlinable
+    public mutating func keepLatest(_ candidate: LatestPoint) {
+        if self.map({ $0.isSuperseded(by: candidate) }) ?? true { self = candidate }
+    }
+}

@@ -426,16 +426,13 @@ struct SeriesIndex: Sendable {
                                         outcome: batch.outcomes.isEmpty ? Outcome.noneCode : batch.outcomes[i],
                                         lsn: batch.lsn)
                 let slot = Int(batch.seriesIDs[i])
-                if let current = cache[slot], !current.isSuperseded(by: point) { continue }
-                cache[slot] = point
+                cache[slot].keepLatest(point)
             }
         }
     }
 
     mutating func noteLatest(_ id: SeriesID, _ point: LatestPoint) {
-        let i = Int(id)
-        if let current = latest[i], !current.isSuperseded(by: point) { return }
-        latest[i] = point
+        latest[Int(id)].keepLatest(point)
     }
 
     /// The ids of the series that a selector chooses, ascending.

@@ -204,9 +204,7 @@ struct SegmentDirectory: RandomAccessCollection, Sendable {
         for directory in directories {
             for entry in directory.entries where entry.blockCount > 0 {
                 for k in entry.firstBlock..<(entry.firstBlock + entry.blockCount) {
-                    let point = LatestPoint(directory.metas[Int(k)])
-                    if let current = newest[entry.id], !current.isSuperseded(by: point) { continue }
-                    newest[entry.id] = point
+                    newest[entry.id].keepLatest(LatestPoint(directory.metas[Int(k)]))
                 }
             }
         }

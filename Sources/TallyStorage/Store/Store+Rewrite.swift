@@ -132,10 +132,7 @@ extension Store {
             } catch {
                 throw naming(error, series: id)
             }
-            for block in blocks {
-                let candidate = LatestPoint(block.meta)
-                if point.map({ $0.isSuperseded(by: candidate) }) ?? true { point = candidate }
-            }
+            for block in blocks { point.keepLatest(LatestPoint(block.meta)) }
             newest[id] = point
         }
         return newest
