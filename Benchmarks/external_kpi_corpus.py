@@ -36,11 +36,14 @@ SOURCES = [
 ]
 
 
+def git_dir_of(repo):
+    """The git directory of a checkout, or the repository itself when it is one (a bare mirror, a .git folder)."""
+    return os.path.join(repo, ".git") if os.path.isdir(os.path.join(repo, ".git")) else repo
+
+
 def read_committed(repo, path):
     """The file as committed at HEAD (works on a bare mirror as well as a checkout)."""
-    git_dir = repo if os.path.basename(repo.rstrip("/")) == ".git" or not os.path.isdir(os.path.join(repo, ".git")) \
-        else os.path.join(repo, ".git")
-    return subprocess.run(["git", "--git-dir", git_dir, "show", "HEAD:" + path],
+    return subprocess.run(["git", "--git-dir", git_dir_of(repo), "show", "HEAD:" + path],
                           capture_output=True, text=True, check=True).stdout
 
 
