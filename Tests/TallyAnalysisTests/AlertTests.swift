@@ -5,7 +5,6 @@ import Testing
 /// Alerts (`AnomalyResult.alert`): the refractory period, the likelihood gate, and the streaming profile; and the
 /// hourly season for minute-level telemetry.
 @Suite struct AlertTests {
-    /// Five-minute scan times.
     /// 200 daily counts with a three-day drop at 100 and a spike at 150.
     func incidentSeries() -> (times: [Int64], values: [Double]) {
         var g = SeriesMaker(seed: 11)
@@ -179,7 +178,7 @@ import Testing
         // win, and pure noise gets no season at all.
         var g = SeriesMaker(seed: 16)
         let n = 12 * 24 * 5
-        let daily = (0..<n).map { i in 100 + 20 * sin(2 * Double.pi * Double(i) / 288) + 2 * g.gaussian() }
+        let daily = g.fiveMinuteDailyCycle(n)
         let r = AnomalyDetector().detect(times: SeriesMaker.fiveMinute(n), values: daily)
         #expect(r.finalModel?.summary == "daily pattern")
         let noise = (0..<n).map { _ in 100 + 2 * g.gaussian() }
