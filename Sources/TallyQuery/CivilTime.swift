@@ -34,7 +34,8 @@ enum CivilTime {
     static func startOfDay(_ t: Int64) -> Int64 { CivilCalendar.floorDiv(t, msPerDay) * msPerDay }
 
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the
-    /// length of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a leap year).
+    /// length of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a leap year). A result past the range
+    /// of `Int64` milliseconds stops at its end (`Int64.max` or `Int64.min`).
     static func addingMonths(_ months: Int64, to t: Int64) -> Int64 {
         guard months != 0 else { return t }
         var f = fields(t)
@@ -42,6 +43,7 @@ enum CivilTime {
         f.year = 1970 + CivilCalendar.floorDiv(index, 12)
         f.month = Int(CivilCalendar.floorMod(index, 12)) + 1
         f.day = Swift.min(f.day, CivilCalendar.daysInMonth(year: f.year, month: f.month))
-        return milliseconds(f)
+        return TimeText.millis(year: f.year, month: f.month, day: f.day, hour: f.hour, minute: f.minute,
+                               second: f.second, millisecond: f.millisecond) ?? (months > 0 ? .max : .min)
     }
 }

@@ -23,7 +23,7 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
         ("ms", 0, 1),
     ]
     static let unitList = "ms, s, m, h, d, w, mo, y"
-    /// Durations are limited to ±10,000 years so that time arithmetic cannot overflow.
+    /// Durations are limited to ±10,000 years (arithmetic past the range of times stops at its ends: `added(to:)`).
     static let maxMonths: Int64 = 120_000
     static let maxMilliseconds: Int64 = 10_000 * 366 * CivilTime.msPerDay
 
@@ -105,14 +105,18 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
     /// Whether the duration is zero.
     public var isZero: Bool { months == 0 && milliseconds == 0 }
 
-    /// `t + self`: the calendar months are added first (clamping the day of month), then the fixed part.
+    /// `t + self`: the calendar months are added first (clamping the day of month), then the fixed part. A result
+    /// past the range of `Int64` milliseconds (years −292,275,055 to +292,278,994) stops at its end.
     public func added(to t: Int64) -> Int64 {
-        CivilTime.addingMonths(months, to: t) &+ milliseconds
+        let (sum, overflow) = CivilTime.addingMonths(months, to: t).addingReportingOverflow(milliseconds)
+        return overflow ? (milliseconds > 0 ? .max : .min) : sum
     }
 
-    /// `t - self`: the calendar months are subtracted first (clamping the day of month), then the fixed part.
+    /// `t - self`: the calendar months are subtracted first (clamping the day of month), then the fixed part. A
+    /// result past the range of `Int64` milliseconds stops at its end.
     public func subtracted(from t: Int64) -> Int64 {
-        CivilTime.addingMonths(-months, to: t) &- milliseconds
+        let (difference, overflow) = CivilTime.addingMonths(-months, to: t).subtractingReportingOverflow(milliseconds)
+        return overflow ? (milliseconds > 0 ? .min : .max) : difference
     }
 
     /// The canonical text, largest units first (`1y2mo`, `1h30m`, `0s` for zero).

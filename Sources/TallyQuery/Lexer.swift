@@ -1,7 +1,9 @@
 /// Splits query text into tokens.
 ///
 /// Whitespace separates tokens; `#` starts a comment that runs to the end of the line. Strings are
-/// quoted with `"` or `'` and know the escapes `\"`, `\'`, `\\`, `\n`, `\t`.
+/// quoted with `"` or `'` and know the escapes `\"`, `\'`, `\\`, `\n`, `\t`. A `+` or `-` directly followed by
+/// digits, a dash and a digit starts a time with an expanded year (`-0044-03-15`, `+10000-01-01`); any other `+`
+/// or `-` is an operator (`now-7d`, `> -3`).
 public struct Lexer {
     private let s: [Unicode.Scalar]
     private var i = 0
@@ -77,8 +79,10 @@ public struct Lexer {
         case "(": return make(.leftParen, 1)
         case ")": return make(.rightParen, 1)
         case ",": return make(.comma, 1)
-        case "+": return make(.plus, 1)
-        case "-": return make(.minus, 1)
+        case "+", "-":
+            // A sign directly before digits, a dash and a digit is a year's: `-0044-03-15`, `+10000-01-01`.
+            if TimeLiteral.startsLiteral(s, at: i) { return try time(start: start, spaced: spaced) }
+            return make(c == "+" ? .plus : .minus, 1)
         case "=":
             if next == "~" { return make(.regexMatch, 2) }
             if next == "=" { return make(.equal, 2) }
@@ -145,16 +149,19 @@ public struct Lexer {
         return finish(.string(String(value)), start, spaced)
     }
 
-    private mutating func numeric(start: SourcePosition, spaced: Bool) throws(QueryError) -> Token {
-        if TimeLiteral.startsLiteral(s, at: i) {
-            switch TimeLiteral.scan(s, from: i) {
-            case .success(let (t, end)):
-                i = end
-                return finish(.time(t), start, spaced)
-            case .failure(let e):
-                throw error(e.message, at: e.offset)
-            }
+    /// A time literal starting at `i` (where `TimeLiteral.startsLiteral` holds).
+    private mutating func time(start: SourcePosition, spaced: Bool) throws(QueryError) -> Token {
+        switch TimeLiteral.scan(s, from: i) {
+        case .success(let (t, end)):
+            i = end
+            return finish(.time(t), start, spaced)
+        case .failure(let e):
+            throw error(e.message, at: e.offset)
         }
+    }
+
+    private mutating func numeric(start: SourcePosition, spaced: Bool) throws(QueryError) -> Token {
+        if TimeLiteral.startsLiteral(s, at: i) { return try time(start: start, spaced: spaced) }
         // Digits, then a duration unit (a duration) or an optional fraction and exponent (a number).
         var j = i
         while j < s.count, QueryDuration.digitValue(s[j]) != nil { j += 1 }

@@ -508,6 +508,14 @@ public struct Parser {
             switch current.kind {
             case .minus: subtract = true
             case .plus: subtract = false
+            case .time where current.text.hasPrefix("-") || current.text.hasPrefix("+"):
+                // `now-2024-05-01`: the lexer read the sign of a year, but after a time a sign is an operator, and
+                // a time is no duration. The error is the one `now - 2024-05-01` gets, at the time after the sign.
+                var span = current.span
+                span.start = SourcePosition(offset: span.start.offset + 1, line: span.start.line,
+                                            column: span.start.column + 1)
+                throw QueryError(.syntax, "expected a duration such as `7d` after `\(current.text.prefix(1))`, "
+                                 + "found `\(current.text.dropFirst())`", at: span)
             default: return expression
             }
             _ = advance()

@@ -6,7 +6,9 @@ import TallyStorage
 /// - `2024-05-01` — midnight UTC of that day;
 /// - `2024-05-01T06:00`, `2024-05-01T06:00:00`, `2024-05-01T06:00:00.123` — UTC;
 /// - any of those with `Z`, or with an offset `+02:00`, `-0530`;
-/// - fractional seconds of any length, truncated to milliseconds.
+/// - fractional seconds of any length, truncated to milliseconds;
+/// - years outside `0000` to `9999` as `TimeText` writes them (ISO 8601 expanded years): `-0044-03-15`,
+///   `+10000-01-01T00:00:00Z`, so that every time Tally prints reads back.
 public enum TimeLiteral {
     /// Parses a time literal into epoch milliseconds (UTC).
     ///
@@ -23,7 +25,8 @@ public enum TimeLiteral {
         }
     }
 
-    /// Formats epoch milliseconds as ISO 8601 UTC: `2024-05-01T06:00:00Z`, `2024-05-01T06:00:00.250Z`.
+    /// Formats epoch milliseconds as ISO 8601 UTC: `2024-05-01T06:00:00Z`, `2024-05-01T06:00:00.250Z`,
+    /// `+10000-01-01T00:00:00Z`; ``parse(_:)`` reads every such text back.
     public static func format(_ milliseconds: Int64) -> String { TimeText.format(milliseconds) }
 
     private static func span(_ offset: Int) -> SourceSpan {
@@ -31,8 +34,17 @@ public enum TimeLiteral {
                    end: SourcePosition(offset: offset + 1, line: 1, column: offset + 2))
     }
 
-    /// Whether a time literal starts at `i`: four digits, a dash and a digit.
+    /// Whether a time literal starts at `i`: four digits, a dash and a digit (`2024-05-01`); or a year's sign
+    /// directly followed by digits, a dash and a digit (`-0044-03-15`, `+10000-01-01`, and `+999-01-01`, which is
+    /// then an error about its year). A `+` or `-` meant as an operator is followed by a duration (`now-7d`) or a
+    /// number (`> -3`), which never have that form.
     static func startsLiteral(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+        guard i < s.count else { return false }
+        if s[i] == "+" || s[i] == "-" {
+            var j = i + 1
+            while j < s.count, QueryDuration.digitValue(s[j]) != nil { j += 1 }
+            return j > i + 1 && j + 1 < s.count && s[j] == "-" && QueryDuration.digitValue(s[j + 1]) != nil
+        }
         guard i + 5 < s.count else { return false }
         for k in 0..<4 where QueryDuration.digitValue(s[i + k]) == nil { return false }
         return s[i + 4] == "-" && QueryDuration.digitValue(s[i + 5]) != nil
@@ -65,7 +77,10 @@ public enum TimeLiteral {
         }
 
         var f = CivilTime.Fields(year: 0, month: 1, day: 1)
-        switch number(4, "year") { case .success(let v): f.year = Int64(v); case .failure(let e): return .failure(e) }
+        switch TimeText.scanYear(s.lazy.map(\.value), from: i) {
+        case .success(let (year, end)): f.year = year; i = end
+        case .failure(let e): return .failure(ScanError(offset: start, message: yearMessage(e, s, from: start)))
+        }
         if let e = expect("-", "after the year") { return .failure(e) }
         let monthAt = i
         switch number(2, "month") { case .success(let v): f.month = v; case .failure(let e): return .failure(e) }
@@ -77,8 +92,9 @@ public enum TimeLiteral {
         switch number(2, "day") { case .success(let v): f.day = v; case .failure(let e): return .failure(e) }
         let monthLength = CivilCalendar.daysInMonth(year: f.year, month: f.month)
         guard f.day >= 1, f.day <= monthLength else {
-            let why = f.month == 2 && f.day == 29 ? " (\(f.year) is not a leap year)" : ""
-            return .failure(ScanError(offset: dayAt, message: "day \(f.day) is out of range for \(f.year)-\(f.month < 10 ? "0" : "")\(f.month), which has \(monthLength) days\(why)"))
+            let why = f.month == 2 && f.day == 29 ? " (\(TimeText.yearText(f.year)) is not a leap year)" : ""
+            let month = "\(TimeText.yearText(f.year))-\(f.month < 10 ? "0" : "")\(f.month)"
+            return .failure(ScanError(offset: dayAt, message: "day \(f.day) is out of range for \(month), which has \(monthLength) days\(why)"))
         }
 
         var offsetMinutes = 0
@@ -133,8 +149,47 @@ public enum TimeLiteral {
             let what = s[i] == "T" || s[i] == "t" ? "a time of day (HH:MM) after `T`" : "the end of the time"
             return .failure(ScanError(offset: i, message: "expected \(what), found `\(s[i])`"))
         }
-        let t = CivilTime.milliseconds(f) - Int64(offsetMinutes) * CivilTime.msPerMinute
+        guard let t = TimeText.millis(year: f.year, month: f.month, day: f.day, hour: f.hour, minute: f.minute,
+                                      second: f.second, millisecond: f.millisecond, offsetMinutes: offsetMinutes) else {
+            return .failure(ScanError(offset: start, message: "the time is out of range: times run from "
+                                      + "\(TimeText.format(.min)) to \(TimeText.format(.max))"))
+        }
         return .success((t, i))
+    }
+
+    /// What is wrong with the year at `start` (its sign and the digits after it), for people, with the spelling
+    /// `TimeText` writes for that year when there is one.
+    private static func yearMessage(_ error: TimeText.YearError, _ s: [Unicode.Scalar], from start: Int) -> String {
+        let sign: Unicode.Scalar? = start < s.count && (s[start] == "+" || s[start] == "-") ? s[start] : nil
+        var end = sign == nil ? start : start + 1
+        while end < s.count, QueryDuration.digitValue(s[end]) != nil { end += 1 }
+        let written = "`" + String(String.UnicodeScalarView(s[start..<end])) + "`"
+        let digits = s[(sign == nil ? start : start + 1)..<end].drop { $0 == "0" }
+        var write = ""   // the spelling to suggest, when the digits fit a year
+        if digits.count <= TimeText.maxYearDigits {
+            let value = digits.reduce(Int64(0)) { $0 * 10 + Int64($1.value - 48) }
+            write = "; write `\(TimeText.yearText(sign == "-" ? -value : value))`"
+        }
+        switch error {
+        case .missing:
+            return sign.map { "expected the digits of a year after `\($0)`" } ?? "expected a 4-digit year"
+        case .notFourDigits:
+            guard end - start > 4 else { return "expected a 4-digit year" }
+            let why = digits.count > 4 ? "; a year after 9999 is written with `+`" : ""
+            return "expected a 4-digit year, found \(written)\(why)\(write)"
+        case .tooShortAfterPlus:
+            return "year \(written) has too few digits: a year after `+` has at least 5 (ISO 8601's expanded years, "
+                + "for years after 9999)\(write)"
+        case .tooShortAfterMinus:
+            return "year \(written) has too few digits: a year after `-` has at least 4\(write)"
+        case .leadingZero:
+            return "year \(written) has a leading zero: a year of more than 4 digits starts with 1 to 9\(write)"
+        case .tooManyDigits:
+            return "year \(written) has more than \(TimeText.maxYearDigits) digits: times run from "
+                + "\(TimeText.format(.min)) to \(TimeText.format(.max))"
+        case .minusZero:
+            return "year \(written) is written `0000`, without a sign"
+        }
     }
 
     /// Whether `HH:MM` or `HHMM` (not followed by another letter or digit) starts at `i`.

@@ -36,6 +36,22 @@ import Testing
         }
     }
 
+    /// Adding to or subtracting from a time near the ends of `Int64` milliseconds (which a literal such as
+    /// `+292278994-08-17T07:12:55.807Z` can now name) stops at the end instead of trapping or wrapping around.
+    @Test func arithmeticPastTheRangeStopsAtItsEnds() throws {
+        let month = QueryDuration(months: 1), day = QueryDuration(milliseconds: DAY)
+        #expect(month.added(to: .max) == .max)
+        #expect(month.subtracted(from: .min) == .min)
+        #expect(day.added(to: .max - 1) == .max)
+        #expect(day.subtracted(from: .min + 1) == .min)
+        #expect(QueryDuration(months: 12, milliseconds: DAY).added(to: .max - DAY) == .max)
+        #expect(day.added(to: .max - DAY) == .max)   // exactly at the end
+        #expect(try Parser.parseTime("+292278994-08-17T07:12:55.807Z + 1mo").resolve(now: 0) == .max)
+        #expect(try Parser.parseTime("-292275055-05-16T16:47:04.192Z - 1y").resolve(now: 0) == .min)
+        #expect(try Parser.parseTime("now + 10000y").resolve(now: .max - 1) == .max)
+        #expect(try Parser.parseTime("+292278994-07-17T07:12:55.807Z + 1mo").resolve(now: 0) == .max)
+    }
+
     @Test func calendarArithmetic() throws {
         let month = try QueryDuration(parsing: "1mo")
         #expect(month.subtracted(from: utc(2024, 3, 31, 12)) == utc(2024, 2, 29, 12))   // leap year

@@ -37,6 +37,24 @@ import Testing
         #expect(try run("m | latest", source(series: 3, points: 10), limits: QueryLimits(maxPointsRead: 3)).pointCount == 3)
     }
 
+    /// A time a query prints (CSV and JSON write `TimeText.format`) can be pasted back into a query, with a
+    /// year outside 0000 to 9999 too, and finds its point.
+    @Test func printedTimesReadBackIntoQueries() throws {
+        // `Int64.max` itself is past every half-open range.
+        let times = TimeParsingTests.expandedYearTexts.map(\.0).filter { $0 < Int64.max }.sorted()
+        let src = FakeDataSource()
+        src.add("m", times: times, values: times.indices.map(Double.init))
+        let result = try run("m", src)
+        let printed = result.csv().split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[1]) }
+        #expect(printed == times.map(TimeText.format))
+        for text in printed { #expect(result.json().contains("\"time\":\"\(text)\"")) }
+        for (time, text) in zip(times, printed) {
+            #expect(try run("m | between \(text) and \(text) + 1ms", src).series.first?.times == [time], "\(text)")
+        }
+        // Arithmetic past the last time stops there: `until` it is unbounded.
+        #expect(try run("m | since \(printed.last!) - 1ms | until \(printed.last!) + 1y", src).series.first?.times == [times.last!])
+    }
+
     @Test func betweenMustBeOrderedAtRunTime() throws {
         do {
             _ = try run("m | between now and now-1d", source())

@@ -37,6 +37,67 @@ import Testing
         #expect(try kinds("2024-05-01T06:00-07:00") == [.time(utc(2024, 5, 1, 13)), .end])
     }
 
+    /// A sign directly before digits, a dash and a digit is a year's: the whole is one time token.
+    @Test func expandedYearsAreTimeLiterals() throws {
+        let tokens = try Lexer.tokenize("m | between -0044-03-15T12:00:00Z and +275760-09-13T00:00:00Z")
+        #expect(tokens.map(\.kind) == [.identifier("m"), .pipe, .identifier("between"), .time(utc(-44, 3, 15, 12)),
+                                        .identifier("and"), .time(utc(275760, 9, 13)), .end])
+        #expect(tokens[3].text == "-0044-03-15T12:00:00Z")
+        #expect(tokens[3].span.start.column == 13 && tokens[3].span.end.column == 34)
+        #expect(tokens[5].text == "+275760-09-13T00:00:00Z")
+        #expect(tokens[5].span.start.column == 39)
+        #expect(try kinds("+292278994-08-17T07:12:55.807Z -292275055-05-16T16:47:04.192Z -0001-12-31") == [
+            .time(Int64.max), .time(Int64.min), .time(utc(0, 1, 1) - DAY), .end,
+        ])
+        // Written together after `(` or `,` or `=`, and with an offset.
+        #expect(try kinds("(+10000-01-01,-0044-03-15)") == [.leftParen, .time(utc(10000, 1, 1)), .comma,
+                                                            .time(utc(-44, 3, 15)), .rightParen, .end])
+        #expect(try kinds("x=-0044-03-15T12:00+01:00") == [.identifier("x"), .equal, .time(utc(-44, 3, 15, 11)), .end])
+        #expect(try kinds("-0044-03-15T06:00-0530") == [.time(utc(-44, 3, 15, 11, 30)), .end])
+        // A time followed by arithmetic: the sign before the duration is an operator.
+        #expect(try kinds("+10000-01-01-1d") == [.time(utc(10000, 1, 1)), .minus,
+                                                 .duration(QueryDuration(milliseconds: DAY)), .end])
+    }
+
+    /// Before a duration or a number, `+` and `-` are operators as they always were (this passes before and after
+    /// expanded years).
+    @Test func signsBeforeDurationsAndNumbersStayOperators() throws {
+        let day = TokenKind.duration(QueryDuration(milliseconds: DAY))
+        #expect(try kinds("now-7d") == [.identifier("now"), .minus, .duration(QueryDuration(milliseconds: 7 * DAY)), .end])
+        #expect(try kinds("now - 1mo + 1h") == [.identifier("now"), .minus, .duration(QueryDuration(months: 1)), .plus,
+                                                .duration(QueryDuration(milliseconds: HOUR)), .end])
+        #expect(try kinds("2024-05-01+1d") == [.time(utc(2024, 5, 1)), .plus, day, .end])
+        #expect(try kinds("2024-05-01T06:00:00Z-1d") == [.time(utc(2024, 5, 1, 6)), .minus, day, .end])
+        #expect(try kinds("2024-05-01T06:00-1d") == [.time(utc(2024, 5, 1, 6)), .minus, day, .end])
+        #expect(try kinds("-3 +2.5 -.5 -1e-3 - 2024-05-01 -x") == [
+            .minus, .number(3), .plus, .number(2.5), .minus, .number(0.5), .minus, .number(0.001),
+            .minus, .time(utc(2024, 5, 1)), .minus, .identifier("x"), .end,
+        ])
+        // A UTC offset stays part of its time.
+        #expect(try kinds("2024-05-01T06:00-0530 2024-05-01T06:00+02:00") == [
+            .time(utc(2024, 5, 1, 11, 30)), .time(utc(2024, 5, 1, 4)), .end,
+        ])
+    }
+
+    /// A malformed expanded year is an error at its sign, on the line it is on.
+    @Test func malformedExpandedYearsAreErrorsAtTheYear() {
+        func err(_ s: String) -> QueryError? {
+            do { _ = try Lexer.tokenize(s); return nil } catch { return error }
+        }
+        #expect(err("m | since +999-01-01")?.column == 11)
+        #expect(err("m | since +999-01-01")?.message.hasPrefix("year `+999` has too few digits") == true)
+        #expect(err("m | since +2024-05-01")?.message.contains("write `2024`") == true)
+        #expect(err("m\n  | since -44-03-15")?.line == 2)
+        #expect(err("m\n  | since -44-03-15")?.column == 11)
+        #expect(err("m\n  | since -44-03-15")?.message.contains("write `-0044`") == true)
+        #expect(err("m | since +010000-01-01")?.message.contains("leading zero") == true)
+        #expect(err("m | since -0000-01-01")?.message == "year `-0000` is written `0000`, without a sign")
+        #expect(err("m | since +10000-02-30")?.column == 21)
+        #expect(err("m | since +10000-02-30")?.message.hasPrefix("day 30 is out of range for +10000-02") == true)
+        #expect(err("m | until +292278994-08-17T07:12:55.808Z")?.column == 11)
+        #expect(err("m | until +292278994-08-17T07:12:55.808Z")?.message.hasPrefix("the time is out of range") == true)
+    }
+
     @Test func stringsAndEscapes() throws {
         #expect(try kinds(#""a\"b\\c\nd\te" 'it\'s'"#) == [.string("a\"b\\c\nd\te"), .string("it's"), .end])
     }

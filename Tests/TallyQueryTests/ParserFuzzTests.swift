@@ -115,4 +115,33 @@ struct ParserFuzzTests {
         }
         #expect(failures.isEmpty, "\(failures.prefix(10))")
     }
+
+    /// Time expressions with expanded years, at and near the ends of `Int64` milliseconds, are parsed or rejected
+    /// with a position, and the ones that parse resolve without trapping at any `now`.
+    @Test func expandedYearTimeExpressionsAreParsedOrRejectedWithAPosition() {
+        var mutator = Mutator(seed: 0x7A11_0003,
+                              tokens: ["now", "-", "+", " ", "0", "9", "-0044-03-15", "+10000-01-01", "+999-01-01",
+                                       "+292278994-08-17T07:12:55.807Z", "-292275055-05-16T16:47:04.192Z", "1mo",
+                                       "10000y", "1ms", "T", "Z", ":", "-01", "+02:00", "\""],
+                              maximumLength: 64)
+        let seeds = ["-0044-03-15T12:00:00Z", "+10000-01-01 - 1d", "+292278994-08-17T07:12:55.807Z + 1mo",
+                     "-292275055-05-16T16:47:04.192Z-10000y", "now + 10000y"].map { Array($0.utf8) }
+        var failures: [String] = []
+        var parsed = 0
+        for n in 0..<5_000 {
+            let text = String(decoding: mutator.mutate(seeds[n % seeds.count], splicingWith: seeds[0]), as: UTF8.self)
+            do throws(QueryError) {
+                let expression = try Parser.parseTime(text)
+                for now in [0, Int64.max, Int64.min] { _ = expression.resolve(now: now) }
+                parsed += 1
+            } catch {
+                if error.message.isEmpty || (error.kind == .syntax && error.span == nil) {
+                    failures.append("\(text.debugDescription): \(error)")
+                }
+                _ = error.render(query: text)
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.prefix(10))")
+        #expect(parsed > 100, "only \(parsed) of the inputs parsed")
+    }
 }

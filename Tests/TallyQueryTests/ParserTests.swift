@@ -69,6 +69,45 @@ import Testing
         #expect(try stageOf("last 10") == .last(10))
     }
 
+    /// Times Tally writes with years outside 0000 to 9999 are read wherever a time is, with their arithmetic.
+    @Test func timeRangesWithExpandedYears() throws {
+        let day = QueryDuration(milliseconds: DAY)
+        #expect(try stageOf("since -0044-03-15") == .since(TimeExpression(base: .absolute(utc(-44, 3, 15)))))
+        #expect(try stageOf("until +10000-01-01T00:00:00Z") == .until(TimeExpression(base: .absolute(utc(10000, 1, 1)))))
+        #expect(try stageOf("until \"+10000-01-01T00:00:00Z\"") == .until(TimeExpression(base: .absolute(utc(10000, 1, 1)))))
+        #expect(try stageOf("between -0044-03-15T12:00:00Z and +275760-09-13T00:00:00Z") ==
+                .between(TimeExpression(base: .absolute(utc(-44, 3, 15, 12))), TimeExpression(base: .absolute(utc(275760, 9, 13)))))
+        #expect(try stageOf("since +10000-01-01-1d") ==
+                .since(TimeExpression(base: .absolute(utc(10000, 1, 1)), adjustments: [.init(subtract: true, duration: day)])))
+        #expect(try stageOf("since -0044-03-15 + 1mo") ==
+                .since(TimeExpression(base: .absolute(utc(-44, 3, 15)), adjustments: [.init(subtract: false, duration: QueryDuration(months: 1))])))
+        // In an extension stage's options an expanded year is one value, as a sign and a number are.
+        let q = try Parser.parse("m | forecast 14d from=+10000-01-01T00:00:00Z")
+        guard case .external(let e) = q.stages[0].kind else { Issue.record("not external"); return }
+        #expect(e.arguments.map(\.value) == ["14d", "+10000-01-01T00:00:00Z"])
+        #expect(e.arguments[1].span.start.column == 18 && e.arguments[1].span.end.column == 45)
+    }
+
+    /// `+` and `-` before a duration or a number mean what they meant before expanded years (this passes before
+    /// and after them).
+    @Test func signsStayOperators() throws {
+        #expect(try stageOf("since 2024-05-01+12h") ==
+                .since(TimeExpression(base: .absolute(utc(2024, 5, 1)), adjustments: [.init(subtract: false, duration: QueryDuration(milliseconds: 12 * HOUR))])))
+        #expect(try stageOf("until now - 1mo + 1h") ==
+                .until(TimeExpression(base: .now, adjustments: [.init(subtract: true, duration: QueryDuration(months: 1)),
+                                                                .init(subtract: false, duration: QueryDuration(milliseconds: HOUR))])))
+        #expect(try stageOf("where value > -3") == .whereValue(.greater, -3))
+        #expect(try stageOf("where value < +2.5") == .whereValue(.less, 2.5))
+        // An extension stage's options: a sign written together with what follows joins it (one token now, a
+        // sign and a time before), a spaced one stays apart.
+        let q = try Parser.parse("m | anomalies threshold=-3 at=-0044-03-15 - 2 -1d")
+        guard case .external(let e) = q.stages[0].kind else { Issue.record("not external"); return }
+        #expect(e.arguments.map(\.key) == ["threshold", "at", nil, nil, nil])
+        #expect(e.arguments.map(\.value) == ["-3", "-0044-03-15", "-", "2", "-1d"])
+        #expect(e.options == "threshold=-3 at=-0044-03-15 - 2 -1d")
+        #expect(e.arguments[1].span.start.column == 28 && e.arguments[1].span.end.column == 42)
+    }
+
     @Test func bucket() throws {
         #expect(try stageOf("bucket 1d avg") == .bucket(BucketStage(width: QueryDuration(milliseconds: DAY), aggregate: .avg)))
         #expect(try stageOf("bucket 1mo p95 fill linear") ==
@@ -204,6 +243,25 @@ import Testing
         check("m | last", column: 9, "expected the number of points")
         check("m | last 2.5", column: 10, "whole number")
         check("m | last 0", column: 10, "whole number")
+    }
+
+    /// A malformed expanded year is an error at the year, in a literal or in quotes; after a time, a sign is
+    /// still an operator, so a time there is an error about the missing duration.
+    @Test func expandedYearErrors() {
+        check("m | since +999-01-01", column: 11, "year `+999` has too few digits")
+        check("m | since \"+999-01-01\"", column: 12, "year `+999` has too few digits")
+        check("m | between -44-03-15 and now", column: 13, "write `-0044`")
+        check("m | since now+10000-01-01", column: 15, "expected a duration such as `7d` after `+`, found `10000-01-01`")
+        check("m | between -0044-03-15 -0043-01-01 and now", column: 26, "expected a duration such as `7d` after `-`")
+        check("m | where value > -2024-05-01", column: 19, "expected a number, found `-2024-05-01`")
+    }
+
+    /// A time minus a time is the error it was before expanded years, word for word and at the same column (this
+    /// passes before and after them).
+    @Test func aTimeAfterAnOperatorIsStillAnError() {
+        check("m | since now-2024-05-01", column: 15, "expected a duration such as `7d` after `-`, found `2024-05-01`")
+        check("m | until 2024-06-01 - 2024-05-01", column: 24, "expected a duration such as `7d` after `-`, found `2024-05-01`")
+        check("m | since now-7", column: 15, "expected a duration such as `7d` after `-`, found `7`")
     }
 
     @Test func bucketErrors() {
