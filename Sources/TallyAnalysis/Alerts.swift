@@ -90,7 +90,7 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
 }
 
 /// Running state of the likelihood gate: a ring of the last surprises (short window) and a ring of the last
-/// short means (long window) with running sums; with `strict`, the same for the squared surprise. O(1) per point.
+/// short means (long window) with running sums; with `strict` only, the same for the squared surprise. O(1) per point.
 struct LikelihoodGate {
     let cap: Double
     /// Judged points whose short means make up the history the current short mean is compared with.
@@ -120,11 +120,11 @@ struct LikelihoodGate {
         let slot = seen % likelihoodShortWindow
         if seen >= likelihoodShortWindow {
             shortSum -= surprises[slot]
-            shortSquareSum -= surprises[slot] * surprises[slot]
+            if strict { shortSquareSum -= surprises[slot] * surprises[slot] }
         }
         surprises[slot] = a
         shortSum += a
-        shortSquareSum += a * a
+        if strict { shortSquareSum += a * a }
         let count = Double(Swift.min(seen + 1, likelihoodShortWindow))
         let m = shortSum / count
         let m2 = Swift.max(shortSquareSum, 0) / count

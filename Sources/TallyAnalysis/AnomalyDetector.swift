@@ -69,6 +69,8 @@ struct Walker {
     let maxPoints: Int
     let maxAge: Int64
     let tail: Double
+    /// The options that shape every expected range.
+    let bandRule: BandRule
 
     /// Indices of points that trained the baseline, and the value each trained with (NaN if it did not):
     /// the raw value, or for a flagged point the edge of its band (censored, so its size never widens anything).
@@ -143,6 +145,8 @@ struct Walker {
         case .duration(let d): (maxPoints, maxAge) = (10_000, Swift.max(d, 1))
         }
         tail = normalTwoSidedTail(options.sensitivity)
+        bandRule = BandRule(sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
+                            direction: options.direction, tail: tail)
         shift = LevelShiftTracker(k: options.levelShiftPoints)
         let n = times.count
         expected = Array(repeating: .nan, count: n)
@@ -208,8 +212,7 @@ struct Walker {
         modelIndex[i] = currentModel
 
         let pred = predict(at: t)
-        var band = Walker.band(pred, widen: 1, sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
-                               direction: options.direction, tail: tail, allInteger: allInteger, shape: choice?.shape)
+        var band = bandRule.band(pred, widen: 1, allInteger: allInteger, shape: choice?.shape)
         // A series that has never gone below zero (counts, durations) gets no negative expected values.
         if trainedNonNegative && band.lower < 0 && band.lower.isFinite { band.lower = 0 }
         expected[i] = trainedNonNegative ? Swift.max(pred.expected, 0) : pred.expected
@@ -438,60 +441,10 @@ struct Walker {
         }
     }
 
-    struct Band {
-        var lower: Double
-        var upper: Double
-        var halfUp: Double
-        var halfDown: Double
-    }
-
-    /// The expected range: sensitivity × robust σ on each side, widened for small samples (t-style, see below)
-    /// and for the uncertainty of the expected value (a seasonal effect resting on m cycles: √(1 + 1.57/m)),
-    /// for integer counts (at least ±1, and for means up to 100 at least the Poisson range at the same tail
-    /// probability), for zero-inflated counts (covering every value seen twice in the window), and by
-    /// `ignoreBelow`; one side is dropped for a one-directional check.
+    /// The expected range: sensitivity × robust σ on each side, widened for small samples and by the rest of
+    /// `BandRule.band(_:widen:allInteger:shape:)`.
     func band(_ p: Prediction, widen: Double = 1) -> Band {
-        Walker.band(p, widen: widen, sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
-                    direction: options.direction, tail: tail, allInteger: allInteger, shape: choice?.shape)
-    }
-
-    /// `band(_:widen:)` with the walker's state passed in. The walk calls this one: a method call on the walker
-    /// from a mutating method copies the whole walker (over 1.6 kB) first, and passing the options copies them.
-    static func band(_ p: Prediction, widen: Double, sensitivity s: Double, ignoreBelow: Double,
-                     direction: AnomalyDirection, tail: Double, allInteger: Bool, shape: SeriesShape?) -> Band {
-        // Small-sample widening: a Student-t style correction of the band's quantile, 1 + (s² + 1) / (4ν),
-        // with ν ≈ 0.37·n effective degrees of freedom for a quantile-based scale from n points.
-        let dof = Swift.max(1, 0.37 * Double(Swift.max(p.support, 1)))
-        let inflation = (1 + (s * s + 1) / (4 * dof)) * widen * p.widen
-        var up = s * p.spread.up * inflation
-        var down = s * p.spread.down * inflation
-        let e = p.expected
-        let eps = 1e-9 * Swift.abs(e)
-        up = Swift.max(up, eps)
-        down = Swift.max(down, eps)
-        if allInteger && shape != .constant {
-            up = Swift.max(up, 1)
-            down = Swift.max(down, 1)
-        }
-        if shape == .zeroInflated, let env = p.envelope {
-            up = Swift.max(up, env.high - e)
-            down = Swift.max(down, e - env.low)
-        }
-        if allInteger && shape != .constant, let mean = p.mean, mean >= 0, mean <= 100 {
-            // Low-volume counts are at least Poisson-noisy.
-            let range = poissonRange(lambda: mean, tail: tail / 2)
-            up = Swift.max(up, range.high - e)
-            down = Swift.max(down, e - range.low)
-        }
-        if ignoreBelow > 0 {
-            let floor = ignoreBelow / 100 * Swift.abs(e)
-            up = Swift.max(up, floor)
-            down = Swift.max(down, floor)
-        }
-        var b = Band(lower: e - down, upper: e + up, halfUp: up, halfDown: down)
-        if direction == .up { b.lower = -.infinity }
-        if direction == .down { b.upper = .infinity }
-        return b
+        bandRule.band(p, widen: widen, allInteger: allInteger, shape: choice?.shape)
     }
 
     // MARK: - Cold start and model choice
@@ -738,4 +691,64 @@ struct RecentOutcomes {
 
     /// Outcomes oldest first.
     var inOrder: [(index: Int, outside: Bool)] { Array(items[start...] + items[..<start]) }
+}
+
+/// An expected range around a prediction, with its two half-widths.
+struct Band {
+    var lower: Double
+    var upper: Double
+    var halfUp: Double
+    var halfDown: Double
+}
+
+/// The options that decide how wide an expected range is, apart from the model's own spread. A small value the
+/// walk keeps next to its state, so computing a band copies four words, not the walker (over 1.6 kB) or the options.
+struct BandRule {
+    let sensitivity: Double
+    let ignoreBelow: Double
+    let direction: AnomalyDirection
+    /// Two-sided tail probability at the sensitivity (for the Poisson range of low-volume counts).
+    let tail: Double
+
+    /// The expected range: sensitivity × robust σ on each side, widened for small samples (t-style, see below)
+    /// and for the uncertainty of the expected value (a seasonal effect resting on m cycles: √(1 + 1.57/m)),
+    /// for integer counts (at least ±1, and for means up to 100 at least the Poisson range at the same tail
+    /// probability), for zero-inflated counts (covering every value seen twice in the window), and by
+    /// `ignoreBelow`; one side is dropped for a one-directional check.
+    func band(_ p: Prediction, widen: Double, allInteger: Bool, shape: SeriesShape?) -> Band {
+        let s = sensitivity
+        // Small-sample widening: a Student-t style correction of the band's quantile, 1 + (s² + 1) / (4ν),
+        // with ν ≈ 0.37·n effective degrees of freedom for a quantile-based scale from n points.
+        let dof = Swift.max(1, 0.37 * Double(Swift.max(p.support, 1)))
+        let inflation = (1 + (s * s + 1) / (4 * dof)) * widen * p.widen
+        var up = s * p.spread.up * inflation
+        var down = s * p.spread.down * inflation
+        let e = p.expected
+        let eps = 1e-9 * Swift.abs(e)
+        up = Swift.max(up, eps)
+        down = Swift.max(down, eps)
+        if allInteger && shape != .constant {
+            up = Swift.max(up, 1)
+            down = Swift.max(down, 1)
+        }
+        if shape == .zeroInflated, let env = p.envelope {
+            up = Swift.max(up, env.high - e)
+            down = Swift.max(down, e - env.low)
+        }
+        if allInteger && shape != .constant, let mean = p.mean, mean >= 0, mean <= 100 {
+            // Low-volume counts are at least Poisson-noisy.
+            let range = poissonRange(lambda: mean, tail: tail / 2)
+            up = Swift.max(up, range.high - e)
+            down = Swift.max(down, e - range.low)
+        }
+        if ignoreBelow > 0 {
+            let floor = ignoreBelow / 100 * Swift.abs(e)
+            up = Swift.max(up, floor)
+            down = Swift.max(down, floor)
+        }
+        var b = Band(lower: e - down, upper: e + up, halfUp: up, halfDown: down)
+        if direction == .up { b.lower = -.infinity }
+        if direction == .down { b.upper = .infinity }
+        return b
+    }
 }
