@@ -335,6 +335,12 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         }
     }
 
+    @Test func timesForPeopleKeepTheWholeYear() {
+        #expect(DashboardPage.time(1_714_543_200_000) == "2024-05-01 06:00 UTC")
+        #expect(DashboardPage.time(TimeText.parse("+10000-01-01T23:59:00Z")!) == "+10000-01-01 23:59 UTC")
+        #expect(DashboardPage.time(TimeText.parse("-0044-03-15T12:00:00.500Z")!) == "-0044-03-15 12:00 UTC")
+    }
+
     @Test func cookiesAreReadByName() {
         #expect(Cookies.value(named: "tally_session", in: "a=1; tally_session=tds_x; b=2") == "tds_x")
         #expect(Cookies.value(named: "tally_session", in: "tally_session_other=1") == nil)

@@ -22,6 +22,13 @@ struct CivilCalendarTests {
             #expect((t % day + day) % day == m, "\(t)")
         }
         #expect(CivilCalendar.millisOfDay(-1) == day - 1)
+        // The month after the last one holding a time starts past Int64: its start is the largest time.
+        let last = CivilCalendar.monthIndex(ofMillis: .max)
+        #expect(CivilCalendar.startOfMonth(index: last) <= Int64.max - 16 * day)
+        #expect(CivilCalendar.startOfMonth(index: last + 1) == .max)
+        let first = CivilCalendar.monthIndex(ofMillis: .min)
+        #expect(CivilCalendar.startOfMonth(index: first) == .min)
+        #expect(CivilCalendar.monthIndex(ofMillis: CivilCalendar.startOfMonth(index: first + 1)) == first + 1)
         #expect(CivilCalendar.floorMod(-7, 12) == 5 && CivilCalendar.floorMod(7, 12) == 7)
     }
 

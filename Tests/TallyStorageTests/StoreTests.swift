@@ -158,6 +158,29 @@ struct StoreTests {
         #expect(same(try pairs(store), points))
     }
 
+    /// Times in the first and last months of the `Int64` range flush into their months' segments and read back
+    /// (the end of the last month is past the range; the flush used to trap computing it). `Int64.max` itself is
+    /// the end of every range, so a point there is refused, and the batch changes nothing.
+    @Test func timesAtTheEndsOfTheRangeFlushAndReadBack() throws {
+        let dir = TemporaryDirectory()
+        let points: [(Int64, Double?)] = [(.min, 1), (.min + 1, 2), (-1, 3), (0, 4),
+                                          (.max - 86_400_000, 5), (WriteBatch.latestTime, 6)]
+        do {
+            let store = try Store.open(at: dir.path)
+            #expect(throws: StoreError.self) { try store.write(batch(points: [(1, 1), (.max, 7)])) }
+            #expect(throws: StoreError.self) { try store.importBulk(batch(points: [(.max, 7)])) }
+            #expect(store.series(matching: .all).isEmpty)
+            try store.write(batch(points: points))
+            try store.flush()
+            #expect(store.stats().segments == 4)
+            #expect(same(try pairs(store), points))
+            #expect(same(try pairs(store, range: TimeRange(from: .max - 1, to: .max)), [(.max - 1, 6)]))
+            try store.close()
+        }
+        let reopened = try Store.open(at: dir.path)
+        #expect(same(try pairs(reopened), points))
+    }
+
     @Test func bulkImportIsVisibleAtOnceAndTakesPrecedence() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

@@ -43,6 +43,11 @@ struct CSVImportTests {
             """)
         let t = 1_714_543_200_000 as Int64
         #expect(batch.times == [t, t, t + 123, t, t])
+        // Years outside 0000–9999 as Tally writes them, up to the latest time a point can have.
+        let far = try parse("time,metric,value\n-0044-03-15T00:00:00Z,m,1\n+10000-01-01T00:00:00Z,m,1\n"
+                            + "+292278994-08-17T07:12:55.806Z,m,1\n-9223372036854775808,m,1\n")
+        #expect(far.times == [TimeText.parse("-0044-03-15T00:00:00Z"), TimeText.parse("+10000-01-01T00:00:00Z"),
+                              Int64.max - 1, Int64.min])
     }
 
     @Test func valuesKeepEveryBit() throws {
@@ -73,6 +78,8 @@ struct CSVImportTests {
         ("time,metric,value,outcome\n1,c,1,fail\n2,c,1,\n", 3, 1, "with and without an outcome"),
         ("time,metric,value,outcome\n1,c,1,maybe\n", 2, 7, "expected pass, warn, fail"),
         ("", 1, nil, "empty"),
+        ("time,metric,value\n1,m,1\n9223372036854775807,m,1\n", 3, 1, "past the latest time a point can have"),
+        ("time,metric,value\n+292278994-08-17T07:12:55.807Z,m,1\n", 2, 1, "+292278994-08-17T07:12:55.806Z"),
     ] as [(String, Int, Int?, String)])
     func errorsSayWhereAndWhat(text: String, line: Int, column: Int?, message: String) {
         let e = error(text)

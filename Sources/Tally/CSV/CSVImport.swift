@@ -70,6 +70,11 @@ public enum CSVImport {
                 throw InputError(file: fileName, line: timeField.line, column: timeField.column, field: "time",
                     message: "expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds, found \(quoted(timeField.bytes))")
             }
+            guard time <= WriteBatch.latestTime else {
+                throw InputError(file: fileName, line: timeField.line, column: timeField.column, field: "time",
+                    message: "\(quoted(timeField.bytes)) is past the latest time a point can have, "
+                        + TimeText.format(WriteBatch.latestTime))
+            }
             let valueField = fields[valueColumn]
             guard let value = parseValue(valueField.bytes, scratch: &number) else {
                 throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",

@@ -48,10 +48,11 @@ enum DashboardPage {
         return o
     }
 
-    /// `2024-05-01 06:00 UTC`.
+    /// `2024-05-01 06:00 UTC` (`+10000-01-01 00:00 UTC`, `-0044-03-15 12:00 UTC` outside years 0000–9999).
     static func time(_ millis: Int64) -> String {
         let iso = TimeText.format(millis)
-        return String(iso.prefix(10)) + " " + String(iso.dropFirst(11).prefix(5)) + " UTC"
+        let date = iso.prefix { $0 != "T" }
+        return String(date) + " " + String(iso.dropFirst(date.count + 1).prefix(5)) + " UTC"
     }
 
     /// A value for people (`12,345`, `84.12`, `null`) with its unit.

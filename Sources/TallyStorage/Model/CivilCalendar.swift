@@ -59,9 +59,13 @@ public enum CivilCalendar {
         return (year - 1970) * 12 + Int64(month - 1)
     }
 
-    /// 00:00 UTC on the first day of the month with the given index (see `monthIndex(ofMillis:)`).
+    /// 00:00 UTC on the first day of the month with the given index (see `monthIndex(ofMillis:)`). A month that
+    /// starts past the range of `Int64` milliseconds gives its end (`Int64.max`, or `Int64.min` before it), so the
+    /// end of the last month holding a time is always a time or the largest one.
     public static func startOfMonth(index: Int64) -> Int64 {
-        days(year: 1970 + floorDiv(index, 12), month: Int(floorMod(index, 12)) + 1, day: 1) * 86_400_000
+        let d = days(year: 1970 + floorDiv(index, 12), month: Int(floorMod(index, 12)) + 1, day: 1)
+        let (millis, overflow) = d.multipliedReportingOverflow(by: 86_400_000)
+        return overflow ? (d > 0 ? .max : .min) : millis
     }
 
     /// `a` modulo `b` in `0..<b` (`b > 0`).

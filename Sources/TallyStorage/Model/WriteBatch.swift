@@ -175,17 +175,26 @@ public struct WriteBatch: Sendable {
         }
     }
 
-    /// Checks names, kinds and outcomes. The store makes the same checks before anything is written (it checks
-    /// the names of new series only: a series it knows had its name checked when it was created).
+    /// The latest time a store keeps: `Int64.max` is the end of every time range (ranges are half-open), so no
+    /// point can be at it.
+    public static let latestTime = Int64.max - 1
+
+    /// Checks names, kinds, outcomes and times. The store makes the same checks before anything is written (it
+    /// checks the names of new series only: a series it knows had its name checked when it was created).
     public func validate() throws(InputError) {
-        try validateKindsAndOutcomes()
+        try validatePoints()
         for definition in series { try definition.key.validate() }
     }
 
     /// ``validate()`` without the series names.
-    func validateKindsAndOutcomes() throws(InputError) {
+    func validatePoints() throws(InputError) {
         if let key = conflictingKinds.first {
             throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
+        }
+        if let i = times.firstIndex(of: .max) {
+            throw InputError(field: "time", message: "point \(i) of series \(series[Int(seriesIndexes[i])].key) is at "
+                + "\(TimeText.format(.max)), the end of every time range; the latest time a point can have is "
+                + TimeText.format(Self.latestTime))
         }
         // Usually every point is a measurement point without an outcome.
         if !keepsOutcomes && !series.contains(where: { $0.kind == .check }) { return }

@@ -223,7 +223,7 @@ extension Store {
         var valid: [Int] = []
         for (i, write) in writes.enumerated() {
             do throws(InputError) {
-                try write.batch.validateKindsAndOutcomes()
+                try write.batch.validatePoints()
                 valid.append(i)
             } catch {
                 results[i] = .failure(.invalid(error))

@@ -17,7 +17,7 @@ extension Store {
     /// the receipt names the earlier batch and has ``WriteReceipt/isDuplicate`` set.
     @discardableResult
     public func write(_ batch: WriteBatch, document: (kind: String, bytes: [UInt8])?) throws(StoreError) -> WriteReceipt {
-        do { try batch.validateKindsAndOutcomes() } catch { throw .invalid(error) }
+        do { try batch.validatePoints() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
@@ -60,7 +60,7 @@ extension Store {
     /// Within the batch, a later point for the same series and time replaces an earlier one.
     @discardableResult
     public func importBulk(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        do throws(InputError) { try batch.validateKindsAndOutcomes() } catch { throw .invalid(error) }
+        do throws(InputError) { try batch.validatePoints() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
