@@ -80,7 +80,7 @@ func alerts(anomaly: [Bool], deviation: [Double], surprise: [Double]? = nil, rea
             switch options.refractory {
             case .off: break
             case .points(let r): if i - since <= r { continue }
-            case .duration(let d): if times[i] - times[since] <= d { continue }
+            case .duration(let d): if timeGap(times[i], times[since]) <= d { continue }
             }
         }
         out[i] = true
@@ -244,16 +244,16 @@ struct RecurrenceCheck {
         let t = times[i]
         var recurs = true
         for k in 1...cycles {
-            let target = t - Int64(k) * period
+            let target = timeShift(t, by: -Int64(k) * period)
             // First flag at or after target − tolerance.
             var lo = 0, hi = flagTimes.count
             while lo < hi {
                 let mid = (lo + hi) >> 1
-                if flagTimes[mid] < target - tolerance { lo = mid + 1 } else { hi = mid }
+                if flagTimes[mid] < timeShift(target, by: -tolerance) { lo = mid + 1 } else { hi = mid }
             }
             var found = false
             var j = lo
-            while j < flagTimes.count && flagTimes[j] <= target + tolerance {
+            while j < flagTimes.count && flagTimes[j] <= timeShift(target, by: tolerance) {
                 if flagSides[j] == side { found = true; break }
                 j += 1
             }

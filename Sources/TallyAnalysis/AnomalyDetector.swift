@@ -459,7 +459,7 @@ struct Walker {
         let need = minimumHistory(options: options, step: step)
         var missing = Swift.max(0, need.points - have)
         if need.span > 0 {
-            let span = firstTime.map { times[i - 1] - $0 } ?? 0
+            let span = firstTime.map { timeGap(times[i - 1], $0) } ?? 0
             if i == 0 || span < need.span {
                 let remaining = need.span - (i == 0 ? 0 : span)
                 let byTime = step > 0 ? Int((Double(remaining) / Double(step)).rounded(.up)) : need.points
@@ -521,7 +521,7 @@ struct Walker {
         while k >= 0 && out.count < maxPoints {
             let j = trainedIdx[k]
             if j < segmentStart { break }
-            if now &- times[j] > maxAge && out.count >= minimumLevelPoints { break }
+            if timeGap(now, times[j]) > maxAge && out.count >= minimumLevelPoints { break }
             out.append(j)
             k -= 1
         }
@@ -538,7 +538,7 @@ struct Walker {
         hw = nil
         func seasonalProfile(_ spec: SeasonSpec) -> (SeasonalProfile, [(t: Int64, d: Double)]) {
             let prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
-            let horizon = times[i] - Int64(profileCycles(spec)) * spec.period
+            let horizon = timeShift(times[i], by: -Int64(profileCycles(spec)) * spec.period)
             let recent = lookback.filter { times[$0] >= horizon && trainValues[$0] == values[$0] }
             return (prof, detrendByCycle(times: times, values: trainValues, idx: recent, spec: spec))
         }
@@ -650,7 +650,10 @@ struct Walker {
         var f = Forecast(times: [], expected: [], lower: [], upper: [], model: choice?.description, needed: 0)
         let last = times[n - 1]
         for h in 1...horizon {
-            let t = last + Int64(h) * st
+            // The forecast ends with the range of times (the last is one millisecond before Int64.max).
+            let (offset, overflow) = Int64(h).multipliedReportingOverflow(by: st)
+            let t = overflow ? Int64.max : timeShift(last, by: offset)
+            if t == .max { break }
             let p = predict(at: t)
             var widen = 1.0
             if choice?.method == .holtWinters, let a = hw?.alpha { widen = (1 + a * a * Double(h - 1)).squareRoot() }

@@ -93,7 +93,7 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     let zeroInflated = zeros * 2 >= idx.count
     let shape: SeriesShape = zeroInflated ? .zeroInflated : (allInteger ? .counts : .regular)
 
-    let span = times[idx[idx.count - 1]] - times[idx[0]]
+    let span = timeGap(times[idx[idx.count - 1]], times[idx[0]])
     var season: SeasonSpec? = nil
     var seasonFit: SeasonalFit? = nil
     switch options.season {

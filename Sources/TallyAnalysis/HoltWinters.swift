@@ -64,7 +64,7 @@ struct HoltWintersModel {
 
     @inline(__always)
     func levelForecast(at t: Int64) -> Double {
-        let h = Swift.max(1, Double(t - lastT) / step)
+        let h = Swift.max(1, Double(timeGap(t, lastT)) / step)
         return level + trend * HoltWintersModel.dampedSum(h)
     }
 
@@ -99,7 +99,7 @@ struct HoltWintersModel {
             learned = 1
             return
         }
-        let h = Swift.max(1, Double(t - lastT) / step)
+        let h = Swift.max(1, Double(timeGap(t, lastT)) / step)
         let lf = level + trend * HoltWintersModel.dampedSum(h)
         let raw = x - lf - s
         if recordResidual && learned >= minimumLevelPoints { residuals.add(t, raw) }
@@ -153,7 +153,7 @@ struct HoltReplay {
         var lastT: Int64 = 0
         for (k, j) in idx.enumerated() {
             let t = times[j]
-            let hk = k == 0 ? 1 : Swift.max(1, Double(t - lastT) / st)
+            let hk = k == 0 ? 1 : Swift.max(1, Double(timeGap(t, lastT)) / st)
             x.append(values[j])
             s.append(effects?[k] ?? 0)
             h.append(hk)

@@ -210,7 +210,7 @@ struct SeasonalFit {
 /// too few points per bucket are available.
 func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> SeasonalFit? {
     guard idx.count >= 2 * spec.buckets, let first = idx.first, let last = idx.last,
-          times[last] - times[first] >= 2 * spec.period - step - step / 2 else { return nil }
+          timeGap(times[last], times[first]) >= timeShift(timeShift(2 * spec.period, by: -step), by: -(step / 2)) else { return nil }
     // Per-cycle medians remove slow level changes (trend, shifts) without touching the within-cycle pattern.
     let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period)
     // Group the detrended values by bucket with a counting sort (one flat buffer, no per-bucket arrays).
@@ -260,15 +260,19 @@ func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec,
 func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) -> [Double] {
     guard let first = idx.first else { return [] }
     let t0 = times[first]
-    // idx is in time order, so each cycle is a contiguous run of idx.
-    var bounds: [Int] = [0]
-    var current = 0
+    // idx is in time order, so each cycle is a contiguous run of idx. Only cycles with points are listed, each
+    // with its number (cycles since the first point's), so a long gap costs nothing.
+    var bounds: [Int] = []
+    var numbers: [Int64] = []
     for (k, i) in idx.enumerated() {
-        let c = Int((times[i] - t0) / period)
-        while current < c { bounds.append(k); current += 1 }
+        let c = timeGap(times[i], t0) / period
+        if numbers.last != c {
+            bounds.append(k)
+            numbers.append(c)
+        }
     }
     bounds.append(idx.count)
-    let cycles = bounds.count - 1
+    let cycles = numbers.count
     var fullest = 0
     for c in 0..<cycles { fullest = Swift.max(fullest, bounds[c + 1] - bounds[c]) }
     var level = Array(repeating: Double.nan, count: cycles)
@@ -285,14 +289,22 @@ func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) ->
         let m = median(idx.map { values[$0] })
         return Array(repeating: m, count: idx.count)
     }
-    // Borrow from the nearest complete cycle.
+    // Borrow from the nearest complete cycle, counted in cycles; on a tie the earlier one.
+    var previous = Array(repeating: -1, count: cycles)
+    var last = -1
+    for c in 0..<cycles {
+        previous[c] = last
+        if !level[c].isNaN { last = c }
+    }
     var filled = level
-    for c in filled.indices where filled[c].isNaN {
-        var d = 1
-        while true {
-            if c - d >= 0 && !level[c - d].isNaN { filled[c] = level[c - d]; break }
-            if c + d < level.count && !level[c + d].isNaN { filled[c] = level[c + d]; break }
-            d += 1
+    var next = -1
+    for c in stride(from: cycles - 1, through: 0, by: -1) {
+        if filled[c].isNaN {
+            let p = previous[c]
+            if p >= 0 && (next < 0 || numbers[c] - numbers[p] <= numbers[next] - numbers[c]) { filled[c] = level[p] }
+            else { filled[c] = level[next] }
+        } else {
+            next = c
         }
     }
     var out = Array(repeating: 0.0, count: idx.count)

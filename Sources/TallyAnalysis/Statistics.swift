@@ -300,18 +300,34 @@ func select(_ v: inout [Double], _ k: Int) -> Double {
     return v[k]
 }
 
+/// `a − b` for times, stopping at the ends of `Int64`: times may span the whole range (years −292 million to
+/// +292 million), so a gap between two of them may not fit.
+@inline(__always)
+func timeGap(_ a: Int64, _ b: Int64) -> Int64 {
+    let (d, overflow) = a.subtractingReportingOverflow(b)
+    return overflow ? (b < 0 ? .max : .min) : d
+}
+
+/// `t + d` for a time and a duration, stopping at the ends of `Int64`.
+@inline(__always)
+func timeShift(_ t: Int64, by d: Int64) -> Int64 {
+    let (r, overflow) = t.addingReportingOverflow(d)
+    return overflow ? (d > 0 ? .max : .min) : r
+}
+
 /// Median of strictly positive gaps between consecutive times, or 0 if there is none.
 func medianStep(_ times: [Int64], in range: Range<Int>) -> Int64 {
     var gaps: [Double] = []
     gaps.reserveCapacity(Swift.max(0, range.count - 1))
     var i = range.lowerBound + 1
     while i < range.upperBound {
-        let g = times[i] - times[i - 1]
+        let g = timeGap(times[i], times[i - 1])
         if g > 0 { gaps.append(Double(g)) }
         i += 1
     }
     if gaps.isEmpty { return 0 }
-    return Int64(median(gaps).rounded())
+    let m = median(gaps).rounded()
+    return m < 0x1p63 ? Int64(m) : .max   // Int64.max as a Double rounds up to 2⁶³
 }
 
 @inline(__always)
@@ -400,7 +416,7 @@ struct TimedWindow {
 
     /// Forgets values older than `maxAge` before time `now`.
     mutating func evict(now: Int64) {
-        while count > keepAtLeast, now &- fifoT[head] > maxAge { popOldest() }
+        while count > keepAtLeast, timeGap(now, fifoT[head]) > maxAge { popOldest() }
     }
 
     mutating func clear() {

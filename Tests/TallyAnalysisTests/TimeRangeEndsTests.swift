@@ -1,0 +1,83 @@
+import Testing
+
+@testable import TallyAnalysis
+
+/// Times may span the whole `Int64` range (a store keeps years −292 million to +292 million): the detectors must
+/// neither trap on a gap that does not fit in 64 bits nor allocate by the length of a gap.
+@Suite("Detectors at the ends of the time range")
+struct TimeRangeEndsTests {
+    static let day: Int64 = 86_400_000
+
+    /// Series whose times reach the ends of `Int64` or have gaps wider than half of it.
+    static let series: [(name: String, times: [Int64], values: [Double])] = [
+        ("both ends", [.min, 0, .max - 1], [1, 2, 3]),
+        ("spread over the range", (0..<25).map { Int64.min + Int64($0) * (Int64.max / 25) }
+            + (0..<25).map { Int64($0) * (Int64.max / 25) }, (0..<50).map { Double($0 % 3) }),
+        ("daily from the first time", (0..<200).map { Int64.min + Int64($0) * day }, (0..<200).map { Double($0 % 7) }),
+        ("daily up to the last time", (0..<200).map { Int64.max - 1 - Int64(199 - $0) * day },
+            (0..<200).map { Double($0 % 7) }),
+        ("a year of days, a gap of the whole range, a year of days",
+            (0..<365).map { Int64.min + Int64($0) * day } + (0..<365).map { Int64.max - 1 - Int64(364 - $0) * day },
+            (0..<730).map { Double(100 + $0 % 7) }),
+    ]
+
+    @Test(arguments: ["", "profile=streaming", "method=seasonal season=1d", "method=holt_winters season=7d",
+                      "training=30d refractory=2h recurring=on local=on slow=on spread=on noise=on"])
+    func everyDetectorWalksEverySeries(options: String) throws {
+        let detector = try AnomalyDetector(options)
+        for s in Self.series {
+            let r = detector.detect(times: s.times, values: s.values)
+            #expect(r.count == s.times.count, "\(s.name)")
+            #expect(detector.checkLatest(times: s.times, values: s.values)?.time == s.times.last, "\(s.name)")
+            let f = detector.forecast(times: s.times, values: s.values, horizon: 30)
+            // Future times increase and stop before the end of the range.
+            #expect(zip(f.times, f.times.dropFirst()).allSatisfy { $0 < $1 }, "\(s.name)")
+            #expect(f.times.allSatisfy { $0 > s.times.last! && $0 < .max }, "\(s.name)")
+            for i in 0..<r.count { #expect(!r.reason(at: i).isEmpty) }
+        }
+    }
+
+    @Test func backtestAndDownsamplingTakeTheSameSeries() {
+        for s in Self.series {
+            let b = backtest(times: s.times, values: s.values,
+                             settings: [BacktestSetting(method: .auto, sensitivity: 4), BacktestSetting(method: .seasonal, sensitivity: 3)])
+            #expect(b.count == 2, "\(s.name)")
+            let kept = largestTriangleThreeBuckets(times: s.times, values: s.values, threshold: 10)
+            #expect(kept.first == 0 && kept.last == s.times.count - 1 && kept.count <= Swift.max(10, 3), "\(s.name)")
+        }
+    }
+
+    /// A forecast ends with the range of times: the last time a point can have is one millisecond before `Int64.max`.
+    @Test func aForecastNearTheEndStopsThere() throws {
+        let detector = try AnomalyDetector("")
+        let times = (0..<100).map { Int64.max - 1 - Int64(99 - $0) * Self.day }
+        let f = detector.forecast(times: times, values: (0..<100).map { Double($0 % 5) }, horizon: 14)
+        #expect(f.times.isEmpty)
+        let earlier = times.map { $0 - 10 * Self.day }
+        let g = detector.forecast(times: earlier, values: (0..<100).map { Double($0 % 5) }, horizon: 14)
+        #expect(g.times == (1...10).map { earlier.last! + Int64($0) * Self.day })
+    }
+
+    @Test func gapsSaturateInsteadOfOverflowing() {
+        #expect(timeGap(.max, .min) == .max && timeGap(.min, .max) == .min && timeGap(5, 3) == 2)
+        #expect(timeShift(.max - 1, by: 2) == .max && timeShift(.min + 1, by: -2) == .min && timeShift(1, by: -3) == -2)
+        #expect(medianStep([.min, 0, .max], in: 0..<3) == .max)
+        #expect(medianStep([0, 10, 20, 40], in: 0..<4) == 10)
+    }
+
+    /// Cycles without points take no room, and an incomplete cycle borrows the level of the nearest complete one
+    /// counted in cycles (the earlier on a tie), across empty cycles.
+    @Test func cycleLevelsSkipEmptyCyclesAndBorrowFromTheNearest() {
+        let period: Int64 = 10
+        // Cycle 0: four points at level 1; cycles 1 and 2 empty; cycle 3: one point (incomplete); cycle 4: four
+        // points at level 5; then a gap of about 10¹⁸ cycles and one incomplete cycle.
+        let times: [Int64] = [0, 2, 4, 6, 31, 40, 42, 44, 46, .max - 1]
+        let values: [Double] = [1, 1, 1, 1, 99, 5, 5, 5, 5, 7]
+        let levels = cycleLevels(times: times, values: values, idx: Array(times.indices), period: period)
+        #expect(levels == [1, 1, 1, 1, 5, 5, 5, 5, 5, 5])
+        // Equally far from two complete cycles: the earlier one.
+        let tie = cycleLevels(times: [0, 2, 4, 6, 21, 40, 42, 44, 46], values: [1, 1, 1, 1, 9, 5, 5, 5, 5],
+                              idx: Array(0..<9), period: period)
+        #expect(tie[4] == 1)
+    }
+}
