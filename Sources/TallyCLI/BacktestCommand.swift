@@ -59,8 +59,15 @@ extension TallyCommand {
                 let store = try location.openForReading()
                 let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
                 let from = try parseInstant(since, now: nowMillis, option: "--since")
+                guard from <= nowMillis else {
+                    throw CLIFailure(message: "--since (\(TimeText.format(from))) is after now (\(TimeText.format(nowMillis))): "
+                                     + "the window would be empty", code: 2)
+                }
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
-                let report = try store.backtest(seriesSelector, from: from, to: nowMillis &+ 1, settings: settings, base: base)
+                // The window ends just after now; at the last millisecond of time (`--now 9223372036854775807`) it ends
+                // there, instead of wrapping around to the first and holding nothing.
+                let to = nowMillis == .max ? .max : nowMillis + 1
+                let report = try store.backtest(seriesSelector, from: from, to: to, settings: settings, base: base)
                 printOut(Self.render(report, format: format, perSeries: perSeries, base: base))
             }
         }

@@ -55,22 +55,33 @@ func runReportingErrors(_ body: () throws -> Void) throws {
 /// True when standard error is a terminal (progress is shown only then).
 var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-/// Reads a whole file, or standard input for `-`.
+/// Reads a whole file, or standard input for `-`, to its end: also a pipe or a device given by path
+/// (`<(command)`, `/dev/stdin`), whose size says nothing about what it holds. A read error is an error, never a
+/// shorter input.
 func readInput(_ path: String) throws -> [UInt8] {
-    if path == "-" {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
-            if n <= 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
+    if path == "-" { return try readToEnd(0, name: "standard input") }
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CLIFailure(message: "cannot read \(path): \(String(cString: strerror(errno)))", code: 1) }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0 else { throw CLIFailure(message: "cannot read \(path): \(String(cString: strerror(errno)))", code: 1) }
+    if info.st_mode & S_IFMT == S_IFDIR { throw CLIFailure(message: "cannot read \(path): \(String(cString: strerror(EISDIR)))", code: 1) }
+    let expected = info.st_mode & S_IFMT == S_IFREG ? Int(info.st_size) : 0
+    return try readToEnd(fd, name: path, expected: expected)
+}
+
+/// Every byte `fd` gives until the end of its input.
+private func readToEnd(_ fd: Int32, name: String, expected: Int = 0) throws -> [UInt8] {
+    var bytes: [UInt8] = []
+    bytes.reserveCapacity(expected + 1)
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        if n == 0 { return bytes }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw CLIFailure(message: "cannot read \(name): \(String(cString: strerror(errno)))", code: 1)
         }
-        return bytes
-    }
-    do throws(IOError) {
-        let file = try File.openForReading(path)
-        return try file.read(count: try file.size(), at: 0)
-    } catch {
-        throw CLIFailure(message: "cannot read \(path): \(String(cString: strerror(error.errno)))", code: 1)
+        bytes.append(contentsOf: chunk[0..<n])
     }
 }

@@ -27,16 +27,25 @@ extension TallyCommand {
                     }
                     anchorDay = t
                 }
+                let demo = DemoStore(anchorDay: anchorDay)
+                try demo.validate()
                 if Store.exists(at: store) {
                     guard Store.metadata(at: store, DemoStore.metadataKey) != nil else {
                         throw CLIFailure(message: "\(store) holds a store that is not a demo store: not touching it (choose another --store)", code: 1)
                     }
+                    // Not under a process that has it open for writing (a `tally serve`): opening it takes its lock,
+                    // and fails while another process holds it. (A demo store that does not open for another reason,
+                    // damaged, is replaced all the same.)
+                    do {
+                        try Store.open(at: store).close()
+                    } catch StoreError.locked(let lock) {
+                        throw StoreError.locked(path: lock)
+                    } catch {}
                     Directory.removeTree(store)
                 } else if Directory.exists(store), !((try? Directory.list(store)) ?? []).isEmpty {
                     throw CLIFailure(message: "\(store) exists and is not empty: not touching it (choose another --store)", code: 1)
                 }
                 let db = try Store.open(at: store)
-                let demo = DemoStore(anchorDay: anchorDay)
                 let summary = try demo.build(into: db)
                 try db.compact()
                 let stats = db.stats()

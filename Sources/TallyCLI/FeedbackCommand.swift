@@ -79,7 +79,7 @@ extension TallyCommand {
                 var items: [String] = []
                 for r in records {
                     let key = keys[r.series]?.description ?? "#\(r.series)"
-                    let value = try store.read(r.series, in: TimeRange(from: r.time, to: r.time + 1)).values.first
+                    let value = try store.read(r.series, in: millisecond(at: r.time)).values.first
                         .flatMap(optionalValue)
                     rows.append(["\(r.id)", key, TimeText.format(r.time), value.map(NumberFormat.plain) ?? "",
                                  r.verdict.rawValue, r.note, TimeText.format(r.created)])
@@ -141,7 +141,7 @@ extension TallyCommand {
                         let time: Int64
                         if let point = try findPoint(store, info, at, now: now) { time = point.time }
                         else { time = try parseInstant(at, now: now, option: "--at") }
-                        removed += try store.removeFeedback(series: info.id, in: TimeRange(from: time, to: time + 1))
+                        removed += try store.removeFeedback(series: info.id, in: millisecond(at: time))
                     }
                 }
                 printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
@@ -159,7 +159,10 @@ func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) t
     }
     let t = try parseInstant(text, now: now, option: "--at")
     let week: Int64 = 7 * 86_400_000
-    let around = try store.read(info.id, in: TimeRange(from: t &- week, to: t &+ week))
+    // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest time, a
+    // trap near the latest).
+    let (from, below) = t.subtractingReportingOverflow(week), (to, above) = t.addingReportingOverflow(week)
+    let around = try store.read(info.id, in: TimeRange(from: below ? .min : from, to: above ? .max : to))
     guard !around.times.isEmpty else { return nil }
     var best = 0
     for i in around.times.indices where abs(around.times[i] - t) < abs(around.times[best] - t) { best = i }
@@ -171,4 +174,9 @@ func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) t
         if distance > tolerance { return nil }
     }
     return (around.times[best], optionalValue(around.values[best]))
+}
+
+/// The one millisecond at `time` as a range (empty at `Int64.max`, where no point can be, instead of overflowing).
+func millisecond(at time: Int64) -> TimeRange {
+    TimeRange(from: time, to: time == .max ? .max : time + 1)
 }

@@ -26,8 +26,9 @@ extension TallyCommand.Ingest {
 
         func run() throws {
             try runReportingErrors {
-                let store = try location.openForWriting()
-                defer { try? store.close() }
+                // Opened at the first valid file: a command whose files are all bad leaves no new store behind.
+                let store = LazyStore(location)
+                defer { store.close() }
                 var failures = 0
                 var lastFailure: (any Error)?
                 for path in files {
@@ -37,8 +38,11 @@ extension TallyCommand.Ingest {
                         if stderrIsTerminal && bytes.count > 8 << 20 {
                             printError("validating \(name) (\(bytes.count >> 20) MiB)…")
                         }
-                        let receipt = try store.ingestCSV(bytes, fileName: name)
+                        let batch = try Store.parseCSV(bytes, fileName: name)
+                        let receipt = try store.open().ingestCSV(batch)
                         printOut("\(name): landed \(receipt.pointCount) points, \(receipt.newSeriesCount) new series (batch \(receipt.lsn))")
+                    } catch let error as LazyStore.OpenFailure {
+                        throw error.underlying
                     } catch {
                         failures += 1
                         lastFailure = error
@@ -72,18 +76,21 @@ extension TallyCommand.Ingest {
 
         func run() throws {
             try runReportingErrors {
-                let store = try location.openForWriting()
-                defer { try? store.close() }
+                let store = LazyStore(location)
+                defer { store.close() }
                 var failure: (any Error)?
                 for path in files {
                     let name = path == "-" ? "<stdin>" : path
                     do {
-                        let (scan, receipt) = try store.ingestSoda(try readInput(path), source: name)
+                        let scan = try Store.parseSoda(try readInput(path), source: name)
+                        let receipt = try store.open().ingestSoda(scan, source: name)
                         if receipt.isDuplicate {
                             printOut("\(name): already stored as scan \(receipt.lsn); nothing changed")
                         } else {
                             printOut("\(name): scan \(receipt.lsn) (\(scan.definitionName ?? "no definition"), data time \(TimeText.format(scan.timeMilliseconds))): \(scan.measurements.count) metrics, \(scan.checks.count) checks, \(receipt.newSeriesCount) new series")
                         }
+                    } catch let error as LazyStore.OpenFailure {
+                        throw error.underlying
                     } catch {
                         failure = error
                         printError("\(name): not loaded: \(error)")
@@ -96,4 +103,30 @@ extension TallyCommand.Ingest {
             }
         }
     }
+}
+
+/// The store an ingest writes to, opened (or created) when the first valid file is about to land.
+private final class LazyStore {
+    /// The store could not be opened: the whole command stops (every file would fail the same way).
+    struct OpenFailure: Error {
+        var underlying: any Error
+    }
+
+    private let location: StoreLocation
+    private var store: Store?
+
+    init(_ location: StoreLocation) { self.location = location }
+
+    func open() throws -> Store {
+        if let store { return store }
+        do {
+            let opened = try location.openForWriting()
+            store = opened
+            return opened
+        } catch {
+            throw OpenFailure(underlying: error)
+        }
+    }
+
+    func close() { try? store?.close() }
 }

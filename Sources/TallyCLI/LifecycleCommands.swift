@@ -78,8 +78,7 @@ extension TallyCommand {
                     report = try store.delete(batch: batch)
                 } else {
                     let now = currentTimeMillis()
-                    let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
-                                          to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                    let range = try timeRangeOptions(since: since, until: until, now: now)
                     report = try store.delete(try parseSelectorOrExit(selector!), in: range)
                 }
                 printOut("deleted \(report.pointsBefore - report.pointsAfter) points; " + describe(report, verb: "rewrote"))

@@ -50,8 +50,7 @@ extension TallyCommand {
                 let store = try location.openForReading()
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let now = currentTimeMillis()
-                let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
-                                      to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                let range = try timeRangeOptions(since: since, until: until, now: now)
                 var series: [ResultSeries] = []
                 for info in store.series(matching: seriesSelector) {
                     let points = try store.read(info.id, in: range)
@@ -205,6 +204,18 @@ func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
     } catch {
         throw CLIFailure(message: "\(option): \(error.message)", code: 2)
     }
+}
+
+/// The range of `--since` and `--until` (either may be missing); a `--since` after the `--until` is bad input, not
+/// an empty (or, for the store, a reversed) range.
+func timeRangeOptions(since: String?, until: String?, now: Int64) throws -> TimeRange {
+    let from = try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min
+    let to = try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max
+    guard from <= to else {
+        throw CLIFailure(message: "--since (\(TimeText.format(from))) is after --until (\(TimeText.format(to))): "
+                         + "give the earlier time to --since", code: 2)
+    }
+    return TimeRange(from: from, to: to)
 }
 
 func parseNow(_ text: String) throws -> Int64 {

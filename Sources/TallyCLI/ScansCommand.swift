@@ -15,8 +15,7 @@ extension TallyCommand {
             try runReportingErrors {
                 let store = try location.openForReading()
                 let now = currentTimeMillis()
-                let range = TimeRange(from: try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min,
-                                      to: try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max)
+                let range = try timeRangeOptions(since: since, until: until, now: now)
                 let scans = try store.scans(dataTime: range).filter { definition == nil || $0.definition == definition }
                 let header = ["scan", "definition", "datasource", "data_time", "metrics", "checks", "failed", "warned", "errors", "source"]
                 let rows = scans.map { s -> [String] in

@@ -44,6 +44,12 @@ extension TallyCommand {
                 throw ValidationError("limits must be positive")
             }
             guard sessionLifetime > 0 else { throw ValidationError("--session-lifetime must be positive (seconds)") }
+            // Ten years: longer lifetimes overflowed the expiry time (a trap at start or at the first login).
+            let longest = 3650 * 86_400
+            guard tokenLifetime <= longest else { throw ValidationError("--token-lifetime must be at most \(longest) seconds (ten years)") }
+            guard sessionLifetime <= longest else {
+                throw ValidationError("--session-lifetime must be at most \(longest) seconds (ten years)")
+            }
         }
 
         func run() throws {

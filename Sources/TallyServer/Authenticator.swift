@@ -30,7 +30,7 @@ final class Authenticator: Sendable {
     func login(keyID: String, secret: String, now: Int64 = currentTimeMillis()) -> (token: String, principal: Principal)? {
         guard let record = keys.verify(id: keyID, secret: secret) else { return nil }
         let token = "tst_" + KeyManager.randomHex(bytes: 32)
-        tokens.insert(token, keyID: record.id, expires: now + tokenLifetimeMillis, now: now)
+        tokens.insert(token, keyID: record.id, expires: expiry(now: now, lifetimeMillis: tokenLifetimeMillis), now: now)
         return (token, Principal(keyID: record.id, role: record.role))
     }
 
@@ -48,3 +48,15 @@ final class Authenticator: Sendable {
     }
 }
 
+/// When a token given at `now` expires: at the end of time rather than overflowing for a lifetime that long.
+func expiry(now: Int64, lifetimeMillis: Int64) -> Int64 {
+    let (end, overflow) = now.addingReportingOverflow(lifetimeMillis)
+    return overflow ? (lifetimeMillis > 0 ? .max : .min) : end
+}
+
+/// A lifetime in seconds as milliseconds, at most `Int64.max` (`tally serve --token-lifetime` is checked first; a
+/// library caller may still ask for any `Int`).
+func lifetimeMillis(seconds: Int) -> Int64 {
+    let (millis, overflow) = Int64(seconds).multipliedReportingOverflow(by: 1000)
+    return overflow ? (seconds > 0 ? .max : .min) : millis
+}

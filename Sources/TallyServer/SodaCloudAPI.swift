@@ -175,6 +175,9 @@ extension TimeRange {
         if let to {
             upperBound = to.inclusive ? to.time.epochMilliseconds + 1 : to.time.ceilingMilliseconds
         }
+        // Bounds that leave nothing between them (`dataTime >= June AND dataTime <= May`) select nothing: an empty
+        // range, never a reversed one (which the store's read does not take).
+        if upperBound < lowerBound { upperBound = lowerBound }
     }
 
     /// The range and per-series count of a 4.x batch selection.

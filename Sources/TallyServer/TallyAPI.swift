@@ -177,6 +177,9 @@ extension TallyServer {
         } catch {
             return .error(400, "\(error)")
         }
+        guard range.lowerBound <= range.upperBound else {
+            return .error(400, "since (\(TimeText.format(range.lowerBound))) is after until (\(TimeText.format(range.upperBound)))")
+        }
         let definition = request.query["definition"]
         let store = self.store
         let selected = range
@@ -269,7 +272,9 @@ extension TallyServer {
         do {
             let marked = try await runBlocking { () -> [String] in
                 var out: [String] = []
-                for info in store.series(matching: selector) where !(try store.read(info.id, in: TimeRange(from: time, to: time + 1))).isEmpty {
+                // No point is at `Int64.max` (the end of every range): there, the range is empty instead of overflowing.
+                let at = TimeRange(from: time, to: time == .max ? .max : time + 1)
+                for info in store.series(matching: selector) where !(try store.read(info.id, in: at)).isEmpty {
                     try store.setFeedback(series: info.id, time: time, verdict: verdict, note: note)
                     out.append(info.key.description)
                 }

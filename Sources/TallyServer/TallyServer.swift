@@ -44,8 +44,8 @@ public final class TallyServer: Sendable {
             throw error
         }
         keys = KeyManager(tables: sideTables)
-        auth = Authenticator(keys: keys, tokenLifetimeMillis: Int64(configuration.tokenLifetimeSeconds) * 1000)
-        sessions = DashboardSessions(keys: keys, lifetimeMillis: Int64(configuration.sessionLifetimeSeconds) * 1000)
+        auth = Authenticator(keys: keys, tokenLifetimeMillis: lifetimeMillis(seconds: configuration.tokenLifetimeSeconds))
+        sessions = DashboardSessions(keys: keys, lifetimeMillis: lifetimeMillis(seconds: configuration.sessionLifetimeSeconds))
         writer = WriteQueue(store: store, maxGroup: configuration.maxGroupCommit)
         history = SodaHistory(store: store, sideTables: sideTables)
     }

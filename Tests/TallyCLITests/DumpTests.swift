@@ -82,4 +82,52 @@ struct DumpTests {
         #expect(result.stderr.contains("cut off"))
         #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
     }
+
+    /// A dump of a measurement series `m` and a check series `c`, each with two points.
+    static let sound = """
+        {"tally_dump": 2, "created": "2024-05-01T06:00:00Z"}
+        {"series": {"id": 1, "metric": "m", "kind": "measurement", "created_lsn": 1, "labels": {"a": "x"}, "attributes": {}}}
+        {"series": {"id": 2, "metric": "c", "kind": "check", "created_lsn": 1, "labels": {}, "attributes": {}}}
+        {"import": {"lsn": 1, "kind": "csv", "source": "x.csv", "wall_time": 0, "series_count": 2, "point_count": 4, "details": {}}}
+        {"feedback": {"id": 1, "series": 1, "time": 1, "verdict": "expected", "note": "", "created": 0}}
+        {"points": {"series": 1, "times": [1,2], "values": [1,2], "lsns": [1,1]}}
+        {"points": {"series": 2, "times": [1,2], "values": [1,2], "lsns": [1,1], "outcomes": [1,3]}}
+        {"end": {"series": 2, "points": 4, "feedback": 1, "api_keys": 0, "check_feedback": 0}}
+
+        """
+
+    /// Each once trapped `tally load` (ids, LSNs and outcomes out of range), wrapped a verdict onto another series,
+    /// or loaded what the store then could not show (bad names, a NUL cut short, a point at the end of time, a
+    /// second point at one time, outcomes on the wrong kind of series).
+    @Test(arguments: [
+        (#""id": 1, "metric": "m""#, #""id": -1, "metric": "m""#, 2, "series: id: expected an integer from 0 to 4294967295, found -1"),
+        (#""id": 1, "metric": "m""#, #""id": 4294967297, "metric": "m""#, 2, "found 4294967297"),
+        (#""lsns": [1,1]}"#, #""lsns": [1,-1]}"#, 6, "points: an lsn: expected an integer from 0 to 18446744073709551615, found -1"),
+        (#""outcomes": [1,3]"#, #""outcomes": [1,300]"#, 7, "points: an outcome: expected an integer from 0 to 255, found 300"),
+        (#""outcomes": [1,3]"#, #""outcomes": [1,9]"#, 7, "an outcome must be a code from 1 (pass) to 5 (not_evaluated), found 9"),
+        (#""lsns": [1,1], "outcomes": [1,3]"#, #""lsns": [1,1]"#, 7, "series 2 is a check series; its points need outcomes"),
+        (#""lsns": [1,1]}}"#, #""lsns": [1,1], "outcomes": [1,1]}}"#, 6, "series 1 is a measurement series; its points have no outcomes"),
+        (#""series": 1, "time": 1,"#, #""series": 4294967297, "time": 1,"#, 5, "feedback: series: expected an integer"),
+        (#""kind": "check""#, #""kind": "chek""#, 3, #"series 2: unknown kind "chek" (measurement or check)"#),
+        (#""id": 2, "metric": "c""#, #""id": 1, "metric": "c""#, 3, "series 1 is defined twice"),
+        (#""metric": "c""#, #""metric": "9c""#, 3, #"series 2: invalid metric name "9c""#),
+        (#""metric": "c", "kind": "check", "created_lsn": 1, "labels": {}"#,
+         #""metric": "m", "kind": "check", "created_lsn": 1, "labels": {"a": "x"}"#, 3, "series 2 has the key of series 1"),
+        (#""labels": {"a": "x"}"#, #""labels": {"a": "x\u0000y"}"#, 2, #"series 1: label a: a NUL character (\u0000) cannot be stored"#),
+        (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [1,9223372036854775807], "values": [1,2], "lsns": [1,1]}}"#,
+         6, "past the latest time a point can have"),
+        (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [2,2], "values": [1,2], "lsns": [1,1]}}"#,
+         nil, "series 1 has two points at 1970-01-01T00:00:00.002Z"),
+    ] as [(String, String, Int?, String)])
+    func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
+        let dir = TemporaryDirectory()
+        #expect(try runTally(["load", "-", "--store", dir.child("ok")], stdin: Self.sound).status == 0)
+        let range = try #require(Self.sound.range(of: old), "the dump has \(old)")
+        let bad = Self.sound.replacingCharacters(in: range, with: new)
+        let result = try runTally(["load", "-", "--store", dir.child("t")], stdin: bad)
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains(line.map { "<stdin>:\($0): " } ?? "<stdin>: "), "\(result.stderr)")
+        #expect(result.stderr.contains(message), "\(result.stderr)")
+        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
+    }
 }

@@ -112,6 +112,24 @@ struct MalformedDocumentTests {
              new: #"{"identity": "metric-nightly_orders_scan-shop-orders-recent-row_count", "metricName": "row_count", "value": 5}"#,
              path: "$.metrics[1].identity",
              message: #"duplicate metric identity "metric-nightly_orders_scan-shop-orders-recent-row_count" (also at $.metrics[0])"#),
+        // Numbers beyond a Double were stored as infinity (and sent back by the history as no value at all).
+        Case(old: #", "metricName": "row_count", "value": 5}"#, new: #", "metricName": "row_count", "value": 1e400}"#,
+             path: "$.metrics[0].value", message: "the number 1e400 is beyond the largest value Tally keeps (±1.7976931348623157e308)"),
+        Case(old: #""diagnostics": {"blocks": [], "value": 5, "#, new: #""diagnostics": {"blocks": [], "value": -2e308, "#,
+             path: "$.checks[0].diagnostics.value",
+             message: "the number -2e308 is beyond the largest value Tally keeps (±1.7976931348623157e308)"),
+        // NUL characters were cut off by the catalog: "x\u0000y" and "x" became one series.
+        Case(old: #"{"identity": "metric-nightly_orders_scan-shop-orders-recent-row_count", "metricName": "row_count", "value": 5}"#,
+             new: #"{"identity": "metric-nightly_orders_scan-shop-orders-recent-row_count\u0000x", "metricName": "row_count", "value": 5}"#,
+             path: "$.metrics[0].identity",
+             message: #"the string has a NUL character (\u0000), which Tally cannot keep in a label or attribute"#),
+        Case(old: #""definitionName": "nightly_orders_scan""#, new: #""definitionName": "nightly\u0000orders""#,
+             path: "$.definitionName",
+             message: #"the string has a NUL character (\u0000), which Tally cannot keep in a label or attribute"#),
+        Case(old: #""metrics": ["metric-nightly_orders_scan-shop-orders-recent-row_count"]"#,
+             new: #""metrics": ["metric-nightly_orders_scan-shop-orders-recent-row_count\u0000"]"#,
+             path: "$.checks[0].metrics[0]",
+             message: #"the string has a NUL character (\u0000), which Tally cannot keep in a label or attribute"#),
     ]
 
     @Test("wrong types, missing keys, bad timestamps: error names the JSON path", arguments: cases)
@@ -132,4 +150,41 @@ struct MalformedDocumentTests {
         #expect(v4.kind == .unsupported)
         #expect(v4.path.description == "$.version")
     }
+
+    @Test("schema event counts that overflow a 64-bit integer are an error, not a trap")
+    func schemaEventCountOverflow() throws {
+        let huge = #"{"valueSeries": {"values": [{"label": "fail", "value": 9223372036854775807}, "#
+            + #"{"label": "warn", "value": 1}]}}"#
+        let text = try Self.richWith(#""diagnostics": {"blocks": [], "value": 5, "fail": {"lessThanOrEqual": 0.0}}"#,
+                                     #""diagnostics": "# + huge)
+        let error = try Self.error(text)
+        #expect(error.kind == .invalid)
+        #expect(error.path.description == "$.checks[0].diagnostics.valueSeries.values[1].value", "\(error)")
+        #expect(error.message.contains("beyond what a 64-bit integer holds"))
+        // Counts that fit are still added up.
+        let fits = try SodaScan.parse(try Self.richWith(#""diagnostics": {"blocks": [], "value": 5, "fail": {"lessThanOrEqual": 0.0}}"#,
+            #""diagnostics": {"valueSeries": {"values": [{"label": "fail", "value": 2}, {"label": "warn", "value": 3}]}}"#))
+        #expect(fits.checks[0].derived?.value == SodaNumber(5))
+    }
+
+    @Test("two metrics whose names differ only in characters a series name cannot have are refused, not merged")
+    func metricNamesThatBecomeOneSeries() throws {
+        func document(_ second: String) -> String {
+            #"{"definitionName": "daily_orders", "defaultDataSource": "hist", "dataTimestamp": "2024-05-01T06:00:00+00:00", "#
+                + #""scanStartTimestamp": "2024-05-01T06:00:00+00:00", "scanEndTimestamp": "2024-05-01T06:00:01+00:00", "#
+                + #""hasErrors": false, "hasWarnings": false, "hasFailures": false, "checks": [], "metrics": ["#
+                + #"{"identity": "metric-daily_orders-hist-orders-x y", "metricName": "x y", "value": 1}, "#
+                + #"{"identity": "metric-daily_orders-hist-orders-\#(second)", "metricName": "\#(second)", "value": 2}]}"#
+        }
+        // `x y` and `x_y` were both the series x_y{dataset="orders", …}: the first point was lost, and the series
+        // carried one metric's identity and the other's name.
+        let error = try Self.error(document("x_y"))
+        #expect(error.kind == .invalid)
+        #expect(error.path.description == "$.metrics[1].metricName", "\(error)")
+        #expect(error.message.contains("would be the same Tally series") && error.message.contains("$.metrics[0]"), "\(error)")
+        // Names that stay apart are two series.
+        let scan = try SodaScan.parse(document("x_z"))
+        #expect(scan.measurements.map { SodaScan.seriesName($0.metricName) } == ["x_y", "x_z"])
+    }
 }
+

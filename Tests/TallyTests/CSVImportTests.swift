@@ -80,6 +80,11 @@ struct CSVImportTests {
         ("", 1, nil, "empty"),
         ("time,metric,value\n1,m,1\n9223372036854775807,m,1\n", 3, 1, "past the latest time a point can have"),
         ("time,metric,value\n+292278994-08-17T07:12:55.807Z,m,1\n", 2, 1, "+292278994-08-17T07:12:55.806Z"),
+        ("time,metric,value\n1,m,1e400\n", 2, 5, "beyond the largest number"),
+        ("time,metric,value\n1,m,-1e309\n", 2, 5, "beyond the largest number"),
+        ("time,metric,value,l\n1,m,1,a\u{0}b\n", 2, 7, "NUL"),
+        // A lone CR ends a line (old Mac files): errors count it as one.
+        ("time,metric,value\r1,m,1\r\r2,m,x\r", 4, 5, "expected a number"),
     ] as [(String, Int, Int?, String)])
     func errorsSayWhereAndWhat(text: String, line: Int, column: Int?, message: String) {
         let e = error(text)
@@ -87,5 +92,50 @@ struct CSVImportTests {
         #expect(e?.line == line, "\(String(describing: e))")
         #expect(e?.column == column, "\(String(describing: e))")
         #expect(e?.message.contains(message) == true, "\(String(describing: e))")
+    }
+
+    @Test func invalidUTF8InALabelIsRefusedNotMerged() throws {
+        // Both cells decode to "x\u{FFFD}…"-like text when bytes are replaced; with 0xFF separators the two rows even
+        // had the same raw key. They are different series, and neither is UTF-8: the file is refused where it is bad.
+        var bytes = Array("time,metric,value,l1,l2\n2024-01-01T00:00:00Z,m,1,x".utf8) + [0xFF] + Array(",\n".utf8)
+        bytes += Array("2024-01-02T00:00:00Z,m,2,x,".utf8) + [0xFF] + Array("\n".utf8)
+        do {
+            _ = try CSVImport.parse(bytes, fileName: "in.csv", origin: BatchOrigin(kind: "csv", source: "in.csv"))
+            Issue.record("invalid UTF-8 was accepted")
+        } catch {
+            #expect(error.file == "in.csv")
+            #expect(error.line == 2 && error.column == 26 && error.field == "l1", "\(error)")
+            #expect(error.message.contains("not valid UTF-8") && error.message.contains("0xFF"), "\(error)")
+        }
+        // A bad byte after valid multi-byte characters is found at its offset; valid ones pass.
+        let later = Array("time,metric,value,l\n1,m,1,é".utf8) + [0xC3] + Array("\n".utf8)
+        do {
+            _ = try CSVImport.parse(later, fileName: "in.csv", origin: BatchOrigin(kind: "csv", source: "in.csv"))
+            Issue.record("a truncated UTF-8 sequence was accepted")
+        } catch {
+            #expect(error.message.contains("0xC3 at byte 3 of the cell"), "\(error)")
+        }
+        #expect(try parse("time,metric,value,l\n1,m,1,aé€😀\n").series[0].key[label: "l"] == "aé€😀")
+    }
+
+    @Test func canonicallyEquivalentLabelValuesAreOneSeries() throws {
+        // `é` precomposed and `e` + combining acute are the same label value to the store: one series, two points,
+        // not an error about outcomes.
+        let batch = try parse("time,metric,value,city\n1,m,1,caf\u{E9}\n2,m,2,cafe\u{301}\n")
+        #expect(batch.series.count == 1)
+        #expect(batch.pointCount == 2)
+        #expect(batch.seriesIndexes == [0, 0])
+        // A kind that differs is still an error, on the row that changes it.
+        let e = error("time,metric,value,city,outcome\n1,m,1,caf\u{E9},pass\n2,m,2,cafe\u{301},\n")
+        #expect(e?.line == 3 && e?.message.contains("with and without an outcome") == true, "\(String(describing: e))")
+    }
+
+    @Test func aHeaderOfManyColumnsIsCheckedInLinearTime() {
+        // 100,000 columns, the last a duplicate: comparing each name with every earlier one took minutes.
+        let header = "time,metric,value," + (0..<100_000).map { "c\($0)" }.joined(separator: ",") + ",c0\n"
+        let started = ContinuousClock.now
+        let e = error(header + "1,m,1" + String(repeating: ",", count: 100_001) + "\n")
+        #expect(e?.message.contains("appears twice") == true && e?.field == "c0", "\(String(describing: e))")
+        #expect(ContinuousClock.now - started < .seconds(20))
     }
 }

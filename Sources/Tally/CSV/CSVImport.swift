@@ -28,11 +28,13 @@ public enum CSVImport {
             throw InputError(file: fileName, line: 1, message: "the file is empty: expected a header row with time, metric and value")
         }
         var names: [String] = []
+        var seenNames = Set<String>()
         var timeColumn = -1, metricColumn = -1, valueColumn = -1, outcomeColumn = -1
         var labelColumns: [(index: Int, name: String)] = []
         for (i, field) in fields.enumerated() {
             let name = String(decoding: field.bytes, as: UTF8.self).trimmingSpaces()
-            if names.contains(name) {
+            // A set, not a search of the names so far: a header of a million columns is checked in linear time.
+            if !seenNames.insert(name).inserted {
                 throw InputError(file: fileName, line: field.line, column: field.column, field: name,
                                       message: "the column appears twice in the header")
             }
@@ -77,6 +79,11 @@ public enum CSVImport {
             }
             let valueField = fields[valueColumn]
             guard let value = parseValue(valueField.bytes, scratch: &number) else {
+                if Double(String(decoding: valueField.bytes, as: UTF8.self))?.isInfinite == true {
+                    throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
+                        message: "\(quoted(valueField.bytes)) is beyond the largest number a value can be "
+                            + "(±1.7976931348623157e308); write Infinity or -Infinity for an infinite value")
+                }
                 throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
                     message: "expected a number, NaN, Infinity or an empty cell (null), found \(quoted(valueField.bytes))")
             }
@@ -111,14 +118,17 @@ public enum CSVImport {
                 }
                 var labels: [Label] = []
                 for (index, name) in labelColumns where !fields[index].bytes.isEmpty {
-                    labels.append(Label(name, String(decoding: fields[index].bytes, as: UTF8.self)))
+                    let cell = fields[index]
+                    labels.append(Label(name, try labelValue(cell, name: name, fileName: fileName)))
                 }
                 let key = SeriesKey(metric: metric, labels: labels)
                 let kind: SeriesKind = outcome == nil ? .measurement : .check
                 let before = batch.series.count
                 seriesIndex = batch.addSeries(key, kind: kind)
-                if seriesIndex < before {
-                    // The same series with and without an outcome.
+                // Cells spelled differently can name a series already seen (Unicode strings compare by canonical
+                // equivalence: `é` and `e` with a combining accent are one label value); only a kind that differs
+                // is an error.
+                if seriesIndex < before && batch.series[seriesIndex].kind != kind {
                     throw InputError(file: fileName, line: first.line, column: first.column, field: "outcome",
                         message: "series \(key) has rows with and without an outcome: a series is either a measurement or a check")
                 }
@@ -127,6 +137,38 @@ public enum CSVImport {
             batch.append(series: seriesIndex, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
         }
         return batch
+    }
+
+    /// A label cell's text: valid UTF-8 without NUL characters (the catalog keeps label values as C strings, and
+    /// replacing bad bytes would make different cells one series).
+    private static func labelValue(_ cell: CSVField, name: String, fileName: String) throws(InputError) -> String {
+        if let offset = firstInvalidUTF8Offset(cell.bytes) {
+            let byte = cell.bytes[cell.bytes.startIndex + offset]
+            throw InputError(file: fileName, line: cell.line, column: cell.column, field: name,
+                message: "the label value is not valid UTF-8 (byte 0x\(String(byte, radix: 16, uppercase: true)) "
+                    + "at byte \(offset + 1) of the cell): save the file as UTF-8")
+        }
+        if let offset = cell.bytes.firstIndex(of: 0) {
+            throw InputError(file: fileName, line: cell.line, column: cell.column, field: name,
+                message: "the label value has a NUL character (at byte \(offset - cell.bytes.startIndex + 1) of the cell)")
+        }
+        return String(decoding: cell.bytes, as: UTF8.self)
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8, or nil when all of `bytes` is valid.
+    static func firstInvalidUTF8Offset(_ bytes: ArraySlice<UInt8>) -> Int? {
+        // ASCII, the usual case, needs no decoder.
+        guard bytes.contains(where: { $0 >= 0x80 }) else { return nil }
+        var iterator = bytes.makeIterator()
+        var parser = Unicode.UTF8.ForwardParser()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
+        }
     }
 
     /// Integer epoch milliseconds or ISO 8601 (finer than milliseconds is truncated).
@@ -152,15 +194,21 @@ public enum CSVImport {
             let ok = (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45
             if !ok { return nil }
         }
-        guard bytes.count < scratch.count else { return Double(String(decoding: bytes, as: UTF8.self)) }
+        guard bytes.count < scratch.count else { return finite(Double(String(decoding: bytes, as: UTF8.self))) }
         for (k, c) in bytes.enumerated() { scratch[k] = CChar(bitPattern: c) }
         scratch[bytes.count] = 0
         return scratch.withUnsafeBufferPointer { p -> Double? in
             var end: UnsafeMutablePointer<CChar>?
             let v = strtod(p.baseAddress!, &end)
             guard let end, end - UnsafeMutablePointer(mutating: p.baseAddress!) == bytes.count else { return nil }
-            return v
+            return finite(v)
         }
+    }
+
+    /// A number written with digits that is too large for a Double (`1e400`) is refused, not stored as infinity.
+    private static func finite(_ value: Double?) -> Double? {
+        guard let value, value.isFinite else { return nil }
+        return value
     }
 
     private static func quoted(_ bytes: ArraySlice<UInt8>) -> String {

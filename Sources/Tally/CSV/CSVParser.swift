@@ -6,7 +6,7 @@ struct CSVField {
 }
 
 /// An RFC 4180 reader over bytes: comma-separated fields, `"` quoting with `""` escapes, quoted fields may
-/// span lines, LF or CRLF line ends. It hands out one row at a time, reusing its buffers.
+/// span lines, LF, CRLF or CR line ends. It hands out one row at a time, reusing its buffers.
 struct CSVParser {
     private let data: UnsafeBufferPointer<UInt8>
     private let fileName: String
@@ -24,6 +24,8 @@ struct CSVParser {
 
     var isAtEnd: Bool { position >= data.count }
 
+    private func isLineFeed(_ index: Int) -> Bool { index < data.count && data[index] == 0x0A }
+
     /// The line the next row starts on.
     var currentLine: Int { line }
 
@@ -32,7 +34,7 @@ struct CSVParser {
         fields.removeAll(keepingCapacity: true)
         // Skip blank lines.
         while position < data.count && (data[position] == 0x0A || data[position] == 0x0D) {
-            if data[position] == 0x0A { line += 1; lineStart = position + 1 }
+            if data[position] == 0x0A || !isLineFeed(position + 1) { line += 1; lineStart = position + 1 }
             position += 1
         }
         if position >= data.count { return false }
@@ -86,8 +88,14 @@ struct CSVParser {
                 position += 1
                 continue
             }
-            // End of row: CRLF, LF or end of input.
-            if position < data.count && data[position] == 0x0D { position += 1 }
+            // End of row: CRLF, LF, a lone CR (a line of its own, as editors show it) or end of input.
+            if position < data.count && data[position] == 0x0D {
+                position += 1
+                if !isLineFeed(position) {
+                    line += 1
+                    lineStart = position
+                }
+            }
             if position < data.count && data[position] == 0x0A {
                 position += 1
                 line += 1

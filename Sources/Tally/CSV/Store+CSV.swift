@@ -12,9 +12,22 @@ extension Store {
     /// - Throws: ``StoreError/invalid(_:)`` naming file, line, column and field when the file is malformed.
     @discardableResult
     public func ingestCSV(_ bytes: [UInt8], fileName: String) throws(StoreError) -> WriteReceipt {
+        try ingestCSV(Store.parseCSV(bytes, fileName: fileName))
+    }
+
+    /// Validates a whole CSV file into the batch ``ingestCSV(_:fileName:)`` writes, without a store (so that a
+    /// command can refuse a bad file before it opens, or creates, one).
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` naming file, line, column and field when the file is malformed.
+    public static func parseCSV(_ bytes: [UInt8], fileName: String) throws(StoreError) -> WriteBatch {
         let origin = BatchOrigin(kind: "csv", source: fileName, details: ["bytes": "\(bytes.count)"])
-        let batch: WriteBatch
-        do { batch = try CSVImport.parse(bytes, fileName: fileName, origin: origin) } catch { throw .invalid(error) }
+        do { return try CSVImport.parse(bytes, fileName: fileName, origin: origin) } catch { throw .invalid(error) }
+    }
+
+    /// Writes a batch from ``parseCSV(_:fileName:)``: in bulk from ``bulkImportThreshold`` points on, else through
+    /// the WAL.
+    @discardableResult
+    public func ingestCSV(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
         if batch.pointCount >= Store.bulkImportThreshold { return try importBulk(batch) }
         return try write(batch)
     }

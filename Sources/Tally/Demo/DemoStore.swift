@@ -85,9 +85,30 @@ public struct DemoStore {
         ]
     }
 
+    /// The times the demo's scans can have: its scans are Soda scan documents, whose years have four digits.
+    public static let scanTimes = TimeText.parse("0000-01-01T00:00:00Z")!..<TimeText.parse("+10000-01-01T00:00:00Z")!
+
+    /// Checks that every scan of the demo falls within ``scanTimes`` (an anchor far in the past or future made times
+    /// that overflowed, or scan documents that could not be read back after half the demo was written).
+    public func validate() throws(StoreError) {
+        let (span, spanOverflow) = Int64(Swift.max(0, days - 1)).multipliedReportingOverflow(by: DemoStore.day)
+        let (first, firstOverflow) = anchorDay.subtractingReportingOverflow(span)
+        guard days >= 1, !spanOverflow, !firstOverflow, DemoStore.scanTimes.contains(first),
+              anchorDay <= DemoStore.scanTimes.upperBound - DemoStore.day else {
+            throw StoreError.invalid(InputError(field: "anchor", message: "the demo's \(days) days of scans up to "
+                + "\(TimeText.format(anchorDay)) do not fit in the years 0000 to 9999 that Soda scan documents can carry"))
+        }
+    }
+
     /// Writes the demo into `store` as one bulk import and returns what it built.
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` when a scan would fall outside ``scanTimes`` (see ``validate()``;
+    ///   nothing is written then).
     @discardableResult
     public func build(into store: Store) throws(StoreError) -> Summary {
+        try validate()
+        // Marked first: a demo that stops half-way is still one, which the next `tally demo` replaces.
+        try store.setMetadata(DemoStore.metadataKey, TimeText.format(anchorDay))
         var rng = SplitMix64(seed: 20_240_501)
         var batch = WriteBatch(origin: BatchOrigin(kind: "demo", source: "tally demo", details: ["anchor": TimeText.format(anchorDay)]))
         let start = anchorDay - Int64(days - 1) * DemoStore.day
@@ -207,7 +228,6 @@ public struct DemoStore {
             for result in store.writeGroup(group) { points += try result.get().pointCount }
             first += 31
         }
-        try store.setMetadata(DemoStore.metadataKey, TimeText.format(anchorDay))
         return Summary(seriesCount: store.series(matching: .all).count, pointCount: points,
                        scanCount: scans, from: start, to: anchorDay + DemoStore.day, incidents: incidents)
     }

@@ -96,6 +96,26 @@ public enum StoreDump {
         func fail(_ message: String) -> StoreError {
             .invalid(InputError(file: source, line: lineNumber, message: message))
         }
+        // Numbers that become ids, LSNs, times and codes are checked for their range here: converting an
+        // out-of-range one trapped (a negative id or LSN, an outcome of 300) or wrapped (a verdict's series).
+        func number<T: FixedWidthInteger>(_ json: SodaJSON?, _ what: String, as type: T.Type) throws(StoreError) -> T? {
+            guard let json, !json.isNull else { return nil }
+            guard let n = json.numberValue?.int64Value, let value = T(exactly: n) else {
+                throw fail("\(what): expected an integer from \(T.min) to \(T.max), found \(short(json))")
+            }
+            return value
+        }
+        func text(_ value: String, _ what: String) throws(StoreError) -> String {
+            // The catalog keeps names and values as C strings: a NUL would cut them short.
+            guard !value.utf8.contains(0) else { throw fail("\(what): a NUL character (\\u0000) cannot be stored") }
+            return value
+        }
+        func short(_ json: SodaJSON) -> String {
+            let text = json.description
+            return text.count > 60 ? String(text.prefix(57)) + "..." : text
+        }
+        var seriesKeys: [SeriesKey: SeriesID] = [:]
+        var kinds: [SeriesID: SeriesKind] = [:]
         var start = 0
         while start < bytes.count {
             var end = start
@@ -117,42 +137,58 @@ public enum StoreDump {
                 continue
             }
             if let s = json["series"] {
-                guard let id = s["id"]?.numberValue?.int64Value, let metric = s["metric"]?.stringValue,
+                guard let id = try number(s["id"], "series: id", as: SeriesID.self), let metric = s["metric"]?.stringValue,
                       let kindText = s["kind"]?.stringValue else { throw fail("series: expected id, metric and kind") }
+                guard let kind = SeriesKind.allCases.first(where: { $0.description == kindText }) else {
+                    throw fail("series \(id): unknown kind \"\(kindText)\" (measurement or check)")
+                }
+                guard kinds.updateValue(kind, forKey: id) == nil else { throw fail("series \(id) is defined twice") }
+                var labels: [Label] = []
+                for label in try pairs(s["labels"], fail) { labels.append(Label(label.name, try text(label.value, "series \(id): label \(label.name)"))) }
+                let key = SeriesKey(metric: metric, labels: labels)
+                do throws(InputError) { try key.validate() } catch { throw fail("series \(id): \(error.message)") }
+                if let other = seriesKeys.updateValue(id, forKey: key) {
+                    throw fail("series \(id) has the key of series \(other), \(key): a key names one series")
+                }
+                var attributes: [String: String] = [:]
+                for pair in try pairs(s["attributes"], fail) {
+                    attributes[try text(pair.name, "series \(id): an attribute name")] = try text(pair.value, "series \(id): attribute \(pair.name)")
+                }
                 series.append(SeriesRecord(
-                    id: SeriesID(id), key: SeriesKey(metric: metric, labels: try pairs(s["labels"], fail)),
-                    kind: kindText == "check" ? .check : .measurement,
-                    attributes: Attributes(Dictionary(try pairs(s["attributes"], fail).map { ($0.name, $0.value) }, uniquingKeysWith: { $1 })),
-                    createdLSN: LSN(s["created_lsn"]?.numberValue?.int64Value ?? 0)))
+                    id: id, key: key, kind: kind, attributes: Attributes(attributes),
+                    createdLSN: try number(s["created_lsn"], "series \(id): created_lsn", as: LSN.self) ?? 0))
             } else if let i = json["import"] {
-                guard let lsn = i["lsn"]?.numberValue?.int64Value, let kind = i["kind"]?.stringValue,
+                guard let lsn = try number(i["lsn"], "import: lsn", as: LSN.self), let kind = i["kind"]?.stringValue,
                       let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
                 var origin = BatchOrigin(kind: kind, source: src, wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
                 origin.details = try pairs(i["details"], fail).sorted()
-                imports.append(ImportRecord(lsn: LSN(lsn), origin: origin,
+                imports.append(ImportRecord(lsn: lsn, origin: origin,
                                             seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
                                             pointCount: Int(i["point_count"]?.numberValue?.int64Value ?? 0)))
             } else if let d = json["document"] {
-                guard let lsn = d["lsn"]?.numberValue?.int64Value, let kind = d["kind"]?.stringValue,
+                guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
                       let text = d["base64"]?.stringValue, let data = Base64.decode(text) else {
                     throw fail("document: expected lsn, kind and base64")
                 }
-                documents.append(StoredDocument(lsn: LSN(lsn), kind: kind, bytes: data))
+                documents.append(StoredDocument(lsn: lsn, kind: kind, bytes: data))
             } else if let p = json["points"] {
-                guard let id = p["series"]?.numberValue?.int64Value, let times = p["times"]?.arrayValue,
+                guard let id = try number(p["series"], "points: series", as: SeriesID.self), let times = p["times"]?.arrayValue,
                       let values = p["values"]?.arrayValue, let lsns = p["lsns"]?.arrayValue,
                       times.count == values.count, times.count == lsns.count else {
                     throw fail("points: expected series and times, values and lsns of one length")
                 }
-                var columns = points[SeriesID(id)] ?? PointColumns()
+                var columns = points[id] ?? PointColumns()
                 for k in times.indices {
-                    guard let t = times[k].numberValue?.int64Value, let l = lsns[k].numberValue?.int64Value else {
+                    guard let t = times[k].numberValue?.int64Value, let l = try number(lsns[k], "points: an lsn", as: LSN.self) else {
                         throw fail("points: times and lsns must be integers")
+                    }
+                    guard t <= WriteBatch.latestTime else {
+                        throw fail("points: series \(id) has a point at \(t), past the latest time a point can have (\(WriteBatch.latestTime))")
                     }
                     let v: Double
                     switch values[k] {
                     case .null: v = columnValue(nil)
-                    case .number(let n): v = n.doubleValue
+                    case .number(let n) where n.doubleValue.isFinite: v = n.doubleValue
                     case .string("NaN"): v = .nan
                     case .string("Infinity"): v = .infinity
                     case .string("-Infinity"): v = -.infinity
@@ -160,22 +196,34 @@ public enum StoreDump {
                     }
                     columns.times.append(t)
                     columns.values.append(v)
-                    columns.lsns.append(LSN(l))
+                    columns.lsns.append(l)
+                }
+                // Check series have an outcome per point (codes 1 to 5), measurement series none.
+                guard let kind = kinds[id] else {
+                    throw fail("points of series \(id), which the dump does not define (before its points)")
                 }
                 if let outcomes = p["outcomes"]?.arrayValue {
+                    guard kind == .check else { throw fail("points: series \(id) is a measurement series; its points have no outcomes") }
                     guard outcomes.count == times.count else { throw fail("points: outcomes of another length") }
-                    for o in outcomes { columns.outcomes.append(UInt8(o.numberValue?.int64Value ?? 0)) }
+                    for o in outcomes {
+                        guard let code = try number(o, "points: an outcome", as: UInt8.self), Outcome(rawValue: code) != nil else {
+                            throw fail("points: an outcome must be a code from 1 (pass) to 5 (not_evaluated), found \(short(o))")
+                        }
+                        columns.outcomes.append(code)
+                    }
+                } else if kind == .check {
+                    throw fail("points: series \(id) is a check series; its points need outcomes")
                 }
-                points[SeriesID(id)] = columns
+                points[id] = columns
             } else if let f = json["feedback"] {
-                guard let id = f["id"]?.numberValue?.int64Value, let series = f["series"]?.numberValue?.int64Value,
+                guard let id = f["id"]?.numberValue?.int64Value, let series = try number(f["series"], "feedback: series", as: SeriesID.self),
                       let time = f["time"]?.numberValue?.int64Value, let text = f["verdict"]?.stringValue else {
                     throw fail("feedback: expected id, series, time and verdict")
                 }
                 guard let verdict = FeedbackVerdict(rawValue: text) else {
                     throw fail("feedback: unknown verdict \"\(text)\" (expected, anomaly or exclude)")
                 }
-                verdicts.append(FeedbackRecord(id: id, series: SeriesID(truncatingIfNeeded: series), time: time,
+                verdicts.append(FeedbackRecord(id: id, series: series, time: time,
                                                verdict: verdict, note: f["note"]?.stringValue ?? "",
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
             } else if let k = json["api_key"] {
@@ -202,6 +250,14 @@ public enum StoreDump {
         guard sawHeader else { throw fail("empty input: not a Tally dump") }
         guard sawEnd else { throw fail("the dump ends early (no end line): it was cut off") }
         let total = points.values.reduce(0) { $0 + $1.count }
+        // One point per series and time, as a read returns them: a second one would be dropped without a word.
+        for (id, columns) in points {
+            let sorted = columns.times.sorted()
+            if let k = sorted.indices.dropFirst().first(where: { sorted[$0] == sorted[$0 - 1] }) {
+                throw StoreError.invalid(InputError(file: source, field: "points",
+                    message: "series \(id) has two points at \(TimeText.format(sorted[k])): a dump holds one point per series and time"))
+            }
+        }
         guard expected.series == series.count, expected.points == total else {
             throw fail("the end line announces \(expected.series) series and \(expected.points) points; the dump holds \(series.count) and \(total)")
         }

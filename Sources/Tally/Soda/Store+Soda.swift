@@ -27,16 +27,27 @@ extension Store {
     ///   is written then.
     @discardableResult
     public func ingestSoda(_ bytes: [UInt8], source: String) throws(StoreError) -> (scan: SodaScan, receipt: WriteReceipt) {
-        let scan: SodaScan
+        let scan = try Store.parseSoda(bytes, source: source)
+        return (scan, try ingestSoda(scan, source: source))
+    }
+
+    /// Validates a Soda Core scan document as ``ingestSoda(_:source:)`` does, without a store (so that a command
+    /// can refuse a bad document before it opens, or creates, one).
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` naming the JSON path (and line and column) of the problem.
+    public static func parseSoda(_ bytes: [UInt8], source: String) throws(StoreError) -> SodaScan {
         do throws(SodaError) {
-            scan = try SodaScan.parse(bytes)
+            return try SodaScan.parse(bytes)
         } catch {
             throw .invalid(InputError(file: source, line: error.line, column: error.column,
                                       field: error.path.description, message: error.message))
         }
-        let receipt = try write(scan.writeBatch(source: source), document: (kind: "soda/" + scan.kind.rawValue,
-                                                                             bytes: scan.canonicalDocument))
-        return (scan, receipt)
+    }
+
+    /// Writes a scan from ``parseSoda(_:source:)`` with its document; a scan stored before changes nothing.
+    @discardableResult
+    public func ingestSoda(_ scan: SodaScan, source: String) throws(StoreError) -> WriteReceipt {
+        try write(scan.writeBatch(source: source), document: (kind: "soda/" + scan.kind.rawValue, bytes: scan.canonicalDocument))
     }
 
     /// The Soda scans in the store, oldest first, optionally only those whose data time is in a range.

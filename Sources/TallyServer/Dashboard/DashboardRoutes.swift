@@ -129,7 +129,8 @@ extension TallyServer {
                         for row in dataset.metrics {
                             // The 30 days before the series' latest point, so that a stale series still shows its trend.
                             let end = (row.latest?.time ?? now) + 1
-                            let points = try store.read(row.info.id, in: TimeRange(from: end - 30 * 86_400_000, to: end))
+                            let (start, overflow) = end.subtractingReportingOverflow(30 * 86_400_000)
+                            let points = try store.read(row.info.id, in: TimeRange(from: overflow ? .min : start, to: end))
                             sparklines[row.info.id] = Sparkline().svg(
                                 times: points.times, values: points.values.map { optionalValue($0).flatMap { $0.isFinite ? $0 : nil } },
                                 label: "\(row.name): the 30 days up to its latest point")
@@ -210,7 +211,8 @@ extension TallyServer {
         if text.utf8.count > configuration.limits.maxQueryBytes {
             return .text(413, "the query is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)")
         }
-        let width = request.query["width"].flatMap { Int($0) } ?? 800, height = request.query["height"].flatMap { Int($0) } ?? 320
+        // A size that is not a number is an error too, not the default size.
+        let width = request.query["width"].map { Int($0) ?? -1 } ?? 800, height = request.query["height"].map { Int($0) ?? -1 } ?? 320
         guard (240...4000).contains(width), (160...4000).contains(height) else {
             return .text(400, "width must be 240–4000 and height 160–4000")
         }

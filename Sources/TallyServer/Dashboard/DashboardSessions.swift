@@ -23,7 +23,7 @@ final class DashboardSessions: Sendable {
     /// Starts a session for a key that was just verified; returns the token for the cookie.
     func create(keyID: String, now: Int64 = currentTimeMillis()) -> String {
         let token = "tds_" + KeyManager.randomHex(bytes: 32)
-        sessions.insert(token, keyID: keyID, expires: now + lifetimeMillis, now: now)
+        sessions.insert(token, keyID: keyID, expires: expiry(now: now, lifetimeMillis: lifetimeMillis), now: now)
         return token
     }
 

@@ -17,9 +17,11 @@ struct Sparkline {
             return out + "<path d=\"M\(pad) \(h / 2)H\(w - pad)\" stroke=\"#bbbbbb\" stroke-dasharray=\"3 3\" fill=\"none\"/></svg>"
         }
         let kept = Shaping.lineIndices(times: times, values: values, maxPoints: max(4, width - 2 * Int(pad)))
-        let span = Double(max(1, last - first)), range = high - low
-        func x(_ t: Int64) -> Double { first == last ? w / 2 : pad + Double(t - first) / span * (w - 2 * pad) }
-        func y(_ v: Double) -> Double { range == 0 ? h / 2 : h - pad - (v - low) / range * (h - 2 * pad) }
+        // Halves, so that values near ±Double.greatestFiniteMagnitude do not make an infinite range (and NaN
+        // coordinates); times as differences that stop at the ends of Int64.
+        let span = max(1, Sparkline.difference(last, first)), halfRange = high / 2 - low / 2
+        func x(_ t: Int64) -> Double { first == last ? w / 2 : pad + Sparkline.difference(t, first) / span * (w - 2 * pad) }
+        func y(_ v: Double) -> Double { halfRange == 0 ? h / 2 : h - pad - (v / 2 - low / 2) / halfRange * (h - 2 * pad) }
         var d = ""
         var penUp = true
         for i in kept {
@@ -34,9 +36,16 @@ struct Sparkline {
         return out + "</svg>"
     }
 
-    /// A coordinate with one decimal.
+    /// `a - b` as a Double, also when the Int64 difference overflows.
+    private static func difference(_ a: Int64, _ b: Int64) -> Double {
+        let (d, overflow) = a.subtractingReportingOverflow(b)
+        return overflow ? Double(a) - Double(b) : Double(d)
+    }
+
+    /// A coordinate with one decimal (within the picture, whatever it is given).
     private func coordinate(_ v: Double) -> String {
-        let tenths = Int((v * 10).rounded())
+        let clamped = v.isNaN ? 0 : min(max(v, -1e6), 1e6)
+        let tenths = Int((clamped * 10).rounded())
         return tenths % 10 == 0 ? String(tenths / 10) : String(Double(tenths) / 10)
     }
 }

@@ -225,11 +225,12 @@ public struct SodaHistoricMeasurementsQuery: Sendable, Equatable {
                 identity = value
             case let ("measurement.dataTime", op, .time(time, _)) where op != .equals:
                 let bound = SodaTimeBound(time: time, inclusive: op == .greaterThanOrEqual || op == .lessThanOrEqual)
+                // Several bounds on one side: the tightest holds (at the same time, the exclusive one).
                 if op == .greaterThan || op == .greaterThanOrEqual {
-                    if let old = from, old.time > bound.time { break }
+                    if let old = from, old.time > bound.time || (old.time == bound.time && !old.inclusive) { break }
                     from = bound
                 } else {
-                    if let old = to, old.time < bound.time { break }
+                    if let old = to, old.time < bound.time || (old.time == bound.time && !old.inclusive) { break }
                     to = bound
                 }
             default:

@@ -21,7 +21,7 @@ struct SodaObjectReader {
     func string(_ key: String) throws(SodaError) -> String {
         let value = try required(key, "a string")
         guard case let .string(s) = value else { throw SodaError.expected("a string", at: path.appending(key), found: value) }
-        return s
+        return try SodaObjectReader.withoutNUL(s, at: path.appending(key))
     }
 
     /// Absent or `null` → `nil`; otherwise must be a string.
@@ -29,7 +29,7 @@ struct SodaObjectReader {
         guard let value = object[key] else { return nil }
         switch value {
         case .null: return nil
-        case let .string(s): return s
+        case let .string(s): return try SodaObjectReader.withoutNUL(s, at: path.appending(key))
         default: throw SodaError.expected("a string or null", at: path.appending(key), found: value)
         }
     }
@@ -39,9 +39,16 @@ struct SodaObjectReader {
         let value = try required(key, "a string or null")
         switch value {
         case .null: return nil
-        case let .string(s): return s
+        case let .string(s): return try SodaObjectReader.withoutNUL(s, at: path.appending(key))
         default: throw SodaError.expected("a string or null", at: path.appending(key), found: value)
         }
+    }
+
+    /// The strings read by name become series labels and attributes, which the catalog keeps as C strings: a NUL
+    /// character (`\u0000`) would cut them short, so two different identities could become one series.
+    static func withoutNUL(_ text: String, at path: SodaJSONPath) throws(SodaError) -> String {
+        guard text.utf8.contains(0) else { return text }
+        throw SodaError.invalid(path, "the string has a NUL character (\\u0000), which Tally cannot keep in a label or attribute")
     }
 
     func bool(_ key: String) throws(SodaError) -> Bool {
@@ -105,9 +112,11 @@ struct SodaObjectReader {
         guard let reader = try optionalObject(key) else { return [:] }
         var result: [String: String] = [:]
         for member in reader.object {
+            let memberPath = reader.path.appending(member.key)
+            _ = try SodaObjectReader.withoutNUL(member.key, at: memberPath)
             switch member.value {
             case .null: continue
-            case let .string(s): result[member.key] = s
+            case let .string(s): result[member.key] = try SodaObjectReader.withoutNUL(s, at: memberPath)
             default: throw SodaError.expected("a string or null", at: reader.path.appending(member.key), found: member.value)
             }
         }

@@ -1,3 +1,5 @@
+import TallyStorage
+
 extension SodaScan {
     /// Reads a `-srf` scan results file or a `sodaCoreInsertScanResults` payload.
     ///
@@ -87,6 +89,7 @@ enum SodaScanDecoder {
 
         var measurements: [SodaMeasurement] = []
         var seen: [String: Int] = [:]
+        var seenKeys: [SeriesKey: Int] = [:]
         for (index, value) in metricValues.enumerated() {
             let path = root.path.appending("metrics").appending(index)
             let measurement = try decodeMetric(
@@ -97,6 +100,17 @@ enum SodaScanDecoder {
                     "duplicate metric identity \(SodaJSON.string(measurement.identity).shortDescription) (also at $.metrics[\(earlier)])")
             }
             seen[measurement.identity] = index
+            // Metric names become series names with other characters as `_`: two metrics that differ only there,
+            // with the same labels, would be one series (one point lost, the other's history unfindable).
+            let key = SeriesKey(metric: SodaScan.seriesName(measurement.metricName), labels: measurement.labels)
+            if let earlier = seenKeys[key] {
+                throw SodaError.invalid(
+                    path.appending("metricName"),
+                    "metric \(SodaJSON.string(measurement.metricName).shortDescription) would be the same Tally series, \(key), "
+                        + "as $.metrics[\(earlier)] (\(SodaJSON.string(measurements[earlier].metricName).shortDescription)): "
+                        + "names that differ only in characters outside [A-Za-z0-9_.] cannot be told apart; rename one")
+            }
+            seenKeys[key] = index
             measurements.append(measurement)
         }
 
@@ -150,6 +164,7 @@ enum SodaScanDecoder {
         let identity = try reader.string("identity")
         let metricName = try reader.string("metricName")
         let rawValue = try reader.required("value", "a value (number, string, array, object or null)")
+        if let number = rawValue.numberValue { try requireFinite(number, at: path.appending("value")) }
         let dataSourceName = try reader.optionalString("dataSourceName")
         let tableName = try reader.optionalString("tableName")
         let partitionName = try reader.optionalString("partitionName")
@@ -216,7 +231,7 @@ enum SodaScanDecoder {
             guard case let .string(s) = element else {
                 throw SodaError.expected("a metric identity string", at: path.appending("metrics").appending(i), found: element)
             }
-            metrics.append(s)
+            metrics.append(try SodaObjectReader.withoutNUL(s, at: path.appending("metrics").appending(i)))
         }
 
         let outcomeValue = try reader.required("outcome", SodaScanDecoder.outcomeChoices)
@@ -268,6 +283,7 @@ enum SodaScanDecoder {
         let diagnostics = reader["diagnostics"].flatMap { $0.isNull ? nil : $0 }
         if let d = try reader.optionalObject("diagnostics") {
             diagnosticValue = try d.optionalNumber("value")
+            if let diagnosticValue { try requireFinite(diagnosticValue, at: d.path.appending("value")) }
             fail = try threshold(d, "fail")
             warn = try threshold(d, "warn")
             measure = try d.optionalString("measure")
@@ -278,11 +294,17 @@ enum SodaScanDecoder {
             } else if diagnosticValue == nil, case let .array(series)? = d["valueSeries"]?["values"] {
                 var events: Int64 = 0
                 var found = false
-                for entry in series {
+                for (k, entry) in series.enumerated() {
                     guard let label = entry["label"]?.stringValue ?? entry["outcome"]?.stringValue, label == "fail" || label == "warn",
                         let count = entry["value"]?.numberValue?.int64Value
                     else { continue }
-                    events += count
+                    let (sum, overflow) = events.addingReportingOverflow(count)
+                    if overflow {
+                        throw SodaError.invalid(
+                            d.path.appending("valueSeries").appending("values").appending(k).appending("value"),
+                            "the schema event counts add up to beyond what a 64-bit integer holds")
+                    }
+                    events = sum
                     found = true
                 }
                 if found { derived = SodaDerivedValue(rule: .schemaEventCount, value: SodaNumber(events)) }
@@ -313,6 +335,14 @@ enum SodaScanDecoder {
         return SodaThreshold(
             greaterThan: try t.optionalNumber("greaterThan"), greaterThanOrEqual: try t.optionalNumber("greaterThanOrEqual"),
             lessThan: try t.optionalNumber("lessThan"), lessThanOrEqual: try t.optionalNumber("lessThanOrEqual"))
+    }
+
+    /// A number that becomes a point's value must fit a Double: `1e400` would be stored as infinity, and Soda
+    /// history could then not send it back as the number it was.
+    static func requireFinite(_ number: SodaNumber, at path: SodaJSONPath) throws(SodaError) {
+        guard !number.doubleValue.isFinite else { return }
+        throw SodaError.invalid(path, "the number \(number.literal.prefix(40)) is beyond the largest value Tally keeps "
+            + "(±1.7976931348623157e308)")
     }
 
     /// Milliseconds → seconds, exactly for integer literals (`80735667325` → `80735667.325`).
