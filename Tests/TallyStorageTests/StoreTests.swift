@@ -111,6 +111,20 @@ struct StoreTests {
         #expect(same(try pairs(store), [(1, 1)]))
     }
 
+    /// A reversed range holds nothing (it used to trap slicing the points); a label value with a NUL is refused
+    /// (the catalog would cut it short, so two series could end up with one key).
+    @Test func reversedRangesAreEmptyAndNULValuesAreRefused() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 1), (2, 2), (3, 3)]))
+        #expect(try pairs(store, range: TimeRange(from: 3, to: 1)).isEmpty)
+        try store.flush()
+        #expect(try pairs(store, range: TimeRange(from: 3, to: 1)).isEmpty)
+        #expect(same(try pairs(store, range: TimeRange(from: 2, to: 3)), [(2, 2)]))
+        #expect(throws: StoreError.self) { try store.write(batch(labels: ["dataset": "a\u{0}b"], points: [(4, 4)])) }
+        #expect(store.series(matching: .all).count == 1)
+    }
+
     @Test func checkSeriesKeepOutcomes() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

@@ -217,11 +217,12 @@ extension PointColumns {
         outcomes.append(contentsOf: other.outcomes)
     }
 
-    /// The points whose times fall in `range` (self must be sorted by time).
+    /// The points whose times fall in `range` (self must be sorted by time); none when the range is empty or
+    /// reversed.
     public func slice(_ range: TimeRange) -> PointColumns {
         if range == .all { return self }
         let lo = times.partitionPoint { $0 < range.lowerBound }
-        let hi = times.partitionPoint { $0 < range.upperBound }
+        let hi = Swift.max(lo, times.partitionPoint { $0 < range.upperBound })
         if lo == 0 && hi == count { return self }
         return PointColumns(times: Array(times[lo..<hi]), values: Array(values[lo..<hi]),
                             outcomes: outcomes.isEmpty ? [] : Array(outcomes[lo..<hi]), lsns: Array(lsns[lo..<hi]))

@@ -63,7 +63,8 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         return a.labels.lexicographicallyPrecedes(b.labels)
     }
 
-    /// Checks metric and label names (`[A-Za-z_][A-Za-z0-9_.]*`) and that no label name repeats.
+    /// Checks metric and label names (`[A-Za-z_][A-Za-z0-9_.]*`), that no label name repeats and that no label
+    /// value holds a NUL character (the catalog keeps values as C strings, which end at the first NUL).
     public func validate() throws(InputError) {
         guard isValidName(metric) else {
             throw InputError(field: "metric", message: "invalid metric name \(quoteLabelValue(metric)): expected [A-Za-z_][A-Za-z0-9_.]*")
@@ -75,6 +76,10 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
             }
             if label.name == previous {
                 throw InputError(field: label.name, message: "label \(label.name) appears twice in series \(self)")
+            }
+            if label.value.utf8.contains(0) {
+                throw InputError(field: label.name, message: "the value of label \(label.name) holds a NUL character "
+                                 + "(U+0000), which a label value may not: \(quoteLabelValue(label.value))")
             }
             previous = label.name
         }
