@@ -388,7 +388,7 @@ public struct Chart: Sendable, Equatable {
 
     /// `2024-05-01 – 2025-04-30 UTC`, with times of day when the span is under two days.
     static func spanText(_ from: Int64, _ to: Int64) -> String {
-        if to - from < 2 * UTCTime.day {
+        if UTCTime.span(from: from, to: to) < Double(2 * UTCTime.day) {
             let a = UTCTime.readable(from), b = UTCTime.readable(to)
             return from == to ? a : a.replacingUTC + " – " + b
         }

@@ -5,21 +5,22 @@ import TallyStorage
 public struct ChartSpec: Sendable, Equatable {
     /// The title (the CLI passes the query text); `nil` for none.
     public var title: String?
-    /// The figure's width in pixels (at least 240).
+    /// The figure's width in pixels (240 to 10,000).
     public var width: Int
-    /// The height of a single chart in pixels (at least 160); small multiples use panels about half as tall.
+    /// The height of a single chart in pixels (160 to 10,000); small multiples use panels about half as tall.
     public var height: Int
     /// The units of the values.
     public var units: ChartUnits
     /// The most line series drawn together with a legend; more become small multiples (one panel each).
     public var maxLegendSeries: Int
 
-    /// Creates a spec.
+    /// Creates a spec; a width or height outside its range is taken as the nearest end of it (a width of
+    /// `Int.max` would otherwise trap converting pixels, and ask for millions of time ticks).
     public init(title: String? = nil, width: Int = 800, height: Int = 320, units: ChartUnits = .none,
                 maxLegendSeries: Int = 6) {
         self.title = title
-        self.width = Swift.max(240, width)
-        self.height = Swift.max(160, height)
+        self.width = Swift.min(Swift.max(240, width), 10_000)
+        self.height = Swift.min(Swift.max(160, height), 10_000)
         self.units = units
         self.maxLegendSeries = Swift.max(1, maxLegendSeries)
     }

@@ -42,8 +42,11 @@ public enum ChartText {
     }
 
     /// A pixel coordinate with one decimal, without a trailing `.0`: `12`, `12.5`, `-3.2`.
+    /// A value off its axis (an outcome stack summed past the largest double, say) lies far outside the figure:
+    /// it is written a billion pixels out, and NaN as 0, rather than trapping on the conversion to an integer.
     static func coordinate(_ v: Double) -> String {
-        let tenths = Int64((v * 10).rounded())
+        let bounded = v.isNaN ? 0 : Swift.min(Swift.max(v, -1e9), 1e9)
+        let tenths = Int64((bounded * 10).rounded())
         let sign = tenths < 0 ? "-" : ""
         let magnitude = tenths.magnitude
         let whole = magnitude / 10, fraction = magnitude % 10
@@ -72,8 +75,14 @@ public enum ChartText {
             case "\"": out += "&quot;"
             case "'": out += "&#39;"
             default:
-                // XML 1.0 forbids most control characters (and DEL is invisible): show them as spaces.
-                if c.value < 0x20 && c != "\n" && c != "\t" || c.value == 0x7f { out += " " } else { out.unicodeScalars.append(c) }
+                // XML 1.0 forbids most control characters and the non-characters U+FFFE and U+FFFF (valid UTF-8, so
+                // a label can hold them), and DEL is invisible: show them as spaces.
+                let forbidden = c.value < 0x20 && c != "\n" && c != "\t" || c.value == 0x7f
+                if forbidden || c.value == 0xFFFE || c.value == 0xFFFF {
+                    out += " "
+                } else {
+                    out.unicodeScalars.append(c)
+                }
             }
         }
         return out
@@ -112,13 +121,23 @@ struct UTCTime: Equatable {
 
     static func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
-    var yearText: String { String(year) }
+    /// `2025`; outside 0000–9999 as Tally writes years everywhere (`-0044`, `+10000`).
+    var yearText: String { TimeText.yearText(year) }
     var monthName: String { UTCTime.monthNames[month - 1] }
-    /// `2024-05-01`
-    var dateText: String {
-        let y = year >= 0 && year < 10_000 ? String(repeating: "0", count: 4 - String(year).count) + String(year) : String(year)
-        return y + "-" + UTCTime.pad2(month) + "-" + UTCTime.pad2(day)
-    }
+    /// `2024-05-01` (`-0044-03-15`, `+10000-01-01`).
+    var dateText: String { yearText + "-" + UTCTime.pad2(month) + "-" + UTCTime.pad2(day) }
+
+    // Time arithmetic that cannot overflow: a chart may span the whole range of times, from `Int64.min` to
+    // `Int64.max`, whose width is no `Int64`.
+
+    /// `to - from` in milliseconds, as a `Double` (exact up to 2^53 ms, about 285,000 years).
+    static func span(from: Int64, to: Int64) -> Double { Double(Int128(to) - Int128(from)) }
+
+    /// `to - from`, stopped at the ends of `Int64`.
+    static func difference(_ to: Int64, _ from: Int64) -> Int64 { Int64(clamping: Int128(to) - Int128(from)) }
+
+    /// `t + d`, stopped at the ends of the range of times.
+    static func adding(_ t: Int64, _ d: Int64) -> Int64 { Int64(clamping: Int128(t) + Int128(d)) }
     /// `06:00`
     var hourMinuteText: String { UTCTime.pad2(hour) + ":" + UTCTime.pad2(minute) }
     /// `06:00:15`

@@ -58,8 +58,8 @@ public enum Shaping {
         if need > budget {
             // Close the narrowest gaps first (ties: earliest first) until the minimum fits.
             let order = (0..<gapMarkers.count).sorted {
-                let a = times[runs[$0 + 1].lowerBound] - times[runs[$0].upperBound - 1]
-                let b = times[runs[$1 + 1].lowerBound] - times[runs[$1].upperBound - 1]
+                let a = UTCTime.difference(times[runs[$0 + 1].lowerBound], times[runs[$0].upperBound - 1])
+                let b = UTCTime.difference(times[runs[$1 + 1].lowerBound], times[runs[$1].upperBound - 1])
                 return a != b ? a < b : $0 < $1
             }
             var closed = [Bool](repeating: false, count: gapMarkers.count)
@@ -133,7 +133,7 @@ public enum Shaping {
     public static func barInterval(starts: [Int64], pixels: Int) -> TickInterval? {
         guard starts.count > 1 else { return nil }
         let columns = max(1, pixels)
-        let span = Double(starts.last! - starts.first! + medianGap(starts))
+        let span = UTCTime.span(from: starts.first!, to: starts.last!) + Double(medianGap(starts))
         let pixel = span / Double(columns)
         if starts.count <= columns && Double(smallestGap(starts)) >= pixel { return nil }
         for interval in TickInterval.ladder where interval.approximateMilliseconds >= pixel {
@@ -169,9 +169,11 @@ public enum Shaping {
         }
         let barStarts = out.map(\.start)
         var width = out.count > 1 ? medianGap(barStarts) : UTCTime.hour
-        if let interval, let first = out.first { width = max(width, interval.next(after: first.start) - first.start) }
+        if let interval, let first = out.first {
+            width = max(width, UTCTime.difference(interval.next(after: first.start), first.start))
+        }
         for k in out.indices {
-            var end = out[k].start + width
+            var end = UTCTime.adding(out[k].start, width)
             if k + 1 < out.count { end = min(end, out[k + 1].start) }
             if let interval { end = max(end, min(interval.next(after: out[k].start), k + 1 < out.count ? out[k + 1].start : .max)) }
             out[k].end = end
@@ -182,7 +184,9 @@ public enum Shaping {
     /// The median distance between successive distinct times (an hour when there is none).
     static func medianGap(_ times: [Int64]) -> Int64 {
         var gaps: [Int64] = []
-        for k in times.indices.dropFirst() where times[k] > times[k - 1] { gaps.append(times[k] - times[k - 1]) }
+        for k in times.indices.dropFirst() where times[k] > times[k - 1] {
+            gaps.append(UTCTime.difference(times[k], times[k - 1]))
+        }
         guard !gaps.isEmpty else { return UTCTime.hour }
         gaps.sort()
         return gaps[gaps.count / 2]
@@ -190,8 +194,10 @@ public enum Shaping {
 
     /// The smallest distance between successive distinct times (an hour when there is none).
     static func smallestGap(_ times: [Int64]) -> Int64 {
-        var best = Int64.max
-        for k in times.indices.dropFirst() where times[k] > times[k - 1] { best = min(best, times[k] - times[k - 1]) }
-        return best == .max ? UTCTime.hour : best
+        var best: Int64?
+        for k in times.indices.dropFirst() where times[k] > times[k - 1] {
+            best = min(best ?? .max, UTCTime.difference(times[k], times[k - 1]))
+        }
+        return best ?? UTCTime.hour
     }
 }

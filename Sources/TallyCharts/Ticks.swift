@@ -50,33 +50,53 @@ public struct ValueAxis: Sendable, Equatable {
                 let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
                 guard abs(first) < 9e15, abs(last) < 9e15 else { continue }
                 guard last - first + 1 <= Double(n) else { continue }
+                // The ends must be doubles too: ±1.7e308 rounded out to a multiple of 1e308 is infinite.
+                guard multiple(Int64(first) * Int64(m), e).isFinite, multiple(Int64(last) * Int64(m), e).isFinite else {
+                    continue
+                }
                 var ticks: [ValueTick] = []
                 var k = Int64(first)
                 while Double(k) <= last {
                     let v = multiple(k * Int64(m), e)
-                    ticks.append(ValueTick(value: v, label: ChartText.grouped(v, decimals: Swift.max(0, -e))))
+                    ticks.append(ValueTick(value: v, label: label(v, e)))
                     k += 1
                 }
+                // Steps near the smallest doubles (5e-324) round to the same value: not a usable step.
+                guard zip(ticks, ticks.dropFirst()).allSatisfy({ $0.value < $1.value }) else { continue }
                 return ValueAxis(min: ticks.first!.value, max: ticks.last!.value, step: step, ticks: ticks, unit: unit)
             }
             e += 1
         }
         // Magnitudes beyond what the steps can express exactly: the plain range, its ends as ticks.
-        return ValueAxis(min: lo, max: hi, step: hi - lo,
+        return ValueAxis(min: lo, max: hi, step: (hi - lo).isFinite ? hi - lo : .greatestFiniteMagnitude,
                          ticks: [ValueTick(value: lo, label: ChartText.number(lo)),
                                  ValueTick(value: hi, label: ChartText.number(hi))], unit: unit)
+    }
+
+    /// The label of the tick `v` on an axis whose step is a multiple of 10^e: as many decimals as the step needs
+    /// (`0.005`), with thousands separators; past 12 decimals, which would all read `0.000000000000`, the shortest
+    /// form (`2e-14`).
+    static func label(_ v: Double, _ e: Int) -> String {
+        guard -e > 12 else { return ChartText.grouped(v, decimals: Swift.max(0, -e)) }
+        return v == 0 ? "0" : v.description
     }
 
     /// 10^e, the double nearest to the exact power.
     static func power(_ e: Int) -> Double { Double("1e\(e)")! }
 
     /// k × 10^e, computed so that decimal ticks are the doubles nearest to their decimal text (0.3, not 0.30000000000000004).
+    /// Below 1e-308, whose inverse is no double, k × 10^e is a product (a subnormal, not 0).
     static func multiple(_ k: Int64, _ e: Int) -> Double {
-        e >= 0 ? Double(k) * power(e) : Double(k) / power(-e)
+        e >= 0 || e < -308 ? Double(k) * power(e) : Double(k) / power(-e)
     }
 
     /// Where `v` falls between `min` (0) and `max` (1).
-    public func fraction(_ v: Double) -> Double { max > min ? (v - min) / (max - min) : 0.5 }
+    public func fraction(_ v: Double) -> Double {
+        guard max > min else { return 0.5 }
+        let span = max - min
+        // An axis from -1.7e308 to 1.7e308 is wider than the largest double: halve everything.
+        return span.isFinite ? (v - min) / span : (v / 2 - min / 2) / (max / 2 - min / 2)
+    }
 }
 
 /// A tick on the time axis.
@@ -104,7 +124,12 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         all += [1, 2, 3, 6, 12].map { .milliseconds($0 * h) }
         all += [1, 2, 7, 14].map { .milliseconds($0 * d) }
         all += [1, 2, 3, 6].map { .months($0) }
-        all += [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000].map { .years($0) }
+        // Years up to 500 million, so that even an axis over the whole range of times (584 million years) has ticks.
+        var power = 1
+        while power <= 100_000_000 {
+            all += [1, 2, 5].map { .years($0 * power) }
+            power *= 10
+        }
         return all
     }()
 
@@ -131,53 +156,60 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    /// The start of the interval that holds `t` (aligned as the ticks are).
-    public func floor(_ t: Int64) -> Int64 {
+    /// The number of the interval that holds `t`: counted in `ms` from Monday 1970-01-05 (weeks) or the epoch, in
+    /// `k` months from January 1970, or in `k` years from year 0. Wide, so that no time overflows.
+    private func index(_ t: Int64) -> Int128 {
         switch self {
         case .milliseconds(let ms):
-            let origin: Int64 = ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0
-            return CivilCalendar.floorDiv(t - origin, ms) * ms + origin
+            if t > Int64.min / 2 { return Int128(CivilCalendar.floorDiv(t - Self.origin(ms), ms)) }   // the usual case
+            let shifted = Int128(t) - Int128(Self.origin(ms)), width = Int128(ms)
+            return shifted / width - (shifted % width < 0 ? 1 : 0)
         case .months(let k):
-            return CivilCalendar.startOfMonth(index: CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)) * Int64(k))
+            return Int128(CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)))
         case .years(let k):
-            return CivilCalendar.startOfMonth(index: (CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)) * Int64(k) - 1970) * 12)
+            return Int128(CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)))
         }
     }
 
-    /// The start of the interval after the one that starts at `start`.
-    public func next(after start: Int64) -> Int64 {
+    /// The start of the interval with that number; `nil` when it starts before the earliest time or after the latest.
+    private func start(_ index: Int128) -> Int64? {
         switch self {
-        case .milliseconds(let ms): return start + ms
-        case .months(let k): return CivilCalendar.startOfMonth(index: UTCTime(start).monthIndex + Int64(k))
-        case .years(let k): return CivilCalendar.startOfMonth(index: UTCTime(start).monthIndex + Int64(12 * k))
+        case .milliseconds(let ms):
+            return Int64(exactly: index * Int128(ms) + Int128(Self.origin(ms)))
+        case .months(let k):
+            guard let month = Int64(exactly: index * Int128(k)) else { return nil }
+            let t = CivilCalendar.startOfMonth(index: month)   // Int64.min or Int64.max when past the ends
+            return t == .min || t == .max ? nil : t
+        case .years(let k):
+            guard let year = Int64(exactly: index * Int128(k)) else { return nil }
+            let t = CivilCalendar.startOfMonth(index: (year - 1970) * 12)
+            return t == .min || t == .max ? nil : t
         }
     }
 
-    /// The tick instants in `from...to`, aligned in UTC.
+    /// Monday 1970-01-05 for whole weeks, the epoch otherwise.
+    private static func origin(_ ms: Int64) -> Int64 { ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0 }
+
+    /// The start of the interval that holds `t` (aligned as the ticks are); `Int64.min` for the interval that
+    /// starts before the earliest time.
+    public func floor(_ t: Int64) -> Int64 { start(index(t)) ?? .min }
+
+    /// The start of the interval after the one that starts at (or holds) `start`; `Int64.max` for the interval
+    /// after the last one that starts within the range of times.
+    public func next(after start: Int64) -> Int64 { self.start(index(start) + 1) ?? .max }
+
+    /// The tick instants in `from...to`, aligned in UTC (at most `limit + 1` of them).
     func instants(from: Int64, to: Int64, limit: Int) -> [Int64] {
         var out: [Int64] = []
-        switch self {
-        case .milliseconds(let ms):
-            let origin: Int64 = ms % (7 * UTCTime.day) == 0 ? 4 * UTCTime.day : 0   // Monday 1970-01-05
-            var t = CivilCalendar.floorDiv(from - origin, ms) * ms + origin
-            if t < from { t += ms }
-            while t <= to && out.count <= limit { out.append(t); t += ms }
-        case .months(let k):
-            var index = CivilCalendar.floorDiv(UTCTime(from).monthIndex, Int64(k)) * Int64(k)
-            while out.count <= limit {
-                let t = CivilCalendar.startOfMonth(index: index)
+        var k = index(from)
+        while out.count <= limit {
+            if let t = start(k) {
                 if t > to { break }
                 if t >= from { out.append(t) }
-                index += Int64(k)
+            } else if k > index(from) {
+                break   // past the latest time
             }
-        case .years(let k):
-            var year = CivilCalendar.floorDiv(UTCTime(from).year, Int64(k)) * Int64(k)
-            while out.count <= limit {
-                let t = CivilCalendar.startOfMonth(index: (year - 1970) * 12)
-                if t > to { break }
-                if t >= from { out.append(t) }
-                year += Int64(k)
-            }
+            k += 1
         }
         return out
     }
@@ -214,7 +246,9 @@ public struct TimeAxis: Sendable, Equatable {
     public var ticks: [TimeTick]
 
     /// Where `t` falls between `min` (0) and `max` (1).
-    public func fraction(_ t: Int64) -> Double { max > min ? Double(t - min) / Double(max - min) : 0.5 }
+    public func fraction(_ t: Int64) -> Double {
+        max > min ? UTCTime.span(from: min, to: t) / UTCTime.span(from: min, to: max) : 0.5
+    }
 
     /// An axis over `from...to` drawn on `plotWidth` pixels that start `plotLeft` pixels into a figure
     /// `figureWidth` wide.
@@ -225,8 +259,8 @@ public struct TimeAxis: Sendable, Equatable {
     public static func fitting(from: Int64, to: Int64, plotLeft: Double, plotWidth: Double, figureWidth: Double,
                                fontSize: Double = ChartStyle.tickFontSize) -> TimeAxis {
         var lo = from, hi = to
-        if hi <= lo { lo -= UTCTime.hour; hi += UTCTime.hour }
-        let span = Double(hi - lo)
+        if hi <= lo { lo = UTCTime.adding(lo, -UTCTime.hour); hi = UTCTime.adding(hi, UTCTime.hour) }
+        let span = UTCTime.span(from: lo, to: hi)
         let maxTicks = Swift.max(1, Int(plotWidth / minimumSpacing) + 1)
         var best: TimeAxis?
         for interval in TickInterval.ladder {
@@ -238,7 +272,7 @@ public struct TimeAxis: Sendable, Equatable {
             var fits = true
             for t in instants {
                 let label = interval.label(t)
-                let x = plotLeft + Double(t - lo) / span * plotWidth
+                let x = plotLeft + UTCTime.span(from: lo, to: t) / span * plotWidth
                 let w = ChartText.estimatedWidth(label, fontSize: fontSize)
                 if x - w / 2 < 0 || x + w / 2 > figureWidth { continue }
                 if x - w / 2 < lastRight + labelGap || x - lastX < minimumSpacing { fits = false; break }

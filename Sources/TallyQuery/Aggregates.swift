@@ -108,12 +108,29 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
             }
             guard !sorted.isEmpty else { return nil }
             sorted.sort()
-            let rank = Double(sorted.count - 1) * p / 100
-            let lower = Int(rank.rounded(.down))
-            let upper = Swift.min(lower + 1, sorted.count - 1)
-            let fraction = rank - Double(lower)
-            return fraction == 0 ? sorted[lower] : sorted[lower] + (sorted[upper] - sorted[lower]) * fraction
+            return Self.percentile(p, count: sorted.count) { sorted[$0] }
         }
+    }
+
+    /// The `p`-th percentile of `count` sorted values (`count > 0`), `smallest(k)` giving the `k`-th smallest
+    /// (0-based): the value at rank `(count - 1) * p / 100`, interpolated linearly between the two closest ranks.
+    ///
+    /// Between two equal values it is that value (also when it is infinite); between an infinity and a finite
+    /// value, the infinity; between -∞ and +∞, NaN. Between two finite values whose difference overflows (±1e308)
+    /// it is still the weighted mean of the two. A `p` outside 0...100 (only possible in code) gives NaN.
+    static func percentile(_ p: Double, count: Int, smallest: (Int) -> Double) -> Double {
+        guard p >= 0, p <= 100 else { return .nan }   // `.percentile(150)` built in code names no rank
+        let rank = Double(count - 1) * p / 100
+        let lower = Int(rank.rounded(.down))
+        let upper = Swift.min(lower + 1, count - 1)
+        let fraction = rank - Double(lower)
+        let a = smallest(lower)
+        guard fraction != 0 else { return a }
+        let b = smallest(upper)
+        if a == b { return a }
+        if a.isInfinite || b.isInfinite { return a.isInfinite && b.isInfinite ? .nan : (a.isInfinite ? a : b) }
+        let difference = b - a
+        return difference.isFinite ? a + difference * fraction : a * (1 - fraction) + b * fraction
     }
 
     /// Combines all of `values`, skipping nulls; `nil` when the result is null.

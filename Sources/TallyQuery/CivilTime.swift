@@ -30,8 +30,15 @@ enum CivilTime {
                       millisecond: Int(rest % msPerSecond))
     }
 
-    /// Start (00:00 UTC) of the day containing `t`.
-    static func startOfDay(_ t: Int64) -> Int64 { CivilCalendar.floorDiv(t, msPerDay) * msPerDay }
+    /// The UTC day `days` days after the day holding `t` (before it, when negative): its times `from..<to`, cut
+    /// to the range of `Int64` milliseconds (empty when the whole day is before the earliest time or after the
+    /// latest), and its date (`2024-04-29`; `-0044-03-08` as Tally writes years outside 0000-9999).
+    static func day(_ days: Int64, from t: Int64) -> (from: Int64, to: Int64, date: String) {
+        let d = CivilCalendar.day(ofMillis: t) + days
+        let (y, m, dd) = CivilCalendar.date(days: d)
+        let date = TimeText.yearText(y) + (m < 10 ? "-0" : "-") + String(m) + (dd < 10 ? "-0" : "-") + String(dd)
+        return (Int64(clamping: Int128(d) * Int128(msPerDay)), Int64(clamping: Int128(d + 1) * Int128(msPerDay)), date)
+    }
 
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the
     /// length of the target month (Jan 31 + 1 month = Feb 28, or Feb 29 in a leap year). A result past the range

@@ -60,6 +60,7 @@ public struct QueryExecutor {
 
     /// Runs a parsed query. See `run(_:now:)`.
     public func run(_ query: Query, now: Int64) throws -> QueryResult {
+        for stage in query.stages { try stage.kind.validate(at: stage.span) }
         let refs = try dataSource.matchSeries(query.selector).sorted {
             $0.metric != $1.metric ? $0.metric < $1.metric : $0.labels < $1.labels
         }
@@ -200,9 +201,11 @@ public struct QueryExecutor {
     private func fill(_ s: ResultSeries, _ spec: BucketStage, _ bucketing: Bucketing, _ context: QueryContext,
                       span: SourceSpan) throws(QueryError) -> ResultSeries {
         guard let mode = spec.fill else { return s }
-        let lower = context.from.map { bucketing.start(of: $0) }
         let end = context.to ?? (context.from != nil ? context.now : nil)
-        let upper = end.map { bucketing.start(of: $0 &- 1) }
+        // An empty range (`since` after `until`, or after `now`) has no buckets to fill.
+        if let end, end <= (context.from ?? .min) { return s }
+        let lower = context.from.map { bucketing.start(of: $0) }
+        let upper = end.map { bucketing.start(of: $0 - 1) }
         let limit = limits.maxFilledPoints
         return try BucketStageEvaluator.fill(s, bucketing: bucketing, mode: mode, lower: lower, upper: upper,
                                              maxPoints: limit) {
@@ -274,8 +277,8 @@ struct Reader {
             // Same day last week: the latest point, and the UTC day a week before its day.
             let latest = try readLast(ref, count: 1)
             guard let t = latest.times.last else { return latest }
-            let dayStart = CivilTime.startOfDay(t) - CivilTime.msPerWeek
-            let day = try read(ref, from: dayStart, to: dayStart + CivilTime.msPerDay)
+            let week = CivilTime.day(-7, from: t)
+            let day = try read(ref, from: week.from, to: week.to)
             return SeriesColumns(times: day.times + latest.times, values: day.values + latest.values,
                                  outcomes: day.outcomes.map { $0 + (latest.outcomes ?? [0]) })
         }

@@ -196,6 +196,9 @@ public struct Lexer {
         }
         let text = String(String.UnicodeScalarView(s[i..<j]))
         guard let value = Double(text) else { throw error("malformed number `\(text)`", at: i) }
+        guard value.isFinite else {
+            throw error("number `\(text)` is too large: numbers are at most about 1.8e308 in magnitude", at: i)
+        }
         i = j
         return finish(.number(value), start, spaced)
     }

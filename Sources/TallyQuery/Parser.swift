@@ -253,9 +253,9 @@ public struct Parser {
     /// A whole number of at least 1.
     private mutating func count(_ what: String) throws(QueryError) -> Int {
         guard case .number(let v) = current.kind, current.text.unicodeScalars.allSatisfy({ QueryDuration.digitValue($0) != nil }),
-              v >= 1, v <= 1_000_000_000 else {
+              v >= 1, v <= Double(StageKind.maxCount) else {
             if case .number = current.kind {
-                throw error("expected \(what): a whole number from 1 to 1000000000, found \(current.described)", at: current)
+                throw error("expected \(what): a whole number from 1 to \(StageKind.maxCount), found \(current.described)", at: current)
             }
             throw expected(what)
         }

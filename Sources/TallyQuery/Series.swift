@@ -83,21 +83,44 @@ public struct Bucketing: Sendable, Hashable {
         width.milliseconds % CivilTime.msPerWeek == 0 ? 4 * CivilTime.msPerDay : 0   // Monday 1970-01-05
     }
 
-    /// The start of the bucket that contains `t`.
-    public func start(of t: Int64) -> Int64 {
-        if width.months > 0 {
-            let index = CivilCalendar.monthIndex(ofMillis: t)
-            return CivilCalendar.startOfMonth(index: CivilCalendar.floorDiv(index, width.months) * width.months)
-        }
-        let o = origin
-        return CivilCalendar.floorDiv(t - o, width.milliseconds) * width.milliseconds + o
+    /// The number of the fixed-width bucket holding `t`, counted from the origin (wide, so that no time overflows).
+    private func fixedIndex(_ t: Int64) -> Int128 {
+        let shifted = Int128(t) - Int128(origin), w = Int128(width.milliseconds)
+        let q = shifted / w
+        return shifted % w < 0 ? q - 1 : q
     }
 
-    /// The start of the bucket after the one that starts at `bucketStart`.
-    public func next(after bucketStart: Int64) -> Int64 {
-        if width.months > 0 {
-            return CivilCalendar.startOfMonth(index: CivilCalendar.monthIndex(ofMillis: bucketStart) + width.months)
+    /// The start of the fixed-width bucket with that number, stopped at the ends of the range of times.
+    private func fixedStart(_ index: Int128) -> Int64 {
+        Int64(clamping: index * Int128(width.milliseconds) + Int128(origin))
+    }
+
+    /// The months since January 1970 of the first month of the bucket holding `t` (month widths).
+    private func monthBucketIndex(_ t: Int64) -> Int64 {
+        CivilCalendar.floorDiv(CivilCalendar.monthIndex(ofMillis: t), width.months) * width.months
+    }
+
+    /// The start of the bucket that contains `t`. The first bucket of time can start before the earliest time
+    /// (`Int64.min`); its start is then `Int64.min`.
+    public func start(of t: Int64) -> Int64 {
+        if width.months > 0 { return CivilCalendar.startOfMonth(index: monthBucketIndex(t)) }
+        if isPlain(t) {
+            return CivilCalendar.floorDiv(t - origin, width.milliseconds) * width.milliseconds + origin
         }
-        return bucketStart + width.milliseconds
+        return fixedStart(fixedIndex(t))
+    }
+
+    /// Whether the bucket of `t` and the next one are computed without overflow in 64 bits: `t` is far from the
+    /// ends of the range of times, and the width is not absurd (the query language allows at most 10,000 years).
+    private func isPlain(_ t: Int64) -> Bool {
+        t >= Int64.min / 2 && t <= Int64.max / 2 && width.milliseconds <= Int64.max / 4
+    }
+
+    /// The start of the bucket after the one that starts at `bucketStart` (or holds it). The last bucket of time
+    /// ends past the latest time; its end is then `Int64.max`, the end of every time range.
+    public func next(after bucketStart: Int64) -> Int64 {
+        if width.months > 0 { return CivilCalendar.startOfMonth(index: monthBucketIndex(bucketStart) + width.months) }
+        if isPlain(bucketStart) { return start(of: bucketStart) + width.milliseconds }
+        return fixedStart(fixedIndex(bucketStart) + 1)
     }
 }

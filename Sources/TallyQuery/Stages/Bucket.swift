@@ -84,7 +84,10 @@ enum BucketStageEvaluator {
                     }
                 }
             }
-            t = bucketing.next(after: t)
+            // The last bucket of time ends at `Int64.max`, past every bucket start: there is no bucket after it.
+            let next = bucketing.next(after: t)
+            if next <= t { break }
+            t = next
         }
         return out.build()
     }

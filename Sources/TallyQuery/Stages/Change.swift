@@ -34,7 +34,7 @@ enum ChangeStageEvaluator {
             baseline = s.values[i]
         case .average(let n), .minimum(let n), .maximum(let n):
             var window: [Double] = []
-            window.reserveCapacity(n)
+            window.reserveCapacity(Swift.min(n, latestIndex))   // `change avg last 1000000000` has few points
             var i = latestIndex - 1
             while i >= 0, window.count < n {
                 if !s.isNull(at: i) { window.append(s.values[i]) }
@@ -51,13 +51,11 @@ enum ChangeStageEvaluator {
             }
             baseline = aggregate.apply(window)!
         case .sameDayLastWeek:
-            let dayStart = CivilTime.startOfDay(s.times[latestIndex]) - CivilTime.msPerWeek
-            let dayEnd = dayStart + CivilTime.msPerDay
-            let a = TimeRangeStage.lowerBound(s.times, dayStart)
-            let b = TimeRangeStage.lowerBound(s.times, dayEnd)
+            let day = CivilTime.day(-7, from: s.times[latestIndex])
+            let a = TimeRangeStage.lowerBound(s.times, day.from)
+            let b = Swift.max(a, TimeRangeStage.lowerBound(s.times, day.to))
             guard let i = (a..<b).last(where: { !s.isNull(at: $0) }) else {
-                let day = String(TimeText.format(dayStart).prefix(10))
-                return (nil, "no non-null value on \(day), the same UTC day last week")
+                return (nil, "no non-null value on \(day.date), the same UTC day last week")
             }
             baseline = s.values[i]
         }
