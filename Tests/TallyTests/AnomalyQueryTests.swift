@@ -163,6 +163,17 @@ struct AnomalyQueryTests {
         #expect((0..<5).allSatisfy { !s.isNull(at: $0) && D.isNull(expected[$0]) })
         let counted = try #require(try store.query("row_count | forecast 10", now: now).series.first)
         #expect(counted.count == 210)
+        // More than 10,000 future points is an error, not a forecast cut short without a word.
+        #expect(try store.query("row_count | forecast 10000", now: now).series.first?.count == 10_200)
+        for (query, column, text) in [("row_count | forecast 10001", 22, "at most 10,000 points, found 10001"),
+                                      ("row_count | forecast 28y", 13, "is 10227 points at the typical step of")] {
+            do {
+                _ = try store.query(query, now: now)
+                Issue.record("\(query) did not fail")
+            } catch let e as QueryError {
+                #expect(e.column == column && e.message.contains(text), "\(e.message)")
+            }
+        }
     }
 
     @Test func whereAnomalyKeepsTheFlaggedPoints() throws {

@@ -129,7 +129,11 @@ public struct AnomalyStageExtension: QueryStageExtension {
             guard n > 0 else {
                 throw QueryError(.invalid, "the forecast horizon must be at least 1 point", at: argument.span)
             }
-            return .points(Swift.min(n, maxForecastPoints))
+            guard n <= maxForecastPoints else {
+                throw QueryError(.invalid, "the forecast horizon is at most \(formatNumber(Double(maxForecastPoints), significant: 6)) points, found \(n)",
+                                 at: argument.span)
+            }
+            return .points(n)
         }
         guard let d = try? QueryDuration(parsing: argument.value), !d.isZero, d.months >= 0, d.milliseconds >= 0 else {
             throw QueryError(.invalid, "expected a forecast horizon such as `14d`, `12w` or `30` (points), found `\(argument.value)`",
@@ -242,7 +246,14 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 end = d.added(to: last)
                 let step = Self.typicalStep(walk.times)
                 guard step > 0 else { return s }
-                count = Int(Swift.min(Int64(Self.maxForecastPoints), Swift.max(1, (end - last) / step)))
+                let (gap, overflow) = end.subtractingReportingOverflow(last)
+                let points = overflow ? Int64.max : Swift.max(1, gap / step)
+                guard points <= Int64(Self.maxForecastPoints) else {
+                    throw QueryError(.invalid, "`forecast \(d)` is \(points) points at the typical step of \(s.labels) "
+                                     + "(\(QueryDuration(milliseconds: step))), more than the limit of "
+                                     + "\(formatNumber(Double(Self.maxForecastPoints), significant: 6)); use a shorter horizon", at: span)
+                }
+                count = Int(points)
             }
             let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
             guard !f.times.isEmpty else { return s }
