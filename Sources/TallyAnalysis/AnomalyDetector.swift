@@ -68,8 +68,8 @@ struct Walker {
     let options: AnomalyOptions
     let maxPoints: Int
     let maxAge: Int64
-    let tail: Double
-    /// The options that shape every expected range.
+    /// The options that shape every expected range (and the two-sided tail at the sensitivity, which the stuck rule
+    /// uses too).
     let bandRule: BandRule
 
     /// Indices of points that trained the baseline, and the value each trained with (NaN if it did not):
@@ -144,9 +144,8 @@ struct Walker {
         case .points(let n): (maxPoints, maxAge) = (Swift.max(3, Swift.min(n, 10_000)), .max)
         case .duration(let d): (maxPoints, maxAge) = (10_000, Swift.max(d, 1))
         }
-        tail = normalTwoSidedTail(options.sensitivity)
         bandRule = BandRule(sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
-                            direction: options.direction, tail: tail)
+                            direction: options.direction, tail: normalTwoSidedTail(options.sensitivity))
         shift = LevelShiftTracker(k: options.levelShiftPoints)
         let n = times.count
         expected = Array(repeating: .nan, count: n)
@@ -244,7 +243,7 @@ struct Walker {
         if fb != .exclude {
             let run = stuck.observe(x)
             if options.detectStuck, !outside, choice?.shape != .constant,
-               let p = stuck.runProbability(nonNegative: trainedNonNegative), p < tail {
+               let p = stuck.runProbability(nonNegative: trainedNonNegative), p < bandRule.tail {
                 isStuck = true
                 details[i] = Int32(clamping: run)
                 score[i] = Swift.max(score[i], 1 - p)
@@ -710,7 +709,7 @@ struct BandRule {
     let sensitivity: Double
     let ignoreBelow: Double
     let direction: AnomalyDirection
-    /// Two-sided tail probability at the sensitivity (for the Poisson range of low-volume counts).
+    /// Two-sided tail probability at the sensitivity (the Poisson range of low-volume counts is taken at it).
     let tail: Double
 
     /// The expected range: sensitivity × robust σ on each side, widened for small samples (t-style, see below)
