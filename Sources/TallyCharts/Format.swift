@@ -117,8 +117,6 @@ struct UTCTime: Equatable {
         millisecond = Int(rest % UTCTime.second)
     }
 
-    var monthIndex: Int64 { (year - 1970) * 12 + Int64(month - 1) }
-
     static func pad2(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
 
     /// `2025`; outside 0000–9999 as Tally writes years everywhere (`-0044`, `+10000`).

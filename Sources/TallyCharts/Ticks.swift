@@ -165,7 +165,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
             let shifted = Int128(t) - Int128(Self.origin(ms)), width = Int128(ms)
             return shifted / width - (shifted % width < 0 ? 1 : 0)
         case .months(let k):
-            return Int128(CivilCalendar.floorDiv(UTCTime(t).monthIndex, Int64(k)))
+            return Int128(CivilCalendar.floorDiv(CivilCalendar.monthIndex(ofMillis: t), Int64(k)))
         case .years(let k):
             return Int128(CivilCalendar.floorDiv(UTCTime(t).year, Int64(k)))
         }
@@ -201,12 +201,13 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
     /// The tick instants in `from...to`, aligned in UTC (at most `limit + 1` of them).
     func instants(from: Int64, to: Int64, limit: Int) -> [Int64] {
         var out: [Int64] = []
-        var k = index(from)
+        let first = index(from)
+        var k = first
         while out.count <= limit {
             if let t = start(k) {
                 if t > to { break }
                 if t >= from { out.append(t) }
-            } else if k > index(from) {
+            } else if k > first {
                 break   // past the latest time
             }
             k += 1

@@ -14,12 +14,6 @@ enum CivilTime {
         var hour: Int = 0, minute: Int = 0, second: Int = 0, millisecond: Int = 0
     }
 
-    static func milliseconds(_ f: Fields) -> Int64 {
-        CivilCalendar.days(year: f.year, month: f.month, day: f.day) * msPerDay
-            + Int64(f.hour) * msPerHour + Int64(f.minute) * msPerMinute
-            + Int64(f.second) * msPerSecond + Int64(f.millisecond)
-    }
-
     static func fields(_ t: Int64) -> Fields {
         var rest = CivilCalendar.millisOfDay(t)
         let (y, m, d) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: t))

@@ -53,7 +53,7 @@ enum ChangeStageEvaluator {
         case .sameDayLastWeek:
             let day = CivilTime.day(-7, from: s.times[latestIndex])
             let a = TimeRangeStage.lowerBound(s.times, day.from)
-            let b = Swift.max(a, TimeRangeStage.lowerBound(s.times, day.to))
+            let b = TimeRangeStage.lowerBound(s.times, day.to)
             guard let i = (a..<b).last(where: { !s.isNull(at: $0) }) else {
                 return (nil, "no non-null value on \(day.date), the same UTC day last week")
             }
