@@ -79,7 +79,7 @@ extension TallyCommand {
                 var items: [String] = []
                 for r in records {
                     let key = keys[r.series]?.description ?? "#\(r.series)"
-                    let value = try store.read(r.series, in: millisecond(at: r.time)).values.first
+                    let value = try store.read(r.series, in: .millisecond(at: r.time)).values.first
                         .flatMap(optionalValue)
                     rows.append(["\(r.id)", key, TimeText.format(r.time), value.map(NumberFormat.plain) ?? "",
                                  r.verdict.rawValue, r.note, TimeText.format(r.created)])
@@ -141,7 +141,7 @@ extension TallyCommand {
                         let time: Int64
                         if let point = try findPoint(store, info, at, now: now) { time = point.time }
                         else { time = try parseInstant(at, now: now, option: "--at") }
-                        removed += try store.removeFeedback(series: info.id, in: millisecond(at: time))
+                        removed += try store.removeFeedback(series: info.id, in: .millisecond(at: time))
                     }
                 }
                 printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
@@ -174,9 +174,4 @@ func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) t
         if distance > tolerance { return nil }
     }
     return (around.times[best], optionalValue(around.values[best]))
-}
-
-/// The one millisecond at `time` as a range (empty at `Int64.max`, where no point can be, instead of overflowing).
-func millisecond(at time: Int64) -> TimeRange {
-    TimeRange(from: time, to: time == .max ? .max : time + 1)
 }

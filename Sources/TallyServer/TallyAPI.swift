@@ -273,7 +273,7 @@ extension TallyServer {
             let marked = try await runBlocking { () -> [String] in
                 var out: [String] = []
                 // No point is at `Int64.max` (the end of every range): there, the range is empty instead of overflowing.
-                let at = TimeRange(from: time, to: time == .max ? .max : time + 1)
+                let at = TimeRange.millisecond(at: time)
                 for info in store.series(matching: selector) where !(try store.read(info.id, in: at)).isEmpty {
                     try store.setFeedback(series: info.id, time: time, verdict: verdict, note: note)
                     out.append(info.key.description)

@@ -19,6 +19,11 @@ public struct TimeRange: Hashable, Sendable {
     /// Every representable time.
     public static let all = TimeRange()
 
+    /// The one millisecond at `t` (empty at `Int64.max`, the end of every range, where no point can be).
+    public static func millisecond(at t: Int64) -> TimeRange {
+        TimeRange(from: t, to: t == .max ? .max : t + 1)
+    }
+
     @inlinable public func contains(_ t: Int64) -> Bool { t >= lowerBound && t < upperBound }
 
     /// True when `[minTime, maxTime]` (both inclusive) meets this range.
