@@ -38,8 +38,8 @@ extension TallyCommand {
                     // damaged, is replaced all the same.)
                     do {
                         try Store.open(at: store).close()
-                    } catch StoreError.locked(let lock) {
-                        throw StoreError.locked(path: lock)
+                    } catch let error as StoreError {
+                        if case .locked = error { throw error }
                     } catch {}
                     Directory.removeTree(store)
                 } else if Directory.exists(store), !((try? Directory.list(store)) ?? []).isEmpty {

@@ -113,7 +113,7 @@ struct DumpTests {
         (#""metric": "c""#, #""metric": "9c""#, 3, #"series 2: invalid metric name "9c""#),
         (#""metric": "c", "kind": "check", "created_lsn": 1, "labels": {}"#,
          #""metric": "m", "kind": "check", "created_lsn": 1, "labels": {"a": "x"}"#, 3, "series 2 has the key of series 1"),
-        (#""labels": {"a": "x"}"#, #""labels": {"a": "x\u0000y"}"#, 2, #"series 1: label a: a NUL character (\u0000) cannot be stored"#),
+        (#""labels": {"a": "x"}"#, #""labels": {"a": "x\u0000y"}"#, 2, "series 1: the value of label a holds a NUL character"),
         (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [1,9223372036854775807], "values": [1,2], "lsns": [1,1]}}"#,
          6, "past the latest time a point can have"),
         (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [2,2], "values": [1,2], "lsns": [1,1]}}"#,

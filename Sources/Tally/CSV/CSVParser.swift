@@ -59,7 +59,8 @@ struct CSVParser {
                         closed = true
                         break
                     }
-                    if c == 0x0A { line += 1; lineStart = position + 1 }
+                    // A lone CR ends a line here too, as between rows.
+                    if c == 0x0A || (c == 0x0D && !isLineFeed(position + 1)) { line += 1; lineStart = position + 1 }
                     unquoted.append(c)
                     position += 1
                 }
