@@ -212,10 +212,15 @@ extension TallyServer {
             return .text(413, "the query is \(text.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)")
         }
         // A size that is not a number is an error too, not the default size.
-        let width = request.query["width"].map { Int($0) ?? -1 } ?? 800, height = request.query["height"].map { Int($0) ?? -1 } ?? 320
-        guard (240...4000).contains(width), (160...4000).contains(height) else {
-            return .text(400, "width must be 240–4000 and height 160–4000")
+        var size: [Int] = []
+        for (name, standard, range) in [("width", 800, 240...4000), ("height", 320, 160...4000)] {
+            guard let text = request.query[name] else { size.append(standard); continue }
+            guard let n = Int(text), range.contains(n) else {
+                return .text(400, "\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), found `\(text)`")
+            }
+            size.append(n)
         }
+        let (width, height) = (size[0], size[1])
         let store = self.store
         let limits = configuration.limits.query
         do {
