@@ -118,12 +118,13 @@ import Testing
 
     // MARK: rolling
 
-    @Test func rollingWithAWideWindowTakesLinearTime() throws {
-        // Windows were aggregated one by one: 40,000 sorts of 10,000 values for this median.
+    /// Every aggregate of a wide rolling window equals the aggregate computed directly over that window. (Windows
+    /// used to be aggregated one by one, 40,000 sorts of 10,000 values for this median; speed is not asserted here:
+    /// timings belong in benchmarks, not unit tests.)
+    @Test func rollingOverAWideWindowEqualsTheDirectAggregate() throws {
         let n = 50_000, window = 10_000
         let values = (0..<n).map { Double(($0 * 7_919) % 10_007) }
         let src = source((0..<n).map { Int64($0) * 1000 }, values)
-        let started = ContinuousClock.now
         for aggregate in ["median", "p99", "max", "min", "stddev", "first", "last"] {
             let r = try run("m | rolling \(window) \(aggregate)", src).series[0]
             let a = Aggregate(name: aggregate)!
@@ -132,7 +133,6 @@ import Testing
                 #expect(abs(r.value(at: i)! - direct) <= abs(direct) * 1e-12, "\(aggregate) at \(i)")
             }
         }
-        #expect(ContinuousClock.now - started < .seconds(20))
     }
 
     @Test func rollingSumsSurviveAHugeValueLeavingTheWindow() throws {

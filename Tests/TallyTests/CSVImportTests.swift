@@ -85,6 +85,7 @@ struct CSVImportTests {
         ("time,metric,value,l\n1,m,1,a\u{0}b\n", 2, 7, "NUL"),
         // A lone CR ends a line (old Mac files): errors count it as one.
         ("time,metric,value\r1,m,1\r\r2,m,x\r", 4, 5, "expected a number"),
+        ("time,metric,value,l\r1,m,1,\"a\rb\"\r2,m,x,c\r", 4, 5, "expected a number"),
     ] as [(String, Int, Int?, String)])
     func errorsSayWhereAndWhat(text: String, line: Int, column: Int?, message: String) {
         let e = error(text)
@@ -130,12 +131,11 @@ struct CSVImportTests {
         #expect(e?.line == 3 && e?.message.contains("with and without an outcome") == true, "\(String(describing: e))")
     }
 
-    @Test func aHeaderOfManyColumnsIsCheckedInLinearTime() {
-        // 100,000 columns, the last a duplicate: comparing each name with every earlier one took minutes.
+    /// A duplicate name at the end of a header of 100,000 columns is found and named. (Comparing each name with
+    /// every earlier one took minutes at this size; the time is not asserted here: timings belong in benchmarks.)
+    @Test func aDuplicateAtTheEndOfAWideHeaderIsFound() {
         let header = "time,metric,value," + (0..<100_000).map { "c\($0)" }.joined(separator: ",") + ",c0\n"
-        let started = ContinuousClock.now
         let e = error(header + "1,m,1" + String(repeating: ",", count: 100_001) + "\n")
         #expect(e?.message.contains("appears twice") == true && e?.field == "c0", "\(String(describing: e))")
-        #expect(ContinuousClock.now - started < .seconds(20))
     }
 }
