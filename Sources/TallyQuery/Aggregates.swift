@@ -75,10 +75,10 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
         case .last:
             return values.last(where: { !NullValue.isNull($0) })
         case .sum, .avg:
-            var total = 0.0, n = 0
-            for v in values where !NullValue.isNull(v) { total += v; n += 1 }
+            var total = OverflowSafeSum(), n = 0
+            for v in values where !NullValue.isNull(v) { total.add(v); n += 1 }
             guard n > 0 else { return nil }
-            return self == .sum ? total : total / Double(n)
+            return self == .sum ? total.total : total.mean(count: n)
         case .min, .max:
             var result: Double?
             for v in values where !NullValue.isNull(v) {
@@ -91,14 +91,22 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
             }
             return result
         case .stddev:
-            // Population standard deviation, two passes for accuracy.
-            var total = 0.0, n = 0
-            for v in values where !NullValue.isNull(v) { total += v; n += 1 }
+            // Population standard deviation, two passes for accuracy, on the values scaled by a power of two when
+            // their squares would overflow or vanish (exact, so ordinary values give the same bits either way).
+            var largest = 0.0, n = 0
+            for v in values where !NullValue.isNull(v) {
+                guard v.isFinite else { return .nan }   // NaN, or an infinity's undefined spread
+                largest = Swift.max(largest, v.magnitude)
+                n += 1
+            }
             guard n > 0 else { return nil }
-            let mean = total / Double(n)
+            let scale = Self.squareSafeScale(largest)
+            var total = OverflowSafeSum()
+            for v in values where !NullValue.isNull(v) { total.add(v * scale) }
+            let mean = total.mean(count: n)
             var squares = 0.0
-            for v in values where !NullValue.isNull(v) { squares += (v - mean) * (v - mean) }
-            return sqrt(squares / Double(n))
+            for v in values where !NullValue.isNull(v) { squares += (v * scale - mean) * (v * scale - mean) }
+            return sqrt(squares / Double(n)) / scale
         case .percentile(let p):
             var sorted: [Double] = []
             sorted.reserveCapacity(values.count)
@@ -110,6 +118,13 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
             sorted.sort()
             return Self.percentile(p, count: sorted.count) { sorted[$0] }
         }
+    }
+
+    /// A power of two by which values up to `largest` in magnitude can be multiplied so that squares of their
+    /// differences neither overflow nor vanish: 1 for ordinary magnitudes (2⁻⁴⁰⁰ to 2⁴⁰⁰).
+    static func squareSafeScale(_ largest: Double) -> Double {
+        guard largest > 0x1p400 || (largest < 0x1p-400 && largest > 0) else { return 1 }
+        return Double(sign: .plus, exponent: -Int(largest.exponent), significand: 1)
     }
 
     /// The `p`-th percentile of `count` sorted values (`count > 0`), `smallest(k)` giving the `k`-th smallest

@@ -53,4 +53,36 @@ import Testing
         #expect(Aggregate.min.apply([.nan, 1])?.isNaN == true)
         #expect(Aggregate.percentile(50).apply([.nan, 1])?.isNaN == true)
     }
+
+    // MARK: near the ends of the range of doubles
+
+    @Test func avgAndSumOfHugeValuesDoNotOverflowOnTheWay() {
+        let big = Double.greatestFiniteMagnitude
+        // The running sum passes +∞ although the mean (and here the total) is a double.
+        #expect(Aggregate.avg.apply([big, big]) == big)
+        #expect(Aggregate.avg.apply([big, NULL, big / 2, big, big / 2]) == big * 0.75)
+        #expect(Aggregate.sum.apply([big, big, -big]) == big)
+        #expect(Aggregate.avg.apply([-big, -big]) == -big)
+        // A total that really does not fit is still ±∞, and infinite values keep their meaning.
+        #expect(Aggregate.sum.apply([big, big]) == .infinity)
+        #expect(Aggregate.avg.apply([.infinity, big, big]) == .infinity)
+        #expect(Aggregate.avg.apply([.infinity, -.infinity])?.isNaN == true)
+        // Ordinary values give the same bits as a plain left-to-right sum.
+        let ordinary: [Double] = [0.1, 0.2, 0.3, 1e-3, 7]
+        #expect(Aggregate.avg.apply(ordinary) == ordinary.reduce(0, +) / 5)
+    }
+
+    @Test func stddevOfHugeAndTinyValues() {
+        let big = Double.greatestFiniteMagnitude
+        // Differences and squares of these overflow; scaled by a power of two, they do not.
+        #expect(Aggregate.stddev.apply([big, -big]) == big)
+        #expect(Aggregate.stddev.apply([big, big]) == 0)
+        let huge = 0x1p1000
+        #expect(Aggregate.stddev.apply([2 * huge, 4 * huge, 4 * huge, 4 * huge, 5 * huge, 5 * huge, 7 * huge, 9 * huge]) == 2 * huge)
+        // Squares of these vanish below the smallest double.
+        let tiny = 0x1p-1000
+        #expect(Aggregate.stddev.apply([2 * tiny, 4 * tiny, 4 * tiny, 4 * tiny, 5 * tiny, 5 * tiny, 7 * tiny, 9 * tiny]) == 2 * tiny)
+        #expect(Aggregate.stddev.apply([1, .infinity])?.isNaN == true)
+        #expect(Aggregate.stddev.apply([1, .nan])?.isNaN == true)
+    }
 }

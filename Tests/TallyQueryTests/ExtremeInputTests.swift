@@ -147,6 +147,21 @@ import Testing
         #expect(try run("m | rolling 3 avg", infinite).series[0].value(at: 4) == 1)
     }
 
+    @Test func rollingAveragesAndSpreadsOfHugeValues() throws {
+        // The window's sum passed +∞ (avg ∞) and its squared deviations overflowed (stddev ∞).
+        let big = Double.greatestFiniteMagnitude
+        let src = source((0..<4).map { Int64($0) * HOUR }, [big, big, -big, 1])
+        let avg = try run("m | rolling 2 avg", src).series[0]
+        #expect(avg.optionalValues == [nil, big, 0, -big / 2])
+        let sum = try run("m | rolling 3 sum", src).series[0]
+        #expect(sum.value(at: 2) == big)
+        let stddev = try run("m | rolling 2 stddev", src).series[0]
+        #expect(stddev.optionalValues == [nil, 0, big, big / 2])
+        let tiny = 0x1p-1000
+        let small = source((0..<3).map { Int64($0) * HOUR }, [tiny, 3 * tiny, 5 * tiny])
+        #expect(try run("m | rolling 2 stddev", small).series[0].optionalValues == [nil, tiny, tiny])
+    }
+
     @Test func rollingAgreesWithTheAggregateOverEachWindow() throws {
         var seed: UInt64 = 7
         func next() -> UInt64 {

@@ -85,6 +85,26 @@ struct BlockAggregationTests {
         }
     }
 
+    @Test func aBlockWhoseSumOverflowedIsDecoded() throws {
+        // Every value is finite, but the block's stored sum is +∞: the mean must come from the values.
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let big = Double.greatestFiniteMagnitude
+        var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "agg"))
+        let s = b.addSeries(SeriesKey(metric: "m"))
+        for i in 0..<100 { b.append(series: s, time: Int64(i) * 60_000, value: i % 2 == 0 ? big : big / 2) }
+        try store.importBulk(b)
+        var usage = BlockAggregation.Usage()
+        let id = try #require(store.series(key: SeriesKey(metric: "m"))?.id)
+        let day = try #require(Bucketing(width: QueryDuration(milliseconds: 86_400_000)))
+        let answer = try #require(try BlockAggregation.aggregate(store, id, from: 0, to: 86_400_000, bucketing: day,
+                                                                 aggregate: .avg, usage: &usage))
+        #expect(answer.values == [big * 0.75])
+        #expect(usage.blocksDecoded == 1 && usage.blocksFromStatistics == 0)
+        #expect(try store.query("m | bucket 1d avg").series[0].values == [big * 0.75])
+        #expect(try store.query("m | bucket 1d sum").series[0].values == [.infinity])
+    }
+
     @Test func lastNReadsOnlyTheTailAndMatchesAFullRead() throws {
         let dir = TemporaryDirectory()
         let (store, times, values) = try store(dir, withNaN: false)

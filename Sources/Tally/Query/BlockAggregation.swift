@@ -2,8 +2,9 @@ import TallyQuery
 import TallyStorage
 
 /// Answers `bucket DURATION AGG` from block statistics where a block lies inside one bucket and the query range,
-/// decoding only the blocks that straddle a bucket edge or hold NaN values. Used when the series' blocks are its
-/// only points in the range (no overlapping blocks, nothing in the head); otherwise the executor reads the points.
+/// decoding only the blocks that straddle a bucket edge, hold NaN values or whose sum overflowed. Used when the
+/// series' blocks are its only points in the range (no overlapping blocks, nothing in the head); otherwise the
+/// executor reads the points.
 public enum BlockAggregation {
     /// How an aggregation was answered: blocks whose statistics sufficed, and blocks that had to be decoded.
     public struct Usage: Sendable, Equatable {
@@ -17,7 +18,7 @@ public enum BlockAggregation {
     struct Partial {
         var points = 0            // including nulls
         var count = 0             // non-null values (NaN included)
-        var sum = 0.0
+        var sum = OverflowSafeSum()
         var minimum = Double.infinity
         var maximum = -Double.infinity
         var hasNaN = false
@@ -29,7 +30,7 @@ public enum BlockAggregation {
             guard let v = optionalValue(value) else { return }
             count += 1
             if v.isNaN { hasNaN = true } else {
-                sum += v
+                sum.add(v)
                 minimum = Swift.min(minimum, v)
                 maximum = Swift.max(maximum, v)
             }
@@ -41,7 +42,7 @@ public enum BlockAggregation {
             points += b.count
             count += b.statCount
             guard b.statCount > 0 else { return }
-            sum += b.sum
+            sum.add(b.sum)
             minimum = Swift.min(minimum, b.minValue)
             maximum = Swift.max(maximum, b.maxValue)
             if first == nil || b.minTime < first!.time { first = (b.minTime, b.firstValue) }
@@ -54,8 +55,8 @@ public enum BlockAggregation {
             case .count: return Double(count)
             case .first: return first!.value
             case .last: return last!.value
-            case .sum: return hasNaN ? .nan : sum
-            case .avg: return hasNaN ? .nan : sum / Double(count)
+            case .sum: return hasNaN ? .nan : sum.total
+            case .avg: return hasNaN ? .nan : sum.mean(count: count)
             case .min: return hasNaN ? .nan : minimum
             case .max: return hasNaN ? .nan : maximum
             default: return columnValue(nil)
@@ -95,7 +96,9 @@ public enum BlockAggregation {
             let inside = m.minTime >= from && m.maxTime < to
             let oneBucket = bucketing.start(of: m.minTime) == bucketing.start(of: m.maxTime)
             let noNaN = m.count - m.nullCount == m.statCount
-            if inside && oneBucket && noNaN {
+            // A block of finite values whose stored sum overflowed: only its values give the total and the mean.
+            let sumOverflowed = !m.sum.isFinite && m.minValue.isFinite && m.maxValue.isFinite
+            if inside && oneBucket && noNaN && !sumOverflowed {
                 buckets[partial(for: m.minTime)].partial.add(m)
                 usage.blocksFromStatistics += 1
                 continue

@@ -19,6 +19,23 @@ enum RollingWindow {
         precondition(n >= 1, "RollingWindow: a window holds at least one value")
         guard values.count >= n else { return [Double?](repeating: nil, count: values.count) }
         if case .percentile(let p) = aggregate { return percentiles(values, window: n, p) }
+        if aggregate == .stddev {
+            // Squares of huge (or tiny) values overflow (or vanish): work on the values scaled by a power of two.
+            var largest = 0.0
+            for v in values where v.isFinite { largest = Swift.max(largest, v.magnitude) }
+            let scale = Aggregate.squareSafeScale(largest)
+            if scale != 1 {
+                let scaled = values.map { $0.isFinite ? $0 * scale : $0 }
+                return aggregates(scaled, window: n, aggregate, finitesScaledBy: scale)
+            }
+        }
+        return aggregates(values, window: n, aggregate, finitesScaledBy: 1)
+    }
+
+    /// `aggregates(_:window:_:)` on values whose finite ones were multiplied by `scale` (a power of two), each
+    /// result divided by it.
+    private static func aggregates(_ values: [Double], window n: Int, _ aggregate: Aggregate,
+                                   finitesScaledBy scale: Double) -> [Double?] {
 
         var out = [Double?](repeating: nil, count: values.count)
         // The window is values[frontStart..<middle] (the front) followed by values[middle...i] (the back, summarised
@@ -47,7 +64,7 @@ enum RollingWindow {
             }
             guard i + 1 >= n else { continue }
             let front = frontStart < middle ? suffixes[middle - 1 - frontStart] : Summary()
-            out[i] = front.merged(with: back).result(aggregate)
+            out[i] = front.merged(with: back).result(aggregate).map { $0 / scale }
         }
         return out
     }
@@ -61,7 +78,8 @@ enum RollingWindow {
         /// Infinite values (their standard deviation is NaN, as `Aggregate.apply` gives it).
         var infinities = 0
         /// The sum, mean, squared deviations from the mean, minimum and maximum of the values that are not NaN.
-        var sum = 0.0, mean = 0.0, squares = 0.0
+        var sum = OverflowSafeSum()
+        var mean = 0.0, squares = 0.0
         var minimum = Double.infinity, maximum = -Double.infinity
         /// The first and last non-null values (NaN included).
         var first: Double?, last: Double?
@@ -78,7 +96,7 @@ enum RollingWindow {
                 nans = 1
             } else {
                 if v.isInfinite { infinities = 1 }
-                sum = v
+                sum.add(v)
                 mean = v
                 minimum = v
                 maximum = v
@@ -93,7 +111,8 @@ enum RollingWindow {
             m.count = count + later.count
             m.nans = nans + later.nans
             m.infinities = infinities + later.infinities
-            m.sum = sum + later.sum
+            m.sum = sum
+            m.sum.add(later.sum)
             m.minimum = Swift.min(minimum, later.minimum)
             m.maximum = Swift.max(maximum, later.maximum)
             m.first = first ?? later.first
@@ -122,8 +141,8 @@ enum RollingWindow {
             }
             if nans > 0 { return .nan }
             switch aggregate {
-            case .sum: return sum
-            case .avg: return sum / Double(count)
+            case .sum: return sum.total
+            case .avg: return sum.mean(count: count)
             case .min: return minimum
             case .max: return maximum
             case .stddev: return infinities > 0 ? .nan : (squares / Double(count)).squareRoot()
