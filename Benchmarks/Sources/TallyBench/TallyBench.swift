@@ -16,9 +16,12 @@ struct TallyBench: ParsableCommand {
             replay       WAL replay rate of a crashed store whose head was never flushed
             anomaly      tally check (the default detector) over 10,000 series of a year of days
             read-range   a recent range of many series against their whole history, per read
+            rolling      `rolling W AGG` over one long series, narrow to very wide windows
+            csv          CSV parsing: an ordinary file, and one with a very wide header
             Exit codes: 0 success, 1 failure (including a wrong query answer).
             """,
-        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self]
+        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self,
+                      Rolling.self, CSV.self]
     )
 }
 
