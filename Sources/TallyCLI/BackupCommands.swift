@@ -128,12 +128,37 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                let bytes = try readInput(input)
-                let db = try Store.open(at: store)
-                try StoreDump.load(bytes, into: db, source: input == "-" ? "<stdin>" : input)
-                let stats = db.stats()
-                try db.close()
-                printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
+                // The whole dump is checked before the store is made, so a bad dump leaves nothing behind.
+                let contents = try StoreDump.parse(try readInput(input), source: input == "-" ? "<stdin>" : input)
+                let existed = Directory.exists(store)
+                if existed {
+                    guard Directory.isDirectory(store) else {
+                        throw CLIFailure(message: "\(store) is a file: --store names the new store's directory", code: 1)
+                    }
+                    guard ((try? Directory.list(store)) ?? []).isEmpty else {
+                        throw CLIFailure(message: "\(store) exists and is not empty: load needs a new store (choose another --store)", code: 1)
+                    }
+                }
+                do {
+                    let db = try Store.open(at: store)
+                    do {
+                        try StoreDump.load(contents, into: db)
+                        let stats = db.stats()
+                        try db.close()
+                        printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
+                    } catch {
+                        try? db.close()
+                        throw error
+                    }
+                } catch {
+                    // Nothing was loaded: take away what this command made (the directory, or what it put in it).
+                    if existed {
+                        for name in (try? Directory.list(store)) ?? [] { Directory.removeTree(store + "/" + name) }
+                    } else {
+                        Directory.removeTree(store)
+                    }
+                    throw error
+                }
             }
         }
     }

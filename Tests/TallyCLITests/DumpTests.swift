@@ -68,7 +68,7 @@ struct DumpTests {
         let refused = try runTally(["load", "-", "--store", dir.child("t")], stdin: stray)
         #expect(refused.status == 2, "\(refused.stderr)")
         #expect(refused.stderr.contains("series 9"), "\(refused.stderr)")
-        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
+        #expect(!FileManager.default.fileExists(atPath: dir.child("t")), "a refused dump leaves no store behind")
     }
 
     @Test func aCutOffDumpIsRefusedAndLoadsNothing() throws {
@@ -80,7 +80,31 @@ struct DumpTests {
         let result = try runTally(["load", "-", "--store", dir.child("t")], stdin: cut)
         #expect(result.status == 2)
         #expect(result.stderr.contains("cut off"))
-        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
+        #expect(!FileManager.default.fileExists(atPath: dir.child("t")), "a refused dump leaves no store behind")
+    }
+
+    @Test func loadMakesANewStoreOrNothing() throws {
+        let dir = TemporaryDirectory()
+        let cut = Self.sound.replacingOccurrences(of: #"{"end""#, with: #"{"nothing""#)
+        // Into an empty directory: a refused dump leaves it empty; a sound one fills it.
+        let empty = dir.child("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: false)
+        #expect(try runTally(["load", "-", "--store", empty], stdin: cut).status == 2)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).isEmpty)
+        let loaded = try runTally(["load", "-", "--store", empty], stdin: Self.sound)
+        #expect(loaded.status == 0, "\(loaded.stderr)")
+        #expect(loaded.stdout.contains("loaded 2 series and 4 points"))
+        // Into a store, or a directory that holds anything, or a file: refused, and nothing there changes.
+        let before = try FileManager.default.contentsOfDirectory(atPath: empty).sorted()
+        let again = try runTally(["load", "-", "--store", empty], stdin: Self.sound)
+        #expect(again.status == 1 && again.stderr.contains("exists and is not empty"), "\(again.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: empty).sorted() == before)
+        #expect(try runTally(["stats", "--format", "json", "--store", empty]).stdout.contains("\"points\": 4"))
+        let file = dir.child("file")
+        try Data("x".utf8).write(to: URL(fileURLWithPath: file))
+        let onFile = try runTally(["load", "-", "--store", file], stdin: Self.sound)
+        #expect(onFile.status == 1 && onFile.stderr.contains("is a file"), "\(onFile.stderr)")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "x")
     }
 
     /// A dump of a measurement series `m` and a check series `c`, each with two points.
@@ -128,6 +152,6 @@ struct DumpTests {
         #expect(result.status == 2, "\(result.stderr)")
         #expect(result.stderr.contains(line.map { "<stdin>:\($0): " } ?? "<stdin>: "), "\(result.stderr)")
         #expect(result.stderr.contains(message), "\(result.stderr)")
-        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("t")]).stdout.contains("\"points\": 0"))
+        #expect(!FileManager.default.fileExists(atPath: dir.child("t")), "a refused dump leaves no store behind")
     }
 }

@@ -80,8 +80,42 @@ public enum StoreDump {
         "{" + pairs.map { JSONText.string($0.name) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
     }
 
-    /// Reads a dump and loads it into `store`, which must be empty.
+    /// A dump read and checked in full, ready to load: what ``parse(_:source:)`` gives.
+    public struct Contents {
+        let series: [SeriesRecord]
+        let imports: [ImportRecord]
+        let documents: [StoredDocument]
+        let points: [SeriesID: PointColumns]
+        let verdicts: [FeedbackRecord]
+        let keys: [APIKeyRecord]
+        let checkFeedback: [(resultID: String, feedback: String, updated: Int64)]
+
+        /// The series and points the dump holds.
+        public var seriesCount: Int { series.count }
+        public var pointCount: Int { points.values.reduce(0) { $0 + $1.count } }
+    }
+
+    /// Reads a dump and loads it into `store`, which must be empty. The whole dump is checked before anything is
+    /// written.
     public static func load(_ bytes: [UInt8], into store: Store, source: String) throws(StoreError) {
+        try load(parse(bytes, source: source), into: store)
+    }
+
+    /// Loads a checked dump into `store`, which must be empty.
+    public static func load(_ contents: Contents, into store: Store) throws(StoreError) {
+        try store.load(series: contents.series, imports: contents.imports, documents: contents.documents,
+                       points: contents.points, feedback: contents.verdicts)
+        // The side tables have a connection of their own: they are filled after the store's transaction.
+        if !contents.keys.isEmpty || !contents.checkFeedback.isEmpty {
+            let side = try CatalogSideTables(storePath: store.path)
+            for key in contents.keys { try side.insertKey(key) }
+            for f in contents.checkFeedback { try side.setFeedback(resultID: f.resultID, f.feedback, at: f.updated) }
+        }
+    }
+
+    /// Reads a dump and checks all of it (its lines, numbers, counts and points); the first problem is thrown
+    /// with the source and line. `source` names the input in errors.
+    public static func parse(_ bytes: [UInt8], source: String) throws(StoreError) -> Contents {
         var series: [SeriesRecord] = []
         var imports: [ImportRecord] = []
         var documents: [StoredDocument] = []
@@ -269,13 +303,12 @@ public enum StoreDump {
         where announced != nil && announced != held {
             throw fail("the end line announces \(announced!) \(what); the dump holds \(held)")
         }
-        try store.load(series: series, imports: imports, documents: documents, points: points, feedback: verdicts)
-        // The side tables have a connection of their own: they are filled after the store's transaction.
-        if !keys.isEmpty || !checkFeedback.isEmpty {
-            let side = try CatalogSideTables(storePath: store.path)
-            for key in keys { try side.insertKey(key) }
-            for f in checkFeedback { try side.setFeedback(resultID: f.resultID, f.feedback, at: f.updated) }
+        for verdict in verdicts where kinds[verdict.series] == nil {
+            throw StoreError.invalid(InputError(file: source, field: "feedback",
+                message: "a verdict on series \(verdict.series), which the dump does not define"))
         }
+        return Contents(series: series, imports: imports, documents: documents, points: points, verdicts: verdicts,
+                        keys: keys, checkFeedback: checkFeedback)
     }
 
     private static func pairs(_ json: SodaJSON?, _ fail: (String) -> StoreError) throws(StoreError) -> [Label] {
