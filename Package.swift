@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
     ],
     targets: [
@@ -49,6 +50,9 @@ let package = Package(
         .target(
             name: "TallyServer",
             dependencies: ["Tally", .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdCore", package: "hummingbird"),
+                           .product(name: "HummingbirdTLS", package: "hummingbird"),
+                           .product(name: "NIOSSL", package: "swift-nio-ssl"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
@@ -78,7 +82,7 @@ let package = Package(
         .testTarget(
             name: "TallyServerTests",
             dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", "CZlib", .product(name: "Logging", package: "swift-log")],
-            exclude: ["soda-e2e"],
+            exclude: ["soda-e2e", "tls"],
             swiftSettings: strictSettings
         ),
         .testTarget(

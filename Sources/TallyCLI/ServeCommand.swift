@@ -15,6 +15,9 @@ extension TallyCommand {
                 Point Soda Core at it in configuration.yml:
                   soda_cloud: {host: 127.0.0.1, port: 8080, scheme: http, api_key_id: ID, api_key_secret: SECRET}
 
+                With --tls-cert and --tls-key it serves HTTPS (TLS 1.2 and 1.3) instead: use scheme: https, and \
+                REQUESTS_CA_BUNDLE=FILE for soda-core when the certificate is not signed by a public authority.
+
                 SIGINT or SIGTERM stops it gracefully: requests in flight finish, queued writes are committed, \
                 and the store is closed.
                 """
@@ -36,12 +39,21 @@ extension TallyCommand {
                 + "to sodaCoreAvailableCheckAttributes. Without it soda-core skips checks that have attributes.",
             valueName: "file"))
         var checkAttributes: String?
+        @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+            "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key.",
+            valueName: "file"))
+        var tlsCertificate: String?
+        @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
+        var tlsKey: String?
 
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
             guard maxBodyBytes > 0, maxQueryBytes > 0, maxQuerySeries > 0, maxQueryPoints > 0, tokenLifetime > 0 else {
                 throw ValidationError("limits must be positive")
+            }
+            guard (tlsCertificate == nil) == (tlsKey == nil) else {
+                throw ValidationError("--tls-cert and --tls-key go together: give both for HTTPS, or neither for plain HTTP")
             }
             guard sessionLifetime > 0 else { throw ValidationError("--session-lifetime must be positive (seconds)") }
             // Ten years: longer lifetimes overflowed the expiry time (a trap at start or at the first login).
@@ -60,8 +72,16 @@ extension TallyCommand {
                 return handler
             }
             let logger = Logger(label: "tally.serve")
-            if !["127.0.0.1", "localhost", "::1"].contains(host) {
-                logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; put TLS in front of it")
+            var tls: ServerTLS?
+            if let tlsCertificate, let tlsKey {
+                do {
+                    tls = try ServerTLS(certificatePath: tlsCertificate, privateKeyPath: tlsKey)
+                } catch {
+                    printError("tally: \(error)")
+                    throw ExitCode(2)
+                }
+            } else if !["127.0.0.1", "localhost", "::1"].contains(host) {
+                logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; serve HTTPS (--tls-cert, --tls-key) or put a TLS proxy in front of it")
             }
             let attributes: [SodaCheckAttributeDefinition]
             do {
@@ -82,6 +102,7 @@ extension TallyCommand {
                                                     tokenLifetimeSeconds: tokenLifetime,
                                                     sessionLifetimeSeconds: sessionLifetime)
             configuration.checkAttributes = attributes
+            configuration.tls = tls
             try runReportingErrors {
                 let server = try TallyServer(configuration: configuration, logger: logger)
                 let outcome = ServeFailure()

@@ -45,11 +45,14 @@ public struct ServerConfiguration: Sendable {
     public var checkAttributes: [SodaCheckAttributeDefinition]
     /// Store options (flush threshold).
     public var storeOptions: StoreOptions
+    /// HTTPS: the certificate and key to answer with; nil serves plain HTTP.
+    public var tls: ServerTLS?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, storePath: String, limits: ServerLimits = ServerLimits(),
                 tokenLifetimeSeconds: Int = 24 * 3600, maxGroupCommit: Int = 1024,
                 disableCollectingWarehouseData: Bool = true, checkAttributes: [SodaCheckAttributeDefinition] = [],
-                storeOptions: StoreOptions = StoreOptions(), sessionLifetimeSeconds: Int = 8 * 3600) {
+                storeOptions: StoreOptions = StoreOptions(), sessionLifetimeSeconds: Int = 8 * 3600,
+                tls: ServerTLS? = nil) {
         self.host = host
         self.port = port
         self.storePath = storePath
@@ -60,5 +63,6 @@ public struct ServerConfiguration: Sendable {
         self.disableCollectingWarehouseData = disableCollectingWarehouseData
         self.checkAttributes = checkAttributes
         self.storeOptions = storeOptions
+        self.tls = tls
     }
 }

@@ -1,4 +1,6 @@
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import Tally
 
@@ -54,6 +56,13 @@ public final class TallyServer: Sendable {
     /// closes, requests in flight finish, queued writes are committed, and the store is closed (its head
     /// flushed into segments, the WAL synced).
     public func run() async throws {
+        let scheme = configuration.tls == nil ? "http" : "https"
+        let server: HTTPServerBuilder
+        if let tls = configuration.tls {
+            server = try .tls(.http1(), tlsConfiguration: tls.configuration)
+        } else {
+            server = .http1()
+        }
         phase.withLock { $0 = .serving }
         writer.start()
         let logger = self.logger
@@ -65,13 +74,14 @@ public final class TallyServer: Sendable {
         let bound = self.bound
         let app = Application(
             responder: HTTPEntry(server: self),
+            server: server,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port),
                                                     serverName: "tally"),
             onServerRunning: { channel in
                 // With --port 0 the system picks the port: say which one.
                 let port = channel.localAddress?.port ?? 0
                 bound.withLock { $0 = port }
-                logger.info("tally serve listening on http://\(host):\(port)", metadata: ["port": "\(port)"])
+                logger.info("tally serve listening on \(scheme)://\(host):\(port)", metadata: ["port": "\(port)"])
             },
             logger: logger)
         logger.info("tally serve starting", metadata: ["store": "\(configuration.storePath)",

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TallyTestSupport
 
@@ -27,5 +28,30 @@ struct ServeOptionsTests {
                                     "--check-attributes", dir.child("nope.json")])
         #expect(missing.status == 1, "\(missing.stderr)")
         #expect(missing.stderr.contains("nope.json"), "\(missing.stderr)")
+    }
+}
+
+@Suite("tally serve --tls-cert and --tls-key")
+struct ServeTLSOptionsTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("TallyServerTests/tls").path
+
+    @Test func theyGoTogether() throws {
+        let dir = TemporaryDirectory()
+        let alone = try runTally(["serve", "--store", dir.child("store"), "--tls-cert", Self.fixtures + "/localhost-cert.pem"])
+        #expect(alone.status == 64, "\(alone.stderr)")
+        #expect(alone.stderr.contains("--tls-cert and --tls-key go together"), "\(alone.stderr)")
+        #expect(try runTally(["serve", "--help"]).stdout.contains("--tls-key"))
+    }
+
+    /// A key that does not belong to the certificate stops the server before it opens the store.
+    @Test func aMismatchedKeyIsRefusedBeforeStarting() throws {
+        let dir = TemporaryDirectory()
+        let result = try runTally(["serve", "--store", dir.child("store"), "--port", "0",
+                                   "--tls-cert", Self.fixtures + "/localhost-cert.pem",
+                                   "--tls-key", Self.fixtures + "/other-key.pem"])
+        #expect(result.status == 2, "\(result.stderr)")
+        #expect(result.stderr.contains("other-key.pem does not go with --tls-cert"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.child("store")))
     }
 }

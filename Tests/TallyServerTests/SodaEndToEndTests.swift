@@ -33,13 +33,7 @@ struct SodaEndToEndTests {
     @Test("twelve daily `soda scan`s use the history tally serve keeps", .timeLimit(.minutes(20)))
     func dailyScans() async throws {
         // 1. The virtualenv.
-        let setup = try await runProgram("/bin/bash", [Self.directory.appendingPathComponent("setup.sh").path], timeoutSeconds: 1800)
-        guard setup.status == 0, let venv = setup.stdout.split(separator: "\n").last.map(String.init) else {
-            Issue.record("cannot build the soda-core virtualenv (soda-e2e/setup.sh exited \(setup.status)):\n\(setup.stderr.suffix(3000))")
-            return
-        }
-        let marker = (try? String(contentsOfFile: venv + "/.tally-soda-ready", encoding: .utf8)) ?? ""
-        let scientific = marker.contains("scientific=yes")
+        guard let (venv, scientific) = try await Self.virtualenv() else { return }
         if !scientific {
             print("note: soda-core-scientific is not installed in \(venv); the anomaly detection check is left out")
         }
@@ -56,43 +50,15 @@ struct SodaEndToEndTests {
         try await waitUntilHealthy(port: port)
 
         // 3. Soda's configuration: DuckDB, and tally serve as Soda Cloud. No telemetry.
-        let home = work.child("home")
-        try FileManager.default.createDirectory(atPath: home + "/.soda", withIntermediateDirectories: true)
-        try "send_anonymous_usage_stats: false\n".write(toFile: home + "/.soda/config.yml", atomically: true, encoding: .utf8)
-        let configuration = work.child("configuration.yml")
-        try """
-            data_source shop:
-              type: duckdb
-              path: \(work.child("shop.duckdb"))
-            soda_cloud:
-              host: 127.0.0.1
-              port: \(port)
-              scheme: http
-              api_key_id: \(key["id"]!)
-              api_key_secret: \(key["secret"]!)
-            """.write(toFile: configuration, atomically: true, encoding: .utf8)
         var checkFiles = [Self.directory.appendingPathComponent("checks.yml").path]
         if scientific { checkFiles.append(Self.directory.appendingPathComponent("checks-anomaly.yml").path) }
-        let environment = ["HOME": home, "PYTHONDONTWRITEBYTECODE": "1"]
+        let soda = try SodaRun(venv: venv, work: work, cloud: "host: 127.0.0.1\n  port: \(port)\n  scheme: http", key: key,
+                               checkFiles: checkFiles)
 
         // 4. Twelve days.
         var previous: [String: Any]?
         for d in 1...12 {
-            let made = try await runProgram(venv + "/bin/python", [Self.directory.appendingPathComponent("make_day.py").path,
-                                                                    work.child("shop.duckdb"), "\(d)"], environment: environment)
-            #expect(made.status == 0, "make_day.py \(d): \(made.stderr)")
-            let results = work.child(String(format: "result_%02d.json", d))
-            let scan = try await runProgram(
-                venv + "/bin/soda",
-                ["scan", "-d", "shop", "-c", configuration, "-s", "tally_e2e", "-t", String(format: "2024-05-%02dT06:00:00+00:00", d),
-                 "-srf", results] + checkFiles,
-                environment: environment, currentDirectory: work.path, timeoutSeconds: 300)
-            // Exit codes: 0 all pass, 1 warnings, 2 failures, 3 errors.
-            #expect(scan.status < 3, "day \(d): soda scan exited \(scan.status)\n\(scan.stdout.suffix(4000))\n\(scan.stderr.suffix(2000))")
-            let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as! [String: Any]
-            #expect(document["hasErrors"] as? Bool == false, "day \(d): \(scan.stdout.suffix(4000))")
-            #expect(!scan.stdout.contains("Soda Cloud login failed") && !scan.stdout.contains("Error while executing Soda Cloud"),
-                    "day \(d): \(scan.stdout.suffix(3000))")
+            let document = try await soda.scan(day: d)
             try Self.verify(day: d, document: document, previous: previous, scientific: scientific)
             previous = document
         }
@@ -131,6 +97,51 @@ struct SodaEndToEndTests {
         #expect(log.contains("path=/api/query status=200"))
         #expect(!log.contains("status=4") && !log.contains("status=5"), "\(log.suffix(3000))")
         #expect(log.contains("store closed"))
+    }
+
+    /// soda-core over HTTPS: `tally serve --tls-cert --tls-key` with the test certificate, which soda-core's
+    /// `requests` trusts through `REQUESTS_CA_BUNDLE`. Day 2's change checks need day 1's measurements, so the
+    /// history is read back over TLS too.
+    @Test("two daily `soda scan`s over HTTPS", .timeLimit(.minutes(10)))
+    func scansOverHTTPS() async throws {
+        guard let (venv, _) = try await Self.virtualenv() else { return }
+        let work = TemporaryDirectory("tally-soda-tls")
+        let store = work.child("store")
+        let created = try await runProgram(tallyBinary, ["keys", "create", "--store", store, "--role", "write", "--format", "json"])
+        #expect(created.status == 0, "\(created.stderr)")
+        let key = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as! [String: String]
+        let port = try freePort()
+        let server = try ServeProcess(storePath: store, port: port, logPath: work.child("serve.log"),
+                                      extraArguments: ["--tls-cert", TLSTests.certificate, "--tls-key", TLSTests.key])
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        for _ in 0..<300 where !server.log.contains("listening on https://") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(server.log.contains("listening on https://127.0.0.1:\(port)"), "\(server.log)")
+
+        let soda = try SodaRun(venv: venv, work: work, cloud: "host: localhost\n  port: \(port)\n  scheme: https", key: key,
+                               checkFiles: [Self.directory.appendingPathComponent("checks.yml").path],
+                               environment: ["REQUESTS_CA_BUNDLE": TLSTests.certificate])
+        var previous: [String: Any]?
+        for d in 1...2 {
+            let document = try await soda.scan(day: d)
+            try Self.verify(day: d, document: document, previous: previous, scientific: false)
+            previous = document
+        }
+        let scans = try await runProgram(tallyBinary, ["scans", "--store", store, "--format", "json"])
+        #expect((try JSONSerialization.jsonObject(with: Data(scans.stdout.utf8)) as? [Any])?.count == 2, "\(scans.stdout)")
+        #expect(try await server.terminate() == 0)
+        #expect(server.log.contains("path=/api/query status=200"), "\(server.log.suffix(3000))")
+    }
+
+    /// The soda-core virtualenv (built once by setup.sh) and whether soda-core-scientific is in it; nil, with the
+    /// reason recorded as a test failure, when it cannot be built.
+    static func virtualenv() async throws -> (path: String, scientific: Bool)? {
+        let setup = try await runProgram("/bin/bash", [directory.appendingPathComponent("setup.sh").path], timeoutSeconds: 1800)
+        guard setup.status == 0, let venv = setup.stdout.split(separator: "\n").last.map(String.init) else {
+            Issue.record("cannot build the soda-core virtualenv (soda-e2e/setup.sh exited \(setup.status)):\n\(setup.stderr.suffix(3000))")
+            return nil
+        }
+        let marker = (try? String(contentsOfFile: venv + "/.tally-soda-ready", encoding: .utf8)) ?? ""
+        return (venv, marker.contains("scientific=yes"))
     }
 
     /// Checks one day's scan results against the numbers soda-core computes from the previous day's measurement
@@ -199,5 +210,58 @@ struct SodaEndToEndTests {
             }
         }
         _ = previous
+    }
+}
+
+/// `soda scan`s of the day-by-day DuckDB table, with `tally serve` as Soda Cloud.
+struct SodaRun {
+    let venv: String
+    let work: TemporaryDirectory
+    let configuration: String
+    let checkFiles: [String]
+    let environment: [String: String]
+
+    /// Writes soda's configuration: DuckDB, the `soda_cloud` lines `cloud` (host, port, scheme) with `key`, and no
+    /// telemetry.
+    init(venv: String, work: TemporaryDirectory, cloud: String, key: [String: String], checkFiles: [String],
+         environment: [String: String] = [:]) throws {
+        let home = work.child("home")
+        try FileManager.default.createDirectory(atPath: home + "/.soda", withIntermediateDirectories: true)
+        try "send_anonymous_usage_stats: false\n".write(toFile: home + "/.soda/config.yml", atomically: true, encoding: .utf8)
+        configuration = work.child("configuration.yml")
+        try """
+            data_source shop:
+              type: duckdb
+              path: \(work.child("shop.duckdb"))
+            soda_cloud:
+              \(cloud)
+              api_key_id: \(key["id"]!)
+              api_key_secret: \(key["secret"]!)
+            """.write(toFile: configuration, atomically: true, encoding: .utf8)
+        self.venv = venv
+        self.work = work
+        self.checkFiles = checkFiles
+        self.environment = environment.merging(["HOME": home, "PYTHONDONTWRITEBYTECODE": "1"]) { a, _ in a }
+    }
+
+    /// Makes day `d`'s table, scans it, checks that soda-core reported no errors and talked to the cloud without
+    /// a failure, and returns the scan results document.
+    func scan(day d: Int) async throws -> [String: Any] {
+        let made = try await runProgram(venv + "/bin/python", [SodaEndToEndTests.directory.appendingPathComponent("make_day.py").path,
+                                                                work.child("shop.duckdb"), "\(d)"], environment: environment)
+        #expect(made.status == 0, "make_day.py \(d): \(made.stderr)")
+        let results = work.child(String(format: "result_%02d.json", d))
+        let scan = try await runProgram(
+            venv + "/bin/soda",
+            ["scan", "-d", "shop", "-c", configuration, "-s", "tally_e2e", "-t", String(format: "2024-05-%02dT06:00:00+00:00", d),
+             "-srf", results] + checkFiles,
+            environment: environment, currentDirectory: work.path, timeoutSeconds: 300)
+        // Exit codes: 0 all pass, 1 warnings, 2 failures, 3 errors.
+        #expect(scan.status < 3, "day \(d): soda scan exited \(scan.status)\n\(scan.stdout.suffix(4000))\n\(scan.stderr.suffix(2000))")
+        let document = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: results))) as! [String: Any]
+        #expect(document["hasErrors"] as? Bool == false, "day \(d): \(scan.stdout.suffix(4000))")
+        #expect(!scan.stdout.contains("Soda Cloud login failed") && !scan.stdout.contains("Error while executing Soda Cloud"),
+                "day \(d): \(scan.stdout.suffix(3000))")
+        return document
     }
 }
