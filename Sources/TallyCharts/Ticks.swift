@@ -260,7 +260,7 @@ public struct TimeAxis: Sendable, Equatable {
     public static func fitting(from: Int64, to: Int64, plotLeft: Double, plotWidth: Double, figureWidth: Double,
                                fontSize: Double = ChartStyle.tickFontSize) -> TimeAxis {
         var lo = from, hi = to
-        if hi <= lo { lo = UTCTime.adding(lo, -UTCTime.hour); hi = UTCTime.adding(hi, UTCTime.hour) }
+        if hi <= lo { lo = timeShift(lo, back: UTCTime.hour); hi = timeShift(hi, by: UTCTime.hour) }
         let span = UTCTime.span(from: lo, to: hi)
         let maxTicks = Swift.max(1, Int(plotWidth / minimumSpacing) + 1)
         var best: TimeAxis?
