@@ -162,8 +162,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .milliseconds(let ms):
             if t > Int64.min / 2 { return Int128(CivilCalendar.floorDiv(t - Self.origin(ms), ms)) }   // the usual case
-            let shifted = Int128(t) - Int128(Self.origin(ms)), width = Int128(ms)
-            return shifted / width - (shifted % width < 0 ? 1 : 0)
+            return CivilCalendar.floorDiv(Int128(t) - Int128(Self.origin(ms)), Int128(ms))
         case .months(let k):
             return Int128(CivilCalendar.floorDiv(CivilCalendar.monthIndex(ofMillis: t), Int64(k)))
         case .years(let k):

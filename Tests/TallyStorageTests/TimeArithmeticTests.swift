@@ -32,4 +32,27 @@ struct TimeArithmeticTests {
         #expect(timeGap(.max, 0) == .max && timeGap(.min, 0) == .min && timeGap(.min, -1) == .min + 1)
         #expect(timeGap(.max, .max) == 0 && timeGap(.min, .min) == 0)
     }
+
+    /// 128-bit floor division rounds towards negative infinity for every sign, also where 64 bits overflow.
+    @Test func floorDivisionInWideIntegers() {
+        func floorDiv(_ a: Int128, _ b: Int128) -> Int128 { CivilCalendar.floorDiv(a, b) }
+        #expect(floorDiv(7, 2) == 3 && floorDiv(-7, 2) == -4 && floorDiv(7, -2) == -4 && floorDiv(-7, -2) == 3)
+        #expect(floorDiv(6, 2) == 3 && floorDiv(-6, 2) == -3 && floorDiv(6, -2) == -3 && floorDiv(-6, -2) == 3)
+        #expect(floorDiv(0, 5) == 0 && floorDiv(0, -5) == 0 && floorDiv(-1, 5) == -1 && floorDiv(1, -5) == -1)
+        #expect(floorDiv(-1, 86_400_000) == -1 && floorDiv(-86_400_000, 86_400_000) == -1)
+        #expect(floorDiv(-86_400_001, 86_400_000) == -2)
+        let min = Int128(Int64.min), max = Int128(Int64.max)
+        #expect(floorDiv(min, -1) == max + 1 && floorDiv(min, 1) == min && floorDiv(max, -1) == -max)
+        #expect(floorDiv(min, 2) == min / 2 && floorDiv(min + 1, 2) == min / 2 && floorDiv(max, 2) == max / 2)
+        #expect(floorDiv(min, max) == -2 && floorDiv(max, min) == -1 && floorDiv(min, min) == 1)
+        // The first time less an origin, in 7-day weeks from Monday 1970-01-05 (what Int64 cannot subtract).
+        let week: Int128 = 7 * 86_400_000, monday: Int128 = 4 * 86_400_000
+        let first = floorDiv(min - monday, week)
+        #expect(first * week + monday <= min && (first + 1) * week + monday > min)
+        #expect(floorDiv(max - monday, week) == (max - monday) / week)
+        // It agrees with the 64-bit floor division wherever that one holds.
+        for (a, b) in [(Int64(-7), Int64(3)), (7, 3), (-9, 3), (Int64.min + 1, 1_000), (Int64.max, 86_400_000)] {
+            #expect(floorDiv(Int128(a), Int128(b)) == Int128(CivilCalendar.floorDiv(a, b)), "\(a) / \(b)")
+        }
+    }
 }
