@@ -123,7 +123,7 @@ struct UTCTime: Equatable {
     var yearText: String { TimeText.yearText(year) }
     var monthName: String { UTCTime.monthNames[month - 1] }
     /// `2024-05-01` (`-0044-03-15`, `+10000-01-01`).
-    var dateText: String { yearText + "-" + UTCTime.pad2(month) + "-" + UTCTime.pad2(day) }
+    var dateText: String { TimeText.dateText(year: year, month: month, day: day) }
 
     /// `to - from` in milliseconds, as a `Double` (exact up to 2^53 ms, about 285,000 years), which cannot
     /// overflow: a chart may span the whole range of times, from `Int64.min` to `Int64.max`, whose width is no
