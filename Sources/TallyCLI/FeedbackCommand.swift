@@ -161,8 +161,7 @@ func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) t
     let week: Int64 = 7 * 86_400_000
     // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest time, a
     // trap near the latest).
-    let (from, below) = t.subtractingReportingOverflow(week), (to, above) = t.addingReportingOverflow(week)
-    let around = try store.read(info.id, in: TimeRange(from: below ? .min : from, to: above ? .max : to))
+    let around = try store.read(info.id, in: TimeRange(from: timeShift(t, back: week), to: timeShift(t, by: week)))
     guard !around.times.isEmpty else { return nil }
     var best = 0
     for i in around.times.indices where abs(around.times[i] - t) < abs(around.times[best] - t) { best = i }

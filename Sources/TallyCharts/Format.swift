@@ -123,19 +123,12 @@ struct UTCTime: Equatable {
     var yearText: String { TimeText.yearText(year) }
     var monthName: String { UTCTime.monthNames[month - 1] }
     /// `2024-05-01` (`-0044-03-15`, `+10000-01-01`).
-    var dateText: String { yearText + "-" + UTCTime.pad2(month) + "-" + UTCTime.pad2(day) }
+    var dateText: String { TimeText.dateText(year: year, month: month, day: day) }
 
-    // Time arithmetic that cannot overflow: a chart may span the whole range of times, from `Int64.min` to
-    // `Int64.max`, whose width is no `Int64`.
-
-    /// `to - from` in milliseconds, as a `Double` (exact up to 2^53 ms, about 285,000 years).
+    /// `to - from` in milliseconds, as a `Double` (exact up to 2^53 ms, about 285,000 years), which cannot
+    /// overflow: a chart may span the whole range of times, from `Int64.min` to `Int64.max`, whose width is no
+    /// `Int64` (`timeGap` and `timeShift` stop at its ends).
     static func span(from: Int64, to: Int64) -> Double { Double(Int128(to) - Int128(from)) }
-
-    /// `to - from`, stopped at the ends of `Int64`.
-    static func difference(_ to: Int64, _ from: Int64) -> Int64 { Int64(clamping: Int128(to) - Int128(from)) }
-
-    /// `t + d`, stopped at the ends of the range of times.
-    static func adding(_ t: Int64, _ d: Int64) -> Int64 { Int64(clamping: Int128(t) + Int128(d)) }
     /// `06:00`
     var hourMinuteText: String { UTCTime.pad2(hour) + ":" + UTCTime.pad2(minute) }
     /// `06:00:15`

@@ -1,4 +1,5 @@
 import TallyAnalysis
+import TallyStorage
 
 /// Shapes long histories to the pixels they are drawn on: never more points than pixel columns.
 public enum Shaping {
@@ -58,8 +59,8 @@ public enum Shaping {
         if need > budget {
             // Close the narrowest gaps first (ties: earliest first) until the minimum fits.
             let order = (0..<gapMarkers.count).sorted {
-                let a = UTCTime.difference(times[runs[$0 + 1].lowerBound], times[runs[$0].upperBound - 1])
-                let b = UTCTime.difference(times[runs[$1 + 1].lowerBound], times[runs[$1].upperBound - 1])
+                let a = timeGap(times[runs[$0 + 1].lowerBound], times[runs[$0].upperBound - 1])
+                let b = timeGap(times[runs[$1 + 1].lowerBound], times[runs[$1].upperBound - 1])
                 return a != b ? a < b : $0 < $1
             }
             var closed = [Bool](repeating: false, count: gapMarkers.count)
@@ -170,10 +171,10 @@ public enum Shaping {
         let barStarts = out.map(\.start)
         var width = out.count > 1 ? medianGap(barStarts) : UTCTime.hour
         if let interval, let first = out.first {
-            width = max(width, UTCTime.difference(interval.next(after: first.start), first.start))
+            width = max(width, timeGap(interval.next(after: first.start), first.start))
         }
         for k in out.indices {
-            var end = UTCTime.adding(out[k].start, width)
+            var end = timeShift(out[k].start, by: width)
             if k + 1 < out.count { end = min(end, out[k + 1].start) }
             if let interval { end = max(end, min(interval.next(after: out[k].start), k + 1 < out.count ? out[k + 1].start : .max)) }
             out[k].end = end
@@ -185,7 +186,7 @@ public enum Shaping {
     static func medianGap(_ times: [Int64]) -> Int64 {
         var gaps: [Int64] = []
         for k in times.indices.dropFirst() where times[k] > times[k - 1] {
-            gaps.append(UTCTime.difference(times[k], times[k - 1]))
+            gaps.append(timeGap(times[k], times[k - 1]))
         }
         guard !gaps.isEmpty else { return UTCTime.hour }
         gaps.sort()
@@ -196,7 +197,7 @@ public enum Shaping {
     static func smallestGap(_ times: [Int64]) -> Int64 {
         var best: Int64?
         for k in times.indices.dropFirst() where times[k] > times[k - 1] {
-            best = min(best ?? .max, UTCTime.difference(times[k], times[k - 1]))
+            best = min(best ?? .max, timeGap(times[k], times[k - 1]))
         }
         return best ?? UTCTime.hour
     }

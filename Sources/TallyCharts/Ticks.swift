@@ -162,8 +162,7 @@ public enum TickInterval: Sendable, Equatable, CustomStringConvertible {
         switch self {
         case .milliseconds(let ms):
             if t > Int64.min / 2 { return Int128(CivilCalendar.floorDiv(t - Self.origin(ms), ms)) }   // the usual case
-            let shifted = Int128(t) - Int128(Self.origin(ms)), width = Int128(ms)
-            return shifted / width - (shifted % width < 0 ? 1 : 0)
+            return CivilCalendar.floorDiv(Int128(t) - Int128(Self.origin(ms)), Int128(ms))
         case .months(let k):
             return Int128(CivilCalendar.floorDiv(CivilCalendar.monthIndex(ofMillis: t), Int64(k)))
         case .years(let k):
@@ -260,7 +259,7 @@ public struct TimeAxis: Sendable, Equatable {
     public static func fitting(from: Int64, to: Int64, plotLeft: Double, plotWidth: Double, figureWidth: Double,
                                fontSize: Double = ChartStyle.tickFontSize) -> TimeAxis {
         var lo = from, hi = to
-        if hi <= lo { lo = UTCTime.adding(lo, -UTCTime.hour); hi = UTCTime.adding(hi, UTCTime.hour) }
+        if hi <= lo { lo = timeShift(lo, back: UTCTime.hour); hi = timeShift(hi, by: UTCTime.hour) }
         let span = UTCTime.span(from: lo, to: hi)
         let maxTicks = Swift.max(1, Int(plotWidth / minimumSpacing) + 1)
         var best: TimeAxis?

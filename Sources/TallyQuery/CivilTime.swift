@@ -30,8 +30,8 @@ enum CivilTime {
     static func day(_ days: Int64, from t: Int64) -> (from: Int64, to: Int64, date: String) {
         let d = CivilCalendar.day(ofMillis: t) + days
         let (y, m, dd) = CivilCalendar.date(days: d)
-        let date = TimeText.yearText(y) + (m < 10 ? "-0" : "-") + String(m) + (dd < 10 ? "-0" : "-") + String(dd)
-        return (Int64(clamping: Int128(d) * Int128(msPerDay)), Int64(clamping: Int128(d + 1) * Int128(msPerDay)), date)
+        return (Int64(clamping: Int128(d) * Int128(msPerDay)), Int64(clamping: Int128(d + 1) * Int128(msPerDay)),
+                TimeText.dateText(year: y, month: m, day: dd))
     }
 
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the

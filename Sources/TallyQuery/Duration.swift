@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// A length of time in the query language: `90m`, `30d`, `2w`, `1mo`, `1y`, or compounds such as `1h30m`.
 ///
 /// Units: `ms` milliseconds, `s` seconds, `m` minutes, `h` hours, `d` days (24 h), `w` weeks (7 d),
@@ -108,15 +110,13 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
     /// `t + self`: the calendar months are added first (clamping the day of month), then the fixed part. A result
     /// past the range of `Int64` milliseconds (years −292,275,055 to +292,278,994) stops at its end.
     public func added(to t: Int64) -> Int64 {
-        let (sum, overflow) = CivilTime.addingMonths(months, to: t).addingReportingOverflow(milliseconds)
-        return overflow ? (milliseconds > 0 ? .max : .min) : sum
+        timeShift(CivilTime.addingMonths(months, to: t), by: milliseconds)
     }
 
     /// `t - self`: the calendar months are subtracted first (clamping the day of month), then the fixed part. A
     /// result past the range of `Int64` milliseconds stops at its end.
     public func subtracted(from t: Int64) -> Int64 {
-        let (difference, overflow) = CivilTime.addingMonths(-months, to: t).subtractingReportingOverflow(milliseconds)
-        return overflow ? (milliseconds > 0 ? .min : .max) : difference
+        timeShift(CivilTime.addingMonths(-months, to: t), back: milliseconds)
     }
 
     /// The canonical text, largest units first (`1y2mo`, `1h30m`, `0s` for zero).

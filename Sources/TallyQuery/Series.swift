@@ -85,9 +85,7 @@ public struct Bucketing: Sendable, Hashable {
 
     /// The number of the fixed-width bucket holding `t`, counted from the origin (wide, so that no time overflows).
     private func fixedIndex(_ t: Int64) -> Int128 {
-        let shifted = Int128(t) - Int128(origin), w = Int128(width.milliseconds)
-        let q = shifted / w
-        return shifted % w < 0 ? q - 1 : q
+        CivilCalendar.floorDiv(Int128(t) - Int128(origin), Int128(width.milliseconds))
     }
 
     /// The start of the fixed-width bucket with that number, stopped at the ends of the range of times.

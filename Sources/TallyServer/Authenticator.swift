@@ -50,8 +50,7 @@ final class Authenticator: Sendable {
 
 /// When a token given at `now` expires: at the end of time rather than overflowing for a lifetime that long.
 func expiry(now: Int64, lifetimeMillis: Int64) -> Int64 {
-    let (end, overflow) = now.addingReportingOverflow(lifetimeMillis)
-    return overflow ? (lifetimeMillis > 0 ? .max : .min) : end
+    timeShift(now, by: lifetimeMillis)
 }
 
 /// A lifetime in seconds as milliseconds, at most `Int64.max` (`tally serve --token-lifetime` is checked first; a

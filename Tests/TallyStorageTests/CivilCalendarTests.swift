@@ -75,6 +75,22 @@ struct TimeTextTests {
         #expect(TimeText.format(1_714_543_200_123) == "2024-05-01T06:00:00.123Z")
     }
 
+    /// A date alone is written with the years `format` writes, from the first year of `Int64` seconds to after 9999.
+    @Test func datesAloneWriteExpandedYears() {
+        #expect(TimeText.dateText(year: -292_277_022, month: 1, day: 1) == "-292277022-01-01")
+        #expect(TimeText.dateText(year: -1, month: 12, day: 31) == "-0001-12-31")
+        #expect(TimeText.dateText(year: 0, month: 1, day: 1) == "0000-01-01")
+        #expect(TimeText.dateText(year: 9_999, month: 12, day: 31) == "9999-12-31")
+        #expect(TimeText.dateText(year: 10_000, month: 1, day: 1) == "+10000-01-01")
+        #expect(TimeText.dateText(year: -44, month: 3, day: 15) == "-0044-03-15")
+        #expect(TimeText.dateText(year: 2024, month: 5, day: 1) == "2024-05-01")
+        for t in [Int64.min, -1, 0, 1_714_543_200_123, Int64.max] {
+            let (year, month, day) = CivilCalendar.date(days: CivilCalendar.day(ofMillis: t))
+            let date = TimeText.dateText(year: year, month: month, day: day)
+            #expect(TimeText.format(t).hasPrefix(date + "T"), "\(t)")
+        }
+    }
+
     /// What `format` writes, `parse` reads back to the same time: around year 0, the four-digit years' ends, and
     /// the first and last `Int64` milliseconds (`format` trapped on `Int64.min`, and `parse` refused every year it
     /// writes with a sign).

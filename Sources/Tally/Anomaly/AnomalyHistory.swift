@@ -65,8 +65,8 @@ extension AnomalyStageExtension {
 
     /// Where the history read starts: on the look-back grid, at least `lookback` before `displayStart`.
     static func historyStart(displayStart: Int64, lookback: Int64) -> Int64 {
-        let (start, overflow) = displayStart.subtractingReportingOverflow(lookback)
-        return overflow || start < Int64.min / 2 ? Int64.min : Self.floor(start, to: lookback)
+        let start = timeShift(displayStart, back: lookback)
+        return start < Int64.min / 2 ? Int64.min : Self.floor(start, to: lookback)
     }
 
     /// `t` rounded down to a multiple of `step` (since the epoch).

@@ -90,9 +90,9 @@ extension Store {
         }
         var perSeries: [StoreBacktestReport.Row] = []
         let lookback = AnomalyStageExtension.lookback(for: base.training)
-        let (warmStart, overflow) = from.subtractingReportingOverflow(lookback)
+        let warmStart = timeShift(from, back: lookback)
         for info in series(matching: selector) {
-            let columns = try read(info.id, in: TimeRange(from: overflow ? .min : warmStart, to: to))
+            let columns = try read(info.id, in: TimeRange(from: warmStart, to: to))
             var times: [Int64] = [], values: [Double] = []
             for i in 0..<columns.times.count where optionalValue(columns.values[i]) != nil {
                 times.append(columns.times[i])

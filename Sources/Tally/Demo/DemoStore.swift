@@ -92,8 +92,8 @@ public struct DemoStore {
     /// that overflowed, or scan documents that could not be read back after half the demo was written).
     public func validate() throws(StoreError) {
         let (span, spanOverflow) = Int64(Swift.max(0, days - 1)).multipliedReportingOverflow(by: DemoStore.day)
-        let (first, firstOverflow) = anchorDay.subtractingReportingOverflow(span)
-        guard days >= 1, !spanOverflow, !firstOverflow, DemoStore.scanTimes.contains(first),
+        let first = timeShift(anchorDay, back: span)   // Int64.min, outside the scan times, when it overflows
+        guard days >= 1, !spanOverflow, DemoStore.scanTimes.contains(first),
               anchorDay <= DemoStore.scanTimes.upperBound - DemoStore.day else {
             throw StoreError.invalid(InputError(field: "anchor", message: "the demo's \(days) days of scans up to "
                 + "\(TimeText.format(anchorDay)) do not fit in the years 0000 to 9999 that Soda scan documents can carry"))

@@ -129,8 +129,8 @@ extension TallyServer {
                         for row in dataset.metrics {
                             // The 30 days before the series' latest point, so that a stale series still shows its trend.
                             let end = (row.latest?.time ?? now) + 1
-                            let (start, overflow) = end.subtractingReportingOverflow(30 * 86_400_000)
-                            let points = try store.read(row.info.id, in: TimeRange(from: overflow ? .min : start, to: end))
+                            let start = timeShift(end, back: 30 * 86_400_000)
+                            let points = try store.read(row.info.id, in: TimeRange(from: start, to: end))
                             sparklines[row.info.id] = Sparkline().svg(
                                 times: points.times, values: points.values.map { optionalValue($0).flatMap { $0.isFinite ? $0 : nil } },
                                 label: "\(row.name): the 30 days up to its latest point")

@@ -81,4 +81,12 @@ public enum CivilCalendar {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
     }
+
+    /// `a` divided by `b`, rounded towards negative infinity (`b != 0`), in 128 bits: a time less an origin over a
+    /// width, which for times near the ends of `Int64` (or `Int64.min / -1`) is no `Int64`.
+    @inlinable
+    public static func floorDiv(_ a: Int128, _ b: Int128) -> Int128 {
+        let q = a / b, r = a % b
+        return r != 0 && (r < 0) != (b < 0) ? q - 1 : q
+    }
 }

@@ -7,7 +7,7 @@ public enum TimeText {
         let days = CivilCalendar.day(ofMillis: millis)
         let msOfDay = Int(CivilCalendar.millisOfDay(millis))
         let (civilYear, month, day) = CivilCalendar.date(days: days)
-        var s = yearText(civilYear) + "-" + pad(month, 2) + "-" + pad(day, 2) + "T"
+        var s = dateText(year: civilYear, month: month, day: day) + "T"
         s += pad(msOfDay / 3_600_000, 2) + ":" + pad(msOfDay / 60_000 % 60, 2) + ":" + pad(msOfDay / 1000 % 60, 2)
         if msOfDay % 1000 != 0 { s += "." + pad(msOfDay % 1000, 3) }
         return s + "Z"
@@ -16,6 +16,11 @@ public enum TimeText {
     /// A year as ``format(_:)`` writes it: `0000` to `9999`, `-0044` before year 0, `+10000` after 9999.
     public static func yearText(_ year: Int64) -> String {
         (year > 9999 ? "+" : "") + pad(Int(year), 4)
+    }
+
+    /// A date as ``format(_:)`` writes it, without the time of day: `2024-05-01`, `-0044-03-15`, `+10000-01-01`.
+    public static func dateText(year: Int64, month: Int, day: Int) -> String {
+        yearText(year) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
     private static func pad(_ value: Int, _ width: Int) -> String {
