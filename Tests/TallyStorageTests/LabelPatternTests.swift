@@ -307,4 +307,26 @@ struct LabelPatternTests {
         #expect(throws: LabelPatternError.self) { try LabelPattern(String(repeating: "(?i:", count: 101) + String(repeating: ")", count: 101)) }
         #expect(try LabelPattern(String(repeating: "(a)", count: 3000)).matchesWhole(String(repeating: "a", count: 3000)))
     }
+
+    @Test func labelMatchersReportTheLabelAndThePattern() throws {
+        #expect(throws: InputError(field: "dataset", message: "invalid regular expression \"a(b\": missing \")\" for \"(\" at column 2")) {
+            try LabelMatcher(name: "dataset", op: .matchesRegex, value: "a(b")
+        }
+        #expect(throws: InputError(field: "x", message: "invalid regular expression \"(a+)\\\\1\": backreference \"\\1\" at column 5 is not supported: backreferences cannot be matched in linear time")) {
+            try LabelMatcher(name: "x", op: .notMatchesRegex, value: "(a+)\\1")
+        }
+        // Equality matchers take any value.
+        #expect(try LabelMatcher(name: "x", op: .equal, value: "a(b").matches("a(b"))
+    }
+
+    @Test func labelMatchersUseTheLinearEngine() throws {
+        let matcher = try LabelMatcher(name: "dataset", op: .matchesRegex, value: "(a+)+b")
+        let forty = String(repeating: "a", count: 40)
+        #expect(!matcher.matches(forty))
+        #expect(matcher.matches(forty + "b"))
+        let negated = try LabelMatcher(name: "dataset", op: .notMatchesRegex, value: "(a+)+b")
+        #expect(negated.matches(forty))
+        #expect(negated.matches(nil))
+        #expect(SeriesSelector(matchers: [matcher]).matches(SeriesKey(metric: "m", labels: [Label("dataset", forty + "b")])))
+    }
 }
