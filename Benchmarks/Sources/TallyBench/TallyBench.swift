@@ -16,9 +16,10 @@ struct TallyBench: ParsableCommand {
             replay       WAL replay rate of a crashed store whose head was never flushed
             anomaly      tally check (the default detector) over 10,000 series of a year of days
             read-range   a recent range of many series against their whole history, per read
+            label-regex  selector regexes over 10,000 series keys: LabelPattern next to Swift's Regex
             Exit codes: 0 success, 1 failure (including a wrong query answer).
             """,
-        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self]
+        subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self, LabelRegex.self]
     )
 }
 
