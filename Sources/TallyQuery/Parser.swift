@@ -178,7 +178,7 @@ public struct Parser {
             throw expected("a quoted string after `\(op.rawValue)`")
         }
         if op == .regexMatch || op == .regexNotMatch, let problem = MatcherExpression.regexProblem(value) {
-            throw QueryError(.invalid, "invalid regular expression: \(problem)", at: current.span)
+            throw QueryError(.invalid, "invalid regular expression \(quoteLabelValue(value)): \(problem)", at: current.span)
         }
         _ = advance()
         return MatcherExpression(name, op, value, span: span(from: start))

@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// Which series a query reads: a metric name, label matchers, or both.
 public struct SelectorExpression: Sendable, Equatable {
     /// The metric name, if the query names one.
@@ -21,7 +23,7 @@ public struct SelectorExpression: Sendable, Equatable {
     ///
     /// A label the series does not have counts as the empty string, so `dataset!="x"` selects series
     /// without a `dataset` label and `dataset=""` selects exactly those.
-    /// This is the reference behaviour for in-memory data sources; it compiles regexes on every call.
+    /// This is the reference behaviour for in-memory data sources.
     public func matches(labels: Labels) -> Bool {
         matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
     }
@@ -44,11 +46,18 @@ public struct MatcherExpression: Sendable, Equatable {
     /// The label name.
     public var name: String
     /// The comparison.
-    public var op: Operator
+    public var op: Operator {
+        didSet { pattern = Self.compiledPattern(op, value) }
+    }
     /// The string or regular expression.
-    public var value: String
+    public var value: String {
+        didSet { pattern = Self.compiledPattern(op, value) }
+    }
     /// Where the matcher is in the query text, when it came from one.
     public var span: SourceSpan?
+    /// The compiled `value` of a regular-expression matcher; nil for the other operators and for a regex that does
+    /// not compile. Derived from `op` and `value`, so it adds nothing to equality.
+    private var pattern: LabelPattern?
 
     /// Creates a matcher.
     public init(_ name: String, _ op: Operator, _ value: String, span: SourceSpan? = nil) {
@@ -56,28 +65,38 @@ public struct MatcherExpression: Sendable, Equatable {
         self.op = op
         self.value = value
         self.span = span
+        pattern = Self.compiledPattern(op, value)
     }
 
-    /// Whether the label value `v` is accepted. Regular expressions use Swift's `Regex` syntax and must match
-    /// the whole value (they are anchored at both ends). An invalid regex matches nothing.
+    /// Whether the label value `v` is accepted. Regular expressions are ``LabelPattern``s (RE2-like syntax, matched
+    /// in linear time) and must match the whole value (they are anchored at both ends). An invalid regex matches
+    /// nothing.
     public func matches(_ v: String) -> Bool {
         switch op {
         case .equal: return v == value
         case .notEqual: return v != value
-        case .regexMatch, .regexNotMatch:
-            guard let regex = try? Regex(value) else { return false }
-            let whole = (try? regex.wholeMatch(in: v)) != nil
-            return op == .regexMatch ? whole : !whole
+        case .regexMatch: return pattern?.matchesWhole(v) ?? false
+        case .regexNotMatch: return pattern.map { !$0.matchesWhole(v) } ?? false
         }
     }
 
-    /// Checks that a regex value compiles; returns the compiler's message when it does not.
+    public static func == (a: MatcherExpression, b: MatcherExpression) -> Bool {
+        a.name == b.name && a.op == b.op && a.value == b.value && a.span == b.span
+    }
+
+    private static func compiledPattern(_ op: Operator, _ value: String) -> LabelPattern? {
+        guard op == .regexMatch || op == .regexNotMatch else { return nil }
+        return try? LabelPattern(value)
+    }
+
+    /// Checks that a regex value compiles, with the same engine storage uses; returns what is wrong and at which
+    /// column of the pattern when it does not.
     static func regexProblem(_ pattern: String) -> String? {
-        do {
-            _ = try Regex(pattern)
+        do throws(LabelPatternError) {
+            _ = try LabelPattern(pattern)
             return nil
         } catch {
-            return "\(error)"
+            return error.description
         }
     }
 }

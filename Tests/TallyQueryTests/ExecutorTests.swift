@@ -24,6 +24,19 @@ import Testing
         #expect(try run("m | latest", source(series: 4), limits: QueryLimits(maxSeries: 4)).series.count == 4)
     }
 
+    /// A regex with nested repetition, which takes a backtracking engine time exponential in the label's length,
+    /// answers at once: no match on 40 a's, a match when the b is there. No clock is read: on a backtracking engine
+    /// the test would not finish.
+    @Test func nestedRepetitionInASelectorAnswersPromptly() throws {
+        let src = FakeDataSource()
+        let fortyAs = String(repeating: "a", count: 40)
+        src.add("m", ["dataset": fortyAs], times: [0], values: [1])
+        #expect(try run("{dataset=~\"(a+)+b\"} | latest", src).series.isEmpty)
+        #expect(try run("{dataset!~\"(a+)+b\"} | latest", src).series.map(\.values) == [[1]])
+        src.add("m", ["dataset": fortyAs + "b"], times: [0], values: [2])
+        #expect(try run("{dataset=~\"(a+)+b\"} | latest", src).series.map(\.values) == [[2]])
+    }
+
     @Test func pointLimit() throws {
         do {
             _ = try run("m | bucket 1d avg", source(series: 3, points: 10), limits: QueryLimits(maxPointsRead: 25))

@@ -211,7 +211,11 @@ import Testing
         check("m{dataset=orders}", column: 11, "expected a quoted string", suggestion: "\"orders\"")
         check("m{dataset=\"a\" column=\"b\"}", column: 15, "expected `,` or `}`")
         check("m{=\"a\"}", column: 3, "expected a label name")
-        check("m{a=~\"(\"}", column: 6, "invalid regular expression")
+        check("m{a=~\"(\"}", column: 6, "invalid regular expression \"(\": missing \")\" for \"(\" at column 1")
+        // The query language refuses exactly what storage refuses, with the column in the pattern.
+        check("m{a=~\"x(?=y)\"}", column: 6, "invalid regular expression \"x(?=y)\": lookahead \"(?=\" at column 2 is not supported")
+        check("m{a!~\"(a)\\\\1\"}", column: 6, "invalid regular expression \"(a)\\\\1\": backreference \"\\1\" at column 4")
+        check("m{a=~\"a{1001}\"}", column: 6, "repeat count \"{1001}\" at column 2 is over the limit of 1000")
         check("m{a=\"x\"", column: 8, "expected `,` or `}`")
         check("m n", column: 3, "expected `|` or the end of the query after the selector")
     }

@@ -103,6 +103,27 @@ struct ExtremeInputTests {
         #expect(!page.text.contains("nan") && !page.text.contains("inf"))
     }
 
+    /// `(a+)+b` takes a backtracking engine time exponential in the value's length (seconds at 18 characters);
+    /// selectors use a linear-time matcher, so a read key cannot hold a worker with it. No clock is read: with a
+    /// backtracking engine the requests would not return.
+    @Test func aSelectorRegexWithNestedRepetitionAnswersPromptly() async throws {
+        let fortyAs = String(repeating: "a", count: 40)
+        let csv = "time,metric,value,dataset\n2024-05-01T00:00:00Z,row_count,1,\(fortyAs)\n"
+        let server = try await TestServer(seed: { store in try store.ingestCSV(Array(csv.utf8), fileName: "a.csv") })
+        defer { Task { await server.stop() } }
+        let none = try await server.get("/api/v1/query?" + formEncode([("q", "row_count{dataset=~\"(a+)+b\"}")]))
+        #expect(none.status == 200 && (none.object["series"] as? [Any])?.isEmpty == true, "\(none.text)")
+        let listed = try await server.get("/api/v1/series?" + formEncode([("match", "{dataset=~\"(.*)*b\"}")]))
+        #expect(listed.status == 200 && (listed.json as? [Any])?.isEmpty == true, "\(listed.text)")
+        let all = try await server.get("/api/v1/query?" + formEncode([("q", "row_count{dataset!~\"(a|a)*b\"}")]))
+        #expect((all.object["series"] as? [Any])?.count == 1, "\(all.text)")
+        // What cannot be matched in linear time is refused, with its column in the pattern.
+        let refused = try await server.get("/api/v1/query?" + formEncode([("q", "row_count{dataset=~\"(a)\\\\1\"}")]))
+        #expect(refused.status == 400)
+        #expect(refused.errorMessage?.hasPrefix("invalid regular expression \"(a)\\\\1\": backreference \"\\1\" at column 4") == true,
+                "\(refused.text)")
+    }
+
     @Test func aChartSizeThatIsNotANumberIsRefused() async throws {
         let server = try await TestServer(seed: Self.seedScans)
         defer { Task { await server.stop() } }

@@ -18,10 +18,11 @@ struct TallyBench: ParsableCommand {
             read-range   a recent range of many series against their whole history, per read
             rolling      `rolling W AGG` over one long series, narrow to very wide windows
             csv          CSV parsing: an ordinary file, and one with a very wide header
+            label-regex  selector regexes over 10,000 series keys: LabelPattern next to Swift's Regex
             Exit codes: 0 success, 1 failure (including a wrong query answer).
             """,
         subcommands: [Peer.self, ScanIngest.self, OpenStore.self, ManySeries.self, Replay.self, Anomaly.self, ReadRange.self,
-                      Rolling.self, CSV.self]
+                      Rolling.self, CSV.self, LabelRegex.self]
     )
 }
 

@@ -6,7 +6,8 @@ public enum MatchOperator: String, Sendable, Hashable {
     case notMatchesRegex = "!~"
 }
 
-/// One condition on a label: `name op "value"`. Regular expressions match the whole value.
+/// One condition on a label: `name op "value"`. Regular expressions match the whole value; they are
+/// ``LabelPattern``s, matched in linear time.
 ///
 /// A series without the label compares as if its value were the empty string, as in Prometheus:
 /// `dataset=""` selects series with no `dataset` label, `dataset!=""` those that have one.
@@ -14,21 +15,23 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     public let name: String
     public let op: MatchOperator
     public let value: String
-    private let regex: RegexBox?
+    /// The compiled `value` of a regular-expression matcher.
+    private let pattern: LabelPattern?
 
-    /// Makes a matcher; a regular expression that does not compile is a ``InputError``.
+    /// Makes a matcher; a regular expression that does not compile is an ``InputError`` whose field is the label
+    /// name and whose message reads `invalid regular expression "a(b": missing ")" for "(" at column 2`.
     public init(name: String, op: MatchOperator, value: String) throws(InputError) {
         self.name = name
         self.op = op
         self.value = value
         if op == .matchesRegex || op == .notMatchesRegex {
-            do {
-                regex = RegexBox(try Regex(value))
+            do throws(LabelPatternError) {
+                pattern = try LabelPattern(value)
             } catch {
                 throw InputError(field: name, message: "invalid regular expression \(quoteLabelValue(value)): \(error)")
             }
         } else {
-            regex = nil
+            pattern = nil
         }
     }
 
@@ -38,8 +41,8 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         switch op {
         case .equal: return v == value
         case .notEqual: return v != value
-        case .matchesRegex: return regex!.wholeMatches(v)
-        case .notMatchesRegex: return !regex!.wholeMatches(v)
+        case .matchesRegex: return pattern!.matchesWhole(v)
+        case .notMatchesRegex: return !pattern!.matchesWhole(v)
         }
     }
 
@@ -54,14 +57,6 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         hasher.combine(op)
         hasher.combine(value)
     }
-}
-
-/// A compiled regular expression that can be shared between threads.
-private final class RegexBox: @unchecked Sendable {
-    // Regex<AnyRegexOutput> is not Sendable; matching does not mutate it.
-    let regex: Regex<AnyRegexOutput>
-    init(_ regex: Regex<AnyRegexOutput>) { self.regex = regex }
-    func wholeMatches(_ s: String) -> Bool { (try? regex.wholeMatch(in: s)) != nil }
 }
 
 /// Chooses series: an optional metric name and label matchers, all of which must hold.

@@ -1,0 +1,113 @@
+import ArgumentParser
+import Tally
+
+extension TallyBench {
+    /// Selector regexes over many series keys: Tally's linear-time ``LabelPattern`` against Swift's `Regex`, which
+    /// label matchers used before.
+    struct LabelRegex: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "label-regex",
+            abstract: "Time `SeriesSelector.matches` with regex matchers over --series keys, next to Swift's Regex.",
+            discussion: """
+                Series i has labels dataset="d<i / 20>" and column="c<i mod 20>" (as many-series) and \
+                blob=<40 a's>. For each pattern, one repetition selects from every key with the selector \
+                `{label=~"pattern"}`, then does the same with Swift's Regex (wholeMatch, as label matchers did \
+                before). Figures are milliseconds per selection of all keys (median and minimum over --reps). \
+                Swift's Regex takes exponential time on the nested-repetition patterns, so on those it is timed \
+                once on a single value of --nested-length a's instead (each extra a multiplies its time).
+                """
+        )
+
+        @Option(help: "Number of series keys.") var series: Int = 10_000
+        @Option(help: "Repetitions.") var reps: Int = 7
+        @Option(help: "The length of the one value Swift's Regex is timed on for the nested-repetition patterns.")
+        var nestedLength: Int = 16
+        @Option(help: "Output format: json or text.") var format: OutputFormat = .json
+
+        func validate() throws {
+            guard reps >= 1, series >= 1 else { throw ValidationError("--reps and --series must be at least 1") }
+        }
+
+        func run() throws {
+            try runReportingFailures { try measure() }
+        }
+
+        /// (label, pattern, whether Swift's Regex can be timed on it).
+        static let patterns: [(String, String, Bool)] = [
+            ("dataset", "d1", true),
+            ("dataset", "d1|d2|d3", true),
+            ("dataset", "d1.*", true),
+            ("dataset", ".*7", true),
+            ("dataset", "d[0-9]{2}", true),
+            ("dataset", "(?i)D(1|2)\\d*", true),
+            ("column", "c(1|2|3)|c1[0-9]", true),
+            ("dataset", "[a-z]+[0-9]+(_[a-z0-9]+)*", true),
+            ("blob", "(a+)+b", false),
+            ("blob", "(.*)*b", false),
+        ]
+
+        private func measure() throws {
+            let blob = String(repeating: "a", count: 40)
+            let keys = (0..<series).map { i in
+                SeriesKey(metric: "m", labels: [Label("blob", blob), Label("column", "c\(i % 20)"),
+                                                Label("dataset", "d\(i / 20)")])
+            }
+            var rows: [JSONValue] = []
+            for (label, pattern, timeSwiftRegex) in Self.patterns {
+                let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: .matchesRegex, value: pattern)])
+                let regex = try SwiftRegexBox(pattern)
+                var tally = Samples(), swift = Samples()
+                var selected = 0
+                for _ in 0..<reps {
+                    let (ms, count) = timedMillis { countSelected(keys, selector) }
+                    tally.add(ms)
+                    selected = count
+                    if timeSwiftRegex {
+                        let (swiftMs, swiftCount) = timedMillis { countSelected(keys, label, regex) }
+                        swift.add(swiftMs)
+                        guard swiftCount == count else {
+                            throw BenchFailure("\(pattern): Swift's Regex selects \(swiftCount) keys, LabelPattern \(count)")
+                        }
+                    }
+                }
+                rows.append(.object([
+                    ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(selected)),
+                    ("tally_ms", .object([("median", .double(tally.median)), ("min", .double(tally.min))])),
+                    ("swift_regex_ms", timeSwiftRegex
+                        ? .object([("median", .double(swift.median)), ("min", .double(swift.min))]) : .string("not run")),
+                ]))
+                if !timeSwiftRegex {
+                    let value = String(repeating: "a", count: nestedLength)
+                    let (ms, matched) = timedMillis { regex.wholeMatches(value) }
+                    rows.append(.object([
+                        ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(matched ? 1 : 0)),
+                        ("swift_regex_one_value_ms", .double(ms)), ("value_length", .int(nestedLength)),
+                    ]))
+                }
+            }
+            emit(.object([
+                ("engine", .string("tally")), ("version", .string(tallyBenchVersion)), ("series", .int(series)),
+                ("reps", .int(reps)), ("patterns", .array(rows)),
+            ]), format: format)
+        }
+    }
+}
+
+/// Swift's `Regex`, which is not Sendable, held for the single-threaded baseline.
+private struct SwiftRegexBox {
+    let regex: Regex<AnyRegexOutput>
+
+    init(_ pattern: String) throws { regex = try Regex(pattern) }
+
+    func wholeMatches(_ value: String) -> Bool { (try? regex.wholeMatch(in: value)) != nil }
+}
+
+@inline(never)
+private func countSelected(_ keys: [SeriesKey], _ selector: SeriesSelector) -> Int {
+    keys.reduce(0) { $0 + (selector.matches($1) ? 1 : 0) }
+}
+
+@inline(never)
+private func countSelected(_ keys: [SeriesKey], _ label: String, _ regex: SwiftRegexBox) -> Int {
+    keys.reduce(0) { $0 + (regex.wholeMatches($1[label: label] ?? "") ? 1 : 0) }
+}

@@ -1,0 +1,332 @@
+import Testing
+@testable import TallyStorage
+import TallyTestSupport
+import TallyAnalysis
+
+/// The linear-time regular expressions of label matchers (``LabelPattern``): what each construct matches, that
+/// they agree with Swift's `Regex` on the shared subset, that nested repetition cannot blow up, and the errors.
+@Suite("Label patterns")
+struct LabelPatternTests {
+    /// (pattern, value, whether the pattern matches the whole value).
+    static let cases: [(String, String, Bool)] = [
+        // Literals; the match is anchored at both ends.
+        ("abc", "abc", true), ("abc", "abd", false), ("abc", "abcd", false), ("abc", "xabc", false), ("abc", "", false),
+        ("", "", true), ("", "a", false), ("日本", "日本", true), ("日本", "日", false),
+        // `.`: any scalar but \n, unless (?s).
+        ("a.c", "abc", true), ("a.c", "ac", false), ("a.c", "a\nc", false), ("(?s)a.c", "a\nc", true),
+        (".", "\u{E9}", true), (".", "日", true),
+        // The unit is the Unicode scalar: e + combining acute is two, and is not the precomposed é.
+        (".", "e\u{301}", false), ("..", "e\u{301}", true), ("\u{E9}", "e\u{301}", false), ("e\u{301}", "e\u{301}", true),
+        // Escapes.
+        ("a\\.b", "a.b", true), ("a\\.b", "axb", false), ("\\\\", "\\", true),
+        ("\\*\\+\\?\\(\\)\\[\\]\\{\\}\\|\\^\\$\\/\\-\\.", "*+?()[]{}|^$/-.", true),
+        ("\\d+", "0123456789", true), ("\\d", "a", false), ("\\d", "\u{663}", false), ("\\D", "a", true), ("\\D", "1", false),
+        ("\\w+", "aZ_9", true), ("\\w", "-", false), ("\\w", "\u{E9}", false), ("\\W", "-", true), ("\\W", "a", false),
+        ("\\s", "\t", true), ("\\s", " ", true), ("\\s", "\n", true), ("\\s", "\u{0B}", false), ("\\S", " ", false),
+        ("\\S", "x", true), ("a\\tb", "a\tb", true), ("\\n", "\n", true), ("\\r", "\r", true), ("\\f\\v\\a", "\u{0C}\u{0B}\u{07}", true),
+        ("\\x41", "A", true), ("\\x{263A}", "\u{263A}", true), ("\\x{10FFFF}", "\u{10FFFF}", true),
+        ("\\Qa.b*\\E", "a.b*", true), ("\\Qa.b*\\E", "axbb", false), ("\\Qab", "ab", true), ("\\Qab\\E+", "abbb", true),
+        ("\\Qab\\E+", "abab", false), ("\\ ", " ", true), ("\\_", "_", true),
+        // Classes.
+        ("[abc]", "b", true), ("[abc]", "d", false), ("[a-z]+", "hello", true), ("[a-z]", "H", false),
+        ("[^a-z]", "H", true), ("[^a-z]", "h", false), ("[^a]", "\n", true), ("[^a]", "日", true),
+        ("[]a]", "]", true), ("[]a]", "a", true), ("[]a]", "b", false), ("[^]a]", "]", false), ("[^]a]", "b", true),
+        ("[a-]", "-", true), ("[-a]", "-", true), ("[a-c-e]", "-", true), ("[a-c-e]", "d", false),
+        ("[\\d.]+", "1.5", true), ("[\\w-]+", "a-b_c", true), ("[^\\d]", "5", false), ("[\\D]", "x", true),
+        ("[\\d-z]", "-", true), ("[a\\]]", "]", true), ("[\\^]", "^", true), ("[[]", "[", true), ("[a[:digit:]]", "7", true),
+        ("[[:alpha:]]+", "abcXYZ", true), ("[[:digit:]]", "a", false), ("[[:^digit:]]", "a", true),
+        ("[[:upper:][:space:]]+", "A B", true), ("[[:xdigit:]]+", "09afAF", true), ("[[:xdigit:]]", "g", false),
+        ("[\u{E0}-\u{FF}]+", "\u{E9}\u{E8}", true), ("[\\x{4E00}-\\x{9FFF}]+", "日本", true),
+        // Groups and alternation.
+        ("(ab)+", "abab", true), ("(ab)+", "aba", false), ("(?:ab|cd)*", "abcdab", true), ("(?:ab|cd)*", "abc", false),
+        ("a|b|c", "b", true), ("a|b|c", "d", false), ("orders|customers", "customers", true),
+        ("orders|customers", "order", false), ("orders|customers", "ordersx", false),
+        ("(?P<x>a+)b", "aab", true), ("(?<word>a+)b", "aab", true), ("a|", "", true), ("|a", "a", true), ("()", "", true),
+        ("a(|b)", "a", true), ("a(|b)", "ab", true), ("(a|ab)(c|bcd)", "abcd", true), ("((a)|b)+", "abba", true),
+        // Repetition, greedy and lazy (the same values match either way).
+        ("a*", "", true), ("a*", "aaa", true), ("a*", "ab", false), ("a+", "", false), ("a+", "aa", true),
+        ("a?", "", true), ("a?", "a", true), ("a?", "aa", false),
+        ("a{3}", "aaa", true), ("a{3}", "aa", false), ("a{3}", "aaaa", false),
+        ("a{2,}", "aa", true), ("a{2,}", "aaaaaa", true), ("a{2,}", "a", false),
+        ("a{2,3}", "aa", true), ("a{2,3}", "aaa", true), ("a{2,3}", "aaaa", false), ("a{2,3}", "a", false),
+        ("a{0}", "", true), ("a{0}b", "b", true), ("a{0}b", "ab", false), ("(ab){2}", "abab", true),
+        ("a{1000}", String(repeating: "a", count: 1000), true), ("a{1000}", String(repeating: "a", count: 999), false),
+        ("a*?", "aa", true), ("a+?b", "aab", true), ("a??", "a", true), ("a{1,2}?", "aa", true), ("a{2,}?", "a", false),
+        ("(?U)a+", "aaa", true),
+        // A `{` that does not start a count stands for itself, as in RE2.
+        ("a{,2}", "a{,2}", true), ("a{", "a{", true), ("a{x}", "a{x}", true), ("a{1", "a{1", true), ("x{2}y", "xxy", true),
+        // Anchors: ^ and $ hold only at the ends of the value (or at line breaks under (?m)).
+        ("^abc$", "abc", true), ("^^a$$", "a", true), ("a^b", "ab", false), ("a$b", "ab", false), ("^", "", true),
+        ("$^", "", true), ("(^a|b)+", "ab", true), ("(^a|b)+", "ba", false), ("a$|b", "a", true),
+        ("a\\n^b", "a\nb", false), ("(?m)a\\n^b", "a\nb", true), ("(?m)a$\\nb", "a\nb", true), ("a$\\nb", "a\nb", false),
+        ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
+        // Word boundaries (ASCII word scalars).
+        ("\\bfoo\\b", "foo", true), ("a\\bb", "ab", false), ("a\\Bb", "ab", true), ("a\\b-", "a-", true),
+        ("a\\B-", "a-", false), ("\\b", "", false), ("\\B", "", true), ("\\b\u{E9}", "\u{E9}", false),
+        // Case-insensitive matching.
+        ("(?i)orders", "ORDERS", true), ("(?i)orders", "oRdErS", true), ("orders", "Orders", false),
+        ("(?i)[a-c]+", "AbC", true), ("(?i)[A-C]+", "abc", true), ("(?i)[^a]", "A", false), ("(?i)[^a]", "b", true),
+        ("(?i)\u{E9}", "\u{C9}", true), ("(?i)[\u{E0}-\u{FF}]", "\u{C9}", true), ("(?i)\\x41", "a", true),
+        ("(?i)[[:upper:]]", "q", true), ("(?i)\\d", "1", true), ("(?i)\\W", "k", false), ("(?i)\u{3A3}", "\u{3C3}", true),
+        ("a(?i)b", "aB", true), ("a(?i)b", "AB", false), ("(?i:a)b", "Ab", true), ("(?i:a)b", "AB", false),
+        ("(?i)a(?-i)b", "Ab", true), ("(?i)a(?-i)b", "AB", false), ("(a(?i)b)c", "aBc", true), ("(a(?i)b)c", "aBC", false),
+        ("(?i)a|b", "B", true), ("(?im-s:a.)", "A\n", false), ("(?is)a.", "A\n", true),
+        // Nested repetition is ordinary here.
+        ("(a+)+b", "aaab", true), ("(a*)*", "", true), ("(a*)+", "aaa", true), ("(a?){3}", "a", true),
+        ("(a|b)*abb", "babaabb", true), ("(a|b)*abb", "babaab", false), ("((){1000}){1000}", "", true),
+        ("(\\d+\\.){3}\\d+", "10.0.0.1", true), ("(\\d+\\.){3}\\d+", "10.0.0", false),
+        ("[a-z]+(_[a-z]+)*", "row_count", true), ("[a-z]+(_[a-z]+)*", "row__count", false),
+    ]
+
+    @Test func everyConstructMatchesWhatItShould() throws {
+        var failures: [String] = []
+        for (pattern, value, expected) in Self.cases {
+            let compiled = try LabelPattern(pattern)
+            if compiled.matchesWhole(value) != expected {
+                failures.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value)): expected \(expected)")
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// The virtual machine agrees with the literal shortcut where both apply (the shortcut compares bytes).
+    @Test func literalPatternsMatchByScalarsThroughBothPaths() throws {
+        for (pattern, value) in [("orders", "orders"), ("orders", "order"), ("a|bc|", ""), ("a|bc|", "bc"), ("a|bc|", "b"),
+                                 ("\u{E9}", "e\u{301}"), ("caf\u{E9}|x", "caf\u{E9}")] {
+            let compiled = try LabelPattern(pattern)
+            let program = try PatternCompiler.compile(try PatternParser.parse(pattern))
+            #expect(compiled.matchesWhole(value) == program.matchesWhole(value), "\(pattern) on \(value)")
+        }
+        #expect(try LabelPattern("orders|customers").matchesWhole("customers"))
+        #expect(try !LabelPattern("\u{E9}").matchesWhole("e\u{301}"))
+    }
+
+    // MARK: - Agreement with Swift's Regex
+
+    /// Random patterns in the shared subset over a small alphabet, each tried on random values and on values it
+    /// should match: Swift's backtracking `Regex` (matching scalars) and the linear-time program must agree.
+    @Test func agreesWithSwiftRegexOnGeneratedPatterns() throws {
+        var rng = SeededGenerator(seed: 0x5EED_CAFE)
+        var compared = 0, matched = 0
+        var disagreements: [String] = []
+        for _ in 0..<400 {
+            let pattern = Self.randomPattern(depth: 3, using: &rng)
+            let ours = try LabelPattern(pattern)
+            let theirs = try Regex(pattern).matchingSemantics(.unicodeScalar)
+            var values = (0..<20).map { _ in Self.randomValue(using: &rng) }
+            values += (0..<10).map { _ in Self.randomString(from: "ab", length: Int.random(in: 0...6, using: &rng), using: &rng) }
+            for value in values {
+                let expected = (try theirs.wholeMatch(in: value)) != nil
+                let got = ours.matchesWhole(value)
+                compared += 1
+                if expected { matched += 1 }
+                if got != expected {
+                    disagreements.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value)): Regex \(expected), ours \(got)")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(20).joined(separator: "\n"))")
+        // The generated cases are not all trivially false.
+        #expect(compared == 12_000 && matched > 1000, "\(matched) of \(compared) matched")
+    }
+
+    static func randomString(from alphabet: String, length: Int, using rng: inout SeededGenerator) -> String {
+        let scalars = Array(alphabet.unicodeScalars)
+        var s = ""
+        for _ in 0..<length { s.unicodeScalars.append(scalars[Int.random(in: 0..<scalars.count, using: &rng)]) }
+        return s
+    }
+
+    static func randomValue(using rng: inout SeededGenerator) -> String {
+        randomString(from: "aabbcA1.-", length: Int.random(in: 0...8, using: &rng), using: &rng)
+    }
+
+    static func randomPattern(depth: Int, using rng: inout SeededGenerator) -> String {
+        // Long patterns can take Swift's backtracking engine seconds per value (its nested repetitions): keep them short.
+        while true {
+            let prefix = Int.random(in: 0..<10, using: &rng) == 0 ? "(?i)" : ""
+            let pattern = prefix + randomAlternation(depth: depth, using: &rng)
+            if pattern.count <= 40 { return pattern }
+        }
+    }
+
+    static func randomAlternation(depth: Int, using rng: inout SeededGenerator) -> String {
+        let branches = Int.random(in: 0..<4, using: &rng) == 0 ? 2 : 1
+        return (0..<branches).map { _ in randomConcatenation(depth: depth, using: &rng) }.joined(separator: "|")
+    }
+
+    static func randomConcatenation(depth: Int, using rng: inout SeededGenerator) -> String {
+        (0..<Int.random(in: 1...3, using: &rng)).map { _ in randomPiece(depth: depth, using: &rng) }.joined()
+    }
+
+    static func randomPiece(depth: Int, using rng: inout SeededGenerator) -> String {
+        if Int.random(in: 0..<12, using: &rng) == 0 { return ["^", "$", "(?i)", "(?-i)"].randomElement(using: &rng)! }
+        let atom: String
+        if depth > 0 && Int.random(in: 0..<3, using: &rng) == 0 {
+            atom = ["(", "(?:", "(?i:", "(?<g\(Int.random(in: 0..<1_000_000, using: &rng))>"].randomElement(using: &rng)! + randomAlternation(depth: depth - 1, using: &rng) + ")"
+        } else {
+            atom = ["a", "b", "c", "A", ".", "\\.", "-", "[ab]", "[^a]", "[a-c]", "[b-]", "\\d", "\\w", "\\W", "1"]
+                .randomElement(using: &rng)!
+        }
+        var quantifier = ["", "", "", "*", "+", "?", "{2}", "{1,}", "{0,2}", "{1,3}"].randomElement(using: &rng)!
+        if !quantifier.isEmpty && Int.random(in: 0..<4, using: &rng) == 0 { quantifier += "?" }
+        return atom + quantifier
+    }
+
+    // MARK: - Linear time
+
+    /// Patterns that take a backtracking engine exponential time: on values of up to 5,000 scalars these finish
+    /// (they would not, on such an engine) with the right answers. No clock is read: timings belong in benchmarks.
+    @Test func nestedRepetitionTakesLinearTime() throws {
+        for length in [30, 100, 1000, 5000] {
+            let a = String(repeating: "a", count: length)
+            for pattern in ["(a+)+b", "(.*)*b", "(a|a)*b", "(a|aa)+b", "(a*)*b", "(?:a+){2,}b", "(a+)+[^a]"] {
+                let compiled = try LabelPattern(pattern)
+                #expect(!compiled.matchesWhole(a), "\(pattern) on \(length) a's")
+                #expect(compiled.matchesWhole(a + "b"), "\(pattern) on \(length) a's and a b")
+            }
+            #expect(try LabelPattern("(a*)*$").matchesWhole(a))
+            #expect(try !LabelPattern("(a*)*$").matchesWhole(a + "b"))
+            #expect(try !LabelPattern("(x+x+)+y").matchesWhole(String(repeating: "x", count: length)))
+            #expect(try LabelPattern("(.*a){20}").matchesWhole(a))
+        }
+    }
+
+    // MARK: - Errors
+
+    /// (pattern, the error's message, its column).
+    static let errors: [(String, String, Int?)] = [
+        ("a(b", "missing \")\" for \"(\" at column 2", 2),
+        ("((a)", "missing \")\" for \"(\" at column 1", 1),
+        ("(?:a", "missing \")\" for \"(\" at column 1", 1),
+        ("a)b", "unexpected \")\" at column 2 with no \"(\" to close", 2),
+        ("[ab", "missing \"]\" for \"[\" at column 1", 1),
+        ("x[]", "missing \"]\" for \"[\" at column 2", 2),
+        ("*a", "missing argument to repetition operator \"*\" at column 1: there is nothing before it to repeat", 1),
+        ("a|+b", "missing argument to repetition operator \"+\" at column 3: there is nothing before it to repeat", 3),
+        ("(?i)?", "missing argument to repetition operator \"?\" at column 5: there is nothing before it to repeat", 5),
+        ("{2}", "missing argument to repetition operator \"{2}\" at column 1: there is nothing before it to repeat", 1),
+        ("a**", "nested repetition \"**\" at column 2: put the first part in a group to repeat a repetition, as in \"(a*)*\"", 2),
+        ("a{2}{3}", "nested repetition \"{2}{3}\" at column 2: put the first part in a group to repeat a repetition, as in \"(a*)*\"", 2),
+        ("a*??", "nested repetition \"*??\" at column 2: put the first part in a group to repeat a repetition, as in \"(a*)*\"", 2),
+        ("a*+", "possessive repetition \"*+\" at column 2 is not supported", 2),
+        ("a{2}+", "possessive repetition \"{2}+\" at column 2 is not supported", 2),
+        ("(a)\\1", "backreference \"\\1\" at column 4 is not supported: backreferences cannot be matched in linear time", 4),
+        ("(?<n>a)\\k<n>", "backreference \"\\k\" at column 8 is not supported: backreferences cannot be matched in linear time", 8),
+        ("(?P<n>a)(?P=n)", "named backreference \"(?P=\" at column 9 is not supported: backreferences cannot be matched in linear time", 9),
+        ("(?=a)a", "lookahead \"(?=\" at column 1 is not supported: lookaround cannot be matched in linear time", 1),
+        ("a(?!b)", "negative lookahead \"(?!\" at column 2 is not supported: lookaround cannot be matched in linear time", 2),
+        ("(?<=a)b", "lookbehind \"(?<=\" at column 1 is not supported: lookaround cannot be matched in linear time", 1),
+        ("(?<!a)b", "negative lookbehind \"(?<!\" at column 1 is not supported: lookaround cannot be matched in linear time", 1),
+        ("(?>a+)b", "atomic group \"(?>\" at column 1 is not supported", 1),
+        ("(?#note)a", "unsupported group syntax \"(?#\" at column 1", 1),
+        ("(?x)a", "unknown flag \"x\" at column 3: the flags are i, m, s and U", 3),
+        ("(?i-sq)a", "unknown flag \"q\" at column 6: the flags are i, m, s and U", 6),
+        ("(?)a", "missing a flag in \"(?)\" at column 1", 1),
+        ("(?i-)a", "missing a flag after \"-\" in \"(?i-)\" at column 1", 1),
+        ("(?i-m-s)a", "second \"-\" in the flags at column 6", 6),
+        ("(?", "missing \")\" for \"(\" at column 1", 1),
+        ("(?i", "missing \")\" for \"(\" at column 1", 1),
+        ("(?<>a)", "invalid group name at column 4 in the group at column 1: a name is letters, digits and \"_\", closed by \">\"", 4),
+        ("(?P<x>a)|(?<x>b)", "duplicate group name \"x\" at column 13", 13),
+        ("a(?P<name", "missing \")\" for \"(\" at column 2", 2),
+        ("(?P<a-b>x)", "invalid group name at column 5 in the group at column 1: a name is letters, digits and \"_\", closed by \">\"", 5),
+        ("\\q", "unknown escape \"\\q\" at column 1", 1),
+        ("ab\\Z", "unknown escape \"\\Z\" at column 3", 3),
+        ("a\\E", "unknown escape \"\\E\" at column 2", 2),
+        ("\\\u{E9}", "unknown escape \"\\\u{E9}\" at column 1", 1),
+        ("ab\\", "trailing \"\\\" at column 3: escape a backslash as \"\\\\\"", 3),
+        ("[a\\", "trailing \"\\\" at column 3: escape a backslash as \"\\\\\"", 3),
+        ("\\pL", "Unicode class \"\\p\" at column 1 is not supported", 1),
+        ("x\\P{Greek}", "Unicode class \"\\P\" at column 2 is not supported", 2),
+        ("\\0", "octal escape \"\\0\" at column 1 is not supported: write \"\\x00\"", 1),
+        ("\\x4", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("\\x{110000}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("\\x{D800}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("\\x{}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("[z-a]", "invalid character class range \"z-a\" at column 2", 2),
+        ("[a-\\d]", "invalid character class range \"a-\\d\" at column 2", 2),
+        ("[[:foo:]]", "unknown POSIX class \"[:foo:]\" at column 2", 2),
+        ("[\\b]", "escape \"\\b\" at column 2 is not allowed in a character class", 2),
+        ("[\\1]", "backreference \"\\1\" at column 2 is not supported: backreferences cannot be matched in linear time", 2),
+        // Columns count Unicode scalars.
+        ("日本(", "missing \")\" for \"(\" at column 3", 3),
+        ("e\u{301}\\q", "unknown escape \"\\q\" at column 3", 3),
+        // Limits.
+        ("a{1001}", "repeat count \"{1001}\" at column 2 is over the limit of 1000", 2),
+        ("a{2,1001}", "repeat count \"{2,1001}\" at column 2 is over the limit of 1000", 2),
+        ("a{99999999999999999999}", "repeat count \"{99999999999999999999}\" at column 2 is over the limit of 1000", 2),
+        ("a{5,2}", "repeat count \"{5,2}\" at column 2 has its maximum below its minimum", 2),
+        ("(?:a{1000}){10}", "the pattern is too large: it compiles to more than 10000 instructions (counted repetitions multiply what they repeat)", nil),
+        ("((a{1000}){1000}){1000}", "the pattern is too large: it compiles to more than 10000 instructions (counted repetitions multiply what they repeat)", nil),
+    ]
+
+    @Test func malformedAndUnsupportedPatternsSayWhatAndWhere() {
+        for (pattern, message, column) in Self.errors {
+            #expect(throws: LabelPatternError(message, column: column), "\(pattern)") { try LabelPattern(pattern) }
+        }
+    }
+
+    /// Random strings of regex tokens never trap the parser, compiler or matcher: each either compiles and matches
+    /// (a value equal to its own text, and random values) or is refused with a column inside the pattern.
+    @Test func randomTokenSoupIsCompiledOrRefusedWithAColumn() {
+        var rng = SeededGenerator(seed: 0x70CE_5000)
+        let tokens = ["a", "b", "é", ".", "\\", "\\d", "\\x{", "\\Q", "\\E", "\\b", "(", ")", "(?", "(?:", "(?i", "(?P<", "<", ">",
+                      "=", "!", ":", "-", "|", "[", "]", "[^", "[:", ":]", "^", "$", "*", "+", "?", "{", "}", ",", "1", "0", "9"]
+        var compiled = 0
+        for _ in 0..<5000 {
+            let pattern = (0..<Int.random(in: 0...12, using: &rng)).map { _ in tokens.randomElement(using: &rng)! }.joined()
+            do throws(LabelPatternError) {
+                let compiledPattern = try LabelPattern(pattern)
+                compiled += 1
+                _ = compiledPattern.matchesWhole(pattern)
+                _ = compiledPattern.matchesWhole(Self.randomValue(using: &rng))
+            } catch {
+                let scalars = pattern.unicodeScalars.count
+                #expect(error.column.map { (1...scalars).contains($0) } ?? false, "\(pattern): \(error)")
+                #expect(error.message.contains("at column \(error.column ?? 0)"), "\(pattern): \(error)")
+            }
+        }
+        #expect(compiled > 500, "\(compiled) of 5000 compiled")
+    }
+
+    @Test func programSizeAndNestingLimitsAreExact() throws {
+        // 9,999 consuming instructions and the final match: exactly the limit.
+        let largest = try LabelPattern("(?:a{1000}){9}a{999}")
+        #expect(largest.matchesWhole(String(repeating: "a", count: 9999)))
+        #expect(!largest.matchesWhole(String(repeating: "a", count: 10_000)))
+        #expect(throws: LabelPatternError.self) { try LabelPattern("(?:a{1000}){9}a{1000}") }
+
+        let deepest = String(repeating: "(", count: LabelPattern.maxGroupDepth) + "a"
+            + String(repeating: ")", count: LabelPattern.maxGroupDepth)
+        #expect(try LabelPattern(deepest).matchesWhole("a"))
+        #expect(throws: LabelPatternError("groups nested more than 100 deep at column 101", column: 101)) {
+            try LabelPattern("(" + deepest + ")")
+        }
+        // Flag groups and non-capturing groups count too; a long flat pattern is fine.
+        #expect(throws: LabelPatternError.self) { try LabelPattern(String(repeating: "(?i:", count: 101) + String(repeating: ")", count: 101)) }
+        #expect(try LabelPattern(String(repeating: "(a)", count: 3000)).matchesWhole(String(repeating: "a", count: 3000)))
+    }
+
+    @Test func labelMatchersReportTheLabelAndThePattern() throws {
+        #expect(throws: InputError(field: "dataset", message: "invalid regular expression \"a(b\": missing \")\" for \"(\" at column 2")) {
+            try LabelMatcher(name: "dataset", op: .matchesRegex, value: "a(b")
+        }
+        #expect(throws: InputError(field: "x", message: "invalid regular expression \"(a+)\\\\1\": backreference \"\\1\" at column 5 is not supported: backreferences cannot be matched in linear time")) {
+            try LabelMatcher(name: "x", op: .notMatchesRegex, value: "(a+)\\1")
+        }
+        // Equality matchers take any value.
+        #expect(try LabelMatcher(name: "x", op: .equal, value: "a(b").matches("a(b"))
+    }
+
+    @Test func labelMatchersUseTheLinearEngine() throws {
+        let matcher = try LabelMatcher(name: "dataset", op: .matchesRegex, value: "(a+)+b")
+        let forty = String(repeating: "a", count: 40)
+        #expect(!matcher.matches(forty))
+        #expect(matcher.matches(forty + "b"))
+        let negated = try LabelMatcher(name: "dataset", op: .notMatchesRegex, value: "(a+)+b")
+        #expect(negated.matches(forty))
+        #expect(negated.matches(nil))
+        #expect(SeriesSelector(matchers: [matcher]).matches(SeriesKey(metric: "m", labels: [Label("dataset", forty + "b")])))
+    }
+}
