@@ -106,6 +106,18 @@ struct JSONParserTests {
         #expect(error.message.contains("nesting deeper than"))
     }
 
+    @Test("more values than the limit are rejected where the first extra one starts, the limit itself is accepted")
+    func valueCount() throws {
+        // The array, a 3-member object (4 values), and 5 numbers: 10 values.
+        let ten = Array(#"[{"a": 1, "b": "x", "c": null}, 1, 2, 3, 4, 5]"#.utf8)
+        #expect(try SodaJSONParser.parse(ten, maximumValues: 10).arrayValue?.count == 6)
+        let error = try #require(throws: SodaError.self) { try SodaJSONParser.parse(ten, maximumValues: 9) }
+        #expect(error.message.hasPrefix("the document holds more than 9 values"), "\(error.message)")
+        #expect(error.line == 1 && error.column == 45, "\(error)")   // the 5 at the end
+        #expect(error.path.description == "$[5]", "\(error.path)")
+        #expect(SodaJSONParser.maximumValues == 4_000_000)
+    }
+
     @Test("paths: identifiers with dots, other keys quoted")
     func paths() {
         let path = SodaJSONPath.root.appending("checks").appending(3).appending("odd key").appending("outcome")

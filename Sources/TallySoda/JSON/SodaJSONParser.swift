@@ -8,7 +8,8 @@
 ///   credential from stripping),
 /// * rejects invalid UTF-8, lone surrogates, control characters in strings, leading zeros, trailing
 ///   commas, comments, `NaN`/`Infinity` and trailing garbage,
-/// * limits nesting to ``maximumDepth`` levels,
+/// * limits nesting to ``maximumDepth`` levels and a document to ``maximumValues`` values (a tree of small values
+///   takes far more memory than their text: a 32 MB array of `1`s took 0.9 GB),
 /// * reports every error with the JSON path being read plus line and column.
 ///
 /// A UTF-8 byte order mark at the very start is skipped.
@@ -16,10 +17,15 @@ public enum SodaJSONParser {
     /// The deepest nesting of arrays/objects accepted.
     public static let maximumDepth = 512
 
-    /// Parses one JSON document.
+    /// The most values (objects, arrays, strings, numbers, literals) one document may hold: about 100,000 Soda
+    /// check results. Bounds the parsed tree to a few hundred MB whatever the text.
+    public static let maximumValues = 4_000_000
+
+    /// Parses one JSON document of at most `maximumValues` values.
     /// - Throws: ``SodaError`` of kind `.syntax`, with path, line and column.
-    public static func parse(_ bytes: [UInt8]) throws(SodaError) -> SodaJSON {
+    public static func parse(_ bytes: [UInt8], maximumValues: Int = SodaJSONParser.maximumValues) throws(SodaError) -> SodaJSON {
         var state = State(bytes: bytes, target: nil)
+        state.maximumValues = maximumValues
         state.skipBOM()
         state.skipWhitespace()
         let value = try state.parseValue()
@@ -74,6 +80,9 @@ public enum SodaJSONParser {
         let bytes: [UInt8]
         var index = 0
         var depth = 0
+        /// How many values the document may hold, and how many it has so far.
+        var maximumValues = Int.max
+        var values = 0
         var path = SodaJSONPath.root
         let target: SodaJSONPath?
         var targetOffset: Int?
@@ -111,6 +120,11 @@ public enum SodaJSONParser {
         mutating func parseValue() throws(SodaError) -> SodaJSON {
             if let target, targetOffset == nil, target == path { targetOffset = index }
             guard index < bytes.count else { throw error("unexpected end of input; expected a value") }
+            values += 1
+            guard values <= maximumValues else {
+                throw error("the document holds more than \(maximumValues) values (objects, arrays, strings, numbers, "
+                            + "literals); Tally reads documents up to that size")
+            }
             switch bytes[index] {
             case UInt8(ascii: "{"): return try parseObject()
             case UInt8(ascii: "["): return try parseArray()
