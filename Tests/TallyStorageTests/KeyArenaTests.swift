@@ -225,6 +225,17 @@ struct KeyArenaTests {
             SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .equal, value: "")]),
             SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .matchesRegex, value: "c[12]")]),
             SeriesSelector(metric: "m0", matchers: [try LabelMatcher(name: "dataset", op: .notEqual, value: "d0")]),
+            // Regexes answered from the label's values (fewer values than candidates) and by matching keys.
+            SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .matchesRegex, value: "d1.*")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .matchesRegex, value: "d[12]")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .matchesRegex, value: "d1|")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .notMatchesRegex, value: "d1")]),
+            SeriesSelector(metric: "m1", matchers: [try LabelMatcher(name: "dataset", op: .matchesRegex, value: "d4[0-9]"),
+                                                    try LabelMatcher(name: "column", op: .matchesRegex, value: "c1.*")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .equal, value: "d1"),
+                                      try LabelMatcher(name: "column", op: .matchesRegex, value: "c1.*")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .matchesRegex, value: "c2[0-9]"),
+                                      try LabelMatcher(name: "owner", op: .matchesRegex, value: "d.")]),
         ]
         for selector in selectors {
             let expected = Set(keys.filter { selector.matches($0) })

@@ -23,6 +23,8 @@ extension TallyBench {
         @Option(help: "The length of the one value Swift's Regex is timed on for the nested-repetition patterns.")
         var nestedLength: Int = 16
         @Option(help: "Output format: json or text.") var format: OutputFormat = .json
+        @Option(help: "Also time store.series(matching:) with the dataset and column patterns on this store (e.g. one `many-series` built).")
+        var store: String?
 
         func validate() throws {
             guard reps >= 1, series >= 1 else { throw ValidationError("--reps and --series must be at least 1") }
@@ -85,9 +87,30 @@ extension TallyBench {
                     ]))
                 }
             }
+            var storeRows: [JSONValue] = []
+            if let store {
+                guard Store.exists(at: store) else { throw BenchFailure("no Tally store at \(store)") }
+                let opened = try Store.open(at: store, options: StoreOptions(readOnly: true))
+                _ = opened.series(matching: SeriesSelector(metric: "none"))   // builds what the first selection needs
+                for (label, pattern, _) in Self.patterns where label != "blob" {
+                    let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: .matchesRegex, value: pattern)])
+                    var samples = Samples()
+                    var selected = 0
+                    for _ in 0..<reps {
+                        let (ms, infos) = timedMillis { opened.series(matching: selector) }
+                        samples.add(ms)
+                        selected = infos.count
+                    }
+                    storeRows.append(.object([
+                        ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(selected)),
+                        ("ms", .object([("median", .double(samples.median)), ("min", .double(samples.min))])),
+                    ]))
+                }
+            }
             emit(.object([
                 ("engine", .string("tally")), ("version", .string(tallyBenchVersion)), ("series", .int(series)),
                 ("reps", .int(reps)), ("patterns", .array(rows)),
+                ("store", store.map { .string($0) } ?? .string("none")), ("store_selections", .array(storeRows)),
             ]), format: format)
         }
     }

@@ -439,14 +439,32 @@ struct SeriesIndex: Sendable {
     func select(_ selector: SeriesSelector) -> [SeriesID] {
         var candidates: [SeriesID]?
         if let metric = selector.metric { candidates = idsByMetric[metric] ?? [] }
-        for matcher in selector.matchers where matcher.op == .equal && !matcher.value.isEmpty {
+        var answered = [Bool](repeating: false, count: selector.matchers.count)
+        for (k, matcher) in selector.matchers.enumerated() where matcher.op == .equal && !matcher.value.isEmpty {
             let list = postings[matcher.name]?[matcher.value] ?? []
             candidates = candidates.map { intersect($0, list) } ?? list
+            answered[k] = true
+        }
+        // A regex that cannot match the empty value selects only series that have the label: it is tried once per
+        // distinct value of the label rather than once per series, when the label has fewer values than there are
+        // candidates left.
+        for (k, matcher) in selector.matchers.enumerated() where matcher.op == .matchesRegex && !matcher.matches(nil) {
+            let values = postings[matcher.name] ?? [:]
+            guard values.count < candidates?.count ?? seriesCount else { continue }
+            var list: [SeriesID] = []
+            for (value, ids) in values where matcher.matches(value) { list.append(contentsOf: ids) }
+            list.sort()   // the values' lists are disjoint: a series has one value per label
+            candidates = candidates.map { intersect($0, list) } ?? list
+            answered[k] = true
         }
         let ids = candidates ?? records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
-        // The metric and the equality matchers were answered by the lists: only other matchers need the keys.
-        let answered = selector.matchers.allSatisfy { $0.op == .equal && !$0.value.isEmpty }
-        return answered ? ids : ids.filter { selector.matches(keys.key($0)) }
+        // The metric and the matchers answered by the lists are done: only the others need the keys.
+        let rest = selector.matchers.indices.filter { !answered[$0] }.map { selector.matchers[$0] }
+        if rest.isEmpty { return ids }
+        return ids.filter { id in
+            let key = keys.key(id)
+            return rest.allSatisfy { $0.matches(key[label: $0.name]) }
+        }
     }
 
     /// `ids` ordered by series key. Large selections are taken from a cached order of every series, so listing a
