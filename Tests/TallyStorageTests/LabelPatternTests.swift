@@ -101,6 +101,81 @@ struct LabelPatternTests {
         #expect(try !LabelPattern("\u{E9}").matchesWhole("e\u{301}"))
     }
 
+    // MARK: - Case folding
+
+    /// (pattern, value, whether it matches) for `(?i)` on letters whose case mappings are not simple pairs.
+    static let foldingCases: [(String, String, Bool)] = [
+        // k, K and the Kelvin sign are one orbit, whichever is written and whether in a class or not.
+        ("(?i)k", "\u{212A}", true), ("(?i)K", "\u{212A}", true), ("(?i)[k]", "\u{212A}", true), ("(?i)[^k]", "\u{212A}", false),
+        ("(?i)\\x{212A}", "k", true), ("(?i)\\x{212A}", "K", true), ("(?i)[\\x{212A}]", "k", true), ("(?i)[\\x{212A}]", "K", true),
+        ("(?i)[^\\x{212A}]", "k", false), ("(?i)[a-z]", "\u{212A}", true), ("(?i)[^a-z]", "\u{212A}", false), ("k", "\u{212A}", false),
+        // s, S and the long s.
+        ("(?i)s", "\u{17F}", true), ("(?i)\u{17F}", "S", true), ("(?i)[\u{17F}]", "s", true),
+        // Greek sigma, medial and final; micro sign and mu; sharp s and capital sharp s; a titlecase digraph.
+        ("(?i)\u{3C3}", "\u{3C2}", true), ("(?i)\u{3C2}", "\u{3C3}", true), ("(?i)\u{3A3}", "\u{3C2}", true),
+        ("(?i)[\u{3C3}]", "\u{3C2}", true), ("(?i)\u{B5}", "\u{39C}", true), ("(?i)\u{3BC}", "\u{B5}", true),
+        ("(?i)\u{DF}", "\u{1E9E}", true), ("(?i)\u{1E9E}", "\u{DF}", true), ("(?i)\u{DF}", "ss", false),
+        ("(?i)\u{1C6}", "\u{1C5}", true), ("(?i)\u{1C4}", "\u{1C5}", true), ("(?i)[\u{1C5}]", "\u{1C4}", true),
+        // Dotless ı and dotted İ fold to themselves only (their folding to i is Turkic-only), as in RE2.
+        ("(?i)\u{131}", "I", false), ("(?i)I", "\u{131}", false), ("(?i)[I]", "\u{131}", false), ("(?i)[\u{131}]", "i", false),
+        ("(?i)\u{131}", "\u{131}", true), ("(?i)i", "\u{130}", false), ("(?i)\u{130}", "i", false), ("(?i)[^i]", "\u{131}", true),
+        // Beyond the BMP: Deseret, Adlam.
+        ("(?i)\u{10400}", "\u{10428}", true), ("(?i)[\u{1E922}]", "\u{1E900}", true),
+    ]
+
+    @Test func caseInsensitiveMatchingUsesCaseFoldingOrbits() throws {
+        var failures: [String] = []
+        for (pattern, value, expected) in Self.foldingCases where try LabelPattern(pattern).matchesWhole(value) != expected {
+            failures.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value)): expected \(expected)")
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// Matching under `(?i)` is an equivalence: within an orbit each scalar lists all the others, a scalar matches
+    /// `(?i)x` exactly when it does not match `(?i)[^x]`, and a literal agrees with a class of one.
+    @Test func caseFoldingOrbitsAreSymmetricAndComplete() throws {
+        #expect(otherCases(of: 0x6B) == [0x4B, 0x212A])
+        #expect(otherCases(of: 0x3C3) == [0x3A3, 0x3C2])
+        #expect(otherCases(of: 0x131).isEmpty && otherCases(of: 0x30).isEmpty)
+        var asymmetric: [String] = []
+        for scalar in CaseFolding.foldingScalars {
+            let orbit = [scalar] + otherCases(of: scalar)
+            for other in otherCases(of: scalar) where ([other] + otherCases(of: other)).sorted() != orbit.sorted() {
+                asymmetric.append("U+\(String(scalar, radix: 16)) and U+\(String(other, radix: 16))")
+            }
+        }
+        #expect(asymmetric.isEmpty, "\(asymmetric.prefix(10))")
+        #expect(CaseFolding.foldingScalars.count > 2500)
+
+        // A sample of letters from many scripts, each against its orbit and its neighbors.
+        var mismatches: [String] = []
+        for scalar in CaseFolding.foldingScalars where scalar % 7 == 0 {
+            let written = "\\x{\(String(scalar, radix: 16))}"
+            let literal = try LabelPattern("(?i)" + written)
+            let single = try LabelPattern("(?i)[" + written + "]")
+            let others = try LabelPattern("(?i)[^" + written + "]")
+            for value in [scalar, scalar + 1, scalar &- 1] + otherCases(of: scalar) {
+                guard let valueScalar = Unicode.Scalar(value) else { continue }
+                let text = String(Character(valueScalar))
+                let expected = value == scalar || otherCases(of: scalar).contains(value)
+                if literal.matchesWhole(text) != expected || single.matchesWhole(text) != expected
+                    || others.matchesWhole(text) == expected {
+                    mismatches.append("U+\(String(scalar, radix: 16)) on U+\(String(value, radix: 16))")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+    }
+
+    /// The orbits are built from the scalars below ``CaseFolding/mappedScalarsEnd``: no scalar above has a case.
+    @Test func noScalarAboveTheFoldingTableHasACase() {
+        var cased: [UInt32] = []
+        for value in CaseFolding.mappedScalarsEnd...0x10FFFF {
+            if let scalar = Unicode.Scalar(value), scalar.properties.changesWhenCaseMapped { cased.append(value) }
+        }
+        #expect(cased.isEmpty, "\(cased.prefix(10).map { String($0, radix: 16) })")
+    }
+
     // MARK: - Agreement with Swift's Regex
 
     /// Random patterns in the shared subset over a small alphabet, each tried on random values and on values it
