@@ -121,6 +121,14 @@ struct LabelPatternTests {
         ("(?i)\u{131}", "\u{131}", true), ("(?i)i", "\u{130}", false), ("(?i)\u{130}", "i", false), ("(?i)[^i]", "\u{131}", true),
         // Beyond the BMP: Deseret, Adlam.
         ("(?i)\u{10400}", "\u{10428}", true), ("(?i)[\u{1E922}]", "\u{1E900}", true),
+        // A negated class escape or POSIX class is folded before it is negated, as in RE2: under (?i) it matches no
+        // letter of any case its complement has, whether written [[:^upper:]] or [^[:upper:]].
+        ("(?i)[[:^upper:]]", "a", false), ("(?i)[[:^upper:]]", "A", false), ("(?i)[[:^upper:]]", "1", true),
+        ("(?i)[^[:upper:]]", "a", false), ("(?i)[[:^lower:]]", "a", false), ("(?i)[[:^alpha:]\u{E9}]", "\u{C9}", true),
+        ("(?i)[[:^alpha:]\u{E9}]", "b", false), ("[[:^upper:]]", "a", true), ("[[:^upper:]]", "A", false),
+        ("(?i)\\W", "\u{212A}", false), ("(?i)\\W", "\u{17F}", false), ("(?i)[\\W]", "\u{212A}", false),
+        ("(?i)[^\\w]", "\u{212A}", false), ("(?i)\\w", "\u{212A}", true), ("(?i)[\\w]", "\u{17F}", true),
+        ("\\w", "\u{212A}", false), ("\\W", "\u{212A}", true), ("(?i)\\W", "-", true), ("(?i)[\\W\\d]", "K", false),
     ]
 
     @Test func caseInsensitiveMatchingUsesCaseFoldingOrbits() throws {

@@ -72,3 +72,15 @@ func otherCases(of scalar: UInt32) -> [UInt32] {
 func anyOtherCase(of scalar: UInt32, satisfies predicate: (UInt32) -> Bool) -> Bool {
     CaseFolding.otherCases(of: scalar).contains(where: predicate)
 }
+
+extension ScalarSet {
+    /// The set with the other cases of its members added: what a class matches under `(?i)`. RE2 folds a class
+    /// escape or POSIX class before negating it, so that `(?i)\W` and `(?i)[[:^upper:]]` match no letter.
+    func addingOtherCases() -> ScalarSet {
+        var result = self
+        for scalar in CaseFolding.foldingScalars where contains(scalar) {
+            for other in CaseFolding.otherCases(of: scalar) { result.insert(other...other) }
+        }
+        return result
+    }
+}
