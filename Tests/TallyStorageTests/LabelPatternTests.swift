@@ -55,6 +55,9 @@ struct LabelPatternTests {
         ("(?U)a+", "aaa", true),
         // A `{` that does not start a count stands for itself, as in RE2.
         ("a{,2}", "a{,2}", true), ("a{", "a{", true), ("a{x}", "a{x}", true), ("a{1", "a{1", true), ("x{2}y", "xxy", true),
+        // Nor does a number with a leading zero, as in RE2 (Go's regexp too).
+        ("a{01}", "a{01}", true), ("a{01}", "a", false), ("a{1,02}", "a{1,02}", true), ("a{1,02}", "a", false),
+        ("a{00}", "a{00}", true), ("a{00}", "", false), ("{01}", "{01}", true), ("a{0,10}", "aaaaaaaaaa", true), ("a{10}", "aaaaaaaaaa", true),
         // Anchors: ^ and $ hold only at the ends of the value (or at line breaks under (?m)).
         ("^abc$", "abc", true), ("^^a$$", "a", true), ("a^b", "ab", false), ("a$b", "ab", false), ("^", "", true),
         ("$^", "", true), ("(^a|b)+", "ab", true), ("(^a|b)+", "ba", false), ("a$|b", "a", true),

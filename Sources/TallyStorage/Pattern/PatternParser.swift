@@ -112,10 +112,13 @@ struct PatternParser {
     }
 
     /// Reads `{n}`, `{n,}` or `{n,m}` at `index` without consuming it; nil when the text there is not one.
-    /// Numbers are capped (so that reading cannot overflow) well above the repeat limit.
+    /// Numbers are capped (so that reading cannot overflow) well above the repeat limit. As in RE2, a number with a
+    /// leading zero (`{01}`, `{1,02}`) is not a count, so its `{` stands for itself.
     private func scanCount(at index: Int) -> (min: Int, max: Int?, end: Int)? {
         var i = index + 1
+        var leadingZero = false
         func number() -> Int? {
+            if i + 1 < scalars.count && scalars[i] == "0" && asciiDigit(scalars[i + 1]) != nil { leadingZero = true }
             var value: Int?
             while i < scalars.count, let digit = asciiDigit(scalars[i]) {
                 value = Swift.min((value ?? 0) * 10 + digit, 1_000_000)
@@ -129,7 +132,7 @@ struct PatternParser {
             i += 1
             max = number()
         }
-        guard i < scalars.count && scalars[i] == "}" else { return nil }
+        guard !leadingZero, i < scalars.count && scalars[i] == "}" else { return nil }
         return (min, max, i + 1)
     }
 
