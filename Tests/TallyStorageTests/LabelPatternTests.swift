@@ -24,7 +24,7 @@ struct LabelPatternTests {
         ("\\w+", "aZ_9", true), ("\\w", "-", false), ("\\w", "\u{E9}", false), ("\\W", "-", true), ("\\W", "a", false),
         ("\\s", "\t", true), ("\\s", " ", true), ("\\s", "\n", true), ("\\s", "\u{0B}", false), ("\\S", " ", false),
         ("\\S", "x", true), ("a\\tb", "a\tb", true), ("\\n", "\n", true), ("\\r", "\r", true), ("\\f\\v\\a", "\u{0C}\u{0B}\u{07}", true),
-        ("\\x41", "A", true), ("\\x{263A}", "\u{263A}", true), ("\\x{10FFFF}", "\u{10FFFF}", true),
+        ("\\x41", "A", true), ("\\x{263A}", "\u{263A}", true), ("\\x{10FFFF}", "\u{10FFFF}", true), ("\\x{0000000041}", "A", true), ("\\x{1F600}", "\u{1F600}", true),
         ("\\Qa.b*\\E", "a.b*", true), ("\\Qa.b*\\E", "axbb", false), ("\\Qab", "ab", true), ("\\Qab\\E+", "abbb", true),
         ("\\Qab\\E+", "abab", false), ("\\ ", " ", true), ("\\_", "_", true),
         // Classes.
@@ -328,6 +328,7 @@ struct LabelPatternTests {
         ("\\0", "octal escape \"\\0\" at column 1 is not supported: write \"\\x00\"", 1),
         ("\\x4", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{110000}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("\\x{FFFFFFFFFFFFFFFF1}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{D800}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("[z-a]", "invalid character class range \"z-a\" at column 2", 2),

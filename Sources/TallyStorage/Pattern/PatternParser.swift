@@ -362,7 +362,8 @@ struct PatternParser {
         }
     }
 
-    /// `\xHH` (two hex digits) or `\x{H…}` (one to six, at most 10FFFF, not a surrogate); the position is after `x`.
+    /// `\xHH` (two hex digits) or `\x{H…}` (any number of digits, at least one, as in RE2; at most 10FFFF, not a
+    /// surrogate); the position is after `x`.
     private mutating func hexEscape(escapeAt start: Int) throws(LabelPatternError) -> UInt32 {
         func invalid() -> LabelPatternError {
             fail("invalid hexadecimal escape at column \(column(start)): write \"\\xHH\" or \"\\x{H…}\" with at most "
@@ -376,7 +377,7 @@ struct PatternParser {
                 value = value * 16 + digit
                 digits += 1
                 position += 1
-                if digits > 6 { throw invalid() }
+                if value > ScalarSet.maxCodePoint { throw invalid() }
             }
             guard peek() == "}", digits > 0 else { throw invalid() }
             position += 1
