@@ -395,6 +395,27 @@ struct LabelPatternTests {
         #expect(try LabelPattern(String(repeating: "(a)", count: 3000)).matchesWhole(String(repeating: "a", count: 3000)))
     }
 
+    /// Programs at the size limit made mostly of splits, jumps and assertions, empty loops included, match right; in
+    /// a debug build the matcher asserts that its closure stack (2 × size + 1 entries) is never overrun.
+    @Test func programsDenseInSplitsAndEmptyLoopsMatch() throws {
+        // (pattern, the longest run of a's it matches; it matches every shorter run too).
+        let patterns: [(String, Int)] = [
+            ("(?:(?:a?){1000}){4}(?:a?){999}", 4999), ("(?:(?:|a){1000}){3}", 3000), ("(?:(?:a|){1000}){3}", 3000),
+            ("(?:(?:(|)*){1000}){2}", 0), ("(?:(?:a*)*){1000}", Int.max), ("(?:(?:(?:)*|(?:|)+){700}){2}", 0),
+            ("(?:^|$|\\b|\\B){900}", 0), ("(?:(?:(?:a?){1,}){800}){2}", Int.max), ("(?:(?:a?)*?(?:a??)+){900}", Int.max),
+            ("(?:a{0,9}){10}(?:(|)*){900}", 90), ("(?:(?:|){1000}){4}(?:a|){99}", 99),
+        ]
+        for (pattern, longest) in patterns {
+            let compiled = try LabelPattern(pattern)
+            for length in [0, 1, 2, 50, 90, 91] {
+                let value = String(repeating: "a", count: length)
+                #expect(compiled.matchesWhole(value) == (length <= longest), "\(pattern) on \(length) a's")
+            }
+            #expect(!compiled.matchesWhole("b") && !compiled.matchesWhole("ab"), "\(pattern)")
+        }
+        #expect(throws: LabelPatternError.self) { try LabelPattern("(?:(?:(|)*){1000}){3}") }
+    }
+
     @Test func labelMatchersReportTheLabelAndThePattern() throws {
         #expect(throws: InputError(field: "dataset", message: "invalid regular expression \"a(b\": missing \")\" for \"(\" at column 2")) {
             try LabelMatcher(name: "dataset", op: .matchesRegex, value: "a(b")
