@@ -9,6 +9,8 @@ indirect enum FuzzPattern {
     case scalar(text: String, choices: [Unicode.Scalar])
     /// An anchor, a word boundary or a flag group: matches no scalar.
     case zeroWidth(text: String)
+    /// `\Q…\E`: the scalars of `quoted`, literally.
+    case quoted(String)
     /// `open`, the body, `)`.
     case group(open: String, FuzzPattern)
     case concatenation([FuzzPattern])
@@ -21,10 +23,33 @@ indirect enum FuzzPattern {
     var text: String {
         switch self {
         case .scalar(let text, _), .zeroWidth(let text): text
+        case .quoted(let quoted): "\\Q" + quoted + "\\E"
         case .group(let open, let body): open + body.text + ")"
         case .concatenation(let parts): parts.map(\.text).joined()
         case .alternation(let branches): branches.map(\.text).joined(separator: "|")
         case .repetition(let body, _, _, let op): body.text + op
+        }
+    }
+
+    /// The pattern with its counted repetitions written out — `x{2,}` as `xxx*`, `x{1,3}` as `x(?:x(?:x)?)?` — and
+    /// its group names left out (they would repeat): the same language, for Swift's `Regex`. Swift stops repeating
+    /// once an iteration has matched nothing, even below the minimum count, which RE2 does not: `(^|-){2}` matches
+    /// `-` in RE2 (an empty iteration at the start, then `-`) but not in Swift. Written out, the count is no longer
+    /// an iteration, and the two agree. The remaining `*`, `+` and `?` lose nothing by skipping empty iterations.
+    var expandedText: String {
+        switch self {
+        case .scalar, .zeroWidth, .quoted: return text
+        case .group(let open, let body):
+            return (open.hasPrefix("(?<") || open.hasPrefix("(?P<") ? "(" : open) + body.expandedText + ")"
+        case .concatenation(let parts): return parts.map(\.expandedText).joined()
+        case .alternation(let branches): return branches.map(\.expandedText).joined(separator: "|")
+        case .repetition(let body, let min, let max, _):
+            let copy = body.expandedText
+            var text = String(repeating: copy, count: min)
+            guard let max else { return text + copy + "*" }
+            var optional = ""
+            for _ in min..<max { optional = "(?:" + copy + optional + ")?" }
+            return text + optional
         }
     }
 
@@ -38,6 +63,8 @@ indirect enum FuzzPattern {
             value.unicodeScalars.append(swapCase && other != nil && Bool.random(using: &rng) ? other! : scalar)
         case .zeroWidth:
             break
+        case .quoted(let quoted):
+            value += quoted
         case .group(_, let body):
             body.draw(into: &value, swapCase: swapCase, using: &rng)
         case .concatenation(let parts):
@@ -82,37 +109,47 @@ struct PatternFuzzer {
 
     private mutating func pick<T>(_ elements: [T]) -> T { elements.randomElement(using: &rng)! }
 
-    /// A pattern of at most `maxLength` scalars.
-    mutating func pattern(maxLength: Int = 32) -> FuzzPattern {
+    /// A pattern of at most `maxLength` scalars whose groups nest at most `depth` deep.
+    mutating func pattern(maxLength: Int = 36, depth: Int = 3) -> FuzzPattern {
         while true {
             groupNames = 0
             var parts: [FuzzPattern] = []
             if chance(3) { parts.append(.zeroWidth(text: pick(["(?i)", "(?i)", "(?s)", "(?m)", "(?is)", "(?U)", "(?im)"]))) }
-            parts.append(alternation(depth: 2))
+            parts.append(alternation(depth: depth, loops: 0))
             let candidate = parts.count == 1 ? parts[0] : .concatenation(parts)
             if candidate.text.unicodeScalars.count <= maxLength { return candidate }
         }
     }
 
-    /// Values to try a pattern on: drawn from it, drawn and then altered by one scalar, and random.
+    /// Values to try a pattern on, of at most ``maxValueLength`` scalars: drawn from it, drawn and then altered by one
+    /// scalar, and random.
     mutating func values(for pattern: FuzzPattern, count: Int) -> [String] {
-        let swapCase = pattern.text.contains("(?i")
         var values: [String] = []
         for i in 0..<count {
             switch i % 5 {
-            case 0, 1:
-                var value = ""
-                pattern.draw(into: &value, swapCase: swapCase, using: &rng)
-                values.append(value)
-            case 2:
-                var value = ""
-                pattern.draw(into: &value, swapCase: swapCase, using: &rng)
-                values.append(mutated(value))
-            default:
-                values.append(randomValue(length: int(0...12)))
+            case 0, 1: values.append(drawn(from: pattern))
+            case 2: values.append(mutated(drawn(from: pattern)))
+            default: values.append(randomValue(length: int(0...Self.maxValueLength)))
             }
         }
         return values
+    }
+
+    /// The longest value tried: Swift's backtracking takes time exponential in it on some patterns.
+    static let maxValueLength = 12
+
+    /// A value drawn from the pattern, drawn again when too long, and cut short as a last resort.
+    private mutating func drawn(from pattern: FuzzPattern) -> String {
+        let swapCase = pattern.text.contains("(?i")
+        var value = ""
+        for _ in 0..<3 {
+            value = ""
+            pattern.draw(into: &value, swapCase: swapCase, using: &rng)
+            if value.unicodeScalars.count <= Self.maxValueLength { return value }
+        }
+        var short = ""
+        short.unicodeScalars.append(contentsOf: value.unicodeScalars.prefix(Self.maxValueLength))
+        return short
     }
 
     mutating func randomValue(length: Int) -> String {
@@ -124,7 +161,7 @@ struct PatternFuzzer {
     /// `value` with one scalar inserted, removed or replaced.
     private mutating func mutated(_ value: String) -> String {
         var scalars = Array(value.unicodeScalars)
-        switch scalars.isEmpty ? 0 : int(0...2) {
+        switch scalars.isEmpty ? 0 : scalars.count == Self.maxValueLength ? int(1...2) : int(0...2) {
         case 0: scalars.insert(pick(Self.alphabet), at: int(0...scalars.count))
         case 1: scalars.remove(at: int(0...scalars.count - 1))
         default: scalars[int(0...scalars.count - 1)] = pick(Self.alphabet)
@@ -136,22 +173,42 @@ struct PatternFuzzer {
 
     // MARK: - Grammar
 
-    private mutating func alternation(depth: Int) -> FuzzPattern {
+    /// The deepest unbounded repetitions nest (`(a*)*` but not `((a*)*)*`): Swift's backtracking takes time
+    /// exponential in the nesting on values that almost match.
+    static let maxNestedLoops = 2
+
+    /// `loops` is the number of unbounded repetitions around the pattern being drawn.
+    private mutating func alternation(depth: Int, loops: Int) -> FuzzPattern {
         let count = chance(3) ? int(2...3) : 1
-        let branches = (0..<count).map { _ in chance(6) ? FuzzPattern.concatenation([]) : concatenation(depth: depth) }
+        let branches = (0..<count).map { _ in
+            chance(6) ? FuzzPattern.concatenation([]) : concatenation(depth: depth, loops: loops)
+        }
         return branches.count == 1 ? branches[0] : .alternation(branches)
     }
 
-    private mutating func concatenation(depth: Int) -> FuzzPattern {
-        let parts = (0..<int(1...4)).map { _ in piece(depth: depth) }
+    private mutating func concatenation(depth: Int, loops: Int) -> FuzzPattern {
+        let parts = (0..<int(1...4)).map { _ in piece(depth: depth, loops: loops) }
         return parts.count == 1 ? parts[0] : .concatenation(parts)
     }
 
-    /// An atom with an optional repetition; zero-width atoms are never repeated (Swift refuses `^*`).
-    private mutating func piece(depth: Int) -> FuzzPattern {
+    /// An atom with an optional repetition; zero-width atoms and `\Q…\E` are never repeated (Swift refuses `^*`
+    /// and `\Qab\E+`).
+    private mutating func piece(depth: Int, loops: Int) -> FuzzPattern {
         if chance(8) {
             return .zeroWidth(text: pick(["^", "$", "\\b", "\\B", "\\A", "\\z", "(?i)", "(?-i)", "(?s)", "(?m)", "(?U)"]))
         }
+        if chance(40) { return .quoted(pick(["a.", "-(", "A|b", "\u{E9}*", "[1]", "$^"])) }
+        var repetition: (operator: String, min: Int, max: Int?)?
+        if chance(3) {
+            repeat {
+                repetition = pick([
+                    ("*", 0, nil), ("+", 1, nil), ("?", 0, 1), ("{0}", 0, 0), ("{1}", 1, 1), ("{2}", 2, 2), ("{3}", 3, 3),
+                    ("{0,}", 0, nil), ("{1,}", 1, nil), ("{2,}", 2, nil), ("{0,1}", 0, 1), ("{0,2}", 0, 2),
+                    ("{1,2}", 1, 2), ("{1,3}", 1, 3), ("{2,3}", 2, 3),
+                ])
+            } while repetition?.max == nil && loops >= Self.maxNestedLoops
+        }
+        let innerLoops = repetition.map { $0.max == nil ? loops + 1 : loops } ?? loops
         let atom: FuzzPattern
         if depth > 0 && chance(4) {
             let open: String
@@ -163,16 +220,11 @@ struct PatternFuzzer {
             case 6: open = "(?P<g\(groupNames)>"; groupNames += 1
             default: open = "(?:"
             }
-            atom = .group(open: open, alternation(depth: depth - 1))
+            atom = .group(open: open, alternation(depth: depth - 1, loops: innerLoops))
         } else {
             atom = chance(4) ? characterClass() : scalarAtom()
         }
-        guard chance(3) else { return atom }
-        let (op, min, max): (String, Int, Int?) = pick([
-            ("*", 0, nil), ("+", 1, nil), ("?", 0, 1), ("{0}", 0, 0), ("{1}", 1, 1), ("{2}", 2, 2), ("{3}", 3, 3),
-            ("{0,}", 0, nil), ("{1,}", 1, nil), ("{2,}", 2, nil), ("{0,1}", 0, 1), ("{0,2}", 0, 2), ("{1,2}", 1, 2),
-            ("{1,3}", 1, 3), ("{2,3}", 2, 3),
-        ])
+        guard let (op, min, max) = repetition else { return atom }
         return .repetition(atom, min: min, max: max, operator: op + (chance(4) ? "?" : ""))
     }
 
