@@ -62,7 +62,10 @@ struct LabelPatternTests {
         ("^abc$", "abc", true), ("^^a$$", "a", true), ("a^b", "ab", false), ("a$b", "ab", false), ("^", "", true),
         ("$^", "", true), ("(^a|b)+", "ab", true), ("(^a|b)+", "ba", false), ("a$|b", "a", true),
         ("a\\n^b", "a\nb", false), ("(?m)a\\n^b", "a\nb", true), ("(?m)a$\\nb", "a\nb", true), ("a$\\nb", "a\nb", false),
-        ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
+        ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true),
+        // An iteration that matches nothing still counts toward the minimum (Swift's Regex would stop repeating).
+        ("(^|-){2}", "-", true), ("(^|-){2,}", "-", true), ("(^|a){2}", "aa", true), ("(^|a){2}", "aaa", false),
+        ("(\\b|a){3}", "a", true), ("(?:-|\\b){2}a", "-a", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
         // Word boundaries (ASCII word scalars).
         ("\\bfoo\\b", "foo", true), ("a\\bb", "ab", false), ("a\\Bb", "ab", true), ("a\\b-", "a-", true),
         ("a\\B-", "a-", false), ("\\b", "", false), ("\\B", "", true), ("\\b\u{E9}", "\u{E9}", false),
@@ -290,6 +293,8 @@ struct LabelPatternTests {
         ("x[]", "missing \"]\" for \"[\" at column 2", 2),
         ("*a", "missing argument to repetition operator \"*\" at column 1: there is nothing before it to repeat", 1),
         ("a|+b", "missing argument to repetition operator \"+\" at column 3: there is nothing before it to repeat", 3),
+        ("a(?i)*", "missing argument to repetition operator \"*\" at column 6: there is nothing before it to repeat", 6),
+        ("a\\Q\\E+", "missing argument to repetition operator \"+\" at column 6: there is nothing before it to repeat", 6),
         ("(?i)?", "missing argument to repetition operator \"?\" at column 5: there is nothing before it to repeat", 5),
         ("{2}", "missing argument to repetition operator \"{2}\" at column 1: there is nothing before it to repeat", 1),
         ("a**", "nested repetition \"**\" at column 2: put the first part in a group to repeat a repetition, as in \"(a*)*\"", 2),
