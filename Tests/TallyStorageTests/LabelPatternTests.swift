@@ -105,6 +105,31 @@ struct LabelPatternTests {
         }
         #expect(try LabelPattern("orders|customers").matchesWhole("customers"))
         #expect(try !LabelPattern("\u{E9}").matchesWhole("e\u{301}"))
+
+        // Random alternations of literal text — prefixes of one another, empty, escaped, quoted, under (?i) with and
+        // without letters, precomposed and decomposed — on values made of the same pieces.
+        var rng = SeededGenerator(seed: 0x11_7E2A)
+        let pieces = ["a", "ab", "b", "A", "1", "\\.", "\\|", "\\Q.|\\E", "\u{E9}", "e\u{301}", "\u{301}", "\u{212A}", ""]
+        let texts = ["a", "ab", "b", "A", "1", ".", "|", ".|", "\u{E9}", "e\u{301}", "\u{301}", "\u{212A}", "k", "B", ""]
+        var disagreements: [String] = []
+        for _ in 0..<500 {
+            let branches = (0..<Int.random(in: 1...3, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...3, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            }
+            let pattern = (Bool.random(using: &rng) ? "" : "(?i)") + branches.joined(separator: "|")
+            let compiled = try LabelPattern(pattern)
+            let program = try PatternCompiler.compile(try PatternParser.parse(pattern))
+            for _ in 0..<10 {
+                let value = (0..<Int.random(in: 0...3, using: &rng)).map { _ in texts.randomElement(using: &rng)! }.joined()
+                if compiled.matchesWhole(value) != program.matchesWhole(value) {
+                    disagreements.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value))")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+        // (?i) with a letter never takes the byte comparison; without one it may.
+        #expect(try LabelPattern("(?i)ab|1").matchesWhole("AB") && LabelPattern("(?i)k").matchesWhole("\u{212A}"))
+        #expect(try LabelPattern("a|ab").matchesWhole("ab") && LabelPattern("ab|a").matchesWhole("a"))
     }
 
     // MARK: - Case folding
