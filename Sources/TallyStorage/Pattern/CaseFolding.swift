@@ -78,8 +78,13 @@ extension ScalarSet {
     /// escape or POSIX class before negating it, so that `(?i)\W` and `(?i)[[:^upper:]]` match no letter.
     func addingOtherCases() -> ScalarSet {
         var result = self
-        for scalar in CaseFolding.foldingScalars where contains(scalar) {
-            for other in CaseFolding.otherCases(of: scalar) { result.insert(other...other) }
+        let folding = CaseFolding.foldingScalars
+        for range in ranges {
+            var index = folding.partitioningIndex { $0 >= range.lowerBound }
+            while index < folding.count && folding[index] <= range.upperBound {
+                for other in CaseFolding.otherCases(of: folding[index]) { result.insert(other...other) }
+                index += 1
+            }
         }
         return result
     }
