@@ -22,8 +22,8 @@ import TallyAnalysis
 ///   (`b\B1` does not match `b1`), against its own definition and RE2's. Patterns with a word boundary are given to
 ///   Swift with grapheme-cluster semantics, which on these values is the same thing: each scalar of the alphabet is
 ///   a grapheme cluster of its own.
-/// - a counted repetition of a group that can match the empty string at some positions only (`(^|-){2}`): Swift
-///   stops repeating after an empty iteration even below the minimum, so it does not match `-`, which RE2 (like any
+/// - `{n,}` with n ≥ 2 on a group that can match the empty string at some positions only (`(^|-){2,}`): Swift stops
+///   the repetition after an empty iteration even below its minimum, so it does not match `-`, which RE2 (like any
 ///   automaton) does. Swift is given such counts written out (``FuzzPattern/expandedText``), the same language.
 @Suite("Label pattern fuzzing")
 struct LabelPatternFuzzTests {

@@ -63,7 +63,7 @@ struct LabelPatternTests {
         ("$^", "", true), ("(^a|b)+", "ab", true), ("(^a|b)+", "ba", false), ("a$|b", "a", true),
         ("a\\n^b", "a\nb", false), ("(?m)a\\n^b", "a\nb", true), ("(?m)a$\\nb", "a\nb", true), ("a$\\nb", "a\nb", false),
         ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true),
-        // An iteration that matches nothing still counts toward the minimum (Swift's Regex would stop repeating).
+        // An iteration that matches nothing still counts toward the minimum (Swift's Regex stops `{2,}` after one).
         ("(^|-){2}", "-", true), ("(^|-){2,}", "-", true), ("(^|a){2}", "aa", true), ("(^|a){2}", "aaa", false),
         ("(\\b|a){3}", "a", true), ("(?:-|\\b){2}a", "-a", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
         // Word boundaries (ASCII word scalars).

@@ -31,11 +31,11 @@ indirect enum FuzzPattern {
         }
     }
 
-    /// The pattern with its counted repetitions written out — `x{2,}` as `xxx*`, `x{1,3}` as `x(?:x(?:x)?)?` — and
-    /// its group names left out (they would repeat): the same language, for Swift's `Regex`. Swift stops repeating
-    /// once an iteration has matched nothing, even below the minimum count, which RE2 does not: `(^|-){2}` matches
-    /// `-` in RE2 (an empty iteration at the start, then `-`) but not in Swift. Written out, the count is no longer
-    /// an iteration, and the two agree. The remaining `*`, `+` and `?` lose nothing by skipping empty iterations.
+    /// The pattern for Swift's `Regex`: the same language, with `x{n,}` for n ≥ 2 written out as n copies of `x`
+    /// and `x*`, and group names left out (copies would repeat them). Swift stops an unbounded repetition after an
+    /// iteration that matched nothing, even below its minimum, which RE2 does not: `(^|-){2,}` matches `-` in RE2
+    /// (an empty iteration at the start, then `-`) but not in Swift, while `(^|-){2}`, `(^|-){2,3}` and `(^|-)+`
+    /// match it in both. Written out, the count is no longer an iteration, and the two agree.
     var expandedText: String {
         switch self {
         case .scalar, .zeroWidth, .quoted: return text
@@ -43,13 +43,9 @@ indirect enum FuzzPattern {
             return (open.hasPrefix("(?<") || open.hasPrefix("(?P<") ? "(" : open) + body.expandedText + ")"
         case .concatenation(let parts): return parts.map(\.expandedText).joined()
         case .alternation(let branches): return branches.map(\.expandedText).joined(separator: "|")
-        case .repetition(let body, let min, let max, _):
-            let copy = body.expandedText
-            var text = String(repeating: copy, count: min)
-            guard let max else { return text + copy + "*" }
-            var optional = ""
-            for _ in min..<max { optional = "(?:" + copy + optional + ")?" }
-            return text + optional
+        case .repetition(let body, let min, let max, let op):
+            guard max == nil && min >= 2 else { return body.expandedText + op }
+            return String(repeating: body.expandedText, count: min) + body.expandedText + "*"
         }
     }
 
