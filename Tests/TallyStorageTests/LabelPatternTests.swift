@@ -24,7 +24,7 @@ struct LabelPatternTests {
         ("\\w+", "aZ_9", true), ("\\w", "-", false), ("\\w", "\u{E9}", false), ("\\W", "-", true), ("\\W", "a", false),
         ("\\s", "\t", true), ("\\s", " ", true), ("\\s", "\n", true), ("\\s", "\u{0B}", false), ("\\S", " ", false),
         ("\\S", "x", true), ("a\\tb", "a\tb", true), ("\\n", "\n", true), ("\\r", "\r", true), ("\\f\\v\\a", "\u{0C}\u{0B}\u{07}", true),
-        ("\\x41", "A", true), ("\\x{263A}", "\u{263A}", true), ("\\x{10FFFF}", "\u{10FFFF}", true),
+        ("\\x41", "A", true), ("\\x{263A}", "\u{263A}", true), ("\\x{10FFFF}", "\u{10FFFF}", true), ("\\x{0000000041}", "A", true), ("\\x{1F600}", "\u{1F600}", true),
         ("\\Qa.b*\\E", "a.b*", true), ("\\Qa.b*\\E", "axbb", false), ("\\Qab", "ab", true), ("\\Qab\\E+", "abbb", true),
         ("\\Qab\\E+", "abab", false), ("\\ ", " ", true), ("\\_", "_", true),
         // Classes.
@@ -55,11 +55,17 @@ struct LabelPatternTests {
         ("(?U)a+", "aaa", true),
         // A `{` that does not start a count stands for itself, as in RE2.
         ("a{,2}", "a{,2}", true), ("a{", "a{", true), ("a{x}", "a{x}", true), ("a{1", "a{1", true), ("x{2}y", "xxy", true),
+        // Nor does a number with a leading zero, as in RE2 (Go's regexp too).
+        ("a{01}", "a{01}", true), ("a{01}", "a", false), ("a{1,02}", "a{1,02}", true), ("a{1,02}", "a", false),
+        ("a{00}", "a{00}", true), ("a{00}", "", false), ("{01}", "{01}", true), ("a{0,10}", "aaaaaaaaaa", true), ("a{10}", "aaaaaaaaaa", true),
         // Anchors: ^ and $ hold only at the ends of the value (or at line breaks under (?m)).
         ("^abc$", "abc", true), ("^^a$$", "a", true), ("a^b", "ab", false), ("a$b", "ab", false), ("^", "", true),
         ("$^", "", true), ("(^a|b)+", "ab", true), ("(^a|b)+", "ba", false), ("a$|b", "a", true),
         ("a\\n^b", "a\nb", false), ("(?m)a\\n^b", "a\nb", true), ("(?m)a$\\nb", "a\nb", true), ("a$\\nb", "a\nb", false),
-        ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
+        ("(?m)^a$", "a", true), ("\\Aab\\z", "ab", true),
+        // An iteration that matches nothing still counts toward the minimum (Swift's Regex stops `{2,}` after one).
+        ("(^|-){2}", "-", true), ("(^|-){2,}", "-", true), ("(^|a){2}", "aa", true), ("(^|a){2}", "aaa", false),
+        ("(\\b|a){3}", "a", true), ("(?:-|\\b){2}a", "-a", true), ("a\\Ab", "ab", false), ("a\\z\\n", "a\n", false),
         // Word boundaries (ASCII word scalars).
         ("\\bfoo\\b", "foo", true), ("a\\bb", "ab", false), ("a\\Bb", "ab", true), ("a\\b-", "a-", true),
         ("a\\B-", "a-", false), ("\\b", "", false), ("\\B", "", true), ("\\b\u{E9}", "\u{E9}", false),
@@ -99,6 +105,114 @@ struct LabelPatternTests {
         }
         #expect(try LabelPattern("orders|customers").matchesWhole("customers"))
         #expect(try !LabelPattern("\u{E9}").matchesWhole("e\u{301}"))
+
+        // Random alternations of literal text — prefixes of one another, empty, escaped, quoted, under (?i) with and
+        // without letters, precomposed and decomposed — on values made of the same pieces.
+        var rng = SeededGenerator(seed: 0x11_7E2A)
+        let pieces = ["a", "ab", "b", "A", "1", "\\.", "\\|", "\\Q.|\\E", "\u{E9}", "e\u{301}", "\u{301}", "\u{212A}", ""]
+        let texts = ["a", "ab", "b", "A", "1", ".", "|", ".|", "\u{E9}", "e\u{301}", "\u{301}", "\u{212A}", "k", "B", ""]
+        var disagreements: [String] = []
+        for _ in 0..<500 {
+            let branches = (0..<Int.random(in: 1...3, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...3, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            }
+            let pattern = (Bool.random(using: &rng) ? "" : "(?i)") + branches.joined(separator: "|")
+            let compiled = try LabelPattern(pattern)
+            let program = try PatternCompiler.compile(try PatternParser.parse(pattern))
+            for _ in 0..<10 {
+                let value = (0..<Int.random(in: 0...3, using: &rng)).map { _ in texts.randomElement(using: &rng)! }.joined()
+                if compiled.matchesWhole(value) != program.matchesWhole(value) {
+                    disagreements.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value))")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.prefix(10))")
+        // (?i) with a letter never takes the byte comparison; without one it may.
+        #expect(try LabelPattern("(?i)ab|1").matchesWhole("AB") && LabelPattern("(?i)k").matchesWhole("\u{212A}"))
+        #expect(try LabelPattern("a|ab").matchesWhole("ab") && LabelPattern("ab|a").matchesWhole("a"))
+    }
+
+    // MARK: - Case folding
+
+    /// (pattern, value, whether it matches) for `(?i)` on letters whose case mappings are not simple pairs.
+    static let foldingCases: [(String, String, Bool)] = [
+        // k, K and the Kelvin sign are one orbit, whichever is written and whether in a class or not.
+        ("(?i)k", "\u{212A}", true), ("(?i)K", "\u{212A}", true), ("(?i)[k]", "\u{212A}", true), ("(?i)[^k]", "\u{212A}", false),
+        ("(?i)\\x{212A}", "k", true), ("(?i)\\x{212A}", "K", true), ("(?i)[\\x{212A}]", "k", true), ("(?i)[\\x{212A}]", "K", true),
+        ("(?i)[^\\x{212A}]", "k", false), ("(?i)[a-z]", "\u{212A}", true), ("(?i)[^a-z]", "\u{212A}", false), ("k", "\u{212A}", false),
+        // s, S and the long s.
+        ("(?i)s", "\u{17F}", true), ("(?i)\u{17F}", "S", true), ("(?i)[\u{17F}]", "s", true),
+        // Greek sigma, medial and final; micro sign and mu; sharp s and capital sharp s; a titlecase digraph.
+        ("(?i)\u{3C3}", "\u{3C2}", true), ("(?i)\u{3C2}", "\u{3C3}", true), ("(?i)\u{3A3}", "\u{3C2}", true),
+        ("(?i)[\u{3C3}]", "\u{3C2}", true), ("(?i)\u{B5}", "\u{39C}", true), ("(?i)\u{3BC}", "\u{B5}", true),
+        ("(?i)\u{DF}", "\u{1E9E}", true), ("(?i)\u{1E9E}", "\u{DF}", true), ("(?i)\u{DF}", "ss", false),
+        ("(?i)\u{1C6}", "\u{1C5}", true), ("(?i)\u{1C4}", "\u{1C5}", true), ("(?i)[\u{1C5}]", "\u{1C4}", true),
+        // Dotless ı and dotted İ fold to themselves only (their folding to i is Turkic-only), as in RE2.
+        ("(?i)\u{131}", "I", false), ("(?i)I", "\u{131}", false), ("(?i)[I]", "\u{131}", false), ("(?i)[\u{131}]", "i", false),
+        ("(?i)\u{131}", "\u{131}", true), ("(?i)i", "\u{130}", false), ("(?i)\u{130}", "i", false), ("(?i)[^i]", "\u{131}", true),
+        // Beyond the BMP: Deseret, Adlam.
+        ("(?i)\u{10400}", "\u{10428}", true), ("(?i)[\u{1E922}]", "\u{1E900}", true),
+        // A negated class escape or POSIX class is folded before it is negated, as in RE2: under (?i) it matches no
+        // letter of any case its complement has, whether written [[:^upper:]] or [^[:upper:]].
+        ("(?i)[[:^upper:]]", "a", false), ("(?i)[[:^upper:]]", "A", false), ("(?i)[[:^upper:]]", "1", true),
+        ("(?i)[^[:upper:]]", "a", false), ("(?i)[[:^lower:]]", "a", false), ("(?i)[[:^alpha:]\u{E9}]", "\u{C9}", true),
+        ("(?i)[[:^alpha:]\u{E9}]", "b", false), ("[[:^upper:]]", "a", true), ("[[:^upper:]]", "A", false),
+        ("(?i)\\W", "\u{212A}", false), ("(?i)\\W", "\u{17F}", false), ("(?i)[\\W]", "\u{212A}", false),
+        ("(?i)[^\\w]", "\u{212A}", false), ("(?i)\\w", "\u{212A}", true), ("(?i)[\\w]", "\u{17F}", true),
+        ("\\w", "\u{212A}", false), ("\\W", "\u{212A}", true), ("(?i)\\W", "-", true), ("(?i)[\\W\\d]", "K", false),
+    ]
+
+    @Test func caseInsensitiveMatchingUsesCaseFoldingOrbits() throws {
+        var failures: [String] = []
+        for (pattern, value, expected) in Self.foldingCases where try LabelPattern(pattern).matchesWhole(value) != expected {
+            failures.append("\(quoteLabelValue(pattern)) on \(quoteLabelValue(value)): expected \(expected)")
+        }
+        #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
+    }
+
+    /// Matching under `(?i)` is an equivalence: within an orbit each scalar lists all the others, a scalar matches
+    /// `(?i)x` exactly when it does not match `(?i)[^x]`, and a literal agrees with a class of one.
+    @Test func caseFoldingOrbitsAreSymmetricAndComplete() throws {
+        #expect(otherCases(of: 0x6B) == [0x4B, 0x212A])
+        #expect(otherCases(of: 0x3C3) == [0x3A3, 0x3C2])
+        #expect(otherCases(of: 0x131).isEmpty && otherCases(of: 0x30).isEmpty)
+        var asymmetric: [String] = []
+        for scalar in CaseFolding.foldingScalars {
+            let orbit = [scalar] + otherCases(of: scalar)
+            for other in otherCases(of: scalar) where ([other] + otherCases(of: other)).sorted() != orbit.sorted() {
+                asymmetric.append("U+\(String(scalar, radix: 16)) and U+\(String(other, radix: 16))")
+            }
+        }
+        #expect(asymmetric.isEmpty, "\(asymmetric.prefix(10))")
+        #expect(CaseFolding.foldingScalars.count > 2500)
+
+        // A sample of letters from many scripts, each against its orbit and its neighbors.
+        var mismatches: [String] = []
+        for scalar in CaseFolding.foldingScalars where scalar % 7 == 0 {
+            let written = "\\x{\(String(scalar, radix: 16))}"
+            let literal = try LabelPattern("(?i)" + written)
+            let single = try LabelPattern("(?i)[" + written + "]")
+            let others = try LabelPattern("(?i)[^" + written + "]")
+            for value in [scalar, scalar + 1, scalar &- 1] + otherCases(of: scalar) {
+                guard let valueScalar = Unicode.Scalar(value) else { continue }
+                let text = String(Character(valueScalar))
+                let expected = value == scalar || otherCases(of: scalar).contains(value)
+                if literal.matchesWhole(text) != expected || single.matchesWhole(text) != expected
+                    || others.matchesWhole(text) == expected {
+                    mismatches.append("U+\(String(scalar, radix: 16)) on U+\(String(value, radix: 16))")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+    }
+
+    /// The orbits are built from the scalars below ``CaseFolding/mappedScalarsEnd``: no scalar above has a case.
+    @Test func noScalarAboveTheFoldingTableHasACase() {
+        var cased: [UInt32] = []
+        for value in CaseFolding.mappedScalarsEnd...0x10FFFF {
+            if let scalar = Unicode.Scalar(value), scalar.properties.changesWhenCaseMapped { cased.append(value) }
+        }
+        #expect(cased.isEmpty, "\(cased.prefix(10).map { String($0, radix: 16) })")
     }
 
     // MARK: - Agreement with Swift's Regex
@@ -204,6 +318,8 @@ struct LabelPatternTests {
         ("x[]", "missing \"]\" for \"[\" at column 2", 2),
         ("*a", "missing argument to repetition operator \"*\" at column 1: there is nothing before it to repeat", 1),
         ("a|+b", "missing argument to repetition operator \"+\" at column 3: there is nothing before it to repeat", 3),
+        ("a(?i)*", "missing argument to repetition operator \"*\" at column 6: there is nothing before it to repeat", 6),
+        ("a\\Q\\E+", "missing argument to repetition operator \"+\" at column 6: there is nothing before it to repeat", 6),
         ("(?i)?", "missing argument to repetition operator \"?\" at column 5: there is nothing before it to repeat", 5),
         ("{2}", "missing argument to repetition operator \"{2}\" at column 1: there is nothing before it to repeat", 1),
         ("a**", "nested repetition \"**\" at column 2: put the first part in a group to repeat a repetition, as in \"(a*)*\"", 2),
@@ -242,6 +358,7 @@ struct LabelPatternTests {
         ("\\0", "octal escape \"\\0\" at column 1 is not supported: write \"\\x00\"", 1),
         ("\\x4", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{110000}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
+        ("\\x{FFFFFFFFFFFFFFFF1}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{D800}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("\\x{}", "invalid hexadecimal escape at column 1: write \"\\xHH\" or \"\\x{H…}\" with at most 10FFFF", 1),
         ("[z-a]", "invalid character class range \"z-a\" at column 2", 2),
@@ -306,6 +423,27 @@ struct LabelPatternTests {
         // Flag groups and non-capturing groups count too; a long flat pattern is fine.
         #expect(throws: LabelPatternError.self) { try LabelPattern(String(repeating: "(?i:", count: 101) + String(repeating: ")", count: 101)) }
         #expect(try LabelPattern(String(repeating: "(a)", count: 3000)).matchesWhole(String(repeating: "a", count: 3000)))
+    }
+
+    /// Programs at the size limit made mostly of splits, jumps and assertions, empty loops included, match right; in
+    /// a debug build the matcher asserts that its closure stack (2 × size + 1 entries) is never overrun.
+    @Test func programsDenseInSplitsAndEmptyLoopsMatch() throws {
+        // (pattern, the longest run of a's it matches; it matches every shorter run too).
+        let patterns: [(String, Int)] = [
+            ("(?:(?:a?){1000}){4}(?:a?){999}", 4999), ("(?:(?:|a){1000}){3}", 3000), ("(?:(?:a|){1000}){3}", 3000),
+            ("(?:(?:(|)*){1000}){2}", 0), ("(?:(?:a*)*){1000}", Int.max), ("(?:(?:(?:)*|(?:|)+){700}){2}", 0),
+            ("(?:^|$|\\b|\\B){900}", 0), ("(?:(?:(?:a?){1,}){800}){2}", Int.max), ("(?:(?:a?)*?(?:a??)+){900}", Int.max),
+            ("(?:a{0,9}){10}(?:(|)*){900}", 90), ("(?:(?:|){1000}){4}(?:a|){99}", 99),
+        ]
+        for (pattern, longest) in patterns {
+            let compiled = try LabelPattern(pattern)
+            for length in [0, 1, 2, 50, 90, 91] {
+                let value = String(repeating: "a", count: length)
+                #expect(compiled.matchesWhole(value) == (length <= longest), "\(pattern) on \(length) a's")
+            }
+            #expect(!compiled.matchesWhole("b") && !compiled.matchesWhole("ab"), "\(pattern)")
+        }
+        #expect(throws: LabelPatternError.self) { try LabelPattern("(?:(?:(|)*){1000}){3}") }
     }
 
     @Test func labelMatchersReportTheLabelAndThePattern() throws {

@@ -57,8 +57,12 @@ private struct MatchState {
     /// `marks[pc] == step` when pc was reached in this step: each instruction is visited once per step.
     private let marks: UnsafeMutablePointer<Int>
     private var step = 1
-    /// Pending instructions of a closure; each is pushed at most twice per step (by a split or jump, and once more).
+    /// Pending instructions of a closure. An instruction pushes its successors (two at most) only the first time it
+    /// is popped in a step, so after popping v instructions at most 1 + 2v were pushed and at most v + 1 ≤ size + 1
+    /// are pending: the room for 2 × size + 1 is never exceeded.
     private let stack: UnsafeMutablePointer<Int>
+    /// The entries `stack` has room for: 2 × size + 1.
+    private let stackCapacity: Int
 
     /// Splits a buffer of `5 * size + 1` integers.
     init(buffer: UnsafeMutablePointer<Int>, size: Int) {
@@ -67,6 +71,7 @@ private struct MatchState {
         current = buffer + size
         next = buffer + 2 * size
         stack = buffer + 3 * size
+        stackCapacity = 2 * size + 1
     }
 
     /// Starts filling the next list (the first step fills it with the start's closure).
@@ -95,14 +100,17 @@ private struct MatchState {
             let instruction = code[pc]
             switch instruction.opcode {
             case .jump:
+                assert(top < stackCapacity, "closure stack overflow")
                 stack[top] = Int(instruction.operand)
                 top += 1
             case .split:
+                assert(top + 1 < stackCapacity, "closure stack overflow")
                 stack[top] = Int(instruction.alternative)
                 stack[top + 1] = Int(instruction.operand)
                 top += 2
             case .assertion:
                 if holds(PatternAssertion(rawValue: instruction.operand)!, previous: previous, following: following) {
+                    assert(top < stackCapacity, "closure stack overflow")
                     stack[top] = pc + 1
                     top += 1
                 }

@@ -112,10 +112,13 @@ struct PatternParser {
     }
 
     /// Reads `{n}`, `{n,}` or `{n,m}` at `index` without consuming it; nil when the text there is not one.
-    /// Numbers are capped (so that reading cannot overflow) well above the repeat limit.
+    /// Numbers are capped (so that reading cannot overflow) well above the repeat limit. As in RE2, a number with a
+    /// leading zero (`{01}`, `{1,02}`) is not a count, so its `{` stands for itself.
     private func scanCount(at index: Int) -> (min: Int, max: Int?, end: Int)? {
         var i = index + 1
+        var leadingZero = false
         func number() -> Int? {
+            if i + 1 < scalars.count && scalars[i] == "0" && asciiDigit(scalars[i + 1]) != nil { leadingZero = true }
             var value: Int?
             while i < scalars.count, let digit = asciiDigit(scalars[i]) {
                 value = Swift.min((value ?? 0) * 10 + digit, 1_000_000)
@@ -129,7 +132,7 @@ struct PatternParser {
             i += 1
             max = number()
         }
-        guard i < scalars.count && scalars[i] == "}" else { return nil }
+        guard !leadingZero, i < scalars.count && scalars[i] == "}" else { return nil }
         return (min, max, i + 1)
     }
 
@@ -313,7 +316,9 @@ struct PatternParser {
             return nodes
         default:
             if let (set, negated) = Self.classEscape(c) {
-                return [.scalarClass(set, negated: negated, foldCase: false)]
+                // Folded before negation, as in RE2: `(?i)\W` matches no letter, nor the Kelvin sign.
+                return [.scalarClass(flags.caseInsensitive ? set.addingOtherCases() : set, negated: negated,
+                                     foldCase: false)]
             }
             return [literal(try escapedScalar(c, escapeAt: start), flags)]
         }
@@ -357,7 +362,8 @@ struct PatternParser {
         }
     }
 
-    /// `\xHH` (two hex digits) or `\x{H…}` (one to six, at most 10FFFF, not a surrogate); the position is after `x`.
+    /// `\xHH` (two hex digits) or `\x{H…}` (any number of digits, at least one, as in RE2; at most 10FFFF, not a
+    /// surrogate); the position is after `x`.
     private mutating func hexEscape(escapeAt start: Int) throws(LabelPatternError) -> UInt32 {
         func invalid() -> LabelPatternError {
             fail("invalid hexadecimal escape at column \(column(start)): write \"\\xHH\" or \"\\x{H…}\" with at most "
@@ -371,7 +377,7 @@ struct PatternParser {
                 value = value * 16 + digit
                 digits += 1
                 position += 1
-                if digits > 6 { throw invalid() }
+                if value > ScalarSet.maxCodePoint { throw invalid() }
             }
             guard peek() == "}", digits > 0 else { throw invalid() }
             position += 1
@@ -407,12 +413,12 @@ struct PatternParser {
                 break
             }
             first = false
-            if c == "[" && peek(1) == ":", let posix = try posixClass() {
+            if c == "[" && peek(1) == ":", let posix = try posixClass(caseInsensitive: flags.caseInsensitive) {
                 set.insert(contentsOf: posix)
                 continue
             }
             let itemStart = position
-            switch try classItem() {
+            switch try classItem(caseInsensitive: flags.caseInsensitive) {
             case .set(let items):
                 set.insert(contentsOf: items)
             case .scalar(let lower):
@@ -421,7 +427,7 @@ struct PatternParser {
                     continue
                 }
                 position += 1
-                guard case .scalar(let upper) = try classItem(), lower <= upper else {
+                guard case .scalar(let upper) = try classItem(caseInsensitive: flags.caseInsensitive), lower <= upper else {
                     throw fail("invalid character class range \"\(text(itemStart..<position))\" at column "
                                + "\(column(itemStart))", at: itemStart)
                 }
@@ -437,7 +443,7 @@ struct PatternParser {
     }
 
     /// One scalar or class escape inside a bracket expression.
-    private mutating func classItem() throws(LabelPatternError) -> ClassItem {
+    private mutating func classItem(caseInsensitive: Bool) throws(LabelPatternError) -> ClassItem {
         let c = scalars[position]
         guard c == "\\" else {
             position += 1
@@ -449,7 +455,9 @@ struct PatternParser {
         }
         let escaped = scalars[position + 1]
         position += 2
-        if let (set, negated) = Self.classEscape(escaped) { return .set(negated ? set.inverted() : set) }
+        if let (set, negated) = Self.classEscape(escaped) {
+            return .set(Self.bracketItem(set, negated: negated, caseInsensitive: caseInsensitive))
+        }
         if "AzbBQE".unicodeScalars.contains(escaped) {
             throw fail("escape \"\(text(start..<position))\" at column \(column(start)) is not allowed in a "
                        + "character class", at: start)
@@ -459,7 +467,7 @@ struct PatternParser {
 
     /// `[:name:]` or `[:^name:]` at the position, consumed; nil (nothing consumed) when no `:]` closes it, in which
     /// case the `[` stands for itself.
-    private mutating func posixClass() throws(LabelPatternError) -> ScalarSet? {
+    private mutating func posixClass(caseInsensitive: Bool) throws(LabelPatternError) -> ScalarSet? {
         let start = position
         guard start < noPosixCloseAfter else { return nil }
         var end = start + 2
@@ -475,7 +483,15 @@ struct PatternParser {
             throw fail("unknown POSIX class \"\(text(start..<end + 2))\" at column \(column(start))", at: start)
         }
         position = end + 2
-        return negated ? set.inverted() : set
+        return Self.bracketItem(set, negated: negated, caseInsensitive: caseInsensitive)
+    }
+
+    /// The scalars of a class escape (`\W`) or POSIX class (`[:^alpha:]`) inside brackets. Under `(?i)` a negated
+    /// one is folded before it is negated, as in RE2: `(?i)[[:^upper:]]` matches no letter, like `(?i)[^[:upper:]]`
+    /// (negating first would leave the lowercase letters in, and folding would then add the uppercase ones back).
+    private static func bracketItem(_ set: ScalarSet, negated: Bool, caseInsensitive: Bool) -> ScalarSet {
+        guard negated else { return set }
+        return (caseInsensitive ? set.addingOtherCases() : set).inverted()
     }
 
     // MARK: - Helpers

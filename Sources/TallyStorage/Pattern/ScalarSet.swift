@@ -86,44 +86,6 @@ extension ScalarSet {
     ]
 }
 
-// MARK: - Case folding
-
-/// The other cases of a scalar under simple (one-scalar) case mapping: its lowercase, uppercase and titlecase forms
-/// when each is a single scalar different from it. ASCII letters have exactly one other case.
-func otherCases(of scalar: UInt32) -> [UInt32] {
-    var result: [UInt32] = []
-    _ = anyOtherCase(of: scalar) { other in
-        if !result.contains(other) { result.append(other) }
-        return false
-    }
-    return result
-}
-
-/// Whether `predicate` holds for one of the other cases of `scalar` (see ``otherCases(of:)``); allocates nothing
-/// for ASCII scalars.
-@inline(__always)
-func anyOtherCase(of scalar: UInt32, satisfies predicate: (UInt32) -> Bool) -> Bool {
-    if scalar < 0x80 {
-        switch scalar {
-        case 0x41...0x5A: return predicate(scalar + 0x20)
-        case 0x61...0x7A: return predicate(scalar - 0x20)
-        default: return false
-        }
-    }
-    guard let s = Unicode.Scalar(scalar) else { return false }
-    let properties = s.properties
-    guard properties.changesWhenCaseMapped else { return false }
-    func single(_ mapping: String) -> UInt32? {
-        var scalars = mapping.unicodeScalars.makeIterator()
-        guard let other = scalars.next(), scalars.next() == nil, other.value != scalar else { return nil }
-        return other.value
-    }
-    if let other = single(properties.lowercaseMapping), predicate(other) { return true }
-    if let other = single(properties.uppercaseMapping), predicate(other) { return true }
-    if let other = single(properties.titlecaseMapping), predicate(other) { return true }
-    return false
-}
-
 extension Collection {
     /// The index of the first element for which `predicate` holds, given that it holds for a suffix of the
     /// collection (binary search); `endIndex` when it holds for none.

@@ -1,0 +1,91 @@
+/// Case-insensitive matching (`(?i)`), as in RE2: two scalars match each other when they have the same Unicode
+/// simple case folding. The scalars that fold alike form an orbit — `k K` and the Kelvin sign `K`; `s S ſ`;
+/// `σ ς Σ`; `ß ẞ`; `ǆ ǅ Ǆ`; most letters are in an orbit of two, most scalars in none — and matching is symmetric:
+/// `(?i)k` matches the Kelvin sign exactly when `(?i)\x{212A}` matches `k`.
+///
+/// The standard library has no case folding, so the orbits are built from the one-scalar lowercase, uppercase and
+/// titlecase mappings: the scalars those mappings connect. For every scalar of Unicode 14 this gives exactly the
+/// orbits of CaseFolding.txt (statuses C and S), once the dotless `ı` is left out: it uppercases to `I` but folds
+/// to itself (its folding to `i` is the Turkic-only status T), so `ı`, like the dotted `İ`, matches only itself.
+enum CaseFolding {
+    /// No scalar at or above this one has a case mapping (the last, U+1E943, is Adlam), so the orbits are built
+    /// from the scalars below it. A test checks this against the standard library's Unicode data.
+    static let mappedScalarsEnd: UInt32 = 0x20000
+
+    /// Each scalar that is in an orbit, mapped to the other scalars of its orbit.
+    private static let orbits: [UInt32: [UInt32]] = buildOrbits()
+
+    /// The scalars in an orbit, ascending.
+    static let foldingScalars: [UInt32] = orbits.keys.sorted()
+
+    /// The other scalars of the orbit of `scalar`; empty for a scalar without other cases.
+    static func otherCases(of scalar: UInt32) -> [UInt32] {
+        orbits[scalar] ?? []
+    }
+
+    /// Groups the scalars joined by one-scalar case mappings (union–find over the scalars below
+    /// ``mappedScalarsEnd``), leaving out the mappings of `ı`.
+    private static func buildOrbits() -> [UInt32: [UInt32]] {
+        var parent = Array(UInt32(0)..<mappedScalarsEnd)
+        func root(_ scalar: UInt32) -> UInt32 {
+            var scalar = scalar
+            while parent[Int(scalar)] != scalar {
+                parent[Int(scalar)] = parent[Int(parent[Int(scalar)])]
+                scalar = parent[Int(scalar)]
+            }
+            return scalar
+        }
+        var joined: [UInt32] = []
+        for value in UInt32(0)..<mappedScalarsEnd where value != dotlessI {
+            guard let scalar = Unicode.Scalar(value), scalar.properties.changesWhenCaseMapped else { continue }
+            let properties = scalar.properties
+            for mapping in [properties.lowercaseMapping, properties.uppercaseMapping, properties.titlecaseMapping] {
+                var scalars = mapping.unicodeScalars.makeIterator()
+                guard let other = scalars.next()?.value, scalars.next() == nil, other != value,
+                      other < mappedScalarsEnd else { continue }
+                let (a, b) = (root(value), root(other))
+                if a != b { parent[Int(max(a, b))] = min(a, b) }
+                joined.append(value)
+                joined.append(other)
+            }
+        }
+        var members: [UInt32: Set<UInt32>] = [:]
+        for scalar in joined { members[root(scalar), default: []].insert(scalar) }
+        var orbits: [UInt32: [UInt32]] = [:]
+        for orbit in members.values {
+            for scalar in orbit { orbits[scalar] = orbit.filter { $0 != scalar }.sorted() }
+        }
+        return orbits
+    }
+
+    /// U+0131 LATIN SMALL LETTER DOTLESS I.
+    private static let dotlessI: UInt32 = 0x131
+}
+
+/// The other cases of a scalar: the other scalars of its case folding orbit (see ``CaseFolding``).
+func otherCases(of scalar: UInt32) -> [UInt32] {
+    CaseFolding.otherCases(of: scalar)
+}
+
+/// Whether `predicate` holds for one of the other cases of `scalar` (see ``CaseFolding``).
+@inline(__always)
+func anyOtherCase(of scalar: UInt32, satisfies predicate: (UInt32) -> Bool) -> Bool {
+    CaseFolding.otherCases(of: scalar).contains(where: predicate)
+}
+
+extension ScalarSet {
+    /// The set with the other cases of its members added: what a class matches under `(?i)`. RE2 folds a class
+    /// escape or POSIX class before negating it, so that `(?i)\W` and `(?i)[[:^upper:]]` match no letter.
+    func addingOtherCases() -> ScalarSet {
+        var result = self
+        let folding = CaseFolding.foldingScalars
+        for range in ranges {
+            var index = folding.partitioningIndex { $0 >= range.lowerBound }
+            while index < folding.count && folding[index] <= range.upperBound {
+                for other in CaseFolding.otherCases(of: folding[index]) { result.insert(other...other) }
+                index += 1
+            }
+        }
+        return result
+    }
+}
