@@ -120,11 +120,13 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A power of two by which values up to `largest` in magnitude can be multiplied so that squares of their
-    /// differences neither overflow nor vanish: 1 for ordinary magnitudes (2⁻⁴⁰⁰ to 2⁴⁰⁰).
+    /// A power of two by which values of largest magnitude `largest` can be multiplied so that squares of their
+    /// differences neither overflow nor vanish: 1 for ordinary magnitudes (2⁻⁴⁰⁰ to 2⁴⁰⁰, so ordinary values give the
+    /// same bits as unscaled), 2⁻⁶⁰⁰ above them and 2⁶⁰⁰ below them (down to the smallest subnormal).
     static func squareSafeScale(_ largest: Double) -> Double {
-        guard largest > 0x1p400 || (largest < 0x1p-400 && largest > 0) else { return 1 }
-        return Double(sign: .plus, exponent: -Int(largest.exponent), significand: 1)
+        if largest > 0x1p400 { return 0x1p-600 }
+        if largest < 0x1p-400 && largest > 0 { return 0x1p600 }
+        return 1
     }
 
     /// The `p`-th percentile of `count` sorted values (`count > 0`), `smallest(k)` giving the `k`-th smallest

@@ -67,6 +67,10 @@ import Testing
         #expect(Aggregate.sum.apply([big, big]) == .infinity)
         #expect(Aggregate.avg.apply([.infinity, big, big]) == .infinity)
         #expect(Aggregate.avg.apply([.infinity, -.infinity])?.isNaN == true)
+        // An infinity after an overflow: the exact sum's, in any order (the plain running sum gave ∞ + −∞ = NaN).
+        #expect(Aggregate.sum.apply([big, big, -.infinity]) == -.infinity)
+        #expect(Aggregate.sum.apply([-.infinity, big, big]) == -.infinity)
+        #expect(Aggregate.avg.apply([big, big, -.infinity]) == -.infinity)
         // Ordinary values give the same bits as a plain left-to-right sum.
         let ordinary: [Double] = [0.1, 0.2, 0.3, 1e-3, 7]
         #expect(Aggregate.avg.apply(ordinary) == ordinary.reduce(0, +) / 5)
@@ -82,6 +86,9 @@ import Testing
         // Squares of these vanish below the smallest double.
         let tiny = 0x1p-1000
         #expect(Aggregate.stddev.apply([2 * tiny, 4 * tiny, 4 * tiny, 4 * tiny, 5 * tiny, 5 * tiny, 7 * tiny, 9 * tiny]) == 2 * tiny)
+        // Subnormal values: a scale of 2^-exponent would be ∞ (0 × ∞ gave NaN).
+        #expect(Aggregate.stddev.apply([0x1p-1030, 0x1p-1030]) == 0)
+        #expect(Aggregate.stddev.apply([.leastNonzeroMagnitude, 3 * .leastNonzeroMagnitude]) == .leastNonzeroMagnitude)
         #expect(Aggregate.stddev.apply([1, .infinity])?.isNaN == true)
         #expect(Aggregate.stddev.apply([1, .nan])?.isNaN == true)
     }

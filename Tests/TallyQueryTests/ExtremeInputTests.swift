@@ -160,6 +160,18 @@ import Testing
         let tiny = 0x1p-1000
         let small = source((0..<3).map { Int64($0) * HOUR }, [tiny, 3 * tiny, 5 * tiny])
         #expect(try run("m | rolling 2 stddev", small).series[0].optionalValues == [nil, tiny, tiny])
+        // Each window is scaled by its own largest value: one huge value elsewhere in the series does not flush an
+        // ordinary window's spread to 0, nor a tiny one elsewhere an ordinary window's to ∞.
+        let mixedValues: [Double] = [1e300, 1e300, 1, 2, 3, 1e-300, 3e-300]
+        let mixed = source((0..<7).map { Int64($0) * HOUR }, mixedValues)
+        let spreads = try run("m | rolling 2 stddev", mixed).series[0].optionalValues
+        let expected: [Double?] = [nil, 0, 5e299, 0.5, 0.5, 1.5]
+        #expect(Array(spreads.prefix(6)) == expected, "\(spreads)")
+        #expect(abs((spreads[6] ?? 0) - 1e-300) <= 1e-315, "\(spreads)")
+        for i in 1..<7 {
+            let direct = Aggregate.stddev.apply(mixedValues[(i - 1)...i])
+            #expect(spreads[i] == direct, "window ending at \(i)")
+        }
     }
 
     @Test func rollingAgreesWithTheAggregateOverEachWindow() throws {

@@ -93,7 +93,12 @@ struct BlockAggregationTests {
         var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "agg"))
         let s = b.addSeries(SeriesKey(metric: "m"))
         for i in 0..<100 { b.append(series: s, time: Int64(i) * 60_000, value: i % 2 == 0 ? big : big / 2) }
+        // A block whose sum overflowed before an infinity: its stored sum is NaN, the exact one −∞.
+        let n = b.addSeries(SeriesKey(metric: "n"))
+        for i in 0..<100 { b.append(series: n, time: Int64(i) * 60_000, value: i == 99 ? -.infinity : big) }
         try store.importBulk(b)
+        #expect(try store.query("n | bucket 1d sum").series[0].values == [-.infinity])
+        #expect(try store.query("n | bucket 1d avg").series[0].values == [-.infinity])
         var usage = BlockAggregation.Usage()
         let id = try #require(store.series(key: SeriesKey(metric: "m"))?.id)
         let day = try #require(Bucketing(width: QueryDuration(milliseconds: 86_400_000)))

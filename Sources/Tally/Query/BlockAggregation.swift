@@ -2,7 +2,7 @@ import TallyQuery
 import TallyStorage
 
 /// Answers `bucket DURATION AGG` from block statistics where a block lies inside one bucket and the query range,
-/// decoding only the blocks that straddle a bucket edge, hold NaN values or whose sum overflowed. Used when the
+/// decoding only the blocks that straddle a bucket edge, hold NaN values or whose sum is not finite. Used when the
 /// series' blocks are its only points in the range (no overlapping blocks, nothing in the head); otherwise the
 /// executor reads the points.
 public enum BlockAggregation {
@@ -96,9 +96,9 @@ public enum BlockAggregation {
             let inside = m.minTime >= from && m.maxTime < to
             let oneBucket = bucketing.start(of: m.minTime) == bucketing.start(of: m.maxTime)
             let noNaN = m.count - m.nullCount == m.statCount
-            // A block of finite values whose stored sum overflowed: only its values give the total and the mean.
-            let sumOverflowed = !m.sum.isFinite && m.minValue.isFinite && m.maxValue.isFinite
-            if inside && oneBucket && noNaN && !sumOverflowed {
+            // A stored sum that is not finite (it overflowed, or the block holds an infinity) cannot be combined
+            // with others in any order: only the block's values give the right total and mean.
+            if inside && oneBucket && noNaN && m.sum.isFinite {
                 buckets[partial(for: m.minTime)].partial.add(m)
                 usage.blocksFromStatistics += 1
                 continue

@@ -19,17 +19,31 @@ enum RollingWindow {
         precondition(n >= 1, "RollingWindow: a window holds at least one value")
         guard values.count >= n else { return [Double?](repeating: nil, count: values.count) }
         if case .percentile(let p) = aggregate { return percentiles(values, window: n, p) }
-        if aggregate == .stddev {
-            // Squares of huge (or tiny) values overflow (or vanish): work on the values scaled by a power of two.
-            var largest = 0.0
-            for v in values where v.isFinite { largest = Swift.max(largest, v.magnitude) }
-            let scale = Aggregate.squareSafeScale(largest)
-            if scale != 1 {
-                let scaled = values.map { $0.isFinite ? $0 * scale : $0 }
-                return aggregates(scaled, window: n, aggregate, finitesScaledBy: scale)
-            }
-        }
+        if aggregate == .stddev { return spreads(values, window: n) }
         return aggregates(values, window: n, aggregate, finitesScaledBy: 1)
+    }
+
+    /// Standard deviations of every window. Squares of huge (or tiny) values overflow (or vanish), so a window whose
+    /// largest magnitude is outside 2^±400 takes its spread from the values scaled by a power of two
+    /// (`Aggregate.squareSafeScale`, as `Aggregate.apply` does for one window): one more pass for each scale the
+    /// series needs, none for ordinary series.
+    private static func spreads(_ values: [Double], window n: Int) -> [Double?] {
+        let plain = aggregates(values, window: n, .stddev, finitesScaledBy: 1)
+        var scales: Set<Double> = []
+        for v in values where v.isFinite { scales.insert(Aggregate.squareSafeScale(v.magnitude)) }
+        scales.remove(1)
+        if scales.isEmpty { return plain }
+        let largest = aggregates(values.map { NullValue.isNull($0) ? $0 : ($0.isFinite ? $0.magnitude : 0) },
+                                 window: n, .max, finitesScaledBy: 1)
+        var scaled: [Double: [Double?]] = [:]
+        for scale in scales {
+            scaled[scale] = aggregates(values.map { $0.isFinite ? $0 * scale : $0 }, window: n, .stddev,
+                                       finitesScaledBy: scale)
+        }
+        return plain.indices.map { i in
+            guard let l = largest[i] else { return plain[i] }
+            return scaled[Aggregate.squareSafeScale(l)]?[i] ?? plain[i]
+        }
     }
 
     /// `aggregates(_:window:_:)` on values whose finite ones were multiplied by `scale` (a power of two), each
