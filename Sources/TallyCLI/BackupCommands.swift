@@ -1,5 +1,8 @@
 import ArgumentParser
 import Tally
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension TallyCommand {
     struct Backup: ParsableCommand {
@@ -128,38 +131,95 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                // The whole dump is checked before the store is made, so a bad dump leaves nothing behind.
+                // The whole dump is checked before anything is made, so a bad dump leaves nothing behind.
                 let contents = try StoreDump.parse(try readInput(input), source: input == "-" ? "<stdin>" : input)
-                let existed = Directory.exists(store)
-                if existed {
-                    guard Directory.isDirectory(store) else {
-                        throw CLIFailure(message: "\(store) is a file: --store names the new store's directory", code: 1)
-                    }
-                    guard ((try? Directory.list(store)) ?? []).isEmpty else {
-                        throw CLIFailure(message: "\(store) exists and is not empty: load needs a new store (choose another --store)", code: 1)
-                    }
-                }
-                do {
-                    let db = try Store.open(at: store)
+                let target = try NewStoreTarget(store)
+                try target.build { path in
+                    let db = try Store.open(at: path)
                     do {
                         try StoreDump.load(contents, into: db)
-                        let stats = db.stats()
                         try db.close()
-                        printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
                     } catch {
                         try? db.close()
                         throw error
                     }
-                } catch {
-                    // Nothing was loaded: take away what this command made (the directory, or what it put in it).
-                    if existed {
-                        for name in (try? Directory.list(store)) ?? [] { Directory.removeTree(store + "/" + name) }
-                    } else {
-                        Directory.removeTree(store)
-                    }
-                    throw error
                 }
+                let db = try Store.open(at: target.path, options: StoreOptions(readOnly: true))
+                let stats = db.stats()
+                try db.close()
+                printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
             }
+        }
+    }
+}
+
+/// Where `tally load` puts a new store: a missing path or an empty directory (or a symbolic link to one). The store
+/// is built in a hidden directory beside it and renamed into place only when complete, so a failed load leaves
+/// nothing behind and never touches anything it did not make, even if another process fills the path meanwhile.
+struct NewStoreTarget {
+    /// The directory the store ends up in (a symbolic link's target, resolved).
+    let path: String
+
+    /// Checks `requested`: it must not exist, or be an empty directory (directly or through a symbolic link).
+    init(_ requested: String) throws {
+        var trimmed = requested
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        var info = stat()
+        if lstat(trimmed, &info) != 0 {
+            path = trimmed   // missing: made by the rename
+            return
+        }
+        if info.st_mode & S_IFMT == S_IFLNK {
+            guard let resolved = realpath(trimmed, nil) else {
+                throw CLIFailure(message: "\(requested) is a symbolic link to a missing path: give the new store's directory itself", code: 1)
+            }
+            path = String(cString: resolved)
+            free(resolved)
+        } else {
+            path = trimmed
+        }
+        guard Directory.isDirectory(path) else {
+            throw CLIFailure(message: "\(requested) is a file: --store names the new store's directory", code: 1)
+        }
+        guard ((try? Directory.list(path)) ?? []).isEmpty else {
+            throw CLIFailure(message: "\(requested) exists and is not empty: load needs a new store (choose another --store)", code: 1)
+        }
+    }
+
+    /// Runs `body` on a new hidden directory beside ``path``, then renames it to ``path``. On any failure the hidden
+    /// directory and the parent directories this call made are removed, and ``path`` is left as it was.
+    func build(_ body: (String) throws -> Void) throws {
+        let slash = path.lastIndex(of: "/")
+        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        // Parents to make, outermost first, so that a failure can take away exactly those.
+        var madeParents: [String] = []
+        var ancestor = parent
+        while !Directory.exists(ancestor) {
+            madeParents.insert(ancestor, at: 0)
+            guard let cut = ancestor.lastIndex(of: "/"), cut != ancestor.startIndex else { break }
+            ancestor = String(ancestor[..<cut])
+        }
+        let staging = parent + "/.\(name).load-\(getpid())"
+        func cleanUp() {
+            Directory.removeTree(staging)
+            for made in madeParents.reversed() { rmdir(made) }
+        }
+        do {
+            try Directory.create(parent)
+            guard !Directory.exists(staging) else {
+                throw CLIFailure(message: "\(staging) exists: a load with this process id did not finish; remove it", code: 1)
+            }
+            try body(staging)
+            // rename() replaces a missing path or an empty directory, and fails if anything appeared there meanwhile.
+            do {
+                try Directory.renameDurably(staging, path, directory: parent)
+            } catch {
+                throw CLIFailure(message: "cannot move the loaded store into \(path): \(error) (did something else write there meanwhile?)", code: 1)
+            }
+        } catch {
+            cleanUp()
+            throw error
         }
     }
 }

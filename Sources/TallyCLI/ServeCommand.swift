@@ -74,11 +74,20 @@ extension TallyCommand {
             let logger = Logger(label: "tally.serve")
             var tls: ServerTLS?
             if let tlsCertificate, let tlsKey {
-                do {
-                    tls = try ServerTLS(certificatePath: tlsCertificate, privateKeyPath: tlsKey)
-                } catch {
-                    printError("tally: \(error)")
-                    throw ExitCode(2)
+                // An unreadable file exits 1, as every input does; one that holds no usable certificate or key, 2.
+                func pem(_ path: String, _ option: String) throws -> [UInt8] {
+                    do { return try readInput(path) } catch let failure as CLIFailure {
+                        throw CLIFailure(message: "\(option) \(failure.message)", code: failure.code)
+                    }
+                }
+                try runReportingErrors {
+                    do {
+                        tls = try ServerTLS(certificatePEM: try pem(tlsCertificate, "--tls-cert"),
+                                            privateKeyPEM: try pem(tlsKey, "--tls-key"),
+                                            certificateSource: tlsCertificate, privateKeySource: tlsKey)
+                    } catch let error as ServeError {
+                        throw CLIFailure(message: error.message, code: 2)
+                    }
                 }
             } else if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; serve HTTPS (--tls-cert, --tls-key) or put a TLS proxy in front of it")

@@ -1,35 +1,54 @@
 import NIOSSL
+import Tally
 
 /// The certificate and key `tally serve` answers HTTPS with (`--tls-cert`, `--tls-key`), read and checked before
-/// the server starts.
+/// the server starts. TLS 1.2 and 1.3 only.
 public struct ServerTLS: Sendable {
-    /// The PEM files it was read from, for messages.
-    public let certificatePath: String
-    public let privateKeyPath: String
-    /// NIO's server configuration: TLS 1.2 and 1.3, the certificate chain and key below.
+    /// Where the certificate chain and the key came from (file paths), for messages.
+    public let certificateSource: String
+    public let privateKeySource: String
+    /// NIO's server configuration: the certificate chain and key below, TLS 1.2 at least.
     let configuration: TLSConfiguration
 
-    /// Reads a PEM certificate chain (the server's certificate first, then any intermediates) and its PEM private
-    /// key, and checks that they make a working server context: a missing or unreadable file, a file that holds
-    /// no certificate or no key, or a key that does not belong to the certificate is a ``ServeError`` naming the
-    /// option and the file.
+    /// Reads the PEM certificate chain and PEM private key files; see ``init(certificatePEM:privateKeyPEM:certificateSource:privateKeySource:)``.
+    /// A file that cannot be read is a ``ServeError`` naming the option, the file and the system's reason.
     public init(certificatePath: String, privateKeyPath: String) throws(ServeError) {
-        self.certificatePath = certificatePath
-        self.privateKeyPath = privateKeyPath
+        func contents(_ path: String, _ option: String) throws(ServeError) -> [UInt8] {
+            do throws(IOError) {
+                let file = try File.openForReading(path)
+                return try file.read(count: try file.size(), at: 0)
+            } catch {
+                throw ServeError(message: "\(option) \(path): cannot read it (\(error))")
+            }
+        }
+        try self.init(certificatePEM: try contents(certificatePath, "--tls-cert"),
+                      privateKeyPEM: try contents(privateKeyPath, "--tls-key"),
+                      certificateSource: certificatePath, privateKeySource: privateKeyPath)
+    }
+
+    /// Parses a PEM certificate chain (the server's certificate first, then any intermediates) and its PEM private
+    /// key (RSA or EC, unencrypted), and checks that they make a working server context: text that holds no
+    /// certificate or no key, or a key that does not belong to the certificate, is a ``ServeError`` naming the
+    /// option and the source.
+    public init(certificatePEM: [UInt8], privateKeyPEM: [UInt8], certificateSource: String,
+                privateKeySource: String) throws(ServeError) {
+        self.certificateSource = certificateSource
+        self.privateKeySource = privateKeySource
         let chain: [NIOSSLCertificate]
         do {
-            chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
+            chain = try NIOSSLCertificate.fromPEMBytes(certificatePEM)
         } catch {
-            throw ServeError(message: "--tls-cert \(certificatePath): cannot read a PEM certificate (\(error))")
-        }
-        guard !chain.isEmpty else {
-            throw ServeError(message: "--tls-cert \(certificatePath): no PEM certificate in the file")
+            throw ServeError(message: "--tls-cert \(certificateSource): no PEM certificate in it (a PEM file starts "
+                             + "with -----BEGIN CERTIFICATE-----; \(error))")
         }
         let key: NIOSSLPrivateKey
         do {
-            key = try NIOSSLPrivateKey(file: privateKeyPath, format: .pem)
+            key = try NIOSSLPrivateKey(bytes: privateKeyPEM, format: .pem)
         } catch {
-            throw ServeError(message: "--tls-key \(privateKeyPath): cannot read a PEM private key (\(error))")
+            let encrypted = String(decoding: privateKeyPEM, as: UTF8.self).contains("ENCRYPTED")
+            throw ServeError(message: "--tls-key \(privateKeySource): "
+                             + (encrypted ? "the key is encrypted; give it unencrypted (e.g. `openssl pkey -in KEY -out PLAIN`)"
+                                          : "no PEM private key in it (\(error))"))
         }
         var configuration = TLSConfiguration.makeServerConfiguration(
             certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
@@ -37,7 +56,7 @@ public struct ServerTLS: Sendable {
         do {
             _ = try NIOSSLContext(configuration: configuration)
         } catch {
-            throw ServeError(message: "--tls-key \(privateKeyPath) does not go with --tls-cert \(certificatePath) (\(error))")
+            throw ServeError(message: "--tls-key \(privateKeySource) does not go with --tls-cert \(certificateSource) (\(error))")
         }
         self.configuration = configuration
     }

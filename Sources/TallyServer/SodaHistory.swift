@@ -185,7 +185,7 @@ final class SodaHistory: Sendable {
     }
 
     static func feedback(_ text: String) -> SodaFeedback? {
-        guard let json = try? SodaJSONParser.parse(text), let object = json.objectValue else { return nil }
+        guard let json = try? SodaJSONParser.parse(Array(text.utf8), maximumValues: .max), let object = json.objectValue else { return nil }
         func bool(_ key: String) -> Bool? {
             if case .bool(let b)? = object[key] { return b }
             return nil
@@ -239,7 +239,8 @@ final class SodaHistory: Sendable {
     /// whose checks carry no `identities` (the Python API form, whose identities are computed) takes the full
     /// ``SodaScan/parse(_:)`` so that check keys match the series exactly.
     static func extract(_ bytes: [UInt8]) -> ScanExtract? {
-        guard let json = try? SodaJSONParser.parse(bytes), let root = json.objectValue else { return nil }
+        // Stored documents were checked when they came in: no value limit here.
+        guard let json = try? SodaJSONParser.parse(bytes, maximumValues: .max), let root = json.objectValue else { return nil }
         var out = ScanExtract()
         for m in root["metrics"]?.arrayValue ?? [] {
             guard let o = m.objectValue, let identity = o["identity"]?.stringValue else { continue }

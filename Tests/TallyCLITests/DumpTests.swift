@@ -107,6 +107,39 @@ struct DumpTests {
         #expect(try String(contentsOfFile: file, encoding: .utf8) == "x")
     }
 
+    /// The store is built beside the target and renamed into place: symbolic links, missing parents and paths that
+    /// cannot hold a store are handled without touching what the command did not make.
+    @Test func loadPlacesTheStoreOnlyWhenComplete() throws {
+        let dir = TemporaryDirectory()
+        let fm = FileManager.default
+        // A symbolic link to a missing path is refused, and the link stays.
+        try fm.createSymbolicLink(atPath: dir.child("dangling"), withDestinationPath: dir.child("nowhere"))
+        let dangling = try runTally(["load", "-", "--store", dir.child("dangling")], stdin: Self.sound)
+        #expect(dangling.status == 1 && dangling.stderr.contains("symbolic link to a missing path"), "\(dangling.stderr)")
+        #expect((try? fm.destinationOfSymbolicLink(atPath: dir.child("dangling"))) == dir.child("nowhere"))
+        #expect(!fm.fileExists(atPath: dir.child("nowhere")))
+        // A symbolic link to an empty directory: the store lands in the directory, the link stays a link.
+        try fm.createDirectory(atPath: dir.child("real"), withIntermediateDirectories: false)
+        try fm.createSymbolicLink(atPath: dir.child("link"), withDestinationPath: dir.child("real"))
+        let linked = try runTally(["load", "-", "--store", dir.child("link") + "/"], stdin: Self.sound)
+        #expect(linked.status == 0, "\(linked.stderr)")
+        #expect((try? fm.destinationOfSymbolicLink(atPath: dir.child("link"))) == dir.child("real"))
+        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("real")]).stdout.contains("\"points\": 4"))
+        // Missing parents are made.
+        let nested = try runTally(["load", "-", "--store", dir.child("a/b/store")], stdin: Self.sound)
+        #expect(nested.status == 0, "\(nested.stderr)")
+        #expect(try runTally(["stats", "--format", "json", "--store", dir.child("a/b/store")]).stdout.contains("\"points\": 4"))
+        // A parent that is a file: the load fails and the file is as it was; no hidden directory is left anywhere.
+        try Data("x".utf8).write(to: URL(fileURLWithPath: dir.child("plain")))
+        let underFile = try runTally(["load", "-", "--store", dir.child("plain/store")], stdin: Self.sound)
+        #expect(underFile.status != 0, "\(underFile.stderr)")
+        #expect(try String(contentsOfFile: dir.child("plain"), encoding: .utf8) == "x")
+        for parent in [dir.path, dir.child("a/b"), dir.child("real")] {
+            let hidden = try fm.contentsOfDirectory(atPath: parent).filter { $0.hasPrefix(".") }
+            #expect(hidden.isEmpty, "\(parent): \(hidden)")
+        }
+    }
+
     /// A dump of a measurement series `m` and a check series `c`, each with two points.
     static let sound = """
         {"tally_dump": 2, "created": "2024-05-01T06:00:00Z"}

@@ -51,7 +51,13 @@ struct ServeTLSOptionsTests {
                                    "--tls-cert", Self.fixtures + "/localhost-cert.pem",
                                    "--tls-key", Self.fixtures + "/other-key.pem"])
         #expect(result.status == 2, "\(result.stderr)")
-        #expect(result.stderr.contains("other-key.pem does not go with --tls-cert"), "\(result.stderr)")
+        #expect(result.stderr.contains("error: --tls-key \(Self.fixtures)/other-key.pem does not go with --tls-cert"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.child("store")))
+        // A file that cannot be read is exit 1, as every unreadable input; the message names the option.
+        let missing = try runTally(["serve", "--store", dir.child("store"), "--port", "0",
+                                    "--tls-cert", dir.child("nope.pem"), "--tls-key", Self.fixtures + "/localhost-key.pem"])
+        #expect(missing.status == 1, "\(missing.stderr)")
+        #expect(missing.stderr.contains("error: --tls-cert cannot read \(dir.child("nope.pem")): No such file"), "\(missing.stderr)")
         #expect(!FileManager.default.fileExists(atPath: dir.child("store")))
     }
 }

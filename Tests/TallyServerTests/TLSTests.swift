@@ -19,9 +19,10 @@ struct TLSTests {
     @Test func certificateProblemsNameTheOptionAndTheFile() throws {
         #expect(throws: Never.self) { try ServerTLS(certificatePath: Self.certificate, privateKeyPath: Self.key) }
         let cases: [(certificate: String, key: String, message: String)] = [
-            (Self.directory + "/missing.pem", Self.key, "--tls-cert \(Self.directory)/missing.pem: cannot read a PEM certificate"),
-            (Self.directory + "/README.md", Self.key, "--tls-cert \(Self.directory)/README.md: "),
-            (Self.certificate, Self.certificate, "--tls-key \(Self.certificate): cannot read a PEM private key"),
+            (Self.directory + "/missing.pem", Self.key, "--tls-cert \(Self.directory)/missing.pem: cannot read it ("),
+            (Self.certificate, Self.directory + "/missing.pem", "--tls-key \(Self.directory)/missing.pem: cannot read it ("),
+            (Self.directory + "/README.md", Self.key, "--tls-cert \(Self.directory)/README.md: no PEM certificate in it"),
+            (Self.certificate, Self.certificate, "--tls-key \(Self.certificate): no PEM private key in it"),
             (Self.certificate, Self.directory + "/other-key.pem",
              "--tls-key \(Self.directory)/other-key.pem does not go with --tls-cert \(Self.certificate)"),
         ]
@@ -51,10 +52,16 @@ struct TLSTests {
         }
         let chosen = try #require(port, "the server reported no port within 10 s")
 
-        // Python's ssl module checks the chain and the host name, as soda-core's `requests` does.
+        // Python's ssl module checks the chain and the host name, as soda-core's `requests` does. A fourth argument
+        // pins the client to one TLS version.
         let client = """
-            import http.client, ssl, sys
+            import http.client, ssl, sys, warnings
             context = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else ssl.create_default_context()
+            if len(sys.argv) > 4:
+                warnings.simplefilter("ignore")
+                version = getattr(ssl.TLSVersion, sys.argv[4])
+                context.minimum_version = context.maximum_version = version
+                context.set_ciphers("DEFAULT@SECLEVEL=0")   # lets the client offer TLS 1.1 at all
             connection = http.client.HTTPSConnection(sys.argv[1], int(sys.argv[3]), context=context, timeout=20)
             try:
                 connection.request("GET", "/healthz")
@@ -68,6 +75,11 @@ struct TLSTests {
         #expect(trusted.stdout.hasPrefix("200 TLSv1."), "\(trusted.stdout)")
         let byAddress = try await runProgram("/usr/bin/env", ["python3", "-c", client, "127.0.0.1", Self.certificate, "\(chosen)"])
         #expect(byAddress.stdout.hasPrefix("200 "), "\(byAddress.stdout) \(byAddress.stderr)")
+        // TLS 1.2 is served; TLS 1.1 is refused by the server (a protocol-version alert, not a client limit).
+        let tls12 = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", Self.certificate, "\(chosen)", "TLSv1_2"])
+        #expect(tls12.stdout.hasPrefix("200 TLSv1.2 "), "\(tls12.stdout) \(tls12.stderr)")
+        let tls11 = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", Self.certificate, "\(chosen)", "TLSv1_1"])
+        #expect(tls11.stdout.hasPrefix("ssl-error TLSV1_ALERT_PROTOCOL_VERSION"), "\(tls11.stdout) \(tls11.stderr)")
         let untrusted = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", "", "\(chosen)"])
         #expect(untrusted.stdout.hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"), "\(untrusted.stdout) \(untrusted.stderr)")
 

@@ -89,10 +89,6 @@ public enum StoreDump {
         let verdicts: [FeedbackRecord]
         let keys: [APIKeyRecord]
         let checkFeedback: [(resultID: String, feedback: String, updated: Int64)]
-
-        /// The series and points the dump holds.
-        public var seriesCount: Int { series.count }
-        public var pointCount: Int { points.values.reduce(0) { $0 + $1.count } }
     }
 
     /// Reads a dump and loads it into `store`, which must be empty. The whole dump is checked before anything is
@@ -123,6 +119,7 @@ public enum StoreDump {
         var verdicts: [FeedbackRecord] = []
         var keys: [APIKeyRecord] = []
         var checkFeedback: [(resultID: String, feedback: String, updated: Int64)] = []
+        var feedbackIDs = Set<Int64>(), feedbackPoints = Set<FeedbackPoint>(), keyIDs = Set<String>()
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
@@ -256,6 +253,11 @@ public enum StoreDump {
                 guard let verdict = FeedbackVerdict(rawValue: text) else {
                     throw fail("feedback: unknown verdict \"\(text)\" (expected, anomaly or exclude)")
                 }
+                // The catalog holds one verdict per id and one per point; a second would fail only after writing.
+                guard feedbackIDs.insert(id).inserted else { throw fail("feedback: verdict \(id) appears twice") }
+                guard feedbackPoints.insert(FeedbackPoint(series: series, time: time)).inserted else {
+                    throw fail("feedback: series \(series) has two verdicts at \(TimeText.format(time))")
+                }
                 verdicts.append(FeedbackRecord(id: id, series: series, time: time,
                                                verdict: verdict, note: f["note"]?.stringValue ?? "",
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
@@ -263,6 +265,7 @@ public enum StoreDump {
                 guard let id = k["id"]?.stringValue, let roleText = k["role"]?.stringValue,
                       let hash = k["secret_hash"]?.stringValue else { throw fail("api_key: expected id, role and secret_hash") }
                 guard let role = APIKeyRole(rawValue: roleText) else { throw fail("api_key: unknown role \"\(roleText)\" (read or write)") }
+                guard keyIDs.insert(id).inserted else { throw fail("api_key: key \(id) appears twice") }
                 keys.append(APIKeyRecord(id: id, name: k["name"]?.stringValue ?? "", role: role, secretHash: hash,
                                          created: k["created"]?.numberValue?.int64Value ?? 0,
                                          revoked: k["revoked"]?.numberValue?.int64Value))
@@ -372,4 +375,10 @@ enum Base64 {
         }
         return out
     }
+}
+
+/// A series and a time: where a verdict is given.
+private struct FeedbackPoint: Hashable {
+    let series: SeriesID
+    let time: Int64
 }
