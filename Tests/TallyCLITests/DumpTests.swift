@@ -175,6 +175,16 @@ struct DumpTests {
          6, "past the latest time a point can have"),
         (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [2,2], "values": [1,2], "lsns": [1,1]}}"#,
          nil, "series 1 has two points at 1970-01-01T00:00:00.002Z"),
+        // Repeated ids and points that the catalog's unique keys would refuse only after writing.
+        (#"{"feedback": {"id": 1, "series": 1, "time": 1,"#,
+         #"{"feedback": {"id": 1, "series": 1, "time": 2, "verdict": "anomaly"}}"# + "\n" + #"{"feedback": {"id": 1, "series": 1, "time": 1,"#,
+         6, "feedback: verdict 1 appears twice"),
+        (#"{"feedback": {"id": 1, "series": 1, "time": 1,"#,
+         #"{"feedback": {"id": 2, "series": 1, "time": 1, "verdict": "anomaly"}}"# + "\n" + #"{"feedback": {"id": 1, "series": 1, "time": 1,"#,
+         6, "feedback: series 1 has two verdicts at 1970-01-01T00:00:00.001Z"),
+        (#"{"end""#, #"{"api_key": {"id": "k1", "role": "read", "secret_hash": "h"}}"# + "\n"
+            + #"{"api_key": {"id": "k1", "role": "write", "secret_hash": "g"}}"# + "\n" + #"{"end""#,
+         9, "api_key: key k1 appears twice"),
     ] as [(String, String, Int?, String)])
     func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
         let dir = TemporaryDirectory()
