@@ -194,6 +194,34 @@ struct KeyArenaTests {
         #expect(numbers.number(of: "123456") == 123_456)
     }
 
+    /// A text written in two Unicode forms is kept in the form seen first: a regex selects the same series whether
+    /// it is answered from the label's values or by matching keys, while the store is open and after a reopen.
+    @Test func regexSelectionsOfEquivalentFormsAgreeBeforeAndAfterAReopen() throws {
+        let dir = TemporaryDirectory()
+        let decomposed = "caf\u{65}\u{301}", precomposed = "caf\u{E9}"
+        func regex(_ name: String, _ pattern: String, metric: String? = nil) throws -> SeriesSelector {
+            SeriesSelector(metric: metric, matchers: [try LabelMatcher(name: name, op: .matchesRegex, value: pattern)])
+        }
+        func selections(_ store: Store) throws -> [[String]] {
+            try [regex("dataset", decomposed), regex("dataset", precomposed),
+                 regex("dataset", decomposed, metric: "m"), regex("dataset", precomposed, metric: "m"),
+                 SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .equal, value: precomposed)])]
+                .map { store.series(matching: $0).map(\.key.metric) }
+        }
+        let expected = [["m"], [], ["m"], [], ["m"]]
+        do {
+            let store = try Store.open(at: dir.path)
+            var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "forms", wallTime: 0))
+            batch.append(series: batch.addSeries(SeriesKey(metric: "o", labels: [Label("owner", decomposed)])), time: 1, value: 1)
+            batch.append(series: batch.addSeries(SeriesKey(metric: "m", labels: [Label("dataset", precomposed)])), time: 1, value: 1)
+            _ = try store.write(batch)
+            #expect(try selections(store) == expected)
+            try store.close()
+        }
+        let reopened = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        #expect(try selections(reopened) == expected)
+    }
+
     /// A reopened store of more series than the open builds on two cores (10,000): every selector picks what
     /// matching each key picks, including a label value that appears under two label names.
     @Test func selectorsOnAReopenedStorePickWhatTheKeysMatch() throws {

@@ -194,8 +194,12 @@ struct SeriesIndex: Sendable {
     /// Adds a series (or, when its id is known, updates its attributes).
     mutating func add(_ record: SeriesRecord) {
         guard insertRecord(record) else { return }
-        SeriesIndex.insertSorted(record.id, into: &idsByMetric[record.key.metric, default: []])
-        for label in record.key.labels {
+        // The key as the arena keeps it: a text that arrived earlier in another Unicode form (é precomposed or
+        // decomposed) is kept in that first form, and the postings must hold the same strings that matching keys
+        // and a reopen (``addAll(_:)``) see.
+        let key = keys.key(record.id)
+        SeriesIndex.insertSorted(record.id, into: &idsByMetric[key.metric, default: []])
+        for label in key.labels {
             SeriesIndex.insertSorted(record.id, into: &postings[label.name, default: [:]][label.value, default: []])
         }
     }
@@ -451,8 +455,17 @@ struct SeriesIndex: Sendable {
         for (k, matcher) in selector.matchers.enumerated() where matcher.op == .matchesRegex && !matcher.matches(nil) {
             let values = postings[matcher.name] ?? [:]
             guard values.count < candidates?.count ?? seriesCount else { continue }
+            var lists: [[SeriesID]] = []
+            var total = 0
+            for (value, ids) in values where matcher.matches(value) {
+                lists.append(ids)
+                total += ids.count
+            }
+            // Gathering and sorting many ids to keep a few candidates costs more than matching those candidates' keys.
+            if let candidates, total > 8 * candidates.count { continue }
             var list: [SeriesID] = []
-            for (value, ids) in values where matcher.matches(value) { list.append(contentsOf: ids) }
+            list.reserveCapacity(total)
+            for ids in lists { list.append(contentsOf: ids) }
             list.sort()   // the values' lists are disjoint: a series has one value per label
             candidates = candidates.map { intersect($0, list) } ?? list
             answered[k] = true
