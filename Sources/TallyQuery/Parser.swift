@@ -177,11 +177,18 @@ public struct Parser {
             }
             throw expected("a quoted string after `\(op.rawValue)`")
         }
-        if op == .regexMatch || op == .regexNotMatch, let problem = MatcherExpression.regexProblem(value) {
-            throw QueryError(.invalid, "invalid regular expression \(quoteLabelValue(value)): \(problem)", at: current.span)
-        }
+        let valueToken = current
         _ = advance()
-        return MatcherExpression(name, op, value, span: span(from: start))
+        let matcher = MatcherExpression(name, op, value, span: span(from: start))
+        if (op == .regexMatch || op == .regexNotMatch) && matcher.pattern == nil {
+            // Compiled once more only to say what is wrong, at which column of the pattern.
+            do throws(LabelPatternError) {
+                _ = try LabelPattern(value)
+            } catch {
+                throw QueryError(.invalid, "invalid regular expression \(quoteLabelValue(value)): \(error)", at: valueToken.span)
+            }
+        }
+        return matcher
     }
 
     // MARK: - Stages

@@ -57,7 +57,7 @@ public struct MatcherExpression: Sendable, Equatable {
     public var span: SourceSpan?
     /// The compiled `value` of a regular-expression matcher; nil for the other operators and for a regex that does
     /// not compile. Derived from `op` and `value`, so it adds nothing to equality.
-    private var pattern: LabelPattern?
+    public private(set) var pattern: LabelPattern?
 
     /// Creates a matcher.
     public init(_ name: String, _ op: Operator, _ value: String, span: SourceSpan? = nil) {
@@ -87,16 +87,5 @@ public struct MatcherExpression: Sendable, Equatable {
     private static func compiledPattern(_ op: Operator, _ value: String) -> LabelPattern? {
         guard op == .regexMatch || op == .regexNotMatch else { return nil }
         return try? LabelPattern(value)
-    }
-
-    /// Checks that a regex value compiles, with the same engine storage uses; returns what is wrong and at which
-    /// column of the pattern when it does not.
-    static func regexProblem(_ pattern: String) -> String? {
-        do throws(LabelPatternError) {
-            _ = try LabelPattern(pattern)
-            return nil
-        } catch {
-            return error.description
-        }
     }
 }

@@ -176,6 +176,16 @@ struct LabelPatternTests {
         #expect(otherCases(of: 0x6B) == [0x4B, 0x212A])
         #expect(otherCases(of: 0x3C3) == [0x3A3, 0x3C2])
         #expect(otherCases(of: 0x131).isEmpty && otherCases(of: 0x30).isEmpty)
+        // Entries of CaseFolding.txt (Unicode 15.1), written out here as an independent oracle: each line's code
+        // and its simple folding are in one orbit, including the three pairs no case mapping joins.
+        let foldings: [(UInt32, UInt32)] = [(0x41, 0x61), (0xB5, 0x3BC), (0x1E9E, 0xDF), (0x212A, 0x6B), (0x17F, 0x73),
+                                            (0x3C2, 0x3C3), (0x1C5, 0x1C6), (0x1FD3, 0x390), (0x1FE3, 0x3B0),
+                                            (0xFB05, 0xFB06), (0x10400, 0x10428), (0x1E900, 0x1E922)]
+        for (code, folded) in foldings {
+            #expect(otherCases(of: code).contains(folded) && otherCases(of: folded).contains(code),
+                    "\(String(code, radix: 16)) folds to \(String(folded, radix: 16))")
+            #expect(try LabelPattern("(?i)" + String(Unicode.Scalar(code)!)).matchesWhole(String(Unicode.Scalar(folded)!)))
+        }
         var asymmetric: [String] = []
         for scalar in CaseFolding.foldingScalars {
             let orbit = [scalar] + otherCases(of: scalar)

@@ -101,6 +101,11 @@ extension TallyBench {
                         samples.add(ms)
                         selected = infos.count
                     }
+                    // The answer, checked against matching every key.
+                    let matching = opened.allSeriesRecords().reduce(0) { $0 + (selector.matches($1.key) ? 1 : 0) }
+                    guard matching == selected else {
+                        throw BenchFailure("{\(label)=~\"\(pattern)\"} selects \(selected) series; matching every key gives \(matching)")
+                    }
                     storeRows.append(.object([
                         ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(selected)),
                         ("ms", .object([("median", .double(samples.median)), ("min", .double(samples.min))])),

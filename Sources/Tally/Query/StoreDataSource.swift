@@ -69,6 +69,10 @@ extension SelectorExpression {
             case .regexMatch: op = .matchesRegex
             case .regexNotMatch: op = .notMatchesRegex
             }
+            if let pattern = m.pattern {
+                matchers.append(LabelMatcher(name: m.name, op: op, pattern: pattern))   // compiled once, by the parser
+                continue
+            }
             do throws(InputError) {
                 matchers.append(try LabelMatcher(name: m.name, op: op, value: m.value))
             } catch {

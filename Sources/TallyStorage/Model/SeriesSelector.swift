@@ -12,8 +12,11 @@ public enum MatchOperator: String, Sendable, Hashable {
 /// A series without the label compares as if its value were the empty string, as in Prometheus:
 /// `dataset=""` selects series with no `dataset` label, `dataset!=""` those that have one.
 public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
+    /// The label's name.
     public let name: String
+    /// How the label's value is compared.
     public let op: MatchOperator
+    /// The value, or the regular expression as written.
     public let value: String
     /// The compiled `value` of a regular-expression matcher.
     private let pattern: LabelPattern?
@@ -33,6 +36,15 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
         } else {
             pattern = nil
         }
+    }
+
+    /// Makes a regular-expression matcher from a pattern already compiled (`op` is `=~` or `!~`).
+    public init(name: String, op: MatchOperator, pattern: LabelPattern) {
+        precondition(op == .matchesRegex || op == .notMatchesRegex, "a compiled pattern makes a regex matcher")
+        self.name = name
+        self.op = op
+        self.value = pattern.source
+        self.pattern = pattern
     }
 
     /// True when a label value (nil: the series has no such label) satisfies the matcher.

@@ -4,10 +4,15 @@
 /// `(?i)k` matches the Kelvin sign exactly when `(?i)\x{212A}` matches `k`.
 ///
 /// The standard library has no case folding, so the orbits are built from the one-scalar lowercase, uppercase and
-/// titlecase mappings: the scalars those mappings connect. For every scalar of Unicode 14 this gives exactly the
-/// orbits of CaseFolding.txt (statuses C and S), once the dotless `ı` is left out: it uppercases to `I` but folds
+/// titlecase mappings: the scalars those mappings connect, plus the three pairs Unicode 15.1 added to the simple
+/// folding (``extraFoldings``). For every scalar of Unicode 14 the mappings give exactly the orbits of
+/// CaseFolding.txt (statuses C and S), once the dotless `ı` is left out: it uppercases to `I` but folds
 /// to itself (its folding to `i` is the Turkic-only status T), so `ı`, like the dotted `İ`, matches only itself.
 enum CaseFolding {
+    /// Pairs that fold alike in CaseFolding.txt since Unicode 15.1 without a case mapping between them:
+    /// `ΐ` U+0390 and U+1FD3, `ΰ` U+03B0 and U+1FE3, the ligatures `ﬅ` U+FB05 and `ﬆ` U+FB06.
+    static let extraFoldings: [(UInt32, UInt32)] = [(0x0390, 0x1FD3), (0x03B0, 0x1FE3), (0xFB05, 0xFB06)]
+
     /// No scalar at or above this one has a case mapping (the last, U+1E943, is Adlam), so the orbits are built
     /// from the scalars below it. A test checks this against the standard library's Unicode data.
     static let mappedScalarsEnd: UInt32 = 0x20000
@@ -48,6 +53,13 @@ enum CaseFolding {
                 joined.append(value)
                 joined.append(other)
             }
+        }
+        // Simple foldings that no one-scalar case mapping joins (status S pairs added in Unicode 15.1).
+        for (a, b) in extraFoldings {
+            let (ra, rb) = (root(a), root(b))
+            if ra != rb { parent[Int(max(ra, rb))] = min(ra, rb) }
+            joined.append(a)
+            joined.append(b)
         }
         var members: [UInt32: Set<UInt32>] = [:]
         for scalar in joined { members[root(scalar), default: []].insert(scalar) }

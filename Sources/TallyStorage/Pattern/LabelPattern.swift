@@ -41,10 +41,13 @@ public struct LabelPattern: Sendable, Hashable, CustomStringConvertible {
         return program.matchesWhole(value)
     }
 
+    /// The pattern as written.
     public var description: String { source }
 
+    /// Patterns are equal when they are written the same (the compiled program follows from the text).
     public static func == (a: LabelPattern, b: LabelPattern) -> Bool { a.source == b.source }
 
+    /// Hashes the text, as equality compares it.
     public func hash(into hasher: inout Hasher) { hasher.combine(source) }
 
     /// The strings a node of literal scalars, or an alternation of such, stands for; nil for anything else.

@@ -7,6 +7,7 @@ public struct LabelPatternError: Error, Sendable, Equatable, CustomStringConvert
     /// the pattern as a whole (its compiled size).
     public var column: Int?
 
+    /// An error saying `message`, at `column` of the pattern (nil: the pattern as a whole).
     public init(_ message: String, column: Int?) {
         self.message = message
         self.column = column
