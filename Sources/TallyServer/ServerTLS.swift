@@ -4,8 +4,9 @@ import Tally
 /// The certificate and key `tally serve` answers HTTPS with (`--tls-cert`, `--tls-key`), read and checked before
 /// the server starts. TLS 1.2 and 1.3 only.
 public struct ServerTLS: Sendable {
-    /// Where the certificate chain and the key came from (file paths), for messages.
+    /// Where the certificate chain came from (a file path), for messages.
     public let certificateSource: String
+    /// Where the private key came from (a file path), for messages.
     public let privateKeySource: String
     /// NIO's server configuration: the certificate chain and key below, TLS 1.2 at least.
     let configuration: TLSConfiguration
