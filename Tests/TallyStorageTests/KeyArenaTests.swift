@@ -264,6 +264,13 @@ struct KeyArenaTests {
                                       try LabelMatcher(name: "column", op: .matchesRegex, value: "c1.*")]),
             SeriesSelector(matchers: [try LabelMatcher(name: "column", op: .matchesRegex, value: "c2[0-9]"),
                                       try LabelMatcher(name: "owner", op: .matchesRegex, value: "d.")]),
+            // Matchers that keep series without the label take the matching values' series away.
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .notEqual, value: "d1")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .notMatchesRegex, value: "d[01]")]),
+            SeriesSelector(metric: "m3", matchers: [try LabelMatcher(name: "dataset", op: .notMatchesRegex, value: "d1.*")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "owner", op: .notEqual, value: "")]),
+            SeriesSelector(matchers: [try LabelMatcher(name: "dataset", op: .equal, value: "d7"),
+                                      try LabelMatcher(name: "owner", op: .notEqual, value: "d1")]),
         ]
         for selector in selectors {
             let expected = Set(keys.filter { selector.matches($0) })

@@ -92,8 +92,11 @@ extension TallyBench {
                 guard Store.exists(at: store) else { throw BenchFailure("no Tally store at \(store)") }
                 let opened = try Store.open(at: store, options: StoreOptions(readOnly: true))
                 _ = opened.series(matching: SeriesSelector(metric: "none"))   // builds what the first selection needs
-                for (label, pattern, _) in Self.patterns where label != "blob" {
-                    let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: .matchesRegex, value: pattern)])
+                let negative: [(String, MatchOperator, String)] = [("dataset", .notMatchesRegex, "d1.*"),
+                                                                   ("dataset", .notEqual, "d1")]
+                let selections = Self.patterns.filter { $0.0 != "blob" }.map { ($0.0, MatchOperator.matchesRegex, $0.1) } + negative
+                for (label, op, pattern) in selections {
+                    let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: op, value: pattern)])
                     var samples = Samples()
                     var selected = 0
                     for _ in 0..<reps {
@@ -104,10 +107,11 @@ extension TallyBench {
                     // The answer, checked against matching every key.
                     let matching = opened.allSeriesRecords().reduce(0) { $0 + (selector.matches($1.key) ? 1 : 0) }
                     guard matching == selected else {
-                        throw BenchFailure("{\(label)=~\"\(pattern)\"} selects \(selected) series; matching every key gives \(matching)")
+                        throw BenchFailure("\(selector) selects \(selected) series; matching every key gives \(matching)")
                     }
                     storeRows.append(.object([
-                        ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(selected)),
+                        ("label", .string(label)), ("op", .string(op.rawValue)), ("pattern", .string(pattern)),
+                        ("selected", .int(selected)),
                         ("ms", .object([("median", .double(samples.median)), ("min", .double(samples.min))])),
                     ]))
                 }

@@ -463,14 +463,25 @@ struct SeriesIndex: Sendable {
             }
             // Gathering and sorting many ids to keep a few candidates costs more than matching those candidates' keys.
             if let candidates, total > 8 * candidates.count { continue }
-            var list: [SeriesID] = []
-            list.reserveCapacity(total)
-            for ids in lists { list.append(contentsOf: ids) }
-            list.sort()   // the values' lists are disjoint: a series has one value per label
-            candidates = candidates.map { intersect($0, list) } ?? list
+            candidates = candidates.map { intersect($0, union(lists, total)) } ?? union(lists, total)
             answered[k] = true
         }
-        let ids = candidates ?? records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
+        // A matcher that accepts series without the label (`!=`, `!~` that cannot match "", `=""`) is answered the
+        // other way round: the series of the values it rejects are taken away.
+        for (k, matcher) in selector.matchers.enumerated() where !answered[k] && matcher.matches(nil) {
+            let values = postings[matcher.name] ?? [:]
+            guard values.count < candidates?.count ?? seriesCount else { continue }
+            var lists: [[SeriesID]] = []
+            var total = 0
+            for (value, ids) in values where !matcher.matches(value) {
+                lists.append(ids)
+                total += ids.count
+            }
+            if let candidates, total > 8 * candidates.count { continue }
+            candidates = subtract(union(lists, total), from: candidates ?? allIDs())
+            answered[k] = true
+        }
+        let ids = candidates ?? allIDs()
         // The metric and the matchers answered by the lists are done: only the others need the keys.
         let rest = selector.matchers.indices.filter { !answered[$0] }.map { selector.matchers[$0] }
         if rest.isEmpty { return ids }
@@ -536,6 +547,33 @@ struct SeriesIndex: Sendable {
             }
         }
         return order.map { ids[$0] }
+    }
+
+    /// The ids of disjoint lists (`total` of them), ascending.
+    private func union(_ lists: [[SeriesID]], _ total: Int) -> [SeriesID] {
+        var list: [SeriesID] = []
+        list.reserveCapacity(total)
+        for ids in lists { list.append(contentsOf: ids) }
+        list.sort()   // the values' lists are disjoint: a series has one value per label
+        return list
+    }
+
+    /// Every series id, ascending.
+    private func allIDs() -> [SeriesID] {
+        records.indices.compactMap { records[$0] == nil ? nil : SeriesID($0) }
+    }
+
+    /// The ids of `a` that are not in `b` (both ascending).
+    private func subtract(_ b: [SeriesID], from a: [SeriesID]) -> [SeriesID] {
+        var out: [SeriesID] = []
+        out.reserveCapacity(a.count)
+        var j = 0
+        for id in a {
+            while j < b.count && b[j] < id { j += 1 }
+            if j < b.count && b[j] == id { continue }
+            out.append(id)
+        }
+        return out
     }
 
     private func intersect(_ a: [SeriesID], _ b: [SeriesID]) -> [SeriesID] {
