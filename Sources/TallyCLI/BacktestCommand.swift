@@ -64,9 +64,8 @@ extension TallyCommand {
                                      + "the window would be empty", code: 2)
                 }
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
-                // The window ends just after now; at the last millisecond of time (`--now 9223372036854775807`) it ends
-                // there, instead of wrapping around to the first and holding nothing.
-                let to = nowMillis == .max ? .max : nowMillis + 1
+                // The window ends just after now (at the last millisecond of time, there).
+                let to = TimeRange.millisecond(at: nowMillis).upperBound
                 let report = try store.backtest(seriesSelector, from: from, to: to, settings: settings, base: base)
                 printOut(Self.render(report, format: format, perSeries: perSeries, base: base))
             }

@@ -134,20 +134,20 @@ extension TallyCommand {
                 // The whole dump is checked before anything is made, so a bad dump leaves nothing behind.
                 let contents = try StoreDump.parse(try readInput(input), source: input == "-" ? "<stdin>" : input)
                 let target = try NewStoreTarget(store)
+                var loaded = (series: 0, points: 0)
                 try target.build { path in
                     let db = try Store.open(at: path)
                     do {
                         try StoreDump.load(contents, into: db)
+                        let stats = db.stats()
+                        loaded = (stats.series, stats.points)
                         try db.close()
                     } catch {
                         try? db.close()
                         throw error
                     }
                 }
-                let db = try Store.open(at: target.path, options: StoreOptions(readOnly: true))
-                let stats = db.stats()
-                try db.close()
-                printOut("loaded \(stats.series) series and \(stats.points) points into \(store)")
+                printOut("loaded \(loaded.series) series and \(loaded.points) points into \(store)")
             }
         }
     }

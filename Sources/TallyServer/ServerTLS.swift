@@ -1,5 +1,4 @@
 import NIOSSL
-import Tally
 
 /// The certificate and key `tally serve` answers HTTPS with (`--tls-cert`, `--tls-key`), read and checked before
 /// the server starts. TLS 1.2 and 1.3 only.
@@ -10,22 +9,6 @@ public struct ServerTLS: Sendable {
     public let privateKeySource: String
     /// NIO's server configuration: the certificate chain and key below, TLS 1.2 at least.
     let configuration: TLSConfiguration
-
-    /// Reads the PEM certificate chain and PEM private key files; see ``init(certificatePEM:privateKeyPEM:certificateSource:privateKeySource:)``.
-    /// A file that cannot be read is a ``ServeError`` naming the option, the file and the system's reason.
-    public init(certificatePath: String, privateKeyPath: String) throws(ServeError) {
-        func contents(_ path: String, _ option: String) throws(ServeError) -> [UInt8] {
-            do throws(IOError) {
-                let file = try File.openForReading(path)
-                return try file.read(count: try file.size(), at: 0)
-            } catch {
-                throw ServeError(message: "\(option) \(path): cannot read it (\(error))")
-            }
-        }
-        try self.init(certificatePEM: try contents(certificatePath, "--tls-cert"),
-                      privateKeyPEM: try contents(privateKeyPath, "--tls-key"),
-                      certificateSource: certificatePath, privateKeySource: privateKeyPath)
-    }
 
     /// Parses a PEM certificate chain (the server's certificate first, then any intermediates) and its PEM private
     /// key (RSA or EC, unencrypted), and checks that they make a working server context: text that holds no

@@ -16,11 +16,16 @@ struct TLSTests {
     static let certificate = directory + "/localhost-cert.pem"
     static let key = directory + "/localhost-key.pem"
 
+    /// The files read as `tally serve` reads them (an unreadable file is the CLI's error: ServeOptionsTests).
+    static func tls(_ certificate: String, _ key: String) throws -> ServerTLS {
+        try ServerTLS(certificatePEM: Array(try Data(contentsOf: URL(fileURLWithPath: certificate))),
+                      privateKeyPEM: Array(try Data(contentsOf: URL(fileURLWithPath: key))),
+                      certificateSource: certificate, privateKeySource: key)
+    }
+
     @Test func certificateProblemsNameTheOptionAndTheFile() throws {
-        #expect(throws: Never.self) { try ServerTLS(certificatePath: Self.certificate, privateKeyPath: Self.key) }
+        #expect(throws: Never.self) { try Self.tls(Self.certificate, Self.key) }
         let cases: [(certificate: String, key: String, message: String)] = [
-            (Self.directory + "/missing.pem", Self.key, "--tls-cert \(Self.directory)/missing.pem: cannot read it ("),
-            (Self.certificate, Self.directory + "/missing.pem", "--tls-key \(Self.directory)/missing.pem: cannot read it ("),
             (Self.directory + "/README.md", Self.key, "--tls-cert \(Self.directory)/README.md: no PEM certificate in it"),
             (Self.certificate, Self.certificate, "--tls-key \(Self.certificate): no PEM private key in it"),
             (Self.certificate, Self.directory + "/other-key.pem",
@@ -28,7 +33,7 @@ struct TLSTests {
         ]
         for c in cases {
             let error = #expect(throws: ServeError.self) {
-                try ServerTLS(certificatePath: c.certificate, privateKeyPath: c.key)
+                try Self.tls(c.certificate, c.key)
             }
             #expect(error?.message.hasPrefix(c.message) == true, "\(error?.message ?? "no error") for \(c.message)")
         }
@@ -41,7 +46,7 @@ struct TLSTests {
         var logger = Logger(label: "tally.test")
         logger.logLevel = .critical
         var configuration = ServerConfiguration(port: 0, storePath: work.child("store"))
-        configuration.tls = try ServerTLS(certificatePath: Self.certificate, privateKeyPath: Self.key)
+        configuration.tls = try Self.tls(Self.certificate, Self.key)
         let server = try TallyServer(configuration: configuration, logger: logger)
         let task = Task { try await server.run() }
         defer { task.cancel() }
