@@ -92,7 +92,7 @@ extension ScalarSet {
         var result = self
         let folding = CaseFolding.foldingScalars
         for range in ranges {
-            var index = folding.partitioningIndex { $0 >= range.lowerBound }
+            var index = folding.partitionPoint { $0 < range.lowerBound }
             while index < folding.count && folding[index] <= range.upperBound {
                 for other in CaseFolding.otherCases(of: folding[index]) { result.insert(other...other) }
                 index += 1

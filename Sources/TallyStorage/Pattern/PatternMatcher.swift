@@ -1,7 +1,8 @@
 extension PatternProgram {
     /// Whether the program matches the whole value, by Thompson's simulation of the NFA: the set of instructions
     /// the match could be at is advanced one scalar at a time, each instruction at most once per step. Time is
-    /// O(scalars × instructions); memory is four buffers the size of the program, allocated once per call.
+    /// O(scalars × instructions); memory is one allocation per call: marks and two lists the size of the program, and a stack of twice
+    /// that plus one.
     func matchesWhole(_ value: String) -> Bool {
         let size = instructions.count
         return instructions.withUnsafeBufferPointer { code in

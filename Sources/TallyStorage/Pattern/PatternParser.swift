@@ -257,7 +257,7 @@ struct PatternParser {
             case "i": flags.caseInsensitive = !clearing
             case "m": flags.multiline = !clearing
             case "s": flags.dotMatchesNewline = !clearing
-            case "U": flags.ungreedy = !clearing
+            case "U": break   // ungreedy: the same values match as a whole
             case "-":
                 guard !sawMinus else {
                     throw fail("second \"-\" in the flags at column \(column(at))", at: at)

@@ -58,11 +58,8 @@ struct PatternProgram: Sendable {
     }
 
     private func rangesContain(_ cls: CompiledClass, _ scalar: UInt32) -> Bool {
-        var low = Int(cls.rangeStart), high = Int(cls.rangeEnd)
-        while low < high {
-            let middle = (low + high) / 2
-            if ranges[middle].upperBound < scalar { low = middle + 1 } else { high = middle }
-        }
-        return low < Int(cls.rangeEnd) && ranges[low].lowerBound <= scalar
+        let own = ranges[Int(cls.rangeStart)..<Int(cls.rangeEnd)]
+        let low = own.partitionPoint { $0.upperBound < scalar }
+        return low < own.endIndex && own[low].lowerBound <= scalar
     }
 }

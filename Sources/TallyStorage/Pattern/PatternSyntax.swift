@@ -38,7 +38,8 @@ enum PatternAssertion: UInt32, Sendable, Equatable {
     case notWordBoundary
 }
 
-/// The flags set by `(?imsU)` and cleared by `(?-imsU)`, for the rest of the enclosing group or within `(?flags:…)`.
+/// The flags set by `(?ims)` and cleared by `(?-ims)`, for the rest of the enclosing group or within `(?flags:…)`.
+/// `U` (ungreedy) is accepted and kept nowhere: it changes nothing for a whole-value match.
 struct PatternFlags: Sendable, Equatable {
     /// `i`: letters match either case.
     var caseInsensitive = false
@@ -46,6 +47,4 @@ struct PatternFlags: Sendable, Equatable {
     var multiline = false
     /// `s`: `.` also matches `\n`.
     var dotMatchesNewline = false
-    /// `U`: swaps greedy and lazy repetition. Accepted; it changes nothing for a whole-value match.
-    var ungreedy = false
 }

@@ -22,7 +22,7 @@ struct ScalarSet: Sendable, Hashable {
     mutating func insert(_ range: ClosedRange<UInt32>) {
         var lower = range.lowerBound, upper = range.upperBound
         // The first range that ends at or after lower - 1 (may merge), and the first that starts after upper + 1.
-        let first = ranges.partitioningIndex { $0.upperBound &+ 1 >= lower }
+        let first = ranges.partitionPoint { $0.upperBound &+ 1 < lower }
         var last = first
         while last < ranges.count && ranges[last].lowerBound <= upper &+ 1 {
             lower = min(lower, ranges[last].lowerBound)
@@ -49,12 +49,10 @@ struct ScalarSet: Sendable, Hashable {
     }
 
     func contains(_ scalar: UInt32) -> Bool {
-        let index = ranges.partitioningIndex { $0.upperBound >= scalar }
+        let index = ranges.partitionPoint { $0.upperBound < scalar }
         return index < ranges.count && ranges[index].lowerBound <= scalar
     }
 
-    /// The number of code points in the set.
-    var count: Int { ranges.reduce(0) { $0 + Int($1.upperBound - $1.lowerBound) + 1 } }
 }
 
 // MARK: - Built-in classes (ASCII, as in RE2 and Prometheus)
@@ -74,34 +72,14 @@ extension ScalarSet {
         "ascii": ScalarSet([0x00...0x7F]),
         "blank": ScalarSet([0x09...0x09, 0x20...0x20]),
         "cntrl": ScalarSet([0x00...0x1F, 0x7F...0x7F]),
-        "digit": ScalarSet([0x30...0x39]),
+        "digit": .digits,
         "graph": ScalarSet([0x21...0x7E]),
         "lower": ScalarSet([0x61...0x7A]),
         "print": ScalarSet([0x20...0x7E]),
         "punct": ScalarSet([0x21...0x2F, 0x3A...0x40, 0x5B...0x60, 0x7B...0x7E]),
         "space": ScalarSet([0x09...0x0D, 0x20...0x20]),
         "upper": ScalarSet([0x41...0x5A]),
-        "word": ScalarSet([0x30...0x39, 0x41...0x5A, 0x5F...0x5F, 0x61...0x7A]),
+        "word": .wordCharacters,
         "xdigit": ScalarSet([0x30...0x39, 0x41...0x46, 0x61...0x66]),
     ]
-}
-
-extension Collection {
-    /// The index of the first element for which `predicate` holds, given that it holds for a suffix of the
-    /// collection (binary search); `endIndex` when it holds for none.
-    func partitioningIndex(where predicate: (Element) -> Bool) -> Index {
-        var low = startIndex
-        var n = count
-        while n > 0 {
-            let half = n / 2
-            let middle = index(low, offsetBy: half)
-            if predicate(self[middle]) {
-                n = half
-            } else {
-                low = index(after: middle)
-                n -= half + 1
-            }
-        }
-        return low
-    }
 }
