@@ -103,7 +103,7 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
             (season, seasonFit) = (found.spec, found)
         }
     case .period(let p):
-        if span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
+        if p <= maxSeasonPeriod, span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
     }
 
     /// Each point's seasonal effect under a profile of the points themselves (detrended by cycle, centred),
@@ -166,7 +166,7 @@ func minimumHistory(options: AnomalyOptions, step: Int64) -> (points: Int, span:
     var span: Int64 = 0
     switch options.season {
     case .period(let p) where options.method != .level:
-        span = 2 * p
+        span = 2 * Swift.min(p, maxSeasonPeriod)
     case .none:
         span = 0
     default:

@@ -258,10 +258,11 @@ public struct AnomalyOptions: Sendable, Hashable {
             case "season":
                 if lower == "auto" { o.season = .auto }
                 else if lower == "none" || lower == "off" { o.season = .none }
-                else if let d = parseDuration(lower), d > 0 { o.season = .period(d) }
+                else if let d = parseDuration(lower), d > 0, d <= maxSeasonPeriod { o.season = .period(d) }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
-                        "invalid season '\(value)'; valid choices: auto, none, or a duration such as 1d, 7d, 24h")
+                        "invalid season '\(value)'; valid choices: auto, none, or a duration such as 1d, 7d, 24h, "
+                        + "at most 3650d")
                 }
             case "direction":
                 guard let d = AnomalyDirection(rawValue: lower) else {
@@ -461,6 +462,10 @@ public struct AnomalyOptionsError: Error, Sendable, Equatable, CustomStringConve
 }
 
 /// Parses a duration such as `90d`, `1.5h`, `30m`, `250ms`, `2w` into milliseconds.
+/// The longest season (`season=DURATION`): ten years. Longer ones cannot be seen twice in any history, and their
+/// multiples (two and more cycles) would not fit in 64-bit milliseconds; a longer period set in code counts as none.
+public let maxSeasonPeriod: Int64 = 3650 * 86_400_000
+
 public func parseDuration(_ text: String) -> Int64? {
     let units: [(String, Double)] = [("ms", 1), ("min", 60_000), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
                                       ("d", 86_400_000), ("w", 604_800_000)]

@@ -22,6 +22,7 @@ struct TimeRangeEndsTests {
     ]
 
     @Test(arguments: ["", "profile=streaming", "method=seasonal season=1d", "method=holt_winters season=7d",
+                      "method=seasonal season=3650d",
                       "training=30d refractory=2h recurring=on local=on slow=on spread=on noise=on"])
     func everyDetectorWalksEverySeries(options: String) throws {
         let detector = try AnomalyDetector(options)
@@ -34,6 +35,19 @@ struct TimeRangeEndsTests {
             #expect(zip(f.times, f.times.dropFirst()).allSatisfy { $0 < $1 }, "\(s.name)")
             #expect(f.times.allSatisfy { $0 > s.times.last! && $0 < .max }, "\(s.name)")
             for i in 0..<r.count { #expect(!r.reason(at: i).isEmpty) }
+        }
+    }
+
+    /// A season's multiples (two cycles, a profile of several) trapped for seasons of millions of weeks; the
+    /// longest is ten years, and a longer one set in code counts as none.
+    @Test func seasonsLongerThanTenYearsAreRefusedOrIgnored() throws {
+        #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("season=2000000w") }
+        #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse("season=3651d") }
+        var options = try AnomalyOptions.parse("method=seasonal")
+        options.season = .period(Int64.max / 2)
+        let detector = AnomalyDetector(options: options)
+        for s in Self.series {
+            #expect(detector.detect(times: s.times, values: s.values).count == s.times.count, "\(s.name)")
         }
     }
 
