@@ -11,14 +11,15 @@ import Testing
     /// The latest time a point can have (`Int64.max` is the end of every range).
     let latest = Int64.max - 1
 
-    /// The numbers of the SVG's coordinates and sizes (attributes and path data).
+    /// The numbers of the SVG's coordinates and sizes (attributes and path data); text that is no number (`nan`,
+    /// `inf`) comes out as NaN, so the callers' finiteness checks see it.
     func coordinates(_ svg: String) -> [Double] {
         var out: [Double] = []
-        for match in svg.matches(of: /(?:x|y|x1|x2|y1|y2|cx|cy|width|height)="(-?[0-9.]+)"/) {
-            out.append(Double(match.1)!)
+        for match in svg.matches(of: /\s(?:x|y|x1|x2|y1|y2|cx|cy|width|height)="([^"]*)"/) {
+            out.append(Double(match.1) ?? .nan)
         }
         for match in svg.matches(of: /\sd="([^"]*)"/) {
-            out += match.1.split(whereSeparator: { "MLZ ".contains($0) }).map { Double($0)! }
+            out += match.1.split(whereSeparator: { "MLZ ".contains($0) }).map { Double($0) ?? .nan }
         }
         return out
     }
