@@ -70,7 +70,7 @@ extension SelectorExpression {
             case .regexNotMatch: op = .notMatchesRegex
             }
             if let pattern = m.pattern {
-                matchers.append(LabelMatcher(name: m.name, op: op, pattern: pattern))   // compiled once, by the parser
+                matchers.append(LabelMatcher(name: m.name, op: op, pattern: pattern))   // compiled once, when the matcher was made
                 continue
             }
             do throws(InputError) {
