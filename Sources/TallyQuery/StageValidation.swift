@@ -1,10 +1,11 @@
 /// The arguments the parser accepts, checked again for queries built in code (`Query`, `Stage` and `StageKind`
-/// are public), so that a hand-made stage gets the parser's error instead of trapping the executor.
+/// are public), so that a hand-made stage gets an error instead of trapping the executor. The rules are the
+/// parser's; the wording is this file's own (the parser words its errors around the text it reads).
 extension StageKind {
     /// The largest count a stage takes (`last`, `top`, `bottom`, `rolling`, `downsample`, `change … last N`).
     public static let maxCount = 1_000_000_000
 
-    /// Throws what the parser would say about these arguments; nothing for every stage the parser makes.
+    /// Throws when an argument breaks a rule the parser enforces; nothing for every stage the parser makes.
     func validate(at span: SourceSpan) throws(QueryError) {
         func count(_ n: Int, _ what: String, least: Int = 1) throws(QueryError) {
             guard n >= least, n <= Self.maxCount else {
