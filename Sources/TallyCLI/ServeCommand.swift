@@ -1,5 +1,8 @@
 import ArgumentParser
 import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import Tally
 import TallyServer
@@ -19,7 +22,8 @@ extension TallyCommand {
                 REQUESTS_CA_BUNDLE=FILE for soda-core when the certificate is not signed by a public authority.
 
                 SIGINT or SIGTERM stops it gracefully: requests in flight finish, queued writes are committed, \
-                and the store is closed.
+                and the store is closed. With HTTPS, SIGHUP reads --tls-cert and --tls-key again (after a renewal): \
+                new connections get the new certificate, and a pair that does not work is logged and not used.
                 """
         )
 
@@ -73,22 +77,19 @@ extension TallyCommand {
             }
             let logger = Logger(label: "tally.serve")
             var tls: ServerTLS?
+            var reload: (any DispatchSourceSignal)?
             if let tlsCertificate, let tlsKey {
                 // An unreadable file exits 1, as every input does; one that holds no usable certificate or key, 2.
-                func pem(_ path: String, _ option: String) throws -> [UInt8] {
-                    do { return try readInput(path) } catch let failure as CLIFailure {
-                        throw CLIFailure(message: "\(option) \(failure.message)", code: failure.code)
-                    }
-                }
                 try runReportingErrors {
                     do {
-                        tls = try ServerTLS(certificatePEM: try pem(tlsCertificate, "--tls-cert"),
-                                            privateKeyPEM: try pem(tlsKey, "--tls-key"),
+                        tls = try ServerTLS(certificatePEM: try readPEM(tlsCertificate, option: "--tls-cert"),
+                                            privateKeyPEM: try readPEM(tlsKey, option: "--tls-key"),
                                             certificateSource: tlsCertificate, privateKeySource: tlsKey)
                     } catch let error as ServeError {
                         throw CLIFailure(message: error.message, code: 2)
                     }
                 }
+                if let tls { reload = reloadOnHangUp(tls, certificate: tlsCertificate, key: tlsKey, logger: logger) }
             } else if !["127.0.0.1", "localhost", "::1"].contains(host) {
                 logger.warning("binding to \(host): the API is plain HTTP, so keys and data cross the network in clear text; serve HTTPS (--tls-cert, --tls-key) or put a TLS proxy in front of it")
             }
@@ -125,10 +126,40 @@ extension TallyCommand {
                     done.signal()
                 }
                 done.wait()
+                reload?.cancel()
                 if let error = outcome.error { throw CLIFailure(message: "\(error)", code: 1) }
             }
         }
     }
+}
+
+/// A PEM file named by `option`; a file that cannot be read is a ``CLIFailure`` naming the option (exit 1).
+private func readPEM(_ path: String, option: String) throws -> [UInt8] {
+    do { return try readInput(path) } catch let failure as CLIFailure {
+        throw CLIFailure(message: "\(option) \(failure.message)", code: failure.code)
+    }
+}
+
+/// From now on, SIGHUP reads the certificate and key files again and gives the new pair to the handshakes that
+/// follow (a renewed certificate without a restart). A pair that cannot be read or does not work is logged as an
+/// error and the previous pair stays in use. Cancel the returned source to stop.
+private func reloadOnHangUp(_ tls: ServerTLS, certificate: String, key: String,
+                            logger: Logger) -> any DispatchSourceSignal {
+    signal(SIGHUP, SIG_IGN)   // the dispatch source receives it instead of the default action (exit)
+    let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "tally.serve.tls-reload"))
+    source.setEventHandler {
+        do {
+            try tls.replace(certificatePEM: try readPEM(certificate, option: "--tls-cert"),
+                            privateKeyPEM: try readPEM(key, option: "--tls-key"))
+            logger.notice("SIGHUP: reloaded the TLS certificate and key; new connections use them",
+                          metadata: ["certificate": "\(certificate)", "key": "\(key)"])
+        } catch {
+            let reason = (error as? ServeError)?.message ?? (error as? CLIFailure)?.message ?? "\(error)"
+            logger.error("SIGHUP: the TLS certificate and key were not reloaded, the previous ones stay in use: \(reason)")
+        }
+    }
+    source.resume()
+    return source
 }
 
 /// The error a background task ended with.

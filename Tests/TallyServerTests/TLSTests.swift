@@ -15,6 +15,36 @@ struct TLSTests {
     static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("tls").path
     static let certificate = directory + "/localhost-cert.pem"
     static let key = directory + "/localhost-key.pem"
+    static let renewedCertificate = directory + "/renewed-cert.pem"
+    static let renewedKey = directory + "/renewed-key.pem"
+
+    /// A Python HTTPS client, as soda-core's `requests` checks certificates (chain and host name): arguments host,
+    /// CA file ("" for the system's), port, and optionally a TLS version to pin. Prints `STATUS VERSION BODY`, or
+    /// `ssl-error REASON`.
+    static let client = """
+        import http.client, ssl, sys, warnings
+        context = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else ssl.create_default_context()
+        if len(sys.argv) > 4:
+            warnings.simplefilter("ignore")
+            version = getattr(ssl.TLSVersion, sys.argv[4])
+            context.minimum_version = context.maximum_version = version
+            context.set_ciphers("DEFAULT@SECLEVEL=0")   # lets the client offer TLS 1.1 at all
+        connection = http.client.HTTPSConnection(sys.argv[1], int(sys.argv[3]), context=context, timeout=20)
+        try:
+            connection.request("GET", "/healthz")
+            response = connection.getresponse()
+            print(response.status, connection.sock.version(), response.read().decode())
+        except ssl.SSLError as error:
+            print("ssl-error", error.reason)
+        """
+
+    /// What ``client`` prints for `GET /healthz` on localhost:`port`, trusting only `authority`.
+    static func fetch(port: Int, trusting authority: String, version: String? = nil) async throws -> String {
+        let result = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", authority, "\(port)"]
+                                          + (version.map { [$0] } ?? []))
+        #expect(result.status == 0, "\(result.stderr)")
+        return result.stdout
+    }
 
     /// The files read as `tally serve` reads them (an unreadable file is the CLI's error: ServeOptionsTests).
     static func tls(_ certificate: String, _ key: String) throws -> ServerTLS {
@@ -57,36 +87,17 @@ struct TLSTests {
         }
         let chosen = try #require(port, "the server reported no port within 10 s")
 
-        // Python's ssl module checks the chain and the host name, as soda-core's `requests` does. A fourth argument
-        // pins the client to one TLS version.
-        let client = """
-            import http.client, ssl, sys, warnings
-            context = ssl.create_default_context(cafile=sys.argv[2]) if sys.argv[2] else ssl.create_default_context()
-            if len(sys.argv) > 4:
-                warnings.simplefilter("ignore")
-                version = getattr(ssl.TLSVersion, sys.argv[4])
-                context.minimum_version = context.maximum_version = version
-                context.set_ciphers("DEFAULT@SECLEVEL=0")   # lets the client offer TLS 1.1 at all
-            connection = http.client.HTTPSConnection(sys.argv[1], int(sys.argv[3]), context=context, timeout=20)
-            try:
-                connection.request("GET", "/healthz")
-                response = connection.getresponse()
-                print(response.status, connection.sock.version(), response.read().decode())
-            except ssl.SSLError as error:
-                print("ssl-error", error.reason)
-            """
-        let trusted = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", Self.certificate, "\(chosen)"])
-        #expect(trusted.status == 0, "\(trusted.stderr)")
-        #expect(trusted.stdout.hasPrefix("200 TLSv1."), "\(trusted.stdout)")
-        let byAddress = try await runProgram("/usr/bin/env", ["python3", "-c", client, "127.0.0.1", Self.certificate, "\(chosen)"])
+        let trusted = try await Self.fetch(port: chosen, trusting: Self.certificate)
+        #expect(trusted.hasPrefix("200 TLSv1."), "\(trusted)")
+        let byAddress = try await runProgram("/usr/bin/env", ["python3", "-c", Self.client, "127.0.0.1", Self.certificate, "\(chosen)"])
         #expect(byAddress.stdout.hasPrefix("200 "), "\(byAddress.stdout) \(byAddress.stderr)")
         // TLS 1.2 is served; TLS 1.1 is refused by the server (a protocol-version alert, not a client limit).
-        let tls12 = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", Self.certificate, "\(chosen)", "TLSv1_2"])
-        #expect(tls12.stdout.hasPrefix("200 TLSv1.2 "), "\(tls12.stdout) \(tls12.stderr)")
-        let tls11 = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", Self.certificate, "\(chosen)", "TLSv1_1"])
-        #expect(tls11.stdout.hasPrefix("ssl-error TLSV1_ALERT_PROTOCOL_VERSION"), "\(tls11.stdout) \(tls11.stderr)")
-        let untrusted = try await runProgram("/usr/bin/env", ["python3", "-c", client, "localhost", "", "\(chosen)"])
-        #expect(untrusted.stdout.hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"), "\(untrusted.stdout) \(untrusted.stderr)")
+        let tls12 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_2")
+        #expect(tls12.hasPrefix("200 TLSv1.2 "), "\(tls12)")
+        let tls11 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_1")
+        #expect(tls11.hasPrefix("ssl-error TLSV1_ALERT_PROTOCOL_VERSION"), "\(tls11)")
+        let untrusted = try await Self.fetch(port: chosen, trusting: "")
+        #expect(untrusted.hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"), "\(untrusted)")
 
         // Plain HTTP to the HTTPS port: the TLS handshake fails, so no HTTP answer comes back.
         let plain = try? await HTTP.send("GET", port: chosen, path: "/healthz", timeoutSeconds: 5)
@@ -94,5 +105,93 @@ struct TLSTests {
 
         task.cancel()
         _ = try? await task.value
+    }
+
+    /// `ServerTLS.replace`: the handshakes after it use the new pair (a client that trusts only the new certificate
+    /// gets answers, one that trusts only the old is refused); a pair that does not work is refused with the same
+    /// messages as at start, and the pair served stays as it was.
+    @Test(.timeLimit(.minutes(2))) func replacingThePairServesTheNewCertificate() async throws {
+        let work = TemporaryDirectory("tally-tls-replace")
+        var logger = Logger(label: "tally.test")
+        logger.logLevel = .critical
+        var configuration = ServerConfiguration(port: 0, storePath: work.child("store"))
+        let tls = try Self.tls(Self.certificate, Self.key)
+        configuration.tls = tls
+        let server = try TallyServer(configuration: configuration, logger: logger)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = server.listeningPort
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let chosen = try #require(port, "the server reported no port within 10 s")
+        #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("200 "))
+        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
+
+        let read = { (path: String) in Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+        try tls.replace(certificatePEM: try read(Self.renewedCertificate), privateKeyPEM: try read(Self.renewedKey))
+        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
+        #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
+
+        // A key of another certificate, and text that is no certificate: refused, nothing changes.
+        let mismatch = #expect(throws: ServeError.self) {
+            try tls.replace(certificatePEM: try read(Self.certificate), privateKeyPEM: try read(Self.renewedKey))
+        }
+        #expect(mismatch?.message.hasPrefix("--tls-key \(Self.key) does not go with --tls-cert \(Self.certificate)") == true,
+                "\(mismatch?.message ?? "no error")")
+        let garbage = #expect(throws: ServeError.self) {
+            try tls.replace(certificatePEM: Array("not a certificate".utf8), privateKeyPEM: try read(Self.key))
+        }
+        #expect(garbage?.message.hasPrefix("--tls-cert \(Self.certificate): no PEM certificate in it") == true,
+                "\(garbage?.message ?? "no error")")
+        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
+
+        task.cancel()
+        _ = try? await task.value
+    }
+
+    /// `tally serve` reloads its certificate files on SIGHUP: renewed files are served to new connections; files
+    /// that do not work are logged as an error, the server keeps serving the pair it has, and it still stops
+    /// cleanly.
+    @Test(.timeLimit(.minutes(3))) func sighupReloadsTheFiles() async throws {
+        let work = TemporaryDirectory("tally-tls-sighup")
+        let certificate = work.child("cert.pem"), key = work.child("key.pem")
+        let files = FileManager.default
+        try files.copyItem(atPath: Self.certificate, toPath: certificate)
+        try files.copyItem(atPath: Self.key, toPath: key)
+        let port = try freePort()
+        let server = try ServeProcess(storePath: work.child("store"), port: port, logPath: work.child("serve.log"),
+                                      extraArguments: ["--tls-cert", certificate, "--tls-key", key])
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        for _ in 0..<300 where !server.log.contains("listening on https://") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(try await Self.fetch(port: port, trusting: Self.certificate).hasPrefix("200 "), "\(server.log)")
+
+        func hangUpAndWait(for text: String, occurrence: Int) async throws {
+            kill(server.process.processIdentifier, SIGHUP)
+            for _ in 0..<100 where server.log.components(separatedBy: text).count - 1 < occurrence {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        // Renewed files: the new certificate from the next connection on.
+        try files.removeItem(atPath: certificate)
+        try files.removeItem(atPath: key)
+        try files.copyItem(atPath: Self.renewedCertificate, toPath: certificate)
+        try files.copyItem(atPath: Self.renewedKey, toPath: key)
+        try await hangUpAndWait(for: "reloaded the TLS certificate and key", occurrence: 1)
+        #expect(server.process.isRunning)
+        #expect(try await Self.fetch(port: port, trusting: Self.renewedCertificate).hasPrefix("200 "), "\(server.log)")
+
+        // A key that does not match, then a missing key file: errors in the log, the renewed pair stays.
+        try files.removeItem(atPath: key)
+        try files.copyItem(atPath: Self.key, toPath: key)
+        try await hangUpAndWait(for: "were not reloaded", occurrence: 1)
+        #expect(server.log.contains("--tls-key \(key) does not go with --tls-cert \(certificate)"), "\(server.log)")
+        try files.removeItem(atPath: key)
+        try await hangUpAndWait(for: "were not reloaded", occurrence: 2)
+        #expect(server.log.contains("--tls-key cannot read \(key)"), "\(server.log)")
+        #expect(server.process.isRunning)
+        #expect(try await Self.fetch(port: port, trusting: Self.renewedCertificate).hasPrefix("200 "), "\(server.log)")
+        #expect(try await server.terminate() == 0, "\(server.log)")
     }
 }
