@@ -8,7 +8,8 @@ extension TallyCommand {
             abstract: "Build a demo store with a year of scan history and planted incidents, and show it.",
             discussion: """
                 The demo is deterministic for a given day (it is anchored to today's UTC date unless --anchor says \
-                otherwise). It replaces an earlier demo store, but never a store that is not a demo store.
+                otherwise), and holds no scan later than the moment it is built: today's scans are there up to now. \
+                It replaces an earlier demo store, but never a store that is not a demo store.
                 """
         )
 
@@ -27,7 +28,7 @@ extension TallyCommand {
                     }
                     anchorDay = t
                 }
-                let demo = DemoStore(anchorDay: anchorDay)
+                let demo = DemoStore(anchorDay: anchorDay, notAfter: currentTimeMillis())
                 try demo.validate()
                 if Store.exists(at: store) {
                     guard Store.metadata(at: store, DemoStore.metadataKey) != nil else {

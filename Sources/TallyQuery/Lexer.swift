@@ -181,15 +181,22 @@ public struct Lexer {
             j += 1
             while j < s.count, QueryDuration.digitValue(s[j]) != nil { j += 1 }
         }
-        if isExponent(at: j) {
+        let exponentStart = j
+        let hasExponent = isExponent(at: j)
+        if hasExponent {
             j += 1
             if s[j] == "+" || s[j] == "-" { j += 1 }
             while j < s.count, QueryDuration.digitValue(s[j]) != nil { j += 1 }
         }
         if j < s.count, isIdentifierPart(s[j]) {
             if s[j] == "." { throw error("unexpected `.` in a number", at: j) }
-            // e.g. `1.5h`: a fractional duration
             if QueryDuration.isLetter(s[j]) {
+                // e.g. `5e2d`: a duration is digits and a unit
+                if hasExponent {
+                    throw error("durations are written without an exponent: digits and a unit, e.g. `500d` for 5e2d",
+                                at: exponentStart)
+                }
+                // e.g. `1.5h`: a fractional duration
                 throw error("durations take whole numbers; use a smaller unit, e.g. `90m` for 1.5h", at: start.offset)
             }
             throw error("unexpected `\(s[j])` after the number", at: j)

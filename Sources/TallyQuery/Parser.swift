@@ -38,7 +38,7 @@ public struct Parser {
     /// Useful for command-line options such as `--now`.
     public static func parseTime(_ text: String) throws(QueryError) -> TimeExpression {
         var parser = try Parser(text)
-        let t = try parser.timeExpression(after: "the start")
+        let t = try parser.timeExpression(after: nil)
         try parser.expectEnd(after: "the time")
         return t
     }
@@ -476,10 +476,12 @@ public struct Parser {
     // MARK: - Times
 
     /// `now`, a time literal or a quoted time, followed by any number of `+ DURATION` / `- DURATION`.
-    private mutating func timeExpression(after what: String, allowDuration: Bool = false) throws(QueryError) -> TimeExpression {
+    /// - Parameter what: The word the expression follows, for messages (nil when the text is only a time).
+    private mutating func timeExpression(after what: String?, allowDuration: Bool = false) throws(QueryError) -> TimeExpression {
+        let place = what.map { " after \($0)" } ?? ""
         let expectation = allowDuration
-            ? "a duration such as `7d` or a time such as `now-7d` or `2024-05-01` after \(what)"
-            : "a time such as `now`, `now-7d` or `2024-05-01` after \(what)"
+            ? "a duration such as `7d` or a time such as `now-7d` or `2024-05-01`\(place)"
+            : "a time such as `now`, `now-7d` or `2024-05-01`\(place)"
         var expression: TimeExpression
         switch current.kind {
         case .identifier("now"):

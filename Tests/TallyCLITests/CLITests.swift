@@ -101,4 +101,18 @@ struct CLITests {
         #expect(refused.status == 1)
         #expect(refused.stderr.contains("not a demo store"))
     }
+
+    /// Anchored to today, the demo holds today's scans up to the moment it was built, none later.
+    @Test func todaysDemoHasNoScansInTheFuture() throws {
+        let dir = TemporaryDirectory()
+        let demo = dir.child("demo")
+        let built = try runTally(["demo", "--store", demo])
+        let after = currentTimeMillis()
+        #expect(built.status == 0, "\(built.stderr)")
+        let latest = try runTally(["query", "--store", demo, "{dataset=~\".+\"} | latest", "--format", "json"])
+        #expect(latest.status == 0, "\(latest.stderr)")
+        let times = latest.stdout.split(separator: "\"").compactMap { TimeText.parse(String($0)) }
+        #expect(times.count >= 10, "\(latest.stdout.prefix(500))")
+        #expect(times.allSatisfy { $0 <= after }, "\(times.filter { $0 > after }.map(TimeText.format))")
+    }
 }

@@ -121,6 +121,11 @@ import Testing
         #expect(err("since 7x")?.column == 8)
         #expect(err("since 7x")?.message.contains("unknown duration unit `x`") == true)
         #expect(err("since 1.5h")?.message.contains("whole numbers") == true)
+        // A whole number written with an exponent is not a fraction: the message says what to write instead.
+        #expect(err("since 5e2d")?.message.hasPrefix("durations are written without an exponent") == true)
+        #expect(err("since 5e2d")?.column == 8)
+        #expect(err("since 1e309d")?.message.contains("without an exponent") == true)
+        #expect(err("where value > 5e2")?.message == nil)
         #expect(err("2024-13-01")?.column == 6)
         #expect(err("\n  2024-02-30")?.line == 2)
         #expect(err("\n  2024-02-30")?.column == 11)

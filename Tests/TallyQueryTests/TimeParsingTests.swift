@@ -165,6 +165,10 @@ import Testing
         #expect(try Parser.parseTime("2024-03-31 - 1mo").resolve(now: now) == utc(2024, 2, 29))
         #expect(try Parser.parseTime("\"2024-05-01T06:00:00+02:00\"").resolve(now: now) == utc(2024, 5, 1, 4))
         #expect(throws: QueryError.self) { try Parser.parseTime("now-") }
-        #expect(throws: QueryError.self) { try Parser.parseTime("tomorrow") }
+        // A time on its own (`--now`, `now=`) follows nothing: the message does not say it follows something.
+        let word = #expect(throws: QueryError.self) { try Parser.parseTime("tomorrow") }
+        #expect(word?.message == "expected a time such as `now`, `now-7d` or `2024-05-01`, found `tomorrow`",
+                "\(String(describing: word))")
+        #expect(word?.column == 1)
     }
 }

@@ -41,5 +41,10 @@ struct SeriesEditTests {
         #expect(store.series(matching: .all).map(\.key) == [new])
         #expect(try store.link(old, into: new) == 0)
         #expect(throws: StoreError.self) { try store.link(SeriesKey(metric: "nope"), into: new) }
+        // A series linked to itself: refused, saying so, and the series keeps its points and attributes.
+        let itself = #expect(throws: StoreError.self) { try store.link(new, into: new) }
+        #expect("\(itself.map { "\($0)" } ?? "")".contains("are the same series"), "\(String(describing: itself))")
+        #expect(try store.read(info.id).times == [1, 2, 3, 4])
+        #expect(store.series(key: new)?.attributes["linked_from"] == old.description)
     }
 }

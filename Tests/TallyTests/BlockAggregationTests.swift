@@ -37,7 +37,7 @@ struct BlockAggregationTests {
         return grouped.keys.sorted().map { key in
             let all = grouped[key]!
             let present = all.compactMap { $0 }
-            return (key, present.isEmpty ? nil : f(present, all))
+            return (key, f(present, all))
         }
     }
 
@@ -54,7 +54,8 @@ struct BlockAggregationTests {
         let dir = TemporaryDirectory()
         let (store, times, values) = try store(dir, withNaN: false)
         let functions: [String: ([Double], [Double?]) -> Double?] = [
-            "avg": { p, _ in p.reduce(0, +) / Double(p.count) }, "sum": { p, _ in p.reduce(0, +) },
+            "avg": { p, _ in p.isEmpty ? nil : p.reduce(0, +) / Double(p.count) },
+            "sum": { p, _ in p.isEmpty ? nil : p.reduce(0, +) },
             "min": { p, _ in p.min() }, "max": { p, _ in p.max() }, "count": { p, _ in Double(p.count) },
             "first": { p, _ in p.first }, "last": { p, _ in p.last },
         ]
@@ -71,6 +72,29 @@ struct BlockAggregationTests {
             }
             #expect(series.times == want.map(\.0), "\(query)")
             #expect(zip(series.times.indices, want).allSatisfy { close(series.value(at: $0), $1.1) }, "\(query)")
+        }
+    }
+
+    /// A bucket that holds only nulls: `count` is 0 and the other aggregates are null with a reason, whether the
+    /// bucket comes from block statistics (`bucket` right after the selector) or from the points (after a stage).
+    @Test(arguments: ["count", "sum", "avg", "min", "max", "first", "last"])
+    func aBucketOfNullsCountsZero(aggregate: String) throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "nulls"))
+        let s = b.addSeries(SeriesKey(metric: "m"))
+        for i in 0..<48 { b.append(series: s, time: Int64(i) * 3_600_000, value: i < 24 ? Double(i) : nil) }
+        try store.importBulk(b)
+        for query in ["m | bucket 1d \(aggregate)", "m | last 1000 | bucket 1d \(aggregate)"] {
+            let series = try #require(try store.query(query).series.first)
+            #expect(series.times == [0, 86_400_000], "\(query)")
+            if aggregate == "count" {
+                #expect(series.values == [24, 0], "\(query)")
+                #expect(series.reason(at: 1) == nil, "\(query)")
+            } else {
+                #expect(series.value(at: 0) != nil && series.value(at: 1) == nil, "\(query)")
+                #expect(series.reason(at: 1) == "all values in the bucket are null", "\(query)")
+            }
         }
     }
 

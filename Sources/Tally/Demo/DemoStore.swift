@@ -29,14 +29,20 @@ public struct DemoStore {
     public static let metadataKey = "demo"
     static let day: Int64 = 86_400_000
     static let hour: Int64 = 3_600_000
+    /// A warehouse scan's time, after its scheduled start (Soda Core's run takes a minute and a half).
+    static let sodaScanDelay: Int64 = 90_000
 
     /// The first scan day is `days` before `anchorDay` (epoch ms of a UTC midnight); the last is the anchor.
     public let anchorDay: Int64
     public let days: Int
+    /// Scans later than this time are left out (`tally demo` passes the current time, so a demo anchored to today
+    /// holds no scans that have not happened yet). The values of the scans kept do not depend on it.
+    public let notAfter: Int64
 
-    public init(anchorDay: Int64, days: Int = 365) {
+    public init(anchorDay: Int64, days: Int = 365, notAfter: Int64 = .max) {
         self.anchorDay = anchorDay
         self.days = days
+        self.notAfter = notAfter
     }
 
     /// Today's UTC midnight.
@@ -174,11 +180,13 @@ public struct DemoStore {
                 if dataset.name == "payments" && d == days - 45 { amount = (amount * 100 * 100).rounded() / 100 }
                 let freshnessSeconds = max(60, ((dataset.hourly ? 900 : 3 * 3600) + 600 * rng.nextGaussian()).rounded())
                 let hasAmount = dataset.name == "orders" || dataset.name == "payments"
+                // Every draw above is made for a scan that is left out too, so the scans kept are the same.
+                if (viaSoda ? scheduled + DemoStore.sodaScanDelay : t) > notAfter { continue }
 
                 if viaSoda {
                     let table = dataset.name
                     var document = documents[d] ?? DemoScanDocument(definition: "daily_\(dataset.datasource)",
-                                                                    dataSource: dataset.datasource, time: scheduled + 90_000)
+                                                                    dataSource: dataset.datasource, time: scheduled + DemoStore.sodaScanDelay)
                     document.add(metric: "row_count", table: table, value: rowCount)
                     document.add(metric: "missing_count", table: table, column: missingColumn, value: missingCount)
                     document.add(metric: "duplicate_count", table: table, column: "id", value: duplicateCount)
@@ -229,7 +237,8 @@ public struct DemoStore {
             first += 31
         }
         return Summary(seriesCount: store.series(matching: .all).count, pointCount: points,
-                       scanCount: scans, from: start, to: anchorDay + DemoStore.day, incidents: incidents)
+                       scanCount: scans, from: start,
+                       to: Swift.min(anchorDay + DemoStore.day, notAfter == .max ? .max : notAfter + 1), incidents: incidents)
     }
 }
 

@@ -50,7 +50,8 @@ public enum BlockAggregation {
         }
 
         func value(_ aggregate: Aggregate) -> Double {
-            guard count > 0 else { return columnValue(nil) }
+            // A bucket of nulls only counts 0 values; every other aggregate of it is null.
+            guard count > 0 else { return aggregate == .count ? 0 : columnValue(nil) }
             switch aggregate {
             case .count: return Double(count)
             case .first: return first!.value

@@ -16,7 +16,8 @@ extension Store {
 
     /// Joins the history of `old` into `new` (when a check was edited and its identity changed): `old`'s points
     /// are written into `new` where `new` has no point at the same time (`new`'s own points win), `old`'s points
-    /// are deleted, and `new` records the link in its `linked_from` attribute. Running it again is harmless.
+    /// are deleted, and `new` records the link in its `linked_from` attribute. Running it again is harmless; linking
+    /// a series to itself is refused (it is always a mistake in the selectors).
     ///
     /// - Returns: how many points moved.
     @discardableResult
@@ -31,7 +32,10 @@ extension Store {
             throw StoreError.invalid(InputError(field: new.description,
                 message: "\(old) is a \(from.kind) series and \(new) a \(to.kind) series: only series of one kind can be linked"))
         }
-        guard from.id != to.id else { return 0 }
+        guard from.id != to.id else {
+            throw StoreError.invalid(InputError(field: new.description,
+                message: "\(old) and \(new) are the same series: name the old series first, then the new one"))
+        }
         let moving = try read(from.id)
         let existing = Set(try read(to.id).times)
         var batch = WriteBatch(origin: BatchOrigin(kind: "edit", source: "series link", details: ["from": old.description]))
