@@ -137,5 +137,28 @@ import Testing
         let lines = r.table().split(separator: "\n")
         #expect(Set(lines.map { $0.range(of: "time")?.lowerBound.utf16Offset(in: $0) ?? $0.range(of: "2024")!.lowerBound.utf16Offset(in: $0) }).count == 1)
         #expect(QueryResult(series: []).table() == "(no series)\n")
+        // Series that matched but hold no points say so, instead of a header alone.
+        let empty = QueryResult(series: [ResultSeries(metric: "m", labels: [:], times: [], values: [])])
+        #expect(empty.table() == "(no points in 1 series)\n")
+    }
+
+    /// Wide characters (CJK) take two terminal columns and combining marks none: the columns after them still line
+    /// up on screen.
+    @Test func alignsByTerminalWidth() {
+        let r = QueryResult(series: [
+            ResultSeries(metric: "m", labels: ["ds": "日本", "z": "1"], times: [0], values: [1]),
+            ResultSeries(metric: "m", labels: ["ds": "e\u{301}te\u{301}", "z": "2"], times: [0], values: [2]),
+            ResultSeries(metric: "m", labels: ["ds": "orders", "z": "3"], times: [0], values: [3]),
+        ])
+        let lines = r.table().split(separator: "\n").map(String.init)
+        #expect(lines.count == 4)
+        // The display column where `z`'s cell starts, counting wide characters twice and marks not at all.
+        let columns = lines.map { line -> Int in
+            let cells = line.components(separatedBy: "  ").filter { !$0.isEmpty }
+            let before = line.range(of: "  " + cells[2].trimmingCharacters(in: .whitespaces))!.lowerBound
+            return TableText.width(String(line[..<before]))
+        }
+        #expect(Set(columns).count == 1, "\(lines)")
+        #expect(TableText.width("日本") == 4 && TableText.width("e\u{301}") == 1 && TableText.width("ab") == 2)
     }
 }
