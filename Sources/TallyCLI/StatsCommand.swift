@@ -8,7 +8,12 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 
 extension TallyCommand {
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show series, points and bytes on disk.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show series, points and bytes on disk.",
+            discussion: """
+                `points` counts the points stored, including a value that a later write replaced at the same time \
+                in the same series, until `tally compact` merges the two (a query sees only the later value).
+                """)
 
         @OptionGroup var location: StoreLocation
         @Option(help: "Output format: table or json.") var format: OutputFormat = .table
