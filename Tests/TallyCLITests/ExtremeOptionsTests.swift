@@ -120,6 +120,25 @@ struct ExtremeOptionsTests {
         try reopened.close()
     }
 
+    @Test func demoDoesNotReplaceADemoStoreThatDoesNotOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("demo")
+        let store = try Store.open(at: path)
+        try DemoStore(anchorDay: DemoStore.today(), days: 10).build(into: store)
+        try store.close()
+        // Its WAL directory is a file: the store does not open, for a reason other than another writer.
+        Directory.removeTree(path + "/wal")
+        try writeText(path + "/wal", "not a directory")
+        let result = try runTally(["demo", "--store", path])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("error: \(path): the demo store does not open, so it is not replaced: "), "\(result.stderr)")
+        #expect(result.stderr.contains("/wal") && result.stderr.contains("remove it to build a new one"), "\(result.stderr)")
+        #expect(!result.stderr.contains("in use"), "\(result.stderr)")
+        // Nothing was removed.
+        #expect(Store.exists(at: path))
+        #expect(try String(contentsOfFile: path + "/wal", encoding: .utf8) == "not a directory")
+    }
+
     @Test func aBadFileLeavesNoNewStoreBehind() throws {
         let dir = TemporaryDirectory()
         try writeText(dir.child("bad.csv"), "time,metric,value\n2024-05-01T00:00:00Z,m,x\n")
