@@ -59,9 +59,11 @@ extension TallyCommand {
                 let store = try location.openForReading()
                 let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
                 let from = try parseInstant(since, now: nowMillis, option: "--since")
-                guard from <= nowMillis else {
-                    throw CLIFailure(message: "--since (\(TimeText.format(from))) is after now (\(TimeText.format(nowMillis))): "
-                                     + "the window would be empty", code: 2)
+                // The window is `--since` to now; one that would end before it starts is bad input.
+                do throws(ReversedTimeRangeError) {
+                    _ = try TimeRange(checkedFrom: from, to: nowMillis)
+                } catch {
+                    throw CLIFailure(message: error.message(start: "--since", end: "now"), code: 2)
                 }
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
                 // The window ends just after now (at the last millisecond of time, there).

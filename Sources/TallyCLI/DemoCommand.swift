@@ -9,7 +9,8 @@ extension TallyCommand {
             discussion: """
                 The demo is deterministic for a given day (it is anchored to today's UTC date unless --anchor says \
                 otherwise), and holds no scan later than the moment it is built: today's scans are there up to now. \
-                It replaces an earlier demo store, but never a store that is not a demo store.
+                It replaces an earlier demo store, but never a store that is not a demo store, one another process \
+                writes to, or one that does not open (the error says why).
                 """
         )
 
@@ -35,13 +36,17 @@ extension TallyCommand {
                         throw CLIFailure(message: "\(store) holds a store that is not a demo store: not touching it (choose another --store)", code: 1)
                     }
                     // Not under a process that has it open for writing (a `tally serve`): opening it takes its lock,
-                    // and fails while another process holds it. (A demo store that does not open for another reason,
-                    // damaged, is replaced all the same.)
-                    do {
+                    // and fails while another process holds it. A store that does not open for another reason (a
+                    // file it cannot read, damage, a newer format) is not removed either: the error says why.
+                    do throws(StoreError) {
                         try Store.open(at: store).close()
-                    } catch let error as StoreError {
-                        if case .locked = error { throw error }
-                    } catch {}
+                    } catch .locked(let lock) {
+                        throw CLIFailure(message: "\(store): the demo store is in use by another writing process (lock "
+                                         + "\(lock) is held): not replacing it (stop that process, or choose another --store)", code: 1)
+                    } catch {
+                        throw CLIFailure(message: "\(store): the demo store does not open, so it is not replaced: \(error) "
+                                         + "(remove it to build a new one, or choose another --store)", code: 1)
+                    }
                     Directory.removeTree(store)
                 } else if Directory.exists(store), !((try? Directory.list(store)) ?? []).isEmpty {
                     throw CLIFailure(message: "\(store) exists and is not empty: not touching it (choose another --store)", code: 1)

@@ -211,11 +211,11 @@ func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
 func timeRangeOptions(since: String?, until: String?, now: Int64) throws -> TimeRange {
     let from = try since.map { try parseInstant($0, now: now, option: "--since") } ?? .min
     let to = try until.map { try parseInstant($0, now: now, option: "--until") } ?? .max
-    guard from <= to else {
-        throw CLIFailure(message: "--since (\(TimeText.format(from))) is after --until (\(TimeText.format(to))): "
-                         + "give the earlier time to --since", code: 2)
+    do throws(ReversedTimeRangeError) {
+        return try TimeRange(checkedFrom: from, to: to)
+    } catch {
+        throw CLIFailure(message: error.message(start: "--since", end: "--until"), code: 2)
     }
-    return TimeRange(from: from, to: to)
 }
 
 func parseNow(_ text: String) throws -> Int64 {

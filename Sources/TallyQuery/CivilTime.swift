@@ -24,14 +24,25 @@ enum CivilTime {
                       millisecond: Int(rest % msPerSecond))
     }
 
-    /// The UTC day `days` days after the day holding `t` (before it, when negative): its times `from..<to`, cut
-    /// to the range of `Int64` milliseconds (empty when the whole day is before the earliest time or after the
-    /// latest), and its date (`2024-04-29`; `-0044-03-08` as Tally writes years outside 0000-9999).
-    static func day(_ days: Int64, from t: Int64) -> (from: Int64, to: Int64, date: String) {
-        let d = CivilCalendar.day(ofMillis: t) + days
-        let (y, m, dd) = CivilCalendar.date(days: d)
-        return (Int64(clamping: Int128(d) * Int128(msPerDay)), Int64(clamping: Int128(d + 1) * Int128(msPerDay)),
-                TimeText.dateText(year: y, month: m, day: dd))
+    /// A UTC day, by its number of days since 1970-01-01 (which may lie outside the range of `Int64` milliseconds).
+    struct Day: Equatable {
+        let number: Int64
+
+        /// Its first millisecond, cut to the range of `Int64` milliseconds.
+        var from: Int64 { Int64(clamping: Int128(number) * Int128(msPerDay)) }
+        /// The first millisecond after it, cut the same way: `from..<to` is empty when the whole day is before the
+        /// earliest time or after the latest.
+        var to: Int64 { Int64(clamping: Int128(number + 1) * Int128(msPerDay)) }
+        /// Its date (`2024-04-29`; `-0044-03-08` as Tally writes years outside 0000-9999), written when asked for.
+        var date: String {
+            let (y, m, d) = CivilCalendar.date(days: number)
+            return TimeText.dateText(year: y, month: m, day: d)
+        }
+    }
+
+    /// The UTC day `days` days after the day holding `t` (before it, when negative).
+    static func day(_ days: Int64, from t: Int64) -> Day {
+        Day(number: CivilCalendar.day(ofMillis: t) + days)
     }
 
     /// `t` moved by a number of calendar months, keeping the time of day; the day of month is clamped to the

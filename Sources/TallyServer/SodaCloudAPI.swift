@@ -167,17 +167,16 @@ extension TallyServer {
 
 extension TimeRange {
     /// The points (whole milliseconds) inside optional Soda time bounds.
+    ///
+    /// Bounds that leave nothing between them (`dataTime >= June AND dataTime <= May`, or `> T AND < T`) select
+    /// nothing, where `GET /api/v1/scans` and the command line refuse a start after the end: they are conditions of
+    /// a filter, which soda-core builds itself (the same day last week, for one), not a range a user asked for. A
+    /// filter no time meets has no rows: soda-core reads an empty answer as no history, and an error answer as an
+    /// error in its scan (docs/http-api.md).
     init(from: SodaTimeBound?, to: SodaTimeBound?) {
-        self.init()
-        if let from {
-            lowerBound = from.inclusive ? from.time.ceilingMilliseconds : from.time.epochMilliseconds + 1
-        }
-        if let to {
-            upperBound = to.inclusive ? to.time.epochMilliseconds + 1 : to.time.ceilingMilliseconds
-        }
-        // Bounds that leave nothing between them (`dataTime >= June AND dataTime <= May`) select nothing: an empty
-        // range, never a reversed one (which the store's read does not take).
-        if upperBound < lowerBound { upperBound = lowerBound }
+        let lower = from.map { $0.inclusive ? $0.time.ceilingMilliseconds : $0.time.epochMilliseconds + 1 }
+        let upper = to.map { $0.inclusive ? $0.time.epochMilliseconds + 1 : $0.time.ceilingMilliseconds }
+        self.init(emptyIfReversedFrom: lower ?? TimeRange.all.lowerBound, to: upper ?? TimeRange.all.upperBound)
     }
 
     /// The range and per-series count of a 4.x batch selection.

@@ -168,21 +168,20 @@ extension TallyServer {
     /// `GET /api/v1/scans[?since=&until=&definition=]`.
     func scans(_ request: APIRequest) async -> APIResponse {
         let now = currentTimeMillis()
-        var range = TimeRange.all
+        let selected: TimeRange
         do {
-            if let since = request.query["since"] { range.lowerBound = try parseInstant(since, now: now) }
-            if let until = request.query["until"] { range.upperBound = try parseInstant(until, now: now) }
+            let since = try request.query["since"].map { try parseInstant($0, now: now) } ?? TimeRange.all.lowerBound
+            let until = try request.query["until"].map { try parseInstant($0, now: now) } ?? TimeRange.all.upperBound
+            selected = try TimeRange(checkedFrom: since, to: until)
         } catch let error as QueryError {
             return .error(400, error.fullMessage)
+        } catch let error as ReversedTimeRangeError {
+            return .error(400, error.message(start: "since", end: "until"))
         } catch {
             return .error(400, "\(error)")
         }
-        guard range.lowerBound <= range.upperBound else {
-            return .error(400, "since (\(TimeText.format(range.lowerBound))) is after until (\(TimeText.format(range.upperBound)))")
-        }
         let definition = request.query["definition"]
         let store = self.store
-        let selected = range
         do {
             let scans = try await runBlocking { try store.scans(dataTime: selected) }
             let items = scans.filter { definition == nil || $0.definition == definition }.map { s -> String in

@@ -174,7 +174,13 @@ struct DumpTests {
         (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [1,9223372036854775807], "values": [1,2], "lsns": [1,1]}}"#,
          6, "past the latest time a point can have"),
         (#""times": [1,2], "values": [1,2], "lsns": [1,1]}}"#, #""times": [2,2], "values": [1,2], "lsns": [1,1]}}"#,
-         nil, "series 1 has two points at 1970-01-01T00:00:00.002Z"),
+         6, #"field "times": series 1 has two points at 1970-01-01T00:00:00.002Z"#),
+        // A second point at a time on a later line is reported there; of two series with one, the earlier line.
+        (#"{"points": {"series": 2,"#, #"{"points": {"series": 1, "times": [1], "values": [5], "lsns": [1]}}"# + "\n" + #"{"points": {"series": 2,"#,
+         7, #"field "times": series 1 has two points at 1970-01-01T00:00:00.001Z"#),
+        (#""outcomes": [1,3]}}"#, #""outcomes": [1,3]}}"# + "\n" + #"{"points": {"series": 2, "times": [2], "values": [9], "lsns": [1], "outcomes": [1]}}"#
+            + "\n" + #"{"points": {"series": 1, "times": [1], "values": [9], "lsns": [1]}}"#,
+         8, #"field "times": series 2 has two points at 1970-01-01T00:00:00.002Z"#),
         // Repeated ids and points that the catalog's unique keys would refuse only after writing.
         (#"{"feedback": {"id": 1, "series": 1, "time": 1,"#,
          #"{"feedback": {"id": 1, "series": 1, "time": 2, "verdict": "anomaly"}}"# + "\n" + #"{"feedback": {"id": 1, "series": 1, "time": 1,"#,

@@ -52,7 +52,8 @@ struct ExtremeOptionsTests {
         for command in [["export", "m"], ["delete", "m"], ["scans"]] {
             let result = try runTally(command + ["--since", "2024-05-03", "--until", "2024-04-30", "--store", store])
             #expect(result.status == 2, "\(command): \(result.stderr)")
-            #expect(result.stderr.contains("--since (2024-05-03T00:00:00Z) is after --until (2024-04-30T00:00:00Z)"),
+            #expect(result.stderr.contains("error: --since (2024-05-03T00:00:00Z) is after --until (2024-04-30T00:00:00Z): "
+                                           + "a time range cannot end before it starts"),
                     "\(command): \(result.stderr)")
         }
         // Nothing was deleted, and a range the right way round still works.
@@ -73,7 +74,11 @@ struct ExtremeOptionsTests {
         // A window that starts after now is bad input, not an empty report.
         let reversed = try runTally(["backtest", "m", "--since", "2025-01-01", "--now", "2024-03-01", "--store", store])
         #expect(reversed.status == 2, "\(reversed.stdout)\(reversed.stderr)")
-        #expect(reversed.stderr.contains("--since (2025-01-01T00:00:00Z) is after now (2024-03-01T00:00:00Z)"), "\(reversed.stderr)")
+        #expect(reversed.stderr.contains("error: --since (2025-01-01T00:00:00Z) is after now (2024-03-01T00:00:00Z): "
+                                         + "a time range cannot end before it starts"), "\(reversed.stderr)")
+        // `--since` at now is the one millisecond there, not an error.
+        let atNow = try runTally(["backtest", "m", "--since", "2024-06-01", "--now", "2024-06-01", "--format", "json", "--store", store])
+        #expect(atNow.status == 0 && atNow.stdout.contains("\"series_count\": 1"), "\(atNow.stdout)\(atNow.stderr)")
     }
 
     @Test func serveRefusesLifetimesTooLongForTheClock() throws {
@@ -113,6 +118,25 @@ struct ExtremeOptionsTests {
         let reopened = try Store.open(at: path)
         #expect(reopened.stats().points == before)
         try reopened.close()
+    }
+
+    @Test func demoDoesNotReplaceADemoStoreThatDoesNotOpen() throws {
+        let dir = TemporaryDirectory()
+        let path = dir.child("demo")
+        let store = try Store.open(at: path)
+        try DemoStore(anchorDay: DemoStore.today(), days: 10).build(into: store)
+        try store.close()
+        // Its WAL directory is a file: the store does not open, for a reason other than another writer.
+        Directory.removeTree(path + "/wal")
+        try writeText(path + "/wal", "not a directory")
+        let result = try runTally(["demo", "--store", path])
+        #expect(result.status == 1, "\(result.stdout)\(result.stderr)")
+        #expect(result.stderr.contains("error: \(path): the demo store does not open, so it is not replaced: "), "\(result.stderr)")
+        #expect(result.stderr.contains("/wal") && result.stderr.contains("remove it to build a new one"), "\(result.stderr)")
+        #expect(!result.stderr.contains("in use"), "\(result.stderr)")
+        // Nothing was removed.
+        #expect(Store.exists(at: path))
+        #expect(try String(contentsOfFile: path + "/wal", encoding: .utf8) == "not a directory")
     }
 
     @Test func aBadFileLeavesNoNewStoreBehind() throws {

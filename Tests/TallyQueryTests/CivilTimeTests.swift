@@ -47,6 +47,22 @@ import Testing
                                 minute: last.minute, second: last.second, millisecond: last.millisecond) == Int64.max)
     }
 
+    @Test func aDayAWeekBackHasItsTimesAndItsDate() {
+        let week = CivilTime.day(-7, from: utc(2024, 5, 6, 13, 45))
+        #expect(week.from == utc(2024, 4, 29) && week.to == utc(2024, 4, 30))
+        #expect(week.date == "2024-04-29")
+        // Before 1970 the day still starts at its midnight (floor, not truncation toward zero).
+        let before = CivilTime.day(0, from: -1)
+        #expect(before.from == utc(1969, 12, 31) && before.to == 0 && before.date == "1969-12-31")
+        // A day before the earliest time is empty, cut to it, and its date is still written whole.
+        let early = CivilTime.day(-7, from: .min)
+        #expect(early.from == .min && early.to == .min && early.date == "-292275055-05-09")
+        // The day holding the latest time ends at it.
+        let late = CivilTime.day(0, from: .max)
+        #expect(late.to == .max && late.from == utc(1970, 1, 1) + (Int64.max / 86_400_000) * 86_400_000)
+        #expect(late.date == "+292278994-08-17")
+    }
+
     @Test func addingMonthsClampsTheDay() {
         #expect(CivilTime.addingMonths(1, to: utc(2024, 1, 31, 5)) == utc(2024, 2, 29, 5))
         #expect(CivilTime.addingMonths(1, to: utc(2023, 1, 31)) == utc(2023, 2, 28))

@@ -36,11 +36,35 @@ struct ExtremeInputTests {
         ]))
         #expect(reversed.status == 200, "\(reversed.text)")
         #expect((reversed.object["results"] as? [Any])?.isEmpty == true, "\(reversed.text)")
+        // `> T AND < T`: the same time on both sides, which leaves no whole millisecond between them either.
+        let between = try await server.soda("/api/query", Self.history(token: token, bounds: [
+            ("greaterThan", "2024-05-03T06:00:00+00:00"), ("lessThan", "2024-05-03T06:00:00+00:00"),
+        ]))
+        #expect(between.status == 200 && (between.object["results"] as? [Any])?.isEmpty == true, "\(between.text)")
         // The server is still there, and a sound range still answers.
         let sound = try await server.soda("/api/query", Self.history(token: token, bounds: [
             ("greaterThanOrEqual", "2024-05-02T00:00:00+00:00"), ("lessThanOrEqual", "2024-05-04T23:59:59+00:00"),
         ]))
         #expect((sound.object["results"] as? [Any])?.count == 3, "\(sound.text)")
+    }
+
+    @Test func sodaBatchHistoryWithMinScanTimeAfterMaxScanTimeIsABadRequest() async throws {
+        let server = try await TestServer(seed: Self.seedScans)
+        defer { Task { await server.stop() } }
+        let token = try await server.sodaLogin(server.readKey)
+        // A range asked for, unlike the 3.x filter bounds: refused in the words of `since` and `until`.
+        let reversed = try await server.soda("/api/query", [
+            "type": "sodaCoreHistoricMeasurements2", "token": token, "metricIdentities": ["m"],
+            "minScanTime": "2024-05-04T06:00:00.000+00:00", "maxScanTime": "2024-05-02T06:00:00.000+00:00"])
+        #expect(reversed.status == 400, "\(reversed.text)")
+        #expect(reversed.errorMessage == "minScanTime (2024-05-04T06:00:00Z) is after maxScanTime (2024-05-02T06:00:00Z): "
+                + "a time range cannot end before it starts", "\(reversed.text)")
+        #expect((reversed.object["error"] as? [String: Any])?["path"] as? String == "$.minScanTime", "\(reversed.text)")
+        // Equal times are the one millisecond there.
+        let same = try await server.soda("/api/query", [
+            "type": "sodaCoreHistoricMeasurements2", "token": token, "metricIdentities": ["m"],
+            "minScanTime": "2024-05-04T06:00:00.000+00:00", "maxScanTime": "2024-05-04T06:00:00.000+00:00"])
+        #expect(same.status == 200, "\(same.text)")
     }
 
     @Test func theTightestOfTwoBoundsAtTheSameTimeHolds() async throws {
@@ -79,7 +103,12 @@ struct ExtremeInputTests {
         let server = try await TestServer(seed: Self.seedScans)
         defer { Task { await server.stop() } }
         let reversed = try await server.get("/api/v1/scans?since=2024-05-04T00:00:00Z&until=2024-05-02T00:00:00Z")
-        #expect(reversed.status == 400 && reversed.errorMessage?.contains("is after until") == true, "\(reversed.text)")
+        #expect(reversed.status == 400, "\(reversed.text)")
+        #expect(reversed.errorMessage == "since (2024-05-04T00:00:00Z) is after until (2024-05-02T00:00:00Z): "
+                + "a time range cannot end before it starts", "\(reversed.text)")
+        // Equal bounds are an empty range, not an error.
+        let empty = try await server.get("/api/v1/scans?since=2024-05-03T06:00:00Z&until=2024-05-03T06:00:00Z")
+        #expect(empty.status == 200 && (empty.json as? [Any])?.isEmpty == true, "\(empty.text)")
         let sound = try await server.get("/api/v1/scans?since=2024-05-02T00:00:00Z&until=2024-05-04T00:00:00Z")
         #expect(sound.status == 200 && (sound.json as? [Any])?.count == 2, "\(sound.text)")
     }

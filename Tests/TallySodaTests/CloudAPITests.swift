@@ -153,6 +153,16 @@ struct CloudAPITests {
         ] {
             #expect(throws: SodaError.self, "\(bad.prefix(90))") { try SodaCloudRequest.parse(path: "/api/query", body: Array(bad.utf8)) }
         }
+        // A scan-time range the wrong way round, in the words every start-after-end check uses.
+        let reversed = try #require(throws: SodaError.self) {
+            try SodaCloudRequest.parse(path: "/api/query", body: Array("""
+                {"type": "sodaCoreHistoricMeasurements2", "metricIdentities": ["m1"],
+                 "minScanTime": "2025-03-08T10:20:30.123+00:00", "maxScanTime": "2025-03-01T10:20:30.123+00:00"}
+                """.utf8))
+        }
+        #expect(reversed.path.description == "$.minScanTime")
+        #expect(reversed.message == "minScanTime (2025-03-08T10:20:30.123Z) is after maxScanTime (2025-03-01T10:20:30.123Z): "
+                + "a time range cannot end before it starts")
     }
 
     // MARK: - Responses

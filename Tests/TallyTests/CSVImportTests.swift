@@ -59,6 +59,22 @@ struct CSVImportTests {
         #expect(batch.values[4] == 0.1)
     }
 
+    /// Numbers of 64 characters and more are read another way than shorter ones: the same rules hold.
+    @Test func longNumbersAreReadAsShortOnesAre() throws {
+        let digits = "1" + String(repeating: "0", count: 99)
+        let batch = try parse("time,metric,value\n1,m,\(digits)\n2,m,\(digits)e-99\n3,m,+INF\n4,m,\n")
+        #expect(batch.values[0] == 1e99 && batch.values[1] == 1)
+        #expect(batch.values[2] == .infinity && optionalValue(batch.values[3]) == nil)
+        // Too large, written long: the same error as 1e400.
+        let large = error("time,metric,value\n1,m,1" + String(repeating: "0", count: 400) + "\n")
+        #expect(large?.message.contains("is beyond the largest number a value can be") == true, "\(String(describing: large))")
+        #expect(large?.field == "value" && large?.line == 2 && large?.column == 5)
+        // Not a number, written long.
+        let notANumber = error("time,metric,value\n1,m,\(digits)e\n")
+        #expect(notANumber?.message.hasPrefix("expected a number, NaN, Infinity or an empty cell (null), found") == true,
+                "\(String(describing: notANumber))")
+    }
+
     @Test func outcomesMakeCheckSeries() throws {
         let batch = try parse("time,metric,value,outcome\n1,c,3,fail\n2,c,0,PASS\n3,m,1,\n")
         #expect(batch.series.map(\.kind) == [.check, .measurement])
@@ -82,6 +98,9 @@ struct CSVImportTests {
         ("time,metric,value\n+292278994-08-17T07:12:55.807Z,m,1\n", 2, 1, "+292278994-08-17T07:12:55.806Z"),
         ("time,metric,value\n1,m,1e400\n", 2, 5, "beyond the largest number"),
         ("time,metric,value\n1,m,-1e309\n", 2, 5, "beyond the largest number"),
+        // A hexadecimal number is not one a value cell takes, however large (Swift's Double(String) reads it).
+        ("time,metric,value\n1,m,0x1p2000\n", 2, 5, "expected a number"),
+        ("time,metric,value\n1,m,1e400e\n", 2, 5, "expected a number"),
         ("time,metric,value,l\n1,m,1,a\u{0}b\n", 2, 7, "NUL"),
         // A lone CR ends a line (old Mac files): errors count it as one.
         ("time,metric,value\r1,m,1\r\r2,m,x\r", 4, 5, "expected a number"),

@@ -78,12 +78,15 @@ public enum CSVImport {
                         + TimeText.format(WriteBatch.latestTime))
             }
             let valueField = fields[valueColumn]
-            guard let value = parseValue(valueField.bytes, scratch: &number) else {
-                if Double(String(decoding: valueField.bytes, as: UTF8.self))?.isInfinite == true {
-                    throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
-                        message: "\(quoted(valueField.bytes)) is beyond the largest number a value can be "
-                            + "(±1.7976931348623157e308); write Infinity or -Infinity for an infinite value")
-                }
+            let value: Double
+            switch parseValue(valueField.bytes, scratch: &number) {
+            case .value(let v):
+                value = v
+            case .tooLarge:
+                throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
+                    message: "\(quoted(valueField.bytes)) is beyond the largest number a value can be "
+                        + "(±1.7976931348623157e308); write Infinity or -Infinity for an infinite value")
+            case .notANumber:
                 throw InputError(file: fileName, line: valueField.line, column: valueField.column, field: "value",
                     message: "expected a number, NaN, Infinity or an empty cell (null), found \(quoted(valueField.bytes))")
             }
@@ -180,35 +183,47 @@ public enum CSVImport {
         return bytes.withUnsafeBufferPointer { TimeText.parse(bytes: $0) }
     }
 
-    /// A number in column form (null for an empty cell); nil when the text is not a number.
-    static func parseValue(_ bytes: ArraySlice<UInt8>, scratch: inout [CChar]) -> Double? {
-        if bytes.isEmpty { return columnValue(nil) }
-        switch String(decoding: bytes, as: UTF8.self).lowercased() {
-        case "nan": return .nan
-        case "infinity", "inf", "+infinity", "+inf": return .infinity
-        case "-infinity", "-inf": return -.infinity
-        default: break
-        }
-        // Plain decimal numbers only: digits, sign, point, exponent.
-        for c in bytes {
-            let ok = (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45
-            if !ok { return nil }
-        }
-        guard bytes.count < scratch.count else { return finite(Double(String(decoding: bytes, as: UTF8.self))) }
-        for (k, c) in bytes.enumerated() { scratch[k] = CChar(bitPattern: c) }
-        scratch[bytes.count] = 0
-        return scratch.withUnsafeBufferPointer { p -> Double? in
-            var end: UnsafeMutablePointer<CChar>?
-            let v = strtod(p.baseAddress!, &end)
-            guard let end, end - UnsafeMutablePointer(mutating: p.baseAddress!) == bytes.count else { return nil }
-            return finite(v)
-        }
+    /// What a value cell holds, read once.
+    enum ParsedValue: Equatable {
+        /// A value in column form (the null marker for an empty cell).
+        case value(Double)
+        /// A number written with digits that is too large for a Double (`1e400`): refused, not stored as infinity.
+        case tooLarge
+        /// Neither a number, `NaN`, `Infinity` nor empty.
+        case notANumber
     }
 
-    /// A number written with digits that is too large for a Double (`1e400`) is refused, not stored as infinity.
-    private static func finite(_ value: Double?) -> Double? {
-        guard let value, value.isFinite else { return nil }
-        return value
+    /// Reads a value cell: a plain decimal number (digits, sign, point, exponent), `NaN`, `Infinity`/`inf` with or
+    /// without a sign (any case), or empty for null.
+    static func parseValue(_ bytes: ArraySlice<UInt8>, scratch: inout [CChar]) -> ParsedValue {
+        if bytes.isEmpty { return .value(columnValue(nil)) }
+        switch String(decoding: bytes, as: UTF8.self).lowercased() {
+        case "nan": return .value(.nan)
+        case "infinity", "inf", "+infinity", "+inf": return .value(.infinity)
+        case "-infinity", "-inf": return .value(-.infinity)
+        default: break
+        }
+        // Plain decimal numbers only: digits, sign, point, exponent. (So an infinite result is a number too large,
+        // never a spelling of infinity.)
+        for c in bytes {
+            let ok = (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2D || c == 0x2E || c == 0x65 || c == 0x45
+            if !ok { return .notANumber }
+        }
+        let number: Double?
+        if bytes.count < scratch.count {
+            for (k, c) in bytes.enumerated() { scratch[k] = CChar(bitPattern: c) }
+            scratch[bytes.count] = 0
+            number = scratch.withUnsafeBufferPointer { p -> Double? in
+                var end: UnsafeMutablePointer<CChar>?
+                let v = strtod(p.baseAddress!, &end)
+                guard let end, end - UnsafeMutablePointer(mutating: p.baseAddress!) == bytes.count else { return nil }
+                return v
+            }
+        } else {
+            number = Double(String(decoding: bytes, as: UTF8.self))
+        }
+        guard let number else { return .notANumber }
+        return number.isFinite ? .value(number) : .tooLarge
     }
 
     private static func quoted(_ bytes: ArraySlice<UInt8>) -> String {

@@ -147,6 +147,9 @@ public enum StoreDump {
         }
         var seriesKeys: [SeriesKey: SeriesID] = [:]
         var kinds: [SeriesID: SeriesKind] = [:]
+        // Where each points line of a series starts in its columns, and its line number: a repeated time is
+        // found after the last line, and reported at the line that holds its second point.
+        var pointLines: [SeriesID: [(first: Int, line: Int)]] = [:]
         var start = 0
         while start < bytes.count {
             var end = start
@@ -208,6 +211,7 @@ public enum StoreDump {
                     throw fail("points: expected series and times, values and lsns of one length")
                 }
                 var columns = points[id] ?? PointColumns()
+                pointLines[id, default: []].append((columns.count, lineNumber))
                 for k in times.indices {
                     guard let t = times[k].numberValue?.int64Value, let l = try number(lsns[k], "points: an lsn", as: LSN.self) else {
                         throw fail("points: times and lsns must be integers")
@@ -286,17 +290,23 @@ public enum StoreDump {
         guard sawHeader else { throw fail("empty input: not a Tally dump") }
         guard sawEnd else { throw fail("the dump ends early (no end line): it was cut off") }
         let total = points.values.reduce(0) { $0 + $1.count }
-        // One point per series and time, as a read returns them: a second one would be dropped without a word.
+        // One point per series and time, as a read returns them: a second one would be dropped without a word. Of
+        // several, the one on the earliest line is reported.
+        var repeated: (line: Int?, series: SeriesID, time: Int64)?
         for (id, columns) in points {
-            // Dumps write times in order, so the copy and the sort are only for a dump that does not.
+            // Dumps write times in order, so the set is only for a dump that does not.
             let t = columns.times
             let inOrder = zip(t, t.dropFirst()).allSatisfy { $0 < $1 }
             if inOrder { continue }
-            let sorted = t.sorted()
-            if let k = sorted.indices.dropFirst().first(where: { sorted[$0] == sorted[$0 - 1] }) {
-                throw StoreError.invalid(InputError(file: source, field: "points",
-                    message: "series \(id) has two points at \(TimeText.format(sorted[k])): a dump holds one point per series and time"))
-            }
+            var seen = Set<Int64>(minimumCapacity: t.count)
+            guard let second = t.indices.first(where: { !seen.insert(t[$0]).inserted }) else { continue }
+            let line = pointLines[id]?.last(where: { $0.first <= second })?.line
+            if let earlier = repeated, (earlier.line ?? .max, earlier.series) < (line ?? .max, id) { continue }
+            repeated = (line, id, t[second])
+        }
+        if let repeated {
+            throw StoreError.invalid(InputError(file: source, line: repeated.line, field: "times",
+                message: "series \(repeated.series) has two points at \(TimeText.format(repeated.time)): a dump holds one point per series and time"))
         }
         guard expected.series == series.count, expected.points == total else {
             throw fail("the end line announces \(expected.series) series and \(expected.points) points; the dump holds \(series.count) and \(total)")

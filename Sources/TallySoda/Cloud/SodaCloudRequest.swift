@@ -1,3 +1,5 @@
+import TallyStorage
+
 /// A request soda-core sends to the Soda Cloud API, typed and validated.
 ///
 /// soda-core POSTs JSON bodies to `/api/command` (`login`, `sodaCoreInsertScanResults`) and
@@ -349,7 +351,13 @@ public struct SodaHistoricBatchQuery: Sendable, Equatable {
             }
             let min = try root.timestamp("minScanTime")
             let max = try root.timestamp("maxScanTime")
-            guard min <= max else { throw SodaError.invalid(root.path.appending("minScanTime"), "minScanTime is after maxScanTime") }
+            // A range asked for, as `since` and `until` are: the wrong way round, it is refused (at the times in
+            // whole milliseconds, as the store holds them), in the same words.
+            do throws(ReversedTimeRangeError) {
+                _ = try TimeRange(checkedFrom: min.epochMilliseconds, to: max.epochMilliseconds)
+            } catch {
+                throw SodaError.invalid(root.path.appending("minScanTime"), error.message(start: "minScanTime", end: "maxScanTime"))
+            }
             self.selection = .scanTimeRange(min: min, max: max)
         }
         self.identities = identities
