@@ -150,27 +150,12 @@ extension TallyCommand {
     }
 }
 
-/// The point of a series that `--at TEXT` means: `latest`, the point at exactly that time, or else the nearest
-/// point within half the series' typical scan interval (at most 12 hours). Nil when there is none.
+/// The point of a series that `--at TEXT` means (``Store/feedbackPoint(of:at:now:)``); text that is no time is bad
+/// input naming `--at`.
 func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) throws -> (time: Int64, value: Double?)? {
-    if text.lowercased() == "latest" {
-        guard let latest = store.latest([info.id])[0] else { return nil }
-        return (latest.time, optionalValue(latest.value))
+    do {
+        return try store.feedbackPoint(of: info, at: text, now: now)
+    } catch let error as QueryError {
+        throw CLIFailure(message: "--at: \(error.message)", code: 2)
     }
-    let t = try parseInstant(text, now: now, option: "--at")
-    let week: Int64 = 7 * 86_400_000
-    // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest time, a
-    // trap near the latest).
-    let around = try store.read(info.id, in: TimeRange(from: timeShift(t, back: week), to: timeShift(t, by: week)))
-    guard !around.times.isEmpty else { return nil }
-    var best = 0
-    for i in around.times.indices where abs(around.times[i] - t) < abs(around.times[best] - t) { best = i }
-    let distance = abs(around.times[best] - t)
-    if distance > 0 {
-        var gaps = zip(around.times.dropFirst(), around.times).map { $0 - $1 }.sorted()
-        if gaps.isEmpty { gaps = [24 * 3_600_000] }
-        let tolerance = min(12 * 3_600_000, gaps[gaps.count / 2] / 2)
-        if distance > tolerance { return nil }
-    }
-    return (around.times[best], optionalValue(around.values[best]))
 }

@@ -197,10 +197,8 @@ func alignedTable(_ rows: [[String]]) -> String {
 
 /// A time option: ISO 8601, epoch milliseconds, `now`, `now-7d`, or a bare duration meaning that long before now.
 func parseInstant(_ text: String, now: Int64, option: String) throws -> Int64 {
-    if let ms = Int64(text) { return ms }
-    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
     do throws(QueryError) {
-        return try Parser.parseTime(text).resolve(now: now)
+        return try parseInstant(text, now: now)
     } catch {
         throw CLIFailure(message: "\(option): \(error.message)", code: 2)
     }

@@ -237,7 +237,9 @@ extension TallyServer {
 
     /// `POST /api/v1/feedback`: a verdict for the anomaly detectors, as `tally feedback` records it (which cannot
     /// run while the server holds the store). Body: `{"match": SELECTOR, "at": TIME, "verdict":
-    /// "expected"|"anomaly"|"exclude", "note": TEXT}`; every matched series with a point at `at` is marked.
+    /// "expected"|"anomaly"|"exclude", "note": TEXT}`; every matched series with a point at `at` is marked, the
+    /// point found as `tally feedback --at` finds it (``Store/feedbackPoint(of:at:now:)``: `latest`, or the nearest
+    /// point within half the scan interval).
     func feedback(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("feedback") }
         let object: SodaJSONObject
@@ -261,27 +263,36 @@ extension TallyServer {
         } catch {
             return .error(400, error.fullMessage, line: error.line, column: error.column, extra: [("path", "$.match")])
         }
-        let time: Int64
-        do {
-            time = try parseInstant(at, now: currentTimeMillis())
+        let now = currentTimeMillis()
+        do throws(QueryError) {
+            if at.lowercased() != "latest" { _ = try parseInstant(at, now: now) }
         } catch {
-            return .error(400, "at: \((error as? QueryError)?.fullMessage ?? "\(error)")", extra: [("path", "$.at")])
+            return .error(400, "at: \(error.fullMessage)", extra: [("path", "$.at")])
         }
         let store = self.store
         do {
-            let marked = try await runBlocking { () -> [String] in
-                var out: [String] = []
-                // No point is at `Int64.max` (the end of every range): there, the range is empty instead of overflowing.
-                let at = TimeRange.millisecond(at: time)
-                for info in store.series(matching: selector) where !(try store.read(info.id, in: at)).isEmpty {
-                    try store.setFeedback(series: info.id, time: time, verdict: verdict, note: note)
-                    out.append(info.key.description)
+            let marked = try await runBlocking { () -> [(series: String, time: Int64, value: Double?)] in
+                var out: [(series: String, time: Int64, value: Double?)] = []
+                for info in store.series(matching: selector) {
+                    guard let point = try store.feedbackPoint(of: info, at: at, now: now) else { continue }
+                    try store.setFeedback(series: info.id, time: point.time, verdict: verdict, note: note)
+                    out.append((info.key.description, point.time, point.value))
                 }
                 return out
             }
-            if marked.isEmpty { return .error(404, "no series of \(match) has a point at \(TimeText.format(time))") }
-            return .json(200, "{\"verdict\": \(JSONText.string(verdict.rawValue)), \"time\": \(JSONText.string(TimeText.format(time))), "
-                + "\"series\": [" + marked.map(JSONText.string).joined(separator: ", ") + "]}")
+            if marked.isEmpty { return .error(404, "no series of \(match) has a point at \(at)") }
+            // `time` when every point marked has the same one (always, unless `at` is `latest`).
+            let times = Set(marked.map(\.time))
+            let time = times.count == 1 ? JSONText.string(TimeText.format(times.first!)) : "null"
+            let points: [String] = marked.map { m in
+                let value: String = m.value.map(JSONText.number) ?? "null"
+                return "{\"series\": \(JSONText.string(m.series)), \"time\": \(JSONText.string(TimeText.format(m.time))), \"value\": \(value)}"
+            }
+            let names: [String] = marked.map { JSONText.string($0.series) }
+            let verdictJSON = JSONText.string(verdict.rawValue)
+            let body = "{\"verdict\": \(verdictJSON), \"time\": \(time), \"series\": [\(names.joined(separator: ", "))], "
+                + "\"points\": [\(points.joined(separator: ", "))]}"
+            return .json(200, body)
         } catch {
             return internalError(error)
         }
@@ -316,9 +327,3 @@ extension TallyServer {
     }
 }
 
-/// A time parameter: ISO 8601, epoch milliseconds, `now-7d`, or a bare duration meaning that long before now.
-func parseInstant(_ text: String, now: Int64) throws -> Int64 {
-    if let ms = Int64(text) { return ms }
-    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
-    return try Parser.parseTime(text).resolve(now: now)
-}

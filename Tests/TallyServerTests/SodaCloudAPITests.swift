@@ -267,7 +267,7 @@ struct SodaCloudAPITests {
         let rowCountSeries = try #require(server.server.store.series(whereAttribute: "identity", equals: Self.rowCount).first)
         #expect(try server.server.store.feedback(series: [rowCountSeries.id]).map(\.verdict) == [.exclude])
         let noPoint = try await server.send("POST", "/api/v1/feedback", key: server.writeKey, headers: ["Content-Type": "application/json"],
-                                            body: Array(#"{"match": "row_count", "at": "2024-05-03T07:00:00Z", "verdict": "exclude"}"#.utf8))
+                                            body: Array(#"{"match": "row_count", "at": "2024-06-03T07:00:00Z", "verdict": "exclude"}"#.utf8))
         #expect(noPoint.status == 404)
         let readOnly = try await server.send("POST", "/api/v1/feedback", key: server.readKey, headers: ["Content-Type": "application/json"],
                                              body: Array(#"{"match": "row_count", "at": "2024-05-03T06:00:00Z", "verdict": "exclude"}"#.utf8))

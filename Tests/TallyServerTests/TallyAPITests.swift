@@ -60,6 +60,42 @@ struct TallyAPITests {
         await server.stop()
     }
 
+    @Test("feedback finds its point as `tally feedback --at` does: latest, exact, or the nearest scan")
+    func feedbackFindsThePointAsTheCLIDoes() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let csv = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                        headers: ["Content-Type": "text/csv"], body: Array(Self.csv.utf8))
+        #expect(csv.status == 200, "\(csv.text)")
+        func mark(_ match: String, _ at: String) async throws -> HTTPResult {
+            let body = "{\"match\": \(JSONText.string(match)), \"at\": \(JSONText.string(at)), \"verdict\": \"exclude\"}"
+            return try await server.send("POST", "/api/v1/feedback", key: server.writeKey,
+                                         headers: ["Content-Type": "application/json"], body: Array(body.utf8))
+        }
+        // `latest`: each series' own latest point; the two series' latest times differ, so `time` is null.
+        let latest = try await mark("row_count", "latest")
+        #expect(latest.status == 200, "\(latest.text)")
+        let points = try #require(latest.object["points"] as? [[String: Any]])
+        let byDataset = Dictionary(uniqueKeysWithValues: points.map { (($0["series"] as? String) ?? "", $0) })
+        #expect(byDataset.count == 2)
+        #expect(byDataset.first { $0.key.contains("orders") }?.value["time"] as? String == "2024-05-03T06:00:00Z")
+        #expect(byDataset.first { $0.key.contains("orders") }?.value["value"] as? Double == 1250)
+        #expect(byDataset.first { $0.key.contains("customers") }?.value["time"] as? String == "2024-05-01T06:00:00Z")
+        #expect(latest.object["time"] is NSNull, "\(latest.text)")
+        // A day finds that day's scan (the nearest point within half the scan interval); far from any, 404.
+        let day = try await mark("row_count{dataset=\"orders\"}", "2024-05-02")
+        #expect(day.status == 200, "\(day.text)")
+        #expect(day.object["time"] as? String == "2024-05-02T06:00:00Z", "\(day.text)")
+        #expect(try await mark("row_count{dataset=\"orders\"}", "2024-05-20").status == 404)
+        let bad = try await mark("row_count", "yesterday")
+        #expect(bad.status == 400 && (bad.object["error"] as? [String: Any])?["path"] as? String == "$.at", "\(bad.text)")
+        // What was marked is what the store holds.
+        let store = server.server.store
+        let orders = try #require(store.series(key: SeriesKey(metric: "row_count", labels: ["dataset": "orders"])))
+        #expect(try store.feedback(series: [orders.id]).map(\.time).sorted()
+                == [TimeText.parse("2024-05-02T06:00:00Z")!, TimeText.parse("2024-05-03T06:00:00Z")!])
+    }
+
     @Test("bad queries, selectors and documents: 400 with message, line and column")
     func badInput() async throws {
         let server = try await TestServer()

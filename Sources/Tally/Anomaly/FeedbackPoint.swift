@@ -1,0 +1,41 @@
+import TallyQuery
+import TallyStorage
+
+/// A time given as text (an option or a parameter): epoch milliseconds, ISO 8601, `now`, `now-7d`, or a bare
+/// duration meaning that long before `now`.
+public func parseInstant(_ text: String, now: Int64) throws(QueryError) -> Int64 {
+    if let ms = Int64(text) { return ms }
+    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
+    return try Parser.parseTime(text).resolve(now: now)
+}
+
+extension Store {
+    /// The point of a series that a verdict "at TEXT" is about: `latest` is the series' latest point; any other
+    /// text is a time (``parseInstant(_:now:)``), meaning the point at exactly that time or else the nearest one
+    /// within half the series' typical scan interval (at most 12 hours), so that a day (`2024-05-03`) finds that
+    /// day's daily scan. Nil when there is no such point.
+    ///
+    /// - Throws: `QueryError` for text that is no time; `StoreError` when the series cannot be read.
+    public func feedbackPoint(of info: SeriesInfo, at text: String, now: Int64) throws -> (time: Int64, value: Double?)? {
+        if text.lowercased() == "latest" {
+            guard let latest = latest([info.id])[0] else { return nil }
+            return (latest.time, optionalValue(latest.value))
+        }
+        let t = try parseInstant(text, now: now)
+        let week: Int64 = 7 * 86_400_000
+        // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest
+        // time, a trap near the latest).
+        let around = try read(info.id, in: TimeRange(from: timeShift(t, back: week), to: timeShift(t, by: week)))
+        guard !around.times.isEmpty else { return nil }
+        var best = 0
+        for i in around.times.indices where abs(around.times[i] - t) < abs(around.times[best] - t) { best = i }
+        let distance = abs(around.times[best] - t)
+        if distance > 0 {
+            var gaps = zip(around.times.dropFirst(), around.times).map { $0 - $1 }.sorted()
+            if gaps.isEmpty { gaps = [24 * 3_600_000] }
+            let tolerance = min(12 * 3_600_000, gaps[gaps.count / 2] / 2)
+            if distance > tolerance { return nil }
+        }
+        return (around.times[best], optionalValue(around.values[best]))
+    }
+}
