@@ -304,6 +304,7 @@ extension TallyServer {
         switch error {
         case .invalid(let input):
             var extra: [(String, String)] = []
+            if let file = input.file { extra.append(("file", file)) }
             if let field = input.field { extra.append(("field", field)) }
             return .error(400, input.message, line: input.line, column: input.column, extra: extra)
         case .closed:

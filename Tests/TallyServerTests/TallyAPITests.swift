@@ -118,6 +118,11 @@ struct TallyAPITests {
         #expect(csv.status == 400)
         let csvError = try #require(csv.object["error"] as? [String: Any])
         #expect(csvError["line"] as? Int == 3 && csvError["column"] != nil)
+        #expect(csvError["file"] as? String == "http-upload.csv", "\(csv.text)")
+        // `name` is the file the error names.
+        let named = try await server.send("POST", "/api/v1/ingest?name=nightly.csv", key: server.writeKey,
+                                          headers: ["Content-Type": "text/csv"], body: Array(badCSV.utf8))
+        #expect((named.object["error"] as? [String: Any])?["file"] as? String == "nightly.csv", "\(named.text)")
 
         let json = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "application/json"],
                                          body: Array("{\"dataTimestamp\": \"2024-05-01T06:00:00+00:00\",\n \"metrics\": [}".utf8))
