@@ -14,14 +14,25 @@ public enum CSVImport {
     /// Column names that cannot be labels.
     public static let reservedColumns: Set<String> = ["time", "metric", "value", "outcome"]
 
-    /// Parses CSV bytes into a batch.
+    /// Parses CSV bytes into a batch. An error's column counts characters (Unicode scalars) from the start of its
+    /// line, as query errors do, not bytes.
     public static func parse(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
         try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> WriteBatch in
-            try parse(buffer, fileName: fileName, origin: origin)
+            do throws(InputError) {
+                return try parseRows(buffer, fileName: fileName, origin: origin)
+            } catch {
+                // The reader counts byte columns (cheap on every field); only an error pays for characters.
+                var error = error
+                if let line = error.line, let column = error.column {
+                    error.column = CSVParser.characterColumn(in: buffer, line: line, byteColumn: column)
+                }
+                throw error
+            }
         }
     }
 
-    static func parse(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
+    /// The parse, with byte columns in its errors.
+    private static func parseRows(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
         var parser = CSVParser(data, fileName: fileName)
         var fields: [CSVField] = []
         guard try parser.nextRow(into: &fields) else {

@@ -1,4 +1,5 @@
-/// One field of a CSV row: where it starts (1-based line and byte column) and its bytes (unquoted).
+/// One field of a CSV row: where it starts (1-based line and byte column; errors turn it into a character column)
+/// and its bytes (unquoted).
 struct CSVField {
     var line: Int
     var column: Int
@@ -23,6 +24,27 @@ struct CSVParser {
     }
 
     var isAtEnd: Bool { position >= data.count }
+
+    /// The character column (counting Unicode scalars, 1-based) of byte column `byteColumn` on line `line`, with
+    /// lines counted as the reader counts them (LF, CRLF or a lone CR, also inside quoted fields; a byte order
+    /// mark is not part of line 1). For error messages only: it reads the input from its start.
+    static func characterColumn(in data: UnsafeBufferPointer<UInt8>, line: Int, byteColumn: Int) -> Int {
+        var start = data.count >= 3 && data[0] == 0xEF && data[1] == 0xBB && data[2] == 0xBF ? 3 : 0
+        var current = 1, i = start
+        while current < line && i < data.count {
+            let c = data[i]
+            i += 1
+            if c == 0x0A || (c == 0x0D && !(i < data.count && data[i] == 0x0A)) {
+                current += 1
+                start = i
+            }
+        }
+        guard current == line else { return byteColumn }
+        let end = Swift.min(data.count, start + Swift.max(0, byteColumn - 1))
+        var scalars = 0
+        for j in start..<end where data[j] & 0xC0 != 0x80 { scalars += 1 }   // UTF-8 lead and ASCII bytes
+        return scalars + 1 + Swift.max(0, start + byteColumn - 1 - end)
+    }
 
     private func isLineFeed(_ index: Int) -> Bool { index < data.count && data[index] == 0x0A }
 
