@@ -165,6 +165,14 @@ public struct Lexer {
         // Digits, then a duration unit (a duration) or an optional fraction and exponent (a number).
         var j = i
         while j < s.count, QueryDuration.digitValue(s[j]) != nil { j += 1 }
+        // Digits and `p` alone: a point count (`500p`), which stage options take beside durations.
+        if j > i, j < s.count, s[j] == "p", !(j + 1 < s.count && isIdentifierPart(s[j + 1])) {
+            guard let count = Int64(String(String.UnicodeScalarView(s[i..<j]))) else {
+                throw error("point count is too large", at: i)
+            }
+            i = j + 1
+            return finish(.pointCount(count), start, spaced)
+        }
         if j < s.count, QueryDuration.isLetter(s[j]), !(isExponent(at: j)), j > i {
             switch QueryDuration.scan(s, from: i) {
             case .success(let (d, end)):

@@ -10,6 +10,8 @@ public enum TokenKind: Sendable, Equatable {
     case duration(QueryDuration)
     /// A time literal (`2024-05-01`, `2024-05-01T06:00:00+02:00`) in epoch milliseconds.
     case time(Int64)
+    /// A count of points (`500p`), as stage options take it (`anomalies training=500p refractory=100p`).
+    case pointCount(Int64)
     /// `|`
     case pipe
     /// `{`
@@ -53,6 +55,7 @@ public enum TokenKind: Sendable, Equatable {
         case .number: return "a number"
         case .duration: return "a duration"
         case .time: return "a time"
+        case .pointCount: return "a point count"
         case .pipe: return "`|`"
         case .leftBrace: return "`{`"
         case .rightBrace: return "`}`"

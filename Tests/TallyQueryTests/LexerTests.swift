@@ -29,6 +29,18 @@ import Testing
         ])
     }
 
+    /// `500p` is a point count (stage options: `training=500p`), not a duration with an unknown unit; `5pm` and
+    /// `p99` stay what they were.
+    @Test func pointCounts() throws {
+        #expect(try kinds("training=500p refractory=100p") == [
+            .identifier("training"), .equal, .pointCount(500), .identifier("refractory"), .equal, .pointCount(100), .end,
+        ])
+        #expect(try kinds("p99 p99.9") == [.identifier("p99"), .identifier("p99.9"), .end])
+        #expect(throws: QueryError.self) { try kinds("5pm") }
+        let huge = #expect(throws: QueryError.self) { try kinds("99999999999999999999p") }
+        #expect(huge?.message == "point count is too large")
+    }
+
     @Test func timeLiterals() throws {
         #expect(try kinds("2024-05-01 2024-05-01T06:00:00Z") == [.time(utc(2024, 5, 1)), .time(utc(2024, 5, 1, 6)), .end])
         // a minus after a time is an operator, not an offset

@@ -59,6 +59,23 @@ struct AnomalyQueryTests {
         #expect(header == "metric,dataset,time,value,reason,expected,lower,upper,score,anomaly,alert")
     }
 
+    /// Point counts in stage options may carry their `p`, as the docs and `backtest --options` write them; a
+    /// stage that takes a plain count refuses `5p` with a message that names it.
+    @Test func pointCountOptionsTakeTheirSuffix() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times.last! + D.day
+        let plain = try store.query(#"row_count | anomalies training=50 refractory=3"#, now: now)
+        let suffixed = try store.query(#"row_count | anomalies training=50p refractory=3p"#, now: now)
+        let defaults = try store.query(#"row_count | anomalies"#, now: now)
+        #expect(plain.series.map(\.values) == suffixed.series.map(\.values))
+        #expect(plain.series.map(\.reasons) == suffixed.series.map(\.reasons))
+        #expect(plain.series.map(\.reasons) != defaults.series.map(\.reasons), "the options must change something")
+        let last = #expect(throws: QueryError.self) { try store.query("row_count | last 5p", now: now) }
+        #expect(last?.message.contains("found `5p`") == true, "\(String(describing: last))")
+    }
+
     @Test func weekendDipsOfAWeeklySeriesAreNotFlaggedButAWeekdayDipIs() throws {
         let dir = TemporaryDirectory()
         let (times, values) = Self.weeklySeries()
