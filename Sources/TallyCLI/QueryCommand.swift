@@ -99,11 +99,19 @@ extension TallyCommand {
                     }
                     printOut("[" + items.joined(separator: ",\n ") + "]")
                 default:
-                    var rows = [["series", "kind", "latest_time", "latest_value"]]
+                    // A check's `name` (Soda labels checks by identity hashes) and its latest outcome, when any
+                    // series listed has them.
+                    let named = infos.contains { $0.attributes["name"] != nil }
+                    let checks = infos.contains { $0.kind == .check }
+                    var rows = [["series", "kind"] + (named ? ["name"] : []) + ["latest_time", "latest_value"]
+                                + (checks ? ["latest_outcome"] : [])]
                     for (info, point) in zip(infos, latest) {
-                        rows.append([info.key.description, info.kind.description,
-                                     point.map { TimeText.format($0.time) } ?? "",
-                                     point.map { NumberFormat.optional($0.value, null: "null") } ?? ""])
+                        var row = [info.key.description, info.kind.description]
+                        if named { row.append(info.attributes["name"] ?? "") }
+                        row += [point.map { TimeText.format($0.time) } ?? "",
+                                point.map { NumberFormat.optional($0.value, null: "null") } ?? ""]
+                        if checks { row.append(point.flatMap { Outcome(rawValue: $0.outcome) }.map(\.description) ?? "") }
+                        rows.append(row)
                     }
                     if format == .csv {
                         for row in rows { printOut(row.map(CSVText.field).joined(separator: ",")) }

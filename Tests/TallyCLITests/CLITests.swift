@@ -102,6 +102,22 @@ struct CLITests {
         #expect(refused.stderr.contains("not a demo store"))
     }
 
+    /// `tally series` lists a check's name (Soda labels checks by identity hashes) and its latest outcome.
+    @Test func seriesListsCheckNamesAndOutcomes() throws {
+        let dir = TemporaryDirectory()
+        let demo = dir.child("demo")
+        #expect(try runTally(["demo", "--store", demo, "--anchor", "2025-06-30"]).status == 0)
+        let listed = try runTally(["series", "--store", demo, "check{dataset=\"orders\"}", "--format", "csv"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let lines = listed.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "series,kind,name,latest_time,latest_value,latest_outcome", "\(lines.first ?? "")")
+        #expect(lines.count == 4, "\(listed.stdout)")
+        #expect(lines.contains { $0.contains(",row_count > 0,") && $0.hasSuffix(",pass") }, "\(listed.stdout)")
+        // Measurements alone: no name or outcome columns.
+        let metrics = try runTally(["series", "--store", demo, "row_count{dataset=\"orders\"}", "--format", "csv"])
+        #expect(metrics.stdout.hasPrefix("series,kind,latest_time,latest_value\n"), "\(metrics.stdout)")
+    }
+
     /// Anchored to today, the demo holds today's scans up to the moment it was built, none later.
     @Test func todaysDemoHasNoScansInTheFuture() throws {
         let dir = TemporaryDirectory()

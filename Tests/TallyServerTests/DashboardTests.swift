@@ -225,6 +225,15 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         let checks = series.filter { $0["kind"] as? String == "check" }.count
         #expect(openings(of: "td><span class=\"badge", in: html) == checks)
         #expect(openings(of: "script", in: html) == 0)
+        // Checks are listed by what the checks file calls them, not by Soda's identity hashes.
+        let named = series.filter { $0["kind"] as? String == "check" && ($0["attributes"] as? [String: String])?["name"] != nil }
+        #expect(!named.isEmpty)
+        for check in named {
+            let name = try #require((check["attributes"] as? [String: String])?["name"])
+            let hash = try #require((check["labels"] as? [String: String])?["check"])
+            #expect(html.contains("<tr><td>" + HTMLText.escape(name)), "\(name)")
+            #expect(!html.contains("<tr><td>" + HTMLText.escape(hash)), "\(hash) shown for \(name)")
+        }
     }
 
     @Test func aDatasetPageHasTrendsWithBandsAnomaliesAndOutcomeBars() async throws {

@@ -254,6 +254,8 @@ struct ScanFixtureTests {
         let freshness = try #require(scan.checks.first { $0.name == "freshness(created_at) < 1d" })
         #expect(freshness.value?.literal == "80735667325")
         #expect(freshness.measure == "time")
+        #expect(freshness.attributes["unit"] == "ms")
+        #expect(udm.attributes["unit"] == nil)
         #expect(freshness.derived == SodaDerivedValue(rule: .freshnessSeconds, value: SodaNumber(literal: "80735667.325")!))
         let schema = try #require(scan.checks.first { $0.name == "Schema Check" })
         #expect(schema.value == nil)

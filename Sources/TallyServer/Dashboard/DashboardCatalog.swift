@@ -77,12 +77,17 @@ struct DashboardCatalog: Sendable {
         dataSources.first { $0.name == dataSource }?.datasets.first { $0.name == name }
     }
 
-    /// `missing_count · column=email`; a check is named by its `check` label.
+    /// `missing_count · column=email`; a check is named by its `name` attribute (what the checks file says,
+    /// `row_count > 0`), or by its `check` label when it has none (Soda's labels are identity hashes).
     static func rowName(_ info: SeriesInfo) -> String {
         var head = info.key.metric
         var rest: [String] = []
         for label in info.key.labels where !placingLabels.contains(label.name) {
-            if info.kind == .check && label.name == "check" { head = label.value } else { rest.append("\(label.name)=\(label.value)") }
+            if info.kind == .check && label.name == "check" {
+                head = info.attributes["name"].flatMap { $0.isEmpty ? nil : $0 } ?? label.value
+            } else {
+                rest.append("\(label.name)=\(label.value)")
+            }
         }
         return ([head] + rest).joined(separator: " · ")
     }

@@ -127,7 +127,8 @@ public struct SodaCheckPoint: Sendable, Equatable {
     public let resourceAttributes: [SodaJSON]
     /// Labels of the check series: `check` = ``key``.
     public let labels: [String: String]
-    /// Attributes: `name`, `type`, `definition`, `datasource`, `dataset`, `column`, `filter`,
+    /// Attributes: `name`, `type`, `definition`, `datasource`, `dataset`, `column`, `filter`, `unit` (`ms` for
+    /// a check whose `measure` is `time`),
     /// `location` (`file:line:col`), `identity`, `archetype` — each only when present.
     public let attributes: [String: String]
 
@@ -180,6 +181,7 @@ public struct SodaCheckPoint: Sendable, Equatable {
         attributes["column"] = column
         attributes["filter"] = filter
         attributes["archetype"] = archetype
+        if measure == "time" { attributes["unit"] = "ms" }   // freshness: Soda's check value is in milliseconds
         if let location {
             attributes["location"] = [location.filePath, location.line.map(String.init), location.column.map(String.init)]
                 .compactMap { $0 }.joined(separator: ":")
