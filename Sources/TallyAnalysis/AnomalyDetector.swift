@@ -359,7 +359,9 @@ struct Walker {
             if let dropped = recent.push(index: i, outside: outside), dropped.outside { recentOutside -= 1 }
             if outside { recentOutside += 1 }
         }
-        if fb == .none && outside {
+        // An `expected` point outside the band counts toward a level shift as a flagged one does: telling the
+        // detector that a new value is normal must never delay re-baselining onto it.
+        if (fb == .none || fb == .expected) && outside {
             let sigma = (dev > 0 ? band.halfUp : band.halfDown) / options.sensitivity
             if let run = shift.flagged(index: i, side: dev > 0 ? 1 : -1, deviation: dev, sigma: sigma) {
                 if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
@@ -369,7 +371,7 @@ struct Walker {
                 shift.reset()
                 return
             }
-            if options.levelShiftPoints > 0 && recentOutside >= Walker.regimeAlerts
+            if fb == .none && options.levelShiftPoints > 0 && recentOutside >= Walker.regimeAlerts
                 && (alertRuns() >= Walker.regimeRuns) {
                 if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
                 details[i] = Int32(recentOutside)

@@ -40,6 +40,27 @@ import TallyAnalysis
         #expect(!told.anomaly[n - 1], "marked normal, 700 is now within the range")
     }
 
+    /// Marking the first points of a new level `expected` never makes the detector slower to accept it: the
+    /// re-baselining comes no later than without the verdicts, and no later point alerts that did not before.
+    @Test(arguments: [1, 2, 3, 4])
+    func expectedVerdictsOnANewLevelNeverDelayIt(marked: Int) {
+        var g = SeriesMaker(seed: 44)
+        let values = g.counts(80, mean: 1_000, relative: 0.02) + g.counts(30, mean: 500, relative: 0.02)
+        var feedback = Array(repeating: Feedback.none, count: values.count)
+        for i in 80..<(80 + marked) { feedback[i] = .expected }
+        let times = SeriesMaker.daily(values.count)
+        let plain = AnomalyDetector().detect(times: times, values: values)
+        let told = AnomalyDetector().detect(times: times, values: values, feedback: feedback)
+        let plainShift = (80..<110).first { plain.reasons[$0] == .levelShift }
+        let toldShift = (80..<110).first { told.reasons[$0] == .levelShift }
+        #expect(plainShift != nil)
+        #expect(toldShift != nil && toldShift! <= plainShift!, "\(String(describing: toldShift)) > \(String(describing: plainShift))")
+        for i in (80 + marked)..<110 where told.anomaly[i] {
+            #expect(plain.anomaly[i], "point \(i) alerts only with the verdicts")
+        }
+        #expect(told.expected[109] < 600 && told.lower[109] < 500 && told.upper[109] > 500)
+    }
+
     @Test func excludedPointsAreJudgedButDoNotTrain() {
         var g = SeriesMaker(seed: 43)
         var values = g.counts(60, mean: 200, relative: 0.03)
