@@ -8,7 +8,12 @@ public func formatNumber(_ x: Double, significant: Int = 4, unit: Double? = nil)
     if x.isInfinite { return x > 0 ? "∞" : "-∞" }
     if x == 0 { return "0" }
     let a = Swift.abs(x)
-    if a >= 1e15 || a < 1e-6 { return String(x) }
+    if a >= 1e15 || a < 1e-6 {
+        // Scientific notation, to `significant` digits or to the digits `unit` keeps (at most 17).
+        var digits = significant
+        if let unit, unit > 0 { digits = Int(floor(log10(a))) - Int(log10(unit).rounded()) + 1 }
+        return scientific(x, significant: Swift.min(Swift.max(digits, 1), 17))
+    }
     var decimals: Int
     if let unit, unit > 0 {
         decimals = Swift.max(0, -Int(log10(unit).rounded()))
@@ -42,6 +47,20 @@ public func formatNumber(_ x: Double, significant: Int = 4, unit: Double? = nil)
         digits += "." + f
     }
     return (x < 0 && (intPart > 0 || frac > 0) ? "-" : "") + digits
+}
+
+/// `x` (finite, not 0) as `1.05e+304` or `-2.5e-7`: a mantissa of `significant` significant digits without
+/// trailing zeros, and the exponent.
+func scientific(_ x: Double, significant: Int) -> String {
+    let a = Swift.abs(x)
+    var e = Int(floor(log10(a)))
+    // 10^e is not a Double below about 1e-308: scale subnormal magnitudes up first.
+    var m = e > -300 ? a / pow(10, Double(e)) : (a * 1e300) / pow(10, Double(e + 300))
+    let scale = pow(10, Double(significant - 1))
+    m = (m * scale).rounded() / scale
+    if m >= 10 { m /= 10; e += 1 }
+    if m < 1 { m *= 10; e -= 1 }   // log10 rounded up at an exact power of ten
+    return (x < 0 ? "-" : "") + formatNumber(m, significant: significant) + "e" + (e < 0 ? "-" : "+") + String(Swift.abs(e))
 }
 
 /// Formats an expected range [lower, upper] with a rounding unit fine enough to tell the bounds apart

@@ -161,6 +161,10 @@ public struct AnomalyResult: Sendable {
         case .missing:
             return "value missing" + (lower[i].isNaN ? "" : "; expected range " + range) + tail
         case .normal:
+            if lower[i].isNaN || upper[i].isNaN {
+                return "\(v): no expected range (the model could not compute one for values this large)" + tail
+            }
+            if range.hasPrefix("exactly ") { return "\(v) is the expected value" + tail }
             return "\(v) is within the expected range \(range)" + tail
         case .above, .below:
             let side = reasons[i] == .above ? "above" : "below"

@@ -9,7 +9,9 @@ extension TallyCommand {
                 Runs QUERY, adding `| anomalies` when it has no `anomalies` stage. Exit 1 when the latest point \
                 (at or before now) of any series raises an alert — or, when the query has a `where`, when any point \
                 remains — printing the series, value, expected range and reason; exit 0 otherwise; exit 2 for a \
-                bad query. With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
+                bad query. A latest point the detector cannot judge (too little history, or no value) does not \
+                fail the check; it is listed as NOT JUDGED (`not_judged` in JSON) with its reason. \
+                With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
                 latest point within 3 days after an earlier alert (the same incident) exits 0 and is listed as \
                 FLAGGED, and with `likelihood=on` so is a flag the likelihood gate holds back.
                 Examples:
@@ -52,7 +54,7 @@ extension TallyCommand {
             var lines: [String] = []
             let rows = report.findings.map { f in
                 (f, report.mode == .latestPoint || f.anomaly == true ? "ANOMALY" : "MATCH")
-            } + report.quiet.map { ($0, "FLAGGED") }
+            } + report.quiet.map { ($0, "FLAGGED") } + report.unjudged.map { ($0, "NOT JUDGED") }
             for (f, tag) in rows {
                 var parts = [tag, f.seriesText, TimeText.format(f.time),
                              "value " + (f.value.map { formatAnomalyNumber($0) } ?? "null")]
@@ -64,11 +66,15 @@ extension TallyCommand {
                 lines.append(parts.joined(separator: "  "))
             }
             let n = report.matchedSeries
-            let quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
+            var quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
                 + "flagged without a new alert"
+            if !report.unjudged.isEmpty {
+                let k = report.unjudged.count
+                quiet += "; \(k) series not judged (too little history or no value)"
+            }
             switch (report.mode, report.failed) {
             case (.latestPoint, false):
-                lines.append(report.quiet.isEmpty ? "ok: \(n) series checked, no latest point is anomalous"
+                lines.append(report.quiet.isEmpty ? "ok: \(n) series checked, no latest point is anomalous" + quiet
                                                   : "ok: \(n) series checked, no latest point raises a new alert" + quiet)
             case (.latestPoint, true):
                 lines.append("anomalous: \(report.failingSeries) of \(n) series" + quiet)
@@ -102,7 +108,8 @@ extension TallyCommand {
                 + "\"mode\": \(JSONText.string(report.mode.rawValue)), \"series\": \(report.matchedSeries), "
                 + "\"failing_series\": \(report.failingSeries), \"findings\": ["
                 + report.findings.map(object).joined(separator: ",\n  ") + "], \"quiet\": ["
-                + report.quiet.map(object).joined(separator: ",\n  ") + "]}"
+                + report.quiet.map(object).joined(separator: ",\n  ") + "], \"not_judged\": ["
+                + report.unjudged.map(object).joined(separator: ",\n  ") + "]}"
         }
     }
 }

@@ -102,7 +102,7 @@ import TallyAnalysis
         let r = AnomalyDetector().detect(times: SeriesMaker.daily(40), values: values)
         #expect(r.flagged == [39])
         #expect(r.reason(at: 39) == "13 is above the expected value 12; constant")
-        #expect(r.reason(at: 38) == "12 is within the expected range exactly 12; constant")
+        #expect(r.reason(at: 38) == "12 is the expected value; constant")
     }
 
     @Test func humanReasonsReadWell() {
@@ -112,6 +112,14 @@ import TallyAnalysis
         #expect(formatNumber(-2_500_000) == "-2,500,000")
         #expect(formatNumber(0.012345) == "0.01235")
         #expect(formatNumber(0) == "0")
+        // Beyond the fixed-point range: scientific notation to the significant digits (or the range's unit).
+        #expect(formatNumber(9.991420886250234e299, significant: 4) == "9.991e+299")
+        #expect(formatNumber(-1.0500000000000001e304, significant: 6) == "-1.05e+304")
+        #expect(formatNumber(2.5e-7) == "2.5e-7")
+        #expect(formatNumber(1e15) == "1e+15")
+        #expect(formatNumber(9.99996e20, significant: 4) == "1e+21")
+        #expect(formatNumber(5e-324) == "4.941e-324")
+        #expect(formatRange(lower: -1.05e304, upper: 1.05e304) == "-1.05e+304–1.05e+304")
         var g = SeriesMaker(seed: 57)
         let times = SeriesMaker.daily(100)
         var values = times.indices.map { i in g.noisy(i % 7 >= 5 ? 400 : 1_000, relative: 0.03).rounded() }

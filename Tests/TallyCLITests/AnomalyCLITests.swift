@@ -41,6 +41,26 @@ struct AnomalyCLITests {
         #expect(r.stdout.contains("ok: 1 series checked"), "\(r.stdout)")
     }
 
+    /// A series too young to judge passes, but is listed as NOT JUDGED and counted in the summary (and in JSON's
+    /// `not_judged`), so CI can tell "fine" from "not looked at".
+    @Test func checkListsSeriesItCouldNotJudge() throws {
+        let dir = TemporaryDirectory()
+        var csv = "time,metric,value,dataset\n"
+        for i in 0..<4 { csv += "\(TimeText.format(Self.time(i))),row_count,\(1_000 + i),young\n" }
+        let store = try storeFromCSV(csv, in: dir)
+        let r = try runTally(["check", "row_count", "--store", store, "--now", TimeText.format(Self.time(4))])
+        #expect(r.status == 0, "\(r.stdout)\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first?.hasPrefix("NOT JUDGED  row_count{dataset=\"young\"}") == true, "\(r.stdout)")
+        #expect(lines.first?.contains("needs ") == true, "\(r.stdout)")
+        #expect(lines.last == "ok: 1 series checked, no latest point is anomalous; 1 series not judged "
+                + "(too little history or no value)", "\(r.stdout)")
+        let j = try runTally(["check", "row_count", "--format", "json", "--store", store, "--now", TimeText.format(Self.time(4))])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
+        #expect(json["status"] as? String == "ok")
+        #expect((json["not_judged"] as? [[String: Any]])?.first?["series"] as? String == #"row_count{dataset="young"}"#)
+    }
+
     @Test func checkExitsOneNamingTheAnomalousSeries() throws {
         let dir = TemporaryDirectory()
         let store = try Self.makeStore(dir)

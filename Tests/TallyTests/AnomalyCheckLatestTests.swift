@@ -236,6 +236,28 @@ struct AnomalyCheckLatestTests {
         #expect(Set(ranged.quiet.compactMap { $0.labels["dataset"] }).isSuperset(of: ["incident", "two-drops"]))
     }
 
+    /// A latest point the detector cannot judge (a series of five points, a null latest value) does not fail
+    /// the check and is not counted as fine either: it is listed in `unjudged`, with its reason; a judged series is
+    /// not. The shortcut and the full walk agree.
+    @Test func unjudgedLatestPointsAreListed() throws {
+        let dir = TemporaryDirectory()
+        let times = D.daily(60)
+        var withNull: [Double?] = Self.weekly(3, count: 60)
+        withNull[59] = nil
+        let store = try D.store(dir, [(D.key("young"), Array(times.prefix(5)), Array(Self.weekly(1, count: 5))),
+                                      (D.key("gap"), times, withNull),
+                                      (D.key("steady"), times, Self.weekly(2, count: 60))])
+        let now = times[59] + D.hour
+        for full in [false, true] {
+            let report = try store.check("row_count", now: now, limits: QueryLimits(), fullWalk: full)
+            #expect(!report.failed && report.matchedSeries == 3)
+            let unjudged = Dictionary(uniqueKeysWithValues: report.unjudged.map { ($0.labels["dataset"] ?? "", $0) })
+            #expect(Set(unjudged.keys) == ["young", "gap"], "\(unjudged.keys)")
+            #expect(unjudged["young"]?.reason?.hasPrefix("needs ") == true, "\(String(describing: unjudged["young"]?.reason))")
+            #expect(unjudged["gap"]?.value == nil && unjudged["gap"]?.reason != nil)
+        }
+    }
+
     @Test func anEmptyStoreAndTheAnyPointMode() throws {
         let dir = TemporaryDirectory()
         let empty = try Store.open(at: dir.child("empty"))

@@ -155,6 +155,16 @@ struct AnomalyQueryTests {
         #expect(D.isNull(s.expected![i]) && D.isNull(s.lower![i]) && D.isNull(s.score![i]))
         #expect(s.anomaly![i] == false)
         #expect(s.anomaly![try Self.point(s, at: times[180])])
+        // Every output format explains the null, as JSON does; a plain export leaves its cell empty.
+        let annotated = try store.query("row_count | since \(D.text(times[170])) | until \(D.text(times[176])) | anomalies",
+                                        now: times.last! + D.day)
+        let csv = annotated.csv().split(separator: "\n").map(String.init)
+        #expect(csv.first?.split(separator: ",").contains("reason") == true, "\(csv.first ?? "")")
+        #expect(csv.contains { $0.contains(",null,no value recorded") || $0.contains(",,no value recorded") }, "\(csv)")
+        #expect(annotated.table().contains("no value recorded"))
+        let plain = try store.query("row_count | since \(D.text(times[170])) | until \(D.text(times[176]))",
+                                    now: times.last! + D.day)
+        #expect(!plain.csv().contains("reason") && !plain.csv().contains("no value recorded"))
     }
 
     @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {

@@ -55,6 +55,10 @@ public struct AnomalyCheckReport: Sendable {
     /// refractory period after an earlier alert, or held back by the likelihood gate. They do not fail the check.
     /// Always empty with the default options (every flag is an alert).
     public var quiet: [Finding] = []
+    /// In `latestPoint` mode: latest points the detector could not judge — too little history (cold start) or no
+    /// value (null) — so the check says nothing about them. They do not fail the check, but they are not "ok"
+    /// either: `tally check` lists them.
+    public var unjudged: [Finding] = []
 
     /// True when the check fails.
     public var failed: Bool { !findings.isEmpty }
@@ -94,6 +98,7 @@ extension Store {
         }
         let matched = (try? series(matching: query.selector.seriesSelector()).count) ?? result.series.count
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
+        var unjudged: [AnomalyCheckReport.Finding] = []
         for s in result.series {
             switch mode {
             case .anyPoint:
@@ -102,10 +107,11 @@ extension Store {
                 guard let i = s.times.lastIndex(where: { $0 <= now }) else { continue }
                 if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }
                 else if s.anomaly?[i] == true { quiet.append(Self.finding(s, i)) }
+                else if let expected = s.expected, optionalValue(expected[i]) == nil { unjudged.append(Self.finding(s, i)) }
             }
         }
         return AnomalyCheckReport(text: text, query: query, mode: mode, matchedSeries: matched, result: result,
-                                  findings: findings, quiet: quiet)
+                                  findings: findings, quiet: quiet, unjudged: unjudged)
     }
 
     /// The query `check` runs, and how its result decides.
@@ -142,7 +148,7 @@ extension Store {
         return AnomalyCheckReport.Finding(metric: s.metric, labels: s.labels, time: s.times[i], value: s.value(at: i),
                                           expected: cell(s.expected), lower: cell(s.lower), upper: cell(s.upper),
                                           score: cell(s.score), anomaly: s.anomaly?[i], alert: s.alert?[i],
-                                          reason: s.reason(at: i))
+                                          reason: s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : nil))
     }
 }
 

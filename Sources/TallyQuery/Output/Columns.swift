@@ -5,8 +5,9 @@ import TallyEncoding
 ///
 /// Label columns are the union of all series' label names, sorted. A label whose name is also a column
 /// present in the header (`metric`, `time`, `value`, `outcome` when shown, ...) is shown as `label:NAME`. Optional columns appear only when some series has them
-/// (`reason` when some point carries one: a stage explained a null; a null stored by a scan has an empty cell, so
-/// `tally export` output reads back through `tally ingest csv` exactly).
+/// (`reason` when some point carries one: a stage explained a null, or a null in a result with anomaly columns; a
+/// null stored by a scan in a plain result has an empty cell, so `tally export` output reads back through
+/// `tally ingest csv` exactly).
 struct FlatLayout {
     enum Extra: String, CaseIterable {
         case reason, outcome, expected, lower, upper, score, anomaly, alert
@@ -19,7 +20,11 @@ struct FlatLayout {
         labelNames = Set(result.series.flatMap { $0.labels.map(\.name) }).sorted()
         var extras: [Extra] = []
         let series = result.series
-        if series.contains(where: { s in (0..<s.count).contains { s.reason(at: $0) != nil } }) {
+        // A null in an annotated result (an `anomalies` stage ran) is explained, as JSON explains it; a plain
+        // export leaves a stored null's cell empty.
+        if series.contains(where: { s in
+            (0..<s.count).contains { s.reason(at: $0) != nil || (s.expected != nil && s.isNull(at: $0)) }
+        }) {
             extras.append(.reason)
         }
         if series.contains(where: { $0.outcomes?.contains { $0 != 0 } == true }) { extras.append(.outcome) }
@@ -70,7 +75,7 @@ struct FlatLayout {
 /// Numbers as query output writes them (shortest exact form).
 public enum NumberFormat {
     /// The reason given for a null value that came without one (a null stored by the scan).
-    static let nullReason = "no value recorded"
+    public static let nullReason = "no value recorded"
 
     /// Shortest text that reads back as the same double; integers keep a `.0` (`100.0`), so integer-ness
     /// stays readable and the type stays a float. NaN and infinities as `NaN`, `Infinity`, `-Infinity`.
