@@ -40,6 +40,24 @@ import Testing
         #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexNotMatch, "x|y")]).matches(labels: ["a": "z"]))
     }
 
+    /// A regex is compiled once, when the matcher is made (or its operator or value changes): the matcher keeps the
+    /// pattern, or the error saying why it does not compile, which the parser reports.
+    @Test func regexMatchersKeepTheirPatternOrWhyItDoesNotCompile() {
+        let good = MatcherExpression("a", .regexMatch, "ord.*")
+        #expect(good.pattern?.source == "ord.*" && good.patternError == nil)
+        var bad = MatcherExpression("a", .regexNotMatch, "a(b")
+        #expect(bad.pattern == nil)
+        #expect(bad.patternError == LabelPatternError("missing \")\" for \"(\" at column 2", column: 2))
+        #expect(!bad.matches("a(b") && !bad.matches(""))   // an invalid regex matches nothing
+        bad.value = "a|b"
+        #expect(bad.pattern?.source == "a|b" && bad.patternError == nil)
+        bad.value = "x{1001}"
+        #expect(bad.pattern == nil && bad.patternError?.column == 2)
+        bad.op = .equal
+        #expect(bad.pattern == nil && bad.patternError == nil)
+        #expect(MatcherExpression("a", .notEqual, "a(b").patternError == nil)
+    }
+
     @Test func commentsAndLines() throws {
         let q = try Parser.parse("""
             row_count{dataset="orders"}   # the table
