@@ -181,7 +181,7 @@ public struct Parser {
         _ = advance()
         let matcher = MatcherExpression(name, op, value, span: span(from: start))
         if let error = matcher.patternError {
-            throw QueryError(.invalid, "invalid regular expression \(quoteLabelValue(value)): \(error)", at: valueToken.span)
+            throw QueryError(.invalid, error.describing(pattern: value), at: valueToken.span)
         }
         return matcher
     }

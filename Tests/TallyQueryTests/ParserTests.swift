@@ -58,6 +58,27 @@ import Testing
         #expect(MatcherExpression("a", .notEqual, "a(b").patternError == nil)
     }
 
+    /// The parser and the storage matcher word a refused pattern alike.
+    @Test func refusedPatternsReadTheSameInQueriesAndStorage() throws {
+        for pattern in ["a(b", "x(?=y)", "[z-a]", "\\q", "a{1001}", "\"quoted\"("] {
+            var storage: InputError?
+            do throws(InputError) {
+                _ = try LabelMatcher(name: "a", op: .matchesRegex, value: pattern)
+            } catch {
+                storage = error
+            }
+            var query: QueryError?
+            do throws(QueryError) {
+                _ = try Parser.parse("m{a=~\(quoteLabelValue(pattern))}")
+            } catch {
+                query = error
+            }
+            #expect(storage?.field == "a")
+            #expect(storage?.message != nil && storage?.message == query?.message, "\(pattern)")
+            #expect(query?.message.hasPrefix("invalid regular expression \(quoteLabelValue(pattern)): ") == true)
+        }
+    }
+
     @Test func commentsAndLines() throws {
         let q = try Parser.parse("""
             row_count{dataset="orders"}   # the table

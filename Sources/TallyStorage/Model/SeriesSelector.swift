@@ -31,7 +31,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
             do throws(LabelPatternError) {
                 pattern = try LabelPattern(value)
             } catch {
-                throw InputError(field: name, message: "invalid regular expression \(quoteLabelValue(value)): \(error)")
+                throw InputError(field: name, message: error.describing(pattern: value))
             }
         } else {
             pattern = nil
