@@ -19,7 +19,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     /// The value, or the regular expression as written.
     public let value: String
     /// The compiled `value` of a regular-expression matcher.
-    private let pattern: LabelPattern?
+    let pattern: LabelPattern?
 
     /// Makes a matcher; a regular expression that does not compile is an ``InputError`` whose field is the label
     /// name and whose message reads `invalid regular expression "a(b": missing ")" for "(" at column 2`.
