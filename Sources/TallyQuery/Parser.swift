@@ -180,13 +180,8 @@ public struct Parser {
         let valueToken = current
         _ = advance()
         let matcher = MatcherExpression(name, op, value, span: span(from: start))
-        if (op == .regexMatch || op == .regexNotMatch) && matcher.pattern == nil {
-            // Compiled once more only to say what is wrong, at which column of the pattern.
-            do throws(LabelPatternError) {
-                _ = try LabelPattern(value)
-            } catch {
-                throw QueryError(.invalid, "invalid regular expression \(quoteLabelValue(value)): \(error)", at: valueToken.span)
-            }
+        if let error = matcher.patternError {
+            throw QueryError(.invalid, error.describing(pattern: value), at: valueToken.span)
         }
         return matcher
     }

@@ -47,25 +47,39 @@ public struct MatcherExpression: Sendable, Equatable {
     public var name: String
     /// The comparison.
     public var op: Operator {
-        didSet { pattern = Self.compiledPattern(op, value) }
+        didSet { compiled = Self.compile(op, value) }
     }
     /// The string or regular expression.
     public var value: String {
-        didSet { pattern = Self.compiledPattern(op, value) }
+        didSet { compiled = Self.compile(op, value) }
     }
     /// Where the matcher is in the query text, when it came from one.
     public var span: SourceSpan?
-    /// The compiled `value` of a regular-expression matcher; nil for the other operators and for a regex that does
-    /// not compile. Derived from `op` and `value`, so it adds nothing to equality.
-    public private(set) var pattern: LabelPattern?
+    /// `value` compiled, or why it does not compile, for a regular-expression matcher; nil for the other operators.
+    /// Derived from `op` and `value`, so it adds nothing to equality.
+    private var compiled: Result<LabelPattern, LabelPatternError>?
 
-    /// Creates a matcher.
+    /// The compiled `value` of a regular-expression matcher; nil for the other operators and for a regex that does
+    /// not compile (``patternError`` says why).
+    public var pattern: LabelPattern? {
+        if case .success(let pattern) = compiled { return pattern }
+        return nil
+    }
+
+    /// Why the `value` of a regular-expression matcher does not compile (what and at which column of the pattern);
+    /// nil when it compiles, and for the other operators.
+    public var patternError: LabelPatternError? {
+        if case .failure(let error) = compiled { return error }
+        return nil
+    }
+
+    /// Creates a matcher, compiling `value` once for `=~` and `!~`.
     public init(_ name: String, _ op: Operator, _ value: String, span: SourceSpan? = nil) {
         self.name = name
         self.op = op
         self.value = value
         self.span = span
-        pattern = Self.compiledPattern(op, value)
+        compiled = Self.compile(op, value)
     }
 
     /// Whether the label value `v` is accepted. Regular expressions are ``LabelPattern``s (RE2-like syntax, matched
@@ -84,8 +98,12 @@ public struct MatcherExpression: Sendable, Equatable {
         a.name == b.name && a.op == b.op && a.value == b.value && a.span == b.span
     }
 
-    private static func compiledPattern(_ op: Operator, _ value: String) -> LabelPattern? {
+    private static func compile(_ op: Operator, _ value: String) -> Result<LabelPattern, LabelPatternError>? {
         guard op == .regexMatch || op == .regexNotMatch else { return nil }
-        return try? LabelPattern(value)
+        do throws(LabelPatternError) {
+            return .success(try LabelPattern(value))
+        } catch {
+            return .failure(error)
+        }
     }
 }

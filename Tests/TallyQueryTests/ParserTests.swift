@@ -40,6 +40,45 @@ import Testing
         #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexNotMatch, "x|y")]).matches(labels: ["a": "z"]))
     }
 
+    /// A regex is compiled once, when the matcher is made (or its operator or value changes): the matcher keeps the
+    /// pattern, or the error saying why it does not compile, which the parser reports.
+    @Test func regexMatchersKeepTheirPatternOrWhyItDoesNotCompile() {
+        let good = MatcherExpression("a", .regexMatch, "ord.*")
+        #expect(good.pattern?.source == "ord.*" && good.patternError == nil)
+        var bad = MatcherExpression("a", .regexNotMatch, "a(b")
+        #expect(bad.pattern == nil)
+        #expect(bad.patternError == LabelPatternError("missing \")\" for \"(\" at column 2", column: 2))
+        #expect(!bad.matches("a(b") && !bad.matches(""))   // an invalid regex matches nothing
+        bad.value = "a|b"
+        #expect(bad.pattern?.source == "a|b" && bad.patternError == nil)
+        bad.value = "x{1001}"
+        #expect(bad.pattern == nil && bad.patternError?.column == 2)
+        bad.op = .equal
+        #expect(bad.pattern == nil && bad.patternError == nil)
+        #expect(MatcherExpression("a", .notEqual, "a(b").patternError == nil)
+    }
+
+    /// The parser and the storage matcher word a refused pattern alike.
+    @Test func refusedPatternsReadTheSameInQueriesAndStorage() throws {
+        for pattern in ["a(b", "x(?=y)", "[z-a]", "\\q", "a{1001}", "\"quoted\"("] {
+            var storage: InputError?
+            do throws(InputError) {
+                _ = try LabelMatcher(name: "a", op: .matchesRegex, value: pattern)
+            } catch {
+                storage = error
+            }
+            var query: QueryError?
+            do throws(QueryError) {
+                _ = try Parser.parse("m{a=~\(quoteLabelValue(pattern))}")
+            } catch {
+                query = error
+            }
+            #expect(storage?.field == "a")
+            #expect(storage?.message != nil && storage?.message == query?.message, "\(pattern)")
+            #expect(query?.message.hasPrefix("invalid regular expression \(quoteLabelValue(pattern)): ") == true)
+        }
+    }
+
     @Test func commentsAndLines() throws {
         let q = try Parser.parse("""
             row_count{dataset="orders"}   # the table

@@ -216,6 +216,49 @@ struct LabelPatternTests {
         #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
     }
 
+    /// A class under `(?i)`, folded when the pattern is compiled, matches a scalar exactly when the scalar or one of
+    /// its other cases is in the class as written (what matching looked up scalar by scalar before), and its
+    /// negation matches the rest. Random classes of one to three ranges around letters of many scripts, on the
+    /// scalars at and next to the ranges' ends, every cased scalar near or in them, and those scalars' other cases.
+    @Test func foldedClassesMatchEveryCaseOfTheirMembers() throws {
+        var rng = SeededGenerator(seed: 0xF01D_C1A5)
+        let folding = CaseFolding.foldingScalars
+        var mismatches: [String] = []
+        for _ in 0..<60 {
+            var written = ScalarSet()
+            var text = ""
+            for _ in 0..<Int.random(in: 1...3, using: &rng) {
+                let lower = Bool.random(using: &rng) ? UInt32.random(in: 0x41...0x7A, using: &rng)
+                                                     : folding.randomElement(using: &rng)!
+                let upper = min(lower + UInt32.random(in: 0...200, using: &rng), ScalarSet.maxCodePoint)
+                guard Unicode.Scalar(lower) != nil, Unicode.Scalar(upper) != nil else { continue }
+                written.insert(lower...upper)
+                text += "\\x{\(String(lower, radix: 16))}-\\x{\(String(upper, radix: 16))}"
+            }
+            guard !text.isEmpty else { continue }
+            let positive = try LabelPattern("(?i)[" + text + "]")
+            let negative = try LabelPattern("(?i)[^" + text + "]")
+            var values: Set<UInt32> = [0x41, 0x61, 0x212A, 0x17F, 0x1E9E, 0xDF, 0x131, 0x130]
+            for range in written.ranges {
+                let near = range.lowerBound - min(range.lowerBound, 8)...range.upperBound + 8
+                values.formUnion([range.lowerBound &- 1, range.lowerBound, range.upperBound, range.upperBound + 1])
+                for scalar in folding where near.contains(scalar) {
+                    values.insert(scalar)
+                    values.formUnion(otherCases(of: scalar))
+                }
+            }
+            for value in values.sorted() {
+                guard let scalar = Unicode.Scalar(value) else { continue }
+                let expected = written.contains(value) || otherCases(of: value).contains { written.contains($0) }
+                let valueText = String(Character(scalar))
+                if positive.matchesWhole(valueText) != expected || negative.matchesWhole(valueText) == expected {
+                    mismatches.append("[\(text)] on U+\(String(value, radix: 16)): expected \(expected)")
+                }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(10))")
+    }
+
     /// The orbits are built from the scalars below ``CaseFolding/mappedScalarsEnd``: no scalar above has a case.
     @Test func noScalarAboveTheFoldingTableHasACase() {
         var cased: [UInt32] = []

@@ -9,10 +9,13 @@ extension TallyBench {
             commandName: "label-regex",
             abstract: "Time `SeriesSelector.matches` with regex matchers over --series keys, next to Swift's Regex.",
             discussion: """
-                Series i has labels dataset="d<i / 20>" and column="c<i mod 20>" (as many-series) and \
-                blob=<40 a's>. For each pattern, one repetition selects from every key with the selector \
+                Series i has labels dataset="d<i / 20>" and column="c<i mod 20>" (as many-series), \
+                blob=<40 a's>, and title=<word>-<i mod 100>, the word one of six in Latin, Greek or Han script, \
+                some in capitals (values outside ASCII, for a case-insensitive class). For each pattern, one \
+                repetition selects from every key with the selector \
                 `{label=~"pattern"}`, then does the same with Swift's Regex (wholeMatch, as label matchers did \
-                before). Figures are milliseconds per selection of all keys (median and minimum over --reps). \
+                before). Figures are milliseconds per selection of all keys (median and minimum over --reps), \
+                and microseconds per compilation of the pattern (`LabelPattern(_:)`, median over --reps of 100). \
                 Swift's Regex takes exponential time on the nested-repetition patterns, so on those it is timed \
                 once on a single value of --nested-length a's instead (each extra a multiplies its time).
                 """
@@ -44,23 +47,32 @@ extension TallyBench {
             ("dataset", "(?i)D(1|2)\\d*", true),
             ("column", "c(1|2|3)|c1[0-9]", true),
             ("dataset", "[a-z]+[0-9]+(_[a-z0-9]+)*", true),
+            ("title", "(?i)[a-zß-ÿά-ώ]+-\\d+", true),
+            ("title", "(?i)[\\x{0}-\\x{10FFFF}]+-\\d+", true),   // a class holding every cased scalar
             ("blob", "(a+)+b", false),
             ("blob", "(.*)*b", false),
         ]
+
+        /// The words of the `title` label: the uppercase ones have scalars outside ASCII that only a case of them
+        /// is in the class `[a-zß-ÿά-ώ]`, and the Han one is in no case of it.
+        static let titleWords = ["Größe", "GRÖẞE", "ÆRØ", "Σίσυφος", "ΣΊΣΥΦΟΣ", "日本"]
 
         private func measure() throws {
             let blob = String(repeating: "a", count: 40)
             let keys = (0..<series).map { i in
                 SeriesKey(metric: "m", labels: [Label("blob", blob), Label("column", "c\(i % 20)"),
-                                                Label("dataset", "d\(i / 20)")])
+                                                Label("dataset", "d\(i / 20)"),
+                                                Label("title", "\(Self.titleWords[i % 6])-\(i % 100)")])
             }
             var rows: [JSONValue] = []
             for (label, pattern, timeSwiftRegex) in Self.patterns {
                 let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: .matchesRegex, value: pattern)])
                 let regex = try SwiftRegexBox(pattern)
-                var tally = Samples(), swift = Samples()
+                var tally = Samples(), swift = Samples(), compile = Samples()
                 var selected = 0
                 for _ in 0..<reps {
+                    let (compileMs, _) = try timedMillis { try compileHundredTimes(pattern) }
+                    compile.add(compileMs * 10)   // µs per compilation
                     let (ms, count) = timedMillis { countSelected(keys, selector) }
                     tally.add(ms)
                     selected = count
@@ -75,6 +87,7 @@ extension TallyBench {
                 rows.append(.object([
                     ("label", .string(label)), ("pattern", .string(pattern)), ("selected", .int(selected)),
                     ("tally_ms", .object([("median", .double(tally.median)), ("min", .double(tally.min))])),
+                    ("compile_us", .object([("median", .double(compile.median)), ("min", .double(compile.min))])),
                     ("swift_regex_ms", timeSwiftRegex
                         ? .object([("median", .double(swift.median)), ("min", .double(swift.min))]) : .string("not run")),
                 ]))
@@ -92,9 +105,13 @@ extension TallyBench {
                 guard Store.exists(at: store) else { throw BenchFailure("no Tally store at \(store)") }
                 let opened = try Store.open(at: store, options: StoreOptions(readOnly: true))
                 _ = opened.series(matching: SeriesSelector(metric: "none"))   // builds what the first selection needs
+                // The last two reject a missing label; the series all have a non-empty dataset.
                 let negative: [(String, MatchOperator, String)] = [("dataset", .notMatchesRegex, "d1.*"),
-                                                                   ("dataset", .notEqual, "d1")]
-                let selections = Self.patterns.filter { $0.0 != "blob" }.map { ($0.0, MatchOperator.matchesRegex, $0.1) } + negative
+                                                                   ("dataset", .notEqual, "d1"),
+                                                                   ("dataset", .notEqual, ""),
+                                                                   ("dataset", .notMatchesRegex, "(d1.*)?")]
+                let selections = Self.patterns.filter { $0.0 == "dataset" || $0.0 == "column" }
+                    .map { ($0.0, MatchOperator.matchesRegex, $0.1) } + negative
                 for (label, op, pattern) in selections {
                     let selector = SeriesSelector(matchers: [try LabelMatcher(name: label, op: op, value: pattern)])
                     var samples = Samples()
@@ -132,6 +149,13 @@ private struct SwiftRegexBox {
     init(_ pattern: String) throws { regex = try Regex(pattern) }
 
     func wholeMatches(_ value: String) -> Bool { (try? regex.wholeMatch(in: value)) != nil }
+}
+
+@inline(never)
+private func compileHundredTimes(_ pattern: String) throws -> Int {
+    var sources = 0
+    for _ in 0..<100 { sources += try LabelPattern(pattern).source.utf8.count }
+    return sources
 }
 
 @inline(never)

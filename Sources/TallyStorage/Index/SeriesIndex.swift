@@ -449,18 +449,13 @@ struct SeriesIndex: Sendable {
             candidates = candidates.map { intersect($0, list) } ?? list
             answered[k] = true
         }
-        // A regex that cannot match the empty value selects only series that have the label: it is tried once per
-        // distinct value of the label rather than once per series, when the label has fewer values than there are
-        // candidates left.
-        for (k, matcher) in selector.matchers.enumerated() where matcher.op == .matchesRegex && !matcher.matches(nil) {
+        // A matcher that rejects a missing label (`=~` that cannot match "", `!=""`, `!~` that matches "") selects
+        // only series that have the label: it is tried once per distinct value of the label rather than once per
+        // series, when the label has fewer values than there are candidates left.
+        for (k, matcher) in selector.matchers.enumerated() where !answered[k] && !matcher.matches(nil) {
             let values = postings[matcher.name] ?? [:]
             guard values.count < candidates?.count ?? seriesCount else { continue }
-            var lists: [[SeriesID]] = []
-            var total = 0
-            for (value, ids) in values where matcher.matches(value) {
-                lists.append(ids)
-                total += ids.count
-            }
+            let (lists, total) = SeriesIndex.lists(of: values, matcher, accepted: true)
             // Gathering and sorting many ids to keep a few candidates costs more than matching those candidates' keys.
             if let candidates, total > 8 * candidates.count { continue }
             candidates = candidates.map { intersect($0, union(lists, total)) } ?? union(lists, total)
@@ -471,12 +466,7 @@ struct SeriesIndex: Sendable {
         for (k, matcher) in selector.matchers.enumerated() where !answered[k] && matcher.matches(nil) {
             let values = postings[matcher.name] ?? [:]
             guard values.count < candidates?.count ?? seriesCount else { continue }
-            var lists: [[SeriesID]] = []
-            var total = 0
-            for (value, ids) in values where !matcher.matches(value) {
-                lists.append(ids)
-                total += ids.count
-            }
+            let (lists, total) = SeriesIndex.lists(of: values, matcher, accepted: false)
             if let candidates, total > 8 * candidates.count { continue }
             candidates = subtract(union(lists, total), from: candidates ?? allIDs())
             answered[k] = true
@@ -489,6 +479,32 @@ struct SeriesIndex: Sendable {
             let key = keys.key(id)
             return rest.allSatisfy { $0.matches(key[label: $0.name]) }
         }
+    }
+
+    /// The series lists of the label values that `matcher` accepts (`accepted` true) or rejects, and how many ids
+    /// they hold. The comparison is chosen once, and each loop tests a value before it takes the value's list, so
+    /// only the lists kept are retained. Testing through a closure retained every value's list first, reading the
+    /// header of each (cache misses): `{dataset=~"d1"}` on a million series took 0.55 ms instead of 0.15.
+    private static func lists(of values: [String: [SeriesID]], _ matcher: LabelMatcher,
+                              accepted: Bool) -> (lists: [[SeriesID]], total: Int) {
+        var lists: [[SeriesID]] = []
+        var total = 0
+        switch matcher.op {
+        case .equal, .notEqual:
+            let keepEqual = (matcher.op == .equal) == accepted
+            for (value, ids) in values where (value == matcher.value) == keepEqual {
+                lists.append(ids)
+                total += ids.count
+            }
+        case .matchesRegex, .notMatchesRegex:
+            let keepMatching = (matcher.op == .matchesRegex) == accepted
+            let pattern = matcher.pattern!
+            for (value, ids) in values where pattern.matchesWhole(value) == keepMatching {
+                lists.append(ids)
+                total += ids.count
+            }
+        }
+        return (lists, total)
     }
 
     /// `ids` ordered by series key. Large selections are taken from a cached order of every series, so listing a

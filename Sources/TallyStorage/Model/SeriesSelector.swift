@@ -19,7 +19,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
     /// The value, or the regular expression as written.
     public let value: String
     /// The compiled `value` of a regular-expression matcher.
-    private let pattern: LabelPattern?
+    let pattern: LabelPattern?
 
     /// Makes a matcher; a regular expression that does not compile is an ``InputError`` whose field is the label
     /// name and whose message reads `invalid regular expression "a(b": missing ")" for "(" at column 2`.
@@ -31,7 +31,7 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
             do throws(LabelPatternError) {
                 pattern = try LabelPattern(value)
             } catch {
-                throw InputError(field: name, message: "invalid regular expression \(quoteLabelValue(value)): \(error)")
+                throw InputError(field: name, message: error.describing(pattern: value))
             }
         } else {
             pattern = nil

@@ -23,6 +23,13 @@ enum CaseFolding {
     /// The scalars in an orbit, ascending.
     static let foldingScalars: [UInt32] = orbits.keys.sorted()
 
+    /// For each of ``foldingScalars``, its orbit's lowest and highest scalar: a range of a class that holds this span
+    /// holds the whole orbit, so folding the class adds nothing for that scalar.
+    static let orbitSpans: [ClosedRange<UInt32>] = foldingScalars.map { scalar in
+        let others = orbits[scalar]!
+        return min(scalar, others.first!)...max(scalar, others.last!)
+    }
+
     /// The other scalars of the orbit of `scalar`; empty for a scalar without other cases.
     static func otherCases(of scalar: UInt32) -> [UInt32] {
         orbits[scalar] ?? []
@@ -79,22 +86,27 @@ func otherCases(of scalar: UInt32) -> [UInt32] {
     CaseFolding.otherCases(of: scalar)
 }
 
-/// Whether `predicate` holds for one of the other cases of `scalar` (see ``CaseFolding``).
-@inline(__always)
-func anyOtherCase(of scalar: UInt32, satisfies predicate: (UInt32) -> Bool) -> Bool {
-    CaseFolding.otherCases(of: scalar).contains(where: predicate)
-}
-
 extension ScalarSet {
-    /// The set with the other cases of its members added: what a class matches under `(?i)`. RE2 folds a class
-    /// escape or POSIX class before negating it, so that `(?i)\W` and `(?i)[[:^upper:]]` match no letter.
+    /// The set with the other cases of its members added: what a class matches under `(?i)`, built when the
+    /// pattern is compiled. RE2 folds a class before negating it, so that `(?i)[^a]`, `(?i)\W` and
+    /// `(?i)[[:^upper:]]` match no case of a letter they leave out.
+    ///
+    /// A scalar is in the result exactly when it or one of its other cases is in the set (orbits are symmetric).
+    /// - Complexity: O(f) for the f scalars with other cases inside the set's ranges, plus O(log r) for each of
+    ///   them whose orbit reaches outside its range (r: the ranges of the result). A class of every scalar takes
+    ///   one pass over the orbits' spans.
     func addingOtherCases() -> ScalarSet {
         var result = self
-        let folding = CaseFolding.foldingScalars
+        let folding = CaseFolding.foldingScalars, spans = CaseFolding.orbitSpans
         for range in ranges {
             var index = folding.partitionPoint { $0 < range.lowerBound }
             while index < folding.count && folding[index] <= range.upperBound {
-                for other in CaseFolding.otherCases(of: folding[index]) { result.insert(other...other) }
+                let span = spans[index]
+                if span.lowerBound < range.lowerBound || span.upperBound > range.upperBound {
+                    for other in CaseFolding.otherCases(of: folding[index]) where !result.contains(other) {
+                        result.insert(other...other)
+                    }
+                }
                 index += 1
             }
         }

@@ -14,4 +14,11 @@ public struct LabelPatternError: Error, Sendable, Equatable, CustomStringConvert
     }
 
     public var description: String { message }
+
+    /// The error as label matchers report it, naming the pattern — the message of the query parser's error and of
+    /// ``LabelMatcher``'s: `invalid regular expression "a(b": missing ")" for "(" at column 2`.
+    /// - Parameter pattern: The pattern as written, which this error refused.
+    public func describing(pattern: String) -> String {
+        "invalid regular expression \(quoteLabelValue(pattern)): \(message)"
+    }
 }

@@ -9,7 +9,6 @@ struct PatternCompiler {
     private struct ClassKey: Hashable {
         var set: ScalarSet
         var negated: Bool
-        var foldCase: Bool
     }
 
     static func compile(_ node: PatternNode) throws(LabelPatternError) -> PatternProgram {
@@ -37,16 +36,15 @@ struct PatternCompiler {
             break
         case .scalar(let scalar, let foldCase):
             if foldCase {
-                var set = ScalarSet(scalar: scalar)
-                for other in otherCases(of: scalar) { set.insert(other...other) }
-                _ = try append(PatternInstruction(opcode: .scalarClass, operand: classNumber(set, negated: false, foldCase: false)))
+                let set = ScalarSet(scalar: scalar).addingOtherCases()
+                _ = try append(PatternInstruction(opcode: .scalarClass, operand: classNumber(set, negated: false)))
             } else {
                 _ = try append(PatternInstruction(opcode: .scalar, operand: scalar))
             }
         case .anyScalar(let matchesNewline):
             _ = try append(PatternInstruction(opcode: matchesNewline ? .anyScalar : .anyButNewline))
-        case .scalarClass(let set, let negated, let foldCase):
-            _ = try append(PatternInstruction(opcode: .scalarClass, operand: classNumber(set, negated: negated, foldCase: foldCase)))
+        case .scalarClass(let set, let negated):
+            _ = try append(PatternInstruction(opcode: .scalarClass, operand: classNumber(set, negated: negated)))
         case .assertion(let assertion):
             _ = try append(PatternInstruction(opcode: .assertion, operand: assertion.rawValue))
         case .concatenation(let parts):
@@ -93,21 +91,19 @@ struct PatternCompiler {
         for split in splits { program.instructions[split].alternative = next }
     }
 
-    /// The index of the compiled class for a set, compiling it the first time.
-    private mutating func classNumber(_ set: ScalarSet, negated: Bool, foldCase: Bool) -> UInt32 {
-        let key = ClassKey(set: set, negated: negated, foldCase: foldCase)
+    /// The index of the compiled class for a set (under `(?i)` already holding every case of its members),
+    /// compiling it the first time.
+    private mutating func classNumber(_ set: ScalarSet, negated: Bool) -> UInt32 {
+        let key = ClassKey(set: set, negated: negated)
         if let index = classIndex[key] { return index }
         var low: UInt64 = 0, high: UInt64 = 0
-        for scalar in UInt32(0)..<128 {
-            var member = set.contains(scalar)
-            if !member && foldCase { member = anyOtherCase(of: scalar) { set.contains($0) } }
-            guard member != negated else { continue }
+        for scalar in UInt32(0)..<128 where set.contains(scalar) != negated {
             if scalar < 64 { low |= 1 << UInt64(scalar) } else { high |= 1 << UInt64(scalar - 64) }
         }
         let start = Int32(program.ranges.count)
         program.ranges.append(contentsOf: set.ranges)
         program.classes.append(CompiledClass(ascii: (low, high), rangeStart: start, rangeEnd: Int32(program.ranges.count),
-                                             negated: negated, foldCase: foldCase))
+                                             negated: negated))
         let index = UInt32(program.classes.count - 1)
         classIndex[key] = index
         return index

@@ -317,8 +317,7 @@ struct PatternParser {
         default:
             if let (set, negated) = Self.classEscape(c) {
                 // Folded before negation, as in RE2: `(?i)\W` matches no letter, nor the Kelvin sign.
-                return [.scalarClass(flags.caseInsensitive ? set.addingOtherCases() : set, negated: negated,
-                                     foldCase: false)]
+                return [.scalarClass(flags.caseInsensitive ? set.addingOtherCases() : set, negated: negated)]
             }
             return [literal(try escapedScalar(c, escapeAt: start), flags)]
         }
@@ -395,7 +394,8 @@ struct PatternParser {
     // MARK: - Bracket expressions
 
     /// `[…]` or `[^…]`: scalars, ranges `a-z`, class escapes, and POSIX classes `[:alpha:]`. A `]` right after the
-    /// opening `[` or `[^` stands for itself, as does a `-` that cannot be part of a range.
+    /// opening `[` or `[^` stands for itself, as does a `-` that cannot be part of a range. Under `(?i)` the set
+    /// gets the other cases of its members here, before any negation, so that matching never looks up a case.
     private mutating func bracketExpression(flags: PatternFlags) throws(LabelPatternError) -> PatternNode {
         let open = position
         position += 1
@@ -434,7 +434,7 @@ struct PatternParser {
                 set.insert(lower...upper)
             }
         }
-        return .scalarClass(set, negated: negated, foldCase: flags.caseInsensitive)
+        return .scalarClass(flags.caseInsensitive ? set.addingOtherCases() : set, negated: negated)
     }
 
     private enum ClassItem {

@@ -8,9 +8,10 @@ indirect enum PatternNode: Sendable, Equatable {
     case scalar(UInt32, foldCase: Bool)
     /// `.`: any scalar, or any but `\n`.
     case anyScalar(matchesNewline: Bool)
-    /// A character class: a scalar in `set` (with `foldCase`, a scalar one of whose cases is in it); `negated`
-    /// turns the answer around after folding, so `(?i)[^a]` matches neither `a` nor `A`.
-    case scalarClass(ScalarSet, negated: Bool, foldCase: Bool)
+    /// A character class: a scalar in `set`, or with `negated` a scalar not in it. Under `(?i)` the parser has
+    /// already added the other cases of the members to `set`, so negation comes after folding: `(?i)[^a]` matches
+    /// neither `a` nor `A`.
+    case scalarClass(ScalarSet, negated: Bool)
     /// An empty-width assertion such as `^` or `\b`.
     case assertion(PatternAssertion)
     /// The parts one after another.
