@@ -73,6 +73,9 @@ extension SelectorExpression {
                 matchers.append(LabelMatcher(name: m.name, op: op, pattern: pattern))   // compiled once, when the matcher was made
                 continue
             }
+            if let error = m.patternError {   // why it did not compile, found then: not compiled again
+                throw QueryError(.invalid, error.describing(pattern: m.value), at: m.span)
+            }
             do throws(InputError) {
                 matchers.append(try LabelMatcher(name: m.name, op: op, value: m.value))
             } catch {
