@@ -103,7 +103,8 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
             (season, seasonFit) = (found.spec, found)
         }
     case .period(let p):
-        if p <= maxSeasonPeriod, span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
+        // A period must hold at least two scans to have a pattern (a 1h season on daily scans has none).
+        if p <= maxSeasonPeriod, step <= p / 2, span >= 2 * p - Swift.max(step, 1) { season = SeasonSpec(period: p, step: step) }
     }
 
     /// Each point's seasonal effect under a profile of the points themselves (detrended by cycle, centred),

@@ -258,11 +258,11 @@ public struct AnomalyOptions: Sendable, Hashable {
             case "season":
                 if lower == "auto" { o.season = .auto }
                 else if lower == "none" || lower == "off" { o.season = .none }
-                else if let d = parseDuration(lower), d > 0, d <= maxSeasonPeriod { o.season = .period(d) }
+                else if let d = parseDuration(lower), d >= minSeasonPeriod, d <= maxSeasonPeriod { o.season = .period(d) }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid season '\(value)'; valid choices: auto, none, or a duration such as 1d, 7d, 24h, "
-                        + "at most 3650d")
+                        + "from 1h to 3650d")
                 }
             case "direction":
                 guard let d = AnomalyDirection(rawValue: lower) else {
@@ -272,12 +272,12 @@ public struct AnomalyOptions: Sendable, Hashable {
                 o.direction = d
             case "training":
                 if lower == "auto" { o.training = .auto }
-                else if let n = parsePointCount(lower), n > 0 { o.training = .points(n) }
+                else if let n = parsePointCount(lower), n >= minimumLevelPoints { o.training = .points(n) }
                 else if let d = parseDuration(lower), d > 0 { o.training = .duration(d) }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid training '\(value)'; valid choices: auto, a duration such as 90d or 12w, "
-                        + "or a point count such as 500 or 500p")
+                        + "or a point count of at least \(minimumLevelPoints) such as 500 or 500p")
                 }
             case "ignore_below":
                 var v = lower
@@ -465,6 +465,8 @@ public struct AnomalyOptionsError: Error, Sendable, Equatable, CustomStringConve
 /// The longest season (`season=DURATION`): ten years. Longer ones cannot be seen twice in any history, and their
 /// multiples (two and more cycles) would not fit in 64-bit milliseconds; a longer period set in code counts as none.
 public let maxSeasonPeriod: Int64 = 3650 * 86_400_000
+/// The shortest season `season=DURATION` takes: an hour (a pattern within minutes is noise to a scan history).
+public let minSeasonPeriod: Int64 = 3_600_000
 
 public func parseDuration(_ text: String) -> Int64? {
     let units: [(String, Double)] = [("ms", 1), ("min", 60_000), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),

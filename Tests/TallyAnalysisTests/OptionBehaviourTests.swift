@@ -105,6 +105,19 @@ import TallyAnalysis
         #expect(r.reason(at: 38) == "12 is the expected value; constant")
     }
 
+    /// A fixed season must hold at least two scans: `season=1h` on daily scans is no pattern at all (it used to
+    /// be reported as an "hourly pattern"); `season=7d` on the same scans is the weekly one.
+    @Test func aSeasonShorterThanTwoScansIsIgnored() throws {
+        var g = SeriesMaker(seed: 58)
+        let times = SeriesMaker.daily(70)
+        let values = times.indices.map { i in g.noisy(i % 7 >= 5 ? 400 : 1_000, relative: 0.03).rounded() }
+        let hourly = AnomalyDetector(options: try AnomalyOptions.parse("method=seasonal season=1h")).detect(times: times, values: values)
+        let weekly = AnomalyDetector(options: try AnomalyOptions.parse("method=seasonal season=7d")).detect(times: times, values: values)
+        let hourlySummary = try #require(hourly.finalModel?.summary)
+        #expect(!hourlySummary.contains("hourly") && !hourlySummary.contains("pattern"), "\(hourlySummary)")
+        #expect(weekly.finalModel?.summary.contains("weekly pattern") == true, "\(weekly.finalModel?.summary ?? "")")
+    }
+
     @Test func humanReasonsReadWell() {
         #expect(formatRange(lower: 951.2, upper: 1_119.6) == "951–1,120")
         #expect(formatRange(lower: -.infinity, upper: 1_119.6) == "at most 1,120")

@@ -20,6 +20,14 @@ import TallyAnalysis
         #expect(try AnomalyOptions.parse("training=500").training == .points(500))
         #expect(try AnomalyOptions.parse("training=500p, season=none").season == SeasonOption.none)
         #expect(try AnomalyOptions.parse("season=36h").season == .period(36 * 3_600_000))
+        #expect(try AnomalyOptions.parse("season=1h").season == .period(3_600_000))
+        // Shorter than an hour is no season; a training window too small for any method is refused.
+        for text in ["season=59m", "season=1ms", "training=1", "training=9p"] {
+            let error = #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse(text) }
+            #expect(error?.message.contains(text.hasPrefix("season") ? "from 1h to 3650d" : "at least 10") == true,
+                    "\(String(describing: error))")
+        }
+        #expect(try AnomalyOptions.parse("training=10").training == .points(10))
         #expect(try AnomalyOptions.parse("level_shift=off stuck=off").levelShiftPoints == 0)
         #expect(parseDuration("250ms") == 250 && parseDuration("1.5h") == 5_400_000 && parseDuration("2w") == 1_209_600_000)
         #expect(parseDuration("7") == nil && parseDuration("d") == nil)

@@ -103,6 +103,22 @@ struct AnomalyCLITests {
         let zero = try runTally(["check", "row_count | latest | where value < 1", "--store", store, "--now", Self.now])
         #expect(zero.status == 1)
         #expect(zero.stdout.contains("payments") && !zero.stdout.contains("orders"))
+        // As of --now: a point after it does not count (the orders spike is on day 100).
+        let before = TimeText.format(Self.time(Self.spikeDay) - Self.day)
+        let early = try runTally(["check", #"row_count{dataset="orders"} | where value > 2000"#, "--store", store,
+                                  "--now", before])
+        #expect(early.status == 0, "\(early.stdout)\(early.stderr)")
+        let after = try runTally(["check", #"row_count{dataset="orders"} | where value > 2000"#, "--store", store,
+                                  "--now", TimeText.format(Self.time(Self.spikeDay))])
+        #expect(after.status == 1, "\(after.stdout)\(after.stderr)")
+    }
+
+    /// A backtest of a selector that matches nothing says so (exit 1), as `feedback` does, instead of zeros.
+    @Test func backtestOfNothingSaysSo() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let r = try runTally(["backtest", "nosuch", "--store", store, "--now", Self.now])
+        #expect(r.status == 1 && r.stderr.contains("nosuch matches no series"), "\(r.stdout)\(r.stderr)")
     }
 
     @Test func checkExitsTwoForABadQuery() throws {

@@ -70,7 +70,7 @@ extension Store {
     /// The check for scripts and CI (`tally check`): runs `text` — with `| anomalies` added when it has no
     /// `anomalies` stage and no `where` (and inserted before a `where anomaly` that has none before it) — and
     /// reports the series whose latest point at or before `now` raises an alert, or, when the query has a `where`,
-    /// every point that remains. The latest point is judged by the `alert` column: with the default options that
+    /// every point at or before `now` that remains. The latest point is judged by the `alert` column: with the default options that
     /// is the `anomaly` flag; with `anomalies refractory=…` a point inside the refractory period after an earlier
     /// alert (the same incident, still going on) does not fail the check but is listed in `quiet`, and with
     /// `likelihood=on` neither does a flag the gate holds back.
@@ -102,7 +102,8 @@ extension Store {
         for s in result.series {
             switch mode {
             case .anyPoint:
-                for i in 0..<s.count { findings.append(Self.finding(s, i)) }
+                // As of `now`: a point after it has not happened yet, for this check.
+                for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
                 guard let i = s.times.lastIndex(where: { $0 <= now }) else { continue }
                 if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }
