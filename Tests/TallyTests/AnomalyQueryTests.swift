@@ -167,6 +167,20 @@ struct AnomalyQueryTests {
         #expect(!plain.csv().contains("reason") && !plain.csv().contains("no value recorded"))
     }
 
+    /// With too little history the forecast's points are there, without expected values, saying what is missing.
+    @Test func aForecastWithTooLittleHistorySaysSo() throws {
+        let dir = TemporaryDirectory()
+        let times = Array(D.daily(5))
+        let store = try D.store(dir, [(D.key("young"), times, [100, 101, 99, 100, 102])])
+        let s = try #require(try store.query("row_count | forecast 3", now: times.last! + D.day).series.first)
+        #expect(s.count == 8)
+        for i in 5..<8 {
+            #expect(s.times[i] == times.last! + Int64(i - 4) * D.day)
+            #expect(s.isNull(at: i) && D.isNull(s.expected![i]) && D.isNull(s.lower![i]))
+            #expect(s.reason(at: i)?.hasPrefix("no forecast: needs ") == true, "\(String(describing: s.reason(at: i)))")
+        }
+    }
+
     @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {
         let dir = TemporaryDirectory()
         let (times, values) = Self.weeklySeries()

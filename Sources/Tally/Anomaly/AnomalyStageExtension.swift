@@ -255,8 +255,25 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 }
                 count = Int(points)
             }
-            let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
-            guard !f.times.isEmpty else { return s }
+            var f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
+            var reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
+            if f.times.isEmpty {
+                // Too little history: the horizon's points are there, without a forecast, saying why.
+                let step = Self.typicalStep(walk.times)
+                guard f.needed > 0, step > 0 else { return s }
+                var t = last
+                for _ in 0..<count {
+                    let next = timeShift(t, by: step)
+                    if next == t { break }   // the end of time
+                    t = next
+                    f.times.append(t)
+                }
+                let null = columnValue(nil)
+                f.expected = f.times.map { _ in null }
+                f.lower = f.expected
+                f.upper = f.expected
+                reason = "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")"
+            }
             var out = s
             let null = columnValue(nil)
             let n = s.count
@@ -264,7 +281,6 @@ public struct AnomalyStageExtension: QueryStageExtension {
             var lower = s.lower ?? [Double](repeating: null, count: n)
             var upper = s.upper ?? [Double](repeating: null, count: n)
             var reasons = s.reasons ?? [String?](repeating: nil, count: n)
-            let reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
             for j in f.times.indices where f.times[j] <= end && f.times[j] > (s.times.last ?? .min) {
                 out.times.append(f.times[j])
                 out.values.append(null)
