@@ -53,6 +53,26 @@ struct TLSTests {
                       certificateSource: certificate, privateKeySource: key)
     }
 
+    /// Runs an in-process server with `tls` on a port the system picks, gives `body` the port, then stops it.
+    static func serving(_ tls: ServerTLS, _ body: (Int) async throws -> Void) async throws {
+        let work = TemporaryDirectory("tally-tls-test")
+        var logger = Logger(label: "tally.test")
+        logger.logLevel = .critical
+        var configuration = ServerConfiguration(port: 0, storePath: work.child("store"))
+        configuration.tls = tls
+        let server = try TallyServer(configuration: configuration, logger: logger)
+        let task = Task { try await server.run() }
+        defer { task.cancel() }
+        var port: Int?
+        for _ in 0..<200 where port == nil {
+            port = server.listeningPort
+            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        try await body(try #require(port, "the server reported no port within 10 s"))
+        task.cancel()
+        _ = try? await task.value
+    }
+
     @Test func certificateProblemsNameTheOptionAndTheFile() throws {
         #expect(throws: Never.self) { try Self.tls(Self.certificate, Self.key) }
         let cases: [(certificate: String, key: String, message: String)] = [
@@ -72,83 +92,52 @@ struct TLSTests {
     /// A client that trusts the certificate gets answers over HTTPS; one that does not refuses the connection, and
     /// plain HTTP on the same port gets no answer.
     @Test(.timeLimit(.minutes(2))) func servesHTTPSWithTheCertificate() async throws {
-        let work = TemporaryDirectory("tally-tls-test")
-        var logger = Logger(label: "tally.test")
-        logger.logLevel = .critical
-        var configuration = ServerConfiguration(port: 0, storePath: work.child("store"))
-        configuration.tls = try Self.tls(Self.certificate, Self.key)
-        let server = try TallyServer(configuration: configuration, logger: logger)
-        let task = Task { try await server.run() }
-        defer { task.cancel() }
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            port = server.listeningPort
-            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
+        try await Self.serving(try Self.tls(Self.certificate, Self.key)) { chosen in
+            let trusted = try await Self.fetch(port: chosen, trusting: Self.certificate)
+            #expect(trusted.hasPrefix("200 TLSv1."), "\(trusted)")
+            let byAddress = try await runProgram("/usr/bin/env", ["python3", "-c", Self.client, "127.0.0.1", Self.certificate, "\(chosen)"])
+            #expect(byAddress.stdout.hasPrefix("200 "), "\(byAddress.stdout) \(byAddress.stderr)")
+            // TLS 1.2 is served; TLS 1.1 is refused by the server (a protocol-version alert, not a client limit).
+            let tls12 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_2")
+            #expect(tls12.hasPrefix("200 TLSv1.2 "), "\(tls12)")
+            let tls11 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_1")
+            #expect(tls11.hasPrefix("ssl-error TLSV1_ALERT_PROTOCOL_VERSION"), "\(tls11)")
+            let untrusted = try await Self.fetch(port: chosen, trusting: "")
+            #expect(untrusted.hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"), "\(untrusted)")
+
+            // Plain HTTP to the HTTPS port: the TLS handshake fails, so no HTTP answer comes back.
+            let plain = try? await HTTP.send("GET", port: chosen, path: "/healthz", timeoutSeconds: 5)
+            #expect(plain?.status != 200)
         }
-        let chosen = try #require(port, "the server reported no port within 10 s")
-
-        let trusted = try await Self.fetch(port: chosen, trusting: Self.certificate)
-        #expect(trusted.hasPrefix("200 TLSv1."), "\(trusted)")
-        let byAddress = try await runProgram("/usr/bin/env", ["python3", "-c", Self.client, "127.0.0.1", Self.certificate, "\(chosen)"])
-        #expect(byAddress.stdout.hasPrefix("200 "), "\(byAddress.stdout) \(byAddress.stderr)")
-        // TLS 1.2 is served; TLS 1.1 is refused by the server (a protocol-version alert, not a client limit).
-        let tls12 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_2")
-        #expect(tls12.hasPrefix("200 TLSv1.2 "), "\(tls12)")
-        let tls11 = try await Self.fetch(port: chosen, trusting: Self.certificate, version: "TLSv1_1")
-        #expect(tls11.hasPrefix("ssl-error TLSV1_ALERT_PROTOCOL_VERSION"), "\(tls11)")
-        let untrusted = try await Self.fetch(port: chosen, trusting: "")
-        #expect(untrusted.hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"), "\(untrusted)")
-
-        // Plain HTTP to the HTTPS port: the TLS handshake fails, so no HTTP answer comes back.
-        let plain = try? await HTTP.send("GET", port: chosen, path: "/healthz", timeoutSeconds: 5)
-        #expect(plain?.status != 200)
-
-        task.cancel()
-        _ = try? await task.value
     }
 
     /// `ServerTLS.replace`: the handshakes after it use the new pair (a client that trusts only the new certificate
     /// gets answers, one that trusts only the old is refused); a pair that does not work is refused with the same
     /// messages as at start, and the pair served stays as it was.
     @Test(.timeLimit(.minutes(2))) func replacingThePairServesTheNewCertificate() async throws {
-        let work = TemporaryDirectory("tally-tls-replace")
-        var logger = Logger(label: "tally.test")
-        logger.logLevel = .critical
-        var configuration = ServerConfiguration(port: 0, storePath: work.child("store"))
         let tls = try Self.tls(Self.certificate, Self.key)
-        configuration.tls = tls
-        let server = try TallyServer(configuration: configuration, logger: logger)
-        let task = Task { try await server.run() }
-        defer { task.cancel() }
-        var port: Int?
-        for _ in 0..<200 where port == nil {
-            port = server.listeningPort
-            if port == nil { try await Task.sleep(for: .milliseconds(50)) }
-        }
-        let chosen = try #require(port, "the server reported no port within 10 s")
-        #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("200 "))
-        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
+        try await Self.serving(tls) { chosen in
+            #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("200 "))
+            #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
 
-        let read = { (path: String) in Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
-        try tls.replace(certificatePEM: try read(Self.renewedCertificate), privateKeyPEM: try read(Self.renewedKey))
-        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
-        #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
+            let read = { (path: String) in Array(try Data(contentsOf: URL(fileURLWithPath: path))) }
+            try tls.replace(certificatePEM: try read(Self.renewedCertificate), privateKeyPEM: try read(Self.renewedKey))
+            #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
+            #expect(try await Self.fetch(port: chosen, trusting: Self.certificate).hasPrefix("ssl-error CERTIFICATE_VERIFY_FAILED"))
 
-        // A key of another certificate, and text that is no certificate: refused, nothing changes.
-        let mismatch = #expect(throws: ServeError.self) {
-            try tls.replace(certificatePEM: try read(Self.certificate), privateKeyPEM: try read(Self.renewedKey))
+            // A key of another certificate, and text that is no certificate: refused, nothing changes.
+            let mismatch = #expect(throws: ServeError.self) {
+                try tls.replace(certificatePEM: try read(Self.certificate), privateKeyPEM: try read(Self.renewedKey))
+            }
+            #expect(mismatch?.message.hasPrefix("--tls-key \(Self.key) does not go with --tls-cert \(Self.certificate)") == true,
+                    "\(mismatch?.message ?? "no error")")
+            let garbage = #expect(throws: ServeError.self) {
+                try tls.replace(certificatePEM: Array("not a certificate".utf8), privateKeyPEM: try read(Self.key))
+            }
+            #expect(garbage?.message.hasPrefix("--tls-cert \(Self.certificate): no PEM certificate in it") == true,
+                    "\(garbage?.message ?? "no error")")
+            #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
         }
-        #expect(mismatch?.message.hasPrefix("--tls-key \(Self.key) does not go with --tls-cert \(Self.certificate)") == true,
-                "\(mismatch?.message ?? "no error")")
-        let garbage = #expect(throws: ServeError.self) {
-            try tls.replace(certificatePEM: Array("not a certificate".utf8), privateKeyPEM: try read(Self.key))
-        }
-        #expect(garbage?.message.hasPrefix("--tls-cert \(Self.certificate): no PEM certificate in it") == true,
-                "\(garbage?.message ?? "no error")")
-        #expect(try await Self.fetch(port: chosen, trusting: Self.renewedCertificate).hasPrefix("200 "))
-
-        task.cancel()
-        _ = try? await task.value
     }
 
     /// `tally serve` reloads its certificate files on SIGHUP: renewed files are served to new connections; files
