@@ -164,7 +164,11 @@ struct SeriesLink: ParsableCommand {
             let store = try location.openForWriting()
             defer { try? store.close() }
             func one(_ text: String) throws -> SeriesKey {
-                let found = store.series(matching: try parseSelectorOrExit(text))
+                let selector = try parseSelectorOrExit(text)
+                let found = store.series(matching: selector)
+                if found.isEmpty, let key = Self.exactKey(selector), store.series(key: key) != nil {
+                    return key   // a series without points (e.g. OLD after a first link), named exactly
+                }
                 guard found.count == 1 else {
                     throw CLIFailure(message: "\(text) selects \(found.count) series; it must select exactly one", code: 2)
                 }
@@ -174,6 +178,16 @@ struct SeriesLink: ParsableCommand {
             let moved = try store.link(from, into: to)
             printOut("moved \(moved) points of \(from) into \(to)")
         }
+    }
+
+    /// The one series key a selector names when it is a metric with only `=` matchers on non-empty values (what
+    /// `tally series` prints), else nil. Selections leave out series without points; a link may name one.
+    static func exactKey(_ selector: SeriesSelector) -> SeriesKey? {
+        guard let metric = selector.metric,
+              selector.matchers.allSatisfy({ $0.op == .equal && !$0.value.isEmpty }) else { return nil }
+        let labels = Dictionary(selector.matchers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, b in a == b ? a : "" })
+        guard !labels.values.contains("") else { return nil }   // two different values for one label
+        return SeriesKey(metric: metric, labels: labels)
     }
 }
 

@@ -102,6 +102,24 @@ struct CLITests {
         #expect(refused.stderr.contains("not a demo store"))
     }
 
+    /// `tally series link OLD NEW` twice: the second run moves nothing and succeeds (OLD, now without points, is
+    /// still found by its exact key); a self-link is refused.
+    @Test func linkingAgainMovesNothing() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("store")
+        let csv = "time,metric,value,outcome,check\n2024-05-01T00:00:00Z,check,1,pass,old\n"
+            + "2024-05-02T00:00:00Z,check,1,fail,old\n2024-05-03T00:00:00Z,check,2,pass,new\n"
+        #expect(try runTally(["ingest", "csv", "-", "--store", store], stdin: csv).status == 0)
+        let first = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
+        #expect(first.status == 0 && first.stdout.contains("moved 2 points"), "\(first.stdout)\(first.stderr)")
+        let again = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
+        #expect(again.status == 0 && again.stdout.contains("moved 0 points"), "\(again.stdout)\(again.stderr)")
+        let itself = try runTally(["series", "link", #"check{check="new"}"#, #"check{check="new"}"#, "--store", store])
+        #expect(itself.status != 0 && itself.stderr.contains("are the same series"), "\(itself.stderr)")
+        let missing = try runTally(["series", "link", #"check{check="nope"}"#, #"check{check="new"}"#, "--store", store])
+        #expect(missing.status == 2 && missing.stderr.contains("selects 0 series"), "\(missing.stderr)")
+    }
+
     /// `tally series` lists a check's name (Soda labels checks by identity hashes) and its latest outcome.
     @Test func seriesListsCheckNamesAndOutcomes() throws {
         let dir = TemporaryDirectory()
