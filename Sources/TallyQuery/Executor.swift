@@ -90,9 +90,11 @@ public struct QueryExecutor {
             next += 1
         }
         let context = QueryContext(now: now, from: from, to: to)
-
+        // A range with a start and no end reads up to `now`, which it includes: `since 30d` is the 30 days up to
+        // now, also when `now` is set in the past (points after it have not happened yet, for this query).
+        let readEnd = to ?? (from != nil ? TimeRange.millisecond(at: now).upperBound : .max)
         var reader = Reader(source: dataSource, limits: limits, span: query.selectorSpan,
-                            from: from ?? .min, to: to ?? .max)
+                            from: from ?? .min, to: readEnd)
         var series: [ResultSeries]
         let first = next < query.stages.count ? query.stages[next] : nil
         switch first?.kind {

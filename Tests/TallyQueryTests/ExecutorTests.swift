@@ -162,6 +162,18 @@ import Testing
         }
     }
 
+    /// `since` without an end reads up to `now`, including a point at exactly `now`: with `now` in the past, the
+    /// points after it are left out (the range of `since 30d` is the 30 days up to now). `until` still rules.
+    @Test func sinceEndsAtNow() throws {
+        let src = source(series: 1, points: 48)
+        let now = 20 * HOUR
+        #expect(try run("m | since 6h", src, now: now).series[0].times == (14...20).map { Int64($0) * HOUR })
+        #expect(try run("m | since 6h | until now+10h", src, now: now).series[0].times == (14..<30).map { Int64($0) * HOUR })
+        #expect(try run("m | between now-2h and now+2h", src, now: now).series[0].times == (18..<22).map { Int64($0) * HOUR })
+        // Without a range there is no implicit end.
+        #expect(try run("m | last 2", src, now: now).series[0].times == [46 * HOUR, 47 * HOUR])
+    }
+
     @Test func nowIsFixedForTheWholeQuery() throws {
         let src = source(series: 1, points: 48)
         let now = 48 * HOUR
