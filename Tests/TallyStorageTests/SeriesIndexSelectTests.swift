@@ -49,10 +49,18 @@ struct SeriesIndexSelectTests {
             SeriesSelector(matchers: [try matcher("dataset", .equal, "d1"), try matcher("uid", .notEqual, "")]),
             SeriesSelector(metric: "m0", matchers: [try matcher("dataset", .equal, "d9"),
                                                     try matcher("uid", .notMatchesRegex, "(u1.*)?")]),
+            // `__name__` is the metric, as in PromQL: every kind of matcher, alone and with others.
+            SeriesSelector(matchers: [try matcher("__name__", .equal, "m1")]),
+            SeriesSelector(matchers: [try matcher("__name__", .matchesRegex, "m[02]")]),
+            SeriesSelector(matchers: [try matcher("__name__", .notEqual, "m1"), try matcher("dataset", .equal, "d4")]),
+            SeriesSelector(matchers: [try matcher("__name__", .notMatchesRegex, "m0|m1"), try matcher("owner", .notEqual, "")]),
+            SeriesSelector(metric: "m2", matchers: [try matcher("__name__", .matchesRegex, "m.")]),
         ]
         // Matchers of every non-empty value, of a label no series has and of values no series has.
         let none = [SeriesSelector(matchers: [try matcher("nobody", .notEqual, "")]),
-                    SeriesSelector(matchers: [try matcher("dataset", .notMatchesRegex, ".*")])]
+                    SeriesSelector(matchers: [try matcher("dataset", .notMatchesRegex, ".*")]),
+                    SeriesSelector(metric: "m1", matchers: [try matcher("__name__", .equal, "m2")]),
+                    SeriesSelector(matchers: [try matcher("__name__", .equal, "")])]
         func check(_ store: Store, _ when: String) {
             for selector in selectors {
                 let expected = keys.filter { selector.matches($0) }
@@ -66,5 +74,16 @@ struct SeriesIndexSelectTests {
         check(live, "written")
         try live.close()
         check(try Store.open(at: dir.path, options: StoreOptions(readOnly: true)), "reopened")
+    }
+
+    /// No series may have a label called `__name__`: selectors read that name as the metric.
+    @Test func aLabelNamedLikeTheMetricIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "reserved"))
+        batch.append(series: batch.addSeries(SeriesKey(metric: "m", labels: [Label("__name__", "x")])), time: 1, value: 1)
+        let error = #expect(throws: StoreError.self) { try store.write(batch) }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("__name__ is reserved"), "\(String(describing: error))")
+        #expect(store.series(matching: .all).isEmpty)
     }
 }

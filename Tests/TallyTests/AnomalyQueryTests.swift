@@ -59,6 +59,19 @@ struct AnomalyQueryTests {
         #expect(header == "metric,dataset,time,value,reason,expected,lower,upper,score,anomaly,alert")
     }
 
+    /// `__name__` in a selector is the metric name: several metrics in one query, through the stages.
+    @Test func nameMatchersSelectMetrics() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.dropSeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values), (D.key("orders", metric: "missing_count"), times, values),
+                                      (D.key("orders", metric: "freshness"), times, values)])
+        let now = times.last! + D.day
+        let both = try store.query(#"{__name__=~"row_count|missing_count", dataset="orders"} | latest"#, now: now)
+        #expect(both.series.map(\.metric).sorted() == ["missing_count", "row_count"])
+        let notRows = try store.query(#"{__name__!="row_count"} | latest"#, now: now)
+        #expect(notRows.series.map(\.metric).sorted() == ["freshness", "missing_count"])
+    }
+
     /// Point counts in stage options may carry their `p`, as the docs and `backtest --options` write them; a
     /// stage that takes a plain count refuses `5p` with a message that names it.
     @Test func pointCountOptionsTakeTheirSuffix() throws {

@@ -105,6 +105,7 @@ struct CSVImportTests {
         // A lone CR ends a line (old Mac files): errors count it as one.
         ("time,metric,value\r1,m,1\r\r2,m,x\r", 4, 5, "expected a number"),
         ("time,metric,value,l\r1,m,1,\"a\rb\"\r2,m,x,c\r", 4, 5, "expected a number"),
+        ("time,metric,value,__name__\n1,m,1,x\n", 1, 19, "__name__ is reserved"),
         // Columns count characters, not bytes (as query errors do): after CJK text, a byte order mark, é.
         ("time,ds,metric,value\n2024-05-01T00:00:00Z,日本,rc,abc\n", 2, 28, "expected a number"),
         ("\u{FEFF}time,metric,value\r\n2024-05-01T00:00:00Z,é,x\r\n", 2, 24, "expected a number"),

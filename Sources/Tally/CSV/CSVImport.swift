@@ -60,6 +60,10 @@ public enum CSVImport {
                     throw InputError(file: fileName, line: field.line, column: field.column, field: name,
                                           message: "not a valid label name: expected [A-Za-z_][A-Za-z0-9_.]*")
                 }
+                guard name != metricNameLabel else {
+                    throw InputError(file: fileName, line: field.line, column: field.column, field: name,
+                                     message: metricNameLabelReserved)
+                }
                 labelColumns.append((i, name))
             }
         }

@@ -444,8 +444,12 @@ struct SeriesIndex: Sendable {
         var candidates: [SeriesID]?
         if let metric = selector.metric { candidates = idsByMetric[metric] ?? [] }
         var answered = [Bool](repeating: false, count: selector.matchers.count)
+        // The series lists of a label's values; for `__name__`, the lists by metric.
+        func valueLists(_ name: String) -> [String: [SeriesID]]? {
+            name == metricNameLabel ? idsByMetric : postings[name]
+        }
         for (k, matcher) in selector.matchers.enumerated() where matcher.op == .equal && !matcher.value.isEmpty {
-            let list = postings[matcher.name]?[matcher.value] ?? []
+            let list = valueLists(matcher.name)?[matcher.value] ?? []
             candidates = candidates.map { intersect($0, list) } ?? list
             answered[k] = true
         }
@@ -453,7 +457,7 @@ struct SeriesIndex: Sendable {
         // only series that have the label: it is tried once per distinct value of the label rather than once per
         // series, when the label has fewer values than there are candidates left.
         for (k, matcher) in selector.matchers.enumerated() where !answered[k] && !matcher.matches(nil) {
-            let values = postings[matcher.name] ?? [:]
+            let values = valueLists(matcher.name) ?? [:]
             guard values.count < candidates?.count ?? seriesCount else { continue }
             let (lists, total) = SeriesIndex.lists(of: values, matcher, accepted: true)
             // Gathering and sorting many ids to keep a few candidates costs more than matching those candidates' keys.
@@ -464,7 +468,7 @@ struct SeriesIndex: Sendable {
         // A matcher that accepts series without the label (`!=`, `!~` that cannot match "", `=""`) is answered the
         // other way round: the series of the values it rejects are taken away.
         for (k, matcher) in selector.matchers.enumerated() where !answered[k] && matcher.matches(nil) {
-            let values = postings[matcher.name] ?? [:]
+            let values = valueLists(matcher.name) ?? [:]
             guard values.count < candidates?.count ?? seriesCount else { continue }
             let (lists, total) = SeriesIndex.lists(of: values, matcher, accepted: false)
             if let candidates, total > 8 * candidates.count { continue }
@@ -477,7 +481,7 @@ struct SeriesIndex: Sendable {
         if rest.isEmpty { return ids }
         return ids.filter { id in
             let key = keys.key(id)
-            return rest.allSatisfy { $0.matches(key[label: $0.name]) }
+            return rest.allSatisfy { $0.matches(key.selectorValue(of: $0.name)) }
         }
     }
 

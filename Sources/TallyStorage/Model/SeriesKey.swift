@@ -51,6 +51,12 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         labels.first { $0.name == name }?.value
     }
 
+    /// What a selector's matcher on `name` compares: the metric for ``metricNameLabel`` (`__name__`, as in
+    /// PromQL), else the label's value.
+    public func selectorValue(of name: String) -> String? {
+        name == metricNameLabel ? metric : self[label: name]
+    }
+
     /// `metric{a="x", b="y"}`, the same syntax selectors use.
     public var description: String {
         if labels.isEmpty { return metric }
@@ -74,6 +80,9 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
             guard isValidName(label.name) else {
                 throw InputError(field: label.name, message: "invalid label name \(quoteLabelValue(label.name)): expected [A-Za-z_][A-Za-z0-9_.]*")
             }
+            guard label.name != metricNameLabel else {
+                throw InputError(field: label.name, message: metricNameLabelReserved)
+            }
             if label.name == previous {
                 throw InputError(field: label.name, message: "label \(label.name) appears twice in series \(self)")
             }
@@ -85,6 +94,13 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
         }
     }
 }
+
+/// The label name that selectors read as the metric name (`{__name__=~"row_count|missing_count"}`, as in PromQL);
+/// no series may have a label of that name.
+public let metricNameLabel = "__name__"
+
+/// Why a label may not be called ``metricNameLabel``.
+public let metricNameLabelReserved = "the label name __name__ is reserved: selectors use it for the metric name"
 
 /// True for names of the form `[A-Za-z_][A-Za-z0-9_.]*`.
 public func isValidName(_ name: String) -> Bool {

@@ -73,7 +73,8 @@ public struct LabelMatcher: Sendable, Hashable, CustomStringConvertible {
 
 /// Chooses series: an optional metric name and label matchers, all of which must hold.
 ///
-/// Written `metric{label="v", label!="v", label=~"re", label!~"re"}`; either part may be left out.
+/// Written `metric{label="v", label!="v", label=~"re", label!~"re"}`; either part may be left out. A matcher on
+/// `__name__` compares the metric name (``metricNameLabel``).
 public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
     public var metric: String?
     public var matchers: [LabelMatcher]
@@ -89,7 +90,7 @@ public struct SeriesSelector: Sendable, Hashable, CustomStringConvertible {
     /// True when the key satisfies the metric name and every matcher.
     public func matches(_ key: SeriesKey) -> Bool {
         if let metric, metric != key.metric { return false }
-        return matchers.allSatisfy { $0.matches(key[label: $0.name]) }
+        return matchers.allSatisfy { $0.matches(key.selectorValue(of: $0.name)) }
     }
 
     public var description: String {
