@@ -60,7 +60,10 @@ func scientific(_ x: Double, significant: Int) -> String {
     m = (m * scale).rounded() / scale
     if m >= 10 { m /= 10; e += 1 }
     if m < 1 { m *= 10; e -= 1 }   // log10 rounded up at an exact power of ten
-    return (x < 0 ? "-" : "") + formatNumber(m, significant: significant) + "e" + (e < 0 ? "-" : "+") + String(Swift.abs(e))
+    // The shortest text of the rounded mantissa (up to 17 digits; `formatNumber` would stop at 12 decimals).
+    var mantissa = String(m)
+    if mantissa.hasSuffix(".0") { mantissa.removeLast(2) }
+    return (x < 0 ? "-" : "") + mantissa + "e" + (e < 0 ? "-" : "+") + String(Swift.abs(e))
 }
 
 /// Formats an expected range [lower, upper] with a rounding unit fine enough to tell the bounds apart

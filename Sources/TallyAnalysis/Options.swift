@@ -289,7 +289,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 o.ignoreBelow = p
             case "level_shift":
                 if lower == "off" || lower == "none" || lower == "false" { o.levelShiftPoints = 0 }
-                else if let n = Int(lower), n >= 2, n <= 1000 { o.levelShiftPoints = n }
+                else if let n = parsePointCount(lower), n >= 2, n <= 1000 { o.levelShiftPoints = n }
                 else if lower == "on" || lower == "true" { o.levelShiftPoints = 5 }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
@@ -382,7 +382,9 @@ public struct AnomalyOptions: Sendable, Hashable {
     }
 
     /// The options as text that `parse(_:)` reads back to the same value (every option is written; `noise`,
-    /// `likelihood_window` and `jump_record` only when they differ from their defaults).
+    /// `likelihood_window` and `jump_record` only when they differ from their defaults). Values set in code that
+    /// `parse` refuses — a season under an hour, fewer than 10 training points — are written as they are, and
+    /// `parse` refuses them in turn.
     public var text: String {
         let seasonText: String
         switch season {
@@ -482,7 +484,8 @@ public func parseDuration(_ text: String) -> Int64? {
     return nil
 }
 
-private func parsePointCount(_ text: String) -> Int? {
+/// A point count as option text writes it: `500`, `500p` or `500points`.
+public func parsePointCount(_ text: String) -> Int? {
     var t = Substring(text)
     if t.hasSuffix("points") { t = t.dropLast(6) }
     else if t.hasSuffix("p") { t = t.dropLast(1) }

@@ -9,8 +9,9 @@ extension TallyCommand {
                 Runs QUERY, adding `| anomalies` when it has no `anomalies` stage. Exit 1 when the latest point \
                 (at or before now) of any series raises an alert — or, when the query has a `where`, when any point \
                 remains — printing the series, value, expected range and reason; exit 0 otherwise; exit 2 for a \
-                bad query. A latest point the detector cannot judge (too little history, or no value) does not \
-                fail the check; it is listed as NOT JUDGED (`not_judged` in JSON) with its reason. \
+                bad query. A latest point the detector cannot judge (too little history, or no value), or a \
+                series with no point at or before now, does not fail the check; it is listed as NOT JUDGED \
+                (`not_judged` in JSON) with its reason. \
                 With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
                 latest point within 3 days after an earlier alert (the same incident) exits 0 and is listed as \
                 FLAGGED, and with `likelihood=on` so is a flag the likelihood gate holds back.
@@ -65,12 +66,13 @@ extension TallyCommand {
                 if tag == "FLAGGED" { parts.append("(no new alert: refractory period or likelihood gate)") }
                 lines.append(parts.joined(separator: "  "))
             }
+            for series in report.withoutPoints { lines.append("NOT JUDGED  \(series)  no point at or before now") }
             let n = report.matchedSeries
             var quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
                 + "flagged without a new alert"
-            if !report.unjudged.isEmpty {
-                let k = report.unjudged.count
-                quiet += "; \(k) series not judged (too little history or no value)"
+            if !report.unjudged.isEmpty || !report.withoutPoints.isEmpty {
+                let k = report.unjudged.count + report.withoutPoints.count
+                quiet += "; \(k) series not judged (too little history, no value, or no point)"
             }
             switch (report.mode, report.failed) {
             case (.latestPoint, false):
@@ -109,7 +111,9 @@ extension TallyCommand {
                 + "\"failing_series\": \(report.failingSeries), \"findings\": ["
                 + report.findings.map(object).joined(separator: ",\n  ") + "], \"quiet\": ["
                 + report.quiet.map(object).joined(separator: ",\n  ") + "], \"not_judged\": ["
-                + report.unjudged.map(object).joined(separator: ",\n  ") + "]}"
+                + (report.unjudged.map(object) + report.withoutPoints.map { series in
+                    "{\"series\": \(JSONText.string(series)), \"time\": null, \"reason\": \"no point at or before now\"}"
+                }).joined(separator: ",\n  ") + "]}"
         }
     }
 }

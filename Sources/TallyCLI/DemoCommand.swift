@@ -31,6 +31,13 @@ extension TallyCommand {
                 }
                 let demo = DemoStore(anchorDay: anchorDay, notAfter: currentTimeMillis())
                 try demo.validate()
+                // Scans are never later than the moment the demo is built: a later anchor would plant incidents
+                // that never happen.
+                let today = DemoStore.today()
+                guard anchorDay <= today else {
+                    throw CLIFailure(message: "--anchor \(anchor ?? "") is after today (\(TimeText.format(today).prefix(10))): "
+                                     + "the demo's scans end today at the latest", code: 2)
+                }
                 if Store.exists(at: store) {
                     guard Store.metadata(at: store, DemoStore.metadataKey) != nil else {
                         throw CLIFailure(message: "\(store) holds a store that is not a demo store: not touching it (choose another --store)", code: 1)

@@ -44,10 +44,10 @@ extension TallyCommand {
                 defer { try? store.close() }
                 let infos = store.series(matching: seriesSelector)
                 guard !infos.isEmpty else { throw CLIFailure(message: "\(selector) matches no series", code: 1) }
-                let now = currentTimeMillis()
+                let target = try feedbackTarget(at, now: currentTimeMillis())
                 var marked = 0
                 for info in infos {
-                    guard let point = try findPoint(store, info, at, now: now) else {
+                    guard let point = try store.feedbackPoint(of: info, at: target) else {
                         printError("\(info.key): no point at \(at)")
                         continue
                     }
@@ -132,15 +132,16 @@ extension TallyCommand {
                 let store = try location.openForWriting()
                 defer { try? store.close() }
                 var removed = 0
-                let now = currentTimeMillis()
+                let target = try at.map { try feedbackTarget($0, now: currentTimeMillis()) }
                 for info in store.series(matching: seriesSelector) {
                     if all {
                         removed += try store.removeFeedback(series: info.id)
-                    } else if let at {
+                    } else if let target {
                         // The stored verdict nearest to TIME within the same tolerance as when it was given.
                         let time: Int64
-                        if let point = try findPoint(store, info, at, now: now) { time = point.time }
-                        else { time = try parseInstant(at, now: now, option: "--at") }
+                        if let point = try store.feedbackPoint(of: info, at: target) { time = point.time }
+                        else if case .time(let t) = target { time = t }
+                        else { continue }
                         removed += try store.removeFeedback(series: info.id, in: .millisecond(at: time))
                     }
                 }
@@ -150,12 +151,11 @@ extension TallyCommand {
     }
 }
 
-/// The point of a series that `--at TEXT` means (``Store/feedbackPoint(of:at:now:)``); text that is no time is bad
-/// input naming `--at`.
-func findPoint(_ store: Store, _ info: SeriesInfo, _ text: String, now: Int64) throws -> (time: Int64, value: Double?)? {
-    do {
-        return try store.feedbackPoint(of: info, at: text, now: now)
-    } catch let error as QueryError {
+/// `--at TEXT` as a verdict's target; text that is no time is bad input naming `--at`.
+func feedbackTarget(_ text: String, now: Int64) throws -> FeedbackTarget {
+    do throws(QueryError) {
+        return try FeedbackTarget(parsing: text, now: now)
+    } catch {
         throw CLIFailure(message: "--at: \(error.message)", code: 2)
     }
 }

@@ -93,16 +93,17 @@ extension TallyCommand {
                                       "\"kind\": " + JSONText.string(info.kind.description),
                                       "\"attributes\": " + jsonObject(info.attributes.entries)]
                         if let point {
-                            fields.append("\"latest\": {\"time\": \(JSONText.string(TimeText.format(point.time))), \"value\": \(optionalValue(point.value).map(JSONText.number) ?? "null")}")
+                            let outcome = Outcome(rawValue: point.outcome).map { ", \"outcome\": " + JSONText.string($0.description) } ?? ""
+                            fields.append("\"latest\": {\"time\": \(JSONText.string(TimeText.format(point.time))), \"value\": \(optionalValue(point.value).map(JSONText.number) ?? "null")\(outcome)}")
                         }
                         return "{" + fields.joined(separator: ", ") + "}"
                     }
                     printOut("[" + items.joined(separator: ",\n ") + "]")
                 default:
-                    // A check's `name` (Soda labels checks by identity hashes) and its latest outcome, when any
-                    // series listed has them.
-                    let named = infos.contains { $0.attributes["name"] != nil }
-                    let checks = infos.contains { $0.kind == .check }
+                    // A check's `name` (Soda labels checks by identity hashes) and its latest outcome: in CSV always
+                    // (fixed columns for scripts), in the table when some series listed has them.
+                    let named = format == .csv || infos.contains { $0.attributes["name"] != nil }
+                    let checks = format == .csv || infos.contains { $0.kind == .check }
                     var rows = [["series", "kind"] + (named ? ["name"] : []) + ["latest_time", "latest_value"]
                                 + (checks ? ["latest_outcome"] : [])]
                     for (info, point) in zip(infos, latest) {
@@ -165,10 +166,9 @@ struct SeriesLink: ParsableCommand {
             defer { try? store.close() }
             func one(_ text: String) throws -> SeriesKey {
                 let selector = try parseSelectorOrExit(text)
-                let found = store.series(matching: selector)
-                if found.isEmpty, let key = Self.exactKey(selector), store.series(key: key) != nil {
-                    return key   // a series without points (e.g. OLD after a first link), named exactly
-                }
+                var found = store.series(matching: selector)
+                // A series without points (OLD after a first link) is still the one a selector names.
+                if found.isEmpty { found = store.series(matching: selector, includingEmpty: true) }
                 guard found.count == 1 else {
                     throw CLIFailure(message: "\(text) selects \(found.count) series; it must select exactly one", code: 2)
                 }
@@ -178,16 +178,6 @@ struct SeriesLink: ParsableCommand {
             let moved = try store.link(from, into: to)
             printOut("moved \(moved) points of \(from) into \(to)")
         }
-    }
-
-    /// The one series key a selector names when it is a metric with only `=` matchers on non-empty values (what
-    /// `tally series` prints), else nil. Selections leave out series without points; a link may name one.
-    static func exactKey(_ selector: SeriesSelector) -> SeriesKey? {
-        guard let metric = selector.metric,
-              selector.matchers.allSatisfy({ $0.op == .equal && !$0.value.isEmpty }) else { return nil }
-        let labels = Dictionary(selector.matchers.map { ($0.name, $0.value) }, uniquingKeysWith: { a, b in a == b ? a : "" })
-        guard !labels.values.contains("") else { return nil }   // two different values for one label
-        return SeriesKey(metric: metric, labels: labels)
     }
 }
 
@@ -208,11 +198,12 @@ func jsonObject(_ pairs: [Label]) -> String {
 /// Rows as left-aligned columns, two spaces apart.
 func alignedTable(_ rows: [[String]]) -> String {
     guard let first = rows.first else { return "" }
+    let cellWidths = rows.map { $0.map(terminalWidth) }
     var widths = [Int](repeating: 0, count: first.count)
-    for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
-    return rows.map { row in
+    for row in cellWidths { for (i, w) in row.enumerated() { widths[i] = max(widths[i], w) } }
+    return zip(rows, cellWidths).map { row, rowWidths in
         row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count + 2)
+            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - rowWidths[i] + 2)
         }.joined()
     }.joined(separator: "\n")
 }

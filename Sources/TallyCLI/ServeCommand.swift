@@ -148,6 +148,10 @@ private func reloadOnHangUp(_ tls: ServerTLS, certificate: String, key: String,
     signal(SIGHUP, SIG_IGN)   // the dispatch source receives it instead of the default action (exit)
     let source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: DispatchQueue(label: "tally.serve.tls-reload"))
     source.setEventHandler {
+        guard certificate != "-" && key != "-" else {
+            logger.error("SIGHUP: the TLS certificate and key were read from standard input, which cannot be read again: restart the server to change them")
+            return
+        }
         do {
             try tls.replace(certificatePEM: try readPEM(certificate, option: "--tls-cert"),
                             privateKeyPEM: try readPEM(key, option: "--tls-key"))

@@ -203,7 +203,8 @@ public struct QueryExecutor {
     private func fill(_ s: ResultSeries, _ spec: BucketStage, _ bucketing: Bucketing, _ context: QueryContext,
                       span: SourceSpan) throws(QueryError) -> ResultSeries {
         guard let mode = spec.fill else { return s }
-        let end = context.to ?? (context.from != nil ? context.now : nil)
+        // The end of the reads: `until`, or for a `since` alone just after `now` (which it includes).
+        let end = context.to ?? (context.from != nil ? TimeRange.millisecond(at: context.now).upperBound : nil)
         // An empty range (`since` after `until`, or after `now`) has no buckets to fill.
         if let end, end <= (context.from ?? .min) { return s }
         let lower = context.from.map { bucketing.start(of: $0) }

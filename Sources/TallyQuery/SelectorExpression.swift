@@ -14,16 +14,17 @@ public struct SelectorExpression: Sendable, Equatable {
     }
 
     /// Whether a series with this metric and these labels is selected.
+    ///
+    /// A label the series does not have counts as the empty string, so `dataset!="x"` selects series without a
+    /// `dataset` label and `dataset=""` selects exactly those; a matcher on `__name__` compares the metric name.
+    /// This is the reference behaviour for in-memory data sources.
     public func matches(metric name: String, labels: Labels) -> Bool {
         if let metric, metric != name { return false }
-        return matches(labels: labels)
+        return matchers.allSatisfy { $0.matches(($0.name == metricNameLabel ? name : labels[$0.name]) ?? "") }
     }
 
-    /// Whether all label matchers accept these labels (the metric name is not looked at).
-    ///
-    /// A label the series does not have counts as the empty string, so `dataset!="x"` selects series
-    /// without a `dataset` label and `dataset=""` selects exactly those.
-    /// This is the reference behaviour for in-memory data sources.
+    /// Whether all label matchers accept these labels. The metric name is not looked at, so a matcher on
+    /// `__name__` sees the empty string: use ``matches(metric:labels:)`` for series.
     public func matches(labels: Labels) -> Bool {
         matchers.allSatisfy { $0.matches(labels[$0.name] ?? "") }
     }

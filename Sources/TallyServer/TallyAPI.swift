@@ -238,7 +238,7 @@ extension TallyServer {
     /// `POST /api/v1/feedback`: a verdict for the anomaly detectors, as `tally feedback` records it (which cannot
     /// run while the server holds the store). Body: `{"match": SELECTOR, "at": TIME, "verdict":
     /// "expected"|"anomaly"|"exclude", "note": TEXT}`; every matched series with a point at `at` is marked, the
-    /// point found as `tally feedback --at` finds it (``Store/feedbackPoint(of:at:now:)``: `latest`, or the nearest
+    /// point found as `tally feedback --at` finds it (``Store/feedbackPoint(of:at:)``: `latest`, or the nearest
     /// point within half the scan interval).
     func feedback(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("feedback") }
@@ -253,7 +253,7 @@ extension TallyServer {
               let verdictText = object["verdict"]?.stringValue else {
             return .error(400, "expected {\"match\": SELECTOR, \"at\": TIME, \"verdict\": \"expected\"|\"anomaly\"|\"exclude\"}")
         }
-        guard let verdict = FeedbackVerdict(rawValue: verdictText) else {
+        guard let verdict = FeedbackVerdict(rawValue: verdictText.lowercased()) else {
             return .error(400, "verdict must be expected, anomaly or exclude; found \(verdictText)", extra: [("path", "$.verdict")])
         }
         let note = object["note"]?.stringValue ?? ""
@@ -263,9 +263,9 @@ extension TallyServer {
         } catch {
             return .error(400, error.fullMessage, line: error.line, column: error.column, extra: [("path", "$.match")])
         }
-        let now = currentTimeMillis()
+        let target: FeedbackTarget
         do throws(QueryError) {
-            if at.lowercased() != "latest" { _ = try parseInstant(at, now: now) }
+            target = try FeedbackTarget(parsing: at, now: currentTimeMillis())
         } catch {
             return .error(400, "at: \(error.fullMessage)", extra: [("path", "$.at")])
         }
@@ -274,13 +274,18 @@ extension TallyServer {
             let marked = try await runBlocking { () -> [(series: String, time: Int64, value: Double?)] in
                 var out: [(series: String, time: Int64, value: Double?)] = []
                 for info in store.series(matching: selector) {
-                    guard let point = try store.feedbackPoint(of: info, at: at, now: now) else { continue }
+                    guard let point = try store.feedbackPoint(of: info, at: target) else { continue }
                     try store.setFeedback(series: info.id, time: point.time, verdict: verdict, note: note)
                     out.append((info.key.description, point.time, point.value))
                 }
                 return out
             }
-            if marked.isEmpty { return .error(404, "no series of \(match) has a point at \(at)") }
+            if marked.isEmpty {
+                switch target {
+                case .latest: return .error(404, "no series of \(match) has a point")
+                case .time(let t): return .error(404, "no series of \(match) has a point at or near \(TimeText.format(t))")
+                }
+            }
             // `time` when every point marked has the same one (always, unless `at` is `latest`).
             let times = Set(marked.map(\.time))
             let time = times.count == 1 ? JSONText.string(TimeText.format(times.first!)) : "null"

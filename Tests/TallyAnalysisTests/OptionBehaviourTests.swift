@@ -133,6 +133,9 @@ import TallyAnalysis
         #expect(formatNumber(9.99996e20, significant: 4) == "1e+21")
         #expect(formatNumber(5e-324) == "4.941e-324")
         #expect(formatRange(lower: -1.05e304, upper: 1.05e304) == "-1.05e+304–1.05e+304")
+        // A narrow range of large numbers keeps the digits that tell its ends apart.
+        #expect(formatRange(lower: 1e15, upper: 1.00001e15) == "1e+15–1.00001e+15")
+        #expect(formatRange(lower: 123_456_789e10, upper: 123_456_999e10) == "1.23456789e+18–1.23456999e+18")
         var g = SeriesMaker(seed: 57)
         let times = SeriesMaker.daily(100)
         var values = times.indices.map { i in g.noisy(i % 7 >= 5 ? 400 : 1_000, relative: 0.03).rounded() }

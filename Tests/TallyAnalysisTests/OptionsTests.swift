@@ -28,6 +28,7 @@ import TallyAnalysis
                     "\(String(describing: error))")
         }
         #expect(try AnomalyOptions.parse("training=10").training == .points(10))
+        #expect(try AnomalyOptions.parse("level_shift=7p").levelShiftPoints == 7)
         #expect(try AnomalyOptions.parse("level_shift=off stuck=off").levelShiftPoints == 0)
         #expect(parseDuration("250ms") == 250 && parseDuration("1.5h") == 5_400_000 && parseDuration("2w") == 1_209_600_000)
         #expect(parseDuration("7") == nil && parseDuration("d") == nil)

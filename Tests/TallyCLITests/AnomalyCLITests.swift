@@ -54,7 +54,11 @@ struct AnomalyCLITests {
         #expect(lines.first?.hasPrefix("NOT JUDGED  row_count{dataset=\"young\"}") == true, "\(r.stdout)")
         #expect(lines.first?.contains("needs ") == true, "\(r.stdout)")
         #expect(lines.last == "ok: 1 series checked, no latest point is anomalous; 1 series not judged "
-                + "(too little history or no value)", "\(r.stdout)")
+                + "(too little history, no value, or no point)", "\(r.stdout)")
+        // As of a time before its first point, the series has nothing to judge: listed too.
+        let early = try runTally(["check", "row_count", "--store", store, "--now", TimeText.format(Self.time(0) - Self.day)])
+        #expect(early.status == 0 && early.stdout.contains("NOT JUDGED  row_count{dataset=\"young\"}  no point at or before now"),
+                "\(early.stdout)")
         let j = try runTally(["check", "row_count", "--format", "json", "--store", store, "--now", TimeText.format(Self.time(4))])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         #expect(json["status"] as? String == "ok")

@@ -107,13 +107,16 @@ struct CLITests {
     @Test func linkingAgainMovesNothing() throws {
         let dir = TemporaryDirectory()
         let store = dir.child("store")
-        let csv = "time,metric,value,outcome,check\n2024-05-01T00:00:00Z,check,1,pass,old\n"
-            + "2024-05-02T00:00:00Z,check,1,fail,old\n2024-05-03T00:00:00Z,check,2,pass,new\n"
+        // Shaped as Soda's check series: more labels than the selectors below name.
+        let csv = "time,metric,value,outcome,check,dataset,datasource\n2024-05-01T00:00:00Z,check,1,pass,old,orders,shop\n"
+            + "2024-05-02T00:00:00Z,check,1,fail,old,orders,shop\n2024-05-03T00:00:00Z,check,2,pass,new,orders,shop\n"
         #expect(try runTally(["ingest", "csv", "-", "--store", store], stdin: csv).status == 0)
         let first = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(first.status == 0 && first.stdout.contains("moved 2 points"), "\(first.stdout)\(first.stderr)")
         let again = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(again.status == 0 && again.stdout.contains("moved 0 points"), "\(again.stdout)\(again.stderr)")
+        let byName = try runTally(["series", "link", #"{__name__="check", check="old"}"#, #"check{check="new"}"#, "--store", store])
+        #expect(byName.status == 0 && byName.stdout.contains("moved 0 points"), "\(byName.stdout)\(byName.stderr)")
         let itself = try runTally(["series", "link", #"check{check="new"}"#, #"check{check="new"}"#, "--store", store])
         #expect(itself.status != 0 && itself.stderr.contains("are the same series"), "\(itself.stderr)")
         let missing = try runTally(["series", "link", #"check{check="nope"}"#, #"check{check="new"}"#, "--store", store])
@@ -131,9 +134,15 @@ struct CLITests {
         #expect(lines.first == "series,kind,name,latest_time,latest_value,latest_outcome", "\(lines.first ?? "")")
         #expect(lines.count == 4, "\(listed.stdout)")
         #expect(lines.contains { $0.contains(",row_count > 0,") && $0.hasSuffix(",pass") }, "\(listed.stdout)")
-        // Measurements alone: no name or outcome columns.
+        // CSV columns are fixed, for scripts: measurements alone have the same header, with empty cells.
         let metrics = try runTally(["series", "--store", demo, "row_count{dataset=\"orders\"}", "--format", "csv"])
-        #expect(metrics.stdout.hasPrefix("series,kind,latest_time,latest_value\n"), "\(metrics.stdout)")
+        #expect(metrics.stdout.hasPrefix("series,kind,name,latest_time,latest_value,latest_outcome\n"), "\(metrics.stdout)")
+        #expect(metrics.stdout.split(separator: "\n").dropFirst().allSatisfy { $0.hasSuffix(",") }, "\(metrics.stdout)")
+        // The table shows them only when they apply; JSON gives a check's latest outcome.
+        let table = try runTally(["series", "--store", demo, "row_count{dataset=\"orders\"}"])
+        #expect(table.stdout.hasPrefix("series ") && !table.stdout.contains("latest_outcome"), "\(table.stdout)")
+        let json = try runTally(["series", "--store", demo, "check{dataset=\"orders\"}", "--format", "json"])
+        #expect(json.stdout.contains("\"outcome\": \"pass\""), "\(json.stdout)")
     }
 
     /// Anchored to today, the demo holds today's scans up to the moment it was built, none later.

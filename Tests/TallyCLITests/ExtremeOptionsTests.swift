@@ -103,6 +103,15 @@ struct ExtremeOptionsTests {
         }
     }
 
+    /// An anchor after today would plant incidents in scans that never happen: refused, nothing made.
+    @Test func demoRefusesAnAnchorAfterToday() throws {
+        let dir = TemporaryDirectory()
+        let later = TimeText.format(DemoStore.today() + 30 * 86_400_000).prefix(10)
+        let result = try runTally(["demo", "--store", dir.child("demo"), "--anchor", String(later)])
+        #expect(result.status == 2 && result.stderr.contains("is after today"), "\(result.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.child("demo")))
+    }
+
     @Test func demoDoesNotReplaceADemoStoreAnotherProcessWrites() throws {
         let dir = TemporaryDirectory()
         let path = dir.child("demo")

@@ -38,6 +38,10 @@ import Testing
         #expect(!SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexMatch, "x")]).matches(labels: ["a": "xy"]))  // anchored at the end
         #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .equal, "")]).matches(labels: ["b": "x"]))
         #expect(SelectorExpression(metric: nil, matchers: [MatcherExpression("a", .regexNotMatch, "x|y")]).matches(labels: ["a": "z"]))
+        // `__name__` is the metric name, as storage reads it.
+        let names = SelectorExpression(metric: nil, matchers: [MatcherExpression("__name__", .regexMatch, "row_count|missing_count")])
+        #expect(names.matches(metric: "row_count", labels: ["a": "x"]) && names.matches(metric: "missing_count", labels: [:]))
+        #expect(!names.matches(metric: "freshness", labels: ["__name__": "row_count"]))
     }
 
     /// A regex is compiled once, when the matcher is made (or its operator or value changes): the matcher keeps the

@@ -356,3 +356,20 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(Cookies.value(named: "tally_session", in: nil) == nil)
     }
 }
+
+@Suite struct DashboardCatalogTests {
+    /// Two checks of a dataset with one name (the same check, two filters) are told apart by their `check` label;
+    /// a name used once stays as it is.
+    @Test func checksSharingANameAreToldApart() {
+        func row(_ id: UInt32, _ hash: String, _ name: String) -> DashboardCatalog.Row {
+            let info = SeriesInfo(id: SeriesID(id), key: SeriesKey(metric: "check", labels: ["check": hash, "dataset": "orders"]),
+                                  kind: .check, attributes: Attributes(["name": name]))
+            return DashboardCatalog.Row(info: info, latest: nil, name: DashboardCatalog.rowName(info))
+        }
+        let rows = DashboardCatalog.distinguished([row(1, "aa11", "missing_count(email) < 5"),
+                                                   row(2, "bb22", "missing_count(email) < 5"),
+                                                   row(3, "cc33", "row_count > 0")])
+        #expect(rows.map(\.name) == ["missing_count(email) < 5 · check=aa11", "missing_count(email) < 5 · check=bb22",
+                                      "row_count > 0"])
+    }
+}

@@ -85,6 +85,9 @@ struct AnomalyQueryTests {
         #expect(plain.series.map(\.values) == suffixed.series.map(\.values))
         #expect(plain.series.map(\.reasons) == suffixed.series.map(\.reasons))
         #expect(plain.series.map(\.reasons) != defaults.series.map(\.reasons), "the options must change something")
+        let horizon = try store.query("row_count | forecast 3p", now: now).series.first
+        #expect(horizon?.count == (try store.query("row_count | forecast 3", now: now).series.first?.count))
+        #expect((horizon?.count ?? 0) == times.count + 3)
         let last = #expect(throws: QueryError.self) { try store.query("row_count | last 5p", now: now) }
         #expect(last?.message.contains("found `5p`") == true, "\(String(describing: last))")
     }
@@ -180,18 +183,21 @@ struct AnomalyQueryTests {
         #expect(!plain.csv().contains("reason") && !plain.csv().contains("no value recorded"))
     }
 
-    /// With too little history the forecast's points are there, without expected values, saying what is missing.
+    /// With too little history no forecast points are made up; the last point says how many more are needed
+    /// (after its own reason, when an earlier stage gave one).
     @Test func aForecastWithTooLittleHistorySaysSo() throws {
         let dir = TemporaryDirectory()
         let times = Array(D.daily(5))
         let store = try D.store(dir, [(D.key("young"), times, [100, 101, 99, 100, 102])])
-        let s = try #require(try store.query("row_count | forecast 3", now: times.last! + D.day).series.first)
-        #expect(s.count == 8)
-        for i in 5..<8 {
-            #expect(s.times[i] == times.last! + Int64(i - 4) * D.day)
-            #expect(s.isNull(at: i) && D.isNull(s.expected![i]) && D.isNull(s.lower![i]))
-            #expect(s.reason(at: i)?.hasPrefix("no forecast: needs ") == true, "\(String(describing: s.reason(at: i)))")
-        }
+        let now = times.last! + D.day
+        let s = try #require(try store.query("row_count | forecast 3", now: now).series.first)
+        #expect(s.times == times)
+        #expect(s.reason(at: 4)?.hasPrefix("no forecast: needs ") == true, "\(String(describing: s.reason(at: 4)))")
+        #expect(s.reason(at: 3) == nil)
+        let annotated = try #require(try store.query("row_count | anomalies | forecast 3", now: now).series.first)
+        #expect(annotated.count == 5)
+        let reason = try #require(annotated.reason(at: 4))
+        #expect(reason.hasPrefix("needs ") && reason.contains("; no forecast: needs "), "\(reason)")
     }
 
     @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {

@@ -118,14 +118,14 @@ public struct AnomalyStageExtension: QueryStageExtension {
         return parsed
     }
 
-    /// A forecast horizon: a duration (`14d`, `1mo`) or a number of points (`30`).
+    /// A forecast horizon: a duration (`14d`, `1mo`) or a number of points (`30`, `30p`).
     enum Horizon {
         case duration(QueryDuration)
         case points(Int)
     }
 
     static func horizon(_ argument: ExternalStage.Argument) throws(QueryError) -> Horizon {
-        if let n = Int(argument.value) {
+        if let n = parsePointCount(argument.value) {
             guard n > 0 else {
                 throw QueryError(.invalid, "the forecast horizon must be at least 1 point", at: argument.span)
             }
@@ -255,25 +255,18 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 }
                 count = Int(points)
             }
-            var f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
-            var reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
-            if f.times.isEmpty {
-                // Too little history: the horizon's points are there, without a forecast, saying why.
-                let step = Self.typicalStep(walk.times)
-                guard f.needed > 0, step > 0 else { return s }
-                var t = last
-                for _ in 0..<count {
-                    let next = timeShift(t, by: step)
-                    if next == t { break }   // the end of time
-                    t = next
-                    f.times.append(t)
-                }
-                let null = columnValue(nil)
-                f.expected = f.times.map { _ in null }
-                f.lower = f.expected
-                f.upper = f.expected
-                reason = "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")"
+            let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
+            guard !f.times.isEmpty else {
+                // Too little history: no points are made up; the last point says why there is no forecast.
+                guard f.needed > 0, s.count > 0 else { return s }
+                var out = s
+                var reasons = s.reasons ?? [String?](repeating: nil, count: s.count)
+                let note = "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")"
+                reasons[s.count - 1] = reasons[s.count - 1].map { $0 + "; " + note } ?? note
+                out.reasons = reasons
+                return out
             }
+            let reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
             var out = s
             let null = columnValue(nil)
             let n = s.count

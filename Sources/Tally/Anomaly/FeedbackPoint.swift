@@ -9,19 +9,28 @@ public func parseInstant(_ text: String, now: Int64) throws(QueryError) -> Int64
     return try Parser.parseTime(text).resolve(now: now)
 }
 
+/// Which point of a series a verdict is about (`tally feedback --at`, `"at"` of `POST /api/v1/feedback`).
+public enum FeedbackTarget: Sendable, Equatable {
+    /// The series' latest point.
+    case latest
+    /// The point at this time, or else the nearest one within half the series' typical scan interval.
+    case time(Int64)
+
+    /// `latest` (any case), or a time as ``parseInstant(_:now:)`` reads it.
+    public init(parsing text: String, now: Int64) throws(QueryError) {
+        self = text.lowercased() == "latest" ? .latest : .time(try parseInstant(text, now: now))
+    }
+}
+
 extension Store {
-    /// The point of a series that a verdict "at TEXT" is about: `latest` is the series' latest point; any other
-    /// text is a time (``parseInstant(_:now:)``), meaning the point at exactly that time or else the nearest one
-    /// within half the series' typical scan interval (at most 12 hours), so that a day (`2024-05-03`) finds that
-    /// day's daily scan. Nil when there is no such point.
-    ///
-    /// - Throws: `QueryError` for text that is no time; `StoreError` when the series cannot be read.
-    public func feedbackPoint(of info: SeriesInfo, at text: String, now: Int64) throws -> (time: Int64, value: Double?)? {
-        if text.lowercased() == "latest" {
+    /// The point of a series that a verdict is about: for `.latest` the series' latest point; for `.time(t)` the
+    /// point at `t`, or else the nearest one within half the series' typical scan interval (at most 12 hours), so
+    /// that a day (`2024-05-03`) finds that day's daily scan. Nil when there is no such point.
+    public func feedbackPoint(of info: SeriesInfo, at target: FeedbackTarget) throws(StoreError) -> (time: Int64, value: Double?)? {
+        guard case .time(let t) = target else {
             guard let latest = latest([info.id])[0] else { return nil }
             return (latest.time, optionalValue(latest.value))
         }
-        let t = try parseInstant(text, now: now)
         let week: Int64 = 7 * 86_400_000
         // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest
         // time, a trap near the latest).

@@ -59,6 +59,9 @@ public struct AnomalyCheckReport: Sendable {
     /// value (null) — so the check says nothing about them. They do not fail the check, but they are not "ok"
     /// either: `tally check` lists them.
     public var unjudged: [Finding] = []
+    /// In `latestPoint` mode: the series (`metric{labels}`) with no point at or before `now` in the range the query
+    /// reads, so nothing to judge; listed beside ``unjudged``.
+    public var withoutPoints: [String] = []
 
     /// True when the check fails.
     public var failed: Bool { !findings.isEmpty }
@@ -99,20 +102,24 @@ extension Store {
         let matched = (try? series(matching: query.selector.seriesSelector()).count) ?? result.series.count
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
+        var withoutPoints: [String] = []
         for s in result.series {
             switch mode {
             case .anyPoint:
                 // As of `now`: a point after it has not happened yet, for this check.
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
-                guard let i = s.times.lastIndex(where: { $0 <= now }) else { continue }
+                guard let i = s.times.lastIndex(where: { $0 <= now }) else {
+                    withoutPoints.append(SeriesKey(metric: s.metric, labels: Array(s.labels)).description)
+                    continue
+                }
                 if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }
                 else if s.anomaly?[i] == true { quiet.append(Self.finding(s, i)) }
                 else if let expected = s.expected, optionalValue(expected[i]) == nil { unjudged.append(Self.finding(s, i)) }
             }
         }
         return AnomalyCheckReport(text: text, query: query, mode: mode, matchedSeries: matched, result: result,
-                                  findings: findings, quiet: quiet, unjudged: unjudged)
+                                  findings: findings, quiet: quiet, unjudged: unjudged, withoutPoints: withoutPoints)
     }
 
     /// The query `check` runs, and how its result decides.

@@ -30,6 +30,10 @@ extension QueryResult {
     }
 }
 
+/// The columns `text` takes in a terminal: East Asian wide characters count two, combining marks none (for
+/// aligning tables of labels in any script).
+public func terminalWidth(_ text: String) -> Int { TableText.width(text) }
+
 enum TableText {
     /// The columns `s` takes in a terminal: two for East Asian wide and fullwidth characters (CJK, Hangul, kana,
     /// fullwidth forms, most emoji), none for combining marks and format characters, one for the rest.

@@ -67,8 +67,22 @@ struct DashboardCatalog: Sendable {
                 let members = grouped[source]![name]!
                 return Dataset(dataSource: source, name: name,
                                metrics: members.metrics.sorted { $0.name < $1.name },
-                               checks: members.checks.sorted { $0.name < $1.name })
+                               checks: DashboardCatalog.distinguished(members.checks).sorted { $0.name < $1.name })
             })
+        }
+    }
+
+    /// Checks of one dataset that share a name (the same check with two filters) get their `check` label
+    /// appended, so that no two rows read the same.
+    static func distinguished(_ rows: [Row]) -> [Row] {
+        var count: [String: Int] = [:]
+        for row in rows { count[row.name, default: 0] += 1 }
+        return rows.map { row in
+            guard count[row.name, default: 0] > 1, let label = row.info.key[label: "check"],
+                  !row.name.hasPrefix(label) else { return row }
+            var named = row
+            named.name += " · check=\(label)"
+            return named
         }
     }
 

@@ -4,16 +4,29 @@ public struct SeriesInfo: Sendable, Equatable {
     public var key: SeriesKey
     public var kind: SeriesKind
     public var attributes: Attributes
+
+    public init(id: SeriesID, key: SeriesKey, kind: SeriesKind, attributes: Attributes) {
+        self.id = id
+        self.key = key
+        self.kind = kind
+        self.attributes = attributes
+    }
 }
 
 extension Store {
     /// The series a selector chooses, ordered by metric, then labels. Series with no points left (after
-    /// retention or deletes) are not listed.
+    /// retention, deletes or a link) are not listed.
     public func series(matching selector: SeriesSelector = .all) -> [SeriesInfo] {
+        series(matching: selector, includingEmpty: false)
+    }
+
+    /// The series a selector chooses, ordered by metric, then labels; with `includingEmpty`, also those with no
+    /// points left (after retention, deletes or a link).
+    public func series(matching selector: SeriesSelector, includingEmpty: Bool) -> [SeriesInfo] {
         state.withLock { s in
             s.index.orderedByKey(s.index.select(selector)).compactMap { id -> SeriesInfo? in
-                guard Int(id) < s.index.latest.count, s.index.latest[Int(id)] != nil,
-                      let r = s.index.record(id) else { return nil }
+                let hasPoints = Int(id) < s.index.latest.count && s.index.latest[Int(id)] != nil
+                guard hasPoints || includingEmpty, let r = s.index.record(id) else { return nil }
                 return SeriesInfo(id: r.id, key: r.key, kind: r.kind, attributes: r.attributes)
             }
         }
