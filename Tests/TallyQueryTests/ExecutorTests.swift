@@ -170,6 +170,9 @@ import Testing
         #expect(try run("m | since 6h", src, now: now).series[0].times == (14...20).map { Int64($0) * HOUR })
         #expect(try run("m | since 6h | until now+10h", src, now: now).series[0].times == (14..<30).map { Int64($0) * HOUR })
         #expect(try run("m | between now-2h and now+2h", src, now: now).series[0].times == (18..<22).map { Int64($0) * HOUR })
+        // `fill` ends where the reads end: with `now` on a bucket boundary, that bucket is filled too.
+        let filled = try run("m | since 3h | bucket 1h count fill zero", source(series: 1, points: 0), now: now)
+        #expect(filled.series.first?.times == (17...20).map { Int64($0) * HOUR })
         // Without a range there is no implicit end.
         #expect(try run("m | last 2", src, now: now).series[0].times == [46 * HOUR, 47 * HOUR])
     }

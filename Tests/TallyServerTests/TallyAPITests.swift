@@ -86,14 +86,21 @@ struct TallyAPITests {
         let day = try await mark("row_count{dataset=\"orders\"}", "2024-05-02")
         #expect(day.status == 200, "\(day.text)")
         #expect(day.object["time"] as? String == "2024-05-02T06:00:00Z", "\(day.text)")
-        #expect(try await mark("row_count{dataset=\"orders\"}", "2024-05-20").status == 404)
+        let far = try await mark("row_count{dataset=\"orders\"}", "2024-05-20")
+        #expect(far.status == 404 && far.errorMessage?.hasSuffix("at or near 2024-05-20T00:00:00Z") == true, "\(far.text)")
+        // The verdict's case does not matter, as on the command line.
+        let body = #"{"match": "row_count{dataset=\"orders\"}", "at": "2024-05-03", "verdict": "Expected"}"#
+        let capital = try await server.send("POST", "/api/v1/feedback", key: server.writeKey,
+                                            headers: ["Content-Type": "application/json"], body: Array(body.utf8))
+        #expect(capital.status == 200 && capital.object["verdict"] as? String == "expected", "\(capital.text)")
         let bad = try await mark("row_count", "yesterday")
         #expect(bad.status == 400 && (bad.object["error"] as? [String: Any])?["path"] as? String == "$.at", "\(bad.text)")
         // What was marked is what the store holds.
         let store = server.server.store
         let orders = try #require(store.series(key: SeriesKey(metric: "row_count", labels: ["dataset": "orders"])))
-        #expect(try store.feedback(series: [orders.id]).map(\.time).sorted()
-                == [TimeText.parse("2024-05-02T06:00:00Z")!, TimeText.parse("2024-05-03T06:00:00Z")!])
+        let verdicts = try store.feedback(series: [orders.id]).sorted { $0.time < $1.time }
+        #expect(verdicts.map(\.time) == [TimeText.parse("2024-05-02T06:00:00Z")!, TimeText.parse("2024-05-03T06:00:00Z")!])
+        #expect(verdicts.map(\.verdict) == [.exclude, .expected], "the later verdict on a point replaces the earlier")
     }
 
     @Test("bad queries, selectors and documents: 400 with message, line and column")
