@@ -66,7 +66,7 @@ extension TallyCommand {
                 if tag == "FLAGGED" { parts.append("(no new alert: refractory period or likelihood gate)") }
                 lines.append(parts.joined(separator: "  "))
             }
-            for series in report.withoutPoints { lines.append("NOT JUDGED  \(series)  no point at or before now") }
+            for series in report.withoutPoints { lines.append("NOT JUDGED  \(series.seriesText)  no point at or before now") }
             let n = report.matchedSeries
             var quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
                 + "flagged without a new alert"
@@ -112,7 +112,8 @@ extension TallyCommand {
                 + report.findings.map(object).joined(separator: ",\n  ") + "], \"quiet\": ["
                 + report.quiet.map(object).joined(separator: ",\n  ") + "], \"not_judged\": ["
                 + (report.unjudged.map(object) + report.withoutPoints.map { series in
-                    "{\"series\": \(JSONText.string(series)), \"time\": null, \"reason\": \"no point at or before now\"}"
+                    "{\"series\": \(JSONText.string(series.seriesText)), \"metric\": \(JSONText.string(series.metric)), "
+                        + "\"labels\": \(jsonObject(Array(series.labels))), \"time\": null, \"reason\": \"no point at or before now\"}"
                 }).joined(separator: ",\n  ") + "]}"
         }
     }

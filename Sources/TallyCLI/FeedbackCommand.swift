@@ -48,7 +48,8 @@ extension TallyCommand {
                 var marked = 0
                 for info in infos {
                     guard let point = try store.feedbackPoint(of: info, at: target) else {
-                        printError("\(info.key): no point at \(at)")
+                        if case .time(let t) = target { printError("\(info.key): no point at or near \(TimeText.format(t))") }
+                        else { printError("\(info.key): no point") }
                         continue
                     }
                     let record = try store.setFeedback(series: info.id, time: point.time, verdict: v, note: note)

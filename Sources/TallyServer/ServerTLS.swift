@@ -58,8 +58,10 @@ public struct ServerTLS: Sendable {
         do {
             chain = try NIOSSLCertificate.fromPEMBytes(certificatePEM)
         } catch {
-            throw ServeError(message: "--tls-cert \(certificateSource): no PEM certificate in it (a PEM file starts "
-                             + "with -----BEGIN CERTIFICATE-----; \(error))")
+            let begins = String(decoding: certificatePEM, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----")
+            throw ServeError(message: "--tls-cert \(certificateSource): "
+                             + (begins ? "a PEM certificate in it is incomplete or damaged (\(error))"
+                                       : "no PEM certificate in it (a PEM file starts with -----BEGIN CERTIFICATE-----; \(error))"))
         }
         let key: NIOSSLPrivateKey
         do {

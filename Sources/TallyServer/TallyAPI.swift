@@ -249,8 +249,9 @@ extension TallyServer {
         } catch {
             return sodaError(error)
         }
-        guard let match = object["match"]?.stringValue, let at = object["at"]?.stringValue,
-              let verdictText = object["verdict"]?.stringValue else {
+        // `at` as text, or as a number of epoch milliseconds.
+        let at = object["at"]?.stringValue ?? object["at"]?.numberValue?.int64Value.map { String($0) }
+        guard let match = object["match"]?.stringValue, let at, let verdictText = object["verdict"]?.stringValue else {
             return .error(400, "expected {\"match\": SELECTOR, \"at\": TIME, \"verdict\": \"expected\"|\"anomaly\"|\"exclude\"}")
         }
         guard let verdict = FeedbackVerdict(rawValue: verdictText.lowercased()) else {

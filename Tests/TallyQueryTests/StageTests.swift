@@ -188,6 +188,13 @@ import Glibc
         let mixed = try run("{dataset=\"a\"} | agg sum by (dataset)", src)
         #expect(mixed.series[0].metric == "sum")
         #expect(mixed.series[0].values == [6, 12, 3])
+        // `by (__name__)` groups by metric, as in PromQL, also beside labels.
+        let perMetric = try run("{dataset=\"a\"} | agg sum by (__name__)", src)
+        #expect(perMetric.series.map(\.metric) == ["other", "rows"] && perMetric.series.allSatisfy { $0.labels.isEmpty })
+        #expect(perMetric.series[0].values == [5] && perMetric.series[1].values == [1, 12, 3])
+        let perMetricAndDataset = try run("{__name__=~\"rows|other\"} | agg sum by (__name__, dataset)", src)
+        #expect(perMetricAndDataset.series.map { "\($0.metric)\($0.labels.description)" }
+                == ["other{dataset=\"a\"}", "rows{dataset=\"a\"}", "rows{dataset=\"b\"}"])
     }
 
     @Test func topAndBottom() throws {

@@ -131,6 +131,9 @@ struct TLSTests {
             }
             #expect(mismatch?.message.hasPrefix("--tls-key \(Self.key) does not go with --tls-cert \(Self.certificate)") == true,
                     "\(mismatch?.message ?? "no error")")
+            let cut = Array(try read(Self.renewedCertificate).prefix(300))
+            let truncated = #expect(throws: ServeError.self) { try tls.replace(certificatePEM: cut, privateKeyPEM: try read(Self.renewedKey)) }
+            #expect(truncated?.message.contains("incomplete or damaged") == true, "\(truncated?.message ?? "no error")")
             let garbage = #expect(throws: ServeError.self) {
                 try tls.replace(certificatePEM: Array("not a certificate".utf8), privateKeyPEM: try read(Self.key))
             }

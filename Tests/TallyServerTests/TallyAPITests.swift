@@ -88,6 +88,11 @@ struct TallyAPITests {
         #expect(day.object["time"] as? String == "2024-05-02T06:00:00Z", "\(day.text)")
         let far = try await mark("row_count{dataset=\"orders\"}", "2024-05-20")
         #expect(far.status == 404 && far.errorMessage?.hasSuffix("at or near 2024-05-20T00:00:00Z") == true, "\(far.text)")
+        // `at` may be epoch milliseconds as a JSON number.
+        let millis = try #require(TimeText.parse("2024-05-02T06:00:00Z"))
+        let numeric = try await server.send("POST", "/api/v1/feedback", key: server.writeKey, headers: ["Content-Type": "application/json"],
+                                            body: Array(#"{"match": "row_count{dataset=\"orders\"}", "at": \#(millis), "verdict": "exclude"}"#.utf8))
+        #expect(numeric.status == 200 && numeric.object["time"] as? String == "2024-05-02T06:00:00Z", "\(numeric.text)")
         // The verdict's case does not matter, as on the command line.
         let body = #"{"match": "row_count{dataset=\"orders\"}", "at": "2024-05-03", "verdict": "Expected"}"#
         let capital = try await server.send("POST", "/api/v1/feedback", key: server.writeKey,

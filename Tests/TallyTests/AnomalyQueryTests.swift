@@ -194,6 +194,14 @@ struct AnomalyQueryTests {
         #expect(s.times == times)
         #expect(s.reason(at: 4)?.hasPrefix("no forecast: needs ") == true, "\(String(describing: s.reason(at: 4)))")
         #expect(s.reason(at: 3) == nil)
+        // A null last value keeps its own reason; a series with one value says it needs more.
+        let otherDir = TemporaryDirectory()
+        let nullLast = try D.store(otherDir, [(D.key("gap"), times, [100, 101, 99, 100, nil]),
+                                                          (D.key("one"), Array(times.prefix(2)), [100, nil])])
+        let gap = try #require(try nullLast.query(#"row_count{dataset="gap"} | forecast 3"#, now: now).series.first)
+        #expect(gap.reason(at: 4)?.hasPrefix("no value recorded; no forecast: needs ") == true, "\(String(describing: gap.reason(at: 4)))")
+        let one = try #require(try nullLast.query(#"row_count{dataset="one"} | forecast 3"#, now: now).series.first)
+        #expect(one.reason(at: 1) == "no value recorded; no forecast: needs more points with values")
         let annotated = try #require(try store.query("row_count | anomalies | forecast 3", now: now).series.first)
         #expect(annotated.count == 5)
         let reason = try #require(annotated.reason(at: 4))

@@ -236,7 +236,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
         let detector = AnomalyDetector(options: options)
         return try input.map { s in
             let walk = try self.walk(s, history: history[SeriesIdentity(s)])
-            guard walk.times.count >= 2, let last = walk.times.last else { return s }
+            guard walk.times.count >= 2, let last = walk.times.last else {
+                return Self.noting(s, "no forecast: needs more points with values")
+            }
             let count: Int
             var end = Int64.max
             switch horizon {
@@ -258,13 +260,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
             let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
             guard !f.times.isEmpty else {
                 // Too little history: no points are made up; the last point says why there is no forecast.
-                guard f.needed > 0, s.count > 0 else { return s }
-                var out = s
-                var reasons = s.reasons ?? [String?](repeating: nil, count: s.count)
-                let note = "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")"
-                reasons[s.count - 1] = reasons[s.count - 1].map { $0 + "; " + note } ?? note
-                out.reasons = reasons
-                return out
+                guard f.needed > 0 else { return s }
+                return Self.noting(s, "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")")
             }
             let reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
             var out = s
@@ -292,6 +289,18 @@ public struct AnomalyStageExtension: QueryStageExtension {
             out.reasons = reasons
             return out
         }
+    }
+
+    /// `s` with `note` after the reason of its last point (a null's own reason, `no value recorded`, kept).
+    static func noting(_ s: ResultSeries, _ note: String) -> ResultSeries {
+        guard s.count > 0 else { return s }
+        var out = s
+        var reasons = s.reasons ?? [String?](repeating: nil, count: s.count)
+        let last = s.count - 1
+        let own = reasons[last] ?? (s.isNull(at: last) ? NumberFormat.nullReason : nil)
+        reasons[last] = own.map { $0 + "; " + note } ?? note
+        out.reasons = reasons
+        return out
     }
 
     /// The median gap between successive times (of the last 1,000).

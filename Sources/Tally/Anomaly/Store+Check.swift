@@ -59,9 +59,17 @@ public struct AnomalyCheckReport: Sendable {
     /// value (null) — so the check says nothing about them. They do not fail the check, but they are not "ok"
     /// either: `tally check` lists them.
     public var unjudged: [Finding] = []
-    /// In `latestPoint` mode: the series (`metric{labels}`) with no point at or before `now` in the range the query
-    /// reads, so nothing to judge; listed beside ``unjudged``.
-    public var withoutPoints: [String] = []
+    /// A series the check could not look at.
+    public struct SeriesName: Sendable {
+        public var metric: String
+        public var labels: Labels
+        /// `metric{labels}` as selectors write it.
+        public var seriesText: String { SeriesKey(metric: metric, labels: Array(labels)).description }
+    }
+
+    /// In `latestPoint` mode: the series with no point at or before `now` in the range the query reads, so nothing
+    /// to judge; listed beside ``unjudged``.
+    public var withoutPoints: [SeriesName] = []
 
     /// True when the check fails.
     public var failed: Bool { !findings.isEmpty }
@@ -102,7 +110,7 @@ extension Store {
         let matched = (try? series(matching: query.selector.seriesSelector()).count) ?? result.series.count
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
-        var withoutPoints: [String] = []
+        var withoutPoints: [AnomalyCheckReport.SeriesName] = []
         for s in result.series {
             switch mode {
             case .anyPoint:
@@ -110,7 +118,7 @@ extension Store {
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
                 guard let i = s.times.lastIndex(where: { $0 <= now }) else {
-                    withoutPoints.append(SeriesKey(metric: s.metric, labels: Array(s.labels)).description)
+                    withoutPoints.append(AnomalyCheckReport.SeriesName(metric: s.metric, labels: s.labels))
                     continue
                 }
                 if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }

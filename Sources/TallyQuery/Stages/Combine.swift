@@ -4,20 +4,28 @@ import TallyEncoding
 enum CombineStage {
     /// One series per group (all series form one group without `by`).
     ///
-    /// A group's series keeps only the `by` labels the members have. Its metric is the members' metric when
-    /// they all share one, otherwise the aggregate's name (`sum`). At each timestamp where any member has a
-    /// point, the members' values at that time are combined (nulls skipped). Output is sorted by metric, labels.
+    /// A group's series keeps only the `by` labels the members have; `by (__name__)` groups by metric, as in
+    /// PromQL. Its metric is the members' metric when they all share one, otherwise the aggregate's name (`sum`).
+    /// At each timestamp where any member has a point, the members' values at that time are combined (nulls
+    /// skipped). Output is sorted by metric, labels.
     static func evaluate(_ input: [ResultSeries], aggregate: Aggregate, by: [String]?) -> [ResultSeries] {
-        var groups: [Labels: [Int]] = [:]
-        var order: [Labels] = []
+        struct GroupKey: Hashable {
+            var metric: String?
+            var labels: Labels
+        }
+        let byMetric = by?.contains(metricNameLabel) == true
+        let byLabels = (by ?? []).filter { $0 != metricNameLabel }
+        var groups: [GroupKey: [Int]] = [:]
+        var order: [GroupKey] = []
         for (i, s) in input.enumerated() {
-            let key = s.labels.keeping(by ?? [])
+            let key = GroupKey(metric: byMetric ? s.metric : nil, labels: s.labels.keeping(byLabels))
             if groups[key] == nil { order.append(key) }
             groups[key, default: []].append(i)
         }
         var output: [ResultSeries] = []
-        for key in order {
-            let members = groups[key]!.map { input[$0] }
+        for group in order {
+            let key = group.labels
+            let members = groups[group]!.map { input[$0] }
             let metric = Set(members.map(\.metric)).count == 1 ? members[0].metric : aggregate.description
             let kind: SeriesKind = members.allSatisfy { $0.kind == .check } ? .check : .measurement
             var points: [(time: Int64, value: Double)] = []
