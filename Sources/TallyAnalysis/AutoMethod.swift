@@ -41,7 +41,7 @@ func lagOneAutocorrelation(_ v: [Double]) -> Double {
 /// table does.
 func isTrending(_ v: [Double]) -> Bool {
     let n = v.count
-    guard n >= 24 else { return false }
+    guard n >= 12 else { return false }   // two points a block: 14 daily scans (the cold start) can show a trend
     var medians: [Double] = []
     var block: [Double] = []
     block.reserveCapacity(n / 6 + 1)

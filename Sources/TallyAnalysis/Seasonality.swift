@@ -314,6 +314,25 @@ func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) ->
     return out
 }
 
+/// True when the points `idx` lie on one straight line in time, to rounding (the least-squares line leaves no
+/// residual larger than 1e-9 of the largest value).
+func liesOnALine(times: [Int64], values: [Double], idx: [Int]) -> Bool {
+    guard idx.count >= 3, let first = idx.first else { return false }
+    let t0 = Double(times[first]), n = Double(idx.count)
+    var st = 0.0, sv = 0.0, stt = 0.0, stv = 0.0, scale = 0.0
+    for i in idx {
+        let t = Double(times[i]) - t0, v = values[i]
+        st += t; sv += v; stt += t * t; stv += t * v
+        scale = Swift.max(scale, Swift.abs(v))
+    }
+    let denominator = n * stt - st * st
+    guard denominator > 0, scale.isFinite else { return false }
+    let slope = (n * stv - st * sv) / denominator
+    let intercept = (sv - slope * st) / n
+    let tolerance = 1e-9 * Swift.max(scale, 1)
+    return idx.allSatisfy { Swift.abs(values[$0] - (intercept + slope * (Double(times[$0]) - t0))) <= tolerance }
+}
+
 /// Scans at most this far apart (at least four per hour) are also tested for an hourly cycle.
 let hourlySeasonMaxStep: Int64 = 15 * 60_000
 
@@ -326,7 +345,9 @@ let seasonalStrengthThreshold = 0.3
 /// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
 /// stronger. Returns the chosen season's measurements (see `seasonalFit`).
 func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonalFit? {
-    guard step > 0 else { return nil }
+    // Points on one straight line (a table that grows by exactly as much every scan) have no season: taking each
+    // cycle's median away leaves the same ramp in every cycle, which would pass for a pattern.
+    guard step > 0, !liesOnALine(times: times, values: values, idx: idx) else { return nil }
     func fit(_ spec: SeasonSpec) -> SeasonalFit? {
         seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step)
     }

@@ -6,6 +6,21 @@ import TallyAnalysis
 @Suite struct PatternTests {
     let detector = AnomalyDetector()
 
+    /// A table that grows by exactly as much every day is normal from its first judged point: a straight line is
+    /// no weekly pattern (taking each week's median away leaves the same ramp in every week, which passed for one,
+    /// and every scan alerted for three weeks), and 14 daily points are enough to see the trend. A drop still
+    /// alerts.
+    @Test(arguments: [100.0, 0.5, -3.0])
+    func anExactlyLinearSeriesIsNormal(growth: Double) {
+        let times = SeriesMaker.daily(120)
+        var values = times.indices.map { 1_000 + growth * Double($0) }
+        let plain = detector.detect(times: times, values: values)
+        #expect(plain.flagged.isEmpty, "\(plain.flagged.prefix(5).map { plain.reason(at: $0) })")
+        #expect(plain.finalModel?.summary.contains("trend") == true, "\(plain.finalModel?.summary ?? "")")
+        values[119] = values[119] / 2
+        #expect(detector.detect(times: times, values: values).flagged == [119])
+    }
+
     @Test func rowCountDroppingToZeroIsCaught() {
         var g = SeriesMaker(seed: 1)
         var values = g.counts(60, mean: 10_000, relative: 0.03)
