@@ -173,23 +173,23 @@ struct LabelPatternTests {
     /// Matching under `(?i)` is an equivalence: within an orbit each scalar lists all the others, a scalar matches
     /// `(?i)x` exactly when it does not match `(?i)[^x]`, and a literal agrees with a class of one.
     @Test func caseFoldingOrbitsAreSymmetricAndComplete() throws {
-        #expect(otherCases(of: 0x6B) == [0x4B, 0x212A])
-        #expect(otherCases(of: 0x3C3) == [0x3A3, 0x3C2])
-        #expect(otherCases(of: 0x131).isEmpty && otherCases(of: 0x30).isEmpty)
+        #expect(CaseFolding.otherCases(of: 0x6B) == [0x4B, 0x212A])
+        #expect(CaseFolding.otherCases(of: 0x3C3) == [0x3A3, 0x3C2])
+        #expect(CaseFolding.otherCases(of: 0x131).isEmpty && CaseFolding.otherCases(of: 0x30).isEmpty)
         // Entries of CaseFolding.txt (Unicode 15.1), written out here as an independent oracle: each line's code
         // and its simple folding are in one orbit, including the three pairs no case mapping joins.
         let foldings: [(UInt32, UInt32)] = [(0x41, 0x61), (0xB5, 0x3BC), (0x1E9E, 0xDF), (0x212A, 0x6B), (0x17F, 0x73),
                                             (0x3C2, 0x3C3), (0x1C5, 0x1C6), (0x1FD3, 0x390), (0x1FE3, 0x3B0),
                                             (0xFB05, 0xFB06), (0x10400, 0x10428), (0x1E900, 0x1E922)]
         for (code, folded) in foldings {
-            #expect(otherCases(of: code).contains(folded) && otherCases(of: folded).contains(code),
+            #expect(CaseFolding.otherCases(of: code).contains(folded) && CaseFolding.otherCases(of: folded).contains(code),
                     "\(String(code, radix: 16)) folds to \(String(folded, radix: 16))")
             #expect(try LabelPattern("(?i)" + String(Unicode.Scalar(code)!)).matchesWhole(String(Unicode.Scalar(folded)!)))
         }
         var asymmetric: [String] = []
         for scalar in CaseFolding.foldingScalars {
-            let orbit = [scalar] + otherCases(of: scalar)
-            for other in otherCases(of: scalar) where ([other] + otherCases(of: other)).sorted() != orbit.sorted() {
+            let orbit = [scalar] + CaseFolding.otherCases(of: scalar)
+            for other in CaseFolding.otherCases(of: scalar) where ([other] + CaseFolding.otherCases(of: other)).sorted() != orbit.sorted() {
                 asymmetric.append("U+\(String(scalar, radix: 16)) and U+\(String(other, radix: 16))")
             }
         }
@@ -203,10 +203,10 @@ struct LabelPatternTests {
             let literal = try LabelPattern("(?i)" + written)
             let single = try LabelPattern("(?i)[" + written + "]")
             let others = try LabelPattern("(?i)[^" + written + "]")
-            for value in [scalar, scalar + 1, scalar &- 1] + otherCases(of: scalar) {
+            for value in [scalar, scalar + 1, scalar &- 1] + CaseFolding.otherCases(of: scalar) {
                 guard let valueScalar = Unicode.Scalar(value) else { continue }
                 let text = String(Character(valueScalar))
-                let expected = value == scalar || otherCases(of: scalar).contains(value)
+                let expected = value == scalar || CaseFolding.otherCases(of: scalar).contains(value)
                 if literal.matchesWhole(text) != expected || single.matchesWhole(text) != expected
                     || others.matchesWhole(text) == expected {
                     mismatches.append("U+\(String(scalar, radix: 16)) on U+\(String(value, radix: 16))")
@@ -244,12 +244,12 @@ struct LabelPatternTests {
                 values.formUnion([range.lowerBound &- 1, range.lowerBound, range.upperBound, range.upperBound + 1])
                 for scalar in folding where near.contains(scalar) {
                     values.insert(scalar)
-                    values.formUnion(otherCases(of: scalar))
+                    values.formUnion(CaseFolding.otherCases(of: scalar))
                 }
             }
             for value in values.sorted() {
                 guard let scalar = Unicode.Scalar(value) else { continue }
-                let expected = written.contains(value) || otherCases(of: value).contains { written.contains($0) }
+                let expected = written.contains(value) || CaseFolding.otherCases(of: value).contains { written.contains($0) }
                 let valueText = String(Character(scalar))
                 if positive.matchesWhole(valueText) != expected || negative.matchesWhole(valueText) == expected {
                     mismatches.append("[\(text)] on U+\(String(value, radix: 16)): expected \(expected)")

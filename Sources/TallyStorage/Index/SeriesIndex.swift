@@ -496,7 +496,12 @@ struct SeriesIndex: Sendable {
         switch matcher.op {
         case .equal, .notEqual:
             let keepEqual = (matcher.op == .equal) == accepted
-            for (value, ids) in values where (value == matcher.value) == keepEqual {
+            // Keeping the one equal value is a lookup, not a comparison with every value.
+            if keepEqual {
+                let ids = values[matcher.value] ?? []
+                return (ids.isEmpty ? [] : [ids], ids.count)
+            }
+            for (value, ids) in values where value != matcher.value {
                 lists.append(ids)
                 total += ids.count
             }

@@ -48,10 +48,6 @@ extension TimeRange {
     ///
     /// Never reversed, which the store's reads do not take.
     public init(emptyIfReversedFrom lowerBound: Int64, to upperBound: Int64) {
-        do throws(ReversedTimeRangeError) {
-            try self.init(checkedFrom: lowerBound, to: upperBound)
-        } catch {
-            self.init(from: error.lowerBound, to: error.lowerBound)
-        }
+        self.init(from: lowerBound, to: Swift.max(lowerBound, upperBound))
     }
 }

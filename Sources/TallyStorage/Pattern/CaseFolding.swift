@@ -81,11 +81,6 @@ enum CaseFolding {
     private static let dotlessI: UInt32 = 0x131
 }
 
-/// The other cases of a scalar: the other scalars of its case folding orbit (see ``CaseFolding``).
-func otherCases(of scalar: UInt32) -> [UInt32] {
-    CaseFolding.otherCases(of: scalar)
-}
-
 extension ScalarSet {
     /// The set with the other cases of its members added: what a class matches under `(?i)`, built when the
     /// pattern is compiled. RE2 folds a class before negating it, so that `(?i)[^a]`, `(?i)\W` and

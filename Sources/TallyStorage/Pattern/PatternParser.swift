@@ -171,7 +171,7 @@ struct PatternParser {
     }
 
     private func literal(_ scalar: UInt32, _ flags: PatternFlags) -> PatternNode {
-        .scalar(scalar, foldCase: flags.caseInsensitive && !otherCases(of: scalar).isEmpty)
+        .scalar(scalar, foldCase: flags.caseInsensitive && !CaseFolding.otherCases(of: scalar).isEmpty)
     }
 
     private func missingArgument(_ range: Range<Int>) -> LabelPatternError {

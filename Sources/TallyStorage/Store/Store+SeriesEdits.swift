@@ -34,7 +34,7 @@ extension Store {
         }
         guard from.id != to.id else {
             throw StoreError.invalid(InputError(field: new.description,
-                message: "\(old) and \(new) are the same series: name the old series first, then the new one"))
+                message: "\(old) and \(new) are the same series: link joins the history of one series into another"))
         }
         let moving = try read(from.id)
         let existing = Set(try read(to.id).times)
