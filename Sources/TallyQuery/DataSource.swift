@@ -1,3 +1,4 @@
+import TallyStorage
 /// Where the executor gets series and their points. The storage engine implements it; tests use an in-memory fake.
 ///
 /// All time ranges are half-open: `from <= time < to`; `Int64.min` / `Int64.max` mean unbounded.
@@ -81,6 +82,12 @@ public struct QueryContext: Sendable {
     public var from: Int64?
     /// The upper bound from the `until`/`between` stages that directly follow the selector (`nil`: unbounded).
     public var to: Int64?
+
+    /// Where the query's reads end: `to`; for a `since` alone just after `now`, which the range includes; without
+    /// a range, nil (every point).
+    public var readEnd: Int64? {
+        to ?? (from != nil ? TimeRange.millisecond(at: now).upperBound : nil)
+    }
 
     /// Creates a context.
     public init(now: Int64, from: Int64? = nil, to: Int64? = nil) {

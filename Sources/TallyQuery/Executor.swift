@@ -92,9 +92,8 @@ public struct QueryExecutor {
         let context = QueryContext(now: now, from: from, to: to)
         // A range with a start and no end reads up to `now`, which it includes: `since 30d` is the 30 days up to
         // now, also when `now` is set in the past (points after it have not happened yet, for this query).
-        let readEnd = to ?? (from != nil ? TimeRange.millisecond(at: now).upperBound : .max)
         var reader = Reader(source: dataSource, limits: limits, span: query.selectorSpan,
-                            from: from ?? .min, to: readEnd)
+                            from: from ?? .min, to: context.readEnd ?? .max)
         var series: [ResultSeries]
         let first = next < query.stages.count ? query.stages[next] : nil
         switch first?.kind {
@@ -203,8 +202,7 @@ public struct QueryExecutor {
     private func fill(_ s: ResultSeries, _ spec: BucketStage, _ bucketing: Bucketing, _ context: QueryContext,
                       span: SourceSpan) throws(QueryError) -> ResultSeries {
         guard let mode = spec.fill else { return s }
-        // The end of the reads: `until`, or for a `since` alone just after `now` (which it includes).
-        let end = context.to ?? (context.from != nil ? TimeRange.millisecond(at: context.now).upperBound : nil)
+        let end = context.readEnd
         // An empty range (`since` after `until`, or after `now`) has no buckets to fill.
         if let end, end <= (context.from ?? .min) { return s }
         let lower = context.from.map { bucketing.start(of: $0) }

@@ -168,7 +168,7 @@ public struct Lexer {
         // Digits and `p` alone: a point count (`500p`), which stage options take beside durations.
         if j > i, j < s.count, s[j] == "p", !(j + 1 < s.count && isIdentifierPart(s[j + 1])) {
             guard let count = Int64(String(String.UnicodeScalarView(s[i..<j]))) else {
-                throw error("point count is too large", at: i)
+                throw error("point count `\(String(String.UnicodeScalarView(s[i...j])))` is too large: at most \(Int64.max)p", at: i)
             }
             i = j + 1
             return finish(.pointCount(count), start, spaced)

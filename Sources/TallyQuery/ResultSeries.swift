@@ -64,6 +64,10 @@ public struct ResultSeries: Sendable {
 
     /// The reason at `index`, if any.
     public func reason(at index: Int) -> String? { reasons?[index] ?? nil }
+    /// The reason output shows for a point: its own, or for a null without one `no value recorded`.
+    public func shownReason(at index: Int) -> String? {
+        reason(at: index) ?? (isNull(at: index) ? NumberFormat.nullReason : nil)
+    }
 
     /// The same identity with no points and no annotation columns.
     func emptied() -> ResultSeries {

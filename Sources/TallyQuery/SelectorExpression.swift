@@ -20,7 +20,7 @@ public struct SelectorExpression: Sendable, Equatable {
     /// This is the reference behaviour for in-memory data sources.
     public func matches(metric name: String, labels: Labels) -> Bool {
         if let metric, metric != name { return false }
-        return matchers.allSatisfy { $0.matches(($0.name == metricNameLabel ? name : labels[$0.name]) ?? "") }
+        return matchers.allSatisfy { $0.matches(selectorValue(of: $0.name, metric: name) { labels[$0] } ?? "") }
     }
 
     /// Whether all label matchers accept these labels. The metric name is not looked at, so a matcher on

@@ -27,7 +27,7 @@ import Testing
     /// A regex with nested repetition, which takes a backtracking engine time exponential in the label's length,
     /// answers at once: no match on 40 a's, a match when the b is there. No clock is read: on a backtracking engine
     /// the test would not finish.
-    @Test func nestedRepetitionInASelectorAnswersPromptly() throws {
+    @Test(.timeLimit(.minutes(1))) func nestedRepetitionInASelectorAnswersPromptly() throws {
         let src = FakeDataSource()
         let fortyAs = String(repeating: "a", count: 40)
         src.add("m", ["dataset": fortyAs], times: [0], values: [1])

@@ -297,7 +297,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
         var out = s
         var reasons = s.reasons ?? [String?](repeating: nil, count: s.count)
         let last = s.count - 1
-        let own = reasons[last] ?? (s.isNull(at: last) ? NumberFormat.nullReason : nil)
+        let own = s.shownReason(at: last)
         reasons[last] = own.map { $0 + "; " + note } ?? note
         out.reasons = reasons
         return out

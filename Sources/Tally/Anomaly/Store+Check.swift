@@ -164,7 +164,7 @@ extension Store {
         return AnomalyCheckReport.Finding(metric: s.metric, labels: s.labels, time: s.times[i], value: s.value(at: i),
                                           expected: cell(s.expected), lower: cell(s.lower), upper: cell(s.upper),
                                           score: cell(s.score), anomaly: s.anomaly?[i], alert: s.alert?[i],
-                                          reason: s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : nil))
+                                          reason: s.shownReason(at: i))
     }
 }
 

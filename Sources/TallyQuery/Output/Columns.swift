@@ -54,7 +54,7 @@ struct FlatLayout {
                 row.append(s.isNull(at: i) ? null : NumberFormat.plain(s.values[i]))
                 for extra in extras {
                     switch extra {
-                    case .reason: row.append(s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : ""))
+                    case .reason: row.append(s.shownReason(at: i) ?? "")
                     case .outcome: row.append(s.outcomes.map { NumberFormat.outcomeName($0[i]) } ?? "")
                     case .expected: row.append(NumberFormat.optional(s.expected?[i], null: null))
                     case .lower: row.append(NumberFormat.optional(s.lower?[i], null: null))
@@ -75,7 +75,7 @@ struct FlatLayout {
 /// Numbers as query output writes them (shortest exact form).
 public enum NumberFormat {
     /// The reason given for a null value that came without one (a null stored by the scan).
-    public static let nullReason = "no value recorded"
+    static let nullReason = "no value recorded"
 
     /// Shortest text that reads back as the same double; integers keep a `.0` (`100.0`), so integer-ness
     /// stays readable and the type stays a float. NaN and infinities as `NaN`, `Infinity`, `-Infinity`.

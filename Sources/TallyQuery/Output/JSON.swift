@@ -29,7 +29,7 @@ extension QueryResult {
                 if pretty { out += "\n    " }
                 out += "{\"time\"\(colon)\"" + TimeText.format(s.times[i]) + "\"\(comma)\"value\"\(colon)"
                 out += s.isNull(at: i) ? "null" : JSONText.number(s.values[i])
-                if let reason = s.reason(at: i) ?? (s.isNull(at: i) ? NumberFormat.nullReason : nil) {
+                if let reason = s.shownReason(at: i) {
                     out += "\(comma)\"reason\"\(colon)" + JSONText.string(reason)
                 }
                 if let code = s.outcomes?[i], code != 0 {

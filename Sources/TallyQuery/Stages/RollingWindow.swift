@@ -29,9 +29,12 @@ enum RollingWindow {
     /// series needs, none for ordinary series.
     private static func spreads(_ values: [Double], window n: Int) -> [Double?] {
         let plain = aggregates(values, window: n, .stddev, finitesScaledBy: 1)
-        func needsScale(_ v: Double) -> Bool { v.isFinite && Aggregate.squareSafeScale(v.magnitude) != 1 }
-        guard values.contains(where: needsScale) else { return plain }
-        let scales = Set(values.lazy.filter(needsScale).map { Aggregate.squareSafeScale($0.magnitude) })
+        var scales = Set<Double>()
+        for v in values where v.isFinite {
+            let scale = Aggregate.squareSafeScale(v.magnitude)
+            if scale != 1 { scales.insert(scale) }
+        }
+        guard !scales.isEmpty else { return plain }
         let largest = aggregates(values.map { NullValue.isNull($0) ? $0 : ($0.isFinite ? $0.magnitude : 0) },
                                  window: n, .max, finitesScaledBy: 1)
         var scaled: [Double: [Double?]] = [:]

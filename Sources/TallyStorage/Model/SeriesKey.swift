@@ -54,7 +54,7 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
     /// What a selector's matcher on `name` compares: the metric for ``metricNameLabel`` (`__name__`, as in
     /// PromQL), else the label's value.
     public func selectorValue(of name: String) -> String? {
-        name == metricNameLabel ? metric : self[label: name]
+        TallyStorage.selectorValue(of: name, metric: metric) { self[label: $0] }
     }
 
     /// `metric{a="x", b="y"}`, the same syntax selectors use.
@@ -98,6 +98,13 @@ public struct SeriesKey: Hashable, Sendable, Comparable, CustomStringConvertible
 /// The label name that selectors read as the metric name (`{__name__=~"row_count|missing_count"}`, as in PromQL);
 /// no series may have a label of that name.
 public let metricNameLabel = "__name__"
+
+/// What a selector's matcher on `name` compares, for a series with this metric and these labels (`label` looks
+/// one up): the metric for ``metricNameLabel``, else the label's value. Every matching of series goes through it.
+@inlinable
+public func selectorValue(of name: String, metric: String, label: (String) -> String?) -> String? {
+    name == metricNameLabel ? metric : label(name)
+}
 
 /// Why a label may not be called ``metricNameLabel``.
 public let metricNameLabelReserved = "the label name __name__ is reserved: selectors use it for the metric name"
