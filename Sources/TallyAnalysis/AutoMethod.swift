@@ -167,7 +167,7 @@ func minimumHistory(options: AnomalyOptions, step: Int64) -> (points: Int, span:
     var span: Int64 = 0
     switch options.season {
     case .period(let p) where options.method != .level:
-        span = 2 * Swift.min(p, maxSeasonPeriod)
+        span = p <= maxSeasonPeriod ? 2 * p : 0   // a longer period is no season (see `chooseModel`)
     case .none:
         span = 0
     default:

@@ -75,10 +75,15 @@ public func formatRange(lower: Double, upper: Double) -> String {
     let unit = rangeUnit(lower: lower, upper: upper)
     if lower.isInfinite { return "at most " + formatNumber(roundUp(upper, unit), unit: unit) }
     if upper.isInfinite { return "at least " + formatNumber(roundDown(lower, unit), unit: unit) }
-    if lower.isFinite && upper.isFinite && upper - lower <= 1e-8 * Swift.max(Swift.abs(lower), Swift.abs(upper)) {
+    if isPointBand(lower: lower, upper: upper) {
         return "exactly " + formatNumber(0.5 * (lower + upper), significant: 12)
     }
     return formatNumber(roundDown(lower, unit), unit: unit) + "–" + formatNumber(roundUp(upper, unit), unit: unit)
+}
+
+/// True when a finite range is a single value, to 1e-8 of its size (a constant series' band).
+func isPointBand(lower: Double, upper: Double) -> Bool {
+    lower.isFinite && upper.isFinite && upper - lower <= 1e-8 * Swift.max(Swift.abs(lower), Swift.abs(upper))
 }
 
 func rangeUnit(lower: Double, upper: Double) -> Double {

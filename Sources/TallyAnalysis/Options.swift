@@ -262,7 +262,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid season '\(value)'; valid choices: auto, none, or a duration such as 1d, 7d, 24h, "
-                        + "from 1h to 3650d")
+                        + "from \(formatDuration(minSeasonPeriod)) to \(formatDuration(maxSeasonPeriod))")
                 }
             case "direction":
                 guard let d = AnomalyDirection(rawValue: lower) else {
@@ -463,13 +463,13 @@ public struct AnomalyOptionsError: Error, Sendable, Equatable, CustomStringConve
     public var description: String { message }
 }
 
-/// Parses a duration such as `90d`, `1.5h`, `30m`, `250ms`, `2w` into milliseconds.
 /// The longest season (`season=DURATION`): ten years. Longer ones cannot be seen twice in any history, and their
 /// multiples (two and more cycles) would not fit in 64-bit milliseconds; a longer period set in code counts as none.
-public let maxSeasonPeriod: Int64 = 3650 * 86_400_000
+public let maxSeasonPeriod: Int64 = 3650 * dayMs
 /// The shortest season `season=DURATION` takes: an hour (a pattern within minutes is noise to a scan history).
-public let minSeasonPeriod: Int64 = 3_600_000
+public let minSeasonPeriod: Int64 = hourMs
 
+/// Parses a duration such as `90d`, `1.5h`, `30m`, `250ms`, `2w` into milliseconds.
 public func parseDuration(_ text: String) -> Int64? {
     let units: [(String, Double)] = [("ms", 1), ("min", 60_000), ("s", 1_000), ("m", 60_000), ("h", 3_600_000),
                                       ("d", 86_400_000), ("w", 604_800_000)]

@@ -164,11 +164,11 @@ public struct AnomalyResult: Sendable {
             if lower[i].isNaN || upper[i].isNaN {
                 return "\(v): no expected range (the model could not compute one for values this large)" + tail
             }
-            if range.hasPrefix("exactly ") { return "\(v) is the expected value" + tail }
+            if isPointBand(lower: lower[i], upper: upper[i]) { return "\(v) is the expected value" + tail }
             return "\(v) is within the expected range \(range)" + tail
         case .above, .below:
             let side = reasons[i] == .above ? "above" : "below"
-            if upper[i].isFinite && lower[i].isFinite && upper[i] - lower[i] <= 1e-8 * Swift.max(Swift.abs(lower[i]), Swift.abs(upper[i])) {
+            if isPointBand(lower: lower[i], upper: upper[i]) {
                 return "\(v) is \(side) the expected value \(formatNumber(expected[i], significant: 12))" + tail
             }
             return "\(v) is \(side) the expected range \(range)" + tail
