@@ -68,18 +68,19 @@ extension TallyCommand {
             }
             for series in report.withoutPoints { lines.append("NOT JUDGED  \(series.seriesText)  no point at or before now") }
             let n = report.matchedSeries
-            var quiet = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
+            // What the summary adds: flags without a new alert, series not judged.
+            var suffix = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
                 + "flagged without a new alert"
             if !report.unjudged.isEmpty || !report.withoutPoints.isEmpty {
                 let k = report.unjudged.count + report.withoutPoints.count
-                quiet += "; \(k) series not judged (too little history, no value, or no point)"
+                suffix += "; \(k) series not judged (too little history, no value, or no point)"
             }
             switch (report.mode, report.failed) {
             case (.latestPoint, false):
-                lines.append(report.quiet.isEmpty ? "ok: \(n) series checked, no latest point is anomalous" + quiet
-                                                  : "ok: \(n) series checked, no latest point raises a new alert" + quiet)
+                let verdict = report.quiet.isEmpty ? "no latest point is anomalous" : "no latest point raises a new alert"
+                lines.append("ok: \(n) series checked, \(verdict)" + suffix)
             case (.latestPoint, true):
-                lines.append("anomalous: \(report.failingSeries) of \(n) series" + quiet)
+                lines.append("anomalous: \(report.failingSeries) of \(n) series" + suffix)
             case (.anyPoint, false):
                 lines.append("ok: no point of the \(n) series matched the query")
             case (.anyPoint, true):

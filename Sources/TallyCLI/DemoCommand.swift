@@ -22,18 +22,19 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                var anchorDay = DemoStore.today()
+                let now = currentTimeMillis(), today = DemoStore.today(now: now)
+                var anchorDay = today
                 if let anchor {
                     guard let t = TimeText.parse(anchor + "T00:00:00Z") else {
                         throw CLIFailure(message: "--anchor: expected a date like 2024-05-01, found \(anchor)", code: 2)
                     }
                     anchorDay = t
                 }
-                let demo = DemoStore(anchorDay: anchorDay, notAfter: currentTimeMillis())
+                let demo = DemoStore(anchorDay: anchorDay, notAfter: now)
+                // First whether the scans fit in the years Soda documents carry (that says more about an anchor in
+                // year 10000); then that none is later than now: a later anchor would plant incidents that never
+                // happen.
                 try demo.validate()
-                // Scans are never later than the moment the demo is built: a later anchor would plant incidents
-                // that never happen.
-                let today = DemoStore.today()
                 guard anchorDay <= today else {
                     throw CLIFailure(message: "--anchor \(anchor ?? "") is after today (\(TimeText.format(today).prefix(10))): "
                                      + "the demo's scans end today at the latest", code: 2)

@@ -249,7 +249,10 @@ extension TallyServer {
         } catch {
             return sodaError(error)
         }
-        // `at` as text, or as a number of epoch milliseconds.
+        // `at` as text, or as a whole number of epoch milliseconds.
+        if let number = object["at"]?.numberValue, number.int64Value == nil {
+            return .error(400, "at: epoch milliseconds must be a whole number", extra: [("path", "$.at")])
+        }
         let at = object["at"]?.stringValue ?? object["at"]?.numberValue?.int64Value.map { String($0) }
         guard let match = object["match"]?.stringValue, let at, let verdictText = object["verdict"]?.stringValue else {
             return .error(400, "expected {\"match\": SELECTOR, \"at\": TIME, \"verdict\": \"expected\"|\"anomaly\"|\"exclude\"}")

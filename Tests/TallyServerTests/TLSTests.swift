@@ -107,7 +107,7 @@ struct TLSTests {
 
             // Plain HTTP to the HTTPS port: the TLS handshake fails, so no HTTP answer comes back.
             let plain = try? await HTTP.send("GET", port: chosen, path: "/healthz", timeoutSeconds: 5)
-            #expect(plain?.status != 200)
+            #expect(plain == nil, "plain HTTP got an answer: \(plain.map { "\($0.status)" } ?? "")")
         }
     }
 
@@ -164,6 +164,8 @@ struct TLSTests {
             for _ in 0..<100 where server.log.components(separatedBy: text).count - 1 < occurrence {
                 try await Task.sleep(for: .milliseconds(100))
             }
+            #expect(server.log.components(separatedBy: text).count - 1 >= occurrence,
+                    "no \(occurrence). \"\(text)\" within 10 s after SIGHUP:\n\(server.log)")
         }
         // Renewed files: the new certificate from the next connection on.
         try files.removeItem(atPath: certificate)

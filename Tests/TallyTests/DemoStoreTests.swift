@@ -34,6 +34,8 @@ struct DemoStoreTests {
             #expect(zip(kept[key] ?? [], early).allSatisfy { $0.1 == $1.1 || ($0.1.isNaN && $1.1.isNaN) }, "\(key)")
         }
         #expect(kept.values.map(\.count).reduce(0, +) == expectedCount)
+        #expect(Set(kept.keys).isSubset(of: Set(everything.keys)))
+        #expect(summary.to == Swift.min(anchor + 86_400_000, cut + 1))
         #expect(summary.pointCount == expectedCount)
         #expect(everything.values.contains { $0.contains { $0.0 > cut } } == (hoursIntoTheAnchorDay < 24))
         let latest = kept.values.compactMap { $0.last?.0 }.max() ?? .min

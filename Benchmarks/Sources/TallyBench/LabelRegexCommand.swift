@@ -122,7 +122,7 @@ extension TallyBench {
                         selected = infos.count
                     }
                     // The answer, checked against matching every key.
-                    let matching = opened.allSeriesRecords().reduce(0) { $0 + (selector.matches($1.key) ? 1 : 0) }
+                    let matching = opened.series(matching: .all).reduce(0) { $0 + (selector.matches($1.key) ? 1 : 0) }
                     guard matching == selected else {
                         throw BenchFailure("\(selector) selects \(selected) series; matching every key gives \(matching)")
                     }

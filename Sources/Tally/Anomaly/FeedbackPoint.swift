@@ -31,7 +31,7 @@ extension Store {
             guard let latest = latest([info.id])[0] else { return nil }
             return (latest.time, optionalValue(latest.value))
         }
-        let week: Int64 = 7 * 86_400_000
+        let hour: Int64 = 3_600_000, day = 24 * hour, week = 7 * day
         // Stopping at the ends of time: a wrapped bound made a reversed range (no point found at the earliest
         // time, a trap near the latest).
         let around = try read(info.id, in: TimeRange(from: timeShift(t, back: week), to: timeShift(t, by: week)))
@@ -41,8 +41,8 @@ extension Store {
         let distance = abs(around.times[best] - t)
         if distance > 0 {
             var gaps = zip(around.times.dropFirst(), around.times).map { $0 - $1 }.sorted()
-            if gaps.isEmpty { gaps = [24 * 3_600_000] }
-            let tolerance = min(12 * 3_600_000, gaps[gaps.count / 2] / 2)
+            if gaps.isEmpty { gaps = [day] }
+            let tolerance = min(12 * hour, gaps[gaps.count / 2] / 2)
             if distance > tolerance { return nil }
         }
         return (around.times[best], optionalValue(around.values[best]))

@@ -45,10 +45,9 @@ public struct DemoStore {
         self.notAfter = notAfter
     }
 
-    /// Today's UTC midnight.
-    public static func today() -> Int64 {
-        let now = currentTimeMillis()
-        return now - ((now % day) + day) % day
+    /// The UTC midnight that starts the day of `now`.
+    public static func today(now: Int64 = currentTimeMillis()) -> Int64 {
+        now - ((now % day) + day) % day
     }
 
     struct Dataset {
@@ -238,7 +237,7 @@ public struct DemoStore {
         }
         return Summary(seriesCount: store.series(matching: .all).count, pointCount: points,
                        scanCount: scans, from: start,
-                       to: Swift.min(anchorDay + DemoStore.day, notAfter == .max ? .max : notAfter + 1), incidents: incidents)
+                       to: Swift.min(anchorDay + DemoStore.day, timeShift(notAfter, by: 1)), incidents: incidents)
     }
 }
 
