@@ -83,7 +83,7 @@ let package = Package(
         .testTarget(name: "TallyTests", dependencies: ["Tally", "TallyTestSupport"], swiftSettings: strictSettings),
         .testTarget(
             name: "TallyServerTests",
-            dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", "CZlib", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TallyServer", "TallyCLI", "TallyTestSupport", "CZlib", "CSQLite", .product(name: "Logging", package: "swift-log")],
             exclude: ["soda-e2e", "tls"],
             swiftSettings: strictSettings
         ),

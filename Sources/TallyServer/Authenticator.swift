@@ -27,23 +27,27 @@ final class Authenticator: Sendable {
     }
 
     /// Soda `login`: a token for a valid key id and secret, or nil.
-    func login(keyID: String, secret: String, now: Int64 = currentTimeMillis()) -> (token: String, principal: Principal)? {
-        guard let record = keys.verify(id: keyID, secret: secret) else { return nil }
+    ///
+    /// - Throws: when the catalog cannot be read (the key could not be checked).
+    func login(keyID: String, secret: String, now: Int64 = currentTimeMillis()) throws(StoreError) -> (token: String, principal: Principal)? {
+        guard let record = try keys.verify(id: keyID, secret: secret) else { return nil }
         let token = "tst_" + KeyManager.randomHex(bytes: 32)
         tokens.insert(token, keyID: record.id, expires: expiry(now: now, lifetimeMillis: tokenLifetimeMillis), now: now)
         return (token, Principal(keyID: record.id, role: record.role))
     }
 
     /// The principal of a Soda session token, or nil (unknown, expired, or its key revoked).
-    func principal(sessionToken token: String, now: Int64 = currentTimeMillis()) -> Principal? {
-        tokens.principal(token, keys: keys, now: now)
+    func principal(sessionToken token: String, now: Int64 = currentTimeMillis()) throws(StoreError) -> Principal? {
+        try tokens.principal(token, keys: keys, now: now)
     }
 
     /// The principal of an `Authorization` / `X-API-Key` header value: an API key `<id>.<secret>` or a session
     /// token.
-    func principal(credential: String) -> Principal? {
-        if credential.hasPrefix("tst_") { return principal(sessionToken: credential) }
-        guard let record = keys.verify(token: credential) else { return nil }
+    ///
+    /// - Throws: when the catalog cannot be read (the credential could not be checked).
+    func principal(credential: String) throws(StoreError) -> Principal? {
+        if credential.hasPrefix("tst_") { return try principal(sessionToken: credential) }
+        guard let record = try keys.verify(token: credential) else { return nil }
         return Principal(keyID: record.id, role: record.role)
     }
 }

@@ -56,6 +56,14 @@ struct APIResponse: Sendable {
         return r
     }()
 
+    /// The credentials could not be checked (the key catalog could not be read): 503, so that the client retries
+    /// rather than looking for a bad key. The cause goes to the server's log, not to an unauthenticated client.
+    static let credentialsUnchecked: APIResponse = {
+        var r = error(503, "cannot check credentials now: the server could not read its key catalog; try again")
+        r.headers.append(("Retry-After", "1"))
+        return r
+    }()
+
     static func forbidden(_ what: String) -> APIResponse {
         error(403, "this API key has the read role; \(what) needs a key with the write role")
     }

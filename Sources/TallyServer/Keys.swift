@@ -47,10 +47,12 @@ public final class KeyManager: Sendable {
 
     /// The key when `id` names a valid (not revoked) key whose secret is `secret`; otherwise nil, whatever was
     /// wrong. The secret is hashed and compared in constant time even when the id is unknown.
-    public func verify(id: String, secret: String) -> APIKeyRecord? {
+    ///
+    /// - Throws: when the catalog cannot be read. A key that cannot be checked is not a wrong key: the server
+    ///   answers 503 and logs why, rather than a 401 that would send the client looking for a bad key.
+    public func verify(id: String, secret: String) throws(StoreError) -> APIKeyRecord? {
         let presented = KeyManager.hash(secret)
-        let record: APIKeyRecord?
-        do { record = try tables.key(id: id) } catch { record = nil }
+        let record = try tables.key(id: id)
         let expected = record?.secretHash ?? String(repeating: "0", count: presented.count)
         let same = KeyManager.constantTimeEqual(presented, expected)
         guard let record, same, record.revoked == nil else { return nil }
@@ -58,18 +60,22 @@ public final class KeyManager: Sendable {
     }
 
     /// The key with this id if it exists and is not revoked (for tokens issued from it).
-    public func active(id: String) -> APIKeyRecord? {
-        guard let record = try? tables.key(id: id), record.revoked == nil else { return nil }
+    ///
+    /// - Throws: when the catalog cannot be read.
+    public func active(id: String) throws(StoreError) -> APIKeyRecord? {
+        guard let record = try tables.key(id: id), record.revoked == nil else { return nil }
         return record
     }
 
     /// Checks `<id>.<secret>`.
-    public func verify(token: String) -> APIKeyRecord? {
+    ///
+    /// - Throws: when the catalog cannot be read.
+    public func verify(token: String) throws(StoreError) -> APIKeyRecord? {
         guard let dot = token.firstIndex(of: ".") else {
             _ = KeyManager.hash(token)
             return nil
         }
-        return verify(id: String(token[..<dot]), secret: String(token[token.index(after: dot)...]))
+        return try verify(id: String(token[..<dot]), secret: String(token[token.index(after: dot)...]))
     }
 
     /// Hex SHA-256 of a secret's UTF-8.

@@ -21,7 +21,9 @@ extension TallyServer {
         }
 
         if case .login(let login) = parsed.body {
-            guard let (token, principal) = auth.login(keyID: login.apiKeyId, secret: login.apiKeySecret) else {
+            let issued: (token: String, principal: Principal)?
+            do { issued = try auth.login(keyID: login.apiKeyId, secret: login.apiKeySecret) } catch { return credentialsUnchecked(error) }
+            guard let (token, principal) = issued else {
                 logger.notice("soda login refused")
                 return .unauthorized
             }
@@ -30,15 +32,19 @@ extension TallyServer {
         }
 
         // Every other request carries the token of a login in its body; a key in the headers also works.
-        let principal: Principal?
-        if let token = parsed.token {
-            principal = token.hasPrefix("tst_") ? auth.principal(sessionToken: token) : auth.principal(credential: token)
-        } else if let credential = request.credential {
-            principal = auth.principal(credential: credential)
-        } else {
-            principal = nil
+        let checked: Principal?
+        do {
+            if let token = parsed.token {
+                checked = try token.hasPrefix("tst_") ? auth.principal(sessionToken: token) : auth.principal(credential: token)
+            } else if let credential = request.credential {
+                checked = try auth.principal(credential: credential)
+            } else {
+                checked = nil
+            }
+        } catch {
+            return credentialsUnchecked(error)
         }
-        guard let principal else { return .unauthorized }
+        guard let principal = checked else { return .unauthorized }
 
         switch parsed.body {
         case .login:

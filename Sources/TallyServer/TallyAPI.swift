@@ -324,6 +324,12 @@ extension TallyServer {
         }
     }
 
+    /// Logs why credentials could not be checked and answers ``APIResponse/credentialsUnchecked`` (503).
+    func credentialsUnchecked(_ error: StoreError) -> APIResponse {
+        logger.error("cannot check credentials: the key catalog could not be read", metadata: ["error": "\(error)"])
+        return .credentialsUnchecked
+    }
+
     func sodaError(_ error: SodaError) -> APIResponse {
         .error(400, error.message, line: error.line, column: error.column, extra: [("path", error.path.description)])
     }

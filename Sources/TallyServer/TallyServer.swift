@@ -135,7 +135,9 @@ public final class TallyServer: Sendable {
         if !path.hasPrefix("/api/"), let page = await dashboard(request) { return page }
         guard path.hasPrefix("/api/v1/") else { return .error(404, "no such endpoint: \(request.method) \(path)") }
         guard let credential = request.credential else { return .unauthorized }
-        guard let principal = auth.principal(credential: credential) else { return .unauthorized }
+        let checked: Principal?
+        do { checked = try auth.principal(credential: credential) } catch { return credentialsUnchecked(error) }
+        guard let principal = checked else { return .unauthorized }
         switch (request.method, path) {
         case ("GET", "/api/v1/query"), ("POST", "/api/v1/query"):
             return await query(request)

@@ -27,7 +27,9 @@ final class TokenTable: Sendable {
     }
 
     /// The principal a token stands for, or nil: unknown, expired (then forgotten), or its key revoked.
-    func principal(_ token: String, keys: KeyManager, now: Int64) -> Principal? {
+    ///
+    /// - Throws: when the catalog cannot be read to see whether the key still stands.
+    func principal(_ token: String, keys: KeyManager, now: Int64) throws(StoreError) -> Principal? {
         let hash = KeyManager.hash(token)
         let keyID = entries.withLock { table -> String? in
             guard let entry = table[hash] else { return nil }
@@ -37,7 +39,7 @@ final class TokenTable: Sendable {
             }
             return entry.keyID
         }
-        guard let keyID, let record = keys.active(id: keyID) else { return nil }
+        guard let keyID, let record = try keys.active(id: keyID) else { return nil }
         return Principal(keyID: record.id, role: record.role)
     }
 

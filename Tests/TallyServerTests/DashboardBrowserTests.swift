@@ -61,7 +61,7 @@ extension BrowserPage {
             try seedDemo(store)
             try store.close()
             key = try KeyManager(storePath: storePath).create(role: .read, name: "browser")
-            serve = try ServeProcess(storePath: storePath, port: try freePort(), logPath: directory.child("serve.log"))
+            serve = try await ServeProcess.start(storePath: storePath, logPath: directory.child("serve.log"))
             try await waitUntilHealthy(port: serve.port)
         }
 

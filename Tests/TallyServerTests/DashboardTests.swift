@@ -177,9 +177,9 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(try await server.page("/", cookie: "tally_session=" + live).status == 200)
         // At the boundary, by the session store's own clock.
         let token = sessions.create(keyID: server.readKey.record.id, now: 1_000)
-        #expect(sessions.principal(token: token, now: 1_000 + lifetime - 1)?.keyID == server.readKey.record.id)
-        #expect(sessions.principal(token: token, now: 1_000 + lifetime) == nil)
-        #expect(sessions.principal(token: token, now: 1_000) == nil)   // forgotten once found expired
+        #expect(try sessions.principal(token: token, now: 1_000 + lifetime - 1)?.keyID == server.readKey.record.id)
+        #expect(try sessions.principal(token: token, now: 1_000 + lifetime) == nil)
+        #expect(try sessions.principal(token: token, now: 1_000) == nil)   // forgotten once found expired
     }
 
     @Test func theStylesheetIsCachedAndRevalidated() async throws {

@@ -93,8 +93,8 @@ struct LoadTests {
         let keys = try KeyManager(storePath: path)
         let write = try keys.create(role: .write, name: "load-writer").token
         let read = try keys.create(role: .read, name: "load-reader").token
-        let port = try freePort()
-        let server = try ServeProcess(storePath: path, port: port, logPath: dir.child("serve.log"))
+        let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
+        let port = server.port
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
         try await waitUntilHealthy(port: port)
         let pid = server.process.processIdentifier

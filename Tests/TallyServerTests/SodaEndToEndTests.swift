@@ -44,8 +44,8 @@ struct SodaEndToEndTests {
         let created = try await runProgram(tallyBinary, ["keys", "create", "--store", store, "--role", "write", "--name", "soda", "--format", "json"])
         #expect(created.status == 0, "\(created.stderr)")
         let key = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as! [String: String]
-        let port = try freePort()
-        let server = try ServeProcess(storePath: store, port: port, logPath: work.child("serve.log"))
+        let server = try await ServeProcess.start(storePath: store, logPath: work.child("serve.log"))
+        let port = server.port
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
         try await waitUntilHealthy(port: port)
 
@@ -110,11 +110,10 @@ struct SodaEndToEndTests {
         let created = try await runProgram(tallyBinary, ["keys", "create", "--store", store, "--role", "write", "--format", "json"])
         #expect(created.status == 0, "\(created.stderr)")
         let key = try JSONSerialization.jsonObject(with: Data(created.stdout.utf8)) as! [String: String]
-        let port = try freePort()
-        let server = try ServeProcess(storePath: store, port: port, logPath: work.child("serve.log"),
-                                      extraArguments: ["--tls-cert", TLSTests.certificate, "--tls-key", TLSTests.key])
+        let server = try await ServeProcess.start(storePath: store, logPath: work.child("serve.log"),
+                                                  extraArguments: ["--tls-cert", TLSTests.certificate, "--tls-key", TLSTests.key])
+        let port = server.port
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
-        for _ in 0..<300 where !server.log.contains("listening on https://") { try await Task.sleep(for: .milliseconds(100)) }
         #expect(server.log.contains("listening on https://127.0.0.1:\(port)"), "\(server.log)")
 
         let soda = try SodaRun(venv: venv, work: work, cloud: "host: localhost\n  port: \(port)\n  scheme: https", key: key,

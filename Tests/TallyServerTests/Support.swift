@@ -125,25 +125,6 @@ enum HTTP {
     }
 }
 
-/// A loopback TCP port that was free a moment ago.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = 0
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-            guard bind(fd, pointer, length) == 0 else { return -1 }
-            return getsockname(fd, pointer, &length)
-        }
-    }
-    guard bound == 0 else { throw HTTPFailure(description: "cannot bind a free port: errno \(errno)") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
 /// `a=b&c=d` with every byte outside unreserved characters percent-encoded.
 func formEncode(_ pairs: [(String, String)]) -> String {
     let unreserved = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8)
@@ -168,10 +149,10 @@ final class TestServer: @unchecked Sendable {
 
     /// `seed` fills the store before the server opens it (e.g. with a demo).
     init(limits: ServerLimits = ServerLimits(), storeOptions: StoreOptions = StoreOptions(),
-         checkAttributes: [SodaCheckAttributeDefinition] = [], seed: ((Store) throws -> Void)? = nil) async throws {
+         checkAttributes: [SodaCheckAttributeDefinition] = [], seed: ((Store) throws -> Void)? = nil,
+         logger: Logger? = nil) async throws {
         directory = TemporaryDirectory("tally-server-test")
-        port = try freePort()
-        var configuration = ServerConfiguration(port: port, storePath: directory.child("store"), limits: limits,
+        var configuration = ServerConfiguration(port: 0, storePath: directory.child("store"), limits: limits,
                                                 storeOptions: storeOptions)
         configuration.checkAttributes = checkAttributes
         if let seed {
@@ -179,15 +160,28 @@ final class TestServer: @unchecked Sendable {
             try seed(store)
             try store.close()
         }
-        var logger = Logger(label: "tally.test")
-        logger.logLevel = .critical  // cancelling the in-process server makes Hummingbird log errors
-        server = try TallyServer(configuration: configuration, logger: logger)
+        var quiet = Logger(label: "tally.test")
+        quiet.logLevel = .critical  // cancelling the in-process server makes Hummingbird log errors
+        server = try TallyServer(configuration: configuration, logger: logger ?? quiet)
         let keys = try KeyManager(storePath: configuration.storePath)
         writeKey = try keys.create(role: .write, name: "test-writer")
         readKey = try keys.create(role: .read, name: "test-reader")
         let server = self.server
-        task = Task { try await server.run() }
+        let task = Task { try await server.run() }
+        self.task = task
+        port = try await TestServer.listeningPort(of: server, running: task)
         try await waitUntilHealthy(port: port)
+    }
+
+    /// The port the system gave the server (it binds port 0, so parallel tests never race for a port).
+    private static func listeningPort(of server: TallyServer, running task: Task<Void, any Error>) async throws -> Int {
+        for _ in 0..<600 {
+            if let port = server.listeningPort { return port }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        task.cancel()
+        _ = try await task.value
+        throw HTTPFailure(description: "the in-process server did not start listening within 30 s")
     }
 
     /// Stops the server (cancelling its task) and waits until its store is closed.
@@ -289,8 +283,8 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
                 if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
                 let outFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-out-\(UUID().uuidString)")
                 let errFile = FileManager.default.temporaryDirectory.appendingPathComponent("tally-err-\(UUID().uuidString)")
-                FileManager.default.createFile(atPath: outFile.path, contents: nil)
-                FileManager.default.createFile(atPath: errFile.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: outFile.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: errFile.path, contents: nil)
                 defer {
                     try? FileManager.default.removeItem(at: outFile)
                     try? FileManager.default.removeItem(at: errFile)
@@ -319,18 +313,28 @@ func runProgram(_ path: String, _ arguments: [String], environment: [String: Str
 /// `tally serve` as a child process on a free port; stopped with SIGTERM.
 final class ServeProcess: @unchecked Sendable {
     let process = Process()
-    let port: Int
+    /// The port the server listens on (the system's choice: `--port 0`), known once ``start`` returns.
+    private(set) var port = 0
     let logPath: String
 
-    init(storePath: String, port: Int, logPath: String, extraArguments: [String] = []) throws {
-        self.port = port
+    /// Starts `tally serve --port 0` and waits until it says which port it listens on.
+    ///
+    /// The system picks the port at `bind`, so servers started side by side never race for one: a port found free
+    /// beforehand could be taken by another test's server before this one binds it.
+    static func start(storePath: String, logPath: String, extraArguments: [String] = []) async throws -> ServeProcess {
+        let serve = try ServeProcess(storePath: storePath, logPath: logPath, extraArguments: extraArguments)
+        serve.port = try await serve.waitForListeningPort()
+        return serve
+    }
+
+    private init(storePath: String, logPath: String, extraArguments: [String]) throws {
         self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: tallyBinary)
-        process.arguments = ["serve", "--store", storePath, "--host", "127.0.0.1", "--port", "\(port)"] + extraArguments
+        process.arguments = ["serve", "--store", storePath, "--host", "127.0.0.1", "--port", "0"] + extraArguments
         var env = ProcessInfo.processInfo.environment
         env.removeValue(forKey: "TALLY_STORE")
         process.environment = env
-        FileManager.default.createFile(atPath: logPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
@@ -339,6 +343,23 @@ final class ServeProcess: @unchecked Sendable {
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// The port in the server's "listening on http(s)://127.0.0.1:PORT" line, waiting up to 60 s for it.
+    private func waitForListeningPort() async throws -> Int {
+        for _ in 0..<600 {
+            if let port = ServeProcess.listeningPort(in: log) { return port }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        throw HTTPFailure(description: "tally serve did not say where it listens; log:\n\(log)")
+    }
+
+    static func listeningPort(in log: String) -> Int? {
+        guard let range = log.range(of: #"listening on https?://127\.0\.0\.1:[0-9]+"#, options: .regularExpression),
+              let colon = log[range].lastIndex(of: ":") else { return nil }
+        return Int(log[range][log.index(after: colon)...])
+    }
 
     /// Sends SIGTERM and waits (at most `timeoutSeconds`) for the process to exit; returns its status.
     func terminate(timeoutSeconds: Double = 60) async throws -> Int32 {

@@ -152,11 +152,11 @@ struct TLSTests {
         let files = FileManager.default
         try files.copyItem(atPath: Self.certificate, toPath: certificate)
         try files.copyItem(atPath: Self.key, toPath: key)
-        let port = try freePort()
-        let server = try ServeProcess(storePath: work.child("store"), port: port, logPath: work.child("serve.log"),
-                                      extraArguments: ["--tls-cert", certificate, "--tls-key", key])
+        let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
+                                                  extraArguments: ["--tls-cert", certificate, "--tls-key", key])
+        let port = server.port
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
-        for _ in 0..<300 where !server.log.contains("listening on https://") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(server.log.contains("listening on https://"), "\(server.log)")
         #expect(try await Self.fetch(port: port, trusting: Self.certificate).hasPrefix("200 "), "\(server.log)")
 
         func hangUpAndWait(for text: String, occurrence: Int) async throws {

@@ -74,8 +74,8 @@ struct WriteTests {
         let path = dir.child("s")
         // A child process writes a group and is killed without closing the store.
         try Store.open(at: path).close()
-        let port = try freePort()
-        let server = try ServeProcess(storePath: path, port: port, logPath: dir.child("serve.log"))
+        let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
+        let port = server.port
         try await waitUntilHealthy(port: port)
         let key = try KeyManager(storePath: path).create(role: .write, name: "w")
         let csv = Array("time,metric,value\n2024-05-01T00:00:00Z,row_count,7\n".utf8)
@@ -192,8 +192,8 @@ struct WriteTests {
         let path = dir.child("store")
         try Store.open(at: path).close()
         let key = try KeyManager(storePath: path).create(role: .write, name: "load")
-        let port = try freePort()
-        let server = try ServeProcess(storePath: path, port: port, logPath: dir.child("serve.log"))
+        let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
+        let port = server.port
         try await waitUntilHealthy(port: port)
         let base = try SodaFixtures.day(7)
 

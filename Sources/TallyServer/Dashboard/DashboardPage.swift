@@ -91,6 +91,17 @@ enum DashboardPage {
         return layout(title: "Sign in", signedIn: false, body: o)
     }
 
+    /// The text for a person when a key or session could not be checked (the key catalog could not be read).
+    static let credentialsUnchecked = "The server could not read its key catalog to check your key. Try again in a moment."
+
+    /// A page that says the request could not be answered now, and why (`text`), with a link to try `path` again.
+    static func unavailable(_ text: String, retry path: String) -> String {
+        var o = "<section class=\"signin\">\n<h1>Try again</h1>\n"
+        o += "<div class=\"error-box\" role=\"alert\">\(HTMLText.escape(text))</div>\n"
+        o += "<p><a href=\"\(HTMLText.escape(path))\">Try again</a></p>\n</section>\n"
+        return layout(title: "Try again", signedIn: false, body: o)
+    }
+
     // MARK: Overview
 
     static func overview(_ model: Overview) -> String {

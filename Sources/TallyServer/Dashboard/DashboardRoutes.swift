@@ -41,7 +41,16 @@ extension TallyServer {
             return signOut(request)
         case "/", "/dataset", "/query", "/chart.svg":
             guard request.method == "GET" else { return .methodNotAllowed(request, allow: "GET") }
-            guard dashboardPrincipal(request) != nil else {
+            let principal: Principal?
+            do { principal = try dashboardPrincipal(request) } catch {
+                logger.error("dashboard: cannot check the session's key", metadata: ["error": "\(error)"])
+                if path == "/chart.svg" { return .text(503, DashboardPage.credentialsUnchecked) }
+                var page = APIResponse.page(503, DashboardPage.unavailable(DashboardPage.credentialsUnchecked,
+                                                                           retry: HTMLText.localPath(request.pathWithQuery)))
+                page.headers.append(("Retry-After", "1"))
+                return page
+            }
+            guard principal != nil else {
                 if path == "/chart.svg" { return .text(401, "sign in to the dashboard first: /sign-in") }
                 return .redirect(HTMLText.url("/sign-in", [("next", request.pathWithQuery)]))
             }
@@ -57,9 +66,11 @@ extension TallyServer {
     }
 
     /// The principal of the request's session cookie, when it names a live session of a key that may read.
-    func dashboardPrincipal(_ request: APIRequest) -> Principal? {
+    ///
+    /// - Throws: when the catalog cannot be read to see whether the session's key still stands.
+    func dashboardPrincipal(_ request: APIRequest) throws(StoreError) -> Principal? {
         guard let token = Cookies.value(named: DashboardSessions.cookieName, in: request.headers["cookie"]),
-              let principal = sessions.principal(token: token), principal.role.allows(.read) else { return nil }
+              let principal = try sessions.principal(token: token), principal.role.allows(.read) else { return nil }
         return principal
     }
 
@@ -78,8 +89,16 @@ extension TallyServer {
         let next = HTMLText.localPath(form["next"])
         let key = (form["key"] ?? "").trimmingSpaces
         let keys = self.keys
-        let record = try? await runBlocking { keys.verify(token: key) }
-        guard let record = record ?? nil, record.role.allows(.read) else {
+        let record: APIKeyRecord?
+        do {
+            record = try await runBlocking { try keys.verify(token: key) }
+        } catch {
+            logger.error("dashboard sign-in: cannot check the key", metadata: ["error": "\(error)"])
+            var page = APIResponse.page(503, DashboardPage.signIn(error: DashboardPage.credentialsUnchecked, next: next))
+            page.headers.append(("Retry-After", "1"))
+            return page
+        }
+        guard let record, record.role.allows(.read) else {
             logger.notice("dashboard sign-in refused")
             return .page(401, DashboardPage.signIn(
                 error: "That key was not accepted. Paste a whole key, <id>.<secret>, as `tally keys create` printed it.",

@@ -28,8 +28,10 @@ final class DashboardSessions: Sendable {
     }
 
     /// The principal of a session token, or nil: unknown, signed out, expired (then forgotten), or its key revoked.
-    func principal(token: String, now: Int64 = currentTimeMillis()) -> Principal? {
-        sessions.principal(token, keys: keys, now: now)
+    ///
+    /// - Throws: when the catalog cannot be read to see whether the key still stands.
+    func principal(token: String, now: Int64 = currentTimeMillis()) throws(StoreError) -> Principal? {
+        try sessions.principal(token, keys: keys, now: now)
     }
 
     /// Ends a session (signing out); false when there was none.
