@@ -9,7 +9,8 @@ extension TallyCommand {
                 Runs QUERY, adding `| anomalies` when it has no `anomalies` stage. Exit 1 when the latest point \
                 (at or before now) of any series raises an alert — or, when the query has a `where`, when any point \
                 remains — printing the series, value, expected range and reason; exit 0 otherwise; exit 2 for a \
-                bad query. A latest point the detector cannot judge (too little history, or no value), or a \
+                bad query, or for one that matches no series (a misspelt metric or label would otherwise pass \
+                in silence; --allow-empty makes that exit 0). A latest point the detector cannot judge (too little history, or no value), or a \
                 series with no point at or before now, does not fail the check; it is listed as NOT JUDGED \
                 (`not_judged` in JSON) with its reason. \
                 With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
@@ -31,6 +32,8 @@ extension TallyCommand {
         @Argument(help: "The query.") var query: String
         @Option(help: "Output format: table or json.") var format: Format = .table
         @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+        @Flag(help: "Exit 0 when the query matches no series (default: exit 2, as for a bad query).")
+        var allowEmpty = false
 
         func run() throws {
             var failed = false
@@ -44,7 +47,11 @@ extension TallyCommand {
                     printError(error.render(query: query))
                     throw ExitCode(2)
                 }
-                if report.matchedSeries == 0 { printError("warning: the selector matched no series") }
+                if report.matchedSeries == 0 && !allowEmpty {
+                    printError("error: the query matched no series, so nothing was checked; `tally series SELECTOR` "
+                               + "lists what exists (pass --allow-empty when matching nothing is fine)")
+                    throw ExitCode(2)
+                }
                 printOut(format == .json ? Self.json(report) : Self.table(report))
                 failed = report.failed
             }

@@ -41,6 +41,24 @@ struct AnomalyCLITests {
         #expect(r.stdout.contains("ok: 1 series checked"), "\(r.stdout)")
     }
 
+    /// A query that matches nothing checked nothing: exit 2 (a misspelt label must not pass CI in silence), unless
+    /// `--allow-empty` says that is fine.
+    @Test func checkOfAQueryThatMatchesNothingExitsTwoUnlessEmptyIsAllowed() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let typo = #"row_count{dataset="ordres"}"#
+        let r = try runTally(["check", typo, "--store", store, "--now", Self.now])
+        #expect(r.status == 2, "\(r.stdout)\(r.stderr)")
+        #expect(r.stderr.contains("the query matched no series, so nothing was checked"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+        let allowed = try runTally(["check", typo, "--allow-empty", "--format", "json", "--store", store, "--now", Self.now])
+        #expect(allowed.status == 0, "\(allowed.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(allowed.stdout.utf8)) as? [String: Any])
+        #expect(object["series"] as? Int == 0)
+        // A query that matches series whose latest points are fine still exits 0 without the flag.
+        #expect(try runTally(["check", #"row_count{dataset="orders"}"#, "--store", store, "--now", Self.now]).status == 0)
+    }
+
     /// A series too young to judge passes, but is listed as NOT JUDGED and counted in the summary (and in JSON's
     /// `not_judged`), so CI can tell "fine" from "not looked at".
     @Test func checkListsSeriesItCouldNotJudge() throws {
