@@ -20,7 +20,12 @@ extension TallyCommand {
         func run() throws {
             try runReportingErrors {
                 let result = try runQuery(query, on: try location.openForReading(), now: now)
-                printOut(render(result, format))
+                if format == .table, result.series.isEmpty, (try? Parser.parse(query))?.hasWhere == true {
+                    // `where` leaves out the series it empties: say so, or "(no series)" reads as a bad selector.
+                    printOut("(no series: the selector matched none, or `where` kept no point)\n")
+                } else {
+                    printOut(render(result, format))
+                }
             }
         }
     }

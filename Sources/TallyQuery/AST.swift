@@ -20,6 +20,20 @@ public struct Query: Sendable {
     }
 }
 
+extension Query {
+    /// Whether a stage drops points by their values (`where …`, `where anomaly` included): then a series it leaves
+    /// without points is left out of the result.
+    public var hasWhere: Bool {
+        stages.contains { stage in
+            switch stage.kind {
+            case .whereValue, .whereNull, .whereOutcome: return true
+            case .external(let external): return external.name.hasPrefix("where")
+            default: return false
+            }
+        }
+    }
+}
+
 /// One stage of a query, with its place in the text.
 public struct Stage: Sendable, Equatable {
     /// What the stage does.

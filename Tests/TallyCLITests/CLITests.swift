@@ -24,6 +24,20 @@ struct CLITests {
         #expect(stats.stdout.contains("\"points\": 3"))
     }
 
+    /// `where` leaves out the series it empties; the table then says that `where` may be why, not only the
+    /// selector. Without a `where`, an empty result is still "(no series)".
+    @Test func aWhereThatKeepsNoPointSaysSo() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("time,metric,value\n2024-05-01T06:00:00Z,row_count,5\n", in: dir)
+        let kept = try runTally(["query", "row_count | where value > 1000", "--store", store])
+        #expect(kept.status == 0 && kept.stdout == "(no series: the selector matched none, or `where` kept no point)\n",
+                "\(kept.stdout)\(kept.stderr)")
+        let unmatched = try runTally(["query", "rows_count", "--store", store])
+        #expect(unmatched.status == 0 && unmatched.stdout == "(no series)\n", "\(unmatched.stdout)")
+        let found = try runTally(["query", "row_count | where value > 1", "--store", store])
+        #expect(found.stdout.contains("row_count") && found.stdout.contains("5"), "\(found.stdout)")
+    }
+
     @Test func badCSVNamesFileLineColumnAndChangesNothing() throws {
         let dir = TemporaryDirectory()
         let store = dir.child("store")
