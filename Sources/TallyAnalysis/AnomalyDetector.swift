@@ -541,7 +541,7 @@ struct Walker {
             let prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
             let horizon = timeShift(times[i], by: -Int64(profileCycles(spec)) * spec.period)
             let recent = lookback.filter { times[$0] >= horizon && trainValues[$0] == values[$0] }
-            return (prof, detrendByCycle(times: times, values: trainValues, idx: recent, spec: spec))
+            return (prof, detrendByCycle(times: times, values: trainValues, idx: recent, spec: spec, ramps: c.rampLevels))
         }
         switch c.method {
         case .level, .auto:

@@ -7,6 +7,9 @@ struct ModelChoice: Equatable {
     var beta = 0.0
     /// The residuals look independent (lag-1 autocorrelation below 0.3), so a CUSUM drift watch is meaningful.
     var watchDrift = false
+    /// The seasonal profile is built from values detrended by a line through the cycles' levels, not by steps
+    /// (see `cycleLevels`): chosen for a trend that only shows once the profile stops absorbing it.
+    var rampLevels = false
 
     var description: ModelDescription {
         ModelDescription(method: method, seasonPeriod: season?.period, seasonBuckets: season?.buckets ?? 0,
@@ -15,7 +18,7 @@ struct ModelChoice: Equatable {
 
     /// Same model structure (a change of α/β alone does not need a rebuild).
     func sameStructure(as other: ModelChoice) -> Bool {
-        method == other.method && season == other.season && shape == other.shape
+        method == other.method && season == other.season && shape == other.shape && rampLevels == other.rampLevels
     }
 }
 
@@ -64,6 +67,47 @@ func isTrending(_ v: [Double]) -> Bool {
     let sigma = 1.4826 * medianInPlace(&spread)
     return Swift.abs(medians[5] - medians[0]) > 3 * sigma
 }
+/// True when the medians of `v` (one value per point of `idx`, in time order) over each cycle of `period` that
+/// holds at least two points rise from every such cycle to the next, or fall from every one to the next; false
+/// with fewer than two such cycles.
+func cycleMediansMoveOneWay(_ v: [Double], times: [Int64], idx: [Int], period: Int64) -> Bool {
+    guard let first = idx.first, period > 0 else { return false }
+    let t0 = times[first]
+    var previous: Double? = nil
+    var direction = 0
+    var cycles = 0
+    var buffer: [Double] = []
+    var start = 0
+    while start < idx.count {
+        let cycle = timeGap(times[idx[start]], t0) / period
+        var end = start + 1
+        while end < idx.count && timeGap(times[idx[end]], t0) / period == cycle { end += 1 }
+        if end - start >= 2 {
+            buffer.removeAll(keepingCapacity: true)
+            buffer.append(contentsOf: v[start..<end])
+            let m = medianInPlace(&buffer)
+            if let p = previous {
+                let d = m > p ? 1 : (m < p ? -1 : 0)
+                if d == 0 || (direction != 0 && d != direction) { return false }
+                direction = d
+            }
+            previous = m
+            cycles += 1
+        }
+        start = end
+    }
+    return cycles >= 2
+}
+
+/// The sum of absolute second differences of consecutive values: zero on a straight line, about 3.4σ a point on
+/// noise of standard deviation σ, and a pair of jumps at each step of a staircase.
+func roughness(_ v: [Double]) -> Double {
+    guard v.count >= 3 else { return 0 }
+    var sum = 0.0
+    for k in 1..<(v.count - 1) { sum += Swift.abs(v[k + 1] - 2 * v[k] + v[k - 1]) }
+    return sum
+}
+
 /// `auto` picks Holt-Winters when its one-step error is below this share of the level model's error.
 let trendErrorRatio = 0.8
 
@@ -76,7 +120,10 @@ let trendErrorRatio = 0.8
 /// 3. a season is detected (see `detectSeason(times:values:idx:step:)`) → the seasonal profile is used;
 /// 4. the history trends (see `isTrending`: six consecutive blocks whose medians move one way, by more than
 ///    3 robust σ in total) and Holt-Winters' one-step error is below 80% of the level model's → holt_winters
-///    (with the season if any);
+///    (with the season if any). With a season, a history that does not trend when each cycle is detrended by
+///    its median is tried again detrended by a line through the cycles' medians (a steady trend leaves its ramp
+///    inside every cycle, where the profile takes it for pattern and the deseasonalised values climb in
+///    steps), and holt_winters is chosen by the same two rules with that profile;
 /// 5. otherwise level (or seasonal with a season).
 /// Integer-only data is marked as counts (band at least ±1).
 func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, options: AnomalyOptions,
@@ -108,11 +155,13 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     }
 
     /// Each point's seasonal effect under a profile of the points themselves (detrended by cycle, centred),
-    /// from the buckets and detrended values that detecting the season already computed, if it did.
-    func seasonalEffects(_ spec: SeasonSpec) -> [Double] {
-        let fit = seasonFit?.spec == spec ? seasonFit : nil
+    /// from the buckets and detrended values that detecting the season already computed, if it did (it
+    /// detrends by steps, not `ramps`).
+    func seasonalEffects(_ spec: SeasonSpec, ramps: Bool = false) -> [Double] {
+        let fit = seasonFit?.spec == spec && !ramps ? seasonFit : nil
         let buckets = fit?.buckets ?? idx.map { spec.bucket(times[$0]) }
-        let detrended = fit?.detrended ?? detrendByCycle(times: times, values: values, idx: idx, spec: spec).map(\.d)
+        let detrended = fit?.detrended
+            ?? detrendByCycle(times: times, values: values, idx: idx, spec: spec, ramps: ramps).map(\.d)
         var prof = SeasonalProfile(spec: spec, capacity: profileCapacity(spec))
         prof.load(buckets: buckets, detrended: detrended)
         prof.center()
@@ -134,26 +183,41 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     case .seasonal:
         var c = ModelChoice(method: season == nil ? .level : .seasonal, season: season, shape: shape)
         c.watchDrift = !zeroInflated
-            && lagOneAutocorrelation(deseasonalized(season.map(seasonalEffects))) < driftAutocorrelationGate
+            && lagOneAutocorrelation(deseasonalized(season.map { seasonalEffects($0) })) < driftAutocorrelationGate
         return c
     case .holtWinters:
-        let effects = season.map(seasonalEffects)
+        let effects = season.map { seasonalEffects($0) }
         let fit = fitHolt(HoltReplay(times: times, values: values, idx: idx, step: step, effects: effects))
         return ModelChoice(method: .holtWinters, season: season, shape: shape, alpha: fit.alpha, beta: fit.beta)
     case .auto:
         if zeroInflated { return ModelChoice(method: .level, season: nil, shape: shape) }
-        let effects = season.map(seasonalEffects)
+        let effects = season.map { seasonalEffects($0) }
         let adjusted = deseasonalized(effects)
         var base = ModelChoice(method: season == nil ? .level : .seasonal, season: season, shape: shape)
         base.watchDrift = lagOneAutocorrelation(adjusted) < driftAutocorrelationGate
-        guard isTrending(adjusted) else { return base }
-        let m = median(adjusted)
-        var errLevel = 0.0
-        for a in adjusted { errLevel += Swift.abs(a - m) }
-        errLevel /= Double(adjusted.count)
-        let fit = fitHolt(HoltReplay(times: times, values: values, idx: idx, step: step, effects: effects))
-        guard fit.error < trendErrorRatio * errLevel else { return base }
-        return ModelChoice(method: .holtWinters, season: season, shape: shape, alpha: fit.alpha, beta: fit.beta)
+        /// Holt-Winters when its one-step error is clearly below the median's.
+        func trendChoice(effects: [Double]?, adjusted: [Double]) -> ModelChoice? {
+            let m = median(adjusted)
+            var errLevel = 0.0
+            for a in adjusted { errLevel += Swift.abs(a - m) }
+            errLevel /= Double(adjusted.count)
+            let fit = fitHolt(HoltReplay(times: times, values: values, idx: idx, step: step, effects: effects))
+            guard fit.error < trendErrorRatio * errLevel else { return nil }
+            return ModelChoice(method: .holtWinters, season: season, shape: shape, alpha: fit.alpha, beta: fit.beta)
+        }
+        if isTrending(adjusted) { return trendChoice(effects: effects, adjusted: adjusted) ?? base }
+        // A steady trend seen through step profiles is a staircase: one level per cycle, rising (or falling) from
+        // each cycle to the next. Anything else keeps the step profile without building another.
+        guard let spec = season,
+              cycleMediansMoveOneWay(adjusted, times: times, idx: idx, period: spec.period) else { return base }
+        let rampEffects = seasonalEffects(spec, ramps: true)
+        let rampAdjusted = deseasonalized(rampEffects)
+        // The ramps must also leave a clearly smoother path than the steps' staircase: on noisy data both paths
+        // are as rough as the noise, and the step profile stays.
+        guard isTrending(rampAdjusted), roughness(rampAdjusted) < 0.5 * roughness(adjusted),
+              var trend = trendChoice(effects: rampEffects, adjusted: rampAdjusted) else { return base }
+        trend.rampLevels = true
+        return trend
     }
 }
 

@@ -128,9 +128,10 @@ func noiseScalesWithLevel(bases: [Double], residuals: [Double]) -> Bool {
     return spreadHigh / spreadLow >= levelRatio.squareRoot()
 }
 
-/// Detrends points for a seasonal profile: each value minus its cycle's level (see `cycleLevels`), so level
-/// shifts and trends between cycles drop out.
-func detrendByCycle(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec) -> [(t: Int64, d: Double)] {
-    let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period)
+/// Detrends points for a seasonal profile: each value minus its cycle's level (see `cycleLevels`; with `ramps`,
+/// a line through the cycles' levels), so level shifts and trends between cycles drop out.
+func detrendByCycle(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec,
+                    ramps: Bool = false) -> [(t: Int64, d: Double)] {
+    let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period, ramps: ramps)
     return idx.enumerated().map { (times[$0.element], values[$0.element] - levels[$0.offset]) }
 }

@@ -257,7 +257,11 @@ func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec,
 /// The level of each point's cycle: cycles are consecutive periods starting at the first point; a cycle with at
 /// least 3/4 of the points of the fullest cycle uses its own median, an incomplete one (usually the last) borrows
 /// the median of the nearest complete cycle, so a partial cycle never biases the pattern.
-func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) -> [Double] {
+///
+/// With `ramps`, the level is a line through the medians of the complete cycles, each placed at its cycle's
+/// middle, extended at both ends by the nearest segment for at most one period (see `rampLevel`). Steps drop level shifts between
+/// cycles out of the pattern; ramps drop a steady trend out of it, which steps leave inside every cycle.
+func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64, ramps: Bool = false) -> [Double] {
     guard let first = idx.first else { return [] }
     let t0 = times[first]
     // idx is in time order, so each cycle is a contiguous run of idx. Only cycles with points are listed, each
@@ -308,10 +312,34 @@ func cycleLevels(times: [Int64], values: [Double], idx: [Int], period: Int64) ->
         }
     }
     var out = Array(repeating: 0.0, count: idx.count)
+    if ramps {
+        var anchors: [(t: Double, level: Double)] = []
+        for c in 0..<cycles where !level[c].isNaN {
+            anchors.append((Double(t0) + (Double(numbers[c]) + 0.5) * Double(period), level[c]))
+        }
+        if anchors.count >= 2 {
+            // Extended at most one period beyond the outer anchors, so a point after a long gap gets a level near
+            // the data rather than one carried along the slope for the whole gap.
+            let earliest = anchors[0].t - Double(period), latest = anchors[anchors.count - 1].t + Double(period)
+            for (k, i) in idx.enumerated() {
+                out[k] = rampLevel(at: Swift.min(Swift.max(Double(times[i]), earliest), latest), anchors: anchors)
+            }
+            return out
+        }
+    }
     for c in 0..<cycles {
         for k in bounds[c]..<bounds[c + 1] { out[k] = filled[c] }
     }
     return out
+}
+
+/// The level at time `t` on the line through `anchors` (time order, at least two): interpolated between the
+/// anchors around `t`, extended by the first or last segment before the first anchor or after the last.
+func rampLevel(at t: Double, anchors: [(t: Double, level: Double)]) -> Double {
+    var hi = 1
+    while hi < anchors.count - 1 && anchors[hi].t < t { hi += 1 }
+    let a = anchors[hi - 1], b = anchors[hi]
+    return a.level + (b.level - a.level) * (t - a.t) / (b.t - a.t)
 }
 
 /// True when the points `idx` lie on one straight line in time, to rounding (the least-squares line leaves no

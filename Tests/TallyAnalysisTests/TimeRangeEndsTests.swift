@@ -95,4 +95,35 @@ struct TimeRangeEndsTests {
                               idx: Array(0..<9), period: period)
         #expect(tie[4] == 1)
     }
+
+    /// Ramps: a line through the complete cycles' medians at their middles, extended by the nearest segment for at
+    /// most one period, so the point after a gap of about 10¹⁸ cycles gets a level near the data.
+    @Test func rampLevelsFollowTheCycleMediansAndStopOnePeriodOut() {
+        let period: Int64 = 10
+        // Cycle 0 (middle 5): level 1; cycle 4 (middle 45): level 5; slope 0.1 per time unit.
+        let times: [Int64] = [0, 2, 4, 6, 8, 31, 40, 42, 44, 46, 48, .max - 1]
+        let values: [Double] = [1, 1, 1, 1, 1, 99, 5, 5, 5, 5, 5, 7]
+        let levels = cycleLevels(times: times, values: values, idx: Array(times.indices), period: period, ramps: true)
+        let expected: [Double] = [0.5, 0.7, 0.9, 1.1, 1.3, 3.6, 4.5, 4.7, 4.9, 5.1, 5.3, 6]
+        for (level, want) in zip(levels, expected) { #expect(Swift.abs(level - want) < 1e-9, "\(levels)") }
+        // One complete cycle is no line: steps.
+        let one = cycleLevels(times: [0, 2, 4, 6], values: [1, 2, 3, 4], idx: Array(0..<4), period: period, ramps: true)
+        #expect(one == [2.5, 2.5, 2.5, 2.5])
+    }
+
+    /// The staircase test for a trend seen through step profiles: cycle medians that rise (or fall) from every
+    /// cycle with two points to the next; a flat or turning step, or a single cycle, is no staircase. Cycles with
+    /// one point and a gap of about 10¹⁸ cycles take no room.
+    @Test func cycleMediansMoveOneWayOnlyOnAStaircase() {
+        let times: [Int64] = [0, 2, 10, 12, 25, 30, 32, .max - 3, .max - 1]
+        func moves(_ v: [Double]) -> Bool {
+            cycleMediansMoveOneWay(v, times: times, idx: Array(times.indices), period: 10)
+        }
+        #expect(moves([1, 1, 2, 2, 99, 3, 3, 4, 4]))
+        #expect(moves([4, 4, 3, 3, -99, 2, 2, 1, 1]))
+        #expect(!moves([1, 1, 2, 2, 0, 2, 2, 4, 4]))   // a flat step
+        #expect(!moves([1, 1, 3, 3, 0, 2, 2, 4, 4]))   // a turn
+        #expect(!cycleMediansMoveOneWay([1, 2, 3], times: [0, 1, 2], idx: [0, 1, 2], period: 10))
+        #expect(roughness([1, 2, 3, 4]) == 0 && roughness([1, 1, 2, 2]) == 2)
+    }
 }
