@@ -200,17 +200,9 @@ func jsonObject(_ pairs: [Label]) -> String {
     "{" + pairs.map { JSONText.string($0.name) + ": " + JSONText.string($0.value) }.joined(separator: ", ") + "}"
 }
 
-/// Rows as left-aligned columns, two spaces apart.
+/// Rows as left-aligned columns, two spaces apart (see `alignedColumns`), without the final newline.
 func alignedTable(_ rows: [[String]]) -> String {
-    guard let first = rows.first else { return "" }
-    let cellWidths = rows.map { $0.map(terminalWidth) }
-    var widths = [Int](repeating: 0, count: first.count)
-    for row in cellWidths { for (i, w) in row.enumerated() { widths[i] = max(widths[i], w) } }
-    return zip(rows, cellWidths).map { row, rowWidths in
-        row.enumerated().map { i, cell in
-            i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - rowWidths[i] + 2)
-        }.joined()
-    }.joined(separator: "\n")
+    String(alignedColumns(rows).dropLast())
 }
 
 /// A time option: ISO 8601, epoch milliseconds, `now`, `now-7d`, or a bare duration meaning that long before now.

@@ -45,6 +45,7 @@ extension TallyCommand {
         var checkAttributes: String?
         @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
             "Serve HTTPS with this PEM certificate chain (the server's certificate first); needs --tls-key.",
+            discussion: "`-` reads standard input; `--tls-cert - --tls-key -` reads one PEM bundle holding both.",
             valueName: "file"))
         var tlsCertificate: String?
         @Option(name: .customLong("tls-key"), help: ArgumentHelp("The PEM private key of --tls-cert.", valueName: "file"))
@@ -82,8 +83,12 @@ extension TallyCommand {
                 // An unreadable file exits 1, as every input does; one that holds no usable certificate or key, 2.
                 try runReportingErrors {
                     do {
-                        tls = try ServerTLS(certificatePEM: try readPEM(tlsCertificate, option: "--tls-cert"),
-                                            privateKeyPEM: try readPEM(tlsKey, option: "--tls-key"),
+                        // `-` for both: one PEM bundle on standard input holds the chain and the key (it can be
+                        // read only once).
+                        let certificatePEM = try readPEM(tlsCertificate, option: "--tls-cert")
+                        let keyPEM = tlsCertificate == "-" && tlsKey == "-"
+                            ? certificatePEM : try readPEM(tlsKey, option: "--tls-key")
+                        tls = try ServerTLS(certificatePEM: certificatePEM, privateKeyPEM: keyPEM,
                                             certificateSource: tlsCertificate, privateKeySource: tlsKey)
                     } catch let error as ServeError {
                         throw CLIFailure(message: error.message, code: 2)

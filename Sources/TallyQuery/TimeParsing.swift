@@ -201,3 +201,11 @@ public enum TimeLiteral {
         return digit(i + 2) && digit(i + 3) && ends(i + 4)
     }
 }
+
+/// A time given as text (an option or a parameter): epoch milliseconds, ISO 8601, `now`, `now-7d`, or a bare
+/// duration meaning that long before `now`.
+public func parseInstant(_ text: String, now: Int64) throws(QueryError) -> Int64 {
+    if let ms = Int64(text) { return ms }
+    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
+    return try Parser.parseTime(text).resolve(now: now)
+}

@@ -321,13 +321,15 @@ final class ServeProcess: @unchecked Sendable {
     ///
     /// The system picks the port at `bind`, so servers started side by side never race for one: a port found free
     /// beforehand could be taken by another test's server before this one binds it.
-    static func start(storePath: String, logPath: String, extraArguments: [String] = []) async throws -> ServeProcess {
-        let serve = try ServeProcess(storePath: storePath, logPath: logPath, extraArguments: extraArguments)
+    /// `input`, when given, is written to the server's standard input (then closed).
+    static func start(storePath: String, logPath: String, extraArguments: [String] = [],
+                      input: [UInt8]? = nil) async throws -> ServeProcess {
+        let serve = try ServeProcess(storePath: storePath, logPath: logPath, extraArguments: extraArguments, input: input)
         serve.port = try await serve.waitForListeningPort()
         return serve
     }
 
-    private init(storePath: String, logPath: String, extraArguments: [String]) throws {
+    private init(storePath: String, logPath: String, extraArguments: [String], input: [UInt8]?) throws {
         self.logPath = logPath
         process.executableURL = URL(fileURLWithPath: tallyBinary)
         process.arguments = ["serve", "--store", storePath, "--host", "127.0.0.1", "--port", "0"] + extraArguments
@@ -338,8 +340,13 @@ final class ServeProcess: @unchecked Sendable {
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log
         process.standardError = log
-        process.standardInput = FileHandle.nullDevice
+        let pipe = input.map { _ in Pipe() }
+        process.standardInput = pipe ?? FileHandle.nullDevice
         try process.run()
+        if let pipe, let input {
+            try pipe.fileHandleForWriting.write(contentsOf: input)
+            try pipe.fileHandleForWriting.close()
+        }
     }
 
     var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }

@@ -146,6 +146,24 @@ struct TLSTests {
     /// `tally serve` reloads its certificate files on SIGHUP: renewed files are served to new connections; files
     /// that do not work are logged as an error, the server keeps serving the pair it has, and it still stops
     /// cleanly.
+    /// `--tls-cert - --tls-key -` reads one PEM bundle (chain and key) from standard input, once; SIGHUP says it
+    /// cannot read it again and keeps serving.
+    @Test(.timeLimit(.minutes(2))) func oneBundleOnStandardInputHoldsTheCertificateAndTheKey() async throws {
+        let work = TemporaryDirectory("tally-tls-stdin")
+        let bundle = try Array(Data(contentsOf: URL(fileURLWithPath: Self.certificate)))
+            + Array(Data(contentsOf: URL(fileURLWithPath: Self.key)))
+        let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
+                                                  extraArguments: ["--tls-cert", "-", "--tls-key", "-"], input: bundle)
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        #expect(server.log.contains("listening on https://"), "\(server.log)")
+        #expect(try await Self.fetch(port: server.port, trusting: Self.certificate).hasPrefix("200 "), "\(server.log)")
+        kill(server.process.processIdentifier, SIGHUP)
+        for _ in 0..<100 where !server.log.contains("cannot be read again") { try await Task.sleep(for: .milliseconds(100)) }
+        #expect(server.log.contains("cannot be read again"), "\(server.log)")
+        #expect(try await Self.fetch(port: server.port, trusting: Self.certificate).hasPrefix("200 "))
+        #expect(try await server.terminate() == 0)
+    }
+
     @Test(.timeLimit(.minutes(3))) func sighupReloadsTheFiles() async throws {
         let work = TemporaryDirectory("tally-tls-sighup")
         let certificate = work.child("cert.pem"), key = work.child("key.pem")

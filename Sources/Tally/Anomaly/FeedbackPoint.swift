@@ -1,14 +1,6 @@
 import TallyQuery
 import TallyStorage
 
-/// A time given as text (an option or a parameter): epoch milliseconds, ISO 8601, `now`, `now-7d`, or a bare
-/// duration meaning that long before `now`.
-public func parseInstant(_ text: String, now: Int64) throws(QueryError) -> Int64 {
-    if let ms = Int64(text) { return ms }
-    if let duration = try? QueryDuration(parsing: text) { return duration.subtracted(from: now) }
-    return try Parser.parseTime(text).resolve(now: now)
-}
-
 /// Which point of a series a verdict is about (`tally feedback --at`, `"at"` of `POST /api/v1/feedback`).
 public enum FeedbackTarget: Sendable, Equatable {
     /// The series' latest point.

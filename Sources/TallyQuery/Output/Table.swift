@@ -10,29 +10,34 @@ extension QueryResult {
         if series.isEmpty { return "(no series)\n" }
         if rows.isEmpty { return "(no points in \(series.count) series)\n" }
         let numeric: Set<String> = ["value", "expected", "lower", "upper", "score"]
-        let rightAligned = header.map { numeric.contains($0) }
-        let cellWidths = rows.map { $0.map(TableText.width) }
-        var widths = header.map(TableText.width)
-        for row in cellWidths {
-            for (c, width) in row.enumerated() { widths[c] = Swift.max(widths[c], width) }
-        }
-        func line(_ cells: [String], _ cellWidths: [Int]) -> String {
-            var parts: [String] = []
-            for (c, cell) in cells.enumerated() {
-                let pad = String(repeating: " ", count: widths[c] - cellWidths[c])
-                parts.append(rightAligned[c] ? pad + cell : cell + pad)
-            }
-            var text = parts.joined(separator: "  ")
-            while text.hasSuffix(" ") { text.removeLast() }
-            return text + "\n"
-        }
-        return line(header, header.map(TableText.width)) + zip(rows, cellWidths).map(line).joined()
+        return alignedColumns([header] + rows, rightAligned: header.map { numeric.contains($0) })
     }
 }
 
-/// The columns `text` takes in a terminal: East Asian wide characters count two, combining marks none (for
-/// aligning tables of labels in any script).
-public func terminalWidth(_ text: String) -> Int { TableText.width(text) }
+/// Rows of cells as text columns for people: two spaces apart, each padded to its widest cell in terminal columns
+/// (East Asian wide characters count two, combining marks none), left-aligned unless `rightAligned` says otherwise
+/// for that column; every line ends in a newline, without trailing spaces.
+public func alignedColumns(_ rows: [[String]], rightAligned: [Bool] = []) -> String {
+    let cellWidths = rows.map { $0.map(TableText.width) }
+    var widths: [Int] = []
+    for row in cellWidths {
+        for (c, width) in row.enumerated() {
+            if c == widths.count { widths.append(width) } else { widths[c] = Swift.max(widths[c], width) }
+        }
+    }
+    var text = ""
+    for (cells, cellWidths) in zip(rows, cellWidths) {
+        var line = ""
+        for (c, cell) in cells.enumerated() {
+            if c > 0 { line += "  " }
+            let pad = String(repeating: " ", count: widths[c] - cellWidths[c])
+            line += c < rightAligned.count && rightAligned[c] ? pad + cell : cell + pad
+        }
+        while line.hasSuffix(" ") { line.removeLast() }
+        text += line + "\n"
+    }
+    return text
+}
 
 enum TableText {
     /// The columns `s` takes in a terminal: two for East Asian wide and fullwidth characters (CJK, Hangul, kana,
