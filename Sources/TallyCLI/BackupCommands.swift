@@ -14,9 +14,8 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                let store = try location.openForWriting()
-                let report = try store.backup(to: directory)
-                try store.close()
+                try location.requireStore()
+                let report = try Store.backup(storeAt: location.path, to: directory)
                 printOut("backed up every batch up to \(report.lsn): \(report.segments) segments, \(report.walFiles) WAL files, \(report.documentFiles) document files, \(report.bytes) bytes")
             }
         }

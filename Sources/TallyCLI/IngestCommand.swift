@@ -120,7 +120,7 @@ private final class LazyStore {
     func open() throws -> Store {
         if let store { return store }
         do {
-            let opened = try location.openForWriting()
+            let opened = try location.openOrCreateForWriting()
             store = opened
             return opened
         } catch {

@@ -32,16 +32,29 @@ struct StoreLocation: ParsableArguments {
         return "./tally-data"
     }
 
-    /// Opens the store for writing (creating it when missing).
-    func openForWriting() throws -> Store {
+    /// Opens the store for writing, creating it when missing (for commands that bring data in: `ingest`).
+    func openOrCreateForWriting() throws -> Store {
         try Store.open(at: path)
+    }
+
+    /// Opens an existing store for writing. A command that changes or copies a store (`compact`, `delete`,
+    /// `backup`, `series set`, …) on a path that holds none is a mistake (a typo, an unset $TALLY_STORE), not a
+    /// request for an empty store.
+    func openForWriting() throws -> Store {
+        try requireStore()
+        return try Store.open(at: path)
     }
 
     /// Opens the store for reading only: works while another process writes.
     func openForReading() throws -> Store {
+        try requireStore()
+        return try Store.open(at: path, options: StoreOptions(readOnly: true))
+    }
+
+    /// Fails (exit 1) when there is no store at the path.
+    func requireStore() throws {
         guard Store.exists(at: path) else {
             throw CLIFailure(message: "no Tally store at \(path) (set --store or $TALLY_STORE)", code: 1)
         }
-        return try Store.open(at: path, options: StoreOptions(readOnly: true))
     }
 }

@@ -24,6 +24,23 @@ struct CLITests {
         #expect(stats.stdout.contains("\"points\": 3"))
     }
 
+    /// A command that changes or copies a store, given a path without one (a typo, an unset $TALLY_STORE), fails
+    /// and makes nothing: before, `backup` quietly made an empty store and an empty backup of it.
+    @Test func commandsThatChangeAStoreDoNotMakeOne() throws {
+        let dir = TemporaryDirectory()
+        let missing = dir.child("typo")
+        for arguments in [["backup", dir.child("b")], ["compact"], ["retain", "--older-than", "1d"], ["delete", "m"],
+                          ["series", "set", "m", "unit=x"]] {
+            let r = try runTally(arguments + ["--store", missing])
+            #expect(r.status == 1, "\(arguments): \(r.stdout)\(r.stderr)")
+            #expect(r.stderr.contains("no Tally store at \(missing)"), "\(arguments): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: missing) && !FileManager.default.fileExists(atPath: dir.child("b")))
+        }
+        // ingest still makes the store it is given.
+        try writeText(dir.child("p.csv"), "time,metric,value\n2024-05-01T00:00:00Z,m,1\n")
+        #expect(try runTally(["ingest", "csv", dir.child("p.csv"), "--store", missing]).status == 0)
+    }
+
     /// `where` leaves out the series it empties; the table then says that `where` may be why, not only the
     /// selector. Without a `where`, an empty result is still "(no series)".
     @Test func aWhereThatKeepsNoPointSaysSo() throws {

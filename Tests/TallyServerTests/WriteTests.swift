@@ -68,6 +68,32 @@ struct WriteTests {
         #expect(Store.verify(at: dir.child("s")).problems.isEmpty)
     }
 
+    @Test("tally backup copies a store that tally serve is writing to, and the copy restores with every acknowledged batch")
+    func backupWhileServing() async throws {
+        let dir = TemporaryDirectory("tally-backup-serving")
+        let path = dir.child("s")
+        try Store.open(at: path).close()
+        let key = try KeyManager(storePath: path).create(role: .write, name: "w")
+        let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        try await waitUntilHealthy(port: server.port)
+        for i in 0..<20 {
+            let csv = Array("time,metric,value\n\(1_700_000_000_000 + i * 60_000),row_count,\(i)\n".utf8)
+            let answer = try await HTTP.send("POST", port: server.port, path: "/api/v1/ingest",
+                                             headers: ["Authorization": "Bearer \(key.token)", "Content-Type": "text/csv"], body: csv)
+            #expect(answer.status == 200)
+        }
+        let backup = try await runProgram(tallyBinary, ["backup", "--store", path, dir.child("b")])
+        #expect(backup.status == 0, "\(backup.stderr)")
+        #expect(backup.stdout.hasPrefix("backed up every batch up to "), "\(backup.stdout)")
+        #expect(try await server.terminate() == 0)
+        let restore = try await runProgram(tallyBinary, ["restore", dir.child("b"), "--store", dir.child("r")])
+        #expect(restore.status == 0 && restore.stdout.contains("verified clean"), "\(restore.stdout)\(restore.stderr)")
+        let restored = try Store.open(at: dir.child("r"), options: StoreOptions(readOnly: true))
+        let series = try #require(restored.series(matching: .all).first)
+        #expect(try restored.read(series.id).values == (0..<20).map(Double.init))
+    }
+
     @Test("a group is replayed from the WAL when the process dies before a flush")
     func groupReplay() async throws {
         let dir = TemporaryDirectory("tally-group-replay")

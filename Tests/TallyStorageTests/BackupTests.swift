@@ -44,6 +44,63 @@ struct BackupTests {
         try store.close()
     }
 
+    /// `Store.backup(storeAt:to:)` copies from outside the writing process (as `tally backup` does while
+    /// `tally serve` runs): while a writer writes, flushes every 40 points and compacts, each backup holds exactly
+    /// the batches up to the LSN it reports, every one acknowledged before it started among them, and verifies.
+    @Test func aBackupFromOutsideWhileTheWriterFlushesAndCompactsIsAConsistentPrefix() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("store"), options: StoreOptions(flushThresholdPoints: 40))
+        let acknowledged = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let writerDone = DispatchSemaphore(value: 0)
+        Thread.detachNewThread {
+            var i = 0
+            while !stop.load(ordering: .relaxed) && i < 20_000 {
+                guard (try? store.write(batch(labels: ["dataset": "live"], points: [(Int64(i), Double(i))]))) != nil else { break }
+                acknowledged.store(i + 1, ordering: .relaxed)
+                i += 1
+                if i % 150 == 0 { _ = try? store.compact() }
+            }
+            writerDone.signal()
+        }
+        for k in 0..<6 {
+            while acknowledged.load(ordering: .relaxed) < 100 * (k + 1) { usleep(1000) }
+            let before = acknowledged.load(ordering: .relaxed)
+            let report = try Store.backup(storeAt: dir.child("store"), to: dir.child("b\(k)"))
+            #expect(!Directory.exists(dir.child("b\(k).partial-\(getpid())")))
+            let verified = try Store.restore(from: dir.child("b\(k)"), to: dir.child("r\(k)"))
+            #expect(verified.isClean)
+            let restored = try Store.open(at: dir.child("r\(k)"), options: StoreOptions(readOnly: true))
+            let live = try #require(restored.series(key: SeriesKey(metric: "row_count", labels: ["dataset": "live"])))
+            let times = try restored.read(live.id).times.map { Int($0) }
+            #expect(times == Array(0..<times.count), "backup \(k) is not a prefix of the batches")
+            #expect(times.count >= before, "backup \(k) lacks acknowledged batches: \(times.count) < \(before)")
+            #expect(Int(report.lsn) == times.count, "backup \(k): LSN \(report.lsn), \(times.count) batches")
+            try restored.close()
+        }
+        stop.store(true, ordering: .relaxed)
+        writerDone.wait()
+        #expect(store.stats().segments >= 1, "the writer flushed")
+        try store.close()
+    }
+
+    /// A backup that fails part-way leaves nothing that looks like a backup: neither the directory nor its
+    /// partial copy. A path without a store is refused before anything is made.
+    @Test func aFailedBackupLeavesNoDirectory() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("store"))
+        for i in 0..<5 { try store.write(batch(points: [(Int64(i), 1)])) }
+        try store.close()
+        let wal = try #require(try files(dir.child("store/wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        bytes[bytes.count / 3] ^= 0x40   // inside a record that is followed by others: damage, not a torn tail
+        try writeFileBytes(wal, bytes)
+        #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("store"), to: dir.child("b")) }
+        #expect(!Directory.exists(dir.child("b")) && !Directory.exists(dir.child("b.partial-\(getpid())")))
+        #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("nothing"), to: dir.child("c")) }
+        #expect(!Directory.exists(dir.child("c")) && !Directory.exists(dir.child("nothing")))
+    }
+
     @Test func backupRefusesAnExistingDirectoryAndRestoreADamagedBackup() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a backup copied.
 public struct BackupReport: Sendable, Equatable {
     /// Every batch up to this LSN is in the backup.
@@ -14,19 +18,23 @@ extension Store {
     /// moment. Writers wait only while the file list is taken and the WAL is copied. The copy is itself a
     /// store: open it, or restore it with ``restore(from:to:)``.
     ///
-    /// Every batch acknowledged before the call is in the copy.
+    /// The copy is made in `DIRECTORY.partial-PID` and renamed to `directory` once complete and synced, so an
+    /// interrupted backup never looks like one. Every batch acknowledged before the call is in the copy.
     @discardableResult
     public func backup(to directory: String) throws(StoreError) -> BackupReport {
-        guard !Directory.exists(directory) else {
-            throw StoreError.notAStore(path: directory, detail: "the backup directory must not exist yet")
-        }
-        do throws(IOError) {
-            try Directory.create(directory + "/segments")
-            try Directory.create(directory + "/wal")
-            try Directory.create(directory + "/documents")
+        let partial = try Store.startBackup(in: directory)
+        do throws(StoreError) {
+            let report = try copyWhileWriting(into: partial)
+            try Store.finishBackup(partial, as: directory)
+            return report
         } catch {
-            throw .io(error)
+            Directory.removeTree(partial)
+            throw error
         }
+    }
+
+    /// The copy, under the writer lock only for the catalog, the WAL and the document sizes.
+    private func copyWhileWriting(into directory: String) throws(StoreError) -> BackupReport {
         var report = BackupReport(lsn: 0, segments: 0, walFiles: 0, documentFiles: 0, bytes: 0)
         // Under the writer lock: the catalog, the WAL and the sizes of the append-only document files.
         let (readers, documentSizes) = try writer.withLock {
@@ -40,11 +48,8 @@ extension Store {
                     report.bytes += try copyFile(walDirectory + "/" + name, to: directory + "/wal/" + name, limit: nil)
                     report.walFiles += 1
                 }
-                var sizes: [(String, Int)] = []
-                for name in try Directory.list(path + "/documents") where name.hasSuffix(".tdoc") {
-                    sizes.append((name, Directory.fileSize(path + "/documents/" + name) ?? 0))
-                }
-                return (segments.compactMap { r in readers[r.id].map { (r.file, $0) } }, sizes)
+                return (segments.compactMap { r in readers[r.id].map { (r.file, $0) } },
+                        try Store.documentSizes(in: path + "/documents"))
             } catch {
                 throw .io(error)
             }
@@ -64,16 +69,151 @@ extension Store {
                 report.bytes += reader.size
                 report.segments += 1
             }
-            for (name, size) in documentSizes {
-                report.bytes += try copyFile(path + "/documents/" + name, to: directory + "/documents/" + name, limit: size)
-                report.documentFiles += 1
-            }
-            for sub in ["segments", "wal", "documents", ""] { try Directory.sync(directory + (sub.isEmpty ? "" : "/" + sub)) }
+            try Store.copyDocuments(from: path + "/documents", sizes: documentSizes, to: directory, report: &report)
         } catch {
             throw .io(error)
         }
-        report.bytes += Directory.fileSize(directory + "/" + Catalog.fileName) ?? 0
         return report
+    }
+
+    /// Makes a consistent copy of the store at `path` in `directory` (which must not exist) from outside it:
+    /// this works while another process writes to the store (`tally serve`), and while none does.
+    ///
+    /// The catalog is copied with SQLite's backup API inside the read transaction that lists its segments; then
+    /// the segments, the WAL (each file up to its last whole record) and the document log up to its current
+    /// sizes. A flush or compaction by the writer in between pairs a catalog with files it does not describe:
+    /// that is noticed (the catalog's flushed LSN or segment list has moved, or a file is gone) and the copy is
+    /// started again, at most 50 times. Every batch acknowledged before the call is in the copy; as with
+    /// ``backup(to:)``, it is made in `DIRECTORY.partial-PID` and renamed when complete.
+    @discardableResult
+    public static func backup(storeAt path: String, to directory: String) throws(StoreError) -> BackupReport {
+        guard Store.exists(at: path) else { throw StoreError.notAStore(path: path, detail: "no \(Catalog.fileName)") }
+        var attempt = 0
+        while true {
+            attempt += 1
+            let partial = try startBackup(in: directory)
+            do throws(StoreError) {
+                if let report = try copySnapshot(of: path, into: partial) {
+                    try finishBackup(partial, as: directory)
+                    return report
+                }
+            } catch {
+                Directory.removeTree(partial)
+                throw error
+            }
+            Directory.removeTree(partial)
+            if attempt == 50 {
+                throw StoreError.catalog("the store was flushed or compacted during each of 50 attempts to back it up; try again")
+            }
+        }
+    }
+
+    /// One attempt of ``backup(storeAt:to:)``: the report, or nil when the writer changed the store's files
+    /// meanwhile (then the attempt is thrown away).
+    private static func copySnapshot(of path: String, into directory: String) throws(StoreError) -> BackupReport? {
+        var report = BackupReport(lsn: 0, segments: 0, walFiles: 0, documentFiles: 0, bytes: 0)
+        let catalog = try Catalog(directory: path, readOnly: true)
+        let (flushed, segments) = try catalog.db.readTransaction { () throws(StoreError) -> (LSN, [SegmentRecord]) in
+            let snapshot = (try catalog.flushedLSN(), try catalog.loadSegments())
+            try catalog.db.backup(to: directory + "/" + Catalog.fileName)
+            return snapshot
+        }
+        // The copy must be the snapshot just read, whatever SQLite's backup did with the open read transaction.
+        let copy = try Catalog(directory: directory, readOnly: true)
+        guard try copy.flushedLSN() == flushed, try copy.loadSegments() == segments else { return nil }
+        report.lsn = max(flushed, LSN(try copy.meta("last_lsn").flatMap { UInt64($0) } ?? 0))
+        do throws(StoreError) {
+            for segment in segments {
+                report.bytes += try io { () throws(IOError) in
+                    try copyFile(path + "/segments/" + segment.file, to: directory + "/segments/" + segment.file, limit: nil)
+                }
+                report.segments += 1
+            }
+            // Each WAL file up to its last whole record: the writer may be appending to the last one.
+            var contents = WALContents()
+            let names = try io { () throws(IOError) in try Directory.list(path + "/wal").filter { $0.hasSuffix(".wal") } }
+            for (index, name) in names.enumerated() {
+                let bytes = try io { () throws(IOError) in
+                    let file = try File.openForReading(path + "/wal/" + name)
+                    return try file.read(count: try file.size(), at: 0)
+                }
+                contents.tornTail = nil
+                try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
+                    try WALReader.readFile(raw, path: path + "/wal/" + name, isLast: index == names.count - 1,
+                                           afterLSN: flushed, into: &contents)
+                }
+                let whole = contents.tornTail?.offset ?? bytes.count
+                try io { () throws(IOError) in
+                    let out = try File.openForWriting(directory + "/wal/" + name, create: true, truncate: true)
+                    try out.write(Array(bytes[0..<whole]), at: 0)
+                    try out.sync()
+                }
+                report.bytes += whole
+                report.walFiles += 1
+            }
+            if let last = contents.batches.last?.lsn { report.lsn = max(report.lsn, last) }
+            // A flush since the snapshot may have deleted WAL records that only its new segment holds.
+            guard try catalog.flushedLSN() == flushed else { return nil }
+            // After the WAL: a batch's document is written before its WAL record.
+            try io { () throws(IOError) in
+                try copyDocuments(from: path + "/documents", sizes: try documentSizes(in: path + "/documents"),
+                                  to: directory, report: &report)
+            }
+        } catch {
+            // A file the writer removed meanwhile (a flush or a compaction): start again.
+            if case .io(let failure) = error, failure.errno == ENOENT { return nil }
+            throw error
+        }
+        return report
+    }
+
+    /// Runs file operations, reporting their failures as store errors.
+    private static func io<T>(_ body: () throws(IOError) -> T) throws(StoreError) -> T {
+        do throws(IOError) { return try body() } catch { throw .io(error) }
+    }
+
+    /// Creates `DIRECTORY.partial-PID` with the store's subdirectories, after checking that `directory` does
+    /// not exist (a leftover partial copy of this process is removed first).
+    private static func startBackup(in directory: String) throws(StoreError) -> String {
+        guard !Directory.exists(directory) else {
+            throw StoreError.notAStore(path: directory, detail: "the backup directory must not exist yet")
+        }
+        let partial = directory + ".partial-\(getpid())"
+        Directory.removeTree(partial)
+        do throws(IOError) {
+            try Directory.create(partial + "/segments")
+            try Directory.create(partial + "/wal")
+            try Directory.create(partial + "/documents")
+        } catch {
+            throw .io(error)
+        }
+        return partial
+    }
+
+    /// Syncs the complete copy and renames it to `directory`, durably.
+    private static func finishBackup(_ partial: String, as directory: String) throws(StoreError) {
+        do throws(IOError) {
+            for sub in ["segments", "wal", "documents", ""] { try Directory.sync(partial + (sub.isEmpty ? "" : "/" + sub)) }
+            let parent = directory.contains("/") ? String(directory[..<directory.lastIndex(of: "/")!]) : "."
+            try Directory.renameDurably(partial, directory, directory: parent.isEmpty ? "/" : parent)
+        } catch {
+            throw .io(error)
+        }
+    }
+
+    /// The sizes of the append-only document files in `documents`.
+    private static func documentSizes(in documents: String) throws(IOError) -> [(String, Int)] {
+        try Directory.list(documents).filter { $0.hasSuffix(".tdoc") }.map { ($0, Directory.fileSize(documents + "/" + $0) ?? 0) }
+    }
+
+    /// Copies each document file up to its size into `directory/documents`.
+    private static func copyDocuments(from documents: String, sizes: [(String, Int)], to directory: String,
+                                      report: inout BackupReport) throws(IOError) {
+        for (name, size) in sizes {
+            report.bytes += try copyFile(documents + "/" + name, to: directory + "/documents/" + name, limit: size)
+            report.documentFiles += 1
+        }
+        report.bytes += Directory.fileSize(directory + "/" + Catalog.fileName) ?? 0
     }
 
     /// Copies a backup (or any closed store) into a new store directory and checks that it opens and verifies.
