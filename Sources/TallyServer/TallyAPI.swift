@@ -103,11 +103,11 @@ extension TallyServer {
             let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.csv"
             let bytes = request.body
             let origin = BatchOrigin(kind: "csv", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
-            let batch: WriteBatch
+            let file: ParsedCSV
             do {
-                batch = try await runBlocking { () throws -> WriteBatch in
+                file = try await runBlocking { () throws -> ParsedCSV in
                     do throws(InputError) {
-                        return try CSVImport.parse(bytes, fileName: name, origin: origin)
+                        return try CSVImport.parseLocated(bytes, fileName: name, origin: origin)
                     } catch {
                         throw StoreError.invalid(error)
                     }
@@ -117,10 +117,11 @@ extension TallyServer {
             } catch {
                 return internalError(error)
             }
+            let batch = file.batch
             let job: WriteQueue.Job = batch.pointCount >= Store.bulkImportThreshold ? .bulk(batch) : .batch(GroupWrite(batch: batch))
             switch await writer.submit(job) {
             case .success(let receipt): return .json(200, receiptJSON(receipt))
-            case .failure(let error): return storeError(error)
+            case .failure(let error): return storeError(file.locate(error))
             }
         case "application/json":
             let bytes = request.body

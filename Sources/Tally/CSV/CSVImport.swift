@@ -17,9 +17,17 @@ public enum CSVImport {
     /// Parses CSV bytes into a batch. An error's column counts characters (Unicode scalars) from the start of its
     /// line, as query errors do, not bytes.
     public static func parse(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
-        try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> WriteBatch in
+        try parseLocated(bytes, fileName: fileName, origin: origin).batch
+    }
+
+    /// ``parse(_:fileName:origin:)``, keeping where each series first appears, so that an error the store finds
+    /// only while writing (a series the store holds as a check, written here as a measurement) can name the line.
+    public static func parseLocated(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> ParsedCSV {
+        try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> ParsedCSV in
             do throws(InputError) {
-                return try parseRows(buffer, fileName: fileName, origin: origin)
+                var places: [ParsedCSV.Place] = []
+                let batch = try parseRows(buffer, fileName: fileName, origin: origin, places: &places)
+                return ParsedCSV(batch: batch, fileName: fileName, bytes: bytes, places: places)
             } catch {
                 // The reader counts byte columns (cheap on every field); only an error pays for characters.
                 var error = error
@@ -31,8 +39,10 @@ public enum CSVImport {
         }
     }
 
-    /// The parse, with byte columns in its errors.
-    private static func parseRows(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin) throws(InputError) -> WriteBatch {
+    /// The parse, with byte columns in its errors and in `places` (the first row of each series: its outcome cell,
+    /// or its first cell without an outcome column).
+    private static func parseRows(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin,
+                                  places: inout [ParsedCSV.Place]) throws(InputError) -> WriteBatch {
         var parser = CSVParser(data, fileName: fileName)
         var fields: [CSVField] = []
         guard try parser.nextRow(into: &fields) else {
@@ -151,6 +161,11 @@ public enum CSVImport {
                         message: "series \(key) has rows with and without an outcome: a series is either a measurement or a check")
                 }
                 seriesByRowKey[rowKey] = seriesIndex
+                if seriesIndex == places.count {
+                    let cell = outcomeColumn >= 0 ? fields[outcomeColumn] : first
+                    places.append(ParsedCSV.Place(line: Int32(truncatingIfNeeded: cell.line),
+                                                  column: Int32(truncatingIfNeeded: cell.column)))
+                }
             }
             batch.append(series: seriesIndex, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
         }

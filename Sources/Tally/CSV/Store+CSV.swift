@@ -19,16 +19,20 @@ extension Store {
     /// command can refuse a bad file before it opens, or creates, one).
     ///
     /// - Throws: ``StoreError/invalid(_:)`` naming file, line, column and field when the file is malformed.
-    public static func parseCSV(_ bytes: [UInt8], fileName: String) throws(StoreError) -> WriteBatch {
+    public static func parseCSV(_ bytes: [UInt8], fileName: String) throws(StoreError) -> ParsedCSV {
         let origin = BatchOrigin(kind: "csv", source: fileName, details: ["bytes": "\(bytes.count)"])
-        do { return try CSVImport.parse(bytes, fileName: fileName, origin: origin) } catch { throw .invalid(error) }
+        do { return try CSVImport.parseLocated(bytes, fileName: fileName, origin: origin) } catch { throw .invalid(error) }
     }
 
-    /// Writes a batch from ``parseCSV(_:fileName:)``: in bulk from ``bulkImportThreshold`` points on, else through
-    /// the WAL.
+    /// Writes a file from ``parseCSV(_:fileName:)``: in bulk from ``bulkImportThreshold`` points on, else through
+    /// the WAL. An error the store finds while writing names the file, line and column of the series.
     @discardableResult
-    public func ingestCSV(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
-        if batch.pointCount >= Store.bulkImportThreshold { return try importBulk(batch) }
-        return try write(batch)
+    public func ingestCSV(_ file: ParsedCSV) throws(StoreError) -> WriteReceipt {
+        do {
+            if file.batch.pointCount >= Store.bulkImportThreshold { return try importBulk(file.batch) }
+            return try write(file.batch)
+        } catch {
+            throw file.locate(error)
+        }
     }
 }

@@ -5,13 +5,19 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public var column: Int?
     public var field: String?
     public var message: String
+    /// The series of the batch the error is about (its index in `WriteBatch.series`), when the store found the
+    /// problem while writing: a reader that knows where it read that series can then say where (see
+    /// `ParsedCSV.locate`).
+    public var seriesIndex: Int?
 
-    public init(file: String? = nil, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String) {
+    public init(file: String? = nil, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String,
+                seriesIndex: Int? = nil) {
         self.file = file
         self.line = line
         self.column = column
         self.field = field
         self.message = message
+        self.seriesIndex = seriesIndex
     }
 
     /// `file:line:column: field "x": message`, leaving out what is unknown.

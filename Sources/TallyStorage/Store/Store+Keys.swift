@@ -323,7 +323,7 @@ extension Store {
             var nextID = max(state.index.nextID, overlay.nextID)
             var resolved: [SeriesID] = []
             resolved.reserveCapacity(batch.series.count)
-            for definition in batch.series {
+            for (index, definition) in batch.series.enumerated() {
                 // Kinds and attributes without copying records; the attributes only when the batch sets some.
                 let known: (id: SeriesID, kind: SeriesKind, isPending: Bool)?
                 if !overlay.newSeries.isEmpty, let pending = overlay.newSeries[definition.key] {
@@ -336,8 +336,8 @@ extension Store {
                 if let known {
                     guard known.kind == definition.kind else {
                         throw StoreError.invalid(InputError(
-                            field: definition.key.metric,
-                            message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)"))
+                            field: "outcome", message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)",
+                            seriesIndex: index))
                     }
                     if !definition.attributes.isEmpty {
                         let current = overlay.attributes[known.id]
@@ -346,7 +346,11 @@ extension Store {
                     }
                     resolved.append(known.id)
                 } else {
-                    do throws(InputError) { try definition.key.validate() } catch { throw .invalid(error) }
+                    do throws(InputError) { try definition.key.validate() } catch {
+                        var error = error
+                        error.seriesIndex = index
+                        throw .invalid(error)
+                    }
                     newSeries.append(SeriesRecord(id: nextID, key: definition.key, kind: definition.kind,
                                                   attributes: definition.attributes, createdLSN: lsn))
                     resolved.append(nextID)
