@@ -36,6 +36,10 @@ extension TallyCommand {
         @Option(help: "The most points one query may read.") var maxQueryPoints = ServerLimits().query.maxPointsRead
         @Option(help: "How long a Soda login token stays valid, in seconds.") var tokenLifetime = 24 * 3600
         @Option(help: "How long a dashboard sign-in lasts, in seconds.") var sessionLifetime = 8 * 3600
+        @Option(help: "Close a connection that sends nothing for this many seconds (idle, or stalled mid-request).")
+        var idleTimeout = ServerLimits().idleTimeoutSeconds
+        @Option(help: "After SIGTERM or SIGINT, give requests in flight this many seconds before cancelling them.")
+        var shutdownGrace = ServerLimits().shutdownGraceSeconds
         @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
         @Option(help: ArgumentHelp(
             "The organisation's check attributes, for soda-core: a JSON file.",
@@ -54,13 +58,17 @@ extension TallyCommand {
         func validate() throws {
             guard (0...65_535).contains(port) else { throw ValidationError("--port must be 0...65535") }
             guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level: unknown level \(logLevel)") }
-            guard maxBodyBytes > 0, maxQueryBytes > 0, maxQuerySeries > 0, maxQueryPoints > 0, tokenLifetime > 0 else {
-                throw ValidationError("limits must be positive")
+            for (option, value) in [("--max-body-bytes", maxBodyBytes), ("--max-query-bytes", maxQueryBytes),
+                                    ("--max-query-series", maxQuerySeries), ("--max-query-points", maxQueryPoints),
+                                    ("--token-lifetime", tokenLifetime)] where value <= 0 {
+                throw ValidationError("\(option) must be positive, not \(value)")
             }
             guard (tlsCertificate == nil) == (tlsKey == nil) else {
                 throw ValidationError("--tls-cert and --tls-key go together: give both for HTTPS, or neither for plain HTTP")
             }
             guard sessionLifetime > 0 else { throw ValidationError("--session-lifetime must be positive (seconds)") }
+            guard (1...86_400).contains(idleTimeout) else { throw ValidationError("--idle-timeout must be 1...86400 seconds") }
+            guard (0...3_600).contains(shutdownGrace) else { throw ValidationError("--shutdown-grace must be 0...3600 seconds") }
             // Ten years: longer lifetimes overflowed the expiry time (a trap at start or at the first login).
             let longest = 3650 * 86_400
             guard tokenLifetime <= longest else { throw ValidationError("--token-lifetime must be at most \(longest) seconds (ten years)") }
@@ -113,6 +121,8 @@ extension TallyCommand {
             limits.maxQueryBytes = maxQueryBytes
             limits.query.maxSeries = maxQuerySeries
             limits.query.maxPointsRead = maxQueryPoints
+            limits.idleTimeoutSeconds = idleTimeout
+            limits.shutdownGraceSeconds = shutdownGrace
             var configuration = ServerConfiguration(host: host, port: port, storePath: location.path, limits: limits,
                                                     tokenLifetimeSeconds: tokenLifetime,
                                                     sessionLifetimeSeconds: sessionLifetime)

@@ -13,6 +13,8 @@ struct APIRequest: Sendable {
     var body: [UInt8]
     /// The request's headers by lowercased name; repeated headers are joined (`, `, or `; ` for `Cookie`).
     var headers: [String: String] = [:]
+    /// Who sent it, once the credentials were checked (before the body was read, see `TallyServer.preflight`).
+    var principal: Principal?
 
     init(method: String, path: String, query: [String: String] = [:], credential: String? = nil,
          contentType: String? = nil, body: [UInt8] = []) {
@@ -63,6 +65,13 @@ struct APIResponse: Sendable {
         r.headers.append(("Retry-After", "1"))
         return r
     }()
+
+    /// 405 with the methods the path takes in `Allow`.
+    static func notAllowed(_ request: APIRequest, allow: String) -> APIResponse {
+        var r = error(405, "\(request.method) is not allowed on \(request.path); it takes \(allow)")
+        r.headers.append(("Allow", allow))
+        return r
+    }
 
     static func forbidden(_ what: String) -> APIResponse {
         error(403, "this API key has the read role; \(what) needs a key with the write role")

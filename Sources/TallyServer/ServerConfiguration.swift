@@ -12,15 +12,24 @@ public struct ServerLimits: Sendable, Equatable {
     public var maxSeriesListed: Int
     /// The most rows one Soda history answer carries (a larger `limit`, or none, is cut to this).
     public var maxHistoryRows: Int
+    /// A connection that sends nothing for this many seconds is closed: an idle keep-alive, or a client that
+    /// stopped part-way through its headers or body.
+    public var idleTimeoutSeconds: Int
+    /// After SIGTERM or SIGINT, requests in flight get this many seconds to finish before they are cancelled
+    /// (then queued writes are committed and the store closed, whatever happened).
+    public var shutdownGraceSeconds: Int
 
     public init(maxBodyBytes: Int = 64 << 20, maxQueryBytes: Int = 16 << 10,
                 query: QueryLimits = QueryLimits(maxSeries: 10_000, maxPointsRead: 20_000_000, maxFilledPoints: 1_000_000),
-                maxSeriesListed: Int = 100_000, maxHistoryRows: Int = 10_000) {
+                maxSeriesListed: Int = 100_000, maxHistoryRows: Int = 10_000, idleTimeoutSeconds: Int = 60,
+                shutdownGraceSeconds: Int = 30) {
         self.maxBodyBytes = maxBodyBytes
         self.maxQueryBytes = maxQueryBytes
         self.query = query
         self.maxSeriesListed = maxSeriesListed
         self.maxHistoryRows = maxHistoryRows
+        self.idleTimeoutSeconds = idleTimeoutSeconds
+        self.shutdownGraceSeconds = shutdownGraceSeconds
     }
 }
 

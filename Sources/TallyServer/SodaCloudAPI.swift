@@ -7,7 +7,9 @@ import Tally
 extension TallyServer {
     func sodaCloud(_ request: APIRequest) async -> APIResponse {
         guard request.method == "POST" else {
-            return .error(405, "\(request.path) takes POST with a JSON body")
+            var response = APIResponse.error(405, "\(request.path) takes POST with a JSON body")
+            response.headers.append(("Allow", "POST"))
+            return response
         }
         let body = request.body
         let path = request.path

@@ -140,8 +140,16 @@ extension TallyServer {
                                                             "\"checks\": \(scan.checks.count)"]))
             })
         default:
-            return .error(415, "Content-Type must be text/csv (a points CSV) or application/json (a Soda scan document); got \(request.contentType ?? "none")")
+            return TallyServer.unsupportedIngestType(request.contentType)
         }
+    }
+
+    /// The body types `POST /api/v1/ingest` takes.
+    static let ingestTypes: Set<String> = ["text/csv", "application/csv", "application/json"]
+
+    /// 415 for an ingest body of another type.
+    static func unsupportedIngestType(_ type: String?) -> APIResponse {
+        .error(415, "Content-Type must be text/csv (a points CSV) or application/json (a Soda scan document); got \(type ?? "none")")
     }
 
     /// Writes a Soda scan through the group-commit queue, keeping its document.

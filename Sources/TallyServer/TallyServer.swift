@@ -2,6 +2,8 @@ import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import Logging
+import ServiceLifecycle
+import UnixSignals
 import Tally
 
 /// `tally serve`: Tally's HTTP API and the Soda Cloud API over one store (docs/http-api.md).
@@ -32,7 +34,9 @@ public final class TallyServer: Sendable {
     /// Merges the small segments that scan-by-scan flushes leave, while serving.
     private let compaction = Locked<BackgroundCompaction?>(nil)
 
-    enum Phase: Sendable { case created, serving, stopping, stopped }
+    /// `draining`: a shutdown signal came; the listener closes and requests in flight finish. `stopping`: queued
+    /// writes are committed and the store is closed.
+    enum Phase: Sendable { case created, serving, draining, stopping, stopped }
 
     /// Opens (or creates) the store for writing.
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tally.serve")) throws(StoreError) {
@@ -57,11 +61,14 @@ public final class TallyServer: Sendable {
     /// flushed into segments, the WAL synced).
     public func run() async throws {
         let scheme = configuration.tls == nil ? "http" : "https"
+        // A connection that sends nothing for this long (an idle keep-alive, or a client that stopped part-way
+        // through its headers or body) is closed, so no client can hold a shutdown open.
+        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.limits.idleTimeoutSeconds)))
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
-            server = try .tls(.http1(), tlsConfiguration: tls.configuration)
+            server = try .tls(.http1(configuration: http1), tlsConfiguration: tls.configuration)
         } else {
-            server = .http1()
+            server = .http1(configuration: http1)
         }
         phase.withLock { $0 = .serving }
         writer.start()
@@ -86,9 +93,22 @@ public final class TallyServer: Sendable {
             logger: logger)
         logger.info("tally serve starting", metadata: ["store": "\(configuration.storePath)",
                                                        "address": "\(configuration.host):\(configuration.port)"])
+        // SIGTERM or SIGINT starts a graceful shutdown. The services stop in reverse order: first the watcher, which
+        // marks the server as stopping at once (`/readyz` answers 503 while requests in flight finish), then the
+        // application, which closes the listener and waits for those requests at most
+        // `limits.shutdownGraceSeconds` before cancelling them.
+        let phase = self.phase
+        let watcher = GracefulShutdownWatcher {
+            phase.withLock { if $0 == .serving { $0 = .draining } }
+            logger.info("tally serve stopping: no new connections; finishing the requests in flight")
+        }
+        var group = ServiceGroupConfiguration(
+            services: [.init(service: app), .init(service: watcher, successTerminationBehavior: .ignore)],
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = .seconds(configuration.limits.shutdownGraceSeconds)
         var failure: (any Error)?
         do {
-            try await app.runService()
+            try await ServiceGroup(configuration: group).run()
         } catch {
             if !(error is CancellationError) { failure = error }
         }
@@ -119,14 +139,63 @@ public final class TallyServer: Sendable {
     /// The TCP port the server listens on, once it listens (the system's choice when the configuration says 0).
     public var listeningPort: Int? { bound.withLock { $0 } }
 
-    /// Routes one request (the body already read).
+    /// The methods each API path takes (`Allow` of a 405). `HEAD` is answered as `GET` without the body.
+    static let allowedMethods: [String: String] = [
+        "/healthz": "GET, HEAD", "/readyz": "GET, HEAD", "/api/command": "POST", "/api/query": "POST",
+        "/api/v1/query": "GET, HEAD, POST", "/api/v1/series": "GET, HEAD", "/api/v1/scans": "GET, HEAD",
+        "/api/v1/stats": "GET, HEAD", "/api/v1/ingest": "POST", "/api/v1/feedback": "POST",
+        "/api/v1/soda/feedback": "POST",
+    ]
+
+    /// What the request line and headers alone decide, before the body is read, so that a client without a
+    /// valid key (or with a read key, or the wrong body type, for ingest) cannot make the server read up to
+    /// `--max-body-bytes` first: for `/api/v1/…`, the credentials (the principal is kept in `request`); for
+    /// `POST /api/v1/ingest`, the role and the Content-Type. Nil when the request goes on to ``route(_:)``.
+    func preflight(_ request: inout APIRequest) -> APIResponse? {
+        guard request.path.hasPrefix("/api/v1/") else { return nil }
+        let principal: Principal
+        switch authenticate(request) {
+        case .success(let p): principal = p
+        case .failure(let answer): return answer.response
+        }
+        request.principal = principal
+        if request.method == "POST" && request.path == "/api/v1/ingest" {
+            guard principal.role.allows(.write) else { return .forbidden("ingest") }
+            guard let type = request.contentType, TallyServer.ingestTypes.contains(type) else {
+                return TallyServer.unsupportedIngestType(request.contentType)
+            }
+        }
+        return nil
+    }
+
+    /// A refused credential, as the answer to give.
+    struct Refusal: Error {
+        var response: APIResponse
+    }
+
+    /// The principal of the request's API key or token: 401 without one or for one that is not valid, 503 when
+    /// the key catalog cannot be read.
+    func authenticate(_ request: APIRequest) -> Result<Principal, Refusal> {
+        if let principal = request.principal { return .success(principal) }
+        guard let credential = request.credential else { return .failure(Refusal(response: .unauthorized)) }
+        let checked: Principal?
+        do { checked = try auth.principal(credential: credential) } catch {
+            return .failure(Refusal(response: credentialsUnchecked(error)))
+        }
+        guard let checked else { return .failure(Refusal(response: .unauthorized)) }
+        return .success(checked)
+    }
+
+    /// Routes one request (the body already read; `HEAD` arrives as `GET`).
     func route(_ request: APIRequest) async -> APIResponse {
         let path = request.path
         switch (request.method, path) {
-        case ("GET", "/healthz"), ("HEAD", "/healthz"):
+        case ("GET", "/healthz"):
             return .json(200, "{\"status\": \"ok\"}")
-        case ("GET", "/readyz"), ("HEAD", "/readyz"):
+        case ("GET", "/readyz"):
             return isReady ? .json(200, "{\"status\": \"ready\"}") : .error(503, "not ready: the server is starting or stopping")
+        case (_, "/healthz"), (_, "/readyz"):
+            return .notAllowed(request, allow: TallyServer.allowedMethods[path]!)
         case (_, "/api/command"), (_, "/api/query"):
             return await sodaCloud(request)
         default:
@@ -134,10 +203,11 @@ public final class TallyServer: Sendable {
         }
         if !path.hasPrefix("/api/"), let page = await dashboard(request) { return page }
         guard path.hasPrefix("/api/v1/") else { return .error(404, "no such endpoint: \(request.method) \(path)") }
-        guard let credential = request.credential else { return .unauthorized }
-        let checked: Principal?
-        do { checked = try auth.principal(credential: credential) } catch { return credentialsUnchecked(error) }
-        guard let principal = checked else { return .unauthorized }
+        let principal: Principal
+        switch authenticate(request) {
+        case .success(let p): principal = p
+        case .failure(let answer): return answer.response
+        }
         switch (request.method, path) {
         case ("GET", "/api/v1/query"), ("POST", "/api/v1/query"):
             return await query(request)
@@ -156,10 +226,8 @@ public final class TallyServer: Sendable {
         case ("GET", _) where path.hasPrefix("/api/v1/scans/"):
             return await scanDocument(String(path.dropFirst("/api/v1/scans/".count)))
         default:
-            let known = ["/api/v1/query", "/api/v1/series", "/api/v1/ingest", "/api/v1/scans", "/api/v1/stats",
-                         "/api/v1/feedback", "/api/v1/soda/feedback"]
-            if known.contains(path) || path.hasPrefix("/api/v1/scans/") {
-                return .error(405, "\(request.method) is not allowed on \(path)")
+            if let allow = TallyServer.allowedMethods[path] ?? (path.hasPrefix("/api/v1/scans/") ? "GET, HEAD" : nil) {
+                return .notAllowed(request, allow: allow)
             }
             return .error(404, "no such endpoint: \(request.method) \(path)")
         }
@@ -179,7 +247,10 @@ struct HTTPEntry: HTTPResponder {
 
     func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
         let started = ContinuousClock.now
-        var api = APIRequest(method: request.method.rawValue, path: request.uri.path, query: parseQueryString(request.uri.query))
+        // HEAD is GET without the body in the answer.
+        let isHead = request.method == .head
+        var api = APIRequest(method: isHead ? "GET" : request.method.rawValue, path: request.uri.path,
+                             query: parseQueryString(request.uri.query))
         let headers = request.headers
         // HTTP types keep `Host` as the request's authority, not among the header fields.
         if let authority = request.head.authority { api.headers["host"] = authority }
@@ -205,8 +276,10 @@ struct HTTPEntry: HTTPResponder {
             api.contentType = type.split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() }
         }
         let limit = server.configuration.limits.maxBodyBytes
-        var response: APIResponse?
-        if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
+        var response: APIResponse? = server.preflight(&api)
+        if response != nil {
+            // Answered from the headers: the body is not read.
+        } else if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
         } else if request.method == .post || request.method == .put {
             var body: [UInt8] = []
@@ -227,7 +300,7 @@ struct HTTPEntry: HTTPResponder {
         }
         let elapsed = ContinuousClock.now - started
         server.logger.info("request", metadata: [
-            "method": "\(api.method)", "path": "\(api.path)", "status": "\(answer.status)",
+            "method": "\(request.method.rawValue)", "path": "\(api.path)", "status": "\(answer.status)",
             "ms": "\(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)",
         ])
         var fields = HTTPFields()
@@ -237,7 +310,7 @@ struct HTTPEntry: HTTPResponder {
         }
         if answer.status == 413 { fields[.connection] = "close" }
         var buffer = ByteBuffer()
-        buffer.writeBytes(answer.body)
+        if !isHead { buffer.writeBytes(answer.body) }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
                         body: ResponseBody(byteBuffer: buffer))
     }
@@ -249,5 +322,20 @@ extension String {
         while s.first == " " || s.first == "\t" { s.removeFirst() }
         while s.last == " " || s.last == "\t" { s.removeLast() }
         return String(s)
+    }
+}
+
+/// A service that does nothing until the service group begins a graceful shutdown, then calls `onShutdown`.
+/// Listed after the application, it is told first.
+struct GracefulShutdownWatcher: Service {
+    let onShutdown: @Sendable () -> Void
+
+    func run() async throws {
+        do {
+            try await gracefulShutdown()
+            onShutdown()
+        } catch {
+            // Cancelled (the server's task was cancelled): nothing to announce.
+        }
     }
 }

@@ -1,0 +1,143 @@
+import Foundation
+import Logging
+import Tally
+import TallyTestSupport
+import Testing
+@testable import TallyServer
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How the server treats connections and methods: what it decides before reading a body, clients that stall,
+/// shutdown with a request in flight, HEAD and 405s.
+@Suite struct ConnectionTests {
+    /// A raw connection to the server that has sent `head` (request line and headers) and maybe part of a body.
+    final class RawClient {
+        let fd: Int32
+
+        init(port: Int, sending head: String, timeoutSeconds: Int = 20) throws {
+            fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var timeout = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard connected == 0 else { throw HTTPFailure(description: "connect: errno \(errno)") }
+            let bytes = Array(head.utf8)
+            guard bytes.withUnsafeBytes({ Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }) == bytes.count else {
+                throw HTTPFailure(description: "send: errno \(errno)")
+            }
+        }
+
+        /// What the server sends until it closes the connection or the timeout passes, and how long that took.
+        func readUntilClosed() -> (text: String, closed: Bool, seconds: Double) {
+            let started = Date()
+            var received: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            while true {
+                let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+                if n > 0 { received += chunk[0..<n]; continue }
+                return (String(decoding: received, as: UTF8.self), n == 0 || errno == ECONNRESET,
+                        Date().timeIntervalSince(started))
+            }
+        }
+
+        /// The first answer's status line, read without waiting for the connection to close.
+        func statusLine() -> String {
+            var chunk = [UInt8](repeating: 0, count: 4096)
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { return "" }
+            return String(decoding: chunk[0..<n], as: UTF8.self).components(separatedBy: "\r\n")[0]
+        }
+
+        deinit { close(fd) }
+    }
+
+    /// Credentials, role and body type are answered from the headers, before a byte of a (huge) body is read.
+    @Test func ingestIsRefusedFromItsHeadersWithoutReadingTheBody() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        func answer(_ headers: String) throws -> String {
+            let client = try RawClient(port: server.port, sending: "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\n"
+                                       + "Content-Length: 60000000\r\n" + headers + "\r\n", timeoutSeconds: 10)
+            return client.statusLine()
+        }
+        #expect(try answer("Content-Type: text/csv\r\n") == "HTTP/1.1 401 Unauthorized")
+        #expect(try answer("Content-Type: text/csv\r\nAuthorization: Bearer \(server.readKey.token)\r\n") == "HTTP/1.1 403 Forbidden")
+        #expect(try answer("Content-Type: text/plain\r\nAuthorization: Bearer \(server.writeKey.token)\r\n")
+                == "HTTP/1.1 415 Unsupported Media Type")
+        // A write key with a CSV body is read and written as before.
+        let csv = Array("time,metric,value\n2024-05-01T00:00:00Z,m,1\n".utf8)
+        let landed = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                           headers: ["Content-Type": "text/csv"], body: csv)
+        #expect(landed.status == 200, "\(landed.text)")
+    }
+
+    /// HEAD is answered as GET without a body; a method a path does not take is a 405 with `Allow`, on the API,
+    /// the Soda Cloud API and the probes alike.
+    @Test func headAndMethodsNotAllowed() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let head = try await server.send("HEAD", "/api/v1/stats", key: server.readKey)
+        #expect(head.status == 200 && head.text.isEmpty)
+        #expect(try await server.send("HEAD", "/readyz").status == 200)
+        for (method, path, allow) in [("DELETE", "/api/v1/stats", "GET, HEAD"), ("POST", "/healthz", "GET, HEAD"),
+                                      ("PUT", "/readyz", "GET, HEAD"), ("GET", "/api/v1/ingest", "POST"),
+                                      ("GET", "/api/command", "POST"), ("PATCH", "/api/v1/query", "GET, HEAD, POST")] {
+            let answer = try await server.send(method, path, key: server.readKey)
+            #expect(answer.status == 405, "\(method) \(path): \(answer.status)")
+            #expect(answer.headers["allow"] == allow, "\(method) \(path): \(answer.headers)")
+        }
+    }
+
+    /// A client that stops part-way through its body is disconnected after `--idle-timeout`.
+    @Test(.timeLimit(.minutes(2))) func aStalledClientIsDisconnected() async throws {
+        let work = TemporaryDirectory("tally-idle")
+        let key = try await ConnectionTests.writeKey(storePath: work.child("store"))
+        let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
+                                                  extraArguments: ["--idle-timeout", "2"])
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        let client = try RawClient(port: server.port, sending: "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\n"
+                                   + "Authorization: Bearer \(key.token)\r\nContent-Type: text/csv\r\n"
+                                   + "Content-Length: 1000\r\n\r\ntime,metric,value\n")
+        let result = client.readUntilClosed()
+        #expect(result.closed, "the server kept the stalled connection: \(result)")
+        #expect(result.seconds >= 1.5 && result.seconds < 15, "\(result.seconds) s")
+        #expect(try await server.terminate() == 0)
+    }
+
+    /// SIGTERM with a request that never finishes: the server waits `--shutdown-grace` seconds, cancels it, commits,
+    /// closes the store and exits 0; a write acknowledged before stays.
+    @Test(.timeLimit(.minutes(2))) func shutdownDoesNotWaitForeverForAStalledRequest() async throws {
+        let work = TemporaryDirectory("tally-grace")
+        let key = try await ConnectionTests.writeKey(storePath: work.child("store"))
+        let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
+                                                  extraArguments: ["--idle-timeout", "600", "--shutdown-grace", "2"])
+        defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
+        let csv = Array("time,metric,value\n2024-05-01T00:00:00Z,kept,1\n".utf8)
+        let landed = try await HTTP.send("POST", port: server.port, path: "/api/v1/ingest",
+                                         headers: ["Authorization": "Bearer \(key.token)", "Content-Type": "text/csv"], body: csv)
+        #expect(landed.status == 200)
+        let stalled = try RawClient(port: server.port, sending: "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\n"
+                                    + "Authorization: Bearer \(key.token)\r\nContent-Type: text/csv\r\n"
+                                    + "Content-Length: 1000\r\n\r\ntime,metric,value\n")
+        try await Task.sleep(for: .milliseconds(300))
+        let started = Date()
+        #expect(try await server.terminate(timeoutSeconds: 30) == 0, "\(server.log)")
+        let seconds = Date().timeIntervalSince(started)
+        #expect(seconds >= 1.5 && seconds < 20, "stopped after \(seconds) s:\n\(server.log)")
+        #expect(server.log.contains("no new connections; finishing the requests in flight"), "\(server.log)")
+        _ = stalled
+        let store = try Store.open(at: work.child("store"), options: StoreOptions(readOnly: true))
+        #expect(store.series(matching: .all).map(\.key.metric) == ["kept"])
+    }
+
+    static func writeKey(storePath: String) async throws -> IssuedKey {
+        try Store.open(at: storePath).close()
+        return try KeyManager(storePath: storePath).create(role: .write, name: "w")
+    }
+}
