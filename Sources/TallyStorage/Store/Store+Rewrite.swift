@@ -13,10 +13,11 @@ extension Store {
     /// LSN, passes them through `keep`, and writes new segments with full blocks. The new files replace the old
     /// ones in one catalog transaction; old files are deleted afterwards (open readers keep their descriptors, so
     /// a reader in the middle of a read is never cut off). Writers are blocked only for the final swap.
-    func rewrite(_ segments: [SegmentRecord], level: Int,
+    /// `forgetting` names a batch whose record goes in the same transaction (a deleted batch).
+    func rewrite(_ segments: [SegmentRecord], level: Int, forgetting batch: ImportRecord? = nil,
                  keep: (SeriesID, PointColumns) -> PointColumns) throws(StoreError) -> RewriteReport {
         var report = RewriteReport()
-        guard !segments.isEmpty else { return report }
+        guard !segments.isEmpty || batch != nil else { return report }
         let readers = state.withLock { s in segments.compactMap { s.readers[$0.id] } }
         var old: [(reader: SegmentReader, directory: SegmentDirectory)] = []
         for reader in readers { old.append((reader, try reader.readDirectory())) }
@@ -95,6 +96,7 @@ extension Store {
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
+                    if let batch { try catalog.deleteImport(lsn: batch.lsn) }
                 }
             } catch {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -107,6 +109,7 @@ extension Store {
                 for (record, opened) in written { s.addSegment(record, opened) }
                 s.index.sortBlocks(affected)
                 for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
+                if let batch { s.forgetImport(batch.origin, lsn: batch.lsn) }
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -197,17 +200,33 @@ extension Store {
         }
     }
 
-    /// Deletes every point one batch wrote (a bad push, test data). Values that batch had replaced are not
-    /// brought back: a later write always wins, and the earlier values were resolved away when stored.
+    /// Deletes every point one batch wrote (a bad push, test data) and forgets the batch: its record goes in the
+    /// same catalog transaction, so it is no longer listed (nor its scan) and content it carried can be written again,
+    /// as a new batch. Values that batch had replaced are not brought back: a later write always wins, and the
+    /// earlier values were resolved away when stored.
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` naming the id when no batch has it (never written, or deleted).
     @discardableResult
     public func delete(batch lsn: LSN) throws(StoreError) -> RewriteReport {
         try flush()
         return try maintenance.withLock { (_: inout Void) throws(StoreError) -> RewriteReport in
+            guard let record = try batchRecord(lsn) else {
+                throw StoreError.invalid(InputError(message: "no batch \(lsn) in \(path) (never written, or deleted)"))
+            }
             let affected = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
-            return try rewrite(affected, level: 1) { _, columns in
+            return try rewrite(affected, level: 1, forgetting: record) { _, columns in
                 columns.removing { columns.lsns[$0] == lsn }
             }
         }
+    }
+
+    /// The catalog's record of batch `lsn`, flushing first when the batch is newer than the last flush (written
+    /// meanwhile: its points and record must be stored before they can be deleted); nil when there is none.
+    private func batchRecord(_ lsn: LSN) throws(StoreError) -> ImportRecord? {
+        if let record = try catalog.importRecord(lsn: lsn) { return record }
+        guard state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) else { return nil }
+        try flush()
+        return try catalog.importRecord(lsn: lsn)
     }
 }
 
