@@ -87,7 +87,7 @@ extension TallyCommand {
                     let range = try timeRangeOptions(since: since, until: until, now: now)
                     report = try store.delete(try parseSelectorOrExit(selector!), in: range)
                 }
-                printOut("deleted \(report.pointsBefore - report.pointsAfter) points; \(forgot)\(describe(report, verb: "rewrote"))")
+                printOut("deleted \(report.pointsDropped) points; \(forgot)\(describe(report, verb: "rewrote"))")
             }
         }
     }

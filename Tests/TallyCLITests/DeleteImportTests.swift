@@ -36,6 +36,31 @@ struct DeleteImportTests {
         #expect(try tally(["verify"], store: store).status == 0)
     }
 
+    /// v1 then v2 at one time (then, in R3/R4, v3 over it), each store compacted or not: deleting batch 2 leaves
+    /// the same, and never brings v1's value back.
+    @Test func aReplacedValueDoesNotComeBackWithOrWithoutCompaction() throws {
+        let dir = TemporaryDirectory()
+        for v in 1...3 { try writeText(dir.child("v\(v).csv"), "time,metric,value\n2024-05-01T00:00:00Z,m,\(v)\n") }
+        try writeText(dir.child("other.csv"), "time,metric,value\n2024-05-02T00:00:00Z,m,9\n")
+        var exports: [String: String] = [:]
+        for (name, compact, later) in [("R1", false, false), ("R2", true, false), ("R3", false, true), ("R4", true, true)] {
+            let store = dir.child(name)
+            for file in ["v1", "v2"] + (later ? ["v3"] : []) + ["other"] {
+                #expect(try tally(["ingest", "csv", dir.child(file + ".csv")], store: store).status == 0)
+            }
+            if compact { #expect(try tally(["compact"], store: store).status == 0) }
+            let deleted = try tally(["delete", "--import", "2"], store: store)
+            #expect(deleted.status == 0, "\(name): \(deleted.stderr)")
+            #expect(deleted.stdout.hasPrefix("deleted \(later ? 0 : 1) points; forgot batch 2; "), "\(name): \(deleted.stdout)")
+            exports[name] = try tally(["export"], store: store).stdout
+            #expect(try tally(["verify"], store: store).status == 0)
+        }
+        #expect(exports["R1"] == "metric,time,value\nm,2024-05-02T00:00:00Z,9.0\n", "\(exports)")
+        #expect(exports["R1"] == exports["R2"], "\(exports)")
+        #expect(exports["R3"] == "metric,time,value\nm,2024-05-01T00:00:00Z,3.0\nm,2024-05-02T00:00:00Z,9.0\n", "\(exports)")
+        #expect(exports["R3"] == exports["R4"], "\(exports)")
+    }
+
     @Test func anUnknownBatchIsBadInputAndASelectorCannotComeWithIt() throws {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)

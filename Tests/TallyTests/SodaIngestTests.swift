@@ -135,7 +135,7 @@ struct SodaIngestTests {
         let rowCount = try #require(store.series(matching: SeriesSelector(metric: "row_count")).first)
         let times = try names.map(dataTime)
         let report = try store.delete(batch: 2)
-        #expect(report.pointsBefore - report.pointsAfter == 13)
+        #expect(report.pointsDropped == 13)
         #expect(try store.scans().map(\.id) == [1])
         #expect(store.batch(withContentHash: hash) == nil)
         #expect(try store.document(ofBatch: 2) == nil)

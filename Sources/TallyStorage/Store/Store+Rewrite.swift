@@ -2,8 +2,11 @@
 public struct RewriteReport: Sendable, Equatable {
     public var segmentsRemoved = 0
     public var segmentsWritten = 0
+    /// Points in the rewritten segments, duplicates included, and what is left of them.
     public var pointsBefore = 0
     public var pointsAfter = 0
+    /// Points the operation removed: of those a read returned (duplicates resolved by LSN, never read, not counted).
+    public var pointsDropped = 0
     public var bytesBefore = 0
     public var bytesAfter = 0
 }
@@ -47,8 +50,10 @@ extension Store {
                         }
                     }
                     report.pointsBefore += columns.count
-                    let kept = keep(id, columns.resolved())
+                    let resolved = columns.resolved()
+                    let kept = keep(id, resolved)
                     report.pointsAfter += kept.count
+                    report.pointsDropped += resolved.count - kept.count
                     guard !kept.isEmpty else { continue }
                     if output == nil { output = try SegmentOutput(store: self, level: level) }
                     try output!.add(series: id, kind: kinds[id] ?? .measurement, columns: kept)
@@ -202,8 +207,8 @@ extension Store {
 
     /// Deletes every point one batch wrote (a bad push, test data) and forgets the batch: its record goes in the
     /// same catalog transaction, so it is no longer listed (nor its scan) and content it carried can be written again,
-    /// as a new batch. Values that batch had replaced are not brought back: a later write always wins, and the
-    /// earlier values were resolved away when stored.
+    /// as a new batch. Where the batch's point was the one read, no point is left: a value it had replaced is not
+    /// brought back, whether or not a compaction had resolved it away; a point a later batch wrote over it stays.
     ///
     /// - Throws: ``StoreError/invalid(_:)`` naming the id when no batch has it (never written, or deleted).
     @discardableResult
@@ -213,7 +218,31 @@ extension Store {
             guard let record = try batchRecord(lsn) else {
                 throw StoreError.invalid(InputError(message: "no batch \(lsn) in \(path) (never written, or deleted)"))
             }
-            let affected = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
+            let holders = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
+            // The series the batch may have written and the time span of its points in each, from the blocks' LSN
+            // ranges (a compacted block's range may hold the LSN without any of its points).
+            var spans: [SeriesID: (min: Int64, max: Int64)] = [:]
+            let readers = state.withLock { s in holders.compactMap { s.readers[$0.id] } }
+            for reader in readers {
+                let directory = try reader.readDirectory()
+                for (id, _, metas) in directory {
+                    for meta in metas where meta.minLSN <= lsn && lsn <= meta.maxLSN {
+                        let span = spans[id] ?? (meta.minTime, meta.maxTime)
+                        spans[id] = (min(span.min, meta.minTime), max(span.max, meta.maxTime))
+                    }
+                }
+            }
+            // Every segment with points of those series in those spans is rewritten, not only the batch's own: the
+            // values it replaced, in earlier segments, are resolved away with it (the later write wins) before its
+            // points are dropped, and points later batches wrote over it win there too, as after a compaction.
+            let affected = state.withLock { s in
+                var overlapping = Set<UInt64>()
+                for (id, span) in spans {
+                    let range = TimeRange(from: span.min, to: span.max == .max ? .max : span.max + 1)
+                    for run in s.index.runs(of: id, in: range) { overlapping.insert(run.segment.id) }
+                }
+                return s.segments.filter { overlapping.contains($0.id) }
+            }
             return try rewrite(affected, level: 1, forgetting: record) { _, columns in
                 columns.removing { columns.lsns[$0] == lsn }
             }
