@@ -67,7 +67,8 @@ extension TallyCommand.Ingest {
             discussion: """
                 Each document becomes one batch: a measurement series per metric, a check series per check, at the \
                 scan's data timestamp; the document itself is kept (without its token) and `tally scan ID --raw` \
-                gives it back. Sending the same document again changes nothing. `-` reads standard input.
+                gives it back. Sending the same document again changes nothing (unless its scan was deleted with \
+                `tally delete --import`). `-` reads standard input.
                 """
         )
 

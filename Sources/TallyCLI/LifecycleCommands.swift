@@ -61,11 +61,15 @@ extension TallyCommand {
         @Argument(help: "Which series.") var selector: String?
         @Option(help: "Only points at or after this time.") var since: String?
         @Option(help: "Only points before this time.") var until: String?
-        @Option(name: .customLong("import"), help: "Delete everything this batch wrote (its id as `tally scans` lists it).")
+        @Option(name: .customLong("import"),
+                help: "Delete everything this batch wrote and forget it (its id as `tally scans` lists it or `tally ingest` printed it).")
         var batch: UInt64?
 
         func validate() throws {
-            if (selector == nil) == (batch == nil) { throw ValidationError("give a SELECTOR or --import ID") }
+            if selector != nil && batch != nil {
+                throw ValidationError("a SELECTOR and --import ID cannot be combined: --import deletes everything the batch wrote, in every series")
+            }
+            if selector == nil && batch == nil { throw ValidationError("give a SELECTOR or --import ID") }
             if batch != nil && (since != nil || until != nil) { throw ValidationError("--since and --until go with a SELECTOR") }
         }
 
@@ -74,14 +78,16 @@ extension TallyCommand {
                 let store = try location.openForWriting()
                 defer { try? store.close() }
                 let report: RewriteReport
+                var forgot = ""
                 if let batch {
                     report = try store.delete(batch: batch)
+                    forgot = "forgot batch \(batch); "
                 } else {
                     let now = currentTimeMillis()
                     let range = try timeRangeOptions(since: since, until: until, now: now)
                     report = try store.delete(try parseSelectorOrExit(selector!), in: range)
                 }
-                printOut("deleted \(report.pointsBefore - report.pointsAfter) points; " + describe(report, verb: "rewrote"))
+                printOut("deleted \(report.pointsDropped) points; \(forgot)\(describe(report, verb: "rewrote"))")
             }
         }
     }

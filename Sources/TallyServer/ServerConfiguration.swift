@@ -56,6 +56,9 @@ public struct ServerConfiguration: Sendable {
     public var storeOptions: StoreOptions
     /// HTTPS: the certificate and key to answer with; nil serves plain HTTP.
     public var tls: ServerTLS?
+    /// Background compaction: how often to look (seconds), and how many new segments make it compact.
+    public var compactionInterval: Double = 60
+    public var compactionMinimumSegments: Int = 8
 
     public init(host: String = "127.0.0.1", port: Int = 8080, storePath: String, limits: ServerLimits = ServerLimits(),
                 tokenLifetimeSeconds: Int = 24 * 3600, maxGroupCommit: Int = 1024,

@@ -73,7 +73,8 @@ public final class TallyServer: Sendable {
         phase.withLock { $0 = .serving }
         writer.start()
         let logger = self.logger
-        let background = store.startBackgroundCompaction(interval: 60, minimumSegments: 8) { error in
+        let background = store.startBackgroundCompaction(interval: configuration.compactionInterval,
+                                                        minimumSegments: configuration.compactionMinimumSegments) { error in
             logger.error("background compaction failed: \(error)")
         }
         compaction.withLock { $0 = background }

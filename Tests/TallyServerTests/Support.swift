@@ -147,14 +147,15 @@ final class TestServer: @unchecked Sendable {
 
     var storePath: String { server.configuration.storePath }
 
-    /// `seed` fills the store before the server opens it (e.g. with a demo).
+    /// `seed` fills the store before the server opens it (e.g. with a demo); `configure` changes the rest.
     init(limits: ServerLimits = ServerLimits(), storeOptions: StoreOptions = StoreOptions(),
          checkAttributes: [SodaCheckAttributeDefinition] = [], seed: ((Store) throws -> Void)? = nil,
-         logger: Logger? = nil) async throws {
+         logger: Logger? = nil, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         directory = TemporaryDirectory("tally-server-test")
         var configuration = ServerConfiguration(port: 0, storePath: directory.child("store"), limits: limits,
                                                 storeOptions: storeOptions)
         configuration.checkAttributes = checkAttributes
+        configure(&configuration)
         if let seed {
             let store = try Store.open(at: configuration.storePath)
             try seed(store)

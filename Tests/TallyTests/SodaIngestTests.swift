@@ -120,4 +120,40 @@ struct SodaIngestTests {
         let syntax = #expect(throws: StoreError.self) { try store.ingestSoda(truncated, source: "cut.json") }
         #expect(syntax?.description.contains("cut.json:") == true)
     }
+
+    /// A scan deleted with its batch is forgotten: not listed, no document, and the same document lands again as
+    /// a new scan — in the open store, after a reopen, and whether or not the store was compacted first.
+    @Test(arguments: [false, true])
+    func aDeletedScanCanBeIngestedAgain(compact: Bool) throws {
+        let dir = TemporaryDirectory()
+        var store = try Store.open(at: dir.path)
+        let names = ["series_result_01.json", "series_result_02.json"]
+        for name in names { try store.ingestSoda(try SharedData.bytes("fixtures/soda/" + name), source: name) }
+        if compact { try store.compact() }
+        let second = try SharedData.bytes("fixtures/soda/" + names[1])
+        let hash = try #require(try store.scans().last?.contentHash)
+        let rowCount = try #require(store.series(matching: SeriesSelector(metric: "row_count")).first)
+        let times = try names.map(dataTime)
+        let report = try store.delete(batch: 2)
+        #expect(report.pointsDropped == 13)
+        #expect(try store.scans().map(\.id) == [1])
+        #expect(store.batch(withContentHash: hash) == nil)
+        #expect(try store.document(ofBatch: 2) == nil)
+        #expect(try store.read(rowCount.id).times == [times[0]])
+        try store.close()
+        store = try Store.open(at: dir.path)
+        #expect(try store.scans().map(\.id) == [1])
+        let (_, again) = try store.ingestSoda(second, source: "again.json")
+        #expect(!again.isDuplicate)
+        #expect(again.lsn == 3)
+        #expect(again.pointCount == 13)
+        #expect(try store.scans().map(\.id) == [1, 3])
+        #expect(try store.scans().last?.contentHash == hash)
+        #expect(try store.document(ofBatch: 3) != nil)
+        #expect(try store.read(rowCount.id).times == times)
+        // Now it is stored again, sending it once more changes nothing.
+        #expect(try store.ingestSoda(second, source: "once-more.json").receipt.lsn == 3)
+        try store.close()
+        #expect(Store.verify(at: dir.path).isClean)
+    }
 }

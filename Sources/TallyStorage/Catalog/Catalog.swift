@@ -316,6 +316,26 @@ final class Catalog: @unchecked Sendable {
         }
     }
 
+    /// The record of batch `lsn`, with its details; nil when the catalog has none.
+    func importRecord(lsn: LSN) throws(StoreError) -> ImportRecord? {
+        let stmt = try db.prepare("SELECT kind, source, wall_time, series_count, point_count FROM import WHERE lsn = ?1")
+        stmt.bind(.int(Int64(lsn)))
+        guard try stmt.step() else { return nil }
+        var details: [String: String] = [:]
+        let detailStmt = try db.prepare("SELECT name, value FROM import_detail WHERE lsn = ?1")
+        detailStmt.bind(.int(Int64(lsn)))
+        while try detailStmt.step() { details[detailStmt.text(0)] = detailStmt.text(1) }
+        return ImportRecord(lsn: lsn, origin: BatchOrigin(kind: stmt.text(0), source: stmt.text(1), wallTime: stmt.int(2),
+                                                          details: details),
+                            seriesCount: Int(stmt.int(3)), pointCount: Int(stmt.int(4)))
+    }
+
+    /// Removes the record of batch `lsn` and its details (a deleted batch).
+    func deleteImport(lsn: LSN) throws(StoreError) {
+        try db.prepare("DELETE FROM import_detail WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
+        try db.prepare("DELETE FROM import WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
+    }
+
     func insertSegment(_ record: SegmentRecord) throws(StoreError) {
         try db.prepare("""
             INSERT INTO segment(id, file, min_time, max_time, min_lsn, max_lsn, series_count, point_count, bytes, level)

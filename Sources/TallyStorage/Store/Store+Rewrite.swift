@@ -2,8 +2,11 @@
 public struct RewriteReport: Sendable, Equatable {
     public var segmentsRemoved = 0
     public var segmentsWritten = 0
+    /// Points in the rewritten segments, duplicates included, and what is left of them.
     public var pointsBefore = 0
     public var pointsAfter = 0
+    /// Points the operation removed: of those a read returned (duplicates resolved by LSN, never read, not counted).
+    public var pointsDropped = 0
     public var bytesBefore = 0
     public var bytesAfter = 0
 }
@@ -13,10 +16,11 @@ extension Store {
     /// LSN, passes them through `keep`, and writes new segments with full blocks. The new files replace the old
     /// ones in one catalog transaction; old files are deleted afterwards (open readers keep their descriptors, so
     /// a reader in the middle of a read is never cut off). Writers are blocked only for the final swap.
-    func rewrite(_ segments: [SegmentRecord], level: Int,
+    /// `forgetting` names a batch whose record goes in the same transaction (a deleted batch).
+    func rewrite(_ segments: [SegmentRecord], level: Int, forgetting batch: ImportRecord? = nil,
                  keep: (SeriesID, PointColumns) -> PointColumns) throws(StoreError) -> RewriteReport {
         var report = RewriteReport()
-        guard !segments.isEmpty else { return report }
+        guard !segments.isEmpty || batch != nil else { return report }
         let readers = state.withLock { s in segments.compactMap { s.readers[$0.id] } }
         var old: [(reader: SegmentReader, directory: SegmentDirectory)] = []
         for reader in readers { old.append((reader, try reader.readDirectory())) }
@@ -46,8 +50,10 @@ extension Store {
                         }
                     }
                     report.pointsBefore += columns.count
-                    let kept = keep(id, columns.resolved())
+                    let resolved = columns.resolved()
+                    let kept = keep(id, resolved)
                     report.pointsAfter += kept.count
+                    report.pointsDropped += resolved.count - kept.count
                     guard !kept.isEmpty else { continue }
                     if output == nil { output = try SegmentOutput(store: self, level: level) }
                     try output!.add(series: id, kind: kinds[id] ?? .measurement, columns: kept)
@@ -95,6 +101,7 @@ extension Store {
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
+                    if let batch { try catalog.deleteImport(lsn: batch.lsn) }
                 }
             } catch {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -107,6 +114,7 @@ extension Store {
                 for (record, opened) in written { s.addSegment(record, opened) }
                 s.index.sortBlocks(affected)
                 for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
+                if let batch { s.forgetImport(batch.origin, lsn: batch.lsn) }
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -197,17 +205,57 @@ extension Store {
         }
     }
 
-    /// Deletes every point one batch wrote (a bad push, test data). Values that batch had replaced are not
-    /// brought back: a later write always wins, and the earlier values were resolved away when stored.
+    /// Deletes every point one batch wrote (a bad push, test data) and forgets the batch: its record goes in the
+    /// same catalog transaction, so it is no longer listed (nor its scan) and content it carried can be written again,
+    /// as a new batch. Where the batch's point was the one read, no point is left: a value it had replaced is not
+    /// brought back, whether or not a compaction had resolved it away; a point a later batch wrote over it stays.
+    ///
+    /// - Throws: ``StoreError/invalid(_:)`` naming the id when no batch has it (never written, or deleted).
     @discardableResult
     public func delete(batch lsn: LSN) throws(StoreError) -> RewriteReport {
         try flush()
         return try maintenance.withLock { (_: inout Void) throws(StoreError) -> RewriteReport in
-            let affected = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
-            return try rewrite(affected, level: 1) { _, columns in
+            guard let record = try batchRecord(lsn) else {
+                throw StoreError.invalid(InputError(message: "no batch \(lsn) in \(path) (never written, or deleted)"))
+            }
+            let holders = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
+            // The series the batch may have written and the time span of its points in each, from the blocks' LSN
+            // ranges (a compacted block's range may hold the LSN without any of its points).
+            var spans: [SeriesID: (min: Int64, max: Int64)] = [:]
+            let readers = state.withLock { s in holders.compactMap { s.readers[$0.id] } }
+            for reader in readers {
+                let directory = try reader.readDirectory()
+                for (id, _, metas) in directory {
+                    for meta in metas where meta.minLSN <= lsn && lsn <= meta.maxLSN {
+                        let span = spans[id] ?? (meta.minTime, meta.maxTime)
+                        spans[id] = (min(span.min, meta.minTime), max(span.max, meta.maxTime))
+                    }
+                }
+            }
+            // Every segment with points of those series in those spans is rewritten, not only the batch's own: the
+            // values it replaced, in earlier segments, are resolved away with it (the later write wins) before its
+            // points are dropped, and points later batches wrote over it win there too, as after a compaction.
+            let affected = state.withLock { s in
+                var overlapping = Set<UInt64>()
+                for (id, span) in spans {
+                    let range = TimeRange(from: span.min, to: span.max == .max ? .max : span.max + 1)
+                    for run in s.index.runs(of: id, in: range) { overlapping.insert(run.segment.id) }
+                }
+                return s.segments.filter { overlapping.contains($0.id) }
+            }
+            return try rewrite(affected, level: 1, forgetting: record) { _, columns in
                 columns.removing { columns.lsns[$0] == lsn }
             }
         }
+    }
+
+    /// The catalog's record of batch `lsn`, flushing first when the batch is newer than the last flush (written
+    /// meanwhile: its points and record must be stored before they can be deleted); nil when there is none.
+    private func batchRecord(_ lsn: LSN) throws(StoreError) -> ImportRecord? {
+        if let record = try catalog.importRecord(lsn: lsn) { return record }
+        guard state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) else { return nil }
+        try flush()
+        return try catalog.importRecord(lsn: lsn)
     }
 }
 

@@ -13,8 +13,8 @@ extension Store {
     /// log so it can be given back verbatim (``document(ofBatch:)``). The document is appended and synced
     /// first; the batch's WAL record then refers to it, so an acknowledged batch always has its document.
     ///
-    /// A batch whose origin carries a `content_hash` detail that an earlier batch already had changes nothing:
-    /// the receipt names the earlier batch and has ``WriteReceipt/isDuplicate`` set.
+    /// A batch whose origin carries a `content_hash` detail that a stored batch has changes nothing: the receipt
+    /// names that batch and has ``WriteReceipt/isDuplicate`` set. (A deleted batch's hash no longer counts.)
     @discardableResult
     public func write(_ batch: WriteBatch, document: (kind: String, bytes: [UInt8])?) throws(StoreError) -> WriteReceipt {
         do { try batch.validatePoints() } catch { throw .invalid(error) }

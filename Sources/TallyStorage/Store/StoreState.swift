@@ -35,6 +35,12 @@ struct StoreState: Sendable {
         if let ref = origin.detail(BatchOrigin.documentKey) { documentRefs[lsn] = ref }
     }
 
+    /// Forgets a deleted batch: its content hash (the same content may be written again) and its document.
+    mutating func forgetImport(_ origin: BatchOrigin, lsn: LSN) {
+        if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == lsn { contentHashes[hash] = nil }
+        documentRefs[lsn] = nil
+    }
+
     /// Applies a batch that is durable in the WAL: new series, attributes, points, the latest-point cache.
     mutating func apply(_ batch: WALBatch) {
         for record in batch.newSeries { index.add(record) }
