@@ -101,6 +101,28 @@ struct BackupTests {
         #expect(!Directory.exists(dir.child("c")) && !Directory.exists(dir.child("nothing")))
     }
 
+    /// A backup inside one of the store's own folders (`segments/`, `wal/`, `documents/`, also through a link or
+    /// `..`) is refused before anything is made: a directory in `segments/` made every later open fail. A file
+    /// someone left in `segments/` is not removed by an open; a half-written segment is.
+    @Test func aBackupInsideItsStoreIsRefusedAndStrayFilesStay() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("s"))
+        try store.write(batch(points: [(1, 1)]))
+        try store.close()
+        for inside in [dir.child("s/segments/b"), dir.child("s/wal/b"), dir.child("s/nothing/../documents/b")] {
+            #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("s"), to: inside) }
+            #expect(!Directory.exists(inside))
+        }
+        #expect(symlink(dir.child("s"), dir.child("link")) == 0)
+        #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("s"), to: dir.child("link/segments/b")) }
+        try Store.backup(storeAt: dir.child("s"), to: dir.child("outside"))
+        try writeFileBytes(dir.child("s/segments/NOTES.txt"), Array("mine".utf8))
+        try writeFileBytes(dir.child("s/segments/00000000000000ff.tseg.tmp"), [1, 2, 3])
+        try Store.open(at: dir.child("s")).close()
+        #expect(Directory.exists(dir.child("s/segments/NOTES.txt")))
+        #expect(!Directory.exists(dir.child("s/segments/00000000000000ff.tseg.tmp")), "a segment left half-written is removed")
+    }
+
     @Test func backupRefusesAnExistingDirectoryAndRestoreADamagedBackup() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

@@ -22,7 +22,7 @@ extension Store {
     /// interrupted backup never looks like one. Every batch acknowledged before the call is in the copy.
     @discardableResult
     public func backup(to directory: String) throws(StoreError) -> BackupReport {
-        let partial = try Store.startBackup(in: directory)
+        let partial = try Store.startBackup(of: path, in: directory)
         do throws(StoreError) {
             let report = try copyWhileWriting(into: partial)
             try Store.finishBackup(partial, as: directory)
@@ -91,7 +91,7 @@ extension Store {
         var attempt = 0
         while true {
             attempt += 1
-            let partial = try startBackup(in: directory)
+            let partial = try startBackup(of: path, in: directory)
             do throws(StoreError) {
                 if let report = try copySnapshot(of: path, into: partial) {
                     try finishBackup(partial, as: directory)
@@ -174,9 +174,14 @@ extension Store {
 
     /// Creates `DIRECTORY.partial-PID` with the store's subdirectories, after checking that `directory` does
     /// not exist (a leftover partial copy of this process is removed first).
-    private static func startBackup(in directory: String) throws(StoreError) -> String {
+    private static func startBackup(of store: String, in directory: String) throws(StoreError) -> String {
         guard !Directory.exists(directory) else {
-            throw StoreError.notAStore(path: directory, detail: "the backup directory must not exist yet")
+            throw StoreError.invalid(InputError(message: "\(directory) exists: a backup goes into a new directory"))
+        }
+        // The store's own folders hold only files it names and manages (an open removes a half-written segment).
+        for folder in ["segments", "wal", "documents"] where isInside(directory, store + "/" + folder) {
+            throw StoreError.invalid(InputError(
+                message: "\(directory) is inside the store's \(folder)/ folder, which holds only the store's own files: put the backup elsewhere"))
         }
         let partial = directory + ".partial-\(getpid())"
         Directory.removeTree(partial)
@@ -188,6 +193,30 @@ extension Store {
             throw .io(error)
         }
         return partial
+    }
+
+    /// Whether `path` (which need not exist) lies inside the directory `store`, links resolved.
+    static func isInside(_ path: String, _ store: String) -> Bool {
+        func resolved(_ p: String) -> String? {
+            guard let r = realpath(p, nil) else { return nil }
+            defer { free(r) }
+            return String(cString: r)
+        }
+        guard let root = resolved(store) else { return false }
+        // The deepest existing ancestor of `path`, resolved, with the rest appended.
+        var existing = path.hasPrefix("/") ? path : "./" + path
+        var rest: [Substring] = []
+        while resolved(existing) == nil, let slash = existing.lastIndex(of: "/") {
+            rest.insert(existing[existing.index(after: slash)...], at: 0)
+            existing = slash == existing.startIndex ? "/" : String(existing[..<slash])
+        }
+        guard let base = resolved(existing) else { return false }
+        var parts = base.split(separator: "/")
+        for part in rest where part != "." && !part.isEmpty {
+            if part == ".." { _ = parts.popLast() } else { parts.append(part) }
+        }
+        let full = "/" + parts.joined(separator: "/")
+        return full == root || full.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
     /// Syncs the complete copy and renames it to `directory`, durably.
@@ -220,7 +249,7 @@ extension Store {
     public static func restore(from backup: String, to target: String) throws(StoreError) -> VerifyReport {
         guard Store.exists(at: backup) else { throw StoreError.notAStore(path: backup, detail: "no catalog") }
         guard !Directory.exists(target) else {
-            throw StoreError.notAStore(path: target, detail: "the target must not exist yet")
+            throw StoreError.invalid(InputError(message: "\(target) exists: restore makes a new store directory"))
         }
         let before = Store.verify(at: backup)
         if let problem = before.problems.first {

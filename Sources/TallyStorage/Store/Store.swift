@@ -170,14 +170,25 @@ public final class Store: Sendable {
     }
 
     /// Removes segment files the catalog does not list: left by a flush or import that did not commit.
+    /// Only files named as the store names segments (`<id>.tseg`, and `<id>.tseg.tmp` while one is written) are
+    /// removed: anything else a person put there is left alone.
     private static func removeOrphanSegments(path: String, known: Set<String>) throws(StoreError) {
         do throws(IOError) {
-            for name in try Directory.list(path + "/segments") where !known.contains(name) {
+            for name in try Directory.list(path + "/segments")
+            where !known.contains(name) && isSegmentFileName(name) && !Directory.isDirectory(path + "/segments/" + name) {
                 try Directory.remove(path + "/segments/" + name)
             }
         } catch {
             throw .io(error)
         }
+    }
+
+    /// `<16 hex digits>.tseg`, or that with `.tmp`: the names the store gives segment files.
+    static func isSegmentFileName(_ name: String) -> Bool {
+        let base = name.hasSuffix(".tmp") ? String(name.dropLast(4)) : name
+        guard base.hasSuffix(".tseg") else { return false }
+        let id = base.dropLast(5)
+        return id.count == 16 && id.allSatisfy { $0.isHexDigit }
     }
 
     static func applyPending(_ pending: PendingCatalog, to catalog: Catalog) throws(StoreError) {
