@@ -62,7 +62,7 @@ extension TallyCommand {
         @Option(help: "Only points at or after this time.") var since: String?
         @Option(help: "Only points before this time.") var until: String?
         @Option(name: .customLong("import"),
-                help: "Delete everything this batch wrote and forget it (its id as `tally scans` lists it or `tally ingest` printed it).")
+                help: "Delete everything this batch wrote and forget it (its id as `tally batches` lists it or `tally ingest` printed it).")
         var batch: UInt64?
 
         func validate() throws {

@@ -35,6 +35,42 @@ extension TallyCommand {
         }
     }
 
+    struct Batches: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List every batch written to the store (CSV files, Soda scans, API writes, series edits).",
+            discussion: """
+                The batch id is what `tally delete --import ID` takes. `kind` says what wrote it (csv, soda, …), \
+                `source` the file, key or endpoint, `written` when it was written.
+                """)
+
+        @OptionGroup var location: StoreLocation
+        @Option(help: "Only batches of this kind (csv, soda, …).") var kind: String?
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
+
+        func run() throws {
+            try runReportingErrors {
+                let store = try location.openForReading()
+                let batches = try store.imports().filter { kind == nil || $0.origin.kind == kind }
+                let header = ["batch", "kind", "source", "written", "series", "points"]
+                let rows = batches.map { b -> [String] in
+                    [String(b.lsn), b.origin.kind, b.origin.source, TimeText.format(b.origin.wallTime),
+                     String(b.seriesCount), String(b.pointCount)]
+                }
+                switch format {
+                case .table: printOut(rows.isEmpty ? "(no batches)" : alignedTable([header] + rows))
+                case .csv: for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
+                case .json:
+                    printOut("[" + batches.map { b in
+                        "{\"batch\": \(b.lsn), \"kind\": \(JSONText.string(b.origin.kind)), "
+                            + "\"source\": \(JSONText.string(b.origin.source)), "
+                            + "\"written\": \(JSONText.string(TimeText.format(b.origin.wallTime))), "
+                            + "\"series\": \(b.seriesCount), \"points\": \(b.pointCount)}"
+                    }.joined(separator: ",\n ") + "]")
+                }
+            }
+        }
+    }
+
     struct Scan: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show one scan; --raw gives its document back.")
 

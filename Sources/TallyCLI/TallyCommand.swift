@@ -15,7 +15,7 @@ struct TallyCommand: ParsableCommand {
             Exit codes: 0 success, 1 failure, 2 bad input (a malformed file, selector or query), 64 bad usage.
             """,
         subcommands: [
-            Ingest.self, QueryCommand.self, Export.self, SeriesCommand.self, Check.self, Feedback.self, Backtest.self, ChartCommand.self, Serve.self, Keys.self, Stats.self, Verify.self, Compact.self, Retain.self, Delete.self, Backup.self, Restore.self, Repair.self, Upgrade.self, Dump.self, Load.self, Scans.self, Scan.self, Demo.self, CrashWriter.self,
+            Ingest.self, QueryCommand.self, Export.self, SeriesCommand.self, Check.self, Feedback.self, Backtest.self, ChartCommand.self, Serve.self, Keys.self, Stats.self, Verify.self, Compact.self, Retain.self, Delete.self, Backup.self, Restore.self, Repair.self, Upgrade.self, Dump.self, Load.self, Scans.self, Scan.self, Batches.self, Demo.self, CrashWriter.self,
         ]
     )
 }

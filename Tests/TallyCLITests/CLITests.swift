@@ -24,6 +24,24 @@ struct CLITests {
         #expect(stats.stdout.contains("\"points\": 3"))
     }
 
+    /// `tally batches` lists CSV files and Soda scans alike, with the id `delete --import` takes.
+    @Test func batchesListsEveryBatchWithTheIdDeleteTakes() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n2024-05-02T00:00:00Z,m,2\n", in: dir)
+        try writeText(dir.child("second.csv"), "time,metric,value,k\n2024-05-03T00:00:00Z,m,3,a\n")
+        #expect(try runTally(["ingest", "csv", dir.child("second.csv"), "--store", store]).status == 0)
+        let listed = try runTally(["batches", "--store", store, "--format", "json"])
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        #expect(rows.map { $0["batch"] as? Int } == [1, 2])
+        #expect(rows.map { $0["points"] as? Int } == [2, 1] && rows.map { $0["series"] as? Int } == [1, 1])
+        #expect(rows.map { $0["kind"] as? String } == ["csv", "csv"])
+        #expect((rows[1]["source"] as? String)?.hasSuffix("second.csv") == true)
+        #expect(try runTally(["delete", "--import", "2", "--store", store]).status == 0)
+        let after = try runTally(["batches", "--store", store])
+        #expect(after.stdout.split(separator: "\n").count == 2 && !after.stdout.contains("second.csv"), "\(after.stdout)")
+    }
+
     /// A command that changes or copies a store, given a path without one (a typo, an unset $TALLY_STORE), fails
     /// and makes nothing: before, `backup` quietly made an empty store and an empty backup of it.
     @Test func commandsThatChangeAStoreDoNotMakeOne() throws {
