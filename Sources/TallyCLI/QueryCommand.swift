@@ -44,11 +44,7 @@ extension TallyCommand {
         @Option(help: "Only points at or after this time (ISO 8601, epoch ms, or a duration like 30d before now).")
         var since: String?
         @Option(help: "Only points before this time.") var until: String?
-        @Option(help: "Output format: csv or json.") var format: OutputFormat = .csv
-
-        func validate() throws {
-            if format == .table { throw ValidationError("--format: export writes csv or json") }
-        }
+        @Option(help: ArgumentHelp("Output format: csv or json.", valueName: "csv|json")) var format: ExportFormat = .csv
 
         func run() throws {
             try runReportingErrors {
@@ -64,7 +60,7 @@ extension TallyCommand {
                                                times: points.times, values: points.values,
                                                outcomes: info.kind == .check ? points.outcomes : nil))
                 }
-                printOut(render(QueryResult(series: series), format))
+                printOut(render(QueryResult(series: series), format.output))
             }
         }
     }
@@ -184,6 +180,13 @@ struct SeriesLink: ParsableCommand {
             printOut("moved \(moved) points of \(from) into \(to)")
         }
     }
+}
+
+/// The formats `tally export` writes (a table is for people, not for loading back).
+enum ExportFormat: String, ExpressibleByArgument, CaseIterable {
+    case csv, json
+
+    var output: OutputFormat { self == .csv ? .csv : .json }
 }
 
 /// Prints a query result in a format.

@@ -13,6 +13,8 @@ public struct Parser {
     private var index = 0
     private var lastEnd: SourcePosition
     private let source: String
+    /// How "found …" names the end of the text: a query's, or (for a time on its own) the time's.
+    private var endOfText = "the end of the query"
 
     /// The stage names, for messages and suggestions.
     public static let stageNames = ["since", "until", "between", "last", "bucket", "change", "diff", "rolling", "agg",
@@ -38,6 +40,7 @@ public struct Parser {
     /// Useful for command-line options such as `--now`.
     public static func parseTime(_ text: String) throws(QueryError) -> TimeExpression {
         var parser = try Parser(text)
+        parser.endOfText = "the end of the time"
         let t = try parser.timeExpression(after: nil)
         try parser.expectEnd(after: "the time")
         return t
@@ -59,7 +62,13 @@ public struct Parser {
     }
 
     private func expected(_ what: String, suggestion: String? = nil) -> QueryError {
-        error("expected \(what), found \(current.described)", at: current, suggestion: suggestion)
+        error("expected \(what), found \(found)", at: current, suggestion: suggestion)
+    }
+
+    /// The current token as "found …" names it.
+    private var found: String {
+        if case .end = current.kind { return endOfText }
+        return current.described
     }
 
     private var currentIdentifier: String? {
@@ -257,7 +266,7 @@ public struct Parser {
         guard case .number(let v) = current.kind, current.text.unicodeScalars.allSatisfy({ QueryDuration.digitValue($0) != nil }),
               v >= 1, v <= Double(StageKind.maxCount) else {
             if case .number = current.kind {
-                throw error("expected \(what): a whole number from 1 to \(StageKind.maxCount), found \(current.described)", at: current)
+                throw error("expected \(what): a whole number from 1 to \(StageKind.maxCount), found \(found)", at: current)
             }
             throw expected(what)
         }

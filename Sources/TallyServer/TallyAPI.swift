@@ -52,8 +52,7 @@ extension TallyServer {
 
     /// `now=`: ISO 8601, epoch milliseconds, or a time expression such as `now-1d`.
     func parseNow(_ text: String) throws -> Int64 {
-        if let ms = Int64(text) { return ms }
-        return try Parser.parseTime(text).resolve(now: currentTimeMillis())
+        try parseInstant(text, now: currentTimeMillis())
     }
 
     /// `GET /api/v1/series?match=<selector>`: the series with their latest point (as `tally series --format json`).

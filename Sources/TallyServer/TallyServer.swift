@@ -278,6 +278,10 @@ struct HTTPEntry: HTTPResponder {
         }
         let limit = server.configuration.limits.maxBodyBytes
         var response: APIResponse? = server.preflight(&api)
+        if response == nil, let encoding = headers[.contentEncoding]?.trimmingSpaces.lowercased(), encoding != "identity" {
+            // A compressed body would be read as CSV or JSON and fail with a confusing position.
+            response = .error(415, "Content-Encoding \(encoding) is not supported: send the body uncompressed")
+        }
         if response != nil {
             // Answered from the headers: the body is not read.
         } else if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {

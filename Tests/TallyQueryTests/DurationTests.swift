@@ -52,6 +52,16 @@ import Testing
         #expect(try Parser.parseTime("+292278994-07-17T07:12:55.807Z + 1mo").resolve(now: 0) == .max)
     }
 
+    /// A time on its own (an option, a parameter) that stops short says so in its own terms, not a query's.
+    @Test func aTimeThatStopsShortSaysTheTimeEnded() {
+        for text in ["", "now+", "now -"] {
+            #expect(throws: QueryError.self) { try Parser.parseTime(text) }
+            do { _ = try Parser.parseTime(text) } catch {
+                #expect(error.message.hasSuffix("found the end of the time"), "\(text): \(error.message)")
+            }
+        }
+    }
+
     @Test func calendarArithmetic() throws {
         let month = try QueryDuration(parsing: "1mo")
         #expect(month.subtracted(from: utc(2024, 3, 31, 12)) == utc(2024, 2, 29, 12))   // leap year

@@ -77,6 +77,20 @@ import Glibc
         #expect(landed.status == 200, "\(landed.text)")
     }
 
+    /// A compressed body is refused by its Content-Encoding (415), not read as CSV and refused with a position in
+    /// binary noise.
+    @Test func aCompressedBodyIsRefusedByItsEncoding() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let gzip = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                         headers: ["Content-Type": "text/csv", "Content-Encoding": "gzip"], body: [0x1f, 0x8b, 8, 0])
+        #expect(gzip.status == 415 && gzip.text.contains("Content-Encoding gzip is not supported"), "\(gzip.text)")
+        let plain = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                          headers: ["Content-Type": "text/csv", "Content-Encoding": "identity"],
+                                          body: Array("time,metric,value\n2024-05-01T00:00:00Z,m,1\n".utf8))
+        #expect(plain.status == 200, "\(plain.text)")
+    }
+
     /// HEAD is answered as GET without a body; a method a path does not take is a 405 with `Allow`, on the API,
     /// the Soda Cloud API and the probes alike.
     @Test func headAndMethodsNotAllowed() async throws {

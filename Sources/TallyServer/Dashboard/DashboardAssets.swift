@@ -29,7 +29,11 @@ enum DashboardAssets {
     static func response(path: String, ifNoneMatch: String?) -> APIResponse? {
         guard let asset = files[path] else { return nil }
         let headers = [("Cache-Control", cacheControl), ("ETag", asset.etag), ("X-Content-Type-Options", "nosniff")]
-        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { String($0).trimmingSpaces == asset.etag }) {
+        // `*`, or any listed tag that is ours, strong or weak (`W/"…"`): GET compares tags weakly (RFC 9110 §13.1.2).
+        if let ifNoneMatch, ifNoneMatch.split(separator: ",").contains(where: { tag in
+            let t = String(tag).trimmingSpaces
+            return t == "*" || t == asset.etag || t == "W/" + asset.etag
+        }) {
             return APIResponse(status: 304, contentType: asset.contentType, body: [], headers: headers)
         }
         return APIResponse(status: 200, contentType: asset.contentType, body: asset.body, headers: headers)

@@ -51,7 +51,7 @@ enum SodaScanDecoder {
             if !text.hasPrefix("3") {
                 throw SodaError(
                     kind: .unsupported, path: root.path.appending("version"),
-                    message: "soda-core \(text).x scan results are not supported (only the soda-core 3.x format)")
+                    message: "scan results of soda-core \(text) are not supported (only the soda-core 3.x format)")
             }
         }
 
