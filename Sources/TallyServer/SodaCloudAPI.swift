@@ -119,57 +119,103 @@ extension TallyServer {
     /// `POST /api/v1/soda/feedback`: feedback on a check result, as Soda Cloud users give it on anomaly checks.
     ///
     /// Body: `{"testResultId": "<lsn>-<series>", "skipMeasurements": "this"|"previous"|"previousAndThis"|null,
-    /// "isCorrectlyClassified": bool|null, "isAnomaly": bool|null, "reason": str|null, "freeTextReason": str|null}`;
-    /// `{"testResultId": …, "feedback": null}` removes it. Later history answers carry it.
+    /// "isCorrectlyClassified": bool|null, "isAnomaly": bool|null, "reason": str|null, "freeTextReason": str|null}`,
+    /// at least one of them not null; `{"testResultId": …, "feedback": null}` removes it. The result must be one
+    /// the history answers with (its scan in the store, its check evaluated there). Later history answers carry it.
     func sodaFeedback(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("feedback") }
+        let body = request.body
         let object: SodaJSONObject
         do {
-            guard let parsed = try SodaJSONParser.parse(request.body).objectValue else {
-                return .error(400, "expected a JSON object")
+            guard let parsed = try SodaJSONParser.parse(body).objectValue else {
+                return bodyError("expected a JSON object {\"testResultId\": ID, …}", at: nil, in: body)
             }
             object = parsed
         } catch {
             return sodaError(error)
         }
-        guard let id = object["testResultId"]?.stringValue, !id.isEmpty else {
-            return .error(400, "missing testResultId (the testResultId of a historic check result)", extra: [("path", "$.testResultId")])
+        guard let idValue = object["testResultId"], !idValue.isNull else {
+            return bodyError("missing testResultId (the testResultId of a historic check result)", at: "testResultId", in: body)
         }
-        // A result id is `<lsn>-<check series id>` (see SodaHistory).
-        let parts = id.split(separator: "-")
-        guard parts.count == 2, LSN(parts[0]) != nil, let seriesID = SeriesID(parts[1]),
-              store.series(id: seriesID)?.kind == .check else {
-            return .error(404, "no check result \(id) (use a testResultId from sodaCoreHistoricCheckResults)")
+        guard let id = idValue.stringValue else {
+            return bodyError("testResultId must be a string, such as \"7-5\"; found \(idValue.foundText)", at: "testResultId", in: body)
         }
         if let skip = object["skipMeasurements"], !skip.isNull,
            skip.stringValue.flatMap(SodaFeedback.SkipMeasurements.init(rawValue:)) == nil {
-            return .error(400, "skipMeasurements must be this, previous, previousAndThis or null", extra: [("path", "$.skipMeasurements")])
+            return bodyError("skipMeasurements must be this, previous, previousAndThis or null; found \(skip.foundText)",
+                             at: "skipMeasurements", in: body)
         }
         for key in ["isCorrectlyClassified", "isAnomaly"] {
             if let value = object[key], !value.isNull, !(value == .bool(true) || value == .bool(false)) {
-                return .error(400, "\(key) must be a boolean or null", extra: [("path", "$." + key)])
+                return bodyError("\(key) must be a boolean or null; found \(value.foundText)", at: key, in: body)
             }
         }
         for key in ["reason", "freeTextReason"] {
             if let value = object[key], !value.isNull, value.stringValue == nil {
-                return .error(400, "\(key) must be a string or null", extra: [("path", "$." + key)])
+                return bodyError("\(key) must be a string or null; found \(value.foundText)", at: key, in: body)
             }
         }
-        let remove = object.contains("feedback") && object["feedback"]?.isNull == true
+        let remove = object.contains("feedback")
+        if let value = object["feedback"], !value.isNull {
+            return bodyError("feedback must be null, which removes the feedback; give the fields at the top level, "
+                             + "beside testResultId; found \(value.foundText)", at: "feedback", in: body)
+        }
         let feedback = SodaFeedback(
             isCorrectlyClassified: object["isCorrectlyClassified"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
             isAnomaly: object["isAnomaly"].flatMap { if case .bool(let b) = $0 { return b } else { return nil } },
             reason: object["reason"]?.stringValue, freeTextReason: object["freeTextReason"]?.stringValue,
             skipMeasurements: object["skipMeasurements"]?.stringValue.flatMap(SodaFeedback.SkipMeasurements.init(rawValue:)))
+        if !remove && feedback == SodaFeedback() {
+            return bodyError("no feedback given: expected at least one of skipMeasurements, isCorrectlyClassified, isAnomaly, "
+                             + "reason or freeTextReason not null ({\"testResultId\": …, \"feedback\": null} removes feedback)",
+                             at: nil, in: body)
+        }
         let text = remove ? nil : String(decoding: feedback.json.compactBytes, as: UTF8.self)
+        let store = self.store
         let tables = sideTables
+        let missing: String?
         do {
-            try await runBlocking { try tables.setFeedback(resultID: id, text) }
+            missing = try await runBlocking { () throws -> String? in
+                if let missing = try TallyServer.missingCheckResult(id, in: store) {
+                    // Feedback kept for such an id (before ids were checked) may still be removed, and only that.
+                    guard remove, try tables.feedback(resultIDs: [id])[id] != nil else { return missing }
+                }
+                try tables.setFeedback(resultID: id, text)
+                return nil
+            }
         } catch {
             return internalError(error)
         }
+        if let missing { return bodyError(missing, at: "testResultId", in: body, status: 404) }
         return .json(200, remove ? "{\"testResultId\": \(JSONText.string(id)), \"feedback\": null}"
                                  : "{\"testResultId\": \(JSONText.string(id)), \"feedback\": \(text!)}")
+    }
+
+    /// Why `id` names no check result that the history answers with, or nil when it names one. A result id is
+    /// `<lsn>-<check series id>` (``SodaHistory``): the batch (scan) must be in the store, the series must be a
+    /// check, and the check must have a point written by that batch (a later scan at the same time replaces it).
+    static func missingCheckResult(_ id: String, in store: Store) throws -> String? {
+        let hint = "(use a testResultId from sodaCoreHistoricCheckResults)"
+        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
+        // The history's own spelling only (no sign, no leading zero): feedback is kept under the id as given.
+        guard parts.count == 2, let lsn = LSN(parts[0]), let seriesID = SeriesID(parts[1]), "\(lsn)-\(seriesID)" == id else {
+            return "no check result \(id): a testResultId is <scan>-<check>, two whole numbers such as 7-5 \(hint)"
+        }
+        guard let info = store.series(id: seriesID) else {
+            return "no check result \(id): there is no series \(seriesID) \(hint)"
+        }
+        guard info.kind == .check else {
+            return "no check result \(id): series \(seriesID) is a measurement, not a check (\(id) is a measurementId) \(hint)"
+        }
+        guard let batch = try store.imports().first(where: { $0.lsn == lsn }) else {
+            return "no check result \(id): there is no scan \(lsn) in the store (GET /api/v1/scans lists them)"
+        }
+        // Soda scans write every point at their data time; other batches are searched whole.
+        let range = batch.origin.detail("data_time").flatMap { TimeText.parse($0) }.map { TimeRange(from: $0, to: $0 + 1) } ?? .all
+        guard try store.read(seriesID, in: range).lsns.contains(lsn) else {
+            return "no check result \(id): check \(seriesID) has no result in scan \(lsn) \(hint)"
+        }
+        return nil
     }
 }
 

@@ -250,36 +250,66 @@ extension TallyServer {
     /// point within half the scan interval).
     func feedback(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("feedback") }
+        let body = request.body
         let object: SodaJSONObject
         do {
-            guard let parsed = try SodaJSONParser.parse(request.body).objectValue else { return .error(400, "expected a JSON object") }
+            guard let parsed = try SodaJSONParser.parse(body).objectValue else {
+                return bodyError("expected a JSON object {\"match\": SELECTOR, \"at\": TIME, \"verdict\": VERDICT}", at: nil, in: body)
+            }
             object = parsed
         } catch {
             return sodaError(error)
         }
-        // `at` as text, or as a whole number of epoch milliseconds.
-        if let number = object["at"]?.numberValue, number.int64Value == nil {
-            return .error(400, "at: epoch milliseconds must be a whole number", extra: [("path", "$.at")])
+        guard let matchValue = object["match"], !matchValue.isNull else {
+            return bodyError("missing match: a series selector, such as row_count{dataset=\"orders\"}", at: "match", in: body)
         }
-        let at = object["at"]?.stringValue ?? object["at"]?.numberValue?.int64Value.map { String($0) }
-        guard let match = object["match"]?.stringValue, let at, let verdictText = object["verdict"]?.stringValue else {
-            return .error(400, "expected {\"match\": SELECTOR, \"at\": TIME, \"verdict\": \"expected\"|\"anomaly\"|\"exclude\"}")
+        guard let match = matchValue.stringValue else {
+            return bodyError("match must be a string (a series selector); found \(matchValue.foundText)", at: "match", in: body)
         }
-        guard let verdict = FeedbackVerdict(rawValue: verdictText.lowercased()) else {
-            return .error(400, "verdict must be expected, anomaly or exclude; found \(verdictText)", extra: [("path", "$.verdict")])
+        if match.utf8.count > configuration.limits.maxQueryBytes {
+            return bodyError("match: the selector is \(match.utf8.count) bytes; the limit is \(configuration.limits.maxQueryBytes)",
+                             at: "match", in: body, status: 413)
         }
-        let note = object["note"]?.stringValue ?? ""
+        let target: FeedbackTarget
+        switch object["at"] {
+        case nil, .null?:
+            return bodyError("missing at: latest, a time (ISO 8601, now-2d, 2d) or epoch milliseconds", at: "at", in: body)
+        case .number(let number)?:
+            switch number.wholeNumber {
+            case .whole(let millis): target = .time(millis)
+            case .fraction:
+                return bodyError("at: epoch milliseconds must be a whole number; found \(number.literal)", at: "at", in: body)
+            case .outOfRange:
+                return bodyError("at: epoch milliseconds must be from \(Int64.min) to \(Int64.max); found \(number.literal)",
+                                 at: "at", in: body)
+            }
+        case .string(let text)?:
+            do throws(QueryError) {
+                target = try FeedbackTarget(parsing: text, now: currentTimeMillis())
+            } catch {
+                return bodyError("at: \(error.fullMessage)", at: "at", in: body)
+            }
+        case let other?:
+            return bodyError("at must be a string (latest or a time) or a number (epoch milliseconds); found \(other.foundText)",
+                             at: "at", in: body)
+        }
+        guard let verdictValue = object["verdict"], !verdictValue.isNull else {
+            return bodyError("missing verdict: expected, anomaly or exclude", at: "verdict", in: body)
+        }
+        guard let verdictText = verdictValue.stringValue, let verdict = FeedbackVerdict(rawValue: verdictText.lowercased()) else {
+            return bodyError("verdict must be expected, anomaly or exclude; found \(verdictValue.foundText)", at: "verdict", in: body)
+        }
+        // `note` is optional; null is no note.
+        let noteValue = object["note"] ?? .null
+        guard noteValue.isNull || noteValue.stringValue != nil else {
+            return bodyError("note must be a string (or null); found \(noteValue.foundText)", at: "note", in: body)
+        }
+        let note = noteValue.stringValue ?? ""
         let selector: SeriesSelector
         do throws(QueryError) {
             selector = try parseSelector(match)
         } catch {
             return .error(400, error.fullMessage, line: error.line, column: error.column, extra: [("path", "$.match")])
-        }
-        let target: FeedbackTarget
-        do throws(QueryError) {
-            target = try FeedbackTarget(parsing: at, now: currentTimeMillis())
-        } catch {
-            return .error(400, "at: \(error.fullMessage)", extra: [("path", "$.at")])
         }
         let store = self.store
         do {
@@ -313,6 +343,14 @@ extension TallyServer {
         } catch {
             return internalError(error)
         }
+    }
+
+    /// An error about a member of a JSON request body (`key`, or the whole body when nil): its message with the
+    /// member's `path` and the `line` and `column` where its value starts (of the body when the member is missing).
+    func bodyError(_ message: String, at key: String?, in body: [UInt8], status: Int = 400) -> APIResponse {
+        let path = key.map { SodaJSONPath.root.appending($0) } ?? .root
+        let position = SodaJSONParser.position(of: path, in: body)
+        return .error(status, message, line: position?.line, column: position?.column, extra: [("path", path.description)])
     }
 
     // MARK: Errors
@@ -351,3 +389,58 @@ extension TallyServer {
     }
 }
 
+
+extension SodaJSON {
+    /// The value as an error message quotes it: short values as JSON (`"x"`, `1.5`, `true`, `null`), long ones
+    /// cut, and `an array` or `an object`.
+    var foundText: String {
+        switch self {
+        case .array: return "an array"
+        case .object: return "an object"
+        default:
+            let text = description
+            return text.count > 60 ? String(text.prefix(57)) + "..." : text
+        }
+    }
+}
+
+/// What a JSON number is as a whole number: exact from its literal, so `1e3`, `1000.0` and `1.5e3` are whole and
+/// `1.5` or `1e-3` are not.
+enum WholeNumberReading: Equatable {
+    case whole(Int64)
+    case fraction
+    /// Whole, but outside `Int64`.
+    case outOfRange
+}
+
+extension SodaNumber {
+    /// The number as a whole `Int64`, read exactly from the literal (no `Double` rounding).
+    var wholeNumber: WholeNumberReading {
+        var rest = Substring(literal)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var text = rest[rest.index(after: e)...]
+            let negativeExponent = text.first == "-"
+            if text.first == "-" || text.first == "+" { text = text.dropFirst() }
+            // Saturates: a mantissa of at most a few thousand digits cannot undo an exponent of a million.
+            for digit in text.utf8 { exponent = min(1_000_000, exponent * 10 + Int(digit - UInt8(ascii: "0"))) }
+            if negativeExponent { exponent = -exponent }
+            rest = rest[..<e]
+        }
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = parts.count > 1 ? parts[1] : ""
+        var digits = Substring(String(parts[0]) + String(fraction)).drop { $0 == "0" }
+        if digits.isEmpty { return .whole(0) }
+        exponent -= fraction.count
+        while digits.last == "0" {
+            digits = digits.dropLast()
+            exponent += 1
+        }
+        if exponent < 0 { return .fraction }
+        if digits.count + exponent > 19 { return .outOfRange }
+        let text = (negative ? "-" : "") + digits + String(repeating: "0", count: exponent)
+        return Int64(text).map(WholeNumberReading.whole) ?? .outOfRange
+    }
+}

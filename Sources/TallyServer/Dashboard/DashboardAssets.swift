@@ -86,6 +86,7 @@ enum DashboardAssets {
         background:#1f6feb;color:#fff;cursor:pointer}
         header.top button{background:transparent;color:var(--link);border-color:var(--line);padding:3px 10px}
         .error-box{border:1px solid var(--fail);background:#fff0f0;border-radius:6px;padding:10px 14px;margin:12px 0}
+        .notice{border:1px solid var(--line);background:var(--soft);border-radius:6px;padding:8px 14px;margin:12px 0}
         .error-box pre{margin:6px 0 0;font-size:13px;white-space:pre;overflow-x:auto}
         .signin{max-width:420px;margin:60px auto;border:1px solid var(--line);border-radius:10px;padding:20px 24px}
         .signin input[type=password]{width:100%;font:inherit;padding:7px;border:1px solid var(--line);border-radius:6px;margin:6px 0 12px}

@@ -22,6 +22,9 @@ struct DashboardCatalog: Sendable {
         var metrics: [Row]
         var checks: [Row]
 
+        /// The time of the dataset's latest point (of any of its metrics and checks).
+        var latestTime: Int64? { (metrics + checks).compactMap { $0.latest?.time }.max() }
+
         /// How many checks have each latest outcome.
         var latestOutcomes: [Outcome: Int] {
             var counts: [Outcome: Int] = [:]

@@ -27,6 +27,8 @@ enum DashboardPage {
     struct DatasetModel: Sendable {
         var dataset: DashboardCatalog.Dataset
         var range: String
+        /// The dataset's latest point, when it is older than the range before now and the charts end there instead.
+        var staleLatest: Int64?
         var charts: [ChartBlock]
     }
 
@@ -163,6 +165,11 @@ enum DashboardPage {
             o += range == model.range ? "<a class=\"current\" href=\"\(url)\" aria-current=\"page\">\(range)</a>" : "<a href=\"\(url)\">\(range)</a>"
         }
         o += "</p>\n"
+        if let latest = model.staleLatest {
+            let span = rangeWords(model.range)
+            o += "<p class=\"notice\">Nothing in the last \(span): the latest scan was on \(time(latest)); "
+                + "showing the \(span) before it.</p>\n"
+        }
         if !dataset.checks.isEmpty {
             o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th>value</th><th>at</th></tr>\n"
             for row in dataset.checks {
@@ -178,6 +185,26 @@ enum DashboardPage {
             o += "<p><a href=\"\(HTMLText.escape(HTMLText.url("/query", [("q", block.query)])))\">Open this query</a></p>\n</section>\n"
         }
         return layout(title: shown(dataset.name), body: o)
+    }
+
+    /// A dashboard range in words: `7d` is `7 days`, `1y` is `year`.
+    static func rangeWords(_ range: String) -> String {
+        switch range {
+        case "1y": return "year"
+        case let r where r.hasSuffix("d"): return String(r.dropLast()) + " days"
+        default: return range
+        }
+    }
+
+    /// The 400 page for a `range` the dataset page does not offer, linking to the ranges it does.
+    static func badRange(_ range: String, dataSource: String, dataset: String) -> String {
+        var o = "<h1>Bad request</h1>\n<div class=\"error-box\" role=\"alert\">range must be one of "
+        o += TallyServer.dashboardRanges.joined(separator: ", ") + "; found "
+        o += (range.isEmpty ? "nothing" : "<code>\(HTMLText.escape(range))</code>") + ".</div>\n<p class=\"ranges\">Range: "
+        for offered in TallyServer.dashboardRanges {
+            o += "<a href=\"\(HTMLText.escape(datasetURL(dataSource: dataSource, dataset: dataset, range: offered)))\">\(offered)</a>"
+        }
+        return layout(title: "Bad request", body: o + "</p>\n")
     }
 
     /// A chart's inline SVG, or its query's error with the position marked.

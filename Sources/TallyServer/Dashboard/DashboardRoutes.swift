@@ -165,10 +165,13 @@ extension TallyServer {
     }
 
     /// `GET /dataset?datasource=…&dataset=…[&range=90d]`: the check outcomes per scan, then each metric's trend with its
-    /// expected range and anomalies (`| anomalies`).
+    /// expected range and anomalies (`| anomalies`). A `range` that is not one of ``dashboardRanges`` is a 400 page.
     func datasetPage(_ request: APIRequest) async -> APIResponse {
         let dataSource = request.query["datasource"] ?? "", name = request.query["dataset"] ?? ""
-        let range = request.query["range"].flatMap { TallyServer.dashboardRanges.contains($0) ? $0 : nil } ?? "90d"
+        let range = request.query["range"] ?? "90d"
+        guard TallyServer.dashboardRanges.contains(range) else {
+            return .page(400, DashboardPage.badRange(range, dataSource: dataSource, dataset: name))
+        }
         let store = self.store
         let limits = configuration.limits.query
         do {
@@ -176,20 +179,21 @@ extension TallyServer {
                 let catalog = DashboardCatalog(store: store, limit: Int.max)
                 guard let dataset = catalog.dataset(dataSource: dataSource, name: name) else { return nil }
                 let now = currentTimeMillis()
+                let window = try DatasetWindow(range: range, latest: dataset.latestTime, now: now)
                 var charts: [DashboardPage.ChartBlock] = []
                 if !dataset.checks.isEmpty {
                     let query = DashboardCatalog.selector(metric: "check", dataSource: dataSource, dataset: name)
-                        + " | since \(range) | outcomes"
+                        + " | since \(window.since) | outcomes"
                     charts.append(DashboardPage.ChartBlock(heading: "Check outcomes per scan", query: query,
                                                            outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
                 }
                 for metric in Set(dataset.metrics.map(\.info.key.metric)).sorted() {
                     let query = DashboardCatalog.selector(metric: metric, dataSource: dataSource, dataset: name)
-                        + " | since \(range) | anomalies"
+                        + " | since \(window.since) | anomalies"
                     charts.append(DashboardPage.ChartBlock(heading: metric, query: query,
                                                            outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
                 }
-                return DashboardPage.DatasetModel(dataset: dataset, range: range, charts: charts)
+                return DashboardPage.DatasetModel(dataset: dataset, range: range, staleLatest: window.staleLatest, charts: charts)
             }
             guard let model else {
                 return .page(404, DashboardPage.notFound("There is no dataset \(name.isEmpty ? "(none)" : name) in data source "
@@ -255,6 +259,26 @@ extension TallyServer {
             }
         } catch {
             return dashboardFailure(error)
+        }
+    }
+
+    /// The time range of a dataset page's charts: the `range` up to now; or, when the dataset has no point in it, the
+    /// `range` up to its latest point, as the overview's sparklines end at each series' latest point.
+    struct DatasetWindow: Sendable {
+        /// The argument of the charts' `since`: the range (`90d`), or the time it starts (`2024-02-11T06:00:00Z`).
+        var since: String
+        /// The dataset's latest point when it is older than the range before now (the window ends there).
+        var staleLatest: Int64?
+
+        init(range: String, latest: Int64?, now: Int64) throws(QueryError) {
+            let duration = try QueryDuration(parsing: range)
+            if let latest, latest < duration.subtracted(from: now) {
+                since = TimeText.format(duration.subtracted(from: latest))
+                staleLatest = latest
+            } else {
+                since = range
+                staleLatest = nil
+            }
         }
     }
 
