@@ -5,7 +5,7 @@ extension TallyCommand {
     struct Ingest: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Load data into the store.",
-            subcommands: [CSV.self, Soda.self]
+            subcommands: [CSV.self, JSON.self, Soda.self]
         )
     }
 }
@@ -25,36 +25,67 @@ extension TallyCommand.Ingest {
         @Argument(help: "CSV files to load (`-` for standard input).") var files: [String]
 
         func run() throws {
-            try runReportingErrors {
-                // Opened at the first valid file: a command whose files are all bad leaves no new store behind.
-                let store = LazyStore(location)
-                defer { store.close() }
-                var failures = 0
-                var lastFailure: (any Error)?
-                for path in files {
-                    let name = path == "-" ? "<stdin>" : path
-                    do {
-                        let bytes = try readInput(path)
-                        if stderrIsTerminal && bytes.count > 8 << 20 {
-                            printError("validating \(name) (\(bytes.count >> 20) MiB)…")
-                        }
-                        let batch = try Store.parseCSV(bytes, fileName: name)
-                        let receipt = try store.open().ingestCSV(batch)
-                        printOut("\(name): landed \(receipt.pointCount) points, \(receipt.newSeriesCount) new series (batch \(receipt.lsn))")
-                    } catch let error as LazyStore.OpenFailure {
-                        throw error.underlying
-                    } catch {
-                        failures += 1
-                        lastFailure = error
-                        printError("\(name): not loaded: \(error)")
-                    }
-                }
-                if failures > 0 {
-                    if let error = lastFailure as? StoreError, case .invalid = error { throw ExitCode(2) }
-                    if lastFailure is InputError { throw ExitCode(2) }
-                    throw ExitCode(1)
-                }
+            try ingestPointFiles(files, into: location) { bytes, name throws(StoreError) in
+                try Store.parseCSV(bytes, fileName: name)
             }
+        }
+    }
+
+    struct JSON: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "json",
+            abstract: "Load JSON files of points: what `tally export --format json` writes.",
+            discussion: """
+                {"series": [{"metric": "row_count", "labels": {"dataset": "orders"}, "points": [{"time": \
+                "2024-05-01T06:00:00Z", "value": 1204.0, "outcome": "pass"}]}]}. `value` is a number, null, or \
+                "NaN", "Infinity", "-Infinity"; `time` ISO 8601 or epoch milliseconds; `outcome` makes a check \
+                series; other point fields (reason, expected, …) are ignored. Each file lands whole or not at all.
+                """
+        )
+
+        @OptionGroup var location: StoreLocation
+        @Argument(help: "JSON files to load (`-` for standard input).") var files: [String]
+
+        func run() throws {
+            try ingestPointFiles(files, into: location) { bytes, name throws(StoreError) in
+                try Store.parsePointsJSON(bytes, fileName: name)
+            }
+        }
+    }
+}
+
+/// Loads each file as one batch (validated whole first), saying which landed; exit 2 when one was bad input,
+/// 1 for another failure. The store is opened at the first valid file: a command whose files are all bad leaves
+/// no new store behind.
+func ingestPointFiles(_ files: [String], into location: StoreLocation,
+                      parse: ([UInt8], String) throws(StoreError) -> ParsedFile) throws {
+    try runReportingErrors {
+        let store = LazyStore(location)
+        defer { store.close() }
+        var failures = 0
+        var lastFailure: (any Error)?
+        for path in files {
+            let name = path == "-" ? "<stdin>" : path
+            do {
+                let bytes = try readInput(path)
+                if stderrIsTerminal && bytes.count > 8 << 20 {
+                    printError("validating \(name) (\(bytes.count >> 20) MiB)…")
+                }
+                let file = try parse(bytes, name)
+                let receipt = try store.open().ingestPoints(file)
+                printOut("\(name): landed \(receipt.pointCount) points, \(receipt.newSeriesCount) new series (batch \(receipt.lsn))")
+            } catch let error as LazyStore.OpenFailure {
+                throw error.underlying
+            } catch {
+                failures += 1
+                lastFailure = error
+                printError("\(name): not loaded: \(error)")
+            }
+        }
+        if failures > 0 {
+            if let error = lastFailure as? StoreError, case .invalid = error { throw ExitCode(2) }
+            if lastFailure is InputError { throw ExitCode(2) }
+            throw ExitCode(1)
         }
     }
 }

@@ -102,9 +102,9 @@ extension TallyServer {
             let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.csv"
             let bytes = request.body
             let origin = BatchOrigin(kind: "csv", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
-            let file: ParsedCSV
+            let file: ParsedFile
             do {
-                file = try await runBlocking { () throws -> ParsedCSV in
+                file = try await runBlocking { () throws -> ParsedFile in
                     do throws(InputError) {
                         return try CSVImport.parseLocated(bytes, fileName: name, origin: origin)
                     } catch {

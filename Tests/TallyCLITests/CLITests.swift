@@ -24,6 +24,36 @@ struct CLITests {
         #expect(stats.stdout.contains("\"points\": 3"))
     }
 
+    /// What `export --format json` writes, `ingest json` loads back point for point (checks, nulls, NaN and
+    /// infinities, odd label values); a bad document is refused with its file, JSON path, line and column, and
+    /// changes nothing; a CSV file given to `ingest json` is named as not JSON.
+    @Test func aJSONExportLoadsBack() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("""
+            time,metric,value,outcome,k
+            2024-05-01T00:00:00Z,m,1.5,,"a,""b"" é"
+            2024-05-02T00:00:00Z,m,,,"a,""b"" é"
+            2024-05-03T00:00:00Z,m,NaN,,"a,""b"" é"
+            2024-05-01T00:00:00Z,c,-Infinity,fail,x
+            2024-05-02T00:00:00Z,c,1e300,pass,x
+
+            """, in: dir)
+        let exported = try runTally(["export", "--format", "json", "--store", store])
+        try writeText(dir.child("e.json"), exported.stdout)
+        let loaded = try runTally(["ingest", "json", dir.child("e.json"), "--store", dir.child("copy")])
+        #expect(loaded.status == 0 && loaded.stdout.contains("landed 5 points, 2 new series"), "\(loaded.stdout)\(loaded.stderr)")
+        #expect(try runTally(["export", "--store", dir.child("copy")]).stdout == runTally(["export", "--store", store]).stdout)
+        try writeText(dir.child("bad.json"), "{\"series\": [{\"metric\": \"m\",\n  \"points\": [{\"time\": 5, \"value\": true}]}]}")
+        let bad = try runTally(["ingest", "json", dir.child("bad.json"), "--store", dir.child("copy")])
+        #expect(bad.status == 2)
+        #expect(bad.stderr.contains("bad.json:2:35: field \"$.series[0].points[0].value\": expected a number"), "\(bad.stderr)")
+        try writeText(dir.child("points.csv"), "time,metric,value\n")
+        let csv = try runTally(["ingest", "json", dir.child("points.csv"), "--store", dir.child("copy")])
+        #expect(csv.status == 2 && csv.stderr.contains("this is not a JSON document: it starts with \"time,metric,value\""),
+                "\(csv.stderr)")
+        #expect(try runTally(["batches", "--store", dir.child("copy")]).stdout.split(separator: "\n").count == 2)
+    }
+
     /// `tally batches` lists CSV files and Soda scans alike, with the id `delete --import` takes.
     @Test func batchesListsEveryBatchWithTheIdDeleteTakes() throws {
         let dir = TemporaryDirectory()

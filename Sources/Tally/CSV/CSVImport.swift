@@ -11,6 +11,12 @@ import TallyStorage
 /// milliseconds; `value` is a number, `NaN`, `Infinity`, `-Infinity`, or empty (null). The whole input is
 /// validated before anything is returned: the first problem is thrown with its file, line and column.
 public enum CSVImport {
+    /// The first row of a series: its outcome cell, or its first cell without an outcome column (byte column).
+    struct Place: Sendable {
+        var line: Int32
+        var column: Int32
+    }
+
     /// Column names that cannot be labels.
     public static let reservedColumns: Set<String> = ["time", "metric", "value", "outcome"]
 
@@ -22,12 +28,21 @@ public enum CSVImport {
 
     /// ``parse(_:fileName:origin:)``, keeping where each series first appears, so that an error the store finds
     /// only while writing (a series the store holds as a check, written here as a measurement) can name the line.
-    public static func parseLocated(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> ParsedCSV {
-        try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> ParsedCSV in
+    public static func parseLocated(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> ParsedFile {
+        try bytes.withUnsafeBufferPointer { (buffer: UnsafeBufferPointer<UInt8>) throws(InputError) -> ParsedFile in
             do throws(InputError) {
-                var places: [ParsedCSV.Place] = []
+                var places: [Place] = []
                 let batch = try parseRows(buffer, fileName: fileName, origin: origin, places: &places)
-                return ParsedCSV(batch: batch, fileName: fileName, bytes: bytes, places: places)
+                let found = places
+                return ParsedFile(batch: batch, fileName: fileName, place: { index in
+                    guard index < found.count else { return nil }
+                    let place = found[index]
+                    // The reader counts byte columns; only an error pays for characters.
+                    let column = bytes.withUnsafeBufferPointer {
+                        CSVParser.characterColumn(in: $0, line: Int(place.line), byteColumn: Int(place.column))
+                    }
+                    return (Int(place.line), column, nil)
+                })
             } catch {
                 // The reader counts byte columns (cheap on every field); only an error pays for characters.
                 var error = error
@@ -42,7 +57,7 @@ public enum CSVImport {
     /// The parse, with byte columns in its errors and in `places` (the first row of each series: its outcome cell,
     /// or its first cell without an outcome column).
     private static func parseRows(_ data: UnsafeBufferPointer<UInt8>, fileName: String, origin: BatchOrigin,
-                                  places: inout [ParsedCSV.Place]) throws(InputError) -> WriteBatch {
+                                  places: inout [Place]) throws(InputError) -> WriteBatch {
         var parser = CSVParser(data, fileName: fileName)
         var fields: [CSVField] = []
         guard try parser.nextRow(into: &fields) else {
@@ -163,7 +178,7 @@ public enum CSVImport {
                 seriesByRowKey[rowKey] = seriesIndex
                 if seriesIndex == places.count {
                     let cell = outcomeColumn >= 0 ? fields[outcomeColumn] : first
-                    places.append(ParsedCSV.Place(line: Int32(truncatingIfNeeded: cell.line),
+                    places.append(Place(line: Int32(truncatingIfNeeded: cell.line),
                                                   column: Int32(truncatingIfNeeded: cell.column)))
                 }
             }

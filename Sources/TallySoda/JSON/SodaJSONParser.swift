@@ -142,7 +142,15 @@ public enum SodaJSONParser {
             let text = word.utf8Start
             for i in 0..<word.utf8CodeUnitCount {
                 guard index < bytes.count else { throw error("unexpected end of input in literal \(word)", at: start) }
-                guard bytes[index] == text[i] else { throw error("invalid literal; expected \(word)", at: start) }
+                guard bytes[index] == text[i] else {
+                    // At the top, a word that is not JSON is another kind of file (a CSV header starts `time,…`).
+                    if path.components.isEmpty && depth == 0 {
+                        let line = bytes[start...].prefix(40).prefix { $0 != 0x0A && $0 != 0x0D }
+                        throw error("this is not a JSON document: it starts with \"\(String(decoding: line, as: UTF8.self))\"",
+                                    at: start)
+                    }
+                    throw error("invalid literal; expected \(word)", at: start)
+                }
                 index += 1
             }
         }

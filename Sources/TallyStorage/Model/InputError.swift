@@ -7,7 +7,7 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The series of the batch the error is about (its index in `WriteBatch.series`), when the store found the
     /// problem while writing: a reader that knows where it read that series can then say where (see
-    /// `ParsedCSV.locate`).
+    /// `ParsedFile.locate`).
     public var seriesIndex: Int?
 
     public init(file: String? = nil, line: Int? = nil, column: Int? = nil, field: String? = nil, message: String,
