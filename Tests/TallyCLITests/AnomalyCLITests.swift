@@ -33,6 +33,20 @@ struct AnomalyCLITests {
         return try storeFromCSV(csv, in: dir)
     }
 
+    /// A check is as of `--now`: with `| latest` (or any query without a range) the latest point at or before
+    /// then is judged, not one after it (the spike day was passed over as "no point at or before now").
+    @Test func aBackdatedCheckWithLatestJudgesThePointAsOfThen() throws {
+        let dir = TemporaryDirectory()
+        let store = try Self.makeStore(dir)
+        let then = TimeText.format(Self.time(Self.spikeDay) + 3_600_000)
+        let latest = try runTally(["check", #"row_count{dataset="orders"} | latest"#, "--store", store, "--now", then])
+        #expect(latest.status == 1, "\(latest.stdout)\(latest.stderr)")
+        #expect(latest.stdout.contains("ANOMALY") && latest.stdout.contains(TimeText.format(Self.time(Self.spikeDay))),
+                "\(latest.stdout)")
+        let dayAfter = TimeText.format(Self.time(Self.spikeDay + 1) + 3_600_000)
+        #expect(try runTally(["check", #"row_count{dataset="orders"} | latest"#, "--store", store, "--now", dayAfter]).status == 0)
+    }
+
     @Test func checkExitsZeroWhenTheLatestPointsAreNormal() throws {
         let dir = TemporaryDirectory()
         let store = try Self.makeStore(dir)

@@ -144,6 +144,17 @@ extension Store {
             }
         }
         var q = query
+        // A check is as of `now`: a query without a range of its own reads up to `now` (inclusive), so that
+        // `latest`, `change` or a window of the last points see the series as it was then, not its points after.
+        let hasRange: Bool
+        switch q.stages.first?.kind {
+        case .since?, .until?, .between?: hasRange = true
+        default: hasRange = false
+        }
+        if !hasRange {
+            let end = TimeExpression(base: .now, adjustments: [.init(subtract: false, duration: QueryDuration(milliseconds: 1))])
+            q.stages.insert(Stage(.until(end), span: SourceSpan(start: q.selectorSpan.end, end: q.selectorSpan.end)), at: 0)
+        }
         if !hasAnomalies {
             // An empty span at the insertion point: unique among the stages', so the extension finds its place.
             func anomaliesStage(at position: SourcePosition) -> Stage {
