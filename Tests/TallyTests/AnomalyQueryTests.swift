@@ -208,6 +208,21 @@ struct AnomalyQueryTests {
         #expect(reason.hasPrefix("needs ") && reason.contains("; no forecast: needs "), "\(reason)")
     }
 
+    /// When the last scan recorded no value, the forecast still starts after it and holds as many points as asked:
+    /// `forecast 2` gave one and `forecast 1` none, because the first forecast step fell on the null scan.
+    @Test func aForecastAfterANullLastPointHoldsTheHorizonAskedFor() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.weeklySeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values.dropLast().map { $0 } + [nil])])
+        let now = times.last! + D.day
+        for (query, count) in [("forecast 1", 1), ("forecast 2", 2), ("forecast 5", 5), ("forecast 3d", 3)] {
+            let s = try #require(try store.query("row_count | since 2d | " + query, now: now).series.first)
+            let future = s.times.filter { $0 > times.last! }
+            #expect(future.count == count, "\(query): \(future.count) points")
+            #expect(future.first == times.last! + D.day, "\(query)")
+        }
+    }
+
     @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {
         let dir = TemporaryDirectory()
         let (times, values) = Self.weeklySeries()

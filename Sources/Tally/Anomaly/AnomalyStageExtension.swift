@@ -239,16 +239,21 @@ public struct AnomalyStageExtension: QueryStageExtension {
             guard walk.times.count >= 2, let last = walk.times.last else {
                 return Self.noting(s, "no forecast: needs more points with values")
             }
+            // Forecast points follow the series' last point, a null one (a scan that recorded no value) included;
+            // the walk ends at the last value, so the detector is asked for the steps in between as well.
+            let seriesLast = Swift.max(s.times.last ?? last, last)
+            let step = Self.typicalStep(walk.times)
+            let behind = step > 0 ? Int(Swift.min(seriesLast.subtractingReportingOverflow(last).partialValue / step,
+                                                  Int64(Self.maxForecastPoints))) : 0
             let count: Int
             var end = Int64.max
             switch horizon {
             case .points(let n):
                 count = n
             case .duration(let d):
-                end = d.added(to: last)
-                let step = Self.typicalStep(walk.times)
+                end = d.added(to: seriesLast)
                 guard step > 0 else { return s }
-                let (gap, overflow) = end.subtractingReportingOverflow(last)
+                let (gap, overflow) = end.subtractingReportingOverflow(seriesLast)
                 let points = overflow ? Int64.max : Swift.max(1, gap / step)
                 guard points <= Int64(Self.maxForecastPoints) else {
                     throw QueryError(.invalid, "`forecast \(d)` is \(points) points at the typical step of \(s.labels) "
@@ -257,7 +262,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 }
                 count = Int(points)
             }
-            let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count)
+            let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count + behind)
             guard !f.times.isEmpty else {
                 // Too little history: no points are made up; the last point says why there is no forecast.
                 guard f.needed > 0 else { return s }
@@ -271,7 +276,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
             var lower = s.lower ?? [Double](repeating: null, count: n)
             var upper = s.upper ?? [Double](repeating: null, count: n)
             var reasons = s.reasons ?? [String?](repeating: nil, count: n)
-            for j in f.times.indices where f.times[j] <= end && f.times[j] > (s.times.last ?? .min) {
+            var added = 0
+            for j in f.times.indices where f.times[j] <= end && f.times[j] > seriesLast && added < count {
+                added += 1
                 out.times.append(f.times[j])
                 out.values.append(null)
                 expected.append(Self.cell(f.expected[j]))
