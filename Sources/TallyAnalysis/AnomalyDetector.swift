@@ -242,7 +242,10 @@ struct Walker {
         var isStuck = false
         if fb != .exclude {
             let run = stuck.observe(x)
-            if options.detectStuck, !outside, choice?.shape != .constant,
+            // A one-sided check hears of a stuck value only on its side of the expected value: `direction=up`
+            // ignores a series that dropped to zero and stayed there.
+            let onAllowedSide = options.direction == .both || (options.direction == .up ? dev >= 0 : dev <= 0)
+            if options.detectStuck, !outside, onAllowedSide, choice?.shape != .constant,
                let p = stuck.runProbability(nonNegative: trainedNonNegative), p < bandRule.tail {
                 isStuck = true
                 details[i] = Int32(clamping: run)

@@ -24,6 +24,20 @@ import TallyAnalysis
         #expect(up.anomaly[70] && !up.anomaly[75] && up.lower[75] == -.infinity)
     }
 
+    /// `direction=up` hears nothing of a series that dropped to zero and stayed there: not the drop, and not the
+    /// stuck value either (it alerted as "0 has not changed for 3 points"); `direction=down` and both do.
+    @Test func aOneSidedCheckIgnoresAStuckValueOnTheOtherSide() throws {
+        var values = Self.quiet(seed: 53)
+        for i in 74..<80 { values[i] = 0 }
+        let times = SeriesMaker.daily(80)
+        let up = AnomalyDetector(options: try AnomalyOptions.parse("direction=up")).detect(times: times, values: values)
+        #expect(up.flagged.isEmpty, "\(up.flagged.map { up.reason(at: $0) })")
+        let down = AnomalyDetector(options: try AnomalyOptions.parse("direction=down")).detect(times: times, values: values)
+        #expect(down.anomaly[74] && down.anomaly[79], "\(down.reason(at: 79))")
+        let both = AnomalyDetector().detect(times: times, values: values)
+        #expect(both.anomaly[74] && both.anomaly[79])
+    }
+
     @Test func ignoreBelowSuppressesSmallRelativeChanges() throws {
         var values = Self.quiet(seed: 52, relative: 0.002)
         values[70] = (values[69] * 0.96).rounded()   // −4%
