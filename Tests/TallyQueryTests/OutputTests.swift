@@ -157,6 +157,8 @@ import Testing
             "m       e\u{301}te\u{301}     2  1970-01-01T00:00:00Z    2.0",
             "m       orders  3  1970-01-01T00:00:00Z    3.0",
         ].joined(separator: "\n") + "\n")
+        #expect(TallyQuery.alignedColumns([["a\u{1B}[31mred", "b\u{7F}\u{9B}"], ["\tx", "y\r\n"]])
+                == "a\\x1b[31mred  b\\x7f\\x9b\n\\tx           y\\r\\n\n")
         #expect(TableText.width("日本") == 4 && TableText.width("e\u{301}") == 1 && TableText.width("ab") == 2)
     }
 }

@@ -1,12 +1,12 @@
 extension QueryResult {
     /// The result as an aligned text table for people: the CSV columns, separated by two spaces, numbers
-    /// right-aligned, null values shown as `null`, line breaks in cells shown as `\n`.
+    /// right-aligned, null values shown as `null`, control characters in cells escaped (see `alignedColumns`).
     /// Columns are aligned by terminal width: East Asian wide characters take two columns, combining marks none.
     /// An empty result is `(no series)`; series without points give `(no points in N series)`.
     public func table() -> String {
         let layout = FlatLayout(self)
         let header = layout.header
-        let rows = layout.rows(self, null: "null").map { $0.map(TableText.cell) }
+        let rows = layout.rows(self, null: "null")
         if series.isEmpty { return "(no series)\n" }
         if rows.isEmpty { return "(no points in \(series.count) series)\n" }
         let numeric: Set<String> = ["value", "expected", "lower", "upper", "score"]
@@ -16,8 +16,11 @@ extension QueryResult {
 
 /// Rows of cells as text columns for people: two spaces apart, each padded to its widest cell in terminal columns
 /// (East Asian wide characters count two, combining marks none), left-aligned unless `rightAligned` says otherwise
-/// for that column; every line ends in a newline, without trailing spaces.
+/// for that column; every line ends in a newline, without trailing spaces. Line breaks and tabs in a cell show as
+/// `\n`, `\r`, `\t`, other control characters as `\xHH`, so a label value cannot move the cursor or recolour the
+/// terminal.
 public func alignedColumns(_ rows: [[String]], rightAligned: [Bool] = []) -> String {
+    let rows = rows.map { $0.map(TableText.cell) }
     let cellWidths = rows.map { $0.map(TableText.width) }
     var widths: [Int] = []
     for row in cellWidths {
@@ -83,6 +86,10 @@ enum TableText {
             case "\n": out += "\\n"
             case "\r": out += "\\r"
             case "\t": out += "\\t"
+            // Other control characters (ESC starts a terminal escape sequence) are shown as `\xHH`, not sent.
+            case _ where c.value < 0x20 || (0x7F...0x9F).contains(c.value):
+                let hex = String(c.value, radix: 16)
+                out += "\\x" + (hex.count == 1 ? "0" + hex : hex)
             default: out.unicodeScalars.append(c)
             }
         }
