@@ -72,22 +72,34 @@ public struct QueryExecutor {
 
         // The leading time-range stages become the range of every read.
         var from: Int64?, to: Int64?
+        /// Whether the start in force came from a `since` relative to `now`.
+        var relativeStart = false
         var next = 0
         rangeLoop: while next < query.stages.count {
             let stage = query.stages[next]
             switch stage.kind {
             case .since(let t):
-                from = Swift.max(from ?? .min, t.resolve(now: now))
+                let start = t.resolve(now: now)
+                if start >= (from ?? .min) { relativeStart = t.base == .now }
+                from = Swift.max(from ?? .min, start)
             case .until(let t):
                 to = Swift.min(to ?? .max, t.resolve(now: now))
             case .between(let a, let b):
                 let (x, y) = try Self.resolve(a, b, now: now, span: stage.span)
+                if x >= (from ?? .min) { relativeStart = false }
                 from = Swift.max(from ?? .min, x)
                 to = Swift.min(to ?? .max, y)
             default:
                 break rangeLoop
             }
             next += 1
+        }
+        // A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
+        // bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
+        // only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept.
+        if let start = from, relativeStart, start <= now, next < query.stages.count,
+           case .bucket(let spec) = query.stages[next].kind, let bucketing = Bucketing(width: spec.width) {
+            from = bucketing.start(of: start)
         }
         let context = QueryContext(now: now, from: from, to: to)
         // A range with a start and no end reads up to `now`, which it includes: `since 30d` is the 30 days up to

@@ -79,7 +79,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
         switch stage.name {
         case "anomalies":
             let options = try Self.options(stage.arguments, stage: stage, span: span)
-            return try annotate(input, options: options, span: span, context: context)
+            let annotated = try annotate(input, options: options, span: span, context: context)
+            guard let bucketing = precedingBucketing(before: span) else { return annotated }
+            return annotated.map { Self.leavingUnjudgedBucketInProgress($0, bucketing: bucketing, now: context.now) }
         case "forecast":
             guard let first = stage.arguments.first, first.key == nil else {
                 throw QueryError(.invalid, "`forecast` needs a horizon first: a duration such as `14d`, or a number of points",
@@ -222,6 +224,35 @@ public struct AnomalyStageExtension: QueryStageExtension {
         out.anomaly = [anomaly]
         out.alert = [alert]
         out.reasons = reason.map { [$0] }
+        return out
+    }
+
+    /// The buckets of the nearest `bucket` stage before the stage at `span`, if there is one.
+    func precedingBucketing(before span: SourceSpan) -> Bucketing? {
+        guard let stages = query?.stages, let index = stages.firstIndex(where: { $0.span == span }) else { return nil }
+        for stage in stages[..<index].reversed() {
+            if case .bucket(let spec) = stage.kind { return Bucketing(width: spec.width) }
+        }
+        return nil
+    }
+
+    /// `s` with the verdict taken off its last point when that point is a bucket that has not ended by `now` (today's
+    /// `bucket 1d`, hours into the day): a part of a bucket is no evidence about the whole, and judging it made a
+    /// morning check fail every day. Its reason says so, and `tally check` lists it as not judged.
+    static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucketing: Bucketing, now: Int64) -> ResultSeries {
+        guard let i = s.times.lastIndex(where: { $0 <= now }) else { return s }
+        let end = bucketing.next(after: bucketing.start(of: s.times[i]))
+        guard end > now else { return s }
+        var out = s
+        let null = columnValue(nil)
+        for column in [\ResultSeries.expected, \.lower, \.upper, \.score] where out[keyPath: column] != nil {
+            out[keyPath: column]![i] = null
+        }
+        out.anomaly?[i] = false
+        out.alert?[i] = false
+        var reasons = out.reasons ?? [String?](repeating: nil, count: out.count)
+        reasons[i] = "bucket in progress until \(TimeText.format(end)): not judged"
+        out.reasons = reasons
         return out
     }
 

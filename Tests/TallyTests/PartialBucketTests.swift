@@ -1,0 +1,57 @@
+import Foundation
+import Testing
+import Tally
+import TallyTestSupport
+
+private typealias D = AnomalyTestData
+
+/// Buckets at the edges of a range: the first one is whole, and a bucket still in progress at `now` is not judged.
+@Suite struct PartialBucketTests {
+    /// Hourly points for 40 days from midnight UTC, about 1,000 each with a daily cycle, and a store of them.
+    static func hourlyStore(_ dir: TemporaryDirectory) throws -> (Store, [Int64]) {
+        let midnight = D.start - 6 * D.hour
+        let times = (0..<(40 * 24)).map { midnight + Int64($0) * D.hour }
+        var noise = D.Noise(seed: 7)
+        let values: [Double?] = times.indices.map { i in
+            noise.count(1_000 + 300 * sin(Double(i % 24) / 24 * 2 * .pi), relative: 0.01)
+        }
+        return (try D.store(dir, [(D.key("events"), times, values)]), times)
+    }
+
+    /// `since 3d | bucket 1d` starts at the midnight before the cutoff: its first bucket holds 24 hours, not the
+    /// hours after 10:00.
+    @Test func aBucketAfterSinceStartsWithAWholeBucket() throws {
+        let dir = TemporaryDirectory()
+        let (store, times) = try Self.hourlyStore(dir)
+        let now = times[30 * 24 + 10]   // 10:00 on day 30
+        let s = try #require(try store.query("row_count | since 3d | bucket 1d count", now: now).series.first)
+        #expect(s.times.first == times[27 * 24], "the first bucket starts at midnight of day 27")
+        #expect(s.values.first == 24)
+        #expect(s.values.last == 11, "today's bucket so far: 00:00 to 10:00")
+        // Without a bucket the range is as written.
+        let plain = try #require(try store.query("row_count | since 3d", now: now).series.first)
+        #expect(plain.times.first == times[27 * 24 + 10])
+    }
+
+    /// Today's `bucket 1d`, hours into the day, is a part of a day: its verdict is taken off with a reason, and
+    /// `tally check` lists it as not judged instead of failing every morning. Yesterday's whole bucket is judged.
+    @Test func aBucketInProgressIsNotJudged() throws {
+        let dir = TemporaryDirectory()
+        let (store, times) = try Self.hourlyStore(dir)
+        let now = times[39 * 24 + 2]   // 02:00 on the last day
+        let query = "row_count | since 20d | bucket 1d avg | anomalies"
+        let s = try #require(try store.query(query, now: now).series.first)
+        let last = s.count - 1
+        #expect(s.times[last] == times[39 * 24])
+        #expect(s.anomaly?[last] == false && s.expected.map { D.isNull($0[last]) } == true)
+        #expect(s.reason(at: last) == "bucket in progress until \(D.text(times[39 * 24] + D.day)): not judged")
+        #expect(s.expected.map { !D.isNull($0[last - 1]) } == true, "yesterday is judged")
+        let report = try store.check("row_count | since 2d | bucket 1d avg", now: now)
+        #expect(!report.failed && report.unjudged.count == 1, "\(report.findings)")
+        // A range that ends at midnight ends with a whole day, which is judged.
+        let untilMidnight = "row_count | since 20d | until \(D.text(times[39 * 24])) | bucket 1d avg | anomalies"
+        let whole = try #require(try store.query(untilMidnight, now: now).series.first)
+        #expect(whole.times.last == times[38 * 24])
+        #expect(whole.expected.map { !D.isNull($0[whole.count - 1]) } == true, "\(whole.reason(at: whole.count - 1) ?? "")")
+    }
+}
