@@ -80,7 +80,7 @@ extension TallyCommand {
                 + "flagged without a new alert"
             if !report.unjudged.isEmpty || !report.withoutPoints.isEmpty {
                 let k = report.unjudged.count + report.withoutPoints.count
-                suffix += "; \(k) series not judged (too little history, no value, no point, or a bucket in progress)"
+                suffix += "; \(k) series not judged (too little history, no value, or no point)"
             }
             switch (report.mode, report.failed) {
             case (.latestPoint, false):

@@ -97,8 +97,10 @@ public struct QueryExecutor {
         // A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
         // bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
         // only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept.
+        // Only a range of at least one bucket: `since 1h | bucket 1d` stays the last hour.
         if let start = from, relativeStart, start <= now, next < query.stages.count,
-           case .bucket(let spec) = query.stages[next].kind, let bucketing = Bucketing(width: spec.width) {
+           case .bucket(let spec) = query.stages[next].kind, let bucketing = Bucketing(width: spec.width),
+           bucketing.next(after: bucketing.start(of: start)) <= now {
             from = bucketing.start(of: start)
         }
         let context = QueryContext(now: now, from: from, to: to)

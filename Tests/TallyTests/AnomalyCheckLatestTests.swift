@@ -129,7 +129,7 @@ struct AnomalyCheckLatestTests {
     /// Every series' latest point at or before `now` as a finding (flagged or not), from a report's result.
     static func latestRows(_ report: AnomalyCheckReport, now: Int64) -> [Finding] {
         report.result.series.compactMap { s in
-            s.times.lastIndex(where: { $0 <= now }).map { Store.finding(s, $0) }
+            Store.latestJudgedIndex(s, now: now).map { Store.finding(s, $0) }
         }
     }
 

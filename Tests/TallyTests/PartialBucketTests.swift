@@ -28,6 +28,9 @@ private typealias D = AnomalyTestData
         #expect(s.times.first == times[27 * 24], "the first bucket starts at midnight of day 27")
         #expect(s.values.first == 24)
         #expect(s.values.last == 11, "today's bucket so far: 00:00 to 10:00")
+        // A range shorter than its first bucket is kept: `since 1h | bucket 1d` counts the last hour.
+        let hour = try #require(try store.query("row_count | since 1h | bucket 1d count", now: now).series.first)
+        #expect(hour.values == [2], "10:00 - 1h = 09:00: the points at 09:00 and 10:00")
         // Without a bucket the range is as written.
         let plain = try #require(try store.query("row_count | since 3d", now: now).series.first)
         #expect(plain.times.first == times[27 * 24 + 10])
@@ -46,8 +49,17 @@ private typealias D = AnomalyTestData
         #expect(s.anomaly?[last] == false && s.expected.map { D.isNull($0[last]) } == true)
         #expect(s.reason(at: last) == "bucket in progress until \(D.text(times[39 * 24] + D.day)): not judged")
         #expect(s.expected.map { !D.isNull($0[last - 1]) } == true, "yesterday is judged")
+        // `tally check` judges the latest bucket that has ended: yesterday, which is normal here.
         let report = try store.check("row_count | since 2d | bucket 1d avg", now: now)
-        #expect(!report.failed && report.unjudged.count == 1, "\(report.findings)")
+        #expect(!report.failed && report.unjudged.isEmpty, "\(report.findings) \(report.unjudged)")
+        // A collapse in yesterday's whole bucket fails the check, whatever the hour.
+        let dir2 = TemporaryDirectory()
+        let midnight = D.start - 6 * D.hour
+        let times2 = (0..<(40 * 24)).map { midnight + Int64($0) * D.hour }
+        let values2: [Double?] = times2.indices.map { i in i / 24 == 38 ? 100 : 1_000 + Double(i % 24) }
+        let collapsed = try D.store(dir2, [(D.key("events"), times2, values2)])
+        let failing = try collapsed.check("row_count | since 2d | bucket 1d avg", now: times2[39 * 24 + 2])
+        #expect(failing.failed && failing.findings.first?.time == times2[38 * 24], "\(failing.findings) \(failing.unjudged)")
         // A range that ends at midnight ends with a whole day, which is judged.
         let untilMidnight = "row_count | since 20d | until \(D.text(times[39 * 24])) | bucket 1d avg | anomalies"
         let whole = try #require(try store.query(untilMidnight, now: now).series.first)

@@ -79,8 +79,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
         switch stage.name {
         case "anomalies":
             let options = try Self.options(stage.arguments, stage: stage, span: span)
-            let annotated = try annotate(input, options: options, span: span, context: context)
-            guard let bucketing = precedingBucketing(before: span) else { return annotated }
+            let bucketing = precedingBucketing(before: span)
+            let annotated = try annotate(input, options: options, span: span, context: context, bucketing: bucketing)
+            guard let bucketing else { return annotated }
             return annotated.map { Self.leavingUnjudgedBucketInProgress($0, bucketing: bucketing, now: context.now) }
         case "forecast":
             guard let first = stage.arguments.first, first.key == nil else {
@@ -147,12 +148,15 @@ public struct AnomalyStageExtension: QueryStageExtension {
     // MARK: - anomalies
 
     func annotate(_ input: [ResultSeries], options: AnomalyOptions, span: SourceSpan,
-                  context: QueryContext) throws -> [ResultSeries] {
+                  context: QueryContext, bucketing: Bucketing? = nil) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
         if latestOnly {
+            // The latest point a check judges: after a `bucket`, the latest bucket that has ended by now.
+            let now = context.now
+            let judged: (Int64) -> Bool = { t in bucketing.map { $0.next(after: $0.start(of: t)) <= now } ?? (t <= now) }
             return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
-                                                      now: context.now) }
+                                                      judging: judged) }
         }
         return try input.map { s in
             var out = s
@@ -193,9 +197,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// reason. The detector is walk-forward (a verdict, and the alert column, use only the point and the points
     /// before it), so this equals the point's row in the fully annotated series.
     func annotateLatest(_ s: ResultSeries, history: HistoryColumns?, detector: AnomalyDetector,
-                        now: Int64) throws -> ResultSeries {
+                        judging isJudged: (Int64) -> Bool) throws -> ResultSeries {
         var out = ResultSeries(metric: s.metric, labels: s.labels, kind: s.kind)
-        guard let i = s.times.lastIndex(where: { $0 <= now }) else { return out }
+        guard let i = s.times.lastIndex(where: isJudged) else { return out }
         out.times = [s.times[i]]
         out.values = [s.values[i]]
         out.outcomes = s.outcomes.map { [$0[i]] }
@@ -251,10 +255,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
         out.anomaly?[i] = false
         out.alert?[i] = false
         var reasons = out.reasons ?? [String?](repeating: nil, count: out.count)
-        reasons[i] = "bucket in progress until \(TimeText.format(end)): not judged"
+        reasons[i] = bucketInProgress + "\(TimeText.format(end)): not judged"
         out.reasons = reasons
         return out
     }
+
+    /// How the reason of a bucket still in progress begins (`tally check` judges the bucket before it).
+    public static let bucketInProgress = "bucket in progress until "
 
     /// A column cell: NaN (cold start) and the infinite side of a one-directional range become null.
     static func cell(_ v: Double) -> Double { v.isFinite ? v : columnValue(nil) }

@@ -117,7 +117,7 @@ extension Store {
                 // As of `now`: a point after it has not happened yet, for this check.
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
-                guard let i = s.times.lastIndex(where: { $0 <= now }) else {
+                guard let i = Self.latestJudgedIndex(s, now: now) else {
                     withoutPoints.append(AnomalyCheckReport.SeriesName(metric: s.metric, labels: s.labels))
                     continue
                 }
@@ -153,7 +153,8 @@ extension Store {
         }
         if !hasRange {
             let end = TimeExpression(base: .now, adjustments: [.init(subtract: false, duration: QueryDuration(milliseconds: 1))])
-            q.stages.insert(Stage(.until(end), span: SourceSpan(start: q.selectorSpan.end, end: q.selectorSpan.end)), at: 0)
+            // An empty span at the selector's start: unique, as the extension needs each stage's span to be.
+            q.stages.insert(Stage(.until(end), span: SourceSpan(start: q.selectorSpan.start, end: q.selectorSpan.start)), at: 0)
         }
         if !hasAnomalies {
             // An empty span at the insertion point: unique among the stages', so the extension finds its place.
@@ -168,6 +169,14 @@ extension Store {
             }
         }
         return (q, hasWhere ? .anyPoint : .latestPoint)
+    }
+
+    /// The point a latest-point check judges: the latest at or before `now`; after a `bucket`, the latest bucket
+    /// that has ended (the one in progress is not judged, and would leave the check nothing to fail on).
+    static func latestJudgedIndex(_ s: ResultSeries, now: Int64) -> Int? {
+        s.times.indices.last { i in
+            s.times[i] <= now && s.reason(at: i)?.hasPrefix(AnomalyStageExtension.bucketInProgress) != true
+        }
     }
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {
