@@ -45,8 +45,9 @@ struct BackupTests {
     }
 
     /// `Store.backup(storeAt:to:)` copies from outside the writing process (as `tally backup` does while
-    /// `tally serve` runs): while a writer writes, flushes every 40 points and compacts, each backup holds exactly
-    /// the batches up to the LSN it reports, every one acknowledged before it started among them, and verifies.
+    /// `tally serve` runs): while a writer writes, flushes every 40 points, compacts and imports in bulk, each
+    /// backup holds exactly the batches up to the LSN it reports, every one acknowledged before it started among
+    /// them, and verifies.
     @Test func aBackupFromOutsideWhileTheWriterFlushesAndCompactsIsAConsistentPrefix() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.child("store"), options: StoreOptions(flushThresholdPoints: 40))
@@ -60,6 +61,10 @@ struct BackupTests {
                 acknowledged.store(i + 1, ordering: .relaxed)
                 i += 1
                 if i % 150 == 0 { _ = try? store.compact() }
+                // A bulk import now and then: a batch that lands in a segment, not in the WAL.
+                if i % 70 == 0 {
+                    _ = try? store.importBulk(batch(labels: ["dataset": "bulk\(i)"], points: [(Int64(i), 1)]))
+                }
             }
             writerDone.signal()
         }
@@ -75,7 +80,9 @@ struct BackupTests {
             let times = try restored.read(live.id).times.map { Int($0) }
             #expect(times == Array(0..<times.count), "backup \(k) is not a prefix of the batches")
             #expect(times.count >= before, "backup \(k) lacks acknowledged batches: \(times.count) < \(before)")
-            #expect(Int(report.lsn) == times.count, "backup \(k): LSN \(report.lsn), \(times.count) batches")
+            // Every batch up to the LSN reported, and none after: bulk imports included.
+            let lsns = try restored.imports().map { Int($0.lsn) }
+            #expect(lsns == Array(1...Int(report.lsn)), "backup \(k): batches \(lsns.suffix(5)) up to \(report.lsn)")
             try restored.close()
         }
         stop.store(true, ordering: .relaxed)
@@ -116,6 +123,10 @@ struct BackupTests {
         #expect(symlink(dir.child("s"), dir.child("link")) == 0)
         #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("s"), to: dir.child("link/segments/b")) }
         try Store.backup(storeAt: dir.child("s"), to: dir.child("outside"))
+        // A trailing slash names the same directory: the copy lands there, and nothing is left beside it.
+        let slashed = try Store.backup(storeAt: dir.child("s"), to: dir.child("slashed") + "/")
+        #expect(slashed.segments >= 1 && Store.verify(at: dir.child("slashed")).isClean)
+        #expect(try Directory.list(dir.path).filter { $0.hasPrefix("slashed") } == ["slashed"])
         try writeFileBytes(dir.child("s/segments/NOTES.txt"), Array("mine".utf8))
         try writeFileBytes(dir.child("s/segments/00000000000000ff.tseg.tmp"), [1, 2, 3])
         try Store.open(at: dir.child("s")).close()

@@ -122,10 +122,22 @@ extension Store {
         let copy = try Catalog(directory: directory, readOnly: true)
         guard try copy.flushedLSN() == flushed, try copy.loadSegments() == segments else { return nil }
         report.lsn = max(flushed, LSN(try copy.meta("last_lsn").flatMap { UInt64($0) } ?? 0))
+        /// Whether the store's catalog still describes the files being copied: no flush (which deletes WAL
+        /// records), no compaction and no bulk import (which add or remove segments) since the snapshot.
+        func unchanged() throws(StoreError) -> Bool {
+            guard try catalog.flushedLSN() == flushed else { return false }
+            return try catalog.loadSegments() == segments
+        }
         do throws(StoreError) {
-            for segment in segments {
+            // Every segment is opened first: a compaction may delete a file, but not from under an open one.
+            let opened = try io { () throws(IOError) -> [(name: String, file: File)] in
+                var files: [(name: String, file: File)] = []
+                for segment in segments { files.append((segment.file, try File.openForReading(path + "/segments/" + segment.file))) }
+                return files
+            }
+            for segment in opened {
                 report.bytes += try io { () throws(IOError) in
-                    try copyFile(path + "/segments/" + segment.file, to: directory + "/segments/" + segment.file, limit: nil)
+                    try copyOpenFile(segment.file, to: directory + "/segments/" + segment.name)
                 }
                 report.segments += 1
             }
@@ -152,16 +164,18 @@ extension Store {
                 report.walFiles += 1
             }
             if let last = contents.batches.last?.lsn { report.lsn = max(report.lsn, last) }
-            // A flush since the snapshot may have deleted WAL records that only its new segment holds.
-            guard try catalog.flushedLSN() == flushed else { return nil }
+            // A flush since the snapshot may have deleted WAL records that only its new segment holds; a bulk
+            // import may have written a batch into a segment this copy does not have, before WAL records it has.
+            guard try unchanged() else { return nil }
             // After the WAL: a batch's document is written before its WAL record.
             try io { () throws(IOError) in
                 try copyDocuments(from: path + "/documents", sizes: try documentSizes(in: path + "/documents"),
                                   to: directory, report: &report)
             }
         } catch {
-            // A file the writer removed meanwhile (a flush or a compaction): start again.
-            if case .io(let failure) = error, failure.errno == ENOENT { return nil }
+            // A file the writer removed meanwhile (a flush or a compaction): start again. A file missing from a
+            // store that did not change is damage, and said so.
+            if case .io(let failure) = error, failure.errno == ENOENT, try !unchanged() { return nil }
             throw error
         }
         return report
@@ -174,7 +188,8 @@ extension Store {
 
     /// Creates `DIRECTORY.partial-PID` with the store's subdirectories, after checking that `directory` does
     /// not exist (a leftover partial copy of this process is removed first).
-    private static func startBackup(of store: String, in directory: String) throws(StoreError) -> String {
+    private static func startBackup(of store: String, in given: String) throws(StoreError) -> String {
+        let directory = withoutTrailingSlash(given)
         guard !Directory.exists(directory) else {
             throw StoreError.invalid(InputError(message: "\(directory) exists: a backup goes into a new directory"))
         }
@@ -219,8 +234,16 @@ extension Store {
         return full == root || full.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
+    /// `backups/b/` as `backups/b`: the partial copy goes beside the directory named, not into it.
+    static func withoutTrailingSlash(_ path: String) -> String {
+        var trimmed = path
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed
+    }
+
     /// Syncs the complete copy and renames it to `directory`, durably.
-    private static func finishBackup(_ partial: String, as directory: String) throws(StoreError) {
+    private static func finishBackup(_ partial: String, as given: String) throws(StoreError) {
+        let directory = withoutTrailingSlash(given)
         do throws(IOError) {
             for sub in ["segments", "wal", "documents", ""] { try Directory.sync(partial + (sub.isEmpty ? "" : "/" + sub)) }
             let parent = directory.contains("/") ? String(directory[..<directory.lastIndex(of: "/")!]) : "."
@@ -233,6 +256,20 @@ extension Store {
     /// The sizes of the append-only document files in `documents`.
     private static func documentSizes(in documents: String) throws(IOError) -> [(String, Int)] {
         try Directory.list(documents).filter { $0.hasSuffix(".tdoc") }.map { ($0, Directory.fileSize(documents + "/" + $0) ?? 0) }
+    }
+
+    /// Copies an open file whole into a new file at `target`, synced. Returns the bytes copied.
+    private static func copyOpenFile(_ input: File, to target: String) throws(IOError) -> Int {
+        let size = try input.size()
+        let output = try File.openForWriting(target, create: true, truncate: true)
+        var offset = 0
+        while offset < size {
+            let n = min(1 << 22, size - offset)
+            try output.write(try input.read(count: n, at: offset), at: offset)
+            offset += n
+        }
+        try output.sync()
+        return size
     }
 
     /// Copies each document file up to its size into `directory/documents`.
