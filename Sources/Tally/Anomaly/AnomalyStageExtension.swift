@@ -281,8 +281,9 @@ public struct AnomalyStageExtension: QueryStageExtension {
             // the walk ends at the last value, so the detector is asked for the steps in between as well.
             let seriesLast = Swift.max(s.times.last ?? last, last)
             let step = Self.typicalStep(walk.times)
+            // Two more than the typical step says: the detector's own step may be a little shorter.
             let behind = step > 0 ? Int(Swift.min(seriesLast.subtractingReportingOverflow(last).partialValue / step,
-                                                  Int64(Self.maxForecastPoints))) : 0
+                                                  Int64(Self.maxForecastPoints))) + 2 : 0
             let count: Int
             var end = Int64.max
             switch horizon {

@@ -137,12 +137,7 @@ extension Store {
             return false
         }
         let hasAnomalies = query.stages.contains { isExternal($0, "anomalies") }
-        let hasWhere = query.stages.contains { stage in
-            switch stage.kind {
-            case .whereValue, .whereNull, .whereOutcome: return true
-            default: return isExternal(stage, "where anomaly")
-            }
-        }
+        let hasWhere = query.hasWhere
         var q = query
         // A check is as of `now`: a query without a range of its own reads up to `now` (inclusive), so that
         // `latest`, `change` or a window of the last points see the series as it was then, not its points after.

@@ -64,6 +64,9 @@ public enum JSONPointsImport {
             guard let points = element["points"]?.arrayValue else {
                 throw fail("expected a \"points\" array", at: at.appending("points"))
             }
+            // A series without points in the export (a query range it had none in) brings nothing, and its kind
+            // cannot be told: it is left out, not made a measurement series.
+            if points.isEmpty { continue }
             let checks = points.first.map { $0["outcome"].map { $0 != .null } ?? false } ?? false
             let before = batch.series.count
             let index = batch.addSeries(key, kind: checks ? .check : .measurement)
@@ -109,7 +112,8 @@ public enum JSONPointsImport {
         let time: Int64?
         switch json {
         case .string(let text)?: time = text.utf8.withContiguousStorageIfAvailable { TimeText.parse(bytes: $0) } ?? nil
-        case .number(let n)?: time = Int64(n.literal)
+        case .number(let n)?:
+            if case .whole(let millis) = n.wholeNumber { time = millis } else { time = nil }
         default: time = nil
         }
         guard let time else {

@@ -34,13 +34,13 @@ extension TallyServer {
             switch request.method {
             case "GET": return .page(200, DashboardPage.signIn(error: nil, next: HTMLText.localPath(request.query["next"])))
             case "POST": return await signIn(request)
-            default: return .methodNotAllowed(request, allow: "GET, POST")
+            default: return .methodNotAllowed(request, allow: "GET, HEAD, POST")
             }
         case "/sign-out":
             guard request.method == "POST" else { return .methodNotAllowed(request, allow: "POST") }
             return signOut(request)
         case "/", "/dataset", "/query", "/chart.svg":
-            guard request.method == "GET" else { return .methodNotAllowed(request, allow: "GET") }
+            guard request.method == "GET" else { return .methodNotAllowed(request, allow: "GET, HEAD") }
             let principal: Principal?
             do { principal = try dashboardPrincipal(request) } catch {
                 logger.error("dashboard: cannot check the session's key", metadata: ["error": "\(error)"])

@@ -88,3 +88,44 @@ public struct SodaNumber: Sendable, Hashable, CustomStringConvertible {
         return index == count
     }
 }
+
+/// What a JSON number is as a whole number: exact from its literal, so `1e3`, `1000.0` and `1.5e3` are whole and
+/// `1.5` or `1e-3` are not.
+public enum WholeNumberReading: Sendable, Equatable {
+    case whole(Int64)
+    case fraction
+    /// Whole, but outside `Int64`.
+    case outOfRange
+}
+
+extension SodaNumber {
+    /// The number as a whole `Int64`, read exactly from the literal (no `Double` rounding).
+    public var wholeNumber: WholeNumberReading {
+        var rest = Substring(literal)
+        let negative = rest.first == "-"
+        if negative { rest = rest.dropFirst() }
+        var exponent = 0
+        if let e = rest.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            var text = rest[rest.index(after: e)...]
+            let negativeExponent = text.first == "-"
+            if text.first == "-" || text.first == "+" { text = text.dropFirst() }
+            // Saturates: a mantissa of at most a few thousand digits cannot undo an exponent of a million.
+            for digit in text.utf8 { exponent = min(1_000_000, exponent * 10 + Int(digit - UInt8(ascii: "0"))) }
+            if negativeExponent { exponent = -exponent }
+            rest = rest[..<e]
+        }
+        let parts = rest.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let fraction = parts.count > 1 ? parts[1] : ""
+        var digits = Substring(String(parts[0]) + String(fraction)).drop { $0 == "0" }
+        if digits.isEmpty { return .whole(0) }
+        exponent -= fraction.count
+        while digits.last == "0" {
+            digits = digits.dropLast()
+            exponent += 1
+        }
+        if exponent < 0 { return .fraction }
+        if digits.count + exponent > 19 { return .outOfRange }
+        let text = (negative ? "-" : "") + digits + String(repeating: "0", count: exponent)
+        return Int64(text).map(WholeNumberReading.whole) ?? .outOfRange
+    }
+}
