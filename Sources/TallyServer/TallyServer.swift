@@ -315,7 +315,12 @@ struct HTTPEntry: HTTPResponder {
         }
         if answer.status == 413 { fields[.connection] = "close" }
         var buffer = ByteBuffer()
-        if !isHead { buffer.writeBytes(answer.body) }
+        if isHead {
+            // The length the GET answer has, without its body (RFC 9110 §9.3.2).
+            fields[.contentLength] = String(answer.body.count)
+        } else {
+            buffer.writeBytes(answer.body)
+        }
         return Response(status: HTTPResponse.Status(code: answer.status), headers: fields,
                         body: ResponseBody(byteBuffer: buffer))
     }

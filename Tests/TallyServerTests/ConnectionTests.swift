@@ -87,7 +87,9 @@ import Glibc
         let server = try await TestServer()
         defer { Task { await server.stop() } }
         let head = try await server.send("HEAD", "/api/v1/stats", key: server.readKey)
+        let get = try await server.send("GET", "/api/v1/stats", key: server.readKey)
         #expect(head.status == 200 && head.text.isEmpty)
+        #expect(head.headers["content-length"] == String(get.body.count) && !get.body.isEmpty, "\(head.headers)")
         #expect(try await server.send("HEAD", "/readyz").status == 200)
         for (method, path, allow) in [("DELETE", "/api/v1/stats", "GET, HEAD"), ("POST", "/healthz", "GET, HEAD"),
                                       ("PUT", "/readyz", "GET, HEAD"), ("GET", "/api/v1/ingest", "POST"),

@@ -100,7 +100,8 @@ struct BackupTests {
         try store.close()
         let wal = try #require(try files(dir.child("store/wal"), suffix: ".wal").first)
         var bytes = try readFileBytes(wal)
-        bytes[bytes.count / 3] ^= 0x40   // inside a record that is followed by others: damage, not a torn tail
+        // A closed store's WAL is its header alone (the close flushed the records): damage the header.
+        bytes[bytes.count / 3] ^= 0x40
         try writeFileBytes(wal, bytes)
         #expect(throws: StoreError.self) { try Store.backup(storeAt: dir.child("store"), to: dir.child("b")) }
         #expect(!Directory.exists(dir.child("b")) && !Directory.exists(dir.child("b.partial-\(getpid())")))
