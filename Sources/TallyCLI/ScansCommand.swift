@@ -23,14 +23,7 @@ extension TallyCommand {
                      String(s.measurements), String(s.checks), String(s.failedChecks), String(s.warnedChecks),
                      s.hasErrors ? "yes" : "no", s.source]
                 }
-                switch format {
-                case .table: printOut(alignedTable([header] + rows))
-                case .csv: for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
-                case .json:
-                    printOut("[" + rows.map { row in
-                        "{" + zip(header, row).map { JSONText.string($0) + ": " + JSONText.string($1) }.joined(separator: ", ") + "}"
-                    }.joined(separator: ",\n ") + "]")
-                }
+                printRecords(header: header, rows: rows, format: format)
             }
         }
     }
@@ -56,17 +49,8 @@ extension TallyCommand {
                     [String(b.lsn), b.origin.kind, b.origin.source, TimeText.format(b.origin.wallTime),
                      String(b.seriesCount), String(b.pointCount)]
                 }
-                switch format {
-                case .table: printOut(rows.isEmpty ? "(no batches)" : alignedTable([header] + rows))
-                case .csv: for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
-                case .json:
-                    printOut("[" + batches.map { b in
-                        "{\"batch\": \(b.lsn), \"kind\": \(JSONText.string(b.origin.kind)), "
-                            + "\"source\": \(JSONText.string(b.origin.source)), "
-                            + "\"written\": \(JSONText.string(TimeText.format(b.origin.wallTime))), "
-                            + "\"series\": \(b.seriesCount), \"points\": \(b.pointCount)}"
-                    }.joined(separator: ",\n ") + "]")
-                }
+                printRecords(header: header, rows: rows, format: format, numeric: ["batch", "series", "points"],
+                             empty: "(no batches)")
             }
         }
     }
@@ -100,5 +84,23 @@ extension TallyCommand {
                 printOut(alignedTable(rows))
             }
         }
+    }
+}
+
+/// Prints rows of a listing: an aligned table (`empty` when there are none), CSV with a header, or a JSON array
+/// of objects keyed by the header (the `numeric` columns as numbers, the others as strings).
+func printRecords(header: [String], rows: [[String]], format: OutputFormat, numeric: Set<String> = [],
+                  empty: String? = nil) {
+    switch format {
+    case .table:
+        printOut(rows.isEmpty && empty != nil ? empty! : alignedTable([header] + rows))
+    case .csv:
+        for row in [header] + rows { printOut(row.map(CSVText.field).joined(separator: ",")) }
+    case .json:
+        printOut("[" + rows.map { row in
+            "{" + zip(header, row).map { name, value in
+                JSONText.string(name) + ": " + (numeric.contains(name) ? value : JSONText.string(value))
+            }.joined(separator: ", ") + "}"
+        }.joined(separator: ",\n ") + "]")
     }
 }

@@ -60,11 +60,15 @@ struct APIResponse: Sendable {
 
     /// The credentials could not be checked (the key catalog could not be read): 503, so that the client retries
     /// rather than looking for a bad key. The cause goes to the server's log, not to an unauthenticated client.
-    static let credentialsUnchecked: APIResponse = {
-        var r = error(503, "cannot check credentials now: the server could not read its key catalog; try again")
-        r.headers.append(("Retry-After", "1"))
+    static let credentialsUnchecked = error(503, "cannot check credentials now: the server could not read its key catalog; try again")
+        .retryingAfter(seconds: 1)
+
+    /// The same answer with `Retry-After` (for a 503 that a client should try again soon).
+    func retryingAfter(seconds: Int) -> APIResponse {
+        var r = self
+        r.headers.append(("Retry-After", String(seconds)))
         return r
-    }()
+    }
 
     /// 405 with the methods the path takes in `Allow`.
     static func notAllowed(_ request: APIRequest, allow: String) -> APIResponse {

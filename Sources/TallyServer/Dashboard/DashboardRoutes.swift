@@ -45,10 +45,9 @@ extension TallyServer {
             do { principal = try dashboardPrincipal(request) } catch {
                 logger.error("dashboard: cannot check the session's key", metadata: ["error": "\(error)"])
                 if path == "/chart.svg" { return .text(503, DashboardPage.credentialsUnchecked) }
-                var page = APIResponse.page(503, DashboardPage.unavailable(DashboardPage.credentialsUnchecked,
-                                                                           retry: HTMLText.localPath(request.pathWithQuery)))
-                page.headers.append(("Retry-After", "1"))
-                return page
+                return APIResponse.page(503, DashboardPage.unavailable(DashboardPage.credentialsUnchecked,
+                                                                       retry: HTMLText.localPath(request.pathWithQuery)))
+                    .retryingAfter(seconds: 1)
             }
             guard principal != nil else {
                 if path == "/chart.svg" { return .text(401, "sign in to the dashboard first: /sign-in") }
@@ -94,9 +93,8 @@ extension TallyServer {
             record = try await runBlocking { try keys.verify(token: key) }
         } catch {
             logger.error("dashboard sign-in: cannot check the key", metadata: ["error": "\(error)"])
-            var page = APIResponse.page(503, DashboardPage.signIn(error: DashboardPage.credentialsUnchecked, next: next))
-            page.headers.append(("Retry-After", "1"))
-            return page
+            return APIResponse.page(503, DashboardPage.signIn(error: DashboardPage.credentialsUnchecked, next: next))
+                .retryingAfter(seconds: 1)
         }
         guard let record, record.role.allows(.read) else {
             logger.notice("dashboard sign-in refused")

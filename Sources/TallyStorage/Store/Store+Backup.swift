@@ -58,15 +58,7 @@ extension Store {
         // and the document log up to the sizes taken above.
         do throws(IOError) {
             for (name, reader) in readers {
-                let out = try File.openForWriting(directory + "/segments/" + name, create: true, truncate: true)
-                var offset = 0
-                while offset < reader.size {
-                    let n = min(1 << 22, reader.size - offset)
-                    try out.write(try reader.file.read(count: n, at: offset), at: offset)
-                    offset += n
-                }
-                try out.sync()
-                report.bytes += reader.size
+                report.bytes += try Store.copyOpenFile(reader.file, to: directory + "/segments/" + name)
                 report.segments += 1
             }
             try Store.copyDocuments(from: path + "/documents", sizes: documentSizes, to: directory, report: &report)
