@@ -250,9 +250,10 @@ extension Store {
         try Directory.list(documents).filter { $0.hasSuffix(".tdoc") }.map { ($0, Directory.fileSize(documents + "/" + $0) ?? 0) }
     }
 
-    /// Copies an open file whole into a new file at `target`, synced. Returns the bytes copied.
-    private static func copyOpenFile(_ input: File, to target: String) throws(IOError) -> Int {
-        let size = try input.size()
+    /// Copies an open file (its first `limit` bytes, or all of it) into a new file at `target`, synced. Returns
+    /// the bytes copied.
+    static func copyOpenFile(_ input: File, to target: String, limit: Int? = nil) throws(IOError) -> Int {
+        let size = min(try input.size(), limit ?? .max)
         let output = try File.openForWriting(target, create: true, truncate: true)
         var offset = 0
         while offset < size {
@@ -305,15 +306,5 @@ extension Store {
 
 /// Copies a file (its first `limit` bytes, or all of it) and syncs the copy. Returns the bytes copied.
 func copyFile(_ source: String, to target: String, limit: Int?) throws(IOError) -> Int {
-    let input = try File.openForReading(source)
-    let size = min(try input.size(), limit ?? .max)
-    let output = try File.openForWriting(target, create: true, truncate: true)
-    var offset = 0
-    while offset < size {
-        let n = min(1 << 22, size - offset)
-        try output.write(try input.read(count: n, at: offset), at: offset)
-        offset += n
-    }
-    try output.sync()
-    return size
+    try Store.copyOpenFile(try File.openForReading(source), to: target, limit: limit)
 }
