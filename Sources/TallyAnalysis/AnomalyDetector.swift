@@ -141,8 +141,8 @@ struct Walker {
         self.options = options
         switch options.training {
         case .auto: (maxPoints, maxAge) = (1000, 90 * dayMs)
-        case .points(let n): (maxPoints, maxAge) = (Swift.max(3, Swift.min(n, 10_000)), .max)
-        case .duration(let d): (maxPoints, maxAge) = (10_000, Swift.max(d, 1))
+        case .points(let n): (maxPoints, maxAge) = (Swift.max(3, Swift.min(n, maximumTrainingPoints)), .max)
+        case .duration(let d): (maxPoints, maxAge) = (maximumTrainingPoints, Swift.max(d, 1))
         }
         bandRule = BandRule(sensitivity: options.sensitivity, ignoreBelow: options.ignoreBelow,
                             direction: options.direction, tail: normalTwoSidedTail(options.sensitivity))

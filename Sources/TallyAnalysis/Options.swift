@@ -70,6 +70,9 @@ public enum LikelihoodGateMode: String, Sendable, Hashable {
     case strict
 }
 
+/// The largest training window in points (`training=N`; a duration window holds at most this many too).
+public let maximumTrainingPoints = 10_000
+
 /// Detector settings. Every field has a default; `AnomalyOptions()` is the default method.
 public struct AnomalyOptions: Sendable, Hashable {
     /// The baseline model (default `.auto`).
@@ -272,12 +275,14 @@ public struct AnomalyOptions: Sendable, Hashable {
                 o.direction = d
             case "training":
                 if lower == "auto" { o.training = .auto }
-                else if let n = parsePointCount(lower), n >= minimumLevelPoints { o.training = .points(n) }
+                else if let n = parsePointCount(lower), (minimumLevelPoints...maximumTrainingPoints).contains(n) {
+                    o.training = .points(n)
+                }
                 else if let d = parseDuration(lower), d > 0 { o.training = .duration(d) }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
                         "invalid training '\(value)'; valid choices: auto, a duration such as 90d or 12w, "
-                        + "or a point count of at least \(minimumLevelPoints) such as 500 or 500p")
+                        + "or a point count from \(minimumLevelPoints) to \(maximumTrainingPoints) such as 500 or 500p")
                 }
             case "ignore_below":
                 var v = lower

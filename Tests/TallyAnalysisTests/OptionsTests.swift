@@ -18,13 +18,15 @@ import TallyAnalysis
         #expect(try AnomalyOptions.parse("Method=Holt_Winters").method == .holtWinters)
         #expect(try AnomalyOptions.parse("ignoreBelow=2.5%").ignoreBelow == 2.5)
         #expect(try AnomalyOptions.parse("training=500").training == .points(500))
+        #expect(try AnomalyOptions.parse("training=10000").training == .points(10_000))
         #expect(try AnomalyOptions.parse("training=500p, season=none").season == SeasonOption.none)
         #expect(try AnomalyOptions.parse("season=36h").season == .period(36 * 3_600_000))
         #expect(try AnomalyOptions.parse("season=1h").season == .period(3_600_000))
-        // Shorter than an hour is no season; a training window too small for any method is refused.
-        for text in ["season=59m", "season=1ms", "training=1", "training=9p"] {
+        // Shorter than an hour is no season; a training window too small for any method, or larger than the
+        // detectors keep, is refused.
+        for text in ["season=59m", "season=1ms", "training=1", "training=9p", "training=1000000"] {
             let error = #expect(throws: AnomalyOptionsError.self) { try AnomalyOptions.parse(text) }
-            #expect(error?.message.contains(text.hasPrefix("season") ? "from 1h to 3650d" : "at least 10") == true,
+            #expect(error?.message.contains(text.hasPrefix("season") ? "from 1h to 3650d" : "from 10 to 10000") == true,
                     "\(String(describing: error))")
         }
         #expect(try AnomalyOptions.parse("training=10").training == .points(10))
