@@ -65,9 +65,10 @@ extension TallyCommand {
                 } catch {
                     throw CLIFailure(message: error.message(start: "--since", end: "now"), code: 2)
                 }
-                // A selector that matches nothing is a mistake to report, not a table of zeros (as `feedback`).
+                // A selector that matches nothing is a mistake to report, not a table of zeros (exit 2, as
+                // `feedback` and `check`).
                 guard !store.series(matching: seriesSelector).isEmpty else {
-                    throw CLIFailure(message: "\(selector) matches no series", code: 1)
+                    throw CLIFailure(message: "\(selector) matches no series", code: 2)
                 }
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
                 // The window ends just after now (at the last millisecond of time, there).

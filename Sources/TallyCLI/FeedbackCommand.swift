@@ -43,7 +43,7 @@ extension TallyCommand {
                 let store = try location.openForWriting()
                 defer { try? store.close() }
                 let infos = store.series(matching: seriesSelector)
-                guard !infos.isEmpty else { throw CLIFailure(message: "\(selector) matches no series", code: 1) }
+                guard !infos.isEmpty else { throw CLIFailure(message: "\(selector) matches no series", code: 2) }
                 let target = try feedbackTarget(at, now: currentTimeMillis())
                 var marked = 0
                 for info in infos {
@@ -126,6 +126,10 @@ extension TallyCommand {
                     let store = try location.openForWriting()
                     defer { try? store.close() }
                     let removed = try store.removeFeedback(ids: id)
+                    // An id that names no verdict (a typo, or removed before) is not a silent "removed 0".
+                    guard removed > 0 else {
+                        throw CLIFailure(message: "no verdict with id \(id.map(String.init).joined(separator: ", ")) (tally feedback list shows them)", code: 1)
+                    }
                     printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
                     return
                 }

@@ -149,12 +149,17 @@ struct AnomalyCLITests {
         #expect(after.status == 1, "\(after.stdout)\(after.stderr)")
     }
 
-    /// A backtest of a selector that matches nothing says so (exit 1), as `feedback` does, instead of zeros.
+    /// A backtest or feedback of a selector that matches nothing says so and exits 2, as `check` does, instead of
+    /// zeros; removing a verdict id that does not exist is an error, not "removed 0 verdicts".
     @Test func backtestOfNothingSaysSo() throws {
         let dir = TemporaryDirectory()
         let store = try Self.makeStore(dir)
         let r = try runTally(["backtest", "nosuch", "--store", store, "--now", Self.now])
-        #expect(r.status == 1 && r.stderr.contains("nosuch matches no series"), "\(r.stdout)\(r.stderr)")
+        #expect(r.status == 2 && r.stderr.contains("nosuch matches no series"), "\(r.stdout)\(r.stderr)")
+        let f = try runTally(["feedback", "nosuch", "--at", "latest", "expected", "--store", store])
+        #expect(f.status == 2 && f.stderr.contains("nosuch matches no series"), "\(f.stdout)\(f.stderr)")
+        let removed = try runTally(["feedback", "remove", "--id", "999", "--store", store])
+        #expect(removed.status == 1 && removed.stderr.contains("no verdict with id 999"), "\(removed.stdout)\(removed.stderr)")
     }
 
     @Test func checkExitsTwoForABadQuery() throws {
