@@ -102,6 +102,11 @@ public struct Chart: Sendable, Equatable {
         if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
         if hasAnomalies { items.append((hasSilenced ? "anomaly, alert" : "anomaly", [ChartStyle.anomalyColor], .marker)) }
         if hasSilenced { items.append(("anomaly, no alert", [ChartStyle.anomalyColor], .hollowMarker)) }
+        for outcome in ["warn", "fail", "error"] where series.contains(where: { s in
+            s.outcomes?.contains { $0 != 0 && NumberFormat.outcomeName($0) == outcome } == true
+        }) {
+            items.append(("check \(outcome)", [ChartStyle.outcomeColors[outcome]!], .marker))
+        }
         let legendBottom = placeLegend(items)
 
         var totalIn = 0, totalDrawn = 0, forecastPoints = 0
@@ -184,13 +189,23 @@ public struct Chart: Sendable, Equatable {
         // the pixels proportional to its length; the history is shaped into the rest.
         let forecastStart = forecastStart(s)
         let forecastCount = s.count - forecastStart
+        // Kept whatever the shaping: anomalies, and check points that warned, failed or errored.
+        let problem: [Bool]? = s.outcomes.map { codes in
+            codes.map { $0 != 0 && ChartPoint.problemOutcomes.contains(NumberFormat.outcomeName($0)) }
+        }
+        let pinned: [Bool]? = switch (s.anomaly, problem) {
+        case (nil, nil): nil
+        case (let a?, nil): a
+        case (nil, let b?): b
+        case (let a?, let b?): zip(a, b).map { $0 || $1 }
+        }
         var kept: [Int]
         if forecastCount == 0 {
-            kept = Shaping.lineIndices(times: s.times, values: values, pinned: s.anomaly, maxPoints: pixels)
+            kept = Shaping.lineIndices(times: s.times, values: values, pinned: pinned, maxPoints: pixels)
         } else {
             let forecastBudget = min(forecastCount, max(2, pixels * forecastCount / max(1, s.count)))
             kept = Shaping.lineIndices(times: Array(s.times[..<forecastStart]), values: Array(values[..<forecastStart]),
-                                       pinned: s.anomaly.map { Array($0[..<forecastStart]) },
+                                       pinned: pinned.map { Array($0[..<forecastStart]) },
                                        maxPoints: max(4, pixels - forecastBudget))
             kept += evenlySpaced(forecastStart..<s.count, count: forecastBudget)
         }
@@ -198,7 +213,8 @@ public struct Chart: Sendable, Equatable {
             ChartPoint(time: s.times[i], value: values[i],
                        expected: s.expected.flatMap { finite($0[i]) }, lower: s.lower.flatMap { finite($0[i]) },
                        upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
-                       anomaly: s.anomaly?[i], alert: s.alert?[i], reason: s.reason(at: i), forecast: i >= forecastStart)
+                       anomaly: s.anomaly?[i], alert: s.alert?[i], reason: s.reason(at: i), forecast: i >= forecastStart,
+                       outcome: s.outcomes.flatMap { $0[i] == 0 ? nil : NumberFormat.outcomeName($0[i]) })
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }

@@ -105,13 +105,22 @@ public struct ChartPoint: Sendable, Equatable {
     /// Whether the point is a forecast (from the `forecast` stage): a future point with no value, drawn as its
     /// expected value and range only.
     public var forecast: Bool
+    /// A check point's outcome (`pass`, `warn`, `fail`, `error`, `not_evaluated`); nil for a measurement.
+    public var outcome: String?
 
     public init(time: Int64, value: Double?, expected: Double? = nil, lower: Double? = nil, upper: Double? = nil,
                 score: Double? = nil, anomaly: Bool? = nil, alert: Bool? = nil, reason: String? = nil,
-                forecast: Bool = false) {
+                forecast: Bool = false, outcome: String? = nil) {
         self.time = time; self.value = value; self.expected = expected; self.lower = lower; self.upper = upper
         self.score = score; self.anomaly = anomaly; self.alert = alert; self.reason = reason; self.forecast = forecast
+        self.outcome = outcome
     }
+
+    /// A check point that did not pass: `warn`, `fail` or `error` (drawn as a marker in the outcome's colour).
+    public var isCheckProblem: Bool { outcome.map(ChartPoint.problemOutcomes.contains) ?? false }
+
+    /// The outcomes a line chart marks.
+    public static let problemOutcomes: Set<String> = ["warn", "fail", "error"]
 
     /// A flagged point that raises no alert (its series has an `alert` column that says false here).
     public var isSilencedAnomaly: Bool { anomaly == true && alert == false }
@@ -148,6 +157,9 @@ public struct ChartLine: Sendable, Equatable {
 
     /// The points marked as anomalies that have a value to place them at.
     public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
+
+    /// The check points that warned, failed or errored and have a value to place them at.
+    public var checkProblems: [ChartPoint] { points.filter { $0.isCheckProblem && $0.value != nil } }
 
     /// Whether some of the drawn points are forecasts.
     public var hasForecast: Bool { points.last?.forecast == true }

@@ -11,7 +11,7 @@ extension Chart {
     ///    "y": {"min": 0.0, "max": 15000.0, "step": 5000.0, "unit": "rows", "ticks": [{"value": 0.0, "label": "0"}]},
     ///    "series": [{"name": "...", "key": "...", "metric": "...", "labels": {...}, "unit": "rows", "color": "#0072b2",
     ///                "input_points": 365, "points": [{"time": "...Z", "value": 12000.0, "expected": ..., "lower": ...,
-    ///                "upper": ..., "score": ..., "anomaly": false, "reason": "..."}]}],
+    ///                "upper": ..., "score": ..., "anomaly": false, "reason": "...", "outcome": "fail"}]}],
     ///    "bars": null}]}
     /// ```
     /// A `null` value is a gap in the line, except in forecast points (`"forecast": true`: the future points of the
@@ -89,6 +89,7 @@ extension Chart {
         if line.hasAnomalyColumn { o += ", \"anomaly\": \(pt.anomaly ?? false)" }
         if line.hasAlertColumn { o += ", \"alert\": \(pt.alert ?? false)" }
         if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
+        if let outcome = pt.outcome { o += ", \"outcome\": \(ChartText.json(outcome))" }
         if pt.forecast { o += ", \"forecast\": true" }
         return o + "}"
     }

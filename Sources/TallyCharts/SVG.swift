@@ -106,6 +106,7 @@ extension Chart {
         for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
         for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
         for line in p.lines { lineSVG(line, p, &out) }
+        for line in p.lines where !line.checkProblems.isEmpty { checkProblemsSVG(line, p, &out) }
         for line in p.lines where !line.anomalies.isEmpty { anomaliesSVG(line, p, &out) }
         out.line("</g>")
     }
@@ -197,6 +198,19 @@ extension Chart {
         for point in line.anomalies where !point.isSilencedAnomaly {
             out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"4.5\"><title>"
                      + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
+        }
+        out.line("</g>")
+    }
+
+    /// Check points that warned, failed or errored, as squares in the outcome's colour (under any anomaly marker).
+    private func checkProblemsSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        out.line("<g class=\"check-outcomes\" stroke=\"#ffffff\" stroke-width=\"1\">")
+        for point in line.checkProblems {
+            let x = p.x(point.time), y = p.y(point.value!)
+            let title = "Check \(point.outcome!) in \(line.name)\n\(UTCTime.readable(point.time))\nvalue: "
+                + ChartText.number(point.value!)
+            out.line("<rect class=\"\(point.outcome!)\" x=\"\(num(x - 4))\" y=\"\(num(y - 4))\" width=\"8\" height=\"8\" "
+                     + "fill=\"\(ChartStyle.outcomeColors[point.outcome!]!)\"><title>" + ChartText.xml(title) + "</title></rect>")
         }
         out.line("</g>")
     }

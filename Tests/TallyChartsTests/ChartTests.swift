@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TallyQuery
+import TallyStorage
 @testable import TallyCharts
 
 @Suite struct GoldenTests {
@@ -108,6 +109,26 @@ import TallyQuery
         let json = chart.json()
         #expect(json.contains("\"lower\": 11300.0") && json.contains("\"anomaly\": true") && json.contains("\"expected\": 12200.0"))
         #expect(isValidJSON(json))
+    }
+
+    /// A check series' line marks the scans that warned, failed or errored, in the outcome's colour, with a legend
+    /// entry and the outcome in the JSON; passes are plain points, and a measurement series has no such marks. The
+    /// marks survive the shaping of a long history.
+    @Test func checkProblemsAreMarkedOnALine() {
+        var check = series("check", ["check": "rows > 0"], Array(repeating: 1, count: 3_000))
+        check.outcomes = [UInt8](repeating: Outcome.pass.rawValue, count: 3_000)
+        check.outcomes![1_234] = Outcome.fail.rawValue
+        check.outcomes![2_000] = Outcome.warn.rawValue
+        let chart = Chart(QueryResult(series: [check]), spec: ChartSpec(title: "a check"))
+        let svg = chart.svg()
+        let marks = svg.components(separatedBy: "class=\"check-outcomes\"")[1].components(separatedBy: "</g>")[0]
+        #expect(marks.components(separatedBy: "<rect").count == 3, "\(marks)")
+        #expect(marks.contains("class=\"fail\"") && marks.contains(ChartStyle.outcomeColors["fail"]!))
+        #expect(marks.contains("class=\"warn\"") && marks.contains("Check fail in"))
+        #expect(chart.legend.map(\.label).contains("check fail") && chart.legend.map(\.label).contains("check warn"))
+        #expect(!chart.legend.map(\.label).contains("check error"))
+        #expect(chart.json().contains("\"outcome\": \"fail\"") && isValidJSON(chart.json()))
+        #expect(!Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg().contains("check-outcomes"))
     }
 
     @Test func anomaliesSurviveShapingOfLongHistories() {
