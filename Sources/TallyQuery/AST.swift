@@ -21,6 +21,14 @@ public struct Query: Sendable {
 }
 
 extension Query {
+    /// The buckets of the nearest `bucket` stage before the stage at `index` (`stages.count`: before the end).
+    public func bucketing(before index: Int) -> Bucketing? {
+        for stage in stages[..<index].reversed() {
+            if case .bucket(let spec) = stage.kind { return Bucketing(width: spec.width) }
+        }
+        return nil
+    }
+
     /// Whether a stage drops points by their values (`where …`, `where anomaly` included): then a series it leaves
     /// without points is left out of the result.
     public var hasWhere: Bool {

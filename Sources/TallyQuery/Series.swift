@@ -116,6 +116,10 @@ public struct Bucketing: Sendable, Hashable {
 
     /// The start of the bucket after the one that starts at `bucketStart` (or holds it). The last bucket of time
     /// ends past the latest time; its end is then `Int64.max`, the end of every time range.
+    /// When the bucket holding `t` ends (the start of the next one): a bucket has ended by `now` when this is at or
+    /// before it.
+    public func end(ofBucketHolding t: Int64) -> Int64 { next(after: start(of: t)) }
+
     public func next(after bucketStart: Int64) -> Int64 {
         if width.months > 0 { return CivilCalendar.startOfMonth(index: monthBucketIndex(bucketStart) + width.months) }
         if isPlain(bucketStart) { return start(of: bucketStart) + width.milliseconds }

@@ -103,7 +103,7 @@ import Glibc
     /// A client that stops part-way through its body is disconnected after `--idle-timeout`.
     @Test(.timeLimit(.minutes(2))) func aStalledClientIsDisconnected() async throws {
         let work = TemporaryDirectory("tally-idle")
-        let key = try await ConnectionTests.writeKey(storePath: work.child("store"))
+        let key = try storeWithWriteKey(at: work.child("store"))
         let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
                                                   extraArguments: ["--idle-timeout", "2"])
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
@@ -120,7 +120,7 @@ import Glibc
     /// closes the store and exits 0; a write acknowledged before stays.
     @Test(.timeLimit(.minutes(2))) func shutdownDoesNotWaitForeverForAStalledRequest() async throws {
         let work = TemporaryDirectory("tally-grace")
-        let key = try await ConnectionTests.writeKey(storePath: work.child("store"))
+        let key = try storeWithWriteKey(at: work.child("store"))
         let server = try await ServeProcess.start(storePath: work.child("store"), logPath: work.child("serve.log"),
                                                   extraArguments: ["--idle-timeout", "600", "--shutdown-grace", "2"])
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
@@ -140,10 +140,5 @@ import Glibc
         _ = stalled
         let store = try Store.open(at: work.child("store"), options: StoreOptions(readOnly: true))
         #expect(store.series(matching: .all).map(\.key.metric) == ["kept"])
-    }
-
-    static func writeKey(storePath: String) async throws -> IssuedKey {
-        try Store.open(at: storePath).close()
-        return try KeyManager(storePath: storePath).create(role: .write, name: "w")
     }
 }

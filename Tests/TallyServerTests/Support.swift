@@ -30,6 +30,12 @@ struct HTTPFailure: Error, CustomStringConvertible {
     var description: String
 }
 
+/// A new, empty store at `path` and a write key for it.
+func storeWithWriteKey(at path: String) throws -> IssuedKey {
+    try Store.open(at: path).close()
+    return try KeyManager(storePath: path).create(role: .write, name: "test-writer")
+}
+
 /// A TCP socket connected to 127.0.0.1:`port`, with send and receive timeouts; the caller closes it.
 func connectLoopback(port: Int, timeoutSeconds: Int) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -72,8 +72,7 @@ struct WriteTests {
     func backupWhileServing() async throws {
         let dir = TemporaryDirectory("tally-backup-serving")
         let path = dir.child("s")
-        try Store.open(at: path).close()
-        let key = try KeyManager(storePath: path).create(role: .write, name: "w")
+        let key = try storeWithWriteKey(at: path)
         let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
         defer { if server.process.isRunning { kill(server.process.processIdentifier, SIGKILL) } }
         try await waitUntilHealthy(port: server.port)
@@ -216,8 +215,7 @@ struct WriteTests {
     func shutdownUnderLoad() async throws {
         let dir = TemporaryDirectory("tally-shutdown")
         let path = dir.child("store")
-        try Store.open(at: path).close()
-        let key = try KeyManager(storePath: path).create(role: .write, name: "load")
+        let key = try storeWithWriteKey(at: path)
         let server = try await ServeProcess.start(storePath: path, logPath: dir.child("serve.log"))
         let port = server.port
         try await waitUntilHealthy(port: port)

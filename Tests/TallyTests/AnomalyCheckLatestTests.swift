@@ -129,7 +129,8 @@ struct AnomalyCheckLatestTests {
     /// Every series' latest point at or before `now` as a finding (flagged or not), from a report's result.
     static func latestRows(_ report: AnomalyCheckReport, now: Int64) -> [Finding] {
         report.result.series.compactMap { s in
-            Store.latestJudgedIndex(s, now: now).map { Store.finding(s, $0) }
+            Store.latestJudgedIndex(s, now: now, bucketing: report.query.bucketing(before: report.query.stages.count))
+                .map { Store.finding(s, $0) }
         }
     }
 

@@ -154,7 +154,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
         if latestOnly {
             // The latest point a check judges: after a `bucket`, the latest bucket that has ended by now.
             let now = context.now
-            let judged: (Int64) -> Bool = { t in bucketing.map { $0.next(after: $0.start(of: t)) <= now } ?? (t <= now) }
+            let judged: (Int64) -> Bool = { t in bucketing.map { $0.end(ofBucketHolding: t) <= now } ?? (t <= now) }
             return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
                                                       judging: judged) }
         }
@@ -233,11 +233,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
 
     /// The buckets of the nearest `bucket` stage before the stage at `span`, if there is one.
     func precedingBucketing(before span: SourceSpan) -> Bucketing? {
-        guard let stages = query?.stages, let index = stages.firstIndex(where: { $0.span == span }) else { return nil }
-        for stage in stages[..<index].reversed() {
-            if case .bucket(let spec) = stage.kind { return Bucketing(width: spec.width) }
-        }
-        return nil
+        guard let query, let index = query.stages.firstIndex(where: { $0.span == span }) else { return nil }
+        return query.bucketing(before: index)
     }
 
     /// `s` with the verdict taken off its last point when that point is a bucket that has not ended by `now` (today's
@@ -245,7 +242,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// morning check fail every day. Its reason says so, and `tally check` lists it as not judged.
     static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucketing: Bucketing, now: Int64) -> ResultSeries {
         guard let i = s.times.lastIndex(where: { $0 <= now }) else { return s }
-        let end = bucketing.next(after: bucketing.start(of: s.times[i]))
+        let end = bucketing.end(ofBucketHolding: s.times[i])
         guard end > now else { return s }
         var out = s
         let null = columnValue(nil)
@@ -255,13 +252,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
         out.anomaly?[i] = false
         out.alert?[i] = false
         var reasons = out.reasons ?? [String?](repeating: nil, count: out.count)
-        reasons[i] = bucketInProgress + "\(TimeText.format(end)): not judged"
+        reasons[i] = "bucket in progress until \(TimeText.format(end)): not judged"
         out.reasons = reasons
         return out
     }
-
-    /// How the reason of a bucket still in progress begins (`tally check` judges the bucket before it).
-    public static let bucketInProgress = "bucket in progress until "
 
     /// A column cell: NaN (cold start) and the infinite side of a one-directional range become null.
     static func cell(_ v: Double) -> Double { v.isFinite ? v : columnValue(nil) }

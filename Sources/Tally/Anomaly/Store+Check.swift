@@ -111,13 +111,14 @@ extension Store {
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
         var withoutPoints: [AnomalyCheckReport.SeriesName] = []
+        let bucketing = query.bucketing(before: query.stages.count)
         for s in result.series {
             switch mode {
             case .anyPoint:
                 // As of `now`: a point after it has not happened yet, for this check.
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
-                guard let i = Self.latestJudgedIndex(s, now: now) else {
+                guard let i = Self.latestJudgedIndex(s, now: now, bucketing: bucketing) else {
                     withoutPoints.append(AnomalyCheckReport.SeriesName(metric: s.metric, labels: s.labels))
                     continue
                 }
@@ -168,10 +169,8 @@ extension Store {
 
     /// The point a latest-point check judges: the latest at or before `now`; after a `bucket`, the latest bucket
     /// that has ended (the one in progress is not judged, and would leave the check nothing to fail on).
-    static func latestJudgedIndex(_ s: ResultSeries, now: Int64) -> Int? {
-        s.times.indices.last { i in
-            s.times[i] <= now && s.reason(at: i)?.hasPrefix(AnomalyStageExtension.bucketInProgress) != true
-        }
+    static func latestJudgedIndex(_ s: ResultSeries, now: Int64, bucketing: Bucketing?) -> Int? {
+        s.times.lastIndex { t in t <= now && (bucketing.map { $0.end(ofBucketHolding: t) <= now } ?? true) }
     }
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {
