@@ -7,9 +7,7 @@ import Tally
 extension TallyServer {
     func sodaCloud(_ request: APIRequest) async -> APIResponse {
         guard request.method == "POST" else {
-            var response = APIResponse.error(405, "\(request.path) takes POST with a JSON body")
-            response.headers.append(("Allow", "POST"))
-            return response
+            return .notAllowed(request, allow: TallyServer.allowedMethods[request.path] ?? "POST")
         }
         let body = request.body
         let path = request.path
@@ -207,7 +205,7 @@ extension TallyServer {
         guard info.kind == .check else {
             return "no check result \(id): series \(seriesID) is a measurement, not a check (\(id) is a measurementId) \(hint)"
         }
-        guard let batch = try store.imports().first(where: { $0.lsn == lsn }) else {
+        guard let batch = try store.importRecord(lsn: lsn) else {
             return "no check result \(id): there is no scan \(lsn) in the store (GET /api/v1/scans lists them)"
         }
         // Soda scans write every point at their data time; other batches are searched whole.

@@ -252,6 +252,7 @@ struct HTTPEntry: HTTPResponder {
         let isHead = request.method == .head
         var api = APIRequest(method: isHead ? "GET" : request.method.rawValue, path: request.uri.path,
                              query: parseQueryString(request.uri.query))
+        api.isHead = isHead
         let headers = request.headers
         // HTTP types keep `Host` as the request's authority, not among the header fields.
         if let authority = request.head.authority { api.headers["host"] = authority }

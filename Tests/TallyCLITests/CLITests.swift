@@ -56,6 +56,9 @@ struct CLITests {
         let more = try runTally(["ingest", "json", dir.child("more.json"), "--store", dir.child("copy")])
         #expect(more.status == 0 && more.stdout.contains("landed 1 points, 1 new series"), "\(more.stdout)\(more.stderr)")
         #expect(try runTally(["export", "m2", "--store", dir.child("copy")]).stdout.contains("2024-05-02T06:00:00Z"))
+        try writeText(dir.child("other.csv"), "metric,time,value\n")
+        let other = try runTally(["ingest", "json", dir.child("other.csv"), "--store", dir.child("copy")])
+        #expect(other.stderr.contains("this is not a JSON document: it starts with \"metric,time,value\""), "\(other.stderr)")
         try writeText(dir.child("points.csv"), "time,metric,value\n")
         let csv = try runTally(["ingest", "json", dir.child("points.csv"), "--store", dir.child("copy")])
         #expect(csv.status == 2 && csv.stderr.contains("this is not a JSON document: it starts with \"time,metric,value\""),

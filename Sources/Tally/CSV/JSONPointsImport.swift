@@ -111,7 +111,7 @@ public enum JSONPointsImport {
                              fail: (String, SodaJSONPath) -> InputError) throws(InputError) -> Int64 {
         let time: Int64?
         switch json {
-        case .string(let text)?: time = text.utf8.withContiguousStorageIfAvailable { TimeText.parse(bytes: $0) } ?? nil
+        case .string(let text)?: time = TimeText.parse(text)
         case .number(let n)?:
             if case .whole(let millis) = n.wholeNumber { time = millis } else { time = nil }
         default: time = nil

@@ -25,7 +25,7 @@ extension TallyServer {
     func dashboard(_ request: APIRequest) async -> APIResponse? {
         let path = request.path
         if path.hasPrefix("/assets/") {
-            guard request.method == "GET" || request.method == "HEAD" else { return .methodNotAllowed(request, allow: "GET, HEAD") }
+            guard request.method == "GET" else { return .methodNotAllowed(request, allow: "GET, HEAD") }
             return DashboardAssets.response(path: path, ifNoneMatch: request.headers["if-none-match"])
                 ?? .text(404, "no such file: \(path)")
         }
@@ -360,7 +360,7 @@ extension APIResponse {
 
     /// 405 with the methods the path takes.
     static func methodNotAllowed(_ request: APIRequest, allow: String) -> APIResponse {
-        var response = text(405, "\(request.method) is not allowed on \(request.path)")
+        var response = text(405, "\(request.sentMethod) is not allowed on \(request.path)")
         response.headers.append(("Allow", allow))
         return response
     }

@@ -133,8 +133,18 @@ public enum SodaJSONParser {
             case UInt8(ascii: "f"): try expectKeyword("false"); return .bool(false)
             case UInt8(ascii: "n"): try expectKeyword("null"); return .null
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
-            default: throw error("unexpected \(describeCurrent()); expected a value")
+            default:
+                // A word at the top (a CSV header, plain text) is another kind of file.
+                let letter = (bytes[index] | 0x20) >= UInt8(ascii: "a") && (bytes[index] | 0x20) <= UInt8(ascii: "z")
+                if letter && path.components.isEmpty && depth == 0 { throw notADocument(at: index) }
+                throw error("unexpected \(describeCurrent()); expected a value")
             }
+        }
+
+        /// At the top, text that is not JSON is another kind of file (a CSV header starts `time,…`): say so.
+        func notADocument(at start: Int) -> SodaError {
+            let line = bytes[start...].prefix(40).prefix { $0 != 0x0A && $0 != 0x0D }
+            return error("this is not a JSON document: it starts with \"\(String(decoding: line, as: UTF8.self))\"", at: start)
         }
 
         mutating func expectKeyword(_ word: StaticString) throws(SodaError) {
@@ -144,11 +154,7 @@ public enum SodaJSONParser {
                 guard index < bytes.count else { throw error("unexpected end of input in literal \(word)", at: start) }
                 guard bytes[index] == text[i] else {
                     // At the top, a word that is not JSON is another kind of file (a CSV header starts `time,…`).
-                    if path.components.isEmpty && depth == 0 {
-                        let line = bytes[start...].prefix(40).prefix { $0 != 0x0A && $0 != 0x0D }
-                        throw error("this is not a JSON document: it starts with \"\(String(decoding: line, as: UTF8.self))\"",
-                                    at: start)
-                    }
+                    if path.components.isEmpty && depth == 0 { throw notADocument(at: start) }
                     throw error("invalid literal; expected \(word)", at: start)
                 }
                 index += 1

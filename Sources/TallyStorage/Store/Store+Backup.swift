@@ -24,7 +24,8 @@ extension Store {
     public func backup(to directory: String) throws(StoreError) -> BackupReport {
         let partial = try Store.startBackup(of: path, in: directory)
         do throws(StoreError) {
-            let report = try copyWhileWriting(into: partial)
+            var report = try copyWhileWriting(into: partial)
+            report.bytes += Directory.fileSize(partial + "/" + Catalog.fileName) ?? 0
             try Store.finishBackup(partial, as: directory)
             return report
         } catch {
@@ -85,7 +86,8 @@ extension Store {
             attempt += 1
             let partial = try startBackup(of: path, in: directory)
             do throws(StoreError) {
-                if let report = try copySnapshot(of: path, into: partial) {
+                if var report = try copySnapshot(of: path, into: partial) {
+                    report.bytes += Directory.fileSize(partial + "/" + Catalog.fileName) ?? 0
                     try finishBackup(partial, as: directory)
                     return report
                 }
@@ -95,7 +97,7 @@ extension Store {
             }
             Directory.removeTree(partial)
             if attempt == 50 {
-                throw StoreError.catalog("the store was flushed or compacted during each of 50 attempts to back it up; try again")
+                throw StoreError.catalog("backup of \(path) to \(directory): the store was flushed or compacted during each of 50 attempts; try again")
             }
         }
     }
@@ -272,7 +274,6 @@ extension Store {
             report.bytes += try copyFile(documents + "/" + name, to: directory + "/documents/" + name, limit: size)
             report.documentFiles += 1
         }
-        report.bytes += Directory.fileSize(directory + "/" + Catalog.fileName) ?? 0
     }
 
     /// Copies a backup (or any closed store) into a new store directory and checks that it opens and verifies.

@@ -124,6 +124,12 @@ extension Store {
         state.withLock { $0.index.labelNames }
     }
 
+    /// The batch with this LSN (written, or still pending in the WAL), or nil: one catalog lookup, not the list.
+    public func importRecord(lsn: LSN) throws(StoreError) -> ImportRecord? {
+        if let record = try catalog.importRecord(lsn: lsn) { return record }
+        return state.withLock { s in s.pending.imports.first { $0.lsn == lsn } }
+    }
+
     /// The batches written so far (imports, scans, API writes), oldest first.
     public func imports() throws(StoreError) -> [ImportRecord] {
         let recorded = try catalog.loadImports()
