@@ -102,7 +102,7 @@ public struct Chart: Sendable, Equatable {
         if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
         if hasAnomalies { items.append((hasSilenced ? "anomaly, alert" : "anomaly", [ChartStyle.anomalyColor], .marker)) }
         if hasSilenced { items.append(("anomaly, no alert", [ChartStyle.anomalyColor], .hollowMarker)) }
-        for outcome in ["warn", "fail", "error"] where series.contains(where: { s in
+        for outcome in ChartPoint.problemOutcomes where series.contains(where: { s in
             s.outcomes?.contains { $0 != 0 && NumberFormat.outcomeName($0) == outcome } == true
         }) {
             items.append(("check \(outcome)", [ChartStyle.outcomeColors[outcome]!], .marker))

@@ -119,8 +119,8 @@ public struct ChartPoint: Sendable, Equatable {
     /// A check point that did not pass: `warn`, `fail` or `error` (drawn as a marker in the outcome's colour).
     public var isCheckProblem: Bool { outcome.map(ChartPoint.problemOutcomes.contains) ?? false }
 
-    /// The outcomes a line chart marks.
-    public static let problemOutcomes: Set<String> = ["warn", "fail", "error"]
+    /// The outcomes a line chart marks, in legend order.
+    public static let problemOutcomes = ["warn", "fail", "error"]
 
     /// A flagged point that raises no alert (its series has an `alert` column that says false here).
     public var isSilencedAnomaly: Bool { anomaly == true && alert == false }
