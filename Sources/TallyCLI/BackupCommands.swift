@@ -161,8 +161,7 @@ struct NewStoreTarget {
 
     /// Checks `requested`: it must not exist, or be an empty directory (directly or through a symbolic link).
     init(_ requested: String) throws {
-        var trimmed = requested
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        let trimmed = Directory.withoutTrailingSlashes(requested)
         var info = stat()
         if lstat(trimmed, &info) != 0 {
             path = trimmed   // missing: made by the rename
@@ -188,16 +187,14 @@ struct NewStoreTarget {
     /// Runs `body` on a new hidden directory beside ``path``, then renames it to ``path``. On any failure the hidden
     /// directory and the parent directories this call made are removed, and ``path`` is left as it was.
     func build(_ body: (String) throws -> Void) throws {
-        let slash = path.lastIndex(of: "/")
-        let parent = slash.map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
-        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let parent = Directory.parent(of: path)
+        let name = path.split(separator: "/").last.map(String.init) ?? path
         // Parents to make, outermost first, so that a failure can take away exactly those.
         var madeParents: [String] = []
         var ancestor = parent
         while !Directory.exists(ancestor) {
             madeParents.insert(ancestor, at: 0)
-            guard let cut = ancestor.lastIndex(of: "/"), cut != ancestor.startIndex else { break }
-            ancestor = String(ancestor[..<cut])
+            ancestor = Directory.parent(of: ancestor)
         }
         let staging = parent + "/.\(name).load-\(getpid())"
         func cleanUp() {
@@ -212,7 +209,7 @@ struct NewStoreTarget {
             try body(staging)
             // rename() replaces a missing path or an empty directory, and fails if anything appeared there meanwhile.
             do {
-                try Directory.renameDurably(staging, path, directory: parent)
+                try Directory.renameDurably(staging, path)
             } catch {
                 throw CLIFailure(message: "cannot move the loaded store into \(path): \(error) (did something else write there meanwhile?)", code: 1)
             }

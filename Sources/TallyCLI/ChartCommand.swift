@@ -76,9 +76,7 @@ func writeChartFile(_ path: String, _ text: String) throws {
         let file = try File.openForWriting(temporary, create: true, truncate: true)
         try file.write(Array(text.utf8), at: 0)
         try file.sync()
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        try Directory.renameDurably(temporary, path, directory: directory.isEmpty ? "/" : directory)
+        try Directory.renameDurably(temporary, path)
     } catch {
         try? Directory.remove(temporary)
         throw CLIFailure(message: "cannot write \(path): \(String(cString: strerror(error.errno)))", code: 1)

@@ -389,18 +389,3 @@ extension TallyServer {
     }
 }
 
-
-extension SodaJSON {
-    /// The value as an error message quotes it: short values as JSON (`"x"`, `1.5`, `true`, `null`), long ones
-    /// cut, and `an array` or `an object`.
-    var foundText: String {
-        switch self {
-        case .array: return "an array"
-        case .object: return "an object"
-        default:
-            let text = description
-            return text.count > 60 ? String(text.prefix(57)) + "..." : text
-        }
-    }
-}
-

@@ -135,6 +135,16 @@ struct BackupTests {
         #expect(!Directory.exists(dir.child("s/segments/00000000000000ff.tseg.tmp")), "a segment left half-written is removed")
     }
 
+    /// The path rules backups, loads and chart files build their sibling paths with.
+    @Test func parentsAndTrailingSlashes() {
+        #expect(Directory.withoutTrailingSlashes("backups/b//") == "backups/b")
+        #expect(Directory.withoutTrailingSlashes("/") == "/")
+        #expect(Directory.parent(of: "backups/b/") == "backups")
+        #expect(Directory.parent(of: "/b") == "/")
+        #expect(Directory.parent(of: "b") == ".")
+        #expect(Directory.parent(of: "/srv/tally/b") == "/srv/tally")
+    }
+
     @Test func backupRefusesAnExistingDirectoryAndRestoreADamagedBackup() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

@@ -128,23 +128,14 @@ public enum JSONPointsImport {
     /// A point's value in column form: a number, null, or `"NaN"`, `"Infinity"`, `"-Infinity"`.
     private static func value(_ json: SodaJSON?, at path: SodaJSONPath,
                               fail: (String, SodaJSONPath) -> InputError) throws(InputError) -> Double {
+        if let json, let v = JSONPointValue.columnValue(of: json) { return v }
         switch json {
-        case .null?:
-            return columnValue(nil)
         case .number(let n)?:
-            guard let v = Double(n.literal), v.isFinite else {
-                throw fail("\(n.literal) is beyond the largest number a value can be (±1.7976931348623157e308)", path)
-            }
-            return v
+            throw fail("\(n.literal) is beyond the largest number a value can be (±1.7976931348623157e308)", path)
         case .string(let text)?:
-            switch text {
-            case "NaN": return .nan
-            case "Infinity": return .infinity
-            case "-Infinity": return -.infinity
-            default: throw fail("expected a number, null, \"NaN\", \"Infinity\" or \"-Infinity\", found \(quoteLabelValue(text))", path)
-            }
+            throw fail("expected \(JSONPointValue.forms), found \(quoteLabelValue(text))", path)
         default:
-            throw fail("expected a number, null, \"NaN\", \"Infinity\" or \"-Infinity\"", path)
+            throw fail("expected \(JSONPointValue.forms)", path)
         }
     }
 }

@@ -55,7 +55,7 @@ public enum StoreDump {
                 let end = min(start + chunk, points.count)
                 var line = "{\"points\": {\"series\": \(r.id), \"times\": ["
                 line += points.times[start..<end].map(String.init).joined(separator: ",")
-                line += "], \"values\": [" + points.values[start..<end].map(value).joined(separator: ",")
+                line += "], \"values\": [" + points.values[start..<end].map(JSONPointValue.text).joined(separator: ",")
                 line += "], \"lsns\": [" + points.lsns[start..<end].map(String.init).joined(separator: ",") + "]"
                 if !points.outcomes.isEmpty {
                     line += ", \"outcomes\": [" + points.outcomes[start..<end].map(String.init).joined(separator: ",") + "]"
@@ -66,14 +66,6 @@ public enum StoreDump {
         }
         emit("{\"end\": {\"series\": \(records.count), \"points\": \(total), \"feedback\": \(verdicts.count), "
              + "\"api_keys\": \(keys.count), \"check_feedback\": \(checkFeedback.count)}}")
-    }
-
-    /// A value as JSON: numbers exactly (shortest round-trip form), `null` for null, strings for NaN and infinities.
-    static func value(_ v: Double) -> String {
-        if optionalValue(v) == nil { return "null" }
-        if v.isNaN { return "\"NaN\"" }
-        if v.isInfinite { return v < 0 ? "\"-Infinity\"" : "\"Infinity\"" }
-        return v.description
     }
 
     static func object(_ pairs: [Label]) -> String {
@@ -219,14 +211,8 @@ public enum StoreDump {
                     guard t <= WriteBatch.latestTime else {
                         throw fail("points: series \(id) has a point at \(t), past the latest time a point can have (\(WriteBatch.latestTime), \(TimeText.format(WriteBatch.latestTime)))")
                     }
-                    let v: Double
-                    switch values[k] {
-                    case .null: v = columnValue(nil)
-                    case .number(let n) where n.doubleValue.isFinite: v = n.doubleValue
-                    case .string("NaN"): v = .nan
-                    case .string("Infinity"): v = .infinity
-                    case .string("-Infinity"): v = -.infinity
-                    default: throw fail("points: a value must be a number, null, \"NaN\", \"Infinity\" or \"-Infinity\"")
+                    guard let v = JSONPointValue.columnValue(of: values[k]) else {
+                        throw fail("points: a value must be \(JSONPointValue.forms)")
                     }
                     columns.times.append(t)
                     columns.values.append(v)

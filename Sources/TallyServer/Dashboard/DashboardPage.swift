@@ -159,12 +159,8 @@ enum DashboardPage {
     static func dataset(_ model: DatasetModel) -> String {
         let dataset = model.dataset
         var o = "<p class=\"crumbs\"><a href=\"/\">Overview</a> / data source \(HTMLText.escape(shown(dataset.dataSource)))</p>\n"
-        o += "<h1>\(HTMLText.escape(shown(dataset.name)))</h1>\n<p class=\"ranges\">Range: "
-        for range in TallyServer.dashboardRanges {
-            let url = HTMLText.escape(datasetURL(dataSource: dataset.dataSource, dataset: dataset.name, range: range))
-            o += range == model.range ? "<a class=\"current\" href=\"\(url)\" aria-current=\"page\">\(range)</a>" : "<a href=\"\(url)\">\(range)</a>"
-        }
-        o += "</p>\n"
+        o += "<h1>\(HTMLText.escape(shown(dataset.name)))</h1>\n"
+        o += rangeLinks(dataSource: dataset.dataSource, dataset: dataset.name, current: model.range)
         if let latest = model.staleLatest {
             let span = rangeWords(model.range)
             o += "<p class=\"notice\">Nothing in the last \(span): the latest scan was on \(time(latest)); "
@@ -200,11 +196,18 @@ enum DashboardPage {
     static func badRange(_ range: String, dataSource: String, dataset: String) -> String {
         var o = "<h1>Bad request</h1>\n<div class=\"error-box\" role=\"alert\">range must be one of "
         o += TallyServer.dashboardRanges.joined(separator: ", ") + "; found "
-        o += (range.isEmpty ? "nothing" : "<code>\(HTMLText.escape(range))</code>") + ".</div>\n<p class=\"ranges\">Range: "
-        for offered in TallyServer.dashboardRanges {
-            o += "<a href=\"\(HTMLText.escape(datasetURL(dataSource: dataSource, dataset: dataset, range: offered)))\">\(offered)</a>"
+        o += (range.isEmpty ? "nothing" : "<code>\(HTMLText.escape(range))</code>") + ".</div>\n"
+        return layout(title: "Bad request", body: o + rangeLinks(dataSource: dataSource, dataset: dataset, current: nil))
+    }
+
+    /// `Range: 7d 30d …`, a link per range the dashboard offers for the dataset; `current` marked as the page's.
+    private static func rangeLinks(dataSource: String, dataset: String, current: String?) -> String {
+        var o = "<p class=\"ranges\">Range: "
+        for range in TallyServer.dashboardRanges {
+            let url = HTMLText.escape(datasetURL(dataSource: dataSource, dataset: dataset, range: range))
+            o += range == current ? "<a class=\"current\" href=\"\(url)\" aria-current=\"page\">\(range)</a>" : "<a href=\"\(url)\">\(range)</a>"
         }
-        return layout(title: "Bad request", body: o + "</p>\n")
+        return o + "</p>\n"
     }
 
     /// A chart's inline SVG, or its query's error with the position marked.

@@ -59,12 +59,6 @@ public struct SodaError: Error, Sendable, Equatable, CustomStringConvertible {
 
     static func expected(_ what: String, at path: SodaJSONPath, found value: SodaJSON?) -> SodaError {
         guard let value else { return .invalid(path, "missing required key; expected \(what)") }
-        let found: String
-        switch value {
-        case .string, .number, .bool, .null: found = value.shortDescription
-        case .array: found = "an array"
-        case .object: found = "an object"
-        }
-        return .invalid(path, "expected \(what); found \(found)")
+        return .invalid(path, "expected \(what); found \(value.foundText)")
     }
 }

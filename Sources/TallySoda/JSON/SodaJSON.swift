@@ -104,6 +104,16 @@ public enum SodaJSON: Sendable, Equatable, CustomStringConvertible {
         if text.count > 60 { return String(text.prefix(57)) + "..." }
         return text
     }
+
+    /// The value as an error message quotes what it found: short values as JSON (`"x"`, `1.5`, `true`, `null`),
+    /// long ones cut, and `an array` or `an object`.
+    public var foundText: String {
+        switch self {
+        case .array: return "an array"
+        case .object: return "an object"
+        case .string, .number, .bool, .null: return shortDescription
+        }
+    }
 }
 
 /// A JSON object: members in document order, keys unique.

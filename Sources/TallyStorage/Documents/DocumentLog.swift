@@ -336,8 +336,7 @@ extension DocumentLog {
             let out = try File.openForWriting(temporary, create: true, truncate: true)
             try out.write(bytes, at: 0)
             try out.sync()
-            let directory = String(path[..<(path.lastIndex(of: "/") ?? path.endIndex)])
-            try Directory.renameDurably(temporary, path, directory: directory)
+            try Directory.renameDurably(temporary, path)
         } catch {
             throw .io(error)
         }

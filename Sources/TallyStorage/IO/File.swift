@@ -135,6 +135,26 @@ public enum Directory {
         try sync(directory)
     }
 
+    /// Renames a file and makes the rename durable in the directory that holds `to`.
+    public static func renameDurably(_ from: String, _ to: String) throws(IOError) {
+        try renameDurably(from, to, directory: parent(of: to))
+    }
+
+    /// `backups/b/` as `backups/b` (but `/` stays `/`): a path names the same directory either way, and a
+    /// sibling of it (`backups/b.partial`) is built from the form without the slash.
+    public static func withoutTrailingSlashes(_ path: String) -> String {
+        var trimmed = path
+        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed
+    }
+
+    /// The directory that holds `path`: `a/b` → `a`, `/b` → `/`, `b` → `.` (trailing slashes ignored).
+    public static func parent(of path: String) -> String {
+        let trimmed = withoutTrailingSlashes(path)
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
+    }
+
     /// Removes a file (no error when it is already gone).
     public static func remove(_ path: String) throws(IOError) { try SystemCalls.unlink(path) }
 

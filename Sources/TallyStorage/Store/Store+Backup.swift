@@ -136,19 +136,10 @@ extension Store {
                 report.segments += 1
             }
             // Each WAL file up to its last whole record: the writer may be appending to the last one.
-            var contents = WALContents()
-            let names = try io { () throws(IOError) in try Directory.list(path + "/wal").filter { $0.hasSuffix(".wal") } }
-            for (index, name) in names.enumerated() {
-                let bytes = try io { () throws(IOError) in
-                    let file = try File.openForReading(path + "/wal/" + name)
-                    return try file.read(count: try file.size(), at: 0)
-                }
-                contents.tornTail = nil
-                try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
-                    try WALReader.readFile(raw, path: path + "/wal/" + name, isLast: index == names.count - 1,
-                                           afterLSN: flushed, into: &contents)
-                }
-                let whole = contents.tornTail?.offset ?? bytes.count
+            let contents = try WALReader.read(directory: path + "/wal", afterLSN: flushed) {
+                (name, bytes, contents) throws(StoreError) in
+                // Only the last file can end in a torn tail.
+                let whole = contents.tornTail?.file == path + "/wal/" + name ? contents.tornTail!.offset : bytes.count
                 try io { () throws(IOError) in
                     let out = try File.openForWriting(directory + "/wal/" + name, create: true, truncate: true)
                     try out.write(Array(bytes[0..<whole]), at: 0)
@@ -183,7 +174,7 @@ extension Store {
     /// Creates `DIRECTORY.partial-PID` with the store's subdirectories, after checking that `directory` does
     /// not exist (a leftover partial copy of this process is removed first).
     private static func startBackup(of store: String, in given: String) throws(StoreError) -> String {
-        let directory = withoutTrailingSlash(given)
+        let directory = Directory.withoutTrailingSlashes(given)
         guard !Directory.exists(directory) else {
             throw StoreError.invalid(InputError(message: "\(directory) exists: a backup goes into a new directory"))
         }
@@ -228,20 +219,11 @@ extension Store {
         return full == root || full.hasPrefix(root == "/" ? "/" : root + "/")
     }
 
-    /// `backups/b/` as `backups/b`: the partial copy goes beside the directory named, not into it.
-    static func withoutTrailingSlash(_ path: String) -> String {
-        var trimmed = path
-        while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        return trimmed
-    }
-
     /// Syncs the complete copy and renames it to `directory`, durably.
     private static func finishBackup(_ partial: String, as given: String) throws(StoreError) {
-        let directory = withoutTrailingSlash(given)
         do throws(IOError) {
             for sub in ["segments", "wal", "documents", ""] { try Directory.sync(partial + (sub.isEmpty ? "" : "/" + sub)) }
-            let parent = directory.contains("/") ? String(directory[..<directory.lastIndex(of: "/")!]) : "."
-            try Directory.renameDurably(partial, directory, directory: parent.isEmpty ? "/" : parent)
+            try Directory.renameDurably(partial, Directory.withoutTrailingSlashes(given))
         } catch {
             throw .io(error)
         }

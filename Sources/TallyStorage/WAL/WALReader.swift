@@ -12,8 +12,11 @@ struct WALContents: Sendable {
 /// Reads WAL files back. A record cut off at the end of the last file (a write that was never acknowledged)
 /// is a torn tail; any other damage is an error naming the file and offset — never skipped silently.
 enum WALReader {
-    /// Reads every WAL file in `directory`, keeping batches with an LSN above `afterLSN`.
-    static func read(directory: String, afterLSN: LSN) throws(StoreError) -> WALContents {
+    /// Reads every WAL file in `directory`, keeping batches with an LSN above `afterLSN`. `eachFile` gets each
+    /// file's name and bytes once they are checked, with what has been read so far (a backup copies them).
+    static func read(directory: String, afterLSN: LSN,
+                     eachFile: (_ name: String, _ bytes: [UInt8], _ contents: WALContents) throws(StoreError) -> Void
+                         = { _, _, _ in }) throws(StoreError) -> WALContents {
         var contents = WALContents()
         let names: [String]
         do throws(IOError) { names = try Directory.list(directory).filter { $0.hasSuffix(".wal") } } catch { throw .io(error) }
@@ -32,6 +35,7 @@ enum WALReader {
             try bytes.withBytes { (raw: UnsafeRawBufferPointer) throws(StoreError) in
                 try readFile(raw, path: path, isLast: isLast, afterLSN: afterLSN, into: &contents)
             }
+            try eachFile(name, bytes, contents)
         }
         return contents
     }
