@@ -38,7 +38,7 @@ extension TallyCommand {
                 }
                 let store = try location.openForReading()
                 let result = try runQuery(query, on: store, now: now)
-                let spec = ChartSpec(title: query, width: width, height: height, units: .perSeries(seriesUnits(result, store)))
+                let spec = store.chartSpec(for: result, title: query, width: width, height: height)
                 let chart = Chart(result, spec: spec)
                 try writeChartFile(output, chart.render(format))
                 let what = chart.kind == .empty ? "an empty chart (the query returned no points)"
@@ -47,26 +47,6 @@ extension TallyCommand {
             }
         }
     }
-}
-
-/// The `unit` attribute of each result series found in the store, by series key; a metric whose series all share one
-/// unit also maps the metric name to it (for series that stages renamed or regrouped).
-func seriesUnits(_ result: QueryResult, _ store: Store) -> [String: String] {
-    var units: [String: String] = [:]
-    var metrics = Set<String>()
-    for s in result.series {
-        let key = SeriesKey(metric: s.metric, labels: s.labels.map { Label($0.name, $0.value) })
-        if let unit = store.series(key: key)?.attributes["unit"] {
-            units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
-        } else {
-            metrics.insert(s.metric)
-        }
-    }
-    for metric in metrics.sorted() where metric != "outcomes" {
-        let all = store.series(matching: SeriesSelector(metric: metric)).map { $0.attributes["unit"] ?? "" }
-        if let first = all.first, !first.isEmpty, all.allSatisfy({ $0 == first }) { units[metric] = first }
-    }
-    return units
 }
 
 /// Writes a text file whole (through a temporary file renamed into place, so a reader never sees half of it).

@@ -102,17 +102,16 @@ func formatNumber(_ v: Double) -> String {
     return "\(v)"
 }
 
-/// Writes `DIRECTORY/report.html`: a trend chart of each series with a planted incident, and the check outcomes per
-/// day, then prints its path. (No anomaly bands yet: the anomaly stage is not connected to the demo.)
+/// Writes `DIRECTORY/report.html`: a trend chart of each series with a planted incident, with its expected range and
+/// the anomalies found, and the check outcomes per day, then prints its path.
 func writeDemoReport(_ db: Store, directory: String, summary: DemoStore.Summary) throws {
     let now = summary.to
     var charts: [Chart] = []
     var seen = Set<SeriesKey>()
     for incident in summary.incidents where seen.insert(incident.series).inserted {
-        let query = incident.series.description
+        let query = incident.series.description + " | anomalies"
         let result = try db.query(query, now: now)
-        charts.append(Chart(result, spec: ChartSpec(title: query, width: 960, height: 300,
-                                                    units: .perSeries(seriesUnits(result, db)))))
+        charts.append(Chart(result, spec: db.chartSpec(for: result, title: query, width: 960, height: 300)))
     }
     let outcomes = try db.query("check | outcomes by (dataset) | bucket 1d sum", now: now)
     charts.append(Chart(outcomes, spec: ChartSpec(title: "check | outcomes by (dataset) | bucket 1d sum", width: 960, height: 300)))

@@ -69,7 +69,7 @@ public struct Chart: Sendable, Equatable {
     // MARK: Lines
 
     private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec) {
-        let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) })
+        let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) }, labelTexts: spec.labelTexts)
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
         layout = series.count <= spec.maxLegendSeries && sharedUnit ? .single : .smallMultiples
@@ -286,7 +286,7 @@ public struct Chart: Sendable, Equatable {
         let panelWidth = Double(width) / Double(columns)
         let panelHeight = layout == .single ? Double(height) - legendBottom
             : max(150, (Double(height) - legendBottom) / 2).rounded()
-        let names = Chart.distinguishingNames(groupKeys.map { ("outcomes", $0) })
+        let names = Chart.distinguishingNames(groupKeys.map { ("outcomes", $0) }, labelTexts: spec.labelTexts)
 
         // Every group's times and counts per outcome.
         let tables: [(times: [Int64], rows: [[Double]])] = groupKeys.map { key in
@@ -375,31 +375,57 @@ public struct Chart: Sendable, Equatable {
         return y + 8
     }
 
-    /// Names that tell series apart: the metric when metrics differ, and the fewest labels whose values tell them apart.
-    /// A lone series is named by its whole key.
-    static func distinguishingNames(_ ids: [(metric: String, labels: Labels)]) -> [String] {
+    /// Names that tell series apart: the metric when metrics differ, and the fewest labels whose values tell them apart,
+    /// each as `label=value` or as its text in `labelTexts` (`row_count > 0` for a check's hash; the values are
+    /// written out when two series would otherwise share a name). A lone series is named by its whole key.
+    static func distinguishingNames(_ ids: [(metric: String, labels: Labels)],
+                                    labelTexts: [String: [String: String]] = [:]) -> [String] {
         if ids.count == 1 { return [seriesKeyText(metric: ids[0].metric, labels: ids[0].labels)] }
         let metricsDiffer = Set(ids.map(\.metric)).count > 1
         let allNames = Set(ids.flatMap { $0.labels.map(\.name) }).sorted()
-        func distinct(_ name: String) -> Int { Set(ids.map { $0.labels[name] ?? "" }).count }
-        // The labels that vary, most diverse first, taken until they tell the series apart (so that labels that
-        // merely follow another one, like a data source per dataset, stay out of the names).
+        func shown(_ name: String, _ labels: Labels) -> String {
+            let value = labels[name] ?? ""
+            return labelTexts[name]?[value] ?? value
+        }
+        func distinct(_ name: String) -> Int { Set(ids.map { shown(name, $0.labels) }).count }
+        // The labels that vary, those with texts first, then the most diverse. The names use the fewest of them
+        // that tell the series apart, the earliest such set in that order (so that labels that merely follow
+        // another one, like a data source per dataset, stay out of the names).
         let ranked = allNames.filter { distinct($0) > 1 }.sorted { a, b in
-            distinct(a) != distinct(b) ? distinct(a) > distinct(b) : a < b
+            let (textA, textB) = (labelTexts[a] != nil, labelTexts[b] != nil)
+            if textA != textB { return textA }
+            return distinct(a) != distinct(b) ? distinct(a) > distinct(b) : a < b
         }
-        var varying: [String] = []
-        for name in ranked {
-            varying.append(name)
-            let keys = ids.map { id in ([metricsDiffer ? id.metric : ""] + varying.map { id.labels[$0] ?? "" }) }
-            if Set(keys).count == ids.count { break }
+        let separable = Set(ids.map { seriesKeyText(metric: $0.metric, labels: $0.labels) }).count
+        func separates(_ chosen: [String]) -> Bool {
+            Set(ids.map { id in [metricsDiffer ? id.metric : ""] + chosen.map { shown($0, id.labels) } }).count == separable
         }
+        var varying = ranked
+        if ranked.count <= 10 {
+            // Every subset, by size, then by rank (at most 1,024 of them).
+            let subsets = (1..<(1 << ranked.count)).map { bits in ranked.indices.filter { bits & (1 << $0) != 0 } }
+                .sorted { $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1) }
+            if let first = subsets.first(where: { separates($0.map { ranked[$0] }) }) { varying = first.map { ranked[$0] } }
+        } else {
+            varying = []
+            for name in ranked {
+                varying.append(name)
+                if separates(varying) { break }
+            }
+        }
+        // Texts that leave two series with one name: the values are written out instead.
+        if !labelTexts.isEmpty && !separates(varying) { return distinguishingNames(ids) }
         varying.sort()
-        return ids.map { id in
+        let names = ids.map { id in
             var parts: [String] = []
             if metricsDiffer { parts.append(id.metric) }
-            for name in varying { parts.append("\(name)=\(id.labels[name] ?? "")") }
+            for name in varying {
+                let value = id.labels[name] ?? ""
+                parts.append(labelTexts[name]?[value] ?? "\(name)=\(value)")
+            }
             return parts.isEmpty ? seriesKeyText(metric: id.metric, labels: id.labels) : parts.joined(separator: ", ")
         }
+        return names
     }
 
     /// `2024-05-01 – 2025-04-30 UTC`, with times of day when the span is under two days.

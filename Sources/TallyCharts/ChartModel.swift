@@ -13,16 +13,20 @@ public struct ChartSpec: Sendable, Equatable {
     public var units: ChartUnits
     /// The most line series drawn together with a legend; more become small multiples (one panel each).
     public var maxLegendSeries: Int
+    /// What legends and panel titles show for a label's value instead of `label=value`, by label name and value:
+    /// a Soda check's name (`row_count > 0`) for the identity hash in its `check` label.
+    public var labelTexts: [String: [String: String]]
 
     /// Creates a spec; a width or height outside its range is taken as the nearest end of it (a width of
     /// `Int.max` would otherwise trap converting pixels, and ask for millions of time ticks).
     public init(title: String? = nil, width: Int = 800, height: Int = 320, units: ChartUnits = .none,
-                maxLegendSeries: Int = 6) {
+                maxLegendSeries: Int = 6, labelTexts: [String: [String: String]] = [:]) {
         self.title = title
         self.width = Swift.min(Swift.max(240, width), 10_000)
         self.height = Swift.min(Swift.max(160, height), 10_000)
         self.units = units
         self.maxLegendSeries = Swift.max(1, maxLegendSeries)
+        self.labelTexts = labelTexts
     }
 }
 

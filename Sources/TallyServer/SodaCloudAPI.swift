@@ -65,12 +65,12 @@ extension TallyServer {
         case .checkIdentities(let checkId):
             let history = self.history
             let info = try? await runBlocking { history.checkSeries(checkId: checkId) }
-            guard let info, let v1 = info.attributes["identity_v1"], let v2 = info.attributes["identity_v2"],
-                  let v3 = info.attributes["identity_v3"] else {
-                return .error(404, "no check \(checkId)")
-            }
-            return .json(200, SodaCloudResponse.checkIdentities(
-                SodaCheckIdentities(v1: v1, v2: v2, v3: v3, v4: info.attributes["identity_v4"])))
+            guard let info else { return .error(404, "no check \(checkId)") }
+            // The versions the scan documents sent (soda-core sends v1–v3, and v4 for a user's `identity:`).
+            var stored: [String: String] = [:]
+            for version in ["v1", "v2", "v3", "v4"] { stored[version] = info.attributes["identity_" + version] }
+            guard !stored.isEmpty else { return .error(404, "check \(checkId) has no Soda identities (it did not come from a Soda scan)") }
+            return .json(200, SodaCloudResponse.checkIdentities(stored: stored))
         case .historicMeasurements(let query):
             return await answer { history, cap in
                 let rows = try history.measurements(identities: [query.metricIdentity],

@@ -189,6 +189,28 @@ import TallyStorage
         #expect(bars.interval == .milliseconds(DAY))
     }
 
+    /// Legends name series by the fewest labels that tell them apart; a label with texts (a Soda check's name for
+    /// its identity hash) is shown by its text, and its values are written out where two texts are the same.
+    @Test func legendsUseLabelTextsAndTheFewestLabels() {
+        func check(_ hash: String, _ dataset: String, column: String?) -> ResultSeries {
+            var labels = ["check": hash, "dataset": dataset, "datasource": "warehouse"]
+            if let column { labels["column"] = column }
+            return series("check", Labels(labels), [1, 2, 3])
+        }
+        let checks = [check("a1", "orders", column: nil), check("b2", "orders", column: "id"),
+                      check("c3", "payments", column: nil), check("d4", "payments", column: "id")]
+        let texts = ["check": ["a1": "row_count > 0", "b2": "missing_count < 25", "c3": "row_count > 0", "d4": "missing_count < 25"]]
+        let named = Chart(QueryResult(series: checks), spec: ChartSpec(labelTexts: texts))
+        #expect(named.legend.map(\.label).prefix(4) == ["row_count > 0, dataset=orders", "missing_count < 25, dataset=orders",
+                                                        "row_count > 0, dataset=payments", "missing_count < 25, dataset=payments"])
+        // Without texts the hash alone tells them apart.
+        #expect(Chart(QueryResult(series: checks)).legend.map(\.label).prefix(4) == ["check=a1", "check=b2", "check=c3", "check=d4"])
+        // Two checks with one name and nothing else to tell them apart: the hashes are shown.
+        let same = [check("a1", "orders", column: nil), check("e5", "orders", column: nil)]
+        let clash = Chart(QueryResult(series: same), spec: ChartSpec(labelTexts: ["check": ["a1": "row_count > 0", "e5": "row_count > 0"]]))
+        #expect(clash.legend.map(\.label).prefix(2) == ["check=a1", "check=e5"])
+    }
+
     @Test func severalSeriesShareALegendUpToSixThenSmallMultiples() {
         let six = (0..<6).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
         let legend = Chart(QueryResult(series: six))

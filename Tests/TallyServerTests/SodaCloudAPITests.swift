@@ -243,6 +243,20 @@ struct SodaCloudAPITests {
         let identities = try await server.soda("/api/query", ["type": "sodaCoreCheckIdentities", "checkId": testId, "token": token])
         #expect(identities.status == 200)
         #expect((identities.object["identities"] as? [String: String]) == ["v1": "29ae0ba4", "v2": "6abeedd2", "v3": "f46c41be"])
+        // A check with only some versions (as `tally demo` writes them) answers those; one with none (not from a
+        // Soda scan) is 404, saying why.
+        var checks = WriteBatch(origin: BatchOrigin(kind: "csv", source: "checks.csv"))
+        let partial = checks.addSeries(SeriesKey(metric: "check", labels: ["check": "c3only"]), kind: .check,
+                                      attributes: Attributes(["identity": "c3only", "identity_v3": "c3only"]))
+        let plain = checks.addSeries(SeriesKey(metric: "check", labels: ["check": "plain"]), kind: .check)
+        checks.append(series: partial, time: 1_000, value: 1, outcome: .pass)
+        checks.append(series: plain, time: 1_000, value: 1, outcome: .pass)
+        try server.server.store.write(checks)
+        let onlyV3 = try await server.soda("/api/query", ["type": "sodaCoreCheckIdentities", "checkId": "c3only", "token": token])
+        #expect(onlyV3.status == 200 && (onlyV3.object["identities"] as? [String: String]) == ["v3": "c3only"], "\(onlyV3.text)")
+        let plainID = try #require(server.server.store.series(key: SeriesKey(metric: "check", labels: ["check": "plain"]))?.id)
+        let withoutIdentities = try await server.soda("/api/query", ["type": "sodaCoreCheckIdentities", "checkId": "\(plainID)", "token": token])
+        #expect(withoutIdentities.status == 404 && withoutIdentities.text.contains("has no Soda identities"), "\(withoutIdentities.text)")
 
         // Feedback on a result comes back with it.
         let resultId = try #require(ranged.first?["testResultId"] as? String)

@@ -45,8 +45,11 @@ struct SodaFeedbackRequestTests {
         let server = try await TestServer(seed: Self.seedElevenDays)
         defer { Task { await server.stop() } }
         let check = try await Self.rowCountCheck(server)
+        // Scan numbers past the largest LSN a catalog row holds (2⁶³ − 1) are no scan either (one stopped the server).
         for (scan, missing) in [("12", "there is no scan 12 in the store"), ("99", "there is no scan 99 in the store"),
-                                ("0", "there is no scan 0 in the store")] {
+                                ("0", "there is no scan 0 in the store"),
+                                ("9223372036854775808", "there is no scan 9223372036854775808 in the store"),
+                                ("18446744073709551615", "there is no scan 18446744073709551615 in the store")] {
             let answer = try await Self.post(server, #"{"testResultId": "\#(scan)-\#(check)", "skipMeasurements": "this"}"#)
             #expect(answer.status == 404, "\(scan): \(answer.text)")
             #expect(answer.errorMessage?.contains(missing) == true, "\(scan): \(answer.text)")

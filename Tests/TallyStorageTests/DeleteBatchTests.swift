@@ -173,6 +173,19 @@ struct DeleteBatchTests {
 
     /// Deleting the newest batch (written through the WAL, or a bulk import) never lets its LSN be given again:
     /// not in the open store, not after a reopen (a scan id names one scan for good).
+    /// An LSN no catalog row can hold (above 2⁶³ − 1, as a user may type) is no batch, not a crash.
+    @Test func aBatchNumberBeyondAnyLSNIsNoBatch() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(dayBatch("a", [(0, 1)]))
+        for lsn in [LSN(Int64.max) + 1, .max] {
+            #expect(try store.importRecord(lsn: lsn) == nil)
+            #expect(throws: StoreError.self) { try store.delete(batch: lsn) }
+        }
+        #expect(try store.imports().count == 1)
+        try store.close()
+    }
+
     @Test func theNewestBatchsLSNIsNotReusedAfterItsDelete() throws {
         let dir = TemporaryDirectory()
         var store = try Store.open(at: dir.path)

@@ -42,4 +42,17 @@ struct DemoStoreTests {
         let end = Swift.min(cut, anchor + 86_400_000)   // the hourly scans run up to the cut or the day's end
         #expect(latest <= cut && latest > end - 3_600_000, "\(TimeText.format(latest))")
     }
+
+    /// Every measurement series has a unit for its charts' axes, also those the demo loads as Soda scan results
+    /// (which carry none).
+    @Test func everyMeasurementSeriesHasAUnit() throws {
+        let directory = TemporaryDirectory()
+        let store = try Store.open(at: directory.path)
+        try DemoStore(anchorDay: try #require(TimeText.parse("2025-03-14T00:00:00Z")), days: 10).build(into: store)
+        let measurements = store.series(matching: .all).filter { $0.kind == .measurement }
+        #expect(measurements.contains { $0.key.labels.contains { $0.name == "datasource" && $0.value == "warehouse" } })
+        for info in measurements {
+            #expect(info.attributes["unit"] != nil, "\(info.key)")
+        }
+    }
 }

@@ -235,6 +235,14 @@ public struct DemoStore {
             for result in store.writeGroup(group) { points += try result.get().pointCount }
             first += 31
         }
+        // Soda's scan results carry no unit: give the warehouse's series theirs, as `tally series set` would.
+        let warehouse: LabelMatcher
+        do throws(InputError) { warehouse = try LabelMatcher(name: "datasource", op: .equal, value: "warehouse") } catch { throw .invalid(error) }
+        for (metric, unit) in [("row_count", "rows"), ("missing_count", "rows"), ("duplicate_count", "rows"),
+                               ("freshness", "seconds"), ("avg", "EUR")] {
+            try store.setAttributes(Attributes(["unit": unit]), of: SeriesSelector(metric: metric, matchers: [warehouse]),
+                                    origin: BatchOrigin(kind: "edit", source: "tally demo"))
+        }
         return Summary(seriesCount: store.series(matching: .all).count, pointCount: points,
                        scanCount: scans, from: start,
                        to: Swift.min(anchorDay + DemoStore.day, timeShift(notAfter, by: 1)), incidents: incidents)

@@ -295,24 +295,8 @@ extension TallyServer {
         } catch let error as QueryError {
             return .failure(error)
         }
-        let spec = ChartSpec(title: text, width: width, height: height, units: .perSeries(units(of: result, store: store)))
+        let spec = store.chartSpec(for: result, title: text, width: width, height: height)
         return .success(ChartedResult(result: result, chart: Chart(result, spec: spec)))
-    }
-
-    /// The `unit` attribute of each result series found in the store (by its key), and of each metric whose series
-    /// all have the same unit (for series that stages made, such as `bucket` or `agg` results).
-    static func units(of result: QueryResult, store: Store) -> [String: String] {
-        var units: [String: String] = [:]
-        for metric in Set(result.series.map(\.metric)) {
-            let declared = store.series(matching: SeriesSelector(metric: metric)).map { $0.attributes["unit"] ?? "" }
-            if let first = declared.first, !first.isEmpty, declared.allSatisfy({ $0 == first }) { units[metric] = first }
-        }
-        for s in result.series {
-            if let unit = store.series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))?.attributes["unit"] {
-                units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
-            }
-        }
-        return units
     }
 
     /// A failure of the store while rendering a page: logged, and shown as a page with status 500.

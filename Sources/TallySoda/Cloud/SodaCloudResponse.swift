@@ -22,6 +22,14 @@ public enum SodaCloudResponse {
         .object(SodaJSONObject(["results": .array(attributes.map(\.json))]))
     }
 
+    /// `sodaCoreCheckIdentities` → `{"identities": {"v1": .., "v3": .., …}}` with the versions a stored check has,
+    /// by version (`v1` … `v4`), in version order.
+    public static func checkIdentities(stored: [String: String]) -> SodaJSON {
+        .object(SodaJSONObject([
+            "identities": .object(SodaJSONObject(stored.sorted { $0.key < $1.key }.map { .init(key: $0.key, value: .string($0.value)) })),
+        ]))
+    }
+
     /// `sodaCoreCheckIdentities` → `{"identities": {"v1": .., "v2": .., "v3": .., "v4": ..}}`.
     public static func checkIdentities(_ identities: SodaCheckIdentities) -> SodaJSON {
         .object(SodaJSONObject([

@@ -316,8 +316,10 @@ final class Catalog: @unchecked Sendable {
         }
     }
 
-    /// The record of batch `lsn`, with its details; nil when the catalog has none.
+    /// The record of batch `lsn`, with its details; nil when the catalog has none (also for an LSN beyond any the
+    /// store can give, which a user may type).
     func importRecord(lsn: LSN) throws(StoreError) -> ImportRecord? {
+        guard lsn <= LSN(Int64.max) else { return nil }
         let stmt = try db.prepare("SELECT kind, source, wall_time, series_count, point_count FROM import WHERE lsn = ?1")
         stmt.bind(.int(Int64(lsn)))
         guard try stmt.step() else { return nil }
@@ -332,6 +334,7 @@ final class Catalog: @unchecked Sendable {
 
     /// Removes the record of batch `lsn` and its details (a deleted batch).
     func deleteImport(lsn: LSN) throws(StoreError) {
+        guard lsn <= LSN(Int64.max) else { return }
         try db.prepare("DELETE FROM import_detail WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
         try db.prepare("DELETE FROM import WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
     }
