@@ -63,7 +63,8 @@ public final class TallyServer: Sendable {
         let scheme = configuration.tls == nil ? "http" : "https"
         // A connection that sends nothing for this long (an idle keep-alive, or a client that stopped part-way
         // through its headers or body) is closed, so no client can hold a shutdown open.
-        let http1 = HTTP1Channel.Configuration(idleTimeout: .seconds(Int64(configuration.limits.idleTimeoutSeconds)))
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()],
+                                               idleTimeout: .seconds(Int64(configuration.limits.idleTimeoutSeconds)))
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
             server = try .tls(.http1(configuration: http1), tlsConfiguration: tls.configuration)
@@ -243,10 +244,10 @@ public struct ServeError: Error, CustomStringConvertible {
 
 /// The Hummingbird responder: reads the body within the limit, then hands the request to ``TallyServer/route(_:)``.
 struct HTTPEntry: HTTPResponder {
-    typealias Context = BasicRequestContext
+    typealias Context = ConnectionRequestContext
     let server: TallyServer
 
-    func respond(to request: Request, context: BasicRequestContext) async throws -> Response {
+    func respond(to request: Request, context: ConnectionRequestContext) async throws -> Response {
         let started = ContinuousClock.now
         // HEAD is GET without the body in the answer.
         let isHead = request.method == .head
@@ -288,6 +289,7 @@ struct HTTPEntry: HTTPResponder {
         } else if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
         } else if request.method == .post || request.method == .put {
+            await context.continueIfExpected()
             var body: [UInt8] = []
             for try await chunk in request.body {
                 if body.count + chunk.readableBytes > limit {

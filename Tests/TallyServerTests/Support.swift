@@ -130,15 +130,19 @@ enum HTTP {
     /// The same, off Swift's cooperative threads (the in-process server needs them).
     static func send(_ method: String, port: Int, path: String, headers: [String: String] = [:],
                      body: [UInt8] = [], timeoutSeconds: Int = 60) async throws -> HTTPResult {
-        let result: Result<HTTPResult, any Error> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(returning: Result {
-                    try sendBlocking(method, port: port, path: path, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
-                })
-            }
+        try await offCooperativeThreads {
+            try sendBlocking(method, port: port, path: path, headers: headers, body: body, timeoutSeconds: timeoutSeconds)
         }
-        return try result.get()
     }
+}
+
+/// Runs blocking socket work on a Dispatch thread: blocked on Swift's cooperative threads (two on two cores), it
+/// would starve the in-process server that is to answer it.
+func offCooperativeThreads<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async { continuation.resume(returning: Result { try body() }) }
+    }
+    return try result.get()
 }
 
 /// `a=b&c=d` with every byte outside unreserved characters percent-encoded.

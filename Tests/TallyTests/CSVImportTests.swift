@@ -1,5 +1,6 @@
 import Testing
 import Tally
+import TallyTestSupport
 
 @Suite("CSV import: RFC 4180 and error positions")
 struct CSVImportTests {
@@ -21,6 +22,28 @@ struct CSVImportTests {
         #expect(batch.pointCount == 3)
         #expect(batch.series.map { $0.key[label: "note"] } == ["a, b", "say \"hi\"", "two\nlines"])
         #expect(batch.times == [1, 2, 3])
+    }
+
+    /// Labels named like the columns ingest reads (`time`, `value`, `metric`, `outcome`) are written by export as
+    /// `label:NAME`, and read back as those labels: export output loads into an equal store.
+    @Test func labelsNamedLikeColumnsReadBackFromExport() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "t"))
+        let labels: [Label] = [Label("time", "t1"), Label("value", "v1"), Label("outcome", "o"), Label("metric", "m2"), Label("x", "1")]
+        let series = batch.addSeries(SeriesKey(metric: "y", labels: labels), kind: .measurement)
+        batch.append(series: series, time: 1_714_543_200_000, value: 1.5)
+        try store.write(batch)
+        let csv = try store.query("y").csv()
+        #expect(csv.hasPrefix("metric,label:metric,label:outcome,label:time,label:value,x,time,value\n"), "\(csv)")
+        let back = try parse(csv)
+        #expect(back.series.map(\.key) == [SeriesKey(metric: "y", labels: labels)])
+        #expect(back.times == [1_714_543_200_000] && back.values == [1.5])
+        try store.close()
+        // One label under both spellings is an error naming the second.
+        let twice = error("metric,foo,label:foo,time,value\nm,a,b,1,1\n")
+        #expect(twice?.field == "label:foo" && twice?.message.contains("label foo appears twice") == true, "\(String(describing: twice))")
+        #expect(error("metric,label:1x,time,value\nm,a,1,1\n")?.message.contains("not a valid label name") == true)
     }
 
     @Test func emptyCellsMeanNoLabelAndNullValue() throws {

@@ -7,7 +7,7 @@ import TallyStorage
 ///
 /// A header row names the columns: `time`, `metric` and `value` are required; an optional `outcome` column
 /// makes check series (rows with an empty outcome are measurements); every other column is a label (an empty
-/// cell: the series has no such label). `time` is ISO 8601 with `Z` or an offset, or integer epoch
+/// cell: the series has no such label), and `label:NAME` is label NAME, also one named like a column (`label:time`). `time` is ISO 8601 with `Z` or an offset, or integer epoch
 /// milliseconds; `value` is a number, `NaN`, `Infinity`, `-Infinity`, or empty (null). The whole input is
 /// validated before anything is returned: the first problem is thrown with its file, line and column.
 public enum CSVImport {
@@ -64,7 +64,7 @@ public enum CSVImport {
             throw InputError(file: fileName, line: 1, message: "the file is empty: expected a header row with time, metric and value")
         }
         var names: [String] = []
-        var seenNames = Set<String>()
+        var seenNames = Set<String>(), seenLabels = Set<String>()
         var timeColumn = -1, metricColumn = -1, valueColumn = -1, outcomeColumn = -1
         var labelColumns: [(index: Int, name: String)] = []
         for (i, field) in fields.enumerated() {
@@ -81,15 +81,21 @@ public enum CSVImport {
             case "value": valueColumn = i
             case "outcome": outcomeColumn = i
             default:
-                guard isValidName(name) else {
+                // `label:time` is a label named like a column, as `tally export` writes it.
+                let label = name.hasPrefix("label:") ? String(name.dropFirst(6)) : name
+                guard isValidName(label) else {
                     throw InputError(file: fileName, line: field.line, column: field.column, field: name,
                                           message: "not a valid label name: expected [A-Za-z_][A-Za-z0-9_.]*")
                 }
-                guard name != metricNameLabel else {
+                guard label != metricNameLabel else {
                     throw InputError(file: fileName, line: field.line, column: field.column, field: name,
                                      message: metricNameLabelReserved)
                 }
-                labelColumns.append((i, name))
+                guard seenLabels.insert(label).inserted else {
+                    throw InputError(file: fileName, line: field.line, column: field.column, field: name,
+                                     message: "label \(label) appears twice in the header (as \(label) and \(name))")
+                }
+                labelColumns.append((i, label))
             }
         }
         for (required, index) in [("time", timeColumn), ("metric", metricColumn), ("value", valueColumn)] where index < 0 {

@@ -38,7 +38,8 @@ struct FlatLayout {
     }
 
     var header: [String] {
-        let fixed = Set(["metric", "time", "value"] + extras.map(\.rawValue))
+        // The columns `tally ingest csv` reads as such, whether shown or not, and those shown.
+        let fixed = Set(["metric", "time", "value", "outcome"] + extras.map(\.rawValue))
         return ["metric"] + labelNames.map { fixed.contains($0) ? "label:\($0)" : $0 } + ["time", "value"]
             + extras.map(\.rawValue)
     }
