@@ -281,7 +281,7 @@ public struct AnomalyOptions: Sendable, Hashable {
                 else if let d = parseDuration(lower), d > 0 { o.training = .duration(d) }
                 else {
                     throw AnomalyOptionsError(option: name, value: value, message:
-                        "invalid training '\(value)'; valid choices: auto, a duration such as 90d or 12w, "
+                        "invalid training '\(value)'; valid choices: auto, a duration in ms, s, m, h, d or w such as 90d or 12w, "
                         + "or a point count from \(minimumLevelPoints) to \(maximumTrainingPoints) such as 500 or 500p")
                 }
             case "ignore_below":

@@ -14,7 +14,7 @@ extension TallyCommand {
                 """
         )
 
-        @Option(name: .customLong("store"), help: "Where to build it (default: ./tally-demo).")
+        @Option(name: .customLong("store"), help: "Where to build it.")
         var store: String = "./tally-demo"
 
         @Option(help: "The last scan day, YYYY-MM-DD (default: today, UTC).")

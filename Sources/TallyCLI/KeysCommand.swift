@@ -22,7 +22,7 @@ extension TallyCommand {
             @OptionGroup var location: StoreLocation
             @Option(help: "read (queries, Soda history) or write (also ingest, Soda scan results).") var role: APIKeyRole
             @Option(help: "A name to recognise it by.") var name = ""
-            @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+            @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
 
             func run() throws {
                 try runReportingErrors {
@@ -30,11 +30,19 @@ extension TallyCommand {
                         try Store.open(at: location.path).close()
                     }
                     let issued = try KeyManager(storePath: location.path).create(role: role, name: name)
-                    if format == .json {
+                    switch format {
+                    case .json:
                         printOut("{\"id\": \(JSONText.string(issued.record.id)), \"secret\": \(JSONText.string(issued.secret)), "
                                  + "\"token\": \(JSONText.string(issued.token)), \"role\": \(JSONText.string(issued.record.role.rawValue)), "
                                  + "\"name\": \(JSONText.string(issued.record.name))}")
                         return
+                    case .csv:
+                        printOut("id,secret,token,role,name")
+                        printOut([issued.record.id, issued.secret, issued.token, issued.record.role.rawValue, issued.record.name]
+                            .map(CSVText.field).joined(separator: ","))
+                        return
+                    case .table:
+                        break
                     }
                     printOut("""
                         created \(issued.record.role) key \(issued.record.id)\(name.isEmpty ? "" : " (\(name))")

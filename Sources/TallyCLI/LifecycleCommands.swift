@@ -80,6 +80,10 @@ extension TallyCommand {
                 let report: RewriteReport
                 var forgot = ""
                 if let batch {
+                    // An id that names nothing exits 1, as for `tally scan` and `feedback remove`.
+                    guard try store.importRecord(lsn: batch) != nil else {
+                        throw CLIFailure(message: "no batch \(batch) in \(location.path): never written, or deleted (tally batches lists them)", code: 1)
+                    }
                     report = try store.delete(batch: batch)
                     forgot = "forgot batch \(batch); "
                 } else {

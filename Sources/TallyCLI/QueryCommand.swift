@@ -129,7 +129,10 @@ extension TallyCommand {
 struct SeriesSet: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "set", abstract: "Set attributes of series without starting new ones.",
-        discussion: "Example: tally series set 'row_count{dataset=\"orders\"}' unit=rows description='Rows loaded'")
+        discussion: """
+            Example: tally series set 'row_count{dataset="orders"}' unit=rows description='Rows loaded'
+            A selector that matches no series exits 2 (a misspelt metric or label would otherwise pass unnoticed).
+            """)
 
     @OptionGroup var location: StoreLocation
     @Argument(help: "Which series.") var selector: String
@@ -146,9 +149,14 @@ struct SeriesSet: ParsableCommand {
             }
             let seriesSelector = try parseSelectorOrExit(selector)
             let store = try location.openForWriting()
+            let matched = store.series(matching: seriesSelector).count
+            guard matched > 0 else {
+                try store.close()
+                throw CLIFailure(message: "\(selector) matches no series", code: 2)
+            }
             let changed = try store.setAttributes(Attributes(attributes), of: seriesSelector)
             try store.close()
-            printOut("changed \(changed) series")
+            printOut("changed \(changed) series" + (changed < matched ? " (\(matched - changed) matched already had these attributes)" : ""))
         }
     }
 }

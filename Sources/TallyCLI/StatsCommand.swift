@@ -16,7 +16,7 @@ extension TallyCommand {
                 """)
 
         @OptionGroup var location: StoreLocation
-        @Option(help: "Output format: table or json.") var format: OutputFormat = .table
+        @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
 
         func run() throws {
             try runReportingErrors {
@@ -57,7 +57,7 @@ extension TallyCommand {
                 }
                 let report = Store.verify(at: location.path)
                 for note in report.notes { printError("note: \(note)") }
-                for problem in report.problems { printError("damaged: \(problem)") }
+                for problem in report.problems { printError("\(problem.isNewerFormat ? "not checked" : "damaged"): \(problem)") }
                 printOut("checked \(report.segmentsChecked) segments (\(report.blocksChecked) blocks), \(report.walFilesChecked) WAL files (\(report.walRecordsChecked) records) and the catalog: \(report.isClean ? "clean" : "\(report.problems.count) problems")")
                 if !report.isClean { throw ExitCode(1) }
             }

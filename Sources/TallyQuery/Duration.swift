@@ -25,6 +25,13 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
         ("ms", 0, 1),
     ]
     static let unitList = "ms, s, m, h, d, w, mo, y"
+    /// Other spellings of the units, for the error that names the right one.
+    static let unitSpellings: [String: String] = [
+        "min": "m", "mins": "m", "minute": "m", "minutes": "m", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
+        "hr": "h", "hrs": "h", "hour": "h", "hours": "h", "day": "d", "days": "d", "wk": "w", "week": "w", "weeks": "w",
+        "mon": "mo", "month": "mo", "months": "mo", "yr": "y", "yrs": "y", "year": "y", "years": "y", "msec": "ms",
+        "millis": "ms",
+    ]
     /// Durations are limited to ±10,000 years (arithmetic past the range of times stops at its ends: `added(to:)`).
     static let maxMonths: Int64 = 120_000
     static let maxMilliseconds: Int64 = 10_000 * 366 * CivilTime.msPerDay
@@ -82,7 +89,8 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
                 return .failure(ScanError(offset: unitStart, message: "expected a duration unit (\(unitList)) after the number"))
             }
             guard let u = units.first(where: { $0.name == unit }) else {
-                return .failure(ScanError(offset: unitStart, message: "unknown duration unit `\(unit)`; expected one of \(unitList)"))
+                let hint = unitSpellings[unit.lowercased()].map { " (\(unit) is written `\($0)`)" } ?? ""
+                return .failure(ScanError(offset: unitStart, message: "unknown duration unit `\(unit)`\(hint); expected one of \(unitList)"))
             }
             let (dm, o1) = n.multipliedReportingOverflow(by: u.months)
             let (dms, o2) = n.multipliedReportingOverflow(by: u.ms)

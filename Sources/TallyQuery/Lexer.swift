@@ -106,6 +106,9 @@ public struct Lexer {
             let text = String(String.UnicodeScalarView(s[start.offset..<i]))
             return finish(.identifier(text), start, spaced)
         }
+        if c == "%" {
+            throw error("unexpected character `%`: write a percentage as a number (`ignore_below=5`), or quote it (`\"5%\"`)", at: i)
+        }
         throw error("unexpected character `\(c)`", at: i)
     }
 

@@ -278,6 +278,9 @@ public struct Parser {
         let list = Aggregate.names.joined(separator: ", ")
         guard let name = currentIdentifier else { throw expected("an aggregate (\(list))") }
         guard let a = Aggregate(name: name) else {
+            if name.hasPrefix("p"), let p = Double(name.dropFirst()), p.isFinite {
+                throw error("percentile `\(name)` is out of range: percentiles run from p0 to p100 (p99.9 works too)", at: current)
+            }
             throw error("unknown aggregate `\(name)`; expected one of \(list), or pNN", at: current,
                         suggestion: Suggestions.nearest(to: name, in: Aggregate.names, aliases: Suggestions.aggregateAliases))
         }

@@ -25,7 +25,9 @@ extension TallyServer {
         do {
             now = try request.query["now"].map { try parseNow($0) } ?? currentTimeMillis()
         } catch let error as QueryError {
-            return .error(400, "now: " + error.fullMessage)
+            // `+02:00` unescaped in a URL arrives as ` 02:00`.
+            let hint = request.query["now"]?.contains(" ") == true ? " (a + in a URL's query is a space: write it as %2B)" : ""
+            return .error(400, "now: " + error.fullMessage + hint)
         } catch {
             return .error(400, "now: \(error)")
         }

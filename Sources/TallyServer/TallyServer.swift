@@ -149,12 +149,22 @@ public final class TallyServer: Sendable {
         "/api/v1/soda/feedback": "POST",
     ]
 
+    /// The `Allow` of an API path, scan documents (`/api/v1/scans/ID`) included; nil for a path the API lacks.
+    static func allowedMethods(of path: String) -> String? {
+        allowedMethods[path] ?? (path.hasPrefix("/api/v1/scans/") ? "GET, HEAD" : nil)
+    }
+
     /// What the request line and headers alone decide, before the body is read, so that a client without a
     /// valid key (or with a read key, or the wrong body type, for ingest) cannot make the server read up to
-    /// `--max-body-bytes` first: for `/api/v1/…`, the credentials (the principal is kept in `request`); for
+    /// `--max-body-bytes` first: for `/api/v1/…`, a method the path does not take (405, as the docs list them,
+    /// with or without a key), then the credentials (the principal is kept in `request`); for
     /// `POST /api/v1/ingest`, the role and the Content-Type. Nil when the request goes on to ``route(_:)``.
     func preflight(_ request: inout APIRequest) -> APIResponse? {
         guard request.path.hasPrefix("/api/v1/") else { return nil }
+        if let allow = TallyServer.allowedMethods(of: request.path),
+           !allow.split(separator: ",").contains(where: { String($0).trimmingSpaces == request.method }) {
+            return .notAllowed(request, allow: allow)
+        }
         let principal: Principal
         switch authenticate(request) {
         case .success(let p): principal = p
@@ -228,9 +238,7 @@ public final class TallyServer: Sendable {
         case ("GET", _) where path.hasPrefix("/api/v1/scans/"):
             return await scanDocument(String(path.dropFirst("/api/v1/scans/".count)))
         default:
-            if let allow = TallyServer.allowedMethods[path] ?? (path.hasPrefix("/api/v1/scans/") ? "GET, HEAD" : nil) {
-                return .notAllowed(request, allow: allow)
-            }
+            if let allow = TallyServer.allowedMethods(of: path) { return .notAllowed(request, allow: allow) }
             return .error(404, "no such endpoint: \(request.method) \(path)")
         }
     }
@@ -280,7 +288,8 @@ struct HTTPEntry: HTTPResponder {
         }
         let limit = server.configuration.limits.maxBodyBytes
         var response: APIResponse? = server.preflight(&api)
-        if response == nil, let encoding = headers[.contentEncoding]?.trimmingSpaces.lowercased(), encoding != "identity" {
+        let hasBody = request.method == .post || request.method == .put
+        if response == nil, hasBody, let encoding = headers[.contentEncoding]?.trimmingSpaces.lowercased(), encoding != "identity" {
             // A compressed body would be read as CSV or JSON and fail with a confusing position.
             response = .error(415, "Content-Encoding \(encoding) is not supported: send the body uncompressed")
         }
@@ -288,7 +297,7 @@ struct HTTPEntry: HTTPResponder {
             // Answered from the headers: the body is not read.
         } else if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
-        } else if request.method == .post || request.method == .put {
+        } else if hasBody {
             await context.continueIfExpected()
             var body: [UInt8] = []
             for try await chunk in request.body {

@@ -61,12 +61,13 @@ struct DeleteImportTests {
         #expect(exports["R3"] == exports["R4"], "\(exports)")
     }
 
-    @Test func anUnknownBatchIsBadInputAndASelectorCannotComeWithIt() throws {
+    /// An unknown batch is a failure (exit 1, as an unknown scan or feedback id), not bad input: the id is well formed.
+    @Test func anUnknownBatchFailsAndASelectorCannotComeWithIt() throws {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)
         let unknown = try tally(["delete", "--import", "99"], store: store)
-        #expect(unknown.status == 2)
-        #expect(unknown.stderr == "error: no batch 99 in \(store) (never written, or deleted)\n", "\(unknown.stderr)")
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr == "error: no batch 99 in \(store): never written, or deleted (tally batches lists them)\n", "\(unknown.stderr)")
         #expect(unknown.stdout.isEmpty)
         let both = try tally(["delete", "m", "--import", "1"], store: store)
         #expect(both.status != 0)
@@ -79,6 +80,6 @@ struct DeleteImportTests {
         // Deleting the same batch twice: the second time it is unknown.
         #expect(try tally(["delete", "--import", "1"], store: store).status == 0)
         let again = try tally(["delete", "--import", "1"], store: store)
-        #expect(again.status == 2 && again.stderr.contains("no batch 1 in"), "\(again.stderr)")
+        #expect(again.status == 1 && again.stderr.contains("no batch 1 in"), "\(again.stderr)")
     }
 }

@@ -97,6 +97,23 @@ import Glibc
         #expect(refused == "HTTP/1.1 401 Unauthorized")
     }
 
+    /// A method a path does not take is a 405 with `Allow` with or without a key, as the docs list them; a
+    /// Content-Encoding on a request without a body is ignored; an unescaped `+` in `now` gets a hint.
+    @Test func methodsBeforeKeysAndHeadersWithoutBodies() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        for (method, path, allow) in [("DELETE", "/api/v1/stats", "GET, HEAD"), ("POST", "/api/v1/series", "GET, HEAD"),
+                                      ("GET", "/api/v1/ingest", "POST"), ("PUT", "/api/v1/scans/3", "GET, HEAD")] {
+            let answer = try await server.send(method, path)
+            #expect(answer.status == 405 && answer.headers["allow"] == allow, "\(method) \(path): \(answer.status) \(answer.text)")
+        }
+        #expect(try await server.send("GET", "/api/v1/stats").status == 401)
+        let encoded = try await server.send("GET", "/api/v1/stats", key: server.readKey, headers: ["Content-Encoding": "gzip"])
+        #expect(encoded.status == 200, "\(encoded.text)")
+        let plus = try await server.send("GET", "/api/v1/query?q=m&now=2026-11-20T02:00:00+02:00", key: server.readKey)
+        #expect(plus.status == 400 && plus.text.contains("write it as %2B"), "\(plus.text)")
+    }
+
     /// A compressed body is refused by its Content-Encoding (415), not read as CSV and refused with a position in
     /// binary noise.
     @Test func aCompressedBodyIsRefusedByItsEncoding() async throws {

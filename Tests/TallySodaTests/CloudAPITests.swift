@@ -132,6 +132,17 @@ struct CloudAPITests {
         #expect(badTime.path.description == "$.filter.andExpressions[0].right.time")
         let missingId = try error(nil, #"{"type": "sodaCoreCheckIdentities"}"#)
         #expect(missingId.path.description == "$.checkId")
+        // An identity compared with something other than a string says so (it said "expected one equals").
+        func filter(_ type: String, _ column: String, _ right: String) -> String {
+            #"{"type": "\#(type)", "filter": {"type": "and", "andExpressions": [{"type": "equals", "left": {"type": "columnValue", "columnName": "\#(column)"}, "right": \#(right)}]}}"#
+        }
+        let timeOperand = #"{"type": "time", "time": "2024-05-01T00:00:00Z"}"#
+        let checkTime = try error(nil, filter("sodaCoreHistoricCheckResults", "check.identity", timeOperand))
+        #expect(checkTime.message == "check.identity is compared with a time; expected a string", "\(checkTime)")
+        let metricNumber = try error(nil, filter("sodaCoreHistoricMeasurements", "metric.identity", #"{"type": "number", "value": 3}"#))
+        #expect(metricNumber.message == "metric.identity is compared with a number; expected a string", "\(metricNumber)")
+        let timeEquals = try error(nil, filter("sodaCoreHistoricMeasurements", "measurement.dataTime", timeOperand))
+        #expect(timeEquals.message.contains("measurement.dataTime takes a bound"), "\(timeEquals)")
     }
 
     @Test("soda-core 4.x batch queries: limit xor scan-time range, at most 500 identities")

@@ -289,7 +289,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 let (gap, overflow) = end.subtractingReportingOverflow(seriesLast)
                 let points = overflow ? Int64.max : Swift.max(1, gap / step)
                 guard points <= Int64(Self.maxForecastPoints) else {
-                    throw QueryError(.invalid, "`forecast \(d)` is \(points) points at the typical step of \(s.labels) "
+                    throw QueryError(.invalid, "`forecast \(d)` is \(points) points at the typical step of \(SeriesKey(metric: s.metric, labels: s.labels.pairs)) "
                                      + "(\(QueryDuration(milliseconds: step))), more than the limit of "
                                      + "\(formatNumber(Double(Self.maxForecastPoints), significant: 6)); use a shorter horizon", at: span)
                 }

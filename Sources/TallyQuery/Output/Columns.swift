@@ -15,9 +15,13 @@ struct FlatLayout {
 
     let labelNames: [String]
     let extras: [Extra]
+    /// Whether an `outcome` label is written `label:outcome`: always, so that `tally ingest csv` does not read it
+    /// as the outcome column, except on the `outcomes` stage's series, whose `outcome` label is the point of them.
+    let prefixesOutcome: Bool
 
     init(_ result: QueryResult) {
         labelNames = Set(result.series.flatMap { $0.labels.map(\.name) }).sorted()
+        prefixesOutcome = result.series.contains { $0.labels["outcome"] != nil && $0.metric != "outcomes" }
         var extras: [Extra] = []
         let series = result.series
         // A null in an annotated result (an `anomalies` stage ran) is explained, as JSON explains it; a plain
@@ -38,8 +42,7 @@ struct FlatLayout {
     }
 
     var header: [String] {
-        // The columns `tally ingest csv` reads as such, whether shown or not, and those shown.
-        let fixed = Set(["metric", "time", "value", "outcome"] + extras.map(\.rawValue))
+        let fixed = Set(["metric", "time", "value"] + (prefixesOutcome ? ["outcome"] : []) + extras.map(\.rawValue))
         return ["metric"] + labelNames.map { fixed.contains($0) ? "label:\($0)" : $0 } + ["time", "value"]
             + extras.map(\.rawValue)
     }

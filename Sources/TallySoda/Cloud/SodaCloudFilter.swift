@@ -99,6 +99,15 @@ public struct SodaCloudComparison: Sendable, Equatable {
         case time(SodaTimestamp, scanTime: Bool)
         /// `{"type": "number", "value": ...}`.
         case number(SodaNumber)
+
+        /// `a string`, `a time`, `a number`: for error messages.
+        public var kindText: String {
+            switch self {
+            case .string: return "a string"
+            case .time: return "a time"
+            case .number: return "a number"
+            }
+        }
     }
 
     /// The comparison.

@@ -235,6 +235,12 @@ public struct SodaHistoricMeasurementsQuery: Sendable, Equatable {
                     if let old = to, old.time < bound.time || (old.time == bound.time && !old.inclusive) { break }
                     to = bound
                 }
+            case ("metric.identity", .equals, let operand):
+                throw SodaError(kind: .unsupported, path: path,
+                                message: "metric.identity is compared with \(operand.kindText); expected a string")
+            case ("measurement.dataTime", .equals, _), ("measurement.dataTime", _, .string), ("measurement.dataTime", _, .number):
+                throw SodaError(kind: .unsupported, path: path,
+                                message: "measurement.dataTime takes a bound (greaterThan, lessThan, … with a time), not \(comparison.op.rawValue) with \(comparison.operand.kindText)")
             default:
                 throw SodaError(
                     kind: .unsupported, path: path,
@@ -282,12 +288,17 @@ public struct SodaHistoricCheckResultsQuery: Sendable, Equatable {
         let filter = try SodaCloudFilter.parse(try root.required("filter", "a filter object"), at: filterPath)
         var identity: String?
         for (comparison, path) in indexedComparisons(filter, at: filterPath) {
-            guard comparison.column == "check.identity", comparison.op == .equals, case let .string(value) = comparison.operand,
-                identity == nil
-            else {
+            guard comparison.column == "check.identity", comparison.op == .equals else {
                 throw SodaError(
                     kind: .unsupported, path: path,
                     message: "unsupported comparison \(comparison.op.rawValue) on \(SodaJSON.string(comparison.column).shortDescription); expected one equals on check.identity")
+            }
+            guard case let .string(value) = comparison.operand else {
+                throw SodaError(kind: .unsupported, path: path,
+                                message: "check.identity is compared with \(comparison.operand.kindText); expected a string")
+            }
+            guard identity == nil else {
+                throw SodaError(kind: .unsupported, path: path, message: "more than one check.identity comparison")
             }
             identity = value
         }

@@ -23,17 +23,17 @@ extension Store {
     @discardableResult
     public func link(_ old: SeriesKey, into new: SeriesKey) throws(StoreError) -> Int {
         guard let from = series(key: old) else {
-            throw StoreError.invalid(InputError(field: old.description, message: "no series \(old)"))
+            throw StoreError.invalid(InputError(message: "no series \(old)"))
         }
         guard let to = series(key: new) else {
-            throw StoreError.invalid(InputError(field: new.description, message: "no series \(new)"))
+            throw StoreError.invalid(InputError(message: "no series \(new)"))
         }
         guard from.kind == to.kind else {
-            throw StoreError.invalid(InputError(field: new.description,
+            throw StoreError.invalid(InputError(
                 message: "\(old) is a \(from.kind) series and \(new) a \(to.kind) series: only series of one kind can be linked"))
         }
         guard from.id != to.id else {
-            throw StoreError.invalid(InputError(field: new.description,
+            throw StoreError.invalid(InputError(
                 message: "\(old) and \(new) are the same series: link joins the history of one series into another"))
         }
         let moving = try read(from.id)

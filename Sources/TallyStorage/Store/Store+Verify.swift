@@ -3,6 +3,8 @@ public struct VerifyProblem: Sendable, Equatable, CustomStringConvertible {
     public var path: String
     public var offset: Int?
     public var detail: String
+    /// The file is in a format newer than this Tally reads: not damage, but it could not be checked.
+    public var isNewerFormat = false
 
     public var description: String {
         "\(path)" + (offset.map { ": offset \($0)" } ?? "") + ": \(detail)"
@@ -34,6 +36,9 @@ extension Store {
             switch error {
             case .corrupt(let p, let offset, let detail): report.problems.append(VerifyProblem(path: p, offset: offset, detail: detail))
             case .io(let e): report.problems.append(VerifyProblem(path: e.path, offset: e.offset, detail: e.description))
+            case .unsupportedVersion(let p, let found, let supported):
+                report.problems.append(VerifyProblem(path: p, offset: nil, detail: "format version \(found) is newer than this "
+                                                     + "Tally reads (\(supported)); upgrade Tally to check it", isNewerFormat: true))
             default: report.problems.append(VerifyProblem(path: defaultPath, offset: nil, detail: error.description))
             }
         }
