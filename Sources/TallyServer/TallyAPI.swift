@@ -180,11 +180,15 @@ extension TallyServer {
         let now = currentTimeMillis()
         let selected: TimeRange
         do {
-            let since = try request.query["since"].map { try parseInstant($0, now: now) } ?? TimeRange.all.lowerBound
-            let until = try request.query["until"].map { try parseInstant($0, now: now) } ?? TimeRange.all.upperBound
-            selected = try TimeRange(checkedFrom: since, to: until)
-        } catch let error as QueryError {
-            return .error(400, error.fullMessage)
+            /// A time parameter; its error names it, as `now:` does.
+            func instant(_ name: String, or absent: Int64) throws -> Int64 {
+                guard let text = request.query[name] else { return absent }
+                do { return try parseInstant(text, now: now) } catch { throw NamedParameterError(name: name, error: error) }
+            }
+            selected = try TimeRange(checkedFrom: try instant("since", or: TimeRange.all.lowerBound),
+                                     to: try instant("until", or: TimeRange.all.upperBound))
+        } catch let error as NamedParameterError {
+            return .error(400, "\(error.name): " + error.error.fullMessage)
         } catch let error as ReversedTimeRangeError {
             return .error(400, error.message(start: "since", end: "until"))
         } catch {
@@ -391,3 +395,8 @@ extension TallyServer {
     }
 }
 
+/// A query parameter that did not parse, and which one.
+struct NamedParameterError: Error {
+    var name: String
+    var error: QueryError
+}

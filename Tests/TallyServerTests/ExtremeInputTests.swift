@@ -111,6 +111,11 @@ struct ExtremeInputTests {
         #expect(empty.status == 200 && (empty.json as? [Any])?.isEmpty == true, "\(empty.text)")
         let sound = try await server.get("/api/v1/scans?since=2024-05-02T00:00:00Z&until=2024-05-04T00:00:00Z")
         #expect(sound.status == 200 && (sound.json as? [Any])?.count == 2, "\(sound.text)")
+        // A time that does not parse: the error names the parameter.
+        for name in ["since", "until"] {
+            let bad = try await server.get("/api/v1/scans?\(name)=yesterdayish")
+            #expect(bad.status == 400 && bad.errorMessage?.hasPrefix("\(name): ") == true, "\(bad.text)")
+        }
     }
 
     @Test func theOverviewDrawsSeriesAtTheEndsOfTimeAndOfDouble() async throws {

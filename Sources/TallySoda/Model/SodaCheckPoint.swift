@@ -53,9 +53,10 @@ public struct SodaCheckGroup: Sendable, Equatable {
 ///
 /// * Series key: ``key``, the newest identity version Soda gives (`v4`, the user's `identity:`, else
 ///   `v3`, else the plain `identity`). All other versions are ``aliases`` (anomaly checks look their
-///   history up by `v1`). Name, type, definition, dataset, column and data source are ``attributes``,
-///   not labels, so editing a check (e.g. its threshold) never splits its series by itself; note that
-///   Soda's v1–v3 hashes include the check line, so only a `v4` identity survives such an edit.
+///   history up by `v1`). Name, type and definition are ``attributes``, not labels, so editing a check
+///   (e.g. its threshold) never splits its series by itself; note that Soda's v1–v3 hashes include the
+///   check line, so only a `v4` identity survives such an edit. Writing adds the data source, dataset and
+///   column as labels too (`check{check=…, datasource=…, dataset=…, column=…}`), for selectors.
 /// * Point time: the scan's `dataTimestamp` in epoch milliseconds.
 /// * Point value: ``value`` (the check's `diagnostics.value`), outcome ``outcome``, zones
 ///   ``fail``/``warn``.
