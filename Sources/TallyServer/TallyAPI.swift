@@ -104,31 +104,30 @@ extension TallyServer {
             let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.csv"
             let bytes = request.body
             let origin = BatchOrigin(kind: "csv", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
-            let file: ParsedFile
-            do {
-                file = try await runBlocking { () throws -> ParsedFile in
-                    do throws(InputError) {
-                        return try CSVImport.parseLocated(bytes, fileName: name, origin: origin)
-                    } catch {
-                        throw StoreError.invalid(error)
-                    }
-                }
-            } catch let error as StoreError {
-                return storeError(error)
-            } catch {
-                return internalError(error)
-            }
-            let batch = file.batch
-            let job: WriteQueue.Job = batch.pointCount >= Store.bulkImportThreshold ? .bulk(batch) : .batch(GroupWrite(batch: batch))
-            switch await writer.submit(job) {
-            case .success(let receipt): return .json(200, receiptJSON(receipt))
-            case .failure(let error): return storeError(file.locate(error))
+            return await writePoints { () throws(InputError) in
+                try CSVImport.parseLocated(bytes, fileName: name, origin: origin)
             }
         case "application/json":
             let bytes = request.body
+            let document: SodaJSON
+            do {
+                document = try await runBlocking { try SodaJSONParser.parse(bytes) }
+            } catch let error as SodaError {
+                return sodaError(error)
+            } catch {
+                return internalError(error)
+            }
+            // What `tally export --format json` writes loads as `tally ingest json` loads it.
+            if JSONPointsImport.isPointsDocument(document) {
+                let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.json"
+                let origin = BatchOrigin(kind: "json", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
+                return await writePoints { () throws(InputError) in
+                    try JSONPointsImport.parse(document, from: bytes, fileName: name, origin: origin)
+                }
+            }
             let scan: SodaScan
             do {
-                scan = try await runBlocking { try SodaScan.parse(bytes) }
+                scan = try await runBlocking { try SodaScan.parse(document, from: bytes) }
             } catch let error as SodaError {
                 return sodaError(error)
             } catch {
@@ -145,12 +144,34 @@ extension TallyServer {
         }
     }
 
+    /// Parses a points file off the event loops and writes it through the group-commit queue (large files as a
+    /// bulk import); an error the store finds while writing names the file's line and column.
+    func writePoints(_ parse: @escaping @Sendable () throws(InputError) -> ParsedFile) async -> APIResponse {
+        let file: ParsedFile
+        do {
+            file = try await runBlocking { () throws -> ParsedFile in
+                do throws(InputError) { return try parse() } catch { throw StoreError.invalid(error) }
+            }
+        } catch let error as StoreError {
+            return storeError(error)
+        } catch {
+            return internalError(error)
+        }
+        let batch = file.batch
+        let job: WriteQueue.Job = batch.pointCount >= Store.bulkImportThreshold ? .bulk(batch) : .batch(GroupWrite(batch: batch))
+        switch await writer.submit(job) {
+        case .success(let receipt): return .json(200, receiptJSON(receipt))
+        case .failure(let error): return storeError(file.locate(error))
+        }
+    }
+
     /// The body types `POST /api/v1/ingest` takes.
     static let ingestTypes: Set<String> = ["text/csv", "application/csv", "application/json"]
 
     /// 415 for an ingest body of another type.
     static func unsupportedIngestType(_ type: String?) -> APIResponse {
-        .error(415, "Content-Type must be text/csv (a points CSV) or application/json (a Soda scan document); got \(type ?? "none")")
+        .error(415, "Content-Type must be text/csv (a points CSV) or application/json (a Soda scan document, or points as "
+               + "`tally export --format json` writes them); got \(type ?? "none")")
     }
 
     /// Writes a Soda scan through the group-commit queue, keeping its document.

@@ -60,6 +60,36 @@ struct TallyAPITests {
         await server.stop()
     }
 
+    @Test("points JSON (what export --format json writes) loads over HTTP as `tally ingest json` loads it")
+    func pointsJSONIngest() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let csv = try await server.send("POST", "/api/v1/ingest", key: server.writeKey,
+                                        headers: ["Content-Type": "text/csv"], body: Array(Self.csv.utf8))
+        #expect(csv.status == 200, "\(csv.text)")
+        // The export of one store, posted to another, reads back as the same export.
+        let exported = try await runProgram(tallyBinary, ["export", "--format", "json", "--store", server.storePath])
+        #expect(exported.status == 0, "\(exported.stderr)")
+        let other = try await TestServer()
+        defer { Task { await other.stop() } }
+        let loaded = try await other.send("POST", "/api/v1/ingest?name=export.json", key: other.writeKey,
+                                          headers: ["Content-Type": "application/json"], body: Array(exported.stdout.utf8))
+        #expect(loaded.status == 200 && loaded.object["points"] as? Int == 6 && loaded.object["new_series"] as? Int == 3, "\(loaded.text)")
+        #expect(loaded.object["scan"] == nil, "\(loaded.text)")
+        let again = try await runProgram(tallyBinary, ["export", "--format", "json", "--store", other.storePath])
+        #expect(again.stdout == exported.stdout)
+        let batches = try other.server.store.imports()
+        #expect(batches.last?.origin.kind == "json" && batches.last?.origin.source == "export.json")
+        // A bad points document: 400 naming the upload, the JSON path, line and column; nothing written.
+        let bad = try await other.send("POST", "/api/v1/ingest", key: other.writeKey, headers: ["Content-Type": "application/json"],
+                                       body: Array("{\"series\": [\n {\"metric\": \"m\", \"points\": [{\"time\": \"soon\", \"value\": 1}]}]}".utf8))
+        #expect(bad.status == 400, "\(bad.text)")
+        let error = bad.object["error"] as? [String: Any] ?? [:]
+        #expect(error["file"] as? String == "http-upload.json" && error["line"] as? Int == 2, "\(bad.text)")
+        #expect((error["path"] as? String ?? error["field"] as? String)?.contains("$.series[0].points[0].time") == true, "\(bad.text)")
+        #expect(try other.server.store.imports().count == batches.count)
+    }
+
     @Test("feedback finds its point as `tally feedback --at` does: latest, exact, or the nearest scan")
     func feedbackFindsThePointAsTheCLIDoes() async throws {
         let server = try await TestServer()

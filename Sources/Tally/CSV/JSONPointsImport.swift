@@ -21,15 +21,27 @@ import TallyStorage
 public enum JSONPointsImport {
     /// Parses a JSON points document into a batch.
     public static func parse(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> ParsedFile {
-        func fail(_ message: String, at path: SodaJSONPath) -> InputError {
-            let position = SodaJSONParser.position(of: path, in: bytes)
-            return InputError(file: fileName, line: position?.line, column: position?.column, field: path.description,
-                              message: message)
-        }
         let root: SodaJSON
         do { root = try SodaJSONParser.parse(bytes) } catch {
             throw InputError(file: fileName, line: error.line, column: error.column, field: error.path.description,
                              message: error.message)
+        }
+        return try parse(root, from: bytes, fileName: fileName, origin: origin)
+    }
+
+    /// Whether a JSON document is a points document (a `series` array) rather than a Soda scan result (which has a
+    /// `dataTimestamp`): how `POST /api/v1/ingest` tells the two apart.
+    public static func isPointsDocument(_ root: SodaJSON) -> Bool {
+        root["series"] != nil && root["dataTimestamp"] == nil
+    }
+
+    /// Parses a points document already parsed from `bytes` (errors carry the line and column in `bytes`).
+    public static func parse(_ root: SodaJSON, from bytes: [UInt8], fileName: String,
+                             origin: BatchOrigin) throws(InputError) -> ParsedFile {
+        func fail(_ message: String, at path: SodaJSONPath) -> InputError {
+            let position = SodaJSONParser.position(of: path, in: bytes)
+            return InputError(file: fileName, line: position?.line, column: position?.column, field: path.description,
+                              message: message)
         }
         guard let list = root["series"]?.arrayValue else {
             throw fail("expected an object with a \"series\" array (what `tally export --format json` writes)", at: .root)

@@ -10,7 +10,11 @@ extension SodaScan {
     ///   JSON path (and its line and column) for a wrong type, a missing key, an unknown outcome or a
     ///   bad timestamp; `.unsupported` for soda-core 4.x documents.
     public static func parse(_ bytes: [UInt8]) throws(SodaError) -> SodaScan {
-        let json = try SodaJSONParser.parse(bytes)
+        try parse(try SodaJSONParser.parse(bytes), from: bytes)
+    }
+
+    /// Reads a scan from a document already parsed from `bytes`; errors carry the line and column in `bytes`.
+    public static func parse(_ json: SodaJSON, from bytes: [UInt8]) throws(SodaError) -> SodaScan {
         do {
             return try parse(json)
         } catch {
