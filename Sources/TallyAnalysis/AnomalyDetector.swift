@@ -187,9 +187,10 @@ struct Walker {
 
         if choice == nil {
             let needed = pointsNeeded(before: i)
-            if needed > 0 {
+            if needed.count > 0 {
                 reasons[i] = x.isNaN ? .missing : .coldStart
-                details[i] = Int32(clamping: needed)
+                // Negative: at least that many (``AnomalyResult/reason(at:)``).
+                details[i] = Int32(clamping: needed.atLeast ? -needed.count : needed.count)
                 if x.isNaN { score[i] = .nan }
                 if !x.isNaN {
                     if firstTime == nil { firstTime = t }
@@ -229,13 +230,12 @@ struct Walker {
         var z: Double
         if dev > 0 {
             z = band.halfUp > 0 ? options.sensitivity * dev / band.halfUp : .infinity
-            if options.direction == .down { z = 0 }
         } else if dev < 0 {
             z = band.halfDown > 0 ? options.sensitivity * -dev / band.halfDown : .infinity
-            if options.direction == .up { z = 0 }
         } else {
             z = 0
         }
+        if !options.direction.allows(side: dev) { z = 0 }
         score[i] = scoreForDeviation(z)
         deviation[i] = dev >= 0 ? z : -z
 
@@ -244,8 +244,7 @@ struct Walker {
             let run = stuck.observe(x)
             // A one-sided check hears of a stuck value only on its side of the expected value: `direction=up`
             // ignores a series that dropped to zero and stayed there.
-            let onAllowedSide = options.direction == .both || (options.direction == .up ? dev >= 0 : dev <= 0)
-            if options.detectStuck, !outside, onAllowedSide, choice?.shape != .constant,
+            if options.detectStuck, !outside, options.direction.allows(side: dev), choice?.shape != .constant,
                let p = stuck.runProbability(nonNegative: trainedNonNegative), p < bandRule.tail {
                 isStuck = true
                 details[i] = Int32(clamping: run)
@@ -270,8 +269,7 @@ struct Walker {
                     var sigma = Swift.max((r > 0 ? sp.up : sp.down) * inflation, localScaleFloor * baseSigma)
                     if allInteger { sigma = Swift.max(sigma, 1 / ls) }
                     let zl = sigma > 0 ? Swift.abs(r) / sigma : 0
-                    let allowed = r > 0 ? options.direction != .down : options.direction != .up
-                    if sigma < localSharperRatio * baseSigma && baseSigma.isFinite && allowed {
+                    if sigma < localSharperRatio * baseSigma && baseSigma.isFinite && options.direction.allows(side: r) {
                         // The likelihood gate sees the larger surprise, on the baseline's scale.
                         surprise[i] = Swift.max(surprise[i], zl * s / ls)
                         if zl >= ls && !outside && !isStuck && fb != .exclude {
@@ -314,7 +312,7 @@ struct Walker {
                 let floor = baseSigma.isFinite ? localScaleFloor * baseSigma : 0
                 let v = Swift.min(Swift.max(x, band.lower), band.upper)
                 let r = w.observe(v, band: b, floor: floor, judge: true)
-                let allowed = r.side > 0 ? options.direction != .down : options.direction != .up
+                let allowed = options.direction.allows(side: Double(r.side))
                 // Only where the drift watch does not run (autocorrelated residuals, a trend model): on independent
                 // noise the drift watch's CUSUM already judges slow moves of the level.
                 let smooth = choice?.watchDrift != true && choice?.shape != .zeroInflated && choice?.shape != .constant
@@ -454,7 +452,9 @@ struct Walker {
     // MARK: - Cold start and model choice
 
     /// Points still needed before the first verdict at point i.
-    private mutating func pointsNeeded(before i: Int) -> Int {
+    /// `atLeast` when the scan interval is not known yet (before two points) and a season may need more history than
+    /// the count says once it is: the reason then says "at least", so the countdown does not seem to go up.
+    private mutating func pointsNeeded(before i: Int) -> (count: Int, atLeast: Bool) {
         let have = trainedIdx.count
         if i >= 1 {
             // Typical step from the recent gaps (bounded work while cold).
@@ -462,6 +462,7 @@ struct Walker {
         }
         let need = minimumHistory(options: options, step: step)
         var missing = Swift.max(0, need.points - have)
+
         if need.span > 0 {
             let span = firstTime.map { timeGap(times[i - 1], $0) } ?? 0
             if i == 0 || span < need.span {
@@ -470,7 +471,7 @@ struct Walker {
                 missing = Swift.max(missing, byTime)
             }
         }
-        return missing
+        return (missing, step <= 0 && minimumHistory(options: options, step: 60_000).span > 0)
     }
 
     /// How many periods the seasonal profile remembers: 8 by default, else what the training window spans.
@@ -645,8 +646,8 @@ struct Walker {
         }
         if choice == nil {
             let needed = pointsNeeded(before: n)
-            if needed > 0 {
-                return Forecast(times: [], expected: [], lower: [], upper: [], model: nil, needed: needed)
+            if needed.count > 0 {
+                return Forecast(times: [], expected: [], lower: [], upper: [], model: nil, needed: needed.count)
             }
             decide(at: n - 1)
         }

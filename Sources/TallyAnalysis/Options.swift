@@ -38,6 +38,16 @@ public enum AnomalyDirection: String, Sendable, CaseIterable, Hashable {
     case up
     /// Only values below the range alert (the upper bound is +∞).
     case down
+
+    /// Whether a value on this side of the expected value may alert: `side` above 0 is above it, below 0 below it
+    /// (on it, any direction).
+    @inlinable public func allows(side: Double) -> Bool {
+        switch self {
+        case .both: return true
+        case .up: return side >= 0
+        case .down: return side <= 0
+        }
+    }
 }
 
 /// How much history trains the baseline.

@@ -18,7 +18,8 @@ public enum ReasonCode: UInt8, Sendable, Hashable {
     case above
     /// Below the expected range.
     case below
-    /// Too little history; `details` holds how many more points are needed.
+    /// Too little history; `details` holds how many more points are needed (negative: at least that many, before the
+    /// scan interval is known).
     case coldStart
     /// The value is NaN (missing); it is not judged and does not train.
     case missing
@@ -156,8 +157,9 @@ public struct AnomalyResult: Sendable {
         let range = formatRange(lower: lower[i], upper: upper[i])
         switch reasons[i] {
         case .coldStart:
-            let n = Int(details[i])
-            return "needs \(n) more point\(n == 1 ? "" : "s")"
+            // Negative: the scan interval was not known yet, and a season may need more.
+            let n = Int(Swift.abs(details[i]))
+            return "needs \(details[i] < 0 ? "at least " : "")\(n) more point\(n == 1 ? "" : "s")"
         case .missing:
             return "value missing" + (lower[i].isNaN ? "" : "; expected range " + range) + tail
         case .normal:

@@ -22,7 +22,7 @@ public struct QueryLimits: Sendable, Equatable {
 /// Runs queries over a `QueryDataSource`.
 ///
 /// ```swift
-/// let executor = QueryExecutor(dataSource: store)
+/// let executor = QueryExecutor(dataSource: StoreDataSource(store: store))   // StoreDataSource is in the Tally module
 /// let result = try executor.run("row_count{dataset=\"orders\"} | since 30d | bucket 1d last", now: nowMillis)
 /// print(result.json())
 /// ```

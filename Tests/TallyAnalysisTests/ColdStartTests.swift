@@ -28,6 +28,21 @@ import TallyAnalysis
         #expect(r.reasons[14] != .coldStart)
     }
 
+    /// Before the second point the scan interval is unknown, and with it how much history `auto` needs for a
+    /// season: the countdown says "at least", then counts down without rising (hourly: 10, 9, then 46 … 1).
+    @Test func theCountdownSaysAtLeastUntilTheIntervalIsKnown() {
+        var g = SeriesMaker(seed: 35)
+        let values = g.counts(60, mean: 100, relative: 0.05)
+        let r = AnomalyDetector().detect(times: SeriesMaker.hourly(60), values: values)
+        #expect(r.reason(at: 0) == "needs at least 10 more points" && r.reason(at: 1) == "needs at least 9 more points")
+        #expect(r.reason(at: 2) == "needs 46 more points")
+        let counts = (2..<48).map { Int(r.details[$0]) }
+        #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 == $1 + 1 }, "\(counts)")
+        // A method without a season knows its need from the start: no "at least".
+        let level = AnomalyDetector(options: AnomalyOptions(method: .level)).detect(times: SeriesMaker.hourly(12), values: Array(values[0..<12]))
+        #expect(level.reason(at: 0) == "needs 10 more points")
+    }
+
     @Test func autoWaitsTwoDaysForHourlyScans() {
         var g = SeriesMaker(seed: 33)
         let values = g.counts(60, mean: 100, relative: 0.05)
