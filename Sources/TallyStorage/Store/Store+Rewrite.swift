@@ -11,16 +11,23 @@ public struct RewriteReport: Sendable, Equatable {
     public var bytesAfter = 0
 }
 
+/// What else a rewrite changes in its swap, so that it lands with the new segments or not at all: `catalog` runs
+/// inside the catalog transaction, `state` under the state lock (a deleted batch's record and content hash).
+struct RewriteSwapExtras {
+    var catalog: (Catalog) throws(StoreError) -> Void
+    var state: (inout StoreState) -> Void
+}
+
 extension Store {
     /// Rewrites `segments` (grouped by UTC month): per series, reads all their points, resolves duplicates by
     /// LSN, passes them through `keep`, and writes new segments with full blocks. The new files replace the old
     /// ones in one catalog transaction; old files are deleted afterwards (open readers keep their descriptors, so
     /// a reader in the middle of a read is never cut off). Writers are blocked only for the final swap.
-    /// `forgetting` names a batch whose record goes in the same transaction (a deleted batch).
-    func rewrite(_ segments: [SegmentRecord], level: Int, forgetting batch: ImportRecord? = nil,
+    /// `extras` are changes made in the same swap (with no segments to rewrite, the swap still makes them).
+    func rewrite(_ segments: [SegmentRecord], level: Int, alsoSwapping extras: RewriteSwapExtras? = nil,
                  keep: (SeriesID, PointColumns) -> PointColumns) throws(StoreError) -> RewriteReport {
         var report = RewriteReport()
-        guard !segments.isEmpty || batch != nil else { return report }
+        guard !segments.isEmpty || extras != nil else { return report }
         let readers = state.withLock { s in segments.compactMap { s.readers[$0.id] } }
         var old: [(reader: SegmentReader, directory: SegmentDirectory)] = []
         for reader in readers { old.append((reader, try reader.readDirectory())) }
@@ -101,7 +108,7 @@ extension Store {
                 try catalog.db.transaction { () throws(StoreError) in
                     for record in segments { try catalog.deleteSegment(id: record.id) }
                     for (record, _) in written { try catalog.insertSegment(record) }
-                    if let batch { try catalog.deleteImport(lsn: batch.lsn) }
+                    try extras?.catalog(catalog)
                 }
             } catch {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -114,7 +121,7 @@ extension Store {
                 for (record, opened) in written { s.addSegment(record, opened) }
                 s.index.sortBlocks(affected)
                 for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
-                if let batch { s.forgetImport(batch.origin, lsn: batch.lsn) }
+                extras?.state(&s)
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -243,7 +250,10 @@ extension Store {
                 }
                 return s.segments.filter { overlapping.contains($0.id) }
             }
-            return try rewrite(affected, level: 1, forgetting: record) { _, columns in
+            // The batch's record goes with its points: the same content loads again as a new batch.
+            let forget = RewriteSwapExtras(catalog: { (catalog) throws(StoreError) in try catalog.deleteImport(lsn: record.lsn) },
+                                           state: { $0.forgetImport(record.origin, lsn: record.lsn) })
+            return try rewrite(affected, level: 1, alsoSwapping: forget) { _, columns in
                 columns.removing { columns.lsns[$0] == lsn }
             }
         }
