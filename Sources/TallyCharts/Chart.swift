@@ -397,12 +397,25 @@ public struct Chart: Sendable, Equatable {
             return distinct(a) != distinct(b) ? distinct(a) > distinct(b) : a < b
         }
         let separable = Set(ids.map { seriesKeyText(metric: $0.metric, labels: $0.labels) }).count
+        // Each series' shown values as small integers, per label (and the metric as column 0), computed once.
+        var codes: [[Int]] = []
+        for column in [nil] + ranked {
+            var numbers: [String: Int] = [:]
+            codes.append(ids.map { id in
+                let text = column.map { shown($0, id.labels) } ?? (metricsDiffer ? id.metric : "")
+                if let n = numbers[text] { return n }
+                numbers[text] = numbers.count
+                return numbers.count - 1
+            })
+        }
         func separates(_ chosen: [String]) -> Bool {
-            Set(ids.map { id in [metricsDiffer ? id.metric : ""] + chosen.map { shown($0, id.labels) } }).count == separable
+            let columns = [0] + chosen.map { ranked.firstIndex(of: $0)! + 1 }
+            return Set(ids.indices.map { k in columns.map { codes[$0][k] } }).count == separable
         }
         var varying = ranked
-        if ranked.count <= 10 {
-            // Every subset, by size, then by rank (at most 1,024 of them).
+        if ranked.count <= 10 && ids.count << ranked.count <= 1 << 20 {
+            // Every subset, by size, then by rank (at most 1,024 of them, over at most about a million
+            // series-subset pairs; beyond that, the labels are taken greedily in rank order).
             let subsets = (1..<(1 << ranked.count)).map { bits in ranked.indices.filter { bits & (1 << $0) != 0 } }
                 .sorted { $0.count != $1.count ? $0.count < $1.count : $0.lexicographicallyPrecedes($1) }
             if let first = subsets.first(where: { separates($0.map { ranked[$0] }) }) { varying = first.map { ranked[$0] } }

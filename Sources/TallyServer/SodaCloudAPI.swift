@@ -69,7 +69,10 @@ extension TallyServer {
             // The versions the scan documents sent (soda-core sends v1–v3, and v4 for a user's `identity:`).
             var stored: [String: String] = [:]
             for version in ["v1", "v2", "v3", "v4"] { stored[version] = info.attributes["identity_" + version] }
-            guard !stored.isEmpty else { return .error(404, "check \(checkId) has no Soda identities (it did not come from a Soda scan)") }
+            guard !stored.isEmpty else {
+                return .error(404, "check \(checkId) has no versioned Soda identities (v1–v4): its scan documents sent none, "
+                              + "or it did not come from a Soda scan")
+            }
             return .json(200, SodaCloudResponse.checkIdentities(stored: stored))
         case .historicMeasurements(let query):
             return await answer { history, cap in

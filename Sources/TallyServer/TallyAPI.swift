@@ -96,7 +96,8 @@ extension TallyServer {
         }
     }
 
-    /// `POST /api/v1/ingest`: a points CSV (`text/csv`) or a Soda scan document (`application/json`).
+    /// `POST /api/v1/ingest`: a points CSV (`text/csv`), or as `application/json` a Soda scan document or points as
+    /// `tally export --format json` writes them (a `series` array).
     func ingest(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("ingest") }
         switch request.contentType {

@@ -63,7 +63,7 @@ public final class TallyServer: Sendable {
         let scheme = configuration.tls == nil ? "http" : "https"
         // A connection that sends nothing for this long (an idle keep-alive, or a client that stopped part-way
         // through its headers or body) is closed, so no client can hold a shutdown open.
-        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [ExpectContinueHandler()],
+        let http1 = HTTP1Channel.Configuration(additionalChannelHandlers: [BodyHandshakeHandler()],
                                                idleTimeout: .seconds(Int64(configuration.limits.idleTimeoutSeconds)))
         let server: HTTPServerBuilder
         if let tls = configuration.tls {
@@ -325,7 +325,10 @@ struct HTTPEntry: HTTPResponder {
         for (name, value) in answer.headers {
             fields.append(.init(name: .init(name)!, value: value))
         }
-        if answer.status == 413 { fields[.connection] = "close" }
+        // An answer given without reading an announced body (from the headers, or 413) closes the connection: the
+        // client may not send the body (it waited for 100 Continue) or may still be sending it.
+        let announcedBody = headers[.contentLength].flatMap { Int($0) }.map { $0 > 0 } ?? (headers[.transferEncoding] != nil)
+        if answer.status == 413 || (response != nil && announcedBody) { fields[.connection] = "close" }
         var buffer = ByteBuffer()
         if isHead {
             // The length the GET answer has, without its body (RFC 9110 §9.3.2).

@@ -115,10 +115,10 @@ import Testing
 
             """)
         #expect(QueryResult(series: []).csv() == "metric,time,value\n")
-        // The `outcomes` stage's `outcome` label keeps its name; on any other series it is written `label:outcome`,
-        // so that `tally ingest csv` reads it back as a label, not as the outcome column.
+        // An `outcome` label (the `outcomes` stage's too, and a stored series named `outcomes`) is written
+        // `label:outcome`, so that `tally ingest csv` reads it back as a label, not as the outcome column.
         let outcomes = QueryResult(series: [ResultSeries(metric: "outcomes", labels: ["outcome": "fail"], times: [0], values: [2])])
-        #expect(outcomes.csv() == "metric,outcome,time,value\noutcomes,fail,1970-01-01T00:00:00Z,2.0\n")
+        #expect(outcomes.csv() == "metric,label:outcome,time,value\noutcomes,fail,1970-01-01T00:00:00Z,2.0\n")
         let labelled = QueryResult(series: [ResultSeries(metric: "m", labels: ["outcome": "fail"], times: [0], values: [2])])
         #expect(labelled.csv() == "metric,label:outcome,time,value\nm,fail,1970-01-01T00:00:00Z,2.0\n")
     }

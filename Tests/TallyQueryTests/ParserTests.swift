@@ -319,6 +319,7 @@ import Testing
         check("m | bucket 1d avrage", column: 15, "unknown aggregate", suggestion: "avg")
         check("m | bucket 1d stdev", column: 15, "unknown aggregate", suggestion: "stddev")
         check("m | bucket 1d p101", column: 15, "percentiles run from p0 to p100")
+        check("m | bucket 1d p1e2", column: 15, "unknown aggregate `p1e2`")
         check("m | bucket 1mo1d avg", column: 12, "not both")
         check("m | bucket 0s avg", column: 12, "greater than zero")
         check("m | bucket 1d avg fill", column: 23, "expected a fill mode")

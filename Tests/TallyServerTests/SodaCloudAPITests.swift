@@ -256,7 +256,7 @@ struct SodaCloudAPITests {
         #expect(onlyV3.status == 200 && (onlyV3.object["identities"] as? [String: String]) == ["v3": "c3only"], "\(onlyV3.text)")
         let plainID = try #require(server.server.store.series(key: SeriesKey(metric: "check", labels: ["check": "plain"]))?.id)
         let withoutIdentities = try await server.soda("/api/query", ["type": "sodaCoreCheckIdentities", "checkId": "\(plainID)", "token": token])
-        #expect(withoutIdentities.status == 404 && withoutIdentities.text.contains("has no Soda identities"), "\(withoutIdentities.text)")
+        #expect(withoutIdentities.status == 404 && withoutIdentities.text.contains("has no versioned Soda identities (v1–v4)"), "\(withoutIdentities.text)")
 
         // Feedback on a result comes back with it.
         let resultId = try #require(ranged.first?["testResultId"] as? String)

@@ -311,8 +311,11 @@ struct CloudAPITests {
         #expect(SodaCloudResponse.response(to: login, measurements: [], checkResults: []) == nil)
         let ids = try SodaCloudRequest.parse(path: "/api/query", body: Array(#"{"type": "sodaCoreCheckIdentities", "checkId": "c-1"}"#.utf8))
         #expect(SodaCloudResponse.response(to: ids, measurements: [], checkResults: []) { id in
-            id == "c-1" ? SodaCheckIdentities(v1: "a", v2: "b", v3: "c", v4: "mine") : nil
+            id == "c-1" ? SodaCheckIdentities(v1: "a", v2: "b", v3: "c", v4: "mine").versions : nil
         }?.description == #"{"identities":{"v1":"a","v2":"b","v3":"c","v4":"mine"}}"#)
+        // A check with only some versions answers those, in version order.
+        #expect(SodaCloudResponse.response(to: ids, measurements: [], checkResults: []) { _ in ["v3": "c", "v1": "a"] }?.description
+            == #"{"identities":{"v1":"a","v3":"c"}}"#)
     }
 }
 

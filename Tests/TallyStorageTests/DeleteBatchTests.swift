@@ -171,8 +171,6 @@ struct DeleteBatchTests {
         try store.close()
     }
 
-    /// Deleting the newest batch (written through the WAL, or a bulk import) never lets its LSN be given again:
-    /// not in the open store, not after a reopen (a scan id names one scan for good).
     /// An LSN no catalog row can hold (above 2⁶³ − 1, as a user may type) is no batch, not a crash.
     @Test func aBatchNumberBeyondAnyLSNIsNoBatch() throws {
         let dir = TemporaryDirectory()
@@ -186,6 +184,8 @@ struct DeleteBatchTests {
         try store.close()
     }
 
+    /// Deleting the newest batch (written through the WAL, or a bulk import) never lets its LSN be given again:
+    /// not in the open store, not after a reopen (a scan id names one scan for good).
     @Test func theNewestBatchsLSNIsNotReusedAfterItsDelete() throws {
         let dir = TemporaryDirectory()
         var store = try Store.open(at: dir.path)

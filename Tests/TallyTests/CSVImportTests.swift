@@ -42,7 +42,10 @@ struct CSVImportTests {
         try store.close()
         // One label under both spellings is an error naming the second.
         let twice = error("metric,foo,label:foo,time,value\nm,a,b,1,1\n")
-        #expect(twice?.field == "label:foo" && twice?.message.contains("label foo appears twice") == true, "\(String(describing: twice))")
+        #expect(twice?.field == "label:foo" && twice?.message.contains("label foo appears twice in the header (as foo and label:foo)") == true,
+                "\(String(describing: twice))")
+        let reversed = error("metric,label:foo,foo,time,value\nm,a,b,1,1\n")
+        #expect(reversed?.field == "foo" && reversed?.message.contains("(as label:foo and foo)") == true, "\(String(describing: reversed))")
         #expect(error("metric,label:1x,time,value\nm,a,1,1\n")?.message.contains("not a valid label name") == true)
     }
 

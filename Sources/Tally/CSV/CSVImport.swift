@@ -17,7 +17,7 @@ public enum CSVImport {
         var column: Int32
     }
 
-    /// Column names that cannot be labels.
+    /// Column names read as columns, not labels (a label with such a name is written `label:NAME`).
     public static let reservedColumns: Set<String> = ["time", "metric", "value", "outcome"]
 
     /// Parses CSV bytes into a batch. An error's column counts characters (Unicode scalars) from the start of its
@@ -64,7 +64,8 @@ public enum CSVImport {
             throw InputError(file: fileName, line: 1, message: "the file is empty: expected a header row with time, metric and value")
         }
         var names: [String] = []
-        var seenNames = Set<String>(), seenLabels = Set<String>()
+        var seenNames = Set<String>()
+        var labelSpellings: [String: String] = [:]   // label name → how the header first wrote it
         var timeColumn = -1, metricColumn = -1, valueColumn = -1, outcomeColumn = -1
         var labelColumns: [(index: Int, name: String)] = []
         for (i, field) in fields.enumerated() {
@@ -91,10 +92,11 @@ public enum CSVImport {
                     throw InputError(file: fileName, line: field.line, column: field.column, field: name,
                                      message: metricNameLabelReserved)
                 }
-                guard seenLabels.insert(label).inserted else {
+                if let first = labelSpellings[label] {
                     throw InputError(file: fileName, line: field.line, column: field.column, field: name,
-                                     message: "label \(label) appears twice in the header (as \(label) and \(name))")
+                                     message: "label \(label) appears twice in the header (as \(first) and \(name))")
                 }
+                labelSpellings[label] = name
                 labelColumns.append((i, label))
             }
         }

@@ -1,8 +1,9 @@
 extension QueryResult {
     /// The result as CSV: one header row, then one row per point.
     ///
-    /// Columns: `metric`, one per label name (the union over all series, sorted; a label named like another column of
-    /// the header becomes `label:NAME`), `time` (ISO 8601 UTC), `value` (empty for null), then `reason`, `outcome`,
+    /// Columns: `metric`, one per label name (the union over all series, sorted; a label named like a column
+    /// `tally ingest csv` reads — `metric`, `time`, `value`, `outcome` — or like an optional column shown becomes
+    /// `label:NAME`, which ingest reads back as the label), `time` (ISO 8601 UTC), `value` (empty for null), then `reason`, `outcome`,
     /// `expected`, `lower`, `upper`, `score`, `anomaly`, `alert` when some series has them. Fields holding a comma, a quote,
     /// a CR or an LF are quoted as RFC 4180 says, with quotes doubled.
     ///

@@ -3,8 +3,8 @@ import TallyEncoding
 /// The flat column layout shared by CSV and table output:
 /// `metric, <label names...>, time, value, [reason], [outcome], [expected], [lower], [upper], [score], [anomaly], [alert]`.
 ///
-/// Label columns are the union of all series' label names, sorted. A label whose name is also a column
-/// present in the header (`metric`, `time`, `value`, `outcome` when shown, ...) is shown as `label:NAME`. Optional columns appear only when some series has them
+/// Label columns are the union of all series' label names, sorted. A label named like a column `tally ingest csv`
+/// reads (`metric`, `time`, `value`, `outcome`) or like an optional column shown (`reason`, ...) is `label:NAME`. Optional columns appear only when some series has them
 /// (`reason` when some point carries one: a stage explained a null, or a null in a result with anomaly columns; a
 /// null stored by a scan in a plain result has an empty cell, so `tally export` output reads back through
 /// `tally ingest csv` exactly).
@@ -15,13 +15,9 @@ struct FlatLayout {
 
     let labelNames: [String]
     let extras: [Extra]
-    /// Whether an `outcome` label is written `label:outcome`: always, so that `tally ingest csv` does not read it
-    /// as the outcome column, except on the `outcomes` stage's series, whose `outcome` label is the point of them.
-    let prefixesOutcome: Bool
 
     init(_ result: QueryResult) {
         labelNames = Set(result.series.flatMap { $0.labels.map(\.name) }).sorted()
-        prefixesOutcome = result.series.contains { $0.labels["outcome"] != nil && $0.metric != "outcomes" }
         var extras: [Extra] = []
         let series = result.series
         // A null in an annotated result (an `anomalies` stage ran) is explained, as JSON explains it; a plain
@@ -42,7 +38,9 @@ struct FlatLayout {
     }
 
     var header: [String] {
-        let fixed = Set(["metric", "time", "value"] + (prefixesOutcome ? ["outcome"] : []) + extras.map(\.rawValue))
+        // The four columns `tally ingest csv` reads as such, shown or not (so an `outcome` label, the `outcomes`
+        // stage's too, is `label:outcome`), and the optional columns shown.
+        let fixed = Set(["metric", "time", "value", "outcome"] + extras.map(\.rawValue))
         return ["metric"] + labelNames.map { fixed.contains($0) ? "label:\($0)" : $0 } + ["time", "value"]
             + extras.map(\.rawValue)
     }

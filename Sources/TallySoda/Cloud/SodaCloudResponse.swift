@@ -32,14 +32,7 @@ public enum SodaCloudResponse {
 
     /// `sodaCoreCheckIdentities` → `{"identities": {"v1": .., "v2": .., "v3": .., "v4": ..}}`.
     public static func checkIdentities(_ identities: SodaCheckIdentities) -> SodaJSON {
-        .object(SodaJSONObject([
-            "identities": .object(SodaJSONObject([
-                "v1": .string(identities.v1),
-                "v2": .string(identities.v2),
-                "v3": .string(identities.v3),
-                "v4": identities.v4.map(SodaJSON.string),
-            ])),
-        ]))
+        checkIdentities(stored: identities.versions)
     }
 
     /// `sodaCoreInsertScanResults` → `{}`. soda-core only needs a 200 with a JSON body (it calls
@@ -84,14 +77,14 @@ public enum SodaCloudResponse {
     public static func response(
         to request: SodaCloudRequest, measurements: [SodaMeasurementRow], checkResults: [SodaCheckResultRow],
         checkAttributes: [SodaCheckAttributeDefinition] = [], disableCollectingWarehouseData: Bool = true,
-        checkIdentities: ((String) -> SodaCheckIdentities?)? = nil
+        checkIdentities: ((String) -> [String: String]?)? = nil
     ) -> SodaJSON? {
         switch request.body {
         case .login: return nil
         case .insertScanResults: return insertScanResults()
         case .cloudConfiguration: return cloudConfiguration(disableCollectingWarehouseData: disableCollectingWarehouseData)
         case .availableCheckAttributes: return availableCheckAttributes(checkAttributes)
-        case let .checkIdentities(checkId): return checkIdentities?(checkId).map(checkIdentities(_:))
+        case let .checkIdentities(checkId): return checkIdentities?(checkId).map { SodaCloudResponse.checkIdentities(stored: $0) }
         case let .historicMeasurements(query): return historicMeasurements(measurements, for: query)
         case let .historicCheckResults(query): return historicCheckResults(checkResults, for: query)
         case let .historicMeasurements2(query): return historicMeasurements(measurements, for: query)

@@ -9,6 +9,13 @@ public struct SodaCheckIdentities: Sendable, Hashable {
     /// The user's `identity:` setting, when present (not computable; copied from the configuration).
     public var v4: String?
 
+    /// The identities by version (`v1` … `v4`), as scan documents send them and the catalog keeps them.
+    public var versions: [String: String] {
+        var all = ["v1": v1, "v2": v2, "v3": v3]
+        all["v4"] = v4
+        return all
+    }
+
     /// Creates identities.
     public init(v1: String, v2: String, v3: String, v4: String? = nil) {
         self.v1 = v1

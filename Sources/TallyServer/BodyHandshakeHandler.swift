@@ -1,0 +1,94 @@
+import Hummingbird
+import NIOCore
+import NIOHTTPTypes
+
+/// The handshake around a request body.
+///
+/// * Answers `Expect: 100-continue` with `100 Continue` when the server is about to read the body, so that a client
+///   that waits for it (curl does, when told to or for large bodies) sends the body at once instead of after its own
+///   timeout (a second, for curl). A request refused from its headers alone (no key, a wrong Content-Type, too
+///   large) gets its final answer instead, and the client never sends the body (RFC 9110 §10.1.1). The interim
+///   answer goes out only while the request that asked for it is the only one unanswered on the connection: with
+///   pipelined requests it could not be told apart from the answer to an earlier one, so the client's own timeout
+///   sends the body then.
+/// * Closes the connection after an answer marked `Connection: close` that was given before the request's body
+///   ended: the server will not read the rest, and a client waiting for `100 Continue` will not send it.
+final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+    typealias InboundIn = HTTPRequestPart
+    typealias InboundOut = HTTPRequestPart
+    typealias OutboundIn = HTTPResponsePart
+    typealias OutboundOut = HTTPResponsePart
+
+    // Touched on the channel's event loop only.
+    private var context: ChannelHandlerContext?
+    private var expecting = false
+    /// Request heads received and final answers finished, on this connection.
+    private var requests = 0, answered = 0
+    /// Whether the current request's body has ended, and whether the answer being written closes the connection.
+    private var bodyEnded = true, closeAfterAnswer = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let request):
+            requests += 1
+            bodyEnded = false
+            expecting = request.headerFields[.expect]?.lowercased() == "100-continue"
+        case .body:
+            expecting = false   // the client did not wait
+        case .end:
+            expecting = false
+            bodyEnded = true
+        }
+        context.fireChannelRead(data)
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        switch unwrapOutboundIn(data) {
+        case .head(let response):
+            if response.status.kind != .informational {
+                closeAfterAnswer = !bodyEnded && response.headerFields[.connection]?.lowercased() == "close"
+            }
+            context.write(data, promise: promise)
+        case .body:
+            context.write(data, promise: promise)
+        case .end:
+            answered += 1
+            guard closeAfterAnswer else { return context.write(data, promise: promise) }
+            closeAfterAnswer = false
+            let written = context.eventLoop.makePromise(of: Void.self)
+            written.futureResult.cascade(to: promise)
+            written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            context.writeAndFlush(data, promise: written)
+        }
+    }
+
+    /// Sends `100 Continue` if the current request asked for it and its body has not started. `eventLoop` is the
+    /// channel's (``ConnectionRequestContext`` passes it).
+    func continueIfExpected(on eventLoop: any EventLoop) {
+        eventLoop.execute {
+            guard self.expecting, self.requests - self.answered == 1, let context = self.context else { return }
+            self.expecting = false
+            context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
+        }
+    }
+}
+
+/// Hummingbird's basic request context, keeping the connection's channel (to answer `Expect: 100-continue`).
+struct ConnectionRequestContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    let channel: any Channel
+
+    init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        channel = source.channel
+    }
+
+    /// Lets the client send the body it is holding back for `100 Continue`, if any.
+    func continueIfExpected() async {
+        guard let handler = try? await channel.pipeline.handler(type: BodyHandshakeHandler.self).get() else { return }
+        handler.continueIfExpected(on: channel.eventLoop)
+    }
+}
