@@ -99,11 +99,12 @@ extension TallyCommand {
 
         static func json(_ report: AnomalyCheckReport) -> String {
             func number(_ v: Double?) -> String { v.map(JSONText.number) ?? "null" }
+            func names(_ s: some CheckReportSeries) -> [String] {
+                ["\"series\": " + JSONText.string(s.seriesText), "\"metric\": " + JSONText.string(s.metric),
+                 "\"labels\": " + jsonObject(Array(s.labels))]
+            }
             func object(_ f: AnomalyCheckReport.Finding) -> String {
-                var fields = ["\"series\": " + JSONText.string(f.seriesText),
-                              "\"metric\": " + JSONText.string(f.metric),
-                              "\"labels\": " + jsonObject(Array(f.labels)),
-                              "\"time\": " + JSONText.string(TimeText.format(f.time)),
+                var fields = names(f) + ["\"time\": " + JSONText.string(TimeText.format(f.time)),
                               "\"value\": " + number(f.value),
                               "\"expected\": " + number(f.expected),
                               "\"lower\": " + number(f.lower),
@@ -120,8 +121,7 @@ extension TallyCommand {
                 + report.findings.map(object).joined(separator: ",\n  ") + "], \"quiet\": ["
                 + report.quiet.map(object).joined(separator: ",\n  ") + "], \"not_judged\": ["
                 + (report.unjudged.map(object) + report.withoutPoints.map { series in
-                    "{\"series\": \(JSONText.string(series.seriesText)), \"metric\": \(JSONText.string(series.metric)), "
-                        + "\"labels\": \(jsonObject(Array(series.labels))), \"time\": null, \"reason\": \"no point at or before now\"}"
+                    "{" + (names(series) + ["\"time\": null", "\"reason\": \"no point at or before now\""]).joined(separator: ", ") + "}"
                 }).joined(separator: ",\n  ") + "]}"
         }
     }

@@ -2,6 +2,17 @@ import TallyAnalysis
 import TallyQuery
 import TallyStorage
 
+/// A series a check report names: by metric and labels.
+public protocol CheckReportSeries {
+    var metric: String { get }
+    var labels: Labels { get }
+}
+
+extension CheckReportSeries {
+    /// `metric{labels}` as selectors write it.
+    public var seriesText: String { SeriesKey(metric: metric, labels: Array(labels)).description }
+}
+
 /// What `Store.check` found: the query as run, and the points that make the check fail.
 public struct AnomalyCheckReport: Sendable {
     /// How the result decides the check.
@@ -14,7 +25,7 @@ public struct AnomalyCheckReport: Sendable {
     }
 
     /// One point that fails the check.
-    public struct Finding: Sendable {
+    public struct Finding: Sendable, CheckReportSeries {
         public var metric: String
         public var labels: Labels
         public var time: Int64
@@ -33,8 +44,6 @@ public struct AnomalyCheckReport: Sendable {
         /// The detector's sentence, or the reason a stage gave.
         public var reason: String?
 
-        /// `metric{labels}` as selectors write it.
-        public var seriesText: String { SeriesKey(metric: metric, labels: Array(labels)).description }
     }
 
     /// The query as written.
@@ -60,11 +69,9 @@ public struct AnomalyCheckReport: Sendable {
     /// either: `tally check` lists them.
     public var unjudged: [Finding] = []
     /// A series the check could not look at.
-    public struct SeriesName: Sendable {
+    public struct SeriesName: Sendable, CheckReportSeries {
         public var metric: String
         public var labels: Labels
-        /// `metric{labels}` as selectors write it.
-        public var seriesText: String { SeriesKey(metric: metric, labels: Array(labels)).description }
     }
 
     /// In `latestPoint` mode: the series with no point at or before `now` in the range the query reads, so nothing
