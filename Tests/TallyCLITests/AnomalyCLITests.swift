@@ -95,6 +95,14 @@ struct AnomalyCLITests {
         let json = try #require(try JSONSerialization.jsonObject(with: Data(j.stdout.utf8)) as? [String: Any])
         #expect(json["status"] as? String == "ok")
         #expect((json["not_judged"] as? [[String: Any]])?.first?["series"] as? String == #"row_count{dataset="young"}"#)
+        // A series with no point yet: named the same way, with no time.
+        let earlyJSON = try runTally(["check", "row_count", "--format", "json", "--store", store,
+                                      "--now", TimeText.format(Self.time(0) - Self.day)])
+        let none = try #require(try JSONSerialization.jsonObject(with: Data(earlyJSON.stdout.utf8)) as? [String: Any])
+        let entry = try #require((none["not_judged"] as? [[String: Any]])?.first, "\(earlyJSON.stdout)")
+        #expect(entry["series"] as? String == #"row_count{dataset="young"}"# && entry["metric"] as? String == "row_count")
+        #expect(entry["labels"] as? [String: String] == ["dataset": "young"] && entry["time"] is NSNull)
+        #expect(entry["reason"] as? String == "no point at or before now")
     }
 
     @Test func checkExitsOneNamingTheAnomalousSeries() throws {
