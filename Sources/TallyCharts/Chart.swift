@@ -105,7 +105,7 @@ public struct Chart: Sendable, Equatable {
         for outcome in ChartPoint.problemOutcomes where series.contains(where: { s in
             s.outcomes?.contains { $0 != 0 && NumberFormat.outcomeName($0) == outcome } == true
         }) {
-            items.append(("check \(outcome)", [ChartStyle.outcomeColors[outcome]!], .marker))
+            items.append(("check \(outcome)", [ChartStyle.outcomeColors[outcome]!], .bar))   // squares, as on the line
         }
         let legendBottom = placeLegend(items)
 
@@ -325,8 +325,9 @@ public struct Chart: Sendable, Equatable {
                 let plotTop = frame.y + titleHeight + 6
                 let plotHeight = max(40, frame.maxY - Chart.xLabelHeight - plotTop)
                 let high = shaped.map { $0.values.reduce(0, +) }.max() ?? 1
+                // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
                 let yAxis = ValueAxis.nice(low: 0, high: max(high, 1), maxTicks: max(2, Int(plotHeight / 34) + 1),
-                                           includeZero: true, unit: unit)
+                                           includeZero: true, unit: interval.map { "\(unit) per \($0)" } ?? unit)
                 let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
                 let plotLeft = frame.x + 10 + 18 + labelWidth + 8
                 let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
@@ -432,8 +433,9 @@ public struct Chart: Sendable, Equatable {
         let names = ids.map { id in
             var parts: [String] = []
             if metricsDiffer { parts.append(id.metric) }
+            // A label the series does not have is left out of its name (`avg`, not `avg, check=`).
             for name in varying {
-                let value = id.labels[name] ?? ""
+                guard let value = id.labels[name], !value.isEmpty else { continue }
                 parts.append(labelTexts[name]?[value] ?? "\(name)=\(value)")
             }
             return parts.isEmpty ? seriesKeyText(metric: id.metric, labels: id.labels) : parts.joined(separator: ", ")

@@ -51,9 +51,12 @@ public enum ChartPage {
         o += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         o += "<title>\(ChartText.xml(title))</title>\n"
         o += "<style>\n"
-        o += "body{font-family:\(ChartStyle.fontFamily);color:#222;margin:24px auto;max-width:1200px;padding:0 16px;line-height:1.4}\n"
+        // As wide as the widest chart (a 2,000 px chart is shown at its size where the window allows), at least 1,200 px.
+        let width = max(1_200, (charts.map(\.width).max() ?? 0) + 34)
+        o += "body{font-family:\(ChartStyle.fontFamily);color:#222;margin:24px auto;max-width:\(width)px;padding:0 16px;line-height:1.4}\n"
         o += "h1{font-size:20px;font-weight:600;margin:0 0 8px}\n"
-        o += "figure{margin:24px 0 8px}\nfigure svg{max-width:100%;height:auto;border:1px solid #eee}\n"
+        o += "figure{margin:24px 0 8px;overflow-x:auto}\nfigure svg{max-width:100%;height:auto;border:1px solid #eee}\n"
+        o += "@media (max-width:700px){table{display:block;overflow-x:auto}}\n"
         o += "details{margin:0 0 32px;font-size:13px}\nsummary{cursor:pointer;color:#555}\n"
         o += "table{border-collapse:collapse;margin-top:8px}\nth,td{padding:3px 10px;border-bottom:1px solid #eee;text-align:right}\n"
         o += "th:first-child,td:first-child{text-align:left}\nth{font-weight:600;color:#444}\n"

@@ -194,8 +194,16 @@ extension Chart {
             }
             out.line("</g>")
         }
-        out.line("<g class=\"anomalies\" fill=\"\(ChartStyle.anomalyColor)\" stroke=\"#ffffff\" stroke-width=\"1.5\">")
-        for point in line.anomalies where !point.isSilencedAnomaly {
+        // White halos first, then the dots: dots a few pixels apart stay filled (each one's outline drawn over the one
+        // before made a run of them look like the hollow "no alert" marker).
+        let alerting = line.anomalies.filter { !$0.isSilencedAnomaly }
+        out.line("<g class=\"anomaly-halos\" fill=\"#ffffff\">")
+        for point in alerting {
+            out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"5.25\"/>")
+        }
+        out.line("</g>")
+        out.line("<g class=\"anomalies\" fill=\"\(ChartStyle.anomalyColor)\">")
+        for point in alerting {
             out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"4.5\"><title>"
                      + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
         }
@@ -239,14 +247,20 @@ extension Chart {
             // Edges rounded once, so that the segments' heights add up to the stack's height exactly.
             var cumulative = 0.0
             var bottom = Chart.round1(p.y(0))
-            var rects = ""
+            var rects = "", marks = ""
             for (k, count) in bar.counts.enumerated() where count > 0 {
                 cumulative += count
                 let top = Chart.round1(p.y(cumulative))
                 rects += "<rect x=\"\(num(x))\" y=\"\(num(top))\" width=\"\(num(w))\" height=\"\(num(bottom - top))\" "
                     + "fill=\"\(bars.colors[k])\" data-outcome=\"\(bars.outcomes[k])\" data-count=\"\(ChartText.number(count))\"/>"
+                // A warning, failure or error too small to see among many passes is drawn 2 px tall, over the stack.
+                if bottom - top < 2 && ChartPoint.problemOutcomes.contains(bars.outcomes[k]) {
+                    marks += "<rect x=\"\(num(x))\" y=\"\(num(bottom - 2))\" width=\"\(num(w))\" height=\"2\" "
+                        + "fill=\"\(bars.colors[k])\" class=\"small-outcome\"/>"
+                }
                 bottom = top
             }
+            rects += marks
             guard !rects.isEmpty else { continue }
             out.line("<g><title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
         }

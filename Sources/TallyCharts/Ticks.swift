@@ -32,8 +32,9 @@ public struct ValueAxis: Sendable, Equatable {
         if !lo.isFinite || !hi.isFinite || lo > hi { lo = 0; hi = 1 }
         if includeZero { lo = Swift.min(lo, 0); hi = Swift.max(hi, 0) }
         if lo == hi {
+            // A flat zero (a count that stayed 0) gets 0…1, not an axis of -1 rows.
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
-            lo -= includeZero && lo == 0 ? 0 : pad
+            lo -= lo == 0 ? 0 : pad
             hi += pad
         }
         let n = Swift.max(3, maxTicks)

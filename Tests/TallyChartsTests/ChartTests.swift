@@ -126,6 +126,7 @@ import TallyStorage
         #expect(marks.contains("class=\"fail\"") && marks.contains(ChartStyle.outcomeColors["fail"]!))
         #expect(marks.contains("class=\"warn\"") && marks.contains("Check fail in"))
         #expect(chart.legend.map(\.label).contains("check fail") && chart.legend.map(\.label).contains("check warn"))
+        #expect(chart.legend.first { $0.label == "check fail" }?.symbol == .bar, "a square, as the marks on the line")
         #expect(!chart.legend.map(\.label).contains("check error"))
         #expect(chart.json().contains("\"outcome\": \"fail\"") && isValidJSON(chart.json()))
         #expect(!Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg().contains("check-outcomes"))
@@ -187,6 +188,21 @@ import TallyStorage
         #expect(chart.panels[0].yAxis.max >= bars.bars.map(\.total).max()!)
         #expect(chart.subtitle.contains("summed per 1d into"))
         #expect(bars.interval == .milliseconds(DAY))
+        // Summed, a bar counts a day's checks, and the axis says so.
+        #expect(chart.panels[0].yAxis.unit == "checks per 1d", "\(String(describing: chart.panels[0].yAxis.unit))")
+    }
+
+    /// One failure among a thousand passes is less than a pixel of its bar: it is drawn 2 px tall in its colour, and
+    /// a failure that is tall enough is drawn as it is.
+    @Test func aFailureTooSmallToSeeIsDrawnTwoPixelsTall() {
+        let times = (0..<10).map { utc(2024, 5, 1) + Int64($0) * DAY }
+        let pass = ResultSeries(metric: "outcomes", labels: ["outcome": "pass"], times: times, values: times.map { _ in 1_000 })
+        let fail = ResultSeries(metric: "outcomes", labels: ["outcome": "fail"], times: times,
+                                values: times.indices.map { $0 == 3 ? 1 : ($0 == 6 ? 400 : 0) })
+        let svg = Chart(QueryResult(series: [fail, pass]), spec: ChartSpec(width: 600)).svg()
+        let marks = svg.components(separatedBy: "class=\"small-outcome\"").count - 1
+        #expect(marks == 1, "\(marks)")
+        #expect(svg.contains("height=\"2\" fill=\"\(ChartStyle.outcomeColors["fail"]!)\" class=\"small-outcome\""))
     }
 
     /// Legends name series by the fewest labels that tell them apart; a label with texts (a Soda check's name for
@@ -321,11 +337,14 @@ import TallyStorage
         let silencedGroup = try #require(svg.range(of: "<g class=\"anomalies-silenced\""))
         let alertGroup = try #require(svg.range(of: "<g class=\"anomalies\""))
         #expect(silencedGroup.lowerBound < alertGroup.lowerBound, "hollow markers are drawn under the filled ones")
-        let silencedPart = svg[silencedGroup.lowerBound..<alertGroup.lowerBound]
+        let halos = try #require(svg.range(of: "<g class=\"anomaly-halos\""))
+        #expect(halos.lowerBound < alertGroup.lowerBound, "white halos under all the dots, so close dots stay filled")
+        let silencedPart = svg[silencedGroup.lowerBound..<halos.lowerBound]
         #expect(silencedPart.components(separatedBy: "<circle").count - 1 == 2)
         #expect(silencedPart.contains("Anomaly (no alert) in"))
         let alertPart = String(svg[alertGroup.lowerBound...]).components(separatedBy: "</g>")[0]
         #expect(alertPart.components(separatedBy: "<circle").count - 1 == 1)
+        #expect(!alertPart.contains("stroke"), "a filled dot has no outline to cut into its neighbour")
         #expect(chart.legend.map(\.label).contains("anomaly, no alert"))
         #expect(chart.legend.contains { $0.symbol == .hollowMarker })
         // JSON and Vega-Lite carry the alert column; the HTML table counts the alerts.

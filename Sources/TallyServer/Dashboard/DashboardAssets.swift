@@ -66,6 +66,7 @@ enum DashboardAssets {
         th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:left;vertical-align:middle}
         th{font-weight:600;color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
         td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        th.num{text-align:right}
         .dataset{border:1px solid var(--line);border-radius:8px;padding:4px 16px 8px;margin:12px 0}
         .dataset h3 a{font-size:16px}
         .badge{display:inline-block;min-width:44px;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;\
@@ -79,6 +80,8 @@ enum DashboardAssets {
         figure.chart{margin:12px 0 4px;overflow-x:auto}
         figure.chart svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
         .ranges a{margin-right:10px}
+        @media (max-width:700px){main{padding:10px 10px 32px}header.top{flex-wrap:wrap;gap:8px 14px;padding:8px 10px}\
+        table{display:block;overflow-x:auto;white-space:nowrap}.dataset{padding:4px 8px 8px}}
         .ranges a.current{font-weight:700;color:var(--fg)}
         form.query textarea{width:100%;min-height:70px;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;\
         font-size:14px;padding:8px;border:1px solid var(--line);border-radius:6px}

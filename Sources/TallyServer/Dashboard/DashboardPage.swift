@@ -63,6 +63,12 @@ enum DashboardPage {
         return ChartText.number(v) + (unit.map { " " + $0 } ?? "")
     }
 
+    /// An expected value or range end: six significant digits (a model's output has no exact value to show).
+    static func modelValue(_ v: Double) -> String {
+        guard let v = optionalValue(v) else { return "null" }
+        return v.isFinite ? formatAnomalyNumber(v) : ChartText.number(v)
+    }
+
     /// An outcome badge.
     static func badge(_ outcome: Outcome?) -> String {
         guard let outcome else { return "<span class=\"badge\">none</span>" }
@@ -130,7 +136,7 @@ enum DashboardPage {
                     o += "</p>\n"
                 }
                 if !dataset.metrics.isEmpty {
-                    o += "<table class=\"metrics\">\n<tr><th>metric</th><th>trend</th><th>latest</th><th>at</th></tr>\n"
+                    o += "<table class=\"metrics\">\n<tr><th>metric</th><th>trend</th><th class=\"num\">latest</th><th class=\"num\">at</th></tr>\n"
                     for row in dataset.metrics {
                         o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(model.sparklines[row.info.id] ?? "")</td>"
                         o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
@@ -139,7 +145,7 @@ enum DashboardPage {
                     o += "</table>\n"
                 }
                 if !dataset.checks.isEmpty {
-                    o += "<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th>value</th><th>at</th></tr>\n"
+                    o += "<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th class=\"num\">value</th><th class=\"num\">at</th></tr>\n"
                     for row in dataset.checks {
                         o += "<tr><td>\(HTMLText.escape(row.name))</td>"
                         o += "<td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
@@ -167,7 +173,7 @@ enum DashboardPage {
                 + "showing the \(span) before it.</p>\n"
         }
         if !dataset.checks.isEmpty {
-            o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th>value</th><th>at</th></tr>\n"
+            o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th class=\"num\">value</th><th class=\"num\">at</th></tr>\n"
             for row in dataset.checks {
                 o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
                 o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value)) } ?? "")</td>"
@@ -263,19 +269,20 @@ enum DashboardPage {
             o += "<h3>\(HTMLText.escape(seriesKeyText(metric: s.metric, labels: s.labels)))</h3>\n"
             let first = max(0, s.count - maxTableRows)
             if first > 0 { o += "<p class=\"muted\">The latest \(maxTableRows) of \(s.count) points.</p>\n" }
-            o += "<table class=\"result\">\n<tr><th>time</th><th>value</th>"
+            o += "<table class=\"result\">\n<tr><th class=\"num\">time</th><th class=\"num\">value</th>"
             if s.outcomes != nil { o += "<th>outcome</th>" }
-            if s.expected != nil { o += "<th>expected</th>" }
-            if s.lower != nil && s.upper != nil { o += "<th>expected range</th>" }
+            if s.expected != nil { o += "<th class=\"num\">expected</th>" }
+            if s.lower != nil && s.upper != nil { o += "<th class=\"num\">expected range</th>" }
             if s.anomaly != nil { o += "<th>anomaly</th>" }
             if s.reasons != nil { o += "<th>note</th>" }
             o += "</tr>\n"
             for i in first..<s.count {
                 o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))</td>"
                 if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
-                if let expected = s.expected { o += "<td class=\"num\">\(HTMLText.escape(value(expected[i])))</td>" }
+                // Model outputs to six significant digits, as the reasons write them (`16,636.2`, not `16,636.1845`).
+                if let expected = s.expected { o += "<td class=\"num\">\(HTMLText.escape(modelValue(expected[i])))</td>" }
                 if let lower = s.lower, let upper = s.upper {
-                    o += "<td class=\"num\">\(HTMLText.escape(value(lower[i]) + " – " + value(upper[i])))</td>"
+                    o += "<td class=\"num\">\(HTMLText.escape(modelValue(lower[i]) + " – " + modelValue(upper[i])))</td>"
                 }
                 if let anomaly = s.anomaly {
                     // A flag the alert rules silenced (refractory period, likelihood gate, recurrence) says so, as the
