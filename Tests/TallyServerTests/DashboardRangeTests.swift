@@ -28,7 +28,7 @@ import Testing
             for offered in TallyServer.dashboardRanges {
                 #expect(answer.text.contains("href=\"/dataset?datasource=hist&amp;dataset=orders&amp;range=\(offered)\""))
             }
-            #expect(!answer.text.contains("<h2>Check outcomes per scan</h2>"))
+            #expect(!answer.text.contains("<h2>Check outcomes</h2>"))
         }
         // Without `range`, 90 days.
         let plain = try await server.page(Self.page, cookie: cookie)

@@ -231,7 +231,11 @@ enum DashboardPage {
         var o = "<div class=\"error-box\" role=\"alert\">\n<strong>"
         o += error.span == nil ? "Query error" : "Query error at line \(error.line), column \(error.column)"
         o += "</strong>: \(HTMLText.escape(error.fullMessage))\n"
-        o += "<pre>\(HTMLText.escape(error.render(query: query)))</pre>\n</div>\n"
+        // The query's line with the caret: the message is in the heading already.
+        let rendered = error.render(query: query)
+        let marked = rendered.hasPrefix(error.description + "\n") ? String(rendered.dropFirst(error.description.count + 1)) : ""
+        if !marked.isEmpty { o += "<pre>\(HTMLText.escape(marked))</pre>\n" }
+        o += "</div>\n"
         return o
     }
 

@@ -182,7 +182,7 @@ extension TallyServer {
                 if !dataset.checks.isEmpty {
                     let query = DashboardCatalog.selector(metric: "check", dataSource: dataSource, dataset: name)
                         + " | since \(window.since) | outcomes"
-                    charts.append(DashboardPage.ChartBlock(heading: "Check outcomes per scan", query: query,
+                    charts.append(DashboardPage.ChartBlock(heading: "Check outcomes", query: query,
                                                            outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
                 }
                 for metric in Set(dataset.metrics.map(\.info.key.metric)).sorted() {
