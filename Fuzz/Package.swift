@@ -12,5 +12,7 @@ let package = Package(
         .executableTarget(name: "FuzzQuery", dependencies: ["FuzzDriver", .product(name: "Tally", package: "tally")]),
         .executableTarget(name: "FuzzCSV", dependencies: ["FuzzDriver", .product(name: "Tally", package: "tally")]),
         .executableTarget(name: "FuzzSoda", dependencies: ["FuzzDriver", .product(name: "Tally", package: "tally")]),
+        .executableTarget(name: "FuzzJSONPoints", dependencies: ["FuzzDriver", .product(name: "Tally", package: "tally")]),
+        .executableTarget(name: "FuzzDumpLoad", dependencies: ["FuzzDriver", .product(name: "Tally", package: "tally")]),
     ]
 )

@@ -71,6 +71,13 @@ struct DumpTests {
         #expect(!FileManager.default.fileExists(atPath: dir.child("t")), "a refused dump leaves no store behind")
     }
 
+    /// An empty input is refused at line 1, as an empty CSV or JSON file is (it said line 0).
+    @Test func anEmptyDumpIsRefusedAtLineOne() throws {
+        let dir = TemporaryDirectory()
+        let result = try runTally(["load", "-", "--store", dir.child("t")], stdin: "")
+        #expect(result.status == 2 && result.stderr.contains("<stdin>:1: empty input: not a Tally dump"), "\(result.stderr)")
+    }
+
     @Test func aCutOffDumpIsRefusedAndLoadsNothing() throws {
         let dir = TemporaryDirectory()
         let store = dir.child("s")
@@ -191,6 +198,21 @@ struct DumpTests {
         (#"{"end""#, #"{"api_key": {"id": "k1", "role": "read", "secret_hash": "h"}}"# + "\n"
             + #"{"api_key": {"id": "k1", "role": "write", "secret_hash": "g"}}"# + "\n" + #"{"end""#,
          9, "api_key: key k1 appears twice"),
+        // Found by FuzzDumpLoad (docs/reliability.md, K1–K5): each loaded something else than the dump said.
+        (#"{"feedback""#, #"{"import": {"lsn": 1, "kind": "json", "source": "b.json"}}"# + "\n" + #"{"feedback""#,
+         5, "import: batch 1 appears twice"),
+        (#"{"feedback""#, #"{"document": {"lsn": 3, "kind": "soda/scan_results", "base64": "e30="}}"# + "\n" + #"{"feedback""#,
+         5, "a document of batch 3, which the dump has no import line for"),
+        (#"{"feedback""#, #"{"document": {"lsn": 1, "kind": "k", "base64": "e30="}}"# + "\n"
+            + #"{"document": {"lsn": 1, "kind": "k", "base64": "e30="}}"# + "\n" + #"{"feedback""#,
+         6, "document: batch 1 has a document already (line 5)"),
+        (#""details": {}"#, #""details": {"document": "0000000000000001.tdoc:0:99"}"#, 4,
+         #"import 1: the detail "document" is the store's own"#),
+        (#""source": "x.csv""#, #""source": "a\u0000b.csv""#, 4, "import 1: source: a NUL character (\\u0000) cannot be stored"),
+        (#""note": """#, #""note": "a\u0000b""#, 5, "feedback 1: note: a NUL character"),
+        (#"{"end""#, #"{"check_feedback": {"result_id": "r1", "feedback": "{}"}}"# + "\n"
+            + #"{"check_feedback": {"result_id": "r1", "feedback": "{}"}}"# + "\n" + #"{"end""#,
+         9, "check_feedback: result r1 appears twice"),
     ] as [(String, String, Int?, String)])
     func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
         let dir = TemporaryDirectory()

@@ -112,6 +112,9 @@ public enum StoreDump {
         var keys: [APIKeyRecord] = []
         var checkFeedback: [(resultID: String, feedback: String, updated: Int64)] = []
         var feedbackIDs = Set<Int64>(), feedbackPoints = Set<FeedbackPoint>(), keyIDs = Set<String>()
+        // Each written once: the catalog keeps one import and one document per LSN, and one feedback per result id
+        // (a second would be merged into the first, or dropped, without a word).
+        var importLSNs = Set<LSN>(), documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
@@ -185,17 +188,30 @@ public enum StoreDump {
             } else if let i = json["import"] {
                 guard let lsn = try number(i["lsn"], "import: lsn", as: LSN.self), let kind = i["kind"]?.stringValue,
                       let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
-                var origin = BatchOrigin(kind: kind, source: src, wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
+                guard importLSNs.insert(lsn).inserted else { throw fail("import: batch \(lsn) appears twice") }
+                var origin = BatchOrigin(kind: try text(kind, "import \(lsn): kind"), source: try text(src, "import \(lsn): source"),
+                                         wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
                 origin.details = try pairs(i["details"], fail).sorted()
+                for detail in origin.details {
+                    // Where the store keeps a batch's document: its own, set on load from the document line.
+                    guard detail.name != BatchOrigin.documentKey else {
+                        throw fail("import \(lsn): the detail \"\(BatchOrigin.documentKey)\" is the store's own; a dump carries a batch's document on a document line")
+                    }
+                    _ = try text(detail.name, "import \(lsn): a detail name")
+                    _ = try text(detail.value, "import \(lsn): detail \(detail.name)")
+                }
                 imports.append(ImportRecord(lsn: lsn, origin: origin,
                                             seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
                                             pointCount: Int(i["point_count"]?.numberValue?.int64Value ?? 0)))
             } else if let d = json["document"] {
                 guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
-                      let text = d["base64"]?.stringValue, let data = Base64.decode(text) else {
+                      let encoded = d["base64"]?.stringValue, let data = Base64.decode(encoded) else {
                     throw fail("document: expected lsn, kind and base64")
                 }
-                documents.append(StoredDocument(lsn: lsn, kind: kind, bytes: data))
+                if let earlier = documentLSNs.updateValue(lineNumber, forKey: lsn) {
+                    throw fail("document: batch \(lsn) has a document already (line \(earlier)); a batch keeps one")
+                }
+                documents.append(StoredDocument(lsn: lsn, kind: try text(kind, "document \(lsn): kind"), bytes: data))
             } else if let p = json["points"] {
                 guard let id = try number(p["series"], "points: series", as: SeriesID.self), let times = p["times"]?.arrayValue,
                       let values = p["values"]?.arrayValue, let lsns = p["lsns"]?.arrayValue,
@@ -237,11 +253,11 @@ public enum StoreDump {
                 points[id] = columns
             } else if let f = json["feedback"] {
                 guard let id = f["id"]?.numberValue?.int64Value, let series = try number(f["series"], "feedback: series", as: SeriesID.self),
-                      let time = f["time"]?.numberValue?.int64Value, let text = f["verdict"]?.stringValue else {
+                      let time = f["time"]?.numberValue?.int64Value, let verdictText = f["verdict"]?.stringValue else {
                     throw fail("feedback: expected id, series, time and verdict")
                 }
-                guard let verdict = FeedbackVerdict(rawValue: text) else {
-                    throw fail("feedback: unknown verdict \"\(text)\" (expected, anomaly or exclude)")
+                guard let verdict = FeedbackVerdict(rawValue: verdictText) else {
+                    throw fail("feedback: unknown verdict \"\(verdictText)\" (expected, anomaly or exclude)")
                 }
                 // The catalog holds one verdict per id and one per point; a second would fail only after writing.
                 guard feedbackIDs.insert(id).inserted else { throw fail("feedback: verdict \(id) appears twice") }
@@ -249,21 +265,25 @@ public enum StoreDump {
                     throw fail("feedback: series \(series) has two verdicts at \(TimeText.format(time))")
                 }
                 verdicts.append(FeedbackRecord(id: id, series: series, time: time,
-                                               verdict: verdict, note: f["note"]?.stringValue ?? "",
+                                               verdict: verdict, note: try text(f["note"]?.stringValue ?? "", "feedback \(id): note"),
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
             } else if let k = json["api_key"] {
                 guard let id = k["id"]?.stringValue, let roleText = k["role"]?.stringValue,
                       let hash = k["secret_hash"]?.stringValue else { throw fail("api_key: expected id, role and secret_hash") }
                 guard let role = APIKeyRole(rawValue: roleText) else { throw fail("api_key: unknown role \"\(roleText)\" (read or write)") }
-                guard keyIDs.insert(id).inserted else { throw fail("api_key: key \(id) appears twice") }
-                keys.append(APIKeyRecord(id: id, name: k["name"]?.stringValue ?? "", role: role, secretHash: hash,
+                guard keyIDs.insert(try text(id, "api_key: id")).inserted else { throw fail("api_key: key \(id) appears twice") }
+                keys.append(APIKeyRecord(id: id, name: try text(k["name"]?.stringValue ?? "", "api_key \(id): name"), role: role,
+                                         secretHash: try text(hash, "api_key \(id): secret_hash"),
                                          created: k["created"]?.numberValue?.int64Value ?? 0,
                                          revoked: k["revoked"]?.numberValue?.int64Value))
             } else if let c = json["check_feedback"] {
-                guard let id = c["result_id"]?.stringValue, let text = c["feedback"]?.stringValue else {
+                guard let id = c["result_id"]?.stringValue, let feedback = c["feedback"]?.stringValue else {
                     throw fail("check_feedback: expected result_id and feedback")
                 }
-                checkFeedback.append((id, text, c["updated"]?.numberValue?.int64Value ?? 0))
+                guard checkFeedbackIDs.insert(try text(id, "check_feedback: result_id")).inserted else {
+                    throw fail("check_feedback: result \(id) appears twice")
+                }
+                checkFeedback.append((id, try text(feedback, "check_feedback \(id): feedback"), c["updated"]?.numberValue?.int64Value ?? 0))
             } else if let e = json["end"] {
                 expected = (Int(e["series"]?.numberValue?.int64Value ?? -1), Int(e["points"]?.numberValue?.int64Value ?? -1))
                 expectedSide = (e["feedback"]?.numberValue?.int64Value.map(Int.init), e["api_keys"]?.numberValue?.int64Value.map(Int.init),
@@ -273,7 +293,9 @@ public enum StoreDump {
                 throw fail("unknown line: expected series, import, document, feedback, api_key, check_feedback, points or end")
             }
         }
-        guard sawHeader else { throw fail("empty input: not a Tally dump") }
+        guard sawHeader else {
+            throw StoreError.invalid(InputError(file: source, line: 1, message: "empty input: not a Tally dump"))
+        }
         guard sawEnd else { throw fail("the dump ends early (no end line): it was cut off") }
         let total = points.values.reduce(0) { $0 + $1.count }
         // One point per series and time, as a read returns them: a second one would be dropped without a word. Of
@@ -301,6 +323,11 @@ public enum StoreDump {
                                          ("check feedback entries", expectedSide.checkFeedback, checkFeedback.count)]
         where announced != nil && announced != held {
             throw fail("the end line announces \(announced!) \(what); the dump holds \(held)")
+        }
+        // A document belongs to a batch: without its import line it would be written and never found.
+        for document in documents where !importLSNs.contains(document.lsn) {
+            throw StoreError.invalid(InputError(file: source, line: documentLSNs[document.lsn], field: "document",
+                message: "a document of batch \(document.lsn), which the dump has no import line for"))
         }
         for verdict in verdicts where kinds[verdict.series] == nil {
             throw StoreError.invalid(InputError(file: source, field: "feedback",
