@@ -123,12 +123,17 @@ public struct Chart: Sendable, Equatable {
             let panelWidth = Double(width) / Double(columns)
             let panelHeight = max(150, (Double(height) - legendBottom) / 2).rounded()
             let rows = (series.count + columns - 1) / columns
+            func frame(_ k: Int) -> ChartRect {
+                ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
+                          width: panelWidth, height: panelHeight)
+            }
+            // One gutter for every panel, the widest they need: the plots, and so the time axes, line up.
+            let plotHeight = Chart.plotHeight(in: frame(0), titled: true)
+            let gutter = series.indices.map { Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight).gutter }.max()
             for (k, s) in series.enumerated() {
-                let frame = ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
-                                      width: panelWidth, height: panelHeight)
                 panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
-                                              title: names[k], frame: frame, from: from, to: to,
-                                              figureWidth: Double(width), distinctColors: false))
+                                              title: names[k], frame: frame(k), from: from, to: to,
+                                              figureWidth: Double(width), distinctColors: false, gutter: gutter))
             }
             height = Int((legendBottom + Double(rows) * panelHeight + 6).rounded(.up))
         }
@@ -151,12 +156,8 @@ public struct Chart: Sendable, Equatable {
     }
 
     /// A panel of lines in `frame` (the panel's whole area, title and axis labels included).
-    private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
-                                  title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
-                                  distinctColors: Bool) -> ChartPanel {
-        let titleHeight = title == nil ? 0.0 : 20.0
-        let plotTop = frame.y + titleHeight + 6
-        let plotHeight = max(40, frame.maxY - Chart.xLabelHeight - plotTop)
+    /// A panel's value axis and the width its tick labels and unit take left of the plot.
+    private static func valueAxis(_ series: [ResultSeries], unit: String?, plotHeight: Double) -> (axis: ValueAxis, gutter: Double) {
         // The value range covers the values and the expected range.
         var low = Double.infinity, high = -Double.infinity
         for s in series {
@@ -165,11 +166,25 @@ public struct Chart: Sendable, Equatable {
             }
         }
         if low > high { low = 0; high = 1 }
-        let unit = units.first ?? nil
-        let yAxis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
-        let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
-        let unitWidth = unit == nil ? 0.0 : 18.0
-        let plotLeft = frame.x + 10 + unitWidth + labelWidth + 8
+        let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
+        let labelWidth = axis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+        return (axis, 10 + (unit == nil ? 0.0 : 18.0) + labelWidth + 8)
+    }
+
+    /// The height of a panel's plot in `frame`.
+    private static func plotHeight(in frame: ChartRect, titled: Bool) -> Double {
+        max(40, frame.maxY - Chart.xLabelHeight - (frame.y + (titled ? 20.0 : 0.0) + 6))
+    }
+
+    /// `gutter`: the room left of the plot, when panels share one so that their plots (and time axes) line up.
+    private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
+                                  title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
+                                  distinctColors: Bool, gutter: Double? = nil) -> ChartPanel {
+        let titleHeight = title == nil ? 0.0 : 20.0
+        let plotTop = frame.y + titleHeight + 6
+        let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
+        let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight)
+        let plotLeft = frame.x + max(gutter ?? 0, ownGutter)
         let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
         let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
         let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth, figureWidth: figureWidth)

@@ -227,6 +227,21 @@ import TallyStorage
         #expect(clash.legend.map(\.label).prefix(2) == ["check=a1", "check=e5"])
     }
 
+    /// Small multiples share one room for tick labels, so their plots and time axes line up, whatever each
+    /// panel's numbers (a count in millions beside one in single digits).
+    @Test func smallMultiplesLineUp() {
+        let magnitudes: [Double] = [3, 12_345_678, 0.004, 250, 7, 99_999, 1, 42]
+        let all = magnitudes.enumerated().map { k, m in series("m", Labels(["k": "\(k)"]), (0..<30).map { m * (1 + Double($0 % 5) / 10) }) }
+        let chart = Chart(QueryResult(series: all), spec: ChartSpec(width: 900))
+        #expect(chart.layout == .smallMultiples && chart.panels.count == 8)
+        let columns = Int(900 / 300)
+        func rounded(_ v: Double) -> Double { (v * 100).rounded() / 100 }
+        let offsets = chart.panels.enumerated().map { k, p in rounded(p.plot.x - Double(k % columns) * 300) }
+        #expect(Set(offsets).count == 1, "\(offsets)")
+        #expect(Set(chart.panels.map { rounded($0.plot.width) }).count == 1)
+        #expect(Set(chart.panels.map { $0.xAxis.ticks.map(\.label) }).count == 1)
+    }
+
     @Test func severalSeriesShareALegendUpToSixThenSmallMultiples() {
         let six = (0..<6).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
         let legend = Chart(QueryResult(series: six))
