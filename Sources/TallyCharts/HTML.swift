@@ -89,7 +89,9 @@ public enum ChartPage {
             o += anomalyColumn ? "<th>anomalies</th>" + (alertColumn ? "<th>alerts</th>" : "") + "</tr>\n" : "</tr>\n"
             for line in lines {
                 let s = line.summary
-                o += "<tr><td>\(ChartText.xml(line.key))</td><td>\(ChartText.xml(line.unit ?? ""))</td>"
+                // The chart's name for it (a check's name) beside the key, when they differ, so a row finds its panel.
+                let name = line.name == line.key ? "" : "<br><span class=\"name\">\(ChartText.xml(line.name))</span>"
+                o += "<tr><td>\(ChartText.xml(line.key))\(name)</td><td>\(ChartText.xml(line.unit ?? ""))</td>"
                 o += "<td>\(ChartText.grouped(Double(s.points), decimals: 0))</td><td>\(ChartText.grouped(Double(s.missing), decimals: 0))</td>"
                 o += "<td>\(s.min.map { ChartText.number($0) } ?? "")</td><td>\(s.max.map { ChartText.number($0) } ?? "")</td>"
                 o += "<td>\(s.lastTime.map(UTCTime.readable) ?? "")</td><td>\(s.lastValue.map { ChartText.number($0) } ?? "null")</td>"

@@ -219,6 +219,8 @@ import TallyStorage
         let named = Chart(QueryResult(series: checks), spec: ChartSpec(labelTexts: texts))
         #expect(named.legend.map(\.label).prefix(4) == ["row_count > 0, dataset=orders", "missing_count < 25, dataset=orders",
                                                         "row_count > 0, dataset=payments", "missing_count < 25, dataset=payments"])
+        // The HTML figures table gives the chart's name beside each key, so a row finds its line.
+        #expect(named.html().contains("<span class=\"name\">row_count &gt; 0, dataset=orders</span>"))
         // Without texts the hash alone tells them apart.
         #expect(Chart(QueryResult(series: checks)).legend.map(\.label).prefix(4) == ["check=a1", "check=b2", "check=c3", "check=d4"])
         // Two checks with one name and nothing else to tell them apart: the hashes are shown.
