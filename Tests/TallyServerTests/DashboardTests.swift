@@ -203,6 +203,32 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
 }
 
 @Suite(.serialized) struct DashboardPageTests {
+    /// A metric whose latest value is anomalous (as `tally check` of its dataset judges it) is marked on the overview,
+    /// with the reason in the mark's title, and the dataset counts its anomalous metrics; the others are not marked.
+    @Test func theOverviewMarksAnomalousLatestValues() async throws {
+        let day: Int64 = 86_400_000
+        let end = (currentTimeMillis() / day) * day
+        let server = try await TestServer(seed: { store in
+            var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "seed"))
+            let dropped = batch.addSeries(SeriesKey(metric: "row_count", labels: ["datasource": "wh", "dataset": "orders"]), kind: .measurement)
+            let steady = batch.addSeries(SeriesKey(metric: "row_count", labels: ["datasource": "wh", "dataset": "customers"]), kind: .measurement)
+            for k in 0..<40 {
+                let t = end - Int64(40 - k) * day
+                batch.append(series: dropped, time: t, value: k == 39 ? 0 : 1_000 + Double(k % 5))
+                batch.append(series: steady, time: t, value: 2_000 + Double(k % 7))
+            }
+            try store.write(batch)
+        })
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let html = try await server.page("/", cookie: cookie).text
+        #expect(openings(of: "span class=\"badge anomaly\" title=", in: html) == 1, "\(html)")
+        #expect(html.contains("title=\"0 is below the expected range"), "\(html)")
+        #expect(html.contains("Latest metric values: <span class=\"badge anomaly\">anomaly</span> 1"))
+        let customers = try #require(html.components(separatedBy: ">customers</a>").last?.components(separatedBy: "</section>").first)
+        #expect(!customers.contains("badge anomaly"))
+    }
+
     @Test func theOverviewListsDatasetsWithSparklinesAndOutcomes() async throws {
         let server = try await TestServer(seed: seedDemo)
         defer { Task { await server.stop() } }

@@ -75,6 +75,7 @@ enum DashboardAssets {
         .badge.warn{background:var(--warn);color:#3b3000}
         .badge.fail{background:var(--fail)}
         .badge.error{background:var(--error)}
+        .badge.anomaly{background:#d62728}
         .counts .badge{margin-right:4px}
         svg.sparkline{display:block}
         figure.chart{margin:12px 0 4px;overflow-x:auto}

@@ -14,6 +14,8 @@ enum DashboardPage {
         var catalog: DashboardCatalog
         /// The sparkline SVG of each metric row.
         var sparklines: [SeriesID: String]
+        /// The metrics whose latest point is anomalous (as `tally check` judges it), with the reason.
+        var anomalies: [SeriesID: String] = [:]
     }
 
     /// One chart of a page: its query and the chart, or the query's error.
@@ -135,11 +137,19 @@ enum DashboardPage {
                     }
                     o += "</p>\n"
                 }
+                let anomalous = dataset.metrics.filter { model.anomalies[$0.info.id] != nil }.count
+                if anomalous > 0 {
+                    o += "<p class=\"counts\">Latest metric values: <span class=\"badge anomaly\">anomaly</span> \(anomalous)</p>\n"
+                }
                 if !dataset.metrics.isEmpty {
                     o += "<table class=\"metrics\">\n<tr><th>metric</th><th>trend</th><th class=\"num\">latest</th><th class=\"num\">at</th></tr>\n"
                     for row in dataset.metrics {
                         o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(model.sparklines[row.info.id] ?? "")</td>"
-                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
+                        // An anomalous latest value is marked, its reason in the title.
+                        let mark = model.anomalies[row.info.id].map {
+                            " <span class=\"badge anomaly\" title=\"\(HTMLText.escape($0))\">anomaly</span>"
+                        } ?? ""
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")\(mark)</td>"
                         o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
                     }
                     o += "</table>\n"

@@ -132,8 +132,8 @@ extension TallyServer {
 
     // MARK: Pages
 
-    /// `GET /`: every data source and dataset, with a sparkline of each metric over the last 30 days and the latest
-    /// outcome of each check.
+    /// `GET /`: every data source and dataset, with a sparkline of each metric over the last 30 days, whether its latest
+    /// value is anomalous (as `tally check` of the dataset's metrics judges it), and the latest outcome of each check.
     func overviewPage() async -> APIResponse {
         let store = self.store
         do {
@@ -141,8 +141,17 @@ extension TallyServer {
                 let catalog = DashboardCatalog(store: store, limit: DashboardPage.maxOverviewSeries)
                 let now = currentTimeMillis()
                 var sparklines: [SeriesID: String] = [:]
+                var anomalies: [SeriesID: String] = [:]
                 for source in catalog.dataSources {
                     for dataset in source.datasets {
+                        // One check of the dataset's metrics (the default options, as `tally check`); a dataset the
+                        // check cannot read (too many series for the limits) is shown without marks.
+                        let selector = "{datasource=\(quoteLabelValue(source.name)), dataset=\(quoteLabelValue(dataset.name)), "
+                            + "\(metricNameLabel)!=\(quoteLabelValue(SodaScan.checkMetric))}"
+                        if !dataset.metrics.isEmpty, let report = try? store.check(selector, now: now) {
+                            let ids = Dictionary(dataset.metrics.map { ($0.info.key.description, $0.info.id) }, uniquingKeysWith: { a, _ in a })
+                            for finding in report.findings { if let id = ids[finding.seriesText] { anomalies[id] = finding.reason ?? "anomalous" } }
+                        }
                         for row in dataset.metrics {
                             // The 30 days before the series' latest point, so that a stale series still shows its trend.
                             let end = (row.latest?.time ?? now) + 1
@@ -154,7 +163,7 @@ extension TallyServer {
                         }
                     }
                 }
-                return DashboardPage.Overview(catalog: catalog, sparklines: sparklines)
+                return DashboardPage.Overview(catalog: catalog, sparklines: sparklines, anomalies: anomalies)
             }
             return .page(200, DashboardPage.overview(model))
         } catch {
