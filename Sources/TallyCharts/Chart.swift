@@ -73,7 +73,7 @@ public struct Chart: Sendable, Equatable {
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
         layout = series.count <= spec.maxLegendSeries && sharedUnit ? .single : .smallMultiples
-        var from = Int64.max, to = Int64.min
+        var from = spec.alignment?.from ?? .max, to = spec.alignment?.to ?? .min
         for s in series { from = min(from, s.times.first!); to = max(to, s.times.last!) }
         let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
         let hasExpected = series.contains { $0.expected != nil }
@@ -116,7 +116,8 @@ public struct Chart: Sendable, Equatable {
             height = Int((plotTop + plotHeight + Chart.xLabelHeight).rounded(.up))
             let panel = Chart.linePanel(series, names: names, units: units, title: nil,
                                         frame: ChartRect(x: 0, y: plotTop, width: Double(width), height: plotHeight + Chart.xLabelHeight),
-                                        from: from, to: to, figureWidth: Double(width), distinctColors: true)
+                                        from: from, to: to, figureWidth: Double(width), distinctColors: true,
+                                        gutter: spec.alignment?.plotLeft)
             panels = [panel]
         } else {
             let columns = max(1, min(series.count, width / 300))
@@ -129,7 +130,8 @@ public struct Chart: Sendable, Equatable {
             }
             // One gutter for every panel, the widest they need: the plots, and so the time axes, line up.
             let plotHeight = Chart.plotHeight(in: frame(0), titled: true)
-            let gutter = series.indices.map { Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight).gutter }.max()
+            let gutter = (series.indices.map { Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight).gutter }
+                + [spec.alignment?.plotLeft ?? 0]).max()
             for (k, s) in series.enumerated() {
                 panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
                                               title: names[k], frame: frame(k), from: from, to: to,
@@ -328,7 +330,7 @@ public struct Chart: Sendable, Equatable {
         for _ in 0..<4 {
             interval = Shaping.barInterval(starts: allStarts, pixels: pixels)
             let overall = Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval)
-            let from = overall.first!.start, to = overall.last!.end
+            let from = min(overall.first!.start, spec.alignment?.from ?? .max), to = max(overall.last!.end, spec.alignment?.to ?? .min)
             built = []
             var narrowest = Int.max
             for (k, key) in groupKeys.enumerated() {
@@ -344,7 +346,7 @@ public struct Chart: Sendable, Equatable {
                 let yAxis = ValueAxis.nice(low: 0, high: max(high, 1), maxTicks: max(2, Int(plotHeight / 34) + 1),
                                            includeZero: true, unit: interval.map { "\(unit) per \($0)" } ?? unit)
                 let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
-                let plotLeft = frame.x + 10 + 18 + labelWidth + 8
+                let plotLeft = frame.x + max(10 + 18 + labelWidth + 8, spec.alignment?.plotLeft ?? 0)
                 let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
                 narrowest = min(narrowest, Int(plotWidth.rounded(.down)))
                 let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
@@ -456,6 +458,16 @@ public struct Chart: Sendable, Equatable {
             return parts.isEmpty ? seriesKeyText(metric: id.metric, labels: id.labels) : parts.joined(separator: ", ")
         }
         return names
+    }
+
+    /// What `charts`, stacked on one page, share to line up: the widest room left of their plots and the span of all
+    /// their time axes; nil for fewer than two charts with panels. Lay each out again with it in its spec.
+    public static func alignment(of charts: [Chart]) -> ChartAlignment? {
+        let panels = charts.flatMap(\.panels)
+        // A chart's first panel is in its first column: its plot's x is the room left of the plot.
+        guard charts.filter({ !$0.panels.isEmpty }).count >= 2, let from = panels.map(\.xAxis.min).min(),
+              let to = panels.map(\.xAxis.max).max(), let left = charts.compactMap({ $0.panels.first?.plot.x }).max() else { return nil }
+        return ChartAlignment(plotLeft: left, from: from, to: to)
     }
 
     /// `2024-05-01 – 2025-04-30 UTC`, with times of day when the span is under two days.

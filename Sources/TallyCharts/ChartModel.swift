@@ -16,17 +16,36 @@ public struct ChartSpec: Sendable, Equatable {
     /// What legends and panel titles show for a label's value instead of `label=value`, by label name and value:
     /// a Soda check's name (`row_count > 0`) for the identity hash in its `check` label.
     public var labelTexts: [String: [String: String]]
+    /// How to line the chart up with others stacked on one page (nil: on its own).
+    public var alignment: ChartAlignment?
 
     /// Creates a spec; a width or height outside its range is taken as the nearest end of it (a width of
     /// `Int.max` would otherwise trap converting pixels, and ask for millions of time ticks).
     public init(title: String? = nil, width: Int = 800, height: Int = 320, units: ChartUnits = .none,
-                maxLegendSeries: Int = 6, labelTexts: [String: [String: String]] = [:]) {
+                maxLegendSeries: Int = 6, labelTexts: [String: [String: String]] = [:], alignment: ChartAlignment? = nil) {
         self.title = title
         self.width = Swift.min(Swift.max(240, width), 10_000)
         self.height = Swift.min(Swift.max(160, height), 10_000)
         self.units = units
         self.maxLegendSeries = Swift.max(1, maxLegendSeries)
         self.labelTexts = labelTexts
+        self.alignment = alignment
+    }
+}
+
+/// What charts stacked on one page share so that they line up: the room left of their plots (at least) and the
+/// time span their axes cover (at least). ``Chart/alignment(of:)`` gives it for a set of charts.
+public struct ChartAlignment: Sendable, Equatable {
+    /// The x of each plot's left edge, at least.
+    public var plotLeft: Double
+    /// The first and the last instant the time axis covers, at least.
+    public var from: Int64, to: Int64
+
+    /// Creates an alignment.
+    public init(plotLeft: Double, from: Int64, to: Int64) {
+        self.plotLeft = plotLeft
+        self.from = from
+        self.to = to
     }
 }
 

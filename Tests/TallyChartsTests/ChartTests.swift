@@ -244,6 +244,24 @@ import TallyStorage
         #expect(Set(chart.panels.map { $0.xAxis.ticks.map(\.label) }).count == 1)
     }
 
+    /// Charts stacked on a page (the dashboard's dataset page) line up once laid out with their shared alignment:
+    /// the same plot edge and time span, whatever their numbers and however far each series reaches; an outcome
+    /// chart lines up with the line charts.
+    @Test func chartsLaidOutWithOneAlignmentLineUp() throws {
+        let small = series("a", start: utc(2024, 5, 3), step: DAY, [1, 2, 3, 2, 1])
+        let large = series("b", start: utc(2024, 5, 1), step: DAY, [12_345_678, 12_000_000, 13_000_000, 12_500_000])
+        let outcomes = QueryResult(series: outcomeSeries())
+        let first = [Chart(QueryResult(series: [small])), Chart(QueryResult(series: [large])), Chart(outcomes)]
+        #expect(Set(first.map { $0.panels[0].plot.x }).count > 1, "they differ on their own")
+        let alignment = try #require(Chart.alignment(of: first))
+        let again = [Chart(QueryResult(series: [small]), spec: ChartSpec(alignment: alignment)),
+                     Chart(QueryResult(series: [large]), spec: ChartSpec(alignment: alignment)),
+                     Chart(outcomes, spec: ChartSpec(alignment: alignment))]
+        #expect(Set(again.map { $0.panels[0].plot.x }).count == 1, "\(again.map { $0.panels[0].plot.x })")
+        #expect(Set(again.map { $0.panels[0].xAxis.min }).count == 1 && Set(again.map { $0.panels[0].xAxis.max }).count == 1)
+        #expect(Chart.alignment(of: [first[0]]) == nil, "one chart has nothing to line up with")
+    }
+
     @Test func severalSeriesShareALegendUpToSixThenSmallMultiples() {
         let six = (0..<6).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
         let legend = Chart(QueryResult(series: six))

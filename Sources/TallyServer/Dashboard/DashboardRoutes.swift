@@ -200,6 +200,17 @@ extension TallyServer {
                     charts.append(DashboardPage.ChartBlock(heading: metric, query: query,
                                                            outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
                 }
+                // Stacked on one page, the charts line up: one room left of the plots, one time span, so a failed
+                // check's bar sits over the metric's drop.
+                let drawn = charts.compactMap { try? $0.outcome.get() }
+                if let alignment = Chart.alignment(of: drawn.map(\.chart)) {
+                    for k in charts.indices {
+                        guard case .success(var charted) = charts[k].outcome else { continue }
+                        charted.spec.alignment = alignment
+                        charted.chart = Chart(charted.result, spec: charted.spec)
+                        charts[k].outcome = .success(charted)
+                    }
+                }
                 return DashboardPage.DatasetModel(dataset: dataset, range: range, staleLatest: window.staleLatest, charts: charts)
             }
             guard let model else {
@@ -293,6 +304,8 @@ extension TallyServer {
     struct ChartedResult: Sendable {
         var result: QueryResult
         var chart: Chart
+        /// The spec it was laid out with (to lay it out again, lined up with others).
+        var spec: ChartSpec
     }
 
     /// Runs `text` and lays its result out as a chart; a query error is the failure (other errors are thrown).
@@ -305,7 +318,7 @@ extension TallyServer {
             return .failure(error)
         }
         let spec = store.chartSpec(for: result, title: text, width: width, height: height)
-        return .success(ChartedResult(result: result, chart: Chart(result, spec: spec)))
+        return .success(ChartedResult(result: result, chart: Chart(result, spec: spec), spec: spec))
     }
 
     /// A failure of the store while rendering a page: logged, and shown as a page with status 500.
