@@ -103,6 +103,7 @@ extension Chart {
         }
         out.line("</g>")
         if let bars = p.bars { barsSVG(bars, p, &out) }
+        forecastStartSVG(p, &out)
         for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
         for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
         for line in p.lines { lineSVG(line, p, &out) }
@@ -208,6 +209,16 @@ extension Chart {
                      + ChartText.xml(Chart.tooltip(point, line: line)) + "</title></circle>")
         }
         out.line("</g>")
+    }
+
+    /// Where the forecast begins (the first forecast point of the panel's lines): a dotted vertical line labelled
+    /// `forecast`, so the history and the prediction are told apart at a glance.
+    private func forecastStartSVG(_ p: ChartPanel, _ out: inout SVGWriter) {
+        guard let start = p.lines.compactMap({ $0.points.first(where: \.forecast)?.time }).min() else { return }
+        let x = num(p.x(start))
+        out.line("<g class=\"forecast-start\"><line x1=\"\(x)\" y1=\"\(num(p.plot.y))\" x2=\"\(x)\" y2=\"\(num(p.plot.maxY))\" "
+                 + "stroke=\"#888888\" stroke-dasharray=\"2 3\"/><text x=\"\(num(p.x(start) + 4))\" y=\"\(num(p.plot.y + 11))\" "
+                 + "font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#666666\">forecast</text></g>")
     }
 
     /// Check points that warned, failed or errored, as squares in the outcome's colour (under any anomaly marker).

@@ -47,6 +47,10 @@ func forecastSeries(_ labels: Labels, base: Double, count: Int = 30, horizon: In
         let start = "M" + ChartText.coordinate(panel.x(s.times[29])) + " " + ChartText.coordinate(panel.y(s.values[29]))
         #expect(expected.contains("d=\"" + start + "L"))
         #expect(expected.filter { $0 == "L" }.count == 10)
+        // A dotted line at the first forecast point marks where the prediction begins.
+        let marker = try! #require(svg.split(separator: "\n").first { $0.hasPrefix("<g class=\"forecast-start\"") })
+        #expect(marker.contains("x1=\"" + ChartText.coordinate(panel.x(s.times[30])) + "\"") && marker.contains(">forecast</text>"))
+        #expect(!Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg().contains("forecast-start"))
         // The legend explains both.
         #expect(chart.legend.map(\.label) == ["row_count", "expected", "expected range"])
         // The JSON marks the forecast points.
