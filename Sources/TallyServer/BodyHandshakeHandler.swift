@@ -11,8 +11,9 @@ import NIOHTTPTypes
 ///   answer goes out only while the request that asked for it is the only one unanswered on the connection: with
 ///   pipelined requests it could not be told apart from the answer to an earlier one, so the client's own timeout
 ///   sends the body then.
-/// * Closes the connection after an answer marked `Connection: close` that was given before the request's body
-///   ended: the server will not read the rest, and a client waiting for `100 Continue` will not send it.
+/// * Closes the connection after an answer marked `Connection: close` (the server marks one given before the body
+///   was read): the server will not read the rest, a client waiting for `100 Continue` will not send it, and a client
+///   that sent it all must not send another request on the connection.
 final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
@@ -24,8 +25,8 @@ final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler,
     private var expecting = false
     /// Request heads received and final answers finished, on this connection.
     private var requests = 0, answered = 0
-    /// Whether the current request's body has ended, and whether the answer being written closes the connection.
-    private var bodyEnded = true, closeAfterAnswer = false
+    /// Whether the answer being written closes the connection.
+    private var closeAfterAnswer = false
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -34,13 +35,9 @@ final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler,
         switch unwrapInboundIn(data) {
         case .head(let request):
             requests += 1
-            bodyEnded = false
             expecting = request.headerFields[.expect]?.lowercased() == "100-continue"
-        case .body:
-            expecting = false   // the client did not wait
-        case .end:
-            expecting = false
-            bodyEnded = true
+        case .body, .end:
+            expecting = false   // the client did not wait (or sent no body)
         }
         context.fireChannelRead(data)
     }
@@ -48,8 +45,9 @@ final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler,
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         switch unwrapOutboundIn(data) {
         case .head(let response):
+            // An answer that says `Connection: close` closes it (Hummingbird would keep reading, even a next request).
             if response.status.kind != .informational {
-                closeAfterAnswer = !bodyEnded && response.headerFields[.connection]?.lowercased() == "close"
+                closeAfterAnswer = response.headerFields[.connection]?.lowercased() == "close"
             }
             context.write(data, promise: promise)
         case .body:

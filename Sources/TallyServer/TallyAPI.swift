@@ -114,7 +114,10 @@ extension TallyServer {
             do {
                 document = try await runBlocking { try SodaJSONParser.parse(bytes) }
             } catch let error as SodaError {
-                return sodaError(error)
+                // Not JSON: which kind of document it was meant to be cannot be told, so it is named as an upload.
+                let file = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.json"
+                return .error(400, error.message, line: error.line, column: error.column,
+                              extra: [("file", file), ("path", error.path.description)])
             } catch {
                 return internalError(error)
             }
@@ -388,7 +391,8 @@ extension TallyServer {
         case .invalid(let input):
             var extra: [(String, String)] = []
             if let file = input.file { extra.append(("file", file)) }
-            if let field = input.field { extra.append(("field", field)) }
+            // A JSON document's place is a path (`$.series[0].points[1].value`), as Soda documents' errors give it.
+            if let field = input.field { extra.append((field.hasPrefix("$") ? "path" : "field", field)) }
             return .error(400, input.message, line: input.line, column: input.column, extra: extra)
         case .closed:
             return .error(503, "the server is shutting down")

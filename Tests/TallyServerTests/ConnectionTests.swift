@@ -98,6 +98,13 @@ import Glibc
         }
         #expect(refused.text.hasPrefix("HTTP/1.1 401 Unauthorized") && refused.closed, "\(refused)")
         #expect(refused.text.lowercased().contains("connection: close"), "\(refused.text)")
+        // A small body sent whole with the headers, refused: the connection closes too (it stayed open, and even
+        // answered a next request, after saying it would close).
+        let whole = try await offCooperativeThreads {
+            try RawClient(port: port, sending: "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                          + "Content-Length: 2\r\n\r\n{}", timeoutSeconds: 10).readUntilClosed()
+        }
+        #expect(whole.text.hasPrefix("HTTP/1.1 401 Unauthorized") && whole.closed, "\(whole)")
         // Pipelined behind a request still unanswered, the 100 waits until that one is answered (it would read as
         // the earlier request's answer).
         let plain = "POST /api/v1/ingest HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\nAuthorization: Bearer \(token)\r\n"

@@ -86,7 +86,13 @@ struct TallyAPITests {
         #expect(bad.status == 400, "\(bad.text)")
         let error = bad.object["error"] as? [String: Any] ?? [:]
         #expect(error["file"] as? String == "http-upload.json" && error["line"] as? Int == 2, "\(bad.text)")
-        #expect((error["path"] as? String ?? error["field"] as? String)?.contains("$.series[0].points[0].time") == true, "\(bad.text)")
+        #expect(error["path"] as? String == "$.series[0].points[0].time" && error["field"] == nil, "\(bad.text)")
+        // Not JSON at all: named as the upload too, with the place.
+        let broken = try await other.send("POST", "/api/v1/ingest?name=mine.json", key: other.writeKey,
+                                          headers: ["Content-Type": "application/json"], body: Array("{\"series\": [1,]}".utf8))
+        let syntax = broken.object["error"] as? [String: Any] ?? [:]
+        #expect(broken.status == 400 && syntax["file"] as? String == "mine.json" && syntax["path"] != nil && syntax["line"] as? Int == 1,
+                "\(broken.text)")
         #expect(try other.server.store.imports().count == batches.count)
     }
 
