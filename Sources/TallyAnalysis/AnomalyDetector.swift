@@ -577,7 +577,18 @@ struct Walker {
                         recordResidual: j >= segmentStart)
             }
             m.censorResiduals(sensitivity: options.sensitivity)
-            if let carried, reg.count < 2 * minimumLevelPoints { m.prior = (carried.spread, carried.support) }
+            if reg.count < 2 * minimumLevelPoints {
+                // Few one-step residuals yet (none at all on a first build from ten points, where a band of
+                // nothing flagged nearly every point): the spread carried from the previous model, or on a first
+                // build the robust level's spread of the same points, until the residuals are enough.
+                if let carried {
+                    m.prior = (carried.spread, carried.support)
+                } else {
+                    var lm = RobustLevelModel(maxPoints: maxPoints, maxAge: maxAge)
+                    for j in reg where trainValues[j] == values[j] { lm.learn(times[j], trainValues[j]) }
+                    if lm.count >= minimumLevelPoints { let p = lm.predict(); m.prior = (p.spread, p.support) }
+                }
+            }
             hw = m
         }
     }
