@@ -210,12 +210,15 @@ final class DocumentLog: @unchecked Sendable {
 
     /// Checks every record of every document file; the last record of the last file may be torn.
     static func verify(directory: String, into report: inout VerifyReport) {
-        var goodRecords: [String: [Int: Int]] = [:]
-        verify(directory: directory, into: &report, goodRecords: &goodRecords)
+        var goodRecords: [String: [Int: Int]] = [:], damagedRecords: [String: Set<Int>] = [:]
+        verify(directory: directory, into: &report, goodRecords: &goodRecords, damagedRecords: &damagedRecords)
     }
 
-    /// The same; `goodRecords` receives, per file name, the offset and length of every record that checked out.
-    static func verify(directory: String, into report: inout VerifyReport, goodRecords: inout [String: [Int: Int]]) {
+    /// The same; `goodRecords` receives, per file name, the offset and length of every record that checked out, and
+    /// `damagedRecords` the offsets of records whose frame holds but whose content does not check out (each is
+    /// reported, and the records after it are still checked).
+    static func verify(directory: String, into report: inout VerifyReport, goodRecords: inout [String: [Int: Int]],
+                       damagedRecords: inout [String: Set<Int>]) {
         let names = ((try? Directory.list(directory)) ?? []).filter { $0.hasSuffix(".tdoc") }
         for (index, name) in names.enumerated() {
             let path = directory + "/" + name
@@ -245,14 +248,21 @@ final class DocumentLog: @unchecked Sendable {
                         if length <= 0 || end > raw.count {
                             if index == names.count - 1 {
                                 report.problems.append(VerifyProblem(path: path, offset: offset,
-                                    detail: "the last \(remaining) bytes are an incomplete document record (a write that was never acknowledged; the next write cuts it off)"))
+                                    detail: "the last \(remaining) bytes are an incomplete document record (a write cut off: never acknowledged, and cut off by the next write, unless a batch below refers to it)"))
                                 return
                             }
                             throw StoreError.corrupt(path: path, offset: offset, detail: "document record runs past the end of the file")
                         }
-                        _ = try decodeRecord(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), path: path, offset: offset)
-                        goodRecords[name, default: [:]][offset] = end - offset
-                        report.documentsChecked += 1
+                        // A record whose content is damaged is reported; its frame still says where the next begins.
+                        do throws(StoreError) {
+                            _ = try decodeRecord(UnsafeRawBufferPointer(rebasing: raw[offset..<end]), path: path, offset: offset)
+                            goodRecords[name, default: [:]][offset] = end - offset
+                            report.documentsChecked += 1
+                        } catch {
+                            guard case .corrupt(let p, let at, let detail) = error else { throw error }
+                            report.problems.append(VerifyProblem(path: p, offset: at, detail: detail))
+                            damagedRecords[name, default: []].insert(offset)
+                        }
                         offset = end
                     }
                 }

@@ -123,8 +123,8 @@ extension Store {
                 report.problems.append(VerifyProblem(path: file, offset: nil, detail: "\(error)"))
             }
         }
-        var goodRecords: [String: [Int: Int]] = [:]
-        DocumentLog.verify(directory: path + "/documents", into: &report, goodRecords: &goodRecords)
+        var goodRecords: [String: [Int: Int]] = [:], damagedRecords: [String: Set<Int>] = [:]
+        DocumentLog.verify(directory: path + "/documents", into: &report, goodRecords: &goodRecords, damagedRecords: &damagedRecords)
         // A log cut exactly between two records is a valid, shorter file: only the references can tell.
         var reported = Set<String>()
         for (lsn, text) in documentRefs where !reported.contains(text) {
@@ -136,6 +136,11 @@ extension Store {
             }
             let file = path + "/documents/" + ref.file
             guard goodRecords[ref.file]?[ref.offset] != ref.length else { continue }
+            if damagedRecords[ref.file]?.contains(ref.offset) == true {
+                report.problems.append(VerifyProblem(path: file, offset: ref.offset,
+                    detail: "the document of batch \(lsn) is that damaged record (tally repair marks it as lost)"))
+                continue
+            }
             report.problems.append(VerifyProblem(path: file, offset: ref.offset,
                 detail: "the document of batch \(lsn) (\(ref.length) bytes) is missing: the file ends or holds no whole record there"))
         }
