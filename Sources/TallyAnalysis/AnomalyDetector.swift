@@ -673,9 +673,11 @@ struct Walker {
             let p = predict(at: t)
             var widen = 1.0
             if choice?.method == .holtWinters, let a = hw?.alpha { widen = (1 + a * a * Double(h - 1)).squareRoot() }
-            let b = band(p, widen: widen)
+            var b = band(p, widen: widen)
+            // A series never negative is forecast as such, as its verdicts are (§ Non-negative series).
+            if trainedNonNegative && b.lower < 0 && b.lower.isFinite { b.lower = 0 }
             f.times.append(t)
-            f.expected.append(p.expected)
+            f.expected.append(trainedNonNegative ? Swift.max(p.expected, 0) : p.expected)
             f.lower.append(b.lower)
             f.upper.append(b.upper)
         }

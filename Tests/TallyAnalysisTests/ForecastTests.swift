@@ -17,6 +17,19 @@ import TallyAnalysis
         #expect(f.model?.seasonPeriod == 7 * SeriesMaker.day)
     }
 
+    /// A count that was never negative (missing values, mostly 0–3) is forecast with a lower bound of at least 0 and
+    /// no negative expected value, as its verdicts are; a series with negative values keeps its negative range.
+    @Test func aNeverNegativeSeriesIsForecastNonNegative() {
+        var g = SeriesMaker(seed: 63)
+        let missing = (0..<60).map { _ in Double(Int(abs(g.gaussian()) * 2)) }
+        let f = AnomalyDetector().forecast(times: SeriesMaker.daily(60), values: missing, horizon: 7)
+        #expect(f.times.count == 7)
+        #expect(f.lower.allSatisfy { $0 >= 0 } && f.expected.allSatisfy { $0 >= 0 }, "\(f.lower)")
+        let signed = (0..<60).map { _ in 2 * g.gaussian() }
+        let s = AnomalyDetector().forecast(times: SeriesMaker.daily(60), values: signed, horizon: 7)
+        #expect(s.lower.contains { $0 < 0 })
+    }
+
     @Test func trendForecastGrowsAndWidens() {
         var g = SeriesMaker(seed: 62)
         let values = (0..<120).map { i in g.noisy(50_000 + 400 * Double(i), relative: 0.005) }
