@@ -107,7 +107,7 @@ public struct Lexer {
             return finish(.identifier(text), start, spaced)
         }
         if c == "%" {
-            throw error("unexpected character `%`: write a percentage as a number (`ignore_below=5`), or quote it (`\"5%\"`)", at: i)
+            throw error("unexpected character `%`: percentages are written as plain numbers (`ignore_below=5` is 5%)", at: i)
         }
         throw error("unexpected character `\(c)`", at: i)
     }

@@ -245,7 +245,13 @@ public struct Parser {
             let a = try aggregate()
             kind = name == "top" ? .top(n, by: a) : .bottom(n, by: a)
         case "outcomes":
-            kind = .outcomes(by: try groupBy())
+            let by = try groupBy()
+            // The stage adds `outcome` to every group: grouping by it too made two series with one key.
+            if by?.contains("outcome") == true {
+                throw QueryError(.invalid, "`outcomes by (outcome)`: outcome is the label the stage adds to each group; "
+                                 + "group by other labels", at: span(from: start))
+            }
+            kind = .outcomes(by: by)
         case "downsample":
             let n = try count("the maximum number of points after `downsample`")
             guard n >= 2 else {

@@ -213,6 +213,12 @@ struct DumpTests {
         (#"{"end""#, #"{"check_feedback": {"result_id": "r1", "feedback": "{}"}}"# + "\n"
             + #"{"check_feedback": {"result_id": "r1", "feedback": "{}"}}"# + "\n" + #"{"end""#,
          9, "check_feedback: result r1 appears twice"),
+        (#"{"end""#, #"{"check_feedback": {"result_id": "r1", "feedback": "notjson{"}}"# + "\n" + #"{"end""#,
+         8, "check_feedback r1: expected a result_id and feedback as a JSON object's text"),
+        (#""tally_dump": 2"#, #""tally_dump": 0"#, 1, "dump version 0: versions start at 1"),
+        (#""lsn": 1, "kind": "csv""#, #""lsn": 0, "kind": "csv""#, 4, "import: batch 0: batch numbers (LSNs) start at 1"),
+        (#""id": 1, "series": 1, "time": 1,"#, #""id": 1, "series": 9, "time": 1,"#, 5,
+         "a verdict on series 9, which the dump does not define"),
     ] as [(String, String, Int?, String)])
     func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
         let dir = TemporaryDirectory()

@@ -115,6 +115,7 @@ public enum StoreDump {
         // Each written once: the catalog keeps one import and one document per LSN, and one feedback per result id
         // (a second would be merged into the first, or dropped, without a word).
         var importLSNs = Set<LSN>(), documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
+        var verdictLines: [Int64: Int] = [:]   // verdict id → its line, for errors found after the last line
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
@@ -162,6 +163,7 @@ public enum StoreDump {
             if !sawHeader {
                 guard let v = json["tally_dump"]?.numberValue?.int64Value else { throw fail("not a Tally dump: expected {\"tally_dump\": 1, ...} on the first line") }
                 guard v <= Int64(version) else { throw fail("dump version \(v) is newer than this Tally supports (\(version))") }
+                guard v >= 1 else { throw fail("dump version \(v): versions start at 1") }
                 sawHeader = true
                 continue
             }
@@ -189,6 +191,7 @@ public enum StoreDump {
                 guard let lsn = try number(i["lsn"], "import: lsn", as: LSN.self), let kind = i["kind"]?.stringValue,
                       let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
                 guard importLSNs.insert(lsn).inserted else { throw fail("import: batch \(lsn) appears twice") }
+                guard lsn >= 1 else { throw fail("import: batch 0: batch numbers (LSNs) start at 1") }
                 var origin = BatchOrigin(kind: try text(kind, "import \(lsn): kind"), source: try text(src, "import \(lsn): source"),
                                          wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
                 origin.details = try pairs(i["details"], fail).sorted()
@@ -264,6 +267,7 @@ public enum StoreDump {
                 guard feedbackPoints.insert(FeedbackPoint(series: series, time: time)).inserted else {
                     throw fail("feedback: series \(series) has two verdicts at \(TimeText.format(time))")
                 }
+                verdictLines[id] = lineNumber
                 verdicts.append(FeedbackRecord(id: id, series: series, time: time,
                                                verdict: verdict, note: try text(f["note"]?.stringValue ?? "", "feedback \(id): note"),
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
@@ -282,6 +286,10 @@ public enum StoreDump {
                 }
                 guard checkFeedbackIDs.insert(try text(id, "check_feedback: result_id")).inserted else {
                     throw fail("check_feedback: result \(id) appears twice")
+                }
+                // The server answers it as a JSON object (Soda feedback); anything else would be dropped there.
+                guard !id.isEmpty, (try? SodaJSONParser.parse(feedback))?.objectValue != nil else {
+                    throw fail("check_feedback \(id.isEmpty ? "(no result_id)" : id): expected a result_id and feedback as a JSON object's text")
                 }
                 checkFeedback.append((id, try text(feedback, "check_feedback \(id): feedback"), c["updated"]?.numberValue?.int64Value ?? 0))
             } else if let e = json["end"] {
@@ -330,7 +338,7 @@ public enum StoreDump {
                 message: "a document of batch \(document.lsn), which the dump has no import line for"))
         }
         for verdict in verdicts where kinds[verdict.series] == nil {
-            throw StoreError.invalid(InputError(file: source, field: "feedback",
+            throw StoreError.invalid(InputError(file: source, line: verdictLines[verdict.id], field: "feedback",
                 message: "a verdict on series \(verdict.series), which the dump does not define"))
         }
         return Contents(series: series, imports: imports, documents: documents, points: points, verdicts: verdicts,
