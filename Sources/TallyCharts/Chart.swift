@@ -333,19 +333,24 @@ public struct Chart: Sendable, Equatable {
             let from = min(overall.first!.start, spec.alignment?.from ?? .max), to = max(overall.last!.end, spec.alignment?.to ?? .min)
             built = []
             var narrowest = Int.max
+            // Every panel has the same height and a title or none: one plot height; the value axes first, so that
+            // every panel keeps the room the widest tick labels need and the plots (and time axes) line up.
+            let titled = layout != .single
+            let plotHeight = max(40, panelHeight - Chart.xLabelHeight - (titled ? 20.0 : 0.0) - 6)
+            let shapedGroups = groupKeys.indices.map { Shaping.bars(starts: tables[$0].times, rows: tables[$0].rows, interval: interval) }
+            let yAxes = shapedGroups.map { shaped in
+                // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
+                ValueAxis.nice(low: 0, high: max(shaped.map { $0.values.reduce(0, +) }.max() ?? 1, 1),
+                               maxTicks: max(2, Int(plotHeight / 34) + 1), includeZero: true,
+                               unit: interval.map { "\(unit) per \($0)" } ?? unit)
+            }
+            let labelWidth = yAxes.flatMap(\.ticks).map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
             for (k, key) in groupKeys.enumerated() {
-                let shaped = Shaping.bars(starts: tables[k].times, rows: tables[k].rows, interval: interval)
-                let title: String? = layout == .single ? nil : (key.isEmpty ? "(no labels)" : names[k])
+                let shaped = shapedGroups[k], yAxis = yAxes[k]
+                let title: String? = titled ? (key.isEmpty ? "(no labels)" : names[k]) : nil
                 let frame = ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
                                       width: panelWidth, height: panelHeight)
-                let titleHeight = title == nil ? 0.0 : 20.0
-                let plotTop = frame.y + titleHeight + 6
-                let plotHeight = max(40, frame.maxY - Chart.xLabelHeight - plotTop)
-                let high = shaped.map { $0.values.reduce(0, +) }.max() ?? 1
-                // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
-                let yAxis = ValueAxis.nice(low: 0, high: max(high, 1), maxTicks: max(2, Int(plotHeight / 34) + 1),
-                                           includeZero: true, unit: interval.map { "\(unit) per \($0)" } ?? unit)
-                let labelWidth = yAxis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+                let plotTop = frame.y + (titled ? 20.0 : 0.0) + 6
                 let plotLeft = frame.x + max(10 + 18 + labelWidth + 8, spec.alignment?.plotLeft ?? 0)
                 let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
                 narrowest = min(narrowest, Int(plotWidth.rounded(.down)))

@@ -262,6 +262,22 @@ import TallyStorage
         #expect(Chart.alignment(of: [first[0]]) == nil, "one chart has nothing to line up with")
     }
 
+    /// `outcomes by (dataset)` panels line up too, whatever each group's counts.
+    @Test func outcomePanelsLineUp() {
+        let times = (0..<10).map { utc(2024, 5, 1) + Int64($0) * DAY }
+        func group(_ dataset: String, _ count: Double) -> [ResultSeries] {
+            ["pass", "fail"].map { outcome in
+                ResultSeries(metric: "outcomes", labels: ["dataset": dataset, "outcome": outcome], times: times,
+                             values: times.map { _ in outcome == "pass" ? count : 0 })
+            }
+        }
+        let chart = Chart(QueryResult(series: group("small", 3) + group("large", 3_000_000)), spec: ChartSpec(width: 900))
+        #expect(chart.kind == .outcomes && chart.panels.count == 2)
+        let columns = 2, panelWidth = 900.0 / Double(columns)   // as many columns as groups, at most width / 300
+        let offsets = chart.panels.enumerated().map { k, p in ((p.plot.x - Double(k % columns) * panelWidth) * 100).rounded() }
+        #expect(Set(offsets).count == 1, "\(offsets)")
+    }
+
     @Test func severalSeriesShareALegendUpToSixThenSmallMultiples() {
         let six = (0..<6).map { series("m", Labels(["k": "\($0)"]), [1, 2, 3]) }
         let legend = Chart(QueryResult(series: six))
