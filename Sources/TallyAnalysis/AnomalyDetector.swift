@@ -467,7 +467,8 @@ struct Walker {
             let span = firstTime.map { timeGap(times[i - 1], $0) } ?? 0
             if i == 0 || span < need.span {
                 let remaining = need.span - (i == 0 ? 0 : span)
-                let byTime = step > 0 ? Int((Double(remaining) / Double(step)).rounded(.up)) : need.points
+                // Before the interval is known, time says nothing of the count (the reason says "at least").
+                let byTime = step > 0 ? Int((Double(remaining) / Double(step)).rounded(.up)) : 0
                 missing = Swift.max(missing, byTime)
             }
         }

@@ -38,6 +38,10 @@ import TallyAnalysis
         #expect(r.reason(at: 2) == "needs 46 more points")
         let counts = (2..<48).map { Int(r.details[$0]) }
         #expect(zip(counts, counts.dropFirst()).allSatisfy { $0 == $1 + 1 }, "\(counts)")
+        // A fixed season counts down too before the interval is known (it said "at least 10" twice).
+        let weekly = AnomalyDetector(options: try! AnomalyOptions.parse("season=7d")).detect(times: SeriesMaker.daily(20), values: Array(values[0..<20]))
+        #expect(weekly.reason(at: 0) == "needs at least 10 more points" && weekly.reason(at: 1) == "needs at least 9 more points")
+        #expect(weekly.reason(at: 2) == "needs 12 more points" && weekly.reason(at: 3) == "needs 11 more points")
         // A method without a season knows its need from the start: no "at least".
         let level = AnomalyDetector(options: AnomalyOptions(method: .level)).detect(times: SeriesMaker.hourly(12), values: Array(values[0..<12]))
         #expect(level.reason(at: 0) == "needs 10 more points")
