@@ -25,6 +25,29 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
         ("ms", 0, 1),
     ]
     static let unitList = "ms, s, m, h, d, w, mo, y"
+    /// How a fractional duration (`1.5d` at `point`) is written whole: in the largest smaller unit it fills
+    /// (`36h`), or why it cannot be.
+    static func wholeSpelling(_ s: [Unicode.Scalar], numberStart: Int, point: Int) -> String {
+        var end = point + 1
+        while end < s.count, digitValue(s[end]) != nil { end += 1 }
+        var unitEnd = end
+        while unitEnd < s.count, s[unitEnd].properties.isAlphabetic { unitEnd += 1 }
+        let text = String(String.UnicodeScalarView(s[numberStart..<end]))
+        let unit = String(String.UnicodeScalarView(s[end..<unitEnd]))
+        let generic = "use a smaller unit, e.g. `90m` for 1.5h"
+        guard let value = Double(text), let k = units.firstIndex(where: { $0.name == unit }) else { return generic }
+        if units[k].months > 0 {
+            let months = value * Double(units[k].months)
+            return months == months.rounded() && unit == "y" ? "write `\(Int64(months))mo` for \(text)\(unit)"
+                : "months have no fixed length: write whole months or years"
+        }
+        for smaller in units[(k + 1)...] where smaller.ms > 0 {
+            let n = value * Double(units[k].ms) / Double(smaller.ms)
+            if n == n.rounded() && n < 9e15 { return "write `\(Int64(n))\(smaller.name)` for \(text)\(unit)" }
+        }
+        return unit == "ms" ? "a millisecond is the smallest unit" : generic
+    }
+
     /// Other spellings of the units, for the error that names the right one.
     static let unitSpellings: [String: String] = [
         "min": "m", "mins": "m", "minute": "m", "minutes": "m", "sec": "s", "secs": "s", "second": "s", "seconds": "s",
@@ -80,7 +103,8 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
                 return .failure(ScanError(offset: i, message: "expected a number in the duration"))
             }
             if i < s.count, s[i] == "." {
-                return .failure(ScanError(offset: i, message: "durations take whole numbers; use a smaller unit, e.g. `90m` for 1.5h"))
+                return .failure(ScanError(offset: i, message: "durations take whole numbers; "
+                                          + wholeSpelling(s, numberStart: numberStart, point: i)))
             }
             let unitStart = i
             while i < s.count, isLetter(s[i]) { i += 1 }
@@ -89,7 +113,9 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
                 return .failure(ScanError(offset: unitStart, message: "expected a duration unit (\(unitList)) after the number"))
             }
             guard let u = units.first(where: { $0.name == unit }) else {
-                let hint = unitSpellings[unit.lowercased()].map { " (\(unit) is written `\($0)`)" } ?? ""
+                let lower = unit.lowercased()
+                let hint = unitSpellings[lower].map { " (\(unit) is written `\($0)`)" }
+                    ?? (units.contains { $0.name == lower } ? " (units are lowercase: `\(lower)`)" : "")
                 return .failure(ScanError(offset: unitStart, message: "unknown duration unit `\(unit)`\(hint); expected one of \(unitList)"))
             }
             let (dm, o1) = n.multipliedReportingOverflow(by: u.months)

@@ -207,8 +207,10 @@ public struct Lexer {
                     throw error("durations are written without an exponent: digits and a unit, e.g. `500d` for 5e2d",
                                 at: exponentStart)
                 }
-                // e.g. `1.5h`: a fractional duration
-                throw error("durations take whole numbers; use a smaller unit, e.g. `90m` for 1.5h", at: start.offset)
+                // e.g. `1.5h`: a fractional duration, and how to write it whole (`90m`)
+                let point = (start.offset..<j).first { s[$0] == "." } ?? j
+                throw error("durations take whole numbers; " + QueryDuration.wholeSpelling(s, numberStart: start.offset, point: point),
+                            at: start.offset)
             }
             throw error("unexpected `\(s[j])` after the number", at: j)
         }

@@ -132,7 +132,12 @@ import Testing
         #expect(err(#"x "a\qb""#)?.column == 5)
         #expect(err("since 7x")?.column == 8)
         #expect(err("since 7x")?.message.contains("unknown duration unit `x`") == true)
-        #expect(err("since 1.5h")?.message.contains("whole numbers") == true)
+        #expect(err("since 1.5h")?.message.contains("whole numbers; write `90m` for 1.5h") == true)
+        #expect(err("since 1.5d")?.message.contains("write `36h` for 1.5d") == true)
+        #expect(err("since 1.5y")?.message.contains("write `18mo` for 1.5y") == true)
+        #expect(err("since 2.5mo")?.message.contains("months have no fixed length") == true)
+        #expect(err("since 1.1ms")?.message.contains("a millisecond is the smallest unit") == true)
+        #expect(err("since 7D")?.message.contains("(units are lowercase: `d`)") == true)
         // A whole number written with an exponent is not a fraction: the message says what to write instead.
         #expect(err("since 5e2d")?.message.hasPrefix("durations are written without an exponent") == true)
         #expect(err("since 5e2d")?.column == 8)

@@ -161,7 +161,7 @@ public enum StoreDump {
             }
             if sawEnd { throw fail("content after the end line") }
             if !sawHeader {
-                guard let v = json["tally_dump"]?.numberValue?.int64Value else { throw fail("not a Tally dump: expected {\"tally_dump\": 1, ...} on the first line") }
+                guard let v = json["tally_dump"]?.numberValue?.int64Value else { throw fail("not a Tally dump: expected {\"tally_dump\": \(version), ...} on the first line") }
                 guard v <= Int64(version) else { throw fail("dump version \(v) is newer than this Tally supports (\(version))") }
                 guard v >= 1 else { throw fail("dump version \(v): versions start at 1") }
                 sawHeader = true
@@ -208,9 +208,10 @@ public enum StoreDump {
                                             pointCount: Int(i["point_count"]?.numberValue?.int64Value ?? 0)))
             } else if let d = json["document"] {
                 guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
-                      let encoded = d["base64"]?.stringValue, let data = Base64.decode(encoded) else {
+                      let encoded = d["base64"]?.stringValue else {
                     throw fail("document: expected lsn, kind and base64")
                 }
+                guard let data = Base64.decode(encoded) else { throw fail("document \(lsn): base64 is not valid base64 (RFC 4648, padded)") }
                 if let earlier = documentLSNs.updateValue(lineNumber, forKey: lsn) {
                     throw fail("document: batch \(lsn) has a document already (line \(earlier)); a batch keeps one")
                 }
