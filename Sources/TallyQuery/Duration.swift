@@ -48,6 +48,12 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
         return unit == "ms" ? "a millisecond is the smallest unit" : generic
     }
 
+    /// The unit a word names: a unit itself, any case (`d`, `D`), or another spelling of one (`days`).
+    static func unit(spelled word: String) -> String? {
+        let lower = word.lowercased()
+        return units.contains { $0.name == lower } ? lower : unitSpellings[lower]
+    }
+
     /// Other spellings of the units, for the error that names the right one.
     static let unitSpellings: [String: String] = [
         "min": "m", "mins": "m", "minute": "m", "minutes": "m", "sec": "s", "secs": "s", "second": "s", "seconds": "s",

@@ -523,6 +523,14 @@ public struct Parser {
         case .identifier(let word):
             throw error("expected \(expectation), found `\(word)`", at: current,
                         suggestion: Suggestions.nearest(to: word, in: ["now"]))
+        case .number where index + 1 < tokens.count:
+            // `since 2 days`: a number and a unit apart.
+            if case .identifier(let word) = tokens[index + 1].kind, let unit = QueryDuration.unit(spelled: word),
+               current.text.unicodeScalars.allSatisfy({ QueryDuration.digitValue($0) != nil }) {
+                throw error("expected \(expectation), found `\(current.text) \(word)`: a duration is written `\(current.text)\(unit)`",
+                            at: current)
+            }
+            throw expected(expectation)
         default:
             throw expected(expectation)
         }

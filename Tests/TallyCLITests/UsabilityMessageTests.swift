@@ -37,6 +37,8 @@ import Testing
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)
         for (query, text) in [("m | anomalies training=90min", "unknown duration unit `min` (min is written `m`)"),
                               ("m | since 2days", "unknown duration unit `days` (days is written `d`)"),
+                              ("m | since 2 days", "found `2 days`: a duration is written `2d`"),
+                              ("m | bucket 1 day avg", "a bucket width"),
                               ("m | anomalies ignore_below=5%", "percentages are written as plain numbers (`ignore_below=5` is 5%)"),
                               ("m | outcomes by (outcome)", "outcome is the label the stage adds to each group"),
                               ("m | top 2 by p101", "percentiles run from p0 to p100"),
