@@ -100,7 +100,7 @@ public struct QueryExecutor {
         // Only a range of at least one bucket: `since 1h | bucket 1d` stays the last hour.
         if let start = from, relativeStart, start <= now, next < query.stages.count,
            case .bucket(let spec) = query.stages[next].kind, let bucketing = Bucketing(width: spec.width),
-           bucketing.next(after: bucketing.start(of: start)) <= now {
+           bucketing.hasEnded(bucketHolding: start, by: now) {
             from = bucketing.start(of: start)
         }
         let context = QueryContext(now: now, from: from, to: to)

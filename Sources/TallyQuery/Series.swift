@@ -114,12 +114,14 @@ public struct Bucketing: Sendable, Hashable {
         t >= Int64.min / 2 && t <= Int64.max / 2 && width.milliseconds <= Int64.max / 4
     }
 
-    /// The start of the bucket after the one that starts at `bucketStart` (or holds it). The last bucket of time
-    /// ends past the latest time; its end is then `Int64.max`, the end of every time range.
-    /// When the bucket holding `t` ends (the start of the next one): a bucket has ended by `now` when this is at or
-    /// before it.
+    /// When the bucket holding `t` ends (the start of the next one).
     public func end(ofBucketHolding t: Int64) -> Int64 { next(after: start(of: t)) }
 
+    /// Whether the bucket holding `t` has ended by `now` (a bucket still in progress is not judged).
+    public func hasEnded(bucketHolding t: Int64, by now: Int64) -> Bool { end(ofBucketHolding: t) <= now }
+
+    /// The start of the bucket after the one that starts at `bucketStart` (or holds it). The last bucket of time
+    /// ends past the latest time; its end is then `Int64.max`, the end of every time range.
     public func next(after bucketStart: Int64) -> Int64 {
         if width.months > 0 { return CivilCalendar.startOfMonth(index: monthBucketIndex(bucketStart) + width.months) }
         if isPlain(bucketStart) { return start(of: bucketStart) + width.milliseconds }

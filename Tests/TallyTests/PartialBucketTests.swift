@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import Tally
+@testable import Tally
 import TallyTestSupport
 
 private typealias D = AnomalyTestData
@@ -52,6 +52,15 @@ private typealias D = AnomalyTestData
         // `tally check` judges the latest bucket that has ended: yesterday, which is normal here.
         let report = try store.check("row_count | since 2d | bucket 1d avg", now: now)
         #expect(!report.failed && report.unjudged.isEmpty, "\(report.findings) \(report.unjudged)")
+        // With no bucket ended in its range, the one in progress is listed as not judged, with its reason (it was
+        // reported as having no point at all).
+        let early = try store.check("row_count | since 1h | bucket 1d avg", now: now)
+        #expect(!early.failed && early.withoutPoints.isEmpty, "\(early.withoutPoints)")
+        #expect(early.unjudged.count == 1 && early.unjudged.first?.time == times[39 * 24], "\(early.unjudged)")
+        #expect(early.unjudged.first?.reason == "bucket in progress until \(D.text(times[39 * 24] + D.day)): not judged")
+        let walked = try store.check("row_count | since 1h | bucket 1d avg", now: now, limits: QueryLimits(), fullWalk: true)
+        #expect(walked.unjudged.map(\.time) == early.unjudged.map(\.time) && walked.unjudged.first?.reason == early.unjudged.first?.reason,
+                "the latest-point path and the full walk agree")
         // A collapse in yesterday's whole bucket fails the check, whatever the hour.
         let dir2 = TemporaryDirectory()
         let midnight = D.start - 6 * D.hour

@@ -148,15 +148,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
     // MARK: - anomalies
 
     func annotate(_ input: [ResultSeries], options: AnomalyOptions, span: SourceSpan,
-                  context: QueryContext, bucketing: Bucketing? = nil) throws -> [ResultSeries] {
+                  context: QueryContext, bucketing: Bucketing?) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
         if latestOnly {
             // The latest point a check judges: after a `bucket`, the latest bucket that has ended by now.
-            let now = context.now
-            let judged: (Int64) -> Bool = { t in bucketing.map { $0.end(ofBucketHolding: t) <= now } ?? (t <= now) }
             return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
-                                                      judging: judged) }
+                                                      now: context.now, bucketing: bucketing) }
         }
         return try input.map { s in
             var out = s
@@ -197,13 +195,20 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// reason. The detector is walk-forward (a verdict, and the alert column, use only the point and the points
     /// before it), so this equals the point's row in the fully annotated series.
     func annotateLatest(_ s: ResultSeries, history: HistoryColumns?, detector: AnomalyDetector,
-                        judging isJudged: (Int64) -> Bool) throws -> ResultSeries {
+                        now: Int64, bucketing: Bucketing?) throws -> ResultSeries {
         var out = ResultSeries(metric: s.metric, labels: s.labels, kind: s.kind)
-        guard let i = s.times.lastIndex(where: isJudged) else { return out }
+        let null = columnValue(nil)
+        let judged = Store.latestJudgedIndex(s, now: now, bucketing: bucketing)
+        guard let i = judged ?? s.times.lastIndex(where: { $0 <= now }) else { return out }
         out.times = [s.times[i]]
         out.values = [s.values[i]]
         out.outcomes = s.outcomes.map { [$0[i]] }
-        let null = columnValue(nil)
+        if judged == nil, let bucketing {
+            // No bucket has ended: the one in progress is kept, unjudged, as the full walk leaves it.
+            out.expected = [null]; out.lower = [null]; out.upper = [null]; out.score = [null]
+            out.anomaly = [false]; out.alert = [false]
+            return Self.leavingUnjudgedBucketInProgress(out, bucketing: bucketing, now: now)
+        }
         var expected = null, lower = null, upper = null, score = null
         var anomaly = false, alert = false
         var reason = s.reason(at: i)
@@ -239,11 +244,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
 
     /// `s` with the verdict taken off its last point when that point is a bucket that has not ended by `now` (today's
     /// `bucket 1d`, hours into the day): a part of a bucket is no evidence about the whole, and judging it made a
-    /// morning check fail every day. Its reason says so, and `tally check` lists it as not judged.
+    /// morning check fail every day. Its reason says so; `tally check` judges the latest bucket that has ended, and
+    /// lists this one as not judged when none has.
     static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucketing: Bucketing, now: Int64) -> ResultSeries {
-        guard let i = s.times.lastIndex(where: { $0 <= now }) else { return s }
+        guard let i = s.times.lastIndex(where: { $0 <= now }), !bucketing.hasEnded(bucketHolding: s.times[i], by: now) else {
+            return s
+        }
         let end = bucketing.end(ofBucketHolding: s.times[i])
-        guard end > now else { return s }
         var out = s
         let null = columnValue(nil)
         for column in [\ResultSeries.expected, \.lower, \.upper, \.score] where out[keyPath: column] != nil {

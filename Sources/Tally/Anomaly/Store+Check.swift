@@ -126,7 +126,12 @@ extension Store {
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
                 guard let i = Self.latestJudgedIndex(s, now: now, bucketing: bucketing) else {
-                    withoutPoints.append(AnomalyCheckReport.SeriesName(metric: s.metric, labels: s.labels))
+                    // A point but no ended bucket: the bucket in progress, kept unjudged with its reason.
+                    if let j = s.times.lastIndex(where: { $0 <= now }) {
+                        unjudged.append(Self.finding(s, j))
+                    } else {
+                        withoutPoints.append(AnomalyCheckReport.SeriesName(metric: s.metric, labels: s.labels))
+                    }
                     continue
                 }
                 if (s.alert ?? s.anomaly)?[i] == true { findings.append(Self.finding(s, i)) }
@@ -177,7 +182,7 @@ extension Store {
     /// The point a latest-point check judges: the latest at or before `now`; after a `bucket`, the latest bucket
     /// that has ended (the one in progress is not judged, and would leave the check nothing to fail on).
     static func latestJudgedIndex(_ s: ResultSeries, now: Int64, bucketing: Bucketing?) -> Int? {
-        s.times.lastIndex { t in t <= now && (bucketing.map { $0.end(ofBucketHolding: t) <= now } ?? true) }
+        s.times.lastIndex { t in t <= now && (bucketing?.hasEnded(bucketHolding: t, by: now) ?? true) }
     }
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {

@@ -109,7 +109,7 @@ extension Store {
                       ContinuousClock.now - started <= limits.maxDuration else { return nil }
                 let displayed = ResultSeries(ref, split == 0 ? columns : columns.slice(split..<columns.count))
                 let history = split > 0 ? HistoryColumns(ResultSeries(ref, columns), before: rangeStart!) : nil
-                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, judging: { $0 <= now }))
+                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now, bucketing: nil))
             }
             return (out, displayedPoints, historyPoints)
         }

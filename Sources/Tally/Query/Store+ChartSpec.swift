@@ -18,15 +18,13 @@ extension Store {
             if let unit = info.attributes["unit"] { units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit }
         }
         // A check label's value names the stored check series that have it; their name, when they agree on one.
+        // Looked up through the label index, one value at a time (not a pass over every check series per chart).
         var checkNames: [String: String] = [:]
-        let checks = Set(result.series.compactMap { $0.labels["check"] })
-        if !checks.isEmpty {
-            var names: [String: Set<String>] = [:]
-            for info in series(matching: SeriesSelector(metric: SodaScan.checkMetric)) {
-                guard let check = info.key[label: "check"], checks.contains(check) else { continue }
-                names[check, default: []].insert(info.attributes["name"] ?? "")
-            }
-            for (check, found) in names where found.count == 1 && found.first?.isEmpty == false { checkNames[check] = found.first! }
+        for check in Set(result.series.compactMap { $0.labels["check"] }) {
+            guard let matcher = try? LabelMatcher(name: "check", op: .equal, value: check) else { continue }
+            let names = Set(series(matching: SeriesSelector(metric: SodaScan.checkMetric, matchers: [matcher]))
+                .map { $0.attributes["name"] ?? "" })
+            if names.count == 1, let name = names.first, !name.isEmpty { checkNames[check] = name }
         }
         return ChartSpec(title: title, width: width, height: height, units: .perSeries(units),
                          labelTexts: checkNames.isEmpty ? [:] : ["check": checkNames])
