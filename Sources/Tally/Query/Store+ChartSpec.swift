@@ -8,14 +8,20 @@ extension Store {
     /// `bucket` made), and the name of each Soda check (its `name` attribute) to show instead of the identity hash
     /// in a `check` label (also of series that stages made, such as `outcomes by (check)`).
     public func chartSpec(for result: QueryResult, title: String?, width: Int = 800, height: Int = 320) -> ChartSpec {
+        // Each series' own unit by its key; the metric's, from all its series, only for series without one (a stage
+        // made them, or the series has no unit): the metric scan is not paid for series found by key.
         var units: [String: String] = [:]
-        for metric in Set(result.series.map(\.metric)) {
+        var unitless = Set<String>()
+        for s in result.series {
+            if let unit = series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))?.attributes["unit"] {
+                units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
+            } else {
+                unitless.insert(s.metric)
+            }
+        }
+        for metric in unitless {
             let declared = series(matching: SeriesSelector(metric: metric)).map { $0.attributes["unit"] ?? "" }
             if let first = declared.first, !first.isEmpty, declared.allSatisfy({ $0 == first }) { units[metric] = first }
-        }
-        for s in result.series {
-            guard let info = series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs)) else { continue }
-            if let unit = info.attributes["unit"] { units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit }
         }
         // A check label's value names the stored check series that have it; their name, when they agree on one.
         // Looked up through the label index, one value at a time (not a pass over every check series per chart).
