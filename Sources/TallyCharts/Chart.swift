@@ -157,7 +157,6 @@ public struct Chart: Sendable, Equatable {
         subtitle = parts.joined(separator: " · ")
     }
 
-    /// A panel of lines in `frame` (the panel's whole area, title and axis labels included).
     /// A panel's value axis and the width its tick labels and unit take left of the plot.
     private static func valueAxis(_ series: [ResultSeries], unit: String?, plotHeight: Double) -> (axis: ValueAxis, gutter: Double) {
         // The value range covers the values and the expected range.
@@ -169,21 +168,30 @@ public struct Chart: Sendable, Equatable {
         }
         if low > high { low = 0; high = 1 }
         let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
-        let labelWidth = axis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
-        return (axis, 10 + (unit == nil ? 0.0 : 18.0) + labelWidth + 8)
+        return (axis, gutter(for: axis))
     }
+
+    /// The room left of a plot for `axis`: its tick labels, the unit written along it, and the margins. Line and
+    /// bar panels use this one rule, so that charts and panels laid out with a shared gutter line up.
+    private static func gutter(for axis: ValueAxis) -> Double {
+        let labelWidth = axis.ticks.map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+        return 10 + (axis.unit == nil ? 0.0 : 18.0) + labelWidth + 8
+    }
+
+    /// Where a panel's plot starts in `frame`: under its title, if it has one.
+    private static func plotTop(in frame: ChartRect, titled: Bool) -> Double { frame.y + (titled ? 20.0 : 0.0) + 6 }
 
     /// The height of a panel's plot in `frame`.
     private static func plotHeight(in frame: ChartRect, titled: Bool) -> Double {
-        max(40, frame.maxY - Chart.xLabelHeight - (frame.y + (titled ? 20.0 : 0.0) + 6))
+        max(40, frame.maxY - Chart.xLabelHeight - plotTop(in: frame, titled: titled))
     }
 
-    /// `gutter`: the room left of the plot, when panels share one so that their plots (and time axes) line up.
+    /// A panel of lines in `frame` (the panel's whole area, title and axis labels included). `gutter`: the room
+    /// left of the plot, when panels share one so that their plots (and time axes) line up.
     private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
                                   title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
                                   distinctColors: Bool, gutter: Double? = nil) -> ChartPanel {
-        let titleHeight = title == nil ? 0.0 : 20.0
-        let plotTop = frame.y + titleHeight + 6
+        let plotTop = Chart.plotTop(in: frame, titled: title != nil)
         let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
         let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight)
         let plotLeft = frame.x + max(gutter ?? 0, ownGutter)
@@ -336,7 +344,7 @@ public struct Chart: Sendable, Equatable {
             // Every panel has the same height and a title or none: one plot height; the value axes first, so that
             // every panel keeps the room the widest tick labels need and the plots (and time axes) line up.
             let titled = layout != .single
-            let plotHeight = max(40, panelHeight - Chart.xLabelHeight - (titled ? 20.0 : 0.0) - 6)
+            let plotHeight = Chart.plotHeight(in: ChartRect(x: 0, y: 0, width: panelWidth, height: panelHeight), titled: titled)
             let shapedGroups = groupKeys.indices.map { Shaping.bars(starts: tables[$0].times, rows: tables[$0].rows, interval: interval) }
             let yAxes = shapedGroups.map { shaped in
                 // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
@@ -344,14 +352,14 @@ public struct Chart: Sendable, Equatable {
                                maxTicks: max(2, Int(plotHeight / 34) + 1), includeZero: true,
                                unit: interval.map { "\(unit) per \($0)" } ?? unit)
             }
-            let labelWidth = yAxes.flatMap(\.ticks).map { ChartText.estimatedWidth($0.label, fontSize: ChartStyle.tickFontSize) }.max() ?? 0
+            let gutter = max(yAxes.map(Chart.gutter(for:)).max() ?? 0, spec.alignment?.plotLeft ?? 0)
             for (k, key) in groupKeys.enumerated() {
                 let shaped = shapedGroups[k], yAxis = yAxes[k]
                 let title: String? = titled ? (key.isEmpty ? "(no labels)" : names[k]) : nil
                 let frame = ChartRect(x: Double(k % columns) * panelWidth, y: legendBottom + Double(k / columns) * panelHeight,
                                       width: panelWidth, height: panelHeight)
-                let plotTop = frame.y + (titled ? 20.0 : 0.0) + 6
-                let plotLeft = frame.x + max(10 + 18 + labelWidth + 8, spec.alignment?.plotLeft ?? 0)
+                let plotTop = Chart.plotTop(in: frame, titled: titled)
+                let plotLeft = frame.x + gutter
                 let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
                 narrowest = min(narrowest, Int(plotWidth.rounded(.down)))
                 let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)

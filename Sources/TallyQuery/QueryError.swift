@@ -59,10 +59,16 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
     /// - Parameter query: The query text the error was found in.
     /// - Returns: Three lines separated by `\n` (one line when the error has no position).
     public func render(query: String) -> String {
-        guard let span else { return description }
+        markedLine(query: query).map { "\(description)\n\($0)" } ?? description
+    }
+
+    /// The query's line that holds the error, and under it a caret at the position (two lines); nil when the error
+    /// has no position in `query`.
+    public func markedLine(query: String) -> String? {
+        guard let span else { return nil }
         // Split on the scalar: "\r\n" is one Character, so splitting the String on "\n" would miss CRLF line ends.
         let lines = query.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false)
-        guard span.start.line >= 1, span.start.line <= lines.count else { return description }
+        guard span.start.line >= 1, span.start.line <= lines.count else { return nil }
         var text = String(String.UnicodeScalarView(lines[span.start.line - 1]))
         if text.hasSuffix("\r") { text.removeLast() }
         var caret = ""
@@ -71,7 +77,7 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         }
         let missing = span.start.column - 1 - text.unicodeScalars.count
         if missing > 0 { caret += String(repeating: " ", count: missing) }
-        return "\(description)\n\(text)\n\(caret)^"
+        return "\(text)\n\(caret)^"
     }
 }
 

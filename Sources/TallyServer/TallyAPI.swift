@@ -22,15 +22,7 @@ extension TallyServer {
             return .error(400, "format must be json or csv, not \(format)")
         }
         let now: Int64
-        do {
-            now = try request.query["now"].map { try parseNow($0) } ?? currentTimeMillis()
-        } catch let error as QueryError {
-            // `+02:00` unescaped in a URL arrives as ` 02:00`.
-            let hint = request.query["now"]?.contains(" ") == true ? " (a + in a URL's query is a space: write it as %2B)" : ""
-            return .error(400, "now: " + error.fullMessage + hint)
-        } catch {
-            return .error(400, "now: \(error)")
-        }
+        do { now = try timeParameter("now", of: request, now: currentTimeMillis()) ?? currentTimeMillis() } catch { return error.response }
         let store = self.store
         let limits = configuration.limits.query
         do {
@@ -52,9 +44,15 @@ extension TallyServer {
                       column: error.span == nil ? nil : error.column)
     }
 
-    /// `now=`: ISO 8601, epoch milliseconds, or a time expression such as `now-1d`.
-    func parseNow(_ text: String) throws -> Int64 {
-        try parseInstant(text, now: currentTimeMillis())
+    /// A time parameter (`now`, `since`, `until`): ISO 8601, epoch milliseconds or a time expression such as
+    /// `now-1d`; nil when absent. A bad one is refused with a 400 that names the parameter, and says so when an
+    /// unescaped `+` (`+02:00`) arrived as a space.
+    func timeParameter(_ name: String, of request: APIRequest, now: Int64) throws(Refusal) -> Int64? {
+        guard let text = request.query[name] else { return nil }
+        do { return try parseInstant(text, now: now) } catch {
+            let hint = text.contains(" ") ? " (a + in a URL's query is a space: write it as %2B)" : ""
+            throw Refusal(response: .error(400, "\(name): " + error.fullMessage + hint))
+        }
     }
 
     /// `GET /api/v1/series?match=<selector>`: the series with their latest point (as `tally series --format json`).
@@ -100,9 +98,10 @@ extension TallyServer {
     /// `tally export --format json` writes them (a `series` array).
     func ingest(_ request: APIRequest, principal: Principal) async -> APIResponse {
         guard principal.role.allows(.write) else { return .forbidden("ingest") }
+        let uploadName = request.query["name"].flatMap { $0.isEmpty ? nil : $0 }
         switch request.contentType {
         case "text/csv", "application/csv":
-            let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.csv"
+            let name = uploadName ?? "http-upload.csv"
             let bytes = request.body
             let origin = BatchOrigin(kind: "csv", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
             return await writePoints { () throws(InputError) in
@@ -115,15 +114,13 @@ extension TallyServer {
                 document = try await runBlocking { try SodaJSONParser.parse(bytes) }
             } catch let error as SodaError {
                 // Not JSON: which kind of document it was meant to be cannot be told, so it is named as an upload.
-                let file = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.json"
-                return .error(400, error.message, line: error.line, column: error.column,
-                              extra: [("file", file), ("path", error.path.description)])
+                return sodaError(error, file: uploadName ?? "http-upload.json")
             } catch {
                 return internalError(error)
             }
             // What `tally export --format json` writes loads as `tally ingest json` loads it.
             if JSONPointsImport.isPointsDocument(document) {
-                let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "http-upload.json"
+                let name = uploadName ?? "http-upload.json"
                 let origin = BatchOrigin(kind: "json", source: name, details: ["bytes": "\(bytes.count)", "key": principal.keyID])
                 return await writePoints { () throws(InputError) in
                     try JSONPointsImport.parse(document, from: bytes, fileName: name, origin: origin)
@@ -137,7 +134,7 @@ extension TallyServer {
             } catch {
                 return internalError(error)
             }
-            let name = request.query["name"].flatMap { $0.isEmpty ? nil : $0 } ?? "api"
+            let name = uploadName ?? "api"
             return await writeScan(scan, source: name, principal: principal, answer: { receipt in
                 .json(200, self.receiptJSON(receipt, extra: ["\"scan\": \(receipt.lsn)",
                                                             "\"measurements\": \(scan.measurements.count)",
@@ -203,17 +200,16 @@ extension TallyServer {
     /// `GET /api/v1/scans[?since=&until=&definition=]`.
     func scans(_ request: APIRequest) async -> APIResponse {
         let now = currentTimeMillis()
+        let since: Int64?, until: Int64?
+        do {
+            since = try timeParameter("since", of: request, now: now)
+            until = try timeParameter("until", of: request, now: now)
+        } catch {
+            return error.response
+        }
         let selected: TimeRange
         do {
-            /// A time parameter; its error names it, as `now:` does.
-            func instant(_ name: String, or absent: Int64) throws -> Int64 {
-                guard let text = request.query[name] else { return absent }
-                do { return try parseInstant(text, now: now) } catch { throw NamedParameterError(name: name, error: error) }
-            }
-            selected = try TimeRange(checkedFrom: try instant("since", or: TimeRange.all.lowerBound),
-                                     to: try instant("until", or: TimeRange.all.upperBound))
-        } catch let error as NamedParameterError {
-            return .error(400, "\(error.name): " + error.error.fullMessage)
+            selected = try TimeRange(checkedFrom: since ?? TimeRange.all.lowerBound, to: until ?? TimeRange.all.upperBound)
         } catch let error as ReversedTimeRangeError {
             return .error(400, error.message(start: "since", end: "until"))
         } catch {
@@ -408,8 +404,11 @@ extension TallyServer {
         return .credentialsUnchecked
     }
 
-    func sodaError(_ error: SodaError) -> APIResponse {
-        .error(400, error.message, line: error.line, column: error.column, extra: [("path", error.path.description)])
+    /// 400 for a Soda (or any JSON) document: the message, its line, column and JSON path, and `file` when the
+    /// document was an upload with a name.
+    func sodaError(_ error: SodaError, file: String? = nil) -> APIResponse {
+        .error(400, error.message, line: error.line, column: error.column,
+               extra: (file.map { [("file", $0)] } ?? []) + [("path", error.path.description)])
     }
 
     func internalError(_ error: any Error) -> APIResponse {
@@ -419,10 +418,4 @@ extension TallyServer {
         logger.error("internal error", metadata: ["error": "\(error)"])
         return .error(500, "internal error: \(error)")
     }
-}
-
-/// A query parameter that did not parse, and which one.
-struct NamedParameterError: Error {
-    var name: String
-    var error: QueryError
 }

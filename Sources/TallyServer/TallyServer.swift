@@ -180,7 +180,7 @@ public final class TallyServer: Sendable {
         return nil
     }
 
-    /// A refused credential, as the answer to give.
+    /// A refused request (a credential, a parameter), as the answer to give.
     struct Refusal: Error {
         var response: APIResponse
     }
@@ -298,7 +298,8 @@ struct HTTPEntry: HTTPResponder {
         } else if let length = headers[.contentLength].flatMap({ Int($0) }), length > limit {
             response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
         } else if hasBody {
-            await context.continueIfExpected()
+            // Only a client that asked waits for it: the others do not pay the handler lookup.
+            if headers[.expect]?.lowercased() == "100-continue" { await context.continueIfExpected() }
             var body: [UInt8] = []
             for try await chunk in request.body {
                 if body.count + chunk.readableBytes > limit {

@@ -242,9 +242,7 @@ enum DashboardPage {
         o += error.span == nil ? "Query error" : "Query error at line \(error.line), column \(error.column)"
         o += "</strong>: \(HTMLText.escape(error.fullMessage))\n"
         // The query's line with the caret: the message is in the heading already.
-        let rendered = error.render(query: query)
-        let marked = rendered.hasPrefix(error.description + "\n") ? String(rendered.dropFirst(error.description.count + 1)) : ""
-        if !marked.isEmpty { o += "<pre>\(HTMLText.escape(marked))</pre>\n" }
+        if let marked = error.markedLine(query: query) { o += "<pre>\(HTMLText.escape(marked))</pre>\n" }
         o += "</div>\n"
         return o
     }

@@ -136,6 +136,7 @@ extension TallyServer {
     /// value is anomalous (as `tally check` of the dataset's metrics judges it), and the latest outcome of each check.
     func overviewPage() async -> APIResponse {
         let store = self.store
+        let limits = configuration.limits.query
         do {
             let model = try await runBlocking { () -> DashboardPage.Overview in
                 let catalog = DashboardCatalog(store: store, limit: DashboardPage.maxOverviewSeries)
@@ -144,11 +145,18 @@ extension TallyServer {
                 var anomalies: [SeriesID: String] = [:]
                 for source in catalog.dataSources {
                     for dataset in source.datasets {
-                        // One check of the dataset's metrics (the default options, as `tally check`); a dataset the
-                        // check cannot read (too many series for the limits) is shown without marks.
+                        // One check of the dataset's metrics (the default options, as `tally check`), within the
+                        // server's query limits; a dataset over them is shown without marks. A store error fails the
+                        // page, as the sparklines' reads do.
                         let selector = "{datasource=\(quoteLabelValue(source.name)), dataset=\(quoteLabelValue(dataset.name)), "
                             + "\(metricNameLabel)!=\(quoteLabelValue(SodaScan.checkMetric))}"
-                        if !dataset.metrics.isEmpty, let report = try? store.check(selector, now: now) {
+                        var report: AnomalyCheckReport?
+                        do {
+                            if !dataset.metrics.isEmpty { report = try store.check(selector, now: now, limits: limits) }
+                        } catch let error as QueryError where error.kind == .limitExceeded {
+                            report = nil
+                        }
+                        if let report {
                             let ids = Dictionary(dataset.metrics.map { ($0.info.key.description, $0.info.id) }, uniquingKeysWith: { a, _ in a })
                             for finding in report.findings { if let id = ids[finding.seriesText] { anomalies[id] = finding.reason ?? "anomalous" } }
                         }
