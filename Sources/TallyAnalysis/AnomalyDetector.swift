@@ -462,7 +462,6 @@ struct Walker {
         }
         let need = minimumHistory(options: options, step: step)
         var missing = Swift.max(0, need.points - have)
-
         if need.span > 0 {
             let span = firstTime.map { timeGap(times[i - 1], $0) } ?? 0
             if i == 0 || span < need.span {
@@ -472,7 +471,7 @@ struct Walker {
                 missing = Swift.max(missing, byTime)
             }
         }
-        return (missing, step <= 0 && minimumHistory(options: options, step: 60_000).span > 0)
+        return (missing, step <= 0 && mayNeedSeasonHistory(options))
     }
 
     /// How many periods the seasonal profile remembers: 8 by default, else what the training window spans.

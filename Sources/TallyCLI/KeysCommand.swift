@@ -37,9 +37,9 @@ extension TallyCommand {
                                  + "\"name\": \(JSONText.string(issued.record.name))}")
                         return
                     case .csv:
-                        printOut("id,secret,token,role,name")
-                        printOut([issued.record.id, issued.secret, issued.token, issued.record.role.rawValue, issued.record.name]
-                            .map(CSVText.field).joined(separator: ","))
+                        printRecords(header: ["id", "secret", "token", "role", "name"],
+                                     rows: [[issued.record.id, issued.secret, issued.token, issued.record.role.rawValue, issued.record.name]],
+                                     format: .csv)
                         return
                     case .table:
                         break

@@ -29,12 +29,17 @@ public enum Aggregate: Sendable, Hashable, CustomStringConvertible {
         case "stddev": self = .stddev
         case "median": self = .percentile(50)
         default:
-            let digits = name.dropFirst()
-            guard name.hasPrefix("p"), digits.first?.isASCII == true, digits.first?.isNumber == true,
-                  digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }),
-                  let p = Double(digits), p >= 0, p <= 100 else { return nil }
+            guard let p = Aggregate.percentile(named: name), p >= 0, p <= 100 else { return nil }
             self = .percentile(p)
         }
+    }
+
+    /// The percentile a `pNN` name stands for (`p99.9` → 99.9), in range or not; nil for any other name.
+    static func percentile(named name: String) -> Double? {
+        let digits = name.dropFirst()
+        guard name.hasPrefix("p"), digits.first?.isASCII == true, digits.first?.isNumber == true,
+              digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }) else { return nil }
+        return Double(digits)
     }
 
     /// The name as written in queries (`p50` for the median).

@@ -119,9 +119,10 @@ public struct QueryDuration: Sendable, Hashable, CustomStringConvertible {
                 return .failure(ScanError(offset: unitStart, message: "expected a duration unit (\(unitList)) after the number"))
             }
             guard let u = units.first(where: { $0.name == unit }) else {
-                let lower = unit.lowercased()
-                let hint = unitSpellings[lower].map { " (\(unit) is written `\($0)`)" }
-                    ?? (units.contains { $0.name == lower } ? " (units are lowercase: `\(lower)`)" : "")
+                // A unit in capitals (`7D`) or spelt out (`days`): name the one meant.
+                let hint = QueryDuration.unit(spelled: unit).map {
+                    $0 == unit.lowercased() ? " (units are lowercase: `\($0)`)" : " (\(unit) is written `\($0)`)"
+                } ?? ""
                 return .failure(ScanError(offset: unitStart, message: "unknown duration unit `\(unit)`\(hint); expected one of \(unitList)"))
             }
             let (dm, o1) = n.multipliedReportingOverflow(by: u.months)

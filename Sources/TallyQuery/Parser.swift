@@ -284,9 +284,7 @@ public struct Parser {
         let list = Aggregate.names.joined(separator: ", ")
         guard let name = currentIdentifier else { throw expected("an aggregate (\(list))") }
         guard let a = Aggregate(name: name) else {
-            let digits = name.dropFirst()
-            if name.hasPrefix("p"), digits.first?.isASCII == true, digits.first?.isNumber == true,
-               digits.allSatisfy({ ($0.isASCII && $0.isNumber) || $0 == "." }), let p = Double(digits), p > 100 {
+            if let p = Aggregate.percentile(named: name), p > 100 {
                 throw error("percentile `\(name)` is out of range: percentiles run from p0 to p100 (p99.9 works too)", at: current)
             }
             throw error("unknown aggregate `\(name)`; expected one of \(list), or pNN", at: current,

@@ -299,7 +299,7 @@ struct CloudAPITests {
             SodaCheckAttributeDefinition(name: "owner", type: "singleSelect", allowedValues: [.string("a"), .string("b")]),
             SodaCheckAttributeDefinition(name: "critical", type: "checkbox"),
         ]).description == #"{"results":[{"name":"owner","type":"singleSelect","allowedValues":["a","b"]},{"name":"critical","type":"checkbox"}]}"#)
-        #expect(SodaCloudResponse.checkIdentities(SodaCheckIdentities(v1: "1", v2: "2", v3: "3")).description
+        #expect(SodaCloudResponse.checkIdentities(stored: SodaCheckIdentities(v1: "1", v2: "2", v3: "3").versions).description
             == #"{"identities":{"v1":"1","v2":"2","v3":"3"}}"#)
         #expect(SodaCloudResponse.insertScanResults().description == "{}")
 

@@ -45,7 +45,7 @@ public func fuzzDumpLoad(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 
     counts.loaded += 1
     let directory = scratch + "/store"
-    defer { removeTree(directory) }
+    defer { Directory.removeTree(directory) }
     var again: [UInt8] = []
     do throws(StoreError) {
         let store = try Store.open(at: directory)
@@ -96,24 +96,10 @@ let scratch: String = {
     guard let made = mkdtemp(&template) else { fail("mkdtemp in \(base) failed (errno \(errno))") }
     let path = String(cString: made)
     scratchToRemove = path
-    atexit { removeTree(scratchToRemove) }
+    atexit { Directory.removeTree(scratchToRemove) }
     return path
 }()
 nonisolated(unsafe) var scratchToRemove = ""
-
-/// Removes a directory and what is in it (a store: files and directories of files).
-func removeTree(_ path: String) {
-    guard let dir = opendir(path) else { unlink(path); return }
-    while let entry = readdir(dir) {
-        let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
-        if name == "." || name == ".." { continue }
-        let child = path + "/" + name
-        var info = stat()
-        if lstat(child, &info) == 0 && info.st_mode & S_IFMT == S_IFDIR { removeTree(child) } else { unlink(child) }
-    }
-    closedir(dir)
-    rmdir(path)
-}
 
 /// What a dump holds, as comparable text: each line read with the defaults `StoreDump.parse` gives missing fields,
 /// points gathered per series and ordered by time. Only for dumps `StoreDump.parse` accepted.

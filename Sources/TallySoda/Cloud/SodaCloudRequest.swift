@@ -27,7 +27,7 @@ public struct SodaCloudRequest: Sendable, Equatable, CustomStringConvertible {
         case cloudConfiguration
         /// `{"type": "sodaCoreAvailableCheckAttributes"}` → ``SodaCloudResponse/availableCheckAttributes(_:)``.
         case availableCheckAttributes
-        /// `{"type": "sodaCoreCheckIdentities", "checkId": ..}` → ``SodaCloudResponse/checkIdentities(_:)``.
+        /// `{"type": "sodaCoreCheckIdentities", "checkId": ..}` → ``SodaCloudResponse/checkIdentities(stored:)``.
         case checkIdentities(checkId: String)
         /// `sodaCoreHistoricMeasurements` (3.x) → ``SodaCloudResponse/historicMeasurements(_:for:)``.
         case historicMeasurements(SodaHistoricMeasurementsQuery)
@@ -238,7 +238,7 @@ public struct SodaHistoricMeasurementsQuery: Sendable, Equatable {
             case ("metric.identity", .equals, let operand):
                 throw SodaError(kind: .unsupported, path: path,
                                 message: "metric.identity is compared with \(operand.kindText); expected a string")
-            case ("measurement.dataTime", .equals, _), ("measurement.dataTime", _, .string), ("measurement.dataTime", _, .number):
+            case ("measurement.dataTime", _, _):   // a time bound is the case above
                 throw SodaError(kind: .unsupported, path: path,
                                 message: "measurement.dataTime takes a bound (greaterThan, lessThan, … with a time), not \(comparison.op.rawValue) with \(comparison.operand.kindText)")
             default:

@@ -30,11 +30,6 @@ public enum SodaCloudResponse {
         ]))
     }
 
-    /// `sodaCoreCheckIdentities` → `{"identities": {"v1": .., "v2": .., "v3": .., "v4": ..}}`.
-    public static func checkIdentities(_ identities: SodaCheckIdentities) -> SodaJSON {
-        checkIdentities(stored: identities.versions)
-    }
-
     /// `sodaCoreInsertScanResults` → `{}`. soda-core only needs a 200 with a JSON body (it calls
     /// `response.json()`); it reads nothing from it.
     public static func insertScanResults() -> SodaJSON {

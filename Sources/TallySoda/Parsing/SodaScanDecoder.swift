@@ -263,8 +263,7 @@ enum SodaScanDecoder {
             if let ids = try? SodaCheckIdentityCalculator.identities(
                 definition: definition, dataSource: dataSource, filePath: filePath, automatedMonitoring: automated, userIdentity: userIdentity)
             {
-                versions = ["v1": ids.v1, "v2": ids.v2, "v3": ids.v3]
-                if let v4 = ids.v4 { versions["v4"] = v4 }
+                versions = ids.versions
                 computed = true
             }
         }

@@ -334,7 +334,6 @@ final class Catalog: @unchecked Sendable {
 
     /// Removes the record of batch `lsn` and its details (a deleted batch).
     func deleteImport(lsn: LSN) throws(StoreError) {
-        guard lsn <= LSN(Int64.max) else { return }
         try db.prepare("DELETE FROM import_detail WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
         try db.prepare("DELETE FROM import WHERE lsn = ?1").bind(.int(Int64(lsn))).run()
     }

@@ -24,10 +24,7 @@ extension Store {
     public func backup(to directory: String) throws(StoreError) -> BackupReport {
         let partial = try Store.startBackup(of: path, in: directory)
         do throws(StoreError) {
-            var report = try copyWhileWriting(into: partial)
-            report.bytes += Directory.fileSize(partial + "/" + Catalog.fileName) ?? 0
-            try Store.finishBackup(partial, as: directory)
-            return report
+            return try Store.finishBackup(partial, as: directory, report: try copyWhileWriting(into: partial))
         } catch {
             Directory.removeTree(partial)
             throw error
@@ -86,10 +83,8 @@ extension Store {
             attempt += 1
             let partial = try startBackup(of: path, in: directory)
             do throws(StoreError) {
-                if var report = try copySnapshot(of: path, into: partial) {
-                    report.bytes += Directory.fileSize(partial + "/" + Catalog.fileName) ?? 0
-                    try finishBackup(partial, as: directory)
-                    return report
+                if let report = try copySnapshot(of: path, into: partial) {
+                    return try finishBackup(partial, as: directory, report: report)
                 }
             } catch {
                 Directory.removeTree(partial)
@@ -220,13 +215,17 @@ extension Store {
     }
 
     /// Syncs the complete copy and renames it to `directory`, durably.
-    private static func finishBackup(_ partial: String, as given: String) throws(StoreError) {
+    /// Returns `report` with the copied catalog's size counted.
+    private static func finishBackup(_ partial: String, as given: String, report: BackupReport) throws(StoreError) -> BackupReport {
+        var report = report
+        report.bytes += Directory.fileSize(partial + "/" + Catalog.fileName) ?? 0
         do throws(IOError) {
             for sub in ["segments", "wal", "documents", ""] { try Directory.sync(partial + (sub.isEmpty ? "" : "/" + sub)) }
             try Directory.renameDurably(partial, Directory.withoutTrailingSlashes(given))
         } catch {
             throw .io(error)
         }
+        return report
     }
 
     /// The sizes of the append-only document files in `documents`.
