@@ -15,11 +15,6 @@ struct APIRequest: Sendable {
     var headers: [String: String] = [:]
     /// Who sent it, once the credentials were checked (before the body was read, see `TallyServer.preflight`).
     var principal: Principal?
-    /// A `HEAD` request, routed as `GET` (its answer goes without the body).
-    var isHead = false
-
-    /// The method as the client sent it, for messages.
-    var sentMethod: String { isHead ? "HEAD" : method }
 
     init(method: String, path: String, query: [String: String] = [:], credential: String? = nil,
          contentType: String? = nil, body: [UInt8] = []) {
@@ -77,7 +72,7 @@ struct APIResponse: Sendable {
 
     /// 405 with the methods the path takes in `Allow`.
     static func notAllowed(_ request: APIRequest, allow: String) -> APIResponse {
-        var r = error(405, "\(request.sentMethod) is not allowed on \(request.path); it takes \(allow)")
+        var r = error(405, "\(request.method) is not allowed on \(request.path); it takes \(allow)")
         r.headers.append(("Allow", allow))
         return r
     }

@@ -5,10 +5,8 @@ import Tally
 /// `POST /api/query` with a JSON body whose `type` names the request (docs/soda.md, "Using tally serve as Soda
 /// Cloud").
 extension TallyServer {
+    /// A POST (`preflight` answered any other method).
     func sodaCloud(_ request: APIRequest) async -> APIResponse {
-        guard request.method == "POST" else {
-            return .notAllowed(request, allow: TallyServer.allowedMethods[request.path] ?? "POST")
-        }
         let body = request.body
         let path = request.path
         let parsed: SodaCloudRequest

@@ -156,15 +156,17 @@ public final class TallyServer: Sendable {
 
     /// What the request line and headers alone decide, before the body is read, so that a client without a
     /// valid key (or with a read key, or the wrong body type, for ingest) cannot make the server read up to
-    /// `--max-body-bytes` first: for `/api/v1/…`, a method the path does not take (405, as the docs list them,
-    /// with or without a key), then the credentials (the principal is kept in `request`); for
-    /// `POST /api/v1/ingest`, the role and the Content-Type. Nil when the request goes on to ``route(_:)``.
+    /// `--max-body-bytes` first: for every API path and the probes, a method the path does not take (405, as the
+    /// docs list them, with or without a key); for `/api/v1/…`, then the credentials (the principal is kept in
+    /// `request`); for `POST /api/v1/ingest`, the role and the Content-Type. Nil when the request goes on to
+    /// ``route(_:)``.
     func preflight(_ request: inout APIRequest) -> APIResponse? {
-        guard request.path.hasPrefix("/api/v1/") else { return nil }
+        // Every API path and the probes: the one place a 405 is answered for them.
         if let allow = TallyServer.allowedMethods(of: request.path),
            !allow.split(separator: ",").contains(where: { String($0).trimmingSpaces == request.method }) {
             return .notAllowed(request, allow: allow)
         }
+        guard request.path.hasPrefix("/api/v1/") else { return nil }
         let principal: Principal
         switch authenticate(request) {
         case .success(let p): principal = p
@@ -206,8 +208,6 @@ public final class TallyServer: Sendable {
             return .json(200, "{\"status\": \"ok\"}")
         case ("GET", "/readyz"):
             return isReady ? .json(200, "{\"status\": \"ready\"}") : .error(503, "not ready: the server is starting or stopping")
-        case (_, "/healthz"), (_, "/readyz"):
-            return .notAllowed(request, allow: TallyServer.allowedMethods[path]!)
         case (_, "/api/command"), (_, "/api/query"):
             return await sodaCloud(request)
         default:
@@ -238,7 +238,7 @@ public final class TallyServer: Sendable {
         case ("GET", _) where path.hasPrefix("/api/v1/scans/"):
             return await scanDocument(String(path.dropFirst("/api/v1/scans/".count)))
         default:
-            if let allow = TallyServer.allowedMethods(of: path) { return .notAllowed(request, allow: allow) }
+            // A method a known path does not take was answered by `preflight`.
             return .error(404, "no such endpoint: \(request.method) \(path)")
         }
     }
@@ -261,7 +261,6 @@ struct HTTPEntry: HTTPResponder {
         let isHead = request.method == .head
         var api = APIRequest(method: isHead ? "GET" : request.method.rawValue, path: request.uri.path,
                              query: parseQueryString(request.uri.query))
-        api.isHead = isHead
         let headers = request.headers
         // HTTP types keep `Host` as the request's authority, not among the header fields.
         if let authority = request.head.authority { api.headers["host"] = authority }

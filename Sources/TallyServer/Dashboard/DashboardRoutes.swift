@@ -374,7 +374,7 @@ extension APIResponse {
 
     /// 405 with the methods the path takes.
     static func methodNotAllowed(_ request: APIRequest, allow: String) -> APIResponse {
-        var response = text(405, "\(request.sentMethod) is not allowed on \(request.path)")
+        var response = text(405, "\(request.method) is not allowed on \(request.path)")
         response.headers.append(("Allow", allow))
         return response
     }
