@@ -210,10 +210,8 @@ extension TallyServer {
         let selected: TimeRange
         do {
             selected = try TimeRange(checkedFrom: since ?? TimeRange.all.lowerBound, to: until ?? TimeRange.all.upperBound)
-        } catch let error as ReversedTimeRangeError {
-            return .error(400, error.message(start: "since", end: "until"))
         } catch {
-            return .error(400, "\(error)")
+            return .error(400, error.message(start: "since", end: "until"))
         }
         let definition = request.query["definition"]
         let store = self.store

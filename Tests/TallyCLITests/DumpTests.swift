@@ -219,6 +219,12 @@ struct DumpTests {
         (#""lsn": 1, "kind": "csv""#, #""lsn": 0, "kind": "csv""#, 4, "import: batch 0: batch numbers (LSNs) start at 1"),
         (#""id": 1, "series": 1, "time": 1,"#, #""id": 1, "series": 9, "time": 1,"#, 5,
          "a verdict on series 9, which the dump does not define"),
+        // Every point was written by a batch, and a batch keeps at most the points it wrote.
+        (#""values": [1,2], "lsns": [1,1], "outcomes""#, #""values": [1,2], "lsns": [1,7], "outcomes""#, 7,
+         #"field "lsns": series 2 has a point of batch 7, which the dump has no import line for"#),
+        (#""point_count": 4"#, #""point_count": 3"#, 4,
+         #"field "point_count": batch 1 announces 3 points but the dump holds 4 of its points"#),
+        (#""point_count": 4"#, #""point_count": -2"#, 4, "import 1: point_count -2: a count is at least 0"),
     ] as [(String, String, Int?, String)])
     func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
         let dir = TemporaryDirectory()

@@ -109,6 +109,9 @@ struct DumpModel {
 
     init(_ bytes: [UInt8]) {
         var perSeries: [Int64: [(Int64, String)]] = [:]
+        // An import without point_count is given the number of its points the dump holds.
+        var heldPerBatch: [Int64: Int64] = [:]
+        var importLines: [(lsn: Int64?, pointCount: Int64?, text: (Int64) -> String)] = []
         var first = true
         for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) {
             guard let json = try? SodaJSONParser.parse(Array(line)) else { fail("a line of an accepted dump does not parse") }
@@ -120,8 +123,10 @@ struct DumpModel {
                                      attributes.entries.map { [$0.name, $0.value] }, int(s["created_lsn"]) ?? 0))
             } else if let i = json["import"] {
                 let details = pairs(i["details"]).sorted()
-                imports.append(fields(int(i["lsn"]), i["kind"]?.stringValue, i["source"]?.stringValue, int(i["wall_time"]) ?? 0,
-                                      int(i["series_count"]) ?? 0, int(i["point_count"]) ?? 0, details.map { [$0.name, $0.value] }))
+                importLines.append((int(i["lsn"]), int(i["point_count"]), { pointCount in
+                    fields(int(i["lsn"]), i["kind"]?.stringValue, i["source"]?.stringValue, int(i["wall_time"]) ?? 0,
+                           int(i["series_count"]) ?? 0, pointCount, details.map { [$0.name, $0.value] })
+                }))
             } else if let d = json["document"] {
                 documents.append(fields(int(d["lsn"]), d["kind"]?.stringValue, base64Decode(d["base64"]?.stringValue ?? "")))
             } else if let p = json["points"] {
@@ -130,6 +135,7 @@ struct DumpModel {
                 let outcomes = p["outcomes"]?.arrayValue
                 for k in times.indices {
                     let t = int(times[k]) ?? 0
+                    heldPerBatch[int(lsns[k]) ?? -1, default: 0] += 1
                     perSeries[id, default: []].append((t, fields(t, value(values[k]), int(lsns[k]), outcomes.map { int($0[k]) } ?? nil)))
                 }
             } else if let f = json["feedback"] {
@@ -142,6 +148,7 @@ struct DumpModel {
                 checkFeedback.append(fields(c["result_id"]?.stringValue, c["feedback"]?.stringValue, int(c["updated"]) ?? 0))
             }
         }
+        imports = importLines.map { $0.text($0.pointCount ?? heldPerBatch[$0.lsn ?? -1] ?? 0) }
         for (id, list) in perSeries where !list.isEmpty {
             points.append("series \(id): " + list.sorted { $0.0 < $1.0 }.map(\.1).joined(separator: "; "))
         }

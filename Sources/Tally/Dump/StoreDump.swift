@@ -116,6 +116,7 @@ public enum StoreDump {
         // (a second would be merged into the first, or dropped, without a word).
         var importLSNs = Set<LSN>(), documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
         var verdictLines: [Int64: Int] = [:]   // verdict id → its line, for errors found after the last line
+        var importLines: [LSN: Int] = [:]      // batch → its import line, for the point counts checked at the end
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
@@ -203,9 +204,13 @@ public enum StoreDump {
                     _ = try text(detail.name, "import \(lsn): a detail name")
                     _ = try text(detail.value, "import \(lsn): detail \(detail.name)")
                 }
+                // A batch without point_count is given the count of its points the dump holds (set at the end).
+                let pointCount = try number(i["point_count"], "import \(lsn): point_count", as: Int.self) ?? -1
+                guard pointCount >= -1 else { throw fail("import \(lsn): point_count \(pointCount): a count is at least 0") }
+                importLines[lsn] = lineNumber
                 imports.append(ImportRecord(lsn: lsn, origin: origin,
                                             seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
-                                            pointCount: Int(i["point_count"]?.numberValue?.int64Value ?? 0)))
+                                            pointCount: pointCount))
             } else if let d = json["document"] {
                 guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
                       let encoded = d["base64"]?.stringValue else {
@@ -338,12 +343,50 @@ public enum StoreDump {
             throw StoreError.invalid(InputError(file: source, line: documentLSNs[document.lsn], field: "document",
                 message: "a document of batch \(document.lsn), which the dump has no import line for"))
         }
+        try checkBatches(of: points, against: &imports, importLines: importLines, pointLines: pointLines, source: source)
         for verdict in verdicts where kinds[verdict.series] == nil {
             throw StoreError.invalid(InputError(file: source, line: verdictLines[verdict.id], field: "feedback",
                 message: "a verdict on series \(verdict.series), which the dump does not define"))
         }
         return Contents(series: series, imports: imports, documents: documents, points: points, verdicts: verdicts,
                         keys: keys, checkFeedback: checkFeedback)
+    }
+
+    /// Every point was written by a batch, and a batch keeps at most the points it wrote (retention, deletes and
+    /// newer points at the same time only take points away). A point whose LSN names no batch could never be
+    /// listed or deleted by its batch; a count below the points held is a dump edited by hand or cut together
+    /// from two stores. The first problem found, by line, is thrown; imports without a point_count get the count
+    /// of their points held.
+    private static func checkBatches(of points: [SeriesID: PointColumns], against imports: inout [ImportRecord],
+                                     importLines: [LSN: Int], pointLines: [SeriesID: [(first: Int, line: Int)]],
+                                     source: String) throws(StoreError) {
+        var held: [LSN: Int] = [:]
+        var orphan: (line: Int, series: SeriesID, lsn: LSN)?
+        for (id, columns) in points {
+            for (k, lsn) in columns.lsns.enumerated() {
+                guard importLines[lsn] == nil else { held[lsn, default: 0] += 1; continue }
+                let line = pointLines[id]?.last(where: { $0.first <= k })?.line ?? 0
+                if let earlier = orphan, (earlier.line, earlier.series) <= (line, id) { break }
+                orphan = (line, id, lsn)
+                break
+            }
+        }
+        if let orphan {
+            throw StoreError.invalid(InputError(file: source, line: orphan.line, field: "lsns",
+                message: "series \(orphan.series) has a point of batch \(orphan.lsn), which the dump has no import line for"))
+        }
+        var over: (line: Int, lsn: LSN, announced: Int, count: Int)?
+        for i in imports.indices {
+            let count = held[imports[i].lsn] ?? 0
+            if imports[i].pointCount < 0 { imports[i].pointCount = count; continue }
+            guard count > imports[i].pointCount, let line = importLines[imports[i].lsn] else { continue }
+            if let earlier = over, earlier.line <= line { continue }
+            over = (line, imports[i].lsn, imports[i].pointCount, count)
+        }
+        if let over {
+            throw StoreError.invalid(InputError(file: source, line: over.line, field: "point_count",
+                message: "batch \(over.lsn) announces \(over.announced) points but the dump holds \(over.count) of its points; a batch keeps at most the points it wrote"))
+        }
     }
 
     private static func pairs(_ json: SodaJSON?, _ fail: (String) -> StoreError) throws(StoreError) -> [Label] {
