@@ -57,18 +57,18 @@ public struct Chart: Sendable, Equatable {
             kind = .outcomes
             layout = .single
             subtitle = ""
-            buildOutcomes(withPoints, spec: spec)
+            buildOutcomes(withPoints, spec: spec, inProgress: result.inProgress)
         } else {
             kind = .line
             layout = .single
             subtitle = ""
-            buildLines(withPoints, spec: spec)
+            buildLines(withPoints, spec: spec, inProgress: result.inProgress)
         }
     }
 
     // MARK: Lines
 
-    private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec) {
+    private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec, inProgress: InProgressBucket?) {
         let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) }, labelTexts: spec.labelTexts)
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
@@ -84,6 +84,15 @@ public struct Chart: Sendable, Equatable {
             return zip(anomaly, alert).contains { $0 && !$1 }
         }
         let single = layout == .single
+        let columns = single ? 1 : max(1, min(series.count, width / 300))
+        // A line with far more points than pixel columns is drawn as its mean per interval in a min–max band. The
+        // plots' widths are known only once the legend is placed; this decides on the width of a panel less a
+        // typical value axis, and every dense line of the chart uses one interval.
+        let pixels = max(40, width / columns - 70)
+        let envelopeInterval = Shaping.envelopeInterval(from: from, to: to, pixels: pixels)
+        let dense = series.map { s in
+            (0..<Chart.forecastStart(s)).reduce(0) { $0 + (s.values[$1].isFinite ? 1 : 0) } > Shaping.envelopeDensity * pixels
+        }
 
         // Legend: series (when several share a panel), then the annotation symbols.
         var items: [(String, [String], LegendSymbol)] = []
@@ -97,6 +106,11 @@ public struct Chart: Sendable, Equatable {
         func annotationColors(_ has: (ResultSeries) -> Bool) -> [String] {
             guard single else { return [ChartStyle.palette[0]] }
             return series.indices.filter { has(series[$0]) }.map { ChartStyle.palette[$0 % ChartStyle.palette.count] }
+        }
+        if dense.contains(true) {
+            let colors = single ? series.indices.filter { dense[$0] }.map { ChartStyle.palette[$0 % ChartStyle.palette.count] }
+                                : [ChartStyle.palette[0]]
+            items.append(("mean, min–max per \(envelopeInterval)", colors, .envelope))
         }
         if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
         if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
@@ -117,10 +131,10 @@ public struct Chart: Sendable, Equatable {
             let panel = Chart.linePanel(series, names: names, units: units, title: nil,
                                         frame: ChartRect(x: 0, y: plotTop, width: Double(width), height: plotHeight + Chart.xLabelHeight),
                                         from: from, to: to, figureWidth: Double(width), distinctColors: true,
-                                        gutter: spec.alignment?.plotLeft)
+                                        gutter: spec.alignment?.plotLeft, envelopes: dense.map { $0 ? envelopeInterval : nil },
+                                        inProgress: inProgress)
             panels = [panel]
         } else {
-            let columns = max(1, min(series.count, width / 300))
             let panelWidth = Double(width) / Double(columns)
             let panelHeight = max(150, (Double(height) - legendBottom) / 2).rounded()
             let rows = (series.count + columns - 1) / columns
@@ -135,7 +149,8 @@ public struct Chart: Sendable, Equatable {
             for (k, s) in series.enumerated() {
                 panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
                                               title: names[k], frame: frame(k), from: from, to: to,
-                                              figureWidth: Double(width), distinctColors: false, gutter: gutter))
+                                              figureWidth: Double(width), distinctColors: false, gutter: gutter,
+                                              envelopes: [dense[k] ? envelopeInterval : nil], inProgress: inProgress))
             }
             height = Int((legendBottom + Double(rows) * panelHeight + 6).rounded(.up))
         }
@@ -150,9 +165,16 @@ public struct Chart: Sendable, Equatable {
         if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
-        if totalDrawn < drawableIn { parts.append(ChartText.grouped(Double(totalDrawn), decimals: 0) + " drawn") }
+        if dense.contains(true) {
+            parts.append("mean and min–max per \(envelopeInterval)")
+        } else if totalDrawn < drawableIn {
+            parts.append(ChartText.grouped(Double(totalDrawn), decimals: 0) + " drawn")
+        }
         if forecastPoints > 0 {
             parts.append(ChartText.grouped(Double(forecastPoints), decimals: 0) + (forecastPoints == 1 ? " forecast point" : " forecast points"))
+        }
+        if let inProgress, panels.contains(where: { $0.lines.contains { $0.points.contains(where: \.inProgress) } }) {
+            parts.append(Chart.inProgressText(inProgress))
         }
         subtitle = parts.joined(separator: " · ")
     }
@@ -187,10 +209,13 @@ public struct Chart: Sendable, Equatable {
     }
 
     /// A panel of lines in `frame` (the panel's whole area, title and axis labels included). `gutter`: the room
-    /// left of the plot, when panels share one so that their plots (and time axes) line up.
+    /// left of the plot, when panels share one so that their plots (and time axes) line up. `envelopes[k]`: the
+    /// interval series `k` is summarised by, when it is drawn as an envelope. `inProgress`: the result's bucket
+    /// that had not ended.
     private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
                                   title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
-                                  distinctColors: Bool, gutter: Double? = nil) -> ChartPanel {
+                                  distinctColors: Bool, gutter: Double? = nil, envelopes: [TickInterval?],
+                                  inProgress: InProgressBucket?) -> ChartPanel {
         let plotTop = Chart.plotTop(in: frame, titled: title != nil)
         let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
         let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight)
@@ -202,13 +227,16 @@ public struct Chart: Sendable, Equatable {
         var lines: [ChartLine] = []
         for (k, s) in series.enumerated() {
             let color = distinctColors ? ChartStyle.palette[k % ChartStyle.palette.count] : ChartStyle.palette[0]
-            lines.append(shapedLine(s, name: names[k], unit: units[k], color: color, pixels: pixels))
+            lines.append(shapedLine(s, name: names[k], unit: units[k], color: color, pixels: pixels, envelope: envelopes[k],
+                                    inProgress: inProgress))
         }
         return ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: lines, bars: nil)
     }
 
-    /// The series as a line shaped to `pixels` columns.
-    static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int) -> ChartLine {
+    /// The series as a line shaped to `pixels` columns; with `envelope`, its history also summarised per that
+    /// interval (``ChartLine/envelope``); the points of `inProgress` marked as such.
+    static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int,
+                           envelope: TickInterval? = nil, inProgress: InProgressBucket? = nil) -> ChartLine {
         let values = s.values.map(finite)
         // The forecast (the trailing points without a value but with an expected value or range) gets a share of
         // the pixels proportional to its length; the history is shaped into the rest.
@@ -239,7 +267,8 @@ public struct Chart: Sendable, Equatable {
                        expected: s.expected.flatMap { finite($0[i]) }, lower: s.lower.flatMap { finite($0[i]) },
                        upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
                        anomaly: s.anomaly?[i], alert: s.alert?[i], reason: s.reason(at: i), forecast: i >= forecastStart,
-                       outcome: s.outcomes.flatMap { $0[i] == 0 ? nil : NumberFormat.outcomeName($0[i]) })
+                       outcome: s.outcomes.flatMap { $0[i] == 0 ? nil : NumberFormat.outcomeName($0[i]) },
+                       inProgress: i < forecastStart && inProgress?.contains(s.times[i]) == true)
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }
@@ -249,10 +278,24 @@ public struct Chart: Sendable, Equatable {
                                   max: drawable.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
                                   anomalies: anomalies, alerts: s.alert?.filter { $0 }.count ?? anomalies,
                                   forecastPoints: forecastCount)
+        // A dense line's forecast is as dense: it is summarised by the same interval, its expected values as values.
+        func columns(_ part: Range<Int>, values: [Double?], interval: TickInterval) -> [EnvelopeColumn] {
+            Shaping.envelope(times: Array(s.times[part]), values: values, expected: s.expected.map { Array($0[part]) },
+                             lower: s.lower.map { Array($0[part]) }, upper: s.upper.map { Array($0[part]) }, interval: interval)
+        }
+        let future = forecastStart..<s.count
+        let envelope = envelope.map { interval in
+            LineEnvelope(interval: interval,
+                         columns: columns(0..<forecastStart, values: Array(values[..<forecastStart]), interval: interval),
+                         forecastColumns: future.isEmpty ? nil : columns(future, values: future.map { i in
+                             s.expected.flatMap { finite($0[i]) } ?? s.lower.flatMap { l in s.upper.flatMap { u in finite((l[i] + u[i]) / 2) } }
+                         }, interval: interval))
+        }
         return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
                          labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,
                          hasExpected: s.expected != nil, hasBand: s.lower != nil && s.upper != nil,
-                         hasAnomalyColumn: s.anomaly != nil, hasAlertColumn: s.alert != nil, summary: summary)
+                         hasAnomalyColumn: s.anomaly != nil, hasAlertColumn: s.alert != nil, summary: summary,
+                         envelope: envelope)
     }
 
     /// Where the series' forecast starts: the first of the trailing points that have no value but an expected value
@@ -282,7 +325,7 @@ public struct Chart: Sendable, Equatable {
 
     // MARK: Outcomes
 
-    private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec) {
+    private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec, inProgress: InProgressBucket?) {
         // Groups: the labels other than `outcome` (one group without `outcomes by`).
         var groupKeys: [Labels] = []
         var groups: [Labels: [ResultSeries]] = [:]
@@ -366,7 +409,10 @@ public struct Chart: Sendable, Equatable {
                 let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth,
                                              figureWidth: Double(width))
                 let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
-                                       bars: shaped.map { OutcomeBar(start: $0.start, end: $0.end, timestamps: $0.count, counts: $0.values) },
+                                       bars: shaped.map { bar in
+                                           OutcomeBar(start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
+                                                      inProgress: inProgress.map { bar.start < $0.end && bar.end > $0.start } ?? false)
+                                       },
                                        inputCount: tables[k].times.count, interval: interval)
                 built.append(ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: [], bars: bars))
             }
@@ -385,7 +431,15 @@ public struct Chart: Sendable, Equatable {
         if let interval {
             parts.append("summed per \(interval) into " + ChartText.grouped(Double(drawn), decimals: 0) + (drawn == 1 ? " bar" : " bars"))
         }
+        if let inProgress, panels.contains(where: { $0.bars?.bars.contains(where: \.inProgress) == true }) {
+            parts.append(Chart.inProgressText(inProgress))
+        }
         subtitle = parts.joined(separator: " · ")
+    }
+
+    /// The subtitle's note on a bucket that had not ended.
+    static func inProgressText(_ bucket: InProgressBucket) -> String {
+        "last \(bucket.width) bucket in progress"
     }
 
     // MARK: Shared

@@ -130,13 +130,16 @@ public struct ChartPoint: Sendable, Equatable {
     public var forecast: Bool
     /// A check point's outcome (`pass`, `warn`, `fail`, `error`, `not_evaluated`); nil for a measurement.
     public var outcome: String?
+    /// Whether the point summarises a bucket that had not ended (``QueryResult/inProgress``): drawn hollow, at the
+    /// end of a dashed segment, since it holds only part of its bucket.
+    public var inProgress: Bool
 
     public init(time: Int64, value: Double?, expected: Double? = nil, lower: Double? = nil, upper: Double? = nil,
                 score: Double? = nil, anomaly: Bool? = nil, alert: Bool? = nil, reason: String? = nil,
-                forecast: Bool = false, outcome: String? = nil) {
+                forecast: Bool = false, outcome: String? = nil, inProgress: Bool = false) {
         self.time = time; self.value = value; self.expected = expected; self.lower = lower; self.upper = upper
         self.score = score; self.anomaly = anomaly; self.alert = alert; self.reason = reason; self.forecast = forecast
-        self.outcome = outcome
+        self.outcome = outcome; self.inProgress = inProgress
     }
 
     /// A check point that did not pass: `warn`, `fail` or `error` (drawn as a marker in the outcome's colour).
@@ -177,6 +180,9 @@ public struct ChartLine: Sendable, Equatable {
     public var hasAlertColumn: Bool = false
     /// Figures over all the series' points (before shaping).
     public var summary: LineSummary
+    /// For a line with far more points than pixel columns, its points summarised per interval: drawn as a mean
+    /// line in a min–max band, since any thinning of the points draws a solid block of zigzags. `nil` otherwise.
+    public var envelope: LineEnvelope? = nil
 
     /// The points marked as anomalies that have a value to place them at.
     public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
@@ -186,6 +192,53 @@ public struct ChartLine: Sendable, Equatable {
 
     /// Whether some of the drawn points are forecasts.
     public var hasForecast: Bool { points.last?.forecast == true }
+
+    /// What the line, its expected line and its expected range are drawn through: ``points``, or, with an
+    /// ``envelope``, one point per column (its mean, mean expected value and widest expected range), a gap where
+    /// intervals without points lie between two columns, then the forecast points.
+    public var drawnPoints: [ChartPoint] {
+        guard let envelope else { return points }
+        var out: [ChartPoint] = []
+        out.reserveCapacity(envelope.columns.count + 8)
+        for (k, column) in envelope.columns.enumerated() {
+            if k > 0, envelope.columns[k - 1].end < column.start {
+                out.append(ChartPoint(time: envelope.columns[k - 1].end, value: nil))
+            }
+            out.append(ChartPoint(time: column.time, value: column.mean, expected: column.expected,
+                                  lower: column.lower, upper: column.upper))
+        }
+        guard let forecast = envelope.forecastColumns else { return out + points.filter(\.forecast) }
+        return out + forecast.map { column in
+            ChartPoint(time: column.time, value: nil, expected: column.expected, lower: column.lower, upper: column.upper,
+                       forecast: true)
+        }
+    }
+}
+
+/// A dense line's points summarised per interval (aligned in UTC: hours, days, Monday weeks, months...).
+public struct LineEnvelope: Sendable, Equatable {
+    /// The interval the points are grouped by.
+    public var interval: TickInterval
+    /// One column per interval that holds drawable points, in time order (the forecast is not part of it).
+    public var columns: [EnvelopeColumn]
+    /// The forecast per interval, when the line has one: columns of its expected values (`min`, `max` and `mean`
+    /// of the expected value), with the lowest lower and highest upper bound.
+    public var forecastColumns: [EnvelopeColumn]?
+}
+
+/// The points of one interval of a ``LineEnvelope``.
+public struct EnvelopeColumn: Sendable, Equatable {
+    /// The interval's start, and the next interval's start (exclusive).
+    public var start: Int64, end: Int64
+    /// Where the column is drawn: the interval's middle, kept between its first and last point.
+    public var time: Int64
+    /// The number of drawable points in the interval.
+    public var count: Int
+    /// The smallest, largest and mean value.
+    public var min: Double, max: Double, mean: Double
+    /// The mean expected value, the lowest lower bound and the highest upper bound of the interval's points,
+    /// when the series has those columns.
+    public var expected: Double?, lower: Double?, upper: Double?
 }
 
 /// Figures over all the points of a series, before shaping. Forecast points are counted apart: `points`,
@@ -217,6 +270,8 @@ public struct OutcomeBar: Sendable, Equatable {
     public var timestamps: Int
     /// The counts, in the order of ``OutcomeBars/outcomes``.
     public var counts: [Double]
+    /// Whether the bar sums part of a bucket that had not ended (``QueryResult/inProgress``): drawn paler.
+    public var inProgress: Bool = false
     /// The sum of the counts: the height of the stack.
     public var total: Double { counts.reduce(0, +) }
 }
@@ -262,6 +317,8 @@ public struct ChartPanel: Sendable, Equatable {
 /// What a legend item shows.
 public enum LegendSymbol: String, Sendable, Equatable {
     case line, dashed, band, bar, marker
+    /// A band with a line through it: a dense line's mean in its min–max envelope.
+    case envelope
     /// A hollow marker: an anomaly that raises no alert.
     case hollowMarker
 }
@@ -283,6 +340,8 @@ public struct LegendItem: Sendable, Equatable {
 public enum ChartStyle {
     /// Series colours, in order (colour-blind safe).
     public static let palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
+    /// The fill opacity of a dense line's min–max band (the expected range uses 0.16).
+    public static let envelopeOpacity = 0.3
     /// The colour of anomaly markers.
     public static let anomalyColor = "#d62728"
     /// The fill of each outcome.

@@ -14,6 +14,11 @@ extension Chart {
     ///                "upper": ..., "score": ..., "anomaly": false, "reason": "...", "outcome": "fail"}]}],
     ///    "bars": null}]}
     /// ```
+    /// A line with more than three points per pixel column (a year of hourly scans) also has an `"envelope"`:
+    /// `{"interval": "1d", "columns": [{"from": "...Z", "to": "...Z", "time": "...Z", "count": 24, "min": ...,
+    /// "max": ..., "mean": ..., "expected": ..., "lower": ..., "upper": ...}]}`, one column per interval with points
+    /// (its mean expected value, lowest lower and highest upper bound), which SVG draws as the mean's line in a
+    /// min–max band; its `points` are still the shaped points (anomalies among them).
     /// A `null` value is a gap in the line, except in forecast points (`"forecast": true`: the future points of the
     /// `forecast` stage, with `expected`, `lower` and `upper` but no value). A legend item for the `expected` or
     /// `expected range` of several series also lists their `colors`. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
@@ -57,7 +62,21 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "        " + Chart.pointJSON(pt, line)
                 }
-                o += line.points.isEmpty ? "]}" : "\n      ]}"
+                o += line.points.isEmpty ? "]" : "\n      ]"
+                if let envelope = line.envelope {
+                    o += ", \"envelope\": {\"interval\": \"\(envelope.interval)\", \"columns\": ["
+                    for (i, c) in envelope.columns.enumerated() {
+                        o += i == 0 ? "\n" : ",\n"
+                        o += "        {\"from\": \"\(TimeText.format(c.start))\", \"to\": \"\(TimeText.format(c.end))\", "
+                        o += "\"time\": \"\(TimeText.format(c.time))\", \"count\": \(c.count), \"min\": \(ChartText.json(c.min)), "
+                        o += "\"max\": \(ChartText.json(c.max)), \"mean\": \(ChartText.json(c.mean))"
+                        if line.hasExpected { o += ", \"expected\": \(ChartText.json(c.expected))" }
+                        if line.hasBand { o += ", \"lower\": \(ChartText.json(c.lower)), \"upper\": \(ChartText.json(c.upper))" }
+                        o += "}"
+                    }
+                    o += envelope.columns.isEmpty ? "]}" : "\n      ]}"
+                }
+                o += "}"
             }
             o += p.lines.isEmpty ? "],\n" : "\n     ],\n"
             if let bars = p.bars {
@@ -69,7 +88,7 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))}"
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? ", \"in_progress\": true}" : "}")
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"
             } else {
@@ -91,6 +110,7 @@ extension Chart {
         if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
         if let outcome = pt.outcome { o += ", \"outcome\": \(ChartText.json(outcome))" }
         if pt.forecast { o += ", \"forecast\": true" }
+        if pt.inProgress { o += ", \"in_progress\": true" }
         return o + "}"
     }
 }

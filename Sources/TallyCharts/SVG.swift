@@ -64,6 +64,13 @@ extension Chart {
             symbol = item.colors.enumerated().map { k, color in
                 "<rect x=\"\(num(x + Double(k) * w))\" y=\"\(num(y - 10))\" width=\"\(num(w))\" height=\"12\" fill=\"\(color)\" fill-opacity=\"0.2\"/>"
             }.joined()
+        case .envelope:
+            // The band, and the mean's line through it; one stripe per colour.
+            let w = 18 / Double(item.colors.count)
+            symbol = item.colors.enumerated().map { k, color in
+                "<rect x=\"\(num(x + Double(k) * w))\" y=\"\(num(y - 10))\" width=\"\(num(w))\" height=\"12\" fill=\"\(color)\" fill-opacity=\"\(num(ChartStyle.envelopeOpacity))\"/>"
+                    + "<line x1=\"\(num(x + Double(k) * w))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + Double(k + 1) * w))\" y2=\"\(num(y - 4))\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
+            }.joined()
         case .bar:
             symbol = "<rect x=\"\(num(x + 4))\" y=\"\(num(y - 10))\" width=\"10\" height=\"10\" fill=\"\(item.color)\"/>"
         case .marker:
@@ -104,6 +111,7 @@ extension Chart {
         out.line("</g>")
         if let bars = p.bars { barsSVG(bars, p, &out) }
         forecastStartSVG(p, &out)
+        for line in p.lines where line.envelope != nil { envelopeSVG(line, p, &out) }
         for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
         for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
         for line in p.lines { lineSVG(line, p, &out) }
@@ -129,24 +137,46 @@ extension Chart {
     }
 
     private func lineSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
-        let runs = Chart.runs(line.points) { $0.value }
-        var d = ""
-        var dots: [(Int64, Double)] = []
-        for run in runs {
-            if run.count == 1 { dots.append(run[0]); continue }
-            for (k, (t, v)) in run.enumerated() {
-                d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v))
-            }
+        var d = "", partial = ""
+        var dots: [ChartPoint] = [], open: [ChartPoint] = []
+        func path(_ points: ArraySlice<ChartPoint>) -> String {
+            points.enumerated().map { k, pt in (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt.value!)) }.joined()
+        }
+        for run in Chart.valueRuns(line.drawnPoints) {
+            // The points of a bucket still in progress end the run: reached by a dashed segment and drawn hollow.
+            let whole = run.prefix { !$0.inProgress }
+            if whole.count == 1 { dots.append(whole[whole.startIndex]) } else { d += path(whole) }
+            guard whole.count < run.count else { continue }
+            partial += path(run[max(run.startIndex, whole.endIndex - 1)...])
+            open += run[whole.endIndex...]
         }
         out.line("<g class=\"series\" fill=\"\(line.color)\"><title>\(ChartText.xml(line.name))</title>")
         if !d.isEmpty {
             out.line("<path d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>")
         }
-        for (t, v) in dots {
+        for point in dots {
             // A value between two gaps: a dot, since a line needs two points.
-            out.line("<circle cx=\"\(num(p.x(t)))\" cy=\"\(num(p.y(v)))\" r=\"2.2\"/>")
+            out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"2.2\"/>")
+        }
+        if !partial.isEmpty {
+            out.line("<path class=\"in-progress\" d=\"\(partial)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.6\" stroke-dasharray=\"3 3\"/>")
+        }
+        for point in open {
+            out.line("<circle class=\"in-progress\" cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"3.2\" fill=\"#ffffff\" "
+                     + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line)) + "</title></circle>")
         }
         out.line("</g>")
+    }
+
+    /// Runs of consecutive points with a value.
+    static func valueRuns(_ points: [ChartPoint]) -> [ArraySlice<ChartPoint>] {
+        points.split { $0.value == nil }
+    }
+
+    static func inProgressTooltip(_ point: ChartPoint, line: ChartLine) -> String {
+        [line.name, UTCTime.readable(point.time),
+         "value so far: " + ChartText.number(point.value!) + (line.unit.map { " " + $0 } ?? ""),
+         "in progress: the bucket had not ended, so it holds only part of its time"].joined(separator: "\n")
     }
 
     private func bandSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
@@ -160,7 +190,7 @@ extension Chart {
             for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.y(pt.lower!)) }
             d += "Z"
         }
-        for pt in line.points {
+        for pt in line.drawnPoints {
             if pt.lower != nil && pt.upper != nil { run.append(pt) } else { flush() }
         }
         flush()
@@ -168,9 +198,32 @@ extension Chart {
         out.line("<path class=\"band\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"0.16\" stroke=\"\(line.color)\" stroke-opacity=\"0.16\" stroke-width=\"0.5\"><title>expected range of \(ChartText.xml(line.name))</title></path>")
     }
 
+    /// A dense line's min–max band: each column's range drawn across its interval, a gap where intervals without
+    /// points lie between columns (the mean is the line, drawn by ``lineSVG``).
+    private func envelopeSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        guard let envelope = line.envelope, !envelope.columns.isEmpty else { return }
+        var d = ""
+        var run: [EnvelopeColumn] = []
+        func flush() {
+            defer { run = [] }
+            guard !run.isEmpty else { return }
+            // Top edge forwards, bottom edge backwards; a lone column is a vertical stroke of its range.
+            for (k, c) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(c.time)) + " " + num(p.y(c.max)) }
+            for c in run.reversed() { d += "L" + num(p.x(c.time)) + " " + num(p.y(c.min)) }
+            d += "Z"
+        }
+        for column in envelope.columns {
+            if let previous = run.last, previous.end < column.start { flush() }
+            run.append(column)
+        }
+        flush()
+        out.line("<path class=\"envelope\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"\(num(ChartStyle.envelopeOpacity))\" stroke=\"\(line.color)\" stroke-opacity=\"\(num(ChartStyle.envelopeOpacity))\" stroke-width=\"1\"><title>"
+                 + ChartText.xml("smallest to largest value per \(envelope.interval) of \(line.name)") + "</title></path>")
+    }
+
     private func expectedSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
         var d = ""
-        var points = line.points
+        var points = line.drawnPoints
         // A forecast that follows points without an expected value grows out of the line's last value.
         if let first = points.firstIndex(where: \.forecast), first > 0, points[first - 1].expected == nil,
            let value = points[first - 1].value {
@@ -273,7 +326,9 @@ extension Chart {
             }
             rects += marks
             guard !rects.isEmpty else { continue }
-            out.line("<g><title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
+            // A bar of a bucket still in progress is paler: it counts only part of its time.
+            let group = bar.inProgress ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
+            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
         }
         out.line("</g>")
     }
@@ -284,6 +339,7 @@ extension Chart {
         for (k, name) in bars.outcomes.enumerated().reversed() where bar.counts[k] > 0 {
             lines.append(name + ": " + ChartText.number(bar.counts[k]))
         }
+        if bar.inProgress { lines.append("in progress: the bucket had not ended, so it holds only part of its time") }
         return lines.joined(separator: "\n")
     }
 

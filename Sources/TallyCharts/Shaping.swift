@@ -127,6 +127,57 @@ public enum Shaping {
         return kept.sorted()
     }
 
+    /// A line with more drawable points than this per pixel column is drawn as an envelope (``envelope(times:values:expected:lower:upper:interval:)``):
+    /// any thinning to one point per column draws such a line as a solid block of zigzags.
+    public static let envelopeDensity = 3
+
+    /// The interval a dense line is summarised by over `from...to` on `pixels` columns: the shortest of
+    /// ``TickInterval/ladder`` at least two pixels long.
+    public static func envelopeInterval(from: Int64, to: Int64, pixels: Int) -> TickInterval {
+        let pixel = UTCTime.span(from: from, to: to) / Double(max(1, pixels))
+        return TickInterval.ladder.first { $0.approximateMilliseconds >= 2 * pixel } ?? TickInterval.ladder.last!
+    }
+
+    /// The drawable points (`values` not `nil`; `times` ascending) summarised per `interval`: per interval that
+    /// holds any, their count, smallest, largest and mean value, and, from the columns given, the mean expected
+    /// value and the lowest lower and highest upper bound (non-finite entries left out).
+    public static func envelope(times: [Int64], values: [Double?], expected: [Double]?, lower: [Double]?, upper: [Double]?,
+                                interval: TickInterval) -> [EnvelopeColumn] {
+        precondition(times.count == values.count, "Shaping.envelope: columns of different lengths")
+        var columns: [EnvelopeColumn] = []
+        var sum = 0.0, expectedSum = 0.0, expectedCount = 0, first = Int64.min, last = Int64.min
+        func close() {
+            guard !columns.isEmpty else { return }
+            let k = columns.count - 1
+            columns[k].mean = sum / Double(columns[k].count)
+            columns[k].expected = expectedCount > 0 ? expectedSum / Double(expectedCount) : nil
+            let middle = timeShift(columns[k].start, by: timeGap(columns[k].end, columns[k].start) / 2)
+            columns[k].time = Swift.min(Swift.max(middle, first), last)
+        }
+        for i in times.indices {
+            guard let v = values[i] else { continue }
+            let t = times[i]
+            if columns.isEmpty || t >= columns[columns.count - 1].end {
+                close()
+                let start = interval.floor(t)
+                columns.append(EnvelopeColumn(start: start, end: interval.next(after: start), time: t, count: 0,
+                                              min: v, max: v, mean: v, expected: nil, lower: nil, upper: nil))
+                sum = 0; expectedSum = 0; expectedCount = 0; first = t
+            }
+            let k = columns.count - 1
+            columns[k].count += 1
+            columns[k].min = Swift.min(columns[k].min, v)
+            columns[k].max = Swift.max(columns[k].max, v)
+            sum += v
+            last = t
+            if let e = expected?[i], e.isFinite { expectedSum += e; expectedCount += 1 }
+            if let l = lower?[i], l.isFinite { columns[k].lower = Swift.min(columns[k].lower ?? l, l) }
+            if let u = upper?[i], u.isFinite { columns[k].upper = Swift.max(columns[k].upper ?? u, u) }
+        }
+        close()
+        return columns
+    }
+
     /// The interval to sum outcome bars by so that `starts` fit `pixels` columns: `nil` when every bar can keep
     /// a pixel column of its own (no two starts closer than a pixel); otherwise the shortest interval of
     /// ``TickInterval/ladder`` (aligned in UTC: hours, days, Monday weeks, months...) at least a pixel long

@@ -139,7 +139,18 @@ public struct QueryExecutor {
         for stage in query.stages[next...] {
             series = try apply(stage, to: series, context: context)
         }
-        return QueryResult(series: series)
+        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context))
+    }
+
+    /// The last bucket of the query's last `bucket` stage, when it had not ended where the query's time ends: the
+    /// end of its range, and at the latest `now` (a point at `now` is read, so a bucket starting at `now` holds it).
+    static func inProgressBucket(of query: Query, context: QueryContext) -> InProgressBucket? {
+        let last = query.stages.last { if case .bucket = $0.kind { true } else { false } }
+        guard case .bucket(let spec)? = last?.kind, let bucketing = Bucketing(width: spec.width) else { return nil }
+        let end = min(context.readEnd ?? .max, TimeRange.millisecond(at: context.now).upperBound)   // exclusive
+        guard end > .min else { return nil }
+        let start = bucketing.start(of: end - 1), bucketEnd = bucketing.next(after: start)
+        return bucketEnd > end ? InProgressBucket(start: start, end: bucketEnd, width: spec.width) : nil
     }
 
     private static func resolve(_ a: TimeExpression, _ b: TimeExpression, now: Int64,

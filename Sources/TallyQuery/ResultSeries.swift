@@ -136,12 +136,34 @@ struct SeriesBuilder {
 public struct QueryResult: Sendable {
     /// The series.
     public var series: [ResultSeries]
+    /// The last bucket of a `bucket` stage, when it had not ended where the query's time ended (`now`, or the end
+    /// of its range): its points summarise only part of their bucket (the week so far, on a Wednesday). `nil` without a `bucket` stage, or when the last bucket is whole.
+    public var inProgress: InProgressBucket?
 
     /// Creates a result.
-    public init(series: [ResultSeries]) {
+    public init(series: [ResultSeries], inProgress: InProgressBucket? = nil) {
         self.series = series
+        self.inProgress = inProgress
     }
 
     /// The total number of points.
     public var pointCount: Int { series.reduce(0) { $0 + $1.count } }
+}
+
+/// A bucket that had not ended when a query ran: its points summarise only part of it.
+public struct InProgressBucket: Sendable, Equatable {
+    /// The bucket's start and end (exclusive): the points in between are in progress (a bucket's point is at
+    /// its start; a forecast after it is not).
+    public var start: Int64, end: Int64
+    /// The bucket's width, as the query wrote it (`1w`).
+    public var width: QueryDuration
+
+    public init(start: Int64, end: Int64, width: QueryDuration) {
+        self.start = start
+        self.end = end
+        self.width = width
+    }
+
+    /// Whether a point at `time` is in the bucket.
+    public func contains(_ time: Int64) -> Bool { time >= start && time < end }
 }

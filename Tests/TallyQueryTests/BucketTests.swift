@@ -155,3 +155,45 @@ import Testing
         #expect(fallback.optionalValues == [10, nil, 40])   // the sum of a bucket holding only a null is null
     }
 }
+
+/// The last bucket of a result may not have ended when the query ran: the week so far, on a Wednesday.
+@Suite struct InProgressBucketTests {
+    /// Daily points from Monday 2024-05-06 to Wednesday 2024-05-22 at noon.
+    func daily() -> FakeDataSource {
+        let src = FakeDataSource()
+        let times = (0..<17).map { utc(2024, 5, 6, 12) + Int64($0) * DAY }
+        src.add("m", times: times, values: times.map { _ in 1 })
+        return src
+    }
+
+    @Test func theBucketHoldingNowIsInProgress() throws {
+        let now = utc(2024, 5, 22, 18)   // a Wednesday
+        let r = try run("m | since 30d | bucket 1w sum", daily(), now: now)
+        let bucket = try #require(r.inProgress)
+        #expect(bucket.start == utc(2024, 5, 20) && bucket.end == utc(2024, 5, 27) && bucket.width.description == "1w")
+        #expect(r.series[0].values == [7, 7, 3], "the last week holds three days so far")
+        let json = r.json()
+        #expect(json.ranges(of: "\"in_progress\":true").count == 1)
+        #expect(json.contains(#"{"time":"2024-05-20T00:00:00Z","value":3.0,"in_progress":true}"#))
+    }
+
+    @Test func aRangeEndingInsideABucketLeavesItInProgress() throws {
+        let src = daily()
+        let cut = try run("m | between 2024-05-06 and 2024-05-15 | bucket 1w sum", src, now: utc(2024, 6, 1))
+        #expect(cut.inProgress?.start == utc(2024, 5, 13))
+        // A range that ends where a bucket ends leaves none in progress, as does now at a bucket's end.
+        #expect(try run("m | between 2024-05-06 and 2024-05-13 | bucket 1w sum", src, now: utc(2024, 6, 1)).inProgress == nil)
+        #expect(try run("m | bucket 1d sum", src, now: utc(2024, 5, 23) - 1).inProgress == nil)
+        // A point at now is read, so the bucket that starts at now holds it and is in progress.
+        #expect(try run("m | bucket 1d sum", src, now: utc(2024, 5, 23)).inProgress?.start == utc(2024, 5, 23))
+    }
+
+    @Test func onlyTheLastBucketStageCountsAndNoneWithoutOne() throws {
+        let src = daily()
+        let now = utc(2024, 5, 22, 18)
+        #expect(try run("m | since 30d", src, now: now).inProgress == nil)
+        #expect(try run("m | since 30d | bucket 1d sum | bucket 1w max", src, now: now).inProgress?.width.description == "1w")
+        #expect(try run("m | since 30d | bucket 1mo sum", src, now: now).inProgress?.start == utc(2024, 5, 1))
+        #expect(!(try run("m | since 30d", src, now: now).json().contains("in_progress")))
+    }
+}

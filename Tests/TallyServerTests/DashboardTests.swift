@@ -366,6 +366,14 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(rows.map { $0.contains("(no alert)") } == [false, false, true, false])
     }
 
+    @Test func theResultTableMarksThePointOfABucketInProgress() {
+        let s = ResultSeries(metric: "row_count", labels: [:], times: [0, 7, 14], values: [5, 5, 2])
+        let bucket = InProgressBucket(start: 14, end: 21, width: QueryDuration(milliseconds: 7))
+        let rows = DashboardPage.resultTables(QueryResult(series: [s], inProgress: bucket)).components(separatedBy: "<tr>").dropFirst(2)
+        #expect(rows.map { $0.contains("(in progress)") } == [false, false, true])
+        #expect(!DashboardPage.resultTables(QueryResult(series: [s])).contains("in progress"))
+    }
+
     @Test func htmlEscapingCoversMarkupQuotesAndControls() {
         #expect(HTMLText.escape(#"<a href="x" onclick='y'>&</a>"#) == "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;")
         #expect(HTMLText.escape("a\u{0}b\u{7f}c\nd") == "a b c\nd")

@@ -11,7 +11,8 @@ extension QueryResult {
     /// - `value`: a number (integers as `100.0`), or `null` with a `"reason"`; NaN and infinities, which JSON
     ///   cannot hold, as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`;
     /// - optional per point: `"reason"`, `"outcome"` (check points: `pass`, `warn`, `fail`, `error`,
-    ///   `not_evaluated`), `"expected"`, `"lower"`, `"upper"`, `"score"`, `"anomaly"` and `"alert"` (booleans).
+    ///   `not_evaluated`), `"expected"`, `"lower"`, `"upper"`, `"score"`, `"anomaly"` and `"alert"` (booleans),
+    ///   and `"in_progress": true` on the points of a bucket that had not ended (``QueryResult/inProgress``).
     ///
     /// - Parameter pretty: One point per line with spaces after `:` and `,` (the default is compact, one line).
     public func json(pretty: Bool = false) -> String {
@@ -42,6 +43,7 @@ extension QueryResult {
                 }
                 if let a = s.anomaly?[i] { out += "\(comma)\"anomaly\"\(colon)\(a)" }
                 if let a = s.alert?[i] { out += "\(comma)\"alert\"\(colon)\(a)" }
+                if inProgress?.contains(s.times[i]) == true { out += "\(comma)\"in_progress\"\(colon)true" }
                 out += "}"
             }
             if pretty && s.count > 0 { out += "\n  " }

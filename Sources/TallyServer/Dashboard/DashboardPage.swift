@@ -289,7 +289,9 @@ enum DashboardPage {
             if s.reasons != nil { o += "<th>note</th>" }
             o += "</tr>\n"
             for i in first..<s.count {
-                o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))</td>"
+                // The point of a bucket that had not ended holds only part of its time.
+                let soFar = result.inProgress?.contains(s.times[i]) == true ? " <span class=\"muted\">(in progress)</span>" : ""
+                o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))\(soFar)</td>"
                 if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
                 // Model outputs to six significant digits, as the reasons write them (`16,636.2`, not `16,636.1845`).
                 if let expected = s.expected { o += "<td class=\"num\">\(HTMLText.escape(modelValue(expected[i])))</td>" }
