@@ -9,9 +9,33 @@ extension TallyServer {
     func sodaCloud(_ request: APIRequest) async -> APIResponse {
         let body = request.body
         let path = request.path
+        let json: SodaJSON
+        do {
+            json = try await runBlocking { try SodaJSONParser.parse(body) }
+        } catch let error as SodaError {
+            return sodaError(error)
+        } catch {
+            return internalError(error)
+        }
+        // The token comes first (it is in the body, so the body's syntax cannot): only a client that may use the
+        // API learns what is wrong with the rest of its body, and no scan is read for one that may not.
+        let (type, token) = SodaCloudRequest.credentials(of: json)
+        var principal: Principal?
+        if type != "login" {
+            do {
+                if let token {
+                    principal = try token.hasPrefix("tst_") ? auth.principal(sessionToken: token) : auth.principal(credential: token)
+                } else if let credential = request.credential {
+                    principal = try auth.principal(credential: credential)
+                }
+            } catch {
+                return credentialsUnchecked(error)
+            }
+            guard principal != nil else { return .unauthorized }
+        }
         let parsed: SodaCloudRequest
         do {
-            parsed = try await runBlocking { try SodaCloudRequest.parse(path: path, body: body) }
+            parsed = try await runBlocking { try SodaCloudRequest.parse(path: path, json: json, body: body) }
         } catch let error as SodaError {
             return sodaError(error)
         } catch {
@@ -29,20 +53,8 @@ extension TallyServer {
             return .json(200, SodaCloudResponse.login(token: token))
         }
 
-        // Every other request carries the token of a login in its body; a key in the headers also works.
-        let checked: Principal?
-        do {
-            if let token = parsed.token {
-                checked = try token.hasPrefix("tst_") ? auth.principal(sessionToken: token) : auth.principal(credential: token)
-            } else if let credential = request.credential {
-                checked = try auth.principal(credential: credential)
-            } else {
-                checked = nil
-            }
-        } catch {
-            return credentialsUnchecked(error)
-        }
-        guard let principal = checked else { return .unauthorized }
+        // Every other request carries the token of a login in its body (a key in the headers also works), checked above.
+        guard let principal else { return .unauthorized }
 
         switch parsed.body {
         case .login:

@@ -342,6 +342,13 @@ struct SodaCloudAPITests {
         #expect(error["line"] as? Int == 2)
         let unknown = try await server.soda("/api/query", ["type": "sodaCoreSomethingNew", "token": token])
         #expect(unknown.status == 400 && unknown.errorMessage?.contains("unsupported request type") == true)
+        // Without a valid token the rest of the body is not read: 401, not what is wrong with it.
+        let anonymous = try await server.soda("/api/query", ["type": "sodaCoreSomethingNew"])
+        #expect(anonymous.status == 401 && anonymous.errorMessage?.contains("unsupported") != true)
+        let badScan = try await server.soda("/api/command", ["type": "sodaCoreInsertScanResults", "token": "tst_unknown", "checks": 5])
+        #expect(badScan.status == 401)
+        let badScanSignedIn = try await server.soda("/api/command", ["type": "sodaCoreInsertScanResults", "token": token, "checks": 5])
+        #expect(badScanSignedIn.status == 400)
         let wrongEndpoint = try await server.soda("/api/query", ["type": "login", "apiKeyId": "a", "apiKeySecret": "b"])
         #expect(wrongEndpoint.status == 400)
         #expect(try await HTTP.send("GET", port: server.port, path: "/api/query").status == 405)

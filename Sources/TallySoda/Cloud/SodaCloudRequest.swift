@@ -98,7 +98,11 @@ public struct SodaCloudRequest: Sendable, Equatable, CustomStringConvertible {
     /// - Throws: ``SodaError``: syntax errors with line and column; a wrong endpoint, a missing or
     ///   mistyped field with its JSON path; `.unsupported` for an unknown `type`.
     public static func parse(path: String?, body: [UInt8]) throws(SodaError) -> SodaCloudRequest {
-        let json = try SodaJSONParser.parse(body)
+        try parse(path: path, json: try SodaJSONParser.parse(body), body: body)
+    }
+
+    /// Reads a request body already parsed from `body`: errors get the line and column of their JSON path in it.
+    public static func parse(path: String?, json: SodaJSON, body: [UInt8]) throws(SodaError) -> SodaCloudRequest {
         do {
             return try parse(path: path, json: json)
         } catch {
@@ -107,6 +111,12 @@ public struct SodaCloudRequest: Sendable, Equatable, CustomStringConvertible {
             }
             throw error
         }
+    }
+
+    /// What a server checks before it reads the rest of a body: its `type` and its token (`nil` when either is
+    /// missing or not a string), so that only a client that may use the API learns what is wrong with the rest.
+    public static func credentials(of json: SodaJSON) -> (type: String?, token: String?) {
+        (json["type"]?.stringValue, json[SodaDocument.tokenKey]?.stringValue)
     }
 
     /// Reads an already parsed request body.
