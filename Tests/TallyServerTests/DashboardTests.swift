@@ -404,12 +404,29 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         func row(_ id: UInt32, _ hash: String, _ name: String) -> DashboardCatalog.Row {
             let info = SeriesInfo(id: SeriesID(id), key: SeriesKey(metric: "check", labels: ["check": hash, "dataset": "orders"]),
                                   kind: .check, attributes: Attributes(["name": name]))
-            return DashboardCatalog.Row(info: info, latest: nil, name: DashboardCatalog.rowName(info))
+            return DashboardCatalog.Row(info: info, latest: nil, name: DashboardCatalog.rowName(info), unit: nil)
         }
         let rows = DashboardCatalog.distinguished([row(1, "aa11", "missing_count(email) < 5"),
                                                    row(2, "bb22", "missing_count(email) < 5"),
                                                    row(3, "cc33", "row_count > 0")])
         #expect(rows.map(\.name) == ["missing_count(email) < 5 · check=aa11", "missing_count(email) < 5 · check=bb22",
                                       "row_count > 0"])
+    }
+
+    /// A check's value is shown in the unit of the metric it measures, unless it measures a change or a score.
+    @Test func checksTakeTheUnitOfTheirMetric() {
+        func row(_ id: UInt32, _ metric: String, kind: SeriesKind, _ attributes: [String: String]) -> DashboardCatalog.Row {
+            let info = SeriesInfo(id: SeriesID(id), key: SeriesKey(metric: metric, labels: ["dataset": "orders", "n": "\(id)"]),
+                                  kind: kind, attributes: Attributes(attributes))
+            return DashboardCatalog.Row(info: info, latest: nil, name: DashboardCatalog.rowName(info), unit: attributes["unit"])
+        }
+        let metrics = [row(1, "freshness", kind: .measurement, ["identity": "m-fresh", "unit": "seconds"]),
+                       row(2, "row_count", kind: .measurement, ["identity": "m-rows", "unit": "rows"])]
+        let checks = [row(3, "check", kind: .check, ["name": "freshness < 6h", "measurement_identity": "m-fresh"]),
+                      row(4, "check", kind: .check, ["name": "change for row_count < 50%", "measurement_identity": "m-rows"]),
+                      row(5, "check", kind: .check, ["name": "anomaly score for row_count < default", "measurement_identity": "m-rows"]),
+                      row(6, "check", kind: .check, ["name": "row_count > 0", "measurement_identity": "m-other"]),
+                      row(7, "check", kind: .check, ["name": "row_count > 0", "measurement_identity": "m-rows"])]
+        #expect(DashboardCatalog.withUnits(checks, from: metrics).map(\.unit) == ["seconds", nil, nil, nil, "rows"])
     }
 }

@@ -13,7 +13,8 @@ struct DashboardCatalog: Sendable {
         var latest: LatestPoint?
         /// The name within the dataset: the metric (or the check) and its other labels (`missing_count · column=email`).
         var name: String
-        var unit: String? { info.attributes["unit"] }
+        /// The unit of the values: the series' `unit` attribute; for a check, that of the metric it measures.
+        var unit: String?
     }
 
     struct Dataset: Sendable {
@@ -58,7 +59,7 @@ struct DashboardCatalog: Sendable {
         for (info, point) in zip(infos, latest) {
             let source = info.key[label: "datasource"] ?? "", dataset = info.key[label: "dataset"] ?? ""
             if grouped[source] == nil { order.append(source) }
-            let row = Row(info: info, latest: point, name: DashboardCatalog.rowName(info))
+            let row = Row(info: info, latest: point, name: DashboardCatalog.rowName(info), unit: info.attributes["unit"])
             if info.kind == .check {
                 grouped[source, default: [:]][dataset, default: ([], [])].checks.append(row)
             } else {
@@ -70,8 +71,30 @@ struct DashboardCatalog: Sendable {
                 let members = grouped[source]![name]!
                 return Dataset(dataSource: source, name: name,
                                metrics: members.metrics.sorted { $0.name < $1.name },
-                               checks: DashboardCatalog.distinguished(members.checks).sorted { $0.name < $1.name })
+                               checks: DashboardCatalog.withUnits(DashboardCatalog.distinguished(members.checks), from: members.metrics)
+                                   .sorted { $0.name < $1.name })
             })
+        }
+    }
+
+    /// Checks whose value is their metric's value (`freshness < 6h`, `row_count > 0`) get the unit of that metric:
+    /// the series of the dataset whose Soda `identity` is the check's `measurement_identity`. A change-over-time or
+    /// anomaly check (`change for row_count < 50`, `anomaly score for ...`) measures something else, and keeps none.
+    static func withUnits(_ checks: [Row], from metrics: [Row]) -> [Row] {
+        var units: [String: String] = [:]
+        for metric in metrics {
+            if let identity = metric.info.attributes["identity"], let unit = metric.unit { units[identity] = unit }
+        }
+        guard !units.isEmpty else { return checks }
+        return checks.map { check in
+            guard check.unit == nil, let identity = check.info.attributes["measurement_identity"], let unit = units[identity] else {
+                return check
+            }
+            let name = (check.info.attributes["name"] ?? "").lowercased()
+            guard !name.hasPrefix("change") && !name.hasPrefix("anomaly") else { return check }
+            var withUnit = check
+            withUnit.unit = unit
+            return withUnit
         }
     }
 

@@ -159,7 +159,7 @@ enum DashboardPage {
                     for row in dataset.checks {
                         o += "<tr><td>\(HTMLText.escape(row.name))</td>"
                         o += "<td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
-                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value)) } ?? "")</td>"
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
                         o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
                     }
                     o += "</table>\n"
@@ -186,7 +186,7 @@ enum DashboardPage {
             o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th class=\"num\">value</th><th class=\"num\">at</th></tr>\n"
             for row in dataset.checks {
                 o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
-                o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value)) } ?? "")</td>"
+                o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
                 o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
             }
             o += "</table>\n"
