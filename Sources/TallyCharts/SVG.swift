@@ -251,11 +251,20 @@ extension Chart {
         // White halos first, then the dots: dots a few pixels apart stay filled (each one's outline drawn over the one
         // before made a run of them look like the hollow "no alert" marker).
         let alerting = line.anomalies.filter { !$0.isSilencedAnomaly }
+        // Where several series share the panel, a ring in the series' colour says whose anomaly a dot is.
+        let ringed = p.lines.count > 1
         out.line("<g class=\"anomaly-halos\" fill=\"#ffffff\">")
         for point in alerting {
-            out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"5.25\"/>")
+            out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"\(ringed ? "7.25" : "5.25")\"/>")
         }
         out.line("</g>")
+        if ringed {
+            out.line("<g class=\"anomaly-rings\" fill=\"\(line.color)\">")
+            for point in alerting {
+                out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"6.5\"/>")
+            }
+            out.line("</g>")
+        }
         out.line("<g class=\"anomalies\" fill=\"\(ChartStyle.anomalyColor)\">")
         for point in alerting {
             out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"4.5\"><title>"

@@ -377,6 +377,23 @@ import TallyStorage
         return s
     }
 
+    @Test func anomalyDotsOfSeveralSeriesAreRingedInTheirSeriesColour() throws {
+        var other = annotatedRowCounts()
+        other.labels = ["dataset": "payments"]
+        other.anomaly = (0..<60).map { $0 == 10 || $0 == 40 }
+        let chart = Chart(QueryResult(series: [annotatedRowCounts(), other]), spec: ChartSpec(width: 720, height: 300))
+        let lines = try #require(chart.panels.first?.lines)
+        #expect(lines.count == 2 && lines[0].color != lines[1].color)
+        let svg = chart.svg()
+        for (line, dots) in zip(lines, [1, 2]) {
+            let ring = try #require(svg.range(of: "<g class=\"anomaly-rings\" fill=\"\(line.color)\">"))
+            let group = String(svg[ring.lowerBound...]).components(separatedBy: "</g>")[0]
+            #expect(group.components(separatedBy: "<circle").count - 1 == dots)
+        }
+        // A lone series needs no ring: its dots are its own.
+        #expect(!Chart(QueryResult(series: [annotatedRowCounts()])).svg().contains("anomaly-rings"))
+    }
+
     @Test func alertsAreFilledAndSilencedFlagsHollow() throws {
         let chart = Chart(QueryResult(series: [Self.silencedRun()]), spec: ChartSpec(title: "q", width: 720, height: 300))
         let line = try #require(chart.panels.first?.lines.first)
