@@ -385,6 +385,12 @@ struct Walker {
         }
         if let v = trainValue { trainJudged(i, v, outside: outside, feedback: fb) }
         else if fb == .none { previousCensored = nil }
+        // After a shift that could not tell whether the seasonal pattern scaled with the level, each judged point of
+        // the next period may (a shift that began on a Monday shows its weekend only days later).
+        if seasonal?.pendingScale != nil, choice?.method == .seasonal {
+            let regime = (segmentStart...i).filter { !trainValues[$0].isNaN && values[$0].isFinite }
+            seasonal?.reconsiderScale(times: times, values: values, indices: regime)
+        }
     }
 
     /// Trains a point; a censored one is `isolated`, or part of an `incident` when the previous judged point

@@ -12,6 +12,9 @@ struct SeasonalModel {
     /// Noise proportional to the seasonal level (weekday/weekend row counts): residuals are kept relative to
     /// the expected value, so quiet weekends get a narrow band and busy weekdays a wide one.
     private(set) var multiplicative = false
+    /// After a shift whose points could not tell whether the pattern scaled with the level: the level before it,
+    /// and until when later points may still tell (one period after the shift began).
+    private(set) var pendingScale: (oldLevel: Double, until: Int64)?
 
     init(profile: SeasonalProfile, maxPoints: Int, maxAge: Int64) {
         self.profile = profile
@@ -38,11 +41,11 @@ struct SeasonalModel {
     }
 
     @inline(__always)
-    private func base(_ b: Int) -> Double { level.median + profile.effect(b) }
+    fileprivate func base(_ b: Int) -> Double { level.median + profile.effect(b) }
 
     /// The residual of x against a base expectation, in the model's units.
     @inline(__always)
-    private func residual(_ x: Double, base: Double) -> Double {
+    fileprivate func residual(_ x: Double, base: Double) -> Double {
         multiplicative ? (x - base) / Swift.max(base, 1e-300) : x - base
     }
 
@@ -99,13 +102,92 @@ struct SeasonalModel {
         residuals.censor(sensitivity: sensitivity)
     }
 
-    /// Re-levels after a persistent shift; the seasonal profile and the old spread are kept.
-    mutating func rebaseline(times: [Int64], values: [Double], indices: [Int], spread: Prediction) {
+}
+
+extension SeasonalModel {
+    /// The smallest change of level, as a factor, after which the profile may be scaled.
+    static let rescaleFactor = 1.25
+
+    /// What a shift's points say about the seasonal profile.
+    enum ScaleEvidence: Equatable {
+        /// The points fit the old pattern scaled by this factor clearly better than the pattern moved or no
+        /// pattern at all.
+        case scale(Double)
+        /// Their phases have (nearly) one shape: any fit explains them alike, a later point may tell.
+        case undecided
+        /// Nothing to change: the pattern moved rather than scaled, the level hardly changed, or the series is not
+        /// positive.
+        case keep
+    }
+
+    /// A table whose rows triple keeps its weekend at 40 % of its weekdays: after a shift by a factor, the
+    /// seasonal effects scale with the level, and kept as they were they would flag every weekend of the new level.
+    /// The shift's points (`indices`) decide against the level before the shift (`old`): the profile is to be
+    /// scaled by the shift's factor when they fit the old pattern scaled clearly better (a total miss under half)
+    /// than both the old pattern moved up or down and a flat level (a pattern that vanished is no scaling).
+    func scaleEvidence(old: Double, times: [Int64], values: [Double], indices: [Int]) -> ScaleEvidence {
+        guard old > 0, old.isFinite, indices.count >= 2 else { return .keep }
+        var scaledLevels: [Double] = [], movedLevels: [Double] = [], shapes: [Double] = [], effects: [Double] = []
+        for j in indices {
+            let effect = profile.effect(profile.spec.bucket(times[j]))
+            let shape = (old + effect) / old     // the point's phase as a share of the level
+            guard values[j] > 0, values[j].isFinite, shape > 0, shape.isFinite else { return .keep }
+            shapes.append(shape)
+            effects.append(effect)
+            scaledLevels.append(values[j] / shape)
+            movedLevels.append(values[j] - effect)
+        }
+        let scaled = median(scaledLevels), moved = median(movedLevels)
+        let factor = scaled / old
+        guard factor.isFinite, factor > 0, Swift.max(factor, 1 / factor) >= Self.rescaleFactor else { return .keep }
+        guard let low = shapes.min(), let high = shapes.max(), high >= Self.rescaleFactor * low else { return .undecided }
+        let flat = median(indices.map { values[$0] })
+        var scaledMiss = 0.0, movedMiss = 0.0, flatMiss = 0.0
+        for (k, j) in indices.enumerated() {
+            scaledMiss += Swift.abs(values[j] - scaled * shapes[k])
+            movedMiss += Swift.abs(values[j] - moved - effects[k])
+            flatMiss += Swift.abs(values[j] - flat)
+        }
+        return scaledMiss < 0.5 * movedMiss && scaledMiss < 0.5 * flatMiss ? .scale(factor) : .keep
+    }
+
+    /// Re-levels from `indices` (the points of the new regime): the level and residual windows restart from them.
+    private mutating func relevel(times: [Int64], values: [Double], indices: [Int], spread: Prediction?) {
         level.clear()
         for j in indices { level.add(times[j], values[j] - profile.effect(profile.spec.bucket(times[j]))) }
         residuals.clear()
         for j in indices { residuals.add(times[j], residual(values[j], base: base(profile.spec.bucket(times[j])))) }
-        prior = residuals.count < minimumLevelPoints ? (spread.spread, spread.support) : nil
+        if let spread { prior = residuals.count < minimumLevelPoints ? (spread.spread, spread.support) : nil }
+    }
+
+    /// Re-levels after a persistent shift (the points of `indices`); the old spread is kept, and so is the
+    /// seasonal profile, scaled when the shift was by a factor (``scaleEvidence(old:times:values:indices:)``). When
+    /// the shift's points cannot tell, the points of the next period may (``reconsiderScale(times:values:indices:)``).
+    mutating func rebaseline(times: [Int64], values: [Double], indices: [Int], spread: Prediction) {
+        let old = level.median
+        pendingScale = nil
+        switch scaleEvidence(old: old, times: times, values: values, indices: indices) {
+        case .scale(let factor): profile.scale(by: factor)
+        case .undecided: pendingScale = (old, timeShift(times[indices[0]], by: profile.spec.period))
+        case .keep: break
+        }
+        relevel(times: times, values: values, indices: indices, spread: spread)
+    }
+
+    /// After a shift whose points could not tell whether the pattern scaled: asks again with the regime's points so
+    /// far (`indices`, the last one just judged, so no point is part of its own baseline), for one period after the
+    /// shift began. Scales the profile and re-levels from those points when they tell.
+    mutating func reconsiderScale(times: [Int64], values: [Double], indices: [Int]) {
+        guard let pending = pendingScale, let last = indices.last else { return }
+        guard times[last] < pending.until else { pendingScale = nil; return }
+        switch scaleEvidence(old: pending.oldLevel, times: times, values: values, indices: indices) {
+        case .scale(let factor):
+            pendingScale = nil
+            profile.scale(by: factor)
+            relevel(times: times, values: values, indices: indices, spread: nil)
+        case .keep: pendingScale = nil
+        case .undecided: break
+        }
     }
 }
 

@@ -173,6 +173,19 @@ struct SeasonalProfile {
         }
     }
 
+    /// Multiplies every effect by `factor` (> 0, finite): the pattern of a level that changed by that factor.
+    mutating func scale(by factor: Double) {
+        precondition(factor > 0 && factor.isFinite, "SeasonalProfile.scale: the factor must be positive and finite")
+        for b in 0..<spec.buckets where counts[b] > 0 {
+            effects[b] *= factor
+            // A positive factor keeps the sorted copy sorted.
+            for k in 0..<counts[b] {
+                slots[b * capacity + k] *= factor
+                ordered[b * capacity + k] *= factor
+            }
+        }
+    }
+
     /// Shifts every effect so their mean is zero (the level absorbs the offset).
     mutating func center() {
         var sum = 0.0, n = 0

@@ -188,6 +188,43 @@ import TallyAnalysis
         #expect(r.reason(at: 128).hasSuffix("; weekly pattern"))
     }
 
+    /// A table whose rows triple (or halve) keeps its weekend at 40 % of its weekdays: the shift is caught, and the
+    /// weekends at the new level are then expected. Kept as it was, the old weekend dip (−6,000 rows) flagged every
+    /// weekend for about five weeks. Whatever the weekday the shift begins on: a shift that starts on a Monday
+    /// shows its first weekend only after it was re-baselined.
+    @Test(arguments: [(3.0, 0), (3.0, 1), (3.0, 3), (3.0, 6), (0.5, 0), (0.5, 4), (0.5, 6)])
+    func weekendsScaleWithALevelShiftByAFactor(factor: Double, startWeekday: Int) {
+        var g = SeriesMaker(seed: 21)
+        let times = SeriesMaker.daily(200)
+        let shift = 119 + startWeekday   // day 119 is a Monday
+        let values = times.indices.map { i in
+            g.noisy((i % 7 >= 5 ? 4_000 : 10_000) * (i >= shift ? factor : 1), relative: 0.03).rounded()
+        }
+        let r = detector.detect(times: times, values: values)
+        #expect(r.flagged(in: 0..<shift).isEmpty)
+        #expect(r.anomaly[shift], "the shift itself alerts")
+        let rebaselined = (shift..<200).first { r.reasons[$0] == .levelShift }
+        #expect(rebaselined != nil && rebaselined! <= shift + 5)
+        // After the shift: at most the first weekend day at the new level, before its pattern is known.
+        #expect(r.flagged(in: (rebaselined! + 1)..<200).count <= 1, "\(r.flagged(in: (rebaselined! + 1)..<200))")
+        let lastSaturday = (190..<200).first { $0 % 7 == 5 }!
+        #expect(abs(r.expected[lastSaturday] / (4_000 * factor) - 1) < 0.1)
+    }
+
+    /// A pattern that moves with the level rather than scaling (a weekend 20 below the weekdays, at 50 or at 80)
+    /// keeps its size after the shift.
+    @Test func anAdditivePatternKeepsItsSizeAfterAShift() {
+        var g = SeriesMaker(seed: 22)
+        let times = SeriesMaker.daily(200)
+        let values = times.indices.map { i in (i >= 120 ? 80.0 : 50.0) + (i % 7 >= 5 ? -15 : 5) + g.gaussian() }
+        let r = detector.detect(times: times, values: values)
+        let rebaselined = (120..<200).first { r.reasons[$0] == .levelShift }
+        #expect(rebaselined != nil)
+        #expect(r.flagged(in: (rebaselined! + 1)..<200).isEmpty)
+        let lastSaturday = (190..<200).first { $0 % 7 == 5 }!
+        #expect(abs(r.expected[lastSaturday] - 65) < 3)
+    }
+
     @Test func hourlyScansWithADailyCycle() {
         var g = SeriesMaker(seed: 10)
         let times = SeriesMaker.hourly(24 * 30)
