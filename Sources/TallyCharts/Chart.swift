@@ -15,8 +15,13 @@ import TallyStorage
 public struct Chart: Sendable, Equatable {
     /// The title.
     public var title: String
-    /// The line under the title: the time span (UTC), the number of series and points.
+    /// The line under the title: the time span (UTC), the number of series and points, and notes on what the
+    /// drawing summarises or leaves out.
     public var subtitle: String
+    /// The subtitle as drawn: one line, or, when it does not fit the width, the figures and then the notes.
+    public var subtitleLines: [String] = []
+    /// The result's bucket that had not ended (``QueryResult/inProgress``), whose points and bars are drawn apart.
+    public var inProgress: InProgressBucket?
     /// Line, outcomes or empty.
     public var kind: ChartKind
     /// One panel or small multiples.
@@ -43,11 +48,13 @@ public struct Chart: Sendable, Equatable {
         height = spec.height
         panels = []
         legend = []
+        inProgress = result.inProgress
         let withPoints = result.series.filter { $0.count > 0 }
         if withPoints.isEmpty {
             kind = .empty
             layout = .single
             subtitle = "no points"
+            subtitleLines = [subtitle]
             return
         }
         let outcomeSeries = withPoints.allSatisfy {
@@ -90,13 +97,17 @@ public struct Chart: Sendable, Equatable {
         // typical value axis, and every dense line of the chart uses one interval.
         let pixels = max(40, width / columns - 70)
         let envelopeInterval = Shaping.envelopeInterval(from: from, to: to, pixels: pixels)
-        let dense = series.map { s in
-            (0..<Chart.forecastStart(s)).reduce(0) { $0 + (s.values[$1].isFinite ? 1 : 0) } > Shaping.envelopeDensity * pixels
+        let envelopes: [[EnvelopeColumn]?] = series.map { s in
+            let columns = Chart.envelopeColumns(s, interval: envelopeInterval, inProgress: inProgress)
+            return Shaping.isDense(columns, interval: envelopeInterval, from: from, to: to, pixels: pixels) ? columns : nil
         }
+        let dense = envelopes.map { $0 != nil }
 
         // Legend: series (when several share a panel), then the annotation symbols.
         var items: [(String, [String], LegendSymbol)] = []
-        if single && (series.count > 1 || hasBand || hasExpected || hasAnomalies) {
+        // A lone series drawn as an envelope is named in the envelope's item.
+        let loneEnvelope = series.count == 1 && dense[0]
+        if single && (series.count > 1 || hasBand || hasExpected || hasAnomalies) && !loneEnvelope {
             // A lone series is named by its metric here (its whole key can be long, and the title says the rest).
             let labels = series.count == 1 ? [series[0].metric] : names
             for (k, name) in labels.enumerated() { items.append((name, [ChartStyle.palette[k % ChartStyle.palette.count]], .line)) }
@@ -110,10 +121,13 @@ public struct Chart: Sendable, Equatable {
         if dense.contains(true) {
             let colors = single ? series.indices.filter { dense[$0] }.map { ChartStyle.palette[$0 % ChartStyle.palette.count] }
                                 : [ChartStyle.palette[0]]
-            items.append(("mean, min–max per \(envelopeInterval)", colors, .envelope))
+            items.append(((loneEnvelope ? series[0].metric + ": " : "") + "mean, min–max per \(envelopeInterval)", colors, .envelope))
         }
         if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
-        if hasBand { items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, .band)) }
+        // Over an envelope, the expected range is drawn as its edges (a second shaded band would not be told apart).
+        if hasBand {
+            items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, dense.contains(true) ? .rangeEdges : .band))
+        }
         if hasAnomalies { items.append((hasSilenced ? "anomaly, alert" : "anomaly", [ChartStyle.anomalyColor], .marker)) }
         if hasSilenced { items.append(("anomaly, no alert", [ChartStyle.anomalyColor], .hollowMarker)) }
         for outcome in ChartPoint.problemOutcomes where series.contains(where: { s in
@@ -131,7 +145,7 @@ public struct Chart: Sendable, Equatable {
             let panel = Chart.linePanel(series, names: names, units: units, title: nil,
                                         frame: ChartRect(x: 0, y: plotTop, width: Double(width), height: plotHeight + Chart.xLabelHeight),
                                         from: from, to: to, figureWidth: Double(width), distinctColors: true,
-                                        gutter: spec.alignment?.plotLeft, envelopes: dense.map { $0 ? envelopeInterval : nil },
+                                        gutter: spec.alignment?.plotLeft, envelopes: envelopes.map { $0.map { (envelopeInterval, $0) } },
                                         inProgress: inProgress)
             panels = [panel]
         } else {
@@ -144,13 +158,15 @@ public struct Chart: Sendable, Equatable {
             }
             // One gutter for every panel, the widest they need: the plots, and so the time axes, line up.
             let plotHeight = Chart.plotHeight(in: frame(0), titled: true)
-            let gutter = (series.indices.map { Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight).gutter }
+            let gutter = (series.indices.map {
+                Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight, inProgress: inProgress).gutter
+            }
                 + [spec.alignment?.plotLeft ?? 0]).max()
             for (k, s) in series.enumerated() {
                 panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
                                               title: names[k], frame: frame(k), from: from, to: to,
                                               figureWidth: Double(width), distinctColors: false, gutter: gutter,
-                                              envelopes: [dense[k] ? envelopeInterval : nil], inProgress: inProgress))
+                                              envelopes: [envelopes[k].map { (envelopeInterval, $0) }], inProgress: inProgress))
             }
             height = Int((legendBottom + Double(rows) * panelHeight + 6).rounded(.up))
         }
@@ -161,33 +177,47 @@ public struct Chart: Sendable, Equatable {
                 totalDrawn += l.points.filter { $0.value != nil }.count
             }
         }
-        var parts = [Chart.spanText(from, to)]
+        var parts = [Chart.spanText(from, to)], notes: [String] = []
         if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
+        let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.anomalies.count + $1.checkProblems.count } }
+        let dropped = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.droppedMarks } }
+        if dropped > 0 {
+            notes.append("the latest \(ChartText.grouped(Double(marks), decimals: 0)) of \(ChartText.grouped(Double(marks + dropped), decimals: 0)) marks drawn")
+        }
         if dense.contains(true) {
-            parts.append("mean and min–max per \(envelopeInterval)")
+            notes.append("mean and min–max per \(envelopeInterval)")
         } else if totalDrawn < drawableIn {
             parts.append(ChartText.grouped(Double(totalDrawn), decimals: 0) + " drawn")
         }
         if forecastPoints > 0 {
             parts.append(ChartText.grouped(Double(forecastPoints), decimals: 0) + (forecastPoints == 1 ? " forecast point" : " forecast points"))
         }
-        if let inProgress, panels.contains(where: { $0.lines.contains { $0.points.contains(where: \.inProgress) } }) {
-            parts.append(Chart.inProgressText(inProgress))
+        if let inProgress, panels.contains(where: { $0.lines.contains { $0.drawnPoints.contains(where: \.inProgress) } }) {
+            notes.append(Chart.inProgressText(inProgress))
         }
-        subtitle = parts.joined(separator: " · ")
+        finishSubtitle(parts: parts, notes: notes)
     }
 
     /// A panel's value axis and the width its tick labels and unit take left of the plot.
-    private static func valueAxis(_ series: [ResultSeries], unit: String?, plotHeight: Double) -> (axis: ValueAxis, gutter: Double) {
-        // The value range covers the values and the expected range.
-        var low = Double.infinity, high = -Double.infinity
-        for s in series {
-            for column in [s.values, s.lower ?? [], s.upper ?? [], s.expected ?? []] {
-                for v in column { if let v = finite(v) { low = min(low, v); high = max(high, v) } }
+    private static func valueAxis(_ series: [ResultSeries], unit: String?, plotHeight: Double,
+                                  inProgress: InProgressBucket?) -> (axis: ValueAxis, gutter: Double) {
+        // The value range covers the values and the expected range; not the value of a bucket in progress (a week's
+        // sum on a Wednesday would stretch the axis and flatten the whole weeks: it is drawn at the edge instead).
+        func range(leavingOut open: InProgressBucket?) -> (low: Double, high: Double) {
+            var low = Double.infinity, high = -Double.infinity
+            for s in series {
+                for (k, column) in [s.values, s.lower ?? [], s.upper ?? [], s.expected ?? []].enumerated() {
+                    for (i, v) in column.enumerated() where k > 0 || open?.contains(s.times[i]) != true {
+                        if let v = finite(v) { low = min(low, v); high = max(high, v) }
+                    }
+                }
             }
+            return (low, high)
         }
+        var (low, high) = range(leavingOut: inProgress)
+        if low > high { (low, high) = range(leavingOut: nil) }   // nothing but the bucket in progress
         if low > high { low = 0; high = 1 }
         let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
         return (axis, gutter(for: axis))
@@ -210,15 +240,15 @@ public struct Chart: Sendable, Equatable {
 
     /// A panel of lines in `frame` (the panel's whole area, title and axis labels included). `gutter`: the room
     /// left of the plot, when panels share one so that their plots (and time axes) line up. `envelopes[k]`: the
-    /// interval series `k` is summarised by, when it is drawn as an envelope. `inProgress`: the result's bucket
-    /// that had not ended.
+    /// interval series `k` is summarised by and its columns, when it is drawn as an envelope. `inProgress`: the
+    /// result's bucket that had not ended.
     private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
                                   title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
-                                  distinctColors: Bool, gutter: Double? = nil, envelopes: [TickInterval?],
+                                  distinctColors: Bool, gutter: Double? = nil, envelopes: [(TickInterval, [EnvelopeColumn])?],
                                   inProgress: InProgressBucket?) -> ChartPanel {
         let plotTop = Chart.plotTop(in: frame, titled: title != nil)
         let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
-        let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight)
+        let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight, inProgress: inProgress)
         let plotLeft = frame.x + max(gutter ?? 0, ownGutter)
         let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
         let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
@@ -233,10 +263,11 @@ public struct Chart: Sendable, Equatable {
         return ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: lines, bars: nil)
     }
 
-    /// The series as a line shaped to `pixels` columns; with `envelope`, its history also summarised per that
-    /// interval (``ChartLine/envelope``); the points of `inProgress` marked as such.
+    /// The series as a line shaped to `pixels` columns; with `envelope`, its history summarised per that interval
+    /// into those columns (``ChartLine/envelope``); the points of `inProgress` marked as such.
     static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int,
-                           envelope: TickInterval? = nil, inProgress: InProgressBucket? = nil) -> ChartLine {
+                           envelope: (interval: TickInterval, columns: [EnvelopeColumn])? = nil,
+                           inProgress: InProgressBucket? = nil) -> ChartLine {
         let values = s.values.map(finite)
         // The forecast (the trailing points without a value but with an expected value or range) gets a share of
         // the pixels proportional to its length; the history is shaped into the rest.
@@ -246,21 +277,35 @@ public struct Chart: Sendable, Equatable {
         let problem: [Bool]? = s.outcomes.map { codes in
             codes.map { $0 != 0 && ChartPoint.problemOutcomes.contains(NumberFormat.outcomeName($0)) }
         }
-        let pinned: [Bool]? = switch (s.anomaly, problem) {
+        let marked: [Bool]? = switch (s.anomaly, problem) {
         case (nil, nil): nil
         case (let a?, nil): a
         case (nil, let b?): b
         case (let a?, let b?): zip(a, b).map { $0 || $1 }
         }
+        // And the points of a bucket in progress, drawn on their own.
+        var pinned = marked
+        if let inProgress, s.times[..<forecastStart].contains(where: inProgress.contains) {
+            let open = s.times.indices.map { $0 < forecastStart && inProgress.contains(s.times[$0]) }
+            pinned = pinned.map { zip($0, open).map { $0 || $1 } } ?? open
+        }
+        // Over an envelope the points are drawn only as marks: every mark may take a pixel column.
+        let maxPinned = envelope != nil ? pixels : nil
         var kept: [Int]
         if forecastCount == 0 {
-            kept = Shaping.lineIndices(times: s.times, values: values, pinned: pinned, maxPoints: pixels)
+            kept = Shaping.lineIndices(times: s.times, values: values, pinned: pinned, maxPoints: pixels, maxPinned: maxPinned)
         } else {
             let forecastBudget = min(forecastCount, max(2, pixels * forecastCount / max(1, s.count)))
             kept = Shaping.lineIndices(times: Array(s.times[..<forecastStart]), values: Array(values[..<forecastStart]),
                                        pinned: pinned.map { Array($0[..<forecastStart]) },
-                                       maxPoints: max(4, pixels - forecastBudget))
+                                       maxPoints: max(4, pixels - forecastBudget), maxPinned: maxPinned)
             kept += evenlySpaced(forecastStart..<s.count, count: forecastBudget)
+        }
+        // Marks the shaping had no room for (more than a quarter of the pixels, or than all of them): the chart says so.
+        var droppedMarks = 0
+        if let marked {
+            let keptSet = Set(kept)
+            droppedMarks = (0..<forecastStart).reduce(0) { n, i in n + (marked[i] && values[i] != nil && !keptSet.contains(i) ? 1 : 0) }
         }
         let points = kept.map { i in
             ChartPoint(time: s.times[i], value: values[i],
@@ -284,18 +329,27 @@ public struct Chart: Sendable, Equatable {
                              lower: s.lower.map { Array($0[part]) }, upper: s.upper.map { Array($0[part]) }, interval: interval)
         }
         let future = forecastStart..<s.count
-        let envelope = envelope.map { interval in
-            LineEnvelope(interval: interval,
-                         columns: columns(0..<forecastStart, values: Array(values[..<forecastStart]), interval: interval),
+        let envelope = envelope.map { envelope in
+            LineEnvelope(interval: envelope.interval, columns: envelope.columns,
                          forecastColumns: future.isEmpty ? nil : columns(future, values: future.map { i in
                              s.expected.flatMap { finite($0[i]) } ?? s.lower.flatMap { l in s.upper.flatMap { u in finite((l[i] + u[i]) / 2) } }
-                         }, interval: interval))
+                         }, interval: envelope.interval))
         }
         return ChartLine(name: name, key: seriesKeyText(metric: s.metric, labels: s.labels), metric: s.metric,
                          labels: s.labels, unit: unit, color: color, points: points, inputCount: s.count,
                          hasExpected: s.expected != nil, hasBand: s.lower != nil && s.upper != nil,
                          hasAnomalyColumn: s.anomaly != nil, hasAlertColumn: s.alert != nil, summary: summary,
-                         envelope: envelope)
+                         envelope: envelope, droppedMarks: droppedMarks)
+    }
+
+    /// The series' history summarised per `interval` (``Shaping/envelope(times:values:expected:lower:upper:interval:)``),
+    /// without the points of a bucket in progress, which are drawn on their own.
+    static func envelopeColumns(_ s: ResultSeries, interval: TickInterval, inProgress: InProgressBucket?) -> [EnvelopeColumn] {
+        let history = 0..<forecastStart(s)
+        let values = history.map { i in inProgress?.contains(s.times[i]) == true ? nil : finite(s.values[i]) }
+        return Shaping.envelope(times: Array(s.times[history]), values: values, expected: s.expected.map { Array($0[history]) },
+                                lower: s.lower.map { Array($0[history]) }, upper: s.upper.map { Array($0[history]) },
+                                interval: interval)
     }
 
     /// Where the series' forecast starts: the first of the trailing points that have no value but an expected value
@@ -431,15 +485,38 @@ public struct Chart: Sendable, Equatable {
         if let interval {
             parts.append("summed per \(interval) into " + ChartText.grouped(Double(drawn), decimals: 0) + (drawn == 1 ? " bar" : " bars"))
         }
+        var notes: [String] = []
         if let inProgress, panels.contains(where: { $0.bars?.bars.contains(where: \.inProgress) == true }) {
-            parts.append(Chart.inProgressText(inProgress))
+            notes.append(Chart.inProgressText(inProgress))
         }
-        subtitle = parts.joined(separator: " · ")
+        finishSubtitle(parts: parts, notes: notes)
     }
 
-    /// The subtitle's note on a bucket that had not ended.
+    /// The subtitle's note on a bucket that had not ended: in progress at now, or cut by the end of the range.
     static func inProgressText(_ bucket: InProgressBucket) -> String {
-        "last \(bucket.width) bucket in progress"
+        bucket.endsAtNow ? "last \(bucket.width) bucket in progress" : "last \(bucket.width) bucket cut by the range's end"
+    }
+
+    /// What a point or bar of a partial bucket says in its tooltip.
+    static func inProgressTooltip(_ bucket: InProgressBucket?) -> String {
+        bucket?.endsAtNow == false ? "partial: the range ends inside this bucket, so it holds only part of its time"
+            : "in progress: the bucket had not ended, so it holds only part of its time"
+    }
+
+    static let subtitleLineHeight = 16.0
+
+    /// The subtitle: `parts` (the span and counts), then `notes` (what the drawing summarises or leaves out). When
+    /// it does not fit the width, the notes take a line of their own, so that they are not what is cut off, and
+    /// everything under the subtitle moves down a line.
+    private mutating func finishSubtitle(parts: [String], notes: [String]) {
+        subtitle = (parts + notes).joined(separator: " · ")
+        subtitleLines = [subtitle]
+        let room = Double(width) - 24
+        guard !notes.isEmpty, ChartText.estimatedWidth(subtitle, fontSize: ChartStyle.textFontSize) > room else { return }
+        subtitleLines = [parts.joined(separator: " · "), notes.joined(separator: " · ")]
+        for k in legend.indices { legend[k].y += Chart.subtitleLineHeight }
+        for k in panels.indices { panels[k].plot.y += Chart.subtitleLineHeight }
+        height += Int(Chart.subtitleLineHeight)
     }
 
     // MARK: Shared

@@ -183,6 +183,8 @@ public struct ChartLine: Sendable, Equatable {
     /// For a line with far more points than pixel columns, its points summarised per interval: drawn as a mean
     /// line in a min–max band, since any thinning of the points draws a solid block of zigzags. `nil` otherwise.
     public var envelope: LineEnvelope? = nil
+    /// The anomalies and check problems the shaping had no room to keep (more than it may pin): the chart says so.
+    public var droppedMarks: Int = 0
 
     /// The points marked as anomalies that have a value to place them at.
     public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
@@ -194,21 +196,24 @@ public struct ChartLine: Sendable, Equatable {
     public var hasForecast: Bool { points.last?.forecast == true }
 
     /// What the line, its expected line and its expected range are drawn through: ``points``, or, with an
-    /// ``envelope``, one point per column (its mean, mean expected value and widest expected range), a gap where
-    /// intervals without points lie between two columns, then the forecast points.
+    /// ``envelope``, one point per whole column (its mean, mean expected value and widest expected range; partial
+    /// columns are left out), a gap where intervals without points lie between two columns, the points of a bucket
+    /// in progress, then the forecast (per column, or its points).
     public var drawnPoints: [ChartPoint] {
         guard let envelope else { return points }
         var out: [ChartPoint] = []
         out.reserveCapacity(envelope.columns.count + 8)
-        for (k, column) in envelope.columns.enumerated() {
-            if k > 0, envelope.columns[k - 1].end < column.start {
-                out.append(ChartPoint(time: envelope.columns[k - 1].end, value: nil))
-            }
+        var previous: EnvelopeColumn?
+        for column in envelope.columns {
+            defer { previous = column }
+            if let previous, previous.end < column.start { out.append(ChartPoint(time: previous.end, value: nil)) }
+            guard !column.partial else { continue }
             out.append(ChartPoint(time: column.time, value: column.mean, expected: column.expected,
                                   lower: column.lower, upper: column.upper))
         }
+        out += points.filter(\.inProgress)
         guard let forecast = envelope.forecastColumns else { return out + points.filter(\.forecast) }
-        return out + forecast.map { column in
+        return out + forecast.filter { !$0.partial }.map { column in
             ChartPoint(time: column.time, value: nil, expected: column.expected, lower: column.lower, upper: column.upper,
                        forecast: true)
         }
@@ -239,6 +244,9 @@ public struct EnvelopeColumn: Sendable, Equatable {
     /// The mean expected value, the lowest lower bound and the highest upper bound of the interval's points,
     /// when the series has those columns.
     public var expected: Double?, lower: Double?, upper: Double?
+    /// Whether the points cover only part of the interval (the range starts or ends in it, or a gap does): its
+    /// mean is not comparable with a whole interval's, so the line does not go through it; its band is drawn.
+    public var partial: Bool
 }
 
 /// Figures over all the points of a series, before shaping. Forecast points are counted apart: `points`,
@@ -319,6 +327,8 @@ public enum LegendSymbol: String, Sendable, Equatable {
     case line, dashed, band, bar, marker
     /// A band with a line through it: a dense line's mean in its min–max envelope.
     case envelope
+    /// Two thin lines: the expected range drawn by its edges (over an envelope).
+    case rangeEdges
     /// A hollow marker: an anomaly that raises no alert.
     case hollowMarker
 }
@@ -340,8 +350,10 @@ public struct LegendItem: Sendable, Equatable {
 public enum ChartStyle {
     /// Series colours, in order (colour-blind safe).
     public static let palette = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00"]
-    /// The fill opacity of a dense line's min–max band (the expected range uses 0.16).
+    /// The fill opacity of a dense line's min–max band, alone in its panel (the expected range uses 0.16); with
+    /// others, ``sharedEnvelopeOpacity``, so that overlapping bands still show each other.
     public static let envelopeOpacity = 0.3
+    public static let sharedEnvelopeOpacity = 0.18
     /// The colour of anomaly markers.
     public static let anomalyColor = "#d62728"
     /// The fill of each outcome.

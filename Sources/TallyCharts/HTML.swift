@@ -1,3 +1,4 @@
+import TallyQuery
 extension Chart {
     /// The chart as a self-contained HTML page: the SVG inline and a table of figures per series.
     /// No scripts, no network: it works offline and with JavaScript off.
@@ -94,7 +95,10 @@ public enum ChartPage {
                 o += "<tr><td>\(ChartText.xml(line.key))\(name)</td><td>\(ChartText.xml(line.unit ?? ""))</td>"
                 o += "<td>\(ChartText.grouped(Double(s.points), decimals: 0))</td><td>\(ChartText.grouped(Double(s.missing), decimals: 0))</td>"
                 o += "<td>\(s.min.map { ChartText.number($0) } ?? "")</td><td>\(s.max.map { ChartText.number($0) } ?? "")</td>"
-                o += "<td>\(s.lastTime.map(UTCTime.readable) ?? "")</td><td>\(s.lastValue.map { ChartText.number($0) } ?? "null")</td>"
+                // The last value of a bucket in progress holds only part of its time.
+                let soFar = s.lastTime.map { chart.inProgress?.contains($0) == true } == true
+                    ? (chart.inProgress?.endsAtNow == false ? " (partial)" : " (in progress)") : ""
+                o += "<td>\(s.lastTime.map(UTCTime.readable) ?? "")</td><td>\(s.lastValue.map { ChartText.number($0) } ?? "null")\(soFar)</td>"
                 o += anomalyColumn ? "<td>\(s.anomalies)</td>" + (alertColumn ? "<td>\(s.alerts)</td>" : "") + "</tr>\n" : "</tr>\n"
             }
             return o + "</table>\n</details>\n"

@@ -14,11 +14,12 @@ extension Chart {
     ///                "upper": ..., "score": ..., "anomaly": false, "reason": "...", "outcome": "fail"}]}],
     ///    "bars": null}]}
     /// ```
-    /// A line with more than three points per pixel column (a year of hourly scans) also has an `"envelope"`:
-    /// `{"interval": "1d", "columns": [{"from": "...Z", "to": "...Z", "time": "...Z", "count": 24, "min": ...,
-    /// "max": ..., "mean": ..., "expected": ..., "lower": ..., "upper": ...}]}`, one column per interval with points
-    /// (its mean expected value, lowest lower and highest upper bound), which SVG draws as the mean's line in a
-    /// min–max band; its `points` are still the shaped points (anomalies among them).
+    /// A dense line (a quarter of its points where it has more than three per pixel column: a year of hourly scans)
+    /// also has an `"envelope"`: `{"interval": "1d", "columns": [{"from": "...Z", "to": "...Z", "time": "...Z",
+    /// "count": 24, "min": ..., "max": ..., "mean": ..., "expected": ..., "lower": ..., "upper": ...}],
+    /// "forecast_columns": [...]}`, one column per interval with points (its mean expected value, lowest lower and
+    /// highest upper bound; `"partial": true` when its points cover only part of it), which SVG draws as the mean's
+    /// line in a min–max band; its `points` are still the shaped points (anomalies among them).
     /// A `null` value is a gap in the line, except in forecast points (`"forecast": true`: the future points of the
     /// `forecast` stage, with `expected`, `lower` and `upper` but no value). A legend item for the `expected` or
     /// `expected range` of several series also lists their `colors`. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
@@ -64,17 +65,22 @@ extension Chart {
                 }
                 o += line.points.isEmpty ? "]" : "\n      ]"
                 if let envelope = line.envelope {
-                    o += ", \"envelope\": {\"interval\": \"\(envelope.interval)\", \"columns\": ["
-                    for (i, c) in envelope.columns.enumerated() {
-                        o += i == 0 ? "\n" : ",\n"
-                        o += "        {\"from\": \"\(TimeText.format(c.start))\", \"to\": \"\(TimeText.format(c.end))\", "
-                        o += "\"time\": \"\(TimeText.format(c.time))\", \"count\": \(c.count), \"min\": \(ChartText.json(c.min)), "
-                        o += "\"max\": \(ChartText.json(c.max)), \"mean\": \(ChartText.json(c.mean))"
-                        if line.hasExpected { o += ", \"expected\": \(ChartText.json(c.expected))" }
-                        if line.hasBand { o += ", \"lower\": \(ChartText.json(c.lower)), \"upper\": \(ChartText.json(c.upper))" }
-                        o += "}"
+                    func columns(_ list: [EnvelopeColumn]) -> String {
+                        var o = "["
+                        for (i, c) in list.enumerated() {
+                            o += i == 0 ? "\n" : ",\n"
+                            o += "        {\"from\": \"\(TimeText.format(c.start))\", \"to\": \"\(TimeText.format(c.end))\", "
+                            o += "\"time\": \"\(TimeText.format(c.time))\", \"count\": \(c.count), \"min\": \(ChartText.json(c.min)), "
+                            o += "\"max\": \(ChartText.json(c.max)), \"mean\": \(ChartText.json(c.mean))"
+                            if line.hasExpected { o += ", \"expected\": \(ChartText.json(c.expected))" }
+                            if line.hasBand { o += ", \"lower\": \(ChartText.json(c.lower)), \"upper\": \(ChartText.json(c.upper))" }
+                            o += c.partial ? ", \"partial\": true}" : "}"
+                        }
+                        return o + (list.isEmpty ? "]" : "\n      ]")
                     }
-                    o += envelope.columns.isEmpty ? "]}" : "\n      ]}"
+                    o += ", \"envelope\": {\"interval\": \"\(envelope.interval)\", \"columns\": " + columns(envelope.columns)
+                    if let forecast = envelope.forecastColumns { o += ", \"forecast_columns\": " + columns(forecast) }
+                    o += "}"
                 }
                 o += "}"
             }

@@ -1,3 +1,5 @@
+import TallyQuery
+
 extension Chart {
     /// The chart as a finished SVG document (UTF-8 text).
     ///
@@ -16,8 +18,10 @@ extension Chart {
             out.line("<text x=\"12\" y=\"22\" font-size=\"\(num(ChartStyle.titleFontSize))\" font-weight=\"600\" fill=\"#222222\">"
                      + ChartText.xml(Chart.truncated(title, width: Double(width) - 24, fontSize: ChartStyle.titleFontSize)) + "</text>")
         }
-        out.line("<text x=\"12\" y=\"40\" font-size=\"\(num(ChartStyle.textFontSize))\" fill=\"#666666\">"
-                 + ChartText.xml(Chart.truncated(subtitle, width: Double(width) - 24, fontSize: ChartStyle.textFontSize)) + "</text>")
+        for (k, line) in (subtitleLines.isEmpty ? [subtitle] : subtitleLines).enumerated() {
+            out.line("<text x=\"12\" y=\"\(num(40 + Double(k) * Chart.subtitleLineHeight))\" font-size=\"\(num(ChartStyle.textFontSize))\" fill=\"#666666\">"
+                     + ChartText.xml(Chart.truncated(line, width: Double(width) - 24, fontSize: ChartStyle.textFontSize)) + "</text>")
+        }
         if kind == .empty {
             out.line("<text x=\"\(num(Double(width) / 2))\" y=\"\(num(Double(height) / 2 + 10))\" text-anchor=\"middle\" "
                      + "font-size=\"14\" fill=\"#888888\">No data: the query returned no points</text>")
@@ -68,8 +72,16 @@ extension Chart {
             // The band, and the mean's line through it; one stripe per colour.
             let w = 18 / Double(item.colors.count)
             symbol = item.colors.enumerated().map { k, color in
-                "<rect x=\"\(num(x + Double(k) * w))\" y=\"\(num(y - 10))\" width=\"\(num(w))\" height=\"12\" fill=\"\(color)\" fill-opacity=\"\(num(ChartStyle.envelopeOpacity))\"/>"
+                "<rect x=\"\(num(x + Double(k) * w))\" y=\"\(num(y - 10))\" width=\"\(num(w))\" height=\"12\" fill=\"\(color)\" fill-opacity=\"\(ChartStyle.envelopeOpacity)\"/>"
                     + "<line x1=\"\(num(x + Double(k) * w))\" y1=\"\(num(y - 4))\" x2=\"\(num(x + Double(k + 1) * w))\" y2=\"\(num(y - 4))\" stroke=\"\(color)\" stroke-width=\"1.6\"/>"
+            }.joined()
+        case .rangeEdges:
+            // The range's two edges; one pair per colour, side by side.
+            let w = 18 / Double(item.colors.count)
+            symbol = item.colors.enumerated().map { k, color in
+                [y - 9, y + 1].map { edge in
+                    "<line x1=\"\(num(x + Double(k) * w))\" y1=\"\(num(edge))\" x2=\"\(num(x + Double(k + 1) * w))\" y2=\"\(num(edge))\" stroke=\"\(color)\" stroke-width=\"1.2\" stroke-dasharray=\"2 2\"/>"
+                }.joined()
             }.joined()
         case .bar:
             symbol = "<rect x=\"\(num(x + 4))\" y=\"\(num(y - 10))\" width=\"10\" height=\"10\" fill=\"\(item.color)\"/>"
@@ -111,7 +123,10 @@ extension Chart {
         out.line("</g>")
         if let bars = p.bars { barsSVG(bars, p, &out) }
         forecastStartSVG(p, &out)
-        for line in p.lines where line.envelope != nil { envelopeSVG(line, p, &out) }
+        let envelopes = p.lines.filter { $0.envelope != nil }.count
+        for line in p.lines where line.envelope != nil {
+            envelopeSVG(line, p, opacity: envelopes > 1 ? ChartStyle.sharedEnvelopeOpacity : ChartStyle.envelopeOpacity, &out)
+        }
         for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
         for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
         for line in p.lines { lineSVG(line, p, &out) }
@@ -137,33 +152,60 @@ extension Chart {
     }
 
     private func lineSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+        // A point of a bucket in progress is left out of the value axis: it is drawn at the plot's edge when its value
+        // lies beyond, with its value written beside it.
+        func y(_ pt: ChartPoint) -> Double {
+            pt.inProgress ? Swift.min(Swift.max(p.y(pt.value!), p.plot.y), p.plot.maxY) : p.y(pt.value!)
+        }
+        func xy(_ pt: ChartPoint) -> String { num(p.x(pt.time)) + " " + num(y(pt)) }
         var d = "", partial = ""
         var dots: [ChartPoint] = [], open: [ChartPoint] = []
-        func path(_ points: ArraySlice<ChartPoint>) -> String {
-            points.enumerated().map { k, pt in (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt.value!)) }.joined()
-        }
         for run in Chart.valueRuns(line.drawnPoints) {
-            // The points of a bucket still in progress end the run: reached by a dashed segment and drawn hollow.
-            let whole = run.prefix { !$0.inProgress }
-            if whole.count == 1 { dots.append(whole[whole.startIndex]) } else { d += path(whole) }
-            guard whole.count < run.count else { continue }
-            partial += path(run[max(run.startIndex, whole.endIndex - 1)...])
-            open += run[whole.endIndex...]
+            // Segments between whole points are solid; a segment to or from a point in progress is dashed.
+            var pen = false
+            for k in run.indices {
+                let pt = run[k]
+                if pt.inProgress { open.append(pt) }
+                if k > run.startIndex {
+                    let before = run[k - 1]
+                    if pt.inProgress || before.inProgress {
+                        partial += "M" + xy(before) + "L" + xy(pt)
+                        pen = false
+                    } else {
+                        d += (pen ? "L" : "M" + xy(before) + "L") + xy(pt)
+                        pen = true
+                    }
+                }
+                // A whole value between two gaps (or between points in progress): a dot, since a line needs two points.
+                let alone = !pt.inProgress && (k == run.startIndex || run[k - 1].inProgress)
+                    && (k + 1 == run.endIndex || run[k + 1].inProgress)
+                if alone { dots.append(pt) }
+            }
         }
         out.line("<g class=\"series\" fill=\"\(line.color)\"><title>\(ChartText.xml(line.name))</title>")
         if !d.isEmpty {
             out.line("<path d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.6\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>")
         }
         for point in dots {
-            // A value between two gaps: a dot, since a line needs two points.
             out.line("<circle cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"2.2\"/>")
         }
         if !partial.isEmpty {
             out.line("<path class=\"in-progress\" d=\"\(partial)\" fill=\"none\" stroke=\"\(line.color)\" stroke-width=\"1.6\" stroke-dasharray=\"3 3\"/>")
         }
         for point in open {
-            out.line("<circle class=\"in-progress\" cx=\"\(num(p.x(point.time)))\" cy=\"\(num(p.y(point.value!)))\" r=\"3.2\" fill=\"#ffffff\" "
-                     + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line)) + "</title></circle>")
+            let cx = p.x(point.time), cy = y(point)
+            out.line("<circle class=\"in-progress\" cx=\"\(num(cx))\" cy=\"\(num(cy))\" r=\"3.2\" fill=\"#ffffff\" "
+                     + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line, inProgress))
+                     + "</title></circle>")
+            if cy != p.y(point.value!) {
+                // Off the axis: its value, so far, beside it (inside the plot).
+                let text = ChartText.number(point.value!) + " so far"
+                let w = ChartText.estimatedWidth(text, fontSize: ChartStyle.tickFontSize)
+                let tx = cx + 6 + w > p.plot.maxX ? cx - 6 - w : cx + 6
+                let ty = cy <= p.plot.y ? cy + 12 : cy - 4
+                out.line("<text class=\"in-progress\" x=\"\(num(tx))\" y=\"\(num(ty))\" font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#555555\">"
+                         + ChartText.xml(text) + "</text>")
+            }
         }
         out.line("</g>")
     }
@@ -173,34 +215,48 @@ extension Chart {
         points.split { $0.value == nil }
     }
 
-    static func inProgressTooltip(_ point: ChartPoint, line: ChartLine) -> String {
+    static func inProgressTooltip(_ point: ChartPoint, line: ChartLine, _ bucket: InProgressBucket?) -> String {
         [line.name, UTCTime.readable(point.time),
          "value so far: " + ChartText.number(point.value!) + (line.unit.map { " " + $0 } ?? ""),
-         "in progress: the bucket had not ended, so it holds only part of its time"].joined(separator: "\n")
+         Chart.inProgressTooltip(bucket)].joined(separator: "\n")
     }
 
+    /// The expected range: a shaded band; over a dense line's min–max band, its two edges (dotted), and the
+    /// forecast after it shaded.
     private func bandSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
-        var d = ""
+        var d = "", edges = ""
         var run: [ChartPoint] = []
         func flush() {
             defer { run = [] }
             guard !run.isEmpty else { return }
+            if line.envelope != nil && !run[0].forecast {
+                for bound in [\ChartPoint.upper, \ChartPoint.lower] {
+                    for (k, pt) in run.enumerated() { edges += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt[keyPath: bound]!)) }
+                }
+                return
+            }
             // Upper edge forwards, lower edge backwards; a lone point is a vertical stroke of its range.
             for (k, pt) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt.upper!)) }
             for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.y(pt.lower!)) }
             d += "Z"
         }
         for pt in line.drawnPoints {
-            if pt.lower != nil && pt.upper != nil { run.append(pt) } else { flush() }
+            guard pt.lower != nil && pt.upper != nil else { flush(); continue }
+            if line.envelope != nil, let last = run.last, last.forecast != pt.forecast { flush() }
+            run.append(pt)
         }
         flush()
+        let title = "<title>expected range of \(ChartText.xml(line.name))</title>"
+        if !edges.isEmpty {
+            out.line("<path class=\"band-edges\" d=\"\(edges)\" fill=\"none\" stroke=\"\(line.color)\" stroke-opacity=\"0.8\" stroke-width=\"1\" stroke-dasharray=\"2 2\">\(title)</path>")
+        }
         guard !d.isEmpty else { return }
-        out.line("<path class=\"band\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"0.16\" stroke=\"\(line.color)\" stroke-opacity=\"0.16\" stroke-width=\"0.5\"><title>expected range of \(ChartText.xml(line.name))</title></path>")
+        out.line("<path class=\"band\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"0.16\" stroke=\"\(line.color)\" stroke-opacity=\"0.16\" stroke-width=\"0.5\">\(title)</path>")
     }
 
     /// A dense line's min–max band: each column's range drawn across its interval, a gap where intervals without
     /// points lie between columns (the mean is the line, drawn by ``lineSVG``).
-    private func envelopeSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+    private func envelopeSVG(_ line: ChartLine, _ p: ChartPanel, opacity: Double, _ out: inout SVGWriter) {
         guard let envelope = line.envelope, !envelope.columns.isEmpty else { return }
         var d = ""
         var run: [EnvelopeColumn] = []
@@ -217,17 +273,20 @@ extension Chart {
             run.append(column)
         }
         flush()
-        out.line("<path class=\"envelope\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"\(num(ChartStyle.envelopeOpacity))\" stroke=\"\(line.color)\" stroke-opacity=\"\(num(ChartStyle.envelopeOpacity))\" stroke-width=\"1\"><title>"
+        out.line("<path class=\"envelope\" d=\"\(d)\" fill=\"\(line.color)\" fill-opacity=\"\(opacity)\" stroke=\"\(line.color)\" stroke-opacity=\"\(opacity)\" stroke-width=\"1\"><title>"
                  + ChartText.xml("smallest to largest value per \(envelope.interval) of \(line.name)") + "</title></path>")
     }
 
     private func expectedSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
         var d = ""
         var points = line.drawnPoints
-        // A forecast that follows points without an expected value grows out of the line's last value.
-        if let first = points.firstIndex(where: \.forecast), first > 0, points[first - 1].expected == nil,
-           let value = points[first - 1].value {
-            points[first - 1].expected = value
+        // A forecast that follows points without an expected value grows out of the line's last value (of a whole
+        // bucket: the value of one in progress holds only part of its time).
+        if let first = points.firstIndex(where: \.forecast), first > 0,
+           let last = points[..<first].lastIndex(where: { !$0.inProgress }), points[last].expected == nil,
+           let value = points[last].value {
+            points[last].expected = value
+            points.removeSubrange((last + 1)..<first)
         }
         for run in Chart.runs(points, { $0.expected }) where run.count > 1 {
             for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v)) }
@@ -278,8 +337,13 @@ extension Chart {
     private func forecastStartSVG(_ p: ChartPanel, _ out: inout SVGWriter) {
         guard let start = p.lines.compactMap({ $0.points.first(where: \.forecast)?.time }).min() else { return }
         let x = num(p.x(start))
+        // The label right of the line, or left of it where it would leave the plot.
+        let labelWidth = ChartText.estimatedWidth("forecast", fontSize: ChartStyle.tickFontSize)
+        let right = p.x(start) + 4 + labelWidth <= p.plot.maxX
+        let tx = right ? p.x(start) + 4 : p.x(start) - 4
         out.line("<g class=\"forecast-start\"><line x1=\"\(x)\" y1=\"\(num(p.plot.y))\" x2=\"\(x)\" y2=\"\(num(p.plot.maxY))\" "
-                 + "stroke=\"#888888\" stroke-dasharray=\"2 3\"/><text x=\"\(num(p.x(start) + 4))\" y=\"\(num(p.plot.y + 11))\" "
+                 + "stroke=\"#888888\" stroke-dasharray=\"2 3\"/><text x=\"\(num(tx))\" y=\"\(num(p.plot.y + 11))\" "
+                 + (right ? "" : "text-anchor=\"end\" ")
                  + "font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#666666\">forecast</text></g>")
     }
 
@@ -337,18 +401,18 @@ extension Chart {
             guard !rects.isEmpty else { continue }
             // A bar of a bucket still in progress is paler: it counts only part of its time.
             let group = bar.inProgress ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
-            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
+            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars, bucket: inProgress)) + "</title>" + rects + "</g>")
         }
         out.line("</g>")
     }
 
-    static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars) -> String {
+    static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars, bucket: InProgressBucket? = nil) -> String {
         var lines = [bar.timestamps == 1 ? UTCTime.readable(bar.start)
                      : UTCTime.readable(bar.start) + " – " + UTCTime.readable(bar.end) + " (\(bar.timestamps) timestamps summed)"]
         for (k, name) in bars.outcomes.enumerated().reversed() where bar.counts[k] > 0 {
             lines.append(name + ": " + ChartText.number(bar.counts[k]))
         }
-        if bar.inProgress { lines.append("in progress: the bucket had not ended, so it holds only part of its time") }
+        if bar.inProgress { lines.append(Chart.inProgressTooltip(bucket)) }
         return lines.joined(separator: "\n")
     }
 

@@ -11,13 +11,14 @@ public enum Shaping {
     /// - Otherwise each run is thinned by Largest-Triangle-Three-Buckets (TallyAnalysis'
     ///   `largestTriangleThreeBuckets`: spikes and drops survive, and each run's minimum and maximum are always
     ///   kept), with a share of the budget proportional to its length.
-    /// - `pinned` points (anomalies) are always kept, up to a quarter of the budget: the latest ones, when there
-    ///   are more.
+    /// - `pinned` points (anomalies) are always kept, up to `maxPinned` (a quarter of the budget unless given): the
+    ///   latest ones, when there are more.
     /// - When there are more gaps than the budget allows, the narrowest gaps (in time) are closed: the line
     ///   is drawn across them.
     ///
     /// The result never holds more than `maxPoints` indices (`maxPoints >= 4`).
-    public static func lineIndices(times: [Int64], values: [Double?], pinned: [Bool]? = nil, maxPoints: Int) -> [Int] {
+    public static func lineIndices(times: [Int64], values: [Double?], pinned: [Bool]? = nil, maxPoints: Int,
+                                   maxPinned: Int? = nil) -> [Int] {
         precondition(times.count == values.count, "Shaping.lineIndices: columns of different lengths")
         let budget = max(4, maxPoints)
         // Drawable runs, separated by at least one missing point.
@@ -43,7 +44,7 @@ public enum Shaping {
         // Pinned points, at most a quarter of the budget, the latest ones first.
         var pins = [Bool](repeating: false, count: n)
         if let pinned {
-            var left = budget / 4
+            var left = maxPinned.map { min($0, budget - 4) } ?? budget / 4   // room for the runs' ends
             for k in stride(from: n - 1, through: 0, by: -1) where left > 0 && pinned[k] && values[k] != nil {
                 pins[k] = true
                 left -= 1
@@ -127,9 +128,25 @@ public enum Shaping {
         return kept.sorted()
     }
 
-    /// A line with more drawable points than this per pixel column is drawn as an envelope (``envelope(times:values:expected:lower:upper:interval:)``):
-    /// any thinning to one point per column draws such a line as a solid block of zigzags.
+    /// A line is drawn as an envelope (``envelope(times:values:expected:lower:upper:interval:)``) when a quarter of
+    /// its points lie where it has more than this many points per pixel column: any thinning to one point per column
+    /// draws such a stretch as a solid block of zigzags.
     public static let envelopeDensity = 3
+
+    /// The widest an envelope's interval may be drawn, in pixels: data spanning minutes on hundreds of pixels has no
+    /// interval short enough (the shortest is a second), and is drawn through its points.
+    public static let widestEnvelopeInterval = 8.0
+
+    /// Whether a line summarised per `interval` into `columns` is dense (``envelopeDensity``) over `from...to` on
+    /// `pixels` columns.
+    public static func isDense(_ columns: [EnvelopeColumn], interval: TickInterval, from: Int64, to: Int64, pixels: Int) -> Bool {
+        let pixel = UTCTime.span(from: from, to: to) / Double(max(1, pixels))
+        let width = interval.approximateMilliseconds / Swift.max(pixel, 1e-9)   // pixels per interval
+        guard width <= widestEnvelopeInterval else { return false }
+        let total = columns.reduce(0) { $0 + $1.count }
+        let crowded = columns.reduce(0) { $0 + (Double($1.count) > Double(envelopeDensity) * width ? $1.count : 0) }
+        return total > 0 && 4 * crowded >= total
+    }
 
     /// The interval a dense line is summarised by over `from...to` on `pixels` columns: the shortest of
     /// ``TickInterval/ladder`` at least two pixels long.
@@ -140,12 +157,16 @@ public enum Shaping {
 
     /// The drawable points (`values` not `nil`; `times` ascending) summarised per `interval`: per interval that
     /// holds any, their count, smallest, largest and mean value, and, from the columns given, the mean expected
-    /// value and the lowest lower and highest upper bound (non-finite entries left out).
+    /// value and the lowest lower and highest upper bound (non-finite entries left out). A column whose points leave
+    /// more than a quarter of its interval (or one and a half steps between points) uncovered at either end is
+    /// `partial`: the range ends in it, or a gap, and its mean is not comparable with a whole interval's.
     public static func envelope(times: [Int64], values: [Double?], expected: [Double]?, lower: [Double]?, upper: [Double]?,
                                 interval: TickInterval) -> [EnvelopeColumn] {
         precondition(times.count == values.count, "Shaping.envelope: columns of different lengths")
         var columns: [EnvelopeColumn] = []
         var sum = 0.0, expectedSum = 0.0, expectedCount = 0, first = Int64.min, last = Int64.min
+        let drawable = times.indices.filter { values[$0] != nil }.map { times[$0] }
+        let step = Double(drawable.count > 1 ? medianGap(drawable) : 0)
         func close() {
             guard !columns.isEmpty else { return }
             let k = columns.count - 1
@@ -153,6 +174,9 @@ public enum Shaping {
             columns[k].expected = expectedCount > 0 ? expectedSum / Double(expectedCount) : nil
             let middle = timeShift(columns[k].start, by: timeGap(columns[k].end, columns[k].start) / 2)
             columns[k].time = Swift.min(Swift.max(middle, first), last)
+            let allowed = Swift.max(UTCTime.span(from: columns[k].start, to: columns[k].end) / 4, 1.5 * step)
+            columns[k].partial = UTCTime.span(from: columns[k].start, to: first) > allowed
+                || UTCTime.span(from: last, to: columns[k].end) > allowed
         }
         for i in times.indices {
             guard let v = values[i] else { continue }
@@ -161,7 +185,7 @@ public enum Shaping {
                 close()
                 let start = interval.floor(t)
                 columns.append(EnvelopeColumn(start: start, end: interval.next(after: start), time: t, count: 0,
-                                              min: v, max: v, mean: v, expected: nil, lower: nil, upper: nil))
+                                              min: v, max: v, mean: v, expected: nil, lower: nil, upper: nil, partial: false))
                 sum = 0; expectedSum = 0; expectedCount = 0; first = t
             }
             let k = columns.count - 1

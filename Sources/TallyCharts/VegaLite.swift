@@ -147,6 +147,7 @@ extension Chart {
                 if line.hasAlertColumn { r += ", \"alert\": \(pt.alert ?? false)" }
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
+                if pt.inProgress { r += ", \"in_progress\": true" }
                 rows.append(r + "}")
             }
         }

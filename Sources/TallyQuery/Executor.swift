@@ -139,18 +139,24 @@ public struct QueryExecutor {
         for stage in query.stages[next...] {
             series = try apply(stage, to: series, context: context)
         }
-        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context))
+        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context, series: series))
     }
 
     /// The last bucket of the query's last `bucket` stage, when it had not ended where the query's time ends: the
     /// end of its range, and at the latest `now` (a point at `now` is read, so a bucket starting at `now` holds it).
-    static func inProgressBucket(of query: Query, context: QueryContext) -> InProgressBucket? {
+    /// None when the result has points after that bucket (a query without a range reads points stored after `now`):
+    /// its time did not end there.
+    static func inProgressBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
         let last = query.stages.last { if case .bucket = $0.kind { true } else { false } }
         guard case .bucket(let spec)? = last?.kind, let bucketing = Bucketing(width: spec.width) else { return nil }
-        let end = min(context.readEnd ?? .max, TimeRange.millisecond(at: context.now).upperBound)   // exclusive
+        let atNow = TimeRange.millisecond(at: context.now).upperBound
+        let end = min(context.readEnd ?? .max, atNow)   // exclusive
         guard end > .min else { return nil }
         let start = bucketing.start(of: end - 1), bucketEnd = bucketing.next(after: start)
-        return bucketEnd > end ? InProgressBucket(start: start, end: bucketEnd, width: spec.width) : nil
+        guard bucketEnd > end else { return nil }
+        // Forecast points (no value, after the history) do not count: they are the future the query asked for.
+        let later = series.contains { s in s.times.indices.contains { s.times[$0] >= bucketEnd && !s.isNull(at: $0) } }
+        return later ? nil : InProgressBucket(start: start, end: bucketEnd, width: spec.width, endsAtNow: end == atNow)
     }
 
     private static func resolve(_ a: TimeExpression, _ b: TimeExpression, now: Int64,

@@ -157,11 +157,15 @@ public struct InProgressBucket: Sendable, Equatable {
     public var start: Int64, end: Int64
     /// The bucket's width, as the query wrote it (`1w`).
     public var width: QueryDuration
+    /// Whether the query's time ended at `now` inside the bucket (it is in progress); `false` when the end of the
+    /// query's range cut it (a `between` or `until` in the past).
+    public var endsAtNow: Bool
 
-    public init(start: Int64, end: Int64, width: QueryDuration) {
+    public init(start: Int64, end: Int64, width: QueryDuration, endsAtNow: Bool = true) {
         self.start = start
         self.end = end
         self.width = width
+        self.endsAtNow = endsAtNow
     }
 
     /// Whether a point at `time` is in the bucket.

@@ -62,7 +62,8 @@ import TallyQuery
         // The points are still shaped to the pixels, for JSON and tooltips.
         #expect(line.points.count <= 800 && line.points.count > 300)
         #expect(chart.subtitle.contains("mean and min–max per 1d") && !chart.subtitle.contains("drawn"))
-        #expect(chart.legend.contains { $0.symbol == .envelope && $0.label == "mean, min–max per 1d" })
+        // The lone series is named in the envelope's item, not in a second item of its own.
+        #expect(chart.legend.map(\.label) == ["row_count: mean, min–max per 1d"])
         let svg = chart.svg()
         let band = try #require(svg.split(separator: "\n").first { $0.contains("class=\"envelope\"") })
         #expect(band.filter { $0 == "Z" }.count == 2, "the band breaks over the days without scans")
@@ -119,6 +120,99 @@ import TallyQuery
     }
 }
 
+/// What the first review of envelopes found: partial intervals, local density, marks, the expected range.
+@Suite struct EnvelopeEdgeTests {
+    /// Hourly values with a daily cycle (±300 around 1,000) from `start`, `hours` of them.
+    func cycle(from start: Int64, hours: Int) -> ResultSeries {
+        let times = (0..<hours).map { start + Int64($0) * HOUR }
+        let values = times.indices.map { 1_000 + 300 * sin(2 * Double.pi * Double(($0 + Int((start / HOUR) % 24)) % 24) / 24) }
+        return ResultSeries(metric: "cycle", labels: [:], times: times, values: values)
+    }
+
+    @Test func partialIntervalsAtTheEndsAreBandOnly() throws {
+        // From 14:00 on the first day to 09:00 on the last: both end days hold part of their cycle.
+        let s = cycle(from: utc(2024, 6, 1, 14), hours: 365 * 24 - 5)
+        let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
+        let columns = try #require(line.envelope?.columns)
+        #expect(columns.first?.partial == true && columns.last?.partial == true)
+        #expect(columns.dropFirst().dropLast().allSatisfy { !$0.partial })
+        // The line runs through the whole days only, so neither end shows a jump the daily cycle made.
+        let means = line.drawnPoints.compactMap(\.value)
+        #expect(means.count == columns.count - 2)
+        #expect(means.allSatisfy { abs($0 - 1_000) < 1 })
+    }
+
+    @Test func aStretchOfDensePointsMakesTheLineAnEnvelope() throws {
+        // Eleven months of one point a day, then a month of hourly points: 1,050 points on about 730 pixels, but
+        // the month of hourly points is 24 to a day of two pixels.
+        let daily = (0..<335).map { utc(2024, 1, 1, 6) + Int64($0) * DAY }
+        let hourly = cycle(from: utc(2024, 1, 1) + 336 * DAY, hours: 30 * 24)
+        let s = ResultSeries(metric: "mix", labels: [:], times: daily + hourly.times,
+                             values: daily.map { _ in 1_000 } + hourly.values)
+        let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
+        let envelope = try #require(line.envelope)
+        // A day of one point is a column without height: the line goes through the value.
+        #expect(envelope.columns.filter { $0.count == 1 }.allSatisfy { $0.min == $0.max && $0.mean == 1_000 })
+        // Spread evenly, the same number of points is not dense.
+        let even = ResultSeries(metric: "even", labels: [:], times: (0..<1_055).map { utc(2024, 1, 1) + Int64($0) * 8 * HOUR },
+                                values: (0..<1_055).map { Double($0 % 7) })
+        #expect(Chart(QueryResult(series: [even])).panels.first?.lines.first?.envelope == nil)
+    }
+
+    @Test func dataSpanningSecondsIsDrawnThroughItsPoints() throws {
+        // 20 seconds of millisecond data: the shortest interval, a second, would be 35 pixels wide.
+        let times = (0..<20_000).map { utc(2025, 1, 1) + Int64($0) }
+        let s = ResultSeries(metric: "fast", labels: [:], times: times, values: times.indices.map { sin(Double($0) / 100) })
+        let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
+        #expect(line.envelope == nil)
+    }
+
+    @Test func everyMarkOfADenseLineIsKept() throws {
+        // A check failing about once a week over a year of hourly scans: the marks are what the points are drawn for.
+        var s = cycle(from: utc(2024, 1, 1), hours: 365 * 24)
+        s.anomaly = s.times.indices.map { $0 % 97 == 0 }
+        let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
+        #expect(line.envelope != nil)
+        #expect(line.anomalies.count == s.anomaly!.filter { $0 }.count && line.droppedMarks == 0)
+        // Without an envelope, marks beyond a quarter of the pixels are dropped, the oldest first, and the
+        // subtitle says so.
+        var sparse = ResultSeries(metric: "m", labels: [:], times: (0..<2_000).map { utc(2020, 1, 1) + Int64($0) * DAY },
+                                  values: (0..<2_000).map { Double($0 % 5) })
+        sparse.anomaly = (0..<2_000).map { $0 % 2 == 0 }
+        let chart = Chart(QueryResult(series: [sparse]))
+        let kept = try #require(chart.panels.first?.lines.first)
+        #expect(kept.envelope == nil)
+        #expect(kept.droppedMarks == 1_000 - kept.anomalies.count && kept.droppedMarks > 0)
+        #expect(chart.subtitle.contains("the latest \(kept.anomalies.count) of 1,000 marks drawn"))
+    }
+
+    @Test func theExpectedRangeOverAnEnvelopeIsDrawnByItsEdges() throws {
+        var s = cycle(from: utc(2024, 1, 1), hours: 365 * 24)
+        s.lower = s.values.map { $0 - 50 }
+        s.upper = s.values.map { $0 + 50 }
+        let chart = Chart(QueryResult(series: [s]))
+        let svg = chart.svg()
+        #expect(svg.contains("<path class=\"band-edges\"") && !svg.contains("<path class=\"band\""))
+        #expect(chart.legend.contains { $0.label == "expected range" && $0.symbol == .rangeEdges })
+        // Without an envelope, the range is shaded.
+        let short = cycle(from: utc(2024, 1, 1), hours: 200)
+        var shaded = short
+        shaded.lower = short.values.map { $0 - 50 }
+        shaded.upper = short.values.map { $0 + 50 }
+        #expect(Chart(QueryResult(series: [shaded])).svg().contains("<path class=\"band\""))
+    }
+
+    @Test func overlappingEnvelopesArePaler() throws {
+        let a = cycle(from: utc(2024, 1, 1), hours: 365 * 24)
+        var b = a
+        b.labels = ["dataset": "b"]
+        let svg = Chart(QueryResult(series: [a, b])).svg()
+        #expect(svg.ranges(of: "class=\"envelope\"").count == 2)
+        #expect(svg.contains("fill-opacity=\"\(ChartStyle.sharedEnvelopeOpacity)\""))
+        #expect(!Chart(QueryResult(series: [a])).svg().contains("fill-opacity=\"\(ChartStyle.sharedEnvelopeOpacity)\""))
+    }
+}
+
 /// A bucket that had not ended when the query ran is drawn as such.
 @Suite struct InProgressChartTests {
     @Test func theLastPointOfALineIsReachedByADashedSegmentAndDrawnHollow() throws {
@@ -137,6 +231,59 @@ import TallyQuery
         // Without the bucket, the same line is drawn whole.
         let whole = Chart(QueryResult(series: [s]))
         #expect(!whole.svg().contains("in-progress") && !whole.subtitle.contains("in progress"))
+    }
+
+    @Test func aPartialValueStaysOffTheAxisAndIsDrawnAtItsEdge() throws {
+        var s = series("row_count", start: utc(2024, 4, 1), step: 7 * DAY, [7_000, 7_050, 6_980, 7_020, 3_000])
+        s.labels = ["dataset": "orders"]
+        let bucket = InProgressBucket(start: utc(2024, 4, 29), end: utc(2024, 5, 6), width: QueryDuration(milliseconds: 7 * DAY))
+        let chart = Chart(QueryResult(series: [s], inProgress: bucket))
+        let axis = try #require(chart.panels.first?.yAxis)
+        #expect(axis.min > 6_000, "the whole weeks set the axis")
+        let svg = chart.svg()
+        #expect(svg.contains(">3,000 so far</text>"))
+        // Alone, the partial value still sets the axis.
+        let lone = Chart(QueryResult(series: [series("m", start: utc(2024, 4, 29), step: DAY, [3_000])], inProgress: bucket))
+        #expect(try #require(lone.panels.first?.yAxis).min <= 3_000)
+    }
+
+    @Test func aDenseLineKeepsItsPointInProgress() throws {
+        // A year of hourly averages; the last hour had not ended.
+        let times = (0..<(365 * 24)).map { utc(2024, 1, 1) + Int64($0) * HOUR }
+        let s = ResultSeries(metric: "cycle", labels: [:], times: times,
+                             values: times.indices.map { 1_000 + 300 * sin(2 * Double.pi * Double($0 % 24) / 24) })
+        let bucket = InProgressBucket(start: times.last!, end: times.last! + HOUR, width: QueryDuration(milliseconds: HOUR))
+        let chart = Chart(QueryResult(series: [s], inProgress: bucket))
+        let line = try #require(chart.panels.first?.lines.first)
+        #expect(line.envelope != nil)
+        #expect(line.drawnPoints.last?.inProgress == true && line.drawnPoints.last?.time == times.last!)
+        #expect(line.envelope!.columns.reduce(0) { $0 + $1.count } == s.count - 1, "the hour in progress is not in a column")
+        #expect(chart.svg().contains("<circle class=\"in-progress\""))
+    }
+
+    @Test func aBucketCutByTheRangeIsCalledPartial() {
+        let s = series("m", start: utc(2024, 4, 1), step: DAY, [5, 5, 2])
+        let cut = InProgressBucket(start: utc(2024, 4, 3), end: utc(2024, 4, 4), width: QueryDuration(milliseconds: DAY), endsAtNow: false)
+        let chart = Chart(QueryResult(series: [s], inProgress: cut))
+        #expect(chart.subtitle.contains("last 1d bucket cut by the range's end"))
+        #expect(chart.svg().contains("partial: the range ends inside this bucket"))
+        #expect(ChartPage.html(title: "r", charts: [chart]).contains("2 (partial)"))
+    }
+
+    @Test func notesTakeASecondLineRatherThanBeingCutOff() throws {
+        var s = series("row_count", start: utc(2024, 4, 1), step: 7 * DAY, [7_000, 7_050, 6_980, 7_020, 3_000])
+        s.labels = ["dataset": "orders"]
+        let bucket = InProgressBucket(start: utc(2024, 4, 29), end: utc(2024, 5, 6), width: QueryDuration(milliseconds: 7 * DAY))
+        let wide = Chart(QueryResult(series: [s], inProgress: bucket), spec: ChartSpec(width: 800, height: 320))
+        let narrow = Chart(QueryResult(series: [s], inProgress: bucket), spec: ChartSpec(width: 300, height: 320))
+        #expect(wide.subtitleLines.count == 1)
+        #expect(narrow.subtitleLines == [narrow.subtitleLines[0], "last 1w bucket in progress"])
+        #expect(narrow.subtitle == wide.subtitle)
+        // Everything under the subtitle moved down a line.
+        let plotTop = { (c: Chart) in c.panels[0].plot.y }
+        let sameWidth = Chart(QueryResult(series: [s]), spec: ChartSpec(width: 300, height: 320))
+        #expect(plotTop(narrow) == plotTop(sameWidth) + Chart.subtitleLineHeight)
+        #expect(narrow.svg().contains(">last 1w bucket in progress</text>"))
     }
 
     @Test func aBarOfABucketInProgressIsPaler() throws {

@@ -188,6 +188,16 @@ import Testing
         #expect(try run("m | bucket 1d sum", src, now: utc(2024, 5, 23)).inProgress?.start == utc(2024, 5, 23))
     }
 
+    @Test func pointsAfterTheBucketMeanItsTimeDidNotEndThere() throws {
+        // No range: the read goes past now (points stored for later days), so the week holding now is not the end.
+        let r = try run("m | bucket 1w sum", daily(), now: utc(2024, 5, 8, 12))
+        #expect(r.inProgress == nil)
+        #expect(try run("m | bucket 1w sum", daily(), now: utc(2024, 5, 22, 18)).inProgress?.endsAtNow == true)
+        // A range that ends in the past cuts its last bucket: partial, not in progress.
+        let cut = try run("m | between 2024-05-06 and 2024-05-15T12:00 | bucket 1d sum", daily(), now: utc(2024, 6, 1))
+        #expect(cut.inProgress?.endsAtNow == false && cut.inProgress?.start == utc(2024, 5, 15))
+    }
+
     @Test func onlyTheLastBucketStageCountsAndNoneWithoutOne() throws {
         let src = daily()
         let now = utc(2024, 5, 22, 18)

@@ -127,7 +127,7 @@ extension BrowserPage {
 
             // The overview: a sparkline with a drawn line for every metric, outcome badges.
             #expect(try await page.count("section.dataset") == 5)
-            let sparklines = try await page.attribute("d", of: "svg.sparkline path")
+            let sparklines = try await page.attribute("d", of: "svg.sparkline path.line")
             let metricRows = try await page.count("table.metrics tr") - page.count("table.metrics")
             #expect(sparklines.count == metricRows && metricRows >= 20, "\(sparklines.count) sparklines, \(metricRows) metrics")
             #expect(sparklines.allSatisfy { $0.hasPrefix("M") && $0.contains("L") }, "\(sparklines.filter { !$0.contains("L") })")

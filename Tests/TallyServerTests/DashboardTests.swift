@@ -250,7 +250,9 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         // A sparkline per metric row, each with a drawn path.
         let measurements = series.filter { $0["kind"] as? String == "measurement" }.count
         #expect(openings(of: "svg class=\"sparkline\"", in: html) == measurements)
-        #expect(html.components(separatedBy: "<path d=\"M").count - 1 >= measurements)
+        #expect(html.components(separatedBy: "<path class=\"line\" d=\"M").count - 1 == measurements)
+        // The demo's hourly series (30 days on 134 pixels) are drawn as their mean in a min–max band.
+        #expect(html.contains("<path class=\"band\" d=\"M"))
         // The latest outcome of every check.
         let checks = series.filter { $0["kind"] as? String == "check" }.count
         #expect(openings(of: "td><span class=\"badge", in: html) == checks)

@@ -24,12 +24,40 @@ struct Sparkline {
         func y(_ v: Double) -> Double { halfRange == 0 ? h / 2 : h - pad - (v / 2 - low / 2) / halfRange * (h - 2 * pad) }
         var d = ""
         var penUp = true
-        for i in kept {
-            guard let v = values[i] else { penUp = true; continue }
-            d += (penUp ? "M" : "L") + coordinate(x(times[i])) + " " + coordinate(y(v))
-            penUp = false
+        // A dense series (30 days of hourly scans on 134 pixels) as its mean per interval in its min–max band, as
+        // charts draw it: one point per pixel draws a solid block of zigzags.
+        let pixels = max(4, width - 2 * Int(pad))
+        let interval = Shaping.envelopeInterval(from: first, to: last, pixels: pixels)
+        let columns = Shaping.envelope(times: times, values: values, expected: nil, lower: nil, upper: nil, interval: interval)
+        if Shaping.isDense(columns, interval: interval, from: first, to: last, pixels: pixels) {
+            var band = "", lower = ""
+            var previous: EnvelopeColumn?
+            func close() {
+                guard !band.isEmpty else { return }
+                out += "<path class=\"band\" d=\"\(band)\(lower)Z\" fill=\"\(ChartStyle.palette[0])\" fill-opacity=\"\(ChartStyle.envelopeOpacity)\" stroke=\"none\"/>"
+                band = ""
+                lower = ""
+            }
+            for column in columns {
+                if let previous, previous.end < column.start { close(); penUp = true }
+                let cx = coordinate(x(column.time))
+                band += (band.isEmpty ? "M" : "L") + cx + " " + coordinate(y(column.max))
+                lower = "L" + cx + " " + coordinate(y(column.min)) + lower
+                if !column.partial {
+                    d += (penUp ? "M" : "L") + cx + " " + coordinate(y(column.mean))
+                    penUp = false
+                }
+                previous = column
+            }
+            close()
+        } else {
+            for i in kept {
+                guard let v = values[i] else { penUp = true; continue }
+                d += (penUp ? "M" : "L") + coordinate(x(times[i])) + " " + coordinate(y(v))
+                penUp = false
+            }
         }
-        out += "<path d=\"\(d)\" fill=\"none\" stroke=\"\(ChartStyle.palette[0])\" stroke-width=\"1.4\" stroke-linejoin=\"round\"/>"
+        out += "<path class=\"line\" d=\"\(d)\" fill=\"none\" stroke=\"\(ChartStyle.palette[0])\" stroke-width=\"1.4\" stroke-linejoin=\"round\"/>"
         if let i = kept.last(where: { values[$0] != nil }), let v = values[i] {
             out += "<circle cx=\"\(coordinate(x(times[i])))\" cy=\"\(coordinate(y(v)))\" r=\"2\" fill=\"\(ChartStyle.palette[0])\"/>"
         }
