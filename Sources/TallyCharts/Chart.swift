@@ -82,6 +82,8 @@ public struct Chart: Sendable, Equatable {
         layout = series.count <= spec.maxLegendSeries && sharedUnit ? .single : .smallMultiples
         var from = spec.alignment?.from ?? .max, to = spec.alignment?.to ?? .min
         for s in series { from = min(from, s.times.first!); to = max(to, s.times.last!) }
+        // A lone bucket in progress spans its bucket, not the hour either side of one instant.
+        if from == to, let inProgress, inProgress.contains(from) { to = Swift.max(to, inProgress.end - 1) }
         let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
         let hasExpected = series.contains { $0.expected != nil }
         let hasAnomalies = series.contains { s in s.anomaly?.contains(true) == true }
@@ -434,7 +436,12 @@ public struct Chart: Sendable, Equatable {
         var built: [ChartPanel] = []
         for _ in 0..<4 {
             interval = Shaping.barInterval(starts: allStarts, pixels: pixels)
-            let overall = Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval)
+            // A lone bar of a bucket in progress spans its bucket (a lone bar is otherwise an hour wide).
+            func spanned(_ bars: [(start: Int64, end: Int64, count: Int, values: [Double])]) -> [(start: Int64, end: Int64, count: Int, values: [Double])] {
+                guard allStarts.count == 1, let inProgress, inProgress.contains(allStarts[0]) else { return bars }
+                return bars.map { ($0.start, Swift.max($0.end, inProgress.end), $0.count, $0.values) }
+            }
+            let overall = spanned(Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval))
             let from = min(overall.first!.start, spec.alignment?.from ?? .max), to = max(overall.last!.end, spec.alignment?.to ?? .min)
             built = []
             var narrowest = Int.max
@@ -442,7 +449,7 @@ public struct Chart: Sendable, Equatable {
             // every panel keeps the room the widest tick labels need and the plots (and time axes) line up.
             let titled = layout != .single
             let plotHeight = Chart.plotHeight(in: ChartRect(x: 0, y: 0, width: panelWidth, height: panelHeight), titled: titled)
-            let shapedGroups = groupKeys.indices.map { Shaping.bars(starts: tables[$0].times, rows: tables[$0].rows, interval: interval) }
+            let shapedGroups = groupKeys.indices.map { spanned(Shaping.bars(starts: tables[$0].times, rows: tables[$0].rows, interval: interval)) }
             let yAxes = shapedGroups.map { shaped in
                 // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
                 ValueAxis.nice(low: 0, high: max(shaped.map { $0.values.reduce(0, +) }.max() ?? 1, 1),

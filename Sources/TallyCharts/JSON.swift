@@ -1,3 +1,4 @@
+import TallyQuery
 import TallyStorage
 
 extension Chart {
@@ -27,6 +28,8 @@ extension Chart {
     /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"from": "...Z", "to": "...Z", "timestamps": 3,
     /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
     public func json() -> String {
+        // A bucket in progress at now, or cut by the range's end: told apart, as in the query's JSON.
+        let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
         var o = "{\n"
         o += "  \"title\": \(ChartText.json(title)),\n"
         o += "  \"subtitle\": \(ChartText.json(subtitle)),\n"
@@ -61,7 +64,7 @@ extension Chart {
                 o += "\"input_points\": \(line.inputCount), \"points\": ["
                 for (i, pt) in line.points.enumerated() {
                     o += i == 0 ? "\n" : ",\n"
-                    o += "        " + Chart.pointJSON(pt, line)
+                    o += "        " + Chart.pointJSON(pt, line, partialKey: partialKey)
                 }
                 o += line.points.isEmpty ? "]" : "\n      ]"
                 if let envelope = line.envelope {
@@ -94,7 +97,7 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? ", \"in_progress\": true}" : "}")
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey + "}" : "}")
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"
             } else {
@@ -106,7 +109,7 @@ extension Chart {
         return o
     }
 
-    static func pointJSON(_ pt: ChartPoint, _ line: ChartLine) -> String {
+    static func pointJSON(_ pt: ChartPoint, _ line: ChartLine, partialKey: String = ", \"in_progress\": true") -> String {
         var o = "{\"time\": \"\(TimeText.format(pt.time))\", \"value\": \(ChartText.json(pt.value))"
         if line.hasExpected { o += ", \"expected\": \(ChartText.json(pt.expected))" }
         if line.hasBand { o += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper))" }
@@ -116,7 +119,7 @@ extension Chart {
         if let r = pt.reason { o += ", \"reason\": \(ChartText.json(r))" }
         if let outcome = pt.outcome { o += ", \"outcome\": \(ChartText.json(outcome))" }
         if pt.forecast { o += ", \"forecast\": true" }
-        if pt.inProgress { o += ", \"in_progress\": true" }
+        if pt.inProgress { o += partialKey }
         return o + "}"
     }
 }

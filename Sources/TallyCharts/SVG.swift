@@ -198,10 +198,12 @@ extension Chart {
                      + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line, inProgress))
                      + "</title></circle>")
             if cy != p.y(point.value!) {
-                // Off the axis: its value, so far, beside it (inside the plot).
-                let text = ChartText.number(point.value!) + " so far"
+                // Off the axis: its value, so far, beside it (inside the plot): right of it, unless that leaves the
+                // plot or a forecast's label stands there.
+                let text = ChartText.number(point.value!) + (inProgress?.endsAtNow == false ? ", partial" : " so far")
                 let w = ChartText.estimatedWidth(text, fontSize: ChartStyle.tickFontSize)
-                let tx = cx + 6 + w > p.plot.maxX ? cx - 6 - w : cx + 6
+                let forecastAfter = p.lines.contains { $0.hasForecast }
+                let tx = cx + 6 + w > p.plot.maxX || forecastAfter ? cx - 6 - w : cx + 6
                 let ty = cy <= p.plot.y ? cy + 12 : cy - 4
                 out.line("<text class=\"in-progress\" x=\"\(num(tx))\" y=\"\(num(ty))\" font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#555555\">"
                          + ChartText.xml(text) + "</text>")
@@ -263,9 +265,19 @@ extension Chart {
         func flush() {
             defer { run = [] }
             guard !run.isEmpty else { return }
-            // Top edge forwards, bottom edge backwards; a lone column is a vertical stroke of its range.
-            for (k, c) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(c.time)) + " " + num(p.y(c.max)) }
-            for c in run.reversed() { d += "L" + num(p.x(c.time)) + " " + num(p.y(c.min)) }
+            // Top edge forwards, bottom edge backwards, each column across its whole interval (within the plot), so
+            // that every point of it, a mark at any hour, lies inside the band.
+            func edges(_ c: EnvelopeColumn) -> (String, String) {
+                (num(Swift.max(p.x(c.start), p.plot.x)), num(Swift.min(p.x(c.end), p.plot.maxX)))
+            }
+            for (k, c) in run.enumerated() {
+                let (left, right) = edges(c), top = num(p.y(c.max))
+                d += (k == 0 ? "M" : "L") + left + " " + top + "L" + right + " " + top
+            }
+            for c in run.reversed() {
+                let (left, right) = edges(c), bottom = num(p.y(c.min))
+                d += "L" + right + " " + bottom + "L" + left + " " + bottom
+            }
             d += "Z"
         }
         for column in envelope.columns {
@@ -286,7 +298,10 @@ extension Chart {
            let last = points[..<first].lastIndex(where: { !$0.inProgress }), points[last].expected == nil,
            let value = points[last].value {
             points[last].expected = value
+            // A bucket in progress between them without an expected value of its own (the forecast gave it one
+            // when the query bucketed before forecasting) would break the dashed line.
             points.removeSubrange((last + 1)..<first)
+            points.insert(contentsOf: line.drawnPoints[(last + 1)..<first].filter { $0.expected != nil }, at: last + 1)
         }
         for run in Chart.runs(points, { $0.expected }) where run.count > 1 {
             for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v)) }

@@ -41,14 +41,13 @@ public enum Shaping {
             return (runs.flatMap { Array($0) } + gapMarkers).sorted()
         }
 
-        // Pinned points, at most a quarter of the budget, the latest ones first.
+        // Pinned points, at most a quarter of the budget (or `maxPinned`); when there are more, an even share of them
+        // over the whole line, the latest included (the latest only would look as if problems had just begun).
         var pins = [Bool](repeating: false, count: n)
         if let pinned {
-            var left = maxPinned.map { min($0, budget - 4) } ?? budget / 4   // room for the runs' ends
-            for k in stride(from: n - 1, through: 0, by: -1) where left > 0 && pinned[k] && values[k] != nil {
-                pins[k] = true
-                left -= 1
-            }
+            let room = maxPinned.map { min($0, budget - 4) } ?? budget / 4   // room for the runs' ends
+            let candidates = (0..<n).filter { pinned[$0] && values[$0] != nil }
+            for k in evenShare(of: candidates.count, taking: room) { pins[candidates[k]] = true }
         }
 
         // Groups of runs joined across closed gaps; a group is drawn as one line.
@@ -135,7 +134,7 @@ public enum Shaping {
 
     /// The widest an envelope's interval may be drawn, in pixels: data spanning minutes on hundreds of pixels has no
     /// interval short enough (the shortest is a second), and is drawn through its points.
-    public static let widestEnvelopeInterval = 8.0
+    public static let widestEnvelopeInterval = 16.0
 
     /// Whether a line summarised per `interval` into `columns` is dense (``envelopeDensity``) over `from...to` on
     /// `pixels` columns.
@@ -144,15 +143,24 @@ public enum Shaping {
         let width = interval.approximateMilliseconds / Swift.max(pixel, 1e-9)   // pixels per interval
         guard width <= widestEnvelopeInterval else { return false }
         let total = columns.reduce(0) { $0 + $1.count }
-        let crowded = columns.reduce(0) { $0 + (Double($1.count) > Double(envelopeDensity) * width ? $1.count : 0) }
+        // Points per pixel of the interval's width: more than `envelopeDensity` is a crowded interval.
+        let crowded = columns.reduce(0) { $0 + (Double($1.count) > Double(envelopeDensity) * Swift.max(width, 1) ? $1.count : 0) }
         return total > 0 && 4 * crowded >= total
     }
 
     /// The interval a dense line is summarised by over `from...to` on `pixels` columns: the shortest of
-    /// ``TickInterval/ladder`` at least two pixels long.
+    /// ``TickInterval/ladder`` at least two pixels long; but a day rather than 2 to 12 hours while a day is at most
+    /// ``widestEnvelopeInterval`` wide: the means of half days (or of any part of a day) of a daily cycle alternate
+    /// high and low, and draw the zigzags the envelope is there to avoid.
     public static func envelopeInterval(from: Int64, to: Int64, pixels: Int) -> TickInterval {
         let pixel = UTCTime.span(from: from, to: to) / Double(max(1, pixels))
-        return TickInterval.ladder.first { $0.approximateMilliseconds >= 2 * pixel } ?? TickInterval.ladder.last!
+        let shortest = TickInterval.ladder.first { $0.approximateMilliseconds >= 2 * pixel } ?? TickInterval.ladder.last!
+        let day = TickInterval.milliseconds(UTCTime.day)
+        if shortest.approximateMilliseconds > Double(UTCTime.hour), shortest.approximateMilliseconds < Double(UTCTime.day),
+           Double(UTCTime.day) / Swift.max(pixel, 1e-9) <= widestEnvelopeInterval {
+            return day
+        }
+        return shortest
     }
 
     /// The drawable points (`values` not `nil`; `times` ascending) summarised per `interval`: per interval that
@@ -165,15 +173,25 @@ public enum Shaping {
         precondition(times.count == values.count, "Shaping.envelope: columns of different lengths")
         var columns: [EnvelopeColumn] = []
         var sum = 0.0, expectedSum = 0.0, expectedCount = 0, first = Int64.min, last = Int64.min
-        let drawable = times.indices.filter { values[$0] != nil }.map { times[$0] }
-        let step = Double(drawable.count > 1 ? medianGap(drawable) : 0)
-        func close() {
+        var before: Int64?   // the drawable point before the column's first
+        func close(next: Int64?) {
             guard !columns.isEmpty else { return }
             let k = columns.count - 1
-            columns[k].mean = sum / Double(columns[k].count)
+            let n = columns[k].count
+            columns[k].mean = sum / Double(n)
             columns[k].expected = expectedCount > 0 ? expectedSum / Double(expectedCount) : nil
             let middle = timeShift(columns[k].start, by: timeGap(columns[k].end, columns[k].start) / 2)
             columns[k].time = Swift.min(Swift.max(middle, first), last)
+            // The step between points where the column is: its own, or, for a lone point, the nearest gap to its
+            // neighbours. One point a day in a column of a day is whole (a sample); one hourly point is part of a day.
+            let step: Double
+            if n > 1 {
+                step = UTCTime.span(from: first, to: last) / Double(n - 1)
+            } else {
+                let gaps = [before.map { UTCTime.span(from: $0, to: first) }, next.map { UTCTime.span(from: last, to: $0) }]
+                guard let nearest = gaps.compactMap({ $0 }).min() else { return }
+                step = nearest
+            }
             let allowed = Swift.max(UTCTime.span(from: columns[k].start, to: columns[k].end) / 4, 1.5 * step)
             columns[k].partial = UTCTime.span(from: columns[k].start, to: first) > allowed
                 || UTCTime.span(from: last, to: columns[k].end) > allowed
@@ -182,7 +200,8 @@ public enum Shaping {
             guard let v = values[i] else { continue }
             let t = times[i]
             if columns.isEmpty || t >= columns[columns.count - 1].end {
-                close()
+                close(next: t)
+                if !columns.isEmpty { before = last }
                 let start = interval.floor(t)
                 columns.append(EnvelopeColumn(start: start, end: interval.next(after: start), time: t, count: 0,
                                               min: v, max: v, mean: v, expected: nil, lower: nil, upper: nil, partial: false))
@@ -198,8 +217,17 @@ public enum Shaping {
             if let l = lower?[i], l.isFinite { columns[k].lower = Swift.min(columns[k].lower ?? l, l) }
             if let u = upper?[i], u.isFinite { columns[k].upper = Swift.max(columns[k].upper ?? u, u) }
         }
-        close()
+        close(next: nil)
         return columns
+    }
+
+    /// `count` positions out of `total` (0..<total), spread evenly, the last one included; all of them when
+    /// `count >= total`.
+    static func evenShare(of total: Int, taking count: Int) -> [Int] {
+        guard count < total else { return Array(0..<total) }
+        guard count > 0 else { return [] }
+        // From the last position backwards, so that the latest is always kept.
+        return (0..<count).map { total - 1 - Int(Double($0) * Double(total) / Double(count)) }.reversed()
     }
 
     /// The interval to sum outcome bars by so that `starts` fit `pixels` columns: `nil` when every bar can keep

@@ -1,3 +1,4 @@
+import TallyQuery
 import TallyStorage
 
 extension Chart {
@@ -49,10 +50,16 @@ extension Chart {
                               + "\"encoding\": {\(x), \(y("expected"))\(color), "
                               + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"expected_segment\"}]}}")
             }
-            layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value)\"}], "
+            layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value) && datum.in_progress !== true && datum.partial !== true\"}], "
                           + "\"mark\": {\"type\": \"line\", \"strokeWidth\": 1.6, \"point\": false\(markColor)}, "
                           + "\"encoding\": {\(x), \(y("value"))\(color), "
                           + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"segment\"}]}}")
+            // The point of a bucket in progress: hollow, and clipped to the plot (it does not set the value axis).
+            if lines.contains(where: { $0.points.contains(where: \.inProgress) }) {
+                layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value) && (datum.in_progress === true || datum.partial === true)\"}], "
+                              + "\"mark\": {\"type\": \"point\", \"filled\": false, \"size\": 40, \"clip\": true\(markColor)}, "
+                              + "\"encoding\": {\(x), \(y("value"))\(color)}}")
+            }
             if lines.contains(where: { !$0.anomalies.isEmpty }) {
                 let tooltip = "\"tooltip\": ["
                     + "{\"field\": \"series\", \"type\": \"nominal\"}, "
@@ -86,13 +93,15 @@ extension Chart {
             return o
         case .outcomes:
             var rows: [String] = []
+            let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
             for p in panels {
                 guard let bars = p.bars else { continue }
                 let group = ChartText.json(p.title ?? "")
                 for bar in bars.bars {
                     for (k, name) in bars.outcomes.enumerated() {
                         rows.append("    {\"group\": \(group), \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", "
-                                    + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)}")
+                                    + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)"
+                                    + (bar.inProgress ? partialKey : "") + "}")
                     }
                 }
             }
@@ -101,7 +110,9 @@ extension Chart {
             let outcomes = bars?.outcomes ?? []
             let colors = bars?.colors ?? []
             let unit = panels.first?.yAxis.unit
+            // A bar of a bucket in progress (or cut by the range's end) is paler, as in the SVG.
             let spec = "\"mark\": {\"type\": \"bar\"}, \"encoding\": {"
+                + "\"opacity\": {\"condition\": {\"test\": \"datum.in_progress === true || datum.partial === true\", \"value\": 0.45}, \"value\": 1}, "
                 + "\"x\": {\"field\": \"from\", \"type\": \"temporal\", \"title\": null, \"scale\": {\"type\": \"utc\", \"domain\": \(xDomain)}}, "
                 + "\"x2\": {\"field\": \"to\"}, "
                 + "\"y\": {\"field\": \"count\", \"type\": \"quantitative\", \"stack\": \"zero\", \"title\": \(unit.map(ChartText.json) ?? "null")}, "
@@ -129,6 +140,7 @@ extension Chart {
     /// One data row per drawn point, with run numbers that break the paths at gaps.
     private func lineRows(_ lines: [ChartLine]) -> [String] {
         var rows: [String] = []
+        let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
         for line in lines {
             var segment = 0, bandSegment = 0, expectedSegment = 0
             var inValue = false, inBand = false, inExpected = false
@@ -147,7 +159,7 @@ extension Chart {
                 if line.hasAlertColumn { r += ", \"alert\": \(pt.alert ?? false)" }
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
-                if pt.inProgress { r += ", \"in_progress\": true" }
+                if pt.inProgress { r += partialKey }
                 rows.append(r + "}")
             }
         }

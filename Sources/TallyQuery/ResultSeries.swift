@@ -91,7 +91,7 @@ public struct ResultSeries: Sendable {
     }
 
     /// The points at `range`, with every column kept.
-    func slice(_ range: Range<Int>) -> ResultSeries {
+    public func slice(_ range: Range<Int>) -> ResultSeries {
         if range == 0..<count { return self }
         return selecting(Array(range))
     }

@@ -207,11 +207,10 @@ extension TallyServer {
     /// check, and the check must have a point written by that batch (a later scan at the same time replaces it).
     static func missingCheckResult(_ id: String, in store: Store) throws -> String? {
         let hint = "(use a testResultId from sodaCoreHistoricCheckResults)"
-        let parts = id.split(separator: "-", omittingEmptySubsequences: false)
-        // The history's own spelling only (no sign, no leading zero): feedback is kept under the id as given.
-        guard parts.count == 2, let lsn = LSN(parts[0]), let seriesID = SeriesID(parts[1]), "\(lsn)-\(seriesID)" == id else {
+        guard let result = SodaResultID(parsing: id) else {
             return "no check result \(id): a testResultId is <scan>-<check>, two whole numbers such as 7-5 \(hint)"
         }
+        let lsn = result.lsn, seriesID = result.series
         guard let info = store.series(id: seriesID) else {
             return "no check result \(id): there is no series \(seriesID) \(hint)"
         }

@@ -48,7 +48,7 @@ final class SodaHistory: Sendable {
                 } else if let number {
                     value = SodaHistory.json(number, integer: integer)
                 }
-                rows.append(SodaMeasurementRow(id: "\(lsn)-\(info.id)", identity: identity, value: value,
+                rows.append(SodaMeasurementRow(id: SodaResultID(lsn: lsn, series: info.id).text, identity: identity, value: value,
                                                dataTime: SodaTimestamp(epochMilliseconds: points.times[i])))
             }
         }
@@ -108,12 +108,12 @@ final class SodaHistory: Sendable {
                             break
                         }
                     }
-                    measurementId = chosen.map { "\(lsn)-\($0)" }
+                    measurementId = chosen.map { SodaResultID(lsn: lsn, series: $0).text }
                     measurementSeriesID = chosen
                 }
                 let outcome = SodaOutcome(rawValue: Int(points.outcomes.isEmpty ? 5 : points.outcomes[i])) ?? .notEvaluated
                 rows.append(SodaCheckResultRow(
-                    id: "\(lsn)-\(info.id)", checkId: "\(info.id)", identities: all, identity: key,
+                    id: SodaResultID(lsn: lsn, series: info.id).text, checkId: "\(info.id)", identities: all, identity: key,
                     measurementId: measurementId, type: check?.type ?? info.attributes["type"], outcome: outcome,
                     dataTime: SodaTimestamp(epochMilliseconds: points.times[i]),
                     diagnostics: check?.diagnostics ?? SodaHistory.fallbackDiagnostics(points.values[i])))
@@ -310,4 +310,27 @@ extension PointColumns {
                             outcomes: outcomes.isEmpty ? [] : Array(outcomes[start...]),
                             lsns: lsns.isEmpty ? [] : Array(lsns[start...]))
     }
+}
+
+/// The id of a measurement or check result in Soda's history answers: `<lsn>-<series id>`, the batch (scan) that wrote
+/// the point and its series. Deterministic, and the same for a measurement and the check results that point at it.
+struct SodaResultID: Equatable {
+    let lsn: LSN
+    let series: SeriesID
+
+    init(lsn: LSN, series: SeriesID) {
+        self.lsn = lsn
+        self.series = series
+    }
+
+    /// Reads the history's own spelling only (two whole numbers, no sign, no leading zero): feedback is kept under
+    /// the id as given, so another spelling of the same numbers would be another id.
+    init?(parsing text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, let lsn = LSN(parts[0]), let series = SeriesID(parts[1]) else { return nil }
+        self.init(lsn: lsn, series: series)
+        guard self.text == text else { return nil }
+    }
+
+    var text: String { "\(lsn)-\(series)" }
 }

@@ -41,6 +41,21 @@ import TallyQuery
         #expect(Shaping.envelopeInterval(from: year.0, to: year.1, pixels: 730) == .milliseconds(DAY))
         #expect(Shaping.envelopeInterval(from: year.0, to: year.1, pixels: 700) == .milliseconds(2 * DAY))
         #expect(Shaping.envelopeInterval(from: year.0, to: year.1, pixels: 100) == .milliseconds(14 * DAY))
+        // Half a year on 730 pixels: 12 hours would be the shortest, but means of half days of a daily cycle
+        // alternate high and low; a day is 4 pixels. So for 30 days on a sparkline's 134 pixels.
+        #expect(Shaping.envelopeInterval(from: utc(2025, 1, 1), to: utc(2025, 7, 1), pixels: 730) == .milliseconds(DAY))
+        #expect(Shaping.envelopeInterval(from: utc(2025, 1, 1), to: utc(2025, 1, 31), pixels: 134) == .milliseconds(DAY))
+        // Under an hour, and where a day would be more than 16 pixels wide, the shortest stays.
+        #expect(Shaping.envelopeInterval(from: utc(2025, 1, 1), to: utc(2025, 1, 21), pixels: 730) == .milliseconds(2 * HOUR))
+    }
+
+    @Test func halfAYearOfADailyCycleIsDrawnAsDailyMeans() throws {
+        let times = (0..<(182 * 24)).map { utc(2025, 1, 1) + Int64($0) * HOUR }
+        let s = ResultSeries(metric: "cycle", labels: [:], times: times,
+                             values: times.indices.map { 1_000 + 300 * sin(2 * Double.pi * Double($0 % 24) / 24) })
+        let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
+        #expect(line.envelope?.interval == .milliseconds(DAY))
+        #expect(line.drawnPoints.compactMap(\.value).allSatisfy { abs($0 - 1_000) < 1 }, "a flat mean, no zigzag")
     }
 
     @Test func aDenseYearIsDrawnAsDailyMeansInTheirRange() throws {
@@ -151,8 +166,10 @@ import TallyQuery
                              values: daily.map { _ in 1_000 } + hourly.values)
         let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
         let envelope = try #require(line.envelope)
-        // A day of one point is a column without height: the line goes through the value.
-        #expect(envelope.columns.filter { $0.count == 1 }.allSatisfy { $0.min == $0.max && $0.mean == 1_000 })
+        // Days of one point make columns without height, and whole: the line goes through the values.
+        let dailyColumns = envelope.columns.filter { $0.min == 1_000 && $0.max == 1_000 }
+        #expect(dailyColumns.count >= 160 && dailyColumns.allSatisfy { !$0.partial })
+        #expect(line.drawnPoints.filter { $0.value == 1_000 }.count == dailyColumns.count)
         // Spread evenly, the same number of points is not dense.
         let even = ResultSeries(metric: "even", labels: [:], times: (0..<1_055).map { utc(2024, 1, 1) + Int64($0) * 8 * HOUR },
                                 values: (0..<1_055).map { Double($0 % 7) })
@@ -184,6 +201,29 @@ import TallyQuery
         #expect(kept.envelope == nil)
         #expect(kept.droppedMarks == 1_000 - kept.anomalies.count && kept.droppedMarks > 0)
         #expect(chart.subtitle.contains("the latest \(kept.anomalies.count) of 1,000 marks drawn"))
+        // Spread over the whole line, the latest kept: the latest only looked as if problems had just begun.
+        let markTimes = kept.anomalies.map(\.time)
+        #expect(markTimes.first! < utc(2020, 3, 1) && markTimes.last! == sparse.times[1_998])
+    }
+
+    @Test func theBandSpansEachIntervalSoEveryPointLiesInIt() throws {
+        let s = cycle(from: utc(2024, 1, 1), hours: 365 * 24)
+        let chart = Chart(QueryResult(series: [s]))
+        let panel = try #require(chart.panels.first)
+        let svg = chart.svg()
+        let band = try #require(svg.split(separator: "\n").first { $0.contains("class=\"envelope\"") })
+        // Steps: the first column starts at the plot's left edge, each column's top is a horizontal segment.
+        #expect(band.contains("d=\"M\(num(panel.plot.x)) "))
+        let columns = try #require(panel.lines.first?.envelope?.columns)
+        #expect(band.components(separatedBy: "L").count - 1 >= 4 * columns.count - 1)
+    }
+
+    @Test func aFlatSeriesKeepsAPlainAxis() {
+        let axis = ValueAxis.nice(low: 42 - 6e-8, high: 42 + 6e-8, maxTicks: 6)
+        #expect(axis.min <= 38 && axis.max >= 46)
+        // A real range stays as it is.
+        let real = ValueAxis.nice(low: 41.5, high: 42.5, maxTicks: 6)
+        #expect(real.min >= 41 && real.max <= 43)
     }
 
     @Test func theExpectedRangeOverAnEnvelopeIsDrawnByItsEdges() throws {
@@ -296,6 +336,10 @@ import TallyQuery
         #expect(chart.json().ranges(of: "\"in_progress\": true").count == 1)
         #expect(chart.svg().ranges(of: "<g class=\"in-progress\" fill-opacity=\"0.45\">").count == 1)
         #expect(chart.subtitle.contains("last 1d bucket in progress"))
+        // Vega-Lite: the rows of the bar say so, and an opacity condition makes them paler.
+        let vega = chart.vegaLite()
+        #expect(vega.ranges(of: "\"in_progress\": true").count == bars.last!.counts.count)
+        #expect(vega.contains("\"test\": \"datum.in_progress === true || datum.partial === true\", \"value\": 0.45"))
         outcomes = outcomes.map { var s = $0; s.times.removeLast(); s.values.removeLast(); return s }
         #expect(!Chart(QueryResult(series: outcomes, inProgress: bucket)).svg().contains("in-progress"),
                 "no bar in the bucket, nothing marked")

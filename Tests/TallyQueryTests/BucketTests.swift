@@ -181,6 +181,8 @@ import Testing
         let src = daily()
         let cut = try run("m | between 2024-05-06 and 2024-05-15 | bucket 1w sum", src, now: utc(2024, 6, 1))
         #expect(cut.inProgress?.start == utc(2024, 5, 13))
+        // Cut by the range, not in progress: JSON tells the two apart.
+        #expect(cut.json().contains(#""partial":true"#) && !cut.json().contains("in_progress"))
         // A range that ends where a bucket ends leaves none in progress, as does now at a bucket's end.
         #expect(try run("m | between 2024-05-06 and 2024-05-13 | bucket 1w sum", src, now: utc(2024, 6, 1)).inProgress == nil)
         #expect(try run("m | bucket 1d sum", src, now: utc(2024, 5, 23) - 1).inProgress == nil)

@@ -223,6 +223,32 @@ struct AnomalyQueryTests {
         }
     }
 
+    /// After `bucket`, the week so far (Monday to Thursday) is not a week: the forecast is made from the whole weeks,
+    /// gives the week in progress the whole week's expected value, and continues after it.
+    @Test func aForecastAfterABucketInProgressLeavesItOutOfTheFit() throws {
+        let dir = TemporaryDirectory()
+        let (times, values) = Self.weeklySeries()
+        let store = try D.store(dir, [(D.key("orders"), times, values)])
+        let now = times[199] + D.day   // a Friday: the week of day 196 (a Monday) holds four days so far
+        let result = try store.query("row_count | bucket 1w sum | forecast 14d", now: now)
+        let open = try #require(result.inProgress)
+        #expect(open.start == times[196] - 6 * D.hour)
+        let s = try #require(result.series.first)
+        let i = try Self.point(s, at: open.start)
+        let expected = try #require(s.expected), lower = try #require(s.lower), upper = try #require(s.upper)
+        #expect(!s.isNull(at: i) && s.value(at: i)! < 45_000, "four days so far: \(s.values[i])")
+        #expect(expected[i] > 55_000 && lower[i] < expected[i] && expected[i] < upper[i], "a whole week: \(expected[i])")
+        #expect(s.reason(at: i)?.hasPrefix("bucket in progress; the whole bucket's forecast") == true, "\(s.reason(at: i) ?? "")")
+        // The forecast continues after it: two more weeks, the first a week after the week in progress.
+        #expect(s.count == i + 3 && s.times[i + 1] == open.start + 7 * D.day)
+        // The same as forecasting from the whole weeks alone: the four days did not pull the fit down.
+        let wholeWeeks = try #require(try store.query(
+            "row_count | between \(D.text(times[0])) and \(D.text(open.start)) | bucket 1w sum | forecast 21d", now: now).series.first)
+        let j = try Self.point(wholeWeeks, at: open.start)
+        #expect(wholeWeeks.expected?[j] == expected[i] && wholeWeeks.expected?[j + 1] == expected[i + 1])
+        #expect(wholeWeeks.upper?[j + 1] == upper[i + 1])
+    }
+
     @Test func forecastAppendsPointsAtTheSeriesStepWithOrderedRanges() throws {
         let dir = TemporaryDirectory()
         let (times, values) = Self.weeklySeries()

@@ -273,10 +273,19 @@ public struct AnomalyStageExtension: QueryStageExtension {
                   context: QueryContext) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
-        return try input.map { s in
+        let bucketing = precedingBucketing(before: span)
+        return try input.map { full in
+            // The last point of a bucket in progress (this week so far) is no evidence of the whole: the forecast is
+            // made from the whole buckets, and gives the bucket in progress its expected value and range as well.
+            var open: Int?
+            if let bucketing, let i = full.times.indices.last, full.times[i] <= context.now,
+               !bucketing.hasEnded(bucketHolding: full.times[i], by: context.now) {
+                open = i
+            }
+            let s = open.map { full.slice(0..<$0) } ?? full
             let walk = try self.walk(s, history: history[SeriesIdentity(s)])
             guard walk.times.count >= 2, let last = walk.times.last else {
-                return Self.noting(s, "no forecast: needs more points with values")
+                return Self.noting(full, "no forecast: needs more points with values")
             }
             // Forecast points follow the series' last point, a null one (a scan that recorded no value) included;
             // the walk ends at the last value, so the detector is asked for the steps in between as well.
@@ -285,14 +294,17 @@ public struct AnomalyStageExtension: QueryStageExtension {
             // Two more than the typical step says: the detector's own step may be a little shorter.
             let behind = step > 0 ? Int(Swift.min(seriesLast.subtractingReportingOverflow(last).partialValue / step,
                                                   Int64(Self.maxForecastPoints))) + 2 : 0
+            // The horizon counts from the series' last point, a bucket in progress included; the detector steps from
+            // the last whole one, so the bucket in progress takes one of its steps.
+            let horizonStart = Swift.max(full.times.last ?? seriesLast, seriesLast)
             let count: Int
             var end = Int64.max
             switch horizon {
             case .points(let n):
-                count = n
+                count = n + (open == nil ? 0 : 1)
             case .duration(let d):
-                end = d.added(to: seriesLast)
-                guard step > 0 else { return s }
+                end = d.added(to: horizonStart)
+                guard step > 0 else { return full }
                 let (gap, overflow) = end.subtractingReportingOverflow(seriesLast)
                 let points = overflow ? Int64.max : Swift.max(1, gap / step)
                 guard points <= Int64(Self.maxForecastPoints) else {
@@ -305,19 +317,28 @@ public struct AnomalyStageExtension: QueryStageExtension {
             let f = detector.forecast(times: walk.times, values: walk.values, feedback: walk.feedback, horizon: count + behind)
             guard !f.times.isEmpty else {
                 // Too little history: no points are made up; the last point says why there is no forecast.
-                guard f.needed > 0 else { return s }
-                return Self.noting(s, "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")")
+                guard f.needed > 0 else { return full }
+                return Self.noting(full, "no forecast: needs \(f.needed) more point\(f.needed == 1 ? "" : "s")")
             }
             let reason = "forecast" + (f.model.map { "; " + $0.summary } ?? "")
-            var out = s
+            var out = full
             let null = columnValue(nil)
-            let n = s.count
-            var expected = s.expected ?? [Double](repeating: null, count: n)
-            var lower = s.lower ?? [Double](repeating: null, count: n)
-            var upper = s.upper ?? [Double](repeating: null, count: n)
-            var reasons = s.reasons ?? [String?](repeating: nil, count: n)
+            let n = full.count
+            var expected = full.expected ?? [Double](repeating: null, count: n)
+            var lower = full.lower ?? [Double](repeating: null, count: n)
+            var upper = full.upper ?? [Double](repeating: null, count: n)
+            var reasons = full.reasons ?? [String?](repeating: nil, count: n)
             var added = 0
-            for j in f.times.indices where f.times[j] <= end && f.times[j] > seriesLast && added < count {
+            // The bucket in progress takes the forecast step nearest its start (the detector steps from the last
+            // whole bucket by its typical step, which months or irregular buckets need not hit exactly).
+            if let open, let j = f.times.indices.min(by: { abs(timeGap(f.times[$0], full.times[open])) < abs(timeGap(f.times[$1], full.times[open])) }),
+               step <= 0 || abs(timeGap(f.times[j], full.times[open])) <= step / 2 {
+                expected[open] = Self.cell(f.expected[j])
+                lower[open] = Self.cell(f.lower[j])
+                upper[open] = Self.cell(f.upper[j])
+                reasons[open] = "bucket in progress; the whole bucket's " + reason
+            }
+            for j in f.times.indices where f.times[j] <= end && f.times[j] > horizonStart && added < count - (open == nil ? 0 : 1) {
                 added += 1
                 out.times.append(f.times[j])
                 out.values.append(null)

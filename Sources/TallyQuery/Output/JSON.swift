@@ -12,7 +12,8 @@ extension QueryResult {
     ///   cannot hold, as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`;
     /// - optional per point: `"reason"`, `"outcome"` (check points: `pass`, `warn`, `fail`, `error`,
     ///   `not_evaluated`), `"expected"`, `"lower"`, `"upper"`, `"score"`, `"anomaly"` and `"alert"` (booleans),
-    ///   and `"in_progress": true` on the points of a bucket that had not ended (``QueryResult/inProgress``).
+    ///   and `"in_progress": true` on the points of a bucket that had not ended at `now` (``QueryResult/inProgress``),
+    ///   `"partial": true` when the end of the query's range cut it.
     ///
     /// - Parameter pretty: One point per line with spaces after `:` and `,` (the default is compact, one line).
     public func json(pretty: Bool = false) -> String {
@@ -43,7 +44,9 @@ extension QueryResult {
                 }
                 if let a = s.anomaly?[i] { out += "\(comma)\"anomaly\"\(colon)\(a)" }
                 if let a = s.alert?[i] { out += "\(comma)\"alert\"\(colon)\(a)" }
-                if inProgress?.contains(s.times[i]) == true { out += "\(comma)\"in_progress\"\(colon)true" }
+                if let inProgress, inProgress.contains(s.times[i]) {
+                    out += "\(comma)\"\(inProgress.endsAtNow ? "in_progress" : "partial")\"\(colon)true"
+                }
                 out += "}"
             }
             if pretty && s.count > 0 { out += "\n  " }
