@@ -94,6 +94,15 @@ public enum StageKind: Sendable, Equatable {
     case downsample(Int)
     /// A stage evaluated by an extension: `anomalies …`, `forecast …`, `where anomaly`.
     case external(ExternalStage)
+
+    /// Whether the stage keeps each point at its time and judges it on its own (or with the points of other series
+    /// at the same time): what comes after it sees the same times the range read.
+    var keepsPointTimes: Bool {
+        switch self {
+        case .outcomes, .agg, .whereValue, .whereNull, .whereOutcome: return true
+        default: return false
+        }
+    }
 }
 
 /// A time in a query: `now` or a literal, moved by durations (`now-7d`, `2024-05-01+12h`).

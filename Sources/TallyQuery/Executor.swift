@@ -98,9 +98,11 @@ public struct QueryExecutor {
         // bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
         // only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept.
         // Only a range of at least one bucket: `since 1h | bucket 1d` stays the last hour.
-        if let start = from, relativeStart, start <= now, next < query.stages.count,
-           case .bucket(let spec) = query.stages[next].kind, let bucketing = Bucketing(width: spec.width),
-           bucketing.hasEnded(bucketHolding: start, by: now) {
+        // So too when only stages that keep each point's time come between (`since 90d | outcomes | bucket 1w sum`,
+        // `| agg sum by (dataset)`, `| where …`): the outcome bars of a first week cut short read as a drop too.
+        let bucketAhead = query.stages[next...].first { !$0.kind.keepsPointTimes }
+        if let start = from, relativeStart, start <= now, case .bucket(let spec)? = bucketAhead?.kind,
+           let bucketing = Bucketing(width: spec.width), bucketing.hasEnded(bucketHolding: start, by: now) {
             from = bucketing.start(of: start)
         }
         let context = QueryContext(now: now, from: from, to: to)

@@ -190,6 +190,21 @@ import Testing
         #expect(try run("m | bucket 1d sum", src, now: utc(2024, 5, 23)).inProgress?.start == utc(2024, 5, 23))
     }
 
+    /// `since 10d` on Wednesday the 22nd at 18:00 starts on Sunday the 12th at 18:00; the first week, of the 6th, is
+    /// read whole when the `bucket` comes right after the range or after stages that keep each point's time.
+    @Test func theFirstBucketIsWholeAlsoAfterStagesThatKeepTimes() throws {
+        let now = utc(2024, 5, 22, 18)
+        for query in ["m | since 10d | bucket 1w sum", "m | since 10d | where value > 0 | bucket 1w sum",
+                      "m | since 10d | agg sum | bucket 1w sum"] {
+            let r = try run(query, daily(), now: now)
+            #expect(r.series.first?.values == [7, 7, 3], "\(query)")
+        }
+        // A stage that combines points across time ends the rule: the range starts on the 12th at 18:00, so the
+        // first point read is the 13th's, in the week of the 13th.
+        let rolled = try run("m | since 10d | rolling 2 sum | bucket 1w sum", daily(), now: now)
+        #expect(rolled.series.first?.times.first == utc(2024, 5, 13))
+    }
+
     @Test func pointsAfterTheBucketMeanItsTimeDidNotEndThere() throws {
         // No range: the read goes past now (points stored for later days), so the week holding now is not the end.
         let r = try run("m | bucket 1w sum", daily(), now: utc(2024, 5, 8, 12))
