@@ -385,8 +385,9 @@ extension TallyServer {
         case .invalid(let input):
             var extra: [(String, String)] = []
             if let file = input.file { extra.append(("file", file)) }
+            if let field = input.field { extra.append(("field", field)) }
             // A JSON document's place is a path (`$.series[0].points[1].value`), as Soda documents' errors give it.
-            if let field = input.field { extra.append((field.hasPrefix("$") ? "path" : "field", field)) }
+            if let path = input.path { extra.append(("path", path)) }
             return .error(400, input.message, line: input.line, column: input.column, extra: extra)
         case .closed:
             return .error(503, "the server is shutting down")

@@ -23,7 +23,7 @@ public enum JSONPointsImport {
     public static func parse(_ bytes: [UInt8], fileName: String, origin: BatchOrigin) throws(InputError) -> ParsedFile {
         let root: SodaJSON
         do { root = try SodaJSONParser.parse(bytes) } catch {
-            throw InputError(file: fileName, line: error.line, column: error.column, field: error.path.description,
+            throw InputError(file: fileName, line: error.line, column: error.column, path: error.path.description,
                              message: error.message)
         }
         return try parse(root, from: bytes, fileName: fileName, origin: origin)
@@ -40,7 +40,7 @@ public enum JSONPointsImport {
                              origin: BatchOrigin) throws(InputError) -> ParsedFile {
         func fail(_ message: String, at path: SodaJSONPath) -> InputError {
             let position = SodaJSONParser.position(of: path, in: bytes)
-            return InputError(file: fileName, line: position?.line, column: position?.column, field: path.description,
+            return InputError(file: fileName, line: position?.line, column: position?.column, path: path.description,
                               message: message)
         }
         guard let list = root["series"]?.arrayValue else {
@@ -114,7 +114,7 @@ public enum JSONPointsImport {
         return ParsedFile(batch: batch, fileName: fileName, place: { index in
             guard index < elements.count else { return nil }
             let path = SodaJSONPath.root.appending("series").appending(elements[index])
-            return SodaJSONParser.position(of: path, in: bytes).map { ($0.line, $0.column, path.description) }
+            return SodaJSONParser.position(of: path, in: bytes).map { ($0.line, $0.column, nil, path.description) }
         })
     }
 

@@ -227,7 +227,7 @@ public struct DemoStore {
                 do throws(SodaError) {
                     scan = try SodaScan.parse(document.bytes)
                 } catch {
-                    throw StoreError.invalid(InputError(field: error.path.description, message: "demo scan document: \(error.message)"))
+                    throw StoreError.invalid(InputError(path: error.path.description, message: "demo scan document: \(error.message)"))
                 }
                 group.append(GroupWrite(batch: scan.writeBatch(source: "tally demo"),
                                         document: (kind: "soda/" + scan.kind.rawValue, bytes: scan.canonicalDocument)))

@@ -40,7 +40,7 @@ extension Store {
             return try SodaScan.parse(bytes)
         } catch {
             throw .invalid(InputError(file: source, line: error.line, column: error.column,
-                                      field: error.path.description, message: error.message))
+                                      path: error.path.description, message: error.message))
         }
     }
 
