@@ -107,6 +107,8 @@ struct SeasonalModel {
 extension SeasonalModel {
     /// The smallest change of level, as a factor, after which the profile may be scaled.
     static let rescaleFactor = 1.25
+    /// The most points of a new regime for which a pending scale is asked again (a week of hourly scans is 168).
+    static let maxReconsideredPoints = 512
 
     /// What a shift's points say about the seasonal profile.
     enum ScaleEvidence: Equatable {
@@ -127,6 +129,13 @@ extension SeasonalModel {
     /// than both the old pattern moved up or down and a flat level (a pattern that vanished is no scaling).
     func scaleEvidence(old: Double, times: [Int64], values: [Double], indices: [Int]) -> ScaleEvidence {
         guard old > 0, old.isFinite, indices.count >= 2 else { return .keep }
+        // A pattern whose phases differ by less than the factor, or that dips to nothing, has no shape to scale.
+        var lowest = Double.infinity, highest = -Double.infinity
+        for b in 0..<profile.spec.buckets where profile.count(b) > 0 {
+            lowest = Swift.min(lowest, profile.effect(b))
+            highest = Swift.max(highest, profile.effect(b))
+        }
+        guard old + lowest > 0, (old + highest) >= Self.rescaleFactor * (old + lowest) else { return .keep }
         var scaledLevels: [Double] = [], movedLevels: [Double] = [], shapes: [Double] = [], effects: [Double] = []
         for j in indices {
             let effect = profile.effect(profile.spec.bucket(times[j]))
@@ -179,7 +188,8 @@ extension SeasonalModel {
     /// shift began. Scales the profile and re-levels from those points when they tell.
     mutating func reconsiderScale(times: [Int64], values: [Double], indices: [Int]) {
         guard let pending = pendingScale, let last = indices.last else { return }
-        guard times[last] < pending.until else { pendingScale = nil; return }
+        // One period at most, and a bounded number of points (each ask reads them all).
+        guard times[last] < pending.until, indices.count <= Self.maxReconsideredPoints else { pendingScale = nil; return }
         switch scaleEvidence(old: pending.oldLevel, times: times, values: values, indices: indices) {
         case .scale(let factor):
             pendingScale = nil

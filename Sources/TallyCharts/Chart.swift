@@ -126,9 +126,16 @@ public struct Chart: Sendable, Equatable {
             items.append(((loneEnvelope ? series[0].metric + ": " : "") + "mean, min–max per \(envelopeInterval)", colors, .envelope))
         }
         if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
-        // Over an envelope, the expected range is drawn as its edges (a second shaded band would not be told apart).
+        // Over an envelope, the expected range is drawn as its edges (a second shaded band would not be told apart);
+        // a panel with both kinds of line has an item for each.
         if hasBand {
-            items.append(("expected range", annotationColors { $0.lower != nil && $0.upper != nil }, dense.contains(true) ? .rangeEdges : .band))
+            let banded = series.indices.filter { series[$0].lower != nil && series[$0].upper != nil }
+            for (edges, symbol) in [(false, LegendSymbol.band), (true, .rangeEdges)] {
+                let members = banded.filter { dense[$0] == edges }
+                guard !members.isEmpty else { continue }
+                let colors = single ? members.map { ChartStyle.palette[$0 % ChartStyle.palette.count] } : [ChartStyle.palette[0]]
+                items.append(("expected range", colors, symbol))
+            }
         }
         if hasAnomalies { items.append((hasSilenced ? "anomaly, alert" : "anomaly", [ChartStyle.anomalyColor], .marker)) }
         if hasSilenced { items.append(("anomaly, no alert", [ChartStyle.anomalyColor], .hollowMarker)) }
@@ -183,10 +190,11 @@ public struct Chart: Sendable, Equatable {
         if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
-        let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.anomalies.count + $1.checkProblems.count } }
+        // Marked points (an anomaly that is also a failed check is one mark).
+        let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { m, l in m + l.points.filter { $0.value != nil && ($0.anomaly == true || $0.isCheckProblem) }.count } }
         let dropped = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.droppedMarks } }
         if dropped > 0 {
-            notes.append("the latest \(ChartText.grouped(Double(marks), decimals: 0)) of \(ChartText.grouped(Double(marks + dropped), decimals: 0)) marks drawn")
+            notes.append("\(ChartText.grouped(Double(marks), decimals: 0)) of \(ChartText.grouped(Double(marks + dropped), decimals: 0)) marks drawn, spread evenly")
         }
         if dense.contains(true) {
             notes.append("mean and min–max per \(envelopeInterval)")
@@ -220,6 +228,11 @@ public struct Chart: Sendable, Equatable {
         }
         var (low, high) = range(leavingOut: inProgress)
         if low > high { (low, high) = range(leavingOut: nil) }   // nothing but the bucket in progress
+        // A flat series with a model's range or forecast around it a hair wide (42 ± 1e-7: arithmetic, not
+        // uncertainty) keeps the axis of a flat series, not one zoomed onto that hair.
+        var valueLow = Double.infinity, valueHigh = -Double.infinity
+        for s in series { for v in s.values { if let v = finite(v) { valueLow = min(valueLow, v); valueHigh = max(valueHigh, v) } } }
+        if valueLow == valueHigh, high - low <= abs(valueLow) * 1e-6 { (low, high) = (valueLow, valueHigh) }
         if low > high { low = 0; high = 1 }
         let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
         return (axis, gutter(for: axis))

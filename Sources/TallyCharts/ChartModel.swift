@@ -212,7 +212,10 @@ public struct ChartLine: Sendable, Equatable {
                                   lower: column.lower, upper: column.upper))
         }
         out += points.filter(\.inProgress)
-        guard let forecast = envelope.forecastColumns else { return out + points.filter(\.forecast) }
+        // A forecast shorter than an interval has no whole column: its points are drawn.
+        guard let forecast = envelope.forecastColumns, forecast.contains(where: { !$0.partial }) else {
+            return out + points.filter(\.forecast)
+        }
         return out + forecast.filter { !$0.partial }.map { column in
             ChartPoint(time: column.time, value: nil, expected: column.expected, lower: column.lower, upper: column.upper,
                        forecast: true)

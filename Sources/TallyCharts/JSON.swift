@@ -27,9 +27,11 @@ extension Chart {
     /// series with those columns. Outcome charts have `"series": []` and `"bars": {"outcomes": [...], "colors": [...],
     /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"from": "...Z", "to": "...Z", "timestamps": 3,
     /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
+    /// The key that marks the points and bars of the result's bucket in progress (`in_progress`, or `partial` when
+    /// the range's end cut it), as the query's JSON writes it.
+    var partialKey: String { ", \"\(inProgress?.jsonKey ?? "in_progress")\": true" }
+
     public func json() -> String {
-        // A bucket in progress at now, or cut by the range's end: told apart, as in the query's JSON.
-        let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
         var o = "{\n"
         o += "  \"title\": \(ChartText.json(title)),\n"
         o += "  \"subtitle\": \(ChartText.json(subtitle)),\n"
@@ -109,7 +111,7 @@ extension Chart {
         return o
     }
 
-    static func pointJSON(_ pt: ChartPoint, _ line: ChartLine, partialKey: String = ", \"in_progress\": true") -> String {
+    static func pointJSON(_ pt: ChartPoint, _ line: ChartLine, partialKey: String) -> String {
         var o = "{\"time\": \"\(TimeText.format(pt.time))\", \"value\": \(ChartText.json(pt.value))"
         if line.hasExpected { o += ", \"expected\": \(ChartText.json(pt.expected))" }
         if line.hasBand { o += ", \"lower\": \(ChartText.json(pt.lower)), \"upper\": \(ChartText.json(pt.upper))" }

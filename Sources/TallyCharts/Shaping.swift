@@ -11,8 +11,8 @@ public enum Shaping {
     /// - Otherwise each run is thinned by Largest-Triangle-Three-Buckets (TallyAnalysis'
     ///   `largestTriangleThreeBuckets`: spikes and drops survive, and each run's minimum and maximum are always
     ///   kept), with a share of the budget proportional to its length.
-    /// - `pinned` points (anomalies) are always kept, up to `maxPinned` (a quarter of the budget unless given): the
-    ///   latest ones, when there are more.
+    /// - `pinned` points (anomalies) are always kept, up to `maxPinned` (a quarter of the budget unless given): when
+    ///   there are more, an even share of them over the whole line, the latest included.
     /// - When there are more gaps than the budget allows, the narrowest gaps (in time) are closed: the line
     ///   is drawn across them.
     ///
@@ -172,14 +172,15 @@ public enum Shaping {
                                 interval: TickInterval) -> [EnvelopeColumn] {
         precondition(times.count == values.count, "Shaping.envelope: columns of different lengths")
         var columns: [EnvelopeColumn] = []
-        var sum = 0.0, expectedSum = 0.0, expectedCount = 0, first = Int64.min, last = Int64.min
+        // Running means: a sum of values near ±1.7e308 would overflow to infinity.
+        var mean = 0.0, expectedMean = 0.0, expectedCount = 0, first = Int64.min, last = Int64.min
         var before: Int64?   // the drawable point before the column's first
         func close(next: Int64?) {
             guard !columns.isEmpty else { return }
             let k = columns.count - 1
             let n = columns[k].count
-            columns[k].mean = sum / Double(n)
-            columns[k].expected = expectedCount > 0 ? expectedSum / Double(expectedCount) : nil
+            columns[k].mean = mean
+            columns[k].expected = expectedCount > 0 ? expectedMean : nil
             let middle = timeShift(columns[k].start, by: timeGap(columns[k].end, columns[k].start) / 2)
             columns[k].time = Swift.min(Swift.max(middle, first), last)
             // The step between points where the column is: its own, or, for a lone point, the nearest gap to its
@@ -205,15 +206,19 @@ public enum Shaping {
                 let start = interval.floor(t)
                 columns.append(EnvelopeColumn(start: start, end: interval.next(after: start), time: t, count: 0,
                                               min: v, max: v, mean: v, expected: nil, lower: nil, upper: nil, partial: false))
-                sum = 0; expectedSum = 0; expectedCount = 0; first = t
+                mean = 0; expectedMean = 0; expectedCount = 0; first = t
             }
             let k = columns.count - 1
             columns[k].count += 1
             columns[k].min = Swift.min(columns[k].min, v)
             columns[k].max = Swift.max(columns[k].max, v)
-            sum += v
+            let n = Double(columns[k].count)
+            mean += v / n - mean / n
             last = t
-            if let e = expected?[i], e.isFinite { expectedSum += e; expectedCount += 1 }
+            if let e = expected?[i], e.isFinite {
+                expectedCount += 1
+                expectedMean += e / Double(expectedCount) - expectedMean / Double(expectedCount)
+            }
             if let l = lower?[i], l.isFinite { columns[k].lower = Swift.min(columns[k].lower ?? l, l) }
             if let u = upper?[i], u.isFinite { columns[k].upper = Swift.max(columns[k].upper ?? u, u) }
         }

@@ -31,14 +31,11 @@ public struct ValueAxis: Sendable, Equatable {
         var lo = low, hi = high
         if !lo.isFinite || !hi.isFinite || lo > hi { lo = 0; hi = 1 }
         if includeZero { lo = Swift.min(lo, 0); hi = Swift.max(hi, 0) }
-        // Flat, or flat but for the last bits of a double (42 ± 6e-8, a forecast band of ±1e-7): an axis zoomed onto
-        // float noise would draw it as huge swings.
-        if lo == hi || hi - lo <= Swift.max(abs(lo), abs(hi)) * 1e-8 {
-            let centre = lo == hi ? lo : lo / 2 + hi / 2
+        if lo == hi {
             // A flat zero (a count that stayed 0) gets 0…1, not an axis of -1 rows.
-            let pad = centre == 0 ? 1 : abs(centre) * 0.1
-            lo = centre == 0 ? 0 : centre - pad
-            hi = centre + pad
+            let pad = lo == 0 ? 1 : abs(lo) * 0.1
+            lo -= lo == 0 ? 0 : pad
+            hi += pad
         }
         let n = Swift.max(3, maxTicks)
         // The largest power of ten not above the span per interval, as a start.

@@ -50,15 +50,15 @@ extension Chart {
                               + "\"encoding\": {\(x), \(y("expected"))\(color), "
                               + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"expected_segment\"}]}}")
             }
-            layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value) && datum.in_progress !== true && datum.partial !== true\"}], "
+            layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value) && datum.in_progress !== true && datum.partial !== true && datum.mark !== true\"}], "
                           + "\"mark\": {\"type\": \"line\", \"strokeWidth\": 1.6, \"point\": false\(markColor)}, "
                           + "\"encoding\": {\(x), \(y("value"))\(color), "
                           + "\"detail\": [{\"field\": \"series\"}, {\"field\": \"segment\"}]}}")
-            // The point of a bucket in progress: hollow, and clipped to the plot (it does not set the value axis).
+            // The point of a bucket in progress: hollow, at its value kept within the axis (`value_shown`).
             if lines.contains(where: { $0.points.contains(where: \.inProgress) }) {
                 layers.append("{\"transform\": [{\"filter\": \"isValid(datum.value) && (datum.in_progress === true || datum.partial === true)\"}], "
-                              + "\"mark\": {\"type\": \"point\", \"filled\": false, \"size\": 40, \"clip\": true\(markColor)}, "
-                              + "\"encoding\": {\(x), \(y("value"))\(color)}}")
+                              + "\"mark\": {\"type\": \"point\", \"filled\": false, \"size\": 40\(markColor)}, "
+                              + "\"encoding\": {\(x), \(y("value_shown"))\(color), \"tooltip\": [{\"field\": \"value\", \"type\": \"quantitative\", \"format\": \",\"}]}}")
             }
             if lines.contains(where: { !$0.anomalies.isEmpty }) {
                 let tooltip = "\"tooltip\": ["
@@ -93,7 +93,6 @@ extension Chart {
             return o
         case .outcomes:
             var rows: [String] = []
-            let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
             for p in panels {
                 guard let bars = p.bars else { continue }
                 let group = ChartText.json(p.title ?? "")
@@ -137,14 +136,17 @@ extension Chart {
         }
     }
 
-    /// One data row per drawn point, with run numbers that break the paths at gaps.
+    /// One data row per drawn point, with run numbers that break the paths at gaps. A dense line gives its
+    /// envelope's means (``ChartLine/drawnPoints``), and its marks as rows of their own (`"mark": true`, drawn as
+    /// points only). The point of a bucket in progress carries `value_shown`, its value kept within the panel's
+    /// value axis, where it is drawn (its value does not set the axis, as in the SVG).
     private func lineRows(_ lines: [ChartLine]) -> [String] {
         var rows: [String] = []
-        let partialKey = inProgress?.endsAtNow == false ? ", \"partial\": true" : ", \"in_progress\": true"
         for line in lines {
             var segment = 0, bandSegment = 0, expectedSegment = 0
             var inValue = false, inBand = false, inExpected = false
-            for pt in line.points {
+            let axis = panels.first { $0.lines.contains(line) }?.yAxis
+            for pt in line.drawnPoints {
                 if pt.value == nil { if inValue { segment += 1 }; inValue = false } else { inValue = true }
                 let banded = pt.lower != nil && pt.upper != nil
                 if !banded { if inBand { bandSegment += 1 }; inBand = false } else { inBand = true }
@@ -159,7 +161,20 @@ extension Chart {
                 if line.hasAlertColumn { r += ", \"alert\": \(pt.alert ?? false)" }
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
-                if pt.inProgress { r += partialKey }
+                if pt.inProgress {
+                    r += partialKey
+                    if let v = pt.value, let axis { r += ", \"value_shown\": \(ChartText.json(Swift.min(Swift.max(v, axis.min), axis.max)))" }
+                }
+                rows.append(r + "}")
+            }
+            guard line.envelope != nil else { continue }
+            for pt in line.points where pt.value != nil && (pt.anomaly == true || pt.isCheckProblem) {
+                var r = "    {\"series\": \(ChartText.json(line.name)), \"time\": \"\(TimeText.format(pt.time))\", "
+                r += "\"value\": \(ChartText.json(pt.value)), \"mark\": true"
+                if line.hasAnomalyColumn { r += ", \"anomaly\": \(pt.anomaly ?? false)" }
+                if line.hasAlertColumn { r += ", \"alert\": \(pt.alert ?? false)" }
+                if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
+                if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
                 rows.append(r + "}")
             }
         }

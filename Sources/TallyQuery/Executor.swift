@@ -150,15 +150,11 @@ public struct QueryExecutor {
     /// its time did not end there.
     static func inProgressBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
         let last = query.stages.last { if case .bucket = $0.kind { true } else { false } }
-        guard case .bucket(let spec)? = last?.kind, let bucketing = Bucketing(width: spec.width) else { return nil }
-        let atNow = TimeRange.millisecond(at: context.now).upperBound
-        let end = min(context.readEnd ?? .max, atNow)   // exclusive
-        guard end > .min else { return nil }
-        let start = bucketing.start(of: end - 1), bucketEnd = bucketing.next(after: start)
-        guard bucketEnd > end else { return nil }
+        guard case .bucket(let spec)? = last?.kind, let bucketing = Bucketing(width: spec.width),
+              let bucket = InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now) else { return nil }
         // Forecast points (no value, after the history) do not count: they are the future the query asked for.
-        let later = series.contains { s in s.times.indices.contains { s.times[$0] >= bucketEnd && !s.isNull(at: $0) } }
-        return later ? nil : InProgressBucket(start: start, end: bucketEnd, width: spec.width, endsAtNow: end == atNow)
+        let later = series.contains { s in s.times.indices.contains { s.times[$0] >= bucket.end && !s.isNull(at: $0) } }
+        return later ? nil : bucket
     }
 
     private static func resolve(_ a: TimeExpression, _ b: TimeExpression, now: Int64,

@@ -170,4 +170,21 @@ public struct InProgressBucket: Sendable, Equatable {
 
     /// Whether a point at `time` is in the bucket.
     public func contains(_ time: Int64) -> Bool { time >= start && time < end }
+
+    /// The JSON key its points and bars carry: `in_progress`, or `partial` when the range's end cut it.
+    public var jsonKey: String { endsAtNow ? "in_progress" : "partial" }
+
+    /// How a table writes its value: `(in progress)` or `(partial)`.
+    public var label: String { endsAtNow ? "(in progress)" : "(partial)" }
+
+    /// The bucket of `bucketing` holding the last instant the query's time reaches (its range's end, at the latest
+    /// `now`; `readEnd` exclusive), when that bucket had not ended there.
+    public static func last(of bucketing: Bucketing, readEnd: Int64?, now: Int64) -> InProgressBucket? {
+        let atNow = now == .max ? Int64.max : now + 1
+        let end = Swift.min(readEnd ?? .max, atNow)   // exclusive
+        guard end > .min else { return nil }
+        let start = bucketing.start(of: end - 1), bucketEnd = bucketing.next(after: start)
+        guard bucketEnd > end else { return nil }
+        return InProgressBucket(start: start, end: bucketEnd, width: bucketing.width, endsAtNow: end == atNow)
+    }
 }

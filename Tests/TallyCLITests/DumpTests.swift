@@ -225,6 +225,7 @@ struct DumpTests {
         (#""point_count": 4"#, #""point_count": 3"#, 4,
          #"field "point_count": batch 1 announces 3 points but the dump holds 4 of its points"#),
         (#""point_count": 4"#, #""point_count": -2"#, 4, "import 1: point_count -2: a count is at least 0"),
+        (#""point_count": 4"#, #""point_count": -1"#, 4, "import 1: point_count -1: a count is at least 0"),
     ] as [(String, String, Int?, String)])
     func malformedDumpsAreRefusedWhereTheyAreAndLoadNothing(old: String, new: String, line: Int?, message: String) throws {
         let dir = TemporaryDirectory()

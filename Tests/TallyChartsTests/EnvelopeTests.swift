@@ -200,7 +200,7 @@ import TallyQuery
         let kept = try #require(chart.panels.first?.lines.first)
         #expect(kept.envelope == nil)
         #expect(kept.droppedMarks == 1_000 - kept.anomalies.count && kept.droppedMarks > 0)
-        #expect(chart.subtitle.contains("the latest \(kept.anomalies.count) of 1,000 marks drawn"))
+        #expect(chart.subtitle.contains("\(kept.anomalies.count) of 1,000 marks drawn, spread evenly"))
         // Spread over the whole line, the latest kept: the latest only looked as if problems had just begun.
         let markTimes = kept.anomalies.map(\.time)
         #expect(markTimes.first! < utc(2020, 3, 1) && markTimes.last! == sparse.times[1_998])
@@ -218,12 +218,16 @@ import TallyQuery
         #expect(band.components(separatedBy: "L").count - 1 >= 4 * columns.count - 1)
     }
 
-    @Test func aFlatSeriesKeepsAPlainAxis() {
-        let axis = ValueAxis.nice(low: 42 - 6e-8, high: 42 + 6e-8, maxTicks: 6)
+    @Test func aFlatSeriesWithAHairWideRangeKeepsAPlainAxis() throws {
+        var flat = series("m", [42, 42, 42, 42, 42])
+        flat.lower = flat.values.map { $0 - 6e-8 }
+        flat.upper = flat.values.map { $0 + 6e-8 }
+        let axis = try #require(Chart(QueryResult(series: [flat])).panels.first?.yAxis)
         #expect(axis.min <= 38 && axis.max >= 46)
-        // A real range stays as it is.
-        let real = ValueAxis.nice(low: 41.5, high: 42.5, maxTicks: 6)
-        #expect(real.min >= 41 && real.max <= 43)
+        // Values that change by a hair are a real change: a table of ten billion rows that grew by 50.
+        let grown = series("rows", [1e10, 1e10, 1e10 + 50, 1e10 + 50])
+        let real = try #require(Chart(QueryResult(series: [grown])).panels.first?.yAxis)
+        #expect(real.max - real.min < 1_000)
     }
 
     @Test func theExpectedRangeOverAnEnvelopeIsDrawnByItsEdges() throws {

@@ -428,7 +428,12 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
                       row(4, "check", kind: .check, ["name": "change for row_count < 50%", "measurement_identity": "m-rows"]),
                       row(5, "check", kind: .check, ["name": "anomaly score for row_count < default", "measurement_identity": "m-rows"]),
                       row(6, "check", kind: .check, ["name": "row_count > 0", "measurement_identity": "m-other"]),
-                      row(7, "check", kind: .check, ["name": "row_count > 0", "measurement_identity": "m-rows"])]
-        #expect(DashboardCatalog.withUnits(checks, from: metrics).map(\.unit) == ["seconds", nil, nil, nil, "rows"])
+                      row(7, "check", kind: .check, ["name": "row_count > 0", "measurement_identity": "m-rows"]),
+                      // A check named by the user: its definition says what it measures.
+                      row(8, "check", kind: .check, ["name": "weekly volume", "measurement_identity": "m-rows",
+                                                     "definition": "checks for orders:\n  - change for row_count < 50%"]),
+                      row(9, "check", kind: .check, ["name": "rows stay up", "measurement_identity": "m-rows",
+                                                     "definition": "checks for orders:\n  - row_count > 0"])]
+        #expect(DashboardCatalog.withUnits(checks, from: metrics).map(\.unit) == ["seconds", nil, nil, nil, "rows", nil, "rows"])
     }
 }

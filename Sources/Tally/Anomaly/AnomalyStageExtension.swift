@@ -277,11 +277,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
         return try input.map { full in
             // The last point of a bucket in progress (this week so far) is no evidence of the whole: the forecast is
             // made from the whole buckets, and gives the bucket in progress its expected value and range as well.
+            // (As the result marks it: the bucket holding the end of the query's time, `now` or its range's end.)
             var open: Int?
-            if let bucketing, let i = full.times.indices.last, full.times[i] <= context.now,
-               !bucketing.hasEnded(bucketHolding: full.times[i], by: context.now) {
-                open = i
-            }
+            let bucket = bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
+            if let bucket, let i = full.times.indices.last, bucket.contains(full.times[i]) { open = i }
             let s = open.map { full.slice(0..<$0) } ?? full
             let walk = try self.walk(s, history: history[SeriesIdentity(s)])
             guard walk.times.count >= 2, let last = walk.times.last else {
@@ -331,14 +330,19 @@ public struct AnomalyStageExtension: QueryStageExtension {
             var added = 0
             // The bucket in progress takes the forecast step nearest its start (the detector steps from the last
             // whole bucket by its typical step, which months or irregular buckets need not hit exactly).
-            if let open, let j = f.times.indices.min(by: { abs(timeGap(f.times[$0], full.times[open])) < abs(timeGap(f.times[$1], full.times[open])) }),
+            // The forecast points follow it: after the step it took, and after its bucket (a month's step of 31 days
+            // from the 1st of February falls inside March).
+            var after = horizonStart, from = 0
+            if let open, let bucket, let j = f.times.indices.min(by: { abs(timeGap(f.times[$0], full.times[open])) < abs(timeGap(f.times[$1], full.times[open])) }),
                step <= 0 || abs(timeGap(f.times[j], full.times[open])) <= step / 2 {
                 expected[open] = Self.cell(f.expected[j])
                 lower[open] = Self.cell(f.lower[j])
                 upper[open] = Self.cell(f.upper[j])
                 reasons[open] = "bucket in progress; the whole bucket's " + reason
+                from = j + 1
+                after = Swift.max(after, bucket.end - 1)
             }
-            for j in f.times.indices where f.times[j] <= end && f.times[j] > horizonStart && added < count - (open == nil ? 0 : 1) {
+            for j in f.times.indices.dropFirst(from) where f.times[j] <= end && f.times[j] > after && added < count - (open == nil ? 0 : 1) {
                 added += 1
                 out.times.append(f.times[j])
                 out.values.append(null)

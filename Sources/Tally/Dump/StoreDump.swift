@@ -117,6 +117,7 @@ public enum StoreDump {
         var importLSNs = Set<LSN>(), documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
         var verdictLines: [Int64: Int] = [:]   // verdict id → its line, for errors found after the last line
         var importLines: [LSN: Int] = [:]      // batch → its import line, for the point counts checked at the end
+        var uncounted = Set<LSN>()             // batches whose import line has no point_count
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
@@ -205,12 +206,13 @@ public enum StoreDump {
                     _ = try text(detail.value, "import \(lsn): detail \(detail.name)")
                 }
                 // A batch without point_count is given the count of its points the dump holds (set at the end).
-                let pointCount = try number(i["point_count"], "import \(lsn): point_count", as: Int.self) ?? -1
-                guard pointCount >= -1 else { throw fail("import \(lsn): point_count \(pointCount): a count is at least 0") }
+                let pointCount = try number(i["point_count"], "import \(lsn): point_count", as: Int.self)
+                if let pointCount, pointCount < 0 { throw fail("import \(lsn): point_count \(pointCount): a count is at least 0") }
                 importLines[lsn] = lineNumber
+                if pointCount == nil { uncounted.insert(lsn) }
                 imports.append(ImportRecord(lsn: lsn, origin: origin,
                                             seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
-                                            pointCount: pointCount))
+                                            pointCount: pointCount ?? 0))
             } else if let d = json["document"] {
                 guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
                       let encoded = d["base64"]?.stringValue else {
@@ -343,7 +345,8 @@ public enum StoreDump {
             throw StoreError.invalid(InputError(file: source, line: documentLSNs[document.lsn], field: "document",
                 message: "a document of batch \(document.lsn), which the dump has no import line for"))
         }
-        try checkBatches(of: points, against: &imports, importLines: importLines, pointLines: pointLines, source: source)
+        try checkBatches(of: points, against: &imports, uncounted: uncounted, importLines: importLines, pointLines: pointLines,
+                         source: source)
         for verdict in verdicts where kinds[verdict.series] == nil {
             throw StoreError.invalid(InputError(file: source, line: verdictLines[verdict.id], field: "feedback",
                 message: "a verdict on series \(verdict.series), which the dump does not define"))
@@ -358,8 +361,8 @@ public enum StoreDump {
     /// from two stores. The first problem found, by line, is thrown; imports without a point_count get the count
     /// of their points held.
     private static func checkBatches(of points: [SeriesID: PointColumns], against imports: inout [ImportRecord],
-                                     importLines: [LSN: Int], pointLines: [SeriesID: [(first: Int, line: Int)]],
-                                     source: String) throws(StoreError) {
+                                     uncounted: Set<LSN>, importLines: [LSN: Int],
+                                     pointLines: [SeriesID: [(first: Int, line: Int)]], source: String) throws(StoreError) {
         var held: [LSN: Int] = [:]
         var orphan: (line: Int, series: SeriesID, lsn: LSN)?
         for (id, columns) in points {
@@ -378,7 +381,7 @@ public enum StoreDump {
         var over: (line: Int, lsn: LSN, announced: Int, count: Int)?
         for i in imports.indices {
             let count = held[imports[i].lsn] ?? 0
-            if imports[i].pointCount < 0 { imports[i].pointCount = count; continue }
+            if uncounted.contains(imports[i].lsn) { imports[i].pointCount = count; continue }
             guard count > imports[i].pointCount, let line = importLines[imports[i].lsn] else { continue }
             if let earlier = over, earlier.line <= line { continue }
             over = (line, imports[i].lsn, imports[i].pointCount, count)

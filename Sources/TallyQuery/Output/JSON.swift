@@ -44,8 +44,8 @@ extension QueryResult {
                 }
                 if let a = s.anomaly?[i] { out += "\(comma)\"anomaly\"\(colon)\(a)" }
                 if let a = s.alert?[i] { out += "\(comma)\"alert\"\(colon)\(a)" }
-                if let inProgress, inProgress.contains(s.times[i]) {
-                    out += "\(comma)\"\(inProgress.endsAtNow ? "in_progress" : "partial")\"\(colon)true"
+                if let inProgress, inProgress.contains(s.times[i]), !s.isNull(at: i) || s.expected == nil {
+                    out += "\(comma)\"\(inProgress.jsonKey)\"\(colon)true"
                 }
                 out += "}"
             }

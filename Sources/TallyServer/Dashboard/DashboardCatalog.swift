@@ -79,7 +79,8 @@ struct DashboardCatalog: Sendable {
 
     /// Checks whose value is their metric's value (`freshness < 6h`, `row_count > 0`) get the unit of that metric:
     /// the series of the dataset whose Soda `identity` is the check's `measurement_identity`. A change-over-time or
-    /// anomaly check (`change for row_count < 50`, `anomaly score for ...`) measures something else, and keeps none.
+    /// anomaly check (`change for row_count < 50`, `anomaly score for ...`, as its definition writes it) measures
+    /// something else, and keeps none.
     static func withUnits(_ checks: [Row], from metrics: [Row]) -> [Row] {
         var units: [String: String] = [:]
         for metric in metrics {
@@ -90,8 +91,11 @@ struct DashboardCatalog: Sendable {
             guard check.unit == nil, let identity = check.info.attributes["measurement_identity"], let unit = units[identity] else {
                 return check
             }
-            let name = (check.info.attributes["name"] ?? "").lowercased()
-            guard !name.hasPrefix("change") && !name.hasPrefix("anomaly") else { return check }
+            // The check as its checks file wrote it: the last line of its definition (a `name:` may say anything).
+            let line = (check.info.attributes["definition"] ?? check.info.attributes["name"] ?? "")
+                .split(separator: "\n").last.map { String($0.drop { $0 == " " || $0 == "\t" }) } ?? ""
+            let written = (line.hasPrefix("- ") ? String(line.dropFirst(2)) : line).lowercased()
+            guard !written.hasPrefix("change") && !written.hasPrefix("anomaly") else { return check }
             var withUnit = check
             withUnit.unit = unit
             return withUnit

@@ -290,7 +290,7 @@ enum DashboardPage {
             o += "</tr>\n"
             for i in first..<s.count {
                 // The point of a bucket that had not ended holds only part of its time.
-                let soFar = result.inProgress?.contains(s.times[i]) == true ? " <span class=\"muted\">(in progress)</span>" : ""
+                let soFar = result.inProgress.map { $0.contains(s.times[i]) ? " <span class=\"muted\">\($0.label)</span>" : "" } ?? ""
                 o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))\(soFar)</td>"
                 if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
                 // Model outputs to six significant digits, as the reasons write them (`16,636.2`, not `16,636.1845`).
