@@ -231,8 +231,20 @@ public struct Chart: Sendable, Equatable {
         // A flat series with a model's range or forecast around it a hair wide (42 ± 1e-7: arithmetic, not
         // uncertainty) keeps the axis of a flat series, not one zoomed onto that hair.
         var valueLow = Double.infinity, valueHigh = -Double.infinity
-        for s in series { for v in s.values { if let v = finite(v) { valueLow = min(valueLow, v); valueHigh = max(valueHigh, v) } } }
+        for s in series {
+            for (i, v) in s.values.enumerated() where inProgress?.contains(s.times[i]) != true {
+                if let v = finite(v) { valueLow = min(valueLow, v); valueHigh = max(valueHigh, v) }
+            }
+        }
         if valueLow == valueHigh, high - low <= abs(valueLow) * 1e-6 { (low, high) = (valueLow, valueHigh) }
+        // The expected range and the forecast widen the axis by at most the values' own span (or a twentieth of their
+        // level) on each side: a warm-up band or a forecast's widening range would flatten the values; beyond, the
+        // band is cut at the plot's edge.
+        if valueLow <= valueHigh {
+            let room = Swift.max(valueHigh - valueLow, Swift.max(abs(valueLow), abs(valueHigh)) / 20)
+            low = Swift.max(low, valueLow - room)
+            high = Swift.min(high, valueHigh + room)
+        }
         if low > high { low = 0; high = 1 }
         let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
         return (axis, gutter(for: axis))
@@ -452,7 +464,7 @@ public struct Chart: Sendable, Equatable {
             // A lone bar of a bucket in progress spans its bucket (a lone bar is otherwise an hour wide).
             func spanned(_ bars: [(start: Int64, end: Int64, count: Int, values: [Double])]) -> [(start: Int64, end: Int64, count: Int, values: [Double])] {
                 guard allStarts.count == 1, let inProgress, inProgress.contains(allStarts[0]) else { return bars }
-                return bars.map { ($0.start, Swift.max($0.end, inProgress.end), $0.count, $0.values) }
+                return bars.map { (allStarts[0], Swift.max($0.end, inProgress.end), $0.count, $0.values) }
             }
             let overall = spanned(Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval))
             let from = min(overall.first!.start, spec.alignment?.from ?? .max), to = max(overall.last!.end, spec.alignment?.to ?? .min)
@@ -483,9 +495,11 @@ public struct Chart: Sendable, Equatable {
                 let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth,
                                              figureWidth: Double(width))
                 let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
-                                       bars: shaped.map { bar in
-                                           OutcomeBar(start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
-                                                      inProgress: inProgress.map { bar.start < $0.end && bar.end > $0.start } ?? false)
+                                       bars: shaped.enumerated().map { i, bar in
+                                           // One bar per timestamp is centred on it; summed, it starts its interval.
+                                           let time = interval == nil ? tables[k].times[i] : bar.start
+                                           return OutcomeBar(time: time, start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
+                                                             inProgress: inProgress.map { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start } ?? false)
                                        },
                                        inputCount: tables[k].times.count, interval: interval)
                 built.append(ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: [], bars: bars))

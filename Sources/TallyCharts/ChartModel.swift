@@ -273,9 +273,11 @@ public struct LineSummary: Sendable, Equatable {
 
 /// One stacked bar of check outcomes.
 public struct OutcomeBar: Sendable, Equatable {
-    /// The start of the bar: its timestamp, or the start of its interval when timestamps are summed per interval.
+    /// The bar's timestamp, or the start of its interval when timestamps are summed per interval.
+    public var time: Int64
+    /// Where the bar is drawn from: its interval's start, or, one per timestamp, left of its time (centred on it).
     public var start: Int64
-    /// The end of the bar (exclusive).
+    /// Where the bar is drawn to (exclusive).
     public var end: Int64
     /// How many input timestamps (scans, or buckets of an earlier `bucket` stage) the bar sums.
     public var timestamps: Int
@@ -321,6 +323,8 @@ public struct ChartPanel: Sendable, Equatable {
 
     /// The horizontal pixel position of an instant.
     public func x(_ t: Int64) -> Double { plot.x + xAxis.fraction(t) * plot.width }
+    /// The vertical pixel position of a value, kept within the plot (an expected range may reach past the value axis).
+    public func yWithinPlot(_ v: Double) -> Double { Swift.min(Swift.max(y(v), plot.y), plot.maxY) }
     /// The vertical pixel position of a value.
     public func y(_ v: Double) -> Double { plot.maxY - yAxis.fraction(v) * plot.height }
 }

@@ -15,7 +15,7 @@ extension Chart {
     ///                "upper": ..., "score": ..., "anomaly": false, "reason": "...", "outcome": "fail"}]}],
     ///    "bars": null}]}
     /// ```
-    /// A dense line (a quarter of its points where it has more than three per pixel column: a year of hourly scans)
+    /// A dense line (a quarter of its points where it has more than two per pixel column: a year of hourly scans)
     /// also has an `"envelope"`: `{"interval": "1d", "columns": [{"from": "...Z", "to": "...Z", "time": "...Z",
     /// "count": 24, "min": ..., "max": ..., "mean": ..., "expected": ..., "lower": ..., "upper": ...}],
     /// "forecast_columns": [...]}`, one column per interval with points (its mean expected value, lowest lower and
@@ -25,7 +25,7 @@ extension Chart {
     /// `forecast` stage, with `expected`, `lower` and `upper` but no value). A legend item for the `expected` or
     /// `expected range` of several series also lists their `colors`. `expected`, `lower`, `upper`, `score` and `anomaly` appear only for
     /// series with those columns. Outcome charts have `"series": []` and `"bars": {"outcomes": [...], "colors": [...],
-    /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"from": "...Z", "to": "...Z", "timestamps": 3,
+    /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"time": "...Z", "from": "...Z", "to": "...Z", "timestamps": 3,
     /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
     /// The key that marks the points and bars of the result's bucket in progress (`in_progress`, or `partial` when
     /// the range's end cut it), as the query's JSON writes it.
@@ -97,7 +97,7 @@ extension Chart {
                 o += "\"interval\": " + (bars.interval.map { "\"\($0)\"" } ?? "null") + ", \"bars\": ["
                 for (i, bar) in bars.bars.enumerated() {
                     o += i == 0 ? "\n" : ",\n"
-                    o += "       {\"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
+                    o += "       {\"time\": \"\(TimeText.format(bar.time))\", \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
                     o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey + "}" : "}")
                 }

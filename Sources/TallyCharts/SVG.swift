@@ -233,13 +233,13 @@ extension Chart {
             guard !run.isEmpty else { return }
             if line.envelope != nil && !run[0].forecast {
                 for bound in [\ChartPoint.upper, \ChartPoint.lower] {
-                    for (k, pt) in run.enumerated() { edges += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt[keyPath: bound]!)) }
+                    for (k, pt) in run.enumerated() { edges += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.yWithinPlot(pt[keyPath: bound]!)) }
                 }
                 return
             }
             // Upper edge forwards, lower edge backwards; a lone point is a vertical stroke of its range.
-            for (k, pt) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.y(pt.upper!)) }
-            for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.y(pt.lower!)) }
+            for (k, pt) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(pt.time)) + " " + num(p.yWithinPlot(pt.upper!)) }
+            for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.yWithinPlot(pt.lower!)) }
             d += "Z"
         }
         for pt in line.drawnPoints {
@@ -304,7 +304,7 @@ extension Chart {
             points.insert(contentsOf: line.drawnPoints[(last + 1)..<first].filter { $0.expected != nil }, at: last + 1)
         }
         for run in Chart.runs(points, { $0.expected }) where run.count > 1 {
-            for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.y(v)) }
+            for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.yWithinPlot(v)) }
         }
         guard !d.isEmpty else { return }
         out.line("<path class=\"expected\" d=\"\(d)\" fill=\"none\" stroke=\"\(line.color)\" stroke-opacity=\"0.7\" stroke-width=\"1.2\" stroke-dasharray=\"4 3\"/>")
@@ -422,7 +422,7 @@ extension Chart {
     }
 
     static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars, bucket: InProgressBucket? = nil) -> String {
-        var lines = [bar.timestamps == 1 ? UTCTime.readable(bar.start)
+        var lines = [bar.timestamps == 1 ? UTCTime.readable(bar.time)
                      : UTCTime.readable(bar.start) + " – " + UTCTime.readable(bar.end) + " (\(bar.timestamps) timestamps summed)"]
         for (k, name) in bars.outcomes.enumerated().reversed() where bar.counts[k] > 0 {
             lines.append(name + ": " + ChartText.number(bar.counts[k]))

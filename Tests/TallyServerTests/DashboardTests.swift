@@ -416,7 +416,7 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
     }
 
     /// A check's value is shown in the unit of the metric it measures, unless it measures a change or a score.
-    @Test func checksTakeTheUnitOfTheirMetric() {
+    @Test func checksTakeTheUnitOfTheirMetric() throws {
         func row(_ id: UInt32, _ metric: String, kind: SeriesKind, _ attributes: [String: String]) -> DashboardCatalog.Row {
             let info = SeriesInfo(id: SeriesID(id), key: SeriesKey(metric: metric, labels: ["dataset": "orders", "n": "\(id)"]),
                                   kind: kind, attributes: Attributes(attributes))
@@ -434,6 +434,9 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
                                                      "definition": "checks for orders:\n  - change for row_count < 50%"]),
                       row(9, "check", kind: .check, ["name": "rows stay up", "measurement_identity": "m-rows",
                                                      "definition": "checks for orders:\n  - row_count > 0"])]
-        #expect(DashboardCatalog.withUnits(checks, from: metrics).map(\.unit) == ["seconds", nil, nil, nil, "rows", nil, "rows"])
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("s"))
+        defer { try? store.close() }
+        #expect(DashboardCatalog.withUnits(checks, from: metrics, store: store).map(\.unit) == ["seconds", nil, nil, nil, "rows", nil, "rows"])
     }
 }

@@ -4,8 +4,8 @@ import TallyStorage
 
 extension Store {
     /// A chart spec for `result` with what the store knows about its series: the unit of each series (its `unit`
-    /// attribute, or its metric's when every series of the metric has the same one, for series that stages such as
-    /// `bucket` made), and the name of each Soda check (its `name` attribute) to show instead of the identity hash
+    /// attribute; a Soda check's, that of the metric it measures, ``measuredUnit(ofCheck:among:)``; or its metric's
+    /// when every series of the metric has the same one, for series that stages such as `bucket` made), and the name of each Soda check (its `name` attribute) to show instead of the identity hash
     /// in a `check` label (also of series that stages made, such as `outcomes by (check)`).
     public func chartSpec(for result: QueryResult, title: String?, width: Int = 800, height: Int = 320) -> ChartSpec {
         // Each series' own unit by its key; the metric's, from all its series, only for series without one (a stage
@@ -13,7 +13,9 @@ extension Store {
         var units: [String: String] = [:]
         var unitless = Set<String>()
         for s in result.series {
-            if let unit = series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))?.attributes["unit"] {
+            let stored = series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))
+            // A check's values are in its metric's unit (the panels of checks of seconds and of rows are apart).
+            if let unit = stored?.attributes["unit"] ?? stored.flatMap({ measuredUnit(ofCheck: $0) }) {
                 units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
             } else {
                 unitless.insert(s.metric)

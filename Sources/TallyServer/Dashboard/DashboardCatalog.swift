@@ -71,31 +71,18 @@ struct DashboardCatalog: Sendable {
                 let members = grouped[source]![name]!
                 return Dataset(dataSource: source, name: name,
                                metrics: members.metrics.sorted { $0.name < $1.name },
-                               checks: DashboardCatalog.withUnits(DashboardCatalog.distinguished(members.checks), from: members.metrics)
+                               checks: DashboardCatalog.withUnits(DashboardCatalog.distinguished(members.checks), from: members.metrics, store: store)
                                    .sorted { $0.name < $1.name })
             })
         }
     }
 
-    /// Checks whose value is their metric's value (`freshness < 6h`, `row_count > 0`) get the unit of that metric:
-    /// the series of the dataset whose Soda `identity` is the check's `measurement_identity`. A change-over-time or
-    /// anomaly check (`change for row_count < 50`, `anomaly score for ...`, as its definition writes it) measures
-    /// something else, and keeps none.
-    static func withUnits(_ checks: [Row], from metrics: [Row]) -> [Row] {
-        var units: [String: String] = [:]
-        for metric in metrics {
-            if let identity = metric.info.attributes["identity"], let unit = metric.unit { units[identity] = unit }
-        }
-        guard !units.isEmpty else { return checks }
+    /// Checks get the unit of the metric they measure (``Store/measuredUnit(ofCheck:among:)``), looked up among
+    /// their dataset's metrics.
+    static func withUnits(_ checks: [Row], from metrics: [Row], store: Store) -> [Row] {
+        let infos = metrics.map(\.info)
         return checks.map { check in
-            guard check.unit == nil, let identity = check.info.attributes["measurement_identity"], let unit = units[identity] else {
-                return check
-            }
-            // The check as its checks file wrote it: the last line of its definition (a `name:` may say anything).
-            let line = (check.info.attributes["definition"] ?? check.info.attributes["name"] ?? "")
-                .split(separator: "\n").last.map { String($0.drop { $0 == " " || $0 == "\t" }) } ?? ""
-            let written = (line.hasPrefix("- ") ? String(line.dropFirst(2)) : line).lowercased()
-            guard !written.hasPrefix("change") && !written.hasPrefix("anomaly") else { return check }
+            guard check.unit == nil, let unit = store.measuredUnit(ofCheck: check.info, among: infos) else { return check }
             var withUnit = check
             withUnit.unit = unit
             return withUnit

@@ -60,6 +60,11 @@ enum DashboardPage {
     }
 
     /// A value for people (`12,345`, `84.12`, `null`) with its unit.
+    /// `1 data source`, `12,000 points`.
+    static func counted(_ n: Int, _ one: String, _ many: String) -> String {
+        ChartText.grouped(Double(n), decimals: 0) + " " + (n == 1 ? one : many)
+    }
+
     static func value(_ v: Double, unit: String? = nil) -> String {
         guard let v = optionalValue(v) else { return "null" }
         return ChartText.number(v) + (unit.map { " " + $0 } ?? "")
@@ -118,7 +123,8 @@ enum DashboardPage {
         let catalog = model.catalog
         var o = "<h1>Data quality</h1>\n"
         let datasets = catalog.dataSources.reduce(0) { $0 + $1.datasets.count }
-        o += "<p class=\"muted\">\(catalog.seriesCount) series in \(catalog.dataSources.count) data sources and \(datasets) datasets."
+        o += "<p class=\"muted\">\(counted(catalog.seriesCount, "series", "series")) in \(counted(catalog.dataSources.count, "data source", "data sources")) "
+            + "and \(counted(datasets, "dataset", "datasets"))."
         if catalog.listed < catalog.seriesCount { o += " The first \(catalog.listed) are listed." }
         o += " Sparklines show the 30 days up to each series' latest point.</p>\n"
         if catalog.dataSources.isEmpty {
@@ -276,7 +282,7 @@ enum DashboardPage {
     static func resultTables(_ result: QueryResult) -> String {
         var o = "<h2>Result</h2>\n"
         if result.series.isEmpty { return o + "<p>No series matched.</p>\n" }
-        o += "<p class=\"muted\">\(result.series.count) series, \(result.series.reduce(0) { $0 + $1.count }) points.</p>\n"
+        o += "<p class=\"muted\">\(counted(result.series.count, "series", "series")), \(counted(result.series.reduce(0) { $0 + $1.count }, "point", "points")).</p>\n"
         for s in result.series {
             o += "<h3>\(HTMLText.escape(seriesKeyText(metric: s.metric, labels: s.labels)))</h3>\n"
             let first = max(0, s.count - maxTableRows)
@@ -294,9 +300,13 @@ enum DashboardPage {
                 o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))\(soFar)</td>"
                 if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
                 // Model outputs to six significant digits, as the reasons write them (`16,636.2`, not `16,636.1845`).
-                if let expected = s.expected { o += "<td class=\"num\">\(HTMLText.escape(modelValue(expected[i])))</td>" }
+                // A point without a model's value (a history before a forecast, a cold start) leaves the cells empty.
+                if let expected = s.expected {
+                    o += "<td class=\"num\">\(optionalValue(expected[i]) == nil ? "" : HTMLText.escape(modelValue(expected[i])))</td>"
+                }
                 if let lower = s.lower, let upper = s.upper {
-                    o += "<td class=\"num\">\(HTMLText.escape(modelValue(lower[i]) + " – " + modelValue(upper[i])))</td>"
+                    let empty = optionalValue(lower[i]) == nil && optionalValue(upper[i]) == nil
+                    o += "<td class=\"num\">\(empty ? "" : HTMLText.escape(modelValue(lower[i]) + " – " + modelValue(upper[i])))</td>"
                 }
                 if let anomaly = s.anomaly {
                     // A flag the alert rules silenced (refractory period, likelihood gate, recurrence) says so, as the

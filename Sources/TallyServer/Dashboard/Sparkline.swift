@@ -38,15 +38,14 @@ struct Sparkline {
                 band = ""
                 lower = ""
             }
-            for column in columns {
+            // Partial days (the range's first and last) are left out: on 134 pixels a night's few hours read as a drop.
+            for column in columns where !column.partial {
                 if let previous, previous.end < column.start { close(); penUp = true }
                 let cx = coordinate(x(column.time))
                 band += (band.isEmpty ? "M" : "L") + cx + " " + coordinate(y(column.max))
                 lower = "L" + cx + " " + coordinate(y(column.min)) + lower
-                if !column.partial {
-                    d += (penUp ? "M" : "L") + cx + " " + coordinate(y(column.mean))
-                    penUp = false
-                }
+                d += (penUp ? "M" : "L") + cx + " " + coordinate(y(column.mean))
+                penUp = false
                 previous = column
             }
             close()
