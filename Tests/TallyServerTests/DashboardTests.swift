@@ -253,6 +253,10 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(html.components(separatedBy: "<path class=\"line\" d=\"M").count - 1 == measurements)
         // The demo's hourly series (30 days on 134 pixels) are drawn as their mean in a min–max band.
         #expect(html.contains("<path class=\"band\" d=\"M"))
+        // Checks show values in the unit of the metric they measure: Soda's (warehouse) and the lake's alike.
+        let checkTables = html.components(separatedBy: "<table class=\"checks\">").dropFirst().map { $0.components(separatedBy: "</table>")[0] }
+        #expect(checkTables.count == datasets.count)
+        #expect(checkTables.allSatisfy { $0.contains(" seconds</td>") && $0.contains(" rows</td>") }, "freshness in seconds, counts in rows")
         // The latest outcome of every check.
         let checks = series.filter { $0["kind"] as? String == "check" }.count
         #expect(openings(of: "td><span class=\"badge", in: html) == checks)

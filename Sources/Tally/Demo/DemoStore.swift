@@ -125,27 +125,34 @@ public struct DemoStore {
             let viaSoda = dataset.datasource == "warehouse"
             let missingColumn = dataset.name == "customers" ? "email" : "id"
             let base = ["datasource": dataset.datasource, "dataset": dataset.name, "scan_definition": "daily_\(dataset.datasource)"]
+            // The lake's series are written directly: each metric gets an identity and each check the identity of the
+            // metric it measures, as Soda ingest gives them (so a check's value has its metric's unit).
+            func identity(_ metric: String, column: String?) -> String {
+                "metric-daily_\(dataset.datasource)-\(dataset.datasource)-\(dataset.name)-\(column.map { $0 + "-" } ?? "")\(metric)"
+            }
             func series(_ metric: String, column: String? = nil, unit: String, valueType: String) -> Int {
                 var labels = base
                 if let column { labels["column"] = column }
-                return batch.addSeries(SeriesKey(metric: metric, labels: labels), kind: .measurement,
-                                       attributes: Attributes(["unit": unit, "value_type": valueType]))
+                var attributes = ["unit": unit, "value_type": valueType]
+                if !viaSoda { attributes["identity"] = identity(metric, column: column) }
+                return batch.addSeries(SeriesKey(metric: metric, labels: labels), kind: .measurement, attributes: Attributes(attributes))
             }
-            func check(_ name: String, column: String? = nil) -> Int {
+            func check(_ name: String, measuring metric: String, column: String? = nil) -> Int {
                 var labels = base
                 labels["check"] = name
                 if let column { labels["column"] = column }
-                return batch.addSeries(SeriesKey(metric: "check", labels: labels), kind: .check,
-                                       attributes: Attributes(["definition": name]))
+                var attributes = ["definition": name]
+                if !viaSoda { attributes["measurement_identity"] = identity(metric, column: column) }
+                return batch.addSeries(SeriesKey(metric: "check", labels: labels), kind: .check, attributes: Attributes(attributes))
             }
             let rows = series("row_count", unit: "rows", valueType: "integer")
             let missing = series("missing_count", column: dataset.name == "customers" ? "email" : "id", unit: "rows", valueType: "integer")
             let duplicates = series("duplicate_count", column: "id", unit: "rows", valueType: "integer")
             let freshness = series("freshness", column: "updated_at", unit: "seconds", valueType: "integer")
             let average = series("avg", column: "amount", unit: "EUR", valueType: "decimal")
-            let rowsCheck = check("row_count > 0")
-            let missingCheck = check("missing_count < 25", column: dataset.name == "customers" ? "email" : "id")
-            let freshnessCheck = check("freshness < 6h", column: "updated_at")
+            let rowsCheck = check("row_count > 0", measuring: "row_count")
+            let missingCheck = check("missing_count < 25", measuring: "missing_count", column: dataset.name == "customers" ? "email" : "id")
+            let freshnessCheck = check("freshness < 6h", measuring: "freshness", column: "updated_at")
 
             let step = dataset.hourly ? DemoStore.hour : DemoStore.day
             let count = dataset.hourly ? days * 24 : days
