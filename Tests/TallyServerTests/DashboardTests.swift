@@ -256,7 +256,7 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         // Checks show values in the unit of the metric they measure: Soda's (warehouse) and the lake's alike.
         let checkTables = html.components(separatedBy: "<table class=\"checks\">").dropFirst().map { $0.components(separatedBy: "</table>")[0] }
         #expect(checkTables.count == datasets.count)
-        #expect(checkTables.allSatisfy { $0.contains(" seconds</td>") && $0.contains(" rows</td>") }, "freshness in seconds, counts in rows")
+        #expect(checkTables.allSatisfy { $0.contains(" seconds") && $0.contains(" rows</td>") }, "freshness in seconds, counts in rows")
         // The latest outcome of every check.
         let checks = series.filter { $0["kind"] as? String == "check" }.count
         #expect(openings(of: "td><span class=\"badge", in: html) == checks)
@@ -388,6 +388,16 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         for outside in [nil, "", "//x.example", "https://x.example", "/\\x", "/a\nb", "x"] {
             #expect(HTMLText.localPath(outside) == "/")
         }
+    }
+
+    @Test func secondsAreAlsoWrittenInTheLargestUnitsOfTime() {
+        #expect(DashboardPage.value(11_354, unit: "seconds") == "11,354 seconds (3h 9m)")
+        #expect(DashboardPage.value(187_200, unit: "seconds") == "187,200 seconds (2d 4h)")
+        #expect(DashboardPage.value(7_200, unit: "seconds") == "7,200 seconds (2h)")
+        #expect(DashboardPage.value(3_601, unit: "seconds") == "3,601 seconds (1h)")
+        #expect(DashboardPage.value(2_710, unit: "seconds") == "2,710 seconds (45m 10s)")
+        #expect(DashboardPage.value(45, unit: "seconds") == "45 seconds")
+        #expect(DashboardPage.value(11_354, unit: "rows") == "11,354 rows")
     }
 
     @Test func timesForPeopleKeepTheWholeYear() {

@@ -59,15 +59,33 @@ enum DashboardPage {
         return String(date) + " " + String(iso.dropFirst(date.count + 1).prefix(5)) + " UTC"
     }
 
-    /// A value for people (`12,345`, `84.12`, `null`) with its unit.
     /// `1 data source`, `12,000 points`.
     static func counted(_ n: Int, _ one: String, _ many: String) -> String {
         ChartText.grouped(Double(n), decimals: 0) + " " + (n == 1 ? one : many)
     }
 
+    /// A value for people (`12,345`, `84.12`, `null`) with its unit; seconds of a minute or more also as the two
+    /// largest units of time (`11,354 seconds (3h 9m)`: a freshness is read in hours, not seconds).
     static func value(_ v: Double, unit: String? = nil) -> String {
         guard let v = optionalValue(v) else { return "null" }
-        return ChartText.number(v) + (unit.map { " " + $0 } ?? "")
+        let readable = unit == "seconds" || unit == "s" ? readableSeconds(v).map { " (" + $0 + ")" } ?? "" : ""
+        return ChartText.number(v) + (unit.map { " " + $0 } ?? "") + readable
+    }
+
+    /// `3h 9m`, `2d 4h`, `1w 2d`, `45m 10s`, for a finite number of seconds of at least a minute (whole seconds,
+    /// the two largest units, the second left out when it is zero); `nil` under a minute.
+    static func readableSeconds(_ v: Double) -> String? {
+        guard v.isFinite, abs(v) >= 60, abs(v) < 1e15 else { return nil }
+        var rest = Int64(abs(v).rounded())
+        var parts: [String] = []
+        for (unit, size) in [("w", Int64(604_800)), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where parts.count < 2 {
+            let n = rest / size
+            if n > 0 || !parts.isEmpty {
+                if n > 0 { parts.append("\(n)\(unit)") } else { break }
+            }
+            rest -= n * size
+        }
+        return (v < 0 ? "-" : "") + parts.joined(separator: " ")
     }
 
     /// An expected value or range end: six significant digits (a model's output has no exact value to show).
