@@ -20,6 +20,19 @@ struct StoreTests {
         try store.close()
     }
 
+    /// The catalog binds texts with their length: a NUL inside one (a feedback note) is kept, not where it ends.
+    @Test func aNulInACatalogTextIsKeptWhole() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1000, 5)]))
+        let id = try #require(store.series().first?.id)
+        try store.setFeedback(series: id, time: 1000, verdict: .expected, note: "a\u{0}b")
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(try reopened.feedback().map(\.note) == ["a\u{0}b"])
+        try reopened.close()
+    }
+
     @Test func reopenAfterCloseKeepsEverything() throws {
         let dir = TemporaryDirectory()
         var points: [(Int64, Double?)] = []

@@ -104,7 +104,8 @@ final class SQLiteStatement {
             case .null: sqlite3_bind_null(stmt, index)
             case .int(let v): sqlite3_bind_int64(stmt, index, v)
             case .double(let v): sqlite3_bind_double(stmt, index, v)
-            case .text(let v): sqlite3_bind_text(stmt, index, v, -1, csqlite_transient())
+            // With its length in bytes: a NUL in a text is stored, not where the text ends.
+            case .text(let v): sqlite3_bind_text(stmt, index, v, Int32(clamping: v.utf8.count), csqlite_transient())
             }
         }
         return self
@@ -128,8 +129,7 @@ final class SQLiteStatement {
     func double(_ column: Int32) -> Double { sqlite3_column_double(stmt, column) }
     func isNull(_ column: Int32) -> Bool { sqlite3_column_type(stmt, column) == SQLITE_NULL }
     func text(_ column: Int32) -> String {
-        guard let p = sqlite3_column_text(stmt, column) else { return "" }
-        return String(cString: p)
+        withTextBytes(column) { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The UTF-8 bytes of a text column, valid only inside `body` (no string is made).
