@@ -49,7 +49,7 @@ public func fuzzJSONPoints(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     for k in Array(0..<min(count, 4)) + (count > 4 ? [count - 1] : []) {
         let located = file.locate(.invalid(InputError(message: "written", seriesIndex: k)))
         guard case .invalid(let input) = located else { fail("locate changed the error's kind") }
-        require(input.file == "fuzz.json" && (input.line ?? 0) >= 1 && (input.column ?? 0) >= 1 && input.field != nil,
+        require(input.file == "fuzz.json" && (input.line ?? 0) >= 1 && (input.column ?? 0) >= 1 && input.path != nil,
                 "series \(k) of \(count) is not located: \(input)")
     }
     return 0
@@ -60,7 +60,7 @@ func check(_ error: InputError) {
     require(error.file == "fuzz.json", "an error without the file: \(error)")
     require((error.line ?? 0) >= 1, "an error without a line: \(error)")
     require((error.column ?? 0) >= 1, "an error without a column: \(error)")
-    require(error.field?.hasPrefix("$") ?? false, "an error without a JSON path: \(error)")
+    require(error.path?.hasPrefix("$") ?? false, "an error without a JSON path: \(error)")
 }
 
 func fail(_ message: String) -> Never {
