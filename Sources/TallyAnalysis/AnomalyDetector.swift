@@ -213,9 +213,7 @@ struct Walker {
 
         let pred = predict(at: t)
         var band = bandRule.band(pred, widen: 1, allInteger: allInteger, shape: choice?.shape)
-        // A series that has never gone below zero (counts, durations) gets no negative expected values.
-        if trainedNonNegative && band.lower < 0 && band.lower.isFinite { band.lower = 0 }
-        expected[i] = trainedNonNegative ? Swift.max(pred.expected, 0) : pred.expected
+        expected[i] = floorAtZero(pred.expected, &band)
         lower[i] = band.lower
         upper[i] = band.upper
 
@@ -387,7 +385,7 @@ struct Walker {
         else if fb == .none { previousCensored = nil }
         // After a shift that could not tell whether the seasonal pattern scaled with the level, each judged point of
         // the next period may (a shift that began on a Monday shows its weekend only days later).
-        if seasonal?.pendingScale != nil, choice?.method == .seasonal {
+        if seasonal?.pendingScale != nil, choice?.method == .seasonal, seasonal?.keepsPendingScale(at: times[i]) == true {
             let regime = (segmentStart...i).filter { !trainValues[$0].isNaN && values[$0].isFinite }
             seasonal?.reconsiderScale(times: times, values: values, indices: regime)
         }
@@ -447,6 +445,15 @@ struct Walker {
         case .seasonal: return seasonal!.prepareAndPredict(at: t)
         case .holtWinters: return hw!.prepareAndPredict(at: t)
         }
+    }
+
+    /// A series that has never gone below zero (counts, durations) gets no negative expected value or lower bound
+    /// (§ Non-negative series): `expected`, floored, with `band`'s lower bound floored in place.
+    @inline(__always)
+    private func floorAtZero(_ expected: Double, _ band: inout Band) -> Double {
+        guard trainedNonNegative else { return expected }
+        if band.lower < 0 && band.lower.isFinite { band.lower = 0 }
+        return Swift.max(expected, 0)
     }
 
     /// The expected range: sensitivity × robust σ on each side, widened for small samples and by the rest of
@@ -680,10 +687,10 @@ struct Walker {
             var widen = 1.0
             if choice?.method == .holtWinters, let a = hw?.alpha { widen = (1 + a * a * Double(h - 1)).squareRoot() }
             var b = band(p, widen: widen)
-            // A series never negative is forecast as such, as its verdicts are (§ Non-negative series).
-            if trainedNonNegative && b.lower < 0 && b.lower.isFinite { b.lower = 0 }
+            // A series never negative is forecast as such, as its verdicts are.
+            let e = floorAtZero(p.expected, &b)
             f.times.append(t)
-            f.expected.append(trainedNonNegative ? Swift.max(p.expected, 0) : p.expected)
+            f.expected.append(e)
             f.lower.append(b.lower)
             f.upper.append(b.upper)
         }

@@ -221,12 +221,6 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
     }
 }
 
-/// History needed before the first verdict: a point count and a time span.
-///
-/// * level, holt_winters: 10 points;
-/// * seasonal (or holt_winters with a fixed season): two full periods, and 10 points;
-/// * auto: enough to see the season it may need: two days of points for scans up to every 3 hours, two weeks
-///   for scans every 3 hours to 1.5 days (e.g. 14 daily scans), else 10 points.
 /// Whether the options may need a season's span of history once the scan interval is known (a fixed season, or a
 /// method that looks for one): before it is, the cold-start count is a lower bound.
 func mayNeedSeasonHistory(_ options: AnomalyOptions) -> Bool {
@@ -237,6 +231,12 @@ func mayNeedSeasonHistory(_ options: AnomalyOptions) -> Bool {
     }
 }
 
+/// History needed before the first verdict: a point count and a time span.
+///
+/// * level, holt_winters: 10 points;
+/// * seasonal (or holt_winters with a fixed season): two full periods, and 10 points;
+/// * auto: enough to see the season it may need: two days of points for scans up to every 3 hours, two weeks
+///   for scans every 3 hours to 1.5 days (e.g. 14 daily scans), else 10 points.
 func minimumHistory(options: AnomalyOptions, step: Int64) -> (points: Int, span: Int64) {
     var span: Int64 = 0
     switch options.season {

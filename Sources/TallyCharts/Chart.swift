@@ -204,7 +204,7 @@ public struct Chart: Sendable, Equatable {
         if forecastPoints > 0 {
             parts.append(ChartText.grouped(Double(forecastPoints), decimals: 0) + (forecastPoints == 1 ? " forecast point" : " forecast points"))
         }
-        if let inProgress, panels.contains(where: { $0.lines.contains { $0.drawnPoints.contains(where: \.inProgress) } }) {
+        if let inProgress, panels.contains(where: { $0.lines.contains { $0.points.contains(where: \.inProgress) } }) {
             notes.append(Chart.inProgressText(inProgress))
         }
         finishSubtitle(parts: parts, notes: notes)

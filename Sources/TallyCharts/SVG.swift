@@ -127,9 +127,11 @@ extension Chart {
         for line in p.lines where line.envelope != nil {
             envelopeSVG(line, p, opacity: envelopes > 1 ? ChartStyle.sharedEnvelopeOpacity : ChartStyle.envelopeOpacity, &out)
         }
-        for line in p.lines where line.hasBand { bandSVG(line, p, &out) }
-        for line in p.lines where line.hasExpected { expectedSVG(line, p, &out) }
-        for line in p.lines { lineSVG(line, p, &out) }
+        // What each line is drawn through, built once (a dense line's from its envelope).
+        let drawn = p.lines.map(\.drawnPoints)
+        for (line, points) in zip(p.lines, drawn) where line.hasBand { bandSVG(line, points, p, &out) }
+        for (line, points) in zip(p.lines, drawn) where line.hasExpected { expectedSVG(line, points, p, &out) }
+        for (line, points) in zip(p.lines, drawn) { lineSVG(line, points, p, &out) }
         for line in p.lines where !line.checkProblems.isEmpty { checkProblemsSVG(line, p, &out) }
         for line in p.lines where !line.anomalies.isEmpty { anomaliesSVG(line, p, &out) }
         out.line("</g>")
@@ -151,16 +153,14 @@ extension Chart {
         return runs
     }
 
-    private func lineSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+    private func lineSVG(_ line: ChartLine, _ drawn: [ChartPoint], _ p: ChartPanel, _ out: inout SVGWriter) {
         // A point of a bucket in progress is left out of the value axis: it is drawn at the plot's edge when its value
         // lies beyond, with its value written beside it.
-        func y(_ pt: ChartPoint) -> Double {
-            pt.inProgress ? Swift.min(Swift.max(p.y(pt.value!), p.plot.y), p.plot.maxY) : p.y(pt.value!)
-        }
+        func y(_ pt: ChartPoint) -> Double { pt.inProgress ? p.yWithinPlot(pt.value!) : p.y(pt.value!) }
         func xy(_ pt: ChartPoint) -> String { num(p.x(pt.time)) + " " + num(y(pt)) }
         var d = "", partial = ""
         var dots: [ChartPoint] = [], open: [ChartPoint] = []
-        for run in Chart.valueRuns(line.drawnPoints) {
+        for run in Chart.valueRuns(drawn) {
             // Segments between whole points are solid; a segment to or from a point in progress is dashed.
             var pen = false
             for k in run.indices {
@@ -225,7 +225,7 @@ extension Chart {
 
     /// The expected range: a shaded band; over a dense line's min–max band, its two edges (dotted), and the
     /// forecast after it shaded.
-    private func bandSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+    private func bandSVG(_ line: ChartLine, _ drawn: [ChartPoint], _ p: ChartPanel, _ out: inout SVGWriter) {
         var d = "", edges = ""
         var run: [ChartPoint] = []
         func flush() {
@@ -242,7 +242,7 @@ extension Chart {
             for pt in run.reversed() { d += "L" + num(p.x(pt.time)) + " " + num(p.yWithinPlot(pt.lower!)) }
             d += "Z"
         }
-        for pt in line.drawnPoints {
+        for pt in drawn {
             guard pt.lower != nil && pt.upper != nil else { flush(); continue }
             if line.envelope != nil, let last = run.last, last.forecast != pt.forecast { flush() }
             run.append(pt)
@@ -289,9 +289,9 @@ extension Chart {
                  + ChartText.xml("smallest to largest value per \(envelope.interval) of \(line.name)") + "</title></path>")
     }
 
-    private func expectedSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
+    private func expectedSVG(_ line: ChartLine, _ drawn: [ChartPoint], _ p: ChartPanel, _ out: inout SVGWriter) {
         var d = ""
-        var points = line.drawnPoints
+        var points = drawn
         // A forecast that follows points without an expected value grows out of the line's last value (of a whole
         // bucket: the value of one in progress holds only part of its time).
         if let first = points.firstIndex(where: \.forecast), first > 0,
@@ -300,8 +300,7 @@ extension Chart {
             points[last].expected = value
             // A bucket in progress between them without an expected value of its own (the forecast gave it one
             // when the query bucketed before forecasting) would break the dashed line.
-            points.removeSubrange((last + 1)..<first)
-            points.insert(contentsOf: line.drawnPoints[(last + 1)..<first].filter { $0.expected != nil }, at: last + 1)
+            points.replaceSubrange((last + 1)..<first, with: points[(last + 1)..<first].filter { $0.expected != nil })
         }
         for run in Chart.runs(points, { $0.expected }) where run.count > 1 {
             for (k, (t, v)) in run.enumerated() { d += (k == 0 ? "M" : "L") + num(p.x(t)) + " " + num(p.yWithinPlot(v)) }

@@ -24,7 +24,7 @@ extension Chart {
             return o
         case .line:
             let lines = panels.flatMap(\.lines)
-            o += "  \"data\": {\"values\": [\n" + lineRows(lines).joined(separator: ",\n") + "\n  ]},\n"
+            o += "  \"data\": {\"values\": [\n" + panels.flatMap { lineRows($0.lines, axis: $0.yAxis) }.joined(separator: ",\n") + "\n  ]},\n"
             let names = lines.map(\.name), colors = lines.map(\.color)
             let colorScale = "{\"domain\": [" + names.map(ChartText.json).joined(separator: ", ") + "], \"range\": ["
                 + colors.map(ChartText.json).joined(separator: ", ") + "]}"
@@ -140,12 +140,11 @@ extension Chart {
     /// envelope's means (``ChartLine/drawnPoints``), and its marks as rows of their own (`"mark": true`, drawn as
     /// points only). The point of a bucket in progress carries `value_shown`, its value kept within the panel's
     /// value axis, where it is drawn (its value does not set the axis, as in the SVG).
-    private func lineRows(_ lines: [ChartLine]) -> [String] {
+    private func lineRows(_ lines: [ChartLine], axis: ValueAxis) -> [String] {
         var rows: [String] = []
         for line in lines {
             var segment = 0, bandSegment = 0, expectedSegment = 0
             var inValue = false, inBand = false, inExpected = false
-            let axis = panels.first { $0.lines.contains(line) }?.yAxis
             for pt in line.drawnPoints {
                 if pt.value == nil { if inValue { segment += 1 }; inValue = false } else { inValue = true }
                 let banded = pt.lower != nil && pt.upper != nil
@@ -163,7 +162,7 @@ extension Chart {
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
                 if pt.inProgress {
                     r += partialKey
-                    if let v = pt.value, let axis { r += ", \"value_shown\": \(ChartText.json(Swift.min(Swift.max(v, axis.min), axis.max)))" }
+                    if let v = pt.value { r += ", \"value_shown\": \(ChartText.json(Swift.min(Swift.max(v, axis.min), axis.max)))" }
                 }
                 rows.append(r + "}")
             }

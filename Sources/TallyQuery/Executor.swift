@@ -149,8 +149,7 @@ public struct QueryExecutor {
     /// None when the result has points after that bucket (a query without a range reads points stored after `now`):
     /// its time did not end there.
     static func inProgressBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
-        let last = query.stages.last { if case .bucket = $0.kind { true } else { false } }
-        guard case .bucket(let spec)? = last?.kind, let bucketing = Bucketing(width: spec.width),
+        guard let bucketing = query.bucketing(before: query.stages.count),
               let bucket = InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now) else { return nil }
         // Forecast points (no value, after the history) do not count: they are the future the query asked for.
         let later = series.contains { s in s.times.indices.contains { s.times[$0] >= bucket.end && !s.isNull(at: $0) } }

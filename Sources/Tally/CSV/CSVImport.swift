@@ -41,7 +41,7 @@ public enum CSVImport {
                     let column = bytes.withUnsafeBufferPointer {
                         CSVParser.characterColumn(in: $0, line: Int(place.line), byteColumn: Int(place.column))
                     }
-                    return (Int(place.line), column, nil, nil)
+                    return (Int(place.line), column, nil)
                 })
             } catch {
                 // The reader counts byte columns (cheap on every field); only an error pays for characters.

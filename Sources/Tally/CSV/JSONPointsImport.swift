@@ -114,7 +114,7 @@ public enum JSONPointsImport {
         return ParsedFile(batch: batch, fileName: fileName, place: { index in
             guard index < elements.count else { return nil }
             let path = SodaJSONPath.root.appending("series").appending(elements[index])
-            return SodaJSONParser.position(of: path, in: bytes).map { ($0.line, $0.column, nil, path.description) }
+            return SodaJSONParser.position(of: path, in: bytes).map { ($0.line, $0.column, path.description) }
         })
     }
 

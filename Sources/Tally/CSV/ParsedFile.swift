@@ -11,7 +11,7 @@ public struct ParsedFile: Sendable {
     public var fileName: String
     /// Where series `index` of the batch is written in the file (line and character column), when known. Called
     /// only for an error.
-    let place: @Sendable (_ index: Int) -> (line: Int, column: Int, field: String?, path: String?)?
+    let place: @Sendable (_ index: Int) -> (line: Int, column: Int, path: String?)?
 
     /// `error` with this file's name, and the line and column of the series it is about, when it is an input
     /// error about one of this batch's series; any other error as it is.
@@ -21,7 +21,6 @@ public struct ParsedFile: Sendable {
         input.file = input.file ?? fileName
         input.line = place.line
         input.column = place.column
-        if let field = place.field { input.field = field }
         if let path = place.path { input.path = path }
         return .invalid(input)
     }

@@ -111,12 +111,12 @@ public enum StoreDump {
         var verdicts: [FeedbackRecord] = []
         var keys: [APIKeyRecord] = []
         var checkFeedback: [(resultID: String, feedback: String, updated: Int64)] = []
-        var feedbackIDs = Set<Int64>(), feedbackPoints = Set<FeedbackPoint>(), keyIDs = Set<String>()
+        var feedbackPoints = Set<FeedbackPoint>(), keyIDs = Set<String>()
         // Each written once: the catalog keeps one import and one document per LSN, and one feedback per result id
         // (a second would be merged into the first, or dropped, without a word).
-        var importLSNs = Set<LSN>(), documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
-        var verdictLines: [Int64: Int] = [:]   // verdict id → its line, for errors found after the last line
-        var importLines: [LSN: Int] = [:]      // batch → its import line, for the point counts checked at the end
+        var documentLSNs: [LSN: Int] = [:], checkFeedbackIDs = Set<String>()
+        var verdictLines: [Int64: Int] = [:]   // verdict id → its line: repeats, and errors found after the last line
+        var importLines: [LSN: Int] = [:]      // batch → its import line: repeats, documents, and the point counts at the end
         var uncounted = Set<LSN>()             // batches whose import line has no point_count
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
@@ -192,7 +192,7 @@ public enum StoreDump {
             } else if let i = json["import"] {
                 guard let lsn = try number(i["lsn"], "import: lsn", as: LSN.self), let kind = i["kind"]?.stringValue,
                       let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
-                guard importLSNs.insert(lsn).inserted else { throw fail("import: batch \(lsn) appears twice") }
+                guard importLines.updateValue(lineNumber, forKey: lsn) == nil else { throw fail("import: batch \(lsn) appears twice") }
                 guard lsn >= 1 else { throw fail("import: batch 0: batch numbers (LSNs) start at 1") }
                 var origin = BatchOrigin(kind: try text(kind, "import \(lsn): kind"), source: try text(src, "import \(lsn): source"),
                                          wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
@@ -208,10 +208,9 @@ public enum StoreDump {
                 // A batch without point_count is given the count of its points the dump holds (set at the end).
                 let pointCount = try number(i["point_count"], "import \(lsn): point_count", as: Int.self)
                 if let pointCount, pointCount < 0 { throw fail("import \(lsn): point_count \(pointCount): a count is at least 0") }
-                importLines[lsn] = lineNumber
                 if pointCount == nil { uncounted.insert(lsn) }
                 imports.append(ImportRecord(lsn: lsn, origin: origin,
-                                            seriesCount: Int(i["series_count"]?.numberValue?.int64Value ?? 0),
+                                            seriesCount: try number(i["series_count"], "import \(lsn): series_count", as: Int.self) ?? 0,
                                             pointCount: pointCount ?? 0))
             } else if let d = json["document"] {
                 guard let lsn = try number(d["lsn"], "document: lsn", as: LSN.self), let kind = d["kind"]?.stringValue,
@@ -271,11 +270,10 @@ public enum StoreDump {
                     throw fail("feedback: unknown verdict \"\(verdictText)\" (expected, anomaly or exclude)")
                 }
                 // The catalog holds one verdict per id and one per point; a second would fail only after writing.
-                guard feedbackIDs.insert(id).inserted else { throw fail("feedback: verdict \(id) appears twice") }
+                guard verdictLines.updateValue(lineNumber, forKey: id) == nil else { throw fail("feedback: verdict \(id) appears twice") }
                 guard feedbackPoints.insert(FeedbackPoint(series: series, time: time)).inserted else {
                     throw fail("feedback: series \(series) has two verdicts at \(TimeText.format(time))")
                 }
-                verdictLines[id] = lineNumber
                 verdicts.append(FeedbackRecord(id: id, series: series, time: time,
                                                verdict: verdict, note: try text(f["note"]?.stringValue ?? "", "feedback \(id): note"),
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
@@ -341,7 +339,7 @@ public enum StoreDump {
             throw fail("the end line announces \(announced!) \(what); the dump holds \(held)")
         }
         // A document belongs to a batch: without its import line it would be written and never found.
-        for document in documents where !importLSNs.contains(document.lsn) {
+        for document in documents where importLines[document.lsn] == nil {
             throw StoreError.invalid(InputError(file: source, line: documentLSNs[document.lsn], field: "document",
                 message: "a document of batch \(document.lsn), which the dump has no import line for"))
         }

@@ -12,10 +12,17 @@ extension Store {
         // made them, or the series has no unit): the metric scan is not paid for series found by key.
         var units: [String: String] = [:]
         var unitless = Set<String>()
+        // The series of each dataset, read once for all its checks.
+        var datasets: [[String?]: [SeriesInfo]] = [:]
+        func checkUnit(_ check: SeriesInfo) -> String? {
+            let place = [check.key[label: "datasource"], check.key[label: "dataset"]]
+            if datasets[place] == nil, let found = datasetSeries(of: check) { datasets[place] = found }
+            return datasets[place].flatMap { measuredUnit(ofCheck: check, among: $0) }
+        }
         for s in result.series {
             let stored = series(key: SeriesKey(metric: s.metric, labels: s.labels.pairs))
             // A check's values are in its metric's unit (the panels of checks of seconds and of rows are apart).
-            if let unit = stored?.attributes["unit"] ?? stored.flatMap({ measuredUnit(ofCheck: $0) }) {
+            if let unit = stored?.attributes["unit"] ?? stored.flatMap({ $0.kind == .check ? checkUnit($0) : nil }) {
                 units[seriesKeyText(metric: s.metric, labels: s.labels)] = unit
             } else {
                 unitless.insert(s.metric)

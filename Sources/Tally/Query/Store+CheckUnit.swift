@@ -10,11 +10,18 @@ extension Store {
     /// store's series of the check's data source and dataset are searched.
     public func measuredUnit(ofCheck check: SeriesInfo, among metrics: [SeriesInfo]? = nil) -> String? {
         guard check.kind == .check, let identity = check.attributes["measurement_identity"],
-              Store.checkValueIsItsMetric(check.attributes) else { return nil }
-        let candidates = metrics ?? series(matching: SeriesSelector(matchers: ["datasource", "dataset"].compactMap { name in
-            check.key[label: name].flatMap { try? LabelMatcher(name: name, op: .equal, value: $0) }
-        }))
+              Store.checkValueIsItsMetric(check.attributes),
+              let candidates = metrics ?? datasetSeries(of: check) else { return nil }
         return candidates.first { $0.kind == .measurement && $0.attributes["identity"] == identity }?.attributes["unit"]
+    }
+
+    /// The series of `check`'s data source and dataset (its `datasource` and `dataset` labels); `nil` when it has
+    /// neither, rather than every series of the store.
+    func datasetSeries(of check: SeriesInfo) -> [SeriesInfo]? {
+        let matchers = ["datasource", "dataset"].compactMap { name in
+            check.key[label: name].flatMap { try? LabelMatcher(name: name, op: .equal, value: $0) }
+        }
+        return matchers.isEmpty ? nil : series(matching: SeriesSelector(matchers: matchers))
     }
 
     /// Whether a check's value is its metric's value: not a change-over-time or anomaly check, as the check's line in
