@@ -135,7 +135,8 @@ public enum StoreDump {
             return value
         }
         func text(_ value: String, _ what: String) throws(StoreError) -> String {
-            // The catalog keeps attribute names and values as C strings: a NUL would cut them short.
+            // Series attributes and document kinds with a NUL are refused, as before. The catalog keeps the other
+            // texts (a batch's kind, source and details, notes, keys, check feedback) whole, NULs included (K4).
             guard !value.utf8.contains(0) else { throw fail("\(what): a NUL character (\\u0000) cannot be stored") }
             return value
         }
@@ -194,7 +195,7 @@ public enum StoreDump {
                       let src = i["source"]?.stringValue else { throw fail("import: expected lsn, kind and source") }
                 guard importLines.updateValue(lineNumber, forKey: lsn) == nil else { throw fail("import: batch \(lsn) appears twice") }
                 guard lsn >= 1 else { throw fail("import: batch 0: batch numbers (LSNs) start at 1") }
-                var origin = BatchOrigin(kind: try text(kind, "import \(lsn): kind"), source: try text(src, "import \(lsn): source"),
+                var origin = BatchOrigin(kind: kind, source: src,
                                          wallTime: i["wall_time"]?.numberValue?.int64Value ?? 0)
                 origin.details = try pairs(i["details"], fail).sorted()
                 for detail in origin.details {
@@ -202,8 +203,6 @@ public enum StoreDump {
                     guard detail.name != BatchOrigin.documentKey else {
                         throw fail("import \(lsn): the detail \"\(BatchOrigin.documentKey)\" is the store's own; a dump carries a batch's document on a document line")
                     }
-                    _ = try text(detail.name, "import \(lsn): a detail name")
-                    _ = try text(detail.value, "import \(lsn): detail \(detail.name)")
                 }
                 // A batch without point_count is given the count of its points the dump holds (set at the end).
                 let pointCount = try number(i["point_count"], "import \(lsn): point_count", as: Int.self)
@@ -275,29 +274,28 @@ public enum StoreDump {
                     throw fail("feedback: series \(series) has two verdicts at \(TimeText.format(time))")
                 }
                 verdicts.append(FeedbackRecord(id: id, series: series, time: time,
-                                               verdict: verdict, note: try text(f["note"]?.stringValue ?? "", "feedback \(id): note"),
+                                               verdict: verdict, note: f["note"]?.stringValue ?? "",
                                                created: f["created"]?.numberValue?.int64Value ?? 0))
             } else if let k = json["api_key"] {
                 guard let id = k["id"]?.stringValue, let roleText = k["role"]?.stringValue,
                       let hash = k["secret_hash"]?.stringValue else { throw fail("api_key: expected id, role and secret_hash") }
                 guard let role = APIKeyRole(rawValue: roleText) else { throw fail("api_key: unknown role \"\(roleText)\" (read or write)") }
-                guard keyIDs.insert(try text(id, "api_key: id")).inserted else { throw fail("api_key: key \(id) appears twice") }
-                keys.append(APIKeyRecord(id: id, name: try text(k["name"]?.stringValue ?? "", "api_key \(id): name"), role: role,
-                                         secretHash: try text(hash, "api_key \(id): secret_hash"),
+                guard keyIDs.insert(id).inserted else { throw fail("api_key: key \(id) appears twice") }
+                keys.append(APIKeyRecord(id: id, name: k["name"]?.stringValue ?? "", role: role, secretHash: hash,
                                          created: k["created"]?.numberValue?.int64Value ?? 0,
                                          revoked: k["revoked"]?.numberValue?.int64Value))
             } else if let c = json["check_feedback"] {
                 guard let id = c["result_id"]?.stringValue, let feedback = c["feedback"]?.stringValue else {
                     throw fail("check_feedback: expected result_id and feedback")
                 }
-                guard checkFeedbackIDs.insert(try text(id, "check_feedback: result_id")).inserted else {
+                guard checkFeedbackIDs.insert(id).inserted else {
                     throw fail("check_feedback: result \(id) appears twice")
                 }
                 // The server answers it as a JSON object (Soda feedback); anything else would be dropped there.
                 guard !id.isEmpty, (try? SodaJSONParser.parse(feedback))?.objectValue != nil else {
                     throw fail("check_feedback \(id.isEmpty ? "(no result_id)" : id): expected a result_id and feedback as a JSON object's text")
                 }
-                checkFeedback.append((id, try text(feedback, "check_feedback \(id): feedback"), c["updated"]?.numberValue?.int64Value ?? 0))
+                checkFeedback.append((id, feedback, c["updated"]?.numberValue?.int64Value ?? 0))
             } else if let e = json["end"] {
                 expected = (Int(e["series"]?.numberValue?.int64Value ?? -1), Int(e["points"]?.numberValue?.int64Value ?? -1))
                 expectedSide = (e["feedback"]?.numberValue?.int64Value.map(Int.init), e["api_keys"]?.numberValue?.int64Value.map(Int.init),
