@@ -29,6 +29,60 @@ extension Query {
         return nil
     }
 
+    /// The range the `since`, `until` and `between` stages right after the selector give every read of the query.
+    public struct LeadingRange: Sendable, Equatable {
+        /// The start (inclusive); `nil`: unbounded.
+        public var from: Int64?
+        /// The end (exclusive); `nil`: unbounded.
+        public var to: Int64?
+        /// Whether the start in force came from a `since` relative to `now` (`since 90d`).
+        public var relativeStart: Bool
+        /// How many stages make the range: the first stage after it is `stages[stageCount]`.
+        public var stageCount: Int
+
+        /// The context the query's stages run in at `now`.
+        public func context(now: Int64) -> QueryContext { QueryContext(now: now, from: from, to: to) }
+    }
+
+    /// The times of `between a and b` at `now`, `a` before `b`.
+    ///
+    /// - Throws: `QueryError` at `span` when the first time is not before the second.
+    static func between(_ a: TimeExpression, _ b: TimeExpression, now: Int64,
+                        span: SourceSpan) throws(QueryError) -> (Int64, Int64) {
+        let x = a.resolve(now: now), y = b.resolve(now: now)
+        guard x < y else {
+            throw QueryError(.invalid, "`between` needs the first time (\(TimeText.format(x))) to be before the second (\(TimeText.format(y)))",
+                             at: span)
+        }
+        return (x, y)
+    }
+
+    /// The range of the leading `since`, `until` and `between` stages at `now`, each narrowing the ones before.
+    ///
+    /// - Throws: `QueryError` for a `between` whose first time is not before its second.
+    public func leadingRange(now: Int64) throws(QueryError) -> LeadingRange {
+        var range = LeadingRange(from: nil, to: nil, relativeStart: false, stageCount: 0)
+        rangeLoop: for stage in stages {
+            switch stage.kind {
+            case .since(let t):
+                let start = t.resolve(now: now)
+                if start >= (range.from ?? .min) { range.relativeStart = t.base == .now }
+                range.from = Swift.max(range.from ?? .min, start)
+            case .until(let t):
+                range.to = Swift.min(range.to ?? .max, t.resolve(now: now))
+            case .between(let a, let b):
+                let (x, y) = try Self.between(a, b, now: now, span: stage.span)
+                if x >= (range.from ?? .min) { range.relativeStart = false }
+                range.from = Swift.max(range.from ?? .min, x)
+                range.to = Swift.min(range.to ?? .max, y)
+            default:
+                break rangeLoop
+            }
+            range.stageCount += 1
+        }
+        return range
+    }
+
     /// Whether a stage drops points by their values (`where …`, `where anomaly` included): then a series it leaves
     /// without points is left out of the result.
     public var hasWhere: Bool {

@@ -71,29 +71,10 @@ public struct QueryExecutor {
         }
 
         // The leading time-range stages become the range of every read.
-        var from: Int64?, to: Int64?
-        /// Whether the start in force came from a `since` relative to `now`.
-        var relativeStart = false
-        var next = 0
-        rangeLoop: while next < query.stages.count {
-            let stage = query.stages[next]
-            switch stage.kind {
-            case .since(let t):
-                let start = t.resolve(now: now)
-                if start >= (from ?? .min) { relativeStart = t.base == .now }
-                from = Swift.max(from ?? .min, start)
-            case .until(let t):
-                to = Swift.min(to ?? .max, t.resolve(now: now))
-            case .between(let a, let b):
-                let (x, y) = try Self.resolve(a, b, now: now, span: stage.span)
-                if x >= (from ?? .min) { relativeStart = false }
-                from = Swift.max(from ?? .min, x)
-                to = Swift.min(to ?? .max, y)
-            default:
-                break rangeLoop
-            }
-            next += 1
-        }
+        let range = try query.leadingRange(now: now)
+        var from = range.from
+        let to = range.to, relativeStart = range.relativeStart
+        var next = range.stageCount
         // A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
         // bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
         // only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept.
@@ -156,16 +137,6 @@ public struct QueryExecutor {
         return later ? nil : bucket
     }
 
-    private static func resolve(_ a: TimeExpression, _ b: TimeExpression, now: Int64,
-                                span: SourceSpan) throws(QueryError) -> (Int64, Int64) {
-        let x = a.resolve(now: now), y = b.resolve(now: now)
-        guard x < y else {
-            throw QueryError(.invalid, "`between` needs the first time (\(TimeText.format(x))) to be before the second (\(TimeText.format(y)))",
-                             at: span)
-        }
-        return (x, y)
-    }
-
     // MARK: - Stages
 
     private func apply(_ stage: Stage, to input: [ResultSeries], context: QueryContext) throws -> [ResultSeries] {
@@ -178,7 +149,7 @@ public struct QueryExecutor {
             let to = t.resolve(now: now)
             return input.map { TimeRangeStage.range($0, from: .min, to: to) }
         case .between(let a, let b):
-            let (from, to) = try Self.resolve(a, b, now: now, span: stage.span)
+            let (from, to) = try Query.between(a, b, now: now, span: stage.span)
             return input.map { TimeRangeStage.range($0, from: from, to: to) }
         case .last(let n):
             return input.map { TimeRangeStage.last($0, n) }

@@ -128,9 +128,9 @@ struct AnomalyCheckLatestTests {
 
     /// Every series' latest point at or before `now` as a finding (flagged or not), from a report's result.
     static func latestRows(_ report: AnomalyCheckReport, now: Int64) -> [Finding] {
-        report.result.series.compactMap { s in
-            Store.latestJudgedIndex(s, now: now, bucketing: report.query.bucketing(before: report.query.stages.count))
-                .map { Store.finding(s, $0) }
+        let inProgress = try? Store.unjudgedBucket(of: report.query, now: now)
+        return report.result.series.compactMap { s in
+            Store.latestJudgedIndex(s, now: now, inProgress: inProgress).map { Store.finding(s, $0) }
         }
     }
 

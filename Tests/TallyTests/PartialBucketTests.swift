@@ -75,4 +75,29 @@ private typealias D = AnomalyTestData
         #expect(whole.times.last == times[38 * 24])
         #expect(whole.expected.map { !D.isNull($0[whole.count - 1]) } == true, "\(whole.reason(at: whole.count - 1) ?? "")")
     }
+
+    /// A range that ends at noon cuts its last day in half, days after it: that half-day sum is not judged (it
+    /// would be half the usual sum), as the result and its chart call it partial; `tally check` judges the day
+    /// before, on both of its paths.
+    @Test func aBucketTheRangeCutIsNotJudged() throws {
+        let dir = TemporaryDirectory()
+        let (store, times) = try Self.hourlyStore(dir)
+        let now = times[39 * 24] + 5 * D.day
+        let noon = D.text(times[38 * 24 + 12])
+        let query = "row_count | since \(D.text(times[20 * 24])) | until \(noon) | bucket 1d sum"
+        let result = try store.query(query + " | anomalies", now: now)
+        let s = try #require(result.series.first)
+        let last = s.count - 1
+        #expect(s.times[last] == times[38 * 24] && result.inProgress?.endsAtNow == false)
+        #expect(s.anomaly?[last] == false && s.expected.map { D.isNull($0[last]) } == true)
+        #expect(s.reason(at: last) == "partial bucket (the range ends before it does, at \(D.text(times[39 * 24]))): not judged")
+        #expect(s.expected.map { !D.isNull($0[last - 1]) } == true && s.anomaly?[last - 1] == false, "the day before is judged")
+        for fullWalk in [false, true] {
+            let report = try store.check(query, now: now, limits: QueryLimits(), fullWalk: fullWalk)
+            #expect(!report.failed && report.unjudged.isEmpty, "fullWalk \(fullWalk): \(report.findings) \(report.unjudged)")
+        }
+        // The same half day in a range that ends at `now` is in progress, and not judged either.
+        let morning = try store.check("row_count | since 3d | bucket 1d sum", now: times[38 * 24 + 12])
+        #expect(!morning.failed, "\(morning.findings)")
+    }
 }

@@ -79,10 +79,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
         switch stage.name {
         case "anomalies":
             let options = try Self.options(stage.arguments, stage: stage, span: span)
-            let bucketing = precedingBucketing(before: span)
-            let annotated = try annotate(input, options: options, span: span, context: context, bucketing: bucketing)
-            guard let bucketing else { return annotated }
-            return annotated.map { Self.leavingUnjudgedBucketInProgress($0, bucketing: bucketing, now: context.now) }
+            let inProgress = Self.bucketInProgress(precedingBucketing(before: span), context: context)
+            let annotated = try annotate(input, options: options, span: span, context: context, inProgress: inProgress)
+            guard let inProgress else { return annotated }
+            return annotated.map { Self.leavingUnjudgedBucketInProgress($0, bucket: inProgress, now: context.now) }
         case "forecast":
             guard let first = stage.arguments.first, first.key == nil else {
                 throw QueryError(.invalid, "`forecast` needs a horizon first: a duration such as `14d`, or a number of points",
@@ -148,13 +148,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
     // MARK: - anomalies
 
     func annotate(_ input: [ResultSeries], options: AnomalyOptions, span: SourceSpan,
-                  context: QueryContext, bucketing: Bucketing?) throws -> [ResultSeries] {
+                  context: QueryContext, inProgress: InProgressBucket?) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
         if latestOnly {
-            // The latest point a check judges: after a `bucket`, the latest bucket that has ended by now.
+            // The latest point a check judges: after a `bucket`, the latest whole bucket.
             return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
-                                                      now: context.now, bucketing: bucketing) }
+                                                      now: context.now, inProgress: inProgress) }
         }
         return try input.map { s in
             var out = s
@@ -193,21 +193,22 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// The latest point of `s` at or before `now` (a series without points when there is none), with the columns
     /// `annotate` gives it — walking the history and the displayed points only up to that point, and building one
     /// reason. The detector is walk-forward (a verdict, and the alert column, use only the point and the points
-    /// before it), so this equals the point's row in the fully annotated series.
+    /// before it), so this equals the point's row in the fully annotated series. A point in the bucket `inProgress`
+    /// is not judged: the latest point before it is.
     func annotateLatest(_ s: ResultSeries, history: HistoryColumns?, detector: AnomalyDetector,
-                        now: Int64, bucketing: Bucketing?) throws -> ResultSeries {
+                        now: Int64, inProgress: InProgressBucket?) throws -> ResultSeries {
         var out = ResultSeries(metric: s.metric, labels: s.labels, kind: s.kind)
         let null = columnValue(nil)
-        let judged = Store.latestJudgedIndex(s, now: now, bucketing: bucketing)
+        let judged = Store.latestJudgedIndex(s, now: now, inProgress: inProgress)
         guard let i = judged ?? s.times.lastIndex(where: { $0 <= now }) else { return out }
         out.times = [s.times[i]]
         out.values = [s.values[i]]
         out.outcomes = s.outcomes.map { [$0[i]] }
-        if judged == nil, let bucketing {
-            // No bucket has ended: the one in progress is kept, unjudged, as the full walk leaves it.
+        if judged == nil, let inProgress {
+            // No bucket is whole: the one in progress is kept, unjudged, as the full walk leaves it.
             out.expected = [null]; out.lower = [null]; out.upper = [null]; out.score = [null]
             out.anomaly = [false]; out.alert = [false]
-            return Self.leavingUnjudgedBucketInProgress(out, bucketing: bucketing, now: now)
+            return Self.leavingUnjudgedBucketInProgress(out, bucket: inProgress, now: now)
         }
         var expected = null, lower = null, upper = null, score = null
         var anomaly = false, alert = false
@@ -242,15 +243,18 @@ public struct AnomalyStageExtension: QueryStageExtension {
         return query.bucketing(before: index)
     }
 
-    /// `s` with the verdict taken off its last point when that point is a bucket that has not ended by `now` (today's
-    /// `bucket 1d`, hours into the day): a part of a bucket is no evidence about the whole, and judging it made a
-    /// morning check fail every day. Its reason says so; `tally check` judges the latest bucket that has ended, and
-    /// lists this one as not judged when none has.
-    static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucketing: Bucketing, now: Int64) -> ResultSeries {
-        guard let i = s.times.lastIndex(where: { $0 <= now }), !bucketing.hasEnded(bucketHolding: s.times[i], by: now) else {
-            return s
-        }
-        let end = bucketing.end(ofBucketHolding: s.times[i])
+    /// The bucket in progress where the query's time ends (its range's end, at the latest `now`), after the
+    /// stage's `bucket` stage: the one the result and its chart mark (`QueryResult.inProgress`).
+    static func bucketInProgress(_ bucketing: Bucketing?, context: QueryContext) -> InProgressBucket? {
+        bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
+    }
+
+    /// `s` with the verdict taken off its last point at or before `now` when that point is in `bucket`: a bucket
+    /// that had not ended by `now` (today's `bucket 1d`, hours into the day), or one the range's end cut. A part of
+    /// a bucket is no evidence about the whole, and judging it made a morning check fail every day. Its reason says
+    /// so; `tally check` judges the latest whole bucket, and lists this one as not judged when there is none.
+    static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucket: InProgressBucket, now: Int64) -> ResultSeries {
+        guard let i = s.times.lastIndex(where: { $0 <= now }), bucket.contains(s.times[i]) else { return s }
         var out = s
         let null = columnValue(nil)
         for column in [\ResultSeries.expected, \.lower, \.upper, \.score] where out[keyPath: column] != nil {
@@ -259,7 +263,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
         out.anomaly?[i] = false
         out.alert?[i] = false
         var reasons = out.reasons ?? [String?](repeating: nil, count: out.count)
-        reasons[i] = "bucket in progress until \(TimeText.format(end)): not judged"
+        reasons[i] = bucket.endsAtNow ? "bucket in progress until \(TimeText.format(bucket.end)): not judged"
+                                      : "partial bucket (the range ends before it does, at \(TimeText.format(bucket.end))): not judged"
         out.reasons = reasons
         return out
     }
@@ -273,13 +278,12 @@ public struct AnomalyStageExtension: QueryStageExtension {
                   context: QueryContext) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
-        let bucketing = precedingBucketing(before: span)
+        let bucket = Self.bucketInProgress(precedingBucketing(before: span), context: context)
         return try input.map { full in
             // The last point of a bucket in progress (this week so far) is no evidence of the whole: the forecast is
             // made from the whole buckets, and gives the bucket in progress its expected value and range as well.
             // (As the result marks it: the bucket holding the end of the query's time, `now` or its range's end.)
             var open: Int?
-            let bucket = bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
             if let bucket, let i = full.times.indices.last, bucket.contains(full.times[i]) { open = i }
             let s = open.map { full.slice(0..<$0) } ?? full
             let walk = try self.walk(s, history: history[SeriesIdentity(s)])

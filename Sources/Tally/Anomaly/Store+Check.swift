@@ -118,14 +118,14 @@ extension Store {
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
         var withoutPoints: [AnomalyCheckReport.SeriesName] = []
-        let bucketing = query.bucketing(before: query.stages.count)
+        let inProgress = try Self.unjudgedBucket(of: query, now: now)
         for s in result.series {
             switch mode {
             case .anyPoint:
                 // As of `now`: a point after it has not happened yet, for this check.
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
-                guard let i = Self.latestJudgedIndex(s, now: now, bucketing: bucketing) else {
+                guard let i = Self.latestJudgedIndex(s, now: now, inProgress: inProgress) else {
                     // A point but no ended bucket: the bucket in progress, kept unjudged with its reason.
                     if let j = s.times.lastIndex(where: { $0 <= now }) {
                         unjudged.append(Self.finding(s, j))
@@ -179,10 +179,17 @@ extension Store {
         return (q, hasWhere ? .anyPoint : .latestPoint)
     }
 
-    /// The point a latest-point check judges: the latest at or before `now`; after a `bucket`, the latest bucket
-    /// that has ended (the one in progress is not judged, and would leave the check nothing to fail on).
-    static func latestJudgedIndex(_ s: ResultSeries, now: Int64, bucketing: Bucketing?) -> Int? {
-        s.times.lastIndex { t in t <= now && (bucketing?.hasEnded(bucketHolding: t, by: now) ?? true) }
+    /// The bucket of the query's last `bucket` stage a check leaves unjudged: in progress at `now`, or cut by the
+    /// range's end.
+    static func unjudgedBucket(of query: Query, now: Int64) throws(QueryError) -> InProgressBucket? {
+        AnomalyStageExtension.bucketInProgress(query.bucketing(before: query.stages.count),
+                                               context: try query.leadingRange(now: now).context(now: now))
+    }
+
+    /// The point a latest-point check judges: the latest at or before `now` outside `inProgress`, the bucket in
+    /// progress or cut by the range's end (which is not judged, and would leave the check nothing to fail on).
+    static func latestJudgedIndex(_ s: ResultSeries, now: Int64, inProgress: InProgressBucket?) -> Int? {
+        s.times.lastIndex { t in t <= now && !(inProgress?.contains(t) ?? false) }
     }
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {

@@ -44,22 +44,8 @@ extension Store {
     /// start: the displayed points then begin with the series' first point).
     private func streamLatestPoints(_ query: Query, stage: ExternalStage, span: SourceSpan, now: Int64,
                                     limits: QueryLimits, feedback: PrefetchedFeedbackSource) throws -> QueryResult? {
-        var from: Int64?, to: Int64?
-        for s in query.stages.dropLast() {
-            switch s.kind {
-            case .since(let t):
-                from = Swift.max(from ?? .min, t.resolve(now: now))
-            case .until(let t):
-                to = Swift.min(to ?? .max, t.resolve(now: now))
-            case .between(let a, let b):
-                let x = a.resolve(now: now), y = b.resolve(now: now)
-                guard x < y else { return nil }
-                from = Swift.max(from ?? .min, x)
-                to = Swift.min(to ?? .max, y)
-            default:
-                return nil
-            }
-        }
+        guard let range = try? query.leadingRange(now: now), range.stageCount == query.stages.count - 1 else { return nil }
+        let from = range.from, to = range.to
         // In the executor's order: the selector, the series limit, then the stage's options.
         let source = StoreDataSource(store: self)
         let refs = try source.matchSeries(query.selector).sorted {
@@ -109,7 +95,7 @@ extension Store {
                       ContinuousClock.now - started <= limits.maxDuration else { return nil }
                 let displayed = ResultSeries(ref, split == 0 ? columns : columns.slice(split..<columns.count))
                 let history = split > 0 ? HistoryColumns(ResultSeries(ref, columns), before: rangeStart!) : nil
-                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now, bucketing: nil))
+                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now, inProgress: nil))
             }
             return (out, displayedPoints, historyPoints)
         }
