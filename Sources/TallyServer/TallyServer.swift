@@ -31,6 +31,8 @@ public final class TallyServer: Sendable {
     private let phase = Locked(Phase.created)
     /// The port the listener bound (set when the server starts listening).
     private let bound = Locked<Int?>(nil)
+    /// The dashboard overview last computed, reused while the store has not changed (DashboardRoutes.swift).
+    let overviewCache = Locked<DashboardPage.CachedOverview?>(nil)
     /// Merges the small segments that scan-by-scan flushes leave, while serving.
     private let compaction = Locked<BackgroundCompaction?>(nil)
 

@@ -227,6 +227,28 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(html.contains("Latest metric values: <span class=\"badge anomaly\">anomaly</span> 1"))
         let customers = try #require(html.components(separatedBy: ">customers</a>").last?.components(separatedBy: "</section>").first)
         #expect(!customers.contains("badge anomaly"))
+        // The page's model is kept while the store does not change, and computed again once it does: a drop of the
+        // other dataset, written after the first load, is marked at the next.
+        let kept = server.server.overviewCache.withLock { $0?.changeCount }
+        #expect(kept == server.server.store.changeCount)
+        var drop = WriteBatch(origin: BatchOrigin(kind: "test", source: "later"))
+        let steady = drop.addSeries(SeriesKey(metric: "row_count", labels: ["datasource": "wh", "dataset": "customers"]), kind: .measurement)
+        drop.append(series: steady, time: end, value: 0)
+        try server.server.store.write(drop)
+        let again = try await server.page("/", cookie: cookie).text
+        #expect(openings(of: "span class=\"badge anomaly\" title=", in: again) == 2, "\(again)")
+        #expect(server.server.overviewCache.withLock { $0?.changeCount } == server.server.store.changeCount)
+    }
+
+    /// The overview's kept model stands while the store's change count and the clock allow.
+    @Test func theKeptOverviewIsFreshUntilTheStoreChangesOrItAges() throws {
+        let dir = TemporaryDirectory()
+        let catalog = DashboardCatalog(store: try Store.open(at: dir.child("store")), limit: 10)
+        let cached = DashboardPage.CachedOverview(changeCount: 7, made: 1_000, model: DashboardPage.Overview(catalog: catalog, sparklines: [:]))
+        #expect(cached.isFresh(changeCount: 7, now: 1_000 + DashboardPage.overviewMaxAgeMillis - 1))
+        #expect(!cached.isFresh(changeCount: 8, now: 1_001))
+        #expect(!cached.isFresh(changeCount: 7, now: 1_000 + DashboardPage.overviewMaxAgeMillis))
+        #expect(!cached.isFresh(changeCount: 7, now: 999), "a clock set back")
     }
 
     @Test func theOverviewListsDatasetsWithSparklinesAndOutcomes() async throws {

@@ -128,4 +128,9 @@ struct DashboardCatalog: Sendable {
     static func selector(metric: String, dataSource: String, dataset: String) -> String {
         seriesKeyText(metric: metric, labels: Labels(["datasource": dataSource, "dataset": dataset]))
     }
+
+    /// The selector of a dataset's series of every metric but `metric` (`{datasource="…", dataset="…", __name__!="check"}`).
+    static func selector(allBut metric: String, dataSource: String, dataset: String) -> String {
+        "{datasource=\(quoteLabelValue(dataSource)), dataset=\(quoteLabelValue(dataset)), \(metricNameLabel)!=\(quoteLabelValue(metric))}"
+    }
 }

@@ -18,6 +18,24 @@ enum DashboardPage {
         var anomalies: [SeriesID: String] = [:]
     }
 
+    /// The overview's model, kept with what it was computed from.
+    struct CachedOverview: Sendable {
+        /// The store's ``Store/changeCount`` read before the model was computed.
+        var changeCount: UInt64
+        /// When it was computed (epoch milliseconds).
+        var made: Int64
+        var model: Overview
+
+        /// Whether it still stands: the store has not changed since, and it is younger than
+        /// ``DashboardPage/overviewMaxAgeMillis`` (as time passes, a point stored ahead of its time comes due).
+        func isFresh(changeCount: UInt64, now: Int64) -> Bool {
+            changeCount == self.changeCount && now >= made && now - made < DashboardPage.overviewMaxAgeMillis
+        }
+    }
+
+    /// How long the overview's model is reused while the store does not change.
+    static let overviewMaxAgeMillis: Int64 = 5 * 60_000
+
     /// One chart of a page: its query and the chart, or the query's error.
     struct ChartBlock: Sendable {
         var heading: String

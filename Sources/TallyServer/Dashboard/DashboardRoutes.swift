@@ -134,49 +134,62 @@ extension TallyServer {
 
     /// `GET /`: every data source and dataset, with a sparkline of each metric over the last 30 days, whether its latest
     /// value is anomalous (as `tally check` of the dataset's metrics judges it), and the latest outcome of each check.
+    ///
+    /// Checking every dataset takes seconds on a large store, so the page's model is kept and reused while the
+    /// store has not changed (``Store/changeCount``), for at most ``DashboardPage/overviewMaxAgeMillis``.
     func overviewPage() async -> APIResponse {
         let store = self.store
         let limits = configuration.limits.query
+        let cache = overviewCache
         do {
             let model = try await runBlocking { () -> DashboardPage.Overview in
-                let catalog = DashboardCatalog(store: store, limit: DashboardPage.maxOverviewSeries)
+                // The count before the reads: a change made while they run makes the next load compute again.
+                let changes = store.changeCount
                 let now = currentTimeMillis()
-                var sparklines: [SeriesID: String] = [:]
-                var anomalies: [SeriesID: String] = [:]
-                for source in catalog.dataSources {
-                    for dataset in source.datasets {
-                        // One check of the dataset's metrics (the default options, as `tally check`), within the
-                        // server's query limits; a dataset over them is shown without marks. A store error fails the
-                        // page, as the sparklines' reads do.
-                        let selector = "{datasource=\(quoteLabelValue(source.name)), dataset=\(quoteLabelValue(dataset.name)), "
-                            + "\(metricNameLabel)!=\(quoteLabelValue(SodaScan.checkMetric))}"
-                        var report: AnomalyCheckReport?
-                        do {
-                            if !dataset.metrics.isEmpty { report = try store.check(selector, now: now, limits: limits) }
-                        } catch let error as QueryError where error.kind == .limitExceeded {
-                            report = nil
-                        }
-                        if let report {
-                            let ids = Dictionary(dataset.metrics.map { ($0.info.key.description, $0.info.id) }, uniquingKeysWith: { a, _ in a })
-                            for finding in report.findings { if let id = ids[finding.seriesText] { anomalies[id] = finding.reason ?? "anomalous" } }
-                        }
-                        for row in dataset.metrics {
-                            // The 30 days before the series' latest point, so that a stale series still shows its trend.
-                            let end = (row.latest?.time ?? now) + 1
-                            let start = timeShift(end, back: 30 * 86_400_000)
-                            let points = try store.read(row.info.id, in: TimeRange(from: start, to: end))
-                            sparklines[row.info.id] = Sparkline().svg(
-                                times: points.times, values: points.values.map { optionalValue($0).flatMap { $0.isFinite ? $0 : nil } },
-                                label: "\(row.name): the 30 days up to its latest point")
-                        }
-                    }
-                }
-                return DashboardPage.Overview(catalog: catalog, sparklines: sparklines, anomalies: anomalies)
+                if let cached = cache.withLock({ $0 }), cached.isFresh(changeCount: changes, now: now) { return cached.model }
+                let model = try Self.overview(store: store, limits: limits, now: now)
+                cache.withLock { $0 = DashboardPage.CachedOverview(changeCount: changes, made: now, model: model) }
+                return model
             }
             return .page(200, DashboardPage.overview(model))
         } catch {
             return dashboardFailure(error)
         }
+    }
+
+    /// The overview's model at `now`: each dataset's metrics checked, and their sparklines.
+    static func overview(store: Store, limits: QueryLimits, now: Int64) throws -> DashboardPage.Overview {
+        let catalog = DashboardCatalog(store: store, limit: DashboardPage.maxOverviewSeries)
+        var sparklines: [SeriesID: String] = [:]
+        var anomalies: [SeriesID: String] = [:]
+        for source in catalog.dataSources {
+            for dataset in source.datasets {
+                // One check of the dataset's metrics (the default options, as `tally check`), within the
+                // server's query limits; a dataset over them is shown without marks. A store error fails the
+                // page, as the sparklines' reads do.
+                let selector = DashboardCatalog.selector(allBut: SodaScan.checkMetric, dataSource: source.name, dataset: dataset.name)
+                var report: AnomalyCheckReport?
+                do {
+                    if !dataset.metrics.isEmpty { report = try store.check(selector, now: now, limits: limits) }
+                } catch let error as QueryError where error.kind == .limitExceeded {
+                    report = nil
+                }
+                if let report {
+                    let ids = Dictionary(dataset.metrics.map { ($0.info.key.description, $0.info.id) }, uniquingKeysWith: { a, _ in a })
+                    for finding in report.findings { if let id = ids[finding.seriesText] { anomalies[id] = finding.reason ?? "anomalous" } }
+                }
+                for row in dataset.metrics {
+                    // The 30 days before the series' latest point, so that a stale series still shows its trend.
+                    let end = (row.latest?.time ?? now) + 1
+                    let start = timeShift(end, back: 30 * 86_400_000)
+                    let points = try store.read(row.info.id, in: TimeRange(from: start, to: end))
+                    sparklines[row.info.id] = Sparkline().svg(
+                        times: points.times, values: points.values.map { optionalValue($0).flatMap { $0.isFinite ? $0 : nil } },
+                        label: "\(row.name): the 30 days up to its latest point")
+                }
+            }
+        }
+        return DashboardPage.Overview(catalog: catalog, sparklines: sparklines, anomalies: anomalies)
     }
 
     /// `GET /dataset?datasource=…&dataset=…[&range=90d]`: the check outcomes per scan, then each metric's trend with its

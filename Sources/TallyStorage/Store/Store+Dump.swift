@@ -62,6 +62,7 @@ extension Store {
                 s.index.sortBlocks(series.map(\.id))
                 for record in records { s.noteImport(record.origin, lsn: record.lsn) }
                 s.nextLSN = max(s.nextLSN, lastLSN + 1)
+                s.noteChange()
             }
         }
     }

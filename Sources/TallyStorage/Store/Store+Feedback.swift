@@ -76,6 +76,7 @@ extension Store {
             guard try stmt.step() else { throw StoreError.catalog("feedback: the insert returned no row id") }
             let id = stmt.int(0)
             while try stmt.step() {}
+            state.withLock { $0.noteChange() }
             return FeedbackRecord(id: id, series: series, time: time, verdict: verdict, note: note, created: wallTime)
         }
     }
@@ -113,7 +114,7 @@ extension Store {
     public func removeFeedback(ids: [Int64]) throws(StoreError) -> Int {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) -> Int in
             guard w != nil else { throw readOnlyOrClosed() }
-            return try catalog.db.transaction { () throws(StoreError) -> Int in
+            let removed = try catalog.db.transaction { () throws(StoreError) -> Int in
                 var removed = 0
                 let stmt = try catalog.db.prepare("DELETE FROM feedback WHERE id = ?1 RETURNING id")
                 for id in Set(ids).sorted() {
@@ -122,6 +123,8 @@ extension Store {
                 }
                 return removed
             }
+            state.withLock { $0.noteChange() }
+            return removed
         }
     }
 
@@ -136,6 +139,7 @@ extension Store {
                 .bind(.int(Int64(series)), .int(range.lowerBound), .int(range.upperBound))
             var removed = 0
             while try stmt.step() { removed += 1 }
+            state.withLock { $0.noteChange() }
             return removed
         }
     }

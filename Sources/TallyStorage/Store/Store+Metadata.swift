@@ -9,6 +9,7 @@ extension Store {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard w != nil else { throw readOnlyOrClosed() }
             try catalog.setMeta("app." + key, value)
+            state.withLock { $0.noteChange() }
         }
     }
 

@@ -122,6 +122,7 @@ extension Store {
                 s.index.sortBlocks(affected)
                 for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
                 extras?.state(&s)
+                s.noteChange()
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }

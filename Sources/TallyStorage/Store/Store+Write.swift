@@ -88,6 +88,7 @@ extension Store {
                 for (record, opened) in written { s.addSegment(record, opened) }
                 s.noteImport(walBatch.origin, lsn: walBatch.lsn)
                 s.nextLSN = max(s.nextLSN, walBatch.lsn + 1)
+                s.noteChange()
             }
             return WriteReceipt(lsn: walBatch.lsn, pointCount: batch.pointCount, newSeriesCount: walBatch.newSeries.count)
         }

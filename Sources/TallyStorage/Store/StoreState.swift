@@ -29,6 +29,11 @@ struct StoreState: Sendable {
     var documentRefs: [LSN: String] = [:]
     /// The series of the last batch applied, with their ids (every one of them is in the index).
     var lastSeriesList: SeriesList?
+    /// How many changes to what the store holds (points, series, feedback, metadata) this handle has made visible.
+    var changes: UInt64 = 0
+
+    /// Counts a change, once it is visible to readers.
+    mutating func noteChange() { changes &+= 1 }
 
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
         if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil { contentHashes[hash] = lsn }
@@ -64,6 +69,7 @@ struct StoreState: Sendable {
         pending.add(batch)
         noteImport(batch.origin, lsn: batch.lsn)
         nextLSN = max(nextLSN, batch.lsn + 1)
+        noteChange()
     }
 
     /// Adds an open segment to the manifest and the indexes.
