@@ -344,10 +344,12 @@ public struct Chart: Sendable, Equatable {
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }
+        // The range of values leaves out a bucket in progress: the week so far is not the smallest week.
+        let whole = own.indices.compactMap { i in inProgress?.contains(s.times[i]) == true ? nil : own[i] }
         let anomalies = s.anomaly?.filter { $0 }.count ?? 0
         // Every alert is a flagged point (the detector's alert column is a thinning of its flags).
-        let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: drawable.min(),
-                                  max: drawable.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
+        let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: whole.min(),
+                                  max: whole.max(), lastTime: s.times[..<forecastStart].last, lastValue: own.last ?? nil,
                                   anomalies: anomalies, alerts: s.alert?.filter { $0 }.count ?? anomalies,
                                   forecastPoints: forecastCount)
         // A dense line's forecast is as dense: it is summarised by the same interval, its expected values as values.

@@ -259,7 +259,8 @@ public struct LineSummary: Sendable, Equatable {
     public var points: Int
     /// The number of points without a drawable value (null, NaN, infinite).
     public var missing: Int
-    /// The smallest and largest drawable values.
+    /// The smallest and largest drawable values, leaving out a bucket in progress (its value holds only part of
+    /// its time; ``lastValue`` has it).
     public var min: Double?, max: Double?
     /// The last point's time and value (`nil` value when it is missing).
     public var lastTime: Int64?, lastValue: Double?

@@ -41,6 +41,24 @@ public enum ChartText {
         return text == "-0" ? "0" : text
     }
 
+    /// `v` as ``number(_:maxDecimals:)`` writes it, with its unit: `1,200 rows`, and `1 row` for exactly one of a
+    /// unit written as an English plural (`rows`, `seconds`, `bytes`, `entries`). Abbreviations (`ms`, `s`, `%`)
+    /// are kept as written.
+    public static func number(_ v: Double, unit: String?) -> String {
+        let text = number(v)
+        guard let unit, !unit.isEmpty else { return text }
+        return text + " " + (abs(v) == 1 ? singular(unit) : unit)
+    }
+
+    /// The singular of a unit written as an English plural (`rows` → `row`, `entries` → `entry`); anything else
+    /// (`ms`, `%`, `status`, `kB`) unchanged.
+    static func singular(_ unit: String) -> String {
+        guard unit.count >= 4, unit.allSatisfy({ $0.isLetter && $0.isLowercase }), unit.hasSuffix("s"),
+              !unit.hasSuffix("ss"), !unit.hasSuffix("us"), !unit.hasSuffix("is") else { return unit }
+        if unit.hasSuffix("ies") { return String(unit.dropLast(3)) + "y" }
+        return String(unit.dropLast())
+    }
+
     /// A pixel coordinate with one decimal, without a trailing `.0`: `12`, `12.5`, `-3.2`.
     /// A value off its axis (an outcome stack summed past the largest double, say) lies far outside the figure:
     /// it is written a billion pixels out, and NaN as 0, rather than trapping on the conversion to an integer.

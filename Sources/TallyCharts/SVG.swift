@@ -219,7 +219,7 @@ extension Chart {
 
     static func inProgressTooltip(_ point: ChartPoint, line: ChartLine, _ bucket: InProgressBucket?) -> String {
         [line.name, UTCTime.readable(point.time),
-         "value so far: " + ChartText.number(point.value!) + (line.unit.map { " " + $0 } ?? ""),
+         "value so far: " + ChartText.number(point.value!, unit: line.unit),
          Chart.inProgressTooltip(bucket)].joined(separator: "\n")
     }
 
@@ -376,7 +376,7 @@ extension Chart {
 
     /// The tooltip of an anomaly: time, value, expected value and range, score, reason; one per line.
     static func tooltip(_ point: ChartPoint, line: ChartLine) -> String {
-        func withUnit(_ v: Double) -> String { ChartText.number(v) + (line.unit.map { " " + $0 } ?? "") }
+        func withUnit(_ v: Double) -> String { ChartText.number(v, unit: line.unit) }
         var lines = [(point.isSilencedAnomaly ? "Anomaly (no alert) in " : "Anomaly in ") + line.name, UTCTime.readable(point.time)]
         lines.append("value: " + (point.value.map(withUnit) ?? "null"))
         if let e = point.expected { lines.append("expected: " + withUnit(e)) }

@@ -267,6 +267,8 @@ import TallyQuery
         let line = try #require(chart.panels.first?.lines.first)
         #expect(line.points.map(\.inProgress) == [false, false, false, false, true])
         #expect(chart.subtitle.contains("last 1w bucket in progress"))
+        // The figures' range is of the whole weeks; the week so far is the last value.
+        #expect(line.summary.min == 900 && line.summary.max == 1_000 && line.summary.lastValue == 310)
         let svg = chart.svg()
         let dashed = try #require(svg.split(separator: "\n").first { $0.contains("<path class=\"in-progress\"") })
         #expect(dashed.filter { $0 == "L" }.count == 1, "one segment, from the last whole point")

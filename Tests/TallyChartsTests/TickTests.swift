@@ -164,3 +164,21 @@ import Testing
         }
     }
 }
+
+@Suite struct NumberWithUnitTests {
+    /// One of a unit written as a plural is singular; other counts and abbreviations are as written.
+    @Test func oneOfAPluralUnitIsSingular() {
+        #expect(ChartText.number(1, unit: "rows") == "1 row")
+        #expect(ChartText.number(-1, unit: "seconds") == "-1 second")
+        #expect(ChartText.number(1, unit: "entries") == "1 entry")
+        #expect(ChartText.number(2, unit: "rows") == "2 rows")
+        #expect(ChartText.number(1.5, unit: "rows") == "1.5 rows")
+        #expect(ChartText.number(0, unit: "rows") == "0 rows")
+        #expect(ChartText.number(1, unit: "ms") == "1 ms")
+        #expect(ChartText.number(1, unit: "%") == "1 %")
+        #expect(ChartText.number(1, unit: "status") == "1 status")
+        #expect(ChartText.number(1, unit: "Bytes") == "1 Bytes", "not a lowercase word: as written")
+        #expect(ChartText.number(1_200, unit: nil) == "1,200")
+        #expect(ChartText.number(1_200, unit: "") == "1,200")
+    }
+}

@@ -420,6 +420,8 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(DashboardPage.value(2_710, unit: "seconds") == "2,710 seconds (45m 10s)")
         #expect(DashboardPage.value(45, unit: "seconds") == "45 seconds")
         #expect(DashboardPage.value(11_354, unit: "rows") == "11,354 rows")
+        #expect(DashboardPage.value(1, unit: "rows") == "1 row")
+        #expect(DashboardPage.value(1, unit: "seconds") == "1 second")
     }
 
     @Test func timesForPeopleKeepTheWholeYear() {

@@ -87,7 +87,7 @@ enum DashboardPage {
     static func value(_ v: Double, unit: String? = nil) -> String {
         guard let v = optionalValue(v) else { return "null" }
         let readable = unit == "seconds" || unit == "s" ? readableSeconds(v).map { " (" + $0 + ")" } ?? "" : ""
-        return ChartText.number(v) + (unit.map { " " + $0 } ?? "") + readable
+        return ChartText.number(v, unit: unit) + readable
     }
 
     /// `3h 9m`, `2d 4h`, `1w 2d`, `45m 10s`, for a finite number of seconds of at least a minute (whole seconds,
