@@ -64,18 +64,19 @@ public struct Chart: Sendable, Equatable {
             kind = .outcomes
             layout = .single
             subtitle = ""
-            buildOutcomes(withPoints, spec: spec, inProgress: result.inProgress)
+            buildOutcomes(withPoints, spec: spec)
         } else {
             kind = .line
             layout = .single
             subtitle = ""
-            buildLines(withPoints, spec: spec, inProgress: result.inProgress)
+            buildLines(withPoints, spec: spec)
         }
     }
 
     // MARK: Lines
 
-    private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec, inProgress: InProgressBucket?) {
+    private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec) {
+        let inProgress = self.inProgress
         let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) }, labelTexts: spec.labelTexts)
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
@@ -167,15 +168,16 @@ public struct Chart: Sendable, Equatable {
             }
             // One gutter for every panel, the widest they need: the plots, and so the time axes, line up.
             let plotHeight = Chart.plotHeight(in: frame(0), titled: true)
-            let gutter = (series.indices.map {
-                Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight, inProgress: inProgress).gutter
+            let axes = series.indices.map {
+                Chart.valueAxis([series[$0]], unit: units[$0], plotHeight: plotHeight, inProgress: inProgress)
             }
-                + [spec.alignment?.plotLeft ?? 0]).max()
+            let gutter = (axes.map(\.gutter) + [spec.alignment?.plotLeft ?? 0]).max()
             for (k, s) in series.enumerated() {
                 panels.append(Chart.linePanel([s], names: [names[k]], units: [units[k]],
                                               title: names[k], frame: frame(k), from: from, to: to,
                                               figureWidth: Double(width), distinctColors: false, gutter: gutter,
-                                              envelopes: [envelopes[k].map { (envelopeInterval, $0) }], inProgress: inProgress))
+                                              envelopes: [envelopes[k].map { (envelopeInterval, $0) }], inProgress: inProgress,
+                                              valueAxis: axes[k]))
             }
             height = Int((legendBottom + Double(rows) * panelHeight + 6).rounded(.up))
         }
@@ -268,14 +270,14 @@ public struct Chart: Sendable, Equatable {
     /// A panel of lines in `frame` (the panel's whole area, title and axis labels included). `gutter`: the room
     /// left of the plot, when panels share one so that their plots (and time axes) line up. `envelopes[k]`: the
     /// interval series `k` is summarised by and its columns, when it is drawn as an envelope. `inProgress`: the
-    /// result's bucket that had not ended.
+    /// result's bucket that had not ended. `valueAxis`: the panel's axis, when the caller has made it already.
     private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
                                   title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
                                   distinctColors: Bool, gutter: Double? = nil, envelopes: [(TickInterval, [EnvelopeColumn])?],
-                                  inProgress: InProgressBucket?) -> ChartPanel {
+                                  inProgress: InProgressBucket?, valueAxis made: (axis: ValueAxis, gutter: Double)? = nil) -> ChartPanel {
         let plotTop = Chart.plotTop(in: frame, titled: title != nil)
         let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
-        let (yAxis, ownGutter) = valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight, inProgress: inProgress)
+        let (yAxis, ownGutter) = made ?? valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight, inProgress: inProgress)
         let plotLeft = frame.x + max(gutter ?? 0, ownGutter)
         let plotWidth = max(40, frame.maxX - Chart.rightMargin - plotLeft)
         let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
@@ -408,7 +410,8 @@ public struct Chart: Sendable, Equatable {
 
     // MARK: Outcomes
 
-    private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec, inProgress: InProgressBucket?) {
+    private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec) {
+        let inProgress = self.inProgress
         // Groups: the labels other than `outcome` (one group without `outcomes by`).
         var groupKeys: [Labels] = []
         var groups: [Labels: [ResultSeries]] = [:]
