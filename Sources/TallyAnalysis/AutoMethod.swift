@@ -224,10 +224,25 @@ func chooseModel(times: [Int64], values: [Double], idx: [Int], step: Int64, opti
 /// Whether the options may need a season's span of history once the scan interval is known (a fixed season, or a
 /// method that looks for one): before it is, the cold-start count is a lower bound.
 func mayNeedSeasonHistory(_ options: AnomalyOptions) -> Bool {
+    seasonHistorySpan(options, step: nil) > 0
+}
+
+/// The span of history the season options need before the first verdict, at scans `step` apart: two periods of a
+/// fixed season (none for a period too long to be a season, see `chooseModel`); for a method that looks for a
+/// season, two days for scans up to every 3 hours, two weeks for scans every 3 hours to 1.5 days, else none.
+/// `step` nil (not known yet): the most any step may need.
+private func seasonHistorySpan(_ options: AnomalyOptions, step: Int64?) -> Int64 {
     switch options.season {
-    case .period(let p): return options.method != .level && p <= maxSeasonPeriod
-    case .none: return false
-    default: return options.method == .auto || options.method == .seasonal
+    case .period(let p) where options.method != .level:
+        return p <= maxSeasonPeriod ? 2 * p : 0
+    case .none:
+        return 0
+    default:
+        guard options.method == .auto || options.method == .seasonal else { return 0 }
+        guard let step else { return 2 * weekMs }
+        if step > 0 && step <= 3 * hourMs { return 2 * dayMs }
+        if step > 0 && step <= 36 * hourMs { return 2 * weekMs }
+        return 0
     }
 }
 
@@ -238,18 +253,7 @@ func mayNeedSeasonHistory(_ options: AnomalyOptions) -> Bool {
 /// * auto: enough to see the season it may need: two days of points for scans up to every 3 hours, two weeks
 ///   for scans every 3 hours to 1.5 days (e.g. 14 daily scans), else 10 points.
 func minimumHistory(options: AnomalyOptions, step: Int64) -> (points: Int, span: Int64) {
-    var span: Int64 = 0
-    switch options.season {
-    case .period(let p) where options.method != .level:
-        span = p <= maxSeasonPeriod ? 2 * p : 0   // a longer period is no season (see `chooseModel`)
-    case .none:
-        span = 0
-    default:
-        if options.method == .auto || options.method == .seasonal {
-            if step > 0 && step <= 3 * hourMs { span = 2 * dayMs }
-            else if step > 0 && step <= 36 * hourMs { span = 2 * weekMs }
-        }
-    }
+    var span = seasonHistorySpan(options, step: step)
     // n points cover (n − 1) steps.
     if span > 0 { span -= Swift.max(step, 0) }
     return (minimumLevelPoints, span)
