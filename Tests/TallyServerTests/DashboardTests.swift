@@ -294,6 +294,41 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         }
     }
 
+    /// A metric that stopped being scanned before the range is listed with its latest point, not drawn as an empty
+    /// chart; check series of any metric get an outcome chart, Soda's `check` first.
+    @Test func aDatasetPageListsStaleMetricsAndChartsEveryCheckMetric() async throws {
+        let day: Int64 = 86_400_000
+        let end = (currentTimeMillis() / day) * day
+        let server = try await TestServer(seed: { store in
+            var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "seed"))
+            func series(_ metric: String, _ kind: SeriesKind) -> Int {
+                batch.addSeries(SeriesKey(metric: metric, labels: ["datasource": "wh", "dataset": "orders"]), kind: kind)
+            }
+            let rows = series("row_count", .measurement), old = series("legacy_total", .measurement)
+            let soda = series("check", .check), own = series("schema_check", .check)
+            for k in 0..<20 {
+                let t = end - Int64(20 - k) * day
+                batch.append(series: rows, time: t, value: 1_000 + Double(k % 3))
+                batch.append(series: old, time: t - 200 * day, value: 5)
+                batch.append(series: soda, time: t, value: 1, outcome: .pass)
+                batch.append(series: own, time: t, value: 0, outcome: k == 19 ? .fail : .pass)
+            }
+            try store.write(batch)
+        })
+        defer { Task { await server.stop() } }
+        let cookie = try await server.sessionCookie(server.readKey)
+        let html = try await server.page("/dataset?datasource=wh&dataset=orders&range=30d", cookie: cookie).text
+        #expect(html.contains("<h2>row_count</h2>"))
+        #expect(!html.contains("<h2>legacy_total</h2>"), "no empty chart of a metric not scanned in the range")
+        let stale = try #require(html.components(separatedBy: "<section class=\"stale\">").last?.components(separatedBy: "</section>").first)
+        #expect(stale.contains("<h2>Not scanned in the last 30 days</h2>"))
+        #expect(stale.contains(">legacy_total</a>: latest point \(DashboardPage.time(end - 201 * day))"), "\(stale)")
+        #expect(stale.contains("href=\"/query?q=legacy_total%7B"))
+        let outcomes = html.components(separatedBy: "<h2>Check outcomes")
+        #expect(outcomes.count == 3 && outcomes[1].hasPrefix("</h2>") && outcomes[2].hasPrefix(": schema_check</h2>"))
+        #expect(outcomes[2].components(separatedBy: "</section>")[0].contains("data-outcome=\"fail\""))
+    }
+
     @Test func aDatasetPageHasTrendsWithBandsAnomaliesAndOutcomeBars() async throws {
         let server = try await TestServer(seed: seedDemo)
         defer { Task { await server.stop() } }

@@ -50,6 +50,16 @@ enum DashboardPage {
         /// The dataset's latest point, when it is older than the range before now and the charts end there instead.
         var staleLatest: Int64?
         var charts: [ChartBlock]
+        /// The metrics with no point in the range, listed instead of charted.
+        var staleMetrics: [StaleMetric] = []
+    }
+
+    /// A metric of a dataset page with no point in its range: when it was last scanned, and a query of the range
+    /// before that.
+    struct StaleMetric: Sendable {
+        var heading: String
+        var latest: Int64
+        var query: String
     }
 
     // MARK: Layout
@@ -237,6 +247,14 @@ enum DashboardPage {
             o += "<section class=\"chart\">\n<h2>\(HTMLText.escape(block.heading))</h2>\n"
             o += chartOrError(block.outcome, query: block.query)
             o += "<p><a href=\"\(HTMLText.escape(HTMLText.url("/query", [("q", block.query)])))\">Open this query</a></p>\n</section>\n"
+        }
+        if !model.staleMetrics.isEmpty {
+            o += "<section class=\"stale\">\n<h2>Not scanned in the last \(rangeWords(model.range))</h2>\n<ul>\n"
+            for metric in model.staleMetrics {
+                let url = HTMLText.escape(HTMLText.url("/query", [("q", metric.query)]))
+                o += "<li><a href=\"\(url)\">\(HTMLText.escape(metric.heading))</a>: latest point \(time(metric.latest))</li>\n"
+            }
+            o += "</ul>\n</section>\n"
         }
         return layout(title: shown(dataset.name), body: o)
     }

@@ -209,17 +209,31 @@ extension TallyServer {
                 let now = currentTimeMillis()
                 let window = try DatasetWindow(range: range, latest: dataset.latestTime, now: now)
                 var charts: [DashboardPage.ChartBlock] = []
-                if !dataset.checks.isEmpty {
-                    let query = DashboardCatalog.selector(metric: "check", dataSource: dataSource, dataset: name)
-                        + " | since \(window.since) | outcomes"
-                    charts.append(DashboardPage.ChartBlock(heading: "Check outcomes", query: query,
+                var stale: [DashboardPage.StaleMetric] = []
+                // One chart per metric; a metric with no point in the window (it stopped being scanned) is listed
+                // with a query of its own last stretch instead of an empty chart.
+                func chart(_ rows: [DashboardCatalog.Row], metric: String, heading: String, stage: String) throws {
+                    let selector = DashboardCatalog.selector(metric: metric, dataSource: dataSource, dataset: name)
+                    let latest = rows.compactMap { $0.latest?.time }.max()
+                    if let latest, latest < window.start {
+                        let own = try DatasetWindow(range: range, latest: latest, now: now)
+                        stale.append(DashboardPage.StaleMetric(heading: heading, latest: latest,
+                                                               query: selector + " | since \(own.since) | \(stage)"))
+                        return
+                    }
+                    let query = selector + " | since \(window.since) | \(stage)"
+                    charts.append(DashboardPage.ChartBlock(heading: heading, query: query,
                                                            outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
                 }
-                for metric in Set(dataset.metrics.map(\.info.key.metric)).sorted() {
-                    let query = DashboardCatalog.selector(metric: metric, dataSource: dataSource, dataset: name)
-                        + " | since \(window.since) | anomalies"
-                    charts.append(DashboardPage.ChartBlock(heading: metric, query: query,
-                                                           outcome: try TallyServer.chart(query, store: store, now: now, limits: limits)))
+                // Checks are Soda's `check` series, and any other check series the dataset has, a chart per metric.
+                let checkMetrics = Dictionary(grouping: dataset.checks, by: \.info.key.metric)
+                for metric in checkMetrics.keys.sorted(by: { ($0 == SodaScan.checkMetric ? 0 : 1, $0) < ($1 == SodaScan.checkMetric ? 0 : 1, $1) }) {
+                    try chart(checkMetrics[metric]!, metric: metric,
+                              heading: metric == SodaScan.checkMetric ? "Check outcomes" : "Check outcomes: \(metric)", stage: "outcomes")
+                }
+                let metrics = Dictionary(grouping: dataset.metrics, by: \.info.key.metric)
+                for metric in metrics.keys.sorted() {
+                    try chart(metrics[metric]!, metric: metric, heading: metric, stage: "anomalies")
                 }
                 // Stacked on one page, the charts line up: one room left of the plots, one time span, so a failed
                 // check's bar sits over the metric's drop.
@@ -232,7 +246,8 @@ extension TallyServer {
                         charts[k].outcome = .success(charted)
                     }
                 }
-                return DashboardPage.DatasetModel(dataset: dataset, range: range, staleLatest: window.staleLatest, charts: charts)
+                return DashboardPage.DatasetModel(dataset: dataset, range: range, staleLatest: window.staleLatest, charts: charts,
+                                                  staleMetrics: stale)
             }
             guard let model else {
                 return .page(404, DashboardPage.notFound("There is no dataset \(name.isEmpty ? "(none)" : name) in data source "
@@ -308,13 +323,17 @@ extension TallyServer {
         var since: String
         /// The dataset's latest point when it is older than the range before now (the window ends there).
         var staleLatest: Int64?
+        /// Where the window starts (epoch milliseconds).
+        var start: Int64
 
         init(range: String, latest: Int64?, now: Int64) throws(QueryError) {
             let duration = try QueryDuration(parsing: range)
             if let latest, latest < duration.subtracted(from: now) {
-                since = TimeText.format(duration.subtracted(from: latest))
+                start = duration.subtracted(from: latest)
+                since = TimeText.format(start)
                 staleLatest = latest
             } else {
+                start = duration.subtracted(from: now)
                 since = range
                 staleLatest = nil
             }
