@@ -14,13 +14,15 @@ import NIOHTTPTypes
 /// * Closes the connection after an answer marked `Connection: close` (the server marks one given before the body
 ///   was read): the server will not read the rest, a client waiting for `100 Continue` will not send it, and a client
 ///   that sent it all must not send another request on the connection.
-final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler, @unchecked Sendable {
+///
+/// Everything it keeps is touched on the channel's event loop only, so it is not `Sendable`:
+/// ``ConnectionRequestContext/continueIfExpected()`` finds it from the loop.
+final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPRequestPart
     typealias InboundOut = HTTPRequestPart
     typealias OutboundIn = HTTPResponsePart
     typealias OutboundOut = HTTPResponsePart
 
-    // Touched on the channel's event loop only.
     private var context: ChannelHandlerContext?
     private var expecting = false
     /// Request heads received and final answers finished, on this connection.
@@ -58,19 +60,18 @@ final class BodyHandshakeHandler: ChannelDuplexHandler, RemovableChannelHandler,
             closeAfterAnswer = false
             let written = context.eventLoop.makePromise(of: Void.self)
             written.futureResult.cascade(to: promise)
-            written.futureResult.whenComplete { _ in context.close(promise: nil) }
+            let bound = NIOLoopBound(context, eventLoop: context.eventLoop)   // completes on the same loop
+            written.futureResult.whenComplete { _ in bound.value.close(promise: nil) }
             context.writeAndFlush(data, promise: written)
         }
     }
 
-    /// Sends `100 Continue` if the current request asked for it and its body has not started. `eventLoop` is the
-    /// channel's (``ConnectionRequestContext`` passes it).
-    func continueIfExpected(on eventLoop: any EventLoop) {
-        eventLoop.execute {
-            guard self.expecting, self.requests - self.answered == 1, let context = self.context else { return }
-            self.expecting = false
-            context.writeAndFlush(self.wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
-        }
+    /// Sends `100 Continue` if the current request asked for it and its body has not started. Called on the
+    /// channel's event loop.
+    func continueIfExpected() {
+        guard expecting, requests - answered == 1, let context else { return }
+        expecting = false
+        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponse(status: .continue))), promise: nil)
     }
 }
 
@@ -84,9 +85,13 @@ struct ConnectionRequestContext: RequestContext {
         channel = source.channel
     }
 
-    /// Lets the client send the body it is holding back for `100 Continue`, if any.
-    func continueIfExpected() async {
-        guard let handler = try? await channel.pipeline.handler(type: BodyHandshakeHandler.self).get() else { return }
-        handler.continueIfExpected(on: channel.eventLoop)
+    /// Lets the client send the body it is holding back for `100 Continue`, if any: on the channel's event loop,
+    /// where the handler lives.
+    func continueIfExpected() {
+        let channel = self.channel
+        channel.eventLoop.execute {
+            guard let handler = try? channel.pipeline.syncOperations.handler(type: BodyHandshakeHandler.self) else { return }
+            handler.continueIfExpected()
+        }
     }
 }

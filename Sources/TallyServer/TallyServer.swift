@@ -300,7 +300,7 @@ struct HTTPEntry: HTTPResponder {
             response = .tooLarge("the request body is \(length) bytes; the limit is \(limit)")
         } else if hasBody {
             // Only a client that asked waits for it: the others do not pay the handler lookup.
-            if headers[.expect]?.lowercased() == "100-continue" { await context.continueIfExpected() }
+            if headers[.expect]?.lowercased() == "100-continue" { context.continueIfExpected() }
             var body: [UInt8] = []
             for try await chunk in request.body {
                 if body.count + chunk.readableBytes > limit {
