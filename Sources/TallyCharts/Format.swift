@@ -41,23 +41,32 @@ public enum ChartText {
         return text == "-0" ? "0" : text
     }
 
-    /// `v` as ``number(_:maxDecimals:)`` writes it, with its unit: `1,200 rows`, and `1 row` for exactly one of a
-    /// unit written as an English plural (`rows`, `seconds`, `bytes`, `entries`). Abbreviations (`ms`, `s`, `%`)
-    /// are kept as written.
+    /// `v` as ``number(_:maxDecimals:)`` writes it, with its unit: `1,200 rows`, and `1 row` when it is written as
+    /// exactly one of a unit whose singular is known (``singularUnits``). Other units are kept as written.
     public static func number(_ v: Double, unit: String?) -> String {
         let text = number(v)
         guard let unit, !unit.isEmpty else { return text }
-        return text + " " + (abs(v) == 1 ? singular(unit) : unit)
+        let one = text == "1" || text == "-1"
+        return text + " " + (one ? singularUnits[unit] ?? unit : unit)
     }
 
-    /// The singular of a unit written as an English plural (`rows` → `row`, `entries` → `entry`); anything else
-    /// (`ms`, `%`, `status`, `kB`) unchanged.
-    static func singular(_ unit: String) -> String {
-        guard unit.count >= 4, unit.allSatisfy({ $0.isLetter && $0.isLowercase }), unit.hasSuffix("s"),
-              !unit.hasSuffix("ss"), !unit.hasSuffix("us"), !unit.hasSuffix("is") else { return unit }
-        if unit.hasSuffix("ies") { return String(unit.dropLast(3)) + "y" }
-        return String(unit.dropLast())
-    }
+    /// The singular of the plural units metrics are commonly kept in. A table, not a rule: English plurals are too
+    /// irregular to guess (`series`, `mismatches`, `kbps`).
+    static let singularUnits: [String: String] = {
+        var table: [String: String] = ["entries": "entry", "queries": "query", "retries": "retry", "mismatches": "mismatch",
+                                       "batches": "batch", "matches": "match", "indexes": "index", "boxes": "box",
+                                       "addresses": "address", "statuses": "status", "processes": "process",
+                                       "classes": "class", "duplicates": "duplicate"]
+        let regular = ["rows", "records", "seconds", "minutes", "hours", "days", "weeks", "months", "years",
+                       "milliseconds", "microseconds", "nanoseconds", "bytes", "kilobytes", "megabytes", "gigabytes",
+                       "terabytes", "bits", "checks", "events", "files", "errors", "failures", "warnings", "values",
+                       "items", "points", "requests", "messages", "users", "customers", "orders", "tables", "columns",
+                       "scans", "jobs", "tasks", "runs", "nulls", "characters", "words", "lines", "partitions",
+                       "transactions", "products", "sessions", "visits", "clicks", "pages", "objects", "keys",
+                       "documents", "alerts", "incidents", "tests", "calls", "operations", "connections", "datasets"]
+        for plural in regular { table[plural] = String(plural.dropLast()) }
+        return table
+    }()
 
     /// A pixel coordinate with one decimal, without a trailing `.0`: `12`, `12.5`, `-3.2`.
     /// A value off its axis (an outcome stack summed past the largest double, say) lies far outside the figure:

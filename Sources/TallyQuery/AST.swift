@@ -57,6 +57,14 @@ extension Query {
         return (x, y)
     }
 
+    /// Whether the query's first stage is a `since`, `until` or `between`.
+    public var startsWithRange: Bool {
+        switch stages.first?.kind {
+        case .since?, .until?, .between?: return true
+        default: return false
+        }
+    }
+
     /// The range of the leading `since`, `until` and `between` stages at `now`, each narrowing the ones before.
     ///
     /// - Throws: `QueryError` for a `between` whose first time is not before its second.

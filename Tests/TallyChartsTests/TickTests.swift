@@ -177,7 +177,11 @@ import Testing
         #expect(ChartText.number(1, unit: "ms") == "1 ms")
         #expect(ChartText.number(1, unit: "%") == "1 %")
         #expect(ChartText.number(1, unit: "status") == "1 status")
-        #expect(ChartText.number(1, unit: "Bytes") == "1 Bytes", "not a lowercase word: as written")
+        #expect(ChartText.number(1, unit: "mismatches") == "1 mismatch")
+        #expect(ChartText.number(0.999_999_9, unit: "rows") == "1 row", "the number as written decides")
+        for kept in ["series", "kbps", "iops", "Bytes", "species", "rows per day"] {
+            #expect(ChartText.number(1, unit: kept) == "1 " + kept, "an unknown unit is kept as written")
+        }
         #expect(ChartText.number(1_200, unit: nil) == "1,200")
         #expect(ChartText.number(1_200, unit: "") == "1,200")
     }

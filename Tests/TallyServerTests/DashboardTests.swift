@@ -231,6 +231,11 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         // other dataset, written after the first load, is marked at the next.
         let kept = server.server.overviewCache.withLock { $0?.changeCount }
         #expect(kept == server.server.store.changeCount)
+        // While the store has not changed, the kept model is what the page shows (marked here to tell it apart).
+        let model = try #require(server.server.overviewCache.withLock { $0?.model })
+        let someID = try #require(model.catalog.dataSources.first?.datasets.first?.metrics.first?.info.id)
+        server.server.overviewCache.withLock { $0?.model.anomalies = [someID: "kept-model-marker"] }
+        #expect(try await server.page("/", cookie: cookie).text.contains("title=\"kept-model-marker\""))
         var drop = WriteBatch(origin: BatchOrigin(kind: "test", source: "later"))
         let steady = drop.addSeries(SeriesKey(metric: "row_count", labels: ["datasource": "wh", "dataset": "customers"]), kind: .measurement)
         drop.append(series: steady, time: end, value: 0)

@@ -38,8 +38,20 @@ import TallyTestSupport
         try store.removeFeedback(ids: [verdict.id])
         moved("removeFeedback(ids:)")
         try store.setFeedback(series: id, time: 4_000, verdict: .expected)
+        moved("setFeedback")
         try store.removeFeedback(series: id)
         moved("removeFeedback(series:)")
+        var grouped = WriteBatch(origin: BatchOrigin(kind: "test", source: "group"))
+        grouped.append(series: grouped.addSeries(key, kind: .measurement), time: 20_000, value: 3)
+        _ = try store.writeGroup([GroupWrite(batch: grouped)]).map { try $0.get() }
+        moved("writeGroup")
+        var other = WriteBatch(origin: BatchOrigin(kind: "test", source: "other"))
+        let renamed = SeriesKey(metric: "row_count", labels: ["dataset": "orders_v2"])
+        other.append(series: other.addSeries(renamed, kind: .measurement), time: 30_000, value: 4)
+        try store.write(other)
+        moved("write")
+        try store.link(renamed, into: key)
+        moved("link")
         try store.setAttributes(Attributes(["unit": "rows"]), of: SeriesSelector(metric: "row_count"))
         moved("setAttributes")
         try store.setMetadata("note", "x")
@@ -50,5 +62,22 @@ import TallyTestSupport
         moved("delete(batch:)")
         try store.retain(before: 60_000)
         moved("retain")
+        // A compaction keeps what readers see.
+        try store.compact()
+        #expect(store.changeCount == last, "a compaction moved the count")
+    }
+
+    /// Loading a dump into an empty store is a change too.
+    @Test func loadingADumpMovesTheCount() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("store"))
+        let before = store.changeCount
+        let record = SeriesRecord(id: 1, key: SeriesKey(metric: "m", labels: [:]), kind: .measurement,
+                                  attributes: Attributes(), createdLSN: 1)
+        let batch = ImportRecord(lsn: 1, origin: BatchOrigin(kind: "test", source: "dump"), seriesCount: 1, pointCount: 1)
+        try store.load(series: [record], imports: [batch], documents: [],
+                       points: [1: PointColumns(times: [1_000], values: [1], lsns: [1])])
+        #expect(store.changeCount != before)
+        #expect(try store.read(1).values == [1])
     }
 }

@@ -64,8 +64,9 @@ public struct AnomalyCheckReport: Sendable {
     /// refractory period after an earlier alert, or held back by the likelihood gate. They do not fail the check.
     /// Always empty with the default options (every flag is an alert).
     public var quiet: [Finding] = []
-    /// In `latestPoint` mode: latest points the detector could not judge — too little history (cold start) or no
-    /// value (null) — so the check says nothing about them. They do not fail the check, but they are not "ok"
+    /// In `latestPoint` mode: latest points the detector could not judge — too little history (cold start), no
+    /// value (null), or, after a `bucket`, only a bucket in progress or cut by the range's end — so the check says
+    /// nothing about them. They do not fail the check, but they are not "ok"
     /// either: `tally check` lists them.
     public var unjudged: [Finding] = []
     /// A series the check could not look at.
@@ -126,7 +127,8 @@ extension Store {
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
                 guard let i = Self.latestJudgedIndex(s, now: now, inProgress: inProgress) else {
-                    // A point but no ended bucket: the bucket in progress, kept unjudged with its reason.
+                    // A point but no whole bucket: the bucket in progress (or cut by the range's end), kept
+                    // unjudged with its reason.
                     if let j = s.times.lastIndex(where: { $0 <= now }) {
                         unjudged.append(Self.finding(s, j))
                     } else {
@@ -154,12 +156,7 @@ extension Store {
         var q = query
         // A check is as of `now`: a query without a range of its own reads up to `now` (inclusive), so that
         // `latest`, `change` or a window of the last points see the series as it was then, not its points after.
-        let hasRange: Bool
-        switch q.stages.first?.kind {
-        case .since?, .until?, .between?: hasRange = true
-        default: hasRange = false
-        }
-        if !hasRange {
+        if !q.startsWithRange {
             let end = TimeExpression(base: .now, adjustments: [.init(subtract: false, duration: QueryDuration(milliseconds: 1))])
             // An empty span at the selector's start: unique, as the extension needs each stage's span to be.
             q.stages.insert(Stage(.until(end), span: SourceSpan(start: q.selectorSpan.start, end: q.selectorSpan.start)), at: 0)

@@ -24,7 +24,9 @@ extension Store {
     /// ones in one catalog transaction; old files are deleted afterwards (open readers keep their descriptors, so
     /// a reader in the middle of a read is never cut off). Writers are blocked only for the final swap.
     /// `extras` are changes made in the same swap (with no segments to rewrite, the swap still makes them).
+    /// `keepsContent`: the rewrite leaves what readers see as it was (a compaction), so ``changeCount`` stays.
     func rewrite(_ segments: [SegmentRecord], level: Int, alsoSwapping extras: RewriteSwapExtras? = nil,
+                 keepsContent: Bool = false,
                  keep: (SeriesID, PointColumns) -> PointColumns) throws(StoreError) -> RewriteReport {
         var report = RewriteReport()
         guard !segments.isEmpty || extras != nil else { return report }
@@ -122,7 +124,7 @@ extension Store {
                 s.index.sortBlocks(affected)
                 for id in lost { s.index.resetLatest(id, stored: latestStored[id], head: s.head) }
                 extras?.state(&s)
-                s.noteChange()
+                if !keepsContent { s.noteChange() }
             }
         }
         for record in segments { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -170,7 +172,7 @@ extension Store {
                 group.count > 1 || group.contains { readers[$0.id]?.hasSmallBlocks ?? false }
             }.flatMap { $0 }
             let level = (worth.map(\.level).max() ?? 0) + 1
-            return try rewrite(worth, level: level) { _, columns in columns }
+            return try rewrite(worth, level: level, keepsContent: true) { _, columns in columns }
         }
     }
 

@@ -198,8 +198,8 @@ public final class Store: Sendable {
     }
 
     /// A number that changes whenever this handle makes a change to what the store holds visible: points written,
-    /// imported, loaded or deleted, series edited, feedback set or removed, metadata set. (Compaction may change it
-    /// too.) A reader can keep what it computed from the store with the number it read before, and reuse it while
+    /// imported, loaded or deleted, series edited, feedback set or removed, metadata set (not a flush or a
+    /// compaction, which keep what readers see). A reader can keep what it computed from the store with the number it read before, and reuse it while
     /// the number is the same. Changes made by another process are not counted.
     public var changeCount: UInt64 { state.withLock { $0.changes } }
 
