@@ -17,6 +17,38 @@ struct CSVImportTests {
         }
     }
 
+    /// Two rows of one series at one time are refused, naming both lines: which value the file means cannot be
+    /// told (the store would keep the later and count both). Other series at that time, and the same series at
+    /// other times, are fine, in any order.
+    @Test func aSeriesTwiceAtOneTimeIsRefusedWithBothLines() throws {
+        let text = "time,metric,value,dataset\n2024-05-01T06:00:00Z,row_count,1204,orders\n"
+            + "2024-05-01T06:00:00Z,row_count,7,customers\n2024-05-01T06:00:00Z,row_count,1205,orders\n"
+        let e = try #require(error(text))
+        #expect(e.line == 4 && e.column == 1 && e.field == "time", "\(e)")
+        #expect(e.message == "row_count{dataset=\"orders\"} already has a point at 2024-05-01T06:00:00Z, on line 2: "
+                + "a file holds at most one point per series and time", "\(e.message)")
+        // Out of time order, the repeat is found too, and the first repeated row is the one named.
+        let unordered = "time,metric,value\n3,m,1\n1,m,1\n2,m,1\n1,m,2\n3,m,3\n"
+        let u = try #require(error(unordered))
+        #expect(u.line == 5 && u.message.hasSuffix("on line 3: a file holds at most one point per series and time"), "\(u)")
+        #expect(try parse("time,metric,value\n3,m,1\n1,m,1\n2,m,1\n").pointCount == 3)
+    }
+
+    /// The same in a points JSON file, where a series may be listed twice: the paths of both points.
+    @Test func aJSONSeriesTwiceAtOneTimeIsRefusedWithBothPaths() throws {
+        let json = #"{"series": [{"metric": "m", "points": [{"time": 1, "value": 1}, {"time": 2, "value": 2}]},"#
+            + #" {"metric": "n", "points": []}, {"metric": "m", "points": [{"time": 2, "value": 3}]}]}"#
+        do {
+            _ = try Store.parsePointsJSON(Array(json.utf8), fileName: "p.json")
+            Issue.record("accepted")
+        } catch {
+            guard case .invalid(let e) = error else { Issue.record("\(error)"); return }
+            #expect(e.path == "$.series[2].points[0].time" && e.line == 1, "\(e)")
+            #expect(e.message == "m already has a point at 1970-01-01T00:00:00.002Z, at $.series[0].points[1]: "
+                    + "a file holds at most one point per series and time", "\(e.message)")
+        }
+    }
+
     @Test func quotingCRLFAndEmbeddedLineBreaks() throws {
         let batch = try parse("\u{FEFF}time,metric,value,note\r\n1,m,1,\"a, b\"\r\n2,m,2,\"say \"\"hi\"\"\"\r\n3,m,3,\"two\nlines\"\r\n\r\n")
         #expect(batch.pointCount == 3)
@@ -60,15 +92,16 @@ struct CSVImportTests {
     @Test func timesInEveryAcceptedForm() throws {
         let batch = try parse("""
             time,metric,value
-            2024-05-01T06:00:00Z,m,1
-            2024-05-01T08:00:00+02:00,m,1
-            2024-05-01T06:00:00.123456Z,m,1
-            1714543200000,m,1
-            2024-05-01 06:00:00Z,m,1
+            2024-05-01T06:00:00Z,a,1
+            2024-05-01T08:00:00+02:00,b,1
+            2024-05-01T06:00:00.123456Z,c,1
+            1714543200000,d,1
+            2024-05-01 06:00:00Z,e,1
 
             """)
         let t = 1_714_543_200_000 as Int64
         #expect(batch.times == [t, t, t + 123, t, t])
+        // (One series per row: these are one time, and a file holds one point per series and time.)
         // Years outside 0000–9999 as Tally writes them, up to the latest time a point can have.
         let far = try parse("time,metric,value\n-0044-03-15T00:00:00Z,m,1\n+10000-01-01T00:00:00Z,m,1\n"
                             + "+292278994-08-17T07:12:55.806Z,m,1\n-9223372036854775808,m,1\n")

@@ -192,6 +192,24 @@ public enum CSVImport {
             }
             batch.append(series: seriesIndex, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
         }
+        // Two rows of one series at one time: which value the file means cannot be told.
+        if let repeated = batch.firstRepeatedPoint() {
+            // Each data row is one point: the rows are found again by their number (only on this error).
+            var again = CSVParser(data, fileName: fileName)
+            var row = -1
+            var earlierLine = 0
+            while try again.nextRow(into: &fields) {
+                if row == repeated.earlier { earlierLine = fields[timeColumn].line }
+                if row == repeated.later {
+                    let cell = fields[timeColumn]
+                    let key = batch.series[Int(batch.seriesIndexes[repeated.later])].key
+                    throw InputError(file: fileName, line: cell.line, column: cell.column, field: "time",
+                        message: "\(key) already has a point at \(TimeText.format(batch.times[repeated.later])), on line \(earlierLine): "
+                            + "a file holds at most one point per series and time")
+                }
+                row += 1
+            }
+        }
         return batch
     }
 

@@ -110,6 +110,23 @@ public enum JSONPointsImport {
                 batch.append(series: index, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
             }
         }
+        // Two points of one series at one time: which value the file means cannot be told.
+        if let repeated = batch.firstRepeatedPoint() {
+            var paths: [SodaJSONPath] = []
+            var k = 0
+            outer: for (e, element) in list.enumerated() {
+                for i in (element["points"]?.arrayValue ?? []).indices {
+                    if k == repeated.earlier || k == repeated.later {
+                        paths.append(SodaJSONPath.root.appending("series").appending(e).appending("points").appending(i))
+                        if paths.count == 2 { break outer }
+                    }
+                    k += 1
+                }
+            }
+            let key = batch.series[Int(batch.seriesIndexes[repeated.later])].key
+            throw fail("\(key) already has a point at \(TimeText.format(batch.times[repeated.later])), at \(paths[0]): "
+                       + "a file holds at most one point per series and time", at: paths[1].appending("time"))
+        }
         let elements = firstElement
         return ParsedFile(batch: batch, fileName: fileName, place: { index in
             guard index < elements.count else { return nil }

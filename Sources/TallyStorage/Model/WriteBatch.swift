@@ -187,6 +187,33 @@ public struct WriteBatch: Sendable {
     }
 
     /// ``validate()`` without the series names.
+    /// The first point, in batch order, at the same series and time as an earlier point of the batch, with that
+    /// earlier point (indexes into the points); nil when every series has one point per time. Linear when each
+    /// series' points come in time order (as files usually list them), else a sort of the points.
+    public func firstRepeatedPoint() -> (earlier: Int, later: Int)? {
+        var latest = [Int](repeating: -1, count: series.count)   // per series: the index of its latest point so far
+        var ordered = true
+        for k in times.indices {
+            let s = Int(seriesIndexes[k])
+            let previous = latest[s]
+            if previous < 0 || times[k] > times[previous] { latest[s] = k; continue }
+            if times[k] == times[previous] { return (previous, k) }
+            ordered = false
+            break
+        }
+        if ordered { return nil }
+        // Out of order: sorted by series, time and index, a repeat is next to the point it repeats.
+        let order = times.indices.sorted { a, b in
+            (seriesIndexes[a], times[a], a) < (seriesIndexes[b], times[b], b)
+        }
+        var best: (earlier: Int, later: Int)?
+        for (a, b) in zip(order, order.dropFirst())
+        where seriesIndexes[a] == seriesIndexes[b] && times[a] == times[b] && b < (best?.later ?? .max) {
+            best = (a, b)
+        }
+        return best
+    }
+
     func validatePoints() throws(InputError) {
         if let key = conflictingKinds.first {
             throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
