@@ -81,8 +81,10 @@ public struct Chart: Sendable, Equatable {
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
         layout = series.count <= spec.maxLegendSeries && sharedUnit ? .single : .smallMultiples
-        var from = spec.alignment?.from ?? .max, to = spec.alignment?.to ?? .min
-        for s in series { from = min(from, s.times.first!); to = max(to, s.times.last!) }
+        // The points' own span (the subtitle says it), and the axis': that, or wider to line up with other charts.
+        var first = Int64.max, last = Int64.min
+        for s in series { first = min(first, s.times.first!); last = max(last, s.times.last!) }
+        var from = min(first, spec.alignment?.from ?? .max), to = max(last, spec.alignment?.to ?? .min)
         // A lone bucket in progress spans its bucket, not the hour either side of one instant.
         if from == to, let inProgress, inProgress.contains(from) { to = Swift.max(to, inProgress.end - 1) }
         let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
@@ -188,7 +190,7 @@ public struct Chart: Sendable, Equatable {
                 totalDrawn += l.points.filter { $0.value != nil }.count
             }
         }
-        var parts = [Chart.spanText(from, to)], notes: [String] = []
+        var parts = [Chart.spanText(first, last)], notes: [String] = []
         if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }

@@ -260,6 +260,9 @@ import TallyStorage
         #expect(Set(again.map { $0.panels[0].plot.x }).count == 1, "\(again.map { $0.panels[0].plot.x })")
         #expect(Set(again.map { $0.panels[0].xAxis.min }).count == 1 && Set(again.map { $0.panels[0].xAxis.max }).count == 1)
         #expect(Chart.alignment(of: [first[0]]) == nil, "one chart has nothing to line up with")
+        // The subtitle gives each chart's own points' span, not the shared axis'.
+        #expect(again[0].subtitle.hasPrefix("2024-05-03 – 2024-05-07 UTC"), "\(again[0].subtitle)")
+        #expect(again[1].subtitle.hasPrefix("2024-05-01 – 2024-05-04 UTC"), "\(again[1].subtitle)")
     }
 
     /// `outcomes by (dataset)` panels line up too, whatever each group's counts.
