@@ -493,6 +493,28 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
                                       "row_count > 0"])
     }
 
+    /// A metric or check scanned by two scans of one dataset is told apart by its `scan_definition` first.
+    @Test func rowsOfTwoScansAreToldApartByTheirScanDefinition() {
+        func row(_ id: UInt32, _ metric: String, _ labels: [String: String], kind: SeriesKind = .measurement,
+                 name: String? = nil) -> DashboardCatalog.Row {
+            let info = SeriesInfo(id: SeriesID(id), key: SeriesKey(metric: metric, labels: labels.merging(["dataset": "orders"]) { a, _ in a }),
+                                  kind: kind, attributes: Attributes(name.map { ["name": $0] } ?? [:]))
+            return DashboardCatalog.Row(info: info, latest: nil, name: DashboardCatalog.rowName(info), unit: nil)
+        }
+        let metrics = DashboardCatalog.distinguished([
+            row(1, "row_count", ["scan_definition": "nightly"]), row(2, "row_count", ["scan_definition": "hourly"]),
+            row(3, "avg", ["column": "amount", "scan_definition": "nightly"]), row(4, "missing_count", ["scan_definition": "nightly"])])
+        #expect(metrics.map(\.name) == ["row_count · scan_definition=nightly", "row_count · scan_definition=hourly",
+                                         "avg · column=amount", "missing_count"])
+        let checks = DashboardCatalog.distinguished([
+            row(5, "check", ["check": "aa11", "scan_definition": "nightly"], kind: .check, name: "row_count > 0"),
+            row(6, "check", ["check": "bb22", "scan_definition": "hourly"], kind: .check, name: "row_count > 0"),
+            row(7, "check", ["check": "cc33", "scan_definition": "hourly"], kind: .check, name: "row_count > 0")])
+        #expect(checks.map(\.name) == ["row_count > 0 · scan_definition=nightly",
+                                        "row_count > 0 · scan_definition=hourly · check=bb22",
+                                        "row_count > 0 · scan_definition=hourly · check=cc33"])
+    }
+
     /// A check's value is shown in the unit of the metric it measures, unless it measures a change or a score.
     @Test func checksTakeTheUnitOfTheirMetric() throws {
         func row(_ id: UInt32, _ metric: String, kind: SeriesKind, _ attributes: [String: String]) -> DashboardCatalog.Row {

@@ -70,7 +70,7 @@ struct DashboardCatalog: Sendable {
             DataSource(name: source, datasets: grouped[source]!.keys.sorted().map { name in
                 let members = grouped[source]![name]!
                 return Dataset(dataSource: source, name: name,
-                               metrics: members.metrics.sorted { $0.name < $1.name },
+                               metrics: DashboardCatalog.distinguished(members.metrics).sorted { $0.name < $1.name },
                                checks: DashboardCatalog.withUnits(DashboardCatalog.distinguished(members.checks), from: members.metrics, store: store)
                                    .sorted { $0.name < $1.name })
             })
@@ -89,16 +89,23 @@ struct DashboardCatalog: Sendable {
         }
     }
 
-    /// Checks of one dataset that share a name (the same check with two filters) get their `check` label
-    /// appended, so that no two rows read the same.
+    /// Rows of one dataset that share a name get what tells them apart appended, so that no two read the same:
+    /// their `scan_definition` (the same metric or check in two scans of the dataset), then, for checks, their
+    /// `check` label (the same check with two filters).
     static func distinguished(_ rows: [Row]) -> [Row] {
-        var count: [String: Int] = [:]
-        for row in rows { count[row.name, default: 0] += 1 }
+        appendingWhereShared(appendingWhereShared(rows, label: "scan_definition"), label: "check")
+    }
+
+    /// `rows` with ` · label=value` appended to the name of each row that shares its name with a row whose value
+    /// of `label` differs (not when the name already starts with the value: a check named by its `check` label).
+    private static func appendingWhereShared(_ rows: [Row], label: String) -> [Row] {
+        var values: [String: Set<String>] = [:]
+        for row in rows { values[row.name, default: []].insert(row.info.key[label: label] ?? "") }
         return rows.map { row in
-            guard count[row.name, default: 0] > 1, let label = row.info.key[label: "check"],
-                  !row.name.hasPrefix(label) else { return row }
+            guard values[row.name, default: []].count > 1, let value = row.info.key[label: label],
+                  !row.name.hasPrefix(value) else { return row }
             var named = row
-            named.name += " · check=\(label)"
+            named.name += " · \(label)=\(value)"
             return named
         }
     }
