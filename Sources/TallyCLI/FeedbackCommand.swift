@@ -74,6 +74,7 @@ extension TallyCommand {
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForReading()
                 let infos = store.series(matching: seriesSelector)
+                if !selector.isEmpty && infos.isEmpty { throw CLIFailure(message: "\(selector) matches no series", code: 2) }
                 let keys = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0.key) })
                 let records = try store.feedback(series: infos.map(\.id))
                 var rows: [[String]] = []
@@ -138,6 +139,7 @@ extension TallyCommand {
                 defer { try? store.close() }
                 var removed = 0
                 let target = try at.map { try feedbackTarget($0, now: currentTimeMillis()) }
+                try requireMatches(seriesSelector, text: selector ?? "", in: store)
                 for info in store.series(matching: seriesSelector) {
                     if all {
                         removed += try store.removeFeedback(series: info.id)

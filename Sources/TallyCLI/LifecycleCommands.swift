@@ -46,6 +46,8 @@ extension TallyCommand {
                 }
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForWriting()
+                defer { try? store.close() }
+                if !selector.isEmpty { try requireMatches(seriesSelector, text: selector, in: store) }
                 let report = try store.retain(before: cutoff, selector: selector.isEmpty ? nil : seriesSelector)
                 try store.close()
                 printOut("kept points from \(TimeText.format(cutoff)) on; " + describe(report, verb: "rewrote"))
@@ -89,7 +91,9 @@ extension TallyCommand {
                 } else {
                     let now = currentTimeMillis()
                     let range = try timeRangeOptions(since: since, until: until, now: now)
-                    report = try store.delete(try parseSelectorOrExit(selector!), in: range)
+                    let seriesSelector = try parseSelectorOrExit(selector!)
+                    try requireMatches(seriesSelector, text: selector!, in: store)
+                    report = try store.delete(seriesSelector, in: range)
                 }
                 printOut("deleted \(report.pointsDropped) points; \(forgot)\(describe(report, verb: "rewrote"))")
             }
@@ -99,6 +103,12 @@ extension TallyCommand {
 
 func describe(_ report: RewriteReport, verb: String) -> String {
     "\(verb) \(report.segmentsRemoved) segments into \(report.segmentsWritten) (\(report.bytesBefore) → \(report.bytesAfter) bytes, \(report.pointsAfter) points)"
+}
+
+/// Exits 2 when `selector` (written `text`) matches no series of `store`: a misspelt metric or label must not
+/// pass as "nothing to do".
+func requireMatches(_ selector: SeriesSelector, text: String, in store: Store) throws {
+    if store.series(matching: selector).isEmpty { throw CLIFailure(message: "\(text) matches no series", code: 2) }
 }
 
 /// Parses a selector, printing a positioned error and exiting with code 2 when it is malformed.

@@ -166,6 +166,11 @@ struct AnomalyCLITests {
         #expect(r.status == 2 && r.stderr.contains("nosuch matches no series"), "\(r.stdout)\(r.stderr)")
         let f = try runTally(["feedback", "nosuch", "--at", "latest", "expected", "--store", store])
         #expect(f.status == 2 && f.stderr.contains("nosuch matches no series"), "\(f.stdout)\(f.stderr)")
+        for command in [["feedback", "list", "nosuch"], ["feedback", "remove", "nosuch", "--all"],
+                        ["delete", "nosuch"], ["retain", "--older-than", "1d", "nosuch"]] {
+            let r = try runTally(command + ["--store", store])
+            #expect(r.status == 2 && r.stderr.contains("nosuch matches no series"), "\(command): \(r.stdout)\(r.stderr)")
+        }
         let removed = try runTally(["feedback", "remove", "--id", "999", "--store", store])
         #expect(removed.status == 1 && removed.stderr.contains("no verdict with id 999"), "\(removed.stdout)\(removed.stderr)")
     }
