@@ -34,6 +34,24 @@ struct CSVImportTests {
         #expect(try parse("time,metric,value\n3,m,1\n1,m,1\n2,m,1\n").pointCount == 3)
     }
 
+    /// A file without points is refused (it would make a batch of nothing): a CSV header alone, a JSON document
+    /// with no series or only series without points.
+    @Test func aFileWithoutPointsIsRefused() throws {
+        for header in ["time,metric,value", "time,metric,value,dataset\n", "time,metric,value\r\n\r\n"] {
+            let e = try #require(error(header), "\(header.debugDescription)")
+            #expect(e.line == 1 && e.message == "the file has only its header, no rows: there are no points to ingest")
+        }
+        for json in [#"{"series": []}"#, #"{"series": [{"metric": "m", "points": []}]}"#] {
+            do {
+                _ = try Store.parsePointsJSON(Array(json.utf8), fileName: "p.json")
+                Issue.record("accepted \(json)")
+            } catch {
+                guard case .invalid(let e) = error else { Issue.record("\(error)"); continue }
+                #expect(e.path == "$.series" && e.message.hasPrefix("there are no points to ingest"), "\(e)")
+            }
+        }
+    }
+
     /// The same in a points JSON file, where a series may be listed twice: the paths of both points.
     @Test func aJSONSeriesTwiceAtOneTimeIsRefusedWithBothPaths() throws {
         let json = #"{"series": [{"metric": "m", "points": [{"time": 1, "value": 1}, {"time": 2, "value": 2}]},"#

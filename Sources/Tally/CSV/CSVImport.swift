@@ -192,6 +192,10 @@ public enum CSVImport {
             }
             batch.append(series: seriesIndex, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
         }
+        // A header alone is no data: a batch of nothing would only be listed among the batches.
+        if batch.pointCount == 0 {
+            throw InputError(file: fileName, line: 1, message: "the file has only its header, no rows: there are no points to ingest")
+        }
         // Two rows of one series at one time: which value the file means cannot be told.
         if let repeated = batch.firstRepeatedPoint() {
             // Each data row is one point: the rows are found again by their number (only on this error).

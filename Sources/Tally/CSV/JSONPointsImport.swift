@@ -110,6 +110,11 @@ public enum JSONPointsImport {
                 batch.append(series: index, time: time, columnValue: value, outcomeCode: outcome?.rawValue ?? 0)
             }
         }
+        // No points is no data: a batch of nothing would only be listed among the batches.
+        if batch.pointCount == 0 {
+            throw fail("there are no points to ingest: the \"series\" array is empty, or so is every series' \"points\"",
+                       at: SodaJSONPath.root.appending("series"))
+        }
         // Two points of one series at one time: which value the file means cannot be told.
         if let repeated = batch.firstRepeatedPoint() {
             var paths: [SodaJSONPath] = []
