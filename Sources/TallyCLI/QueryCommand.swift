@@ -25,6 +25,8 @@ extension TallyCommand {
                     printOut("(no series: the selector matched none, or `where` kept no point)\n")
                 } else {
                     printOut(render(result, format))
+                    // CSV is for programs, whose columns a note would change: it goes to standard error.
+                    if format == .csv, let note = result.inProgressNote { printError("note: " + note) }
                 }
             }
         }

@@ -175,6 +175,14 @@ import Testing
         let json = r.json()
         #expect(json.ranges(of: "\"in_progress\":true").count == 1)
         #expect(json.contains(#"{"time":"2024-05-20T00:00:00Z","value":3.0,"in_progress":true}"#))
+        // A table says so under it; CSV keeps its columns (the CLI writes the note to standard error).
+        let note = "the last 1w bucket (from 2024-05-20T00:00:00Z) is in progress until 2024-05-27T00:00:00Z: its values hold only part of it"
+        #expect(r.inProgressNote == note)
+        #expect(r.table().hasSuffix("\nnote: " + note + "\n"), "\(r.table())")
+        #expect(!r.csv().contains("note"))
+        let cut = try run("m | between 2024-05-06 and 2024-05-15 | bucket 1w sum", daily(), now: now)
+        #expect(cut.inProgressNote?.hasSuffix("was cut by the range's end: its values hold only part of it") == true)
+        #expect(try run("m | since 30d", daily(), now: now).inProgressNote == nil)
     }
 
     @Test func aRangeEndingInsideABucketLeavesItInProgress() throws {

@@ -1,8 +1,10 @@
+import TallyStorage
 extension QueryResult {
     /// The result as an aligned text table for people: the CSV columns, separated by two spaces, numbers
     /// right-aligned, null values shown as `null`, control characters in cells escaped (see `alignedColumns`).
     /// Columns are aligned by terminal width: East Asian wide characters take two columns, combining marks none.
-    /// An empty result is `(no series)`; series without points give `(no points in N series)`.
+    /// An empty result is `(no series)`; series without points give `(no points in N series)`. A last bucket in
+    /// progress is noted under the table (``inProgressNote``).
     public func table() -> String {
         let layout = FlatLayout(self)
         let header = layout.header
@@ -10,7 +12,18 @@ extension QueryResult {
         if series.isEmpty { return "(no series)\n" }
         if rows.isEmpty { return "(no points in \(series.count) series)\n" }
         let numeric: Set<String> = ["value", "expected", "lower", "upper", "score"]
-        return alignedColumns([header] + rows, rightAligned: header.map { numeric.contains($0) })
+        let table = alignedColumns([header] + rows, rightAligned: header.map { numeric.contains($0) })
+        return table + (inProgressNote.map { "note: " + $0 + "\n" } ?? "")
+    }
+
+    /// What a reader of a table or CSV needs told about ``inProgress``, when some point is in that bucket:
+    /// `the last 1w bucket (from 2024-05-13T00:00:00Z) is in progress until 2024-05-20T00:00:00Z: its values hold only
+    /// part of it` (or `was cut by the range's end`). JSON marks the points themselves.
+    public var inProgressNote: String? {
+        guard let bucket = inProgress, series.contains(where: { $0.times.contains(where: bucket.contains) }) else { return nil }
+        let which = "the last \(bucket.width) bucket (from \(TimeText.format(bucket.start)))"
+        return bucket.endsAtNow ? which + " is in progress until \(TimeText.format(bucket.end)): its values hold only part of it"
+            : which + " was cut by the range's end: its values hold only part of it"
     }
 }
 
