@@ -87,8 +87,12 @@ public struct Chart: Sendable, Equatable {
         var from = min(first, spec.alignment?.from ?? .max), to = max(last, spec.alignment?.to ?? .min)
         // A lone bucket in progress spans its bucket, not the hour either side of one instant.
         if from == to, let inProgress, inProgress.contains(from) { to = Swift.max(to, inProgress.end - 1) }
-        let hasBand = series.contains { $0.lower != nil && $0.upper != nil }
-        let hasExpected = series.contains { $0.expected != nil }
+        // Annotation columns count when they hold something to draw (a cold start has them all null).
+        func drawable(_ column: [Double]?) -> Bool { column?.contains { Chart.finite($0) != nil } ?? false }
+        let hasBand = series.contains { drawable($0.lower) || drawable($0.upper) }
+        let hasExpected = series.contains { drawable($0.expected) }
+        // A model that has not judged yet says why, rather than leaving the chart to look like one without a model.
+        let unjudged = series.filter { $0.expected != nil && !drawable($0.expected) && !drawable($0.lower) && !drawable($0.upper) }
         let hasAnomalies = series.contains { s in s.anomaly?.contains(true) == true }
         // Flags that the alert rules (refractory period, likelihood gate, recurrence check) silenced are drawn hollow.
         let hasSilenced = series.contains { s in
@@ -132,7 +136,7 @@ public struct Chart: Sendable, Equatable {
         // Over an envelope, the expected range is drawn as its edges (a second shaded band would not be told apart);
         // a panel with both kinds of line has an item for each.
         if hasBand {
-            let banded = series.indices.filter { series[$0].lower != nil && series[$0].upper != nil }
+            let banded = series.indices.filter { drawable(series[$0].lower) || drawable(series[$0].upper) }
             for (edges, symbol) in [(false, LegendSymbol.band), (true, .rangeEdges)] {
                 let members = banded.filter { dense[$0] == edges }
                 guard !members.isEmpty else { continue }
@@ -210,6 +214,12 @@ public struct Chart: Sendable, Equatable {
         }
         if let inProgress, panels.contains(where: { $0.lines.contains { $0.points.contains(where: \.inProgress) } }) {
             notes.append(Chart.inProgressText(inProgress))
+        }
+        if !unjudged.isEmpty {
+            // Its last point's reason says how much more history it needs (`needs 3 more points`).
+            let reasons = Set(unjudged.compactMap { s in s.reasons?.last { $0?.hasPrefix("needs ") == true } ?? nil })
+            let why = reasons.count == 1 ? ": " + reasons.first! : ""
+            notes.append((unjudged.count == series.count ? "no expected range yet" : "\(unjudged.count) of \(series.count) series without an expected range yet") + why)
         }
         finishSubtitle(parts: parts, notes: notes)
     }

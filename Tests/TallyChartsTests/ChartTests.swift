@@ -105,6 +105,18 @@ import TallyStorage
         // Without annotations: none of them.
         let plain = Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg()
         #expect(!plain.contains("class=\"band\"") && !plain.contains("class=\"anomalies\"") && !plain.contains("class=\"expected\""))
+        // A model still in its cold start has its columns but nothing in them: no legend items for them, and the
+        // subtitle says why.
+        var cold = series("m", [1, 2, 3])
+        let null = columnValue(nil)
+        cold.expected = [null, null, null]; cold.lower = cold.expected; cold.upper = cold.expected
+        cold.anomaly = [false, false, false]
+        cold.reasons = ["needs 5 more points", "needs 4 more points", "needs 3 more points"]
+        let coldChart = Chart(QueryResult(series: [cold]))
+        #expect(!coldChart.legend.map(\.label).contains("expected") && !coldChart.legend.map(\.label).contains("expected range"),
+                "\(coldChart.legend.map(\.label))")
+        #expect(coldChart.subtitleLines.joined(separator: " ").contains("no expected range yet: needs 3 more points"), "\(coldChart.subtitleLines)")
+        #expect(!chart.subtitleLines.joined().contains("no expected range"))
         // The JSON carries the annotation columns.
         let json = chart.json()
         #expect(json.contains("\"lower\": 11300.0") && json.contains("\"anomaly\": true") && json.contains("\"expected\": 12200.0"))
