@@ -10,7 +10,8 @@ extension TallyCommand {
                 (at or before now) of any series raises an alert — or, when the query has a `where`, when any point \
                 remains — printing the series, value, expected range and reason; exit 0 otherwise; exit 2 for a \
                 bad query, or for one that matches no series (a misspelt metric or label would otherwise pass \
-                in silence; --allow-empty makes that exit 0). A latest point the detector cannot judge (too little history, or no value), or a \
+                in silence; --allow-empty makes that exit 0); exit 3 when the check could not run (no store at \
+                the path, or a read that failed). A latest point the detector cannot judge (too little history, or no value), or a \
                 series with no point at or before now, does not fail the check; it is listed as NOT JUDGED \
                 (`not_judged` in JSON) with its reason. \
                 With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
@@ -37,6 +38,18 @@ extension TallyCommand {
 
         func run() throws {
             var failed = false
+            do {
+                try runChecking { failed = $0 }
+            } catch let code as ExitCode where code.rawValue == 1 {
+                // Exit 1 means "anomalous" here: a check that could not run (no store at the path, a read that
+                // failed) exits 3, so that CI tells a broken setup from an incident.
+                throw ExitCode(3)
+            }
+            if failed { throw ExitCode(1) }
+        }
+
+        /// Runs the check, reporting errors as the other commands do; `failed` is told whether it found something.
+        private func runChecking(_ failed: (Bool) -> Void) throws {
             try runReportingErrors {
                 let store = try location.openForReading()
                 let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
@@ -53,9 +66,8 @@ extension TallyCommand {
                     throw ExitCode(2)
                 }
                 printOut(format == .json ? Self.json(report) : Self.table(report))
-                failed = report.failed
+                failed(report.failed)
             }
-            if failed { throw ExitCode(1) }
         }
 
         static func table(_ report: AnomalyCheckReport) -> String {

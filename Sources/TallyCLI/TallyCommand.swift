@@ -12,7 +12,8 @@ struct TallyCommand: ParsableCommand {
         abstract: "A metric store for data-quality scans.",
         discussion: """
             The store is --store PATH, else $TALLY_STORE, else ./tally-data.
-            Exit codes: 0 success, 1 failure, 2 bad input (a malformed file, selector or query), 64 bad usage.
+            Exit codes: 0 success, 1 failure, 2 bad input (a malformed file, selector or query), 64 bad usage; \
+            `tally check` exits 1 when something is anomalous and 3 when it could not check.
             """,
         subcommands: [
             Ingest.self, QueryCommand.self, Export.self, SeriesCommand.self, Check.self, Feedback.self, Backtest.self, ChartCommand.self, Serve.self, Keys.self, Stats.self, Verify.self, Compact.self, Retain.self, Delete.self, Backup.self, Restore.self, Repair.self, Upgrade.self, Dump.self, Load.self, Scans.self, Scan.self, Batches.self, Demo.self, CrashWriter.self,

@@ -185,6 +185,11 @@ struct AnomalyCLITests {
         #expect(option.status == 2)
         #expect(option.stderr.contains("query error at 1:23: `anomalies`: invalid sensitivity 'abc'"), "\(option.stderr)")
         #expect(option.stdout.isEmpty)
+        // A check that cannot run is not an anomaly: exit 3, whatever the format.
+        for format in ["table", "json"] {
+            let missing = try runTally(["check", "row_count", "--store", dir.child("nosuch"), "--format", format])
+            #expect(missing.status == 3 && missing.stderr.contains("no Tally store at"), "\(missing.status) \(missing.stderr)")
+        }
     }
 
     @Test func feedbackIsAddedListedAndRemoved() throws {
