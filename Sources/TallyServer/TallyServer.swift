@@ -175,13 +175,46 @@ public final class TallyServer: Sendable {
         case .failure(let answer): return answer.response
         }
         request.principal = principal
-        if request.method == "POST" && request.path == "/api/v1/ingest" {
+        // A misspelt parameter (`?sinc=`, `&fmt=csv`) would otherwise be ignored, and the answer look right.
+        if let known = TallyServer.parameters(of: request.path),
+           let unknown = request.query.keys.sorted().first(where: { !known.contains($0) }) {
+            let takes = known.isEmpty ? "takes no parameters" : "takes " + known.sorted().joined(separator: ", ")
+            return .error(400, "unknown parameter \(unknown): \(request.path) \(takes)")
+        }
+        guard request.method == "POST" else { return nil }
+        switch request.path {
+        case "/api/v1/ingest":
             guard principal.role.allows(.write) else { return .forbidden("ingest") }
             guard let type = request.contentType, TallyServer.ingestTypes.contains(type) else {
                 return TallyServer.unsupportedIngestType(request.contentType)
             }
+        case "/api/v1/query":
+            if request.contentType == "application/json" {
+                return .error(415, "the body is the query itself, as text/plain (or send GET with ?q=QUERY); got application/json")
+            }
+            if request.query["q"] != nil {
+                return .error(400, "give the query either as ?q= or as the body, not both")
+            }
+        case "/api/v1/feedback", "/api/v1/soda/feedback":
+            if let type = request.contentType, type != "application/json" {
+                return .error(415, "Content-Type must be application/json; got \(type)")
+            }
+        default:
+            break
         }
         return nil
+    }
+
+    /// The query parameters each endpoint of `/api/v1` takes; nil for a path that is not one.
+    static func parameters(of path: String) -> Set<String>? {
+        switch path {
+        case "/api/v1/query": return ["q", "format", "now"]
+        case "/api/v1/series": return ["match"]
+        case "/api/v1/ingest": return ["name"]
+        case "/api/v1/scans": return ["since", "until", "definition"]
+        case "/api/v1/stats", "/api/v1/feedback", "/api/v1/soda/feedback": return []
+        default: return path.hasPrefix("/api/v1/scans/") ? [] : nil
+        }
     }
 
     /// A refused request (a credential, a parameter), as the answer to give.

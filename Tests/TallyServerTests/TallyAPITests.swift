@@ -144,6 +144,31 @@ struct TallyAPITests {
         #expect(verdicts.map(\.verdict) == [.exclude, .expected], "the later verdict on a point replaces the earlier")
     }
 
+    @Test("a misspelt parameter or a body of the wrong kind is refused, not ignored")
+    func unknownParametersAndBodyTypes() async throws {
+        let server = try await TestServer()
+        defer { Task { await server.stop() } }
+        let scans = try await server.get("/api/v1/scans?sinc=2024-05-01")
+        #expect(scans.status == 400 && scans.errorMessage == "unknown parameter sinc: /api/v1/scans takes definition, since, until",
+                "\(scans.text)")
+        let query = try await server.get("/api/v1/query?q=row_count&fmt=csv")
+        #expect(query.status == 400 && query.errorMessage?.hasPrefix("unknown parameter fmt") == true, "\(query.text)")
+        #expect(try await server.get("/api/v1/stats?x=1").status == 400)
+        #expect(try await server.get("/api/v1/query?q=row_count&format=csv").status == 200)
+        let asJSON = try await server.send("POST", "/api/v1/query", key: server.readKey, headers: ["Content-Type": "application/json"],
+                                          body: Array(#"{"q": "row_count"}"#.utf8))
+        #expect(asJSON.status == 415 && asJSON.errorMessage?.contains("text/plain") == true, "\(asJSON.text)")
+        let both = try await server.send("POST", "/api/v1/query?q=row_count", key: server.readKey,
+                                        headers: ["Content-Type": "text/plain"], body: Array("other".utf8))
+        #expect(both.status == 400 && both.errorMessage == "give the query either as ?q= or as the body, not both")
+        let plain = try await server.send("POST", "/api/v1/query", key: server.readKey, headers: ["Content-Type": "text/plain"],
+                                         body: Array("row_count".utf8))
+        #expect(plain.status == 200, "\(plain.text)")
+        let feedback = try await server.send("POST", "/api/v1/feedback", key: server.writeKey, headers: ["Content-Type": "text/plain"],
+                                            body: Array(#"{"match": "row_count", "at": "latest", "verdict": "expected"}"#.utf8))
+        #expect(feedback.status == 415 && feedback.errorMessage == "Content-Type must be application/json; got text/plain")
+    }
+
     @Test("bad queries, selectors and documents: 400 with message, line and column")
     func badInput() async throws {
         let server = try await TestServer()
