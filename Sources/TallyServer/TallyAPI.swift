@@ -130,6 +130,13 @@ extension TallyServer {
             do {
                 scan = try await runBlocking { try SodaScan.parse(document, from: bytes) }
             } catch let error as SodaError {
+                // An object that is neither kind (no `dataTimestamp`, no `series`) is told both kinds it could be.
+                if error.path == SodaJSONPath.root.appending("dataTimestamp"), document["dataTimestamp"] == nil {
+                    return sodaError(SodaError(kind: error.kind, path: error.path,
+                                               message: error.message + " (a JSON body is a Soda scan document, or points as "
+                                                + "`tally export --format json` writes them: {\"series\": [...]})",
+                                               line: error.line, column: error.column))
+                }
                 return sodaError(error)
             } catch {
                 return internalError(error)

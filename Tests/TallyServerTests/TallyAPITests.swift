@@ -167,6 +167,11 @@ struct TallyAPITests {
         let feedback = try await server.send("POST", "/api/v1/feedback", key: server.writeKey, headers: ["Content-Type": "text/plain"],
                                             body: Array(#"{"match": "row_count", "at": "latest", "verdict": "expected"}"#.utf8))
         #expect(feedback.status == 415 && feedback.errorMessage == "Content-Type must be application/json; got text/plain")
+        // A JSON object of neither kind is told both kinds it could be.
+        let neither = try await server.send("POST", "/api/v1/ingest", key: server.writeKey, headers: ["Content-Type": "application/json"],
+                                           body: Array("{}".utf8))
+        #expect(neither.status == 400 && neither.errorMessage?.hasPrefix("missing required key \"dataTimestamp\"") == true
+                && neither.errorMessage?.contains(#"{"series": [...]}"#) == true, "\(neither.text)")
     }
 
     @Test("bad queries, selectors and documents: 400 with message, line and column")

@@ -58,7 +58,13 @@ public struct SodaError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func expected(_ what: String, at path: SodaJSONPath, found value: SodaJSON?) -> SodaError {
-        guard let value else { return .invalid(path, "missing required key; expected \(what)") }
+        guard let value else {
+            // The key is named in the message too: a reader of the message alone should not need the path.
+            if case .key(let name)? = path.components.last {
+                return .invalid(path, "missing required key \"\(name)\"; expected \(what)")
+            }
+            return .invalid(path, "missing required key; expected \(what)")
+        }
         return .invalid(path, "expected \(what); found \(value.foundText)")
     }
 }
