@@ -38,7 +38,7 @@ public enum TimeLiteral {
     /// directly followed by digits, a dash and a digit (`-0044-03-15`, `+10000-01-01`, and `+999-01-01`, which is
     /// then an error about its year). A `+` or `-` meant as an operator is followed by a duration (`now-7d`) or a
     /// number (`> -3`), which never have that form.
-    static func startsLiteral(_ s: [Unicode.Scalar], at i: Int) -> Bool {
+    public static func startsLiteral(_ s: [Unicode.Scalar], at i: Int) -> Bool {
         guard i < s.count else { return false }
         if s[i] == "+" || s[i] == "-" {
             var j = i + 1

@@ -34,6 +34,24 @@ struct CSVImportTests {
         #expect(try parse("time,metric,value\n3,m,1\n1,m,1\n2,m,1\n").pointCount == 3)
     }
 
+    /// A time that looks well formed but is not a time says what is wrong with it, as a query does.
+    @Test func aBadTimeSaysWhatIsWrongWithIt() throws {
+        let e = try #require(error("time,metric,value\n2024-02-30T06:00:00Z,m,1\n"))
+        #expect(e.message.hasSuffix(#"found "2024-02-30T06:00:00Z": day 30 is out of range for 2024-02, which has 29 days"#), "\(e.message)")
+        let hour = try #require(error("time,metric,value\n2024-05-01T25:00:00Z,m,1\n"))
+        #expect(hour.message.hasSuffix(": hour 25 is out of range (00-23)"), "\(hour.message)")
+        let words = try #require(error("time,metric,value\nyesterday,m,1\n"))
+        #expect(words.message.hasSuffix(#"found "yesterday""#), "\(words.message)")
+        do {
+            _ = try Store.parsePointsJSON(Array(#"{"series": [{"metric": "m", "points": [{"time": "2024-13-01", "value": 1}]}]}"#.utf8),
+                                          fileName: "p.json")
+            Issue.record("accepted")
+        } catch {
+            guard case .invalid(let e) = error else { Issue.record("\(error)"); return }
+            #expect(e.message.hasSuffix(#"found "2024-13-01": month 13 is out of range (01-12)"#), "\(e.message)")
+        }
+    }
+
     /// A file without points is refused (it would make a batch of nothing): a CSV header alone, a JSON document
     /// with no series or only series without points.
     @Test func aFileWithoutPointsIsRefused() throws {

@@ -118,7 +118,8 @@ public enum CSVImport {
             let timeField = fields[timeColumn]
             guard let time = parseTime(timeField.bytes) else {
                 throw InputError(file: fileName, line: timeField.line, column: timeField.column, field: "time",
-                    message: "expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds, found \(quoted(timeField.bytes))")
+                    message: "expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds, found \(quoted(timeField.bytes))"
+                        + CSVImport.timeProblem(String(decoding: timeField.bytes, as: UTF8.self)))
             }
             guard time <= WriteBatch.latestTime else {
                 throw InputError(file: fileName, line: timeField.line, column: timeField.column, field: "time",
@@ -250,6 +251,19 @@ public enum CSVImport {
     }
 
     /// Integer epoch milliseconds or ISO 8601 (finer than milliseconds is truncated).
+    /// What is wrong with a time that looks well formed (`2024-02-30T06:00:00Z`: `: day 30 is out of range for
+    /// 2024-02, which has 29 days`), as the query language says it; empty when there is nothing more to say.
+    static func timeProblem(_ text: String) -> String {
+        do throws(QueryError) {
+            _ = try TimeLiteral.parse(text)
+            return ""
+        } catch {
+            // Only for text that starts as a date: for other text the expected forms say it all.
+            guard TimeLiteral.startsLiteral(Array(text.unicodeScalars), at: 0) else { return "" }
+            return ": " + error.message
+        }
+    }
+
     static func parseTime(_ bytes: ArraySlice<UInt8>) -> Int64? {
         guard !bytes.isEmpty else { return nil }
         var isInteger = true

@@ -151,7 +151,10 @@ public enum JSONPointsImport {
         default: time = nil
         }
         guard let time else {
-            throw fail("expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds", path)
+            let found = json.map { ", found " + $0.foundText } ?? ""
+            let problem = json?.stringValue.map(CSVImport.timeProblem) ?? ""
+            throw fail("expected an ISO 8601 time with Z or an offset (2024-05-01T06:00:00Z) or integer epoch milliseconds"
+                       + found + problem, path)
         }
         guard time <= WriteBatch.latestTime else {
             throw fail("the time is past the latest time a point can have, \(TimeText.format(WriteBatch.latestTime))", path)
