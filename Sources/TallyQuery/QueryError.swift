@@ -82,7 +82,7 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// Nearest-word suggestions for misspelt names.
-enum Suggestions {
+public enum Suggestions {
     /// The Levenshtein distance between two words (case-insensitive).
     static func editDistance(_ a: String, _ b: String) -> Int {
         let x = Array(a.lowercased().unicodeScalars), y = Array(b.lowercased().unicodeScalars)
@@ -107,7 +107,7 @@ enum Suggestions {
     /// Words from other tools, mapped to ours, so that close misspellings of them are understood too.
     ///
     /// - Parameter aliases: other spellings (`average`) mapped to the candidate they stand for (`avg`).
-    static func nearest(to word: String, in candidates: [String], aliases: [String: String] = [:]) -> String? {
+    public static func nearest(to word: String, in candidates: [String], aliases: [String: String] = [:]) -> String? {
         var best: (String, Int)?
         for (spelling, candidate) in candidates.map({ ($0, $0) }) + aliases.sorted(by: { $0.key < $1.key }).map({ ($0.key, $0.value) }) {
             let d = editDistance(word, spelling)

@@ -327,6 +327,8 @@ struct AnomalyQueryTests {
         #expect(method.column == 37 && method.message.contains("valid choices: auto, level"))
         let unknown = try #require(error("row_count\n  | anomalies sensitivty=3"))
         #expect(unknown.line == 2 && unknown.column == 15 && unknown.message.contains("unknown option 'sensitivty'"))
+        #expect(unknown.suggestion == "sensitivity" && unknown.fullMessage.hasSuffix("; did you mean `sensitivity`?"))
+        #expect(try #require(error("row_count | anomalies zzz=1")).suggestion == nil, "nothing near")
         let twice = try #require(error("row_count | anomalies method=level method=seasonal"))
         #expect(twice.column == 36 && twice.message.contains("given twice"))
         let horizon = try #require(error("row_count | forecast"))

@@ -115,7 +115,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
             do throws(AnomalyOptionsError) {
                 parsed = try AnomalyOptions.parse(arguments[...k].map(text).joined(separator: " "))
             } catch {
-                throw QueryError(.invalid, "`\(stage.name)`: \(error.message)", at: arguments[k].span)
+                // A misspelt option (`sensitivty=3`) gets the nearest one.
+                let suggestion = error.message.hasPrefix("unknown option")
+                    ? Suggestions.nearest(to: error.option, in: AnomalyOptions.optionNames) : nil
+                throw QueryError(.invalid, "`\(stage.name)`: \(error.message)", at: arguments[k].span, suggestion: suggestion)
             }
         }
         return parsed
