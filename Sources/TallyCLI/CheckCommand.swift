@@ -76,8 +76,9 @@ extension TallyCommand {
                 (f, report.mode == .latestPoint || f.anomaly == true ? "ANOMALY" : "MATCH")
             } + report.quiet.map { ($0, "FLAGGED") } + report.unjudged.map { ($0, "NOT JUDGED") }
             for (f, tag) in rows {
-                var parts = [tag, f.seriesText, TimeText.format(f.time),
+                var parts = [tag, f.seriesText + (f.name.map { " (\($0))" } ?? ""), TimeText.format(f.time),
                              "value " + (f.value.map { formatAnomalyNumber($0) } ?? "null")]
+                if let outcome = f.outcome { parts.append("outcome " + outcome) }
                 if let expected = f.expected {
                     parts.append("expected \(formatAnomalyNumber(expected, significant: 4)) (range \(formatAnomalyRange(lower: f.lower, upper: f.upper)))")
                 }
@@ -122,6 +123,8 @@ extension TallyCommand {
                               "\"lower\": " + number(f.lower),
                               "\"upper\": " + number(f.upper),
                               "\"score\": " + number(f.score)]
+                if let outcome = f.outcome { fields.append("\"outcome\": " + JSONText.string(outcome)) }
+                if let name = f.name { fields.append("\"name\": " + JSONText.string(name)) }
                 if let a = f.anomaly { fields.append("\"anomaly\": \(a)") }
                 if let a = f.alert { fields.append("\"alert\": \(a)") }
                 fields.append("\"reason\": " + (f.reason.map(JSONText.string) ?? "null"))

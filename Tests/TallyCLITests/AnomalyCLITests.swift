@@ -192,6 +192,25 @@ struct AnomalyCLITests {
         }
     }
 
+    /// A check that matches check points lists each by its name (not only Soda's identity hash) and outcome.
+    @Test func matchedCheckPointsShowTheirNameAndOutcome() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("""
+            time,metric,value,outcome,check,dataset
+            2024-05-01T06:00:00Z,check,0,pass,0ebdfba0,orders
+            2024-05-02T06:00:00Z,check,3,fail,0ebdfba0,orders
+
+            """, in: dir)
+        let named = try runTally(["series", "set", "check{check=\"0ebdfba0\"}", "name=duplicate_count(id) = 0", "--store", store])
+        #expect(named.status == 0, "\(named.stderr)")
+        let r = try runTally(["check", "check | where outcome = fail", "--store", store, "--now", "2024-05-03"])
+        #expect(r.status == 1, "\(r.stdout)\(r.stderr)")
+        #expect(r.stdout.contains(#"MATCH  check{check="0ebdfba0", dataset="orders"} (duplicate_count(id) = 0)  2024-05-02T06:00:00Z  value 3  outcome fail"#),
+                "\(r.stdout)")
+        let json = try runTally(["check", "check | where outcome = fail", "--store", store, "--now", "2024-05-03", "--format", "json"])
+        #expect(json.stdout.contains(#""outcome": "fail", "name": "duplicate_count(id) = 0""#), "\(json.stdout)")
+    }
+
     @Test func feedbackIsAddedListedAndRemoved() throws {
         let dir = TemporaryDirectory()
         let store = try Self.makeStore(dir)

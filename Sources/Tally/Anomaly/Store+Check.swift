@@ -43,7 +43,10 @@ public struct AnomalyCheckReport: Sendable {
         public var alert: Bool?
         /// The detector's sentence, or the reason a stage gave.
         public var reason: String?
-
+        /// A check point's outcome (`fail`), nil for a measurement.
+        public var outcome: String?
+        /// A check series' name (its `name` attribute: what the checks file calls it), when it has one.
+        public var name: String?
     }
 
     /// The query as written.
@@ -141,8 +144,23 @@ extension Store {
                 else if let expected = s.expected, optionalValue(expected[i]) == nil { unjudged.append(Self.finding(s, i)) }
             }
         }
+        // A check is listed by what the checks file calls it, beside its labels (Soda's are identity hashes).
+        var names: [String: String?] = [:]
+        func named(_ list: [AnomalyCheckReport.Finding]) -> [AnomalyCheckReport.Finding] {
+            list.map { f in
+                guard f.outcome != nil else { return f }   // a check's points have outcomes
+                var f = f
+                let text = f.seriesText
+                if names[text] == nil {
+                    names[text] = series(key: SeriesKey(metric: f.metric, labels: Array(f.labels)))?.attributes["name"]
+                        .flatMap { $0.isEmpty ? nil : $0 }
+                }
+                f.name = names[text] ?? nil
+                return f
+            }
+        }
         return AnomalyCheckReport(text: text, query: query, mode: mode, matchedSeries: matched, result: result,
-                                  findings: findings, quiet: quiet, unjudged: unjudged, withoutPoints: withoutPoints)
+                                  findings: named(findings), quiet: named(quiet), unjudged: named(unjudged), withoutPoints: withoutPoints)
     }
 
     /// The query `check` runs, and how its result decides.
@@ -191,10 +209,11 @@ extension Store {
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {
         func cell(_ column: [Double]?) -> Double? { column.flatMap { optionalValue($0[i]) } }
+        let outcome = s.outcomes.flatMap { $0[i] == 0 ? nil : NumberFormat.outcomeName($0[i]) }
         return AnomalyCheckReport.Finding(metric: s.metric, labels: s.labels, time: s.times[i], value: s.value(at: i),
                                           expected: cell(s.expected), lower: cell(s.lower), upper: cell(s.upper),
                                           score: cell(s.score), anomaly: s.anomaly?[i], alert: s.alert?[i],
-                                          reason: s.shownReason(at: i))
+                                          reason: s.shownReason(at: i), outcome: outcome)
     }
 }
 
