@@ -54,7 +54,7 @@ struct CLITests {
                         {"metric": "m2", "points": [{"time": 1.7146296e12, "value": 3}]}]}
             """)
         let more = try runTally(["ingest", "json", dir.child("more.json"), "--store", dir.child("copy")])
-        #expect(more.status == 0 && more.stdout.contains("landed 1 points, 1 new series"), "\(more.stdout)\(more.stderr)")
+        #expect(more.status == 0 && more.stdout.contains("landed 1 point, 1 new series"), "\(more.stdout)\(more.stderr)")
         #expect(try runTally(["export", "m2", "--store", dir.child("copy")]).stdout.contains("2024-05-02T06:00:00Z"))
         try writeText(dir.child("other.csv"), "metric,time,value\n")
         let other = try runTally(["ingest", "json", dir.child("other.csv"), "--store", dir.child("copy")])
@@ -141,7 +141,7 @@ struct CLITests {
         #expect(result.status == 2)
         #expect(result.stderr.contains("\(b): not loaded"))
         #expect(result.stderr.contains("no value column"))
-        #expect(result.stdout.contains("\(a): landed 1 points"))
+        #expect(result.stdout.contains("\(a): landed 1 point"))
     }
 
     @Test func readsStandardInputAndUsesTheStoreEnvironmentVariable() throws {
