@@ -85,6 +85,25 @@ struct SodaIngestTests {
         #expect(try store.document(ofBatch: 2) != nil)
     }
 
+    /// The same scan delivered both ways (the `soda scan -srf` file, then the Cloud payload) is one scan: the second
+    /// changes nothing and names the first. A scan with other results is new.
+    @Test func aScanDeliveredBothWaysIsStoredOnce() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let file = try store.ingestSoda(try SharedData.bytes("fixtures/soda/series_result_12.json"), source: "file")
+        #expect(!file.receipt.isDuplicate)
+        let payload = try store.ingestSoda(try SharedData.bytes("fixtures/soda/cloud_insert_payload.json"), source: "payload")
+        #expect(file.scan.resultsHash == payload.scan.resultsHash && file.scan.contentHash != payload.scan.contentHash)
+        #expect(payload.receipt.isDuplicate && payload.receipt.lsn == file.receipt.lsn)
+        #expect(try store.scans().count == 1)
+        // Once the first is deleted, the scan may come again.
+        try store.delete(batch: file.receipt.lsn)
+        let again = try store.ingestSoda(try SharedData.bytes("fixtures/soda/cloud_insert_payload.json"), source: "payload")
+        #expect(!again.receipt.isDuplicate)
+        let other = try store.ingestSoda(try SharedData.bytes("fixtures/soda/series_result_11.json"), source: "file")
+        #expect(!other.receipt.isDuplicate)
+    }
+
     @Test func rawDocumentComesBackWithoutItsToken() throws {
         let dir = TemporaryDirectory()
         let store = try Store.open(at: dir.path)

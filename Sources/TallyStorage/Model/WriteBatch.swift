@@ -33,6 +33,13 @@ public struct BatchOrigin: Hashable, Sendable {
 
     /// The detail that makes a batch idempotent: a second batch with the same value changes nothing.
     public static let contentHashKey = "content_hash"
+    /// The details whose values say what a batch holds: a batch with a value an earlier batch (not deleted) had
+    /// changes nothing. `content_hash` (its document's content), and `results_hash` (a Soda scan's results, the
+    /// same whether the scan came as a `soda scan -srf` file or as a Cloud payload).
+    public static let sameContentKeys = [contentHashKey, "results_hash"]
+
+    /// The values of ``sameContentKeys`` this origin has.
+    public var contentIdentities: [String] { BatchOrigin.sameContentKeys.compactMap(detail) }
     /// The detail that says where the batch's original document is kept (a ``DocumentRef``).
     public static let documentKey = "document"
 

@@ -241,8 +241,8 @@ extension Store {
                 var record: [UInt8] = []
                 for i in valid {
                     let batch = writes[i].batch
-                    if let hash = batch.origin.detail(BatchOrigin.contentHashKey),
-                       let earlier = overlay.contentHashes[hash] ?? state.withLock({ $0.contentHashes[hash] }) {
+                    if let earlier = batch.origin.contentIdentities.lazy.compactMap({ hash in
+                        overlay.contentHashes[hash] ?? self.state.withLock { $0.contentHashes[hash] } }).first {
                         results[i] = .success(WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true))
                         continue
                     }
@@ -398,7 +398,7 @@ struct GroupOverlay {
             let base = attributes[id] ?? state.index.attributes(of: id) ?? Attributes()
             attributes[id] = base.merging(update)
         }
-        if let hash = batch.origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil {
+        for hash in batch.origin.contentIdentities where contentHashes[hash] == nil {
             contentHashes[hash] = batch.lsn
         }
     }

@@ -21,8 +21,8 @@ extension Store {
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
-            if let hash = batch.origin.detail(BatchOrigin.contentHashKey),
-               let earlier = state.withLock({ $0.contentHashes[hash] }) {
+            let identities = batch.origin.contentIdentities
+            if !identities.isEmpty, let earlier = state.withLock({ s in identities.compactMap { s.contentHashes[$0] }.first }) {
                 return WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true)
             }
             var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in

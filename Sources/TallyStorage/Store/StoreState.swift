@@ -36,13 +36,13 @@ struct StoreState: Sendable {
     mutating func noteChange() { changes &+= 1 }
 
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
-        if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == nil { contentHashes[hash] = lsn }
+        for hash in origin.contentIdentities where contentHashes[hash] == nil { contentHashes[hash] = lsn }
         if let ref = origin.detail(BatchOrigin.documentKey) { documentRefs[lsn] = ref }
     }
 
     /// Forgets a deleted batch: its content hash (the same content may be written again) and its document.
     mutating func forgetImport(_ origin: BatchOrigin, lsn: LSN) {
-        if let hash = origin.detail(BatchOrigin.contentHashKey), contentHashes[hash] == lsn { contentHashes[hash] = nil }
+        for hash in origin.contentIdentities where contentHashes[hash] == lsn { contentHashes[hash] = nil }
         documentRefs[lsn] = nil
     }
 
