@@ -462,6 +462,14 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(DashboardPage.value(11_354, unit: "rows") == "11,354 rows")
         #expect(DashboardPage.value(1, unit: "rows") == "1 row")
         #expect(DashboardPage.value(1, unit: "seconds") == "1 second")
+        #expect(DashboardPage.value(81_426_990_802, unit: "ms") == "81,426,990,802 ms (134w 4d)")
+        #expect(DashboardPage.value(59_000, unit: "ms") == "59,000 ms")
+        // A time kept as epoch seconds is written as the time it is.
+        let info = SeriesInfo(id: 1, key: SeriesKey(metric: "max", labels: ["column": "created_at"]), kind: .measurement,
+                              attributes: Attributes(["derived_from": "timestamp_epoch_seconds"]))
+        let row = DashboardCatalog.Row(info: info, latest: nil, name: "max · column=created_at", unit: nil)
+        #expect(DashboardPage.value(1_714_564_800, of: row) == "2024-05-01 12:00 UTC")
+        #expect(DashboardPage.value(columnValue(nil), of: row) == "null")
     }
 
     @Test func timesForPeopleKeepTheWholeYear() {

@@ -94,10 +94,26 @@ enum DashboardPage {
 
     /// A value for people (`12,345`, `84.12`, `null`) with its unit; seconds of a minute or more also as the two
     /// largest units of time (`11,354 seconds (3h 9m)`: a freshness is read in hours, not seconds).
+    /// Milliseconds (`ms`) likewise: `81,426,990,802 ms (134w 4d)`.
     static func value(_ v: Double, unit: String? = nil) -> String {
         guard let v = optionalValue(v) else { return "null" }
-        let readable = unit == "seconds" || unit == "s" ? readableSeconds(v).map { " (" + $0 + ")" } ?? "" : ""
+        let seconds: Double? = switch unit {
+        case "seconds", "s": v
+        case "ms", "milliseconds": v / 1000
+        default: nil
+        }
+        let readable = seconds.flatMap(readableSeconds).map { " (" + $0 + ")" } ?? ""
         return ChartText.number(v, unit: unit) + readable
+    }
+
+    /// A row's latest value for people: as ``value(_:unit:)``, except a time kept as epoch seconds (Soda's
+    /// `max(created_at)`, attribute `derived_from=timestamp_epoch_seconds`), which is written as the time it is.
+    static func value(_ v: Double, of row: DashboardCatalog.Row) -> String {
+        if row.info.attributes["derived_from"] == "timestamp_epoch_seconds", let s = optionalValue(v), s.isFinite,
+           abs(s) < 9e15 {
+            return time(Int64((s * 1000).rounded(.down)))
+        }
+        return value(v, unit: row.unit)
     }
 
     /// `3h 9m`, `2d 4h`, `1w 2d`, `45m 10s`, for a finite number of seconds of at least a minute (whole seconds,
@@ -201,7 +217,7 @@ enum DashboardPage {
                         let mark = model.anomalies[row.info.id].map {
                             " <span class=\"badge anomaly\" title=\"\(HTMLText.escape($0))\">anomaly</span>"
                         } ?? ""
-                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")\(mark)</td>"
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, of: row)) } ?? "")\(mark)</td>"
                         o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
                     }
                     o += "</table>\n"
@@ -211,7 +227,7 @@ enum DashboardPage {
                     for row in dataset.checks {
                         o += "<tr><td>\(HTMLText.escape(row.name))</td>"
                         o += "<td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
-                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
+                        o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, of: row)) } ?? "")</td>"
                         o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
                     }
                     o += "</table>\n"
@@ -238,7 +254,7 @@ enum DashboardPage {
             o += "<h2>Checks</h2>\n<table class=\"checks\">\n<tr><th>check</th><th>latest outcome</th><th class=\"num\">value</th><th class=\"num\">at</th></tr>\n"
             for row in dataset.checks {
                 o += "<tr><td>\(HTMLText.escape(row.name))</td><td>\(badge(row.latest.flatMap { Outcome(rawValue: $0.outcome) }))</td>"
-                o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, unit: row.unit)) } ?? "")</td>"
+                o += "<td class=\"num\">\(row.latest.map { HTMLText.escape(value($0.value, of: row)) } ?? "")</td>"
                 o += "<td class=\"num\">\(row.latest.map { time($0.time) } ?? "")</td></tr>\n"
             }
             o += "</table>\n"
