@@ -39,7 +39,11 @@ public struct Parser {
     ///
     /// Useful for command-line options such as `--now`.
     public static func parseTime(_ text: String) throws(QueryError) -> TimeExpression {
-        var parser = try Parser(text)
+        var parser: Parser
+        do { parser = try Parser(text) } catch where error.message.hasPrefix("unexpected character `%`") {
+            // The lexer's hint is about options (`ignore_below=5`), not times.
+            throw QueryError(error.kind, "unexpected character `%` in a time", at: error.span)
+        }
         parser.endOfText = "the end of the time"
         let t = try parser.timeExpression(after: nil)
         try parser.expectEnd(after: "the time")

@@ -60,6 +60,10 @@ import Testing
                 #expect(error.message.hasSuffix("found the end of the time"), "\(text): \(error.message)")
             }
         }
+        // A `%` in a time gets no hint about options' percentages.
+        do { _ = try Parser.parseTime("2024-05-01%"); Issue.record("accepted") } catch {
+            #expect(error.message == "unexpected character `%` in a time" && error.column == 11, "\(error)")
+        }
     }
 
     @Test func calendarArithmetic() throws {
