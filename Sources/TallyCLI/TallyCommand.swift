@@ -19,6 +19,21 @@ struct TallyCommand: ParsableCommand {
             Ingest.self, QueryCommand.self, Export.self, SeriesCommand.self, Check.self, Feedback.self, Backtest.self, ChartCommand.self, Serve.self, Keys.self, Stats.self, Verify.self, Compact.self, Retain.self, Delete.self, Backup.self, Restore.self, Repair.self, Upgrade.self, Dump.self, Load.self, Scans.self, Scan.self, Batches.self, Demo.self, CrashWriter.self,
         ]
     )
+
+    /// Runs the command line; a first word that is no command (`tally qurey …`) is named, with the nearest command,
+    /// rather than reported as unexpected arguments.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if let first = arguments.first, !first.hasPrefix("-"), first != "help" {
+            let names = configuration.subcommands.map { $0._commandName }
+            if !names.contains(first) {
+                let suggestion = Suggestions.nearest(to: first, in: names).map { "; did you mean `\($0)`?" } ?? ""
+                printError("error: unknown command `\(first)`\(suggestion) (`tally --help` lists the commands)")
+                Glibc.exit(64)
+            }
+        }
+        main(nil)
+    }
 }
 
 /// The store location every command shares.

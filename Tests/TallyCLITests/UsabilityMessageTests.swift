@@ -20,6 +20,15 @@ import Testing
     }
 
     /// `keys create --format csv` prints CSV, as its help says.
+    /// A misspelt command is named, with the nearest one, and exits 64 (bad usage).
+    @Test func aMisspeltCommandGetsTheNearestOne() throws {
+        let typo = try runTally(["qurey", "row_count"])
+        #expect(typo.status == 64 && typo.stderr.contains("unknown command `qurey`; did you mean `query`?"), "\(typo.stderr)")
+        let unknown = try runTally(["zzzz"])
+        #expect(unknown.status == 64 && unknown.stderr.contains("unknown command `zzzz` (`tally --help` lists the commands)"))
+        #expect(try runTally(["help", "query"]).stdout.contains("Run a query"))
+    }
+
     @Test func keysCreateWritesCSV() throws {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)
