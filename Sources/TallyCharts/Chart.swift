@@ -511,14 +511,15 @@ public struct Chart: Sendable, Equatable {
                 let plot = ChartRect(x: plotLeft, y: plotTop, width: plotWidth, height: plotHeight)
                 let xAxis = TimeAxis.fitting(from: from, to: to, plotLeft: plotLeft, plotWidth: plotWidth,
                                              figureWidth: Double(width))
+                var outcomeBars = shaped.enumerated().map { i, bar in
+                    // One bar per timestamp is centred on it; summed, it starts its interval.
+                    let time = interval == nil ? tables[k].times[i] : bar.start
+                    return OutcomeBar(time: time, start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
+                                      inProgress: inProgress.map { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start } ?? false)
+                }
+                if interval != nil { Chart.markShortEnds(&outcomeBars) }
                 let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
-                                       bars: shaped.enumerated().map { i, bar in
-                                           // One bar per timestamp is centred on it; summed, it starts its interval.
-                                           let time = interval == nil ? tables[k].times[i] : bar.start
-                                           return OutcomeBar(time: time, start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
-                                                             inProgress: inProgress.map { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start } ?? false)
-                                       },
-                                       inputCount: tables[k].times.count, interval: interval)
+                                       bars: outcomeBars, inputCount: tables[k].times.count, interval: interval)
                 built.append(ChartPanel(title: title, plot: plot, xAxis: xAxis, yAxis: yAxis, lines: [], bars: bars))
             }
             if built.allSatisfy({ $0.bars!.bars.count <= narrowest }) || narrowest >= pixels { break }
@@ -540,7 +541,22 @@ public struct Chart: Sendable, Equatable {
         if let inProgress, panels.contains(where: { $0.bars?.bars.contains(where: \.inProgress) == true }) {
             notes.append(Chart.inProgressText(inProgress))
         }
+        if let interval, panels.contains(where: { $0.bars?.bars.contains { $0.usualTimestamps != nil } == true }) {
+            notes.append("paler: a \(interval) the data covers only part of")
+        }
         finishSubtitle(parts: parts, notes: notes)
+    }
+
+    /// Marks the first and last of summed bars that sum fewer timestamps than the others usually do (the median
+    /// over the bars between them; at least three bars): the data begins or ends inside their interval, so their
+    /// smaller stacks are no drop. A bar already in progress is left as it is.
+    static func markShortEnds(_ bars: inout [OutcomeBar]) {
+        guard bars.count >= 3 else { return }
+        let inner = bars[1..<(bars.count - 1)].map(\.timestamps).sorted()
+        let usual = inner[inner.count / 2]
+        for i in [0, bars.count - 1] where !bars[i].inProgress && bars[i].timestamps < usual {
+            bars[i].usualTimestamps = usual
+        }
     }
 
     /// The subtitle's note on a bucket that had not ended: in progress at now, or cut by the end of the range.

@@ -286,6 +286,12 @@ public struct OutcomeBar: Sendable, Equatable {
     public var counts: [Double]
     /// Whether the bar sums part of a bucket that had not ended (``QueryResult/inProgress``): drawn paler.
     public var inProgress: Bool = false
+    /// For a bar of summed timestamps at either end of the chart that sums fewer than its neighbours usually do
+    /// (the data begins or ends inside its interval: a week with three days of scans), how many they usually
+    /// sum (the median over the other bars): drawn paler, as it is no drop. `nil` otherwise.
+    public var usualTimestamps: Int?
+    /// Whether the bar is drawn paler: in progress, or short at an end.
+    public var isPartial: Bool { inProgress || usualTimestamps != nil }
     /// The sum of the counts: the height of the stack.
     public var total: Double { counts.reduce(0, +) }
 }

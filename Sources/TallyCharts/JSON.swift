@@ -99,7 +99,8 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"time\": \"\(TimeText.format(bar.time))\", \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey + "}" : "}")
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey : "")
+                        + (bar.usualTimestamps.map { ", \"usual_timestamps\": \($0)" } ?? "") + "}"
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"
             } else {

@@ -414,7 +414,7 @@ extension Chart {
             rects += marks
             guard !rects.isEmpty else { continue }
             // A bar of a bucket still in progress is paler: it counts only part of its time.
-            let group = bar.inProgress ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
+            let group = bar.isPartial ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
             out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars, bucket: inProgress)) + "</title>" + rects + "</g>")
         }
         out.line("</g>")
@@ -427,6 +427,9 @@ extension Chart {
             lines.append(name + ": " + ChartText.number(bar.counts[k]))
         }
         if bar.inProgress { lines.append(Chart.inProgressTooltip(bucket)) }
+        if let usual = bar.usualTimestamps {
+            lines.append("partial: \(bar.timestamps) of the usual \(usual) timestamps; the data covers only part of this interval")
+        }
         return lines.joined(separator: "\n")
     }
 

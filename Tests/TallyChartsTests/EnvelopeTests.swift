@@ -352,4 +352,28 @@ import TallyQuery
         #expect(!Chart(QueryResult(series: outcomes, inProgress: bucket)).svg().contains("in-progress"),
                 "no bar in the bucket, nothing marked")
     }
+
+    /// Summed per week, three years of daily scans from a Wednesday begin and end with weeks the data covers only
+    /// part of: those two bars are paler and say how many scans they sum of the usual seven.
+    @Test func summedBarsAtTheEndsTheDataCoversInPartArePaler() throws {
+        let start = utc(2024, 5, 1, 6)   // a Wednesday
+        let times = (0..<1_095).map { start + Int64($0) * DAY }
+        let outcomes = ["fail", "pass"].map { outcome in
+            ResultSeries(metric: "outcomes", labels: ["outcome": outcome], times: times, values: times.map { _ in outcome == "pass" ? 5 : 0 })
+        }
+        let chart = Chart(QueryResult(series: outcomes), spec: ChartSpec(width: 400, height: 240))
+        let bars = try #require(chart.panels.first?.bars)
+        #expect(bars.interval?.description == "1w", "\(String(describing: bars.interval))")
+        let short = bars.bars.indices.filter { bars.bars[$0].usualTimestamps != nil }
+        #expect(short == [0, bars.bars.count - 1], "\(short)")
+        #expect(bars.bars.first!.timestamps < 7 && bars.bars.first!.usualTimestamps == 7)
+        #expect(bars.bars.dropFirst().dropLast().allSatisfy { $0.timestamps == 7 && !$0.isPartial })
+        let svg = chart.svg()
+        #expect(svg.ranges(of: "<g class=\"in-progress\" fill-opacity=\"0.45\">").count == 2)
+        #expect(svg.contains("partial: \(bars.bars.last!.timestamps) of the usual 7 timestamps"))
+        #expect(chart.subtitleLines.joined(separator: " ").contains("paler: a 1w the data covers only part of"))
+        #expect(chart.json().ranges(of: "\"usual_timestamps\": 7").count == 2)
+        // One bar per scan: nothing to compare, nothing marked.
+        #expect(!Chart(QueryResult(series: outcomeSeries())).svg().contains("in-progress"))
+    }
 }
