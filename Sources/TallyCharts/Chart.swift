@@ -132,7 +132,7 @@ public struct Chart: Sendable, Equatable {
                                 : [ChartStyle.palette[0]]
             items.append(((loneEnvelope ? series[0].metric + ": " : "") + "mean, min–max per \(envelopeInterval)", colors, .envelope))
         }
-        if hasExpected { items.append(("expected", annotationColors { $0.expected != nil }, .dashed)) }
+        if hasExpected { items.append(("expected", annotationColors { drawable($0.expected) }, .dashed)) }
         // Over an envelope, the expected range is drawn as its edges (a second shaded band would not be told apart);
         // a panel with both kinds of line has an item for each.
         if hasBand {
@@ -198,6 +198,8 @@ public struct Chart: Sendable, Equatable {
         if series.count > 1 { parts.append("\(series.count) series" + (single ? "" : ", one panel each")) }
         parts.append(ChartText.grouped(Double(totalIn), decimals: 0) + (totalIn == 1 ? " point" : " points"))
         let drawableIn = series.reduce(0) { n, s in n + (0..<s.count).filter { Chart.finite(s.values[$0]) != nil }.count }
+        // Points without a value are gaps in the line: the subtitle counts them, so a gap is not a mystery.
+        if totalIn > drawableIn { parts.append(ChartText.grouped(Double(totalIn - drawableIn), decimals: 0) + " without a value") }
         // Marked points (an anomaly that is also a failed check is one mark).
         let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { m, l in m + l.points.filter { $0.value != nil && ($0.anomaly == true || $0.isCheckProblem) }.count } }
         let dropped = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.droppedMarks } }
@@ -260,7 +262,10 @@ public struct Chart: Sendable, Equatable {
             high = Swift.min(high, valueHigh + room)
         }
         if low > high { low = 0; high = 1 }
-        let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), unit: unit)
+        // Whole-number values (counts) over a short range get whole-number ticks: 0, 1, 2 rows, not 0.5.
+        let wholeNumbers = series.allSatisfy { s in s.values.allSatisfy { v in finite(v).map { $0 == $0.rounded() } ?? true } }
+        let axis = ValueAxis.nice(low: low, high: high, maxTicks: max(2, Int(plotHeight / 34) + 1), wholeNumbers: wholeNumbers,
+                                  unit: unit)
         return (axis, gutter(for: axis))
     }
 
@@ -495,7 +500,7 @@ public struct Chart: Sendable, Equatable {
             let yAxes = shapedGroups.map { shaped in
                 // Summed per interval, a bar counts the checks of every scan in it: the axis says so.
                 ValueAxis.nice(low: 0, high: max(shaped.map { $0.values.reduce(0, +) }.max() ?? 1, 1),
-                               maxTicks: max(2, Int(plotHeight / 34) + 1), includeZero: true,
+                               maxTicks: max(2, Int(plotHeight / 34) + 1), includeZero: true, wholeNumbers: true,
                                unit: interval.map { "\(unit) per \($0)" } ?? unit)
             }
             let gutter = max(yAxes.map(Chart.gutter(for:)).max() ?? 0, spec.alignment?.plotLeft ?? 0)

@@ -367,7 +367,7 @@ extension Chart {
         for point in line.checkProblems {
             let x = p.x(point.time), y = p.y(point.value!)
             let title = "Check \(point.outcome!) in \(line.name)\n\(UTCTime.readable(point.time))\nvalue: "
-                + ChartText.number(point.value!)
+                + ChartText.number(point.value!, unit: line.unit)
             out.line("<rect class=\"\(point.outcome!)\" x=\"\(num(x - 4))\" y=\"\(num(y - 4))\" width=\"8\" height=\"8\" "
                      + "fill=\"\(ChartStyle.outcomeColors[point.outcome!]!)\"><title>" + ChartText.xml(title) + "</title></rect>")
         }
@@ -379,9 +379,10 @@ extension Chart {
         func withUnit(_ v: Double) -> String { ChartText.number(v, unit: line.unit) }
         var lines = [(point.isSilencedAnomaly ? "Anomaly (no alert) in " : "Anomaly in ") + line.name, UTCTime.readable(point.time)]
         lines.append("value: " + (point.value.map(withUnit) ?? "null"))
-        if let e = point.expected { lines.append("expected: " + withUnit(e)) }
+        // A model's numbers to five significant digits (17,877, not 17,876.862), as the reason rounds them too.
+        if let e = point.expected { lines.append("expected: " + ChartText.approximate(e, unit: line.unit)) }
         if let lo = point.lower, let hi = point.upper {
-            lines.append("expected range: " + ChartText.number(lo) + " – " + withUnit(hi))
+            lines.append("expected range: " + ChartText.approximate(lo) + " – " + ChartText.approximate(hi, unit: line.unit))
         }
         if let s = point.score { lines.append("score: " + ChartText.number(s, maxDecimals: 2)) }
         if let r = point.reason, !r.isEmpty { lines.append("reason: " + r) }

@@ -25,9 +25,10 @@ public struct ValueAxis: Sendable, Equatable {
     ///
     /// The step is the smallest of 1, 2, 5 × 10^k that needs no more than `maxTicks` ticks; the range is widened
     /// to the multiples of the step around the data. A flat series (`low == high`) gets a range around its value;
-    /// `includeZero` stretches the range to 0 (bars always start at 0).
+    /// `includeZero` stretches the range to 0 (bars always start at 0). `wholeNumbers`: the values are counts, so
+    /// steps are at least 1 (no tick at half a check).
     public static func nice(low: Double, high: Double, maxTicks: Int, includeZero: Bool = false,
-                            unit: String? = nil) -> ValueAxis {
+                            wholeNumbers: Bool = false, unit: String? = nil) -> ValueAxis {
         var lo = low, hi = high
         if !lo.isFinite || !hi.isFinite || lo > hi { lo = 0; hi = 1 }
         if includeZero { lo = Swift.min(lo, 0); hi = Swift.max(hi, 0) }
@@ -47,7 +48,7 @@ public struct ValueAxis: Sendable, Equatable {
         for _ in 0..<12 {
             for m in [1, 2, 5] {
                 let step = Double(m) * power(e)
-                guard step > 0, step.isFinite else { continue }
+                guard step > 0, step.isFinite, !wholeNumbers || step >= 1 else { continue }
                 let first = (lo / step).rounded(.down), last = (hi / step).rounded(.up)
                 guard abs(first) < 9e15, abs(last) < 9e15 else { continue }
                 guard last - first + 1 <= Double(n) else { continue }

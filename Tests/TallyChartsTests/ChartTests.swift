@@ -117,6 +117,14 @@ import TallyStorage
                 "\(coldChart.legend.map(\.label))")
         #expect(coldChart.subtitleLines.joined(separator: " ").contains("no expected range yet: needs 3 more points"), "\(coldChart.subtitleLines)")
         #expect(!chart.subtitleLines.joined().contains("no expected range"))
+        // Beside a series that has one, the legend's expected symbols take only that series' colour.
+        var judged = series("n", [5, 6, 7])
+        judged.expected = [5, 6, 7]; judged.lower = [4, 5, 6]; judged.upper = [6, 7, 8]; judged.anomaly = [false, false, false]
+        let mixed = Chart(QueryResult(series: [cold, judged]))
+        #expect(mixed.legend.first { $0.label == "expected" }?.colors == [ChartStyle.palette[1]], "\(mixed.legend)")
+        #expect(mixed.legend.first { $0.label == "expected range" }?.colors == [ChartStyle.palette[1]])
+        // Integer values over a short range: whole-number ticks.
+        #expect(coldChart.panels[0].yAxis.ticks.allSatisfy { $0.value == $0.value.rounded() }, "\(coldChart.panels[0].yAxis.ticks)")
         // The JSON carries the annotation columns.
         let json = chart.json()
         #expect(json.contains("\"lower\": 11300.0") && json.contains("\"anomaly\": true") && json.contains("\"expected\": 12200.0"))

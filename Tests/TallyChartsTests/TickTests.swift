@@ -165,6 +165,28 @@ import Testing
     }
 }
 
+@Suite struct ApproximateNumberTests {
+    /// A model's estimates are written to five significant digits; whole numbers keep their digits.
+    @Test func fiveSignificantDigits() {
+        #expect(ChartText.approximate(17_876.862) == "17,877")
+        #expect(ChartText.approximate(6_920.2105, unit: "rows") == "6,920.2 rows")
+        #expect(ChartText.approximate(446.4658) == "446.47")
+        #expect(ChartText.approximate(0.012_345_6) == "0.012346")
+        #expect(ChartText.approximate(-19_219.1986) == "-19,219")
+        #expect(ChartText.approximate(1_234_567_890.5) == "1,234,567,891")
+        #expect(ChartText.approximate(0) == "0" && ChartText.approximate(1, unit: "rows") == "1 row")
+    }
+
+    /// Counts get whole-number ticks: no half a check.
+    @Test func wholeNumberAxesHaveNoFractionalTicks() {
+        let counts = ValueAxis.nice(low: 0, high: 3, maxTicks: 8, includeZero: true, wholeNumbers: true)
+        #expect(counts.ticks.map(\.label) == ["0", "1", "2", "3"])
+        let flat = ValueAxis.nice(low: 0, high: 0, maxTicks: 6, wholeNumbers: true)
+        #expect(flat.ticks.map(\.label) == ["0", "1"])
+        #expect(ValueAxis.nice(low: 0, high: 3, maxTicks: 8).ticks.map(\.label).contains("0.5"), "a measured value may have halves")
+    }
+}
+
 @Suite struct NumberWithUnitTests {
     /// One of a unit written as a plural is singular; other counts and abbreviations are as written.
     @Test func oneOfAPluralUnitIsSingular() {
