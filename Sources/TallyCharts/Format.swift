@@ -48,31 +48,10 @@ public enum ChartText {
     }
 
     /// A number's text with its unit, singular after `1`.
-    private static func withUnit(_ text: String, unit: String?) -> String {
+    static func withUnit(_ text: String, unit: String?) -> String {
         guard let unit, !unit.isEmpty else { return text }
         let one = text == "1" || text == "-1"
         return text + " " + (one ? singularUnits[unit] ?? unit : unit)
-    }
-
-    /// `v` to `significant` significant digits (whole numbers keep every digit): `17,877` for 17,876.862, `0.012346`
-    /// for 0.0123456; with its unit as ``number(_:unit:)`` writes it. For a model's estimates, not measured values.
-    public static func approximate(_ v: Double, significant: Int = 5, unit: String? = nil) -> String {
-        guard v.isFinite, v != 0 else { return number(v, unit: unit) }
-        // The position of the first significant digit: 5 for 17,876.862, -1 for 0.0123.
-        var m = abs(v), digitsBeforePoint = 0
-        if m >= 1 {
-            while m >= 10 { m /= 10; digitsBeforePoint += 1 }
-            digitsBeforePoint += 1
-        } else {
-            while m < 1 && digitsBeforePoint > -12 { m *= 10; digitsBeforePoint -= 1 }
-            digitsBeforePoint += 1
-        }
-        let decimals = Swift.max(0, Swift.min(12, significant - digitsBeforePoint))
-        // Rounded first: `number` gives small magnitudes more decimals of their own.
-        var scale = 1.0
-        for _ in 0..<decimals { scale *= 10 }
-        let rounded = (v * scale).rounded() / scale
-        return withUnit(number(rounded.isFinite ? rounded : v, maxDecimals: decimals), unit: unit)
     }
 
     /// The singular of the plural units metrics are commonly kept in. A table, not a rule: English plurals are too

@@ -1,4 +1,5 @@
 import TallyQuery
+import TallyAnalysis
 
 extension Chart {
     /// The chart as a finished SVG document (UTF-8 text).
@@ -379,10 +380,10 @@ extension Chart {
         func withUnit(_ v: Double) -> String { ChartText.number(v, unit: line.unit) }
         var lines = [(point.isSilencedAnomaly ? "Anomaly (no alert) in " : "Anomaly in ") + line.name, UTCTime.readable(point.time)]
         lines.append("value: " + (point.value.map(withUnit) ?? "null"))
-        // A model's numbers to five significant digits (17,877, not 17,876.862), as the reason rounds them too.
-        if let e = point.expected { lines.append("expected: " + ChartText.approximate(e, unit: line.unit)) }
+        // A model's numbers as its reason writes them (17,877 and 17,000–19,220, not 17,876.862), so the two agree.
+        if let e = point.expected { lines.append("expected: " + ChartText.withUnit(formatNumber(e), unit: line.unit)) }
         if let lo = point.lower, let hi = point.upper {
-            lines.append("expected range: " + ChartText.approximate(lo) + " – " + ChartText.approximate(hi, unit: line.unit))
+            lines.append("expected range: " + ChartText.withUnit(formatRange(lower: lo, upper: hi), unit: line.unit))
         }
         if let s = point.score { lines.append("score: " + ChartText.number(s, maxDecimals: 2)) }
         if let r = point.reason, !r.isEmpty { lines.append("reason: " + r) }

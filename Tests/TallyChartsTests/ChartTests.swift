@@ -98,7 +98,7 @@ import TallyStorage
         #expect(tooltip.contains("2024-04-10 06:00 UTC"))
         #expect(tooltip.contains("value: 150 rows"))
         #expect(tooltip.contains("expected: 9,800 rows"))
-        #expect(tooltip.contains("expected range: 8,900 – 10,700 rows"))
+        #expect(tooltip.contains("expected range: 8,900–10,700 rows"), "as the reason writes a range")
         #expect(tooltip.contains("reason: value below the expected range"))
         #expect(chart.legend.map(\.label) == ["row_count", "expected", "expected range", "anomaly"])
         #expect(chart.panels[0].lines[0].name == #"row_count{dataset="orders"}"#)

@@ -165,18 +165,7 @@ import Testing
     }
 }
 
-@Suite struct ApproximateNumberTests {
-    /// A model's estimates are written to five significant digits; whole numbers keep their digits.
-    @Test func fiveSignificantDigits() {
-        #expect(ChartText.approximate(17_876.862) == "17,877")
-        #expect(ChartText.approximate(6_920.2105, unit: "rows") == "6,920.2 rows")
-        #expect(ChartText.approximate(446.4658) == "446.47")
-        #expect(ChartText.approximate(0.012_345_6) == "0.012346")
-        #expect(ChartText.approximate(-19_219.1986) == "-19,219")
-        #expect(ChartText.approximate(1_234_567_890.5) == "1,234,567,891")
-        #expect(ChartText.approximate(0) == "0" && ChartText.approximate(1, unit: "rows") == "1 row")
-    }
-
+@Suite struct WholeNumberAxisTests {
     /// Counts get whole-number ticks: no half a check.
     @Test func wholeNumberAxesHaveNoFractionalTicks() {
         let counts = ValueAxis.nice(low: 0, high: 3, maxTicks: 8, includeZero: true, wholeNumbers: true)

@@ -434,6 +434,21 @@ func openings(of tag: String, in html: String) -> Int { html.components(separate
         #expect(rows.map { $0.contains("(no alert)") } == [false, false, true, false])
     }
 
+    /// The table's model columns read as the point's note does (one rounding), it has the score, and a forecast
+    /// point's value cell is empty rather than `null`.
+    @Test func theResultTableAgreesWithItsNotesAndShowsForecastsEmpty() {
+        let null = columnValue(nil)
+        var s = ResultSeries(metric: "row_count", labels: [:], times: [0, 1], values: [17_123, null],
+                             reasons: ["17,123 is normal", "forecast; level"])
+        s.expected = [17_876.862, 17_900.4]; s.lower = [16_957.3, 16_960]; s.upper = [19_833, 19_900]; s.score = [0.4213, null]
+        let rows = DashboardPage.resultTables(QueryResult(series: [s])).components(separatedBy: "<tr>").dropFirst()
+        #expect(rows.first?.contains("<th class=\"num\">score</th>") == true)
+        let first = rows.dropFirst().first ?? "", forecast = rows.dropFirst(2).first ?? ""
+        #expect(first.contains(">17,877<") && first.contains(">16,950–19,840<") && first.contains(">0.42<"), "\(first)")
+        #expect(forecast.contains("<td class=\"num\">1970-01-01 00:00 UTC</td><td class=\"num\"></td>") && !forecast.contains("null"),
+                "\(forecast)")
+    }
+
     @Test func theResultTableMarksThePointOfABucketInProgress() {
         let s = ResultSeries(metric: "row_count", labels: [:], times: [0, 7, 14], values: [5, 5, 2])
         let bucket = InProgressBucket(start: 14, end: 21, width: QueryDuration(milliseconds: 7))

@@ -135,7 +135,7 @@ enum DashboardPage {
     /// An expected value or range end: six significant digits (a model's output has no exact value to show).
     static func modelValue(_ v: Double) -> String {
         guard let v = optionalValue(v) else { return "null" }
-        return v.isFinite ? formatAnomalyNumber(v) : ChartText.number(v)
+        return v.isFinite ? formatAnomalyNumber(v, significant: 4) : ChartText.number(v)
     }
 
     /// An outcome badge.
@@ -361,22 +361,31 @@ enum DashboardPage {
             if s.outcomes != nil { o += "<th>outcome</th>" }
             if s.expected != nil { o += "<th class=\"num\">expected</th>" }
             if s.lower != nil && s.upper != nil { o += "<th class=\"num\">expected range</th>" }
+            if s.score != nil { o += "<th class=\"num\">score</th>" }
             if s.anomaly != nil { o += "<th>anomaly</th>" }
             if s.reasons != nil { o += "<th>note</th>" }
             o += "</tr>\n"
             for i in first..<s.count {
                 // The point of a bucket that had not ended holds only part of its time.
                 let soFar = result.inProgress.map { $0.contains(s.times[i]) ? " <span class=\"muted\">\($0.label)</span>" : "" } ?? ""
-                o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(HTMLText.escape(value(s.values[i])))\(soFar)</td>"
+                // A forecast point has no value yet: an empty cell, not `null`.
+                let isForecast = s.isNull(at: i) && s.reason(at: i)?.hasPrefix("forecast") == true
+                let shown = isForecast ? "" : HTMLText.escape(value(s.values[i]))
+                o += "<tr><td class=\"num\">\(time(s.times[i]))</td><td class=\"num\">\(shown)\(soFar)</td>"
                 if let outcomes = s.outcomes { o += "<td>\(outcomes[i] == 0 ? "" : badge(Outcome(rawValue: outcomes[i])))</td>" }
-                // Model outputs to six significant digits, as the reasons write them (`16,636.2`, not `16,636.1845`).
-                // A point without a model's value (a history before a forecast, a cold start) leaves the cells empty.
+                // Model outputs as the reasons write them (`16,636` and `16,950–19,840`, not `16,636.1845`), so the
+                // columns and the note agree. A point without a model's value (a history before a forecast, a cold
+                // start) leaves the cells empty.
                 if let expected = s.expected {
                     o += "<td class=\"num\">\(optionalValue(expected[i]) == nil ? "" : HTMLText.escape(modelValue(expected[i])))</td>"
                 }
                 if let lower = s.lower, let upper = s.upper {
-                    let empty = optionalValue(lower[i]) == nil && optionalValue(upper[i]) == nil
-                    o += "<td class=\"num\">\(empty ? "" : HTMLText.escape(modelValue(lower[i]) + " – " + modelValue(upper[i])))</td>"
+                    let lo = optionalValue(lower[i]), hi = optionalValue(upper[i])
+                    let text = lo == nil && hi == nil ? "" : formatAnomalyRange(lower: lo, upper: hi)
+                    o += "<td class=\"num\">\(HTMLText.escape(text))</td>"
+                }
+                if let score = s.score {
+                    o += "<td class=\"num\">\(optionalValue(score[i]).map { ChartText.number($0, maxDecimals: 2) } ?? "")</td>"
                 }
                 if let anomaly = s.anomaly {
                     // A flag the alert rules silenced (refractory period, likelihood gate, recurrence) says so, as the
