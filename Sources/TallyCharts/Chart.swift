@@ -22,6 +22,10 @@ public struct Chart: Sendable, Equatable {
     public var subtitleLines: [String] = []
     /// The result's bucket that had not ended (``QueryResult/inProgress``), whose points and bars are drawn apart.
     public var inProgress: InProgressBucket?
+    /// The result's first bucket, when the range's start cut it (``QueryResult/partialFirst``): drawn apart too.
+    public var partialFirst: InProgressBucket?
+    /// Both: the buckets whose points and bars hold only part of their time.
+    public var partialBuckets: PartialBuckets { PartialBuckets(first: partialFirst, last: inProgress) }
     /// Line, outcomes or empty.
     public var kind: ChartKind
     /// One panel or small multiples.
@@ -49,6 +53,7 @@ public struct Chart: Sendable, Equatable {
         panels = []
         legend = []
         inProgress = result.inProgress
+        partialFirst = result.partialFirst
         let withPoints = result.series.filter { $0.count > 0 }
         if withPoints.isEmpty {
             kind = .empty
@@ -76,7 +81,7 @@ public struct Chart: Sendable, Equatable {
     // MARK: Lines
 
     private mutating func buildLines(_ series: [ResultSeries], spec: ChartSpec) {
-        let inProgress = self.inProgress
+        let inProgress = partialBuckets
         let names = Chart.distinguishingNames(series.map { ($0.metric, $0.labels) }, labelTexts: spec.labelTexts)
         let units = series.map { spec.units.unit(metric: $0.metric, labels: $0.labels) }
         let sharedUnit = Set(units.map { $0 ?? "" }).count == 1
@@ -86,7 +91,7 @@ public struct Chart: Sendable, Equatable {
         for s in series { first = min(first, s.times.first!); last = max(last, s.times.last!) }
         var from = min(first, spec.alignment?.from ?? .max), to = max(last, spec.alignment?.to ?? .min)
         // A lone bucket in progress spans its bucket, not the hour either side of one instant.
-        if from == to, let inProgress, inProgress.contains(from) { to = Swift.max(to, inProgress.end - 1) }
+        if from == to, let bucket = inProgress.bucket(holding: from) { to = Swift.max(to, bucket.end - 1) }
         // Annotation columns count when they hold something to draw (a cold start has them all null).
         func drawable(_ column: [Double]?) -> Bool { column?.contains { Chart.finite($0) != nil } ?? false }
         let hasBand = series.contains { drawable($0.lower) || drawable($0.upper) }
@@ -214,8 +219,9 @@ public struct Chart: Sendable, Equatable {
         if forecastPoints > 0 {
             parts.append(ChartText.grouped(Double(forecastPoints), decimals: 0) + (forecastPoints == 1 ? " forecast point" : " forecast points"))
         }
-        if let inProgress, panels.contains(where: { $0.lines.contains { $0.points.contains(where: \.inProgress) } }) {
-            notes.append(Chart.inProgressText(inProgress))
+        for bucket in inProgress.all
+        where panels.contains(where: { $0.lines.contains { $0.points.contains { $0.inProgress && bucket.contains($0.time) } } }) {
+            notes.append(Chart.inProgressText(bucket))
         }
         if !unjudged.isEmpty {
             // Its last point's reason says how much more history it needs (`needs 3 more points`).
@@ -228,10 +234,10 @@ public struct Chart: Sendable, Equatable {
 
     /// A panel's value axis and the width its tick labels and unit take left of the plot.
     private static func valueAxis(_ series: [ResultSeries], unit: String?, plotHeight: Double,
-                                  inProgress: InProgressBucket?) -> (axis: ValueAxis, gutter: Double) {
+                                  inProgress: PartialBuckets) -> (axis: ValueAxis, gutter: Double) {
         // The value range covers the values and the expected range; not the value of a bucket in progress (a week's
         // sum on a Wednesday would stretch the axis and flatten the whole weeks: it is drawn at the edge instead).
-        func range(leavingOut open: InProgressBucket?) -> (low: Double, high: Double) {
+        func range(leavingOut open: PartialBuckets?) -> (low: Double, high: Double) {
             var low = Double.infinity, high = -Double.infinity
             for s in series {
                 for (k, column) in [s.values, s.lower ?? [], s.upper ?? [], s.expected ?? []].enumerated() {
@@ -248,7 +254,7 @@ public struct Chart: Sendable, Equatable {
         // uncertainty) keeps the axis of a flat series, not one zoomed onto that hair.
         var valueLow = Double.infinity, valueHigh = -Double.infinity
         for s in series {
-            for (i, v) in s.values.enumerated() where inProgress?.contains(s.times[i]) != true {
+            for (i, v) in s.values.enumerated() where !inProgress.contains(s.times[i]) {
                 if let v = finite(v) { valueLow = min(valueLow, v); valueHigh = max(valueHigh, v) }
             }
         }
@@ -291,7 +297,7 @@ public struct Chart: Sendable, Equatable {
     private static func linePanel(_ series: [ResultSeries], names: [String], units: [String?],
                                   title: String?, frame: ChartRect, from: Int64, to: Int64, figureWidth: Double,
                                   distinctColors: Bool, gutter: Double? = nil, envelopes: [(TickInterval, [EnvelopeColumn])?],
-                                  inProgress: InProgressBucket?, valueAxis made: (axis: ValueAxis, gutter: Double)? = nil) -> ChartPanel {
+                                  inProgress: PartialBuckets, valueAxis made: (axis: ValueAxis, gutter: Double)? = nil) -> ChartPanel {
         let plotTop = Chart.plotTop(in: frame, titled: title != nil)
         let plotHeight = Chart.plotHeight(in: frame, titled: title != nil)
         let (yAxis, ownGutter) = made ?? valueAxis(series, unit: units.first ?? nil, plotHeight: plotHeight, inProgress: inProgress)
@@ -313,7 +319,7 @@ public struct Chart: Sendable, Equatable {
     /// into those columns (``ChartLine/envelope``); the points of `inProgress` marked as such.
     static func shapedLine(_ s: ResultSeries, name: String, unit: String?, color: String, pixels: Int,
                            envelope: (interval: TickInterval, columns: [EnvelopeColumn])? = nil,
-                           inProgress: InProgressBucket? = nil) -> ChartLine {
+                           inProgress: PartialBuckets = PartialBuckets()) -> ChartLine {
         let values = s.values.map(finite)
         // The forecast (the trailing points without a value but with an expected value or range) gets a share of
         // the pixels proportional to its length; the history is shaped into the rest.
@@ -331,7 +337,7 @@ public struct Chart: Sendable, Equatable {
         }
         // And the points of a bucket in progress, drawn on their own.
         var pinned = marked
-        if let inProgress, s.times[..<forecastStart].contains(where: inProgress.contains) {
+        if s.times[..<forecastStart].contains(where: inProgress.contains) {
             let open = s.times.indices.map { $0 < forecastStart && inProgress.contains(s.times[$0]) }
             pinned = pinned.map { zip($0, open).map { $0 || $1 } } ?? open
         }
@@ -359,12 +365,12 @@ public struct Chart: Sendable, Equatable {
                        upper: s.upper.flatMap { finite($0[i]) }, score: s.score.flatMap { finite($0[i]) },
                        anomaly: s.anomaly?[i], alert: s.alert?[i], reason: s.reason(at: i), forecast: i >= forecastStart,
                        outcome: s.outcomes.flatMap { $0[i] == 0 ? nil : NumberFormat.outcomeName($0[i]) },
-                       inProgress: i < forecastStart && inProgress?.contains(s.times[i]) == true)
+                       inProgress: i < forecastStart && inProgress.contains(s.times[i]))
         }
         let own = values[..<forecastStart]
         let drawable = own.compactMap { $0 }
         // The range of values leaves out a bucket in progress: the week so far is not the smallest week.
-        let whole = own.indices.compactMap { i in inProgress?.contains(s.times[i]) == true ? nil : own[i] }
+        let whole = own.indices.compactMap { i in inProgress.contains(s.times[i]) ? nil : own[i] }
         let anomalies = s.anomaly?.filter { $0 }.count ?? 0
         // Every alert is a flagged point (the detector's alert column is a thinning of its flags).
         let summary = LineSummary(points: own.count, missing: own.count - drawable.count, min: whole.min(),
@@ -392,9 +398,9 @@ public struct Chart: Sendable, Equatable {
 
     /// The series' history summarised per `interval` (``Shaping/envelope(times:values:expected:lower:upper:interval:)``),
     /// without the points of a bucket in progress, which are drawn on their own.
-    static func envelopeColumns(_ s: ResultSeries, interval: TickInterval, inProgress: InProgressBucket?) -> [EnvelopeColumn] {
+    static func envelopeColumns(_ s: ResultSeries, interval: TickInterval, inProgress: PartialBuckets) -> [EnvelopeColumn] {
         let history = 0..<forecastStart(s)
-        let values = history.map { i in inProgress?.contains(s.times[i]) == true ? nil : finite(s.values[i]) }
+        let values = history.map { i in inProgress.contains(s.times[i]) ? nil : finite(s.values[i]) }
         return Shaping.envelope(times: Array(s.times[history]), values: values, expected: s.expected.map { Array($0[history]) },
                                 lower: s.lower.map { Array($0[history]) }, upper: s.upper.map { Array($0[history]) },
                                 interval: interval)
@@ -428,7 +434,7 @@ public struct Chart: Sendable, Equatable {
     // MARK: Outcomes
 
     private mutating func buildOutcomes(_ series: [ResultSeries], spec: ChartSpec) {
-        let inProgress = self.inProgress
+        let inProgress = partialBuckets
         // Groups: the labels other than `outcome` (one group without `outcomes by`).
         var groupKeys: [Labels] = []
         var groups: [Labels: [ResultSeries]] = [:]
@@ -485,8 +491,8 @@ public struct Chart: Sendable, Equatable {
             interval = Shaping.barInterval(starts: allStarts, pixels: pixels)
             // A lone bar of a bucket in progress spans its bucket (a lone bar is otherwise an hour wide).
             func spanned(_ bars: [(start: Int64, end: Int64, count: Int, values: [Double])]) -> [(start: Int64, end: Int64, count: Int, values: [Double])] {
-                guard allStarts.count == 1, let inProgress, inProgress.contains(allStarts[0]) else { return bars }
-                return bars.map { (allStarts[0], Swift.max($0.end, inProgress.end), $0.count, $0.values) }
+                guard allStarts.count == 1, let bucket = inProgress.bucket(holding: allStarts[0]) else { return bars }
+                return bars.map { (allStarts[0], Swift.max($0.end, bucket.end), $0.count, $0.values) }
             }
             let overall = spanned(Shaping.bars(starts: allStarts, rows: allStarts.map { _ in [] }, interval: interval))
             let from = min(overall.first!.start, spec.alignment?.from ?? .max), to = max(overall.last!.end, spec.alignment?.to ?? .min)
@@ -520,7 +526,7 @@ public struct Chart: Sendable, Equatable {
                     // One bar per timestamp is centred on it; summed, it starts its interval.
                     let time = interval == nil ? tables[k].times[i] : bar.start
                     return OutcomeBar(time: time, start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
-                                      inProgress: inProgress.map { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start } ?? false)
+                                      inProgress: inProgress.all.contains { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start })
                 }
                 if interval != nil { Chart.markShortEnds(&outcomeBars) }
                 let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
@@ -543,8 +549,9 @@ public struct Chart: Sendable, Equatable {
             parts.append("summed per \(interval) into " + ChartText.grouped(Double(drawn), decimals: 0) + (drawn == 1 ? " bar" : " bars"))
         }
         var notes: [String] = []
-        if let inProgress, panels.contains(where: { $0.bars?.bars.contains(where: \.inProgress) == true }) {
-            notes.append(Chart.inProgressText(inProgress))
+        for bucket in inProgress.all
+        where panels.contains(where: { $0.bars?.bars.contains { $0.inProgress && $0.start < bucket.end && $0.end > bucket.start } == true }) {
+            notes.append(Chart.inProgressText(bucket))
         }
         if let interval, panels.contains(where: { $0.bars?.bars.contains { $0.usualTimestamps != nil } == true }) {
             notes.append("paler: a \(interval) the data covers only part of")
@@ -566,12 +573,14 @@ public struct Chart: Sendable, Equatable {
 
     /// The subtitle's note on a bucket that had not ended: in progress at now, or cut by the end of the range.
     static func inProgressText(_ bucket: InProgressBucket) -> String {
-        bucket.endsAtNow ? "last \(bucket.width) bucket in progress" : "last \(bucket.width) bucket cut by the range's end"
+        if bucket.cutAtStart { return "first \(bucket.width) bucket cut by the range's start" }
+        return bucket.endsAtNow ? "last \(bucket.width) bucket in progress" : "last \(bucket.width) bucket cut by the range's end"
     }
 
     /// What a point or bar of a partial bucket says in its tooltip.
     static func inProgressTooltip(_ bucket: InProgressBucket?) -> String {
-        bucket?.endsAtNow == false ? "partial: the range ends inside this bucket, so it holds only part of its time"
+        if bucket?.cutAtStart == true { return "partial: the range starts inside this bucket, so it holds only part of its time" }
+        return bucket?.endsAtNow == false ? "partial: the range ends inside this bucket, so it holds only part of its time"
             : "in progress: the bucket had not ended, so it holds only part of its time"
     }
 

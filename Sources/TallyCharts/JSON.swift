@@ -27,9 +27,11 @@ extension Chart {
     /// series with those columns. Outcome charts have `"series": []` and `"bars": {"outcomes": [...], "colors": [...],
     /// "input_points": N, "aggregated": true, "interval": "1d", "bars": [{"time": "...Z", "from": "...Z", "to": "...Z", "timestamps": 3,
     /// "counts": {"fail": 0.0, ...}, "total": 4.0}]}`.
-    /// The key that marks the points and bars of the result's bucket in progress (`in_progress`, or `partial` when
-    /// the range's end cut it), as the query's JSON writes it.
-    var partialKey: String { ", \"\(inProgress?.jsonKey ?? "in_progress")\": true" }
+    /// The key that marks a point or bar at `time` of the result's partial buckets (`in_progress`, or `partial`
+    /// when the range's end or start cut it), as the query's JSON writes it.
+    func partialKey(at time: Int64) -> String {
+        ", \"\(partialBuckets.bucket(holding: time)?.jsonKey ?? inProgress?.jsonKey ?? "in_progress")\": true"
+    }
 
     public func json() -> String {
         var o = "{\n"
@@ -66,7 +68,7 @@ extension Chart {
                 o += "\"input_points\": \(line.inputCount), \"points\": ["
                 for (i, pt) in line.points.enumerated() {
                     o += i == 0 ? "\n" : ",\n"
-                    o += "        " + Chart.pointJSON(pt, line, partialKey: partialKey)
+                    o += "        " + Chart.pointJSON(pt, line, partialKey: partialKey(at: pt.time))
                 }
                 o += line.points.isEmpty ? "]" : "\n      ]"
                 if let envelope = line.envelope {
@@ -99,7 +101,7 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"time\": \"\(TimeText.format(bar.time))\", \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey : "")
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey(at: bar.time) : "")
                         + (bar.usualTimestamps.map { ", \"usual_timestamps\": \($0)" } ?? "") + "}"
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"

@@ -196,12 +196,12 @@ extension Chart {
         for point in open {
             let cx = p.x(point.time), cy = y(point)
             out.line("<circle class=\"in-progress\" cx=\"\(num(cx))\" cy=\"\(num(cy))\" r=\"3.2\" fill=\"#ffffff\" "
-                     + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line, inProgress))
+                     + "stroke=\"\(line.color)\" stroke-width=\"1.5\"><title>" + ChartText.xml(Chart.inProgressTooltip(point, line: line, partialBuckets.bucket(holding: point.time)))
                      + "</title></circle>")
             if cy != p.y(point.value!) {
                 // Off the axis: its value, so far, beside it (inside the plot): right of it, unless that leaves the
                 // plot or a forecast's label stands there.
-                let text = ChartText.number(point.value!) + (inProgress?.endsAtNow == false ? ", partial" : " so far")
+                let text = ChartText.number(point.value!) + (partialBuckets.bucket(holding: point.time)?.endsAtNow == false ? ", partial" : " so far")
                 let w = ChartText.estimatedWidth(text, fontSize: ChartStyle.tickFontSize)
                 let forecastAfter = p.lines.contains { $0.hasForecast }
                 let tx = cx + 6 + w > p.plot.maxX || forecastAfter ? cx - 6 - w : cx + 6
@@ -417,7 +417,7 @@ extension Chart {
             guard !rects.isEmpty else { continue }
             // A bar of a bucket still in progress is paler: it counts only part of its time.
             let group = bar.isPartial ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
-            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars, bucket: inProgress)) + "</title>" + rects + "</g>")
+            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars, bucket: partialBuckets.all.first { bar.start < $0.end && bar.end > $0.start })) + "</title>" + rects + "</g>")
         }
         out.line("</g>")
     }

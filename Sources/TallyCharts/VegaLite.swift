@@ -100,7 +100,7 @@ extension Chart {
                     for (k, name) in bars.outcomes.enumerated() {
                         rows.append("    {\"group\": \(group), \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", "
                                     + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)"
-                                    + (bar.inProgress ? partialKey : "") + "}")
+                                    + (bar.inProgress ? partialKey(at: bar.time) : "") + "}")
                     }
                 }
             }
@@ -161,7 +161,7 @@ extension Chart {
                 if let reason = pt.reason { r += ", \"reason\": \(ChartText.json(reason))" }
                 if let unit = line.unit { r += ", \"unit\": \(ChartText.json(unit))" }
                 if pt.inProgress {
-                    r += partialKey
+                    r += partialKey(at: pt.time)
                     if let v = pt.value { r += ", \"value_shown\": \(ChartText.json(Swift.min(Swift.max(v, axis.min), axis.max)))" }
                 }
                 rows.append(r + "}")

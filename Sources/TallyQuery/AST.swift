@@ -57,6 +57,29 @@ extension Query {
         return (x, y)
     }
 
+    /// The context the query's stages run in at `now`: the range of its leading range stages, with a relative start
+    /// moved to the start of the bucket holding it when a `bucket` follows; and how many stages make the range.
+    ///
+    /// A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
+    /// bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
+    /// only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept (its
+    /// first bucket is then ``QueryResult/partialFirst``). Only a range of at least one bucket: `since 1h | bucket
+    /// 1d` stays the last hour. So too when only stages that keep each point's time come between (`since 90d |
+    /// outcomes | bucket 1w sum`, `| agg sum by (dataset)`, `| where …`): the outcome bars of a first week cut
+    /// short read as a drop too.
+    ///
+    /// - Throws: `QueryError` for a `between` whose first time is not before its second.
+    public func readContext(now: Int64) throws(QueryError) -> (context: QueryContext, rangeStages: Int) {
+        let range = try leadingRange(now: now)
+        var from = range.from
+        let bucketAhead = stages[range.stageCount...].first { !$0.kind.keepsPointTimes }
+        if let start = from, range.relativeStart, start <= now, case .bucket(let spec)? = bucketAhead?.kind,
+           let bucketing = Bucketing(width: spec.width), bucketing.hasEnded(bucketHolding: start, by: now) {
+            from = bucketing.start(of: start)
+        }
+        return (QueryContext(now: now, from: from, to: range.to), range.stageCount)
+    }
+
     /// Whether the query's first stage is a `since`, `until` or `between`.
     public var startsWithRange: Bool {
         switch stages.first?.kind {

@@ -71,22 +71,9 @@ public struct QueryExecutor {
         }
 
         // The leading time-range stages become the range of every read.
-        let range = try query.leadingRange(now: now)
-        var from = range.from
-        let to = range.to, relativeStart = range.relativeStart
-        var next = range.stageCount
-        // A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
-        // bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
-        // only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept.
-        // Only a range of at least one bucket: `since 1h | bucket 1d` stays the last hour.
-        // So too when only stages that keep each point's time come between (`since 90d | outcomes | bucket 1w sum`,
-        // `| agg sum by (dataset)`, `| where …`): the outcome bars of a first week cut short read as a drop too.
-        let bucketAhead = query.stages[next...].first { !$0.kind.keepsPointTimes }
-        if let start = from, relativeStart, start <= now, case .bucket(let spec)? = bucketAhead?.kind,
-           let bucketing = Bucketing(width: spec.width), bucketing.hasEnded(bucketHolding: start, by: now) {
-            from = bucketing.start(of: start)
-        }
-        let context = QueryContext(now: now, from: from, to: to)
+        let (context, rangeStages) = try query.readContext(now: now)
+        let from = context.from
+        var next = rangeStages
         // A range with a start and no end reads up to `now`, which it includes: `since 30d` is the 30 days up to
         // now, also when `now` is set in the past (points after it have not happened yet, for this query).
         var reader = Reader(source: dataSource, limits: limits, span: query.selectorSpan,
@@ -122,7 +109,21 @@ public struct QueryExecutor {
         for stage in query.stages[next...] {
             series = try apply(stage, to: series, context: context)
         }
-        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context, series: series))
+        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context, series: series),
+                           partialFirst: Self.partialFirstBucket(of: query, context: context, series: series))
+    }
+
+    /// The first bucket of the query's last `bucket` stage, when the start of its range (as written: a relative
+    /// start is moved to a bucket's start) fell inside it, the result has points in it and none before it, and it is
+    /// not also the last bucket (a range within one bucket: that one is the bucket in progress).
+    static func partialFirstBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
+        guard let bucketing = query.bucketing(before: query.stages.count),
+              let bucket = InProgressBucket.first(of: bucketing, readStart: context.from),
+              InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now)?.start != bucket.start
+        else { return nil }
+        let holds = series.contains { s in s.times.contains(where: bucket.contains) }
+        let earlier = series.contains { s in s.times.contains { $0 < bucket.start } }
+        return holds && !earlier ? bucket : nil
     }
 
     /// The last bucket of the query's last `bucket` stage, when it had not ended where the query's time ends: the

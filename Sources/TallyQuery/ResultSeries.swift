@@ -139,18 +139,27 @@ public struct QueryResult: Sendable {
     /// The last bucket of a `bucket` stage, when it had not ended where the query's time ended (`now`, or the end
     /// of its range): its points summarise only part of their bucket (the week so far, on a Wednesday). `nil` without a `bucket` stage, or when the last bucket is whole.
     public var inProgress: InProgressBucket?
+    /// The first bucket of the last `bucket` stage, when the range's start (a time written as such: `between
+    /// 2024-05-01 and …`) cut it: its points summarise only the part after that start (``InProgressBucket/cutAtStart``).
+    /// `nil` when the range starts on a bucket's start, or the result has points before that bucket.
+    public var partialFirst: InProgressBucket?
 
     /// Creates a result.
-    public init(series: [ResultSeries], inProgress: InProgressBucket? = nil) {
+    public init(series: [ResultSeries], inProgress: InProgressBucket? = nil, partialFirst: InProgressBucket? = nil) {
         self.series = series
         self.inProgress = inProgress
+        self.partialFirst = partialFirst
     }
+
+    /// The buckets the query's time covers only part of: the first and the last.
+    public var partialBuckets: PartialBuckets { PartialBuckets(first: partialFirst, last: inProgress) }
 
     /// The total number of points.
     public var pointCount: Int { series.reduce(0) { $0 + $1.count } }
 }
 
-/// A bucket that had not ended when a query ran: its points summarise only part of it.
+/// A bucket the query's time covers only part of, so its points summarise only part of it: the last, when it had not
+/// ended when the query ran (in progress) or the range's end cut it; or the first, when the range's start cut it.
 public struct InProgressBucket: Sendable, Equatable {
     /// The bucket's start and end (exclusive): the points in between are in progress (a bucket's point is at
     /// its start; a forecast after it is not).
@@ -160,12 +169,15 @@ public struct InProgressBucket: Sendable, Equatable {
     /// Whether the query's time ended at `now` inside the bucket (it is in progress); `false` when the end of the
     /// query's range cut it (a `between` or `until` in the past).
     public var endsAtNow: Bool
+    /// Whether it is the first bucket, which the range's start cut (it began before the range).
+    public var cutAtStart: Bool
 
-    public init(start: Int64, end: Int64, width: QueryDuration, endsAtNow: Bool = true) {
+    public init(start: Int64, end: Int64, width: QueryDuration, endsAtNow: Bool = true, cutAtStart: Bool = false) {
         self.start = start
         self.end = end
         self.width = width
-        self.endsAtNow = endsAtNow
+        self.endsAtNow = endsAtNow && !cutAtStart
+        self.cutAtStart = cutAtStart
     }
 
     /// Whether a point at `time` is in the bucket.
@@ -177,6 +189,15 @@ public struct InProgressBucket: Sendable, Equatable {
     /// How a table writes its value: `(in progress)` or `(partial)`.
     public var label: String { endsAtNow ? "(in progress)" : "(partial)" }
 
+    /// The bucket of `bucketing` holding `readStart`, the start of the query's range, when it began before it.
+    public static func first(of bucketing: Bucketing, readStart: Int64?) -> InProgressBucket? {
+        guard let readStart else { return nil }
+        let start = bucketing.start(of: readStart)
+        guard start < readStart else { return nil }
+        return InProgressBucket(start: start, end: bucketing.next(after: start), width: bucketing.width, endsAtNow: false,
+                                cutAtStart: true)
+    }
+
     /// The bucket of `bucketing` holding the last instant the query's time reaches (its range's end, at the latest
     /// `now`; `readEnd` exclusive), when that bucket had not ended there.
     public static func last(of bucketing: Bucketing, readEnd: Int64?, now: Int64) -> InProgressBucket? {
@@ -187,4 +208,29 @@ public struct InProgressBucket: Sendable, Equatable {
         guard bucketEnd > end else { return nil }
         return InProgressBucket(start: start, end: bucketEnd, width: bucketing.width, endsAtNow: end == atNow)
     }
+}
+
+/// The buckets a result's time covers only part of (``QueryResult/partialBuckets``): its first, which the range's
+/// start cut, and its last, in progress or cut by the range's end.
+public struct PartialBuckets: Sendable, Equatable {
+    public var first: InProgressBucket?
+    public var last: InProgressBucket?
+
+    public init(first: InProgressBucket? = nil, last: InProgressBucket? = nil) {
+        self.first = first
+        self.last = last
+    }
+
+    /// The one holding `time`, if either does.
+    public func bucket(holding time: Int64) -> InProgressBucket? {
+        if let last, last.contains(time) { return last }
+        if let first, first.contains(time) { return first }
+        return nil
+    }
+
+    /// Whether a point at `time` is in one of them.
+    public func contains(_ time: Int64) -> Bool { bucket(holding: time) != nil }
+
+    /// Both, first first.
+    public var all: [InProgressBucket] { [first, last].compactMap { $0 } }
 }

@@ -332,6 +332,23 @@ import TallyQuery
         #expect(narrow.svg().contains(">last 1w bucket in progress</text>"))
     }
 
+    /// A first bucket the range's start cut is drawn as a part one too: hollow, reached by a dashed segment, noted,
+    /// and left out of the figures' range.
+    @Test func aFirstBucketTheRangeStartCutIsDrawnApart() throws {
+        let s = series("row_count", start: utc(2024, 4, 1), step: 7 * DAY, [310, 900, 950, 1_000, 980])
+        let first = InProgressBucket(start: utc(2024, 4, 1), end: utc(2024, 4, 8), width: QueryDuration(milliseconds: 7 * DAY),
+                                     cutAtStart: true)
+        let chart = Chart(QueryResult(series: [s], partialFirst: first))
+        let line = try #require(chart.panels.first?.lines.first)
+        #expect(line.points.map(\.inProgress) == [true, false, false, false, false])
+        #expect(chart.subtitle.contains("first 1w bucket cut by the range's start"), "\(chart.subtitle)")
+        #expect(line.summary.min == 900)
+        let svg = chart.svg()
+        #expect(svg.ranges(of: "<circle class=\"in-progress\"").count == 1)
+        #expect(svg.contains("partial: the range starts inside this bucket"))
+        #expect(chart.json().ranges(of: "\"partial\": true").count == 1)
+    }
+
     @Test func aBarOfABucketInProgressIsPaler() throws {
         var outcomes = outcomeSeries()
         let last = try #require(outcomes.first?.times.last)

@@ -185,6 +185,24 @@ import Testing
         #expect(try run("m | since 30d", daily(), now: now).inProgressNote == nil)
     }
 
+    /// A start written as a time is kept, so its first bucket may hold only part of its time: the result names it,
+    /// JSON marks its point `partial`, and a table notes it. A relative start is moved to a bucket's start: none.
+    @Test func aRangeStartingInsideABucketMakesItsFirstBucketPartial() throws {
+        let now = utc(2024, 6, 1)
+        let r = try run("m | between 2024-05-08 and 2024-05-20 | bucket 1w sum", daily(), now: now)
+        let first = try #require(r.partialFirst)
+        #expect(first.start == utc(2024, 5, 6) && first.end == utc(2024, 5, 13) && first.cutAtStart && !first.endsAtNow)
+        #expect(r.series[0].values == [5, 7], "Wednesday to Sunday, then a whole week")
+        #expect(r.json().contains(#"{"time":"2024-05-06T00:00:00Z","value":5.0,"partial":true}"#), "\(r.json())")
+        #expect(r.inProgressNote == "the first 1w bucket (from 2024-05-06T00:00:00Z) began before the range: its values hold only part of it")
+        #expect(try run("m | between 2024-05-06 and 2024-05-20 | bucket 1w sum", daily(), now: now).partialFirst == nil,
+                "a range that starts on a bucket's start")
+        #expect(try run("m | since 20d | bucket 1w sum", daily(), now: utc(2024, 5, 22, 18)).partialFirst == nil,
+                "a relative start is moved to its bucket's start")
+        #expect(try run("m | between 2024-05-08 and 2024-05-10 | bucket 1w sum", daily(), now: now).partialFirst == nil,
+                "a range within one bucket: that bucket is the last, cut at its end")
+    }
+
     @Test func aRangeEndingInsideABucketLeavesItInProgress() throws {
         let src = daily()
         let cut = try run("m | between 2024-05-06 and 2024-05-15 | bucket 1w sum", src, now: utc(2024, 6, 1))

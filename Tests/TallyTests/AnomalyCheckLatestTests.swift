@@ -128,9 +128,9 @@ struct AnomalyCheckLatestTests {
 
     /// Every series' latest point at or before `now` as a finding (flagged or not), from a report's result.
     static func latestRows(_ report: AnomalyCheckReport, now: Int64) -> [Finding] {
-        let inProgress = try? Store.unjudgedBucket(of: report.query, now: now)
+        let partial = (try? Store.unjudgedBuckets(of: report.query, now: now)) ?? PartialBuckets()
         return report.result.series.compactMap { s in
-            Store.latestJudgedIndex(s, now: now, inProgress: inProgress).map { Store.finding(s, $0) }
+            Store.latestJudgedIndex(s, now: now, partial: partial).map { Store.finding(s, $0) }
         }
     }
 

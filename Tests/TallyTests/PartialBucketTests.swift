@@ -96,6 +96,14 @@ private typealias D = AnomalyTestData
             let report = try store.check(query, now: now, limits: QueryLimits(), fullWalk: fullWalk)
             #expect(!report.failed && report.unjudged.isEmpty, "fullWalk \(fullWalk): \(report.findings) \(report.unjudged)")
         }
+        // A range that starts at noon begins with half a day: that one is not judged either, and the rest are.
+        let fromNoon = "row_count | between \(D.text(times[20 * 24 + 12])) and \(D.text(times[39 * 24])) | bucket 1d sum | anomalies"
+        let started = try store.query(fromNoon, now: now)
+        let t = try #require(started.series.first)
+        #expect(t.times.first == times[20 * 24] && started.partialFirst?.start == times[20 * 24])
+        #expect(t.reason(at: 0) == "partial bucket (it began at \(D.text(times[20 * 24])), before the range): not judged")
+        #expect(t.anomaly?[0] == false && t.expected.map { D.isNull($0[0]) } == true)
+        #expect(t.anomaly?.dropFirst().contains(true) == false, "the whole days after it are normal")
         // The same half day in a range that ends at `now` is in progress, and not judged either.
         let morning = try store.check("row_count | since 3d | bucket 1d sum", now: times[38 * 24 + 12])
         #expect(!morning.failed, "\(morning.findings)")

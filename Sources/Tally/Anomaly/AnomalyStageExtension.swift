@@ -79,10 +79,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
         switch stage.name {
         case "anomalies":
             let options = try Self.options(stage.arguments, stage: stage, span: span)
-            let inProgress = Self.bucketInProgress(precedingBucketing(before: span), context: context)
-            let annotated = try annotate(input, options: options, span: span, context: context, inProgress: inProgress)
-            guard let inProgress else { return annotated }
-            return annotated.map { Self.leavingUnjudgedBucketInProgress($0, bucket: inProgress, now: context.now) }
+            let partial = Self.partialBuckets(precedingBucketing(before: span), context: context)
+            let annotated = try annotate(input, options: options, span: span, context: context, partial: partial)
+            guard !partial.all.isEmpty else { return annotated }
+            return annotated.map { Self.leavingPartialBucketsUnjudged($0, partial, now: context.now) }
         case "forecast":
             guard let first = stage.arguments.first, first.key == nil else {
                 throw QueryError(.invalid, "`forecast` needs a horizon first: a duration such as `14d`, or a number of points",
@@ -151,13 +151,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
     // MARK: - anomalies
 
     func annotate(_ input: [ResultSeries], options: AnomalyOptions, span: SourceSpan,
-                  context: QueryContext, inProgress: InProgressBucket?) throws -> [ResultSeries] {
+                  context: QueryContext, partial: PartialBuckets) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
         if latestOnly {
             // The latest point a check judges: after a `bucket`, the latest whole bucket.
             return try input.map { try annotateLatest($0, history: history[SeriesIdentity($0)], detector: detector,
-                                                      now: context.now, inProgress: inProgress) }
+                                                      now: context.now, partial: partial) }
         }
         return try input.map { s in
             var out = s
@@ -196,22 +196,22 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// The latest point of `s` at or before `now` (a series without points when there is none), with the columns
     /// `annotate` gives it — walking the history and the displayed points only up to that point, and building one
     /// reason. The detector is walk-forward (a verdict, and the alert column, use only the point and the points
-    /// before it), so this equals the point's row in the fully annotated series. A point in the bucket `inProgress`
+    /// before it), so this equals the point's row in the fully annotated series. A point in a bucket of `partial`
     /// is not judged: the latest point before it is.
     func annotateLatest(_ s: ResultSeries, history: HistoryColumns?, detector: AnomalyDetector,
-                        now: Int64, inProgress: InProgressBucket?) throws -> ResultSeries {
+                        now: Int64, partial: PartialBuckets) throws -> ResultSeries {
         var out = ResultSeries(metric: s.metric, labels: s.labels, kind: s.kind)
         let null = columnValue(nil)
-        let judged = Store.latestJudgedIndex(s, now: now, inProgress: inProgress)
+        let judged = Store.latestJudgedIndex(s, now: now, partial: partial)
         guard let i = judged ?? s.times.lastIndex(where: { $0 <= now }) else { return out }
         out.times = [s.times[i]]
         out.values = [s.values[i]]
         out.outcomes = s.outcomes.map { [$0[i]] }
-        if judged == nil, let inProgress {
-            // No bucket is whole: the one in progress is kept, unjudged, as the full walk leaves it.
+        if judged == nil, !partial.all.isEmpty {
+            // No bucket is whole: the part one is kept, unjudged, as the full walk leaves it.
             out.expected = [null]; out.lower = [null]; out.upper = [null]; out.score = [null]
             out.anomaly = [false]; out.alert = [false]
-            return Self.leavingUnjudgedBucketInProgress(out, bucket: inProgress, now: now)
+            return Self.leavingPartialBucketsUnjudged(out, partial, now: now)
         }
         var expected = null, lower = null, upper = null, score = null
         var anomaly = false, alert = false
@@ -252,22 +252,43 @@ public struct AnomalyStageExtension: QueryStageExtension {
         bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
     }
 
-    /// `s` with the verdict taken off its last point at or before `now` when that point is in `bucket`: a bucket
-    /// that had not ended by `now` (today's `bucket 1d`, hours into the day), or one the range's end cut. A part of
-    /// a bucket is no evidence about the whole, and judging it made a morning check fail every day. Its reason says
-    /// so; `tally check` judges the latest whole bucket, and lists this one as not judged when there is none.
-    static func leavingUnjudgedBucketInProgress(_ s: ResultSeries, bucket: InProgressBucket, now: Int64) -> ResultSeries {
-        guard let i = s.times.lastIndex(where: { $0 <= now }), bucket.contains(s.times[i]) else { return s }
+    /// The buckets of `bucketing` the query's time covers only part of: the last (``bucketInProgress(_:context:)``)
+    /// and the first, when the range's start (as the executor moved it) fell inside it and it is not the last.
+    static func partialBuckets(_ bucketing: Bucketing?, context: QueryContext) -> PartialBuckets {
+        let last = bucketInProgress(bucketing, context: context)
+        let first = bucketing.flatMap { InProgressBucket.first(of: $0, readStart: context.from) }
+        return PartialBuckets(first: first?.start == last?.start ? nil : first, last: last)
+    }
+
+    /// `s` with the verdict taken off the points of `partial`'s buckets: the last point at or before `now` when it
+    /// is in the last bucket (one that had not ended by `now`, today's `bucket 1d` hours into the day, or one the
+    /// range's end cut), and the points in the first bucket when the range's start cut it. A part of a bucket is
+    /// no evidence about the whole: judging it made a morning check fail every day, and a first week of four days
+    /// read as a drop. Its reason says so; `tally check` judges the latest whole bucket, and lists a part one as
+    /// not judged when there is no whole one.
+    static func leavingPartialBucketsUnjudged(_ s: ResultSeries, _ partial: PartialBuckets, now: Int64) -> ResultSeries {
+        var indices: [(Int, String)] = []
+        if let bucket = partial.last, let i = s.times.lastIndex(where: { $0 <= now }), bucket.contains(s.times[i]) {
+            indices.append((i, bucket.endsAtNow ? "bucket in progress until \(TimeText.format(bucket.end)): not judged"
+                               : "partial bucket (the range ends before it does, at \(TimeText.format(bucket.end))): not judged"))
+        }
+        if let bucket = partial.first {
+            for i in s.times.indices where bucket.contains(s.times[i]) && !indices.contains(where: { $0.0 == i }) {
+                indices.append((i, "partial bucket (it began at \(TimeText.format(bucket.start)), before the range): not judged"))
+            }
+        }
+        guard !indices.isEmpty else { return s }
         var out = s
         let null = columnValue(nil)
-        for column in [\ResultSeries.expected, \.lower, \.upper, \.score] where out[keyPath: column] != nil {
-            out[keyPath: column]![i] = null
-        }
-        out.anomaly?[i] = false
-        out.alert?[i] = false
         var reasons = out.reasons ?? [String?](repeating: nil, count: out.count)
-        reasons[i] = bucket.endsAtNow ? "bucket in progress until \(TimeText.format(bucket.end)): not judged"
-                                      : "partial bucket (the range ends before it does, at \(TimeText.format(bucket.end))): not judged"
+        for (i, reason) in indices {
+            for column in [\ResultSeries.expected, \.lower, \.upper, \.score] where out[keyPath: column] != nil {
+                out[keyPath: column]![i] = null
+            }
+            out.anomaly?[i] = false
+            out.alert?[i] = false
+            reasons[i] = reason
+        }
         out.reasons = reasons
         return out
     }

@@ -122,14 +122,14 @@ extension Store {
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
         var withoutPoints: [AnomalyCheckReport.SeriesName] = []
-        let inProgress = try Self.unjudgedBucket(of: query, now: now)
+        let partial = try Self.unjudgedBuckets(of: query, now: now)
         for s in result.series {
             switch mode {
             case .anyPoint:
                 // As of `now`: a point after it has not happened yet, for this check.
                 for i in 0..<s.count where s.times[i] <= now { findings.append(Self.finding(s, i)) }
             case .latestPoint:
-                guard let i = Self.latestJudgedIndex(s, now: now, inProgress: inProgress) else {
+                guard let i = Self.latestJudgedIndex(s, now: now, partial: partial) else {
                     // A point but no whole bucket: the bucket in progress (or cut by the range's end), kept
                     // unjudged with its reason.
                     if let j = s.times.lastIndex(where: { $0 <= now }) {
@@ -194,17 +194,17 @@ extension Store {
         return (q, hasWhere ? .anyPoint : .latestPoint)
     }
 
-    /// The bucket of the query's last `bucket` stage a check leaves unjudged: in progress at `now`, or cut by the
-    /// range's end.
-    static func unjudgedBucket(of query: Query, now: Int64) throws(QueryError) -> InProgressBucket? {
-        AnomalyStageExtension.bucketInProgress(query.bucketing(before: query.stages.count),
-                                               context: try query.leadingRange(now: now).context(now: now))
+    /// The buckets of the query's last `bucket` stage a check leaves unjudged: the last, in progress at `now` or
+    /// cut by the range's end, and the first, when the range's start cut it.
+    static func unjudgedBuckets(of query: Query, now: Int64) throws(QueryError) -> PartialBuckets {
+        AnomalyStageExtension.partialBuckets(query.bucketing(before: query.stages.count),
+                                             context: try query.readContext(now: now).context)
     }
 
-    /// The point a latest-point check judges: the latest at or before `now` outside `inProgress`, the bucket in
-    /// progress or cut by the range's end (which is not judged, and would leave the check nothing to fail on).
-    static func latestJudgedIndex(_ s: ResultSeries, now: Int64, inProgress: InProgressBucket?) -> Int? {
-        s.times.lastIndex { t in t <= now && !(inProgress?.contains(t) ?? false) }
+    /// The point a latest-point check judges: the latest at or before `now` outside the buckets of `partial` (a
+    /// bucket in progress or cut by the range, which is not judged, and would leave the check nothing to fail on).
+    static func latestJudgedIndex(_ s: ResultSeries, now: Int64, partial: PartialBuckets) -> Int? {
+        s.times.lastIndex { t in t <= now && !partial.contains(t) }
     }
 
     static func finding(_ s: ResultSeries, _ i: Int) -> AnomalyCheckReport.Finding {

@@ -95,7 +95,7 @@ extension Store {
                       ContinuousClock.now - started <= limits.maxDuration else { return nil }
                 let displayed = ResultSeries(ref, split == 0 ? columns : columns.slice(split..<columns.count))
                 let history = split > 0 ? HistoryColumns(ResultSeries(ref, columns), before: rangeStart!) : nil
-                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now, inProgress: nil))
+                out.append(try analysisCopy.annotateLatest(displayed, history: history, detector: detector, now: now, partial: PartialBuckets()))
             }
             return (out, displayedPoints, historyPoints)
         }

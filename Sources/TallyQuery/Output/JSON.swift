@@ -13,12 +13,14 @@ extension QueryResult {
     /// - optional per point: `"reason"`, `"outcome"` (check points: `pass`, `warn`, `fail`, `error`,
     ///   `not_evaluated`), `"expected"`, `"lower"`, `"upper"`, `"score"`, `"anomaly"` and `"alert"` (booleans),
     ///   and `"in_progress": true` on the points of a bucket that had not ended at `now` (``QueryResult/inProgress``),
-    ///   `"partial": true` when the end of the query's range cut it.
+    ///   `"partial": true` when the end of the query's range cut it, and on the points of a first bucket its start
+    ///   cut (``QueryResult/partialFirst``).
     ///
     /// - Parameter pretty: One point per line with spaces after `:` and `,` (the default is compact, one line).
     public func json(pretty: Bool = false) -> String {
         let colon = pretty ? ": " : ":"
         let comma = pretty ? ", " : ","
+        let partial = partialBuckets
         var out = "{\"series\"\(colon)["
         for (k, s) in series.enumerated() {
             if k > 0 { out += "," }
@@ -44,8 +46,8 @@ extension QueryResult {
                 }
                 if let a = s.anomaly?[i] { out += "\(comma)\"anomaly\"\(colon)\(a)" }
                 if let a = s.alert?[i] { out += "\(comma)\"alert\"\(colon)\(a)" }
-                if let inProgress, inProgress.contains(s.times[i]), !s.isNull(at: i) || s.expected == nil {
-                    out += "\(comma)\"\(inProgress.jsonKey)\"\(colon)true"
+                if let bucket = partial.bucket(holding: s.times[i]), !s.isNull(at: i) || s.expected == nil {
+                    out += "\(comma)\"\(bucket.jsonKey)\"\(colon)true"
                 }
                 out += "}"
             }

@@ -16,14 +16,18 @@ extension QueryResult {
         return table + (inProgressNote.map { "note: " + $0 + "\n" } ?? "")
     }
 
-    /// What a reader of a table or CSV needs told about ``inProgress``, when some point is in that bucket:
+    /// What a reader of a table or CSV needs told about ``partialBuckets``, when some point is in one:
     /// `the last 1w bucket (from 2024-05-13T00:00:00Z) is in progress until 2024-05-20T00:00:00Z: its values hold only
-    /// part of it` (or `was cut by the range's end`). JSON marks the points themselves.
+    /// part of it` (or `was cut by the range's end`; for the first, `began before the range`). JSON marks the points
+    /// themselves.
     public var inProgressNote: String? {
-        guard let bucket = inProgress, series.contains(where: { $0.times.contains(where: bucket.contains) }) else { return nil }
-        let which = "the last \(bucket.width) bucket (from \(TimeText.format(bucket.start)))"
-        return bucket.endsAtNow ? which + " is in progress until \(TimeText.format(bucket.end)): its values hold only part of it"
-            : which + " was cut by the range's end: its values hold only part of it"
+        let notes = partialBuckets.all.filter { bucket in series.contains { $0.times.contains(where: bucket.contains) } }.map { bucket in
+            let which = "the \(bucket.cutAtStart ? "first" : "last") \(bucket.width) bucket (from \(TimeText.format(bucket.start)))"
+            let how = bucket.cutAtStart ? " began before the range"
+                : bucket.endsAtNow ? " is in progress until \(TimeText.format(bucket.end))" : " was cut by the range's end"
+            return which + how + ": its values hold only part of it"
+        }
+        return notes.isEmpty ? nil : notes.joined(separator: "; ")
     }
 }
 

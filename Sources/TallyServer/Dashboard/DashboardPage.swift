@@ -367,7 +367,7 @@ enum DashboardPage {
             o += "</tr>\n"
             for i in first..<s.count {
                 // The point of a bucket that had not ended holds only part of its time.
-                let soFar = result.inProgress.map { $0.contains(s.times[i]) ? " <span class=\"muted\">\($0.label)</span>" : "" } ?? ""
+                let soFar = result.partialBuckets.bucket(holding: s.times[i]).map { " <span class=\"muted\">\($0.label)</span>" } ?? ""
                 // A forecast point has no value yet: an empty cell, not `null`.
                 let isForecast = s.isNull(at: i) && s.reason(at: i)?.hasPrefix("forecast") == true
                 let shown = isForecast ? "" : HTMLText.escape(value(s.values[i]))
