@@ -96,7 +96,7 @@ public enum ChartPage {
                 o += "<td>\(ChartText.grouped(Double(s.points), decimals: 0))</td><td>\(ChartText.grouped(Double(s.missing), decimals: 0))</td>"
                 o += "<td>\(s.min.map { ChartText.number($0) } ?? "")</td><td>\(s.max.map { ChartText.number($0) } ?? "")</td>"
                 // The last value of a bucket in progress holds only part of its time.
-                let soFar = s.lastTime.flatMap { t in chart.inProgress.flatMap { $0.contains(t) ? " " + $0.label : nil } } ?? ""
+                let soFar = s.lastTime.flatMap { t in chart.partialBuckets.bucket(holding: t).map { " " + $0.label } } ?? ""
                 o += "<td>\(s.lastTime.map(UTCTime.readable) ?? "")</td><td>\(s.lastValue.map { ChartText.number($0) } ?? "null")\(soFar)</td>"
                 o += anomalyColumn ? "<td>\(s.anomalies)</td>" + (alertColumn ? "<td>\(s.alerts)</td>" : "") + "</tr>\n" : "</tr>\n"
             }

@@ -33,6 +33,12 @@ extension Chart {
         ", \"\(partialBuckets.bucket(holding: time)?.jsonKey ?? inProgress?.jsonKey ?? "in_progress")\": true"
     }
 
+    /// The key for a bar: of the partial bucket it overlaps (a bar summed per interval may start before it).
+    func partialKey(for bar: OutcomeBar) -> String {
+        let bucket = partialBuckets.all.first { bar.start < $0.end && bar.end > $0.start } ?? inProgress
+        return ", \"\(bucket?.jsonKey ?? "in_progress")\": true"
+    }
+
     public func json() -> String {
         var o = "{\n"
         o += "  \"title\": \(ChartText.json(title)),\n"
@@ -101,7 +107,7 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"time\": \"\(TimeText.format(bar.time))\", \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey(at: bar.time) : "")
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey(for: bar) : "")
                         + (bar.usualTimestamps.map { ", \"usual_timestamps\": \($0)" } ?? "") + "}"
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"

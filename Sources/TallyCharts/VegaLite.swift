@@ -100,7 +100,7 @@ extension Chart {
                     for (k, name) in bars.outcomes.enumerated() {
                         rows.append("    {\"group\": \(group), \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", "
                                     + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)"
-                                    + (bar.inProgress ? partialKey(at: bar.time) : "") + "}")
+                                    + (bar.inProgress ? partialKey(for: bar) : "") + "}")
                     }
                 }
             }

@@ -62,8 +62,9 @@ extension Query {
     ///
     /// A `bucket` right after a start relative to now (`since 90d`, `since now-2d`) begins at the start of the
     /// bucket holding it, so that the first bucket is whole: the first day is not the hours after a cutoff that
-    /// only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept (its
-    /// first bucket is then ``QueryResult/partialFirst``). Only a range of at least one bucket: `since 1h | bucket
+    /// only says when the query ran. A start written as a time (`since 2024-05-01T12:00`, `between`) is kept, as is
+    /// a relative one with a stage that needs each point between it and the `bucket` (`rolling`, `diff`): the first
+    /// bucket is then ``QueryResult/partialFirst``. Only a range of at least one bucket: `since 1h | bucket
     /// 1d` stays the last hour. So too when only stages that keep each point's time come between (`since 90d |
     /// outcomes | bucket 1w sum`, `| agg sum by (dataset)`, `| where …`): the outcome bars of a first week cut
     /// short read as a drop too.

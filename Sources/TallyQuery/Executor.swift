@@ -114,16 +114,15 @@ public struct QueryExecutor {
     }
 
     /// The first bucket of the query's last `bucket` stage, when the start of its range (as written: a relative
-    /// start is moved to a bucket's start) fell inside it, the result has points in it and none before it, and it is
-    /// not also the last bucket (a range within one bucket: that one is the bucket in progress).
+    /// start is moved to a bucket's start) fell inside it, the result has points in it, and it is not also the last
+    /// bucket (a range within one bucket: that one is the bucket in progress). Nothing is read before the range's
+    /// start, so no point comes before it.
     static func partialFirstBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
         guard let bucketing = query.bucketing(before: query.stages.count),
               let bucket = InProgressBucket.first(of: bucketing, readStart: context.from),
               InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now)?.start != bucket.start
         else { return nil }
-        let holds = series.contains { s in s.times.contains(where: bucket.contains) }
-        let earlier = series.contains { s in s.times.contains { $0 < bucket.start } }
-        return holds && !earlier ? bucket : nil
+        return series.contains { s in s.times.contains(where: bucket.contains) } ? bucket : nil
     }
 
     /// The last bucket of the query's last `bucket` stage, when it had not ended where the query's time ends: the

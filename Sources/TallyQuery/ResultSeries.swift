@@ -141,7 +141,7 @@ public struct QueryResult: Sendable {
     public var inProgress: InProgressBucket?
     /// The first bucket of the last `bucket` stage, when the range's start (a time written as such: `between
     /// 2024-05-01 and …`) cut it: its points summarise only the part after that start (``InProgressBucket/cutAtStart``).
-    /// `nil` when the range starts on a bucket's start, or the result has points before that bucket.
+    /// `nil` when the range starts on a bucket's start, or the result has no point in that bucket.
     public var partialFirst: InProgressBucket?
 
     /// Creates a result.

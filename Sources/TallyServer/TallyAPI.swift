@@ -6,7 +6,8 @@ extension TallyServer {
     /// `GET /api/v1/query?q=…[&now=…][&format=json|csv]` (also `POST` with the query as the body).
     func query(_ request: APIRequest) async -> APIResponse {
         let text: String
-        if request.method == "POST" {
+        if request.method == "POST" && !request.body.isEmpty {
+            guard request.query["q"] == nil else { return .error(400, "give the query either as ?q= or as the body, not both") }
             text = String(decoding: request.body, as: UTF8.self)
         } else {
             guard let q = request.query["q"] else {

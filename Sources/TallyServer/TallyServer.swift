@@ -192,9 +192,6 @@ public final class TallyServer: Sendable {
             if request.contentType == "application/json" {
                 return .error(415, "the body is the query itself, as text/plain (or send GET with ?q=QUERY); got application/json")
             }
-            if request.query["q"] != nil {
-                return .error(400, "give the query either as ?q= or as the body, not both")
-            }
         case "/api/v1/feedback", "/api/v1/soda/feedback":
             if let type = request.contentType, type != "application/json" {
                 return .error(415, "Content-Type must be application/json; got \(type)")

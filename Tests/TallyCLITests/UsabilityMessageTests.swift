@@ -19,7 +19,6 @@ import Testing
         #expect(again.status == 0 && again.stdout == "changed 0 series (1 matched already had these attributes)\n", "\(again.stdout)")
     }
 
-    /// `keys create --format csv` prints CSV, as its help says.
     /// A misspelt command is named, with the nearest one, and exits 64 (bad usage).
     @Test func aMisspeltCommandGetsTheNearestOne() throws {
         let typo = try runTally(["qurey", "row_count"])
@@ -29,6 +28,7 @@ import Testing
         #expect(try runTally(["help", "query"]).stdout.contains("Run a query"))
     }
 
+    /// `keys create --format csv` prints CSV, as its help says.
     @Test func keysCreateWritesCSV() throws {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)

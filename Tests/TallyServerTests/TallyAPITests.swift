@@ -161,6 +161,10 @@ struct TallyAPITests {
         let both = try await server.send("POST", "/api/v1/query?q=row_count", key: server.readKey,
                                         headers: ["Content-Type": "text/plain"], body: Array("other".utf8))
         #expect(both.status == 400 && both.errorMessage == "give the query either as ?q= or as the body, not both")
+        let onlyQ = try await server.send("POST", "/api/v1/query?q=row_count", key: server.readKey)
+        #expect(onlyQ.status == 200, "a POST without a body runs its ?q=: \(onlyQ.text)")
+        let head = try await server.send("HEAD", "/api/v1/stats?x=1", key: server.readKey)
+        #expect(head.status == 400, "HEAD is checked as GET")
         let plain = try await server.send("POST", "/api/v1/query", key: server.readKey, headers: ["Content-Type": "text/plain"],
                                          body: Array("row_count".utf8))
         #expect(plain.status == 200, "\(plain.text)")

@@ -20,6 +20,29 @@ struct DeleteBatchTests {
         return b
     }
 
+    /// Two stored batches that hold one content identity (a scan stored both ways, as stores made before such
+    /// duplicates were refused may hold): deleting the first leaves the second standing for it, so the content
+    /// sent again is still a duplicate.
+    @Test func deletingABatchLeavesAnotherThatHoldsItsContentStandingForIt() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.child("store"))
+        let key = SeriesKey(metric: "m", labels: ["s": "a"])
+        func origin(_ content: String) -> BatchOrigin {
+            BatchOrigin(kind: "soda", source: content, wallTime: 0, details: ["content_hash": content, "results_hash": "r1"])
+        }
+        try store.load(series: [SeriesRecord(id: 1, key: key, kind: .measurement, attributes: Attributes(), createdLSN: 1)],
+                       imports: [ImportRecord(lsn: 1, origin: origin("c1"), seriesCount: 1, pointCount: 1),
+                                 ImportRecord(lsn: 2, origin: origin("c2"), seriesCount: 1, pointCount: 1)],
+                       documents: [], points: [1: PointColumns(times: [may1, may1 + day], values: [1, 2], lsns: [1, 2])])
+        #expect(store.batch(withContentHash: "r1") == 1)
+        try store.delete(batch: 1)
+        #expect(store.batch(withContentHash: "r1") == 2, "the other batch stands for the scan")
+        var again = dayBatch("a", [(0, 1)])
+        again.origin = origin("c3")
+        let receipt = try store.write(again)
+        #expect(receipt.isDuplicate && receipt.lsn == 2)
+    }
+
     /// Every series' (time, value) pairs, by key, as a read returns them (series with no points left out).
     func contents(_ store: Store) throws -> [String: [(Int64, Double?)]] {
         var out: [String: [(Int64, Double?)]] = [:]

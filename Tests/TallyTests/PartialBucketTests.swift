@@ -76,6 +76,20 @@ private typealias D = AnomalyTestData
         #expect(whole.expected.map { !D.isNull($0[whole.count - 1]) } == true, "\(whole.reason(at: whole.count - 1) ?? "")")
     }
 
+    /// A first part day neither trains the model nor raises an alert: with a refractory period, a collapse the
+    /// day after it still alerts (it would be held back as the same incident as the part day's flag).
+    @Test func aFirstPartBucketRaisesNoAlertThatHoldsBackTheNext() throws {
+        let dir = TemporaryDirectory()
+        let midnight = D.start - 6 * D.hour
+        let times = (0..<(40 * 24)).map { midnight + Int64($0) * D.hour }
+        let values: [Double?] = times.indices.map { i in i / 24 == 31 ? 100 : 1_000 + Double(i % 24) }
+        let store = try D.store(dir, [(D.key("events"), times, values)])
+        let query = "row_count | between \(D.text(times[30 * 24 + 12])) and \(D.text(times[39 * 24])) | bucket 1d sum | anomalies refractory=3d"
+        let s = try #require(try store.query(query, now: times[39 * 24] + D.day).series.first)
+        #expect(s.times[0] == times[30 * 24] && s.anomaly?[0] == false)
+        #expect(s.times[1] == times[31 * 24] && s.alert?[1] == true, "the collapse alerts: \(s.reason(at: 1) ?? "")")
+    }
+
     /// A range that ends at noon cuts its last day in half, days after it: that half-day sum is not judged (it
     /// would be half the usual sum), as the result and its chart call it partial; `tally check` judges the day
     /// before, on both of its paths.
@@ -104,6 +118,12 @@ private typealias D = AnomalyTestData
         #expect(t.reason(at: 0) == "partial bucket (it began at \(D.text(times[20 * 24])), before the range): not judged")
         #expect(t.anomaly?[0] == false && t.expected.map { D.isNull($0[0]) } == true)
         #expect(t.anomaly?.dropFirst().contains(true) == false, "the whole days after it are normal")
+        // A check whose range holds only two part days (from noon to the next morning) judges neither, on both paths.
+        let twoHalves = "row_count | between \(D.text(times[37 * 24 + 12])) and \(D.text(times[38 * 24 + 6])) | bucket 1d sum"
+        for fullWalk in [false, true] {
+            let report = try store.check(twoHalves, now: now, limits: QueryLimits(), fullWalk: fullWalk)
+            #expect(!report.failed && report.unjudged.count == 1, "fullWalk \(fullWalk): \(report.findings) \(report.unjudged)")
+        }
         // The same half day in a range that ends at `now` is in progress, and not judged either.
         let morning = try store.check("row_count | since 3d | bucket 1d sum", now: times[38 * 24 + 12])
         #expect(!morning.failed, "\(morning.findings)")

@@ -161,7 +161,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
         }
         return try input.map { s in
             var out = s
-            let walk = try self.walk(s, history: history[SeriesIdentity(s)])
+            // A first bucket the range's start cut is no evidence: it neither trains the model nor raises an alert.
+            let walk = try self.walk(Self.withoutValues(in: partial.first, s), history: history[SeriesIdentity(s)])
             let null = columnValue(nil)
             var expected = [Double](repeating: null, count: s.count)
             var lower = expected, upper = expected, score = expected
@@ -217,7 +218,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
         var anomaly = false, alert = false
         var reason = s.reason(at: i)
         if !s.isNull(at: i) {
-            let walk = try self.walk(s, history: history, through: i)
+            let walk = try self.walk(Self.withoutValues(in: partial.first, s), history: history, through: i)
             let k = walk.indexOfInput[i]
             if k >= 0 {
                 let r = detector.detect(times: walk.times, values: walk.values, feedback: walk.feedback)
@@ -250,6 +251,15 @@ public struct AnomalyStageExtension: QueryStageExtension {
     /// stage's `bucket` stage: the one the result and its chart mark (`QueryResult.inProgress`).
     static func bucketInProgress(_ bucketing: Bucketing?, context: QueryContext) -> InProgressBucket? {
         bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
+    }
+
+    /// `s` with the values of the points in `bucket` made null, for a walk: a part of a bucket trains nothing and
+    /// raises no alert (the result keeps the values; only the detector does not see them).
+    static func withoutValues(in bucket: InProgressBucket?, _ s: ResultSeries) -> ResultSeries {
+        guard let bucket, s.times.contains(where: bucket.contains) else { return s }
+        var out = s
+        for i in s.times.indices where bucket.contains(s.times[i]) { out.values[i] = columnValue(nil) }
+        return out
     }
 
     /// The buckets of `bucketing` the query's time covers only part of: the last (``bucketInProgress(_:context:)``)
@@ -302,7 +312,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
                   context: QueryContext) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
-        let bucket = Self.bucketInProgress(precedingBucketing(before: span), context: context)
+        let partial = Self.partialBuckets(precedingBucketing(before: span), context: context)
+        let bucket = partial.last
         return try input.map { full in
             // The last point of a bucket in progress (this week so far) is no evidence of the whole: the forecast is
             // made from the whole buckets, and gives the bucket in progress its expected value and range as well.
@@ -310,7 +321,8 @@ public struct AnomalyStageExtension: QueryStageExtension {
             var open: Int?
             if let bucket, let i = full.times.indices.last, bucket.contains(full.times[i]) { open = i }
             let s = open.map { full.slice(0..<$0) } ?? full
-            let walk = try self.walk(s, history: history[SeriesIdentity(s)])
+            // Nor is a first bucket the range's start cut: the forecast is fitted on the whole buckets.
+            let walk = try self.walk(Self.withoutValues(in: partial.first, s), history: history[SeriesIdentity(s)])
             guard walk.times.count >= 2, let last = walk.times.last else {
                 return Self.noting(full, "no forecast: needs more points with values")
             }

@@ -193,7 +193,6 @@ public struct WriteBatch: Sendable {
         for definition in series { try definition.key.validate() }
     }
 
-    /// ``validate()`` without the series names.
     /// The first point, in batch order, at the same series and time as an earlier point of the batch, with that
     /// earlier point (indexes into the points); nil when every series has one point per time. Linear when each
     /// series' points come in time order (as files usually list them), else a sort of the points.
@@ -221,6 +220,7 @@ public struct WriteBatch: Sendable {
         return best
     }
 
+    /// ``validate()`` without the series names.
     func validatePoints() throws(InputError) {
         if let key = conflictingKinds.first {
             throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
