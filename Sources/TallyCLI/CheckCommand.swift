@@ -49,20 +49,35 @@ extension TallyCommand {
         }
 
         /// Runs the check, reporting errors as the other commands do; `failed` is told whether it found something.
+        /// With `--format json`, an error is also a JSON object on standard output (`{"status": "error", "error":
+        /// "…"}`), so that a script reading it finds one either way.
         private func runChecking(_ failed: (Bool) -> Void) throws {
+            func jsonError(_ message: String) {
+                if format == .json { printOut("{\"status\": \"error\", \"error\": \(JSONText.string(message))}") }
+            }
             try runReportingErrors {
-                let store = try location.openForReading()
+                let store: Store
+                do { store = try location.openForReading() } catch {
+                    jsonError("\(error)")
+                    throw error
+                }
                 let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
                 let report: AnomalyCheckReport
                 do {
                     report = try store.check(query, now: nowMillis)
                 } catch let error as QueryError {
                     printError(error.render(query: query))
+                    jsonError(error.description)
                     throw ExitCode(2)
+                } catch {
+                    jsonError("\(error)")
+                    throw error
                 }
                 if report.matchedSeries == 0 && !allowEmpty {
-                    printError("error: the query matched no series, so nothing was checked; `tally series SELECTOR` "
-                               + "lists what exists (pass --allow-empty when matching nothing is fine)")
+                    let message = "the query matched no series, so nothing was checked; `tally series SELECTOR` "
+                        + "lists what exists (pass --allow-empty when matching nothing is fine)"
+                    printError("error: " + message)
+                    jsonError(message)
                     throw ExitCode(2)
                 }
                 printOut(format == .json ? Self.json(report) : Self.table(report))

@@ -189,7 +189,11 @@ struct AnomalyCLITests {
         for format in ["table", "json"] {
             let missing = try runTally(["check", "row_count", "--store", dir.child("nosuch"), "--format", format])
             #expect(missing.status == 3 && missing.stderr.contains("no Tally store at"), "\(missing.status) \(missing.stderr)")
+            #expect(format == "table" ? missing.stdout.isEmpty
+                    : missing.stdout.hasPrefix(#"{"status": "error", "error": "no Tally store at"#), "\(missing.stdout)")
         }
+        let badJSON = try runTally(["check", "row_count | buckt 1d avg", "--store", store, "--format", "json"])
+        #expect(badJSON.status == 2 && badJSON.stdout.contains(#""error": "query error at 1:13: unknown stage `buckt`"#), "\(badJSON.stdout)")
     }
 
     /// A check that matches check points lists each by its name (not only Soda's identity hash) and outcome.
