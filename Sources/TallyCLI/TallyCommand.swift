@@ -29,7 +29,7 @@ struct TallyCommand: ParsableCommand {
             if !names.contains(first) {
                 let suggestion = Suggestions.nearest(to: first, in: names).map { "; did you mean `\($0)`?" } ?? ""
                 printError("error: unknown command `\(first)`\(suggestion) (`tally --help` lists the commands)")
-                Glibc.exit(64)
+                Self.exit(withError: ExitCode(64))
             }
         }
         main(nil)

@@ -39,9 +39,6 @@ extension Query {
         public var relativeStart: Bool
         /// How many stages make the range: the first stage after it is `stages[stageCount]`.
         public var stageCount: Int
-
-        /// The context the query's stages run in at `now`.
-        public func context(now: Int64) -> QueryContext { QueryContext(now: now, from: from, to: to) }
     }
 
     /// The times of `between a and b` at `now`, `a` before `b`.

@@ -109,29 +109,21 @@ public struct QueryExecutor {
         for stage in query.stages[next...] {
             series = try apply(stage, to: series, context: context)
         }
-        return QueryResult(series: series, inProgress: Self.inProgressBucket(of: query, context: context, series: series),
-                           partialFirst: Self.partialFirstBucket(of: query, context: context, series: series))
+        let partial = PartialBuckets(query.bucketing(before: query.stages.count), context: context)
+        return QueryResult(series: series, inProgress: Self.inProgress(partial.last, series: series),
+                           partialFirst: Self.partialFirst(partial.first, series: series))
     }
 
-    /// The first bucket of the query's last `bucket` stage, when the start of its range (as written: a relative
-    /// start is moved to a bucket's start) fell inside it, the result has points in it, and it is not also the last
-    /// bucket (a range within one bucket: that one is the bucket in progress). Nothing is read before the range's
-    /// start, so no point comes before it.
-    static func partialFirstBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
-        guard let bucketing = query.bucketing(before: query.stages.count),
-              let bucket = InProgressBucket.first(of: bucketing, readStart: context.from),
-              InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now)?.start != bucket.start
-        else { return nil }
+    /// The first part bucket of the query's last `bucket` stage, when the result has points in it.
+    static func partialFirst(_ bucket: InProgressBucket?, series: [ResultSeries]) -> InProgressBucket? {
+        guard let bucket else { return nil }
         return series.contains { s in s.times.contains(where: bucket.contains) } ? bucket : nil
     }
 
-    /// The last bucket of the query's last `bucket` stage, when it had not ended where the query's time ends: the
-    /// end of its range, and at the latest `now` (a point at `now` is read, so a bucket starting at `now` holds it).
-    /// None when the result has points after that bucket (a query without a range reads points stored after `now`):
-    /// its time did not end there.
-    static func inProgressBucket(of query: Query, context: QueryContext, series: [ResultSeries]) -> InProgressBucket? {
-        guard let bucketing = query.bucketing(before: query.stages.count),
-              let bucket = InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now) else { return nil }
+    /// The last part bucket of the query's last `bucket` stage, unless the result has points after it (a query
+    /// without a range reads points stored after `now`): its time did not end there.
+    static func inProgress(_ bucket: InProgressBucket?, series: [ResultSeries]) -> InProgressBucket? {
+        guard let bucket else { return nil }
         // Forecast points (no value, after the history) do not count: they are the future the query asked for.
         let later = series.contains { s in s.times.indices.contains { s.times[$0] >= bucket.end && !s.isNull(at: $0) } }
         return later ? nil : bucket

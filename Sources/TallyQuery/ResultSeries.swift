@@ -201,7 +201,7 @@ public struct InProgressBucket: Sendable, Equatable {
     /// The bucket of `bucketing` holding the last instant the query's time reaches (its range's end, at the latest
     /// `now`; `readEnd` exclusive), when that bucket had not ended there.
     public static func last(of bucketing: Bucketing, readEnd: Int64?, now: Int64) -> InProgressBucket? {
-        let atNow = now == .max ? Int64.max : now + 1
+        let atNow = TimeRange.millisecond(at: now).upperBound
         let end = Swift.min(readEnd ?? .max, atNow)   // exclusive
         guard end > .min else { return nil }
         let start = bucketing.start(of: end - 1), bucketEnd = bucketing.next(after: start)
@@ -219,6 +219,17 @@ public struct PartialBuckets: Sendable, Equatable {
     public init(first: InProgressBucket? = nil, last: InProgressBucket? = nil) {
         self.first = first
         self.last = last
+    }
+
+    /// The part buckets of `bucketing` where the query's time (`context`) begins and ends: the last, holding the
+    /// last instant it reaches when that bucket had not ended there (``InProgressBucket/last(of:readEnd:now:)``);
+    /// the first, holding the range's start when it began before it, unless it is also the last (a range within
+    /// one bucket).
+    public init(_ bucketing: Bucketing?, context: QueryContext) {
+        guard let bucketing else { self.init(); return }
+        let last = InProgressBucket.last(of: bucketing, readEnd: context.readEnd, now: context.now)
+        let first = InProgressBucket.first(of: bucketing, readStart: context.from)
+        self.init(first: first?.start == last?.start ? nil : first, last: last)
     }
 
     /// The one holding `time`, if either does.

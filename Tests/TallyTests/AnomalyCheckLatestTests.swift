@@ -128,7 +128,7 @@ struct AnomalyCheckLatestTests {
 
     /// Every series' latest point at or before `now` as a finding (flagged or not), from a report's result.
     static func latestRows(_ report: AnomalyCheckReport, now: Int64) -> [Finding] {
-        let partial = (try? Store.unjudgedBuckets(of: report.query, now: now)) ?? PartialBuckets()
+        let partial = report.result.partialBuckets
         return report.result.series.compactMap { s in
             Store.latestJudgedIndex(s, now: now, partial: partial).map { Store.finding(s, $0) }
         }

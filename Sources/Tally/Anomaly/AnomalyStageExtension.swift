@@ -79,7 +79,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
         switch stage.name {
         case "anomalies":
             let options = try Self.options(stage.arguments, stage: stage, span: span)
-            let partial = Self.partialBuckets(precedingBucketing(before: span), context: context)
+            let partial = PartialBuckets(precedingBucketing(before: span), context: context)
             let annotated = try annotate(input, options: options, span: span, context: context, partial: partial)
             guard !partial.all.isEmpty else { return annotated }
             return annotated.map { Self.leavingPartialBucketsUnjudged($0, partial, now: context.now) }
@@ -210,9 +210,10 @@ public struct AnomalyStageExtension: QueryStageExtension {
         out.outcomes = s.outcomes.map { [$0[i]] }
         if judged == nil, !partial.all.isEmpty {
             // No bucket is whole: the part one is kept, unjudged, as the full walk leaves it.
+            // (`evaluate` gives it its reason, as for the full walk.)
             out.expected = [null]; out.lower = [null]; out.upper = [null]; out.score = [null]
             out.anomaly = [false]; out.alert = [false]
-            return Self.leavingPartialBucketsUnjudged(out, partial, now: now)
+            return out
         }
         var expected = null, lower = null, upper = null, score = null
         var anomaly = false, alert = false
@@ -247,12 +248,6 @@ public struct AnomalyStageExtension: QueryStageExtension {
         return query.bucketing(before: index)
     }
 
-    /// The bucket in progress where the query's time ends (its range's end, at the latest `now`), after the
-    /// stage's `bucket` stage: the one the result and its chart mark (`QueryResult.inProgress`).
-    static func bucketInProgress(_ bucketing: Bucketing?, context: QueryContext) -> InProgressBucket? {
-        bucketing.flatMap { InProgressBucket.last(of: $0, readEnd: context.readEnd, now: context.now) }
-    }
-
     /// `s` with the values of the points in `bucket` made null, for a walk: a part of a bucket trains nothing and
     /// raises no alert (the result keeps the values; only the detector does not see them).
     static func withoutValues(in bucket: InProgressBucket?, _ s: ResultSeries) -> ResultSeries {
@@ -260,14 +255,6 @@ public struct AnomalyStageExtension: QueryStageExtension {
         var out = s
         for i in s.times.indices where bucket.contains(s.times[i]) { out.values[i] = columnValue(nil) }
         return out
-    }
-
-    /// The buckets of `bucketing` the query's time covers only part of: the last (``bucketInProgress(_:context:)``)
-    /// and the first, when the range's start (as the executor moved it) fell inside it and it is not the last.
-    static func partialBuckets(_ bucketing: Bucketing?, context: QueryContext) -> PartialBuckets {
-        let last = bucketInProgress(bucketing, context: context)
-        let first = bucketing.flatMap { InProgressBucket.first(of: $0, readStart: context.from) }
-        return PartialBuckets(first: first?.start == last?.start ? nil : first, last: last)
     }
 
     /// `s` with the verdict taken off the points of `partial`'s buckets: the last point at or before `now` when it
@@ -312,7 +299,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                   context: QueryContext) throws -> [ResultSeries] {
         let history = try histories(for: input, stageSpan: span, context: context, training: options.training)
         let detector = AnomalyDetector(options: options)
-        let partial = Self.partialBuckets(precedingBucketing(before: span), context: context)
+        let partial = PartialBuckets(precedingBucketing(before: span), context: context)
         let bucket = partial.last
         return try input.map { full in
             // The last point of a bucket in progress (this week so far) is no evidence of the whole: the forecast is

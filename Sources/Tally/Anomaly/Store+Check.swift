@@ -122,7 +122,8 @@ extension Store {
         var findings: [AnomalyCheckReport.Finding] = [], quiet: [AnomalyCheckReport.Finding] = []
         var unjudged: [AnomalyCheckReport.Finding] = []
         var withoutPoints: [AnomalyCheckReport.SeriesName] = []
-        let partial = try Self.unjudgedBuckets(of: query, now: now)
+        // The buckets the query's time covers only in part, which the `anomalies` stage left unjudged.
+        let partial = result.partialBuckets
         for s in result.series {
             switch mode {
             case .anyPoint:
@@ -192,13 +193,6 @@ extension Store {
             }
         }
         return (q, hasWhere ? .anyPoint : .latestPoint)
-    }
-
-    /// The buckets of the query's last `bucket` stage a check leaves unjudged: the last, in progress at `now` or
-    /// cut by the range's end, and the first, when the range's start cut it.
-    static func unjudgedBuckets(of query: Query, now: Int64) throws(QueryError) -> PartialBuckets {
-        AnomalyStageExtension.partialBuckets(query.bucketing(before: query.stages.count),
-                                             context: try query.readContext(now: now).context)
     }
 
     /// The point a latest-point check judges: the latest at or before `now` outside the buckets of `partial` (a
