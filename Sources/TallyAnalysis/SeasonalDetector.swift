@@ -183,9 +183,6 @@ extension SeasonalModel {
         relevel(times: times, values: values, indices: indices, spread: spread)
     }
 
-    /// After a shift whose points could not tell whether the pattern scaled: asks again with the regime's points so
-    /// far (`indices`, the last one just judged, so no point is part of its own baseline), for one period after the
-    /// shift began. Scales the profile and re-levels from those points when they tell.
     /// Whether a pending scale may still be asked about at `t` (within one period of the shift); ends it when not.
     /// The walker asks this before it gathers the regime's points.
     mutating func keepsPendingScale(at t: Int64) -> Bool {
@@ -195,6 +192,9 @@ extension SeasonalModel {
         return false
     }
 
+    /// After a shift whose points could not tell whether the pattern scaled: asks again with the regime's points so
+    /// far (`indices`, the last one just judged, so no point is part of its own baseline), for one period after the
+    /// shift began. Scales the profile and re-levels from those points when they tell.
     mutating func reconsiderScale(times: [Int64], values: [Double], indices: [Int]) {
         guard let pending = pendingScale, let last = indices.last else { return }
         // One period at most, and a bounded number of points (each ask reads them all).

@@ -11,7 +11,7 @@ extension TallyServer {
             text = String(decoding: request.body, as: UTF8.self)
         } else {
             guard let q = request.query["q"] else {
-                return .error(400, "missing the query: add ?q=<query> (see docs/query-language.md)")
+                return .error(400, "missing the query: add ?q=<query>, or send it as a POST body (see docs/query-language.md)")
             }
             text = q
         }

@@ -250,7 +250,6 @@ public enum CSVImport {
         }
     }
 
-    /// Integer epoch milliseconds or ISO 8601 (finer than milliseconds is truncated).
     /// What is wrong with a time that looks well formed (`2024-02-30T06:00:00Z`: `: day 30 is out of range for
     /// 2024-02, which has 29 days`), as the query language says it; empty when there is nothing more to say.
     static func timeProblem(_ text: String) -> String {
@@ -264,6 +263,7 @@ public enum CSVImport {
         }
     }
 
+    /// Integer epoch milliseconds or ISO 8601 (finer than milliseconds is truncated).
     static func parseTime(_ bytes: ArraySlice<UInt8>) -> Int64? {
         guard !bytes.isEmpty else { return nil }
         var isInteger = true

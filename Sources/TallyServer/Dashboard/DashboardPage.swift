@@ -132,7 +132,8 @@ enum DashboardPage {
         return (v < 0 ? "-" : "") + parts.joined(separator: " ")
     }
 
-    /// An expected value or range end: six significant digits (a model's output has no exact value to show).
+    /// An expected value as its reasons write it (four significant digits, whole numbers kept whole: `16,636`,
+    /// `0.1234`): a model's output has no exact value to show.
     static func modelValue(_ v: Double) -> String {
         guard let v = optionalValue(v) else { return "null" }
         return v.isFinite ? formatAnomalyNumber(v, significant: 4) : ChartText.number(v)

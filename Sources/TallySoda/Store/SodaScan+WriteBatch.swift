@@ -12,7 +12,7 @@ extension SodaScan {
     public func writeBatch(source: String) -> WriteBatch {
         var details: [String: String] = [
             BatchOrigin.contentHashKey: contentHash,
-            "results_hash": resultsHash,
+            BatchOrigin.resultsHashKey: resultsHash,
             "document_kind": kind.rawValue,
             "data_time": TimeText.format(timeMilliseconds),
             "scan_start": TimeText.format(scanStartTimestamp.epochMilliseconds),

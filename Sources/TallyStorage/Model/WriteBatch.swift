@@ -36,7 +36,9 @@ public struct BatchOrigin: Hashable, Sendable {
     /// The details whose values say what a batch holds: a batch with a value an earlier batch (not deleted) had
     /// changes nothing. `content_hash` (its document's content), and `results_hash` (a Soda scan's results, the
     /// same whether the scan came as a `soda scan -srf` file or as a Cloud payload).
-    public static let sameContentKeys = [contentHashKey, "results_hash"]
+    public static let sameContentKeys = [contentHashKey, resultsHashKey]
+    /// The detail holding a Soda scan's results hash (its document without `type` and `logs`).
+    public static let resultsHashKey = "results_hash"
 
     /// The values of ``sameContentKeys`` this origin has.
     public var contentIdentities: [String] { BatchOrigin.sameContentKeys.compactMap(detail) }
@@ -253,7 +255,8 @@ public struct WriteReceipt: Sendable, Equatable {
     public var lsn: LSN
     public var pointCount: Int
     public var newSeriesCount: Int
-    /// True when an earlier batch had the same content hash, so nothing was written.
+    /// True when an earlier batch had the same content identity (``BatchOrigin/sameContentKeys``), so nothing was
+    /// written.
     public var isDuplicate: Bool
 
     public init(lsn: LSN, pointCount: Int, newSeriesCount: Int, isDuplicate: Bool = false) {

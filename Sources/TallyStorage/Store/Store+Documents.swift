@@ -8,8 +8,8 @@ extension Store {
         return try DocumentLog.read(ref, directory: path + "/documents")
     }
 
-    /// The batch that carried this content hash, if any.
+    /// The earliest stored batch that carries this content identity (a `content_hash` or a `results_hash`), if any.
     public func batch(withContentHash hash: String) -> LSN? {
-        state.withLock { $0.contentHashes[hash] }
+        state.withLock { $0.contentHashes[hash]?.first }
     }
 }

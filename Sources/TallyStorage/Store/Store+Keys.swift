@@ -241,8 +241,8 @@ extension Store {
                 var record: [UInt8] = []
                 for i in valid {
                     let batch = writes[i].batch
-                    if let earlier = batch.origin.contentIdentities.lazy.compactMap({ hash in
-                        overlay.contentHashes[hash] ?? self.state.withLock { $0.contentHashes[hash] } }).first {
+                    if let earlier = batch.origin.contentIdentities.lazy.compactMap({ overlay.contentHashes[$0] }).first
+                        ?? self.state.withLock({ $0.earlierBatch(for: batch.origin) }) {
                         results[i] = .success(WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true))
                         continue
                     }

@@ -254,23 +254,10 @@ extension Store {
                 return s.segments.filter { overlapping.contains($0.id) }
             }
             // The batch's record goes with its points: the same content loads again as a new batch, unless another
-            // batch holds it too (a scan stored both ways before duplicates by results were refused): then that
-            // one stands for it.
-            let identities = Set(record.origin.contentIdentities)
-            var survivors: [String: LSN] = [:]
-            if !identities.isEmpty {
-                let pending = state.withLock { $0.pending.imports }
-                for other in (try catalog.loadImports()) + pending where other.lsn != record.lsn {
-                    for hash in other.origin.contentIdentities where identities.contains(hash) {
-                        survivors[hash] = Swift.min(survivors[hash] ?? other.lsn, other.lsn)
-                    }
-                }
-            }
+            // batch holds it too (a scan stored both ways before such duplicates were refused), which then stands
+            // for it.
             let forget = RewriteSwapExtras(catalog: { (catalog) throws(StoreError) in try catalog.deleteImport(lsn: record.lsn) },
-                                           state: { s in
-                                               s.forgetImport(record.origin, lsn: record.lsn)
-                                               for (hash, lsn) in survivors where s.contentHashes[hash] == nil { s.contentHashes[hash] = lsn }
-                                           })
+                                           state: { $0.forgetImport(record.origin, lsn: record.lsn) })
             return try rewrite(affected, level: 1, alsoSwapping: forget) { _, columns in
                 columns.removing { columns.lsns[$0] == lsn }
             }

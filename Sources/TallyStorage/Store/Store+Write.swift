@@ -13,16 +13,16 @@ extension Store {
     /// log so it can be given back verbatim (``document(ofBatch:)``). The document is appended and synced
     /// first; the batch's WAL record then refers to it, so an acknowledged batch always has its document.
     ///
-    /// A batch whose origin carries a `content_hash` detail that a stored batch has changes nothing: the receipt
-    /// names that batch and has ``WriteReceipt/isDuplicate`` set. (A deleted batch's hash no longer counts.)
+    /// A batch whose origin carries a content identity (``BatchOrigin/sameContentKeys``: a `content_hash` or a
+    /// `results_hash` detail) that a stored batch has changes nothing: the receipt names that batch and has
+    /// ``WriteReceipt/isDuplicate`` set. (A deleted batch's identities no longer count.)
     @discardableResult
     public func write(_ batch: WriteBatch, document: (kind: String, bytes: [UInt8])?) throws(StoreError) -> WriteReceipt {
         do { try batch.validatePoints() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard var current = w else { throw readOnlyOrClosed() }
             try checkOpen()
-            let identities = batch.origin.contentIdentities
-            if !identities.isEmpty, let earlier = state.withLock({ s in identities.compactMap { s.contentHashes[$0] }.first }) {
+            if let earlier = state.withLock({ $0.earlierBatch(for: batch.origin) }) {
                 return WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true)
             }
             var walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in

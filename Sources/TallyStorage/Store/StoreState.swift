@@ -23,8 +23,9 @@ struct StoreState: Sendable {
     var nextLSN: LSN = 1
     var nextSegmentID: UInt64 = 1
     var closed = false
-    /// Content hash → the batch that carried it (for idempotent writes).
-    var contentHashes: [String: LSN] = [:]
+    /// Content identity (``BatchOrigin/sameContentKeys``) → every batch that carries it, ascending (for idempotent
+    /// writes: the first stands for it, and a deleted one leaves the next).
+    var contentHashes: [String: [LSN]] = [:]
     /// Batch → where its original document is kept (a ``DocumentRef``'s text), for batches that kept one.
     var documentRefs: [LSN: String] = [:]
     /// The series of the last batch applied, with their ids (every one of them is in the index).
@@ -36,13 +37,25 @@ struct StoreState: Sendable {
     mutating func noteChange() { changes &+= 1 }
 
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
-        for hash in origin.contentIdentities where contentHashes[hash] == nil { contentHashes[hash] = lsn }
+        for hash in origin.contentIdentities where contentHashes[hash]?.contains(lsn) != true {
+            var holders = contentHashes[hash] ?? []
+            holders.insert(lsn, at: holders.firstIndex { $0 > lsn } ?? holders.count)
+            contentHashes[hash] = holders
+        }
         if let ref = origin.detail(BatchOrigin.documentKey) { documentRefs[lsn] = ref }
+    }
+
+    /// The earliest stored batch that holds one of `origin`'s content identities (a batch with it changes nothing).
+    func earlierBatch(for origin: BatchOrigin) -> LSN? {
+        origin.contentIdentities.lazy.compactMap { self.contentHashes[$0]?.first }.first
     }
 
     /// Forgets a deleted batch: its content hash (the same content may be written again) and its document.
     mutating func forgetImport(_ origin: BatchOrigin, lsn: LSN) {
-        for hash in origin.contentIdentities where contentHashes[hash] == lsn { contentHashes[hash] = nil }
+        for hash in origin.contentIdentities {
+            contentHashes[hash]?.removeAll { $0 == lsn }
+            if contentHashes[hash]?.isEmpty == true { contentHashes[hash] = nil }
+        }
         documentRefs[lsn] = nil
     }
 
