@@ -525,8 +525,11 @@ public struct Chart: Sendable, Equatable {
                 var outcomeBars = shaped.enumerated().map { i, bar in
                     // One bar per timestamp is centred on it; summed, it starts its interval.
                     let time = interval == nil ? tables[k].times[i] : bar.start
+                    // One bar per scan is in the bucket holding its scan; a summed bar, in the one it overlaps.
+                    let partial = interval == nil ? inProgress.bucket(holding: time)
+                        : inProgress.all.first { bar.start < $0.end && bar.end > $0.start }
                     return OutcomeBar(time: time, start: bar.start, end: bar.end, timestamps: bar.count, counts: bar.values,
-                                      inProgress: inProgress.all.contains { interval == nil ? $0.contains(time) : bar.start < $0.end && bar.end > $0.start })
+                                      partialBucket: partial)
                 }
                 if interval != nil { Chart.markShortEnds(&outcomeBars) }
                 let bars = OutcomeBars(outcomes: outcomes, colors: outcomes.map { ChartStyle.outcomeColors[$0]! },
@@ -550,7 +553,7 @@ public struct Chart: Sendable, Equatable {
         }
         var notes: [String] = []
         for bucket in inProgress.all
-        where panels.contains(where: { $0.bars?.bars.contains { $0.inProgress && $0.start < bucket.end && $0.end > bucket.start } == true }) {
+        where panels.contains(where: { $0.bars?.bars.contains { $0.partialBucket == bucket } == true }) {
             notes.append(Chart.inProgressText(bucket))
         }
         if let interval, panels.contains(where: { $0.bars?.bars.contains { $0.usualTimestamps != nil } == true }) {

@@ -284,8 +284,11 @@ public struct OutcomeBar: Sendable, Equatable {
     public var timestamps: Int
     /// The counts, in the order of ``OutcomeBars/outcomes``.
     public var counts: [Double]
-    /// Whether the bar sums part of a bucket that had not ended (``QueryResult/inProgress``): drawn paler.
-    public var inProgress: Bool = false
+    /// The result's part bucket the bar sums some of (``QueryResult/partialBuckets``: one in progress, or cut by
+    /// the range's end or start), if any: drawn paler.
+    public var partialBucket: InProgressBucket?
+    /// Whether the bar sums part of a part bucket.
+    public var inProgress: Bool { partialBucket != nil }
     /// For a bar of summed timestamps at either end of the chart that sums fewer than its neighbours usually do
     /// (the data begins or ends inside its interval: a week with three days of scans), how many they usually
     /// sum (the median over the other bars): drawn paler, as it is no drop. `nil` otherwise.

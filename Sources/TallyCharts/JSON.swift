@@ -30,13 +30,12 @@ extension Chart {
     /// The key that marks a point or bar at `time` of the result's partial buckets (`in_progress`, or `partial`
     /// when the range's end or start cut it), as the query's JSON writes it.
     func partialKey(at time: Int64) -> String {
-        ", \"\(partialBuckets.bucket(holding: time)?.jsonKey ?? inProgress?.jsonKey ?? "in_progress")\": true"
+        partialBuckets.bucket(holding: time).map { ", \"\($0.jsonKey)\": true" } ?? ""
     }
 
-    /// The key for a bar: of the partial bucket it overlaps (a bar summed per interval may start before it).
-    func partialKey(for bar: OutcomeBar) -> String {
-        let bucket = partialBuckets.all.first { bar.start < $0.end && bar.end > $0.start } ?? inProgress
-        return ", \"\(bucket?.jsonKey ?? "in_progress")\": true"
+    /// The key for a bar: of the part bucket it sums some of ("" for a whole one).
+    static func partialKey(for bar: OutcomeBar) -> String {
+        bar.partialBucket.map { ", \"\($0.jsonKey)\": true" } ?? ""
     }
 
     public func json() -> String {
@@ -74,7 +73,7 @@ extension Chart {
                 o += "\"input_points\": \(line.inputCount), \"points\": ["
                 for (i, pt) in line.points.enumerated() {
                     o += i == 0 ? "\n" : ",\n"
-                    o += "        " + Chart.pointJSON(pt, line, partialKey: partialKey(at: pt.time))
+                    o += "        " + Chart.pointJSON(pt, line, partialKey: pt.inProgress ? partialKey(at: pt.time) : "")
                 }
                 o += line.points.isEmpty ? "]" : "\n      ]"
                 if let envelope = line.envelope {
@@ -107,7 +106,7 @@ extension Chart {
                     o += i == 0 ? "\n" : ",\n"
                     o += "       {\"time\": \"\(TimeText.format(bar.time))\", \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", \"timestamps\": \(bar.timestamps), \"counts\": {"
                     o += zip(bars.outcomes, bar.counts).map { ChartText.json($0.0) + ": " + ChartText.json($0.1) }.joined(separator: ", ")
-                    o += "}, \"total\": \(ChartText.json(bar.total))" + (bar.inProgress ? partialKey(for: bar) : "")
+                    o += "}, \"total\": \(ChartText.json(bar.total))" + Chart.partialKey(for: bar)
                         + (bar.usualTimestamps.map { ", \"usual_timestamps\": \($0)" } ?? "") + "}"
                 }
                 o += bars.bars.isEmpty ? "]}}" : "\n     ]}}"

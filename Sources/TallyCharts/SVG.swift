@@ -417,18 +417,18 @@ extension Chart {
             guard !rects.isEmpty else { continue }
             // A bar of a bucket still in progress is paler: it counts only part of its time.
             let group = bar.isPartial ? "<g class=\"in-progress\" fill-opacity=\"0.45\">" : "<g>"
-            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars, bucket: partialBuckets.all.first { bar.start < $0.end && bar.end > $0.start })) + "</title>" + rects + "</g>")
+            out.line(group + "<title>" + ChartText.xml(Chart.barTooltip(bar, bars)) + "</title>" + rects + "</g>")
         }
         out.line("</g>")
     }
 
-    static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars, bucket: InProgressBucket? = nil) -> String {
+    static func barTooltip(_ bar: OutcomeBar, _ bars: OutcomeBars) -> String {
         var lines = [bar.timestamps == 1 ? UTCTime.readable(bar.time)
                      : UTCTime.readable(bar.start) + " – " + UTCTime.readable(bar.end) + " (\(bar.timestamps) timestamps summed)"]
         for (k, name) in bars.outcomes.enumerated().reversed() where bar.counts[k] > 0 {
             lines.append(name + ": " + ChartText.number(bar.counts[k]))
         }
-        if bar.inProgress { lines.append(Chart.inProgressTooltip(bucket)) }
+        if let bucket = bar.partialBucket { lines.append(Chart.inProgressTooltip(bucket)) }
         if let usual = bar.usualTimestamps {
             lines.append("partial: \(bar.timestamps) of the usual \(usual) timestamps; the data covers only part of this interval")
         }

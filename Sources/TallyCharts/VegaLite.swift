@@ -100,7 +100,7 @@ extension Chart {
                     for (k, name) in bars.outcomes.enumerated() {
                         rows.append("    {\"group\": \(group), \"from\": \"\(TimeText.format(bar.start))\", \"to\": \"\(TimeText.format(bar.end))\", "
                                     + "\"outcome\": \"\(name)\", \"order\": \(k), \"count\": \(ChartText.json(bar.counts[k])), \"timestamps\": \(bar.timestamps)"
-                                    + (bar.inProgress ? partialKey(for: bar) : "") + "}")
+                                    + Chart.partialKey(for: bar) + (bar.usualTimestamps.map { ", \"usual_timestamps\": \($0)" } ?? "") + "}")
                     }
                 }
             }
@@ -109,9 +109,9 @@ extension Chart {
             let outcomes = bars?.outcomes ?? []
             let colors = bars?.colors ?? []
             let unit = panels.first?.yAxis.unit
-            // A bar of a bucket in progress (or cut by the range's end) is paler, as in the SVG.
+            // A bar of a part bucket, or a summed end bar with fewer timestamps than usual, is paler, as in the SVG.
             let spec = "\"mark\": {\"type\": \"bar\"}, \"encoding\": {"
-                + "\"opacity\": {\"condition\": {\"test\": \"datum.in_progress === true || datum.partial === true\", \"value\": 0.45}, \"value\": 1}, "
+                + "\"opacity\": {\"condition\": {\"test\": \"datum.in_progress === true || datum.partial === true || isValid(datum.usual_timestamps)\", \"value\": 0.45}, \"value\": 1}, "
                 + "\"x\": {\"field\": \"from\", \"type\": \"temporal\", \"title\": null, \"scale\": {\"type\": \"utc\", \"domain\": \(xDomain)}}, "
                 + "\"x2\": {\"field\": \"to\"}, "
                 + "\"y\": {\"field\": \"count\", \"type\": \"quantitative\", \"stack\": \"zero\", \"title\": \(unit.map(ChartText.json) ?? "null")}, "

@@ -191,7 +191,7 @@ import TallyQuery
         let line = try #require(Chart(QueryResult(series: [s])).panels.first?.lines.first)
         #expect(line.envelope != nil)
         #expect(line.anomalies.count == s.anomaly!.filter { $0 }.count && line.droppedMarks == 0)
-        // Without an envelope, marks beyond a quarter of the pixels are dropped, the oldest first, and the
+        // Without an envelope, marks beyond a quarter of the pixels are dropped (an even share is kept), and the
         // subtitle says so.
         var sparse = ResultSeries(metric: "m", labels: [:], times: (0..<1_300).map { utc(2020, 1, 1) + Int64($0) * DAY },
                                   values: (0..<1_300).map { Double($0 % 5) })
@@ -349,6 +349,22 @@ import TallyQuery
         #expect(chart.json().ranges(of: "\"partial\": true").count == 1)
     }
 
+    /// Two weekly bars, the first cut by the range's start and the last in progress: each is marked by its own
+    /// bucket, though a bar centred on its scan reaches back into its neighbour's bucket.
+    @Test func eachBarIsMarkedByItsOwnPartBucket() throws {
+        let week = 7 * DAY
+        let times = [utc(2024, 4, 29), utc(2024, 5, 6)]
+        let outcomes = ["fail", "pass"].map { ResultSeries(metric: "outcomes", labels: ["outcome": $0], times: times, values: [1, 2]) }
+        let first = InProgressBucket(start: times[0], end: times[1], width: QueryDuration(milliseconds: week), cutAtStart: true)
+        let last = InProgressBucket(start: times[1], end: times[1] + week, width: QueryDuration(milliseconds: week))
+        let chart = Chart(QueryResult(series: outcomes, inProgress: last, partialFirst: first))
+        let bars = try #require(chart.panels.first?.bars?.bars)
+        #expect(bars.map(\.partialBucket) == [first, last])
+        let json = chart.json()
+        #expect(json.ranges(of: "\"partial\": true").count == 1 && json.ranges(of: "\"in_progress\": true").count == 1)
+        #expect(chart.svg().contains("partial: the range starts inside this bucket"))
+    }
+
     @Test func aBarOfABucketInProgressIsPaler() throws {
         var outcomes = outcomeSeries()
         let last = try #require(outcomes.first?.times.last)
@@ -364,7 +380,7 @@ import TallyQuery
         // Vega-Lite: the rows of the bar say so, and an opacity condition makes them paler.
         let vega = chart.vegaLite()
         #expect(vega.ranges(of: "\"in_progress\": true").count == bars.last!.counts.count)
-        #expect(vega.contains("\"test\": \"datum.in_progress === true || datum.partial === true\", \"value\": 0.45"))
+        #expect(vega.contains("\"test\": \"datum.in_progress === true || datum.partial === true || isValid(datum.usual_timestamps)\", \"value\": 0.45"))
         outcomes = outcomes.map { var s = $0; s.times.removeLast(); s.values.removeLast(); return s }
         #expect(!Chart(QueryResult(series: outcomes, inProgress: bucket)).svg().contains("in-progress"),
                 "no bar in the bucket, nothing marked")
@@ -390,6 +406,8 @@ import TallyQuery
         #expect(svg.contains("partial: \(bars.bars.last!.timestamps) of the usual 7 timestamps"))
         #expect(chart.subtitleLines.joined(separator: " ").contains("paler: a 1w the data covers only part of"))
         #expect(chart.json().ranges(of: "\"usual_timestamps\": 7").count == 2)
+        let vega = chart.vegaLite()
+        #expect(vega.contains("isValid(datum.usual_timestamps)") && vega.contains("\"usual_timestamps\": 7"), "Vega-Lite pales them too")
         // One bar per scan: nothing to compare, nothing marked.
         #expect(!Chart(QueryResult(series: outcomeSeries())).svg().contains("in-progress"))
     }
