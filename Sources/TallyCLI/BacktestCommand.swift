@@ -67,9 +67,7 @@ extension TallyCommand {
                 }
                 // A selector that matches nothing is a mistake to report, not a table of zeros (exit 2, as
                 // `feedback` and `check`).
-                guard !store.series(matching: seriesSelector).isEmpty else {
-                    throw CLIFailure(message: "\(selector) matches no series", code: 2)
-                }
+                try requireMatches(seriesSelector, text: selector, in: store)
                 let settings = chosen.flatMap { m in levels.map { BacktestSetting(method: m, sensitivity: $0) } }
                 // The window ends just after now (at the last millisecond of time, there).
                 let to = TimeRange.millisecond(at: nowMillis).upperBound

@@ -39,7 +39,7 @@ extension TallyCommand {
         func run() throws {
             var failed = false
             do {
-                try runChecking { failed = $0 }
+                try runReportingErrors { failed = try runChecking() }
             } catch let code as ExitCode where code.rawValue == 1 {
                 // Exit 1 means "anomalous" here: a check that could not run (no store at the path, a read that
                 // failed) exits 3, so that CI tells a broken setup from an incident.
@@ -48,40 +48,27 @@ extension TallyCommand {
             if failed { throw ExitCode(1) }
         }
 
-        /// Runs the check, reporting errors as the other commands do; `failed` is told whether it found something.
-        /// With `--format json`, an error is also a JSON object on standard output (`{"status": "error", "error":
-        /// "…"}`), so that a script reading it finds one either way.
-        private func runChecking(_ failed: (Bool) -> Void) throws {
-            func jsonError(_ message: String) {
-                if format == .json { printOut("{\"status\": \"error\", \"error\": \(JSONText.string(message))}") }
-            }
-            try runReportingErrors {
-                let store: Store
-                do { store = try location.openForReading() } catch {
-                    jsonError("\(error)")
-                    throw error
-                }
-                let nowMillis = try now.map(parseNow) ?? currentTimeMillis()
-                let report: AnomalyCheckReport
-                do {
-                    report = try store.check(query, now: nowMillis)
-                } catch let error as QueryError {
-                    printError(error.render(query: query))
-                    jsonError(error.description)
-                    throw ExitCode(2)
-                } catch {
-                    jsonError("\(error)")
-                    throw error
-                }
+        /// Runs the check and prints its report; returns whether it found something. With `--format json`, an
+        /// error is also a JSON object on standard output (`{"status": "error", "error": "…"}`), so that a script
+        /// reading it finds one either way; the message goes to standard error as for every command.
+        private func runChecking() throws -> Bool {
+            do {
+                let store = try location.openForReading()
+                let report = try store.check(query, now: try now.map(parseNow) ?? currentTimeMillis())
                 if report.matchedSeries == 0 && !allowEmpty {
-                    let message = "the query matched no series, so nothing was checked; `tally series SELECTOR` "
-                        + "lists what exists (pass --allow-empty when matching nothing is fine)"
-                    printError("error: " + message)
-                    jsonError(message)
-                    throw ExitCode(2)
+                    throw CLIFailure(message: "the query matched no series, so nothing was checked; `tally series SELECTOR` "
+                                     + "lists what exists (pass --allow-empty when matching nothing is fine)", code: 2)
                 }
                 printOut(format == .json ? Self.json(report) : Self.table(report))
-                failed(report.failed)
+                return report.failed
+            } catch {
+                if format == .json {
+                    let text = (error as? CLIFailure)?.message ?? (error as? QueryError)?.description ?? "\(error)"
+                    printOut("{\"status\": \"error\", \"error\": \(JSONText.string(text))}")
+                }
+                guard let queryError = error as? QueryError else { throw error }
+                printError(queryError.render(query: query))
+                throw ExitCode(2)
             }
         }
 

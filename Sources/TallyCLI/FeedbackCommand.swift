@@ -42,8 +42,7 @@ extension TallyCommand {
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForWriting()
                 defer { try? store.close() }
-                let infos = store.series(matching: seriesSelector)
-                guard !infos.isEmpty else { throw CLIFailure(message: "\(selector) matches no series", code: 2) }
+                let infos = try requireMatches(seriesSelector, text: selector, in: store)
                 let target = try feedbackTarget(at, now: currentTimeMillis())
                 var marked = 0
                 for info in infos {
@@ -73,8 +72,8 @@ extension TallyCommand {
             try runReportingErrors {
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForReading()
-                let infos = store.series(matching: seriesSelector)
-                if !selector.isEmpty && infos.isEmpty { throw CLIFailure(message: "\(selector) matches no series", code: 2) }
+                let infos = selector.isEmpty ? store.series(matching: seriesSelector)
+                    : try requireMatches(seriesSelector, text: selector, in: store)
                 let keys = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0.key) })
                 let records = try store.feedback(series: infos.map(\.id))
                 var rows: [[String]] = []
@@ -139,8 +138,7 @@ extension TallyCommand {
                 defer { try? store.close() }
                 var removed = 0
                 let target = try at.map { try feedbackTarget($0, now: currentTimeMillis()) }
-                try requireMatches(seriesSelector, text: selector ?? "", in: store)
-                for info in store.series(matching: seriesSelector) {
+                for info in try requireMatches(seriesSelector, text: selector ?? "", in: store) {
                     if all {
                         removed += try store.removeFeedback(series: info.id)
                     } else if let target {

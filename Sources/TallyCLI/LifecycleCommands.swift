@@ -105,10 +105,13 @@ func describe(_ report: RewriteReport, verb: String) -> String {
     "\(verb) \(report.segmentsRemoved) segments into \(report.segmentsWritten) (\(report.bytesBefore) → \(report.bytesAfter) bytes, \(report.pointsAfter) points)"
 }
 
-/// Exits 2 when `selector` (written `text`) matches no series of `store`: a misspelt metric or label must not
-/// pass as "nothing to do".
-func requireMatches(_ selector: SeriesSelector, text: String, in store: Store) throws {
-    if store.series(matching: selector).isEmpty { throw CLIFailure(message: "\(text) matches no series", code: 2) }
+/// The series `selector` (written `text`) matches in `store`; exits 2 when there are none: a misspelt metric or
+/// label must not pass as "nothing to do".
+@discardableResult
+func requireMatches(_ selector: SeriesSelector, text: String, in store: Store) throws -> [SeriesInfo] {
+    let infos = store.series(matching: selector)
+    if infos.isEmpty { throw CLIFailure(message: "\(text) matches no series", code: 2) }
+    return infos
 }
 
 /// Parses a selector, printing a positioned error and exiting with code 2 when it is malformed.

@@ -151,10 +151,10 @@ struct SeriesSet: ParsableCommand {
             }
             let seriesSelector = try parseSelectorOrExit(selector)
             let store = try location.openForWriting()
-            let matched = store.series(matching: seriesSelector).count
-            guard matched > 0 else {
+            let matched: Int
+            do { matched = try requireMatches(seriesSelector, text: selector, in: store).count } catch {
                 try store.close()
-                throw CLIFailure(message: "\(selector) matches no series", code: 2)
+                throw error
             }
             let changed = try store.setAttributes(Attributes(attributes), of: seriesSelector)
             try store.close()

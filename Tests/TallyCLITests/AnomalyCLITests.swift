@@ -192,6 +192,8 @@ struct AnomalyCLITests {
             #expect(format == "table" ? missing.stdout.isEmpty
                     : missing.stdout.hasPrefix(#"{"status": "error", "error": "no Tally store at"#), "\(missing.stdout)")
         }
+        let badNow = try runTally(["check", "row_count", "--store", store, "--format", "json", "--now", "yesterday-ish"])
+        #expect(badNow.status == 2 && badNow.stdout.hasPrefix(#"{"status": "error", "error": "#), "\(badNow.stdout)")
         let badJSON = try runTally(["check", "row_count | buckt 1d avg", "--store", store, "--format", "json"])
         #expect(badJSON.status == 2 && badJSON.stdout.contains(#""error": "query error at 1:13: unknown stage `buckt`"#), "\(badJSON.stdout)")
     }

@@ -198,7 +198,7 @@ public final class Store: Sendable {
     }
 
     /// A number that changes whenever this handle makes a change to what the store holds visible: points written,
-    /// imported, loaded or deleted, series edited, feedback set or removed, metadata set (not a flush or a
+    /// imported, loaded or deleted, series edited, anomaly feedback set or removed (``setFeedback(series:time:verdict:note:wallTime:)``; not the Soda Cloud feedback side table), metadata set (not a flush or a
     /// compaction, which keep what readers see). A reader can keep what it computed from the store with the number it read before, and reuse it while
     /// the number is the same. Changes made by another process are not counted.
     public var changeCount: UInt64 { state.withLock { $0.changes } }
