@@ -230,7 +230,7 @@ public struct AnomalyOptions: Sendable, Hashable {
         var seen = Set<String>()
         for token in tokens {
             guard let eq = token.firstIndex(of: "=") else {
-                throw AnomalyOptionsError(option: String(token), value: nil,
+                throw AnomalyOptionsError(kind: .malformed, option: String(token), value: nil,
                                           message: "expected name=value, got '\(token)'; valid options: "
                                             + optionNames.joined(separator: ", "))
             }
@@ -238,12 +238,13 @@ public struct AnomalyOptions: Sendable, Hashable {
             let value = String(token[token.index(after: eq)...])
             let name = canonicalName(rawName)
             guard optionNames.contains(name) else {
-                throw AnomalyOptionsError(option: rawName, value: value,
+                throw AnomalyOptionsError(kind: .unknownOption, option: rawName, value: value,
                                           message: "unknown option '\(rawName)'; valid options: "
                                             + optionNames.joined(separator: ", "))
             }
             guard seen.insert(name).inserted else {
-                throw AnomalyOptionsError(option: name, value: value, message: "option '\(name)' is given twice")
+                throw AnomalyOptionsError(kind: .repeated, option: name, value: value,
+                                          message: "option '\(name)' is given twice")
             }
             guard !value.isEmpty else {
                 throw AnomalyOptionsError(option: name, value: value, message: "option '\(name)' has no value")
@@ -469,6 +470,19 @@ public struct AnomalyOptions: Sendable, Hashable {
 
 /// A bad option in option text; `description` names the option and the valid choices.
 public struct AnomalyOptionsError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What went wrong, for callers that react to it (a misspelt name gets a suggestion).
+    public enum Kind: Sendable, Equatable {
+        /// A token that is not `name=value`.
+        case malformed
+        /// A name that is no option.
+        case unknownOption
+        /// An option given twice.
+        case repeated
+        /// A value the option does not take (or none).
+        case badValue
+    }
+    /// What went wrong.
+    public var kind: Kind = .badValue
     /// The option name as written (or the malformed token).
     public var option: String
     /// The value as written, if any.

@@ -9,17 +9,27 @@ public struct Lexer {
     private var i = 0
     private var line = 1
     private var lineStart = 0
+    private let context: Context
+
+    /// What the text is, for messages about characters that cannot be in it.
+    public enum Context: Sendable {
+        /// A whole query (the default).
+        case query
+        /// A time expression on its own, such as a `--now` option.
+        case time
+    }
 
     /// Creates a lexer over `text`.
-    public init(_ text: String) {
+    public init(_ text: String, context: Context = .query) {
         s = Array(text.unicodeScalars)
+        self.context = context
     }
 
     /// All the tokens of the text, ending with one `.end` token.
     ///
     /// - Throws: `QueryError` (kind `.syntax`) at the first character that cannot start or continue a token.
-    public static func tokenize(_ text: String) throws(QueryError) -> [Token] {
-        var lexer = Lexer(text)
+    public static func tokenize(_ text: String, context: Context = .query) throws(QueryError) -> [Token] {
+        var lexer = Lexer(text, context: context)
         var tokens: [Token] = []
         while true {
             let token = try lexer.next()
@@ -107,7 +117,12 @@ public struct Lexer {
             return finish(.identifier(text), start, spaced)
         }
         if c == "%" {
-            throw error("unexpected character `%`: percentages are written as plain numbers (`ignore_below=5` is 5%)", at: i)
+            switch context {
+            case .query:
+                throw error("unexpected character `%`: percentages are written as plain numbers (`ignore_below=5` is 5%)", at: i)
+            case .time:
+                throw error("unexpected character `%` in a time", at: i)
+            }
         }
         throw error("unexpected character `\(c)`", at: i)
     }

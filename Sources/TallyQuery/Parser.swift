@@ -21,8 +21,8 @@ public struct Parser {
                                     "latest", "where", "top", "bottom", "outcomes", "downsample", "anomalies",
                                     "forecast"]
 
-    private init(_ text: String) throws(QueryError) {
-        tokens = try Lexer.tokenize(text)
+    private init(_ text: String, context: Lexer.Context = .query) throws(QueryError) {
+        tokens = try Lexer.tokenize(text, context: context)
         lastEnd = tokens[0].span.start
         source = text
     }
@@ -39,11 +39,7 @@ public struct Parser {
     ///
     /// Useful for command-line options such as `--now`.
     public static func parseTime(_ text: String) throws(QueryError) -> TimeExpression {
-        var parser: Parser
-        do { parser = try Parser(text) } catch where error.message.hasPrefix("unexpected character `%`") {
-            // The lexer's hint is about options (`ignore_below=5`), not times.
-            throw QueryError(error.kind, "unexpected character `%` in a time", at: error.span)
-        }
+        var parser = try Parser(text, context: .time)
         parser.endOfText = "the end of the time"
         let t = try parser.timeExpression(after: nil)
         try parser.expectEnd(after: "the time")

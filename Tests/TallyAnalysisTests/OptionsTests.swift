@@ -101,4 +101,16 @@ import TallyAnalysis
             #expect(error.option == "direction" && error.value == "sideways")
         }
     }
+
+    @Test func errorsSayWhatKindOfMistakeTheyAre() {
+        func kind(_ text: String) -> AnomalyOptionsError.Kind? {
+            do { _ = try AnomalyOptions.parse(text); return nil } catch { return error.kind }
+        }
+        #expect(kind("sensitivty=3") == .unknownOption)
+        #expect(kind("sensitivity") == .malformed)
+        #expect(kind("method=level method=seasonal") == .repeated)
+        #expect(kind("method=prophet") == .badValue)
+        #expect(kind("sensitivity=") == .badValue)
+        #expect(kind("method=level") == nil)
+    }
 }

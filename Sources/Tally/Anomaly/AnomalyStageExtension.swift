@@ -116,7 +116,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 parsed = try AnomalyOptions.parse(arguments[...k].map(text).joined(separator: " "))
             } catch {
                 // A misspelt option (`sensitivty=3`) gets the nearest one.
-                let suggestion = error.message.hasPrefix("unknown option")
+                let suggestion = error.kind == .unknownOption
                     ? Suggestions.nearest(to: error.option, in: AnomalyOptions.optionNames) : nil
                 throw QueryError(.invalid, "`\(stage.name)`: \(error.message)", at: arguments[k].span, suggestion: suggestion)
             }
@@ -323,11 +323,13 @@ public struct AnomalyStageExtension: QueryStageExtension {
             // The horizon counts from the series' last point, a bucket in progress included; the detector steps from
             // the last whole one, so the bucket in progress takes one of its steps.
             let horizonStart = Swift.max(full.times.last ?? seriesLast, seriesLast)
+            let openSteps = open == nil ? 0 : 1
+            // The detector's steps: the new points, and the bucket in progress's step before them.
             let count: Int
             var end = Int64.max
             switch horizon {
             case .points(let n):
-                count = n + (open == nil ? 0 : 1)
+                count = n + openSteps
             case .duration(let d):
                 end = d.added(to: horizonStart)
                 guard step > 0 else { return full }
@@ -369,7 +371,7 @@ public struct AnomalyStageExtension: QueryStageExtension {
                 from = j + 1
                 after = Swift.max(after, bucket.end - 1)
             }
-            for j in f.times.indices.dropFirst(from) where f.times[j] <= end && f.times[j] > after && added < count - (open == nil ? 0 : 1) {
+            for j in f.times.indices.dropFirst(from) where f.times[j] <= end && f.times[j] > after && added < count - openSteps {
                 added += 1
                 out.times.append(f.times[j])
                 out.values.append(null)

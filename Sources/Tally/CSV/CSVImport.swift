@@ -207,10 +207,8 @@ public enum CSVImport {
                 if row == repeated.earlier { earlierLine = fields[timeColumn].line }
                 if row == repeated.later {
                     let cell = fields[timeColumn]
-                    let key = batch.series[Int(batch.seriesIndexes[repeated.later])].key
                     throw InputError(file: fileName, line: cell.line, column: cell.column, field: "time",
-                        message: "\(key) already has a point at \(TimeText.format(batch.times[repeated.later])), on line \(earlierLine): "
-                            + "a file holds at most one point per series and time")
+                        message: batch.repeatedPointMessage(repeated, earlierPlace: "on line \(earlierLine)"))
                 }
                 row += 1
             }

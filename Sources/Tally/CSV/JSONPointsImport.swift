@@ -128,9 +128,7 @@ public enum JSONPointsImport {
                     k += 1
                 }
             }
-            let key = batch.series[Int(batch.seriesIndexes[repeated.later])].key
-            throw fail("\(key) already has a point at \(TimeText.format(batch.times[repeated.later])), at \(paths[0]): "
-                       + "a file holds at most one point per series and time", at: paths[1].appending("time"))
+            throw fail(batch.repeatedPointMessage(repeated, earlierPlace: "at \(paths[0])"), at: paths[1].appending("time"))
         }
         let elements = firstElement
         return ParsedFile(batch: batch, fileName: fileName, place: { index in

@@ -222,6 +222,14 @@ public struct WriteBatch: Sendable {
         return best
     }
 
+    /// The sentence for a point ``firstRepeatedPoint()`` found: its series and time, and where the earlier point
+    /// is (`earlierPlace`: "on line 12", "at $.series[0].points[3]").
+    public func repeatedPointMessage(_ repeated: (earlier: Int, later: Int), earlierPlace: String) -> String {
+        let key = series[Int(seriesIndexes[repeated.later])].key
+        return "\(key) already has a point at \(TimeText.format(times[repeated.later])), \(earlierPlace): "
+            + "a file holds at most one point per series and time"
+    }
+
     /// ``validate()`` without the series names.
     func validatePoints() throws(InputError) {
         if let key = conflictingKinds.first {
