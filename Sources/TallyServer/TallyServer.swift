@@ -143,17 +143,29 @@ public final class TallyServer: Sendable {
     /// The TCP port the server listens on, once it listens (the system's choice when the configuration says 0).
     public var listeningPort: Int? { bound.withLock { $0 } }
 
-    /// The methods each API path takes (`Allow` of a 405). `HEAD` is answered as `GET` without the body.
-    static let allowedMethods: [String: String] = [
-        "/healthz": "GET, HEAD", "/readyz": "GET, HEAD", "/api/command": "POST", "/api/query": "POST",
-        "/api/v1/query": "GET, HEAD, POST", "/api/v1/series": "GET, HEAD", "/api/v1/scans": "GET, HEAD",
-        "/api/v1/stats": "GET, HEAD", "/api/v1/ingest": "POST", "/api/v1/feedback": "POST",
-        "/api/v1/soda/feedback": "POST",
+    /// What an API path (or a probe) takes: its methods (the `Allow` of a 405; `HEAD` is answered as `GET`
+    /// without the body) and, for Tally's own API, the query parameters it knows (nil: not checked).
+    struct Endpoint {
+        var allow: String
+        var parameters: Set<String>?
+    }
+
+    /// Every path the API and the probes answer, scan documents (`/api/v1/scans/ID`) apart.
+    static let endpoints: [String: Endpoint] = [
+        "/healthz": Endpoint(allow: "GET, HEAD"), "/readyz": Endpoint(allow: "GET, HEAD"),
+        "/api/command": Endpoint(allow: "POST"), "/api/query": Endpoint(allow: "POST"),
+        "/api/v1/query": Endpoint(allow: "GET, HEAD, POST", parameters: ["q", "format", "now"]),
+        "/api/v1/series": Endpoint(allow: "GET, HEAD", parameters: ["match"]),
+        "/api/v1/scans": Endpoint(allow: "GET, HEAD", parameters: ["since", "until", "definition"]),
+        "/api/v1/stats": Endpoint(allow: "GET, HEAD", parameters: []),
+        "/api/v1/ingest": Endpoint(allow: "POST", parameters: ["name"]),
+        "/api/v1/feedback": Endpoint(allow: "POST", parameters: []),
+        "/api/v1/soda/feedback": Endpoint(allow: "POST", parameters: []),
     ]
 
-    /// The `Allow` of an API path, scan documents (`/api/v1/scans/ID`) included; nil for a path the API lacks.
-    static func allowedMethods(of path: String) -> String? {
-        allowedMethods[path] ?? (path.hasPrefix("/api/v1/scans/") ? "GET, HEAD" : nil)
+    /// The endpoint of a path, scan documents included; nil for a path the API lacks.
+    static func endpoint(of path: String) -> Endpoint? {
+        endpoints[path] ?? (path.hasPrefix("/api/v1/scans/") ? Endpoint(allow: "GET, HEAD", parameters: []) : nil)
     }
 
     /// What the request line and headers alone decide, before the body is read, so that a client without a
@@ -164,7 +176,8 @@ public final class TallyServer: Sendable {
     /// ``route(_:)``.
     func preflight(_ request: inout APIRequest) -> APIResponse? {
         // Every API path and the probes: the one place a 405 is answered for them.
-        if let allow = TallyServer.allowedMethods(of: request.path),
+        let endpoint = TallyServer.endpoint(of: request.path)
+        if let allow = endpoint?.allow,
            !allow.split(separator: ",").contains(where: { String($0).trimmingSpaces == request.method }) {
             return .notAllowed(request, allow: allow)
         }
@@ -176,7 +189,7 @@ public final class TallyServer: Sendable {
         }
         request.principal = principal
         // A misspelt parameter (`?sinc=`, `&fmt=csv`) would otherwise be ignored, and the answer look right.
-        if let known = TallyServer.parameters(of: request.path),
+        if let known = endpoint?.parameters,
            let unknown = request.query.keys.sorted().first(where: { !known.contains($0) }) {
             let takes = known.isEmpty ? "takes no parameters" : "takes " + known.sorted().joined(separator: ", ")
             return .error(400, "unknown parameter \(unknown): \(request.path) \(takes)")
@@ -200,18 +213,6 @@ public final class TallyServer: Sendable {
             break
         }
         return nil
-    }
-
-    /// The query parameters each endpoint of `/api/v1` takes; nil for a path that is not one.
-    static func parameters(of path: String) -> Set<String>? {
-        switch path {
-        case "/api/v1/query": return ["q", "format", "now"]
-        case "/api/v1/series": return ["match"]
-        case "/api/v1/ingest": return ["name"]
-        case "/api/v1/scans": return ["since", "until", "definition"]
-        case "/api/v1/stats", "/api/v1/feedback", "/api/v1/soda/feedback": return []
-        default: return path.hasPrefix("/api/v1/scans/") ? [] : nil
-        }
     }
 
     /// A refused request (a credential, a parameter), as the answer to give.

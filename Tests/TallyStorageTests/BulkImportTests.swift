@@ -81,6 +81,54 @@ struct BulkImportTests {
         #expect(try contents(try Store.open(at: a.path)) == got)
     }
 
+    /// A bulk import honours a content identity as a write does: the same content again changes nothing.
+    @Test func aBulkImportOfContentAlreadyStoredIsADuplicate() throws {
+        func hashed(_ hash: String, value: Double) -> WriteBatch {
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "bulk", wallTime: 0,
+                                                   details: [BatchOrigin.contentHashKey: hash]))
+            let s = b.addSeries(SeriesKey(metric: "x"))
+            b.append(series: s, time: 1_000, value: value)
+            return b
+        }
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let first = try store.importBulk(hashed("h1", value: 1))
+        let again = try store.importBulk(hashed("h1", value: 2))
+        #expect(!first.isDuplicate && again.isDuplicate && again.lsn == first.lsn && again.pointCount == 0)
+        // A write and a bulk import see each other's identities.
+        let written = try store.write(hashed("h2", value: 3))
+        #expect(try store.importBulk(hashed("h2", value: 4)).lsn == written.lsn)
+        #expect(try store.write(hashed("h1", value: 5)).isDuplicate)
+        #expect(try store.imports().count == 2)
+        #expect(try store.read(try #require(store.series(key: SeriesKey(metric: "x"))).id).values == [3])
+    }
+
+    /// A point appended to a series index the batch does not have is bad input (refused by validation, with the
+    /// point's number), not a crash in the store; so is a negative index.
+    @Test func aPointOfAnUnknownSeriesIndexIsRefused() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        for index in [1, 7, -1] {
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "bad", wallTime: 0))
+            let s = b.addSeries(SeriesKey(metric: "x"))
+            b.append(series: s, time: 1, value: 1)
+            b.append(series: index, time: 2, value: 2)
+            let error = #expect(throws: InputError.self) { try b.validate() }
+            #expect(error?.message.hasPrefix("point 1 is appended to series ") == true, "\(String(describing: error))")
+            #expect(error?.message.contains(index < 0 ? "an index out of range" : "index \(index)") == true)
+            #expect(error?.message.contains("the batch has 1 series (indexes 0–0)") == true)
+            for bulk in [false, true] {
+                #expect(throws: StoreError.self) { bulk ? try store.importBulk(b) : try store.write(b) }
+            }
+        }
+        var none = WriteBatch(origin: BatchOrigin(kind: "test", source: "bad", wallTime: 0))
+        none.append(series: 0, time: 1, value: 1)
+        let error = #expect(throws: InputError.self) { try none.validate() }
+        #expect(error?.message.contains("the batch has no series") == true, "\(String(describing: error))")
+        let imports = try store.imports()
+        #expect(store.series().isEmpty && imports.isEmpty)
+    }
+
     @Test func bulkAppendStoresNullsAndCanonicalNaN() throws {
         var batch = WriteBatch(origin: BatchOrigin(kind: "test", source: "nan", wallTime: 0))
         let s = batch.addSeries(SeriesKey(metric: "x"))

@@ -251,4 +251,30 @@ struct StoreTests {
         #expect(store.stats().points == 150)
         #expect(try pairs(store).count == 150)
     }
+
+    /// A series is a measurement or a check for good: a batch that gives one key both kinds, or writes a stored
+    /// series as the other kind, is refused naming the series (no field: the kind is no column of the input).
+    @Test func aSeriesKeepsItsKind() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 5)]))
+        var both = WriteBatch(origin: BatchOrigin(kind: "test", source: "both", wallTime: 0))
+        both.addSeries(SeriesKey(metric: "m"))
+        both.addSeries(SeriesKey(metric: "m"), kind: .check)
+        let twice = #expect(throws: InputError.self) { try both.validate() }
+        #expect(twice?.message == "series m is given both as a measurement and as a check" && twice?.field == nil)
+        for bulk in [false, true] {
+            let asCheck = batch(points: [(2, 1)], kind: .check, outcome: .pass)
+            do {
+                _ = bulk ? try store.importBulk(asCheck) : try store.write(asCheck)
+                Issue.record("a measurement series written as a check was accepted")
+            } catch {
+                guard case .invalid(let input) = error else { Issue.record("\(error)"); continue }
+                #expect(input.message == "series row_count{dataset=\"orders\"} is a measurement series; the batch writes it as a check",
+                        "\(input)")
+                #expect(input.field == nil && input.seriesIndex == 0)
+            }
+        }
+        #expect(try pairs(store).map(\.0) == [1])
+    }
 }

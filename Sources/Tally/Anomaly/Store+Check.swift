@@ -213,11 +213,11 @@ extension Store {
 
 /// Numbers as anomaly reasons write them: thousands separators, decimals up to `significant` significant digits
 /// (`11,200`, `84.53`).
-public func formatAnomalyNumber(_ x: Double, significant: Int = 6) -> String {
+package func formatAnomalyNumber(_ x: Double, significant: Int = 6) -> String {
     TallyAnalysis.formatNumber(x, significant: significant)
 }
 
 /// An expected range as anomaly reasons write it (`10,900–11,500`; `≥ 10,900` when one side is open).
-public func formatAnomalyRange(lower: Double?, upper: Double?) -> String {
+package func formatAnomalyRange(lower: Double?, upper: Double?) -> String {
     TallyAnalysis.formatRange(lower: lower ?? -.infinity, upper: upper ?? .infinity)
 }

@@ -4,33 +4,33 @@ import Glibc
 
 /// The system calls Tally makes on its data files. Every call goes through ``SystemCalls``, so tests can make
 /// any of them fail (ENOSPC, EIO, a short write, a failed fsync or rename) and check what the store does.
-public enum SystemCall: String, Sendable, CaseIterable {
+package enum SystemCall: String, Sendable, CaseIterable {
     case open, read, write, fsync, rename, unlink, truncate, mkdir
 }
 
 /// A fault a test asks for: the call fails with `errno`, or (for `write`) writes only part of the data first.
-public struct InjectedFault: Sendable {
-    public var errno: Int32
+package struct InjectedFault: Sendable {
+    package var errno: Int32
     /// For writes: how many bytes to write before failing (a short write). Zero writes nothing.
-    public var bytesBeforeFailure: Int
+    package var bytesBeforeFailure: Int
 
-    public init(errno: Int32, bytesBeforeFailure: Int = 0) {
+    package init(errno: Int32, bytesBeforeFailure: Int = 0) {
         self.errno = errno
         self.bytesBeforeFailure = bytesBeforeFailure
     }
 }
 
 /// The one place where Tally's file system calls are made.
-public enum SystemCalls {
+package enum SystemCalls {
     /// A test hook: called before each call with its kind and path; a returned fault makes the call fail.
-    public typealias FaultHook = @Sendable (SystemCall, String) -> InjectedFault?
+    package typealias FaultHook = @Sendable (SystemCall, String) -> InjectedFault?
 
     // A pthread mutex (`Locked`), not the standard library's `Mutex`: ThreadSanitizer reported every access through
     // `Mutex<FaultHook?>` here as a race (72 reports in the storage tests), which hid anything real behind them.
     private static let hook = Locked<FaultHook?>(nil)
 
     /// Installs (or, with nil, removes) the fault hook. For tests.
-    public static func setFaultHook(_ newHook: FaultHook?) {
+    package static func setFaultHook(_ newHook: FaultHook?) {
         hook.withLock { $0 = newHook }
     }
 

@@ -107,10 +107,10 @@ public func selectorValue(of name: String, metric: String, label: (String) -> St
 }
 
 /// Why a label may not be called ``metricNameLabel``.
-public let metricNameLabelReserved = "the label name __name__ is reserved: selectors use it for the metric name"
+package let metricNameLabelReserved = "the label name __name__ is reserved: selectors use it for the metric name"
 
 /// True for names of the form `[A-Za-z_][A-Za-z0-9_.]*`.
-public func isValidName(_ name: String) -> Bool {
+package func isValidName(_ name: String) -> Bool {
     var first = true
     for byte in name.utf8 {
         let isLetter = (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x5F

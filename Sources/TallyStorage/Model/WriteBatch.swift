@@ -82,7 +82,8 @@ public struct WriteBatch: Sendable {
     /// A batch of measurement points already grouped by series, taking the caller's columns without copying them:
     /// `series[k]` has the next `pointCounts[k]` points of `times` and `columnValues` (values in column form, nulls
     /// as ``NullValue/value``; any other NaN is stored as the canonical NaN). A key given twice is one series,
-    /// as with ``addSeries(_:kind:attributes:)``. The form for importers that hold whole columns.
+    /// as with ``addSeries(_:kind:attributes:)``. The form for importers that hold whole columns. Counts that do not
+    /// match the columns are a programming error, not bad input: they stop the program (a precondition).
     public init(origin: BatchOrigin, series definitions: [SeriesKey], pointCounts: [Int], times: [Int64],
                 columnValues: [Double]) {
         precondition(definitions.count == pointCounts.count, "one point count per series")
@@ -153,7 +154,7 @@ public struct WriteBatch: Sendable {
             outcomeCodes.reserveCapacity(Swift.max(times.capacity, times.count + 1))
             outcomeCodes.append(contentsOf: repeatElement(Outcome.noneCode, count: times.count))
         }
-        seriesIndexes.append(UInt32(index))
+        seriesIndexes.append(Self.slot(index))
         times.append(time)
         values.append(value)
         if keepsOutcomes { outcomeCodes.append(outcomeCode) }
@@ -165,12 +166,16 @@ public struct WriteBatch: Sendable {
     public mutating func append(series index: Int, times runTimes: ArraySlice<Int64>, columnValues runValues: ArraySlice<Double>) {
         precondition(runTimes.count == runValues.count, "a run needs as many values as times")
         let start = values.count
-        seriesIndexes.append(contentsOf: repeatElement(UInt32(index), count: runTimes.count))
+        seriesIndexes.append(contentsOf: repeatElement(Self.slot(index), count: runTimes.count))
         times.append(contentsOf: runTimes)
         values.append(contentsOf: runValues)
         if keepsOutcomes { outcomeCodes.append(contentsOf: repeatElement(Outcome.noneCode, count: runTimes.count)) }
         canonicalizeNaNs(from: start)
     }
+
+    /// A series index as stored: one that no batch can have (negative, or beyond 32 bits) becomes `UInt32.max`,
+    /// which ``validate()`` refuses with the point's number instead of the append stopping the program.
+    private static func slot(_ index: Int) -> UInt32 { UInt32(exactly: index) ?? .max }
 
     /// Stores every NaN from `start` on that is not the null marker as the canonical NaN (reading first, so
     /// columns taken from the caller are copied only when one needs changing).
@@ -224,7 +229,7 @@ public struct WriteBatch: Sendable {
 
     /// The sentence for a point ``firstRepeatedPoint()`` found: its series and time, and where the earlier point
     /// is (`earlierPlace`: "on line 12", "at $.series[0].points[3]").
-    public func repeatedPointMessage(_ repeated: (earlier: Int, later: Int), earlierPlace: String) -> String {
+    package func repeatedPointMessage(_ repeated: (earlier: Int, later: Int), earlierPlace: String) -> String {
         let key = series[Int(seriesIndexes[repeated.later])].key
         return "\(key) already has a point at \(TimeText.format(times[repeated.later])), \(earlierPlace): "
             + "a file holds at most one point per series and time"
@@ -232,8 +237,16 @@ public struct WriteBatch: Sendable {
 
     /// ``validate()`` without the series names.
     func validatePoints() throws(InputError) {
+        // Indexes from `append(series:…)`: each must name one of the batch's series.
+        if let highest = seriesIndexes.max(), Int(highest) >= series.count {
+            let i = seriesIndexes.firstIndex { Int($0) >= series.count }!
+            let named = highest == .max ? "an index out of range" : "index \(seriesIndexes[i])"
+            let has = series.isEmpty ? "no series" : "\(series.count) series (indexes 0–\(series.count - 1))"
+            throw InputError(message: "point \(i) is appended to series \(named), but the batch has \(has): "
+                + "add each series with addSeries and append with the index it returns")
+        }
         if let key = conflictingKinds.first {
-            throw InputError(field: key.metric, message: "series \(key) is given both as a measurement and as a check")
+            throw InputError(message: "series \(key) is given both as a measurement and as a check")
         }
         if let i = times.firstIndex(of: .max) {
             throw InputError(field: "time", message: "point \(i) of series \(series[Int(seriesIndexes[i])].key) is at "

@@ -3,11 +3,11 @@ import TallyEncoding
 /// An open segment file. Its footer is checked and decoded at open (``open(path:id:)``) for the index to take
 /// what it keeps: per series, where its entry lies in the footer and that entry's checksum. Block metadata is read
 /// again from the footer when a query needs it (``readRun(_:into:)``), and blocks are read on demand with pread.
-public final class SegmentReader: @unchecked Sendable {
-    public let path: String
-    public let id: UInt64
+package final class SegmentReader: @unchecked Sendable {
+    package let path: String
+    package let id: UInt64
     let file: File
-    public let size: Int
+    package let size: Int
     let footerOffset: Int
     let footerLength: Int
     let footerCRC: UInt32
@@ -166,7 +166,7 @@ public final class SegmentReader: @unchecked Sendable {
     }
 
     /// Reads and decodes one block, appending its points to `columns`.
-    public func readBlock(_ meta: BlockMeta, into columns: inout PointColumns) throws(StoreError) {
+    package func readBlock(_ meta: BlockMeta, into columns: inout PointColumns) throws(StoreError) {
         let raw: [UInt8]
         do throws(IOError) { raw = try file.read(count: meta.length, at: meta.offset) } catch { throw .io(error) }
         try raw.withBytes { (buffer: UnsafeRawBufferPointer) throws(StoreError) in
@@ -176,7 +176,7 @@ public final class SegmentReader: @unchecked Sendable {
 
     /// Reads blocks that lie back to back in the file (each starting where the one before ends) with one read,
     /// then decodes each, appending their points to `columns` in order.
-    public func readBlocks(_ metas: [BlockMeta], into columns: inout PointColumns) throws(StoreError) {
+    package func readBlocks(_ metas: [BlockMeta], into columns: inout PointColumns) throws(StoreError) {
         guard let first = metas.first, let last = metas.last else { return }
         let span = last.offset + last.length - first.offset
         let raw: [UInt8]

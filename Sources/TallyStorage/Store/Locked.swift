@@ -4,11 +4,11 @@ import Glibc
 
 /// A value guarded by a pthread mutex. Critical sections are kept short: copy out, then work outside the lock.
 /// (Used by the store and the server; the standard library's `Mutex` is `~Copyable` and asks for `sending` values.)
-public final class Locked<Value>: @unchecked Sendable {
+package final class Locked<Value>: @unchecked Sendable {
     private var value: Value
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
-    public init(_ value: Value) {
+    package init(_ value: Value) {
         self.value = value
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
@@ -20,7 +20,7 @@ public final class Locked<Value>: @unchecked Sendable {
     }
 
     @inline(__always)
-    public func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
+    package func withLock<T, E: Error>(_ body: (inout Value) throws(E) -> T) throws(E) -> T {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body(&value)

@@ -48,16 +48,16 @@ public struct APIKeyRecord: Sendable, Equatable {
 /// They are not part of the store's data model (no batch, no LSN) and use their own SQLite connection, so they
 /// can be read and changed by any process, including while another process writes to the store: SQLite's own
 /// locking serialises the writers. The tables are created on first use (`CREATE TABLE IF NOT EXISTS`).
-public final class CatalogSideTables: @unchecked Sendable {
+package final class CatalogSideTables: @unchecked Sendable {
     private let db: SQLiteDatabase
     private let lock = Locked(())
-    public let readOnly: Bool
+    package let readOnly: Bool
     private var hasTables: Bool
 
     /// Opens the side tables of the store at `storePath`, which must exist.
     ///
     /// - Parameter readOnly: open the catalog read-only (the tables are then only read, and may be absent).
-    public init(storePath: String, readOnly: Bool = false) throws(StoreError) {
+    package init(storePath: String, readOnly: Bool = false) throws(StoreError) {
         let path = storePath + "/" + Catalog.fileName
         guard Directory.exists(path) else {
             throw StoreError.notAStore(path: storePath, detail: "no \(Catalog.fileName)")
@@ -85,7 +85,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// Adds a key. Fails when the id exists.
-    public func insertKey(_ record: APIKeyRecord) throws(StoreError) {
+    package func insertKey(_ record: APIKeyRecord) throws(StoreError) {
         try checkWritable()
         try lock.withLock { (_: inout Void) throws(StoreError) in
             let exists = try db.prepare("SELECT 1 FROM api_key WHERE id = ?1").bind(.text(record.id))
@@ -98,7 +98,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// The key with this id (revoked or not).
-    public func key(id: String) throws(StoreError) -> APIKeyRecord? {
+    package func key(id: String) throws(StoreError) -> APIKeyRecord? {
         try lock.withLock { (_: inout Void) throws(StoreError) -> APIKeyRecord? in
             guard try tablesExist() else { return nil }
             let stmt = try db.prepare("SELECT id, name, role, secret_hash, created, revoked FROM api_key WHERE id = ?1")
@@ -108,7 +108,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// Every key, oldest first.
-    public func keys() throws(StoreError) -> [APIKeyRecord] {
+    package func keys() throws(StoreError) -> [APIKeyRecord] {
         try lock.withLock { (_: inout Void) throws(StoreError) -> [APIKeyRecord] in
             guard try tablesExist() else { return [] }
             let stmt = try db.prepare("SELECT id, name, role, secret_hash, created, revoked FROM api_key ORDER BY created, id")
@@ -120,7 +120,7 @@ public final class CatalogSideTables: @unchecked Sendable {
 
     /// Revokes a key. Returns false when there is no such key; revoking twice keeps the first time.
     @discardableResult
-    public func revokeKey(id: String, at time: Int64 = currentTimeMillis()) throws(StoreError) -> Bool {
+    package func revokeKey(id: String, at time: Int64 = currentTimeMillis()) throws(StoreError) -> Bool {
         try checkWritable()
         return try lock.withLock { (_: inout Void) throws(StoreError) -> Bool in
             let exists = try db.prepare("SELECT 1 FROM api_key WHERE id = ?1").bind(.text(id))
@@ -132,7 +132,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// Sets (or, with nil, removes) the feedback of a check result; `feedback` is opaque text (JSON).
-    public func setFeedback(resultID: String, _ feedback: String?, at time: Int64 = currentTimeMillis()) throws(StoreError) {
+    package func setFeedback(resultID: String, _ feedback: String?, at time: Int64 = currentTimeMillis()) throws(StoreError) {
         try checkWritable()
         try lock.withLock { (_: inout Void) throws(StoreError) in
             if let feedback {
@@ -147,7 +147,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// The feedback of these check results (only those that have some).
-    public func feedback(resultIDs: [String]) throws(StoreError) -> [String: String] {
+    package func feedback(resultIDs: [String]) throws(StoreError) -> [String: String] {
         if resultIDs.isEmpty { return [:] }
         return try lock.withLock { (_: inout Void) throws(StoreError) -> [String: String] in
             guard try tablesExist() else { return [:] }
@@ -174,7 +174,7 @@ public final class CatalogSideTables: @unchecked Sendable {
     }
 
     /// Every check result's feedback with the time it was set, ordered by result id (for `tally dump`).
-    public func allFeedback() throws(StoreError) -> [(resultID: String, feedback: String, updated: Int64)] {
+    package func allFeedback() throws(StoreError) -> [(resultID: String, feedback: String, updated: Int64)] {
         try lock.withLock { (_: inout Void) throws(StoreError) -> [(resultID: String, feedback: String, updated: Int64)] in
             guard try tablesExist() else { return [] }
             var out: [(resultID: String, feedback: String, updated: Int64)] = []
@@ -336,7 +336,7 @@ extension Store {
                 if let known {
                     guard known.kind == definition.kind else {
                         throw StoreError.invalid(InputError(
-                            field: "outcome", message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)",
+                            message: "series \(definition.key) is a \(known.kind) series; the batch writes it as a \(definition.kind)",
                             seriesIndex: index))
                     }
                     if !definition.attributes.isEmpty {

@@ -57,13 +57,18 @@ extension Store {
     /// Writes a large batch straight into segment files, synced once at the end, and publishes it in one
     /// catalog transaction. Nothing is visible, and nothing is acknowledged, until then.
     ///
-    /// Within the batch, a later point for the same series and time replaces an earlier one.
+    /// Within the batch, a later point for the same series and time replaces an earlier one. Like ``write(_:)``, a
+    /// batch whose content identity (``BatchOrigin/sameContentKeys``) a stored batch has changes nothing: the
+    /// receipt names that batch and has ``WriteReceipt/isDuplicate`` set.
     @discardableResult
     public func importBulk(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt {
         do throws(InputError) { try batch.validatePoints() } catch { throw .invalid(error) }
         return try writer.withLock { (w: inout WriterState?) throws(StoreError) -> WriteReceipt in
             guard w != nil else { throw readOnlyOrClosed() }
             try checkOpen()
+            if let earlier = state.withLock({ $0.earlierBatch(for: batch.origin) }) {
+                return WriteReceipt(lsn: earlier, pointCount: 0, newSeriesCount: 0, isDuplicate: true)
+            }
             let walBatch = try state.withLock { (s: inout StoreState) throws(StoreError) in
                 s.index.prepareKeyLookups()
                 return try resolveInGroup(batch, in: s, overlay: GroupOverlay(), pointIDs: false)
