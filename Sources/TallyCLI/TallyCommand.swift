@@ -50,7 +50,7 @@ struct StoreLocation: ParsableArguments {
 
     /// Opens the store for writing, creating it when missing (for commands that bring data in: `ingest`).
     func openOrCreateForWriting() throws -> Store {
-        try Store.open(at: path)
+        Self.noted(try Store.open(at: path))
     }
 
     /// Opens an existing store for writing. A command that changes or copies a store (`compact`, `delete`,
@@ -58,7 +58,13 @@ struct StoreLocation: ParsableArguments {
     /// request for an empty store.
     func openForWriting() throws -> Store {
         try requireStore()
-        return try Store.open(at: path)
+        return Self.noted(try Store.open(at: path))
+    }
+
+    /// The store, after saying on stderr what its open cut off the end of the WAL (an operator must hear of it).
+    static func noted(_ store: Store) -> Store {
+        if let cut = store.cutWALTail { printError("warning: \(cut)") }
+        return store
     }
 
     /// Opens the store for reading only: works while another process writes.

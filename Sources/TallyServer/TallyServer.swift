@@ -45,6 +45,7 @@ public final class TallyServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         store = try Store.open(at: configuration.storePath, options: configuration.storeOptions)
+        if let cut = store.cutWALTail { logger.warning("\(cut)") }
         do throws(StoreError) {
             sideTables = try CatalogSideTables(storePath: configuration.storePath)
         } catch {

@@ -167,7 +167,7 @@ struct ExtremeOptionsTests {
         // A store another process writes stops the command at once, whatever the files.
         let held = try Store.open(at: dir.child("held"))
         let locked = try runTally(["ingest", "csv", dir.child("good.csv"), dir.child("good.csv"), "--store", dir.child("held")])
-        #expect(locked.status == 1 && locked.stderr.contains("in use by another writing process"), "\(locked.stderr)")
+        #expect(locked.status == 1 && locked.stderr.contains("in use by another writer"), "\(locked.stderr)")
         #expect(locked.stderr.components(separatedBy: "in use").count == 2, "reported once: \(locked.stderr)")
         try held.close()
     }

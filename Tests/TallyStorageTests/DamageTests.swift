@@ -61,6 +61,61 @@ struct DamageTests {
         #expect(try readFileBytes(wal) == bytes)
     }
 
+    /// A damaged length field makes the first record seem to run to the end of the file; the records after it are
+    /// intact, so this is damage, not a cut-off write: the open stops instead of dropping three acknowledged batches.
+    @Test func aDamagedLengthWithIntactRecordsAfterItStopsTheOpen() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        var bytes = try readFileBytes(wal)
+        bytes[12 + 2] ^= 0x10   // the first record's length, now far past the end of the file
+        try writeFileBytes(wal, bytes)
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        guard case .corrupt(let path, let offset, let detail)? = error else {
+            Issue.record("expected a corruption error, got \(String(describing: error))")
+            return
+        }
+        #expect(path == wal && offset == 12)
+        #expect(detail.contains("an intact record follows at offset"), "\(detail)")
+        #expect(Store.verify(at: dir.path).problems.contains { $0.detail.contains("so this is damage") })
+        #expect(try readFileBytes(wal) == bytes)
+    }
+
+    /// The last record damaged (its checksum fails, nothing after it) cannot be told from a write cut off by a
+    /// crash: the open cuts it, but keeps its bytes in damaged/, says so, and never gives its LSN to a new batch.
+    @Test func aCutLastRecordIsKeptAndItsLSNIsNotGivenAgain() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        var bytes = try readFileBytes(wal)
+        bytes[bytes.count - 3] ^= 0x01   // in the last record's points
+        try writeFileBytes(wal, bytes)
+        let report = Store.verify(at: dir.path)
+        #expect(report.problems.contains { $0.detail.contains("(it claims batch 3)") }, "\(report.problems)")
+        let store = try Store.open(at: dir.path)
+        let cut = try #require(store.cutWALTail)
+        #expect(cut.file == wal && cut.claimedLSN == 3 && cut.offset + cut.bytes == bytes.count)
+        let kept = try #require(cut.keptAt)
+        #expect(try readFileBytes(kept) == Array(bytes[cut.offset...]))
+        #expect(cut.description.contains("the bytes are kept in \(kept)"))
+        #expect(same(try pairs(store), [(1, 1), (2, 2)]))
+        #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
+        try store.close()
+        // A later open finds nothing to cut.
+        let again = try Store.open(at: dir.path)
+        #expect(again.cutWALTail == nil)
+        #expect(same(try pairs(again), [(1, 1), (2, 2), (4, 4)]))
+    }
+
+    /// Zeros after the last record are no write at all: nothing is kept, and the LSNs go on.
+    @Test func aZeroTailIsCutWithoutKeepingAnything() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        try writeFileBytes(wal, try readFileBytes(wal) + [UInt8](repeating: 0, count: 64))
+        let store = try Store.open(at: dir.path)
+        let cut = try #require(store.cutWALTail)
+        #expect(cut.keptAt == nil && cut.claimedLSN == nil && cut.bytes == 64)
+        #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
+    }
+
     @Test func everyFlippedByteOfASegmentIsDetected() throws {
         let dir = TemporaryDirectory()
         do {

@@ -277,4 +277,20 @@ struct StoreTests {
         }
         #expect(try pairs(store).map(\.0) == [1])
     }
+
+    /// Values and outcomes come back typed through the accessors: nil for a null, nil outcome for a measurement.
+    @Test func pointsAndLatestPointsGiveTypedValuesAndOutcomes() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 5), (2, nil)]))
+        try store.write(batch("check", labels: ["check": "c"], points: [(1, 1), (2, nil)], kind: .check, outcome: .fail))
+        let rows = try #require(store.series(key: SeriesKey(metric: "row_count", labels: ["dataset": "orders"])))
+        let check = try #require(store.series(key: SeriesKey(metric: "check", labels: ["check": "c"])))
+        let measured = try store.read(rows.id), checked = try store.read(check.id)
+        #expect(measured.value(at: 0) == 5 && measured.value(at: 1) == nil && measured.outcome(at: 0) == nil)
+        #expect(checked.value(at: 0) == 1 && checked.outcome(at: 0) == .fail && checked.outcome(at: 1) == .fail)
+        let latest = store.latest([rows.id, check.id])
+        #expect(latest[0]?.optionalValue == nil && latest[0]?.time == 2 && latest[0]?.checkOutcome == nil)
+        #expect(latest[1]?.checkOutcome == .fail)
+    }
 }

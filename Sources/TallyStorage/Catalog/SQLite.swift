@@ -1,9 +1,16 @@
 import CSQLite
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// A small wrapper over one SQLite connection. Not thread-safe: the catalog serialises access.
+/// A small wrapper over one SQLite connection. SQLite serialises each call (`SQLITE_OPEN_FULLMUTEX`), but a
+/// transaction belongs to the connection, not to a thread: ``exclusive(_:)`` is held for a whole transaction and
+/// around reads made from other threads, so that they never see (or join) another thread's open transaction.
 final class SQLiteDatabase: @unchecked Sendable {
     let path: String
     private let handle: OpaquePointer
+    /// Recursive: a transaction's body reads through the same connection.
+    private let access: UnsafeMutablePointer<pthread_mutex_t>
 
     init(path: String, readOnly: Bool) throws(StoreError) {
         var db: OpaquePointer?
@@ -17,9 +24,26 @@ final class SQLiteDatabase: @unchecked Sendable {
         handle = db
         self.path = path
         sqlite3_busy_timeout(db, 10_000)
+        access = .allocate(capacity: 1)
+        var attributes = pthread_mutexattr_t()
+        pthread_mutexattr_init(&attributes)
+        pthread_mutexattr_settype(&attributes, Int32(PTHREAD_MUTEX_RECURSIVE))
+        pthread_mutex_init(access, &attributes)
+        pthread_mutexattr_destroy(&attributes)
     }
 
-    deinit { sqlite3_close_v2(handle) }
+    deinit {
+        sqlite3_close_v2(handle)
+        pthread_mutex_destroy(access)
+        access.deallocate()
+    }
+
+    /// Runs `body` while no other thread uses the connection for a transaction or a read of its own.
+    func exclusive<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        pthread_mutex_lock(access)
+        defer { pthread_mutex_unlock(access) }
+        return try body()
+    }
 
     /// Runs statements that return no rows.
     func execute(_ sql: String) throws(StoreError) {
@@ -45,22 +69,26 @@ final class SQLiteDatabase: @unchecked Sendable {
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN IMMEDIATE")
-        do throws(StoreError) {
-            let result = try body()
-            try execute("COMMIT")
-            return result
-        } catch {
-            try? execute("ROLLBACK")
-            throw error
+        try exclusive { () throws(StoreError) -> T in
+            try execute("BEGIN IMMEDIATE")
+            do throws(StoreError) {
+                let result = try body()
+                try execute("COMMIT")
+                return result
+            } catch {
+                try? execute("ROLLBACK")
+                throw error
+            }
         }
     }
 
     /// Runs `body` inside a read transaction, so that it sees one consistent state.
     func readTransaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
-        try execute("BEGIN")
-        defer { try? execute("COMMIT") }
-        return try body()
+        try exclusive { () throws(StoreError) -> T in
+            try execute("BEGIN")
+            defer { try? execute("COMMIT") }
+            return try body()
+        }
     }
 
     /// Copies the whole database into a new file at `path` (SQLite's online backup).

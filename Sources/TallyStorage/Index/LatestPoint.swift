@@ -2,9 +2,10 @@
 public struct LatestPoint: Sendable, Equatable {
     // Declared widest first, so the struct (and an optional of it) packs into 32 bytes: one per series in memory.
     public var time: Int64
-    /// The stored value: possibly the null marker (an errored scan is news too).
+    /// The stored value: possibly the null marker (an errored scan is news too); ``optionalValue`` gives nil for it.
     public var value: Double
     public var lsn: LSN
+    /// The stored outcome code (``Outcome/noneCode`` for a measurement); ``checkOutcome`` gives it typed.
     public var outcome: UInt8
 
     public init(time: Int64, value: Double, outcome: UInt8, lsn: LSN) {
@@ -13,6 +14,12 @@ public struct LatestPoint: Sendable, Equatable {
         self.outcome = outcome
         self.lsn = lsn
     }
+
+    /// The value, nil for a null.
+    public var optionalValue: Double? { TallyStorage.optionalValue(value) }
+
+    /// The outcome of a check series' point; nil for a measurement.
+    public var checkOutcome: Outcome? { Outcome(rawValue: outcome) }
 
     /// The last point of a stored block, as its statistics give it.
     init(_ block: BlockMeta) {

@@ -52,6 +52,14 @@ public struct PointColumns: Sendable, Equatable {
     public var count: Int { times.count }
     public var isEmpty: Bool { times.isEmpty }
 
+    /// Point `i`'s value, nil for a null (``optionalValue(_:)`` of `values[i]`).
+    @inlinable
+    public func value(at i: Int) -> Double? { optionalValue(values[i]) }
+
+    /// Point `i`'s outcome: nil for a point of a measurement series (whose `outcomes` is empty).
+    @inlinable
+    public func outcome(at i: Int) -> Outcome? { outcomes.isEmpty ? nil : Outcome(rawValue: outcomes[i]) }
+
     public mutating func reserveCapacity(_ n: Int, outcomes withOutcomes: Bool) {
         times.reserveCapacity(n)
         values.reserveCapacity(n)

@@ -13,7 +13,8 @@ public protocol MetricStorage: Sendable {
     /// The newest point of each series.
     func latest(_ ids: [SeriesID]) -> [LatestPoint?]
     /// The stored blocks of a series in a range, with their statistics, and whether they alone hold its points
-    /// (none and false when the head holds points in the range).
+    /// (none and false when the head holds points in the range). An implementation without block statistics
+    /// returns `([], false)`: aggregations then read the points through ``read(_:in:)``.
     func blocks(of id: SeriesID, in range: TimeRange) throws(StoreError) -> (blocks: [BlockHandle], exclusive: Bool)
     /// Writes a batch durably.
     func write(_ batch: WriteBatch) throws(StoreError) -> WriteReceipt

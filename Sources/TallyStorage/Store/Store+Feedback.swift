@@ -67,15 +67,18 @@ extension Store {
                             wallTime: Int64 = currentTimeMillis()) throws(StoreError) -> FeedbackRecord {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) -> FeedbackRecord in
             guard w != nil else { throw readOnlyOrClosed() }
-            let stmt = try catalog.db.prepare("""
-                INSERT INTO feedback(series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5)
-                ON CONFLICT(series_id, time) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
-                    created = excluded.created
-                RETURNING id
-                """).bind(.int(Int64(series)), .int(time), .text(verdict.rawValue), .text(note), .int(wallTime))
-            guard try stmt.step() else { throw StoreError.catalog("feedback: the insert returned no row id") }
-            let id = stmt.int(0)
-            while try stmt.step() {}
+            let id = try catalog.db.exclusive { () throws(StoreError) -> Int64 in
+                let stmt = try catalog.db.prepare("""
+                    INSERT INTO feedback(series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5)
+                    ON CONFLICT(series_id, time) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
+                        created = excluded.created
+                    RETURNING id
+                    """).bind(.int(Int64(series)), .int(time), .text(verdict.rawValue), .text(note), .int(wallTime))
+                guard try stmt.step() else { throw StoreError.catalog("feedback: the insert returned no row id") }
+                let id = stmt.int(0)
+                while try stmt.step() {}
+                return id
+            }
             state.withLock { $0.noteChange() }
             return FeedbackRecord(id: id, series: series, time: time, verdict: verdict, note: note, created: wallTime)
         }
@@ -84,6 +87,11 @@ extension Store {
     /// The verdicts on `series` (all series when nil) with times in `range`, ordered by series, then time.
     public func feedback(series: [SeriesID]? = nil, in range: TimeRange = .all) throws(StoreError) -> [FeedbackRecord] {
         try checkOpen()
+        return try catalog.db.exclusive { () throws(StoreError) in try feedbackRecords(series: series, in: range) }
+    }
+
+    /// ``feedback(series:in:)`` with the connection held.
+    private func feedbackRecords(series: [SeriesID]?, in range: TimeRange) throws(StoreError) -> [FeedbackRecord] {
         guard try catalog.hasFeedbackTable() else { return [] }
         var out: [FeedbackRecord] = []
         func collect(_ stmt: SQLiteStatement) throws(StoreError) {
@@ -134,11 +142,14 @@ extension Store {
     public func removeFeedback(series: SeriesID, in range: TimeRange = .all) throws(StoreError) -> Int {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) -> Int in
             guard w != nil else { throw readOnlyOrClosed() }
-            let stmt = try catalog.db.prepare(
-                "DELETE FROM feedback WHERE series_id = ?1 AND time >= ?2 AND time < ?3 RETURNING id")
-                .bind(.int(Int64(series)), .int(range.lowerBound), .int(range.upperBound))
-            var removed = 0
-            while try stmt.step() { removed += 1 }
+            let removed = try catalog.db.exclusive { () throws(StoreError) -> Int in
+                let stmt = try catalog.db.prepare(
+                    "DELETE FROM feedback WHERE series_id = ?1 AND time >= ?2 AND time < ?3 RETURNING id")
+                    .bind(.int(Int64(series)), .int(range.lowerBound), .int(range.upperBound))
+                var removed = 0
+                while try stmt.step() { removed += 1 }
+                return removed
+            }
             state.withLock { $0.noteChange() }
             return removed
         }

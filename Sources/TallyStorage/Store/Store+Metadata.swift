@@ -1,14 +1,14 @@
 extension Store {
     /// A value the application stored with ``setMetadata(_:_:)`` (keys are namespaced with `app.`).
     public func metadata(_ key: String) throws(StoreError) -> String? {
-        try catalog.meta("app." + key)
+        try catalog.db.exclusive { () throws(StoreError) in try catalog.meta("app." + key) }
     }
 
     /// Stores a small string with the store (e.g. that it is a demo store). Durable when it returns.
     public func setMetadata(_ key: String, _ value: String) throws(StoreError) {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard w != nil else { throw readOnlyOrClosed() }
-            try catalog.setMeta("app." + key, value)
+            try catalog.db.exclusive { () throws(StoreError) in try catalog.setMeta("app." + key, value) }
             state.withLock { $0.noteChange() }
         }
     }

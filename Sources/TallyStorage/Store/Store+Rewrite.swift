@@ -267,10 +267,13 @@ extension Store {
     /// The catalog's record of batch `lsn`, flushing first when the batch is newer than the last flush (written
     /// meanwhile: its points and record must be stored before they can be deleted); nil when there is none.
     private func batchRecord(_ lsn: LSN) throws(StoreError) -> ImportRecord? {
-        if let record = try catalog.importRecord(lsn: lsn) { return record }
+        func stored() throws(StoreError) -> ImportRecord? {
+            try catalog.db.exclusive { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
+        }
+        if let record = try stored() { return record }
         guard state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) else { return nil }
         try flush()
-        return try catalog.importRecord(lsn: lsn)
+        return try stored()
     }
 }
 

@@ -113,7 +113,10 @@ extension Store {
                 }
                 if let torn = contents.tornTail {
                     report.problems.append(VerifyProblem(path: file, offset: torn.offset,
-                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged record (a write that was never acknowledged; the next open drops it)"))
+                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged record with nothing valid after it"
+                            + (torn.claimedLSN.map { " (it claims batch \($0))" } ?? "")
+                            + ": a write cut off before it was acknowledged, or damage that looks like one; the next open "
+                            + "for writing cuts it off and keeps the bytes in damaged/"))
                 }
             } catch let error as StoreError {
                 note(error, defaultPath: file)

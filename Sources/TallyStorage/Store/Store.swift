@@ -40,16 +40,20 @@ public final class Store: Sendable {
     let catalog: Catalog
     /// Serialises compaction, retention and deletes with each other (writers go on meanwhile).
     let maintenance = Locked<Void>(())
+    /// What this open found at the end of the WAL and cut off, if anything (see ``CutWALTail``).
+    public let cutWALTail: CutWALTail?
 
     var walDirectory: String { path + "/wal" }
     var segmentDirectory: String { path + "/segments" }
 
-    private init(path: String, options: StoreOptions, state: StoreState, writer: WriterState?, catalog: Catalog) {
+    private init(path: String, options: StoreOptions, state: StoreState, writer: WriterState?, catalog: Catalog,
+                 cutWALTail: CutWALTail? = nil) {
         self.path = path
         self.options = options
         self.state = Locked(state)
         self.writer = Locked(writer)
         self.catalog = catalog
+        self.cutWALTail = cutWALTail
     }
 
     /// Opens (or creates) the store at `path`.
@@ -91,6 +95,12 @@ public final class Store: Sendable {
         for batch in wal.batches { state.apply(batch) }
         if let last = try catalog.meta("last_lsn").flatMap({ UInt64($0) }) { state.nextLSN = max(state.nextLSN, last + 1) }
         state.nextLSN = max(state.nextLSN, flushed + 1)
+        // A damaged last record is cut off below; its bytes are kept, and the LSN it claims is never given again.
+        var cut: CutWALTail?
+        if let torn = wal.tornTail {
+            cut = try keepTornTail(torn, storePath: path)
+            if let claimed = torn.claimedLSN, claimed == state.nextLSN { state.nextLSN += 1 }
+        }
         // Bring the catalog up to date with the series and imports the WAL holds (idempotent).
         if !state.pending.isEmpty {
             let pending = state.pending
@@ -113,7 +123,7 @@ public final class Store: Sendable {
             throw .io(error)
         }
         return Store(path: path, options: options, state: state, writer: WriterState(lock: lock, wal: walWriter, documents: DocumentLog(directory: path + "/documents")),
-                     catalog: catalog)
+                     catalog: catalog, cutWALTail: cut)
     }
 
     private static func openReadOnly(at path: String, options: StoreOptions) throws(StoreError) -> Store {
@@ -206,7 +216,9 @@ public final class Store: Sendable {
     /// True when this handle may write.
     public var isWritable: Bool { writer.withLock { $0 != nil } }
 
-    /// Flushes the head and releases the writer lock. Further calls fail with ``StoreError/closed``.
+    /// Flushes the head and releases the writer lock. Further writes, flushes and feedback reads fail with
+    /// ``StoreError/closed``; reads of points, series and batches keep answering from what the handle holds until it is
+    /// released. On a read-only handle it does nothing.
     public func close() throws(StoreError) {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard var current = w else { return }
@@ -219,5 +231,50 @@ public final class Store: Sendable {
 
     func checkOpen() throws(StoreError) {
         if state.withLock({ $0.closed }) { throw StoreError.closed }
+    }
+}
+
+/// The end of the last WAL file that an open for writing cut off: a record whose write was cut off by a crash
+/// before it was acknowledged, or one damaged in a way that cannot be told from that (its length or checksum,
+/// with nothing valid after it). Bytes that are not all zero are kept in `damaged/` first.
+public struct CutWALTail: Sendable, Equatable, CustomStringConvertible {
+    /// The WAL file and the offset where the cut record starts.
+    public var file: String
+    public var offset: Int
+    /// How many bytes were cut.
+    public var bytes: Int
+    /// The LSN the record's first bytes claim, when they hold one (it is never given to another batch).
+    public var claimedLSN: LSN?
+    /// Where the cut bytes were kept; nil when they were all zero (nothing was written there).
+    public var keptAt: String?
+
+    /// One line for an operator.
+    public var description: String {
+        var text = "cut \(bytes) bytes off the end of \(file) at offset \(offset): an incomplete or damaged last record"
+        if let claimedLSN { text += " (it claims batch \(claimedLSN))" }
+        text += keptAt.map { "; the bytes are kept in \($0)" } ?? "; they were all zero"
+        return text + ". A write cut off by a crash was never acknowledged; if this store had acknowledged that batch, restore it from a backup"
+    }
+}
+
+extension Store {
+    /// Copies a torn tail's bytes into `damaged/` unless they are all zero, before the writer cuts the file.
+    static func keepTornTail(_ torn: TornTail, storePath: String) throws(StoreError) -> CutWALTail {
+        var cut = CutWALTail(file: torn.file, offset: torn.offset, bytes: torn.bytes, claimedLSN: torn.claimedLSN, keptAt: nil)
+        do throws(IOError) {
+            let bytes = try File.openForReading(torn.file).read(count: torn.bytes, at: torn.offset)
+            guard bytes.contains(where: { $0 != 0 }) else { return cut }
+            let directory = storePath + "/damaged"
+            try Directory.create(directory)
+            let name = torn.file.split(separator: "/").last.map(String.init) ?? "wal"
+            let target = directory + "/\(name).cut-at-\(torn.offset)"
+            let out = try File.openForWriting(target, create: true, truncate: true)
+            try out.write(bytes, at: 0)
+            try out.sync()
+            cut.keptAt = target
+        } catch {
+            throw .io(error)
+        }
+        return cut
     }
 }

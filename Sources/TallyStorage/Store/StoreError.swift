@@ -25,7 +25,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .io(let e): return e.description
         case .invalid(let e): return e.description
-        case .locked(let path): return "the store is in use by another writing process (lock \(path) is held)"
+        case .locked(let path):
+            return "the store is in use by another writer (lock \(path) is held: by another process, or by a handle "
+                + "this process already opened for writing)"
         case .corrupt(let path, let offset, let detail): return "\(path): damaged at offset \(offset): \(detail)"
         case .unsupportedVersion(let path, let found, let supported):
             return "\(path): format version \(found) is newer than this Tally supports (\(supported)); upgrade Tally to read it"

@@ -6,7 +6,17 @@ struct WALContents: Sendable {
     /// The WAL files, in order.
     var files: [String] = []
     /// Where the torn tail of the last file starts (the writer cuts the file there at open).
-    var tornTail: (file: String, offset: Int, bytes: Int)?
+    var tornTail: TornTail?
+}
+
+/// The damaged end of the last WAL file: a record whose write was cut off (or damaged so that it cannot be told
+/// from one), with nothing valid after it.
+struct TornTail: Sendable, Equatable {
+    var file: String
+    var offset: Int
+    var bytes: Int
+    /// The LSN the damaged record's first bytes claim, when they hold a batch record's type and LSN.
+    var claimedLSN: LSN?
 }
 
 /// Reads WAL files back. A record cut off at the end of the last file (a write that was never acknowledged)
@@ -44,7 +54,7 @@ enum WALReader {
     static func readFile(_ raw: UnsafeRawBufferPointer, path: String, isLast: Bool, afterLSN: LSN,
                          into contents: inout WALContents) throws(StoreError) {
         if raw.count < WALFormat.headerSize {
-            if isLast { contents.tornTail = (path, 0, raw.count); return }
+            if isLast { contents.tornTail = TornTail(file: path, offset: 0, bytes: raw.count, claimedLSN: nil); return }
             throw StoreError.corrupt(path: path, offset: 0, detail: "WAL file header cut off (\(raw.count) bytes)")
         }
         guard raw.prefix(4).elementsEqual(WALFormat.magic) else {
@@ -61,11 +71,18 @@ enum WALReader {
         var offset = WALFormat.headerSize
         while offset < raw.count {
             let remaining = raw.count - offset
-            // A damaged last record whose rest of the file is that record or zeros is a torn write.
+            // A damaged last record whose rest of the file is that record or zeros is a torn write, unless a valid
+            // record follows somewhere after it (a damaged length field makes the record seem to run to the end):
+            // a cut-off write is always the last thing in the file.
             func damage(_ detail: String, recordEnd: Int) -> StoreError? {
                 let tailIsClean = recordEnd >= raw.count || raw[recordEnd...].allSatisfy { $0 == 0 }
                 if isLast && tailIsClean {
-                    contents.tornTail = (path, offset, remaining)
+                    if let later = firstValidRecord(in: raw, after: offset) {
+                        return StoreError.corrupt(path: path, offset: offset, detail: detail
+                            + "; an intact record follows at offset \(later), so this is damage, not a cut-off write")
+                    }
+                    contents.tornTail = TornTail(file: path, offset: offset, bytes: remaining,
+                                                 claimedLSN: claimedLSN(in: raw, at: offset))
                     return nil
                 }
                 return StoreError.corrupt(path: path, offset: offset, detail: detail)
@@ -98,5 +115,33 @@ enum WALReader {
             if batch.lsn > afterLSN { contents.batches.append(batch) }
             offset = end
         }
+    }
+
+    /// The offset of the first record after `start` whose length fits in the file and whose checksum holds, if any.
+    /// Only read when the last record is damaged, so the cost (a checksum per plausible offset) is paid once.
+    static func firstValidRecord(in raw: UnsafeRawBufferPointer, after start: Int) -> Int? {
+        var k = start + 1
+        while k + WALFormat.recordHeaderSize < raw.count {
+            let length = Int(raw.loadUnaligned(fromByteOffset: k, as: UInt32.self).littleEndian)
+            let end = k + WALFormat.recordHeaderSize + length
+            // The smallest batch payload is its type and LSN.
+            if length >= 9, end <= raw.count, raw[k + WALFormat.recordHeaderSize] == WALFormat.batchRecordType {
+                let stored = raw.loadUnaligned(fromByteOffset: k + 4, as: UInt32.self).littleEndian
+                let payload = UnsafeRawBufferPointer(rebasing: raw[(k + WALFormat.recordHeaderSize)..<end])
+                if CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[k..<(k + 4)])), payload) == stored {
+                    return k
+                }
+            }
+            k += 1
+        }
+        return nil
+    }
+
+    /// The LSN a damaged record at `offset` claims: its payload's first byte is the batch type and the next eight
+    /// bytes are there. (A cut-off write may hold them; so may a record damaged after its LSN.)
+    static func claimedLSN(in raw: UnsafeRawBufferPointer, at offset: Int) -> LSN? {
+        let at = offset + WALFormat.recordHeaderSize
+        guard at + 9 <= raw.count, raw[at] == WALFormat.batchRecordType else { return nil }
+        return raw.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self).littleEndian
     }
 }
