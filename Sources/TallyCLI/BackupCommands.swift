@@ -17,6 +17,11 @@ extension TallyCommand {
                 try location.requireStore()
                 let report = try Store.backup(storeAt: location.path, to: directory)
                 printOut("backed up every batch up to \(report.lsn): \(report.segments) segments, \(report.walFiles) WAL files, \(report.documentFiles) document files, \(report.bytes) bytes")
+                guard report.problems.isEmpty else {
+                    for problem in report.problems { printError("damaged: \(problem)") }
+                    throw CLIFailure(message: "the backup in \(directory) holds damage copied from the store: it cannot be "
+                                     + "restored as it is (run `tally verify` on the store; `tally repair` keeps what can be read)", code: 1)
+                }
             }
         }
     }

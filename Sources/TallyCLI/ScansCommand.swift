@@ -72,6 +72,10 @@ extension TallyCommand {
                     guard let document = try store.document(ofBatch: id) else {
                         throw CLIFailure(message: "scan \(id) has no stored document", code: 1)
                     }
+                    guard !document.isLostToDamage else {
+                        throw CLIFailure(message: "scan \(id)'s document was lost to damage (`tally repair` put a marker "
+                                         + "in its place); the scan's points are kept", code: 1)
+                    }
                     printOut(String(decoding: document.bytes, as: UTF8.self))
                     return
                 }

@@ -256,6 +256,9 @@ extension TallyServer {
                 return try store.document(ofBatch: id)
             }
             guard let document else { return .error(404, "no scan \(id) (GET /api/v1/scans lists them)") }
+            guard !document.isLostToDamage else {
+                return .error(410, "scan \(id)'s document was lost to damage (tally repair put a marker in its place); the scan's points are kept")
+            }
             return APIResponse(status: 200, contentType: "application/json", body: document.bytes)
         } catch {
             return internalError(error)

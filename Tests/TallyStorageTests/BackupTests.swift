@@ -159,4 +159,30 @@ struct BackupTests {
         #expect(throws: StoreError.self) { _ = try Store.restore(from: dir.child("b"), to: dir.child("r")) }
         #expect(!Directory.exists(dir.child("r")))
     }
+
+    /// Damage the store has is copied as it is; the backup says so when it is made (both ways of making one).
+    @Test func aBackupOfADamagedStoreReportsTheDamage() throws {
+        let dir = TemporaryDirectory()
+        let storePath = dir.child("s")
+        do {
+            let store = try Store.open(at: storePath)
+            try store.write(batch(points: [(1, 1), (2, 2)]))
+            try store.close()
+        }
+        let clean = try Store.backup(storeAt: storePath, to: dir.child("clean"))
+        #expect(clean.problems.isEmpty && clean.segments == 1)
+        let segment = try #require(try files(storePath + "/segments", suffix: ".tseg").first)
+        var bytes = try readFileBytes(segment)
+        bytes[12 + 4] ^= 0x10   // inside the first block: the store still opens, reading that block fails
+        try writeFileBytes(segment, bytes)
+        let outside = try Store.backup(storeAt: storePath, to: dir.child("outside"))
+        #expect(outside.problems.contains { $0.path.hasSuffix(segment.split(separator: "/").last.map(String.init) ?? "?") },
+                "\(outside.problems)")
+        let store = try Store.open(at: storePath)
+        let inside = try store.backup(to: dir.child("inside"))
+        #expect(!inside.problems.isEmpty && inside.problems.count == outside.problems.count)
+        // The copies are kept (the best there is), and restoring one is refused, as before.
+        #expect(Directory.exists(dir.child("outside")) && Directory.exists(dir.child("inside")))
+        #expect(throws: StoreError.self) { _ = try Store.restore(from: dir.child("outside"), to: dir.child("r")) }
+    }
 }

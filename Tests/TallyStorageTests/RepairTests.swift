@@ -99,9 +99,37 @@ struct RepairTests {
         let report = try Store.repair(at: dir.path)
         #expect(report.after.isClean, "\(report.after.problems)")
         let store = try Store.open(at: dir.path)
-        #expect(try store.document(ofBatch: lsns[0])?.kind == "damaged")
+        #expect(try store.document(ofBatch: lsns[0])?.isLostToDamage == true)
+        #expect(try store.document(ofBatch: lsns[1])?.isLostToDamage == false)
+        // Readers of many documents leave the marker out, as a batch without a document.
+        #expect(try store.documents(ofBatches: Set(lsns)).keys.sorted() == [lsns[1], lsns[2]])
         let second = try #require(try store.document(ofBatch: lsns[1]))
         #expect(String(decoding: second.bytes.prefix(17), as: UTF8.self) == "document number 2")
         #expect(try pairs(store).count == 3)
+    }
+
+    /// The last record damaged (nothing intact after it): its place is kept as a marker, so its batch's reference
+    /// still points at a record and the store verifies clean (it used to be cut off, leaving the reference dangling).
+    @Test func aDamagedLastDocumentRecordBecomesAMarker() throws {
+        let dir = TemporaryDirectory()
+        var lsns: [LSN] = []
+        do {
+            let store = try Store.open(at: dir.path)
+            for i in 1...2 {
+                lsns.append(try store.write(batch(points: [(Int64(i), Double(i))]),
+                                            document: (kind: "test", bytes: [UInt8](repeating: UInt8(i), count: 200))).lsn)
+            }
+            try store.close()
+        }
+        let file = try #require(try files(dir.child("documents"), suffix: ".tdoc").first)
+        var bytes = try readFileBytes(file)
+        bytes[bytes.count - 10] ^= 0x55   // inside the last record
+        try writeFileBytes(file, bytes)
+        let report = try Store.repair(at: dir.path)
+        #expect(report.after.isClean, "\(report.after.problems)")
+        #expect(try readFileBytes(file).count == bytes.count)
+        let store = try Store.open(at: dir.path)
+        #expect(try store.document(ofBatch: lsns[1])?.isLostToDamage == true)
+        #expect(try store.document(ofBatch: lsns[0])?.bytes == [UInt8](repeating: 1, count: 200))
     }
 }

@@ -34,6 +34,12 @@ public struct StoredDocument: Sendable {
         self.kind = kind
         self.bytes = bytes
     }
+
+    /// The kind of the marker `tally repair` puts in place of a damaged record (its bytes are padding).
+    public static let damagedKind = "damaged"
+
+    /// True for a repair's marker: the original document was lost to damage (the batch's points are kept).
+    public var isLostToDamage: Bool { kind == Self.damagedKind }
 }
 
 /// The document log (`documents/*.tdoc`, docs/format/documents.md): the original documents that batches came
@@ -277,7 +283,8 @@ final class DocumentLog: @unchecked Sendable {
 }
 
 extension DocumentLog {
-    /// A record of exactly `length` bytes that marks lost content (kind `damaged`, empty document).
+    /// A record of exactly `length` bytes that marks lost content (kind ``StoredDocument/damagedKind``, padded with
+    /// zero bytes to the damaged record's length).
     static func marker(length: Int) -> [UInt8]? {
         var fixed = ByteWriter(capacity: length)
         fixed.writeUInt64LE(0)
@@ -288,7 +295,7 @@ extension DocumentLog {
         for _ in 0..<3 {
             rest = ByteWriter()
             rest.writeVarUInt(UInt64(body))
-            rest.writeString("damaged")
+            rest.writeString(StoredDocument.damagedKind)
             body = length - recordHeaderSize - fixed.count - rest.count
         }
         guard body >= 0 else { return nil }
@@ -331,7 +338,17 @@ extension DocumentLog {
             var next = offset + 1
             while next < bytes.count && recordIsGood(at: next) == nil { next += 1 }
             if next >= bytes.count {
-                bytes.removeSubrange(offset...)   // damage runs to the end: cut it off
+                // Damage runs to the end. A last record whose length still fits the file keeps its place as a
+                // marker (its batch's reference stays valid); anything else there is cut off.
+                let length = offset + recordHeaderSize <= bytes.count
+                    ? bytes.withUnsafeBytes { Int($0.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian) } : 0
+                let end = offset + recordHeaderSize + length
+                if length > 0, end <= bytes.count, let mark = marker(length: end - offset) {
+                    bytes.replaceSubrange(offset..<end, with: mark)
+                    bytes.removeSubrange(end...)
+                } else {
+                    bytes.removeSubrange(offset...)
+                }
                 replaced += 1
                 break
             }

@@ -10,6 +10,9 @@ public struct BackupReport: Sendable, Equatable {
     public var walFiles: Int
     public var documentFiles: Int
     public var bytes: Int
+    /// What ``Store/verify(at:)`` found in the copy: damage the store already had (a flipped byte in a segment is
+    /// copied as it is). Empty for a good backup; a backup with problems is kept, but restoring it is refused.
+    public var problems: [VerifyProblem] = []
 }
 
 extension Store {
@@ -19,7 +22,8 @@ extension Store {
     /// store: open it, or restore it with ``restore(from:to:)``.
     ///
     /// The copy is made in `DIRECTORY.partial-PID` and renamed to `directory` once complete and synced, so an
-    /// interrupted backup never looks like one. Every batch acknowledged before the call is in the copy.
+    /// interrupted backup never looks like one. Every batch acknowledged before the call is in the copy. The copy
+    /// is then verified: ``BackupReport/problems`` lists damage copied from the store.
     @discardableResult
     public func backup(to directory: String) throws(StoreError) -> BackupReport {
         let partial = try Store.startBackup(of: path, in: directory)
@@ -225,6 +229,8 @@ extension Store {
         } catch {
             throw .io(error)
         }
+        // Checked like a restore checks it, so that damage is found now rather than when the copy is needed.
+        report.problems = verify(at: Directory.withoutTrailingSlashes(given)).problems
         return report
     }
 

@@ -407,11 +407,12 @@ struct GroupOverlay {
 // MARK: - Documents of many batches
 
 extension Store {
-    /// The documents of several batches, checked against their checksums; batches without one are left out.
+    /// The documents of several batches, checked against their checksums; batches without one (or whose document
+    /// a repair found damaged) are left out.
     public func documents(ofBatches lsns: Set<LSN>) throws(StoreError) -> [LSN: StoredDocument] {
         var out: [LSN: StoredDocument] = [:]
         for lsn in lsns {
-            if let document = try document(ofBatch: lsn) { out[lsn] = document }
+            if let document = try document(ofBatch: lsn), !document.isLostToDamage { out[lsn] = document }
         }
         return out
     }
