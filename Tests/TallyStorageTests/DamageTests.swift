@@ -116,6 +116,48 @@ struct DamageTests {
         #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
     }
 
+    /// With the catalog unreadable, verify cannot tell which segment files are listed: it says so once and never
+    /// calls the store's files leftovers that an open would remove; the error names the catalog file.
+    @Test func aDamagedCatalogDoesNotMakeEverySegmentALeftover() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            try store.close()
+        }
+        let catalog = dir.child("catalog.sqlite")
+        try writeFileBytes(catalog, Array(try readFileBytes(catalog).prefix(100)))
+        let report = Store.verify(at: dir.path)
+        #expect(!report.isClean)
+        #expect(!report.notes.contains { $0.detail.contains("the next open removes it") }, "\(report.notes)")
+        #expect(report.notes.contains { $0.detail.contains("1 segment files were not checked") }, "\(report.notes)")
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        #expect(error?.description.contains(catalog) == true, "\(String(describing: error))")
+    }
+
+    /// A segment file of another size than the catalog recorded — cut short, or another segment copied over it —
+    /// stops the open saying so, instead of a trailer error (or, for a whole other file, answers without its points).
+    @Test func aSegmentOfTheWrongSizeStopsTheOpen() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            try store.flush()
+            try store.write(batch(points: (2..<40).map { (Int64($0), Double($0)) }))
+            try store.close()
+        }
+        let segments = try files(dir.child("segments"), suffix: ".tseg").sorted()
+        #expect(segments.count == 2)
+        let first = try readFileBytes(segments[0]), second = try readFileBytes(segments[1])
+        try writeFileBytes(segments[1], first)
+        let swapped = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        #expect(swapped?.description.contains("where the catalog recorded \(second.count): it is not the file the catalog describes") == true,
+                "\(String(describing: swapped))")
+        try writeFileBytes(segments[1], Array(second.dropLast(7)))
+        let cut = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path, options: StoreOptions(readOnly: true)) }
+        #expect(cut?.description.contains("it was cut short") == true, "\(String(describing: cut))")
+    }
+
     @Test func everyFlippedByteOfASegmentIsDetected() throws {
         let dir = TemporaryDirectory()
         do {

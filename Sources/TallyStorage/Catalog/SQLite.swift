@@ -52,7 +52,7 @@ final class SQLiteDatabase: @unchecked Sendable {
         if rc != SQLITE_OK {
             let message = error.map { String(cString: $0) } ?? "code \(rc)"
             sqlite3_free(error)
-            throw StoreError.catalog("\(message) (in: \(sql.prefix(120)))")
+            throw StoreError.catalog("\(path): \(message) (in: \(sql.prefix(120)))")
         }
     }
 
@@ -64,7 +64,7 @@ final class SQLiteDatabase: @unchecked Sendable {
     }
 
     func error(_ sql: String) -> StoreError {
-        StoreError.catalog("\(String(cString: sqlite3_errmsg(handle))) (in: \(sql.prefix(120)))")
+        StoreError.catalog("\(path): \(String(cString: sqlite3_errmsg(handle))) (in: \(sql.prefix(120)))")
     }
 
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.

@@ -25,7 +25,15 @@ package final class SegmentReader: @unchecked Sendable {
 
     /// Opens a segment, checks its header, trailer and footer checksums and that its blocks tile the file, and
     /// decodes its footer.
-    static func open(path: String, id: UInt64) throws(StoreError) -> Opened {
+    /// `expectedBytes` is the size the catalog recorded: a file of another size is refused before it is read (it
+    /// was cut short, or another file is in its place, and its own checksums may not tell).
+    static func open(path: String, id: UInt64, expectedBytes: Int? = nil) throws(StoreError) -> Opened {
+        if let expectedBytes, let size = Directory.fileSize(path), size != expectedBytes {
+            throw StoreError.corrupt(path: path, offset: min(size, expectedBytes), detail:
+                "the file is \(size) bytes where the catalog recorded \(expectedBytes): "
+                + (size < expectedBytes ? "it was cut short" : "it is not the file the catalog describes")
+                + " (`tally verify` names every problem; `tally repair` keeps what can be read)")
+        }
         let reader = try SegmentReader(path: path, id: id)
         let directory = try reader.readDirectory()
         try reader.checkTiling(directory)

@@ -47,6 +47,8 @@ extension Store {
         // The documents batches refer to (catalog and WAL): each must be a whole, good record of the log.
         var documentRefs: [(LSN, String)] = []
         var catalog: Catalog?
+        // Whether the catalog's list of segments was read: without it, no file can be called unlisted.
+        var segmentsListed = false
         do throws(StoreError) {
             let opened = try Catalog(directory: path, readOnly: true)
             catalog = opened
@@ -54,6 +56,7 @@ extension Store {
                 report.problems.append(VerifyProblem(path: catalogPath, offset: nil, detail: "integrity check: \(problem)"))
             }
             listed = try opened.loadSegments()
+            segmentsListed = true
             for record in try opened.loadImports() {
                 if let ref = record.origin.detail(BatchOrigin.documentKey) { documentRefs.append((record.lsn, ref)) }
             }
@@ -92,9 +95,16 @@ extension Store {
             }
         }
         let known = Set(listed.map(\.file))
-        for name in (try? Directory.list(path + "/segments")) ?? [] where !known.contains(name) {
-            report.notes.append(VerifyProblem(path: path + "/segments/" + name, offset: nil,
-                detail: "not listed in the catalog (left by an interrupted flush; the next open removes it)"))
+        let unlisted = ((try? Directory.list(path + "/segments")) ?? []).filter { !known.contains($0) }
+        if segmentsListed {
+            for name in unlisted {
+                report.notes.append(VerifyProblem(path: path + "/segments/" + name, offset: nil,
+                    detail: "not listed in the catalog (left by an interrupted flush; the next open removes it)"))
+            }
+        } else if !unlisted.isEmpty {
+            report.notes.append(VerifyProblem(path: path + "/segments", offset: nil,
+                detail: "\(unlisted.count) segment files were not checked: the catalog's list of them could not be read. "
+                    + "Keep them: they hold the store's points (restore the catalog from a backup)"))
         }
         let walNames = ((try? Directory.list(path + "/wal")) ?? []).filter { $0.hasSuffix(".wal") }
         for (i, name) in walNames.enumerated() {

@@ -166,7 +166,8 @@ public final class Store: Sendable {
         let opening = BackgroundWork { () throws(StoreError) -> [SegmentReader.Opened] in
             var opened: [SegmentReader.Opened] = []
             for record in segmentRecords {
-                opened.append(try SegmentReader.open(path: path + "/segments/" + record.file, id: record.id))
+                opened.append(try SegmentReader.open(path: path + "/segments/" + record.file, id: record.id,
+                                                     expectedBytes: record.bytes))
             }
             return opened
         }
