@@ -43,6 +43,11 @@ extension TallyCommand {
                     cutoff = duration.subtracted(from: now)
                 } else {
                     cutoff = try parseInstant(before!, now: now, option: "--before")
+                    // Keeping only points from a future time on drops every point: a typo (2030 for 2026), not a policy.
+                    guard cutoff <= now else {
+                        throw CLIFailure(message: "--before \(before!) is in the future (\(TimeText.format(cutoff))): retain "
+                                         + "would drop every point; to delete everything, use `tally delete`", code: 2)
+                    }
                 }
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForWriting()
@@ -50,7 +55,7 @@ extension TallyCommand {
                 if !selector.isEmpty { try requireMatches(seriesSelector, text: selector, in: store) }
                 let report = try store.retain(before: cutoff, selector: selector.isEmpty ? nil : seriesSelector)
                 try store.close()
-                printOut("kept points from \(TimeText.format(cutoff)) on; " + describe(report, verb: "rewrote"))
+                printOut("dropped \(report.pointsDropped) point\(report.pointsDropped == 1 ? "" : "s") before \(TimeText.format(cutoff)); " + describe(report, verb: "rewrote"))
             }
         }
     }
@@ -95,7 +100,7 @@ extension TallyCommand {
                     try requireMatches(seriesSelector, text: selector!, in: store)
                     report = try store.delete(seriesSelector, in: range)
                 }
-                printOut("deleted \(report.pointsDropped) points; \(forgot)\(describe(report, verb: "rewrote"))")
+                printOut("deleted \(report.pointsDropped) point\(report.pointsDropped == 1 ? "" : "s"); \(forgot)\(describe(report, verb: "rewrote"))")
             }
         }
     }

@@ -43,7 +43,13 @@ extension TallyCommand {
         func run() throws {
             try runReportingErrors {
                 let store = try location.openForReading()
-                let batches = try store.imports().filter { kind == nil || $0.origin.kind == kind }
+                let all = try store.imports()
+                let batches = all.filter { kind == nil || $0.origin.kind == kind }
+                // A misspelt kind must not pass for "no such batches yet".
+                if let kind, batches.isEmpty, !all.isEmpty {
+                    let kinds = Set(all.map(\.origin.kind)).sorted().joined(separator: ", ")
+                    throw CLIFailure(message: "no batch has kind \(kind) (the kinds in \(location.path): \(kinds))", code: 2)
+                }
                 let header = ["batch", "kind", "source", "written", "series", "points"]
                 let rows = batches.map { b -> [String] in
                     [String(b.lsn), b.origin.kind, b.origin.source, TimeText.format(b.origin.wallTime),

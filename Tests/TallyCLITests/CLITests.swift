@@ -82,6 +82,24 @@ struct CLITests {
         #expect(try runTally(["delete", "--import", "2", "--store", store]).status == 0)
         let after = try runTally(["batches", "--store", store])
         #expect(after.stdout.split(separator: "\n").count == 2 && !after.stdout.contains("second.csv"), "\(after.stdout)")
+        // A kind no batch has is a mistake, not an empty list.
+        let misspelt = try runTally(["batches", "--kind", "cvs", "--store", store])
+        #expect(misspelt.status == 2 && misspelt.stderr.contains("no batch has kind cvs (the kinds in \(store): csv)"),
+                "\(misspelt.stderr)")
+        #expect(try runTally(["batches", "--kind", "csv", "--store", store]).stdout.contains("csv"))
+    }
+
+    /// `tally retain` says how many points it dropped, and refuses a cutoff in the future (it would drop them all).
+    @Test func retainSaysWhatItDroppedAndRefusesAFutureCutoff() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n2024-05-02T00:00:00Z,m,2\n2024-05-03T00:00:00Z,m,3\n", in: dir)
+        let future = try runTally(["retain", "--before", "2999-01-01", "--store", store])
+        #expect(future.status == 2 && future.stderr.contains("is in the future"), "\(future.stderr)")
+        let retained = try runTally(["retain", "--before", "2024-05-03", "--store", store])
+        #expect(retained.status == 0 && retained.stdout.hasPrefix("dropped 2 points before 2024-05-03T00:00:00Z; "), "\(retained.stdout)")
+        #expect(try runTally(["export", "m", "--format", "csv", "--store", store]).stdout.contains("2024-05-03"))
+        let deleted = try runTally(["delete", "m", "--store", store])
+        #expect(deleted.stdout.hasPrefix("deleted 1 point; "), "\(deleted.stdout)")
     }
 
     /// A command that changes or copies a store, given a path without one (a typo, an unset $TALLY_STORE), fails

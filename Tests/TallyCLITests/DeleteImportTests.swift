@@ -51,7 +51,7 @@ struct DeleteImportTests {
             if compact { #expect(try tally(["compact"], store: store).status == 0) }
             let deleted = try tally(["delete", "--import", "2"], store: store)
             #expect(deleted.status == 0, "\(name): \(deleted.stderr)")
-            #expect(deleted.stdout.hasPrefix("deleted \(later ? 0 : 1) points; forgot batch 2; "), "\(name): \(deleted.stdout)")
+            #expect(deleted.stdout.hasPrefix("deleted \(later ? "0 points" : "1 point"); forgot batch 2; "), "\(name): \(deleted.stdout)")
             exports[name] = try tally(["export"], store: store).stdout
             #expect(try tally(["verify"], store: store).status == 0)
         }
