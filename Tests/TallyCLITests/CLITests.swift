@@ -89,6 +89,19 @@ struct CLITests {
         #expect(try runTally(["batches", "--kind", "csv", "--store", store]).stdout.contains("csv"))
     }
 
+    /// A backup or restore into a directory that exists is a conflict (exit 1, as for `load`), and changes nothing.
+    @Test func backupAndRestoreIntoAnExistingDirectoryExitOne() throws {
+        let dir = TemporaryDirectory()
+        let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)
+        #expect(try runTally(["backup", dir.child("b"), "--store", store]).status == 0)
+        try FileManager.default.createDirectory(atPath: dir.child("taken"), withIntermediateDirectories: false)
+        let backup = try runTally(["backup", dir.child("taken") + "/", "--store", store])
+        #expect(backup.status == 1 && backup.stderr.contains("exists: a backup goes into a new directory"), "\(backup.stderr)")
+        let restore = try runTally(["restore", dir.child("b"), "--store", dir.child("taken")])
+        #expect(restore.status == 1 && restore.stderr.contains("exists: restore makes a new store directory"), "\(restore.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.child("taken")).isEmpty)
+    }
+
     /// `tally retain` says how many points it dropped, and refuses a cutoff in the future (it would drop them all).
     @Test func retainSaysWhatItDroppedAndRefusesAFutureCutoff() throws {
         let dir = TemporaryDirectory()
