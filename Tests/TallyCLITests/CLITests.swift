@@ -232,9 +232,12 @@ struct CLITests {
         // Shaped as Soda's check series: more labels than the selectors below name.
         let csv = "time,metric,value,outcome,check,dataset,datasource\n2024-05-01T00:00:00Z,check,1,pass,old,orders,shop\n"
             + "2024-05-02T00:00:00Z,check,1,fail,old,orders,shop\n2024-05-03T00:00:00Z,check,2,pass,new,orders,shop\n"
+            + "2024-05-03T00:00:00Z,check,9,fail,old,orders,shop\n"
         #expect(try runTally(["ingest", "csv", "-", "--store", store], stdin: csv).status == 0)
         let first = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(first.status == 0 && first.stdout.contains("moved 2 points"), "\(first.stdout)\(first.stderr)")
+        // OLD's point at a time NEW had is not moved, and the report says it is gone.
+        #expect(first.stdout.contains("; 1 point was at times check{check=\"new\""), "\(first.stdout)")
         let again = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(again.status == 0 && again.stdout.contains("moved 0 points"), "\(again.stdout)\(again.stderr)")
         let byName = try runTally(["series", "link", #"{__name__="check", check="old"}"#, #"check{check="new"}"#, "--store", store])

@@ -68,9 +68,40 @@ struct RepairTests {
         #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
         let report = try Store.repair(at: dir.path)
         #expect(report.after.isClean)
+        // The record was acknowledged (records follow it): the report names its batch as lost.
+        #expect(report.findings.contains { $0.detail.contains("with the batches 1: their points are lost") },
+                "\(report.findings)")
         let store = try Store.open(at: dir.path)
         // The lost record also defined the series: its later points are kept under a stand-in name.
         #expect(same(try pairs(store, "tally_unknown_series", labels: ["series_id": "1"]), [(2, 2), (3, 3)]))
+    }
+
+    /// A batch the catalog recorded (an open replayed the WAL) is named with its source and points; damage at the
+    /// end of the last file names the batch after the last record kept only when the catalog recorded it.
+    @Test func aRepairNamesTheBatchesItDropped() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            for i in 1...4 { try store.write(batch(points: [(Int64(i), Double(i))], source: "file\(i).csv")) }
+        }
+        _ = try Store.open(at: dir.path)   // replays the WAL into the catalog's batch records, leaves it unflushed
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        // Records 2 and 4 damaged: 2 in the middle of the file, 4 at its end.
+        let recordSize = (bytes.count - 12) / 4
+        bytes[12 + recordSize + 30] ^= 0x01
+        bytes[bytes.count - 3] ^= 0x01
+        try writeFileBytes(wal, bytes)
+        let report = try Store.repair(at: dir.path)
+        let finding = try #require(report.findings.first { $0.path == wal })
+        #expect(finding.detail.contains("with the batches 2 (test file2.csv, 1 point), 4 (test file4.csv, 1 point)"),
+                "\(finding.detail)")
+        let store = try Store.open(at: dir.path)
+        #expect(same(try pairs(store), [(1, 1), (3, 3)]))
+        // The lost batches are forgotten: not listed, with points they no longer have.
+        #expect(try store.imports().map(\.lsn) == [1, 3])
+        // Their LSNs are not given again.
+        #expect(try store.write(batch(points: [(5, 5)])).lsn == 5)
     }
 
     @Test func damagedDocumentRecordIsMarkedAndTheOthersStayReadable() throws {

@@ -30,8 +30,8 @@ struct SeriesEditTests {
         try store.write(batch("check", labels: ["check": "v3-aaaa"], points: [(1, 10), (2, 20), (3, 30)], kind: .check, outcome: .pass))
         try store.flush()
         try store.write(batch("check", labels: ["check": "v4-bbbb"], points: [(3, 33), (4, 40)], kind: .check, outcome: .fail))
-        let moved = try store.link(old, into: new)
-        #expect(moved == 2)
+        let report = try store.link(old, into: new)
+        #expect(report == SeriesLinkReport(moved: 2, superseded: 1))
         let info = try #require(store.series(key: new))
         let columns = try store.read(info.id)
         #expect(columns.times == [1, 2, 3, 4])
@@ -39,7 +39,7 @@ struct SeriesEditTests {
         #expect(columns.outcomes == [1, 1, 3, 3])
         #expect(info.attributes["linked_from"] == old.description)
         #expect(store.series(matching: .all).map(\.key) == [new])
-        #expect(try store.link(old, into: new) == 0)
+        #expect(try store.link(old, into: new) == SeriesLinkReport(moved: 0, superseded: 0))
         #expect(throws: StoreError.self) { try store.link(SeriesKey(metric: "nope"), into: new) }
         // A series linked to itself: refused, saying so, and the series keeps its points and attributes.
         let itself = #expect(throws: StoreError.self) { try store.link(new, into: new) }

@@ -125,7 +125,7 @@ extension Store {
                 (try? WALReader.readFile(raw, path: file, isLast: index == walNames.count - 1, afterLSN: 0, into: &contents)) != nil
             }
             if clean && contents.tornTail == nil { continue }
-            let (records, skipped) = WALReader.salvage(bytes)
+            let (records, skipped, damagedTail) = WALReader.salvage(bytes)
             let moved = try moveAside(file)
             do throws(IOError) {
                 let temporary = file + ".repair"
@@ -138,9 +138,24 @@ extension Store {
             } catch {
                 throw .io(error)
             }
-            report.findings.append(RepairReport.Finding(
-                path: file, detail: "kept \(records.count) intact records; \(skipped) damaged bytes were dropped (never acknowledged if they were the torn tail of the last file)",
-                lost: [], movedTo: moved))
+            let dropped = try droppedBatches(kept: records, firstLSN: LSN(name.dropLast(4), radix: 16) ?? 1,
+                                             damagedTail: damagedTail, catalog: catalog)
+            var detail = "kept \(records.count) intact records; \(skipped) damaged bytes were dropped"
+            if dropped.isEmpty {
+                detail += " (no batch can be named from them; at the end of the last file they are a write that was never acknowledged)"
+            } else {
+                detail += ", with the batches " + dropped.map(\.text).joined(separator: ", ")
+                    + ": their points are lost (restore them from a backup, or send them again)"
+                // The catalog forgets them, so they are not listed with points they no longer have, and their
+                // content can be sent again.
+                // Their LSNs are never given to other batches (a client was told them).
+                try catalog.db.transaction { () throws(StoreError) in
+                    for batch in dropped where batch.recorded { try catalog.deleteImport(lsn: batch.lsn) }
+                    let last = max(LSN(try catalog.meta("last_lsn") ?? "0") ?? 0, dropped.map(\.lsn).max() ?? 0)
+                    try catalog.setMeta("last_lsn", "\(last)")
+                }
+            }
+            report.findings.append(RepairReport.Finding(path: file, detail: detail, lost: [], movedTo: moved))
         }
 
         // Document records: a damaged record is replaced by a marker of the same length, so references to the
@@ -162,9 +177,10 @@ extension Store {
 extension WALReader {
     /// Every record of a damaged WAL file that still has a good checksum and decodes, found by scanning past the
     /// damage for the next record that checks out. Returns the records (whole, as written) and the bytes skipped.
-    static func salvage(_ bytes: [UInt8]) -> ([[UInt8]], Int) {
+    static func salvage(_ bytes: [UInt8]) -> (records: [[UInt8]], skipped: Int, damagedTail: Bool) {
         var records: [[UInt8]] = []
         var skipped = 0
+        var inDamage = false
         bytes.withUnsafeBytes { raw in
             var offset = WALFormat.headerSize
             while offset + WALFormat.recordHeaderSize <= raw.count {
@@ -177,14 +193,47 @@ extension WALReader {
                     if crc == stored, (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
                         records.append(Array(raw[offset..<end]))
                         offset = end
+                        inDamage = false
                         continue
                     }
                 }
+                inDamage = true
                 offset += 1
                 skipped += 1
             }
+            if offset < raw.count { inDamage = true }
             skipped += max(0, raw.count - offset)
         }
-        return (records, skipped)
+        return (records, skipped, inDamage)
+    }
+}
+
+extension Store {
+    /// The batches a WAL repair dropped, as far as they can be named. LSNs rise by one from record to record of a
+    /// file (the file is named by its first), so an LSN missing before or between the records kept was in the damaged
+    /// bytes, and was acknowledged: records were appended after it. The one after the last record kept, when the
+    /// damage runs to the end, counts only when the catalog recorded its batch (else it may be a write never
+    /// acknowledged). LSNs a segment holds (flushed, or a bulk import, which never goes through the WAL) are left out.
+    static func droppedBatches(kept: [[UInt8]], firstLSN: LSN, damagedTail: Bool,
+                               catalog: Catalog) throws(StoreError) -> [(lsn: LSN, text: String, recorded: Bool)] {
+        let keptLSNs = kept.compactMap { record in record.withUnsafeBytes { WALReader.claimedLSN(in: $0, at: 0) } }
+        var acknowledged: [LSN] = []
+        var previous = firstLSN &- 1
+        for lsn in keptLSNs where lsn > previous {
+            if lsn - previous <= 1_000_000 { acknowledged += Array((previous + 1)..<lsn) }
+            previous = lsn
+        }
+        let tail: LSN? = damagedTail ? previous &+ 1 : nil
+        let segments = try catalog.loadSegments()
+        var named: [(lsn: LSN, text: String, recorded: Bool)] = []
+        for lsn in acknowledged + (tail.map { [$0] } ?? [])
+        where !segments.contains(where: { $0.minLSN <= lsn && lsn <= $0.maxLSN }) {
+            guard let record = try catalog.importRecord(lsn: lsn) else {
+                if lsn != tail { named.append((lsn, "\(lsn)", false)) }
+                continue
+            }
+            named.append((lsn, "\(lsn) (\(record.origin.kind) \(record.origin.source), \(record.pointCount) point\(record.pointCount == 1 ? "" : "s"))", true))
+        }
+        return named
     }
 }

@@ -19,9 +19,10 @@ extension Store {
     /// are deleted, and `new` records the link in its `linked_from` attribute. Running it again is harmless; linking
     /// a series to itself is refused (it is always a mistake in the selectors).
     ///
-    /// - Returns: how many points moved.
+    /// - Returns: how many points moved, and how many of `old`'s were at times `new` already had (they are deleted
+    ///   with the rest of `old`).
     @discardableResult
-    public func link(_ old: SeriesKey, into new: SeriesKey) throws(StoreError) -> Int {
+    public func link(_ old: SeriesKey, into new: SeriesKey) throws(StoreError) -> SeriesLinkReport {
         guard let from = series(key: old) else {
             throw StoreError.invalid(InputError(message: "no series \(old)"))
         }
@@ -48,7 +49,7 @@ extension Store {
         }
         try write(batch)
         try deleteSeries([from.id])
-        return batch.pointCount
+        return SeriesLinkReport(moved: batch.pointCount, superseded: moving.count - batch.pointCount)
     }
 
     /// Deletes every point of these series.
@@ -61,5 +62,18 @@ extension Store {
             }
             _ = try rewrite(affected, level: 1) { id, columns in ids.contains(id) ? PointColumns() : columns }
         }
+    }
+}
+
+/// What ``Store/link(_:into:)`` did with the old series' points.
+public struct SeriesLinkReport: Sendable, Equatable {
+    /// Points written into the new series.
+    public var moved: Int
+    /// Points of the old series at times the new one already had: the new series' points won, these are gone.
+    public var superseded: Int
+
+    public init(moved: Int, superseded: Int) {
+        self.moved = moved
+        self.superseded = superseded
     }
 }
