@@ -58,7 +58,7 @@ extension TallyCommand {
                 let report = Store.verify(at: location.path)
                 for note in report.notes { printError("note: \(note)") }
                 for problem in report.problems { printError("\(problem.isNewerFormat ? "not checked" : "damaged"): \(problem)") }
-                printOut("checked \(report.segmentsChecked) segments (\(report.blocksChecked) blocks), \(report.walFilesChecked) WAL files (\(report.walRecordsChecked) records) and the catalog: \(report.isClean ? "clean" : "\(report.problems.count) problems")")
+                printOut("checked \(report.segmentsChecked) segments (\(report.blocksChecked) blocks), \(report.walFilesChecked) WAL files (\(report.walRecordsChecked) records), \(report.documentsChecked) stored documents and the catalog: \(report.isClean ? "clean" : "\(report.problems.count) problems")")
                 if !report.isClean { throw ExitCode(1) }
             }
         }

@@ -35,7 +35,8 @@ extension Store {
         let lock = try WriterLock(path: path + "/LOCK")
         defer { withExtendedLifetime(lock) {} }
         var report = RepairReport()
-        let stamp = String(currentTimeMillis())
+        // A UTC time a person can read, without the colons some tools take for separators: 2026-12-01T11-10-33.123Z.
+        let stamp = TimeText.format(currentTimeMillis()).replacingColons()
         let damagedDirectory = path + "/damaged/" + stamp
         func moveAside(_ file: String) throws(StoreError) -> String {
             let target = damagedDirectory + "/" + file.split(separator: "/").suffix(2).joined(separator: "-")
@@ -236,4 +237,8 @@ extension Store {
         }
         return named
     }
+}
+
+private extension String {
+    func replacingColons() -> String { String(map { $0 == ":" ? "-" : $0 }) }
 }
