@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Synchronization
 import Testing
 import TallyStorage
 import TallyEncoding
@@ -177,5 +178,25 @@ struct LifecycleTests {
         #expect(store.stats().points == 10 * 30 + 3)
         #expect(Store.verify(at: dir.path).isClean)
         try store.close()
+    }
+
+    /// On a handle that cannot write, the background loop says so once and ends, instead of failing every interval.
+    @Test func backgroundCompactionOnAReadOnlyHandleSaysSoOnceAndEnds() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            try store.close()
+        }
+        let reader = try Store.open(at: dir.path, options: StoreOptions(readOnly: true))
+        let errors = Mutex<[StoreError]>([])
+        let compaction = reader.startBackgroundCompaction(interval: 0.05, minimumSegments: 1) { error in
+            errors.withLock { $0.append(error) }
+        }
+        usleep(500_000)   // ten intervals
+        compaction.stop()
+        let seen = errors.withLock { $0 }
+        #expect(seen.count == 1, "\(seen)")
+        if case .readOnly? = seen.first {} else { Issue.record("expected .readOnly, got \(seen)") }
     }
 }

@@ -15,7 +15,8 @@ public final class BackgroundCompaction: Sendable {
 
     fileprivate func markFinished() { finished.withLock { $0 = true } }
 
-    /// Asks the loop to stop and waits for the compaction under way, if any, to end.
+    /// Asks the loop to stop and waits for the compaction under way, if any, to end. It blocks the calling thread
+    /// (polling every 2 ms): from async code, call it on a thread that may wait.
     public func stop() {
         stopped.store(true, ordering: .releasing)
         while !finished.withLock({ $0 }) { usleep(2000) }
@@ -25,7 +26,8 @@ public final class BackgroundCompaction: Sendable {
 extension Store {
     /// Compacts in the background for long-running processes (`tally serve`): every `interval` seconds, when
     /// at least `minimumSegments` segments were written since the last compaction. Writers and readers go on
-    /// meanwhile (see ``compact()``). Errors are passed to `onError` and the loop continues.
+    /// meanwhile (see ``compact()``). Errors are passed to `onError` and the loop continues, except on a handle that
+    /// cannot write (read-only or closed): that is said once (`.readOnly`; a close is no error) and the loop ends.
     public func startBackgroundCompaction(interval: Double = 60, minimumSegments: Int = 8,
                                           onError: @escaping @Sendable (StoreError) -> Void = { _ in }) -> BackgroundCompaction {
         let handle = BackgroundCompaction()
@@ -43,6 +45,7 @@ extension Store {
                 } catch {
                     if case .closed = error { break }
                     onError(error)
+                    if case .readOnly = error { break }
                 }
             }
             handle.markFinished()
