@@ -35,6 +35,39 @@ struct ExhaustiveDamageTests {
         #expect(missed.isEmpty, "undetected WAL flips at \(missed.prefix(10))")
     }
 
+    /// Damage anywhere before the last record — its length field included, which once made a record seem to run to
+    /// the end of the file, so that it and every acknowledged record after it were cut off as a torn tail — stops
+    /// the open for writing and leaves the file as it was. (Only the last record's damage is cut, and kept.)
+    @Test func everyFlipBeforeTheLastRecordStopsTheOpen() throws {
+        let dir = TemporaryDirectory()
+        let (wal, _) = try store(dir)
+        let original = try readFileBytes(wal)
+        // The records' starts, from their length fields (12-byte file header, 8-byte record headers).
+        var starts: [Int] = []
+        var offset = 12
+        while offset < original.count {
+            starts.append(offset)
+            let length = original[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+            offset += 8 + length
+        }
+        #expect(starts.count == 3)
+        var dropped: [Int] = []
+        for position in 12..<starts[2] {
+            var damaged = original
+            damaged[position] ^= 0x20
+            try writeFileBytes(wal, damaged)
+            do {
+                _ = try Store.open(at: dir.path)
+                dropped.append(position)
+            } catch {
+                guard case .corrupt = error else { Issue.record("\(position): \(error)"); continue }
+                if try readFileBytes(wal) != damaged { dropped.append(position) }
+            }
+        }
+        try writeFileBytes(wal, original)
+        #expect(dropped.isEmpty, "flips before the last record that did not stop the open: \(dropped.prefix(10))")
+    }
+
     /// A cut exactly between two records leaves a valid, shorter WAL: nothing in the file can tell (docs/format/wal.md
     /// says so). Every other cut is reported.
     @Test func everyTruncationInsideAHeaderOrRecordIsReported() throws {
