@@ -75,7 +75,7 @@ struct DamageTests {
             return
         }
         #expect(path == wal && offset == 12)
-        #expect(detail.contains("an intact record follows at offset"), "\(detail)")
+        #expect(detail.contains("an intact later write follows at offset"), "\(detail)")
         #expect(Store.verify(at: dir.path).problems.contains { $0.detail.contains("so this is damage") })
         #expect(try readFileBytes(wal) == bytes)
     }
@@ -103,6 +103,79 @@ struct DamageTests {
         let again = try Store.open(at: dir.path)
         #expect(again.cutWALTail == nil)
         #expect(same(try pairs(again), [(1, 1), (2, 2), (4, 4)]))
+    }
+
+    /// A group commit is one append with one sync: a crash can damage its first record and leave a later one of
+    /// the group intact. Nothing of the group was acknowledged, so that is a torn tail (cut), not damage.
+    @Test func aTornGroupCommitIsCutNotRefused() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            let results = store.writeGroup([GroupWrite(batch: batch(points: [(2, 2)])), GroupWrite(batch: batch(points: [(3, 3)]))])
+            #expect(results.allSatisfy { (try? $0.get()) != nil })
+        }
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        // The group's first record starts after the header and the first record.
+        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
+        let groupStart = 12 + 8 + first
+        bytes[groupStart + 2] ^= 0x10   // its length: it now seems to run past the end
+        try writeFileBytes(wal, bytes)
+        let store = try Store.open(at: dir.path)
+        #expect(store.cutWALTail?.offset == groupStart)
+        #expect(same(try pairs(store), [(1, 1)]))
+    }
+
+    /// The catalog recorded the last batch (an open replayed it): damage to its record is damage, and the open
+    /// stops instead of cutting an acknowledged batch.
+    @Test func aDamagedLastRecordTheCatalogKnowsStopsTheOpen() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        _ = try Store.open(at: dir.path)   // replays the WAL: the catalog records batches 1–3
+        var bytes = try readFileBytes(wal)
+        bytes[bytes.count - 3] ^= 0x01
+        try writeFileBytes(wal, bytes)
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        #expect(error?.description.contains("the catalog recorded its batch 3, so it was acknowledged") == true,
+                "\(String(describing: error))")
+        #expect(try readFileBytes(wal) == bytes)
+    }
+
+    /// A claimed LSN stays reserved though nothing is written before the next open.
+    @Test func aReservedLSNOutlivesTheOpenThatCutIt() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        var bytes = try readFileBytes(wal)
+        bytes[bytes.count - 3] ^= 0x01
+        try writeFileBytes(wal, bytes)
+        do {
+            let store = try Store.open(at: dir.path)
+            #expect(store.cutWALTail?.claimedLSN == 3)
+            try store.close()
+        }
+        let store = try Store.open(at: dir.path)
+        #expect(store.cutWALTail == nil)
+        #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
+    }
+
+    /// A WAL file of version 1 (written by an older Tally) is read, and never appended to: the open starts a new
+    /// file, so no version-1 file holds a record that version does not know.
+    @Test func aVersionOneWALIsReadAndNotAppendedTo() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        var bytes = try readFileBytes(wal)
+        bytes[4] = 1
+        let crc = bytes.withUnsafeBytes { CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<8])) }
+        withUnsafeBytes(of: crc.littleEndian) { for i in 0..<4 { bytes[8 + i] = $0[i] } }
+        try writeFileBytes(wal, bytes)
+        let store = try Store.open(at: dir.path)
+        #expect(same(try pairs(store), [(1, 1), (2, 2), (3, 3)]))
+        try store.write(batch(points: [(4, 4)]))
+        #expect(try readFileBytes(wal) == bytes)
+        #expect(try files(dir.child("wal"), suffix: ".wal").count == 2)
+        try store.close()
+        #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (2, 2), (3, 3), (4, 4)]))
     }
 
     /// Zeros after the last record are no write at all: nothing is kept, and the LSNs go on.

@@ -260,7 +260,8 @@ extension Store {
                         }
                         let resolved = walBatch
                         state.withLock { overlay.note(resolved, state: $0) }
-                        record.append(contentsOf: WALFormat.encode(walBatch))
+                        // One append for the group: its later records say so, for the reader's torn-tail rule.
+                        record.append(contentsOf: WALFormat.encode(walBatch, continuing: !record.isEmpty))
                         staged.append((i, walBatch, batch.pointCount))
                     } catch {
                         results[i] = .failure(error)

@@ -97,20 +97,43 @@ public final class Store: Sendable {
         state.nextLSN = max(state.nextLSN, flushed + 1)
         // A damaged last record is cut off below; its bytes are kept, and the LSN it claims is never given again.
         var cut: CutWALTail?
+        var reservedLSN: LSN?
         if let torn = wal.tornTail {
+            // A batch the catalog recorded was acknowledged (an earlier open replayed it): its record is damaged,
+            // not a write cut off by a crash, and it must not be dropped.
+            if let claimed = torn.claimedLSN, try catalog.importRecord(lsn: claimed) != nil {
+                throw StoreError.corrupt(path: torn.file, offset: torn.offset, detail:
+                    "the last record is damaged, and the catalog recorded its batch \(claimed), so it was acknowledged: "
+                    + "this is damage, not a cut-off write (`tally repair` keeps the other records and names what is lost)")
+            }
             cut = try keepTornTail(torn, storePath: path)
-            if let claimed = torn.claimedLSN, claimed == state.nextLSN { state.nextLSN += 1 }
+            if let claimed = torn.claimedLSN, claimed >= state.nextLSN, claimed - state.nextLSN < 1 << 32 {
+                state.nextLSN = claimed + 1
+                reservedLSN = claimed
+            }
         }
         // Bring the catalog up to date with the series and imports the WAL holds (idempotent).
-        if !state.pending.isEmpty {
+        if !state.pending.isEmpty || reservedLSN != nil {
             let pending = state.pending
-            try catalog.db.transaction { () throws(StoreError) in try applyPending(pending, to: catalog) }
+            try catalog.db.transaction { () throws(StoreError) in
+                try applyPending(pending, to: catalog)
+                // A claimed LSN stays reserved across opens, though its record is gone.
+                if let reservedLSN, reservedLSN > (try catalog.meta("last_lsn").flatMap { LSN($0) } ?? 0) {
+                    try catalog.setMeta("last_lsn", "\(reservedLSN)")
+                }
+            }
         }
         let walWriter: WALWriter
         do throws(IOError) {
             if let lastFile = wal.files.last {
                 if let torn = wal.tornTail, torn.file == lastFile, torn.offset == 0 {
                     try Directory.remove(lastFile)
+                    walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
+                } else if reservedLSN != nil || WALReader.version(of: lastFile) < WALFormat.version {
+                    // A new file: after a reserved LSN, so that LSNs rise by one within a file; and after a file of
+                    // an older version, which must not hold records that version does not know.
+                    let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
+                    _ = try WALWriter(directory: path + "/wal", continuing: lastFile, validSize: validSize)
                     walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
                 } else {
                     let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
@@ -259,7 +282,8 @@ public struct CutWALTail: Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Store {
-    /// Copies a torn tail's bytes into `damaged/` unless they are all zero, before the writer cuts the file.
+    /// Copies a torn tail's bytes into `damaged/` unless they are all zero, before the writer cuts the file: a new
+    /// file (named by the WAL file, the offset and the time), synced with its directory.
     static func keepTornTail(_ torn: TornTail, storePath: String) throws(StoreError) -> CutWALTail {
         var cut = CutWALTail(file: torn.file, offset: torn.offset, bytes: torn.bytes, claimedLSN: torn.claimedLSN, keptAt: nil)
         do throws(IOError) {
@@ -268,10 +292,13 @@ extension Store {
             let directory = storePath + "/damaged"
             try Directory.create(directory)
             let name = torn.file.split(separator: "/").last.map(String.init) ?? "wal"
-            let target = directory + "/\(name).cut-at-\(torn.offset)"
+            var target = directory + "/\(name).cut-at-\(torn.offset).\(currentTimeMillis())"
+            while Directory.exists(target) { target += "-1" }
             let out = try File.openForWriting(target, create: true, truncate: true)
             try out.write(bytes, at: 0)
             try out.sync()
+            try Directory.sync(directory)
+            try Directory.sync(storePath)
             cut.keptAt = target
         } catch {
             throw .io(error)

@@ -10,7 +10,7 @@ struct WALContents: Sendable {
 }
 
 /// The damaged end of the last WAL file: a record whose write was cut off (or damaged so that it cannot be told
-/// from one), with nothing valid after it.
+/// from one), with no later append after it.
 struct TornTail: Sendable, Equatable {
     var file: String
     var offset: Int
@@ -68,18 +68,21 @@ enum WALReader {
         guard version <= WALFormat.version else {
             throw StoreError.unsupportedVersion(path: path, found: Int(version), supported: Int(WALFormat.version))
         }
+        // LSNs rise through a file from the one it is named by: the bound a later append's LSN must be within.
+        let name = path.split(separator: "/").last.map { String($0.prefix(16)) } ?? ""
+        var lastLSN = (LSN(name, radix: 16) ?? 1) &- 1
         var offset = WALFormat.headerSize
         while offset < raw.count {
             let remaining = raw.count - offset
-            // A damaged last record whose rest of the file is that record or zeros is a torn write, unless a valid
-            // record follows somewhere after it (a damaged length field makes the record seem to run to the end):
-            // a cut-off write is always the last thing in the file.
+            // A damaged last record whose rest of the file is that record or zeros is a torn write, unless a later
+            // append follows somewhere after it (a damaged length field makes the record seem to run to the end):
+            // a cut-off write is always the last append of the file. (A group commit's records are one append.)
             func damage(_ detail: String, recordEnd: Int) -> StoreError? {
                 let tailIsClean = recordEnd >= raw.count || raw[recordEnd...].allSatisfy { $0 == 0 }
                 if isLast && tailIsClean {
-                    if let later = firstValidRecord(in: raw, after: offset) {
+                    if let later = firstAppend(in: raw, after: offset, lsnAbove: lastLSN) {
                         return StoreError.corrupt(path: path, offset: offset, detail: detail
-                            + "; an intact record follows at offset \(later), so this is damage, not a cut-off write")
+                            + "; an intact later write follows at offset \(later), so this is damage, not a cut-off write")
                     }
                     contents.tornTail = TornTail(file: path, offset: offset, bytes: remaining,
                                                  claimedLSN: claimedLSN(in: raw, at: offset))
@@ -113,19 +116,24 @@ enum WALReader {
                 throw StoreError.corrupt(path: path, offset: error.offset, detail: "undecodable WAL record: \(error)")
             }
             if batch.lsn > afterLSN { contents.batches.append(batch) }
+            lastLSN = Swift.max(lastLSN, batch.lsn)
             offset = end
         }
     }
 
-    /// The offset of the first record after `start` whose length fits in the file and whose checksum holds, if any.
-    /// Only read when the last record is damaged, so the cost (a checksum per plausible offset) is paid once.
-    static func firstValidRecord(in raw: UnsafeRawBufferPointer, after start: Int) -> Int? {
+    /// The offset of the first intact record after `start` that starts an append, if any: its length fits in the
+    /// file, its LSN is above `lsnAbove` (by less than 2^32) and its checksum holds. Only read when the last record
+    /// is damaged; the cheap checks come first, so a checksum is computed only where a record can plausibly start.
+    static func firstAppend(in raw: UnsafeRawBufferPointer, after start: Int, lsnAbove: LSN) -> Int? {
         var k = start + 1
-        while k + WALFormat.recordHeaderSize < raw.count {
+        let header = WALFormat.recordHeaderSize
+        while k + header + 9 <= raw.count {
             let length = Int(raw.loadUnaligned(fromByteOffset: k, as: UInt32.self).littleEndian)
-            let end = k + WALFormat.recordHeaderSize + length
+            let end = k + header + length
+            let lsn = raw.loadUnaligned(fromByteOffset: k + header + 1, as: UInt64.self).littleEndian
             // The smallest batch payload is its type and LSN.
-            if length >= 9, end <= raw.count, raw[k + WALFormat.recordHeaderSize] == WALFormat.batchRecordType {
+            if length >= 9, end <= raw.count, raw[k + header] == WALFormat.batchRecordType,
+               lsn > lsnAbove, lsn - lsnAbove < 1 << 32 {
                 let stored = raw.loadUnaligned(fromByteOffset: k + 4, as: UInt32.self).littleEndian
                 let payload = UnsafeRawBufferPointer(rebasing: raw[(k + WALFormat.recordHeaderSize)..<end])
                 if CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[k..<(k + 4)])), payload) == stored {
@@ -137,11 +145,17 @@ enum WALReader {
         return nil
     }
 
+    /// The format version in a WAL file's header (0 when it cannot be read).
+    static func version(of path: String) -> UInt8 {
+        guard let bytes = try? File.openForReading(path).read(count: 5, at: 0), bytes.count == 5 else { return 0 }
+        return bytes[4]
+    }
+
     /// The LSN a damaged record at `offset` claims: its payload's first byte is the batch type and the next eight
     /// bytes are there. (A cut-off write may hold them; so may a record damaged after its LSN.)
     static func claimedLSN(in raw: UnsafeRawBufferPointer, at offset: Int) -> LSN? {
         let at = offset + WALFormat.recordHeaderSize
-        guard at + 9 <= raw.count, raw[at] == WALFormat.batchRecordType else { return nil }
+        guard at + 9 <= raw.count, WALFormat.isBatchType(raw[at]) else { return nil }
         return raw.loadUnaligned(fromByteOffset: at + 1, as: UInt64.self).littleEndian
     }
 }

@@ -27,7 +27,8 @@ struct WALBatch: Sendable {
 /// The WAL file and record layout (docs/format/wal.md).
 enum WALFormat {
     static let magic: [UInt8] = Array("TLYW".utf8)
-    static let version: UInt8 = 1
+    /// 2 since records say whether they start an append (version 1 files hold only records that do).
+    static let version: UInt8 = 2
     /// magic (4) · version (1) · reserved (3) · CRC32C of the first 8 bytes (4).
     static let headerSize = 12
     /// payload length (4) · CRC32C of length and payload (4).
@@ -35,16 +36,24 @@ enum WALFormat {
     /// Records larger than this are refused as damage rather than allocated.
     static let maxRecordSize = 1 << 30
 
+    /// A batch record that starts an append (a single write, or the first batch of a group commit).
     static let batchRecordType: UInt8 = 1
+    /// A batch record written in the same append as the record before it (a group commit's later batches): a crash
+    /// can damage it and that record together, since nothing was acknowledged until the append's one sync.
+    static let continuingBatchRecordType: UInt8 = 2
+
+    /// Whether a payload's first byte is a batch record's.
+    static func isBatchType(_ type: UInt8) -> Bool { type == batchRecordType || type == continuingBatchRecordType }
 
     static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
-    /// Encodes a batch as one complete record: length, checksum and payload.
-    static func encode(_ batch: WALBatch) -> [UInt8] {
+    /// Encodes a batch as one complete record: length, checksum and payload. `continuing`: the record follows
+    /// another in the same append.
+    static func encode(_ batch: WALBatch, continuing: Bool = false) -> [UInt8] {
         var w = ByteWriter(capacity: recordHeaderSize + 64 + batch.times.count * 20)
         w.writeUInt32LE(0)  // length, patched below
         w.writeUInt32LE(0)  // checksum, patched below
-        w.writeUInt8(batchRecordType)
+        w.writeUInt8(continuing ? continuingBatchRecordType : batchRecordType)
         w.writeUInt64LE(batch.lsn)
         writeOrigin(batch.origin, into: &w)
         w.writeVarUInt(UInt64(batch.newSeries.count))
@@ -86,7 +95,7 @@ enum WALFormat {
     static func decodePayload(_ payload: UnsafeRawBufferPointer, fileOffset: Int) throws(EncodingError) -> WALBatch {
         var r = ByteReader(payload, baseOffset: fileOffset)
         let type = try r.readUInt8()
-        guard type == batchRecordType else {
+        guard isBatchType(type) else {
             throw EncodingError(.invalidTag, offset: fileOffset, "unknown WAL record type \(type)")
         }
         let lsn = try r.readUInt64LE()
