@@ -104,6 +104,35 @@ struct RepairTests {
         #expect(try store.write(batch(points: [(5, 5)])).lsn == 5)
     }
 
+    /// Every batch the catalog recorded that the repaired WAL no longer holds is named and forgotten, not only the
+    /// one after the last record kept: here a cut in the middle of the third of five records.
+    @Test func aRepairNamesEveryRecordedBatchACutTailLost() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            for i in 1...5 { try store.write(batch(points: [(Int64(i), Double(i))], source: "f\(i)")) }
+        }
+        _ = try Store.open(at: dir.path)   // the catalog records batches 1–5
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        let bytes = try readFileBytes(wal)
+        var starts: [Int] = []
+        var offset = 12
+        while offset < bytes.count {
+            starts.append(offset)
+            offset += 8 + bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+        }
+        try writeFileBytes(wal, Array(bytes.prefix(starts[2] + 20)))
+        // The open refuses: the catalog knows batch 3, so its cut record is damage, not a torn write.
+        #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        let report = try Store.repair(at: dir.path)
+        let finding = try #require(report.findings.first { $0.path == wal })
+        #expect(finding.detail.contains("with the batches 3 (test f3, 1 point), 4 (test f4, 1 point), 5 (test f5, 1 point)"),
+                "\(finding.detail)")
+        let store = try Store.open(at: dir.path)
+        #expect(try store.imports().map(\.lsn) == [1, 2])
+        #expect(try store.write(batch(points: [(6, 6)])).lsn == 6)
+    }
+
     @Test func damagedDocumentRecordIsMarkedAndTheOthersStayReadable() throws {
         let dir = TemporaryDirectory()
         var lsns: [LSN] = []

@@ -128,6 +128,20 @@ extension Store {
             if clean && contents.tornTail == nil { continue }
             let (records, skipped, damagedTail) = WALReader.salvage(bytes)
             let moved = try moveAside(file)
+            let nextFileLSN = index + 1 < walNames.count ? LSN(walNames[index + 1].dropLast(4), radix: 16) : nil
+            let dropped = try droppedBatches(kept: records, firstLSN: LSN(name.dropLast(4), radix: 16) ?? 1,
+                                             nextFileLSN: nextFileLSN, damagedTail: damagedTail, catalog: catalog)
+            // The catalog first (it can be done again): it forgets the dropped batches, so they are not listed with
+            // points they no longer have and their content can be sent again, and it reserves their LSNs (a client
+            // was told them) and, after damage at the end, the next one.
+            let reserved = max(dropped.batches.map(\.lsn).max() ?? 0, damagedTail ? dropped.tailLSN : 0)
+            if !dropped.batches.isEmpty || reserved > 0 {
+                try catalog.db.transaction { () throws(StoreError) in
+                    for batch in dropped.batches where batch.recorded { try catalog.deleteImport(lsn: batch.lsn) }
+                    let last = max(LSN(try catalog.meta("last_lsn") ?? "0") ?? 0, reserved)
+                    try catalog.setMeta("last_lsn", "\(last)")
+                }
+            }
             do throws(IOError) {
                 let temporary = file + ".repair"
                 let out = try File.openForWriting(temporary, create: true, truncate: true)
@@ -139,22 +153,12 @@ extension Store {
             } catch {
                 throw .io(error)
             }
-            let dropped = try droppedBatches(kept: records, firstLSN: LSN(name.dropLast(4), radix: 16) ?? 1,
-                                             damagedTail: damagedTail, catalog: catalog)
             var detail = "kept \(records.count) intact records; \(skipped) damaged bytes were dropped"
-            if dropped.isEmpty {
+            if dropped.batches.isEmpty {
                 detail += " (no batch can be named from them; at the end of the last file they are a write that was never acknowledged)"
             } else {
-                detail += ", with the batches " + dropped.map(\.text).joined(separator: ", ")
+                detail += ", with the batches " + dropped.batches.map(\.text).joined(separator: ", ")
                     + ": their points are lost (restore them from a backup, or send them again)"
-                // The catalog forgets them, so they are not listed with points they no longer have, and their
-                // content can be sent again.
-                // Their LSNs are never given to other batches (a client was told them).
-                try catalog.db.transaction { () throws(StoreError) in
-                    for batch in dropped where batch.recorded { try catalog.deleteImport(lsn: batch.lsn) }
-                    let last = max(LSN(try catalog.meta("last_lsn") ?? "0") ?? 0, dropped.map(\.lsn).max() ?? 0)
-                    try catalog.setMeta("last_lsn", "\(last)")
-                }
             }
             report.findings.append(RepairReport.Finding(path: file, detail: detail, lost: [], movedTo: moved))
         }
@@ -210,33 +214,41 @@ extension WALReader {
 }
 
 extension Store {
-    /// The batches a WAL repair dropped, as far as they can be named. LSNs rise by one from record to record of a
-    /// file (the file is named by its first), so an LSN missing before or between the records kept was in the damaged
-    /// bytes, and was acknowledged: records were appended after it. The one after the last record kept, when the
-    /// damage runs to the end, counts only when the catalog recorded its batch (else it may be a write never
-    /// acknowledged). LSNs a segment holds (flushed, or a bulk import, which never goes through the WAL) are left out.
-    static func droppedBatches(kept: [[UInt8]], firstLSN: LSN, damagedTail: Bool,
-                               catalog: Catalog) throws(StoreError) -> [(lsn: LSN, text: String, recorded: Bool)] {
+    /// The batches a WAL repair dropped from one file, as far as they can be named: every batch the catalog
+    /// recorded with an LSN of this file's span (from the LSN it is named by to the next file's), above the flushed
+    /// LSN, that no record kept and no segment holds; and, as LSNs rise by one within a file, an LSN missing before
+    /// or between the records kept that no segment holds (a bulk import never goes through the WAL): records were
+    /// appended after it, so it had been acknowledged. `tailLSN` is the LSN after the last record kept.
+    static func droppedBatches(kept: [[UInt8]], firstLSN: LSN, nextFileLSN: LSN?, damagedTail: Bool,
+                               catalog: Catalog) throws(StoreError) -> DroppedBatches {
         let keptLSNs = kept.compactMap { record in record.withUnsafeBytes { WALReader.claimedLSN(in: $0, at: 0) } }
-        var acknowledged: [LSN] = []
+        var candidates = Set<LSN>()
         var previous = firstLSN &- 1
         for lsn in keptLSNs where lsn > previous {
-            if lsn - previous <= 1_000_000 { acknowledged += Array((previous + 1)..<lsn) }
+            if lsn - previous <= 1_000_000 { candidates.formUnion((previous + 1)..<lsn) }
             previous = lsn
         }
-        let tail: LSN? = damagedTail ? previous &+ 1 : nil
-        let segments = try catalog.loadSegments()
-        var named: [(lsn: LSN, text: String, recorded: Bool)] = []
-        for lsn in acknowledged + (tail.map { [$0] } ?? [])
-        where !segments.contains(where: { $0.minLSN <= lsn && lsn <= $0.maxLSN }) {
-            guard let record = try catalog.importRecord(lsn: lsn) else {
-                if lsn != tail { named.append((lsn, "\(lsn)", false)) }
-                continue
-            }
-            named.append((lsn, "\(lsn) (\(record.origin.kind) \(record.origin.source), \(record.pointCount) point\(record.pointCount == 1 ? "" : "s"))", true))
+        let flushed = try catalog.flushedLSN()
+        let recorded = try catalog.loadImports().filter { record in
+            record.lsn > flushed && record.lsn >= firstLSN && nextFileLSN.map { record.lsn < $0 } ?? true
         }
-        return named
+        let records = Dictionary(recorded.map { ($0.lsn, $0) }, uniquingKeysWith: { a, _ in a })
+        candidates.formUnion(records.keys)
+        candidates.subtract(keptLSNs)
+        let segments = try catalog.loadSegments()
+        var out = DroppedBatches(batches: [], tailLSN: previous &+ 1)
+        for lsn in candidates.sorted() where !segments.contains(where: { $0.minLSN <= lsn && lsn <= $0.maxLSN }) {
+            guard let record = records[lsn] else { out.batches.append((lsn, "\(lsn)", false)); continue }
+            out.batches.append((lsn, "\(lsn) (\(record.origin.kind) \(record.origin.source), \(record.pointCount) point\(record.pointCount == 1 ? "" : "s"))", true))
+        }
+        return out
     }
+}
+
+/// What a WAL repair dropped from one file (``Store/droppedBatches(kept:firstLSN:nextFileLSN:damagedTail:catalog:)``).
+struct DroppedBatches {
+    var batches: [(lsn: LSN, text: String, recorded: Bool)]
+    var tailLSN: LSN
 }
 
 private extension String {
