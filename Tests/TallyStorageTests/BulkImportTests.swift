@@ -113,6 +113,7 @@ struct BulkImportTests {
             let s = b.addSeries(SeriesKey(metric: "x"))
             b.append(series: s, time: 1, value: 1)
             b.append(series: index, time: 2, value: 2)
+            #expect(b.firstRepeatedPoint() == nil)   // no crash on the index either
             let error = #expect(throws: InputError.self) { try b.validate() }
             #expect(error?.message.hasPrefix("point 1 is appended to series ") == true, "\(String(describing: error))")
             #expect(error?.message.contains(index < 0 ? "an index out of range" : "index \(index)") == true)

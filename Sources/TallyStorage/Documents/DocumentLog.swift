@@ -39,7 +39,7 @@ public struct StoredDocument: Sendable {
     public static let damagedKind = "damaged"
 
     /// True for a repair's marker: the original document was lost to damage (the batch's points are kept).
-    public var isLostToDamage: Bool { kind == Self.damagedKind }
+    public var isLostToDamage: Bool { kind == Self.damagedKind && lsn == 0 }
 }
 
 /// The document log (`documents/*.tdoc`, docs/format/documents.md): the original documents that batches came

@@ -208,6 +208,7 @@ public struct WriteBatch: Sendable {
         var ordered = true
         for k in times.indices {
             let s = Int(seriesIndexes[k])
+            guard s < series.count else { continue }   // an index the batch lacks: validate() refuses it
             let previous = latest[s]
             if previous < 0 || times[k] > times[previous] { latest[s] = k; continue }
             if times[k] == times[previous] { return (previous, k) }
@@ -221,7 +222,8 @@ public struct WriteBatch: Sendable {
         }
         var best: (earlier: Int, later: Int)?
         for (a, b) in zip(order, order.dropFirst())
-        where seriesIndexes[a] == seriesIndexes[b] && times[a] == times[b] && b < (best?.later ?? .max) {
+        where seriesIndexes[a] == seriesIndexes[b] && Int(seriesIndexes[a]) < series.count && times[a] == times[b]
+            && b < (best?.later ?? .max) {
             best = (a, b)
         }
         return best

@@ -270,9 +270,8 @@ extension Store {
         func stored() throws(StoreError) -> ImportRecord? {
             try catalog.db.exclusive { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
         }
-        if let record = try stored() { return record }
-        guard state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) else { return nil }
-        try flush()
+        // The pending batches first: a flush moves them into the catalog, never the other way.
+        if state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) { try flush() }
         return try stored()
     }
 }
