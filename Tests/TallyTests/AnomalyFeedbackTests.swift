@@ -34,7 +34,12 @@ struct AnomalyFeedbackTests {
         #expect(try writer.removeFeedback(ids: [first.id, 999]) == 1)
         #expect(try writer.removeFeedback(series: b) == 1)
         #expect(try writer.feedback().map(\.time) == [times[5]])
+        // The highest id was removed (b's, 3): a new verdict does not get it again, even after a reopen.
         try writer.close()
+        let later = try Store.open(at: dir.child("store"))
+        let next = try later.setFeedback(series: b, time: times[7], verdict: .anomaly)
+        #expect(next.id == 4)
+        try later.close()
     }
 
     @Test func aStoreCreatedBeforeTheFeedbackTableGetsIt() throws {

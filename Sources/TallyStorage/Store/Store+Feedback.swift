@@ -58,6 +58,9 @@ extension Catalog {
 }
 
 extension Store {
+    /// The catalog meta key of the next feedback id (ids are never given twice).
+    static let nextFeedbackIDKey = "feedback_next_id"
+
     /// Records a verdict on the point of `series` at `time`, replacing an earlier verdict on the same point.
     ///
     /// The point need not exist (a verdict on a time without a point has no effect until one is written there).
@@ -67,16 +70,27 @@ extension Store {
                             wallTime: Int64 = currentTimeMillis()) throws(StoreError) -> FeedbackRecord {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) -> FeedbackRecord in
             guard w != nil else { throw readOnlyOrClosed() }
-            let id = try catalog.db.exclusive { () throws(StoreError) -> Int64 in
-                let stmt = try catalog.db.prepare("""
-                    INSERT INTO feedback(series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5)
+            // A new verdict takes an id no verdict of this store ever had: SQLite would give a removed last row's
+            // id again, and a script that kept it for `feedback remove --id` would remove another verdict.
+            let id = try catalog.db.transaction { () throws(StoreError) -> Int64 in
+                let existing = try catalog.db.prepare("SELECT id FROM feedback WHERE series_id = ?1 AND time = ?2")
+                    .bind(.int(Int64(series)), .int(time))
+                let reserved = Int64(try catalog.meta(Store.nextFeedbackIDKey) ?? "1") ?? 1
+                let id: Int64
+                if try existing.step() {
+                    id = existing.int(0)
+                } else {
+                    let top = try catalog.db.prepare("SELECT coalesce(max(id), 0) FROM feedback")
+                    _ = try top.step()
+                    id = max(top.int(0) + 1, reserved)
+                }
+                try catalog.db.prepare("""
+                    INSERT INTO feedback(id, series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                     ON CONFLICT(series_id, time) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
                         created = excluded.created
-                    RETURNING id
-                    """).bind(.int(Int64(series)), .int(time), .text(verdict.rawValue), .text(note), .int(wallTime))
-                guard try stmt.step() else { throw StoreError.catalog("feedback: the insert returned no row id") }
-                let id = stmt.int(0)
-                while try stmt.step() {}
+                    """).bind(.int(id), .int(Int64(series)), .int(time), .text(verdict.rawValue), .text(note), .int(wallTime))
+                    .run()
+                try catalog.setMeta(Store.nextFeedbackIDKey, "\(max(id + 1, reserved))")
                 return id
             }
             state.withLock { $0.noteChange() }
