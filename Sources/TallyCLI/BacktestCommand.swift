@@ -27,7 +27,7 @@ extension TallyCommand {
         @Option(help: "Other detector options for every walk, e.g. \"direction=down season=7d\".") var options: String = ""
         @Flag(help: "One row per series and setting as well.") var perSeries = false
         @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
-        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+        @Option(help: nowOptionHelp) var now: String?
 
         func run() throws {
             try runReportingErrors {
@@ -73,6 +73,11 @@ extension TallyCommand {
                 let to = TimeRange.millisecond(at: nowMillis).upperBound
                 let report = try store.backtest(seriesSelector, from: from, to: to, settings: settings, base: base)
                 printOut(Self.render(report, format: format, perSeries: perSeries, base: base))
+                // A table of zeros says nothing about the settings: say why (on stderr, the table stays as it is).
+                if report.totals.allSatisfy({ $0.judged == 0 }) {
+                    printError("note: no point was judged from \(TimeText.format(from)) to \(TimeText.format(nowMillis)): "
+                               + "the matched series have no points there, or too little history before them")
+                }
             }
         }
 

@@ -23,7 +23,7 @@ extension TallyCommand {
         @Option(help: "The figure's width in pixels (240 to 10000).") var width: Int = 800
         @Option(help: "The height of one chart in pixels (160 to 10000).") var height: Int = 320
         @Option(name: [.short, .long], help: "The file to write: .svg, .html, .json or .vl.json.") var output: String
-        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+        @Option(help: nowOptionHelp) var now: String?
 
         func validate() throws {
             guard (240...10_000).contains(width) else { throw ValidationError("--width must be between 240 and 10000 pixels") }

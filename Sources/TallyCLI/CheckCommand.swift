@@ -16,7 +16,7 @@ extension TallyCommand {
                 (`not_judged` in JSON) with its reason. \
                 With the default options every anomaly is an alert; with `anomalies refractory=3d` a \
                 latest point within 3 days after an earlier alert (the same incident) exits 0 and is listed as \
-                FLAGGED, and with `likelihood=on` so is a flag the likelihood gate holds back.
+                FLAGGED, and so is a flag the other alert rules hold back: `likelihood=on|strict` (the likelihood                 gate) and `recurring=on` (a flag at the same time of day or week as in the two periods before).
                 Examples:
                   tally check 'row_count{datasource="warehouse"}'
                   tally check 'row_count{datasource="warehouse"} | anomalies refractory=3d'
@@ -32,7 +32,7 @@ extension TallyCommand {
         @OptionGroup var location: StoreLocation
         @Argument(help: "The query.") var query: String
         @Option(help: "Output format: table or json.") var format: Format = .table
-        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+        @Option(help: nowOptionHelp) var now: String?
         @Flag(help: "Exit 0 when the query matches no series (default: exit 2, as for a bad query).")
         var allowEmpty = false
 
@@ -85,7 +85,7 @@ extension TallyCommand {
                     parts.append("expected \(formatAnomalyNumber(expected, significant: 4)) (range \(formatAnomalyRange(lower: f.lower, upper: f.upper)))")
                 }
                 if let reason = f.reason { parts.append(reason) }
-                if tag == "FLAGGED" { parts.append("(no new alert: refractory period or likelihood gate)") }
+                if tag == "FLAGGED" { parts.append("(no new alert: refractory period, likelihood gate or recurring flag)") }
                 lines.append(parts.joined(separator: "  "))
             }
             for series in report.withoutPoints { lines.append("NOT JUDGED  \(series.seriesText)  no point at or before now") }

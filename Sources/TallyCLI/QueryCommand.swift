@@ -15,7 +15,7 @@ extension TallyCommand {
         @OptionGroup var location: StoreLocation
         @Argument(help: "The query.") var query: String
         @Option(help: "Output format: table, csv or json.") var format: OutputFormat = .table
-        @Option(help: "The time `now` stands for (ISO 8601; default: the current time).") var now: String?
+        @Option(help: nowOptionHelp) var now: String?
 
         func run() throws {
             try runReportingErrors {
@@ -243,6 +243,12 @@ func timeRangeOptions(since: String?, until: String?, now: Int64) throws -> Time
         throw CLIFailure(message: error.message(start: "--since", end: "--until"), code: 2)
     }
 }
+
+/// The help of every `--now` option.
+let nowOptionHelp: ArgumentHelp = """
+    The time `now` stands for: ISO 8601 (2025-05-01, 2025-05-01T06:00:00Z), epoch milliseconds, a duration before \
+    the current time (7d), or now-7d (default: the current time).
+    """
 
 func parseNow(_ text: String) throws -> Int64 {
     try parseInstant(text, now: currentTimeMillis(), option: "--now")

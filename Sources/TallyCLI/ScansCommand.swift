@@ -23,7 +23,8 @@ extension TallyCommand {
                      String(s.measurements), String(s.checks), String(s.failedChecks), String(s.warnedChecks),
                      s.hasErrors ? "yes" : "no", s.source]
                 }
-                printRecords(header: header, rows: rows, format: format)
+                printRecords(header: header, rows: rows, format: format,
+                             numeric: ["scan", "metrics", "checks", "failed", "warned"], booleans: ["errors"])
             }
         }
     }
@@ -100,7 +101,7 @@ extension TallyCommand {
 /// Prints rows of a listing: an aligned table (`empty` when there are none), CSV with a header, or a JSON array
 /// of objects keyed by the header (the `numeric` columns as numbers, the others as strings).
 func printRecords(header: [String], rows: [[String]], format: OutputFormat, numeric: Set<String> = [],
-                  empty: String? = nil) {
+                  booleans: Set<String> = [], empty: String? = nil) {
     switch format {
     case .table:
         printOut(rows.isEmpty && empty != nil ? empty! : alignedTable([header] + rows))
@@ -109,7 +110,9 @@ func printRecords(header: [String], rows: [[String]], format: OutputFormat, nume
     case .json:
         printOut("[" + rows.map { row in
             "{" + zip(header, row).map { name, value in
-                JSONText.string(name) + ": " + (numeric.contains(name) ? value : JSONText.string(value))
+                let json = numeric.contains(name) ? value
+                    : booleans.contains(name) ? (value == "yes" ? "true" : "false") : JSONText.string(value)
+                return JSONText.string(name) + ": " + json
             }.joined(separator: ", ") + "}"
         }.joined(separator: ",\n ") + "]")
     }

@@ -79,7 +79,7 @@ struct AnomalyAlertCLITests {
             #expect(r.status == 0, "day \(day): \(r.stdout)\(r.stderr)")
             let lines = r.stdout.split(separator: "\n").map(String.init)
             #expect(lines.first?.hasPrefix("FLAGGED  \(Self.orders)  \(TimeText.format(Self.time(day)))") == true, "\(r.stdout)")
-            #expect(lines.first?.contains("(no new alert: refractory period or likelihood gate)") == true)
+            #expect(lines.first?.contains("(no new alert: refractory period, likelihood gate or recurring flag)") == true)
             #expect(lines.last == "ok: 1 series checked, no latest point raises a new alert; 1 latest point flagged without a new alert")
         }
         // Two points of refractory: day 119 is three points after the alert on day 116, so it alerts again.
@@ -154,5 +154,11 @@ struct AnomalyAlertCLITests {
         let before = try runTally(["backtest", Self.orders, "--since", "20d", "--methods", "auto", "--sensitivities", "4",
                                    "--store", store, "--now", Self.now(119)])
         #expect(!before.stdout.contains("flagged"))
+        #expect(!before.stderr.contains("no point was judged"))
+        // A window before the series began: the table of zeros comes with a note saying why.
+        let empty = try runTally(["backtest", Self.orders, "--since", "20d", "--methods", "auto", "--sensitivities", "4",
+                                  "--store", store, "--now", "2000-01-01"])
+        #expect(empty.status == 0 && empty.stderr.contains("note: no point was judged from 1999-12-12T00:00:00Z to 2000-01-01T00:00:00Z"),
+                "\(empty.stderr)")
     }
 }

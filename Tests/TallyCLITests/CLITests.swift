@@ -102,6 +102,18 @@ struct CLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir.child("taken")).isEmpty)
     }
 
+    /// `tally scans --format json` gives numbers as numbers and the errors flag as a boolean, like the HTTP API.
+    @Test func scansAsJSONHaveNumbers() throws {
+        let dir = TemporaryDirectory()
+        let store = dir.child("s")
+        #expect(try runTally(["ingest", "soda", try SharedData.path("fixtures/soda/results1.json"), "--store", store]).status == 0)
+        let listed = try runTally(["scans", "--format", "json", "--store", store])
+        let rows = try #require(try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]])
+        let row = try #require(rows.first)
+        #expect(row["scan"] as? Int == 1 && row["checks"] is Int && row["metrics"] is Int, "\(row)")
+        #expect(row["errors"] is Bool && row["definition"] is String, "\(row)")
+    }
+
     /// `tally retain` says how many points it dropped, and refuses a cutoff in the future (it would drop them all).
     @Test func retainSaysWhatItDroppedAndRefusesAFutureCutoff() throws {
         let dir = TemporaryDirectory()
