@@ -92,7 +92,7 @@ struct DamageTests {
         #expect(report.problems.contains { $0.detail.contains("(it claims batch 3)") }, "\(report.problems)")
         let store = try Store.open(at: dir.path)
         let cut = try #require(store.cutWALTail)
-        #expect(cut.file == wal && cut.claimedLSN == 3 && cut.offset + cut.bytes == bytes.count)
+        #expect(cut.file == wal && cut.claimedLSNs == [3] && cut.offset + cut.bytes == bytes.count)
         let kept = try #require(cut.keptAt)
         #expect(try readFileBytes(kept) == Array(bytes[cut.offset...]))
         #expect(cut.description.contains("the bytes are kept in \(kept)"))
@@ -127,6 +127,45 @@ struct DamageTests {
         #expect(same(try pairs(store), [(1, 1)]))
     }
 
+    /// The same with the group's first record whole in length but damaged inside (its checksum fails), and the
+    /// group's later records whole: still the last append, cut, and the LSNs it claims are reserved.
+    @Test func aTornGroupWithADamagedFirstRecordIsCut() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            let group = (2...4).map { GroupWrite(batch: batch(points: [(Int64($0), Double($0))])) }
+            #expect(store.writeGroup(group).allSatisfy { (try? $0.get()) != nil })
+        }
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
+        let groupStart = 12 + 8 + first
+        bytes[groupStart + 8 + 20] ^= 0x10   // inside the group's first record's payload
+        try writeFileBytes(wal, bytes)
+        let store = try Store.open(at: dir.path)
+        let cut = try #require(store.cutWALTail)
+        #expect(cut.offset == groupStart && cut.claimedLSNs == [2, 3, 4], "\(cut)")
+        #expect(same(try pairs(store), [(1, 1)]))
+        #expect(try store.write(batch(points: [(5, 5)])).lsn == 5)
+    }
+
+    /// A WAL cut exactly between two records is a valid, shorter file; when the catalog recorded the batches it lost
+    /// (an open replayed them), verify and the open say so.
+    @Test func aWALCutBetweenRecordsIsFoundWhenTheCatalogKnowsTheBatch() throws {
+        let dir = TemporaryDirectory()
+        let wal = try storeWithThreeBatches(dir)
+        _ = try Store.open(at: dir.path)   // the catalog records batches 1–3
+        let bytes = try readFileBytes(wal)
+        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
+        try writeFileBytes(wal, Array(bytes.prefix(12 + 8 + first)))   // only batch 1 is left
+        let report = Store.verify(at: dir.path)
+        #expect(report.problems.contains { $0.detail.contains("the catalog recorded batch 2 (test test), but no WAL record or segment holds it") },
+                "\(report.problems)")
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        #expect(error?.description.contains("the catalog recorded batch 2") == true, "\(String(describing: error))")
+    }
+
     /// The catalog recorded the last batch (an open replayed it): damage to its record is damage, and the open
     /// stops instead of cutting an acknowledged batch.
     @Test func aDamagedLastRecordTheCatalogKnowsStopsTheOpen() throws {
@@ -137,7 +176,7 @@ struct DamageTests {
         bytes[bytes.count - 3] ^= 0x01
         try writeFileBytes(wal, bytes)
         let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
-        #expect(error?.description.contains("the catalog recorded its batch 3, so it was acknowledged") == true,
+        #expect(error?.description.contains("the catalog recorded batch 3 (test test), so it was acknowledged") == true,
                 "\(String(describing: error))")
         #expect(try readFileBytes(wal) == bytes)
     }
@@ -151,7 +190,7 @@ struct DamageTests {
         try writeFileBytes(wal, bytes)
         do {
             let store = try Store.open(at: dir.path)
-            #expect(store.cutWALTail?.claimedLSN == 3)
+            #expect(store.cutWALTail?.claimedLSNs == [3])
             try store.close()
         }
         let store = try Store.open(at: dir.path)
@@ -185,7 +224,7 @@ struct DamageTests {
         try writeFileBytes(wal, try readFileBytes(wal) + [UInt8](repeating: 0, count: 64))
         let store = try Store.open(at: dir.path)
         let cut = try #require(store.cutWALTail)
-        #expect(cut.keptAt == nil && cut.claimedLSN == nil && cut.bytes == 64)
+        #expect(cut.keptAt == nil && cut.claimedLSNs.isEmpty && cut.bytes == 64)
         #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
     }
 

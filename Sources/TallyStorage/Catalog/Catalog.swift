@@ -274,6 +274,19 @@ final class Catalog: @unchecked Sendable {
         return records
     }
 
+    /// The batches recorded with an LSN above `lsn` (without their details), oldest first.
+    func imports(above lsn: LSN) throws(StoreError) -> [ImportRecord] {
+        var records: [ImportRecord] = []
+        let stmt = try db.prepare("SELECT lsn, kind, source, wall_time, series_count, point_count FROM import WHERE lsn > ?1 ORDER BY lsn")
+            .bind(.int(Int64(bitPattern: lsn)))
+        while try stmt.step() {
+            records.append(ImportRecord(
+                lsn: LSN(stmt.int(0)), origin: BatchOrigin(kind: stmt.text(1), source: stmt.text(2), wallTime: stmt.int(3)),
+                seriesCount: Int(stmt.int(4)), pointCount: Int(stmt.int(5))))
+        }
+        return records
+    }
+
     // MARK: Applying changes (call inside a transaction)
 
     /// Records series; a series already recorded keeps its row, its attributes are updated.

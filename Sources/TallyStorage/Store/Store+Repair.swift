@@ -88,7 +88,18 @@ extension Store {
             // Write what could be read as a new segment with the same id, then swap it in.
             let temporary = file + ".repair"
             if salvaged.isEmpty {
-                try catalog.db.transaction { () throws(StoreError) in try catalog.deleteSegment(id: record.id) }
+                // Batches only this segment held (bulk imports, above the flushed LSN: the WAL never had them) are
+                // gone with it: the catalog forgets them, as it does batches a WAL repair drops.
+                let others = try catalog.loadSegments().filter { $0.id != record.id }
+                let gone = try catalog.imports(above: try catalog.flushedLSN()).filter { batch in
+                    record.minLSN <= batch.lsn && batch.lsn <= record.maxLSN
+                        && !others.contains { $0.minLSN <= batch.lsn && batch.lsn <= $0.maxLSN }
+                }
+                try catalog.db.transaction { () throws(StoreError) in
+                    try catalog.deleteSegment(id: record.id)
+                    for batch in gone { try catalog.deleteImport(lsn: batch.lsn) }
+                }
+                if !gone.isEmpty { found.detail += "; forgot its batches " + gone.map { "\($0.lsn)" }.joined(separator: ", ") }
                 do throws(IOError) { try Directory.remove(file) } catch { throw .io(error) }
             } else {
                 var updated = record

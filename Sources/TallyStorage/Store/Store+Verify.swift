@@ -107,6 +107,8 @@ extension Store {
                     + "Keep them: they hold the store's points (restore the catalog from a backup)"))
         }
         let walNames = ((try? Directory.list(path + "/wal")) ?? []).filter { $0.hasSuffix(".wal") }
+        var walLSNs = Set<LSN>()
+        var walReadWhole = true
         for (i, name) in walNames.enumerated() {
             let file = path + "/wal/" + name
             report.walFilesChecked += 1
@@ -118,22 +120,42 @@ extension Store {
                     try WALReader.readFile(raw, path: file, isLast: i == walNames.count - 1, afterLSN: 0, into: &contents)
                 }
                 report.walRecordsChecked += contents.batches.count
+                walLSNs.formUnion(contents.batches.map(\.lsn))
                 for batch in contents.batches {
                     if let ref = batch.origin.detail(BatchOrigin.documentKey) { documentRefs.append((batch.lsn, ref)) }
                 }
                 if let torn = contents.tornTail {
+                    let claimed = torn.claimedLSNs.first.map { first in
+                        first == torn.claimedLSNs.last! ? " (it claims batch \(first))"
+                            : " (they claim batches \(first) to \(torn.claimedLSNs.last!))"
+                    } ?? ""
                     report.problems.append(VerifyProblem(path: file, offset: torn.offset,
-                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged record with nothing valid after it"
-                            + (torn.claimedLSN.map { " (it claims batch \($0))" } ?? "")
+                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged last write" + claimed
                             + ": a write cut off before it was acknowledged, or damage that looks like one; the next open "
-                            + "for writing cuts it off and keeps the bytes in damaged/"))
+                            + "for writing cuts it off and keeps the bytes in damaged/, unless the catalog recorded its "
+                            + "batch (then the open stops: see below)"))
                 }
             } catch let error as StoreError {
+                walReadWhole = false
                 note(error, defaultPath: file)
             } catch let error as IOError {
+                walReadWhole = false
                 note(.io(error), defaultPath: file)
             } catch {
+                walReadWhole = false
                 report.problems.append(VerifyProblem(path: file, offset: nil, detail: "\(error)"))
+            }
+        }
+        // A batch the catalog recorded above the flushed LSN must be in the WAL or in a segment (what the open
+        // checks): one in neither is lost, even when the WAL was cut exactly between two records.
+        if walReadWhole, segmentsListed, let catalog {
+            let flushed = (try? catalog.flushedLSN()) ?? .max
+            for record in (try? catalog.imports(above: flushed)) ?? [] where !walLSNs.contains(record.lsn)
+            && !listed.contains(where: { $0.minLSN <= record.lsn && record.lsn <= $0.maxLSN }) {
+                report.problems.append(VerifyProblem(path: path + "/wal", offset: nil,
+                    detail: "the catalog recorded batch \(record.lsn) (\(record.origin.kind) \(record.origin.source)), but "
+                        + "no WAL record or segment holds it: its points are lost (the open stops; `tally repair` names it "
+                        + "and forgets it)"))
             }
         }
         var goodRecords: [String: [Int: Int]] = [:], damagedRecords: [String: Set<Int>] = [:]

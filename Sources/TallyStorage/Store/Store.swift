@@ -96,18 +96,23 @@ public final class Store: Sendable {
         if let last = try catalog.meta("last_lsn").flatMap({ UInt64($0) }) { state.nextLSN = max(state.nextLSN, last + 1) }
         state.nextLSN = max(state.nextLSN, flushed + 1)
         // A damaged last record is cut off below; its bytes are kept, and the LSN it claims is never given again.
+        // Every batch the catalog recorded above the flushed LSN (an earlier open replayed it, or a bulk import
+        // wrote it) must be in the WAL or in a segment: one in neither was acknowledged and is gone — a damaged last
+        // record the catalog knows, a WAL file cut between records or lost. That is damage, not a crash to recover.
+        let replayed = Set(wal.batches.map(\.lsn))
+        for record in try catalog.imports(above: flushed) where !replayed.contains(record.lsn)
+        && !state.segments.contains(where: { $0.minLSN <= record.lsn && record.lsn <= $0.maxLSN }) {
+            let place = wal.tornTail.map { ($0.file, $0.offset) } ?? (path + "/wal", 0)
+            throw StoreError.corrupt(path: place.0, offset: place.1, detail:
+                "the catalog recorded batch \(record.lsn) (\(record.origin.kind) \(record.origin.source)), so it was "
+                + "acknowledged, but no WAL record or segment holds it: this is damage, not a write cut off by a crash "
+                + "(`tally repair` keeps what can be read and names what is lost)")
+        }
         var cut: CutWALTail?
         var reservedLSN: LSN?
         if let torn = wal.tornTail {
-            // A batch the catalog recorded was acknowledged (an earlier open replayed it): its record is damaged,
-            // not a write cut off by a crash, and it must not be dropped.
-            if let claimed = torn.claimedLSN, try catalog.importRecord(lsn: claimed) != nil {
-                throw StoreError.corrupt(path: torn.file, offset: torn.offset, detail:
-                    "the last record is damaged, and the catalog recorded its batch \(claimed), so it was acknowledged: "
-                    + "this is damage, not a cut-off write (`tally repair` keeps the other records and names what is lost)")
-            }
             cut = try keepTornTail(torn, storePath: path)
-            if let claimed = torn.claimedLSN, claimed >= state.nextLSN, claimed - state.nextLSN < 1 << 32 {
+            if let claimed = torn.claimedLSNs.last, claimed >= state.nextLSN, claimed - state.nextLSN < 1 << 32 {
                 state.nextLSN = claimed + 1
                 reservedLSN = claimed
             }
@@ -129,9 +134,11 @@ public final class Store: Sendable {
                 if let torn = wal.tornTail, torn.file == lastFile, torn.offset == 0 {
                     try Directory.remove(lastFile)
                     walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
-                } else if reservedLSN != nil || WALReader.version(of: lastFile) < WALFormat.version {
-                    // A new file: after a reserved LSN, so that LSNs rise by one within a file; and after a file of
-                    // an older version, which must not hold records that version does not know.
+                } else if (wal.lastRecordLSN ?? WALReader.firstLSN(of: lastFile) &- 1) &+ 1 != state.nextLSN
+                            || WALReader.version(of: lastFile) < WALFormat.version {
+                    // A new file when the next LSN does not follow the file's last record (a reserved LSN, a bulk
+                    // import), so that LSNs rise by one within a file; and after a file of an older version, which
+                    // must not hold records that version does not know.
                     let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
                     _ = try WALWriter(directory: path + "/wal", continuing: lastFile, validSize: validSize)
                     walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
@@ -267,15 +274,18 @@ public struct CutWALTail: Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     /// How many bytes were cut.
     public var bytes: Int
-    /// The LSN the record's first bytes claim, when they hold one (it is never given to another batch).
-    public var claimedLSN: LSN?
+    /// The LSNs the cut bytes claim, ascending: the damaged record's, when its first bytes hold one, and those of
+    /// whole records of the same append after it. The highest is reserved: no batch gets these LSNs again.
+    public var claimedLSNs: [LSN]
     /// Where the cut bytes were kept; nil when they were all zero (nothing was written there).
     public var keptAt: String?
 
     /// One line for an operator.
     public var description: String {
         var text = "cut \(bytes) bytes off the end of \(file) at offset \(offset): an incomplete or damaged last record"
-        if let claimedLSN { text += " (it claims batch \(claimedLSN))" }
+        if let first = claimedLSNs.first, let last = claimedLSNs.last {
+            text += first == last ? " (it claims batch \(first))" : " (they claim batches \(first) to \(last))"
+        }
         text += keptAt.map { "; the bytes are kept in \($0)" } ?? "; they were all zero"
         return text + ". A write cut off by a crash was never acknowledged; if this store had acknowledged that batch, restore it from a backup"
     }
@@ -285,7 +295,7 @@ extension Store {
     /// Copies a torn tail's bytes into `damaged/` unless they are all zero, before the writer cuts the file: a new
     /// file (named by the WAL file, the offset and the time), synced with its directory.
     static func keepTornTail(_ torn: TornTail, storePath: String) throws(StoreError) -> CutWALTail {
-        var cut = CutWALTail(file: torn.file, offset: torn.offset, bytes: torn.bytes, claimedLSN: torn.claimedLSN, keptAt: nil)
+        var cut = CutWALTail(file: torn.file, offset: torn.offset, bytes: torn.bytes, claimedLSNs: torn.claimedLSNs, keptAt: nil)
         do throws(IOError) {
             let bytes = try File.openForReading(torn.file).read(count: torn.bytes, at: torn.offset)
             guard bytes.contains(where: { $0 != 0 }) else { return cut }

@@ -7,6 +7,8 @@ struct WALContents: Sendable {
     var files: [String] = []
     /// Where the torn tail of the last file starts (the writer cuts the file there at open).
     var tornTail: TornTail?
+    /// The LSN of the last good record of the last file, whether or not it was flushed (nil: it has none).
+    var lastRecordLSN: LSN?
 }
 
 /// The damaged end of the last WAL file: a record whose write was cut off (or damaged so that it cannot be told
@@ -15,8 +17,9 @@ struct TornTail: Sendable, Equatable {
     var file: String
     var offset: Int
     var bytes: Int
-    /// The LSN the damaged record's first bytes claim, when they hold a batch record's type and LSN.
-    var claimedLSN: LSN?
+    /// The LSNs the cut bytes claim: the damaged record's, when its first bytes hold a batch record's type and LSN,
+    /// and those of whole records after it in the same append (a group commit's type-2 records), ascending.
+    var claimedLSNs: [LSN] = []
 }
 
 /// Reads WAL files back. A record cut off at the end of the last file (a write that was never acknowledged)
@@ -54,7 +57,7 @@ enum WALReader {
     static func readFile(_ raw: UnsafeRawBufferPointer, path: String, isLast: Bool, afterLSN: LSN,
                          into contents: inout WALContents) throws(StoreError) {
         if raw.count < WALFormat.headerSize {
-            if isLast { contents.tornTail = TornTail(file: path, offset: 0, bytes: raw.count, claimedLSN: nil); return }
+            if isLast { contents.tornTail = TornTail(file: path, offset: 0, bytes: raw.count); return }
             throw StoreError.corrupt(path: path, offset: 0, detail: "WAL file header cut off (\(raw.count) bytes)")
         }
         guard raw.prefix(4).elementsEqual(WALFormat.magic) else {
@@ -69,36 +72,34 @@ enum WALReader {
             throw StoreError.unsupportedVersion(path: path, found: Int(version), supported: Int(WALFormat.version))
         }
         // LSNs rise through a file from the one it is named by: the bound a later append's LSN must be within.
-        let name = path.split(separator: "/").last.map { String($0.prefix(16)) } ?? ""
-        var lastLSN = (LSN(name, radix: 16) ?? 1) &- 1
+        var lastLSN = firstLSN(of: path) &- 1
         var offset = WALFormat.headerSize
         while offset < raw.count {
             let remaining = raw.count - offset
-            // A damaged last record whose rest of the file is that record or zeros is a torn write, unless a later
-            // append follows somewhere after it (a damaged length field makes the record seem to run to the end):
-            // a cut-off write is always the last append of the file. (A group commit's records are one append.)
-            func damage(_ detail: String, recordEnd: Int) -> StoreError? {
-                let tailIsClean = recordEnd >= raw.count || raw[recordEnd...].allSatisfy { $0 == 0 }
-                if isLast && tailIsClean {
-                    if let later = firstAppend(in: raw, after: offset, lsnAbove: lastLSN) {
-                        return StoreError.corrupt(path: path, offset: offset, detail: detail
-                            + "; an intact later write follows at offset \(later), so this is damage, not a cut-off write")
-                    }
-                    contents.tornTail = TornTail(file: path, offset: offset, bytes: remaining,
-                                                 claimedLSN: claimedLSN(in: raw, at: offset))
-                    return nil
+            // A damaged record in the last file is a torn write when no later append follows it: a cut-off write
+            // is always the last append of the file, and one append may hold several records (a group commit, type 1
+            // then type 2), which a crash can damage in any order. An intact type-1 record after it (a damaged
+            // length field makes a record seem to run to the end) means damage. In an earlier file, always damage.
+            func damage(_ detail: String) -> StoreError? {
+                guard isLast else { return StoreError.corrupt(path: path, offset: offset, detail: detail) }
+                let after = intactRecords(in: raw, after: offset, lsnAbove: lastLSN)
+                if let later = after.first(where: { $0.type == WALFormat.batchRecordType }) {
+                    return StoreError.corrupt(path: path, offset: offset, detail: detail
+                        + "; an intact later write follows at offset \(later.offset), so this is damage, not a cut-off write")
                 }
-                return StoreError.corrupt(path: path, offset: offset, detail: detail)
+                let claimed = (claimedLSN(in: raw, at: offset).map { [$0] } ?? []) + after.map(\.lsn)
+                contents.tornTail = TornTail(file: path, offset: offset, bytes: remaining, claimedLSNs: claimed.sorted())
+                return nil
             }
             if remaining < WALFormat.recordHeaderSize {
-                if let error = damage("record header cut off", recordEnd: raw.count) { throw error }
+                if let error = damage("record header cut off") { throw error }
                 return
             }
             let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
             let storedCRC = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
             let end = offset + WALFormat.recordHeaderSize + length
             if length == 0 || length > WALFormat.maxRecordSize || end > raw.count {
-                if let error = damage("record length \(length) runs past the end of the file", recordEnd: raw.count) {
+                if let error = damage("record length \(length) runs past the end of the file") {
                     throw error
                 }
                 return
@@ -106,7 +107,7 @@ enum WALReader {
             let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end])
             let crc = CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])), payload)
             guard crc == storedCRC else {
-                if let error = damage("record checksum mismatch", recordEnd: end) { throw error }
+                if let error = damage("record checksum mismatch") { throw error }
                 return
             }
             let batch: WALBatch
@@ -117,32 +118,43 @@ enum WALReader {
             }
             if batch.lsn > afterLSN { contents.batches.append(batch) }
             lastLSN = Swift.max(lastLSN, batch.lsn)
+            if isLast { contents.lastRecordLSN = batch.lsn }
             offset = end
         }
     }
 
-    /// The offset of the first intact record after `start` that starts an append, if any: its length fits in the
-    /// file, its LSN is above `lsnAbove` (by less than 2^32) and its checksum holds. Only read when the last record
-    /// is damaged; the cheap checks come first, so a checksum is computed only where a record can plausibly start.
-    static func firstAppend(in raw: UnsafeRawBufferPointer, after start: Int, lsnAbove: LSN) -> Int? {
+    /// The intact batch records after `start`, in order: a length that fits in the file, an LSN above `lsnAbove`
+    /// (by less than 2^32), and a good checksum. Only read when a record of the last file is damaged; the cheap checks
+    /// come first, so a checksum is computed only where a record can plausibly start, and a record found is skipped
+    /// whole.
+    static func intactRecords(in raw: UnsafeRawBufferPointer, after start: Int,
+                              lsnAbove: LSN) -> [(offset: Int, lsn: LSN, type: UInt8)] {
+        var found: [(offset: Int, lsn: LSN, type: UInt8)] = []
         var k = start + 1
         let header = WALFormat.recordHeaderSize
         while k + header + 9 <= raw.count {
             let length = Int(raw.loadUnaligned(fromByteOffset: k, as: UInt32.self).littleEndian)
             let end = k + header + length
+            let type = raw[k + header]
             let lsn = raw.loadUnaligned(fromByteOffset: k + header + 1, as: UInt64.self).littleEndian
             // The smallest batch payload is its type and LSN.
-            if length >= 9, end <= raw.count, raw[k + header] == WALFormat.batchRecordType,
-               lsn > lsnAbove, lsn - lsnAbove < 1 << 32 {
+            if length >= 9, end <= raw.count, WALFormat.isBatchType(type), lsn > lsnAbove, lsn - lsnAbove < 1 << 32 {
                 let stored = raw.loadUnaligned(fromByteOffset: k + 4, as: UInt32.self).littleEndian
-                let payload = UnsafeRawBufferPointer(rebasing: raw[(k + WALFormat.recordHeaderSize)..<end])
+                let payload = UnsafeRawBufferPointer(rebasing: raw[(k + header)..<end])
                 if CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[k..<(k + 4)])), payload) == stored {
-                    return k
+                    found.append((k, lsn, type))
+                    k = end
+                    continue
                 }
             }
             k += 1
         }
-        return nil
+        return found
+    }
+
+    /// The LSN a WAL file is named by: that of its first record (1 for a name that is not one).
+    static func firstLSN(of path: String) -> LSN {
+        LSN(path.split(separator: "/").last.map { String($0.prefix(16)) } ?? "", radix: 16) ?? 1
     }
 
     /// The format version in a WAL file's header (0 when it cannot be read).
