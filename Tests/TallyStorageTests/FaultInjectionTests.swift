@@ -45,12 +45,38 @@ struct FaultInjectionTests {
         plan.fail { call, path in call == .fsync && path.hasSuffix(".wal") ? InjectedFault(errno: EIO) : nil }
         #expect(throws: StoreError.self) { try store.write(batch(points: [(3, 3)])) }
         #expect(same(try pairs(store), [(1, 1)]))
-        // The fault clears: writing continues, and the WAL holds no partial record.
+        // The fault clears: writing continues, and the WAL holds no partial record. The failed writes' LSNs (2 and
+        // 3) are not given again: a client may have logged them with the errors.
         plan.fail(nil)
-        try store.write(batch(points: [(4, 4)]))
+        #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
         #expect(Store.verify(at: dir.path).isClean)
         try store.close()
         #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (4, 4)]))
+    }
+
+    /// An LSN a failed write burnt leaves a gap in the WAL file with no damage around it: a repair of damage elsewhere
+    /// in the file does not name it as a lost batch.
+    @Test func aRepairDoesNotTakeABurntLSNForALostBatch() throws {
+        let dir = TemporaryDirectory()
+        let plan = FaultPlan(directory: dir.path)
+        defer { SystemCalls.setFaultHook(nil) }
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            plan.fail { call, path in call == .fsync && path.hasSuffix(".wal") ? InjectedFault(errno: EIO) : nil }
+            #expect(throws: StoreError.self) { try store.write(batch(points: [(2, 2)])) }
+            plan.fail(nil)
+            #expect(try store.write(batch(points: [(3, 3)])).lsn == 3)
+            #expect(try store.write(batch(points: [(4, 4)])).lsn == 4)
+        }
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        bytes[bytes.count - 3] ^= 0x01   // the last record (batch 4), which no later write follows
+        try writeFileBytes(wal, bytes)
+        let report = try Store.repair(at: dir.path)
+        let finding = try #require(report.findings.first { $0.path == wal })
+        #expect(finding.detail.contains("no batch can be named"), "\(finding.detail)")
+        #expect(same(try pairs(try Store.open(at: dir.path)), [(1, 1), (3, 3)]))
     }
 
     /// A batch whose WAL write fails leaves nothing behind, not even the ids its new series were given: the same

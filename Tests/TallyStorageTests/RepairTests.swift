@@ -133,6 +133,30 @@ struct RepairTests {
         #expect(try store.write(batch(points: [(6, 6)])).lsn == 6)
     }
 
+    /// A torn group commit at the end of the last file (its first record damaged, its later records whole) is
+    /// dropped whole by a repair, as the open would cut it: none of it was acknowledged, and nothing is named lost.
+    @Test func aRepairDropsATornGroupAsTheOpenWould() throws {
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Store.open(at: dir.path)
+            try store.write(batch(points: [(1, 1)]))
+            let group = (2...4).map { GroupWrite(batch: batch(points: [(Int64($0), Double($0))])) }
+            #expect(store.writeGroup(group).allSatisfy { (try? $0.get()) != nil })
+        }
+        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        var bytes = try readFileBytes(wal)
+        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
+        bytes[12 + 8 + first + 8 + 20] ^= 0x10   // inside the group's first record
+        try writeFileBytes(wal, bytes)
+        let report = try Store.repair(at: dir.path)
+        let finding = try #require(report.findings.first { $0.path == wal })
+        #expect(finding.detail.hasPrefix("kept 1 intact records") && finding.detail.contains("no batch can be named"),
+                "\(finding.detail)")
+        let store = try Store.open(at: dir.path)
+        #expect(same(try pairs(store), [(1, 1)]))
+        #expect(try store.write(batch(points: [(5, 5)])).lsn == 5)
+    }
+
     @Test func damagedDocumentRecordIsMarkedAndTheOthersStayReadable() throws {
         let dir = TemporaryDirectory()
         var lsns: [LSN] = []

@@ -280,6 +280,9 @@ extension Store {
                     try current.wal.append(record)
                 } catch {
                     for s in staged { results[s.index] = .failure(.io(error)) }
+                    // Their LSNs are not given again.
+                    let last = staged.map(\.batch.lsn).max() ?? 0
+                    state.withLock { $0.nextLSN = max($0.nextLSN, last + 1) }
                     return
                 }
                 let headPoints = state.withLock { (s: inout StoreState) -> Int in

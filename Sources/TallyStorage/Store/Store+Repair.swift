@@ -137,7 +137,17 @@ extension Store {
                 (try? WALReader.readFile(raw, path: file, isLast: index == walNames.count - 1, afterLSN: 0, into: &contents)) != nil
             }
             if clean && contents.tornTail == nil { continue }
-            let (records, skipped, damagedTail) = WALReader.salvage(bytes)
+            var (records, skipped, damagedTail) = WALReader.salvage(bytes)
+            var tornGroupLSN: LSN = 0
+            // At the end of the last file, records of the same append as damage before them (a group commit's type-2
+            // records, nothing starting a later append) are the torn last write, as the open takes them: dropped.
+            if index == walNames.count - 1, let damaged = records.lastIndex(where: \.afterDamage),
+               records[damaged...].allSatisfy({ $0.type == WALFormat.continuingBatchRecordType }) {
+                skipped += records[damaged...].reduce(0) { $0 + $1.bytes.count }
+                tornGroupLSN = records[damaged...].map(\.lsn).max() ?? 0
+                records.removeSubrange(damaged...)
+                damagedTail = true
+            }
             let moved = try moveAside(file)
             let nextFileLSN = index + 1 < walNames.count ? LSN(walNames[index + 1].dropLast(4), radix: 16) : nil
             let dropped = try droppedBatches(kept: records, firstLSN: LSN(name.dropLast(4), radix: 16) ?? 1,
@@ -145,7 +155,7 @@ extension Store {
             // The catalog first (it can be done again): it forgets the dropped batches, so they are not listed with
             // points they no longer have and their content can be sent again, and it reserves their LSNs (a client
             // was told them) and, after damage at the end, the next one.
-            let reserved = max(dropped.batches.map(\.lsn).max() ?? 0, damagedTail ? dropped.tailLSN : 0)
+            let reserved = max(dropped.batches.map(\.lsn).max() ?? 0, damagedTail ? dropped.tailLSN : 0, tornGroupLSN)
             if !dropped.batches.isEmpty || reserved > 0 {
                 try catalog.db.transaction { () throws(StoreError) in
                     for batch in dropped.batches where batch.recorded { try catalog.deleteImport(lsn: batch.lsn) }
@@ -157,7 +167,7 @@ extension Store {
                 let temporary = file + ".repair"
                 let out = try File.openForWriting(temporary, create: true, truncate: true)
                 var data = WALFormat.header()
-                for record in records { data.append(contentsOf: record) }
+                for record in records { data.append(contentsOf: record.bytes) }
                 try out.write(data, at: 0)
                 try out.sync()
                 try Directory.renameDurably(temporary, file, directory: path + "/wal")
@@ -192,9 +202,10 @@ extension Store {
 
 extension WALReader {
     /// Every record of a damaged WAL file that still has a good checksum and decodes, found by scanning past the
-    /// damage for the next record that checks out. Returns the records (whole, as written) and the bytes skipped.
-    static func salvage(_ bytes: [UInt8]) -> (records: [[UInt8]], skipped: Int, damagedTail: Bool) {
-        var records: [[UInt8]] = []
+    /// damage for the next record that checks out. Returns the records (whole, as written; with their type, and
+    /// whether damaged bytes came right before them), the bytes skipped, and whether damage runs to the end.
+    static func salvage(_ bytes: [UInt8]) -> (records: [SalvagedRecord], skipped: Int, damagedTail: Bool) {
+        var records: [SalvagedRecord] = []
         var skipped = 0
         var inDamage = false
         bytes.withUnsafeBytes { raw in
@@ -207,7 +218,9 @@ extension WALReader {
                     let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end])
                     let crc = CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])), payload)
                     if crc == stored, (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
-                        records.append(Array(raw[offset..<end]))
+                        records.append(SalvagedRecord(bytes: Array(raw[offset..<end]), type: payload[0],
+                                                      lsn: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self).littleEndian,
+                                                      afterDamage: inDamage || (records.isEmpty && skipped > 0)))
                         offset = end
                         inDamage = false
                         continue
@@ -224,28 +237,39 @@ extension WALReader {
     }
 }
 
+/// A record a WAL repair keeps.
+struct SalvagedRecord {
+    var bytes: [UInt8]
+    var type: UInt8
+    var lsn: LSN
+    /// Damaged bytes came right before it (so an LSN missing before it was in them).
+    var afterDamage: Bool
+}
+
 extension Store {
     /// The batches a WAL repair dropped from one file, as far as they can be named: every batch the catalog
     /// recorded with an LSN of this file's span (from the LSN it is named by to the next file's), above the flushed
-    /// LSN, that no record kept and no segment holds; and, as LSNs rise by one within a file, an LSN missing before
-    /// or between the records kept that no segment holds (a bulk import never goes through the WAL): records were
-    /// appended after it, so it had been acknowledged. `tailLSN` is the LSN after the last record kept.
-    static func droppedBatches(kept: [[UInt8]], firstLSN: LSN, nextFileLSN: LSN?, damagedTail: Bool,
+    /// LSN, that no record kept and no segment holds; and an LSN missing right before a record kept that damaged bytes
+    /// precede (LSNs rise through a file; a gap with no damage before the next record is an LSN given to a bulk
+    /// import or burnt by a failed write, not a lost record): records were appended after it, so it had been
+    /// acknowledged. `tailLSN` is the LSN after the last record kept.
+    static func droppedBatches(kept: [SalvagedRecord], firstLSN: LSN, nextFileLSN: LSN?, damagedTail: Bool,
                                catalog: Catalog) throws(StoreError) -> DroppedBatches {
-        let keptLSNs = kept.compactMap { record in record.withUnsafeBytes { WALReader.claimedLSN(in: $0, at: 0) } }
+        let flushed = try catalog.flushedLSN()
         var candidates = Set<LSN>()
         var previous = firstLSN &- 1
-        for lsn in keptLSNs where lsn > previous {
-            if lsn - previous <= 1_000_000 { candidates.formUnion((previous + 1)..<lsn) }
-            previous = lsn
+        for record in kept where record.lsn > previous {
+            if record.afterDamage, record.lsn - previous <= 1_000_000 {
+                candidates.formUnion(((previous + 1)..<record.lsn).filter { $0 > flushed })
+            }
+            previous = record.lsn
         }
-        let flushed = try catalog.flushedLSN()
-        let recorded = try catalog.loadImports().filter { record in
-            record.lsn > flushed && record.lsn >= firstLSN && nextFileLSN.map { record.lsn < $0 } ?? true
+        let recorded = try catalog.imports(above: flushed).filter { record in
+            record.lsn >= firstLSN && nextFileLSN.map { record.lsn < $0 } ?? true
         }
         let records = Dictionary(recorded.map { ($0.lsn, $0) }, uniquingKeysWith: { a, _ in a })
         candidates.formUnion(records.keys)
-        candidates.subtract(keptLSNs)
+        candidates.subtract(kept.map(\.lsn))
         let segments = try catalog.loadSegments()
         var out = DroppedBatches(batches: [], tailLSN: previous &+ 1)
         for lsn in candidates.sorted() where !segments.contains(where: { $0.minLSN <= lsn && lsn <= $0.maxLSN }) {

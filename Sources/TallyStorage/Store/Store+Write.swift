@@ -34,7 +34,11 @@ extension Store {
                 walBatch.origin.setDetail(BatchOrigin.documentKey, ref.description)
             }
             let record = WALFormat.encode(walBatch)
-            do throws(IOError) { try current.wal.append(record) } catch { throw .io(error) }
+            do throws(IOError) { try current.wal.append(record) } catch {
+                // The LSN is not given again: a client may have logged it with the error.
+                state.withLock { $0.nextLSN = max($0.nextLSN, walBatch.lsn + 1) }
+                throw .io(error)
+            }
             let headPoints = state.withLock { (s: inout StoreState) -> Int in
                 s.apply(walBatch)
                 return s.head.pointCount

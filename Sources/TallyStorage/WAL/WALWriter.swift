@@ -7,6 +7,9 @@ final class WALWriter: @unchecked Sendable {
     private(set) var size: Int
     /// Set when a failed write could not be undone: the file may hold a partial record, so no more appends.
     private var broken: IOError?
+    /// Set when a failed write was cut back but the cut could not be synced: the next append syncs it first, so no
+    /// record is ever written behind bytes a crash could bring back.
+    private var cutNeedsSync = false
 
     /// Starts a new WAL file whose first record will have `firstLSN`.
     init(directory: String, firstLSN: LSN) throws(IOError) {
@@ -43,16 +46,24 @@ final class WALWriter: @unchecked Sendable {
     /// Appends one encoded record and syncs it. On failure the file is cut back to its last good record.
     func append(_ record: [UInt8]) throws(IOError) {
         if let broken { throw broken }
+        if cutNeedsSync {
+            try file.syncData()
+            cutNeedsSync = false
+        }
         do throws(IOError) {
             try file.write(record, at: size)
             try file.syncData()
             size += record.count
         } catch {
+            // Cut back: a partial record must not stay behind the next one. Durably, before the next append: a
+            // refused record that a crash brought back could share series ids with the records after it.
             do throws(IOError) {
                 try file.truncate(to: size)
             } catch let truncateError {
                 broken = truncateError
+                throw error
             }
+            do throws(IOError) { try file.syncData() } catch { cutNeedsSync = true }
             throw error
         }
     }
