@@ -30,6 +30,13 @@ struct DamagedStoreCommandTests {
         // The scan itself and its points are kept.
         let shown = try runTally(["scan", "1", "--store", store])
         #expect(shown.status == 0 && shown.stdout.contains("definition"))
+        // A dump carries no marker: the loaded store's scan has no document (not the marker's zero bytes).
+        let dump = try runTally(["dump", "--output", dir.child("d"), "--store", store])
+        let dumped = try String(contentsOfFile: dir.child("d"), encoding: .utf8)
+        #expect(dump.status == 0 && !dumped.contains("\"document\""))
+        #expect(try runTally(["load", dir.child("d"), "--store", dir.child("loaded")]).status == 0)
+        let loaded = try runTally(["scan", "1", "--raw", "--store", dir.child("loaded")])
+        #expect(loaded.status == 1 && loaded.stderr.contains("scan 1 has no stored document"), "\(loaded.stderr)")
     }
 
     @Test func aBackupOfADamagedStoreFails() throws {

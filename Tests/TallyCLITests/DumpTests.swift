@@ -71,6 +71,45 @@ struct DumpTests {
         #expect(!FileManager.default.fileExists(atPath: dir.child("t")), "a refused dump leaves no store behind")
     }
 
+    /// Ids the dumped store gave out travel: a burnt or reserved LSN, a removed verdict's id. The loaded store gives
+    /// neither again, and a dump without them (before they were written) reserves nothing.
+    @Test func reservedIdsTravelWithTheDump() throws {
+        let dir = TemporaryDirectory()
+        let first = dir.child("first"), second = dir.child("second")
+        func write(_ store: Store, _ time: Int64) throws -> LSN {
+            var b = WriteBatch(origin: BatchOrigin(kind: "test", source: "t\(time)", wallTime: 0))
+            b.append(series: b.addSeries(SeriesKey(metric: "m")), time: time, value: Double(time))
+            return try store.write(b).lsn
+        }
+        do {
+            let store = try Store.open(at: first)
+            #expect(try write(store, 1) == 1 && write(store, 2) == 2)
+        }
+        // Batch 2's record damaged at the end of the WAL: the next open cuts it and reserves LSN 2.
+        let wal = try #require(try FileManager.default.contentsOfDirectory(atPath: first + "/wal").first { $0.hasSuffix(".wal") })
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: first + "/wal/" + wal)))
+        bytes[bytes.count - 3] ^= 0x01
+        try Data(bytes).write(to: URL(fileURLWithPath: first + "/wal/" + wal))
+        do {
+            let store = try Store.open(at: first)
+            #expect(store.cutWALTail?.claimedLSNs == [2])
+            let id = try #require(store.series(key: SeriesKey(metric: "m"))).id
+            try store.setFeedback(series: id, time: 1, verdict: .anomaly)
+            let removed = try store.setFeedback(series: id, time: 2, verdict: .anomaly)
+            #expect(try store.removeFeedback(ids: [removed.id]) == 1)
+            try store.close()
+        }
+        let dump = try runTally(["dump", "--output", dir.child("d"), "--store", first])
+        #expect(dump.status == 0, "\(dump.stderr)")
+        let text = try String(contentsOfFile: dir.child("d"), encoding: .utf8)
+        #expect(text.contains("\"last_lsn\": 2, \"next_feedback_id\": 3"), "\(text.suffix(200))")
+        #expect(try runTally(["load", dir.child("d"), "--store", second]).status == 0)
+        let loaded = try Store.open(at: second)
+        #expect(try write(loaded, 3) == 3)
+        let id = try #require(loaded.series(key: SeriesKey(metric: "m"))).id
+        #expect(try loaded.setFeedback(series: id, time: 3, verdict: .expected).id == 3)
+    }
+
     /// An empty input is refused at line 1, as an empty CSV or JSON file is (it said line 0).
     @Test func anEmptyDumpIsRefusedAtLineOne() throws {
         let dir = TemporaryDirectory()

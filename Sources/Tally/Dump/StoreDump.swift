@@ -24,7 +24,8 @@ public enum StoreDump {
             let details = i.origin.details.filter { $0.name != BatchOrigin.documentKey }
             emit("{\"import\": {\"lsn\": \(i.lsn), \"kind\": \(JSONText.string(i.origin.kind)), \"source\": \(JSONText.string(i.origin.source)), "
                  + "\"wall_time\": \(i.origin.wallTime), \"series_count\": \(i.seriesCount), \"point_count\": \(i.pointCount), \"details\": \(object(details))}}")
-            if let document = try store.document(ofBatch: i.lsn) {
+            // A repair's marker stands for a lost document: there is nothing to carry (the batch keeps no document).
+            if let document = try store.document(ofBatch: i.lsn), !document.isLostToDamage {
                 emit("{\"document\": {\"lsn\": \(i.lsn), \"kind\": \(JSONText.string(document.kind)), \"base64\": \"\(Base64.encode(document.bytes))\"}}")
             }
         }
@@ -64,8 +65,10 @@ public enum StoreDump {
                 start = end
             }
         }
+        let reserved = try store.reservedIDs()
         emit("{\"end\": {\"series\": \(records.count), \"points\": \(total), \"feedback\": \(verdicts.count), "
-             + "\"api_keys\": \(keys.count), \"check_feedback\": \(checkFeedback.count)}}")
+             + "\"api_keys\": \(keys.count), \"check_feedback\": \(checkFeedback.count), "
+             + "\"last_lsn\": \(reserved.lastLSN), \"next_feedback_id\": \(reserved.nextFeedbackID)}}")
     }
 
     static func object(_ pairs: [Label]) -> String {
@@ -81,6 +84,7 @@ public enum StoreDump {
         let verdicts: [FeedbackRecord]
         let keys: [APIKeyRecord]
         let checkFeedback: [(resultID: String, feedback: String, updated: Int64)]
+        let reserved: ReservedIDs
     }
 
     /// Reads a dump and loads it into `store`, which must be empty. The whole dump is checked before anything is
@@ -92,7 +96,7 @@ public enum StoreDump {
     /// Loads a checked dump into `store`, which must be empty.
     public static func load(_ contents: Contents, into store: Store) throws(StoreError) {
         try store.load(series: contents.series, imports: contents.imports, documents: contents.documents,
-                       points: contents.points, feedback: contents.verdicts)
+                       points: contents.points, feedback: contents.verdicts, reserved: contents.reserved)
         // The side tables have a connection of their own: they are filled after the store's transaction.
         if !contents.keys.isEmpty || !contents.checkFeedback.isEmpty {
             let side = try CatalogSideTables(storePath: store.path)
@@ -121,6 +125,7 @@ public enum StoreDump {
         var sawHeader = false, sawEnd = false
         var expected = (series: 0, points: 0)
         var expectedSide: (feedback: Int?, keys: Int?, checkFeedback: Int?) = (nil, nil, nil)
+        var reserved = ReservedIDs()
         var lineNumber = 0
         func fail(_ message: String) -> StoreError {
             .invalid(InputError(file: source, line: lineNumber, message: message))
@@ -300,6 +305,9 @@ public enum StoreDump {
                 expected = (Int(e["series"]?.numberValue?.int64Value ?? -1), Int(e["points"]?.numberValue?.int64Value ?? -1))
                 expectedSide = (e["feedback"]?.numberValue?.int64Value.map(Int.init), e["api_keys"]?.numberValue?.int64Value.map(Int.init),
                                 e["check_feedback"]?.numberValue?.int64Value.map(Int.init))
+                // Ids the dumped store had given out (dumps before 2026-12-01 do not say: none beyond the contents).
+                if let lsn = e["last_lsn"]?.numberValue?.int64Value, lsn > 0 { reserved.lastLSN = LSN(lsn) }
+                if let id = e["next_feedback_id"]?.numberValue?.int64Value, id > 0 { reserved.nextFeedbackID = id }
                 sawEnd = true
             } else {
                 throw fail("unknown line: expected series, import, document, feedback, api_key, check_feedback, points or end")
@@ -348,7 +356,7 @@ public enum StoreDump {
                 message: "a verdict on series \(verdict.series), which the dump does not define"))
         }
         return Contents(series: series, imports: imports, documents: documents, points: points, verdicts: verdicts,
-                        keys: keys, checkFeedback: checkFeedback)
+                        keys: keys, checkFeedback: checkFeedback, reserved: reserved)
     }
 
     /// Every point was written by a batch, and a batch keeps at most the points it wrote (retention, deletes and

@@ -105,6 +105,21 @@ final class DocumentLog: @unchecked Sendable {
 
     static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
+    /// The length of the file's header and every record whose length fits in the file: where a record being
+    /// appended begins, if one is. Checksums are not read: a complete but damaged record is kept, for verify to name.
+    static func wholeRecordsPrefix(_ handle: File) throws(IOError) -> Int {
+        let total = try handle.size()
+        guard total >= headerSize else { return 0 }
+        var offset = headerSize
+        while offset + recordHeaderSize <= total {
+            let header = try handle.read(count: recordHeaderSize, at: offset)
+            let length = header.withUnsafeBytes { Int($0.loadUnaligned(as: UInt32.self).littleEndian) }
+            if length == 0 || offset + recordHeaderSize + length > total { break }
+            offset += recordHeaderSize + length
+        }
+        return offset
+    }
+
     /// The length of the file's good part: the header and every complete record with a good checksum.
     static func validPrefix(_ handle: File, path: String) throws(IOError) -> Int {
         let total = try handle.size()

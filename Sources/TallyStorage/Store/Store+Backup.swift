@@ -263,7 +263,7 @@ extension Store {
             // A record being appended while the size was taken (a scan the writer is storing) is left out: its WAL
             // record, which refers to it, is not in the copy either.
             let copy = try File.openForWriting(target, create: false)
-            let whole = try DocumentLog.validPrefix(copy, path: target)
+            let whole = try DocumentLog.wholeRecordsPrefix(copy)
             if whole < copied {
                 try copy.truncate(to: whole)
                 try copy.sync()

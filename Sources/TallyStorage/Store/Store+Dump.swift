@@ -8,8 +8,11 @@ extension Store {
     /// with their LSNs, points with the LSNs that wrote them, the documents the batches kept, and the verdicts on
     /// points (with their row ids). Everything is written into segments and published in one catalog transaction
     /// (nothing is visible before it commits).
+    /// `reserved` carries what the dumped store had reserved beyond its contents: its last LSN (batch ids given out,
+    /// such as a cut WAL tail's or a dropped batch's) and its next feedback id, so that neither is given again.
     public func load(series: [SeriesRecord], imports: [ImportRecord], documents: [StoredDocument],
-                     points: [SeriesID: PointColumns], feedback: [FeedbackRecord] = []) throws(StoreError) {
+                     points: [SeriesID: PointColumns], feedback: [FeedbackRecord] = [],
+                     reserved: ReservedIDs = ReservedIDs()) throws(StoreError) {
         try writer.withLock { (w: inout WriterState?) throws(StoreError) in
             guard let current = w else { throw readOnlyOrClosed() }
             guard state.withLock({ $0.index.seriesCount == 0 && $0.head.isEmpty && $0.segments.isEmpty }) else {
@@ -37,7 +40,7 @@ extension Store {
             }
             let perSeries = points.keys.sorted().map { ($0, kinds[$0]!, points[$0]!.resolved()) }
             let written = try writeSegments(perSeries, level: 1)
-            let lastLSN = max(records.map(\.lsn).max() ?? 0, written.map(\.0.maxLSN).max() ?? 0)
+            let lastLSN = max(records.map(\.lsn).max() ?? 0, written.map(\.0.maxLSN).max() ?? 0, reserved.lastLSN)
             do throws(StoreError) {
                 try catalog.db.transaction { () throws(StoreError) in
                     try catalog.insertSeries(series)
@@ -51,6 +54,7 @@ extension Store {
                     }
                     try catalog.setMeta("last_lsn", "\(lastLSN)")
                     try catalog.setMeta("flushed_lsn", "\(lastLSN)")
+                    if reserved.nextFeedbackID > 1 { try catalog.setMeta(Store.nextFeedbackIDKey, "\(reserved.nextFeedbackID)") }
                 }
             } catch {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -65,5 +69,36 @@ extension Store {
                 s.noteChange()
             }
         }
+    }
+}
+
+/// Ids a store has given out or reserved beyond what its contents show, which a dump carries to the loaded store.
+public struct ReservedIDs: Sendable, Equatable {
+    /// The highest LSN given out or reserved (0: none beyond the batches).
+    public var lastLSN: LSN
+    /// The id the next new verdict gets (1: none reserved).
+    public var nextFeedbackID: Int64
+
+    public init(lastLSN: LSN = 0, nextFeedbackID: Int64 = 1) {
+        self.lastLSN = lastLSN
+        self.nextFeedbackID = nextFeedbackID
+    }
+}
+
+extension Store {
+    /// The ids this store has given out or reserved: its last LSN and the next feedback id.
+    public func reservedIDs() throws(StoreError) -> ReservedIDs {
+        let given = state.withLock { $0.nextLSN - 1 }
+        // The catalog's last_lsn too: a read-only handle does not count its reservations in its next LSN.
+        let recorded = try catalog.db.exclusive { () throws(StoreError) in try catalog.meta("last_lsn").flatMap { LSN($0) } ?? 0 }
+        let lastLSN = max(given, recorded)
+        let next = try catalog.db.exclusive { () throws(StoreError) -> Int64 in
+            let reserved = Int64(try catalog.meta(Store.nextFeedbackIDKey) ?? "1") ?? 1
+            guard try catalog.hasFeedbackTable() else { return reserved }
+            let top = try catalog.db.prepare("SELECT coalesce(max(id), 0) FROM feedback")
+            _ = try top.step()
+            return max(reserved, top.int(0) + 1)
+        }
+        return ReservedIDs(lastLSN: lastLSN, nextFeedbackID: next)
     }
 }
