@@ -109,17 +109,9 @@ struct DamageTests {
     /// the group intact. Nothing of the group was acknowledged, so that is a torn tail (cut), not damage.
     @Test func aTornGroupCommitIsCutNotRefused() throws {
         let dir = TemporaryDirectory()
-        do {
-            let store = try Store.open(at: dir.path)
-            try store.write(batch(points: [(1, 1)]))
-            let results = store.writeGroup([GroupWrite(batch: batch(points: [(2, 2)])), GroupWrite(batch: batch(points: [(3, 3)]))])
-            #expect(results.allSatisfy { (try? $0.get()) != nil })
-        }
-        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        let wal = try storeWithAGroupCommit(dir)
         var bytes = try readFileBytes(wal)
-        // The group's first record starts after the header and the first record.
-        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
-        let groupStart = 12 + 8 + first
+        let groupStart = walRecordStarts(bytes)[1]
         bytes[groupStart + 2] ^= 0x10   // its length: it now seems to run past the end
         try writeFileBytes(wal, bytes)
         let store = try Store.open(at: dir.path)
@@ -131,16 +123,9 @@ struct DamageTests {
     /// group's later records whole: still the last append, cut, and the LSNs it claims are reserved.
     @Test func aTornGroupWithADamagedFirstRecordIsCut() throws {
         let dir = TemporaryDirectory()
-        do {
-            let store = try Store.open(at: dir.path)
-            try store.write(batch(points: [(1, 1)]))
-            let group = (2...4).map { GroupWrite(batch: batch(points: [(Int64($0), Double($0))])) }
-            #expect(store.writeGroup(group).allSatisfy { (try? $0.get()) != nil })
-        }
-        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        let wal = try storeWithAGroupCommit(dir)
         var bytes = try readFileBytes(wal)
-        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
-        let groupStart = 12 + 8 + first
+        let groupStart = walRecordStarts(bytes)[1]
         bytes[groupStart + 8 + 20] ^= 0x10   // inside the group's first record's payload
         try writeFileBytes(wal, bytes)
         let store = try Store.open(at: dir.path)
@@ -157,8 +142,7 @@ struct DamageTests {
         let wal = try storeWithThreeBatches(dir)
         _ = try Store.open(at: dir.path)   // the catalog records batches 1–3
         let bytes = try readFileBytes(wal)
-        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
-        try writeFileBytes(wal, Array(bytes.prefix(12 + 8 + first)))   // only batch 1 is left
+        try writeFileBytes(wal, Array(bytes.prefix(walRecordStarts(bytes)[1])))   // only batch 1 is left
         let report = Store.verify(at: dir.path)
         #expect(report.problems.contains { $0.detail.contains("the catalog recorded batch 2 (test test), but no WAL record or segment holds it") },
                 "\(report.problems)")

@@ -42,14 +42,7 @@ struct ExhaustiveDamageTests {
         let dir = TemporaryDirectory()
         let (wal, _) = try store(dir)
         let original = try readFileBytes(wal)
-        // The records' starts, from their length fields (12-byte file header, 8-byte record headers).
-        var starts: [Int] = []
-        var offset = 12
-        while offset < original.count {
-            starts.append(offset)
-            let length = original[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
-            offset += 8 + length
-        }
+        let starts = walRecordStarts(original)
         #expect(starts.count == 3)
         var dropped: [Int] = []
         for position in 12..<starts[2] {

@@ -115,12 +115,7 @@ struct RepairTests {
         _ = try Store.open(at: dir.path)   // the catalog records batches 1–5
         let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
         let bytes = try readFileBytes(wal)
-        var starts: [Int] = []
-        var offset = 12
-        while offset < bytes.count {
-            starts.append(offset)
-            offset += 8 + bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
-        }
+        let starts = walRecordStarts(bytes)
         try writeFileBytes(wal, Array(bytes.prefix(starts[2] + 20)))
         // The open refuses: the catalog knows batch 3, so its cut record is damage, not a torn write.
         #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
@@ -137,16 +132,9 @@ struct RepairTests {
     /// dropped whole by a repair, as the open would cut it: none of it was acknowledged, and nothing is named lost.
     @Test func aRepairDropsATornGroupAsTheOpenWould() throws {
         let dir = TemporaryDirectory()
-        do {
-            let store = try Store.open(at: dir.path)
-            try store.write(batch(points: [(1, 1)]))
-            let group = (2...4).map { GroupWrite(batch: batch(points: [(Int64($0), Double($0))])) }
-            #expect(store.writeGroup(group).allSatisfy { (try? $0.get()) != nil })
-        }
-        let wal = try #require(try files(dir.child("wal"), suffix: ".wal").first)
+        let wal = try storeWithAGroupCommit(dir)
         var bytes = try readFileBytes(wal)
-        let first = bytes[12..<16].reversed().reduce(0) { $0 << 8 | Int($1) }
-        bytes[12 + 8 + first + 8 + 20] ^= 0x10   // inside the group's first record
+        bytes[walRecordStarts(bytes)[1] + 8 + 20] ^= 0x10   // inside the group's first record
         try writeFileBytes(wal, bytes)
         let report = try Store.repair(at: dir.path)
         let finding = try #require(report.findings.first { $0.path == wal })

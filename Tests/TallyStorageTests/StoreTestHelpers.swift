@@ -1,4 +1,6 @@
+import Testing
 import TallyStorage
+import TallyTestSupport
 import TallyEncoding
 
 /// A batch writing `points` (time, value) to one measurement series.
@@ -23,6 +25,28 @@ func same(_ a: [(Int64, Double?)], _ b: [(Int64, Double?)]) -> Bool {
     a.count == b.count && zip(a, b).allSatisfy { x, y in
         x.0 == y.0 && x.1?.bitPattern == y.1?.bitPattern
     }
+}
+
+/// Where each record of a WAL file starts, from their length fields (12-byte file header, 8-byte record headers).
+func walRecordStarts(_ bytes: [UInt8]) -> [Int] {
+    var starts: [Int] = []
+    var offset = 12
+    while offset + 4 <= bytes.count {
+        starts.append(offset)
+        offset += 8 + bytes[offset..<(offset + 4)].reversed().reduce(0) { $0 << 8 | Int($1) }
+    }
+    return starts
+}
+
+/// A store with batch 1 written alone and batches 2–4 as one group commit, left unflushed; returns the WAL file.
+func storeWithAGroupCommit(_ dir: TemporaryDirectory) throws -> String {
+    do {
+        let store = try Store.open(at: dir.path)
+        try store.write(batch(points: [(1, 1)]))
+        let group = (2...4).map { GroupWrite(batch: batch(points: [(Int64($0), Double($0))])) }
+        #expect(store.writeGroup(group).allSatisfy { (try? $0.get()) != nil })
+    }
+    return try #require(try files(dir.path + "/wal", suffix: ".wal").first)
 }
 
 /// Files in a store's folder with a suffix.
