@@ -48,7 +48,7 @@ extension TallyCommand {
                     // file it cannot read, damage, a newer format) is not removed either: the error says why.
                     do throws(StoreError) {
                         try Store.open(at: store).close()
-                    } catch .locked(let lock) {
+                    } catch .locked(let lock, _) {
                         throw CLIFailure(message: "\(store): the demo store is in use by another writing process (lock "
                                          + "\(lock) is held): not replacing it (stop that process, or choose another --store)", code: 1)
                     } catch {

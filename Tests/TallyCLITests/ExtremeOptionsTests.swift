@@ -168,6 +168,8 @@ struct ExtremeOptionsTests {
         let held = try Store.open(at: dir.child("held"))
         let locked = try runTally(["ingest", "csv", dir.child("good.csv"), dir.child("good.csv"), "--store", dir.child("held")])
         #expect(locked.status == 1 && locked.stderr.contains("in use by another writer"), "\(locked.stderr)")
+        // It names the process that holds the lock (this test's).
+        #expect(locked.stderr.contains("is held by process \(ProcessInfo.processInfo.processIdentifier))"), "\(locked.stderr)")
         #expect(locked.stderr.components(separatedBy: "in use").count == 2, "reported once: \(locked.stderr)")
         try held.close()
     }

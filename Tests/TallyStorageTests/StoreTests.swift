@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TallyStorage
 import TallyEncoding
@@ -292,5 +295,17 @@ struct StoreTests {
         let latest = store.latest([rows.id, check.id])
         #expect(latest[0]?.optionalValue == nil && latest[0]?.time == 2 && latest[0]?.checkOutcome == nil)
         #expect(latest[1]?.checkOutcome == .fail)
+    }
+
+    /// A second handle for writing in the same process is refused, saying it is this process that holds the lock.
+    @Test func aSecondWriterInTheSameProcessIsToldItHoldsTheLockItself() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
+        guard case .locked(_, let holder)? = error else { Issue.record("\(String(describing: error))"); return }
+        #expect(holder == getpid())
+        #expect(error?.description.contains("by a handle this process (\(getpid())) already opened for writing") == true,
+                "\(String(describing: error))")
+        try store.close()
     }
 }

@@ -180,7 +180,13 @@ final class WriterLock: @unchecked Sendable {
             let code = Glibc.errno
             SystemCalls.close(fd)
             if code == EWOULDBLOCK {
-                throw StoreError.locked(path: path)
+                // The holder wrote its process id into the file when it took the lock.
+                let text = try? { () throws(IOError) -> String in
+                    let file = try File.openForReading(path)
+                    return String(decoding: try file.read(count: min(32, try file.size()), at: 0), as: UTF8.self)
+                }()
+                let holder = text?.split(separator: "\n").first.flatMap { Int32($0) }
+                throw StoreError.locked(path: path, holder: holder)
             }
             throw StoreError.io(IOError(operation: "flock", path: path, errno: code))
         }

@@ -58,7 +58,7 @@ public final class Store: Sendable {
 
     /// Opens (or creates) the store at `path`.
     ///
-    /// - Throws: ``StoreError/locked(path:)`` when another process writes to it, ``StoreError/corrupt(path:offset:detail:)``
+    /// - Throws: ``StoreError/locked(path:holder:)`` when another writer holds the lock, ``StoreError/corrupt(path:offset:detail:)``
     ///   when a file is damaged (other than a torn last WAL record, which is dropped), ``StoreError/notAStore(path:detail:)``
     ///   for a directory that holds something else.
     public static func open(at path: String, options: StoreOptions = StoreOptions()) throws(StoreError) -> Store {

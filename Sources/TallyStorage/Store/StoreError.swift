@@ -1,4 +1,7 @@
 import TallyEncoding
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a store operation failed, with the file, offset or record involved.
 public enum StoreError: Error, Sendable, CustomStringConvertible {
@@ -6,8 +9,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case io(IOError)
     /// Bad input: nothing was written.
     case invalid(InputError)
-    /// Another process holds the writer lock.
-    case locked(path: String)
+    /// Another writer holds the lock: another process, or a handle this process opened for writing. `holder` is the
+    /// process id the LOCK file names, when it could be read.
+    case locked(path: String, holder: Int32? = nil)
     /// A file is damaged: what was found, where.
     case corrupt(path: String, offset: Int, detail: String)
     /// A file was written by a version of Tally this one does not know.
@@ -25,9 +29,11 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .io(let e): return e.description
         case .invalid(let e): return e.description
-        case .locked(let path):
-            return "the store is in use by another writer (lock \(path) is held: by another process, or by a handle "
-                + "this process already opened for writing)"
+        case .locked(let path, let holder):
+            let by = holder.map { $0 == getpid() ? "by a handle this process (\($0)) already opened for writing"
+                                                  : "by process \($0)" }
+                ?? "by another process, or by a handle this process already opened for writing"
+            return "the store is in use by another writer (lock \(path) is held \(by))"
         case .corrupt(let path, let offset, let detail): return "\(path): damaged at offset \(offset): \(detail)"
         case .unsupportedVersion(let path, let found, let supported):
             return "\(path): format version \(found) is newer than this Tally supports (\(supported)); upgrade Tally to read it"
