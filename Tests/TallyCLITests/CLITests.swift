@@ -202,7 +202,10 @@ struct CLITests {
         let csv = dir.child("p.csv")
         try writeText(csv, "time,metric,value\n" + (0..<50).map { "\($0 * 1000),m,\($0)" }.joined(separator: "\n") + "\n")
         #expect(try runTally(["ingest", "csv", csv, "--store", store]).status == 0)
-        #expect(try runTally(["verify", "--store", store]).status == 0)
+        let clean = try runTally(["verify", "--store", store])
+        #expect(clean.status == 0)
+        #expect(clean.stdout == "checked 1 segment (1 block), 1 WAL file (0 records), 0 stored documents and the catalog: clean\n",
+                "\(clean.stdout)")
         let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: store + "/segments").first)
         let path = store + "/segments/" + segment
         var bytes = try readFileBytes(path)
@@ -212,6 +215,7 @@ struct CLITests {
         #expect(result.status == 1)
         #expect(result.stderr.contains(path))
         #expect(result.stderr.contains("offset"))
+        #expect(result.stdout.hasSuffix(": 1 problem\n"), "\(result.stdout)")
     }
 
     @Test func usageErrorsUseArgumentParsersCode() throws {
