@@ -144,7 +144,7 @@ struct DamageTests {
         let bytes = try readFileBytes(wal)
         try writeFileBytes(wal, Array(bytes.prefix(walRecordStarts(bytes)[1])))   // only batch 1 is left
         let report = Store.verify(at: dir.path)
-        #expect(report.problems.contains { $0.detail.contains("the catalog recorded batch 2 (test test), but no WAL record or segment holds it") },
+        #expect(report.problems.contains { $0.detail.contains("the catalog recorded batch 2 (test test), so it was acknowledged, but no WAL record or segment holds it") },
                 "\(report.problems)")
         let error = #expect(throws: StoreError.self) { _ = try Store.open(at: dir.path) }
         #expect(error?.description.contains("the catalog recorded batch 2") == true, "\(String(describing: error))")

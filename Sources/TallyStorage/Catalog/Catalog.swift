@@ -30,6 +30,9 @@ public struct SegmentRecord: Sendable, Equatable {
     public var bytes: Int
     /// 0 for a flush of the head or a bulk import; higher for compaction output.
     public var level: Int
+
+    /// Whether batch `lsn` may have points here: its LSN range covers it.
+    public func covers(_ lsn: LSN) -> Bool { minLSN <= lsn && lsn <= maxLSN }
 }
 
 /// The SQLite catalog (`catalog.sqlite`): series, labels, attributes, imports, the segment manifest and the
@@ -190,6 +193,25 @@ final class Catalog: @unchecked Sendable {
     /// The highest LSN whose points are all in segments registered here.
     func flushedLSN() throws(StoreError) -> LSN {
         LSN(try meta("flushed_lsn").flatMap { UInt64($0) } ?? 0)
+    }
+
+    /// The highest LSN given out or reserved (a bulk import's, a flush's, a cut WAL tail's, a dropped batch's).
+    func lastLSN() throws(StoreError) -> LSN {
+        LSN(try meta("last_lsn").flatMap { UInt64($0) } ?? 0)
+    }
+
+    /// Records that no batch may get an LSN up to `lsn` (a client may have been told it); never lowers it.
+    func reserveLSNs(through lsn: LSN) throws(StoreError) {
+        if lsn > (try lastLSN()) { try setMeta("last_lsn", "\(lsn)") }
+    }
+
+    /// The batches recorded above `flushed` that neither the WAL (`walLSNs`) nor any of `segments` holds: each
+    /// was acknowledged (an open replayed it into the catalog, or it was a bulk import), and its points are gone.
+    func batchesHeldByNothing(above flushed: LSN, walLSNs: Set<LSN>,
+                              segments: [SegmentRecord]) throws(StoreError) -> [ImportRecord] {
+        try imports(above: flushed).filter { batch in
+            !walLSNs.contains(batch.lsn) && !segments.contains { $0.covers(batch.lsn) }
+        }
     }
 
     // MARK: Loading

@@ -303,4 +303,10 @@ public struct ImportRecord: Sendable, Equatable {
         self.seriesCount = seriesCount
         self.pointCount = pointCount
     }
+
+    /// What open, verify and repair say of a recorded batch that no WAL record or segment holds any more.
+    var heldByNothingMessage: String {
+        "the catalog recorded batch \(lsn) (\(origin.kind) \(origin.source)), so it was acknowledged, but no WAL record "
+            + "or segment holds it: its points are lost"
+    }
 }

@@ -54,7 +54,7 @@ extension Store {
                     }
                     try catalog.setMeta("last_lsn", "\(lastLSN)")
                     try catalog.setMeta("flushed_lsn", "\(lastLSN)")
-                    if reserved.nextFeedbackID > 1 { try catalog.setMeta(Store.nextFeedbackIDKey, "\(reserved.nextFeedbackID)") }
+                    if reserved.nextFeedbackID > 1 { try catalog.setMeta(Catalog.nextFeedbackIDKey, "\(reserved.nextFeedbackID)") }
                 }
             } catch {
                 for (record, _) in written { try? Directory.remove(segmentDirectory + "/" + record.file) }
@@ -90,15 +90,9 @@ extension Store {
     public func reservedIDs() throws(StoreError) -> ReservedIDs {
         let given = state.withLock { $0.nextLSN - 1 }
         // The catalog's last_lsn too: a read-only handle does not count its reservations in its next LSN.
-        let recorded = try catalog.db.exclusive { () throws(StoreError) in try catalog.meta("last_lsn").flatMap { LSN($0) } ?? 0 }
-        let lastLSN = max(given, recorded)
-        let next = try catalog.db.exclusive { () throws(StoreError) -> Int64 in
-            let reserved = Int64(try catalog.meta(Store.nextFeedbackIDKey) ?? "1") ?? 1
-            guard try catalog.hasFeedbackTable() else { return reserved }
-            let top = try catalog.db.prepare("SELECT coalesce(max(id), 0) FROM feedback")
-            _ = try top.step()
-            return max(reserved, top.int(0) + 1)
+        let (recorded, next) = try catalog.db.exclusive { () throws(StoreError) in
+            (try catalog.lastLSN(), try catalog.nextFeedbackID())
         }
-        return ReservedIDs(lastLSN: lastLSN, nextFeedbackID: next)
+        return ReservedIDs(lastLSN: max(given, recorded), nextFeedbackID: next)
     }
 }

@@ -57,10 +57,22 @@ extension Catalog {
     }
 }
 
-extension Store {
-    /// The catalog meta key of the next feedback id (ids are never given twice).
+extension Catalog {
+    /// The meta key of the next feedback id (ids are never given twice).
     static let nextFeedbackIDKey = "feedback_next_id"
 
+    /// The id the next new verdict gets: above every verdict's, and above every id given before (a removed
+    /// verdict's included).
+    func nextFeedbackID() throws(StoreError) -> Int64 {
+        let reserved = Int64(try meta(Catalog.nextFeedbackIDKey) ?? "1") ?? 1
+        guard try hasFeedbackTable() else { return reserved }
+        let top = try db.prepare("SELECT coalesce(max(id), 0) FROM feedback")
+        _ = try top.step()
+        return max(reserved, top.int(0) + 1)
+    }
+}
+
+extension Store {
     /// Records a verdict on the point of `series` at `time`, replacing an earlier verdict on the same point.
     ///
     /// The point need not exist (a verdict on a time without a point has no effect until one is written there).
@@ -75,22 +87,15 @@ extension Store {
             let id = try catalog.db.transaction { () throws(StoreError) -> Int64 in
                 let existing = try catalog.db.prepare("SELECT id FROM feedback WHERE series_id = ?1 AND time = ?2")
                     .bind(.int(Int64(series)), .int(time))
-                let reserved = Int64(try catalog.meta(Store.nextFeedbackIDKey) ?? "1") ?? 1
-                let id: Int64
-                if try existing.step() {
-                    id = existing.int(0)
-                } else {
-                    let top = try catalog.db.prepare("SELECT coalesce(max(id), 0) FROM feedback")
-                    _ = try top.step()
-                    id = max(top.int(0) + 1, reserved)
-                }
+                let next = try catalog.nextFeedbackID()
+                let id = try existing.step() ? existing.int(0) : next
                 try catalog.db.prepare("""
                     INSERT INTO feedback(id, series_id, time, verdict, note, created) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                     ON CONFLICT(series_id, time) DO UPDATE SET verdict = excluded.verdict, note = excluded.note,
                         created = excluded.created
                     """).bind(.int(id), .int(Int64(series)), .int(time), .text(verdict.rawValue), .text(note), .int(wallTime))
                     .run()
-                try catalog.setMeta(Store.nextFeedbackIDKey, "\(max(id + 1, reserved))")
+                try catalog.setMeta(Catalog.nextFeedbackIDKey, "\(max(id + 1, next))")
                 return id
             }
             state.withLock { $0.noteChange() }

@@ -282,7 +282,7 @@ extension Store {
                     for s in staged { results[s.index] = .failure(.io(error)) }
                     // Their LSNs are not given again.
                     let last = staged.map(\.batch.lsn).max() ?? 0
-                    state.withLock { $0.nextLSN = max($0.nextLSN, last + 1) }
+                    state.withLock { $0.skipLSNs(through: last) }
                     return
                 }
                 let headPoints = state.withLock { (s: inout StoreState) -> Int in

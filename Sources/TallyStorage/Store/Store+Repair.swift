@@ -92,8 +92,7 @@ extension Store {
                 // gone with it: the catalog forgets them, as it does batches a WAL repair drops.
                 let others = try catalog.loadSegments().filter { $0.id != record.id }
                 let gone = try catalog.imports(above: try catalog.flushedLSN()).filter { batch in
-                    record.minLSN <= batch.lsn && batch.lsn <= record.maxLSN
-                        && !others.contains { $0.minLSN <= batch.lsn && batch.lsn <= $0.maxLSN }
+                    record.covers(batch.lsn) && !others.contains { $0.covers(batch.lsn) }
                 }
                 try catalog.db.transaction { () throws(StoreError) in
                     try catalog.deleteSegment(id: record.id)
@@ -149,8 +148,8 @@ extension Store {
                 damagedTail = true
             }
             let moved = try moveAside(file)
-            let nextFileLSN = index + 1 < walNames.count ? LSN(walNames[index + 1].dropLast(4), radix: 16) : nil
-            let dropped = try droppedBatches(kept: records, firstLSN: LSN(name.dropLast(4), radix: 16) ?? 1,
+            let nextFileLSN = index + 1 < walNames.count ? WALReader.firstLSN(of: walNames[index + 1]) : nil
+            let dropped = try droppedBatches(kept: records, firstLSN: WALReader.firstLSN(of: name),
                                              nextFileLSN: nextFileLSN, damagedTail: damagedTail, catalog: catalog)
             // The catalog first (it can be done again): it forgets the dropped batches, so they are not listed with
             // points they no longer have and their content can be sent again, and it reserves their LSNs (a client
@@ -159,8 +158,7 @@ extension Store {
             if !dropped.batches.isEmpty || reserved > 0 {
                 try catalog.db.transaction { () throws(StoreError) in
                     for batch in dropped.batches where batch.recorded { try catalog.deleteImport(lsn: batch.lsn) }
-                    let last = max(LSN(try catalog.meta("last_lsn") ?? "0") ?? 0, reserved)
-                    try catalog.setMeta("last_lsn", "\(last)")
+                    try catalog.reserveLSNs(through: reserved)
                 }
             }
             do throws(IOError) {
@@ -220,7 +218,7 @@ extension WALReader {
                     if crc == stored, (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
                         records.append(SalvagedRecord(bytes: Array(raw[offset..<end]), type: payload[0],
                                                       lsn: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self).littleEndian,
-                                                      afterDamage: inDamage || (records.isEmpty && skipped > 0)))
+                                                      afterDamage: inDamage))
                         offset = end
                         inDamage = false
                         continue
@@ -272,7 +270,7 @@ extension Store {
         candidates.subtract(kept.map(\.lsn))
         let segments = try catalog.loadSegments()
         var out = DroppedBatches(batches: [], tailLSN: previous &+ 1)
-        for lsn in candidates.sorted() where !segments.contains(where: { $0.minLSN <= lsn && lsn <= $0.maxLSN }) {
+        for lsn in candidates.sorted() where !segments.contains(where: { $0.covers(lsn) }) {
             guard let record = records[lsn] else { out.batches.append((lsn, "\(lsn)", false)); continue }
             out.batches.append((lsn, "\(lsn) (\(record.origin.kind) \(record.origin.source), \(record.pointCount) point\(record.pointCount == 1 ? "" : "s"))", true))
         }

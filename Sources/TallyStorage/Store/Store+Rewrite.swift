@@ -228,7 +228,7 @@ extension Store {
             guard let record = try batchRecord(lsn) else {
                 throw StoreError.invalid(InputError(message: "no batch \(lsn) in \(path) (never written, or deleted)"))
             }
-            let holders = state.withLock { s in s.segments.filter { $0.minLSN <= lsn && lsn <= $0.maxLSN } }
+            let holders = state.withLock { s in s.segments.filter { $0.covers(lsn) } }
             // The series the batch may have written and the time span of its points in each, from the blocks' LSN
             // ranges (a compacted block's range may hold the LSN without any of its points).
             var spans: [SeriesID: (min: Int64, max: Int64)] = [:]
@@ -267,12 +267,9 @@ extension Store {
     /// The catalog's record of batch `lsn`, flushing first when the batch is newer than the last flush (written
     /// meanwhile: its points and record must be stored before they can be deleted); nil when there is none.
     private func batchRecord(_ lsn: LSN) throws(StoreError) -> ImportRecord? {
-        func stored() throws(StoreError) -> ImportRecord? {
-            try catalog.db.exclusive { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
-        }
         // The pending batches first: a flush moves them into the catalog, never the other way.
         if state.withLock({ s in s.pending.imports.contains { $0.lsn == lsn } }) { try flush() }
-        return try stored()
+        return try catalog.db.exclusive { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
     }
 }
 

@@ -148,14 +148,10 @@ extension Store {
         }
         // A batch the catalog recorded above the flushed LSN must be in the WAL or in a segment (what the open
         // checks): one in neither is lost, even when the WAL was cut exactly between two records.
-        if walReadWhole, segmentsListed, let catalog {
-            let flushed = (try? catalog.flushedLSN()) ?? .max
-            for record in (try? catalog.imports(above: flushed)) ?? [] where !walLSNs.contains(record.lsn)
-            && !listed.contains(where: { $0.minLSN <= record.lsn && record.lsn <= $0.maxLSN }) {
+        if walReadWhole, segmentsListed, let catalog, let flushed = try? catalog.flushedLSN() {
+            for lost in (try? catalog.batchesHeldByNothing(above: flushed, walLSNs: walLSNs, segments: listed)) ?? [] {
                 report.problems.append(VerifyProblem(path: path + "/wal", offset: nil,
-                    detail: "the catalog recorded batch \(record.lsn) (\(record.origin.kind) \(record.origin.source)), but "
-                        + "no WAL record or segment holds it: its points are lost (the open stops; `tally repair` names it "
-                        + "and forgets it)"))
+                    detail: lost.heldByNothingMessage + " (the open stops; `tally repair` names it and forgets it)"))
             }
         }
         var goodRecords: [String: [Int: Int]] = [:], damagedRecords: [String: Set<Int>] = [:]

@@ -36,7 +36,7 @@ extension Store {
             let record = WALFormat.encode(walBatch)
             do throws(IOError) { try current.wal.append(record) } catch {
                 // The LSN is not given again: a client may have logged it with the error.
-                state.withLock { $0.nextLSN = max($0.nextLSN, walBatch.lsn + 1) }
+                state.withLock { $0.skipLSNs(through: walBatch.lsn) }
                 throw .io(error)
             }
             let headPoints = state.withLock { (s: inout StoreState) -> Int in

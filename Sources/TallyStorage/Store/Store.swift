@@ -93,27 +93,23 @@ public final class Store: Sendable {
         let flushed = try catalog.flushedLSN()
         let wal = try WALReader.read(directory: path + "/wal", afterLSN: flushed)
         for batch in wal.batches { state.apply(batch) }
-        if let last = try catalog.meta("last_lsn").flatMap({ UInt64($0) }) { state.nextLSN = max(state.nextLSN, last + 1) }
-        state.nextLSN = max(state.nextLSN, flushed + 1)
-        // A damaged last record is cut off below; its bytes are kept, and the LSN it claims is never given again.
+        state.skipLSNs(through: max(try catalog.lastLSN(), flushed))
         // Every batch the catalog recorded above the flushed LSN (an earlier open replayed it, or a bulk import
         // wrote it) must be in the WAL or in a segment: one in neither was acknowledged and is gone — a damaged last
         // record the catalog knows, a WAL file cut between records or lost. That is damage, not a crash to recover.
-        let replayed = Set(wal.batches.map(\.lsn))
-        for record in try catalog.imports(above: flushed) where !replayed.contains(record.lsn)
-        && !state.segments.contains(where: { $0.minLSN <= record.lsn && record.lsn <= $0.maxLSN }) {
+        if let lost = try catalog.batchesHeldByNothing(above: flushed, walLSNs: Set(wal.batches.map(\.lsn)),
+                                                       segments: state.segments).first {
             let place = wal.tornTail.map { ($0.file, $0.offset) } ?? (path + "/wal", 0)
-            throw StoreError.corrupt(path: place.0, offset: place.1, detail:
-                "the catalog recorded batch \(record.lsn) (\(record.origin.kind) \(record.origin.source)), so it was "
-                + "acknowledged, but no WAL record or segment holds it: this is damage, not a write cut off by a crash "
-                + "(`tally repair` keeps what can be read and names what is lost)")
+            throw StoreError.corrupt(path: place.0, offset: place.1, detail: lost.heldByNothingMessage
+                + ": this is damage, not a write cut off by a crash (`tally repair` keeps what can be read and names what is lost)")
         }
+        // A damaged last record is cut off below; its bytes are kept, and the LSNs it claims are never given again.
         var cut: CutWALTail?
         var reservedLSN: LSN?
         if let torn = wal.tornTail {
             cut = try keepTornTail(torn, storePath: path)
             if let claimed = torn.claimedLSNs.last, claimed >= state.nextLSN, claimed - state.nextLSN < 1 << 32 {
-                state.nextLSN = claimed + 1
+                state.skipLSNs(through: claimed)
                 reservedLSN = claimed
             }
         }
@@ -123,9 +119,7 @@ public final class Store: Sendable {
             try catalog.db.transaction { () throws(StoreError) in
                 try applyPending(pending, to: catalog)
                 // A claimed LSN stays reserved across opens, though its record is gone.
-                if let reservedLSN, reservedLSN > (try catalog.meta("last_lsn").flatMap { LSN($0) } ?? 0) {
-                    try catalog.setMeta("last_lsn", "\(reservedLSN)")
-                }
+                if let reservedLSN { try catalog.reserveLSNs(through: reservedLSN) }
             }
         }
         let walWriter: WALWriter

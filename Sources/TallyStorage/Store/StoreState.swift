@@ -36,6 +36,9 @@ struct StoreState: Sendable {
     /// Counts a change, once it is visible to readers.
     mutating func noteChange() { changes &+= 1 }
 
+    /// Makes sure no batch gets an LSN up to `lsn` (given out before, reserved, or burnt by a failed write).
+    mutating func skipLSNs(through lsn: LSN) { nextLSN = max(nextLSN, lsn + 1) }
+
     mutating func noteImport(_ origin: BatchOrigin, lsn: LSN) {
         for hash in origin.contentIdentities where contentHashes[hash]?.contains(lsn) != true {
             var holders = contentHashes[hash] ?? []
