@@ -28,20 +28,14 @@ package final class SegmentReader: @unchecked Sendable {
     /// `expectedBytes` is the size the catalog recorded: a file of another size is refused before it is read (it
     /// was cut short, or another file is in its place, and its own checksums may not tell).
     static func open(path: String, id: UInt64, expectedBytes: Int? = nil) throws(StoreError) -> Opened {
-        if let expectedBytes, let size = Directory.fileSize(path), size != expectedBytes {
-            throw StoreError.corrupt(path: path, offset: min(size, expectedBytes), detail:
-                "the file is \(size) bytes where the catalog recorded \(expectedBytes): "
-                + (size < expectedBytes ? "it was cut short" : "it is not the file the catalog describes")
-                + " (`tally verify` names every problem; `tally repair` keeps what can be read)")
-        }
-        let reader = try SegmentReader(path: path, id: id)
+        let reader = try SegmentReader(path: path, id: id, expectedBytes: expectedBytes)
         let directory = try reader.readDirectory()
         try reader.checkTiling(directory)
         reader.hasSmallBlocks = directory.hasSmallBlocks
         return Opened(reader: reader, directory: directory)
     }
 
-    private init(path: String, id: UInt64) throws(StoreError) {
+    private init(path: String, id: UInt64, expectedBytes: Int?) throws(StoreError) {
         self.path = path
         self.id = id
         do throws(IOError) {
@@ -49,6 +43,12 @@ package final class SegmentReader: @unchecked Sendable {
             size = try file.size()
         } catch {
             throw .io(error)
+        }
+        if let expectedBytes, size != expectedBytes {
+            throw StoreError.corrupt(path: path, offset: min(size, expectedBytes), detail:
+                "the file is \(size) bytes where the catalog recorded \(expectedBytes): "
+                + (size < expectedBytes ? "it was cut short" : "it is not the file the catalog describes")
+                + " (`tally verify` names every problem; `tally repair` keeps what can be read)")
         }
         let minimum = SegmentFormat.headerSize + SegmentFormat.trailerSize
         guard size >= minimum else {

@@ -212,10 +212,9 @@ extension WALReader {
                 let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
                 let end = offset + WALFormat.recordHeaderSize + length
                 if length > 0, length <= WALFormat.maxRecordSize, end <= raw.count {
-                    let stored = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
                     let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end])
-                    let crc = CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])), payload)
-                    if crc == stored, (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
+                    if WALFormat.hasIntactChecksum(raw, at: offset, end: end),
+                       (try? WALFormat.decodePayload(payload, fileOffset: offset)) != nil {
                         records.append(SalvagedRecord(bytes: Array(raw[offset..<end]), type: payload[0],
                                                       lsn: payload.loadUnaligned(fromByteOffset: 1, as: UInt64.self).littleEndian,
                                                       afterDamage: inDamage))

@@ -125,12 +125,9 @@ extension Store {
                     if let ref = batch.origin.detail(BatchOrigin.documentKey) { documentRefs.append((batch.lsn, ref)) }
                 }
                 if let torn = contents.tornTail {
-                    let claimed = torn.claimedLSNs.first.map { first in
-                        first == torn.claimedLSNs.last! ? " (it claims batch \(first))"
-                            : " (they claim batches \(first) to \(torn.claimedLSNs.last!))"
-                    } ?? ""
                     report.problems.append(VerifyProblem(path: file, offset: torn.offset,
-                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged last write" + claimed
+                        detail: "the last \(torn.bytes) bytes are an incomplete or damaged last write"
+                            + TornTail.claimsPhrase(torn.claimedLSNs)
                             + ": a write cut off before it was acknowledged, or damage that looks like one; the next open "
                             + "for writing cuts it off and keeps the bytes in damaged/, unless the catalog recorded its "
                             + "batch (then the open stops: see below)"))

@@ -124,24 +124,21 @@ public final class Store: Sendable {
         }
         let walWriter: WALWriter
         do throws(IOError) {
-            if let lastFile = wal.files.last {
-                if let torn = wal.tornTail, torn.file == lastFile, torn.offset == 0 {
-                    try Directory.remove(lastFile)
-                    walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
-                } else if (wal.lastRecordLSN ?? WALReader.firstLSN(of: lastFile) &- 1) &+ 1 != state.nextLSN
-                            || WALReader.version(of: lastFile) < WALFormat.version {
-                    // A new file when the next LSN does not follow the file's last record (a reserved LSN, a bulk
-                    // import), so that LSNs rise by one within a file; and after a file of an older version, which
-                    // must not hold records that version does not know.
-                    let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
-                    _ = try WALWriter(directory: path + "/wal", continuing: lastFile, validSize: validSize)
-                    walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
-                } else {
-                    let validSize = wal.tornTail.map { $0.offset } ?? (Directory.fileSize(lastFile) ?? 0)
-                    walWriter = try WALWriter(directory: path + "/wal", continuing: lastFile, validSize: validSize)
-                }
+            let directory = path + "/wal"
+            if let lastFile = wal.files.last, wal.lastFileValidSize == 0 {
+                // Its header was cut off: nothing was ever appended to it.
+                try Directory.remove(lastFile)
+                walWriter = try WALWriter(directory: directory, firstLSN: state.nextLSN)
+            } else if let lastFile = wal.files.last,
+                      (wal.lastRecordLSN ?? WALReader.firstLSN(of: lastFile) &- 1) &+ 1 == state.nextLSN,
+                      wal.lastFileVersion == WALFormat.version {
+                walWriter = try WALWriter(directory: directory, continuing: lastFile, validSize: wal.lastFileValidSize)
             } else {
-                walWriter = try WALWriter(directory: path + "/wal", firstLSN: state.nextLSN)
+                // A new file when the next LSN does not follow the last file's last record (a reserved LSN, a bulk
+                // import), so that LSNs rise by one within a file; and after a file of an older version, which must
+                // not hold records that version does not know. The last file is cut back to its intact records.
+                if let lastFile = wal.files.last { try WALWriter.cutBack(lastFile, to: wal.lastFileValidSize) }
+                walWriter = try WALWriter(directory: directory, firstLSN: state.nextLSN)
             }
         } catch {
             throw .io(error)
@@ -277,9 +274,7 @@ public struct CutWALTail: Sendable, Equatable, CustomStringConvertible {
     /// One line for an operator.
     public var description: String {
         var text = "cut \(bytes) bytes off the end of \(file) at offset \(offset): an incomplete or damaged last record"
-        if let first = claimedLSNs.first, let last = claimedLSNs.last {
-            text += first == last ? " (it claims batch \(first))" : " (they claim batches \(first) to \(last))"
-        }
+        text += TornTail.claimsPhrase(claimedLSNs)
         text += keptAt.map { "; the bytes are kept in \($0)" } ?? "; they were all zero"
         return text + ". A write cut off by a crash was never acknowledged; if this store had acknowledged that batch, restore it from a backup"
     }

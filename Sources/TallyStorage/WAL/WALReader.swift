@@ -9,6 +9,13 @@ struct WALContents: Sendable {
     var tornTail: TornTail?
     /// The LSN of the last good record of the last file, whether or not it was flushed (nil: it has none).
     var lastRecordLSN: LSN?
+    /// The format version in the last file's header (0 when the header was cut off).
+    var lastFileVersion: UInt8 = 0
+    /// The size of the last file as read.
+    var lastFileSize = 0
+
+    /// Where the last file's intact records end: the writer continues it there, cutting off a torn tail.
+    var lastFileValidSize: Int { tornTail?.offset ?? lastFileSize }
 }
 
 /// The damaged end of the last WAL file: a record whose write was cut off (or damaged so that it cannot be told
@@ -20,6 +27,12 @@ struct TornTail: Sendable, Equatable {
     /// The LSNs the cut bytes claim: the damaged record's, when its first bytes hold a batch record's type and LSN,
     /// and those of whole records after it in the same append (a group commit's type-2 records), ascending.
     var claimedLSNs: [LSN] = []
+
+    /// " (it claims batch N)" or " (they claim batches N to M)" for `claimedLSNs` (ascending); empty for none.
+    static func claimsPhrase(_ claimedLSNs: [LSN]) -> String {
+        guard let first = claimedLSNs.first, let last = claimedLSNs.last else { return "" }
+        return first == last ? " (it claims batch \(first))" : " (they claim batches \(first) to \(last))"
+    }
 }
 
 /// Reads WAL files back. A record cut off at the end of the last file (a write that was never acknowledged)
@@ -56,6 +69,7 @@ enum WALReader {
     /// Checks one WAL file's header and records; appends its batches to `contents`.
     static func readFile(_ raw: UnsafeRawBufferPointer, path: String, isLast: Bool, afterLSN: LSN,
                          into contents: inout WALContents) throws(StoreError) {
+        if isLast { contents.lastFileSize = raw.count }
         if raw.count < WALFormat.headerSize {
             if isLast { contents.tornTail = TornTail(file: path, offset: 0, bytes: raw.count); return }
             throw StoreError.corrupt(path: path, offset: 0, detail: "WAL file header cut off (\(raw.count) bytes)")
@@ -71,6 +85,7 @@ enum WALReader {
         guard version <= WALFormat.version else {
             throw StoreError.unsupportedVersion(path: path, found: Int(version), supported: Int(WALFormat.version))
         }
+        if isLast { contents.lastFileVersion = version }
         // LSNs rise through a file from the one it is named by: the bound a later append's LSN must be within.
         var lastLSN = firstLSN(of: path) &- 1
         var offset = WALFormat.headerSize
@@ -96,7 +111,6 @@ enum WALReader {
                 return
             }
             let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
-            let storedCRC = raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
             let end = offset + WALFormat.recordHeaderSize + length
             if length == 0 || length > WALFormat.maxRecordSize || end > raw.count {
                 if let error = damage("record length \(length) runs past the end of the file") {
@@ -104,15 +118,14 @@ enum WALReader {
                 }
                 return
             }
-            let payload = UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end])
-            let crc = CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])), payload)
-            guard crc == storedCRC else {
+            guard WALFormat.hasIntactChecksum(raw, at: offset, end: end) else {
                 if let error = damage("record checksum mismatch") { throw error }
                 return
             }
             let batch: WALBatch
             do throws(EncodingError) {
-                batch = try WALFormat.decodePayload(payload, fileOffset: offset + WALFormat.recordHeaderSize)
+                batch = try WALFormat.decodePayload(UnsafeRawBufferPointer(rebasing: raw[(offset + WALFormat.recordHeaderSize)..<end]),
+                                                    fileOffset: offset + WALFormat.recordHeaderSize)
             } catch {
                 throw StoreError.corrupt(path: path, offset: error.offset, detail: "undecodable WAL record: \(error)")
             }
@@ -138,14 +151,11 @@ enum WALReader {
             let type = raw[k + header]
             let lsn = raw.loadUnaligned(fromByteOffset: k + header + 1, as: UInt64.self).littleEndian
             // The smallest batch payload is its type and LSN.
-            if length >= 9, end <= raw.count, WALFormat.isBatchType(type), lsn > lsnAbove, lsn - lsnAbove < 1 << 32 {
-                let stored = raw.loadUnaligned(fromByteOffset: k + 4, as: UInt32.self).littleEndian
-                let payload = UnsafeRawBufferPointer(rebasing: raw[(k + header)..<end])
-                if CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[k..<(k + 4)])), payload) == stored {
-                    found.append((k, lsn, type))
-                    k = end
-                    continue
-                }
+            if length >= 9, end <= raw.count, WALFormat.isBatchType(type), lsn > lsnAbove, lsn - lsnAbove < 1 << 32,
+               WALFormat.hasIntactChecksum(raw, at: k, end: end) {
+                found.append((k, lsn, type))
+                k = end
+                continue
             }
             k += 1
         }
@@ -155,12 +165,6 @@ enum WALReader {
     /// The LSN a WAL file is named by: that of its first record (1 for a name that is not one).
     static func firstLSN(of path: String) -> LSN {
         LSN(path.split(separator: "/").last.map { String($0.prefix(16)) } ?? "", radix: 16) ?? 1
-    }
-
-    /// The format version in a WAL file's header (0 when it cannot be read).
-    static func version(of path: String) -> UInt8 {
-        guard let bytes = try? File.openForReading(path).read(count: 5, at: 0), bytes.count == 5 else { return 0 }
-        return bytes[4]
     }
 
     /// The LSN a damaged record at `offset` claims: its payload's first byte is the batch type and the next eight

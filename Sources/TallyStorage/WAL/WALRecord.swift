@@ -47,6 +47,17 @@ enum WALFormat {
 
     static func header() -> [UInt8] { FileHeader.bytes(magic: magic, version: version) }
 
+    /// The checksum of the record at `offset` that ends at `end`: CRC32C of its length field and its payload.
+    static func recordChecksum(_ raw: UnsafeRawBufferPointer, at offset: Int, end: Int) -> UInt32 {
+        CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + 4)])),
+                      UnsafeRawBufferPointer(rebasing: raw[(offset + recordHeaderSize)..<end]))
+    }
+
+    /// Whether the record at `offset` that ends at `end` (inside `raw`) has the checksum it stores.
+    static func hasIntactChecksum(_ raw: UnsafeRawBufferPointer, at offset: Int, end: Int) -> Bool {
+        recordChecksum(raw, at: offset, end: end) == raw.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self).littleEndian
+    }
+
     /// Encodes a batch as one complete record: length, checksum and payload. `continuing`: the record follows
     /// another in the same append.
     static func encode(_ batch: WALBatch, continuing: Bool = false) -> [UInt8] {
@@ -81,10 +92,7 @@ enum WALFormat {
         withUnsafeBytes(of: UInt32(payloadLength).littleEndian) { raw in
             for i in 0..<4 { bytes[i] = raw[i] }
         }
-        let crc = bytes.withUnsafeBytes { raw in
-            CRC32C.update(CRC32C.checksum(UnsafeRawBufferPointer(rebasing: raw[0..<4])),
-                          UnsafeRawBufferPointer(rebasing: raw[recordHeaderSize...]))
-        }
+        let crc = bytes.withUnsafeBytes { raw in recordChecksum(raw, at: 0, end: raw.count) }
         withUnsafeBytes(of: crc.littleEndian) { raw in
             for i in 0..<4 { bytes[4 + i] = raw[i] }
         }

@@ -20,12 +20,22 @@ final class WALWriter: @unchecked Sendable {
     /// Continues an existing WAL file after its last good record (cutting off a torn tail).
     init(directory: String, continuing path: String, validSize: Int) throws(IOError) {
         self.directory = directory
-        file = try File.openForWriting(path, create: false)
+        file = try WALWriter.openCutBack(path, to: validSize)
+        size = validSize
+    }
+
+    /// Cuts a WAL file back to `validSize` (the end of its intact records) and syncs the cut, without continuing it.
+    static func cutBack(_ path: String, to validSize: Int) throws(IOError) {
+        _ = try openCutBack(path, to: validSize)
+    }
+
+    private static func openCutBack(_ path: String, to validSize: Int) throws(IOError) -> File {
+        let file = try File.openForWriting(path, create: false)
         if try file.size() != validSize {
             try file.truncate(to: validSize)
             try file.syncData()
         }
-        size = validSize
+        return file
     }
 
     static func fileName(firstLSN: LSN) -> String {
