@@ -91,7 +91,7 @@ extension TallyCommand {
             for series in report.withoutPoints { lines.append("NOT JUDGED  \(series.seriesText)  no point at or before now") }
             let n = report.matchedSeries
             // What the summary adds: flags without a new alert, series not judged.
-            var suffix = report.quiet.isEmpty ? "" : "; \(report.quiet.count) latest point\(report.quiet.count == 1 ? "" : "s") "
+            var suffix = report.quiet.isEmpty ? "" : "; \(counted(report.quiet.count, "latest point")) "
                 + "flagged without a new alert"
             if !report.unjudged.isEmpty || !report.withoutPoints.isEmpty {
                 let k = report.unjudged.count + report.withoutPoints.count
@@ -107,7 +107,7 @@ extension TallyCommand {
                 lines.append("ok: no point of the \(n) series matched the query")
             case (.anyPoint, true):
                 let points = report.findings.count
-                lines.append("matched: \(points) point\(points == 1 ? "" : "s") in \(report.failingSeries) of \(n) series")
+                lines.append("matched: \(counted(points, "point")) in \(report.failingSeries) of \(n) series")
             }
             return lines.joined(separator: "\n")
         }

@@ -130,7 +130,7 @@ extension TallyCommand {
                     guard removed > 0 else {
                         throw CLIFailure(message: "no verdict with id \(id.map(String.init).joined(separator: ", ")) (tally feedback list shows them)", code: 1)
                     }
-                    printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
+                    printOut("removed \(counted(removed, "verdict"))")
                     return
                 }
                 let seriesSelector = try parseSelectorOrExit(selector ?? "")
@@ -150,7 +150,7 @@ extension TallyCommand {
                         removed += try store.removeFeedback(series: info.id, in: .millisecond(at: time))
                     }
                 }
-                printOut("removed \(removed) verdict\(removed == 1 ? "" : "s")")
+                printOut("removed \(counted(removed, "verdict"))")
             }
         }
     }

@@ -73,7 +73,7 @@ func ingestPointFiles(_ files: [String], into location: StoreLocation,
                 }
                 let file = try parse(bytes, name)
                 let receipt = try store.open().ingestPoints(file)
-                printOut("\(name): landed \(receipt.pointCount) point\(receipt.pointCount == 1 ? "" : "s"), \(receipt.newSeriesCount) new series (batch \(receipt.lsn))")
+                printOut("\(name): landed \(counted(receipt.pointCount, "point")), \(receipt.newSeriesCount) new series (batch \(receipt.lsn))")
             } catch let error as LazyStore.OpenFailure {
                 throw error.underlying
             } catch {

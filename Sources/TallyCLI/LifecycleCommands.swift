@@ -55,7 +55,7 @@ extension TallyCommand {
                 if !selector.isEmpty { try requireMatches(seriesSelector, text: selector, in: store) }
                 let report = try store.retain(before: cutoff, selector: selector.isEmpty ? nil : seriesSelector)
                 try store.close()
-                printOut("dropped \(report.pointsDropped) point\(report.pointsDropped == 1 ? "" : "s") before \(TimeText.format(cutoff)); " + describe(report, verb: "rewrote"))
+                printOut("dropped \(counted(report.pointsDropped, "point")) before \(TimeText.format(cutoff)); " + describe(report, verb: "rewrote"))
             }
         }
     }
@@ -100,14 +100,15 @@ extension TallyCommand {
                     try requireMatches(seriesSelector, text: selector!, in: store)
                     report = try store.delete(seriesSelector, in: range)
                 }
-                printOut("deleted \(report.pointsDropped) point\(report.pointsDropped == 1 ? "" : "s"); \(forgot)\(describe(report, verb: "rewrote"))")
+                printOut("deleted \(counted(report.pointsDropped, "point")); \(forgot)\(describe(report, verb: "rewrote"))")
             }
         }
     }
 }
 
 func describe(_ report: RewriteReport, verb: String) -> String {
-    "\(verb) \(report.segmentsRemoved) segments into \(report.segmentsWritten) (\(report.bytesBefore) → \(report.bytesAfter) bytes, \(report.pointsAfter) points)"
+    "\(verb) \(counted(report.segmentsRemoved, "segment")) into \(report.segmentsWritten) "
+        + "(\(report.bytesBefore) → \(report.bytesAfter) bytes, \(counted(report.pointsAfter, "point")))"
 }
 
 /// The series `selector` (written `text`) matches in `store`; exits 2 when there are none: a misspelt metric or

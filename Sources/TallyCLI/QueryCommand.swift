@@ -187,7 +187,7 @@ struct SeriesLink: ParsableCommand {
             }
             let (from, to) = (try one(old), try one(new))
             let report = try store.link(from, into: to)
-            var line = "moved \(report.moved) point\(report.moved == 1 ? "" : "s") of \(from) into \(to)"
+            var line = "moved \(counted(report.moved, "point")) of \(from) into \(to)"
             if report.superseded > 0 {
                 line += "; \(report.superseded) point\(report.superseded == 1 ? " was" : "s were") at times \(to) already had "
                     + "(its own were kept, \(report.superseded == 1 ? "that one is" : "those are") gone)"

@@ -58,11 +58,10 @@ extension TallyCommand {
                 let report = Store.verify(at: location.path)
                 for note in report.notes { printError("note: \(note)") }
                 for problem in report.problems { printError("\(problem.isNewerFormat ? "not checked" : "damaged"): \(problem)") }
-                func n(_ count: Int, _ noun: String) -> String { "\(count) \(noun)\(count == 1 ? "" : "s")" }
-                printOut("checked \(n(report.segmentsChecked, "segment")) (\(n(report.blocksChecked, "block"))), "
-                         + "\(n(report.walFilesChecked, "WAL file")) (\(n(report.walRecordsChecked, "record"))), "
-                         + "\(n(report.documentsChecked, "stored document")) and the catalog: "
-                         + (report.isClean ? "clean" : n(report.problems.count, "problem")))
+                printOut("checked \(counted(report.segmentsChecked, "segment")) (\(counted(report.blocksChecked, "block"))), "
+                         + "\(counted(report.walFilesChecked, "WAL file")) (\(counted(report.walRecordsChecked, "record"))), "
+                         + "\(counted(report.documentsChecked, "stored document")) and the catalog: "
+                         + (report.isClean ? "clean" : counted(report.problems.count, "problem")))
                 if !report.isClean { throw ExitCode(1) }
             }
         }
