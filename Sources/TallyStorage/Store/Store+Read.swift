@@ -128,14 +128,15 @@ extension Store {
     public func importRecord(lsn: LSN) throws(StoreError) -> ImportRecord? {
         // The pending batches first: a flush moves them into the catalog, never the other way.
         if let record = state.withLock({ s in s.pending.imports.first { $0.lsn == lsn } }) { return record }
-        return try catalog.db.exclusive { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
+        // One read transaction: the record and its details from one snapshot, whatever another process writes.
+        return try catalog.db.readTransaction { () throws(StoreError) in try catalog.importRecord(lsn: lsn) }
     }
 
     /// The batches written so far (imports, scans, API writes), oldest first.
     public func imports() throws(StoreError) -> [ImportRecord] {
         // The pending batches first: a flush between the two reads moves them into the catalog, read second.
         let pending = state.withLock { $0.pending.imports }
-        let recorded = try catalog.db.exclusive { () throws(StoreError) in try catalog.loadImports() }
+        let recorded = try catalog.db.readTransaction { () throws(StoreError) in try catalog.loadImports() }
         let known = Set(recorded.map(\.lsn))
         return (recorded + pending.filter { !known.contains($0.lsn) }).sorted { $0.lsn < $1.lsn }
     }
