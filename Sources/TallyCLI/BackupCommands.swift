@@ -20,7 +20,8 @@ extension TallyCommand {
                     throw CLIFailure(message: "\(directory) exists: a backup goes into a new directory", code: 1)
                 }
                 let report = try Store.backup(storeAt: location.path, to: directory)
-                printOut("backed up every batch up to \(report.lsn): \(report.segments) segments, \(report.walFiles) WAL files, \(report.documentFiles) document files, \(report.bytes) bytes")
+                printOut("backed up every batch up to \(report.lsn): \(counted(report.segments, "segment")), \(counted(report.walFiles, "WAL file")), "
+                         + "\(counted(report.documentFiles, "document file")), \(counted(report.bytes, "byte"))")
                 guard report.problems.isEmpty else {
                     for problem in report.problems { printError("damaged: \(problem)") }
                     throw CLIFailure(message: "the backup in \(directory) holds damage copied from the store: it cannot be "
@@ -42,7 +43,8 @@ extension TallyCommand {
                     throw CLIFailure(message: "\(store) exists: restore makes a new store directory", code: 1)
                 }
                 let report = try Store.restore(from: backup, to: store)
-                printOut("restored \(backup) into \(store): \(report.segmentsChecked) segments, \(report.walRecordsChecked) WAL records, verified \(report.isClean ? "clean" : "with problems")")
+                printOut("restored \(backup) into \(store): \(counted(report.segmentsChecked, "segment")), "
+                         + "\(counted(report.walRecordsChecked, "WAL record")), verified \(report.isClean ? "clean" : "with problems")")
                 if !report.isClean { throw ExitCode(1) }
             }
         }
@@ -61,7 +63,7 @@ extension TallyCommand {
                 let report = try Store.repair(at: location.path)
                 if report.findings.isEmpty { printOut("nothing to repair") }
                 for finding in report.findings { printOut(finding.description) }
-                printOut("after the repair: " + (report.after.isClean ? "the store verifies clean" : "\(report.after.problems.count) problems remain"))
+                printOut("after the repair: " + (report.after.isClean ? "the store verifies clean" : "\(counted(report.after.problems.count, "problem")) remain\(report.after.problems.count == 1 ? "s" : "")"))
                 for problem in report.after.problems { printError("damaged: \(problem)") }
                 if !report.after.isClean { throw ExitCode(1) }
             }

@@ -119,7 +119,7 @@ extension TallyCommand.Ingest {
                         if receipt.isDuplicate {
                             printOut("\(name): already stored as scan \(receipt.lsn); nothing changed")
                         } else {
-                            printOut("\(name): scan \(receipt.lsn) (\(scan.definitionName ?? "no definition"), data time \(TimeText.format(scan.timeMilliseconds))): \(scan.measurements.count) metrics, \(scan.checks.count) checks, \(receipt.newSeriesCount) new series")
+                            printOut("\(name): scan \(receipt.lsn) (\(scan.definitionName ?? "no definition"), data time \(TimeText.format(scan.timeMilliseconds))): \(counted(scan.measurements.count, "metric")), \(counted(scan.checks.count, "check")), \(receipt.newSeriesCount) new series")
                         }
                     } catch let error as LazyStore.OpenFailure {
                         throw error.underlying

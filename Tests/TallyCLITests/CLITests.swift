@@ -93,7 +93,11 @@ struct CLITests {
     @Test func backupAndRestoreIntoAnExistingDirectoryExitOne() throws {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n", in: dir)
-        #expect(try runTally(["backup", dir.child("b"), "--store", store]).status == 0)
+        let taken = try runTally(["backup", dir.child("b"), "--store", store])
+        // One CSV import is one segment; counts of one are in the singular.
+        #expect(taken.status == 0 && taken.stdout.contains(": 1 segment, 1 WAL file, 0 document files, "), "\(taken.stdout)")
+        let restored = try runTally(["restore", dir.child("b"), "--store", dir.child("r")])
+        #expect(restored.status == 0 && restored.stdout.contains(": 1 segment, 0 WAL records, verified clean"), "\(restored.stdout)")
         try FileManager.default.createDirectory(atPath: dir.child("taken"), withIntermediateDirectories: false)
         let backup = try runTally(["backup", dir.child("taken") + "/", "--store", store])
         #expect(backup.status == 1 && backup.stderr.contains("exists: a backup goes into a new directory"), "\(backup.stderr)")
