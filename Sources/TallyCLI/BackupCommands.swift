@@ -15,10 +15,6 @@ extension TallyCommand {
         func run() throws {
             try runReportingErrors {
                 try location.requireStore()
-                // A target that exists is a conflict with what is there (exit 1, as for load and demo), not bad input.
-                if Directory.exists(Directory.withoutTrailingSlashes(directory)) {
-                    throw CLIFailure(message: "\(directory) exists: a backup goes into a new directory", code: 1)
-                }
                 let report = try Store.backup(storeAt: location.path, to: directory)
                 printOut("backed up every batch up to \(report.lsn): \(counted(report.segments, "segment")), \(counted(report.walFiles, "WAL file")), "
                          + "\(counted(report.documentFiles, "document file")), \(counted(report.bytes, "byte"))")
@@ -39,9 +35,6 @@ extension TallyCommand {
 
         func run() throws {
             try runReportingErrors {
-                if Store.exists(at: backup), Directory.exists(Directory.withoutTrailingSlashes(store)) {
-                    throw CLIFailure(message: "\(store) exists: restore makes a new store directory", code: 1)
-                }
                 let report = try Store.restore(from: backup, to: store)
                 printOut("restored \(backup) into \(store): \(counted(report.segmentsChecked, "segment")), "
                          + "\(counted(report.walRecordsChecked, "WAL record")), verified \(report.isClean ? "clean" : "with problems")")

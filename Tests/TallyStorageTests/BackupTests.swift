@@ -150,8 +150,27 @@ struct BackupTests {
         let store = try Store.open(at: dir.path)
         try store.write(batch(points: [(1, 1)]))
         try store.flush()
-        #expect(throws: StoreError.self) { try store.backup(to: dir.path) }
+        // An existing target is a conflict (`.exists`, naming it), not bad input, and nothing is written into it.
+        let taken = dir.child("taken")
+        try Directory.create(taken)
+        for target in [dir.path, taken, taken + "/"] {
+            do {
+                try store.backup(to: target)
+                Issue.record("a backup into \(target) should be refused")
+            } catch {
+                guard case .exists(let path, _) = error else { Issue.record("expected .exists, got \(error)"); continue }
+                #expect(path == Directory.withoutTrailingSlashes(target))
+            }
+        }
+        #expect(try Directory.list(taken).isEmpty)
         try store.backup(to: dir.child("b"))
+        do {
+            _ = try Store.restore(from: dir.child("b"), to: taken)
+            Issue.record("a restore into an existing directory should be refused")
+        } catch {
+            guard case .exists(taken, _) = error else { Issue.record("expected .exists(\(taken)), got \(error)"); return }
+        }
+        #expect(try Directory.list(taken).isEmpty)
         let segment = try #require(try files(dir.child("b/segments"), suffix: ".tseg").first)
         var bytes = try readFileBytes(segment)
         bytes[bytes.count / 2] ^= 0x10

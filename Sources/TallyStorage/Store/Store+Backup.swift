@@ -175,7 +175,7 @@ extension Store {
     private static func startBackup(of store: String, in given: String) throws(StoreError) -> String {
         let directory = Directory.withoutTrailingSlashes(given)
         guard !Directory.exists(directory) else {
-            throw StoreError.invalid(InputError(message: "\(directory) exists: a backup goes into a new directory"))
+            throw StoreError.exists(path: directory, detail: "a backup goes into a new directory")
         }
         // The store's own folders hold only files it names and manages (an open removes a half-written segment).
         for folder in ["segments", "wal", "documents"] where isInside(directory, store + "/" + folder) {
@@ -277,7 +277,7 @@ extension Store {
     public static func restore(from backup: String, to target: String) throws(StoreError) -> VerifyReport {
         guard Store.exists(at: backup) else { throw StoreError.notAStore(path: backup, detail: "no catalog") }
         guard !Directory.exists(target) else {
-            throw StoreError.invalid(InputError(message: "\(target) exists: restore makes a new store directory"))
+            throw StoreError.exists(path: target, detail: "restore makes a new store directory")
         }
         let before = Store.verify(at: backup)
         if let problem = before.problems.first {

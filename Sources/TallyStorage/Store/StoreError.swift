@@ -9,6 +9,9 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
     case io(IOError)
     /// Bad input: nothing was written.
     case invalid(InputError)
+    /// A directory that must be new (a backup's, a restored store's) already exists: a conflict with what is
+    /// there, not bad input. `detail` says what needs a new directory. Nothing was written.
+    case exists(path: String, detail: String)
     /// Another writer holds the lock: another process, or a handle this process opened for writing. `holder` is the
     /// process id the LOCK file names, when it could be read.
     case locked(path: String, holder: Int32? = nil)
@@ -29,6 +32,7 @@ public enum StoreError: Error, Sendable, CustomStringConvertible {
         switch self {
         case .io(let e): return e.description
         case .invalid(let e): return e.description
+        case .exists(let path, let detail): return "\(path) exists: \(detail)"
         case .locked(let path, let holder):
             let by = holder.map { $0 == getpid() ? "by a handle this process (\($0)) already opened for writing"
                                                   : "by process \($0)" }
