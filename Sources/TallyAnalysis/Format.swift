@@ -12,7 +12,7 @@ public func formatNumber(_ x: Double, significant: Int = 4, unit: Double? = nil)
         // Scientific notation, to `significant` digits or to the digits `unit` keeps (at most 17).
         var digits = significant
         if let unit, unit > 0 { digits = Int(floor(log10(a))) - Int(log10(unit).rounded()) + 1 }
-        return scientific(x, significant: Swift.min(Swift.max(digits, 1), 17))
+        return formatScientific(x, significant: Swift.min(Swift.max(digits, 1), 17))
     }
     var decimals: Int
     if let unit, unit > 0 {
@@ -51,7 +51,7 @@ public func formatNumber(_ x: Double, significant: Int = 4, unit: Double? = nil)
 
 /// `x` (finite, not 0) as `1.05e+304` or `-2.5e-7`: a mantissa of `significant` significant digits without
 /// trailing zeros, and the exponent.
-func scientific(_ x: Double, significant: Int) -> String {
+public func formatScientific(_ x: Double, significant: Int) -> String {
     let a = Swift.abs(x)
     var e = Int(floor(log10(a)))
     // 10^e is not a Double below about 1e-308: scale subnormal magnitudes up first.

@@ -445,6 +445,14 @@ public struct AnomalyOptions: Sendable, Hashable {
     /// The noise-level view's band in robust σ of its statistic, nil when off (`on` uses the sensitivity).
     var noiseBand: Double? { noiseSensitivity.map { $0 <= 0 ? sensitivity : $0 } }
 
+    /// The options `text` sets, by their canonical names (`sensitivity`, `ignore_below`), in order: for a caller
+    /// that sets some options itself and must refuse them in `text` rather than silently override them.
+    public static func givenNames(in text: String) -> [String] {
+        text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\t" || $0 == "\n" }).compactMap { token in
+            token.firstIndex(of: "=").map { canonicalName(String(token[..<$0])) }
+        }
+    }
+
     private static func canonicalName(_ raw: String) -> String {
         var out = ""
         for ch in raw {

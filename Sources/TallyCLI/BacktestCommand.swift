@@ -35,6 +35,12 @@ extension TallyCommand {
                 do { base = try AnomalyOptions.parse(options) } catch {
                     throw CLIFailure(message: "--options: \(error)", code: 2)
                 }
+                // The walks set these two themselves: in --options they would be overridden without a word.
+                for (name, flag) in [("method", "--methods"), ("sensitivity", "--sensitivities")]
+                where AnomalyOptions.givenNames(in: options).contains(name) {
+                    throw CLIFailure(message: "--options: \(name)= is what \(flag) sets (backtest walks each value it lists); "
+                                     + "give it as \(flag) instead", code: 2)
+                }
                 var chosen: [AnomalyMethod] = []
                 for word in methods.split(separator: ",") {
                     do {

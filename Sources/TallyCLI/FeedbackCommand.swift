@@ -72,8 +72,9 @@ extension TallyCommand {
             try runReportingErrors {
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForReading()
-                let infos = selector.isEmpty ? store.series(matching: seriesSelector)
-                    : try requireMatches(seriesSelector, text: selector, in: store)
+                // Series without points too: a verdict outlives its point (a delete, retention, a link that left it).
+                let infos = selector.isEmpty ? store.series(matching: seriesSelector, includingEmpty: true)
+                    : try requireMatches(seriesSelector, text: selector, in: store, includingEmpty: true)
                 let keys = Dictionary(uniqueKeysWithValues: infos.map { ($0.id, $0.key) })
                 let records = try store.feedback(series: infos.map(\.id))
                 var rows: [[String]] = []
@@ -138,7 +139,7 @@ extension TallyCommand {
                 defer { try? store.close() }
                 var removed = 0
                 let target = try at.map { try feedbackTarget($0, now: currentTimeMillis()) }
-                for info in try requireMatches(seriesSelector, text: selector ?? "", in: store) {
+                for info in try requireMatches(seriesSelector, text: selector ?? "", in: store, includingEmpty: true) {
                     if all {
                         removed += try store.removeFeedback(series: info.id)
                     } else if let target {

@@ -43,11 +43,13 @@ extension TallyCommand {
                     cutoff = duration.subtracted(from: now)
                 } else {
                     cutoff = try parseInstant(before!, now: now, option: "--before")
-                    // Keeping only points from a future time on drops every point: a typo (2030 for 2026), not a policy.
-                    guard cutoff <= now else {
-                        throw CLIFailure(message: "--before \(before!) is in the future (\(TimeText.format(cutoff))): retain "
-                                         + "would drop every point; to delete everything, use `tally delete`", code: 2)
-                    }
+                }
+                // Keeping only points from now (or a future time) on drops every point: a typo (2030 for 2026,
+                // 0d for 30d), not a policy.
+                guard cutoff < now else {
+                    let given = olderThan.map { "--older-than \($0)" } ?? "--before \(before!)"
+                    throw CLIFailure(message: "\(given) is not in the past (\(TimeText.format(cutoff))): retain "
+                                     + "would drop every point; to delete everything, use `tally delete`", code: 2)
                 }
                 let seriesSelector = try parseSelectorOrExit(selector)
                 let store = try location.openForWriting()
@@ -114,8 +116,8 @@ func describe(_ report: RewriteReport, verb: String) -> String {
 /// The series `selector` (written `text`) matches in `store`; exits 2 when there are none: a misspelt metric or
 /// label must not pass as "nothing to do".
 @discardableResult
-func requireMatches(_ selector: SeriesSelector, text: String, in store: Store) throws -> [SeriesInfo] {
-    let infos = store.series(matching: selector)
+func requireMatches(_ selector: SeriesSelector, text: String, in store: Store, includingEmpty: Bool = false) throws -> [SeriesInfo] {
+    let infos = store.series(matching: selector, includingEmpty: includingEmpty)
     if infos.isEmpty { throw CLIFailure(message: "\(text) matches no series", code: 2) }
     return infos
 }

@@ -192,6 +192,7 @@ struct SeriesLink: ParsableCommand {
                 line += "; \(report.superseded) point\(report.superseded == 1 ? " was" : "s were") at times \(to) already had "
                     + "(its own were kept, \(report.superseded == 1 ? "that one is" : "those are") gone)"
             }
+            if report.verdictsMoved > 0 { line += "; \(counted(report.verdictsMoved, "verdict")) moved with \(report.verdictsMoved == 1 ? "its point" : "their points")" }
             printOut(line)
         }
     }

@@ -206,7 +206,7 @@ public struct Chart: Sendable, Equatable {
         // Points without a value are gaps in the line: the subtitle counts them, so a gap is not a mystery.
         if totalIn > drawableIn { parts.append(ChartText.grouped(Double(totalIn - drawableIn), decimals: 0) + " without a value") }
         // Marked points (an anomaly that is also a failed check is one mark).
-        let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { m, l in m + l.points.filter { $0.value != nil && ($0.anomaly == true || $0.isCheckProblem) }.count } }
+        let marks = panels.reduce(0) { n, p in n + p.lines.reduce(0) { m, l in m + l.points.filter { ($0.value != nil && $0.anomaly == true) || $0.isCheckProblem }.count } }
         let dropped = panels.reduce(0) { n, p in n + p.lines.reduce(0) { $0 + $1.droppedMarks } }
         if dropped > 0 {
             notes.append("\(ChartText.grouped(Double(marks), decimals: 0)) of \(ChartText.grouped(Double(marks + dropped), decimals: 0)) marks drawn, spread evenly")
@@ -357,7 +357,7 @@ public struct Chart: Sendable, Equatable {
         var droppedMarks = 0
         if let marked {
             let keptSet = Set(kept)
-            droppedMarks = (0..<forecastStart).reduce(0) { n, i in n + (marked[i] && values[i] != nil && !keptSet.contains(i) ? 1 : 0) }
+            droppedMarks = (0..<forecastStart).reduce(0) { n, i in n + (marked[i] && (values[i] != nil || problem?[i] == true) && !keptSet.contains(i) ? 1 : 0) }
         }
         let points = kept.map { i in
             ChartPoint(time: s.times[i], value: values[i],
@@ -699,16 +699,22 @@ public struct Chart: Sendable, Equatable {
     }
 
     /// `2024-05-01 – 2025-04-30 UTC`, with times of day when the span is under two days.
+    /// Under two days, both ends to the same precision — minutes, seconds or milliseconds, the finest either end
+    /// needs — and the second end's date only when it differs: `2024-05-01 06:00 – 18:00 UTC`,
+    /// `2026-03-01 23:50:00.000 – 23:50:00.343 UTC`; otherwise the dates.
     static func spanText(_ from: Int64, _ to: Int64) -> String {
         if UTCTime.span(from: from, to: to) < Double(2 * UTCTime.day) {
-            let a = UTCTime.readable(from), b = UTCTime.readable(to)
-            return from == to ? a : a.replacingUTC + " – " + b
+            let a = UTCTime(from), b = UTCTime(to)
+            func clock(_ f: UTCTime) -> String {
+                if a.millisecond != 0 || b.millisecond != 0 {
+                    return f.hourMinuteSecondText + "." + String(String(1_000 + f.millisecond).dropFirst())
+                }
+                return a.second != 0 || b.second != 0 ? f.hourMinuteSecondText : f.hourMinuteText
+            }
+            let start = a.dateText + " " + clock(a)
+            if from == to { return start + " UTC" }
+            return start + " – " + (a.dateText == b.dateText ? "" : b.dateText + " ") + clock(b) + " UTC"
         }
         return UTCTime(from).dateText + " – " + UTCTime(to).dateText + " UTC"
     }
-}
-
-private extension String {
-    /// Without the trailing ` UTC`.
-    var replacingUTC: String { hasSuffix(" UTC") ? String(dropLast(4)) : self }
 }

@@ -189,8 +189,9 @@ public struct ChartLine: Sendable, Equatable {
     /// The points marked as anomalies that have a value to place them at.
     public var anomalies: [ChartPoint] { points.filter { $0.anomaly == true && $0.value != nil } }
 
-    /// The check points that warned, failed or errored and have a value to place them at.
-    public var checkProblems: [ChartPoint] { points.filter { $0.isCheckProblem && $0.value != nil } }
+    /// The check points that warned, failed or errored, with or without a value (a scan that errored often has
+    /// none: its mark sits on the plot's floor).
+    public var checkProblems: [ChartPoint] { points.filter(\.isCheckProblem) }
 
     /// Whether some of the drawn points are forecasts.
     public var hasForecast: Bool { points.last?.forecast == true }

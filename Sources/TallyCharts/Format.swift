@@ -1,3 +1,4 @@
+import TallyAnalysis
 import TallyQuery
 import TallyStorage
 
@@ -5,14 +6,15 @@ import TallyStorage
 /// Everything here is pure and locale-free, so a chart's bytes depend only on its input.
 public enum ChartText {
     /// `v` with `decimals` digits after the point and a comma between thousands: `12,345.60`.
-    /// Values of 1e15 and more (or non-finite) fall back to Swift's shortest form.
+    /// Values of 1e15 and more, whose digits a double no longer holds exactly, read as anomaly reasons write them:
+    /// six significant digits and an exponent (`2.00033e+15`).
     public static func grouped(_ v: Double, decimals: Int) -> String {
         guard v.isFinite else { return v.isNaN ? "NaN" : (v < 0 ? "-∞" : "∞") }
         let d = max(0, min(decimals, 12))
         var scale = 1.0
         for _ in 0..<d { scale *= 10 }
         let scaled = (abs(v) * scale).rounded()
-        guard abs(v) < 1e15, scaled < 9e18 else { return v.description }
+        guard abs(v) < 1e15, scaled < 9e18 else { return formatNumber(v, significant: 6) }
         let n = UInt64(scaled)
         let unit = UInt64(scale)
         let whole = n / unit, fraction = n % unit

@@ -362,13 +362,14 @@ extension Chart {
                  + "font-size=\"\(num(ChartStyle.tickFontSize))\" fill=\"#666666\">forecast</text></g>")
     }
 
-    /// Check points that warned, failed or errored, as squares in the outcome's colour (under any anomaly marker).
+    /// Check points that warned, failed or errored, as squares in the outcome's colour (under any anomaly marker);
+    /// one without a value (a scan that errored) sits on the plot's floor, where the line has its gap.
     private func checkProblemsSVG(_ line: ChartLine, _ p: ChartPanel, _ out: inout SVGWriter) {
         out.line("<g class=\"check-outcomes\" stroke=\"#ffffff\" stroke-width=\"1\">")
         for point in line.checkProblems {
-            let x = p.x(point.time), y = p.y(point.value!)
+            let x = p.x(point.time), y = point.value.map(p.y) ?? (p.plot.maxY - 4)
             let title = "Check \(point.outcome!) in \(line.name)\n\(UTCTime.readable(point.time))\nvalue: "
-                + ChartText.number(point.value!, unit: line.unit)
+                + (point.value.map { ChartText.number($0, unit: line.unit) } ?? "none")
             out.line("<rect class=\"\(point.outcome!)\" x=\"\(num(x - 4))\" y=\"\(num(y - 4))\" width=\"8\" height=\"8\" "
                      + "fill=\"\(ChartStyle.outcomeColors[point.outcome!]!)\"><title>" + ChartText.xml(title) + "</title></rect>")
         }

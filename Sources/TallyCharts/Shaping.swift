@@ -11,8 +11,10 @@ public enum Shaping {
     /// - Otherwise each run is thinned by Largest-Triangle-Three-Buckets (TallyAnalysis'
     ///   `largestTriangleThreeBuckets`: spikes and drops survive, and each run's minimum and maximum are always
     ///   kept), with a share of the budget proportional to its length.
-    /// - `pinned` points (anomalies) are always kept, up to `maxPinned` (a quarter of the budget unless given): when
-    ///   there are more, an even share of them over the whole line, the latest included.
+    /// - `pinned` points (anomalies, check problems) are always kept, up to `maxPinned` (a quarter of the budget
+    ///   unless given): when there are more, an even share of them over the whole line, the latest included. A
+    ///   pinned point without a value (a check scan that errored) is kept too, wherever it lies: it is marked, not
+    ///   drawn through.
     /// - When there are more gaps than the budget allows, the narrowest gaps (in time) are closed: the line
     ///   is drawn across them.
     ///
@@ -20,7 +22,7 @@ public enum Shaping {
     public static func lineIndices(times: [Int64], values: [Double?], pinned: [Bool]? = nil, maxPoints: Int,
                                    maxPinned: Int? = nil) -> [Int] {
         precondition(times.count == values.count, "Shaping.lineIndices: columns of different lengths")
-        let budget = max(4, maxPoints)
+        var budget = max(4, maxPoints)
         // Drawable runs, separated by at least one missing point.
         var runs: [Range<Int>] = []
         var gapMarkers: [Int] = []       // gapMarkers[r] is the first missing index after runs[r] (for r < runs.count - 1)
@@ -37,8 +39,10 @@ public enum Shaping {
         // The marker of the gap before run r+1 is the first missing point after run r.
         for r in 0..<gapMarkers.count { gapMarkers[r] = runs[r].upperBound }
         let drawable = runs.reduce(0) { $0 + $1.count }
-        if drawable + gapMarkers.count <= budget {
-            return (runs.flatMap { Array($0) } + gapMarkers).sorted()
+        let markerSet = Set(gapMarkers)
+        let valuelessPins = pinned.map { p in (0..<n).filter { p[$0] && values[$0] == nil && !markerSet.contains($0) } } ?? []
+        if drawable + gapMarkers.count + valuelessPins.count <= budget {
+            return (runs.flatMap { Array($0) } + gapMarkers + valuelessPins).sorted()
         }
 
         // Pinned points, at most a quarter of the budget (or `maxPinned`); when there are more, an even share of them
@@ -46,9 +50,12 @@ public enum Shaping {
         var pins = [Bool](repeating: false, count: n)
         if let pinned {
             let room = maxPinned.map { min($0, budget - 4) } ?? budget / 4   // room for the runs' ends
-            let candidates = (0..<n).filter { pinned[$0] && values[$0] != nil }
+            let candidates = (0..<n).filter { pinned[$0] && (values[$0] != nil || !markerSet.contains($0)) }
             for k in evenShare(of: candidates.count, taking: room) { pins[candidates[k]] = true }
         }
+        // The valueless pins chosen lie outside the runs: they take their places from the line's budget.
+        let keptValueless = valuelessPins.filter { pins[$0] }
+        budget -= keptValueless.count
 
         // Groups of runs joined across closed gaps; a group is drawn as one line.
         struct Group { var runs: [Range<Int>]; var length: Int; var pinned: Int }
@@ -108,7 +115,7 @@ public enum Shaping {
             }
         }
 
-        var kept = gapMarkers
+        var kept = gapMarkers + keptValueless
         for (g, group) in groups.enumerated() {
             let members = group.runs.flatMap { Array($0) }
             if shares[g] >= members.count { kept += members; continue }

@@ -1,3 +1,4 @@
+import TallyAnalysis
 import TallyStorage
 
 /// A tick on the value axis.
@@ -65,6 +66,10 @@ public struct ValueAxis: Sendable, Equatable {
                 }
                 // Steps near the smallest doubles (5e-324) round to the same value: not a usable step.
                 guard zip(ticks, ticks.dropFirst()).allSatisfy({ $0.value < $1.value }) else { continue }
+                // An axis that reaches 1e15 reads in one style: every tick with an exponent (`9.5e+14`, `1e+15`).
+                if ticks.contains(where: { abs($0.value) >= 1e15 }) {
+                    for i in ticks.indices { ticks[i].label = scientificLabel(ticks[i].value, e) }
+                }
                 return ValueAxis(min: ticks.first!.value, max: ticks.last!.value, step: step, ticks: ticks, unit: unit)
             }
             e += 1
@@ -81,6 +86,15 @@ public struct ValueAxis: Sendable, Equatable {
     static func label(_ v: Double, _ e: Int) -> String {
         guard -e > 12 else { return ChartText.grouped(v, decimals: Swift.max(0, -e)) }
         return v == 0 ? "0" : v.description
+    }
+
+    /// The tick `v` with an exponent, as many significant digits as a step of 10^e needs (`1.05e+15`); 0 is `0`.
+    static func scientificLabel(_ v: Double, _ e: Int) -> String {
+        guard v != 0 else { return "0" }
+        var magnitude = 0
+        while power(magnitude + 1) <= abs(v) && magnitude < 308 { magnitude += 1 }
+        while power(magnitude) > abs(v) && magnitude > -324 { magnitude -= 1 }
+        return formatScientific(v, significant: Swift.min(17, Swift.max(1, magnitude - e + 1)))
     }
 
     /// 10^e, the double nearest to the exact power.

@@ -71,9 +71,12 @@ public struct QueryError: Error, Sendable, Equatable, CustomStringConvertible {
         guard span.start.line >= 1, span.start.line <= lines.count else { return nil }
         var text = String(String.UnicodeScalarView(lines[span.start.line - 1]))
         if text.hasSuffix("\r") { text.removeLast() }
+        // The caret sits under the column as a terminal shows it: a tab stays a tab, a wide character (CJK, most
+        // emoji) takes two spaces, a combining mark none (`TableText.width`, as tables are aligned).
         var caret = ""
         for (i, scalar) in text.unicodeScalars.enumerated() where i < span.start.column - 1 {
-            caret.unicodeScalars.append(scalar == "\t" ? "\t" : " ")
+            if scalar == "\t" { caret += "\t"; continue }
+            caret += String(repeating: " ", count: TableText.width(String(scalar)))
         }
         let missing = span.start.column - 1 - text.unicodeScalars.count
         if missing > 0 { caret += String(repeating: " ", count: missing) }

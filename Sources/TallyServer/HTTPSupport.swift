@@ -4,8 +4,11 @@ import Tally
 struct APIRequest: Sendable {
     var method: String
     var path: String
-    /// Query parameters, decoded (`+` is a space, `%XX` a byte); the first of repeated names wins.
+    /// Query parameters, decoded (`+` is a space, `%XX` a byte); the first of repeated names wins here, and
+    /// `/api/v1/` refuses a repeated name (``repeatedQueryNames``).
     var query: [String: String]
+    /// The names given more than once in the query string, in order of their second appearance.
+    var repeatedQueryNames: [String] = []
     /// `Authorization: Bearer …` or `X-API-Key: …`, when given.
     var credential: String?
     /// The media type of `Content-Type`, lowercased, without parameters.
@@ -86,15 +89,25 @@ struct APIResponse: Sendable {
 
 /// Reads `a=1&b=x+y%20z`.
 func parseQueryString(_ text: String?) -> [String: String] {
-    guard let text, !text.isEmpty else { return [:] }
+    parseQueryParameters(text).values
+}
+
+/// Decodes `a=1&b=2` (also a form body): each name's first value, and the names given more than once.
+func parseQueryParameters(_ text: String?) -> (values: [String: String], repeated: [String]) {
+    guard let text, !text.isEmpty else { return ([:], []) }
     var out: [String: String] = [:]
+    var repeated: [String] = []
     for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
         let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
         let name = percentDecode(parts[0])
         let value = parts.count > 1 ? percentDecode(parts[1]) : ""
-        if out[name] == nil { out[name] = value }
+        if out[name] == nil {
+            out[name] = value
+        } else if !repeated.contains(name) {
+            repeated.append(name)
+        }
     }
-    return out
+    return (out, repeated)
 }
 
 /// `+` → space, `%XX` → byte; malformed escapes are kept as they are; invalid UTF-8 is repaired.

@@ -141,16 +141,22 @@ final class SodaHistory: Sendable {
     }
 
     /// A `tally feedback` verdict as Soda feedback: `exclude` and `anomaly` keep the point out of training
-    /// (`skipMeasurements: this`); `expected` marks it normal (a flagged point was misclassified).
+    /// (`skipMeasurements: this`); `expected` marks it normal (a flagged point was misclassified). Only a
+    /// classified point (pass, warn or fail) is said to be classified correctly or not: an errored or not
+    /// evaluated one gets `isCorrectlyClassified: null`.
     static func feedback(_ verdict: FeedbackVerdict, outcome: SodaOutcome) -> SodaFeedback {
-        let flagged = outcome == .warn || outcome == .fail
+        let flagged: Bool? = switch outcome {
+        case .pass: false
+        case .warn, .fail: true
+        case .error, .notEvaluated: nil
+        }
         switch verdict {
         case .exclude:
             return SodaFeedback(skipMeasurements: .this)
         case .anomaly:
             return SodaFeedback(isCorrectlyClassified: flagged, isAnomaly: true, skipMeasurements: .this)
         case .expected:
-            return SodaFeedback(isCorrectlyClassified: !flagged, isAnomaly: false)
+            return SodaFeedback(isCorrectlyClassified: flagged.map { !$0 }, isAnomaly: false)
         }
     }
 

@@ -195,6 +195,10 @@ public final class TallyServer: Sendable {
             let takes = known.isEmpty ? "takes no parameters" : "takes " + known.sorted().joined(separator: ", ")
             return .error(400, "unknown parameter \(unknown): \(request.path) \(takes)")
         }
+        // Two values for one name (`?q=a&q=b`) would otherwise run the first one alone, and the answer look right.
+        if let repeated = request.repeatedQueryNames.first {
+            return .error(400, "parameter \(repeated) is given more than once: \(request.path) takes one value for each")
+        }
         guard request.method == "POST" else { return nil }
         switch request.path {
         case "/api/v1/ingest":
@@ -293,8 +297,10 @@ struct HTTPEntry: HTTPResponder {
         let started = ContinuousClock.now
         // HEAD is GET without the body in the answer.
         let isHead = request.method == .head
+        let parameters = parseQueryParameters(request.uri.query)
         var api = APIRequest(method: isHead ? "GET" : request.method.rawValue, path: request.uri.path,
-                             query: parseQueryString(request.uri.query))
+                             query: parameters.values)
+        api.repeatedQueryNames = parameters.repeated
         let headers = request.headers
         // HTTP types keep `Host` as the request's authority, not among the header fields.
         if let authority = request.head.authority { api.headers["host"] = authority }

@@ -118,6 +118,11 @@ struct AnomalyAlertCLITests {
         let backtest = try runTally(["backtest", "row_count", "--options", "refractory=soon", "--store", store])
         #expect(backtest.status == 2)
         #expect(backtest.stderr.contains("--options: invalid refractory 'soon'"), "\(backtest.stderr)")
+        // method= and sensitivity= are what --methods and --sensitivities set: refused, not silently overridden.
+        for (option, flag) in [("method=level", "--methods"), ("Sensitivity=2", "--sensitivities")] {
+            let overridden = try runTally(["backtest", "row_count", "--options", "direction=down " + option, "--store", store])
+            #expect(overridden.status == 2 && overridden.stderr.contains("is what \(flag) sets"), "\(overridden.stderr)")
+        }
     }
 
     @Test func backtestCountsTheAlertsLeftByTheRefractoryPeriod() throws {

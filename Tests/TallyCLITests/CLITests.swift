@@ -123,7 +123,14 @@ struct CLITests {
         let dir = TemporaryDirectory()
         let store = try storeFromCSV("time,metric,value\n2024-05-01T00:00:00Z,m,1\n2024-05-02T00:00:00Z,m,2\n2024-05-03T00:00:00Z,m,3\n", in: dir)
         let future = try runTally(["retain", "--before", "2999-01-01", "--store", store])
-        #expect(future.status == 2 && future.stderr.contains("is in the future"), "\(future.stderr)")
+        #expect(future.status == 2 && future.stderr.contains("--before 2999-01-01 is not in the past"), "\(future.stderr)")
+        // `now` and a zero duration keep nothing either.
+        for cutoff in [["--before", "now"], ["--older-than", "0d"]] {
+            let nothingKept = try runTally(["retain"] + cutoff + ["--store", store])
+            #expect(nothingKept.status == 2 && nothingKept.stderr.contains("\(cutoff.joined(separator: " ")) is not in the past"),
+                    "\(nothingKept.stderr)")
+        }
+        #expect(try runTally(["export", "m", "--format", "csv", "--store", store]).stdout.contains("2024-05-01"))
         let retained = try runTally(["retain", "--before", "2024-05-03", "--store", store])
         #expect(retained.status == 0 && retained.stdout.hasPrefix("dropped 2 points before 2024-05-03T00:00:00Z; "), "\(retained.stdout)")
         #expect(try runTally(["export", "m", "--format", "csv", "--store", store]).stdout.contains("2024-05-03"))
@@ -254,10 +261,21 @@ struct CLITests {
             + "2024-05-02T00:00:00Z,check,1,fail,old,orders,shop\n2024-05-03T00:00:00Z,check,2,pass,new,orders,shop\n"
             + "2024-05-03T00:00:00Z,check,9,fail,old,orders,shop\n"
         #expect(try runTally(["ingest", "csv", "-", "--store", store], stdin: csv).status == 0)
+        // Two verdicts on OLD: the one on a moved point moves with it; the one on the superseded point stays on OLD,
+        // which has no points left but is still listed and removable through its selector.
+        #expect(try runTally(["feedback", #"check{check="old"}"#, "--at", "2024-05-02", "anomaly", "--store", store]).status == 0)
+        #expect(try runTally(["feedback", #"check{check="old"}"#, "--at", "2024-05-03", "expected", "--store", store]).status == 0)
         let first = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(first.status == 0 && first.stdout.contains("moved 2 points"), "\(first.stdout)\(first.stderr)")
         // OLD's point at a time NEW had is not moved, and the report says it is gone.
         #expect(first.stdout.contains("; 1 point was at times check{check=\"new\""), "\(first.stdout)")
+        #expect(first.stdout.contains("; 1 verdict moved with its point"), "\(first.stdout)")
+        let onNew = try runTally(["feedback", "list", #"check{check="new"}"#, "--format", "csv", "--store", store])
+        #expect(onNew.stdout.contains("2024-05-02T00:00:00Z,1.0,anomaly"), "\(onNew.stdout)\(onNew.stderr)")
+        let onOld = try runTally(["feedback", "list", #"check{check="old"}"#, "--format", "csv", "--store", store])
+        #expect(onOld.status == 0 && onOld.stdout.contains("2024-05-03T00:00:00Z,,expected"), "\(onOld.stdout)\(onOld.stderr)")
+        let removed = try runTally(["feedback", "remove", #"check{check="old"}"#, "--all", "--store", store])
+        #expect(removed.status == 0 && removed.stdout.contains("removed 1 verdict"), "\(removed.stdout)\(removed.stderr)")
         let again = try runTally(["series", "link", #"check{check="old"}"#, #"check{check="new"}"#, "--store", store])
         #expect(again.status == 0 && again.stdout.contains("moved 0 points"), "\(again.stdout)\(again.stderr)")
         let byName = try runTally(["series", "link", #"{__name__="check", check="old"}"#, #"check{check="new"}"#, "--store", store])

@@ -152,6 +152,40 @@ import TallyStorage
         #expect(!Chart(QueryResult(series: [series("m", [1, 2, 3])])).svg().contains("check-outcomes"))
     }
 
+    /// A scan that errored usually has no value (Soda sends none): the line has a gap there, and the error is still
+    /// marked, on the plot's floor, in a short history and after the shaping of a long one, also as the latest scan.
+    @Test func erroredScansWithoutAValueAreMarkedOnTheFloor() {
+        for count in [12, 3_000] {
+            var check = series("check", ["check": "rows > 0"], (0..<count).map { Double($0 % 5) })
+            check.outcomes = [UInt8](repeating: Outcome.pass.rawValue, count: count)
+            for i in [count / 3, count / 3 + 1, count - 1] {
+                check.values[i] = NULL
+                check.outcomes![i] = Outcome.error.rawValue
+            }
+            let chart = Chart(QueryResult(series: [check]), spec: ChartSpec(title: "a check"))
+            let marks = chart.svg().components(separatedBy: "class=\"check-outcomes\"")[1].components(separatedBy: "</g>")[0]
+            let rects = marks.components(separatedBy: "<rect").dropFirst()
+            #expect(rects.count == 3, "\(count) points: \(marks)")
+            let panel = chart.panels[0]
+            // Each square's top is 8 px above the floor: inside the plot, on its bottom edge.
+            let floorY = ChartText.coordinate(panel.plot.maxY - 8)
+            #expect(rects.allSatisfy { $0.contains("class=\"error\"") && $0.contains("y=\"\(floorY)\"") && $0.contains("value: none") },
+                    "\(count) points: \(marks)")
+            #expect(chart.legend.map(\.label).contains("check error"))
+            #expect(panel.lines[0].droppedMarks == 0)
+        }
+    }
+
+    /// A short span gives both ends to the precision either needs, so that they never look equal or differ in form.
+    @Test func shortSpansShowBothEndsToOnePrecision() {
+        let start = utc(2026, 3, 1, 23) + 50 * MINUTE
+        #expect(Chart.spanText(start, start + 343) == "2026-03-01 23:50:00.000 – 23:50:00.343 UTC")
+        #expect(Chart.spanText(start, start + 49_000) == "2026-03-01 23:50:00 – 23:50:49 UTC")
+        #expect(Chart.spanText(start, start + 20 * MINUTE) == "2026-03-01 23:50 – 2026-03-02 00:10 UTC")
+        #expect(Chart.spanText(start + 7, start + 7) == "2026-03-01 23:50:00.007 UTC")
+        #expect(Chart.spanText(start, start + 3 * DAY) == "2026-03-01 – 2026-03-04 UTC")
+    }
+
     @Test func anomaliesSurviveShapingOfLongHistories() {
         var s = series("m", start: utc(2020, 1, 1), step: HOUR, (0..<50_000).map { Double($0 % 24) * 10 + 100 })
         s.anomaly = (0..<50_000).map { $0 == 12_345 || $0 == 40_000 }

@@ -58,6 +58,21 @@ import Testing
         #expect(negative.ticks.map(\.label) == ["-1,500", "-1,000", "-500", "0", "500"])
     }
 
+    /// Past 1e15 a double no longer holds every digit: an axis that reaches it labels every tick with an exponent
+    /// (with the digits its step needs), rather than mixing `950,000,000,000,000` with a raw `1000000000000000.0`.
+    @Test func anAxisReachingOneQuadrillionReadsInOneStyle() {
+        let axis = ValueAxis.nice(low: 9.1e14, high: 1.04e15, maxTicks: 6)
+        #expect(axis.step == 5e13)
+        #expect(axis.ticks.map(\.label) == ["9e+14", "9.5e+14", "1e+15", "1.05e+15"])
+        let wide = ValueAxis.nice(low: 0, high: 3.2e18, maxTicks: 5)
+        #expect(wide.ticks.map(\.label) == ["0", "1e+18", "2e+18", "3e+18", "4e+18"])
+        let below = ValueAxis.nice(low: 8.1e14, high: 8.9e14, maxTicks: 5)
+        #expect(below.ticks.allSatisfy { !$0.label.contains("e") }, "an axis below 1e15 keeps its digits: \(below.ticks)")
+        #expect(ChartText.number(2_000_327_302_672_860) == "2.00033e+15")
+        #expect(ChartText.number(-1.5e16) == "-1.5e+16")
+        #expect(ChartText.number(999_999_999_999_999) == "999,999,999,999,999")
+    }
+
     @Test func barsStartAtZeroAndFlatSeriesGetARange() {
         let bars = ValueAxis.nice(low: 3, high: 6, maxTicks: 5, includeZero: true)
         #expect(bars.min == 0 && bars.max >= 6)

@@ -375,6 +375,14 @@ import Testing
         #expect(t.render(query: tabbed) == "query error at 1:15: unknown aggregate `avgg`; expected one of avg, min, max, sum, count, first, last, median, p50, p90, p95, p99, stddev, or pNN; did you mean `avg`?\nm\t| bucket 1d avgg\n \t            ^")
         let atEnd = "m | since"
         #expect(parseError(atEnd)?.render(query: atEnd).hasSuffix("m | since\n         ^") == true)
+        // The caret counts terminal columns: a wide character takes two, a combining mark none (the error's column
+        // still counts characters).
+        let wide = "row_count{dataset=\"日本\"} | buckt 1d"
+        #expect(parseError(wide)?.render(query: wide).hasSuffix("\(wide)\n" + String(repeating: " ", count: 28) + "^") == true,
+                "\(parseError(wide)?.render(query: wide) ?? "parsed")")
+        let combining = "m{l=\"e\u{301}\u{301}\"} | buckt 1d"
+        #expect(parseError(combining)?.render(query: combining).hasSuffix("\n" + String(repeating: " ", count: 11) + "^") == true,
+                "\(parseError(combining)?.render(query: combining) ?? "parsed")")
     }
 
     @Test func editDistance() {

@@ -41,6 +41,17 @@ struct SodaFeedbackRequestTests {
         return out
     }
 
+    /// A `tally feedback` verdict read back by Soda: whether Soda classified the point correctly is said only of a
+    /// point it classified (pass, warn, fail); an errored or not evaluated one has no classification to judge.
+    @Test func verdictsOnUnclassifiedResultsDoNotClaimAClassification() {
+        let expected = SodaOutcome.allCases.map { SodaHistory.feedback(.expected, outcome: $0).isCorrectlyClassified }
+        let anomaly = SodaOutcome.allCases.map { SodaHistory.feedback(.anomaly, outcome: $0).isCorrectlyClassified }
+        #expect(SodaOutcome.allCases == [.pass, .warn, .fail, .error, .notEvaluated])
+        #expect(expected == [true, false, false, nil, nil])
+        #expect(anomaly == [false, true, true, nil, nil])
+        #expect(SodaOutcome.allCases.allSatisfy { SodaHistory.feedback(.exclude, outcome: $0) == SodaFeedback(skipMeasurements: .this) })
+    }
+
     @Test func sodaFeedbackOnAResultThatDoesNotExistIs404AndIsNotKept() async throws {
         let server = try await TestServer(seed: Self.seedElevenDays)
         defer { Task { await server.stop() } }

@@ -154,6 +154,11 @@ struct TallyAPITests {
         let query = try await server.get("/api/v1/query?q=row_count&fmt=csv")
         #expect(query.status == 400 && query.errorMessage?.hasPrefix("unknown parameter fmt") == true, "\(query.text)")
         #expect(try await server.get("/api/v1/stats?x=1").status == 400)
+        // A name given twice is refused too: the second value would otherwise be dropped without a word.
+        let twice = try await server.get("/api/v1/query?q=row_count&format=csv&q=missing_count")
+        #expect(twice.status == 400 && twice.errorMessage == "parameter q is given more than once: /api/v1/query takes one value for each",
+                "\(twice.text)")
+        #expect(try await server.get("/api/v1/scans?since=2024-05-01&since=2024-05-02").status == 400)
         #expect(try await server.get("/api/v1/query?q=row_count&format=csv").status == 200)
         let asJSON = try await server.send("POST", "/api/v1/query", key: server.readKey, headers: ["Content-Type": "application/json"],
                                           body: Array(#"{"q": "row_count"}"#.utf8))

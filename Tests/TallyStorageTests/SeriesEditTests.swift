@@ -48,3 +48,35 @@ struct SeriesEditTests {
         #expect(store.series(key: new)?.attributes["linked_from"] == old.description)
     }
 }
+
+extension SeriesEditTests {
+    /// People's verdicts follow their points into the new series, so the detector on it still sees a confirmed
+    /// incident; a verdict whose point the new series' own point superseded, or at a time where the new series has
+    /// a verdict, stays with the old series (listed, removable), never silently on the new one.
+    @Test func linkMovesVerdictsWithTheirPoints() throws {
+        let dir = TemporaryDirectory()
+        let store = try Store.open(at: dir.path)
+        let old = SeriesKey(metric: "check", labels: ["check": "v3-aaaa"])
+        let new = SeriesKey(metric: "check", labels: ["check": "v4-bbbb"])
+        try store.write(batch("check", labels: ["check": "v3-aaaa"], points: [(1, 10), (2, 20), (3, 30), (5, 50)], kind: .check, outcome: .pass))
+        try store.write(batch("check", labels: ["check": "v4-bbbb"], points: [(3, 33), (4, 40)], kind: .check, outcome: .fail))
+        let from = try #require(store.series(key: old)), to = try #require(store.series(key: new))
+        try store.setFeedback(series: from.id, time: 2, verdict: .anomaly, note: "real incident")
+        try store.setFeedback(series: from.id, time: 3, verdict: .expected)       // its point is superseded by new's
+        try store.setFeedback(series: from.id, time: 5, verdict: .exclude)
+        try store.setFeedback(series: to.id, time: 5, verdict: .expected)         // new's own verdict at that time wins
+        try store.setFeedback(series: from.id, time: 9, verdict: .exclude)        // a time without a point moves too
+        let report = try store.link(old, into: new)
+        #expect(report == SeriesLinkReport(moved: 3, superseded: 1, verdictsMoved: 2))
+        let onNew = try store.feedback(series: [to.id])
+        #expect(onNew.map(\.time) == [2, 5, 9])
+        #expect(onNew.map(\.verdict) == [.anomaly, .expected, .exclude])
+        #expect(onNew.first?.note == "real incident")
+        let left = try store.feedback(series: [from.id])
+        #expect(left.map(\.time) == [3, 5] && left.map(\.verdict) == [.expected, .exclude])
+        try store.close()
+        let reopened = try Store.open(at: dir.path)
+        #expect(try reopened.feedback(series: [to.id]).map(\.time) == [2, 5, 9])
+        #expect(try reopened.link(old, into: new).verdictsMoved == 0)
+    }
+}

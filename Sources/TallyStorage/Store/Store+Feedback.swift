@@ -155,6 +155,30 @@ extension Store {
         }
     }
 
+    /// Moves the verdicts of `old` to `new` (for ``link(_:into:)``), except at the times in `taken` (where `new`'s
+    /// own points won) and where `new` has a verdict already; returns how many moved.
+    func moveFeedback(from old: SeriesID, to new: SeriesID, notAt taken: Set<Int64>) throws(StoreError) -> Int {
+        try writer.withLock { (w: inout WriterState?) throws(StoreError) -> Int in
+            guard w != nil else { throw readOnlyOrClosed() }
+            guard try catalog.hasFeedbackTable() else { return 0 }
+            let moved = try catalog.db.transaction { () throws(StoreError) -> Int in
+                let records = try feedbackRecords(series: [old], in: .all)
+                let stmt = try catalog.db.prepare("""
+                    UPDATE feedback SET series_id = ?2 WHERE id = ?1
+                        AND NOT EXISTS (SELECT 1 FROM feedback WHERE series_id = ?2 AND time = ?3) RETURNING id
+                    """)
+                var moved = 0
+                for record in records where !taken.contains(record.time) {
+                    stmt.bind(.int(record.id), .int(Int64(new)), .int(record.time))
+                    while try stmt.step() { moved += 1 }
+                }
+                return moved
+            }
+            if moved > 0 { state.withLock { $0.noteChange() } }
+            return moved
+        }
+    }
+
     /// Removes the verdicts on `series` with times in `range`; returns how many were removed. Needs a writable
     /// store.
     @discardableResult

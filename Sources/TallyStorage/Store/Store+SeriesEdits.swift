@@ -16,11 +16,13 @@ extension Store {
 
     /// Joins the history of `old` into `new` (when a check was edited and its identity changed): `old`'s points
     /// are written into `new` where `new` has no point at the same time (`new`'s own points win), `old`'s points
-    /// are deleted, and `new` records the link in its `linked_from` attribute. Running it again is harmless; linking
-    /// a series to itself is refused (it is always a mistake in the selectors).
+    /// are deleted, and `new` records the link in its `linked_from` attribute. People's verdicts (feedback) follow
+    /// their points: a verdict of `old` moves to `new` unless `new` has a point or a verdict of its own at that time
+    /// (it then stays with `old`, where `tally feedback list` shows it). Running it again is harmless; linking a
+    /// series to itself is refused (it is always a mistake in the selectors).
     ///
-    /// - Returns: how many points moved, and how many of `old`'s were at times `new` already had (they are deleted
-    ///   with the rest of `old`).
+    /// - Returns: how many points moved, how many of `old`'s were at times `new` already had (they are deleted
+    ///   with the rest of `old`), and how many verdicts moved.
     @discardableResult
     public func link(_ old: SeriesKey, into new: SeriesKey) throws(StoreError) -> SeriesLinkReport {
         guard let from = series(key: old) else {
@@ -48,8 +50,9 @@ extension Store {
                          outcomeCode: moving.outcomes.isEmpty ? 0 : moving.outcomes[i])
         }
         try write(batch)
+        let verdicts = try moveFeedback(from: from.id, to: to.id, notAt: existing)
         try deleteSeries([from.id])
-        return SeriesLinkReport(moved: batch.pointCount, superseded: moving.count - batch.pointCount)
+        return SeriesLinkReport(moved: batch.pointCount, superseded: moving.count - batch.pointCount, verdictsMoved: verdicts)
     }
 
     /// Deletes every point of these series.
@@ -71,9 +74,12 @@ public struct SeriesLinkReport: Sendable, Equatable {
     public var moved: Int
     /// Points of the old series at times the new one already had: the new series' points won, these are gone.
     public var superseded: Int
+    /// Verdicts (feedback) moved with their points into the new series.
+    public var verdictsMoved: Int
 
-    public init(moved: Int, superseded: Int) {
+    public init(moved: Int, superseded: Int, verdictsMoved: Int = 0) {
         self.moved = moved
         self.superseded = superseded
+        self.verdictsMoved = verdictsMoved
     }
 }
