@@ -220,12 +220,16 @@ struct SeasonalFit {
 /// absolute deviation that the bucket effects leave unexplained, corrected for what bucket medians explain in
 /// pure noise with this many points per bucket — with the buckets and detrended values computed on the way (the
 /// profile of the season chosen is built from them, see `chooseModel`). Nil when fewer than two full periods or
-/// too few points per bucket are available.
-func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64) -> SeasonalFit? {
+/// too few points per bucket are available. `cycle` (the season's period unless given) is the period whose medians
+/// are taken away first: a longer one measures the profile on the footing of a longer season's (see
+/// `detectSeason`); with `ramps`, a line through those medians (`cycleLevels`) is taken away instead.
+func seasonalFit(times: [Int64], values: [Double], idx: [Int], spec: SeasonSpec, step: Int64,
+                 cycle: Int64? = nil, ramps: Bool = false) -> SeasonalFit? {
+    let cycle = Swift.max(cycle ?? spec.period, spec.period)
     guard idx.count >= 2 * spec.buckets, let first = idx.first, let last = idx.last,
-          timeGap(times[last], times[first]) >= timeShift(timeShift(2 * spec.period, by: -step), by: -(step / 2)) else { return nil }
+          timeGap(times[last], times[first]) >= timeShift(timeShift(2 * cycle, by: -step), by: -(step / 2)) else { return nil }
     // Per-cycle medians remove slow level changes (trend, shifts) without touching the within-cycle pattern.
-    let levels = cycleLevels(times: times, values: values, idx: idx, period: spec.period)
+    let levels = cycleLevels(times: times, values: values, idx: idx, period: cycle, ramps: ramps)
     // Group the detrended values by bucket with a counting sort (one flat buffer, no per-bucket arrays).
     let nb = spec.buckets
     var bucketOf = Array(repeating: 0, count: idx.count)
@@ -384,7 +388,10 @@ let seasonalStrengthThreshold = 0.3
 /// Candidates: daily for steps up to 3 hours; hourly for steps up to 15 minutes, chosen over daily when clearly
 /// stronger; weekly (day-of-week) for steps from 3 hours to 1.5 days;
 /// hour-of-week ("daily and weekly") for steps up to 1 hour once two weeks exist, chosen over daily when clearly
-/// stronger. Returns the chosen season's measurements (see `seasonalFit`).
+/// stronger on one footing: both measured on values less a line through their weeks' medians (measured on values
+/// less their own day's median, the daily profile looks as strong as one that also knows the weekend, though its
+/// model cannot follow a weekend's change of level; the line keeps a steady trend, the same in every week, from
+/// passing for a weekly shape). Returns the chosen season's measurements (see `seasonalFit`).
 func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> SeasonalFit? {
     // Points on one straight line (a table that grows by exactly as much every scan) have no season: taking each
     // cycle's median away leaves the same ramp in every cycle, which would pass for a pattern.
@@ -401,8 +408,20 @@ func detectSeason(times: [Int64], values: [Double], idx: [Int], step: Int64) -> 
             // is detrended by its own median, so this measures the within-hour pattern only.
             if let hourly = fit(SeasonSpec(period: hourMs, step: step)), hourly.strength >= bar() { best = hourly }
         }
-        if step <= hourMs {
-            if let weekly = fit(SeasonSpec(period: weekMs, step: hourMs)), weekly.strength >= bar() { best = weekly }
+        if step <= hourMs, let weekly = fit(SeasonSpec(period: weekMs, step: hourMs)) {
+            // The daily profile's rival strength on the weekly footing: a weekday/weekend level change that each
+            // day's median hides from it is what it leaves unexplained in the model.
+            if let daily = best, daily.spec.period == dayMs {
+                func onWeeks(_ spec: SeasonSpec) -> Double? {
+                    seasonalFit(times: times, values: values, idx: idx, spec: spec, step: step, cycle: weekMs, ramps: true)?.strength
+                }
+                if weekly.strength >= seasonalStrengthThreshold, let dailyOnWeeks = onWeeks(daily.spec),
+                   let weeklyOnWeeks = onWeeks(weekly.spec), weeklyOnWeeks >= dailyOnWeeks + 0.1 {
+                    best = weekly
+                }
+            } else if weekly.strength >= bar() {
+                best = weekly
+            }
         }
         return best
     }

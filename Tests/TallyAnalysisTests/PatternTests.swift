@@ -240,6 +240,34 @@ import TallyAnalysis
         #expect(r.finalModel?.seasonPeriod == SeriesMaker.day)
     }
 
+    /// Hourly row counts with a daily shape and quieter weekends (70%), as most event tables have: once two weeks
+    /// exist, the hour-of-week profile is used, so the weekends are normal and the range stays tight: a drop to 0 at
+    /// midday on a weekday is out of range. Before, the daily profile (measured on each day's own median, it looked
+    /// as strong as the weekly one) was kept, its level could not follow the weekends, and the range it drew reached
+    /// down to 0 for months: a drop to 0 passed.
+    @Test func hourlyScansWithADailyShapeAndQuietWeekends() {
+        var g = SeriesMaker(seed: 12)
+        let times = SeriesMaker.hourly(24 * 42)
+        var values = times.indices.map { i -> Double in
+            let weekend = (i / 24) % 7 >= 5
+            let shape = 1 + 0.6 * sin((Double(i % 24) - 8) / 24 * 2 * Double.pi)
+            return g.noisy((weekend ? 0.7 : 1) * 4_000 * shape, relative: 0.015).rounded()
+        }
+        let drop = 24 * 37 + 13   // a Wednesday at 13:00
+        let plain = detector.detect(times: times, values: values)
+        #expect(plain.finalModel?.summary.contains("daily and weekly pattern") == true, "\(plain.finalModel?.summary ?? "")")
+        let lateFlags = plain.flagged(in: (24 * 21)..<times.count)
+        #expect(lateFlags.count <= 2, "\(lateFlags.map { plain.reason(at: $0) })")
+        // From the third week on, the range is tight on both sides, weekends included.
+        for i in (24 * 21)..<times.count {
+            #expect(plain.lower[i] > 0.8 * plain.expected[i] && plain.upper[i] < 1.2 * plain.expected[i],
+                    "\(i): \(plain.reason(at: i))")
+        }
+        values[drop] = 0
+        let dropped = detector.detect(times: times, values: values)
+        #expect(dropped.anomaly[drop], "\(dropped.reason(at: drop))")
+    }
+
     @Test func irregularScanTimesAndGaps() {
         // Daily scans at random times of day, 10% of days missing, a 9-day outage; weekly pattern.
         var g = SeriesMaker(seed: 11)
